@@ -1,0 +1,93 @@
+package kb
+
+import (
+	"sort"
+	"time"
+)
+
+// Base is a loaded knowledge base: every document and FAQ entry, with lookups
+// by id and the interpretation links resolved. Build it with NewBase; it is
+// read-only afterwards and safe for concurrent use.
+type Base struct {
+	Docs   []*Document // in load order
+	byID   map[string]*Document
+	interp map[string][]*Document // policy id -> interpretations
+	Dict   Dict
+}
+
+// Dict is the vocabulary that travels with a knowledge base (knowledge/dict/).
+type Dict struct {
+	// Words are user words for segmentation (最多跑一次, 一网通办 …).
+	Words []string
+	// Synonyms are groups of equivalent terms; the first is canonical
+	// (住房公积金, 公积金).
+	Synonyms [][]string
+	// Sensitive are words that must not appear in questions or answers.
+	Sensitive []string
+	// Stopwords extends the built-in stop words.
+	Stopwords []string
+}
+
+// NewBase indexes docs. Later duplicates of an id are kept in Docs (so lint can
+// report them) but lookups return the first.
+func NewBase(docs []*Document, dict Dict) *Base {
+	b := &Base{Docs: docs, byID: make(map[string]*Document, len(docs)), interp: map[string][]*Document{}, Dict: dict}
+	for _, d := range docs {
+		if _, dup := b.byID[d.ID]; !dup {
+			b.byID[d.ID] = d
+		}
+	}
+	for _, d := range docs {
+		if d.Type == TypeInterpretation && d.Interprets != "" && b.byID[d.ID] == d {
+			b.interp[d.Interprets] = append(b.interp[d.Interprets], d)
+		}
+	}
+	for _, list := range b.interp {
+		sort.SliceStable(list, func(i, j int) bool { return list[i].Published.After(list[j].Published) })
+	}
+	return b
+}
+
+// Doc returns the document with id, or nil.
+func (b *Base) Doc(id string) *Document { return b.byID[id] }
+
+// Len is the number of distinct ids.
+func (b *Base) Len() int { return len(b.byID) }
+
+// Interpretations returns the interpretations that explain the policy id,
+// newest first.
+func (b *Base) Interpretations(id string) []*Document { return b.interp[id] }
+
+// RefOf returns the short reference to d.
+func RefOf(d *Document) Ref { return Ref{ID: d.ID, Title: d.Title, DocURL: DocURL(d.ID, ""), URL: d.URL} }
+
+// SourceOf builds the client-facing source for chunk c of document d,
+// resolving interpretations, the interpreted policy and replacements.
+func (b *Base) SourceOf(d *Document, c *Chunk, snippet string, now time.Time) Source {
+	s := Source{
+		ID: d.ID, Type: d.Type, Title: d.Title, URL: d.URL, DocNumber: d.DocNumber, Issuer: d.Issuer,
+		Status: d.Validity(now), Department: d.Department, Snippet: snippet, Interpretations: []Ref{},
+	}
+	anchor := ""
+	if c != nil {
+		anchor = c.Anchor
+		s.Heading = c.HeadingPath()
+		s.Anchor = c.Anchor
+	}
+	s.DocURL = DocURL(d.ID, anchor)
+	for _, i := range b.Interpretations(d.ID) {
+		s.Interpretations = append(s.Interpretations, RefOf(i))
+	}
+	if d.Interprets != "" {
+		if p := b.Doc(d.Interprets); p != nil {
+			r := RefOf(p)
+			s.Interprets = &r
+		}
+	}
+	for _, id := range d.ReplacedBy {
+		if r := b.Doc(id); r != nil {
+			s.ReplacedBy = append(s.ReplacedBy, RefOf(r))
+		}
+	}
+	return s
+}

@@ -1,0 +1,64 @@
+package kb
+
+import (
+	"testing"
+	"time"
+)
+
+func TestNormalizeDocNumber(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"国发〔2019〕5号", "国发〔2019〕5号"},
+		{"国发[2019]5号", "国发〔2019〕5号"},
+		{"国发(2019)5号", "国发〔2019〕5号"},
+		{"国发（2019）5号", "国发〔2019〕5号"},
+		{"国发【2019】第5号", "国发〔2019〕5号"},
+		{"国发 〔2019〕 05号", "国发〔2019〕5号"},
+		{"请问国办发〔２０１７〕９７号说了什么", "国办发〔2017〕97号"},
+		{"没有文号", ""},
+	}
+	for _, tt := range tests {
+		if got := NormalizeDocNumber(tt.in); got != tt.want {
+			t.Errorf("NormalizeDocNumber(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	if got := FindDocNumbers("依据国办发〔２０１７〕９７号和国发[2019]5号"); len(got) != 2 || got[0] != "国办发〔2017〕97号" || got[1] != "国发〔2019〕5号" {
+		t.Errorf("FindDocNumbers = %q", got)
+	}
+}
+
+func TestValidity(t *testing.T) {
+	day := func(s string) time.Time { v, _ := time.Parse("2006-01-02", s); return v }
+	now := day("2026-11-30")
+	tests := []struct {
+		name string
+		d    Document
+		want Status
+	}{
+		{"no dates", Document{}, StatusActive},
+		{"explicit repealed", Document{Status: StatusRepealed}, StatusRepealed},
+		{"expired", Document{Expires: day("2025-01-01")}, StatusRepealed},
+		{"expires today still valid", Document{Expires: now}, StatusActive},
+		{"not yet effective", Document{Effective: day("2027-01-01")}, StatusPending},
+		{"replaced", Document{ReplacedBy: []string{"x"}}, StatusRevised},
+		{"active but past expiry", Document{Status: StatusActive, Expires: day("2020-01-01")}, StatusRepealed},
+	}
+	for _, tt := range tests {
+		if got := tt.d.Validity(now); got != tt.want {
+			t.Errorf("%s: Validity = %s, want %s", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestBaseLinks(t *testing.T) {
+	p := &Document{ID: "p1", Type: TypePolicy, Title: "政策"}
+	i := &Document{ID: "i1", Type: TypeInterpretation, Title: "解读", Interprets: "p1"}
+	b := NewBase([]*Document{p, i}, Dict{})
+	s := b.SourceOf(p, &Chunk{Anchor: "s2"}, "x", time.Now())
+	if s.DocURL != "/docs/p1#s2" || len(s.Interpretations) != 1 || s.Interpretations[0].ID != "i1" {
+		t.Fatalf("policy source = %+v", s)
+	}
+	s = b.SourceOf(i, nil, "x", time.Now())
+	if s.Interprets == nil || s.Interprets.ID != "p1" {
+		t.Fatalf("interpretation source = %+v", s)
+	}
+}

@@ -1,0 +1,147 @@
+// Package config reads govchat's settings from the environment into one typed
+// struct. Flags of individual commands override the matching fields.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config holds every setting. Each field names its environment variable.
+type Config struct {
+	Knowledge string // GOVCHAT_KNOWLEDGE, default "knowledge"
+	Data      string // GOVCHAT_DATA, default "data"
+	Addr      string // GOVCHAT_ADDR, default ":8080"
+	LogLevel  string // GOVCHAT_LOG_LEVEL: debug|info|warn|error, default info
+
+	// Store: "mem" (embedded, default) or "qdrant".
+	Store            string        // GOVCHAT_STORE
+	QdrantURL        string        // GOVCHAT_QDRANT_URL, gRPC, e.g. localhost:6334 or https://host:6334
+	QdrantAPIKey     string        // GOVCHAT_QDRANT_API_KEY
+	QdrantTLS        bool          // GOVCHAT_QDRANT_TLS
+	QdrantCollection string        // GOVCHAT_QDRANT_COLLECTION, default "govchat" (an alias)
+	QdrantShards     int           // GOVCHAT_QDRANT_SHARDS, default 1
+	QdrantReplicas   int           // GOVCHAT_QDRANT_REPLICATION, default 1
+	QdrantTimeout    time.Duration // GOVCHAT_QDRANT_TIMEOUT, default 5s
+
+	// OpenAI-compatible model server.
+	OpenAIBaseURL string        // OPENAI_BASE_URL
+	OpenAIAPIKey  string        // OPENAI_API_KEY
+	EmbedModel    string        // GOVCHAT_EMBED_MODEL: dense vectors when set
+	ChatModel     string        // GOVCHAT_CHAT_MODEL: model answers when set, else extractive
+	ModelTimeout  time.Duration // GOVCHAT_MODEL_TIMEOUT, default 60s
+
+	// Service.
+	AllowedOrigins []string // GOVCHAT_ALLOWED_ORIGINS, comma-separated; empty: same host only
+	Hotline        string   // GOVCHAT_HOTLINE, default "12345"
+	PublicURL      string   // GOVCHAT_PUBLIC_URL, absolute base for links in exports (optional)
+
+	// WeChat mini-program.
+	WechatAppID   string // GOVCHAT_WECHAT_APPID
+	WechatSecret  string // GOVCHAT_WECHAT_SECRET
+	WechatAPIBase string // GOVCHAT_WECHAT_API_BASE, default https://api.weixin.qq.com
+}
+
+// FromEnv reads the configuration from the environment (getenv is os.Getenv
+// when nil) and applies defaults. Call Validate after applying flags.
+func FromEnv(getenv func(string) string) (Config, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	str := func(key, def string) string {
+		if v := strings.TrimSpace(getenv(key)); v != "" {
+			return v
+		}
+		return def
+	}
+	var errs []error
+	integer := func(key string, def int) int {
+		v := strings.TrimSpace(getenv(key))
+		if v == "" {
+			return def
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %q is not a number", key, v))
+			return def
+		}
+		return n
+	}
+	boolean := func(key string) bool {
+		v := strings.TrimSpace(getenv(key))
+		if v == "" {
+			return false
+		}
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %q is not true/false", key, v))
+		}
+		return b
+	}
+	duration := func(key string, def time.Duration) time.Duration {
+		v := strings.TrimSpace(getenv(key))
+		if v == "" {
+			return def
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %q is not a duration (e.g. 5s)", key, v))
+			return def
+		}
+		return d
+	}
+	c := Config{
+		Knowledge:        str("GOVCHAT_KNOWLEDGE", "knowledge"),
+		Data:             str("GOVCHAT_DATA", "data"),
+		Addr:             str("GOVCHAT_ADDR", ":8080"),
+		LogLevel:         str("GOVCHAT_LOG_LEVEL", "info"),
+		Store:            str("GOVCHAT_STORE", "mem"),
+		QdrantURL:        str("GOVCHAT_QDRANT_URL", "localhost:6334"),
+		QdrantAPIKey:     str("GOVCHAT_QDRANT_API_KEY", ""),
+		QdrantTLS:        boolean("GOVCHAT_QDRANT_TLS"),
+		QdrantCollection: str("GOVCHAT_QDRANT_COLLECTION", "govchat"),
+		QdrantShards:     integer("GOVCHAT_QDRANT_SHARDS", 1),
+		QdrantReplicas:   integer("GOVCHAT_QDRANT_REPLICATION", 1),
+		QdrantTimeout:    duration("GOVCHAT_QDRANT_TIMEOUT", 5*time.Second),
+		OpenAIBaseURL:    str("OPENAI_BASE_URL", ""),
+		OpenAIAPIKey:     str("OPENAI_API_KEY", ""),
+		EmbedModel:       str("GOVCHAT_EMBED_MODEL", ""),
+		ChatModel:        str("GOVCHAT_CHAT_MODEL", ""),
+		ModelTimeout:     duration("GOVCHAT_MODEL_TIMEOUT", 60*time.Second),
+		Hotline:          str("GOVCHAT_HOTLINE", "12345"),
+		PublicURL:        str("GOVCHAT_PUBLIC_URL", ""),
+		WechatAppID:      str("GOVCHAT_WECHAT_APPID", ""),
+		WechatSecret:     str("GOVCHAT_WECHAT_SECRET", ""),
+		WechatAPIBase:    str("GOVCHAT_WECHAT_API_BASE", "https://api.weixin.qq.com"),
+	}
+	for _, o := range strings.Split(getenv("GOVCHAT_ALLOWED_ORIGINS"), ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			c.AllowedOrigins = append(c.AllowedOrigins, o)
+		}
+	}
+	return c, errors.Join(errs...)
+}
+
+// Validate checks the settings that every command relies on.
+func (c Config) Validate() error {
+	var errs []error
+	switch c.Store {
+	case "mem", "qdrant":
+	default:
+		errs = append(errs, fmt.Errorf("GOVCHAT_STORE: unknown store %q (want mem or qdrant)", c.Store))
+	}
+	if (c.EmbedModel != "" || c.ChatModel != "") && c.OpenAIBaseURL == "" {
+		errs = append(errs, errors.New("OPENAI_BASE_URL is required when GOVCHAT_EMBED_MODEL or GOVCHAT_CHAT_MODEL is set"))
+	}
+	if c.QdrantShards < 1 || c.QdrantReplicas < 1 {
+		errs = append(errs, errors.New("GOVCHAT_QDRANT_SHARDS and GOVCHAT_QDRANT_REPLICATION must be at least 1"))
+	}
+	if c.Knowledge == "" || c.Data == "" {
+		errs = append(errs, errors.New("knowledge and data directories must not be empty"))
+	}
+	return errors.Join(errs...)
+}

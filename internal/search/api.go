@@ -1,0 +1,35 @@
+package search
+
+import (
+	"github.com/govchat/govchat/internal/kb"
+)
+
+// Options narrow a search.
+type Options struct {
+	Limit          int       // results to return; default 10
+	IncludeExpired bool      // include 已废止/已修订/expired documents (labelled by their status)
+	Types          []kb.Type // only these entry types; empty: all
+	Department     string    // only this 责任部门
+	Region         string    // only this region
+}
+
+// Result is one ranked chunk with its document.
+type Result struct {
+	Doc     *kb.Document
+	Chunk   kb.Chunk
+	Score   float64
+	Matched []string // query terms found in the chunk, for highlighting
+}
+
+// Response is the ranked answer to a query.
+type Response struct {
+	Results []Result
+	// Terms are the query's segmented terms (after normalisation and stop-word
+	// removal), for highlighting and for carrying a topic across turns.
+	Terms []string
+	// DocNumber is the canonical 文号 found in the query, if any.
+	DocNumber string
+	// Confidence in [0,1] estimates whether the top result answers the
+	// query; the answerer refuses below its threshold.
+	Confidence float64
+}

@@ -59,7 +59,9 @@ func (b *Base) Len() int { return len(b.byID) }
 func (b *Base) Interpretations(id string) []*Document { return b.interp[id] }
 
 // RefOf returns the short reference to d.
-func RefOf(d *Document) Ref { return Ref{ID: d.ID, Title: d.Title, DocURL: DocURL(d.ID, ""), URL: d.URL} }
+func RefOf(d *Document) Ref {
+	return Ref{ID: d.ID, Title: d.Title, DocURL: DocURL(d.ID, ""), URL: d.URL}
+}
 
 // SourceOf builds the client-facing source for chunk c of document d,
 // resolving interpretations, the interpreted policy and replacements.

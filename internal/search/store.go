@@ -40,6 +40,11 @@ type Store interface {
 // Callers show a "暂时无法查询" message and retry later.
 var ErrUnavailable = errors.New("store unavailable")
 
+// RRFK is the rank constant of reciprocal rank fusion: a point's fused score
+// is Σ 1/(RRFK + rank) with rank counted from 0 (Qdrant's formula; Qdrant's
+// own default k is 2, so the Qdrant store sends RRFK explicitly).
+const RRFK = 60
+
 // Vector names.
 const (
 	SparseVector = "sparse"
@@ -91,6 +96,13 @@ type Hit struct {
 // Query is a hybrid query. With one of Sparse/Dense set the store ranks by
 // that vector alone; with both it prefetches PrefetchLimit candidates by each
 // and fuses them with RRF. Filter applies to every prefetch.
+//
+// As in Qdrant: a sparse ranking holds only points that share at least one
+// index with the query (score = Σ idf·q·d over shared indices); a dense
+// ranking holds points that have a dense vector (score = cosine similarity);
+// RRF gives each point Σ 1/(RRFK + rank) over the prefetch lists holding it,
+// rank counted from 0, and the fused Hit.Score is that sum. The order of
+// hits with equal scores is unspecified.
 type Query struct {
 	Sparse        SparseVec
 	Dense         []float32

@@ -19,6 +19,10 @@ type Base struct {
 type Dict struct {
 	// Words are user words for segmentation (最多跑一次, 一网通办 …).
 	Words []string
+	// UserWords carries the same words with the optional frequency and
+	// part-of-speech given in the dictionary file (gse dictionary line
+	// format "word [freq] [pos]"); Freq is 0 and POS "" when absent.
+	UserWords []UserWord
 	// Synonyms are groups of equivalent terms; the first is canonical
 	// (住房公积金, 公积金).
 	Synonyms [][]string
@@ -26,6 +30,13 @@ type Dict struct {
 	Sensitive []string
 	// Stopwords extends the built-in stop words.
 	Stopwords []string
+}
+
+// UserWord is one user-dictionary entry.
+type UserWord struct {
+	Word string
+	Freq float64
+	POS  string
 }
 
 // NewBase indexes docs. Later duplicates of an id are kept in Docs (so lint can

@@ -1,0 +1,176 @@
+package knowledge
+
+import (
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/govchat/govchat/internal/kb"
+)
+
+// dictKind is what a dict/ file holds, decided by its base name.
+type dictKind int
+
+const (
+	dictUnknown dictKind = iota
+	dictWords
+	dictSynonyms
+	dictStopwords
+	dictSensitive
+)
+
+// dictKindOf maps a dict/ file name to its kind: user*.txt or words*.txt are
+// user words, synonym*.txt synonyms, stop*.txt stop words and sensitive*.txt
+// sensitive words.
+func dictKindOf(name string) dictKind {
+	base := strings.ToLower(path.Base(name))
+	if path.Ext(base) != ".txt" {
+		return dictUnknown
+	}
+	switch {
+	case strings.HasPrefix(base, "user"), strings.HasPrefix(base, "words"):
+		return dictWords
+	case strings.HasPrefix(base, "synonym"):
+		return dictSynonyms
+	case strings.HasPrefix(base, "stop"):
+		return dictStopwords
+	case strings.HasPrefix(base, "sensitive"):
+		return dictSensitive
+	}
+	return dictUnknown
+}
+
+// dictBuilder accumulates dict files, dropping duplicates.
+type dictBuilder struct {
+	d    kb.Dict
+	seen map[dictKind]map[string]bool
+}
+
+func (b *dictBuilder) add(kind dictKind, w string) bool {
+	if b.seen == nil {
+		b.seen = map[dictKind]map[string]bool{}
+	}
+	if b.seen[kind] == nil {
+		b.seen[kind] = map[string]bool{}
+	}
+	if b.seen[kind][w] {
+		return false
+	}
+	b.seen[kind][w] = true
+	return true
+}
+
+// dictLines yields the meaningful lines of a dict file with their numbers:
+// blank lines and lines starting with # are skipped, a trailing " #comment"
+// is removed.
+func dictLines(src string, fn func(line int, text string)) {
+	src = strings.TrimPrefix(src, "\ufeff")
+	for i, l := range strings.Split(src, "\n") {
+		l = strings.TrimSpace(strings.TrimSuffix(l, "\r"))
+		if l == "" || strings.HasPrefix(l, "#") {
+			continue
+		}
+		if j := strings.Index(l, " #"); j >= 0 {
+			l = strings.TrimSpace(l[:j])
+		}
+		fn(i+1, l)
+	}
+}
+
+// parseDict reads one dict/ file into b.
+func (b *dictBuilder) parse(name, src string, pr *problems) {
+	kind := dictKindOf(name)
+	switch kind {
+	case dictUnknown:
+		pr.warnf(0, "unknown dictionary file (expected user*.txt, words*.txt, synonym*.txt, stop*.txt or sensitive*.txt); ignored")
+	case dictWords:
+		dictLines(src, func(line int, l string) {
+			f := strings.Fields(l)
+			w := kb.UserWord{Word: f[0]}
+			if len(f) > 3 {
+				pr.errorf(line, "a user word line is: word [frequency] [part of speech]; got %d fields", len(f))
+				return
+			}
+			if len(f) >= 2 {
+				fr, err := strconv.ParseFloat(f[1], 64)
+				if err != nil || fr < 0 {
+					// "word pos" without frequency.
+					if len(f) == 2 && isPOS(f[1]) {
+						w.POS = f[1]
+					} else {
+						pr.errorf(line, "frequency %q is not a non-negative number", f[1])
+						return
+					}
+				} else {
+					w.Freq = fr
+				}
+			}
+			if len(f) == 3 {
+				w.POS = f[2]
+			}
+			if b.add(kind, w.Word) {
+				b.d.Words = append(b.d.Words, w.Word)
+				b.d.UserWords = append(b.d.UserWords, w)
+			} else {
+				pr.warnf(line, "duplicate user word %q", w.Word)
+			}
+		})
+	case dictSynonyms:
+		dictLines(src, func(line int, l string) {
+			group := splitSynonyms(l)
+			if len(group) < 2 {
+				pr.errorf(line, "a synonym line needs at least two terms (canonical=alias alias …)")
+				return
+			}
+			b.d.Synonyms = append(b.d.Synonyms, group)
+		})
+	case dictStopwords, dictSensitive:
+		dictLines(src, func(line int, l string) {
+			for _, w := range strings.Fields(l) {
+				if !b.add(kind, w) {
+					continue
+				}
+				if kind == dictStopwords {
+					b.d.Stopwords = append(b.d.Stopwords, w)
+				} else {
+					b.d.Sensitive = append(b.d.Sensitive, w)
+				}
+			}
+		})
+	}
+}
+
+// splitSynonyms parses "住房公积金=公积金 公积金贷款" or "住房公积金 公积金"
+// or "住房公积金,公积金": the first term is canonical; terms are separated by
+// '=', ',', '，', '/', '|' or white space (not 、, which occurs inside terms). Duplicate terms are dropped.
+func splitSynonyms(l string) []string {
+	parts := strings.FieldsFunc(l, func(r rune) bool {
+		switch r {
+		case '=', ',', '，', '/', '|', '＝':
+			return true
+		}
+		return r == ' ' || r == '\t' || r == '　'
+	})
+	var out []string
+	seen := map[string]bool{}
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" && !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// isPOS reports whether s looks like a part-of-speech tag (n, nz, v, vn …).
+func isPOS(s string) bool {
+	if len(s) == 0 || len(s) > 4 {
+		return false
+	}
+	for _, r := range s {
+		if r < 'a' || r > 'z' {
+			return false
+		}
+	}
+	return true
+}

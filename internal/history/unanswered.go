@@ -1,0 +1,279 @@
+package history
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// UnansweredQuery selects the questions of the unanswered report.
+type UnansweredQuery struct {
+	Since time.Time // only questions asked at or after Since (zero: all)
+	Limit int       // groups to return (default 50)
+	// MaxScan bounds the questions read (most recent first, default 20000).
+	MaxScan int
+	// Similarity is the character-bigram Jaccard similarity at or above
+	// which two wordings join one group (default 0.5; 1 groups only equal
+	// normalised wordings).
+	Similarity float64
+}
+
+// Group is one gap in the knowledge base: a question (in its various
+// wordings) that was refused or marked unhelpful.
+type Group struct {
+	Question        string         `json:"question"` // the most recent wording
+	Count           int            `json:"count"`
+	Refused         int            `json:"refused"`
+	Unhelpful       int            `json:"unhelpful"`
+	Reasons         map[string]int `json:"reasons,omitempty"`          // refusal reasons
+	FeedbackReasons []string       `json:"feedback_reasons,omitempty"` // citizens' 👎 reasons (distinct, up to 5)
+	Variants        []string       `json:"variants,omitempty"`         // other wordings (distinct, up to 5)
+	FirstAsked      time.Time      `json:"first_asked"`
+	LastAsked       time.Time      `json:"last_asked"`
+	AnswerIDs       []string       `json:"answer_ids"` // most recent first, up to 10
+
+	bigrams map[string]struct{}
+	keys    map[string]struct{}
+}
+
+const (
+	maxVariants   = 5
+	maxReasons    = 5
+	maxAnswerIDs  = 10
+	defaultLimit  = 50
+	defaultScan   = 20000
+	defaultSimJac = 0.5
+)
+
+// Unanswered lists refused questions and questions whose latest feedback is
+// 👎, grouped by wording (normalised, then by similarity), largest group
+// first. Failed answers (internal errors) are not knowledge gaps and are left
+// out.
+func (s *Store) Unanswered(ctx context.Context, q UnansweredQuery) ([]Group, error) {
+	if q.Limit <= 0 {
+		q.Limit = defaultLimit
+	}
+	if q.MaxScan <= 0 {
+		q.MaxScan = defaultScan
+	}
+	if q.Similarity <= 0 {
+		q.Similarity = defaultSimJac
+	}
+	rows, err := s.db.QueryContext(ctx, `
+		SELECT a.id, a.asked_at, a.question, a.qkey, a.refused, a.reason,
+			(SELECT f.helpful FROM feedback f WHERE f.answer_id = a.id ORDER BY f.id DESC LIMIT 1),
+			(SELECT f.reason FROM feedback f WHERE f.answer_id = a.id ORDER BY f.id DESC LIMIT 1)
+		FROM answers a
+		WHERE a.asked_at >= ? AND a.error = ''
+			AND (a.refused = 1 OR EXISTS (SELECT 1 FROM feedback f WHERE f.answer_id = a.id AND f.helpful = 0))
+		ORDER BY a.asked_at DESC, a.rowid DESC
+		LIMIT ?`, q.Since.UnixMilli(), q.MaxScan)
+	if err != nil {
+		return nil, fmt.Errorf("history: unanswered: %w", err)
+	}
+	defer rows.Close()
+
+	byKey := map[string]*Group{}
+	var groups []*Group
+	for rows.Next() {
+		var (
+			id, question, key, reason string
+			at                        int64
+			refused                   bool
+			helpful                   sql.NullBool
+			fbReason                  sql.NullString
+		)
+		if err := rows.Scan(&id, &at, &question, &key, &refused, &reason, &helpful, &fbReason); err != nil {
+			return nil, fmt.Errorf("history: unanswered: %w", err)
+		}
+		unhelpful := helpful.Valid && !helpful.Bool
+		if !refused && !unhelpful {
+			continue // a later 👍 replaced the 👎
+		}
+		g := byKey[key]
+		if g == nil {
+			g = &Group{Question: question, Reasons: map[string]int{}, LastAsked: time.UnixMilli(at), keys: map[string]struct{}{key: {}}}
+			byKey[key] = g
+			groups = append(groups, g)
+		}
+		g.Count++
+		g.FirstAsked = time.UnixMilli(at)
+		if refused {
+			g.Refused++
+			if reason != "" {
+				g.Reasons[reason]++
+			}
+		}
+		if unhelpful {
+			g.Unhelpful++
+			if r := strings.TrimSpace(fbReason.String); r != "" {
+				g.FeedbackReasons = appendDistinct(g.FeedbackReasons, r, maxReasons)
+			}
+		}
+		if question != g.Question {
+			g.Variants = appendDistinct(g.Variants, question, maxVariants)
+		}
+		if len(g.AnswerIDs) < maxAnswerIDs {
+			g.AnswerIDs = append(g.AnswerIDs, id)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("history: unanswered: %w", err)
+	}
+	groups = mergeSimilar(groups, q.Similarity)
+	sort.SliceStable(groups, func(i, j int) bool {
+		if groups[i].Count != groups[j].Count {
+			return groups[i].Count > groups[j].Count
+		}
+		return groups[i].LastAsked.After(groups[j].LastAsked)
+	})
+	if len(groups) > q.Limit {
+		groups = groups[:q.Limit]
+	}
+	out := make([]Group, len(groups))
+	for i, g := range groups {
+		if len(g.Reasons) == 0 {
+			g.Reasons = nil
+		}
+		if g.AnswerIDs == nil {
+			g.AnswerIDs = []string{}
+		}
+		out[i] = *g
+		out[i].bigrams, out[i].keys = nil, nil
+	}
+	return out, nil
+}
+
+// mergeSimilar joins groups whose normalised wordings share enough character
+// bigrams, largest group first. Groups are visited in order of size so that
+// the big, established wording absorbs its variants.
+func mergeSimilar(groups []*Group, threshold float64) []*Group {
+	if threshold >= 1 {
+		return groups
+	}
+	sort.SliceStable(groups, func(i, j int) bool { return groups[i].Count > groups[j].Count })
+	for _, g := range groups {
+		for k := range g.keys {
+			g.bigrams = bigrams(k)
+		}
+	}
+	var out []*Group
+	for _, g := range groups {
+		var into *Group
+		for _, o := range out {
+			if jaccard(g.bigrams, o.bigrams) >= threshold {
+				into = o
+				break
+			}
+		}
+		if into == nil {
+			out = append(out, g)
+			continue
+		}
+		into.Count += g.Count
+		into.Refused += g.Refused
+		into.Unhelpful += g.Unhelpful
+		for r, n := range g.Reasons {
+			into.Reasons[r] += n
+		}
+		for _, r := range g.FeedbackReasons {
+			into.FeedbackReasons = appendDistinct(into.FeedbackReasons, r, maxReasons)
+		}
+		if g.LastAsked.After(into.LastAsked) {
+			// The newer wording becomes the representative one.
+			into.Variants = appendDistinct(into.Variants, into.Question, maxVariants)
+			into.Question = g.Question
+			into.LastAsked = g.LastAsked
+		} else {
+			into.Variants = appendDistinct(into.Variants, g.Question, maxVariants)
+		}
+		for _, v := range g.Variants {
+			into.Variants = appendDistinct(into.Variants, v, maxVariants)
+		}
+		into.Variants = removeString(into.Variants, into.Question)
+		if g.FirstAsked.Before(into.FirstAsked) {
+			into.FirstAsked = g.FirstAsked
+		}
+		into.AnswerIDs = append(into.AnswerIDs, g.AnswerIDs...)
+		if len(into.AnswerIDs) > maxAnswerIDs {
+			into.AnswerIDs = into.AnswerIDs[:maxAnswerIDs]
+		}
+	}
+	return out
+}
+
+func appendDistinct(list []string, s string, max int) []string {
+	if len(list) >= max {
+		return list
+	}
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+func removeString(list []string, s string) []string {
+	out := list[:0]
+	for _, x := range list {
+		if x != s {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// normalizeQuestion folds a question for grouping: full-width ASCII to
+// half-width, lower case, no spaces, punctuation or symbols, and no trailing
+// modal particles (吗 呢 啊 呀 吧).
+func normalizeQuestion(q string) string {
+	var b strings.Builder
+	for _, r := range q {
+		if r >= 0xFF01 && r <= 0xFF5E {
+			r -= 0xFEE0
+		}
+		if unicode.IsSpace(r) || unicode.IsPunct(r) || unicode.IsSymbol(r) || unicode.IsControl(r) {
+			continue
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	s := b.String()
+	for {
+		t := strings.TrimRight(s, "吗呢啊呀吧")
+		if t == s {
+			break
+		}
+		s = t
+	}
+	return s
+}
+
+func bigrams(s string) map[string]struct{} {
+	rs := []rune(s)
+	set := make(map[string]struct{}, len(rs))
+	if len(rs) == 1 {
+		set[s] = struct{}{}
+	}
+	for i := 0; i+1 < len(rs); i++ {
+		set[string(rs[i:i+2])] = struct{}{}
+	}
+	return set
+}
+
+func jaccard(a, b map[string]struct{}) float64 {
+	if len(a) == 0 || len(b) == 0 {
+		return 0
+	}
+	inter := 0
+	for k := range a {
+		if _, ok := b[k]; ok {
+			inter++
+		}
+	}
+	return float64(inter) / float64(len(a)+len(b)-inter)
+}

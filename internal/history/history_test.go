@@ -141,8 +141,8 @@ func TestUnansweredGroups(t *testing.T) {
 	fb(down, false, "答非所问")
 	changed := rec("社保卡补办流程", false, "", "")
 	fb(changed, false, "")
-	fb(changed, true, "") // a later 👍 replaces the 👎
-	rec("社保卡补办流程", false, "", "")        // answered, no feedback
+	fb(changed, true, "")                 // a later 👍 replaces the 👎
+	rec("社保卡补办流程", false, "", "")         // answered, no feedback
 	rec("服务器出错的问题", true, "", "internal") // failures are not gaps
 	rec("今天天气怎么样", true, "chitchat", "")
 

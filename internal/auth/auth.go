@@ -1,0 +1,473 @@
+// Package auth holds operator and admin accounts, their sign-in sessions,
+// login rate limits and the audit trail of what signed-in staff did.
+//
+// Accounts and sessions live in an embedded SQLite file (data/auth.db by
+// default). Passwords are hashed with argon2id; a session token is 32 random
+// bytes handed to the browser once, and only its SHA-256 is stored, so a copy
+// of the database does not let anyone sign in.
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	_ "modernc.org/sqlite" // database/sql driver "sqlite"
+)
+
+// Role is what a signed-in account may do.
+type Role string
+
+// Roles. An admin may do everything an operator may, plus manage the review
+// list, reports and accounts.
+const (
+	RoleOperator Role = "operator"
+	RoleAdmin    Role = "admin"
+)
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return r == RoleOperator || r == RoleAdmin }
+
+// Label is the Chinese name of the role.
+func (r Role) Label() string {
+	switch r {
+	case RoleOperator:
+		return "坐席"
+	case RoleAdmin:
+		return "管理员"
+	}
+	return string(r)
+}
+
+// Allows reports whether an account with role r may use something that
+// requires want.
+func (r Role) Allows(want Role) bool { return r == want || r == RoleAdmin }
+
+// User is an operator or admin account.
+type User struct {
+	ID       int64     `json:"id"`
+	Username string    `json:"username"` // sign-in name
+	Name     string    `json:"name"`     // real name, shown to colleagues only
+	StaffNo  string    `json:"staff_no"` // 工号, the only identity citizens see
+	Role     Role      `json:"role"`
+	Disabled bool      `json:"disabled"`
+	Created  time.Time `json:"created"`
+	LastSeen time.Time `json:"last_login,omitzero"`
+}
+
+// Session is a signed-in account.
+type Session struct {
+	User    User      `json:"user"`
+	Expires time.Time `json:"expires"`
+	// tokenHash identifies the session for Logout.
+	tokenHash string
+}
+
+// Errors. Callers show their own Chinese message; these carry no detail that
+// would tell an attacker whether an account exists.
+var (
+	ErrBadCredentials = errors.New("auth: wrong username or password")
+	ErrNoSession      = errors.New("auth: not signed in or session expired")
+	ErrExists         = errors.New("auth: username or staff number already exists")
+	ErrNotFound       = errors.New("auth: no such user")
+	ErrInvalid        = errors.New("auth: invalid account data")
+)
+
+// RateLimitedError is returned by Login when too many attempts came from one
+// address or for one account.
+type RateLimitedError struct{ RetryAfter time.Duration }
+
+func (e *RateLimitedError) Error() string {
+	return fmt.Sprintf("auth: too many login attempts, retry after %s", e.RetryAfter.Round(time.Second))
+}
+
+// Config configures a Service.
+type Config struct {
+	// Path is the SQLite file; its directory is created. Required.
+	Path string
+	// SessionTTL is how long a session lasts after sign-in; default 12h (a
+	// long shift).
+	SessionTTL time.Duration
+	// Hash are the argon2id costs for new passwords; zero: DefaultHashParams.
+	Hash HashParams
+	// IPLimit bounds login attempts per client address; default 20 at once,
+	// one more every 15 s.
+	IPLimit Limit
+	// AccountLimit bounds failed logins per account; default 5 at once, one
+	// more every minute.
+	AccountLimit Limit
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+}
+
+// Service manages accounts and sessions. It is safe for concurrent use.
+type Service struct {
+	db    *sql.DB
+	cfg   Config
+	ipLim *limiter
+	acLim *limiter
+	dummy string // hash checked for unknown users, so timing does not tell
+}
+
+// New opens (creating if needed) the account database at cfg.Path.
+func New(cfg Config) (*Service, error) {
+	if cfg.Path == "" {
+		return nil, errors.New("auth: database path is required")
+	}
+	if cfg.SessionTTL <= 0 {
+		cfg.SessionTTL = 12 * time.Hour
+	}
+	if cfg.Hash == (HashParams{}) {
+		cfg.Hash = DefaultHashParams()
+	}
+	if cfg.IPLimit.Burst <= 0 || cfg.IPLimit.Every <= 0 {
+		cfg.IPLimit = Limit{Burst: 20, Every: 15 * time.Second}
+	}
+	if cfg.AccountLimit.Burst <= 0 || cfg.AccountLimit.Every <= 0 {
+		cfg.AccountLimit = Limit{Burst: 5, Every: time.Minute}
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if err := os.MkdirAll(filepath.Dir(cfg.Path), 0o750); err != nil {
+		return nil, fmt.Errorf("auth: %w", err)
+	}
+	db, err := sql.Open("sqlite", "file:"+cfg.Path+"?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)")
+	if err != nil {
+		return nil, fmt.Errorf("auth: open %s: %w", cfg.Path, err)
+	}
+	if err := migrate(db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("auth: %s: %w", cfg.Path, err)
+	}
+	dummy, err := HashPassword("dummy-password-for-timing", cfg.Hash)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &Service{db: db, cfg: cfg, ipLim: newLimiter(cfg.IPLimit, 10000), acLim: newLimiter(cfg.AccountLimit, 10000), dummy: dummy}, nil
+}
+
+// Close closes the database.
+func (s *Service) Close() error { return s.db.Close() }
+
+// DB returns the underlying database, for packages that keep their tables
+// beside the accounts (audit, review list).
+func (s *Service) DB() *sql.DB { return s.db }
+
+func migrate(db *sql.DB) error {
+	_, err := db.Exec(`
+CREATE TABLE IF NOT EXISTS users (
+	id INTEGER PRIMARY KEY,
+	username TEXT NOT NULL UNIQUE,
+	name TEXT NOT NULL,
+	staff_no TEXT NOT NULL UNIQUE,
+	role TEXT NOT NULL,
+	pw_hash TEXT NOT NULL,
+	disabled INTEGER NOT NULL DEFAULT 0,
+	created INTEGER NOT NULL,
+	last_login INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS sessions (
+	token_hash TEXT PRIMARY KEY,
+	user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	created INTEGER NOT NULL,
+	expires INTEGER NOT NULL,
+	ip TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS sessions_expires ON sessions(expires);
+CREATE TABLE IF NOT EXISTS audit (
+	id INTEGER PRIMARY KEY,
+	at INTEGER NOT NULL,
+	actor TEXT NOT NULL,
+	staff_no TEXT NOT NULL DEFAULT '',
+	action TEXT NOT NULL,
+	target TEXT NOT NULL DEFAULT '',
+	detail TEXT NOT NULL DEFAULT '',
+	ip TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS audit_at ON audit(at);
+`)
+	return err
+}
+
+var (
+	usernameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,31}$`)
+	staffNoRe  = regexp.MustCompile(`^[A-Za-z0-9-]{1,16}$`)
+)
+
+// NewUser is the data for AddUser.
+type NewUser struct {
+	Username string
+	Name     string
+	StaffNo  string
+	Role     Role
+	Password string
+}
+
+// Validate checks the fields (the password is checked when hashed).
+func (n NewUser) Validate() error {
+	var errs []error
+	if !usernameRe.MatchString(n.Username) {
+		errs = append(errs, errors.New("username: 2-32 lowercase letters, digits, . _ -"))
+	}
+	if !staffNoRe.MatchString(n.StaffNo) {
+		errs = append(errs, errors.New("staff number (工号): 1-16 letters, digits or -"))
+	}
+	if name := strings.TrimSpace(n.Name); name == "" || utf8.RuneCountInString(name) > 32 || !utf8.ValidString(name) || strings.ContainsFunc(name, isControl) {
+		errs = append(errs, errors.New("name: 1-32 characters"))
+	}
+	if !n.Role.Valid() {
+		errs = append(errs, fmt.Errorf("role: %q (want operator or admin)", n.Role))
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%w: %w", ErrInvalid, errors.Join(errs...))
+	}
+	return nil
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
+
+// AddUser creates an account.
+func (s *Service) AddUser(ctx context.Context, n NewUser) (User, error) {
+	n.Username = strings.ToLower(strings.TrimSpace(n.Username))
+	n.StaffNo = strings.TrimSpace(n.StaffNo)
+	n.Name = strings.TrimSpace(n.Name)
+	if err := n.Validate(); err != nil {
+		return User{}, err
+	}
+	hash, err := HashPassword(n.Password, s.cfg.Hash)
+	if err != nil {
+		return User{}, err
+	}
+	now := s.cfg.Now()
+	res, err := s.db.ExecContext(ctx, `INSERT INTO users(username,name,staff_no,role,pw_hash,created) VALUES(?,?,?,?,?,?)`,
+		n.Username, n.Name, n.StaffNo, string(n.Role), hash, now.Unix())
+	if err != nil {
+		if strings.Contains(err.Error(), "UNIQUE") {
+			return User{}, ErrExists
+		}
+		return User{}, fmt.Errorf("auth: add user: %w", err)
+	}
+	id, _ := res.LastInsertId()
+	return User{ID: id, Username: n.Username, Name: n.Name, StaffNo: n.StaffNo, Role: n.Role, Created: now.Truncate(time.Second)}, nil
+}
+
+const userCols = `id,username,name,staff_no,role,disabled,created,last_login`
+
+func scanUser(row interface{ Scan(...any) error }) (User, error) {
+	var u User
+	var role string
+	var disabled int
+	var created, last int64
+	if err := row.Scan(&u.ID, &u.Username, &u.Name, &u.StaffNo, &role, &disabled, &created, &last); err != nil {
+		return User{}, err
+	}
+	u.Role, u.Disabled, u.Created = Role(role), disabled != 0, time.Unix(created, 0)
+	if last > 0 {
+		u.LastSeen = time.Unix(last, 0)
+	}
+	return u, nil
+}
+
+// Users lists every account, by username.
+func (s *Service) Users(ctx context.Context) ([]User, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+userCols+` FROM users ORDER BY username`)
+	if err != nil {
+		return nil, fmt.Errorf("auth: list users: %w", err)
+	}
+	defer rows.Close()
+	var out []User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, fmt.Errorf("auth: list users: %w", err)
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// User returns the account with username.
+func (s *Service) User(ctx context.Context, username string) (User, error) {
+	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE username=?`, strings.ToLower(username)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return User{}, ErrNotFound
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("auth: user: %w", err)
+	}
+	return u, nil
+}
+
+// SetDisabled disables (ending its sessions) or re-enables an account.
+func (s *Service) SetDisabled(ctx context.Context, username string, disabled bool) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("auth: %w", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `UPDATE users SET disabled=? WHERE username=?`, boolInt(disabled), strings.ToLower(username))
+	if err != nil {
+		return fmt.Errorf("auth: disable: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	if disabled {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id=(SELECT id FROM users WHERE username=?)`, strings.ToLower(username)); err != nil {
+			return fmt.Errorf("auth: disable: %w", err)
+		}
+	}
+	return tx.Commit()
+}
+
+// SetPassword replaces an account's password and ends its sessions.
+func (s *Service) SetPassword(ctx context.Context, username, password string) error {
+	hash, err := HashPassword(password, s.cfg.Hash)
+	if err != nil {
+		return err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("auth: %w", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `UPDATE users SET pw_hash=? WHERE username=?`, hash, strings.ToLower(username))
+	if err != nil {
+		return fmt.Errorf("auth: set password: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id=(SELECT id FROM users WHERE username=?)`, strings.ToLower(username)); err != nil {
+		return fmt.Errorf("auth: set password: %w", err)
+	}
+	return tx.Commit()
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Login checks a username and password from the client at ip and returns a
+// new session token (to hand to the client once) and the session. Attempts
+// are limited per ip (all attempts) and per account (failed attempts); over
+// the limit it returns *RateLimitedError without checking the password.
+func (s *Service) Login(ctx context.Context, username, password, ip string) (string, Session, error) {
+	now := s.cfg.Now()
+	username = strings.ToLower(strings.TrimSpace(username))
+	if ok, wait := s.ipLim.take(ip, now); !ok {
+		return "", Session{}, &RateLimitedError{RetryAfter: wait}
+	}
+	if ok, wait := s.acLim.allow(username, now); !ok {
+		return "", Session{}, &RateLimitedError{RetryAfter: wait}
+	}
+	var u User
+	var hash string
+	var role string
+	var disabled int
+	var created, last int64
+	err := s.db.QueryRowContext(ctx, `SELECT `+userCols+`,pw_hash FROM users WHERE username=?`, username).
+		Scan(&u.ID, &u.Username, &u.Name, &u.StaffNo, &role, &disabled, &created, &last, &hash)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		CheckPassword(s.dummy, password)
+		s.acLim.take(username, now)
+		return "", Session{}, ErrBadCredentials
+	case err != nil:
+		return "", Session{}, fmt.Errorf("auth: login: %w", err)
+	}
+	u.Role, u.Disabled, u.Created = Role(role), disabled != 0, time.Unix(created, 0)
+	ok, err := CheckPassword(hash, password)
+	if err != nil {
+		return "", Session{}, err
+	}
+	if !ok || u.Disabled {
+		s.acLim.take(username, now)
+		return "", Session{}, ErrBadCredentials
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", Session{}, fmt.Errorf("auth: token: %w", err)
+	}
+	token := base64.RawURLEncoding.EncodeToString(raw)
+	th := hashToken(token)
+	exp := now.Add(s.cfg.SessionTTL)
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return "", Session{}, fmt.Errorf("auth: login: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE expires<=?`, now.Unix()); err != nil {
+		return "", Session{}, fmt.Errorf("auth: login: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO sessions(token_hash,user_id,created,expires,ip) VALUES(?,?,?,?,?)`, th, u.ID, now.Unix(), exp.Unix(), ip); err != nil {
+		return "", Session{}, fmt.Errorf("auth: login: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE users SET last_login=? WHERE id=?`, now.Unix(), u.ID); err != nil {
+		return "", Session{}, fmt.Errorf("auth: login: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return "", Session{}, fmt.Errorf("auth: login: %w", err)
+	}
+	u.LastSeen = now.Truncate(time.Second)
+	return token, Session{User: u, Expires: time.Unix(exp.Unix(), 0), tokenHash: th}, nil
+}
+
+func hashToken(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
+}
+
+// Authenticate returns the live session of token, or ErrNoSession when the
+// token is unknown, expired or its account disabled.
+func (s *Service) Authenticate(ctx context.Context, token string) (Session, error) {
+	if token == "" || len(token) > 128 {
+		return Session{}, ErrNoSession
+	}
+	th := hashToken(token)
+	var u User
+	var role string
+	var disabled int
+	var created, last, exp int64
+	err := s.db.QueryRowContext(ctx, `SELECT u.id,u.username,u.name,u.staff_no,u.role,u.disabled,u.created,u.last_login,s.expires
+FROM sessions s JOIN users u ON u.id=s.user_id WHERE s.token_hash=?`, th).
+		Scan(&u.ID, &u.Username, &u.Name, &u.StaffNo, &role, &disabled, &created, &last, &exp)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Session{}, ErrNoSession
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("auth: authenticate: %w", err)
+	}
+	u.Role, u.Disabled, u.Created = Role(role), disabled != 0, time.Unix(created, 0)
+	if last > 0 {
+		u.LastSeen = time.Unix(last, 0)
+	}
+	if u.Disabled || !u.Role.Valid() || s.cfg.Now().Unix() >= exp {
+		return Session{}, ErrNoSession
+	}
+	return Session{User: u, Expires: time.Unix(exp, 0), tokenHash: th}, nil
+}
+
+// Logout ends the session of token. Ending an unknown session is not an error.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash=?`, hashToken(token)); err != nil {
+		return fmt.Errorf("auth: logout: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,257 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// cheap keeps the tests fast; production uses DefaultHashParams.
+var cheap = HashParams{Memory: 64, Time: 1, Threads: 1}
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func newService(t *testing.T, mod func(*Config)) (*Service, *clock) {
+	t.Helper()
+	clk := &clock{t: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)}
+	cfg := Config{Path: filepath.Join(t.TempDir(), "auth.db"), Hash: cheap, Now: clk.Now}
+	if mod != nil {
+		mod(&cfg)
+	}
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, clk
+}
+
+func addUser(t *testing.T, s *Service, username, staff string, role Role) {
+	t.Helper()
+	if _, err := s.AddUser(context.Background(), NewUser{Username: username, Name: "张三", StaffNo: staff, Role: role, Password: "correct horse battery"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPasswordHash(t *testing.T) {
+	h, err := HashPassword("correct horse battery", cheap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(h, "$argon2id$v=19$m=64,t=1,p=1$") {
+		t.Fatalf("hash = %q", h)
+	}
+	h2, _ := HashPassword("correct horse battery", cheap)
+	if h == h2 {
+		t.Fatal("two hashes of one password are equal: salt missing")
+	}
+	for _, tt := range []struct {
+		pw   string
+		want bool
+	}{{"correct horse battery", true}, {"correct horse batterY", false}, {"", false}} {
+		ok, err := CheckPassword(h, tt.pw)
+		if err != nil || ok != tt.want {
+			t.Errorf("CheckPassword(%q) = %v, %v; want %v", tt.pw, ok, err, tt.want)
+		}
+	}
+	if _, err := HashPassword("short", cheap); !errors.Is(err, ErrWeakPassword) {
+		t.Errorf("short password: err = %v", err)
+	}
+	for _, bad := range []string{"", "$bcrypt$x", "$argon2id$v=19$m=0,t=1,p=1$AAAA$AAAA", "$argon2id$v=19$m=64,t=1,p=1$!!$AAAA"} {
+		if _, err := CheckPassword(bad, "x"); err == nil {
+			t.Errorf("CheckPassword(%q) accepted a malformed hash", bad)
+		}
+	}
+}
+
+func TestUsers(t *testing.T) {
+	s, _ := newService(t, nil)
+	ctx := context.Background()
+	addUser(t, s, "Wang", "1001", RoleOperator)
+	addUser(t, s, "admin", "9001", RoleAdmin)
+	if _, err := s.AddUser(ctx, NewUser{Username: "wang", Name: "王", StaffNo: "1002", Role: RoleOperator, Password: "correct horse battery"}); !errors.Is(err, ErrExists) {
+		t.Errorf("duplicate username: err = %v", err)
+	}
+	if _, err := s.AddUser(ctx, NewUser{Username: "li", Name: "李", StaffNo: "1001", Role: RoleOperator, Password: "correct horse battery"}); !errors.Is(err, ErrExists) {
+		t.Errorf("duplicate staff number: err = %v", err)
+	}
+	bad := []NewUser{
+		{Username: "x", Name: "a", StaffNo: "1", Role: RoleOperator},
+		{Username: "ok", Name: "", StaffNo: "1", Role: RoleOperator},
+		{Username: "ok", Name: "a", StaffNo: "工号", Role: RoleOperator},
+		{Username: "ok", Name: "a", StaffNo: "1", Role: "root"},
+		{Username: "ok", Name: "a\x00b", StaffNo: "1", Role: RoleOperator},
+	}
+	for _, n := range bad {
+		n.Password = "correct horse battery"
+		if _, err := s.AddUser(ctx, n); !errors.Is(err, ErrInvalid) {
+			t.Errorf("AddUser(%+v): err = %v, want ErrInvalid", n, err)
+		}
+	}
+	users, err := s.Users(ctx)
+	if err != nil || len(users) != 2 || users[0].Username != "admin" || users[1].Username != "wang" || users[1].StaffNo != "1001" {
+		t.Fatalf("Users = %+v, %v", users, err)
+	}
+	if err := s.SetDisabled(ctx, "nobody", true); !errors.Is(err, ErrNotFound) {
+		t.Errorf("disable unknown: %v", err)
+	}
+}
+
+func TestLoginAndSessions(t *testing.T) {
+	s, clk := newService(t, func(c *Config) { c.SessionTTL = time.Hour })
+	ctx := context.Background()
+	addUser(t, s, "wang", "1001", RoleOperator)
+
+	if _, _, err := s.Login(ctx, "wang", "wrong password!!", "10.0.0.1"); !errors.Is(err, ErrBadCredentials) {
+		t.Fatalf("wrong password: %v", err)
+	}
+	if _, _, err := s.Login(ctx, "ghost", "correct horse battery", "10.0.0.1"); !errors.Is(err, ErrBadCredentials) {
+		t.Fatalf("unknown user: %v", err)
+	}
+	token, sess, err := s.Login(ctx, "WANG", "correct horse battery", "10.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sess.User.StaffNo != "1001" || !sess.Expires.Equal(clk.Now().Add(time.Hour)) {
+		t.Fatalf("session = %+v", sess)
+	}
+	// Only the token's hash is stored.
+	var stored string
+	if err := s.DB().QueryRow(`SELECT token_hash FROM sessions`).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	if stored == token || stored != hashToken(token) {
+		t.Fatalf("stored %q for token %q", stored, token)
+	}
+	got, err := s.Authenticate(ctx, token)
+	if err != nil || got.User.Username != "wang" {
+		t.Fatalf("Authenticate = %+v, %v", got, err)
+	}
+	if _, err := s.Authenticate(ctx, token+"x"); !errors.Is(err, ErrNoSession) {
+		t.Errorf("tampered token: %v", err)
+	}
+	clk.Add(time.Hour)
+	if _, err := s.Authenticate(ctx, token); !errors.Is(err, ErrNoSession) {
+		t.Errorf("expired token: %v", err)
+	}
+
+	// Disabling ends sessions and blocks sign-in; logout ends one session.
+	token, _, err = s.Login(ctx, "wang", "correct horse battery", "10.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Logout(ctx, token); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Authenticate(ctx, token); !errors.Is(err, ErrNoSession) {
+		t.Errorf("after logout: %v", err)
+	}
+	token, _, _ = s.Login(ctx, "wang", "correct horse battery", "10.0.0.1")
+	if err := s.SetDisabled(ctx, "wang", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Authenticate(ctx, token); !errors.Is(err, ErrNoSession) {
+		t.Errorf("disabled account's session: %v", err)
+	}
+	if _, _, err := s.Login(ctx, "wang", "correct horse battery", "10.0.0.2"); !errors.Is(err, ErrBadCredentials) {
+		t.Errorf("disabled account login: %v", err)
+	}
+	if err := s.SetDisabled(ctx, "wang", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetPassword(ctx, "wang", "another good password"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Login(ctx, "wang", "another good password", "10.0.0.2"); err != nil {
+		t.Errorf("login with new password: %v", err)
+	}
+}
+
+func TestLoginRateLimits(t *testing.T) {
+	s, clk := newService(t, func(c *Config) {
+		c.IPLimit = Limit{Burst: 4, Every: time.Minute}
+		c.AccountLimit = Limit{Burst: 3, Every: time.Minute}
+	})
+	ctx := context.Background()
+	addUser(t, s, "wang", "1001", RoleOperator)
+	addUser(t, s, "li", "1002", RoleOperator)
+
+	// Per account: three failures from different addresses lock the account,
+	// even for the right password, until a token refills.
+	for i := range 3 {
+		if _, _, err := s.Login(ctx, "wang", "bad password!!", "10.0.1."+string(rune('1'+i))); !errors.Is(err, ErrBadCredentials) {
+			t.Fatalf("attempt %d: %v", i, err)
+		}
+	}
+	var rl *RateLimitedError
+	if _, _, err := s.Login(ctx, "wang", "correct horse battery", "10.0.2.1"); !errors.As(err, &rl) || rl.RetryAfter <= 0 {
+		t.Fatalf("4th attempt: %v, want rate limited", err)
+	}
+	// Other accounts are unaffected.
+	if _, _, err := s.Login(ctx, "li", "correct horse battery", "10.0.2.2"); err != nil {
+		t.Fatalf("other account: %v", err)
+	}
+	clk.Add(time.Minute)
+	if _, _, err := s.Login(ctx, "wang", "correct horse battery", "10.0.2.3"); err != nil {
+		t.Fatalf("after refill: %v", err)
+	}
+
+	// Per address: every attempt counts.
+	for i := range 4 {
+		if _, _, err := s.Login(ctx, "li", "correct horse battery", "10.9.9.9"); err != nil {
+			t.Fatalf("ip attempt %d: %v", i, err)
+		}
+	}
+	if _, _, err := s.Login(ctx, "li", "correct horse battery", "10.9.9.9"); !errors.As(err, &rl) {
+		t.Fatalf("5th from one address: %v, want rate limited", err)
+	}
+}
+
+func TestLimiterBounded(t *testing.T) {
+	l := newLimiter(Limit{Burst: 1, Every: time.Hour}, 100)
+	now := time.Now()
+	for i := range 1000 {
+		l.take(strings.Repeat("k", i%50)+string(rune(i)), now)
+	}
+	if len(l.buckets) > 100 {
+		t.Fatalf("limiter holds %d keys, want <= 100", len(l.buckets))
+	}
+}
+
+func TestAudit(t *testing.T) {
+	s, clk := newService(t, nil)
+	ctx := context.Background()
+	for i, a := range []string{"login", "handoff_take", "logout"} {
+		if err := s.Record(ctx, Event{Actor: "wang", StaffNo: "1001", Action: a, Target: "conv-1", Detail: strings.Repeat("长", 2000)}); err != nil {
+			t.Fatal(err)
+		}
+		_ = i
+		clk.Add(time.Second)
+	}
+	s.Record(ctx, Event{Actor: "li", Action: "login"})
+	ev, err := s.Events(ctx, "wang", 2)
+	if err != nil || len(ev) != 2 || ev[0].Action != "logout" || ev[1].Action != "handoff_take" {
+		t.Fatalf("Events = %+v, %v", ev, err)
+	}
+	if n := len([]rune(ev[0].Detail)); n != 1000 {
+		t.Errorf("detail has %d runes, want cut to 1000", n)
+	}
+	all, _ := s.Events(ctx, "", 0)
+	if len(all) != 4 {
+		t.Errorf("all events = %d, want 4", len(all))
+	}
+}

@@ -1,0 +1,82 @@
+package knowledge
+
+import (
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+)
+
+func TestLint(t *testing.T) {
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	fsys := fstest.MapFS{
+		"policies/a.md":        file("---\nid: a\ntitle: 甲\nstatus: 现行有效\nexpires: 2020-01-01\n---\n正文\n"),
+		"policies/b.md":        file("---\nid: a\ntitle: 乙（重复编号）\n---\n正文\n"),
+		"policies/c.md":        file("---\nid: c\ntitle: 丙\nreplaces: [zzz]\nreplaced_by: a\nstatus: 现行有效\n---\n正文\n"),
+		"policies/d.md":        file("---\nid: d e\ntype: memo\ntitle: 丁\nstatus: 有效\nurl: www.example.com\neffective: 2020-05-01\nexpires: 2020-01-01\n---\n"),
+		"interpretations/i.md": file("---\nid: i\ntitle: 解读\ninterprets: nope\n---\n正文\n"),
+		"interpretations/j.md": file("---\nid: j\ntitle: 没有关联的解读\n---\n正文\n"),
+		"faq/f.yaml": file(`entries:
+  - id: f1
+    question: 问
+    answer: 答
+    sources: [a, missing]
+  - id: f2
+    question: 问二
+  - id: f3
+    answer: 答三
+    valid_until: 2021-01-01
+`),
+		"policies/ok.md": file("---\nid: ok\ntitle: 好文件\npublished: 2019-06-19\n---\n正文\n"),
+	}
+	probs, err := Lint(fsys, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, p := range probs {
+		lines = append(lines, p.String())
+	}
+	got := strings.Join(lines, "\n")
+	want := []string{
+		"policies/a.md:4: error: marked 现行有效 but expires 2020-01-01 has passed",
+		"policies/b.md:2: error: duplicate id \"a\" (first used at policies/a.md:2)",
+		"policies/c.md:4: error: replaces: no document or FAQ entry has id \"zzz\"",
+		"policies/c.md:6: error: marked 现行有效 but replaced_by a",
+		"policies/d.md:2: error: id \"d e\" may only contain",
+		"policies/d.md:3: error: unknown type \"memo\"",
+		"policies/d.md:5: error: unknown status \"有效\"",
+		"policies/d.md:6: error: url \"www.example.com\" is not an absolute",
+		"policies/d.md:8: error: expires 2020-01-01 is before effective 2020-05-01",
+		"policies/d.md:10: warning: empty document body",
+		"interpretations/i.md:4: error: interprets: no document or FAQ entry has id \"nope\"",
+		"interpretations/j.md:1: warning: interpretation without interprets",
+		"faq/f.yaml:5: error: sources: no document or FAQ entry has id \"missing\"",
+		"faq/f.yaml:6: error: missing answer",
+		"faq/f.yaml:8: error: missing question",
+		"faq/f.yaml:10: warning: valid_until 2021-01-01 has passed",
+	}
+	for _, w := range want {
+		if !strings.Contains(got, w) {
+			t.Errorf("missing %q in\n%s", w, got)
+		}
+	}
+	for _, p := range probs {
+		if strings.HasPrefix(p.Path, "policies/ok.md") {
+			t.Errorf("problem on a good file: %s", p)
+		}
+	}
+	if !HasErrors(probs) {
+		t.Error("HasErrors = false")
+	}
+}
+
+func TestLintShippedKnowledge(t *testing.T) {
+	probs, err := LintDir("../../knowledge", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range probs {
+		t.Errorf("%s", p)
+	}
+}

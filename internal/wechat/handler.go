@@ -33,6 +33,7 @@ type HandlerConfig struct {
 // Handler serves the mini-program login API:
 //
 //	POST /api/wechat/login   {"code":"<wx.login code>"} → {"token","expires_at","expires_in"}
+//	GET  /api/wechat/session (Authorization: Bearer <token>) → {"expires_at","expires_in"} or 401
 //	POST /api/wechat/logout  (Authorization: Bearer <token>) → 204
 //
 // Errors are {"code":"…","message":"<中文说明>"} with a matching HTTP status
@@ -75,6 +76,7 @@ func NewHandler(cfg HandlerConfig, ex Exchanger, store *Store) (*Handler, error)
 		mux:   http.NewServeMux(),
 	}
 	h.mux.HandleFunc("POST /api/wechat/login", h.login)
+	h.mux.HandleFunc("GET /api/wechat/session", h.session)
 	h.mux.HandleFunc("POST /api/wechat/logout", h.logout)
 	return h, nil
 }
@@ -120,6 +122,23 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		"token":      tok.Value,
 		"expires_at": tok.ExpiresAt.UTC().Format(time.RFC3339),
 		"expires_in": int64(tok.ExpiresAt.Sub(now).Seconds()),
+	})
+}
+
+// session tells the mini-program whether its token is still good (it cannot
+// see the HTTP status of a refused socket upgrade, so it asks here).
+func (h *Handler) session(w http.ResponseWriter, r *http.Request) {
+	id, ok, err := h.store.Authenticate(r)
+	if err == nil && !ok {
+		err = &Error{Code: CodeUnauthorized, Err: errors.New("no bearer token")}
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"expires_at": id.ExpiresAt.UTC().Format(time.RFC3339),
+		"expires_in": int64(id.ExpiresAt.Sub(h.store.now()).Seconds()),
 	})
 }
 

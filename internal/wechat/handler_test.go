@@ -103,6 +103,16 @@ func TestLoginIssuesTokenThatVerifies(t *testing.T) {
 	if resp.StatusCode != http.StatusUnauthorized || m["code"] != "code_used" {
 		t.Fatalf("reuse: %d %v", resp.StatusCode, m)
 	}
+	// The session endpoint reports a live token and refuses a bad one.
+	sreq, _ := http.NewRequest(http.MethodGet, e.srv.URL+"/api/wechat/session", nil)
+	sreq.Header.Set("Authorization", "Bearer "+tok)
+	if resp, err := http.DefaultClient.Do(sreq); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("session check: %v %v", resp, err)
+	}
+	sreq.Header.Set("Authorization", "Bearer nonsense")
+	if resp, err := http.DefaultClient.Do(sreq); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("session check with bad token: %v %v", resp, err)
+	}
 	// Logout ends the token.
 	resp, _ = e.post(t, "/api/wechat/logout", ``, http.Header{"Authorization": {"Bearer " + tok}})
 	if resp.StatusCode != http.StatusNoContent {

@@ -40,7 +40,7 @@ func runLint(ctx context.Context, env *Env, args []string) error {
 	for _, dir := range dirs {
 		probs, err := knowledge.LintDir(dir, now)
 		if err != nil {
-			return fmt.Errorf("lint %s: %w", dir, err)
+			return err
 		}
 		for _, p := range probs {
 			if p.Severity == knowledge.SeverityError {

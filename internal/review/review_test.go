@@ -1,0 +1,85 @@
+package review
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+	_ "modernc.org/sqlite"
+)
+
+func newStore(t *testing.T) *Store {
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "w.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	s, err := New(db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestReviewList(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	flag, err := s.Add(ctx, Item{Kind: KindFlag, DocID: "p1", Anchor: "s3", Problem: ProblemOutdated, Note: "已被新文件替代", By: "wang", StaffNo: "1001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prop, err := s.Add(ctx, Item{Kind: KindProposal, Question: "公积金怎么提取？", Similar: []string{"公积金提取流程"}, Answer: "携带身份证办理。\n第二行", Department: "住房公积金管理中心", Sources: []string{"p1"}, Conversation: "h-1", By: "wang", StaffNo: "1001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.List(ctx, StatusOpen, 0)
+	if err != nil || len(list) != 2 || list[0].ID != prop.ID || list[1].Problem != ProblemOutdated || list[1].Anchor != "s3" {
+		t.Fatalf("List = %+v, %v", list, err)
+	}
+	y, err := list[0].FAQYAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back []map[string]any
+	if err := yaml.Unmarshal([]byte(y), &back); err != nil || back[0]["question"] != "公积金怎么提取？" || back[0]["answer"] != "携带身份证办理。\n第二行" {
+		t.Fatalf("FAQ YAML round trip = %v, %v\n%s", back, err, y)
+	}
+	if _, err := flag.FAQYAML(); err == nil {
+		t.Error("a flag rendered as FAQ")
+	}
+	got, err := s.Resolve(ctx, flag.ID, StatusAccepted, "boss", "已更新")
+	if err != nil || got.Status != StatusAccepted || got.ResolvedBy != "boss" || got.Resolved.IsZero() {
+		t.Fatalf("Resolve = %+v, %v", got, err)
+	}
+	if open, _ := s.List(ctx, StatusOpen, 0); len(open) != 1 {
+		t.Errorf("open after resolve = %d", len(open))
+	}
+	if _, err := s.Resolve(ctx, 999, StatusRejected, "boss", ""); !errors.Is(err, ErrNotFound) {
+		t.Errorf("resolve unknown: %v", err)
+	}
+	if _, err := s.Resolve(ctx, prop.ID, "maybe", "boss", ""); !errors.Is(err, ErrInvalid) {
+		t.Errorf("resolve bad status: %v", err)
+	}
+}
+
+func TestReviewInvalid(t *testing.T) {
+	s := newStore(t)
+	bad := []Item{
+		{Kind: "x"},
+		{Kind: KindFlag, Problem: ProblemWrong},
+		{Kind: KindFlag, DocID: "p1", Problem: "bad"},
+		{Kind: KindFlag, DocID: "p1", Problem: ProblemWrong, Note: strings.Repeat("长", 2001)},
+		{Kind: KindProposal, Question: "", Answer: "a"},
+		{Kind: KindProposal, Question: "q", Answer: "\xff"},
+		{Kind: KindProposal, Question: "q", Answer: "a", Similar: make([]string, 21)},
+	}
+	for _, it := range bad {
+		if _, err := s.Add(context.Background(), it); !errors.Is(err, ErrInvalid) {
+			t.Errorf("Add(%+v) err = %v, want ErrInvalid", it.Kind, err)
+		}
+	}
+}

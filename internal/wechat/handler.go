@@ -36,7 +36,8 @@ type HandlerConfig struct {
 //	GET  /api/wechat/session (Authorization: Bearer <token>) → {"expires_at","expires_in"} or 401
 //	POST /api/wechat/logout  (Authorization: Bearer <token>) → 204
 //
-// Errors are {"code":"…","message":"<中文说明>"} with a matching HTTP status
+// Errors are {"type":"error","code":"…","message":"<中文说明>"} (the shape of
+// the chat protocol's error frame) with a matching HTTP status
 // (400 bad_request, 401 invalid_code|code_used|unauthorized, 403 blocked,
 // 429 rate_limited with Retry-After, 503 busy|unavailable|misconfigured).
 type Handler struct {
@@ -178,7 +179,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case e.Temporary():
 		w.Header().Set("Retry-After", "5")
 	}
-	writeJSON(w, status, map[string]any{"code": e.Code, "message": UserMessage(e, h.hotline)})
+	writeJSON(w, status, map[string]any{"type": "error", "code": e.Code, "message": UserMessage(e, h.hotline)})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

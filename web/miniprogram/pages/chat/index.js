@@ -1,0 +1,170 @@
+const { parseAnswer } = require('../../utils/govchat')
+const { sourceView, statusText } = require('../../utils/format')
+
+const app = getApp()
+
+const DOWN_REASONS = ['答案不准确', '没有回答我的问题', '依据已过时', '看不懂', '其他']
+
+let keySeq = 0
+function nextKey () {
+  keySeq++
+  return 'k' + keySeq
+}
+
+Page({
+  data: {
+    messages: [],
+    input: '',
+    sending: false,
+    statusText: '',
+    scrollTo: '',
+    hotline: app.globalData.hotline,
+    handoff: '' // '', 'queued', 'joined', 'no_operator'
+  },
+
+  onLoad () {
+    const chat = app.chat
+    this.unsubs = [
+      chat.on('status', s => this.setData({ statusText: statusText(s) })),
+      chat.on('session', f => {
+        if (f.hotline) this.setData({ hotline: f.hotline })
+      }),
+      chat.on('handoff', f => this.onHandoff(f)),
+      chat.on('operator', f => this.push({ role: 'operator', text: f.text, who: f.staff_no ? '工号 ' + f.staff_no : '人工客服' })),
+      chat.on('notice', f => {
+        if (f && f.message) this.push({ role: 'system', text: f.message })
+      })
+    ]
+    this.setData({ statusText: statusText(chat.status) })
+    chat.start().catch(err => this.push({ role: 'system', text: err.message }))
+  },
+
+  onUnload () {
+    (this.unsubs || []).forEach(u => u())
+  },
+
+  onInput (e) {
+    this.setData({ input: e.detail.value })
+  },
+
+  // push appends a message and scrolls to it; returns its index.
+  push (m) {
+    m.key = nextKey()
+    const i = this.data.messages.length
+    this.setData({ ['messages[' + i + ']']: m, scrollTo: 'm-' + m.key })
+    return i
+  },
+
+  update (i, patch) {
+    const d = {}
+    Object.keys(patch).forEach(k => { d['messages[' + i + '].' + k] = patch[k] })
+    d.scrollTo = 'm-' + this.data.messages[i].key
+    this.setData(d)
+  },
+
+  send () {
+    const text = this.data.input.trim()
+    if (!text || this.data.sending) return
+    if (this.data.handoff === 'joined') {
+      // Talking to a person: the line goes to the operator, not the bot.
+      app.chat.say(text)
+      this.push({ role: 'user', text })
+      this.setData({ input: '' })
+      return
+    }
+    this.push({ role: 'user', text })
+    const i = this.push({ role: 'bot', text: '', streaming: true, segments: [] })
+    this.setData({ input: '', sending: true })
+    app.chat.ask(text, {
+      onDelta: (delta, all) => this.update(i, { text: all, segments: [{ text: all }] }),
+      onReset: () => this.update(i, { text: '', segments: [] })
+    }).then(a => {
+      const sources = (a.sources || []).map(sourceView)
+      this.update(i, {
+        text: a.text,
+        segments: parseAnswer(a.text, a.sources),
+        sources,
+        answerId: a.answer_id,
+        refused: !!a.refused,
+        streaming: false
+      })
+    }, err => {
+      this.update(i, { text: err.message, segments: [{ text: err.message }], streaming: false, error: true })
+    }).then(() => this.setData({ sending: false }))
+  },
+
+  // openCite opens the source document at the cited paragraph.
+  openCite (e) {
+    const m = this.data.messages[e.currentTarget.dataset.mi]
+    const n = Number(e.currentTarget.dataset.n)
+    const s = m && (m.sources || []).find(x => x.n === n)
+    if (s) this.openDoc(s.id, s.anchor)
+  },
+
+  openSource (e) {
+    const d = e.currentTarget.dataset
+    this.openDoc(d.id, d.anchor)
+  },
+
+  openDoc (id, anchor) {
+    wx.navigateTo({
+      url: '/pages/doc/index?id=' + encodeURIComponent(id) + (anchor ? '&anchor=' + encodeURIComponent(anchor) : '')
+    })
+  },
+
+  vote (e) {
+    const i = Number(e.currentTarget.dataset.mi)
+    const m = this.data.messages[i]
+    if (!m || !m.answerId || m.feedback) return
+    if (e.currentTarget.dataset.v === 'up') {
+      app.chat.feedback(m.answerId, true)
+      this.update(i, { feedback: 'up' })
+      wx.showToast({ title: '感谢您的评价', icon: 'none' })
+      return
+    }
+    wx.showActionSheet({
+      itemList: DOWN_REASONS,
+      success: res => {
+        app.chat.feedback(m.answerId, false, DOWN_REASONS[res.tapIndex])
+        this.update(i, { feedback: 'down' })
+        wx.showToast({ title: '已收到，我们会改进', icon: 'none' })
+      }
+    })
+  },
+
+  human () {
+    if (this.data.handoff === 'queued' || this.data.handoff === 'joined') return
+    app.chat.requestHuman('用户点击转人工')
+    this.push({ role: 'system', text: '正在为您转接人工客服…' })
+  },
+
+  onHandoff (f) {
+    const status = f.status || ''
+    if (status) this.setData({ handoff: status === 'ended' ? '' : status })
+    if (f.message) this.push({ role: 'system', text: f.message, noOperator: status === 'no_operator' })
+  },
+
+  call () {
+    wx.makePhoneCall({ phoneNumber: this.data.hotline })
+  },
+
+  leaveMessage () {
+    wx.showModal({
+      title: '留言',
+      editable: true,
+      placeholderText: '请写下您的问题和联系方式，工作人员上班后回复',
+      confirmText: '提交',
+      success: res => {
+        const text = (res.content || '').trim()
+        if (!res.confirm || !text) return
+        app.chat.leaveMessage(text)
+        this.push({ role: 'user', text: '【留言】' + text })
+      }
+    })
+  },
+
+  copy (e) {
+    const m = this.data.messages[e.currentTarget.dataset.mi]
+    if (m) wx.setClipboardData({ data: m.text })
+  }
+})

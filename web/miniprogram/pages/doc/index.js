@@ -1,0 +1,83 @@
+const { anchorID } = require('../../utils/govchat')
+const { badgeClass, date } = require('../../utils/format')
+
+const app = getApp()
+
+Page({
+  data: {
+    loading: true,
+    error: '',
+    doc: null,
+    chunks: [],
+    target: '',
+    scrollTo: ''
+  },
+
+  onLoad (q) {
+    this.id = decodeURIComponent(q.id || '')
+    this.anchor = decodeURIComponent(q.anchor || '')
+    this.load()
+  },
+
+  load () {
+    if (!this.id) {
+      this.setData({ loading: false, error: '缺少文件编号。' })
+      return
+    }
+    this.setData({ loading: true, error: '' })
+    wx.request({
+      url: app.globalData.baseURL + '/api/docs/' + encodeURIComponent(this.id),
+      method: 'GET',
+      success: res => {
+        if (res.statusCode === 404) return this.setData({ loading: false, error: '未找到该文件，可能已被移除。' })
+        if (res.statusCode !== 200 || !res.data || typeof res.data !== 'object') {
+          return this.setData({ loading: false, error: '原文暂时无法打开，请稍后再试。' })
+        }
+        this.show(res.data)
+      },
+      fail: () => this.setData({ loading: false, error: '网络不可用，请检查网络后重试。' })
+    })
+  },
+
+  show (d) {
+    const target = this.anchor ? anchorID(this.anchor) : ''
+    const chunks = (d.chunks || []).map(c => ({
+      key: anchorID(c.anchor),
+      heading: (c.heading || []).join(' › '),
+      text: c.text || ''
+    }))
+    const doc = {
+      title: d.title || this.id,
+      docNumber: d.doc_number || '',
+      issuer: d.issuer || '',
+      status: d.status || '',
+      badge: badgeClass(d.status),
+      published: date(d.published),
+      effective: date(d.effective),
+      expires: date(d.expires),
+      url: d.url || '',
+      interpretations: (d.interpretations || []).map(r => ({ id: r.id, title: r.title })),
+      interprets: d.interprets ? { id: d.interprets.id, title: d.interprets.title } : null,
+      replacedBy: (d.replaced_by || []).map(r => ({ id: r.id, title: r.title }))
+    }
+    wx.setNavigationBarTitle({ title: doc.title.length > 16 ? doc.title.slice(0, 16) + '…' : doc.title })
+    this.setData({ loading: false, doc, chunks, target }, () => {
+      // Scroll once the paragraphs are laid out, so the cited one lands on top.
+      if (target) this.setData({ scrollTo: target })
+    })
+  },
+
+  openRef (e) {
+    wx.navigateTo({ url: '/pages/doc/index?id=' + encodeURIComponent(e.currentTarget.dataset.id) })
+  },
+
+  copyLink () {
+    // Government sites are not business domains of the mini-program, so the
+    // official link is copied for the browser rather than opened here.
+    wx.setClipboardData({ data: this.data.doc.url })
+  },
+
+  retry () {
+    this.load()
+  }
+})

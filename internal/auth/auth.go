@@ -118,6 +118,7 @@ type Service struct {
 	ipLim *limiter
 	acLim *limiter
 	dummy string // hash checked for unknown users, so timing does not tell
+	tk    tickets
 }
 
 // New opens (creating if needed) the account database at cfg.Path.
@@ -440,7 +441,10 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Session, erro
 	if token == "" || len(token) > 128 {
 		return Session{}, ErrNoSession
 	}
-	th := hashToken(token)
+	return s.authenticateHash(ctx, hashToken(token))
+}
+
+func (s *Service) authenticateHash(ctx context.Context, th string) (Session, error) {
 	var u User
 	var role string
 	var disabled int

@@ -255,3 +255,40 @@ func TestAudit(t *testing.T) {
 		t.Errorf("all events = %d, want 4", len(all))
 	}
 }
+
+func TestTickets(t *testing.T) {
+	s, clk := newService(t, nil)
+	ctx := context.Background()
+	addUser(t, s, "wang", "1001", RoleOperator)
+	token, sess, err := s.Login(ctx, "wang", "correct horse battery", "10.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk, err := s.IssueTicket(sess)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Redeem(ctx, tk)
+	if err != nil || got.User.StaffNo != "1001" {
+		t.Fatalf("Redeem = %+v, %v", got, err)
+	}
+	if _, err := s.Redeem(ctx, tk); !errors.Is(err, ErrNoSession) {
+		t.Errorf("second redeem: %v, want ErrNoSession", err)
+	}
+	tk, _ = s.IssueTicket(sess)
+	clk.Add(TicketTTL + time.Second)
+	if _, err := s.Redeem(ctx, tk); !errors.Is(err, ErrNoSession) {
+		t.Errorf("expired ticket: %v", err)
+	}
+	if got, err := s.Redeem(ctx, token); err != nil || got.User.Username != "wang" {
+		t.Errorf("redeem session token: %+v, %v", got, err)
+	}
+	if _, err := s.Redeem(ctx, "t_forged"); !errors.Is(err, ErrNoSession) {
+		t.Errorf("forged ticket: %v", err)
+	}
+	tk, _ = s.IssueTicket(sess)
+	s.Logout(ctx, token)
+	if _, err := s.Redeem(ctx, tk); !errors.Is(err, ErrNoSession) {
+		t.Errorf("ticket after logout: %v", err)
+	}
+}

@@ -183,12 +183,25 @@ func (s *statusWriter) Write(b []byte) (int, error) {
 	return s.ResponseWriter.Write(b)
 }
 
-// Routes mounts POST /api/agent/login, POST /api/agent/logout and
-// GET /api/agent/me on mux.
+// Routes mounts POST /api/agent/login, POST /api/agent/logout,
+// GET /api/agent/me and POST /api/agent/ws-ticket on mux.
 func (w *Web) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /api/agent/login", w.csrf.Handler(http.HandlerFunc(w.login)))
 	mux.Handle("POST /api/agent/logout", w.csrf.Handler(http.HandlerFunc(w.logout)))
 	mux.Handle("GET /api/agent/me", w.Require(RoleOperator, http.HandlerFunc(w.me)))
+	mux.Handle("POST /api/agent/ws-ticket", w.Require(RoleOperator, http.HandlerFunc(w.ticket)))
+}
+
+// ticket issues a one-time websocket ticket: {"ticket":"t_…","expires_in":60}.
+func (w *Web) ticket(rw http.ResponseWriter, r *http.Request) {
+	s, _ := FromContext(r.Context())
+	t, err := w.svc.IssueTicket(s)
+	if err != nil {
+		WriteError(rw, http.StatusServiceUnavailable, "unavailable", "服务繁忙，请稍后再试")
+		return
+	}
+	rw.Header().Set("Content-Type", "application/json; charset=utf-8")
+	json.NewEncoder(rw).Encode(map[string]any{"ticket": t, "expires_in": int(TicketTTL.Seconds())})
 }
 
 type loginRequest struct {

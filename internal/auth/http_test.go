@@ -69,6 +69,7 @@ func TestHTTPRoles(t *testing.T) {
 		{"POST", "/api/agent/thing", 401},
 		{"GET", "/api/admin/thing", 401},
 		{"GET", "/api/agent/me", 401},
+		{"POST", "/api/agent/ws-ticket", 401},
 		{"GET", "/agent/", 401},
 	}
 	for _, tt := range tests {
@@ -101,6 +102,7 @@ func TestHTTPRoles(t *testing.T) {
 		{"POST", "/api/agent/thing", 200},
 		{"GET", "/api/admin/thing", 403},
 		{"GET", "/api/agent/me", 200},
+		{"POST", "/api/agent/ws-ticket", 200},
 		{"GET", "/agent/", 200},
 		{"GET", "/admin/", 403},
 	} {

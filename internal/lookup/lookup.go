@@ -235,6 +235,10 @@ func (l *Lookup) Lookup(ctx context.Context, req Request) (Result, error) {
 	return res, nil
 }
 
+func searchResult(d *kb.Document, c kb.Chunk) search.Result {
+	return search.Result{Doc: d, Chunk: c}
+}
+
 func (l *Lookup) item(r search.Result, now time.Time) Item {
 	d := r.Doc
 	it := Item{

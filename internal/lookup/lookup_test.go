@@ -176,3 +176,30 @@ func TestPlainText(t *testing.T) {
 		}
 	}
 }
+
+func TestPassage(t *testing.T) {
+	base := kb.NewBase([]*kb.Document{
+		{ID: "p1", Type: kb.TypePolicy, Title: "办法", DocNumber: "京政发〔2020〕1号", Body: "## 第一条\n\n第一条内容。\n\n## 第二条\n\n第二条内容。"},
+		{ID: "f1", Type: kb.TypeFAQ, Title: "问题", Body: "回答。", Department: "某局"},
+	}, kb.Dict{})
+	l, _ := New(Config{Terms: words}, base, &fakeSearch{base: base}, nil)
+	it, src, err := l.Passage("f1", "")
+	if err != nil || it.Text != "回答。" || src.ID != "f1" || src.DocURL != "/docs/f1#answer" {
+		t.Fatalf("FAQ passage = %+v %+v %v", it, src, err)
+	}
+	var anchors []string
+	for _, c := range chunkAnchors(base.Doc("p1")) {
+		anchors = append(anchors, c)
+	}
+	last := anchors[len(anchors)-1]
+	it, src, err = l.Passage("p1", last)
+	if err != nil || !strings.Contains(it.Text, "第二条内容") || !strings.HasPrefix(it.Cite, "依据《办法》（京政发〔2020〕1号）") || src.Anchor != last {
+		t.Fatalf("policy passage = %+v %+v %v", it, src, err)
+	}
+	if _, _, err := l.Passage("p1", "nope"); !errors.Is(err, ErrNoPassage) {
+		t.Errorf("unknown anchor: %v", err)
+	}
+	if _, _, err := l.Passage("zz", ""); !errors.Is(err, ErrNoPassage) {
+		t.Errorf("unknown doc: %v", err)
+	}
+}

@@ -583,7 +583,7 @@ class GovChat {
         break
       case 'error': {
         const err = new GovChatError(f.code || 'internal', f.message, { id: f.id, retryAfter: f.retry_after })
-        if (!f.id && !this.greeted && f.code !== 'unauthorized') {
+        if (!f.id && !this.greeted && f.code === 'bad_request') {
           // The hello itself was refused (e.g. an unsupported protocol
           // version): retrying cannot help.
           this._emit('error', err)

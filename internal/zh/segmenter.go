@@ -1,0 +1,451 @@
+// Package zh is govchat's Chinese text analysis: normalisation, word
+// segmentation (gse's dictionary with govchat's own vocabulary and the user
+// words of knowledge/dict/), synonyms and stop words. It is the only importer
+// of github.com/go-ego/gse.
+//
+// Index and query text go through the same Analyze, so a term indexed from a
+// text is always produced again when that text (or a word of it) is the
+// query.
+package zh
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/govchat/govchat/internal/kb"
+)
+
+// version changes whenever segmentation changes in a way that alters the
+// terms of an unchanged text; it is part of Fingerprint.
+const version = "zh/1"
+
+// maxWordUnits bounds the length of a user word (in characters or Latin/digit
+// runs).
+const maxWordUnits = 24
+
+// Config is the vocabulary a Segmenter adds to the general dictionary.
+type Config struct {
+	// Words are user words kept whole by segmentation (一网通办, 最多跑一次 …).
+	Words []string
+	// Synonyms are groups of equivalent terms; the first is canonical. Every
+	// term of a group is also a user word.
+	Synonyms [][]string
+	// Stopwords extend the built-in stop words.
+	Stopwords []string
+	// NoBuiltin leaves out the built-in government vocabulary, synonyms and
+	// stop words (for comparisons; the product always uses them).
+	NoBuiltin bool
+}
+
+// ConfigFromDict returns the configuration for a knowledge base's dict/.
+func ConfigFromDict(d kb.Dict) Config {
+	return Config{Words: d.Words, Synonyms: d.Synonyms, Stopwords: d.Stopwords}
+}
+
+// Segmenter segments and analyses Chinese text. It is immutable after New and
+// safe for concurrent use; the general dictionary behind it is loaded once
+// per process and shared by every Segmenter.
+type Segmenter struct {
+	lex     *lexicon
+	user    map[string]float32 // user words (log probability) and their prefixes (prefixMark)
+	canon   map[string]string  // term → canonical term of its synonym group
+	groups  map[string][]string
+	stop    map[string]bool
+	maxLen  int // longest word in units
+	skipped []string
+	finger  string
+}
+
+// New builds a Segmenter. The first call in a process loads gse's embedded
+// dictionary (about a second); later calls reuse it. Invalid user words
+// (empty, too long, or containing punctuation or spaces) are skipped and
+// listed by Skipped.
+func New(cfg Config) (*Segmenter, error) {
+	lex, err := baseLexicon()
+	if err != nil {
+		return nil, err
+	}
+	s := &Segmenter{
+		lex:    lex,
+		user:   map[string]float32{},
+		canon:  map[string]string{},
+		groups: map[string][]string{},
+		stop:   map[string]bool{},
+		maxLen: lex.maxRunes,
+	}
+	words := slices.Clone(cfg.Words)
+	groups := slices.Clone(cfg.Synonyms)
+	stops := slices.Clone(cfg.Stopwords)
+	if !cfg.NoBuiltin {
+		words = append(slices.Clone(builtinWords), words...)
+		groups = append(slices.Clone(builtinSynonyms), groups...)
+		stops = append(slices.Clone(builtinStopwords), stops...)
+	}
+	for _, w := range stops {
+		if w = Normalize(strings.TrimSpace(w)); w != "" {
+			s.stop[w] = true
+		}
+	}
+	var userWords []string
+	add := func(w string) (string, bool) {
+		n, ok := s.validWord(w)
+		if !ok {
+			s.skipped = append(s.skipped, w)
+			return "", false
+		}
+		userWords = append(userWords, n)
+		return n, true
+	}
+	for _, w := range words {
+		add(w)
+	}
+	for _, g := range groups {
+		var members []string
+		for _, w := range g {
+			if n, ok := add(w); ok && !slices.Contains(members, n) {
+				members = append(members, n)
+			}
+		}
+		if len(members) < 2 {
+			continue
+		}
+		c := members[0]
+		if prev, ok := s.canon[c]; ok {
+			c = prev // the canonical term already belongs to an earlier group: merge
+		}
+		for _, m := range members {
+			if _, ok := s.canon[m]; ok && m != members[0] {
+				continue // first group wins
+			}
+			s.canon[m] = c
+			if !slices.Contains(s.groups[c], m) {
+				s.groups[c] = append(s.groups[c], m)
+			}
+		}
+	}
+	// User words get a probability just above the best split of the word
+	// (by the dictionary and the shorter user words), so they are kept whole
+	// without swallowing their neighbours. Shorter words are placed first.
+	slices.Sort(userWords)
+	userWords = slices.Compact(userWords)
+	sort.SliceStable(userWords, func(i, j int) bool {
+		return utf8.RuneCountInString(userWords[i]) < utf8.RuneCountInString(userWords[j])
+	})
+	for _, w := range userWords {
+		lp := s.splitLogp(w) + 2
+		if b, ok := lex.logp[w]; ok && b != prefixMark && b > lp {
+			lp = b
+		}
+		if lp > -1 {
+			lp = -1
+		}
+		if old, ok := s.user[w]; !ok || old == prefixMark || lp > old {
+			s.user[w] = lp
+		}
+		n := 0
+		for i := range w {
+			if i > 0 {
+				if _, ok := s.user[w[:i]]; !ok {
+					s.user[w[:i]] = prefixMark
+				}
+			}
+			n++
+		}
+		s.maxLen = max(s.maxLen, n)
+	}
+	s.finger = s.fingerprint()
+	return s, nil
+}
+
+// validWord normalises a user word and checks that segmentation can produce
+// it as one token: Han characters and Latin/digit runs only.
+func (s *Segmenter) validWord(w string) (string, bool) {
+	n := Normalize(strings.TrimSpace(w))
+	if n == "" {
+		return "", false
+	}
+	units := 0
+	prevAlnum := false
+	for _, r := range n {
+		switch {
+		case isHan(r):
+			units++
+			prevAlnum = false
+		case isAlnum(r):
+			if !prevAlnum {
+				units++
+			}
+			prevAlnum = true
+		default:
+			return "", false
+		}
+	}
+	return n, units <= maxWordUnits
+}
+
+// splitLogp is the log probability of the best segmentation of w by the
+// general dictionary and the user words placed so far.
+func (s *Segmenter) splitLogp(w string) float32 {
+	units := splitUnits(w, nil)
+	best := s.route(w, units, true)
+	return best[0].logp
+}
+
+// Skipped lists the user words that were ignored as invalid.
+func (s *Segmenter) Skipped() []string { return slices.Clone(s.skipped) }
+
+// Fingerprint identifies the segmentation: it changes when the vocabulary,
+// synonyms, stop words or the algorithm change, so an index built with
+// another fingerprint must be rebuilt.
+func (s *Segmenter) Fingerprint() string { return s.finger }
+
+func (s *Segmenter) fingerprint() string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%d\n", version, len(s.lex.logp))
+	writeSorted := func(tag string, m []string) {
+		sort.Strings(m)
+		fmt.Fprintf(h, "%s:%d\n", tag, len(m))
+		for _, w := range m {
+			h.Write([]byte(w))
+			h.Write([]byte{0})
+		}
+	}
+	var u, c, st []string
+	for w, lp := range s.user {
+		if lp != prefixMark {
+			u = append(u, fmt.Sprintf("%s=%.3f", w, lp))
+		}
+	}
+	for w, cw := range s.canon {
+		c = append(c, w+"="+cw)
+	}
+	for w := range s.stop {
+		st = append(st, w)
+	}
+	writeSorted("user", u)
+	writeSorted("canon", c)
+	writeSorted("stop", st)
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// IsStop reports whether the (normalised) word is a stop word.
+func (s *Segmenter) IsStop(word string) bool { return s.stop[word] }
+
+// Canonical returns the canonical term of word's synonym group, or word.
+func (s *Segmenter) Canonical(word string) string {
+	if c, ok := s.canon[word]; ok {
+		return c
+	}
+	return word
+}
+
+// Synonyms returns the terms of word's synonym group (canonical first), or
+// nil when word has none.
+func (s *Segmenter) Synonyms(word string) []string {
+	c, ok := s.canon[word]
+	if !ok {
+		return nil
+	}
+	return slices.Clone(s.groups[c])
+}
+
+// unit is a segmentation unit: one Han character or one run of Latin letters
+// and digits, as byte offsets into the normalised text.
+type unit struct {
+	start, end int
+	han        bool
+}
+
+// splitUnits appends the units of a run of normalised text that holds only
+// Han characters and Latin/digit runs.
+func splitUnits(text string, dst []unit) []unit {
+	inAlnum := false
+	for i, r := range text {
+		size := utf8.RuneLen(r)
+		if isHan(r) {
+			dst = append(dst, unit{i, i + size, true})
+			inAlnum = false
+			continue
+		}
+		if inAlnum {
+			dst[len(dst)-1].end = i + size
+			continue
+		}
+		dst = append(dst, unit{i, i + size, false})
+		inAlnum = true
+	}
+	return dst
+}
+
+type step struct {
+	logp float32
+	next int // index of the unit after the word starting here
+}
+
+// lookup returns the log probability of w as a word and whether w is a word
+// or a prefix of one.
+func (s *Segmenter) lookup(w string, useUser bool) (lp float32, word, prefix bool) {
+	lp = 0
+	if useUser {
+		if v, ok := s.user[w]; ok {
+			prefix = true
+			if v != prefixMark {
+				lp, word = v, true
+			}
+		}
+	}
+	if v, ok := s.lex.logp[w]; ok {
+		prefix = true
+		if v != prefixMark && (!word || v > lp) {
+			lp, word = v, true
+		}
+	}
+	return lp, word, prefix
+}
+
+// route computes the most probable segmentation of text (whose units are
+// given) by dynamic programming over the word lattice, as jieba does.
+func (s *Segmenter) route(text string, units []unit, useUser bool) []step {
+	n := len(units)
+	best := make([]step, n+1)
+	unknown := s.lex.unknownLogp()
+	for i := n - 1; i >= 0; i-- {
+		// The single unit is always a candidate.
+		b := step{logp: unknown + best[i+1].logp, next: i + 1}
+		if lp, ok, _ := s.lookup(text[units[i].start:units[i].end], useUser); ok {
+			b.logp = lp + best[i+1].logp
+		}
+		for j := i + 2; j <= n && j-i <= s.maxLen; j++ {
+			lp, word, prefix := s.lookup(text[units[i].start:units[j-1].end], useUser)
+			if !prefix {
+				break
+			}
+			if word {
+				if v := lp + best[j].logp; v >= b.logp {
+					b = step{logp: v, next: j}
+				}
+			}
+		}
+		best[i] = b
+	}
+	return best
+}
+
+// segment calls emit for each word of a normalised run of Han/alnum text in
+// accurate mode.
+func (s *Segmenter) segment(text string, units []unit, emit func(word string, from, to int)) {
+	best := s.route(text, units, true)
+	for i := 0; i < len(units); {
+		j := best[i].next
+		emit(text[units[i].start:units[j-1].end], i, j)
+		i = j
+	}
+}
+
+// runs calls fn for each maximal run of Han characters and Latin letters or
+// digits in normalised text.
+func runs(text string, fn func(run string)) {
+	start := -1
+	for i, r := range text {
+		if isHan(r) || isAlnum(r) {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 {
+			fn(text[start:i])
+			start = -1
+		}
+	}
+	if start >= 0 {
+		fn(text[start:])
+	}
+}
+
+// Cut segments text in accurate mode: every word in order, stop words
+// included, punctuation and spaces left out. Text is normalised first.
+func (s *Segmenter) Cut(text string) []string {
+	text = Normalize(text)
+	var out []string
+	var units []unit
+	runs(text, func(run string) {
+		units = splitUnits(run, units[:0])
+		s.segment(run, units, func(w string, _, _ int) { out = append(out, w) })
+	})
+	return out
+}
+
+// Analysis is what indexing and querying use of a text.
+type Analysis struct {
+	// Terms are the accurate-mode words without stop words, as written
+	// (normalised): for highlighting and display.
+	Terms []string
+	// Words are the index/query words: each term mapped to its synonym
+	// group's canonical form, followed by the dictionary words inside it
+	// (search mode: 住房公积金 also yields 住房 and 公积金), stop words removed.
+	Words []string
+	// Bigrams are the overlapping character bigrams of each run of Han
+	// characters (bleve's cjk analyzer does the same); a run of one character
+	// yields that character.
+	Bigrams []string
+}
+
+// Analyze normalises and analyses text. Index and query text must both go
+// through Analyze.
+func (s *Segmenter) Analyze(text string) Analysis {
+	text = Normalize(text)
+	var a Analysis
+	var units []unit
+	runs(text, func(run string) {
+		units = splitUnits(run, units[:0])
+		// Bigrams over consecutive Han units.
+		for i := 0; i < len(units); i++ {
+			if !units[i].han {
+				continue
+			}
+			j := i
+			for j+1 < len(units) && units[j+1].han {
+				j++
+			}
+			if j == i {
+				a.Bigrams = append(a.Bigrams, run[units[i].start:units[i].end])
+			}
+			for k := i; k < j; k++ {
+				a.Bigrams = append(a.Bigrams, run[units[k].start:units[k+1].end])
+			}
+			i = j
+		}
+		s.segment(run, units, func(w string, from, to int) {
+			if !s.stop[w] {
+				a.Terms = append(a.Terms, w)
+				a.Words = append(a.Words, s.Canonical(w))
+			}
+			if to-from < 3 {
+				return
+			}
+			// Search mode: dictionary words inside a long word.
+			for i := from; i < to; i++ {
+				for j := i + 2; j <= to && j-i <= s.maxLen; j++ {
+					if i == from && j == to {
+						break
+					}
+					sub := run[units[i].start:units[j-1].end]
+					_, word, prefix := s.lookup(sub, true)
+					if !prefix {
+						break
+					}
+					if word && !s.stop[sub] {
+						a.Words = append(a.Words, s.Canonical(sub))
+					}
+				}
+			}
+		})
+	})
+	return a
+}

@@ -35,6 +35,7 @@ const (
 	tagFloat
 	tagList
 	tagMap
+	tagStrings
 )
 
 func (e *enc) value(v any) {
@@ -61,6 +62,12 @@ func (e *enc) value(v any) {
 		e.uvarint(uint64(len(x)))
 		for _, el := range x {
 			e.value(el)
+		}
+	case []string:
+		e.byte(tagStrings)
+		e.uvarint(uint64(len(x)))
+		for _, el := range x {
+			e.str(el)
 		}
 	case map[string]any:
 		e.byte(tagMap)
@@ -220,6 +227,13 @@ func (d *dec) value(depth int) any {
 		return out
 	case tagMap:
 		return d.payload(depth + 1)
+	case tagStrings:
+		n := d.count(1)
+		out := make([]string, 0, n)
+		for i := 0; i < n && d.err == nil; i++ {
+			out = append(out, d.str())
+		}
+		return out
 	}
 	d.fail()
 	return nil

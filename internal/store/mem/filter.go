@@ -102,6 +102,14 @@ func (c *cond) test(p map[string]any) bool {
 	if !ok || v == nil {
 		return false
 	}
+	if list, isList := v.([]string); isList {
+		for _, e := range list {
+			if c.testValue(e) {
+				return true
+			}
+		}
+		return false
+	}
 	if list, isList := v.([]any); isList {
 		for _, e := range list {
 			if c.testValue(e) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 )
 
 // normalizePayload deep-copies a payload into the canonical types the store
@@ -54,11 +55,7 @@ func normalizeValue(v any) (any, error) {
 	case float64:
 		return floatValue(x)
 	case []string:
-		out := make([]any, len(x))
-		for i, s := range x {
-			out[i] = s
-		}
-		return out, nil
+		return slices.Clone(x), nil
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
@@ -68,7 +65,7 @@ func normalizeValue(v any) (any, error) {
 			}
 			out[i] = n
 		}
-		return out, nil
+		return stringsIfAll(out), nil
 	case map[string]any:
 		return normalizePayload(x)
 	}
@@ -83,9 +80,23 @@ func normalizeValue(v any) (any, error) {
 			}
 			out[i] = n
 		}
-		return out, nil
+		return stringsIfAll(out), nil
 	}
 	return nil, fmt.Errorf("unsupported type %T", v)
+}
+
+// stringsIfAll returns a list of strings (the empty list included) as
+// []string, the type Qdrant's keyword lists come back as.
+func stringsIfAll(l []any) any {
+	out := make([]string, len(l))
+	for i, e := range l {
+		s, ok := e.(string)
+		if !ok {
+			return l
+		}
+		out[i] = s
+	}
+	return out
 }
 
 func uintValue(u uint64) (any, error) {
@@ -120,6 +131,8 @@ func cloneValue(v any) any {
 			out[i] = cloneValue(e)
 		}
 		return out
+	case []string:
+		return slices.Clone(x)
 	case map[string]any:
 		return clonePayload(x)
 	}

@@ -63,10 +63,6 @@ type posting struct {
 	vals  []float32
 }
 
-// RRFK is the rank constant of reciprocal rank fusion: a point at 0-based
-// position p of a prefetch list scores 1/(p+RRFK). It is Qdrant's default.
-const RRFK = 2
-
 // Option configures Open.
 type Option func(*Store)
 
@@ -468,12 +464,13 @@ func (s *Store) denseTop(q []float32, m *matcher, k int) []scored {
 	return h.sorted(s)
 }
 
-// fuse merges ranked lists by reciprocal rank fusion (Qdrant's formula).
+// fuse merges ranked lists by reciprocal rank fusion (Qdrant's formula:
+// a point at 0-based position p of a list scores 1/(search.RRFK+p)).
 func fuse(limit int, lists ...[]scored) []scored {
 	score := map[int32]float64{}
 	for _, l := range lists {
 		for pos, r := range l {
-			score[r.slot] += 1 / float64(pos+RRFK)
+			score[r.slot] += 1 / float64(pos+search.RRFK)
 		}
 	}
 	out := make([]scored, 0, len(score))

@@ -145,13 +145,13 @@ func TestDenseAndFusion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// a: sparse pos 0 or 1 (tie on value 1: a older → 0) → 1/2; dense pos 2 → 1/4: 0.75
-	// b: sparse pos 1 → 1/3; dense pos 0 → 1/2: 0.833
-	// c: dense pos 1 → 1/3
+	// a: sparse pos 0 (tie on value 1: a older), dense pos 2;
+	// b: sparse pos 1, dense pos 0; c: dense pos 1 only.
+	k := float64(search.RRFK)
 	if got := ids(hits); len(got) != 3 || got[0] != "b" || got[1] != "a" || got[2] != "c" {
 		t.Fatalf("fused = %v", got)
 	}
-	if math.Abs(hits[0].Score-(1.0/3+1.0/2)) > 1e-9 {
+	if math.Abs(hits[0].Score-(1/(k+1)+1/k)) > 1e-9 {
 		t.Errorf("fused score = %v", hits[0].Score)
 	}
 }

@@ -41,9 +41,10 @@ type Store interface {
 var ErrUnavailable = errors.New("store unavailable")
 
 // RRFK is the rank constant of reciprocal rank fusion: a point's fused score
-// is Σ 1/(RRFK + rank) with rank counted from 0 (Qdrant's formula; Qdrant's
-// own default k is 2, so the Qdrant store sends RRFK explicitly).
-const RRFK = 60
+// is Σ 1/(RRFK + rank) with rank counted from 0. That is Qdrant's formula
+// and 2 is Qdrant's default k (the RRF paper's k=60 corresponds to k=61
+// here); the Qdrant store sends RRFK explicitly, the embedded store uses it.
+const RRFK = 2
 
 // Vector names.
 const (

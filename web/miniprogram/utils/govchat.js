@@ -510,8 +510,10 @@ class GovChat {
   }
 
   // requestHuman asks for a person (转人工). The server answers with handoff
-  // frames: queued, joined by an operator (工号), or no one online (hotline
-  // and the option to leave a message).
+  // frames ({status: queued|connected|closed|no_operator, position,
+  // staff_no, hotline, can_leave_message, message}), emitted as 'handoff'.
+  // Operator lines arrive as 'operator' events ({kind: 'message'|'answer',
+  // staffNo, text, sources}).
   requestHuman (reason) {
     const f = { type: 'handoff', id: this.nextID() }
     if (reason) f.reason = String(reason).slice(0, 200)
@@ -523,7 +525,14 @@ class GovChat {
   say (text) {
     text = String(text || '').trim()
     if (!text) return ''
-    const f = { type: 'message', id: this.nextID(), text: text.slice(0, 2000) }
+    const f = { type: 'handoff_message', id: this.nextID(), text: text.slice(0, 2000) }
+    this._send(f)
+    return f.id
+  }
+
+  // endHuman ends the conversation with the operator.
+  endHuman () {
+    const f = { type: 'handoff_end', id: this.nextID() }
     this._send(f)
     return f.id
   }
@@ -614,11 +623,26 @@ class GovChat {
         break
       case 'pong':
         break
+      case 'handoff':
+        this._emit('handoff', f)
+        break
+      case 'agent_message':
+      case 'agent_answer':
+        // An operator's line, or a knowledge-base passage the operator
+        // pushed (with sources like a bot answer).
+        this._emit('operator', {
+          kind: f.type === 'agent_answer' ? 'answer' : 'message',
+          staffNo: f.staff_no || '',
+          text: String(f.text || ''),
+          sources: f.sources || [],
+          at: f.at
+        })
+        break
+      case 'ack':
+        this._emit('ack', f)
+        break
       default:
-        // Handoff and operator frames (documented in docs/protocol.md).
-        if (/^(handoff|operator|queue|agent)/.test(f.type)) this._emit('handoff', f)
-        else if (f.type === 'message') this._emit('operator', f)
-        else this._emit('notice', f)
+        this._emit('notice', f)
     }
   }
 }

@@ -19,7 +19,7 @@ Page({
     statusText: '',
     scrollTo: '',
     hotline: app.globalData.hotline,
-    handoff: '' // '', 'queued', 'joined', 'no_operator'
+    handoff: '' // '', 'queued', 'connected', 'no_operator'
   },
 
   onLoad () {
@@ -30,7 +30,13 @@ Page({
         if (f.hotline) this.setData({ hotline: f.hotline })
       }),
       chat.on('handoff', f => this.onHandoff(f)),
-      chat.on('operator', f => this.push({ role: 'operator', text: f.text, who: f.staff_no ? '工号 ' + f.staff_no : '人工客服' })),
+      chat.on('operator', f => this.push({
+        role: 'operator',
+        who: f.staffNo ? '人工客服（工号 ' + f.staffNo + '）' : '人工客服',
+        text: f.text,
+        segments: parseAnswer(f.text, f.sources),
+        sources: (f.sources || []).map(sourceView)
+      })),
       chat.on('notice', f => {
         if (f && f.message) this.push({ role: 'system', text: f.message })
       })
@@ -65,7 +71,7 @@ Page({
   send () {
     const text = this.data.input.trim()
     if (!text || this.data.sending) return
-    if (this.data.handoff === 'joined') {
+    if (this.data.handoff === 'connected') {
       // Talking to a person: the line goes to the operator, not the bot.
       app.chat.say(text)
       this.push({ role: 'user', text })
@@ -133,15 +139,26 @@ Page({
   },
 
   human () {
-    if (this.data.handoff === 'queued' || this.data.handoff === 'joined') return
+    const h = this.data.handoff
+    if (h === 'connected') {
+      wx.showModal({
+        title: '结束人工服务',
+        content: '确定结束与人工客服的对话吗？',
+        success: res => { if (res.confirm) app.chat.endHuman() }
+      })
+      return
+    }
+    if (h === 'queued') return
     app.chat.requestHuman('用户点击转人工')
     this.push({ role: 'system', text: '正在为您转接人工客服…' })
   },
 
   onHandoff (f) {
     const status = f.status || ''
-    if (status) this.setData({ handoff: status === 'ended' ? '' : status })
-    if (f.message) this.push({ role: 'system', text: f.message, noOperator: status === 'no_operator' })
+    if (status) this.setData({ handoff: status === 'closed' ? '' : status })
+    let text = f.message || ''
+    if (status === 'queued' && f.position) text += '（前面还有 ' + (f.position - 1) + ' 位）'
+    if (text) this.push({ role: 'system', text, noOperator: status === 'no_operator' && f.can_leave_message !== false })
   },
 
   call () {

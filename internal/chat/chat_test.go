@@ -1,0 +1,814 @@
+package chat
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/govchat/govchat/internal/answer"
+	"github.com/govchat/govchat/internal/history"
+	"github.com/govchat/govchat/internal/kb"
+)
+
+// fakeAnswerer answers "答：<question>" in three deltas, with one source. A
+// question starting with "慢" waits for release (or its context); one
+// starting with "拒" is refused; "错" fails.
+type fakeAnswerer struct {
+	mu       sync.Mutex
+	requests []answer.Request
+	release  chan struct{}
+	started  chan string
+	delay    map[string]time.Duration
+	deltas   int    // deltas per answer (3 when 0)
+	deltaLen int    // runes per delta (question length when 0)
+	fill     string // repeated to make big deltas
+}
+
+func (f *fakeAnswerer) Answer(ctx context.Context, req answer.Request) (*answer.Answer, error) {
+	f.mu.Lock()
+	f.requests = append(f.requests, req)
+	d := f.delay[req.Question]
+	f.mu.Unlock()
+	if f.started != nil {
+		f.started <- req.Question
+	}
+	if strings.HasPrefix(req.Question, "慢") {
+		select {
+		case <-f.release:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("fake: %w", ctx.Err())
+		}
+	}
+	if strings.HasPrefix(req.Question, "错") {
+		return nil, errors.New("fake: broken")
+	}
+	if strings.HasPrefix(req.Question, "拒") {
+		return &answer.Answer{Text: "抱歉，暂未找到相关政策。", Refused: true, Reason: "low_confidence", Mode: answer.ModeRefused, Sources: []kb.Source{}}, nil
+	}
+	n := f.deltas
+	if n == 0 {
+		n = 3
+	}
+	var text strings.Builder
+	for i := 0; i < n; i++ {
+		piece := fmt.Sprintf("答%d：%s。", i, req.Question)
+		if f.fill != "" {
+			piece = strings.Repeat(f.fill, 1000)
+		}
+		if d > 0 {
+			time.Sleep(d / time.Duration(n))
+		}
+		text.WriteString(piece)
+		if req.Stream != nil {
+			if err := req.Stream(piece); err != nil {
+				return nil, err
+			}
+		}
+	}
+	src := kb.Source{N: 1, ID: "doc-1", Type: kb.TypePolicy, Title: "测试政策", URL: "https://www.example.gov.cn/1.html",
+		DocURL: "/docs/doc-1#s1", DocNumber: "甬政发〔2019〕1号", Issuer: "测试市人民政府", Status: kb.StatusActive,
+		Anchor: "s1", Snippet: "片段", Interpretations: []kb.Ref{{ID: "doc-2", Title: "解读", DocURL: "/docs/doc-2"}}}
+	return &answer.Answer{Text: text.String(), Mode: answer.ModeExtractive, Sources: []kb.Source{src}, Terms: []string{req.Question}}, nil
+}
+
+func (f *fakeAnswerer) lastRequest() answer.Request {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.requests[len(f.requests)-1]
+}
+
+var piiRe = regexp.MustCompile(`\d{17}[\dXx]|1[3-9]\d{9}`)
+
+func newHistory(t *testing.T) *history.Store {
+	t.Helper()
+	s, err := history.Open(history.Config{Path: filepath.Join(t.TempDir(), "h.db"), Redact: func(s string) string { return piiRe.ReplaceAllString(s, "*") }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+type testServer struct {
+	hub  *Hub
+	srv  *httptest.Server
+	url  string
+	hist *history.Store
+	spy  *spyRecorder
+}
+
+// spyRecorder passes records to the history and remembers their ids.
+type spyRecorder struct {
+	*history.Store
+	mu  sync.Mutex
+	ids []string
+}
+
+func (s *spyRecorder) Record(ctx context.Context, r history.Record) error {
+	s.mu.Lock()
+	s.ids = append(s.ids, r.AnswerID)
+	s.mu.Unlock()
+	return s.Store.Record(ctx, r)
+}
+
+func start(t *testing.T, cfg Config, ans Answerer) *testServer {
+	t.Helper()
+	hist := newHistory(t)
+	spy := &spyRecorder{Store: hist}
+	h, err := New(cfg, ans, spy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		h.Shutdown(ctx)
+		srv.Close()
+	})
+	return &testServer{hub: h, srv: srv, url: "ws" + strings.TrimPrefix(srv.URL, "http"), hist: hist, spy: spy}
+}
+
+type wsConn struct {
+	t *testing.T
+	*websocket.Conn
+}
+
+func (ts *testServer) dial(t *testing.T, header http.Header) *wsConn {
+	t.Helper()
+	c, resp, err := websocket.DefaultDialer.Dial(ts.url, header)
+	if err != nil {
+		status := 0
+		if resp != nil {
+			status = resp.StatusCode
+		}
+		t.Fatalf("dial: %v (status %d)", err, status)
+	}
+	t.Cleanup(func() { c.Close() })
+	return &wsConn{t, c}
+}
+
+func (c *wsConn) send(v any) {
+	c.t.Helper()
+	if err := c.WriteJSON(v); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+func (c *wsConn) sendRaw(mt int, b []byte) {
+	c.t.Helper()
+	if err := c.WriteMessage(mt, b); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// frame is a decoded server frame.
+type frame map[string]any
+
+func (f frame) s(k string) string { v, _ := f[k].(string); return v }
+
+func (c *wsConn) read() frame {
+	c.t.Helper()
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, b, err := c.ReadMessage()
+	if err != nil {
+		c.t.Fatalf("read: %v", err)
+	}
+	var f frame
+	if err := json.Unmarshal(b, &f); err != nil {
+		c.t.Fatalf("server sent invalid JSON %q: %v", b, err)
+	}
+	return f
+}
+
+// readType reads frames until one of type typ, returning it and the frames
+// skipped.
+func (c *wsConn) readType(typ string) (frame, []frame) {
+	c.t.Helper()
+	var skipped []frame
+	for {
+		f := c.read()
+		if f.s("type") == typ {
+			return f, skipped
+		}
+		skipped = append(skipped, f)
+	}
+}
+
+func ask(id, text string) AskFrame { return AskFrame{Type: TypeAsk, ID: id, Text: text} }
+
+func TestAskStreamsDeltasThenAnswer(t *testing.T) {
+	ts := start(t, Config{}, &fakeAnswerer{})
+	c := ts.dial(t, nil)
+	c.send(ask("q1", "居住证怎么办"))
+	s := c.read()
+	if s.s("type") != TypeSession || s.s("session") == "" || s.s("session_id") == "" || s["resumed"] != false || s["v"] != float64(1) {
+		t.Fatalf("first frame = %v", s)
+	}
+	var text strings.Builder
+	deltas := 0
+	for {
+		f := c.read()
+		if f.s("type") == TypeAnswer {
+			if f.s("id") != "q1" || f.s("answer_id") == "" || f["refused"] != false || f.s("mode") != "extractive" {
+				t.Errorf("answer frame = %v", f)
+			}
+			if f.s("text") != text.String() {
+				t.Errorf("answer text %q != streamed %q", f.s("text"), text.String())
+			}
+			srcs, _ := f["sources"].([]any)
+			if len(srcs) != 1 {
+				t.Fatalf("sources = %v", f["sources"])
+			}
+			src := srcs[0].(map[string]any)
+			for _, k := range []string{"id", "title", "url", "doc_url", "doc_number", "issuer", "status", "snippet", "interpretations"} {
+				if _, ok := src[k]; !ok {
+					t.Errorf("source lacks %q: %v", k, src)
+				}
+			}
+			if interp := src["interpretations"].([]any)[0].(map[string]any); interp["doc_url"] != "/docs/doc-2" {
+				t.Errorf("interpretation = %v", interp)
+			}
+			break
+		}
+		if f.s("type") != TypeDelta || f.s("id") != "q1" {
+			t.Fatalf("unexpected frame %v", f)
+		}
+		deltas++
+		text.WriteString(f.s("text"))
+	}
+	if deltas != 3 {
+		t.Errorf("%d deltas, want 3", deltas)
+	}
+	// The exchange is in the history.
+	rec, err := ts.hist.Answer(context.Background(), ts.lastAnswerID(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Question != "居住证怎么办" || rec.Channel != "ws" || rec.Session != s.s("session_id") || len(rec.Sources) != 1 || rec.Sources[0].Anchor != "s1" {
+		t.Errorf("history record = %+v", rec)
+	}
+}
+
+// lastAnswerID is the id of the answer recorded last.
+func (ts *testServer) lastAnswerID(t *testing.T) string {
+	t.Helper()
+	ids := ts.answerIDs()
+	if len(ids) == 0 {
+		t.Fatal("no answer recorded")
+	}
+	return ids[len(ids)-1]
+}
+
+func (ts *testServer) answerIDs() []string {
+	ts.spy.mu.Lock()
+	defer ts.spy.mu.Unlock()
+	return append([]string(nil), ts.spy.ids...)
+}
+
+func TestAsksAnsweredInOrder(t *testing.T) {
+	fa := &fakeAnswerer{delay: map[string]time.Duration{"甲": 300 * time.Millisecond, "乙": 10 * time.Millisecond, "丙": 100 * time.Millisecond}}
+	ts := start(t, Config{}, fa)
+	c := ts.dial(t, nil)
+	for _, q := range []string{"甲", "乙", "丙"} {
+		c.send(ask("id-"+q, q))
+	}
+	var order []string
+	current := ""
+	for len(order) < 3 {
+		f := c.read()
+		switch f.s("type") {
+		case TypeSession:
+		case TypeDelta:
+			if current == "" {
+				current = f.s("id")
+			}
+			if f.s("id") != current {
+				t.Fatalf("delta of %s while %s is being answered", f.s("id"), current)
+			}
+		case TypeAnswer:
+			order = append(order, f.s("id"))
+			current = ""
+		default:
+			t.Fatalf("unexpected %v", f)
+		}
+	}
+	if strings.Join(order, ",") != "id-甲,id-乙,id-丙" {
+		t.Errorf("answers in order %v", order)
+	}
+}
+
+func TestBadFramesKeepConnectionUsable(t *testing.T) {
+	ts := start(t, Config{MaxMessageBytes: 1024, MaxQuestionRunes: 20}, &fakeAnswerer{})
+	c := ts.dial(t, nil)
+	tests := []struct {
+		name string
+		mt   int
+		data []byte
+		code string
+		id   string
+	}{
+		{"malformed JSON", websocket.TextMessage, []byte(`{"type":"ask","id":`), CodeBadRequest, ""},
+		{"not an object", websocket.TextMessage, []byte(`[1,2,3]`), CodeBadRequest, ""},
+		{"unknown type", websocket.TextMessage, []byte(`{"type":"dance","id":"x1"}`), CodeBadRequest, "x1"},
+		{"missing type", websocket.TextMessage, []byte(`{"id":"x2"}`), CodeBadRequest, "x2"},
+		{"binary frame", websocket.BinaryMessage, []byte{0x00, 0xff, 0x10}, CodeBadRequest, ""},
+		{"invalid UTF-8", websocket.TextMessage, []byte("{\"type\":\"ask\",\"id\":\"u\",\"text\":\"\xff\xfe\"}"), CodeBadRequest, ""},
+		{"too large", websocket.TextMessage, []byte(`{"type":"ask","id":"big","text":"` + strings.Repeat("长", 2000) + `"}`), CodeTooLarge, ""},
+		{"ask without id", websocket.TextMessage, []byte(`{"type":"ask","text":"你好"}`), CodeBadRequest, ""},
+		{"ask with numeric id", websocket.TextMessage, []byte(`{"type":"ask","id":7,"text":"你好"}`), CodeBadRequest, ""},
+		{"empty question", websocket.TextMessage, []byte(`{"type":"ask","id":"e","text":"  "}`), CodeBadRequest, "e"},
+		{"question too long", websocket.TextMessage, []byte(`{"type":"ask","id":"l","text":"` + strings.Repeat("问", 21) + `"}`), CodeTooLarge, "l"},
+		{"feedback without helpful", websocket.TextMessage, []byte(`{"type":"feedback","id":"f","answer_id":"a_1"}`), CodeBadRequest, "f"},
+		{"feedback on unknown answer", websocket.TextMessage, []byte(`{"type":"feedback","id":"g","answer_id":"a_1","helpful":true}`), CodeNotFound, "g"},
+		{"hello from the future", websocket.TextMessage, []byte(`{"type":"hello","v":99}`), CodeBadRequest, ""},
+		{"token without authenticator", websocket.TextMessage, []byte(`{"type":"hello","token":"abc"}`), CodeUnauthorized, ""},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c.t = t
+			c.sendRaw(tt.mt, tt.data)
+			f, _ := c.readType(TypeError)
+			if f.s("code") != tt.code || f.s("id") != tt.id || f.s("message") == "" {
+				t.Errorf("error frame = %v, want code %s id %q", f, tt.code, tt.id)
+			}
+			// The connection is still usable.
+			c.send(Frame{Type: TypePing, ID: fmt.Sprint("p", i)})
+			p, _ := c.readType(TypePong)
+			if p.s("id") != fmt.Sprint("p", i) {
+				t.Errorf("pong = %v", p)
+			}
+		})
+	}
+	c.t = t
+	c.send(ask("ok", "最后一个问题"))
+	if f, _ := c.readType(TypeAnswer); f.s("id") != "ok" {
+		t.Errorf("answer after bad frames = %v", f)
+	}
+}
+
+func TestHardLimitClosesWith1009(t *testing.T) {
+	ts := start(t, Config{MaxMessageBytes: 1024, HardMessageBytes: 4096}, &fakeAnswerer{})
+	c := ts.dial(t, nil)
+	c.sendRaw(websocket.TextMessage, []byte(strings.Repeat("x", 8192)))
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		_, _, err := c.ReadMessage()
+		if err == nil {
+			continue
+		}
+		var ce *websocket.CloseError
+		if !errors.As(err, &ce) || ce.Code != websocket.CloseMessageTooBig {
+			t.Fatalf("err = %v, want close 1009", err)
+		}
+		break
+	}
+	waitFor(t, func() bool { return ts.hub.Conns() == 0 })
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached in 5s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestSessionRateLimit(t *testing.T) {
+	ts := start(t, Config{SessionRate: Rate{PerMinute: 1, Burst: 2}}, &fakeAnswerer{})
+	c := ts.dial(t, nil)
+	for i := 0; i < 2; i++ {
+		c.send(ask(fmt.Sprint("ok", i), "问题"))
+		if f, _ := c.readType(TypeAnswer); f.s("id") != fmt.Sprint("ok", i) {
+			t.Fatalf("answer = %v", f)
+		}
+	}
+	c.send(ask("third", "问题"))
+	f, _ := c.readType(TypeError)
+	if f.s("code") != CodeRateLimited || f.s("id") != "third" || f["retry_after"].(float64) < 1 {
+		t.Fatalf("third ask = %v", f)
+	}
+	// A new session on another socket is not limited by this one's budget.
+	c2 := ts.dial(t, nil)
+	c2.send(ask("other", "问题"))
+	if f, _ := c2.readType(TypeAnswer); f.s("id") != "other" {
+		t.Fatalf("other session = %v", f)
+	}
+}
+
+func TestIPRateLimitAcrossSockets(t *testing.T) {
+	ts := start(t, Config{IPRate: Rate{PerMinute: 1, Burst: 3}}, &fakeAnswerer{})
+	got := map[string]int{}
+	for i := 0; i < 4; i++ {
+		c := ts.dial(t, nil) // a new socket and session each time, same IP
+		c.send(ask("q", "问题"))
+		for {
+			f := c.read()
+			if typ := f.s("type"); typ == TypeAnswer || typ == TypeError {
+				got[typ+"/"+f.s("code")]++
+				break
+			}
+		}
+	}
+	if got["answer/"] != 3 || got["error/rate_limited"] != 1 {
+		t.Errorf("outcomes = %v", got)
+	}
+}
+
+func TestPendingAsksBounded(t *testing.T) {
+	fa := &fakeAnswerer{release: make(chan struct{})}
+	ts := start(t, Config{PendingAsks: 2}, fa)
+	c := ts.dial(t, nil)
+	c.send(ask("a", "慢1"))
+	c.send(ask("b", "慢2"))
+	c.send(ask("c", "慢3"))
+	f, _ := c.readType(TypeError)
+	if f.s("id") != "c" || f.s("code") != CodeRateLimited {
+		t.Fatalf("third pending ask = %v", f)
+	}
+	close(fa.release)
+	for _, id := range []string{"a", "b"} {
+		if f, _ := c.readType(TypeAnswer); f.s("id") != id {
+			t.Fatalf("answer = %v, want %s", f, id)
+		}
+	}
+}
+
+func TestSlowClientIsDropped(t *testing.T) {
+	fa := &fakeAnswerer{deltas: 2000, fill: "慢"} // 2000 deltas of 3 KB: 6 MB
+	ts := start(t, Config{SendQueue: 4, SendTimeout: 200 * time.Millisecond, WriteTimeout: 300 * time.Millisecond}, fa)
+	c := ts.dial(t, nil)
+	c.send(ask("flood", "问题"))
+	// Never read: the socket buffers fill, the writer blocks, the queue
+	// fills, and the server gives up on this client.
+	waitFor(t, func() bool { return ts.hub.Conns() == 0 })
+	if v := ts.hub.m.dropped.With("slow").Value(); v < 1 {
+		// The writer may hit its deadline first; either way the client is gone.
+		t.Logf("dropped by write deadline (slow counter %v)", v)
+	}
+	// The answer was recorded as failed; nothing piled up in memory.
+	waitFor(t, func() bool { return len(ts.answerIDs()) == 1 })
+}
+
+func TestReconnectResumesSession(t *testing.T) {
+	fa := &fakeAnswerer{}
+	ts := start(t, Config{}, fa)
+	c1 := ts.dial(t, nil)
+	c1.send(HelloFrame{Type: TypeHello, V: 1, Client: "test"})
+	s1, _ := c1.readType(TypeSession)
+	if s1["resumed"] != false || s1["turns"] != float64(0) || s1.s("role") != "citizen" || s1.s("hotline") != "12345" {
+		t.Fatalf("session = %v", s1)
+	}
+	c1.send(ask("q1", "居住证"))
+	a1, _ := c1.readType(TypeAnswer)
+	c1.Close()
+
+	c2 := ts.dial(t, nil)
+	c2.send(HelloFrame{Type: TypeHello, V: 1, Session: s1.s("session")})
+	s2, _ := c2.readType(TypeSession)
+	if s2["resumed"] != true || s2.s("session_id") != s1.s("session_id") || s2["turns"] != float64(1) {
+		t.Fatalf("resumed session = %v", s2)
+	}
+	c2.send(ask("q2", "需要什么材料"))
+	c2.readType(TypeAnswer)
+	req := fa.lastRequest()
+	if len(req.History) != 1 || req.History[0].Question != "居住证" || req.History[0].Answer != a1.s("text") {
+		t.Errorf("history passed to the answerer = %+v", req.History)
+	}
+	// Feedback on the answer given before the reconnect.
+	helpful := false
+	c2.send(FeedbackFrame{Type: TypeFeedback, ID: "fb", AnswerID: a1.s("answer_id"), Helpful: &helpful, Reason: "没说清楚"})
+	ack, _ := c2.readType(TypeAck)
+	if ack.s("id") != "fb" || ack.s("of") != TypeFeedback || ack.s("answer_id") != a1.s("answer_id") {
+		t.Errorf("ack = %v", ack)
+	}
+	fb, err := ts.hist.FeedbackOf(context.Background(), a1.s("answer_id"))
+	if err != nil || len(fb) != 1 || fb[0].Helpful || fb[0].Reason != "没说清楚" {
+		t.Errorf("stored feedback = %+v, %v", fb, err)
+	}
+
+	// An unknown token starts a new session.
+	c3 := ts.dial(t, nil)
+	c3.send(HelloFrame{Type: TypeHello, Session: "no-such-token"})
+	s3, _ := c3.readType(TypeSession)
+	if s3["resumed"] != false || s3.s("session_id") == s1.s("session_id") {
+		t.Errorf("unknown token = %v", s3)
+	}
+	// Feedback from another session on that answer is refused.
+	c3.send(FeedbackFrame{Type: TypeFeedback, ID: "x", AnswerID: a1.s("answer_id"), Helpful: &helpful})
+	if f, _ := c3.readType(TypeError); f.s("code") != CodeNotFound {
+		t.Errorf("feedback from another session = %v", f)
+	}
+}
+
+func TestGracefulShutdownFinishesInFlight(t *testing.T) {
+	fa := &fakeAnswerer{release: make(chan struct{}), started: make(chan string, 4)}
+	ts := start(t, Config{}, fa)
+	c := ts.dial(t, nil)
+	c.send(ask("inflight", "慢问题"))
+	<-fa.started
+	c.send(ask("queued", "排队的问题"))
+	time.Sleep(50 * time.Millisecond) // let the reader queue it
+
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		done <- ts.hub.Shutdown(ctx)
+	}()
+	waitFor(t, ts.hub.isClosing)
+	// New sockets are refused while shutting down.
+	if _, resp, err := websocket.DefaultDialer.Dial(ts.url, nil); err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("dial during shutdown: %v %v", err, resp)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("shutdown returned before the answer finished: %v", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(fa.release)
+	a, _ := c.readType(TypeAnswer)
+	if a.s("id") != "inflight" {
+		t.Fatalf("answer = %v", a)
+	}
+	e, _ := c.readType(TypeError)
+	if e.s("id") != "queued" || e.s("code") != CodeUnavailable {
+		t.Errorf("queued ask = %v", e)
+	}
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, _, err := c.ReadMessage()
+	var ce *websocket.CloseError
+	if !errors.As(err, &ce) || ce.Code != websocket.CloseGoingAway {
+		t.Errorf("close = %v, want 1001", err)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("shutdown: %v", err)
+	}
+	if len(ts.answerIDs()) != 1 {
+		t.Errorf("recorded answers = %v", ts.answerIDs())
+	}
+}
+
+func TestShutdownDeadlineCancelsAnswers(t *testing.T) {
+	fa := &fakeAnswerer{release: make(chan struct{}), started: make(chan string, 1)}
+	ts := start(t, Config{}, fa)
+	c := ts.dial(t, nil)
+	c.send(ask("stuck", "慢问题"))
+	<-fa.started
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if err := ts.hub.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("shutdown = %v, want deadline exceeded", err)
+	}
+	waitFor(t, func() bool { return ts.hub.Conns() == 0 })
+}
+
+func TestOrigins(t *testing.T) {
+	tests := []struct {
+		name    string
+		allowed []string
+		origin  string
+		ok      bool
+	}{
+		{"no origin header", nil, "", true},
+		{"same host", nil, "SAME", true},
+		{"other host", nil, "https://evil.example", false},
+		{"allowed", []string{"https://www.gov.example"}, "https://www.gov.example", true},
+		{"allowed, trailing slash in config", []string{"https://www.gov.example/"}, "https://www.gov.example", true},
+		{"not in list", []string{"https://www.gov.example"}, "https://evil.example", false},
+		{"scheme matters", []string{"https://www.gov.example"}, "http://www.gov.example", false},
+		{"wildcard", []string{"*"}, "https://anything.example", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := start(t, Config{AllowedOrigins: tt.allowed}, &fakeAnswerer{})
+			h := http.Header{}
+			switch tt.origin {
+			case "":
+			case "SAME":
+				h.Set("Origin", ts.srv.URL)
+			default:
+				h.Set("Origin", tt.origin)
+			}
+			c, resp, err := websocket.DefaultDialer.Dial(ts.url, h)
+			if tt.ok != (err == nil) {
+				t.Fatalf("dial err = %v, want ok=%v", err, tt.ok)
+			}
+			if err == nil {
+				c.Close()
+			} else if resp.StatusCode != http.StatusForbidden {
+				t.Errorf("status = %d", resp.StatusCode)
+			}
+		})
+	}
+	if _, err := New(Config{AllowedOrigins: []string{"www.gov.example"}}, &fakeAnswerer{}, nil); err == nil {
+		t.Error("origin without scheme accepted")
+	}
+}
+
+func TestConnectionsPerIP(t *testing.T) {
+	ts := start(t, Config{MaxConnsPerIP: 2}, &fakeAnswerer{})
+	a := ts.dial(t, nil)
+	ts.dial(t, nil)
+	_, resp, err := websocket.DefaultDialer.Dial(ts.url, nil)
+	if err == nil || resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("third connection: %v", err)
+	}
+	a.Close()
+	waitFor(t, func() bool { return ts.hub.Conns() == 1 })
+	ts.dial(t, nil) // a slot is free again
+}
+
+func TestKeepAlive(t *testing.T) {
+	ts := start(t, Config{PingInterval: 50 * time.Millisecond}, &fakeAnswerer{})
+	// A reading client answers pings (gorilla does so while reading) and stays.
+	c := ts.dial(t, nil)
+	c.SetReadDeadline(time.Now().Add(400 * time.Millisecond))
+	_, _, err := c.ReadMessage()
+	if ne, ok := err.(interface{ Timeout() bool }); !ok || !ne.Timeout() {
+		t.Fatalf("read = %v, want a timeout with the socket open", err)
+	}
+	if ts.hub.Conns() != 1 {
+		t.Fatalf("reading client was dropped")
+	}
+	// A client that never answers pings is closed after 2.5 intervals.
+	c2, _, err := websocket.DefaultDialer.Dial(ts.url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	c2.SetPingHandler(func(string) error { return nil }) // swallow pings, no pong
+	go func() {
+		for {
+			if _, _, err := c2.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}()
+	waitFor(t, func() bool { return ts.hub.Conns() == 1 })
+}
+
+func TestHandoffWithoutOperators(t *testing.T) {
+	ts := start(t, Config{Hotline: "0574-12345"}, &fakeAnswerer{})
+	c := ts.dial(t, nil)
+	c.send(HandoffRequestFrame{Type: TypeHandoff, ID: "h1"})
+	f, _ := c.readType(TypeHandoff)
+	if f.s("status") != HandoffNoOperator || f.s("hotline") != "0574-12345" || !strings.Contains(f.s("message"), "0574-12345") || f.s("id") != "h1" {
+		t.Errorf("handoff = %v", f)
+	}
+}
+
+type fakeAuth map[string]Principal
+
+func (a fakeAuth) Authenticate(ctx context.Context, token string) (Principal, error) {
+	p, ok := a[token]
+	if !ok {
+		return Principal{}, errors.New("unknown token")
+	}
+	return p, nil
+}
+
+func TestRolesAndCustomFrames(t *testing.T) {
+	auth := fakeAuth{"op-token": {Role: RoleOperator, ID: "u1", Name: "工号1001"}}
+	hist := newHistory(t)
+	h, err := New(Config{Authenticator: auth}, &fakeAnswerer{}, hist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type sayFrame struct {
+		Type    string `json:"type"`
+		Session string `json:"session_id"`
+		Text    string `json:"text"`
+	}
+	h.Handle("say", []Role{RoleOperator}, func(ctx context.Context, c *Client, data []byte) error {
+		var f sayFrame
+		if err := json.Unmarshal(data, &f); err != nil {
+			return Errorf(CodeBadRequest, "bad")
+		}
+		if h.SendToSession(f.Session, map[string]string{"type": "message", "from": c.Principal().Name, "text": f.Text}) == 0 {
+			return Errorf(CodeNotFound, "没有这个会话")
+		}
+		return nil
+	})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	defer h.Shutdown(context.Background())
+	ts := &testServer{hub: h, srv: srv, url: "ws" + strings.TrimPrefix(srv.URL, "http")}
+
+	citizen := ts.dial(t, nil)
+	citizen.send(HelloFrame{Type: TypeHello})
+	cs, _ := citizen.readType(TypeSession)
+	citizen.send(sayFrame{Type: "say", Session: cs.s("session_id"), Text: "hi"})
+	if f, _ := citizen.readType(TypeError); f.s("code") != CodeForbidden {
+		t.Errorf("citizen sending an operator frame = %v", f)
+	}
+
+	bad := ts.dial(t, nil)
+	bad.send(HelloFrame{Type: TypeHello, Token: "wrong"})
+	if f, _ := bad.readType(TypeError); f.s("code") != CodeUnauthorized {
+		t.Errorf("bad token = %v", f)
+	}
+
+	op := ts.dial(t, nil)
+	op.send(HelloFrame{Type: TypeHello, Token: "op-token"})
+	if s, _ := op.readType(TypeSession); s.s("role") != "operator" {
+		t.Errorf("operator session = %v", s)
+	}
+	op.send(sayFrame{Type: "say", Session: cs.s("session_id"), Text: "您好，我是人工客服"})
+	m, _ := citizen.readType("message")
+	if m.s("from") != "工号1001" || m.s("text") != "您好，我是人工客服" {
+		t.Errorf("pushed message = %v", m)
+	}
+	op.send(sayFrame{Type: "say", Session: "s_nope", Text: "x"})
+	if f, _ := op.readType(TypeError); f.s("code") != CodeNotFound {
+		t.Errorf("unknown session = %v", f)
+	}
+}
+
+func TestHTTPAskAndFeedback(t *testing.T) {
+	fa := &fakeAnswerer{}
+	ts := start(t, Config{}, fa)
+	ctx := context.Background()
+	a, err := ts.hub.Ask(ctx, AskRequest{ID: "r1", Question: "居住证", IP: "192.0.2.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Type != TypeAnswer || a.ID != "r1" || a.Session == "" || a.AnswerID == "" || len(a.Sources) != 1 {
+		t.Fatalf("answer = %+v", a)
+	}
+	b, err := ts.hub.Ask(ctx, AskRequest{Question: "需要什么材料", Session: a.Session, IP: "192.0.2.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Session != a.Session || len(fa.lastRequest().History) != 1 {
+		t.Errorf("follow-up did not continue the session: %+v", fa.lastRequest().History)
+	}
+	r, _ := ts.hub.Ask(ctx, AskRequest{Question: "拒绝我", IP: "192.0.2.1"})
+	if !r.Refused || r.Reason != "low_confidence" || r.Sources == nil {
+		t.Errorf("refused = %+v", r)
+	}
+	_, err = ts.hub.Ask(ctx, AskRequest{Question: "错误", IP: "192.0.2.1"})
+	var e *Error
+	if !errors.As(err, &e) || e.Code != CodeInternal || !strings.Contains(e.Message, "12345") {
+		t.Errorf("failing answerer: %v", err)
+	}
+	no := false
+	if err := ts.hub.Feedback(ctx, FeedbackRequest{AnswerID: a.AnswerID, Helpful: &no, Session: a.Session, IP: "192.0.2.1"}); err != nil {
+		t.Errorf("feedback: %v", err)
+	}
+	if err := ts.hub.Feedback(ctx, FeedbackRequest{AnswerID: "a_missing", Helpful: &no}); !errors.As(err, &e) || e.Code != CodeNotFound {
+		t.Errorf("feedback on unknown answer: %v", err)
+	}
+	groups, err := ts.hist.Unanswered(ctx, history.UnansweredQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(groups) != 2 {
+		t.Errorf("unanswered = %+v", groups)
+	}
+}
+
+func TestSlowConsumersDoNotBlockOthers(t *testing.T) {
+	// Many sockets asking at once all get their answers.
+	ts := start(t, Config{IPRate: Rate{PerMinute: -1}}, &fakeAnswerer{})
+	var wg sync.WaitGroup
+	var ok atomic.Int32
+	for i := 0; i < 20; i++ {
+		c := ts.dial(t, nil)
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			c.WriteJSON(ask(fmt.Sprint(i), "问题"))
+			c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			for {
+				_, b, err := c.ReadMessage()
+				if err != nil {
+					return
+				}
+				if strings.Contains(string(b), `"type":"answer"`) {
+					ok.Add(1)
+					return
+				}
+			}
+		}(i)
+	}
+	wg.Wait()
+	if ok.Load() != 20 {
+		t.Errorf("%d of 20 answered", ok.Load())
+	}
+}

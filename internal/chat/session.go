@@ -1,0 +1,232 @@
+package chat
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"sync"
+	"time"
+
+	"github.com/govchat/govchat/internal/answer"
+)
+
+// Role is what a connection is allowed to do.
+type Role string
+
+// Roles. Citizens are anonymous; operators and admins authenticate with a
+// token in their hello frame (see Authenticator).
+const (
+	RoleCitizen  Role = "citizen"
+	RoleOperator Role = "operator"
+	RoleAdmin    Role = "admin"
+)
+
+// Principal is who is on a connection.
+type Principal struct {
+	Role Role
+	ID   string // account or WeChat user id; empty for anonymous citizens
+	Name string // display name, e.g. an operator's 工号
+}
+
+// Session is one conversation: its multi-turn context and the sockets
+// attached to it. A client resumes it after a reconnect with the token.
+type Session struct {
+	// ID is the public id: stored in history and shown to operators.
+	ID string
+	// token is the secret that resumes the session.
+	token string
+
+	mu       sync.Mutex
+	turns    []answer.Turn
+	asked    int // questions asked in this session
+	lastSeen time.Time
+	clients  map[*Client]struct{}
+	limit    *bucket
+	values   map[string]any
+}
+
+// Token is the secret resume token.
+func (s *Session) Token() string { return s.token }
+
+// Turns returns a copy of the conversation so far, oldest first.
+func (s *Session) Turns() []answer.Turn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]answer.Turn(nil), s.turns...)
+}
+
+// Asked is the number of questions asked in the session.
+func (s *Session) Asked() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.asked
+}
+
+// Value returns a value stored on the session by an extension (the handoff
+// queue, for instance).
+func (s *Session) Value(key string) any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.values[key]
+}
+
+// SetValue stores a value on the session.
+func (s *Session) SetValue(key string, v any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.values == nil {
+		s.values = map[string]any{}
+	}
+	s.values[key] = v
+}
+
+func (s *Session) addTurn(t answer.Turn, maxTurns, maxRunes int) {
+	if r := []rune(t.Answer); len(r) > maxRunes {
+		t.Answer = string(r[:maxRunes])
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.turns = append(s.turns, t)
+	if len(s.turns) > maxTurns {
+		s.turns = append(s.turns[:0:0], s.turns[len(s.turns)-maxTurns:]...)
+	}
+}
+
+func (s *Session) clientList() []*Client {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*Client, 0, len(s.clients))
+	for c := range s.clients {
+		out = append(out, c)
+	}
+	return out
+}
+
+// sessions is the in-memory session table, bounded in size and idle time.
+type sessions struct {
+	ttl time.Duration
+	max int
+
+	mu      sync.Mutex
+	byToken map[string]*Session
+	byID    map[string]*Session
+}
+
+func newSessions(ttl time.Duration, max int) *sessions {
+	return &sessions{ttl: ttl, max: max, byToken: map[string]*Session{}, byID: map[string]*Session{}}
+}
+
+// get returns the live session with token, touching it; nil when unknown or
+// expired.
+func (ss *sessions) get(token string, now time.Time) *Session {
+	if token == "" {
+		return nil
+	}
+	ss.mu.Lock()
+	s := ss.byToken[token]
+	ss.mu.Unlock()
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.clients) == 0 && now.Sub(s.lastSeen) > ss.ttl {
+		return nil
+	}
+	s.lastSeen = now
+	return s
+}
+
+func (ss *sessions) byPublicID(id string) *Session {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	return ss.byID[id]
+}
+
+// create makes a new session, evicting the longest-idle unattached session
+// when the table is full.
+func (ss *sessions) create(now time.Time, r Rate) *Session {
+	s := &Session{ID: "s_" + randomHex(8), token: randomToken(), lastSeen: now, clients: map[*Client]struct{}{}, limit: newBucket(r, now)}
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if len(ss.byToken) >= ss.max {
+		ss.evictLocked(now)
+	}
+	ss.byToken[s.token] = s
+	ss.byID[s.ID] = s
+	return s
+}
+
+func (ss *sessions) evictLocked(now time.Time) {
+	var oldest *Session
+	var oldestSeen time.Time
+	for _, s := range ss.byToken {
+		s.mu.Lock()
+		idle, seen := len(s.clients) == 0, s.lastSeen
+		s.mu.Unlock()
+		if idle && (oldest == nil || seen.Before(oldestSeen)) {
+			oldest, oldestSeen = s, seen
+		}
+	}
+	if oldest != nil {
+		delete(ss.byToken, oldest.token)
+		delete(ss.byID, oldest.ID)
+	}
+}
+
+// sweep removes expired sessions that no socket is attached to.
+func (ss *sessions) sweep(now time.Time) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	for tok, s := range ss.byToken {
+		s.mu.Lock()
+		expired := len(s.clients) == 0 && now.Sub(s.lastSeen) > ss.ttl
+		s.mu.Unlock()
+		if expired {
+			delete(ss.byToken, tok)
+			delete(ss.byID, s.ID)
+		}
+	}
+}
+
+func (ss *sessions) len() int {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	return len(ss.byToken)
+}
+
+func (s *Session) attach(c *Client, now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.clients[c] = struct{}{}
+	s.lastSeen = now
+}
+
+func (s *Session) detach(c *Client, now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.clients, c)
+	s.lastSeen = now
+}
+
+// allow applies the per-session question rate.
+func (s *Session) allow(r Rate, now time.Time) time.Duration {
+	if !r.enabled() {
+		return 0
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.limit.take(r, now)
+}
+
+func randomToken() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -194,3 +194,33 @@ func firstInvalid(b []byte) int {
 }
 
 func sortStrings(s []string) { sort.Strings(s) }
+
+// ParseDocument parses one Markdown document (front matter and body) as Load
+// does; path is used in problems and to infer the type from the top-level
+// directory (policies/, interpretations/, guides/). It returns nil when the
+// file yields no document.
+func ParseDocument(p string, src string) (*kb.Document, []Problem) {
+	pr := &problems{path: p}
+	e := parseDocument(p, src, pr)
+	if e == nil {
+		return nil, pr.list
+	}
+	return e.doc, pr.list
+}
+
+// ParseFAQ parses one FAQ file (YAML, or JSONL when path ends in .jsonl) as
+// Load does.
+func ParseFAQ(p string, src string) ([]*kb.Document, []Problem) {
+	pr := &problems{path: p}
+	var es []*entry
+	if strings.EqualFold(path.Ext(p), ".jsonl") {
+		es = parseFAQJSONL(p, src, pr)
+	} else {
+		es = parseFAQYAML(p, src, pr)
+	}
+	out := make([]*kb.Document, len(es))
+	for i, e := range es {
+		out[i] = e.doc
+	}
+	return out, pr.list
+}

@@ -490,13 +490,22 @@ func (s *Store) Delete(ctx context.Context, filter search.Filter) error {
 		f = &pb.Filter{}
 	}
 	req := &pb.DeletePoints{CollectionName: s.name, Wait: pb.PtrOf(true), Points: pb.NewPointsSelectorFilter(f)}
-	return s.retry(ctx, func() error {
+	err = s.retry(ctx, func() error {
 		return s.call(ctx, "delete", s.cfg.Timeout, func(ctx context.Context) error {
 			_, err := s.client.GetPointsClient().Delete(ctx, req)
 			return err
 		})
 	})
+	if missing(err) {
+		return nil // no collection yet: nothing to delete
+	}
+	return err
 }
+
+// missing reports whether err says the collection does not exist (before
+// the first Ensure). Reads then see an empty collection, as in the
+// embedded store.
+func missing(err error) bool { return err != nil && status.Code(err) == codes.NotFound }
 
 // Query runs a sparse, dense or hybrid (prefetch both, fuse with RRF, k =
 // search.RRFK) query. Limit defaults to 10, PrefetchLimit to 4×Limit.
@@ -546,6 +555,9 @@ func (s *Store) Query(ctx context.Context, q search.Query) ([]search.Hit, error)
 		points = r.GetResult()
 		return err
 	})
+	if missing(err) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -557,7 +569,9 @@ func (s *Store) Query(ctx context.Context, q search.Query) ([]search.Hit, error)
 }
 
 // Scroll returns the id and payload of every point matching filter, paging
-// through the collection in id order.
+// through the collection in id order. Before the first Ensure (no
+// collection yet) Scroll, Count and Query see an empty collection and
+// Delete does nothing.
 func (s *Store) Scroll(ctx context.Context, filter search.Filter) ([]search.Point, error) {
 	f, err := toFilter(filter)
 	if err != nil {
@@ -580,6 +594,9 @@ func (s *Store) Scroll(ctx context.Context, filter search.Filter) ([]search.Poin
 			resp = r
 			return err
 		})
+		if missing(err) {
+			return nil, nil
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -601,5 +618,8 @@ func (s *Store) Count(ctx context.Context) (int, error) {
 		n = r.GetResult().GetCount()
 		return err
 	})
+	if missing(err) {
+		return 0, nil
+	}
 	return int(n), err
 }

@@ -18,7 +18,9 @@
 //     MustNot (a point without the field does not match, so MustNot keeps
 //     it), the zero filter matching everything;
 //   - upsert replaces the whole point; payload values round-trip with their
-//     Go types (string, int64, bool, float64, []string).
+//     Go types (string, int64, bool, float64, []string);
+//   - before the first Ensure, Scroll, Count and Query see an empty
+//     collection and Delete does nothing.
 //
 // Expected orderings are worked out from these formulas in the tests, and
 // the fixtures avoid ties, whose order is unspecified.
@@ -46,6 +48,7 @@ func Run(t *testing.T, open Opener) {
 		name string
 		fn   func(t *testing.T, st search.Store)
 	}{
+		{"BeforeEnsure", testBeforeEnsure},
 		{"EnsureUpsertCount", testEnsureUpsertCount},
 		{"PayloadRoundTrip", testPayloadRoundTrip},
 		{"UpsertReplaces", testUpsertReplaces},
@@ -170,6 +173,27 @@ func checkRanking(t *testing.T, label string, got []search.Hit, exp []want) {
 
 func idf(n, df int) float64 {
 	return math.Log(1 + (float64(n)-float64(df)+0.5)/(float64(df)+0.5))
+}
+
+// testBeforeEnsure: before the collection exists, reads see it empty and
+// Delete has nothing to do (the engine scrolls before its first Ensure).
+func testBeforeEnsure(t *testing.T, st search.Store) {
+	if n := count(t, st); n != 0 {
+		t.Errorf("Count = %d", n)
+	}
+	if got := scrollIDs(t, st, search.Filter{}); len(got) != 0 {
+		t.Errorf("Scroll = %v", got)
+	}
+	if hits := query(t, st, search.Query{Sparse: sparse(1, 1), Limit: 3}); len(hits) != 0 {
+		t.Errorf("Query = %v", hitIDs(hits))
+	}
+	if err := st.Delete(context.Background(), search.Filter{Must: []search.Condition{match(search.FieldDocID, "x")}}); err != nil {
+		t.Errorf("Delete: %v", err)
+	}
+	ensure(t, st, 0)
+	if n := count(t, st); n != 0 {
+		t.Errorf("Count after Ensure = %d", n)
+	}
 }
 
 func testEnsureUpsertCount(t *testing.T, st search.Store) {

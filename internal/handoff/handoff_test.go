@@ -1,0 +1,397 @@
+package handoff
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	_ "modernc.org/sqlite"
+
+	"github.com/govchat/govchat/internal/answer"
+	"github.com/govchat/govchat/internal/auth"
+	"github.com/govchat/govchat/internal/chat"
+	"github.com/govchat/govchat/internal/kb"
+	"github.com/govchat/govchat/internal/lookup"
+)
+
+// bot refuses questions that start with 拒 and answers the rest.
+type bot struct{}
+
+func (bot) Answer(_ context.Context, req answer.Request) (*answer.Answer, error) {
+	if strings.HasPrefix(req.Question, "拒") {
+		return &answer.Answer{Text: "抱歉，暂未找到相关政策。", Refused: true, Reason: "low_confidence", Mode: answer.ModeRefused}, nil
+	}
+	return &answer.Answer{Text: "答：" + req.Question, Mode: answer.ModeExtractive, Sources: []kb.Source{{N: 1, ID: "p1", Title: "某办法", DocURL: "/docs/p1#s1", Anchor: "s1"}}}, nil
+}
+
+// staff authenticates hello tokens of two operators.
+type staff struct{}
+
+func (staff) Authenticate(_ context.Context, token string) (chat.Principal, error) {
+	switch token {
+	case "tok-wang":
+		return chat.Principal{Role: chat.RoleOperator, ID: "wang", Name: "1001"}, nil
+	case "tok-li":
+		return chat.Principal{Role: chat.RoleOperator, ID: "li", Name: "1002"}, nil
+	}
+	return chat.Principal{}, errors.New("bad token")
+}
+
+type passages struct{}
+
+func (passages) Passage(docID, anchor string) (lookup.Item, kb.Source, error) {
+	if docID != "f1" {
+		return lookup.Item{}, kb.Source{}, lookup.ErrNoPassage
+	}
+	return lookup.Item{ID: "f1", Text: "携带身份证到柜台办理。", Cite: "依据《住房公积金提取办法》（京房发〔2019〕5号）"},
+		kb.Source{N: 1, ID: "f1", Title: "公积金怎么提取", DocURL: "/docs/f1#answer", Anchor: "answer"}, nil
+}
+
+type auditSpy struct {
+	mu     sync.Mutex
+	events []auth.Event
+}
+
+func (a *auditSpy) Record(_ context.Context, e auth.Event) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.events = append(a.events, e)
+	return nil
+}
+
+func (a *auditSpy) actions() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var s []string
+	for _, e := range a.events {
+		s = append(s, e.Actor+":"+e.Action)
+	}
+	return strings.Join(s, ",")
+}
+
+var phoneRe = regexp.MustCompile(`1[3-9]\d{9}`)
+
+type env struct {
+	desk  *Desk
+	url   string
+	audit *auditSpy
+}
+
+func setup(t *testing.T) *env {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "w.db")+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	spy := &auditSpy{}
+	d, err := New(Config{DB: db, Redact: func(s string) string { return phoneRe.ReplaceAllString(s, "[手机号]") }, Hotline: "12345",
+		Passages: passages{}, Audit: spy, NotifyDelay: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hub, err := chat.New(chat.Config{Authenticator: staff{}}, bot{}, d.Recorder(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Attach(hub)
+	srv := httptest.NewServer(hub)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		hub.Shutdown(ctx)
+		srv.Close()
+	})
+	return &env{desk: d, url: "ws" + strings.TrimPrefix(srv.URL, "http"), audit: spy}
+}
+
+type client struct {
+	t    *testing.T
+	conn *websocket.Conn
+	name string
+}
+
+func dial(t *testing.T, e *env, name, token string) *client {
+	t.Helper()
+	conn, _, err := websocket.DefaultDialer.Dial(e.url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	c := &client{t: t, conn: conn, name: name}
+	c.send(map[string]any{"type": "hello", "v": 1, "token": token})
+	c.expect("session", nil)
+	return c
+}
+
+func (c *client) send(v any) {
+	c.t.Helper()
+	if err := c.conn.WriteJSON(v); err != nil {
+		c.t.Fatalf("%s: write: %v", c.name, err)
+	}
+}
+
+// expect reads frames until one of type typ for which match (when set)
+// returns true, skipping others; it fails after 3 s.
+func (c *client) expect(typ string, match func(map[string]any) bool) map[string]any {
+	c.t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		c.conn.SetReadDeadline(deadline)
+		_, data, err := c.conn.ReadMessage()
+		if err != nil {
+			c.t.Fatalf("%s: waiting for %s: %v", c.name, typ, err)
+		}
+		var f map[string]any
+		json.Unmarshal(data, &f)
+		if (typ == "" || f["type"] == typ) && (match == nil || match(f)) {
+			return f
+		}
+		if f["type"] == "error" && typ != "error" {
+			c.t.Logf("%s: error frame while waiting for %s: %s", c.name, typ, data)
+		}
+	}
+}
+
+func TestHandoffWholeFlow(t *testing.T) {
+	e := setup(t)
+	citizen := dial(t, e, "citizen", "")
+	wang := dial(t, e, "wang", "tok-wang")
+	wang.send(map[string]any{"type": "queue_subscribe", "id": "s1"})
+	q := wang.expect("queue", nil)
+	if q["operators_online"].(float64) != 1 {
+		t.Fatalf("queue = %v", q)
+	}
+
+	// Two refusals in a row put the conversation in the queue by themselves.
+	citizen.send(map[string]any{"type": "ask", "id": "q1", "text": "拒 第一个问题 手机13912345678"})
+	citizen.expect("answer", func(f map[string]any) bool { return f["refused"] == true })
+	citizen.send(map[string]any{"type": "ask", "id": "q2", "text": "拒 第二个问题"})
+	citizen.expect("answer", nil)
+	h := citizen.expect("handoff", nil)
+	if h["status"] != StatusQueued || h["reason"] != ReasonRefused || h["position"].(float64) != 1 || h["conversation"] == "" {
+		t.Fatalf("automatic handoff frame = %v", h)
+	}
+	conv := h["conversation"].(string)
+	q = wang.expect("queue", func(f map[string]any) bool { return len(f["items"].([]any)) == 1 })
+	item := q["items"].([]any)[0].(map[string]any)
+	if item["conversation"] != conv || item["status"] != StatusQueued || !strings.Contains(item["preview"].(string), "第二个问题") {
+		t.Fatalf("queue item = %v", item)
+	}
+
+	// While queued the citizen can write; the operator sees it on taking.
+	citizen.send(map[string]any{"type": "handoff_message", "id": "m1", "text": "我想问公积金提取"})
+	citizen.expect("ack", func(f map[string]any) bool { return f["of"] == TypeHandoffMessage })
+
+	// A second operator comes online; wang takes the conversation.
+	li := dial(t, e, "li", "tok-li")
+	li.send(map[string]any{"type": "queue_subscribe"})
+	li.expect("queue", func(f map[string]any) bool { return f["operators_online"].(float64) == 2 })
+	wang.send(map[string]any{"type": "handoff_take", "id": "t1", "conversation": conv})
+	cf := wang.expect("conversation", nil)
+	c := cf["conversation"].(map[string]any)
+	var lines []string
+	for _, x := range c["transcript"].([]any) {
+		en := x.(map[string]any)
+		lines = append(lines, en["from"].(string)+":"+en["text"].(string))
+	}
+	full := strings.Join(lines, "\n")
+	for _, want := range []string{"citizen:拒 第一个问题 手机13912345678", "bot:抱歉，暂未找到相关政策。", "citizen:拒 第二个问题", "system:智能助手连续两次未能回答，自动转人工", "citizen:我想问公积金提取", "system:坐席（工号1001）已接入"} {
+		if !strings.Contains(full, want) {
+			t.Errorf("live transcript lacks %q:\n%s", want, full)
+		}
+	}
+	hc := citizen.expect("handoff", func(f map[string]any) bool { return f["status"] == StatusActive })
+	if hc["staff_no"] != "1001" || !strings.Contains(hc["message"].(string), "工号1001") {
+		t.Fatalf("connected frame = %v", hc)
+	}
+	raw, _ := json.Marshal(hc)
+	if strings.Contains(string(raw), "wang") {
+		t.Errorf("citizen frame reveals the operator's account: %s", raw)
+	}
+
+	// li cannot take it or write into it.
+	li.send(map[string]any{"type": "handoff_take", "id": "t2", "conversation": conv})
+	if f := li.expect("error", nil); f["code"] != chat.CodeForbidden {
+		t.Errorf("second take = %v", f)
+	}
+	li.send(map[string]any{"type": "agent_message", "id": "x", "conversation": conv, "text": "插话"})
+	if f := li.expect("error", nil); f["code"] != chat.CodeForbidden {
+		t.Errorf("foreign agent_message = %v", f)
+	}
+	// A citizen cannot use operator frames.
+	citizen.send(map[string]any{"type": "agent_message", "id": "y", "conversation": conv, "text": "冒充"})
+	if f := citizen.expect("error", nil); f["code"] != chat.CodeForbidden {
+		t.Errorf("citizen agent_message = %v", f)
+	}
+
+	// Live messages both ways.
+	wang.send(map[string]any{"type": "agent_message", "id": "a1", "conversation": conv, "text": "您好，请问有什么可以帮您？"})
+	am := citizen.expect("agent_message", nil)
+	if am["text"] != "您好，请问有什么可以帮您？" || am["staff_no"] != "1001" {
+		t.Fatalf("agent_message = %v", am)
+	}
+	if ack := wang.expect("ack", func(f map[string]any) bool { return f["of"] == TypeAgentMessage }); ack["delivered"] != true {
+		t.Errorf("ack = %v", ack)
+	}
+	citizen.send(map[string]any{"type": "handoff_message", "id": "m2", "text": "公积金怎么提取？"})
+	cm := wang.expect("citizen_message", nil)
+	if cm["text"] != "公积金怎么提取？" || cm["conversation"] != conv {
+		t.Fatalf("citizen_message = %v", cm)
+	}
+	// Push a knowledge-base answer with its citation.
+	wang.send(map[string]any{"type": "agent_answer", "id": "a2", "conversation": conv, "doc_id": "f1", "anchor": "answer"})
+	aa := citizen.expect("agent_answer", nil)
+	srcs := aa["sources"].([]any)
+	if !strings.Contains(aa["text"].(string), "携带身份证到柜台办理。[1]") || !strings.Contains(aa["text"].(string), "依据《住房公积金提取办法》") ||
+		len(srcs) != 1 || srcs[0].(map[string]any)["doc_url"] != "/docs/f1#answer" {
+		t.Fatalf("agent_answer = %v", aa)
+	}
+	wang.send(map[string]any{"type": "agent_answer", "id": "a3", "conversation": conv, "doc_id": "nope"})
+	if f := wang.expect("error", nil); f["code"] != chat.CodeNotFound {
+		t.Errorf("unknown passage = %v", f)
+	}
+
+	// The citizen ends it.
+	citizen.send(map[string]any{"type": "handoff_end", "id": "e1"})
+	citizen.expect("handoff", func(f map[string]any) bool { return f["status"] == StatusClosed })
+	if f := wang.expect("handoff_finished", nil); f["by"] != FromCitizen {
+		t.Errorf("finished = %v", f)
+	}
+
+	// Everything is stored, redacted.
+	stored, err := e.desk.Conversation(context.Background(), conv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.Status != StatusClosed || stored.StaffNo != "1001" || stored.Operator != "wang" || stored.Taken.IsZero() || stored.Closed.IsZero() {
+		t.Errorf("stored conversation = %+v", stored)
+	}
+	var st []string
+	for _, en := range stored.Transcript {
+		st = append(st, en.From+":"+en.Text)
+	}
+	all := strings.Join(st, "\n")
+	for _, want := range []string{"[手机号]", "operator:您好，请问有什么可以帮您？", "citizen:公积金怎么提取？", "携带身份证到柜台办理。", "system:市民结束了人工服务"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("stored transcript lacks %q:\n%s", want, all)
+		}
+	}
+	if strings.Contains(all, "13912345678") {
+		t.Errorf("stored transcript keeps a phone number:\n%s", all)
+	}
+	list, _ := e.desk.Conversations(context.Background(), StatusClosed, 0)
+	if len(list) != 1 || list[0].ID != conv {
+		t.Errorf("closed conversations = %+v", list)
+	}
+	if got := e.audit.actions(); !strings.Contains(got, "wang:handoff_take") || !strings.Contains(got, "wang:handoff_push") {
+		t.Errorf("audit = %s", got)
+	}
+
+	// A request by the citizen (not a refusal) after the end queues again.
+	citizen.send(map[string]any{"type": "handoff", "id": "h2", "reason": "想找人工"})
+	h = citizen.expect("handoff", func(f map[string]any) bool { return f["id"] == "h2" })
+	if h["status"] != StatusQueued || h["reason"] != ReasonRequested {
+		t.Errorf("requested handoff = %v", h)
+	}
+	// Operators are told; the operator may end a queued one.
+	q = li.expect("queue", func(f map[string]any) bool { return len(f["items"].([]any)) == 1 })
+	li.send(map[string]any{"type": "handoff_end", "id": "e2", "conversation": q["items"].([]any)[0].(map[string]any)["conversation"]})
+	citizen.expect("handoff", func(f map[string]any) bool { return f["status"] == StatusClosed })
+}
+
+func TestHandoffNoOperatorLeavesMessage(t *testing.T) {
+	e := setup(t)
+	citizen := dial(t, e, "citizen", "")
+	citizen.send(map[string]any{"type": "handoff", "id": "h1"})
+	h := citizen.expect("handoff", nil)
+	if h["status"] != StatusNoOperator || h["hotline"] != "12345" || h["can_leave_message"] != true || !strings.Contains(h["message"].(string), "12345") {
+		t.Fatalf("no-operator frame = %v", h)
+	}
+	// Messages to an operator are refused: there is no conversation.
+	citizen.send(map[string]any{"type": "handoff_message", "id": "m0", "text": "有人吗"})
+	if f := citizen.expect("error", nil); f["code"] != chat.CodeBadRequest {
+		t.Errorf("handoff_message without handoff = %v", f)
+	}
+	// Bad 留言 are refused with a clear error; a good one is stored.
+	for _, bad := range []map[string]any{
+		{"type": "leave_message", "id": "b1", "text": "  "},
+		{"type": "leave_message", "id": "b2", "text": strings.Repeat("长", 1001)},
+		{"type": "leave_message", "id": "b3", "text": "好", "contact": strings.Repeat("1", 51)},
+	} {
+		citizen.send(bad)
+		if f := citizen.expect("error", nil); f["id"] != bad["id"] {
+			t.Errorf("bad 留言 %v answered %v", bad["id"], f)
+		}
+	}
+	citizen.send(map[string]any{"type": "leave_message", "id": "l1", "text": "我的社保卡丢了怎么办？电话13800001111", "contact": "13800001111"})
+	ack := citizen.expect("ack", func(f map[string]any) bool { return f["of"] == TypeLeaveMessage })
+	if ack["id"] != "l1" || ack["message"] == "" {
+		t.Fatalf("ack = %v", ack)
+	}
+	msgs, err := e.desk.Messages(context.Background(), "open", 0)
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("messages = %+v, %v", msgs, err)
+	}
+	if msgs[0].Text != "我的社保卡丢了怎么办？电话[手机号]" || msgs[0].Contact != "13800001111" || msgs[0].SessionID == "" {
+		t.Errorf("stored 留言 = %+v", msgs[0])
+	}
+	// An operator coming online sees the count and handles it.
+	wang := dial(t, e, "wang", "tok-wang")
+	wang.send(map[string]any{"type": "queue_subscribe"})
+	if q := wang.expect("queue", nil); q["open_messages"].(float64) != 1 {
+		t.Errorf("queue open_messages = %v", q["open_messages"])
+	}
+	if err := e.desk.HandleMessage(context.Background(), msgs[0].ID, "wang"); err != nil {
+		t.Fatal(err)
+	}
+	if q := wang.expect("queue", nil); q["open_messages"].(float64) != 0 {
+		t.Errorf("after handling, open_messages = %v", q["open_messages"])
+	}
+	if err := e.desk.HandleMessage(context.Background(), 999, "wang"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("handle unknown: %v", err)
+	}
+	// 留言 are rate limited per address.
+	for i := range 5 {
+		citizen.send(map[string]any{"type": "leave_message", "id": "r", "text": "再留一条"})
+		f := citizen.expect("", func(f map[string]any) bool { return f["type"] == "ack" || f["type"] == "error" })
+		if i < 4 && f["type"] != "ack" {
+			t.Fatalf("留言 %d: %v", i+2, f)
+		}
+		if i == 4 && f["code"] != chat.CodeRateLimited {
+			t.Fatalf("6th 留言: %v, want rate_limited", f)
+		}
+	}
+}
+
+func TestOperatorGoesOffline(t *testing.T) {
+	e := setup(t)
+	wang := dial(t, e, "wang", "tok-wang")
+	wang.send(map[string]any{"type": "queue_subscribe"})
+	wang.expect("queue", nil)
+	if n := e.desk.Online(); n != 1 {
+		t.Fatalf("online = %d", n)
+	}
+	wang.conn.Close()
+	deadline := time.Now().Add(3 * time.Second)
+	for e.desk.Online() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("operator still online after closing the socket")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	citizen := dial(t, e, "citizen", "")
+	citizen.send(map[string]any{"type": "handoff", "id": "h1"})
+	if h := citizen.expect("handoff", nil); h["status"] != StatusNoOperator {
+		t.Errorf("after the operator left: %v", h)
+	}
+}

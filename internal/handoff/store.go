@@ -1,0 +1,273 @@
+package handoff
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/govchat/govchat/internal/kb"
+)
+
+// store persists conversations, transcripts and 留言 in SQLite. Text is
+// redacted (身份证号, phone numbers) before it is written; the live view
+// operators get over the socket is not.
+type store struct {
+	db     *sql.DB
+	redact func(string) string
+}
+
+func newStore(db *sql.DB, redact func(string) string) (*store, error) {
+	_, err := db.Exec(`
+CREATE TABLE IF NOT EXISTS handoffs (
+	id TEXT PRIMARY KEY,
+	session_id TEXT NOT NULL,
+	status TEXT NOT NULL,
+	reason TEXT NOT NULL,
+	created INTEGER NOT NULL,
+	taken INTEGER NOT NULL DEFAULT 0,
+	closed INTEGER NOT NULL DEFAULT 0,
+	operator TEXT NOT NULL DEFAULT '',
+	staff_no TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS handoffs_created ON handoffs(created);
+CREATE TABLE IF NOT EXISTS handoff_entries (
+	id INTEGER PRIMARY KEY,
+	handoff_id TEXT NOT NULL REFERENCES handoffs(id),
+	at INTEGER NOT NULL,
+	sender TEXT NOT NULL,
+	text TEXT NOT NULL,
+	staff_no TEXT NOT NULL DEFAULT '',
+	refused INTEGER NOT NULL DEFAULT 0,
+	sources TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS handoff_entries_handoff ON handoff_entries(handoff_id, id);
+CREATE TABLE IF NOT EXISTS leave_messages (
+	id INTEGER PRIMARY KEY,
+	at INTEGER NOT NULL,
+	session_id TEXT NOT NULL,
+	text TEXT NOT NULL,
+	contact TEXT NOT NULL DEFAULT '',
+	status TEXT NOT NULL DEFAULT 'open',
+	handled_by TEXT NOT NULL DEFAULT '',
+	handled_at INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS leave_messages_status ON leave_messages(status, at);`)
+	if err != nil {
+		return nil, fmt.Errorf("handoff: migrate: %w", err)
+	}
+	return &store{db: db, redact: redact}, nil
+}
+
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func fromMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v)
+}
+
+// create stores a new conversation with its transcript so far.
+func (s *store) create(ctx context.Context, c *Conversation) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("handoff: store: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO handoffs(id,session_id,status,reason,created) VALUES(?,?,?,?,?)`,
+		c.ID, c.SessionID, c.Status, c.Reason, ms(c.Created)); err != nil {
+		return fmt.Errorf("handoff: store: %w", err)
+	}
+	for _, e := range c.Transcript {
+		if err := s.addEntryTx(ctx, tx, c.ID, e); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("handoff: store: %w", err)
+	}
+	return nil
+}
+
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func (s *store) addEntryTx(ctx context.Context, x execer, id string, e Entry) error {
+	var src string
+	if len(e.Sources) > 0 {
+		b, _ := json.Marshal(e.Sources)
+		src = string(b)
+	}
+	refused := 0
+	if e.Refused {
+		refused = 1
+	}
+	if _, err := x.ExecContext(ctx, `INSERT INTO handoff_entries(handoff_id,at,sender,text,staff_no,refused,sources) VALUES(?,?,?,?,?,?,?)`,
+		id, ms(e.At), e.From, s.redact(e.Text), e.StaffNo, refused, src); err != nil {
+		return fmt.Errorf("handoff: store entry: %w", err)
+	}
+	return nil
+}
+
+func (s *store) addEntry(ctx context.Context, id string, e Entry) error {
+	return s.addEntryTx(ctx, s.db, id, e)
+}
+
+// update stores the status fields of c.
+func (s *store) update(ctx context.Context, c *Conversation) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE handoffs SET status=?, taken=?, closed=?, operator=?, staff_no=? WHERE id=?`,
+		c.Status, ms(c.Taken), ms(c.Closed), c.Operator, c.StaffNo, c.ID)
+	if err != nil {
+		return fmt.Errorf("handoff: store: %w", err)
+	}
+	return nil
+}
+
+// ErrNotFound is returned for an unknown conversation or message.
+var ErrNotFound = errors.New("handoff: not found")
+
+// list returns conversations, newest first (without transcripts).
+func (s *store) list(ctx context.Context, status string, limit int) ([]Conversation, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 200
+	}
+	q, args := `SELECT id,session_id,status,reason,created,taken,closed,operator,staff_no FROM handoffs`, []any{}
+	if status != "" {
+		q += ` WHERE status=?`
+		args = append(args, status)
+	}
+	q += ` ORDER BY created DESC LIMIT ?`
+	args = append(args, limit)
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("handoff: list: %w", err)
+	}
+	defer rows.Close()
+	out := []Conversation{}
+	for rows.Next() {
+		var c Conversation
+		var created, taken, closed int64
+		if err := rows.Scan(&c.ID, &c.SessionID, &c.Status, &c.Reason, &created, &taken, &closed, &c.Operator, &c.StaffNo); err != nil {
+			return nil, fmt.Errorf("handoff: list: %w", err)
+		}
+		c.Created, c.Taken, c.Closed = fromMS(created), fromMS(taken), fromMS(closed)
+		c.Transcript = []Entry{}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// get returns one conversation with its stored (redacted) transcript.
+func (s *store) get(ctx context.Context, id string) (Conversation, error) {
+	var c Conversation
+	var created, taken, closed int64
+	err := s.db.QueryRowContext(ctx, `SELECT id,session_id,status,reason,created,taken,closed,operator,staff_no FROM handoffs WHERE id=?`, id).
+		Scan(&c.ID, &c.SessionID, &c.Status, &c.Reason, &created, &taken, &closed, &c.Operator, &c.StaffNo)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Conversation{}, ErrNotFound
+	}
+	if err != nil {
+		return Conversation{}, fmt.Errorf("handoff: get: %w", err)
+	}
+	c.Created, c.Taken, c.Closed = fromMS(created), fromMS(taken), fromMS(closed)
+	rows, err := s.db.QueryContext(ctx, `SELECT at,sender,text,staff_no,refused,sources FROM handoff_entries WHERE handoff_id=? ORDER BY id`, id)
+	if err != nil {
+		return Conversation{}, fmt.Errorf("handoff: get: %w", err)
+	}
+	defer rows.Close()
+	c.Transcript = []Entry{}
+	for rows.Next() {
+		var e Entry
+		var at int64
+		var refused int
+		var src string
+		if err := rows.Scan(&at, &e.From, &e.Text, &e.StaffNo, &refused, &src); err != nil {
+			return Conversation{}, fmt.Errorf("handoff: get: %w", err)
+		}
+		e.At, e.Refused = fromMS(at), refused != 0
+		if src != "" {
+			var ss []kb.Source
+			if json.Unmarshal([]byte(src), &ss) == nil {
+				e.Sources = ss
+			}
+		}
+		c.Transcript = append(c.Transcript, e)
+	}
+	return c, rows.Err()
+}
+
+// Message is a 留言 left when no operator was online.
+type Message struct {
+	ID        int64     `json:"id"`
+	At        time.Time `json:"at"`
+	SessionID string    `json:"session_id"`
+	Text      string    `json:"text"`    // redacted
+	Contact   string    `json:"contact"` // as given, for the call back
+	Status    string    `json:"status"`  // open, done
+	HandledBy string    `json:"handled_by,omitempty"`
+	HandledAt time.Time `json:"handled_at,omitzero"`
+}
+
+func (s *store) addMessage(ctx context.Context, m Message) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `INSERT INTO leave_messages(at,session_id,text,contact) VALUES(?,?,?,?)`,
+		ms(m.At), m.SessionID, s.redact(m.Text), m.Contact)
+	if err != nil {
+		return 0, fmt.Errorf("handoff: leave message: %w", err)
+	}
+	return res.LastInsertId()
+}
+
+func (s *store) messages(ctx context.Context, status string, limit int) ([]Message, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 200
+	}
+	q, args := `SELECT id,at,session_id,text,contact,status,handled_by,handled_at FROM leave_messages`, []any{}
+	if status != "" {
+		q += ` WHERE status=?`
+		args = append(args, status)
+	}
+	q += ` ORDER BY at DESC, id DESC LIMIT ?`
+	args = append(args, limit)
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("handoff: messages: %w", err)
+	}
+	defer rows.Close()
+	out := []Message{}
+	for rows.Next() {
+		var m Message
+		var at, hat int64
+		if err := rows.Scan(&m.ID, &at, &m.SessionID, &m.Text, &m.Contact, &m.Status, &m.HandledBy, &hat); err != nil {
+			return nil, fmt.Errorf("handoff: messages: %w", err)
+		}
+		m.At, m.HandledAt = fromMS(at), fromMS(hat)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+func (s *store) countOpenMessages(ctx context.Context) int {
+	var n int
+	s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM leave_messages WHERE status='open'`).Scan(&n)
+	return n
+}
+
+func (s *store) handleMessage(ctx context.Context, id int64, by string, at time.Time) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE leave_messages SET status='done', handled_by=?, handled_at=? WHERE id=?`, by, ms(at), id)
+	if err != nil {
+		return fmt.Errorf("handoff: handle message: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}

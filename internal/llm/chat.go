@@ -97,6 +97,12 @@ func (c *Client) Chat(ctx context.Context, req ChatRequest, onDelta func(string)
 	}
 }
 
+// Complete runs Chat with one system and one user message (it satisfies
+// answer.ChatModel).
+func (c *Client) Complete(ctx context.Context, system, user string, onDelta func(string) error) (string, error) {
+	return c.Chat(ctx, ChatRequest{Messages: []Message{{Role: RoleSystem, Content: system}, {Role: RoleUser, Content: user}}}, onDelta)
+}
+
 // callerError is an error returned by the caller's onDelta.
 type callerError struct{ err error }
 

@@ -1,0 +1,427 @@
+// Package answer turns retrieved passages into grounded, cited answers: with
+// an OpenAI-compatible chat model confined to numbered sources, or, without
+// one, by quoting the official text (extractive mode). It refuses, without
+// calling any model, questions it should not answer.
+package answer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/govchat/govchat/internal/kb"
+	"github.com/govchat/govchat/internal/safety"
+	"github.com/govchat/govchat/internal/search"
+)
+
+// Retriever finds passages for a question (search.Engine satisfies it).
+type Retriever interface {
+	Search(ctx context.Context, q string, o search.Options) (*search.Response, error)
+}
+
+// ChatModel streams a chat completion of one system and one user message
+// (llm.Client satisfies it). onDelta (may be nil) receives the text as it is
+// generated; an error from it stops the completion. The implementation
+// retries only before the first delta.
+type ChatModel interface {
+	Complete(ctx context.Context, system, user string, onDelta func(string) error) (string, error)
+}
+
+// DefaultMinConfidence is the retrieval confidence below which a question is
+// refused when Config.MinConfidence is 0.
+const DefaultMinConfidence = 0.3
+
+// Config tunes an Answerer. Zero values take the documented defaults.
+type Config struct {
+	Hotline     string // GOVCHAT_HOTLINE; default "12345"
+	ServiceName string // how the assistant names itself; default "政务服务智能问答助手"
+	// MinConfidence: questions whose retrieval confidence is lower are
+	// refused (low_confidence). Default DefaultMinConfidence.
+	MinConfidence float64
+	// FAQConfidence: in extractive mode a top-ranked FAQ entry's answer is
+	// quoted whole at or above this confidence. Default MinConfidence.
+	FAQConfidence float64
+	Passages      int // passages numbered in the model's prompt; default 5
+	PassageRunes  int // each passage is cut to this many runes in the prompt; default 1200
+	// Extractive mode quotes about QuoteRunes runes (default 360) from the
+	// best QuotePassages passages (default 3): the best passage whole when it
+	// fits, else its most relevant sentences.
+	QuoteRunes    int
+	QuotePassages int
+	// Regions the service covers in addition to those named in the knowledge
+	// base (documents' region, issuer, department and title).
+	Regions []string
+	Now     func() time.Time
+	Log     *slog.Logger
+}
+
+func (c *Config) defaults() {
+	if c.Hotline == "" {
+		c.Hotline = "12345"
+	}
+	if c.ServiceName == "" {
+		c.ServiceName = "政务服务智能问答助手"
+	}
+	if c.MinConfidence <= 0 {
+		c.MinConfidence = DefaultMinConfidence
+	}
+	if c.FAQConfidence <= 0 {
+		c.FAQConfidence = c.MinConfidence
+	}
+	if c.Passages <= 0 {
+		c.Passages = 5
+	}
+	if c.PassageRunes <= 0 {
+		c.PassageRunes = 1200
+	}
+	if c.QuoteRunes <= 0 {
+		c.QuoteRunes = 360
+	}
+	if c.QuotePassages <= 0 {
+		c.QuotePassages = 3
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Answerer answers questions. It is safe for concurrent use.
+type Answerer struct {
+	cfg     Config
+	base    *kb.Base
+	r       Retriever
+	chat    ChatModel
+	filter  *safety.Filter
+	leak    *safety.Filter
+	regions *regionScope
+	system  string
+}
+
+// ErrInvalidQuestion wraps the safety input errors (empty, too long, invalid
+// UTF-8).
+var ErrInvalidQuestion = errors.New("invalid question")
+
+// New returns an Answerer over base, retrieving with r. chat may be nil:
+// answers are then extractive. f filters sensitive words; nil builds one from
+// base.Dict.Sensitive and the built-in list.
+func New(cfg Config, base *kb.Base, r Retriever, chat ChatModel, f *safety.Filter) (*Answerer, error) {
+	cfg.defaults()
+	if base == nil {
+		return nil, errors.New("answer: no knowledge base")
+	}
+	if r == nil {
+		return nil, errors.New("answer: no retriever")
+	}
+	if f == nil {
+		var err error
+		if f, err = safety.New(safety.Config{Words: base.Dict.Sensitive}); err != nil {
+			return nil, fmt.Errorf("answer: %w", err)
+		}
+	}
+	leak, err := safety.New(safety.Config{Words: promptPhrases(cfg.ServiceName, cfg.Hotline), NoBuiltin: true})
+	if err != nil {
+		return nil, fmt.Errorf("answer: %w", err)
+	}
+	return &Answerer{
+		cfg: cfg, base: base, r: r, chat: chat, filter: f, leak: leak,
+		regions: newRegionScope(base, cfg.Regions),
+		system:  strings.NewReplacer("{service}", cfg.ServiceName, "{hotline}", cfg.Hotline).Replace(systemPrompt),
+	}, nil
+}
+
+// Mode is how answers are produced when nothing is refused.
+func (a *Answerer) Mode() Mode {
+	if a.chat != nil {
+		return ModeModel
+	}
+	return ModeExtractive
+}
+
+// Answer answers one question. Refusals are answers (Refused, Reason, a fixed
+// Text), not errors; errors are invalid input (ErrInvalidQuestion), a failed
+// search, or the end of ctx. Text is streamed through req.Stream as it is
+// produced, and Answer.Text is exactly what was streamed.
+func (a *Answerer) Answer(ctx context.Context, req Request) (*Answer, error) {
+	q := safety.Clean(req.Question)
+	if err := a.filter.CheckQuestion(q); err != nil {
+		return nil, fmt.Errorf("answer: %w: %w", ErrInvalidQuestion, err)
+	}
+	if reason, detail := a.classify(q); reason != "" {
+		return a.refuse(req, reason, detail, "")
+	}
+	standalone, rewritten := a.standalone(ctx, q, req.History)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if rewritten {
+		// The model's rewrite is checked like a question.
+		if reason, detail := a.classify(standalone); reason != "" && reason != ReasonChitchat {
+			return a.refuse(req, reason, detail, standalone)
+		}
+	}
+	opts := search.Options{Limit: max(a.cfg.Passages, a.cfg.QuotePassages), IncludeExpired: req.IncludeExpired}
+	resp, err := a.r.Search(ctx, standalone, opts)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("answer: search: %w", err)
+	}
+	if len(resp.Results) == 0 || resp.Confidence < a.cfg.MinConfidence {
+		return a.refuse(req, ReasonLowConfidence, fmt.Sprintf("%.3f", resp.Confidence), standalone)
+	}
+	if a.chat != nil {
+		return a.modelAnswer(ctx, req, q, standalone, resp)
+	}
+	return a.extractiveAnswer(req, standalone, resp)
+}
+
+// refuse returns the fixed reply for reason, streamed like any answer.
+func (a *Answerer) refuse(req Request, reason, detail, standalone string) (*Answer, error) {
+	text := a.reply(reason, detail)
+	a.cfg.Log.Debug("answer refused", "reason", reason, "detail", safety.Redact(detail), "question", safety.Redact(req.Question))
+	if req.Stream != nil {
+		if err := req.Stream(text); err != nil {
+			return nil, fmt.Errorf("answer: stream: %w", err)
+		}
+	}
+	ans := &Answer{Text: text, Refused: true, Reason: reason, Mode: ModeRefused, Sources: []kb.Source{}}
+	if standalone != "" && standalone != safety.Clean(req.Question) {
+		ans.Standalone = standalone
+	}
+	return ans, nil
+}
+
+// output collects the answer text and streams it.
+type output struct {
+	b      strings.Builder
+	stream func(string) error
+}
+
+func (o *output) write(s string) error {
+	if s == "" {
+		return nil
+	}
+	o.b.WriteString(s)
+	if o.stream != nil {
+		if err := o.stream(s); err != nil {
+			return fmt.Errorf("answer: stream: %w", err)
+		}
+	}
+	return nil
+}
+
+// modelAnswer asks the chat model, checking citations and sensitive words on
+// the way to the stream. When the model fails before its first token the
+// answer falls back to extractive mode.
+func (a *Answerer) modelAnswer(ctx context.Context, req Request, q, standalone string, resp *search.Response) (*Answer, error) {
+	now := a.cfg.Now()
+	passages := resp.Results[:min(a.cfg.Passages, len(resp.Results))]
+	statuses := make([]kb.Status, len(passages))
+	for i, r := range passages {
+		statuses[i] = r.Doc.Validity(now)
+	}
+	out := &output{stream: req.Stream}
+	leakGuard := a.leak.Guard(out.write)
+	guard := a.filter.Guard(leakGuard.Write)
+	cit := newCiter(len(passages), guard.Write)
+	notice := a.validityNotice(passages[0], now)
+	started := false
+	onDelta := func(d string) error {
+		if !started {
+			started = true
+			if err := out.write(notice); err != nil {
+				return err
+			}
+		}
+		return cit.Write(d)
+	}
+	_, err := a.chat.Complete(ctx, a.system, userMessage(passages, statuses, standalone, a.cfg.PassageRunes), onDelta)
+	closeChain := func() error {
+		if err := cit.Close(); err != nil {
+			return err
+		}
+		if err := guard.Close(); err != nil {
+			return err
+		}
+		return leakGuard.Close()
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if !started {
+			a.cfg.Log.Warn("chat model failed; answering extractively", slog.Any("error", err))
+			return a.extractiveAnswer(req, standalone, resp)
+		}
+		a.cfg.Log.Warn("chat model failed mid-answer", slog.Any("error", err))
+		if cerr := closeChain(); cerr != nil {
+			return nil, cerr
+		}
+		if err := out.write("\n\n（回答生成中断，以上内容可能不完整，请以原文为准，或拨打" + a.cfg.Hotline + "政务服务便民热线咨询。）"); err != nil {
+			return nil, err
+		}
+	} else if err := closeChain(); err != nil {
+		return nil, err
+	}
+	if m := guard.Masked() + leakGuard.Masked(); m > 0 {
+		a.cfg.Log.Warn("masked words in model output", "count", m, "prompt_phrases", leakGuard.Masked())
+	}
+	if cit.removed > 0 {
+		a.cfg.Log.Info("removed citations of passages not provided", "count", cit.removed)
+	}
+	sources := []kb.Source{}
+	for i, n := range cit.cited {
+		r := passages[n-1]
+		s := a.base.SourceOf(r.Doc, &r.Chunk, snippet(r.Chunk.Text), now)
+		s.N = i + 1
+		sources = append(sources, s)
+	}
+	ans := &Answer{Text: out.b.String(), Mode: ModeModel, Sources: sources, Terms: resp.Terms}
+	if standalone != q {
+		ans.Standalone = standalone
+	}
+	return ans, nil
+}
+
+// extractiveAnswer quotes the official text: the FAQ answer when a FAQ entry
+// ranks first, else the most relevant sentences of the top passages, each
+// quote followed by its citation. Only fixed connecting words are added.
+func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search.Response) (*Answer, error) {
+	now := a.cfg.Now()
+	out := &output{stream: req.Stream}
+	top := resp.Results[0]
+	if err := out.write(a.validityNotice(top, now)); err != nil {
+		return nil, err
+	}
+	sources := []kb.Source{}
+	if top.Doc.Type == kb.TypeFAQ && resp.Confidence >= a.cfg.FAQConfidence {
+		body := strings.TrimSpace(top.Chunk.Text)
+		if body == "" {
+			body = strings.TrimSpace(top.Doc.Body)
+		}
+		// Stream the answer paragraph by paragraph.
+		paras := strings.SplitAfter(body, "\n")
+		for _, p := range paras {
+			if err := out.write(p); err != nil {
+				return nil, err
+			}
+		}
+		if err := out.write("[1]"); err != nil {
+			return nil, err
+		}
+		s := a.base.SourceOf(top.Doc, &top.Chunk, snippet(body), now)
+		s.N = 1
+		sources = append(sources, s)
+	} else {
+		terms := resp.Terms
+		if len(terms) == 0 {
+			terms = bigrams(safety.Normalize(standalone))
+		}
+		quotes := selectSentences(resp.Results, terms, a.cfg.QuotePassages, a.cfg.QuoteRunes)
+		for i, qt := range quotes {
+			r := resp.Results[qt.passage]
+			text := joinQuote(r.Chunk.Text, qt.sentences)
+			part := introduce(r) + "“" + text + "”" + fmt.Sprintf("[%d]", i+1)
+			if i > 0 {
+				part = "\n\n" + part
+			}
+			if err := out.write(part); err != nil {
+				return nil, err
+			}
+			s := a.base.SourceOf(r.Doc, &r.Chunk, snippet(text), now)
+			s.N = i + 1
+			sources = append(sources, s)
+		}
+	}
+	ans := &Answer{Text: out.b.String(), Mode: ModeExtractive, Sources: sources, Terms: resp.Terms}
+	if standalone != safety.Clean(req.Question) {
+		ans.Standalone = standalone
+	}
+	return ans, nil
+}
+
+// introduce names the source of a quote: 根据《标题》（文号）“章节”：
+func introduce(r search.Result) string {
+	d := r.Doc
+	var b strings.Builder
+	switch d.Type {
+	case kb.TypeFAQ:
+		b.WriteString("根据常见问题“" + d.Title + "”的答复")
+	case kb.TypeInterpretation:
+		b.WriteString("根据政策解读《" + d.Title + "》")
+	case kb.TypeGuide:
+		b.WriteString("根据办事指南《" + d.Title + "》")
+	default:
+		b.WriteString("根据《" + d.Title + "》")
+	}
+	if d.DocNumber != "" {
+		b.WriteString("（" + d.DocNumber + "）")
+	}
+	if h := r.Chunk.HeadingPath(); h != "" && d.Type != kb.TypeFAQ {
+		b.WriteString("“" + h + "”部分")
+	}
+	b.WriteString("：\n")
+	return b.String()
+}
+
+// validityNotice warns when the best source is no longer (or not yet) in
+// force and names its replacement when known.
+func (a *Answerer) validityNotice(r search.Result, now time.Time) string {
+	d := r.Doc
+	name := "《" + d.Title + "》"
+	if d.Type == kb.TypeFAQ {
+		name = "常见问题“" + d.Title + "”的答复"
+	}
+	if d.DocNumber != "" {
+		name += "（" + d.DocNumber + "）"
+	}
+	switch st := d.Validity(now); st {
+	case kb.StatusRepealed, kb.StatusRevised:
+		s := "请注意：" + name + "已" + strings.TrimPrefix(string(st), "已") + "，以下内容仅供参考，请以现行规定为准。"
+		if !d.Expires.IsZero() && st == kb.StatusRepealed && d.Status != kb.StatusRepealed {
+			s = "请注意：" + name + "的有效期已于" + d.Expires.Format("2006年1月2日") + "届满，以下内容仅供参考，请以现行规定为准。"
+		}
+		var repl []string
+		for _, id := range d.ReplacedBy {
+			if rd := a.base.Doc(id); rd != nil {
+				repl = append(repl, "《"+rd.Title+"》（"+kb.DocURL(rd.ID, "")+"）")
+			}
+		}
+		if len(repl) > 0 {
+			s += "现行文件为" + strings.Join(repl, "、") + "。"
+		}
+		return s + "\n\n"
+	case kb.StatusPending:
+		s := "请注意：" + name + "尚未施行"
+		if !d.Effective.IsZero() {
+			s += "，将于" + d.Effective.Format("2006年1月2日") + "起施行"
+		}
+		return s + "。\n\n"
+	}
+	return ""
+}
+
+// snippet shortens text for a source card.
+func snippet(s string) string { return truncate(strings.TrimSpace(s), 200) }
+
+// bigrams are character pairs of a normalised question, used as terms when
+// the retriever reports none.
+func bigrams(s string) []string {
+	rs := []rune(s)
+	var out []string
+	for i := 0; i+1 < len(rs); i++ {
+		out = append(out, string(rs[i:i+2]))
+	}
+	if len(out) == 0 && utf8.RuneCountInString(s) == 1 {
+		out = []string{s}
+	}
+	return out
+}

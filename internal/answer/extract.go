@@ -1,0 +1,174 @@
+package answer
+
+import (
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/govchat/govchat/internal/search"
+)
+
+// sentence is one sentence of a passage, with its byte span.
+type sentence struct {
+	text  string
+	start int
+}
+
+// splitSentences splits passage text after 。！？；!?; and at line breaks,
+// keeping the punctuation and any closing quote or bracket with the sentence.
+// The pieces concatenate (with whitespace) to the original.
+func splitSentences(text string) []sentence {
+	var out []sentence
+	start := 0
+	add := func(end int) {
+		s := strings.TrimSpace(text[start:end])
+		if s != "" {
+			out = append(out, sentence{text: s, start: start + strings.Index(text[start:end], s)})
+		}
+		start = end
+	}
+	for i := 0; i < len(text); {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		i += size
+		switch r {
+		case '\n':
+			add(i)
+		case '。', '！', '？', '；', '!', '?', ';':
+			for i < len(text) {
+				r2, s2 := utf8.DecodeRuneInString(text[i:])
+				if !strings.ContainsRune("”’」』）)】", r2) {
+					break
+				}
+				i += s2
+			}
+			add(i)
+		}
+	}
+	add(len(text))
+	return out
+}
+
+// quote is a run of sentences chosen from one passage.
+type quote struct {
+	passage   int // index into the results
+	sentences []sentence
+}
+
+// selectSentences chooses what to quote. The best passage is quoted whole
+// when it fits in budget runes (an official paragraph is the natural unit of
+// citation), else its most relevant sentences. Lower-ranked passages (up to
+// passages) add their most relevant sentences only when their retrieval score
+// is close to the best one's and budget remains. A sentence is relevant when
+// it contains query terms; a sentence that only repeats the document title is
+// never quoted. Quotes come grouped by passage, sentences in document order.
+func selectSentences(results []search.Result, terms []string, passages, budget int) []quote {
+	terms = usefulTerms(terms)
+	var out []quote
+	left := budget
+	for p := 0; p < len(results) && p < passages && left > 0; p++ {
+		r := results[p]
+		if p > 0 && results[0].Score > 0 && r.Score < 0.85*results[0].Score {
+			break
+		}
+		type scored struct {
+			i     int
+			s     sentence
+			score float64
+			runes int
+		}
+		var ss []scored
+		total := 0
+		for i, s := range splitSentences(r.Chunk.Text) {
+			if strings.TrimRight(s.text, "。") == strings.TrimSpace(r.Doc.Title) {
+				continue
+			}
+			n := utf8.RuneCountInString(s.text)
+			ss = append(ss, scored{i, s, sentenceScore(s.text, terms, n), n})
+			total += n
+		}
+		if len(ss) == 0 {
+			continue
+		}
+		var chosen []scored
+		if p == 0 && total <= left {
+			chosen = ss
+		} else {
+			byScore := append([]scored(nil), ss...)
+			sort.SliceStable(byScore, func(a, b int) bool { return byScore[a].score > byScore[b].score })
+			used := 0
+			for k, c := range byScore {
+				if c.score == 0 && !(p == 0 && k == 0) {
+					break
+				}
+				if used+c.runes > left && !(p == 0 && k == 0) {
+					continue
+				}
+				chosen = append(chosen, c)
+				used += c.runes
+			}
+			sort.SliceStable(chosen, func(a, b int) bool { return chosen[a].i < chosen[b].i })
+		}
+		if len(chosen) == 0 {
+			continue
+		}
+		q := quote{passage: p}
+		for _, c := range chosen {
+			q.sentences = append(q.sentences, c.s)
+			left -= c.runes
+		}
+		out = append(out, q)
+	}
+	return out
+}
+
+// sentenceScore sums the weights of the distinct query terms a sentence
+// contains (longer terms weigh more), damped by the sentence's length.
+func sentenceScore(s string, terms []string, runes int) float64 {
+	score := 0.0
+	for _, t := range terms {
+		if strings.Contains(s, t) {
+			score += float64(min(utf8.RuneCountInString(t), 4))
+		}
+	}
+	return score / (1 + float64(runes)/200)
+}
+
+// usefulTerms drops duplicate and one-rune terms (unless nothing else is
+// left).
+func usefulTerms(terms []string) []string {
+	seen := map[string]bool{}
+	var long, short []string
+	for _, t := range terms {
+		t = strings.TrimSpace(t)
+		if t == "" || seen[t] {
+			continue
+		}
+		seen[t] = true
+		if utf8.RuneCountInString(t) >= 2 {
+			long = append(long, t)
+		} else {
+			short = append(short, t)
+		}
+	}
+	if len(long) > 0 {
+		return long
+	}
+	return short
+}
+
+// joinQuote joins a passage's chosen sentences verbatim; sentences that are
+// not adjacent in the passage are separated by an ellipsis.
+func joinQuote(text string, ss []sentence) string {
+	var b strings.Builder
+	for i, s := range ss {
+		if i > 0 {
+			prev := ss[i-1]
+			gap := strings.TrimSpace(text[prev.start+len(prev.text) : s.start])
+			if gap != "" {
+				b.WriteString("……")
+			}
+		}
+		b.WriteString(s.text)
+	}
+	return b.String()
+}

@@ -1,0 +1,45 @@
+package answer
+
+import "strings"
+
+// Refusal reasons (Answer.Reason).
+const (
+	ReasonLowConfidence = "low_confidence" // retrieval found nothing that answers the question
+	ReasonOutOfScope    = "out_of_scope"   // another region, or not a government matter
+	ReasonChitchat      = "chitchat"       // greetings, small talk, questions about the bot
+	ReasonHarmful       = "harmful"        // asks for help with something harmful or illegal
+	ReasonInjection     = "injection"      // tries to override the rules or extract the prompt
+	ReasonSensitive     = "sensitive"      // contains a sensitive word
+	ReasonUnavailable   = "unavailable"    // the answer could not be produced
+)
+
+// reply returns the fixed, polite reply for a refusal. Nothing in it is
+// generated; {hotline} is the configured hotline.
+func (a *Answerer) reply(reason, detail string) string {
+	var s string
+	switch reason {
+	case ReasonChitchat:
+		s = "您好！我是{service}，可以依据公开的政策文件、政策解读、办事指南和常见问题，为您解答政策和办事方面的问题。请直接描述您想咨询的事项，例如“公积金怎么提取”。如需其他帮助，请拨打{hotline}政务服务便民热线，或点击“转人工”联系工作人员。"
+	case ReasonOutOfScope:
+		if strings.HasPrefix(detail, "region:") {
+			s = "抱歉，您咨询的问题可能涉及其他地区（" + strings.TrimPrefix(detail, "region:") + "）的政策，我只能依据本地公开的政策资料作答。建议您向当地政府部门咨询，或拨打当地{hotline}政务服务便民热线；也可以点击“转人工”联系工作人员。"
+		} else {
+			s = "抱歉，这个问题不在我的服务范围内。我只能解答政策和办事方面的问题。如需帮助，请拨打{hotline}政务服务便民热线，或点击“转人工”联系工作人员。"
+		}
+	case ReasonHarmful:
+		if detail == "self_harm" {
+			s = "听到您这样说，我们很担心您。如果您正处于危险中或有伤害自己的想法，请立即拨打110或120求助，也可以拨打当地心理援助热线，或告诉身边信任的人。您也可以拨打{hotline}政务服务便民热线，或点击“转人工”与工作人员交流。"
+		} else {
+			s = "抱歉，这个请求我无法协助。如果您有正当的政策或办事咨询，欢迎换个方式提问，也可以拨打{hotline}政务服务便民热线，或点击“转人工”联系工作人员。如遇紧急情况，请立即拨打110。"
+		}
+	case ReasonInjection:
+		s = "抱歉，我只能依据公开的政策资料解答政策和办事问题，无法执行这类请求。请直接描述您想咨询的事项；如需帮助，请拨打{hotline}政务服务便民热线，或点击“转人工”联系工作人员。"
+	case ReasonSensitive:
+		s = "抱歉，您的问题中包含不适宜讨论的内容，我无法作答。如需咨询政策或办事问题，请换个说法；也可以拨打{hotline}政务服务便民热线，或点击“转人工”联系工作人员。如遇紧急情况，请立即拨打110、119或120。"
+	case ReasonUnavailable:
+		s = "抱歉，系统暂时无法回答您的问题，请稍后再试。您也可以拨打{hotline}政务服务便民热线，或点击“转人工”联系工作人员。"
+	default: // low confidence
+		s = "抱歉，我在现有的政策资料中没有找到能准确回答这个问题的内容，不敢随意作答。建议您拨打{hotline}政务服务便民热线咨询，或点击“转人工”由工作人员为您解答。"
+	}
+	return strings.NewReplacer("{hotline}", a.cfg.Hotline, "{service}", a.cfg.ServiceName).Replace(s)
+}

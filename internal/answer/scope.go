@@ -1,0 +1,221 @@
+package answer
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/govchat/govchat/internal/kb"
+	"github.com/govchat/govchat/internal/safety"
+)
+
+// Scope heuristics run on safety.Normalize'd questions (lower case, no spaces
+// or punctuation). They decide before retrieval, and without a model, that a
+// question is not a policy question.
+
+// greetingWords may make up a whole message that carries no question.
+var greetingRe = regexp.MustCompile(`^(你好|您好|你们好|大家好|hi|hello|嗨|哈喽|哈啰|在吗|在不在|有人吗|有人在吗|喂|早上好|上午好|中午好|下午好|晚上好|早安|午安|晚安|早|谢谢|谢谢你|谢谢您|谢啦|多谢|感谢|非常感谢|十分感谢|好的|好吧|好|嗯|嗯嗯|哦|噢|ok|okay|再见|拜拜|88|辛苦了|辛苦|没事了|没事|知道了|明白了|懂了|收到|了解了|行|可以|对|是的|不是|不用了|算了|哈哈|呵呵|嘿嘿|请问|咨询|机器人|小助手|助手|客服|亲|老师|同志|工作人员|啊|呀|吧|呢|哈|啦)+$`)
+
+// chitchatRe are small talk and questions about the assistant itself.
+var chitchatRe = regexp.MustCompile(`你是谁|你叫什么|你的名字|你是机器人|你是不是机器人|你是真人|你是人吗|你是不是人|你是人工智能|你是ai|你是什么模型|你用的什么模型|你是gpt|你几岁|你多大了|你今年多大|你是男|你是女|你结婚|你有对象|你喜欢|你爱我|我爱你|我喜欢你|做我女朋友|做我男朋友|嫁给我|你吃饭了|吃了吗|你真笨|你好笨|你好蠢|你真蠢|你真棒|你好厉害|你真聪明|你会不会聊天|陪我聊|陪我玩|聊聊天|聊天吧|我们聊|和我聊|我好无聊|好无聊|讲个笑话|讲笑话|说个笑话|讲个故事|讲故事|唱首歌|唱个歌|唱歌给我|写一首诗|写首诗|作一首诗|对个对联|猜谜|脑筋急转弯|绕口令|你会做什么|你能做什么|你能干什么|你会干什么|你有什么用|你心情|你开心吗|你累吗|你睡觉|你在干嘛|你在干什么|晚上吃什么|中午吃什么|吃什么好`)
+
+// offTopicRe are requests outside government affairs: general knowledge,
+// homework, writing and coding tasks, entertainment, finance tips, fortune.
+var offTopicRe = regexp.MustCompile(`(今天|明天|后天|这几天|周末|现在|最近)(的)?天气|天气(怎么样|如何|好吗|好不好|预报)|几点了|今天星期几|今天几号|今天是几号|` +
+	`股票|炒股|基金推荐|买什么基金|基金(会|能)涨|比特币|炒币|虚拟币(会|能)?涨|彩票|双色球|大乐透|中奖号码|` +
+	`星座|算命|算一卦|运势|生辰八字|风水|塔罗|` +
+	`推荐.{0,8}(电影|电视剧|综艺|小说|歌曲|歌|餐厅|饭店|美食|游戏|旅游景点|手机|电脑|化妆品)|好看的(电影|电视剧|小说)|` +
+	`帮我翻译|翻译一下|翻译成|用英语怎么说|英文怎么说|` +
+	`(帮我|给我|替我|请你|请)写.{0,10}(代码|程序|脚本|作文|论文|周报|日报|总结|小说|文案|情书|检讨|演讲稿|诗)|写(一段|一个|个|段)(代码|程序|脚本)|python|java|sql|` +
+	`数学题|等于几|等于多少|解方程|` +
+	`菜谱|怎么做(菜|饭|红烧肉|蛋糕)|红烧肉|减肥|健身计划|护肤|口红|` +
+	`世界杯|nba|欧冠|明星|八卦|绯闻|娱乐圈|电竞|王者荣耀|原神|` +
+	`量子力学|相对论|黑洞|恐龙|外星人|宇宙的|人生的意义|活着的意义`)
+
+// harmfulIntentRe asks how to do something.
+var harmfulIntentRe = regexp.MustCompile(`怎么|怎样|如何|咋|教我|教教我|告诉我|有什么办法|有啥办法|有没有办法|有什么方法|方法|办法|技巧|秘籍|攻略|帮我|能不能|可不可以|可以吗|行不行|能否`)
+
+// harmfulActRe are acts no government assistant helps with.
+var harmfulActRe = regexp.MustCompile(`骗取|骗保|骗补|骗低保|骗贷|骗钱|骗过|套取|套现|伪造|造假|做假|作假|弄虚作假|假证明|假材料|假发票|假公章|假离婚|假结婚|假学历|冒用|冒名|冒充|顶替|偷税|逃税|漏税|偷逃|逃避(缴纳|社保|税|处罚|检查|监管)|隐瞒收入|虚报|虚开|行贿|贿赂|送礼.{0,4}(插队|通过|审批)|走后门|托关系|找关系|插队摇号|黑进|入侵|破解|盗取|窃取|盗号|偷拍|跟踪(某人|他人|别人)|查(别人|他人)的?(身份证|住址|手机号|开房|行踪|户籍)|人肉|报复|炸掉|炸毁|炸药|炸弹|爆炸物|毒死|投毒|下毒|杀人|杀死|弄死|打死|砍人|纵火|放火|绑架|拐卖|贩毒|制毒|吸毒|赌博|洗钱|非法集资|传销`)
+
+// harmfulExemptRe marks a question about consequences, reporting or being a
+// victim, which is a legitimate question.
+var harmfulExemptRe = regexp.MustCompile(`举报|投诉|处罚|惩罚|罚款|后果|法律责任|责任|判几年|判刑|坐牢|违法吗|违法么|是否违法|合法吗|算不算|属于|怎么处理|如何处理|怎么办|被骗|受骗|上当|被盗|被冒用|被冒名|被顶替|被人|被偷|有人|对方|陌生人|骗子|防范|防止|识别|预防|打击|整治|监管|查处|认定|追回|挽回|报警|是什么|什么是|定义|标准|规定`)
+
+// selfHarmRe are signs that the asker may be in danger.
+var selfHarmRe = regexp.MustCompile(`自杀|轻生|不想活|活不下去|想死|去死|跳楼|割腕|结束(自己的)?生命|了结自己`)
+
+// classify returns the refusal reason for a question that is out of scope
+// before retrieval, or "" when it may be answered. norm is the normalised
+// question.
+func (a *Answerer) classify(q string) (reason, detail string) {
+	norm := safety.Normalize(q)
+	if norm == "" {
+		return ReasonChitchat, "empty"
+	}
+	if selfHarmRe.MatchString(norm) && !harmfulExemptRe.MatchString(norm) {
+		return ReasonHarmful, "self_harm"
+	}
+	if w, ok := a.filter.Contains(q); ok {
+		return ReasonSensitive, w
+	}
+	if name, ok := safety.DetectInjection(q); ok {
+		return ReasonInjection, name
+	}
+	if harmfulActRe.MatchString(norm) && harmfulIntentRe.MatchString(norm) && !harmfulExemptRe.MatchString(norm) {
+		return ReasonHarmful, harmfulActRe.FindString(norm)
+	}
+	if greetingRe.MatchString(norm) {
+		return ReasonChitchat, "greeting"
+	}
+	rest := stripGreeting(norm)
+	if m := chitchatRe.FindString(rest); m != "" {
+		return ReasonChitchat, m
+	}
+	if m := offTopicRe.FindString(rest); m != "" {
+		return ReasonOutOfScope, m
+	}
+	if place, ok := a.regions.otherRegion(norm); ok {
+		return ReasonOutOfScope, "region:" + place
+	}
+	return "", ""
+}
+
+// stripGreeting removes leading greetings (你好，请问…) from a normalised
+// question.
+var greetingPrefixRe = regexp.MustCompile(`^(你好|您好|你们好|hi|hello|嗨|哈喽|在吗|在不在|有人吗|早上好|上午好|下午好|晚上好|请问|麻烦问一下|问一下|打扰一下|咨询一下|同志|老师|亲)+`)
+
+func stripGreeting(norm string) string { return greetingPrefixRe.ReplaceAllString(norm, "") }
+
+// regionScope knows which places the knowledge base serves.
+type regionScope struct {
+	covered map[string]bool // gazetteer names the knowledge base covers
+	names   []string        // all gazetteer names, longest first
+}
+
+// gazetteer maps provincial-level regions and major cities to their
+// province ("" for a provincial-level region).
+var gazetteer = map[string]string{
+	"北京": "", "天津": "", "上海": "", "重庆": "", "河北": "", "山西": "", "内蒙古": "", "辽宁": "", "吉林": "",
+	"黑龙江": "", "江苏": "", "浙江": "", "安徽": "", "福建": "", "江西": "", "山东": "", "河南": "", "湖北": "",
+	"湖南": "", "广东": "", "广西": "", "海南": "", "四川": "", "贵州": "", "云南": "", "西藏": "", "陕西": "",
+	"甘肃": "", "青海": "", "宁夏": "", "新疆": "", "香港": "", "澳门": "", "台湾": "",
+	"石家庄": "河北", "唐山": "河北", "保定": "河北", "廊坊": "河北", "邯郸": "河北", "雄安": "河北", "太原": "山西", "大同": "山西",
+	"呼和浩特": "内蒙古", "包头": "内蒙古", "沈阳": "辽宁", "大连": "辽宁", "长春": "吉林", "哈尔滨": "黑龙江",
+	"南京": "江苏", "苏州": "江苏", "无锡": "江苏", "常州": "江苏", "南通": "江苏", "徐州": "江苏", "扬州": "江苏",
+	"杭州": "浙江", "宁波": "浙江", "温州": "浙江", "绍兴": "浙江", "嘉兴": "浙江", "金华": "浙江", "台州": "浙江",
+	"湖州": "浙江", "舟山": "浙江", "丽水": "浙江", "衢州": "浙江", "义乌": "浙江",
+	"合肥": "安徽", "芜湖": "安徽", "福州": "福建", "厦门": "福建", "泉州": "福建", "南昌": "江西", "赣州": "江西",
+	"济南": "山东", "青岛": "山东", "烟台": "山东", "潍坊": "山东", "临沂": "山东", "郑州": "河南", "洛阳": "河南",
+	"武汉": "湖北", "宜昌": "湖北", "襄阳": "湖北", "长沙": "湖南", "株洲": "湖南",
+	"广州": "广东", "深圳": "广东", "东莞": "广东", "佛山": "广东", "珠海": "广东", "汕头": "广东", "惠州": "广东",
+	"南宁": "广西", "柳州": "广西", "桂林": "广西", "海口": "海南", "三亚": "海南",
+	"成都": "四川", "绵阳": "四川", "贵阳": "贵州", "遵义": "贵州", "昆明": "云南", "大理": "云南", "拉萨": "西藏",
+	"西安": "陕西", "咸阳": "陕西", "兰州": "甘肃", "西宁": "青海", "银川": "宁夏", "乌鲁木齐": "新疆",
+}
+
+// originCueRe follows or precedes a place when the asker comes from there
+// (我是河北人, 上海户口, 从广州转过来), which is a local question.
+var originCueAfterRe = regexp.MustCompile(`^(省|市)?(人|户口|户籍|籍|居民|老家|来的|过来|来京|来沪|来甬|转|迁|回来|那边转|社保转|公积金转|的户口|的户籍|生源|高校|毕业)`)
+var originCueBeforeRe = regexp.MustCompile(`(从|由|离开|来自|回|户口在|户籍在|老家在|老家是)$`)
+var migrationRe = regexp.MustCompile(`转到|转入|转回|转移|转过来|转来|迁入|迁到|迁回|迁出|迁过来|异地|跨省|跨市|外地|外省|外市|非本市|户口不在|两地`)
+
+func newRegionScope(base *kb.Base, extra []string) *regionScope {
+	rs := &regionScope{covered: map[string]bool{}}
+	for n := range gazetteer {
+		rs.names = append(rs.names, n)
+	}
+	// Longest first, so 内蒙古 wins over shorter overlaps.
+	sortByLenDesc(rs.names)
+	count := map[string]int{}
+	docs := 0
+	if base != nil {
+		for _, d := range base.Docs {
+			docs++
+			text := d.Region + " " + d.Issuer + " " + d.Department + " " + d.Title
+			for _, n := range rs.names {
+				if strings.Contains(text, n) {
+					count[n]++
+				}
+			}
+		}
+	}
+	// A place is served when a document's region names it, or when it occurs
+	// in at least 2% of the entries' metadata (a Beijing FAQ mentioning 天津
+	// once does not make the service cover 天津).
+	threshold := max(1, docs/50)
+	if base != nil {
+		for _, d := range base.Docs {
+			for _, n := range rs.names {
+				if d.Region != "" && strings.Contains(d.Region, n) {
+					rs.covered[n] = true
+				}
+			}
+		}
+	}
+	for n, c := range count {
+		if c >= threshold {
+			rs.covered[n] = true
+		}
+	}
+	for _, r := range extra {
+		for _, n := range rs.names {
+			if strings.Contains(r, n) {
+				rs.covered[n] = true
+			}
+		}
+	}
+	for n := range rs.covered {
+		if p := gazetteer[n]; p != "" {
+			rs.covered[p] = true
+		}
+	}
+	return rs
+}
+
+func sortByLenDesc(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && (len(s[j]) > len(s[j-1]) || len(s[j]) == len(s[j-1]) && s[j] < s[j-1]); j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+// otherRegion reports a place the question is about that the knowledge base
+// does not serve: the question names at least one known place, none of them
+// served, and nothing says the asker moves from there to here.
+func (rs *regionScope) otherRegion(norm string) (string, bool) {
+	if len(rs.covered) == 0 {
+		return "", false
+	}
+	var other string
+	for i := 0; i < len(norm); {
+		n := rs.placeAt(norm[i:])
+		if n == "" {
+			i++
+			continue
+		}
+		if rs.covered[n] {
+			return "", false
+		}
+		if originCueAfterRe.MatchString(norm[i+len(n):]) || originCueBeforeRe.MatchString(norm[:i]) {
+			return "", false
+		}
+		if other == "" {
+			other = n
+		}
+		i += len(n)
+	}
+	if other == "" || migrationRe.MatchString(norm) {
+		return "", false
+	}
+	return other, true
+}
+
+func (rs *regionScope) placeAt(s string) string {
+	for _, n := range rs.names {
+		if strings.HasPrefix(s, n) {
+			return n
+		}
+	}
+	return ""
+}

@@ -288,3 +288,6 @@ func (w *Web) record(r *http.Request, e Event) {
 		w.cfg.Log.Error("auth: audit", slog.Any("error", err))
 	}
 }
+
+// Service returns the account service behind w.
+func (w *Web) Service() *Service { return w.svc }

@@ -19,6 +19,10 @@ type Result struct {
 	Chunk   kb.Chunk
 	Score   float64
 	Matched []string // query terms found in the chunk, for highlighting
+	// Status is the document's validity at search time (现行有效, 已废止 …);
+	// expired documents appear only with Options.IncludeExpired or when the
+	// query names their 文号.
+	Status kb.Status
 }
 
 // Response is the ranked answer to a query.

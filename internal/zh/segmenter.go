@@ -449,3 +449,28 @@ func (s *Segmenter) Analyze(text string) Analysis {
 	})
 	return a
 }
+
+// Weight is how informative a (normalised) word is in general Chinese: its
+// surprisal −ln p in the general dictionary (a user word's as placed by New),
+// so 的 weighs little and 公积金 much. A word the dictionary does not know
+// weighs as much as the rarest. Synonyms weigh as their canonical term's
+// group's most informative member, so a query's weight does not depend on
+// which name it uses.
+func (s *Segmenter) Weight(word string) float64 {
+	if g, ok := s.canon[word]; ok {
+		w := 0.0
+		for _, m := range s.groups[g] {
+			w = max(w, s.weight(m))
+		}
+		return w
+	}
+	return s.weight(word)
+}
+
+func (s *Segmenter) weight(word string) float64 {
+	lp, ok, _ := s.lookup(word, true)
+	if !ok {
+		return -float64(s.lex.unknownLogp())
+	}
+	return -float64(lp)
+}

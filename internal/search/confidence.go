@@ -1,0 +1,74 @@
+package search
+
+import (
+	"strings"
+
+	"github.com/govchat/govchat/internal/kb"
+)
+
+// DefaultMinConfidence is the confidence under which a question is treated as
+// out of scope (the answerer refuses and offers the hotline). It was
+// calibrated on in-scope questions and a set of out-of-scope ones
+// (docs/search.md).
+const DefaultMinConfidence = 0.5
+
+// confidence estimates whether the top result answers the question: the
+// share of the question's informative content found in the top result,
+// weighing each word by how informative it is in general Chinese (so that
+// matching 公积金 counts for more than matching 办理), blended with the share
+// of the question's character bigrams found there.
+func (e *Engine) confidence(qt queryTerms, resp *Response) float64 {
+	if len(resp.Results) == 0 {
+		return 0
+	}
+	top := resp.Results[0]
+	if resp.DocNumber != "" && top.Doc != nil && e.hasDocNumber(top.Doc, resp.DocNumber) {
+		return 1
+	}
+	r := e.byPoint[PointID(top.Chunk.ID)]
+	if r == nil {
+		return 0
+	}
+	terms := uniq(qt.analysis.Terms)
+	if len(terms) == 0 {
+		return 0
+	}
+	var got, total float64
+	for _, t := range terms {
+		w := e.seg.Weight(t)
+		total += w
+		if containsTerm(r.norm, t, e) {
+			got += w
+		}
+	}
+	wordCov := got / total
+	bigrams := uniq(qt.analysis.Bigrams)
+	bigCov := wordCov
+	if len(bigrams) > 0 {
+		n := 0
+		for _, b := range bigrams {
+			if strings.Contains(r.norm, b) {
+				n++
+			}
+		}
+		bigCov = float64(n) / float64(len(bigrams))
+	}
+	c := 0.7*wordCov + 0.3*bigCov
+	return min(max(c, 0), 1)
+}
+
+func containsTerm(norm, t string, e *Engine) bool {
+	if strings.Contains(norm, t) {
+		return true
+	}
+	for _, s := range e.seg.Synonyms(t) {
+		if strings.Contains(norm, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *Engine) hasDocNumber(d *kb.Document, n string) bool {
+	return kb.NormalizeDocNumber(d.DocNumber) == n
+}

@@ -1,0 +1,610 @@
+package search
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/govchat/govchat/internal/chunk"
+	"github.com/govchat/govchat/internal/kb"
+	"github.com/govchat/govchat/internal/zh"
+)
+
+// Embedder turns texts into dense vectors (internal/llm implements it against
+// an OpenAI-compatible /v1/embeddings). It must return one vector per text,
+// all of one dimension, and be the same model at index and at query time.
+type Embedder interface {
+	Embed(ctx context.Context, texts []string) ([][]float32, error)
+}
+
+// Config configures an Engine. The zero value works.
+type Config struct {
+	// Collection is the store collection name (default "govchat").
+	Collection string
+	// Params tune ranking (zero fields: DefaultParams).
+	Params Params
+	// BatchSize is how many points one Upsert carries (default 512).
+	BatchSize int
+	// EmbedBatch is how many texts one Embed call carries (default 64).
+	EmbedBatch int
+	// EmbedModel names the embedding model; it keys the embedding cache so
+	// that a model change re-embeds everything.
+	EmbedModel string
+	// EmbedCache is the file that caches embeddings by content hash across
+	// runs ("" keeps the cache in memory only).
+	EmbedCache string
+	// MinConfidence is the threshold Answerable uses (default
+	// DefaultMinConfidence).
+	MinConfidence float64
+	// Now is the clock for validity (default time.Now).
+	Now func() time.Time
+	// Log receives progress and warnings (default slog.Default()).
+	Log *slog.Logger
+}
+
+// Payload fields the engine adds besides the Field* constants.
+const (
+	fieldChunkID = "chunk_id"
+	fieldEncoder = "encoder"
+)
+
+// Engine is govchat's retrieval engine over one knowledge base and one
+// store. It is safe for concurrent use once New returns; Sync must not run
+// concurrently with itself.
+type Engine struct {
+	cfg   Config
+	p     Params
+	base  *kb.Base
+	seg   *zh.Segmenter
+	store Store
+	emb   Embedder
+	log   *slog.Logger
+	now   func() time.Time
+
+	recs     []*rec          // every chunk, in base order
+	byPoint  map[string]*rec // point id → chunk
+	byDocNum map[string][]*kb.Document
+	firstOf  map[string]*rec // doc id → its first chunk
+	enc      *encoder
+	avgLen   float64 // measured average weighted length (before bucketing)
+	cache    *embedCache
+	denseDim int
+}
+
+// rec is one chunk with what search needs at hand.
+type rec struct {
+	doc     *kb.Document
+	chunk   kb.Chunk
+	pointID string
+	norm    string // normalised searchable text, for matched terms and confidence
+	fields  []field
+}
+
+// namespace for point ids (UUID v5 of the chunk id).
+var pointNamespace = uuid.MustParse("6f1c1a52-52f5-4f3e-9d59-7b1f8f8a2c01")
+
+// PointID is the deterministic point id of a chunk.
+func PointID(chunkID string) string {
+	return uuid.NewSHA1(pointNamespace, []byte(chunkID)).String()
+}
+
+// New builds an engine over base. It chunks the documents (cheap) but does
+// not touch the store; call Sync to bring the index up to date.
+func New(cfg Config, base *kb.Base, seg *zh.Segmenter, store Store, emb Embedder) (*Engine, error) {
+	if base == nil || seg == nil || store == nil {
+		return nil, errors.New("search: new: base, segmenter and store are required")
+	}
+	if cfg.Collection == "" {
+		cfg.Collection = "govchat"
+	}
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = 512
+	}
+	if cfg.EmbedBatch <= 0 {
+		cfg.EmbedBatch = 64
+	}
+	if cfg.MinConfidence <= 0 {
+		cfg.MinConfidence = DefaultMinConfidence
+	}
+	e := &Engine{
+		cfg: cfg, p: cfg.Params.withDefaults(), base: base, seg: seg, store: store, emb: emb,
+		log: cfg.Log, now: cfg.Now,
+		byPoint: map[string]*rec{}, byDocNum: map[string][]*kb.Document{}, firstOf: map[string]*rec{},
+	}
+	if e.log == nil {
+		e.log = slog.Default()
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	total := 0.0
+	for _, d := range base.Docs {
+		if base.Doc(d.ID) != d {
+			continue // a duplicate id: lint reports it, the first one wins
+		}
+		if n := kb.NormalizeDocNumber(d.DocNumber); n != "" {
+			e.byDocNum[n] = append(e.byDocNum[n], d)
+		}
+		for _, c := range chunk.Split(d) {
+			r := &rec{doc: d, chunk: c, pointID: PointID(c.ID)}
+			r.fields = chunkFields(e.p, d, &r.chunk)
+			var sb strings.Builder
+			for _, f := range r.fields {
+				sb.WriteString(f.text)
+				sb.WriteByte('\n')
+			}
+			r.norm = zh.Normalize(sb.String())
+			if _, dup := e.byPoint[r.pointID]; dup {
+				continue
+			}
+			e.recs = append(e.recs, r)
+			e.byPoint[r.pointID] = r
+			if _, ok := e.firstOf[d.ID]; !ok {
+				e.firstOf[d.ID] = r
+			}
+			total += weightedLen(r.fields)
+		}
+	}
+	if len(e.recs) > 0 {
+		e.avgLen = total / float64(len(e.recs))
+	}
+	e.enc = &encoder{seg: seg, p: e.p, avgLen: bucketLen(e.avgLen)}
+	if emb != nil {
+		c, err := openEmbedCache(cfg.EmbedCache, cfg.EmbedModel)
+		if err != nil {
+			return nil, err
+		}
+		e.cache = c
+	}
+	return e, nil
+}
+
+// Base returns the knowledge base the engine searches.
+func (e *Engine) Base() *kb.Base { return e.base }
+
+// Chunks returns the number of chunks of the knowledge base.
+func (e *Engine) Chunks() int { return len(e.recs) }
+
+// SyncStats reports what Sync did.
+type SyncStats struct {
+	Docs      int           // documents in the knowledge base
+	Chunks    int           // chunks in the knowledge base
+	Added     int           // chunks indexed for the first time
+	Updated   int           // chunks re-indexed because they changed
+	Unchanged int           // chunks left alone (same content hash)
+	Deleted   int           // points removed (documents or chunks gone)
+	Encoded   int           // chunks segmented and encoded (Added+Updated)
+	Embedded  int           // texts sent to the embedder
+	Cached    int           // embeddings taken from the cache
+	Duration  time.Duration // wall time
+}
+
+// String summarises the stats in Chinese for the CLI.
+func (s SyncStats) String() string {
+	return fmt.Sprintf("文档 %d，分块 %d：新增 %d，更新 %d，未变 %d，删除 %d（向量化 %d，缓存命中 %d），用时 %s",
+		s.Docs, s.Chunks, s.Added, s.Updated, s.Unchanged, s.Deleted, s.Embedded, s.Cached, s.Duration.Round(time.Millisecond))
+}
+
+// staticStatus is the part of a document's validity that does not depend on
+// the date (the dates are filtered at query time).
+func staticStatus(d *kb.Document) kb.Status {
+	switch {
+	case d.Status == kb.StatusRepealed || d.Status == kb.StatusRevised:
+		return d.Status
+	case len(d.ReplacedBy) > 0 && d.Status == "":
+		return kb.StatusRevised
+	}
+	return kb.StatusActive
+}
+
+func unixOrZero(t time.Time, endOfDay bool) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	if endOfDay {
+		t = kb.EndOfDay(t)
+	}
+	return t.Unix()
+}
+
+// contentHash covers everything that goes into a chunk's point: the encoder
+// signature, the texts and the payload.
+func (e *Engine) contentHash(sig string, r *rec) string {
+	h := sha256.New()
+	d := r.doc
+	w := func(parts ...string) {
+		for _, p := range parts {
+			h.Write([]byte(p))
+			h.Write([]byte{0})
+		}
+	}
+	w(sig, r.chunk.ID, string(d.Type), string(staticStatus(d)), d.Department, d.Region,
+		fmt.Sprint(unixOrZero(d.Effective, false), unixOrZero(d.Expires, true)), kb.NormalizeDocNumber(d.DocNumber))
+	for _, f := range r.fields {
+		w(fmt.Sprint(f.weight), f.text)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+func (e *Engine) payload(r *rec, hash, sig string) map[string]any {
+	d := r.doc
+	return map[string]any{
+		FieldDocID:      d.ID,
+		fieldChunkID:    r.chunk.ID,
+		FieldType:       string(d.Type),
+		FieldStatus:     string(staticStatus(d)),
+		FieldDepartment: d.Department,
+		FieldRegion:     d.Region,
+		FieldEffective:  unixOrZero(d.Effective, false),
+		FieldExpires:    unixOrZero(d.Expires, true),
+		FieldHash:       hash,
+		FieldDocNumber:  kb.NormalizeDocNumber(d.DocNumber),
+		fieldEncoder:    sig,
+	}
+}
+
+// Sync brings the store up to date with the knowledge base, incrementally:
+// a chunk whose content hash is unchanged is not segmented, encoded or
+// embedded again; changed and new chunks are upserted; points of removed
+// documents and chunks are deleted.
+func (e *Engine) Sync(ctx context.Context) (SyncStats, error) {
+	start := time.Now()
+	st := SyncStats{Docs: e.base.Len(), Chunks: len(e.recs)}
+	existing, err := e.store.Scroll(ctx, Filter{})
+	if err != nil && !isMissingCollection(err) {
+		return st, fmt.Errorf("search: sync: scroll: %w", err)
+	}
+	have := make(map[string]string, len(existing)) // point id → hash
+	oldAvg := 0.0
+	for _, p := range existing {
+		h, _ := p.Payload[FieldHash].(string)
+		have[p.ID] = h
+		if sig, _ := p.Payload[fieldEncoder].(string); sig != "" && oldAvg == 0 {
+			oldAvg = avgFromSignature(sig)
+		}
+	}
+	// Keep the length normalisation of the existing index unless the
+	// collection's average length has moved by more than a quarter, so that
+	// adding a few documents does not re-encode everything.
+	if oldAvg > 0 && e.avgLen > 0 {
+		if r := e.avgLen / oldAvg; r > 0.8 && r < 1.25 {
+			e.enc.avgLen = oldAvg
+		}
+	}
+	sig := e.enc.signature()
+
+	var todo []*rec
+	hashes := map[*rec]string{}
+	for _, r := range e.recs {
+		h := e.contentHash(sig, r)
+		hashes[r] = h
+		old, ok := have[r.pointID]
+		switch {
+		case !ok:
+			st.Added++
+			todo = append(todo, r)
+		case old != h:
+			st.Updated++
+			todo = append(todo, r)
+		default:
+			st.Unchanged++
+		}
+	}
+	var vectors map[*rec][]float32
+	if e.emb != nil {
+		if vectors, err = e.embedChunks(ctx, todo, &st); err != nil {
+			return st, err
+		}
+	}
+	if err := e.store.Ensure(ctx, Schema{Name: e.cfg.Collection, DenseSize: e.denseDim}); err != nil {
+		return st, fmt.Errorf("search: sync: %w", err)
+	}
+	batch := make([]Point, 0, e.cfg.BatchSize)
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		if err := e.store.Upsert(ctx, batch); err != nil {
+			return fmt.Errorf("search: sync: upsert: %w", err)
+		}
+		batch = batch[:0]
+		return nil
+	}
+	for _, r := range todo {
+		if err := ctx.Err(); err != nil {
+			return st, err
+		}
+		p := Point{ID: r.pointID, Sparse: e.enc.encodeDoc(r.fields), Payload: e.payload(r, hashes[r], sig)}
+		if vectors != nil {
+			p.Dense = vectors[r]
+		}
+		st.Encoded++
+		batch = append(batch, p)
+		if len(batch) == cap(batch) {
+			if err := flush(); err != nil {
+				return st, err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return st, err
+	}
+	var gone []string
+	for id := range have {
+		if _, ok := e.byPoint[id]; !ok {
+			gone = append(gone, id)
+		}
+	}
+	if len(gone) > 0 {
+		var chunkIDs []string
+		for _, p := range existing {
+			if _, ok := e.byPoint[p.ID]; !ok {
+				if c, _ := p.Payload[fieldChunkID].(string); c != "" {
+					chunkIDs = append(chunkIDs, c)
+				}
+			}
+		}
+		slices.Sort(chunkIDs)
+		for i := 0; i < len(chunkIDs); i += 1000 {
+			part := chunkIDs[i:min(i+1000, len(chunkIDs))]
+			if err := e.store.Delete(ctx, Filter{Must: []Condition{{Field: fieldChunkID, Any: part}}}); err != nil {
+				return st, fmt.Errorf("search: sync: delete: %w", err)
+			}
+		}
+		st.Deleted = len(chunkIDs)
+	}
+	if e.cache != nil {
+		if err := e.cache.save(); err != nil {
+			e.log.Warn("search: saving the embedding cache failed", slog.Any("error", err))
+		}
+	}
+	st.Duration = time.Since(start)
+	return st, nil
+}
+
+func isMissingCollection(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "does not exist")
+}
+
+func avgFromSignature(sig string) float64 {
+	i := strings.LastIndex(sig, "|avg=")
+	if i < 0 {
+		return 0
+	}
+	var v float64
+	fmt.Sscanf(sig[i+5:], "%g", &v)
+	return v
+}
+
+// embedText is what a chunk's dense vector is computed from.
+func embedText(r *rec) string {
+	var sb strings.Builder
+	for _, f := range r.fields {
+		if f.text != "" && f.weight > 0 {
+			sb.WriteString(f.text)
+			sb.WriteByte('\n')
+		}
+	}
+	return strings.TrimSpace(sb.String())
+}
+
+// embedChunks returns the dense vectors of todo, from the cache where the
+// same text was embedded before, else from the embedder in batches.
+func (e *Engine) embedChunks(ctx context.Context, todo []*rec, st *SyncStats) (map[*rec][]float32, error) {
+	out := make(map[*rec][]float32, len(todo))
+	var miss []*rec
+	for _, r := range todo {
+		if v, ok := e.cache.get(embedText(r)); ok {
+			out[r] = v
+			st.Cached++
+		} else {
+			miss = append(miss, r)
+		}
+	}
+	e.denseDim = e.cache.dim()
+	if e.denseDim == 0 && len(miss) == 0 {
+		// Nothing to embed and nothing cached: probe the dimension.
+		if len(e.recs) > 0 {
+			miss = append(miss, e.recs[0])
+		} else if _, err := e.embedQueryDim(ctx); err != nil {
+			return nil, err
+		}
+	}
+	for i := 0; i < len(miss); i += e.cfg.EmbedBatch {
+		part := miss[i:min(i+e.cfg.EmbedBatch, len(miss))]
+		texts := make([]string, len(part))
+		for j, r := range part {
+			texts[j] = embedText(r)
+		}
+		vecs, err := e.emb.Embed(ctx, texts)
+		if err != nil {
+			return nil, fmt.Errorf("search: sync: embed: %w", err)
+		}
+		if len(vecs) != len(part) {
+			return nil, fmt.Errorf("search: sync: embed: %d vectors for %d texts", len(vecs), len(part))
+		}
+		for j, r := range part {
+			if err := e.cache.put(texts[j], vecs[j]); err != nil {
+				return nil, fmt.Errorf("search: sync: embed: %w", err)
+			}
+			out[r] = vecs[j]
+		}
+		st.Embedded += len(part)
+		e.log.Debug("search: embedded", slog.Int("done", min(i+len(part), len(miss))), slog.Int("of", len(miss)))
+	}
+	e.denseDim = e.cache.dim()
+	return out, nil
+}
+
+func (e *Engine) embedQueryDim(ctx context.Context) (int, error) {
+	vecs, err := e.emb.Embed(ctx, []string{"政务服务"})
+	if err != nil {
+		return 0, fmt.Errorf("search: embed: %w", err)
+	}
+	if len(vecs) != 1 || len(vecs[0]) == 0 {
+		return 0, errors.New("search: embed: empty vector")
+	}
+	e.denseDim = len(vecs[0])
+	return e.denseDim, nil
+}
+
+// Search ranks the chunks of the knowledge base for query.
+func (e *Engine) Search(ctx context.Context, query string, opts Options) (*Response, error) {
+	limit := opts.Limit
+	if limit <= 0 {
+		limit = 10
+	}
+	now := e.now()
+	resp := &Response{Results: []Result{}, Terms: []string{}}
+	qt := e.enc.analyzeQuery(query)
+	resp.Terms = uniq(qt.analysis.Terms)
+	if nums := kb.FindDocNumbers(query); len(nums) > 0 {
+		resp.DocNumber = nums[0]
+	}
+	filter := e.filter(opts, now)
+	seen := map[string]bool{}
+	// A 文号 names documents: their best chunk comes first, whatever their
+	// status (the user asked for them; the result is labelled).
+	for _, d := range e.byDocNum[resp.DocNumber] {
+		if !typeAllowed(opts.Types, d.Type) {
+			continue
+		}
+		r := e.bestChunkOf(ctx, d, qt)
+		if r == nil || seen[r.pointID] {
+			continue
+		}
+		seen[r.pointID] = true
+		resp.Results = append(resp.Results, e.result(r, 0, qt, now))
+	}
+	if len(qt.weights) > 0 {
+		q := Query{Sparse: sparseOf(qt.weights), Filter: filter, Limit: max(limit, e.p.Candidates)}
+		if e.emb != nil && e.denseDim > 0 {
+			if v, err := e.emb.Embed(ctx, []string{query}); err != nil {
+				e.log.Warn("search: query embedding failed; sparse only", slog.Any("error", err))
+			} else if len(v) == 1 && len(v[0]) == e.denseDim {
+				q.Dense = v[0]
+				q.PrefetchLimit = q.Limit * 2
+			}
+		}
+		hits, err := e.store.Query(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("search: query: %w", err)
+		}
+		for _, h := range hits {
+			r := e.byPoint[h.ID]
+			if r == nil || seen[h.ID] {
+				continue // stale point (index older than the knowledge base)
+			}
+			if !opts.IncludeExpired && r.doc.Expired(now) {
+				continue
+			}
+			seen[h.ID] = true
+			resp.Results = append(resp.Results, e.result(r, h.Score, qt, now))
+		}
+	}
+	if len(resp.Results) > limit {
+		resp.Results = resp.Results[:limit]
+	}
+	resp.Confidence = e.confidence(qt, resp)
+	return resp, nil
+}
+
+// Answerable reports whether a response is confident enough to answer from.
+func (e *Engine) Answerable(r *Response) bool {
+	return r != nil && len(r.Results) > 0 && r.Confidence >= e.cfg.MinConfidence
+}
+
+func (e *Engine) result(r *rec, score float64, qt queryTerms, now time.Time) Result {
+	return Result{Doc: r.doc, Chunk: r.chunk, Score: score, Matched: matched(r.norm, qt.analysis.Terms, e.seg), Status: r.doc.Validity(now)}
+}
+
+// bestChunkOf returns the chunk of d that best matches the query, or its
+// first chunk.
+func (e *Engine) bestChunkOf(ctx context.Context, d *kb.Document, qt queryTerms) *rec {
+	if len(qt.weights) > 0 {
+		hits, err := e.store.Query(ctx, Query{Sparse: sparseOf(qt.weights), Limit: 1,
+			Filter: Filter{Must: []Condition{{Field: FieldDocID, Match: d.ID}}}})
+		if err == nil && len(hits) > 0 {
+			if r := e.byPoint[hits[0].ID]; r != nil {
+				return r
+			}
+		}
+	}
+	return e.firstOf[d.ID]
+}
+
+func typeAllowed(types []kb.Type, t kb.Type) bool {
+	return len(types) == 0 || slices.Contains(types, t)
+}
+
+// filter translates options into a store filter.
+func (e *Engine) filter(opts Options, now time.Time) Filter {
+	var f Filter
+	if len(opts.Types) > 0 {
+		ts := make([]string, len(opts.Types))
+		for i, t := range opts.Types {
+			ts[i] = string(t)
+		}
+		f.Must = append(f.Must, Condition{Field: FieldType, Any: ts})
+	}
+	if opts.Department != "" {
+		f.Must = append(f.Must, Condition{Field: FieldDepartment, Match: opts.Department})
+	}
+	if opts.Region != "" {
+		f.Must = append(f.Must, Condition{Field: FieldRegion, Match: opts.Region})
+	}
+	if !opts.IncludeExpired {
+		n := float64(now.Unix())
+		zero := 0.0
+		f.MustNot = append(f.MustNot,
+			Condition{Field: FieldStatus, Any: []string{string(kb.StatusRepealed), string(kb.StatusRevised)}},
+			Condition{Field: FieldExpires, Range: &Range{GT: &zero, LT: &n}},
+		)
+	}
+	return f
+}
+
+func uniq(s []string) []string {
+	out := make([]string, 0, len(s))
+	for _, x := range s {
+		if !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// matched lists the query terms (or a synonym of them) found in text.
+func matched(norm string, terms []string, seg *zh.Segmenter) []string {
+	out := []string{}
+	for _, t := range terms {
+		if slices.Contains(out, t) {
+			continue
+		}
+		if strings.Contains(norm, t) {
+			out = append(out, t)
+			continue
+		}
+		for _, s := range seg.Synonyms(t) {
+			if strings.Contains(norm, s) {
+				out = append(out, s)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// sortResults orders by score, keeping the original order on ties.
+func sortResults(rs []Result) {
+	slices.SortStableFunc(rs, func(a, b Result) int { return cmp.Compare(b.Score, a.Score) })
+}

@@ -29,7 +29,7 @@ import (
 
 // Searcher runs a ranked search over the knowledge base (the search engine).
 type Searcher interface {
-	Search(ctx context.Context, query string, opts search.Options) (search.Response, error)
+	Search(ctx context.Context, query string, opts search.Options) (*search.Response, error)
 }
 
 // Router suggests departments (route.Router).
@@ -188,7 +188,7 @@ func (l *Lookup) Lookup(ctx context.Context, req Request) (Result, error) {
 		}
 	}
 	var wg sync.WaitGroup
-	resps := make([]search.Response, len(groups))
+	resps := make([]*search.Response, len(groups))
 	errs := make([]error, len(groups))
 	for i, types := range groups {
 		wg.Add(1)
@@ -210,6 +210,9 @@ func (l *Lookup) Lookup(ctx context.Context, req Request) (Result, error) {
 	now := l.cfg.Now()
 	seenTerm := map[string]bool{}
 	for gi, resp := range resps {
+		if resp == nil {
+			continue
+		}
 		if res.DocNumber == "" {
 			res.DocNumber = resp.DocNumber
 		}

@@ -25,11 +25,11 @@ type fakeSearch struct {
 
 // Search returns every document of the requested types that contains one
 // of the query's words, with the words it contains as Matched.
-func (f *fakeSearch) Search(_ context.Context, q string, o search.Options) (search.Response, error) {
+func (f *fakeSearch) Search(_ context.Context, q string, o search.Options) (*search.Response, error) {
 	f.mu.Lock()
 	f.queries = append(f.queries, q)
 	f.mu.Unlock()
-	resp := search.Response{Terms: words(q), DocNumber: kb.NormalizeDocNumber(q)}
+	resp := &search.Response{Terms: words(q), DocNumber: kb.NormalizeDocNumber(q)}
 	for _, d := range f.base.Docs {
 		ok := false
 		for _, t := range o.Types {

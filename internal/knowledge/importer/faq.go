@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 
@@ -56,6 +57,7 @@ var headerNames = map[string]column{
 	"id": colID, "编号": colID, "问题编号": colID, "知识编号": colID, "faqid": colID, "qid": colID, "docid": colID, "文档编号": colID,
 	"question": colQuestion, "问题": colQuestion, "标准问": colQuestion, "标准问题": colQuestion, "标准问法": colQuestion,
 	"问题标题": colQuestion, "咨询问题": colQuestion, "常见问题": colQuestion, "q": colQuestion, "query": colQuestion,
+	"topic": colQuestion, "留言主题": colQuestion,
 	"similar": colSimilar, "相似问": colSimilar, "相似问题": colSimilar, "相似问法": colSimilar, "扩展问": colSimilar,
 	"扩展问题": colSimilar, "similarquestions": colSimilar, "相似问句": colSimilar,
 	"answer": colAnswer, "答案": colAnswer, "回复": colAnswer, "答复": colAnswer, "回答": colAnswer, "答复内容": colAnswer,
@@ -225,10 +227,13 @@ func SanitizeID(s string) string {
 	}
 	s = strings.Trim(idJunkRe.ReplaceAllString(s, "-"), "-._")
 	if len(s) > 100 {
-		s = s[:100]
-		for !knowledge.ValidID(s) && len(s) > 0 {
+		// Keep long ids unique: a prefix and a digest of the whole.
+		full := s
+		s = s[:80]
+		for !utf8.ValidString(s) {
 			s = s[:len(s)-1]
 		}
+		s = strings.TrimRight(s, "-._") + "-" + shortHash(full)
 	}
 	return s
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -78,20 +79,23 @@ func pdfLines(data []byte) (lines []string, err error) {
 		if p.V.IsNull() {
 			continue
 		}
-		lines = append(lines, pageLines(p.Content().Text)...)
+		lines = append(lines, reflow(pageLines(p.Content().Text))...)
 	}
-	return reflow(lines), nil
+	return lines, nil
+}
+
+// pdfLine is one line of a page with its horizontal extent.
+type pdfLine struct {
+	text       string
+	start, end float64
+	size       float64
 }
 
 // pageLines groups glyphs into lines by their baseline and orders them left
 // to right.
-func pageLines(texts []pdf.Text) []string {
-	if len(texts) == 0 {
-		return nil
-	}
+func pageLines(texts []pdf.Text) []pdfLine {
 	type row struct {
 		y     float64
-		size  float64
 		glyph []pdf.Text
 	}
 	var rows []*row
@@ -101,68 +105,97 @@ func pageLines(texts []pdf.Text) []string {
 		}
 		tol := math.Max(t.FontSize*0.4, 1)
 		var r *row
-		for _, c := range rows {
-			if math.Abs(c.y-t.Y) <= tol {
-				r = c
+		for j := len(rows) - 1; j >= 0 && j >= len(rows)-8; j-- {
+			if math.Abs(rows[j].y-t.Y) <= tol {
+				r = rows[j]
 				break
 			}
 		}
 		if r == nil {
-			r = &row{y: t.Y, size: t.FontSize}
+			r = &row{y: t.Y}
 			rows = append(rows, r)
 		}
 		r.glyph = append(r.glyph, t)
 	}
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].y > rows[j].y })
-	var out []string
+	var out []pdfLine
 	for _, r := range rows {
 		sort.SliceStable(r.glyph, func(i, j int) bool { return r.glyph[i].X < r.glyph[j].X })
 		var b strings.Builder
-		var end float64
+		var end, size float64
+		// Fonts without usable widths (CID fonts, the standard 14 fonts
+		// without a Widths array) put every glyph of a string at the same
+		// X: estimate the advance from the font size instead.
+		advance := map[float64]float64{}
 		for i, g := range r.glyph {
+			w := g.W
+			if w <= 0 {
+				est := 0.0
+				for _, c := range g.S {
+					if isWide(c) {
+						est += g.FontSize
+					} else {
+						est += g.FontSize * 0.55
+					}
+				}
+				advance[g.X] += est
+				w = advance[g.X]
+			}
 			// A gap wider than a character is a space.
 			if i > 0 && g.X-end > math.Max(g.FontSize, 1)*0.8 {
 				b.WriteString(" ")
 			}
 			b.WriteString(g.S)
-			end = g.X + g.W
+			end = math.Max(end, g.X+w)
+			size = math.Max(size, g.FontSize)
 		}
-		if l := cleanLine(b.String()); l != "" {
-			out = append(out, l)
+		l := cleanLine(b.String())
+		if l == "" || pageNumberRe.MatchString(l) {
+			continue
 		}
+		out = append(out, pdfLine{text: l, start: r.glyph[0].X, end: end, size: size})
 	}
 	return out
 }
 
-// reflow joins lines that were wrapped by the page width back into
-// paragraphs: a line continues the previous one when the previous one is
-// about as long as the longest lines and does not end a sentence, and the
-// line itself does not start a numbered heading.
-func reflow(lines []string) []string {
+// pageNumberRe matches page numbers printed in headers and footers.
+var pageNumberRe = regexp.MustCompile(`^(?:[-—－–]\s*\d{1,4}\s*[-—－–]|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*/\s*\d{1,4}|\d{1,4})$`)
+
+// reflow joins the lines of one page that were wrapped by the page width
+// back into paragraphs: a line continues the previous one when the previous
+// one reaches the right margin (most body lines end there) and does not end
+// a sentence or a title, and the line itself starts at the left margin (new
+// paragraphs are indented) and does not start a numbered heading. Pages with
+// fewer than four lines are left as they are.
+func reflow(lines []pdfLine) []string {
+	var out []string
 	if len(lines) == 0 {
 		return nil
 	}
-	lens := make([]int, len(lines))
+	ends := make([]float64, len(lines))
 	for i, l := range lines {
-		lens[i] = utf8.RuneCountInString(l)
+		ends[i] = l.end
 	}
-	sorted := append([]int(nil), lens...)
-	sort.Ints(sorted)
-	full := sorted[len(sorted)*9/10]
-	var out []string
+	sort.Float64s(ends)
+	margin := ends[len(ends)*3/4]
+	left := lines[0].start
+	for _, l := range lines {
+		left = math.Min(left, l.start)
+	}
+	joinable := len(lines) >= 4
 	for i, l := range lines {
-		if i > 0 && len(out) > 0 {
-			prev := out[len(out)-1]
-			if lens[i-1] >= full*85/100 && full >= 15 && !endsSentence(prev) && !startsHeading(l) {
-				out[len(out)-1] = prev + l
+		if i > 0 && joinable {
+			prev := lines[i-1]
+			if prev.end >= margin-math.Max(prev.size, 1)*1.5 && l.start <= left+math.Max(l.size, 1)*0.5 &&
+				!endsSentence(prev.text) && !titleEndRe.MatchString(prev.text) && !startsHeading(l.text) && utf8.RuneCountInString(prev.text) >= 15 {
+				out[len(out)-1] += l.text
 				continue
 			}
 		}
-		out = append(out, l)
+		out = append(out, l.text)
 	}
 	return out
 }
-
 func endsSentence(s string) bool {
 	r, _ := utf8.DecodeLastRuneInString(s)
 	return strings.ContainsRune("。！？；：!?;:", r)

@@ -1,0 +1,422 @@
+/*!
+ * govchat citizen widget — protocol v1 (docs/protocol.md).
+ *
+ * Embed with one tag:
+ *   <script src="https://政务服务域名/widget.js" defer></script>
+ * Optional attributes on that tag:
+ *   data-title="政策咨询"       panel title
+ *   data-hotline="12345"        hotline number (the server's setting wins once connected)
+ *   data-open="true"            open the panel on load
+ *   data-suggestions="问题一|问题二"  example questions offered on the welcome screen
+ * Any element with data-govchat-ask="问题" on the host page asks that question when clicked.
+ * window.GovChat = { open(), close(), ask(text) }.
+ *
+ * Every piece of text is inserted with textContent / createTextNode: nothing
+ * from the server or the user is ever parsed as HTML.
+ */
+(function () {
+  'use strict';
+  if (window.GovChat && window.GovChat.version) return; // loaded twice
+
+  var script = document.currentScript || (function () {
+    var s = document.querySelectorAll('script[src*="widget.js"]');
+    return s[s.length - 1];
+  })();
+  var base = new URL(script && script.src ? script.src : '/widget.js', location.href);
+  var origin = base.origin;
+  var data = (script && script.dataset) || {};
+  var title = data.title || '政策咨询';
+  var hotline = data.hotline || '12345';
+  var suggestions = (data.suggestions || '').split('|').map(function (s) { return s.trim(); }).filter(Boolean).slice(0, 4);
+  var storeKey = 'govchat.session:' + origin;
+  var MAX_QUESTION = 500;
+
+  // ---------- tiny DOM helpers (text only, never HTML) ----------
+  function el(tag, attrs) {
+    var n = document.createElement(tag);
+    if (attrs) {
+      for (var k in attrs) {
+        if (!Object.prototype.hasOwnProperty.call(attrs, k) || attrs[k] == null || attrs[k] === false) continue;
+        if (k === 'text') n.textContent = attrs[k];
+        else if (k === 'class') n.className = attrs[k];
+        else if (k.slice(0, 2) === 'on') n.addEventListener(k.slice(2), attrs[k]);
+        else n.setAttribute(k, attrs[k] === true ? '' : attrs[k]);
+      }
+    }
+    for (var i = 2; i < arguments.length; i++) {
+      var c = arguments[i];
+      if (c == null || c === false) continue;
+      n.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
+    }
+    return n;
+  }
+  function svg(path) {
+    var ns = 'http://www.w3.org/2000/svg';
+    var s = document.createElementNS(ns, 'svg');
+    s.setAttribute('viewBox', '0 0 24 24');
+    s.setAttribute('aria-hidden', 'true');
+    s.setAttribute('focusable', 'false');
+    var p = document.createElementNS(ns, 'path');
+    p.setAttribute('d', path);
+    s.appendChild(p);
+    return s;
+  }
+  var ICON_CHAT = 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zm3 6v2h2v-2H7zm4 0v2h2v-2h-2zm4 0v2h2v-2h-2z';
+  var ICON_SEND = 'M3 20.5 21 12 3 3.5l.01 6.6L15 12 3.01 13.9z';
+  var ICON_CLOSE = 'M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12 19 17.6 17.6 19 12 13.4 6.4 19 5 17.6 10.6 12 5 6.4z';
+  var ICON_PHONE = 'M6.6 10.8a15.1 15.1 0 0 0 6.6 6.6l2.2-2.2a1 1 0 0 1 1-.25 11.4 11.4 0 0 0 3.6.57 1 1 0 0 1 1 1V20a1 1 0 0 1-1 1A17 17 0 0 1 3 4a1 1 0 0 1 1-1h3.5a1 1 0 0 1 1 1c0 1.25.2 2.45.57 3.57a1 1 0 0 1-.25 1z';
+  var ICON_PERSON = 'M12 12a4.5 4.5 0 1 0 0-9 4.5 4.5 0 0 0 0 9zm0 2.2c-3.6 0-9 1.8-9 5.3V22h18v-2.5c0-3.5-5.4-5.3-9-5.3z';
+
+  function docHref(u) {
+    try { return new URL(u, origin).href; } catch (e) { return origin + '/'; }
+  }
+  function safeGet(k) { try { return localStorage.getItem(k); } catch (e) { return null; } }
+  function safeSet(k, v) { try { localStorage.setItem(k, v); } catch (e) { /* private mode */ } }
+
+  // ---------- build the widget ----------
+  var host = el('div', { id: 'govchat-widget' });
+  var root = host.attachShadow ? host.attachShadow({ mode: 'open' }) : host;
+  root.appendChild(el('link', { rel: 'stylesheet', href: new URL('widget.css', base).href }));
+
+  var launcher = el('button', { class: 'launcher', type: 'button', 'aria-label': '打开' + title, 'aria-expanded': 'false' },
+    svg(ICON_CHAT), el('span', { text: title }));
+  var statusEl = el('span', { class: 'status', 'data-state': 'idle', text: '' });
+  var closeBtn = el('button', { class: 'icon-btn close', type: 'button', 'aria-label': '关闭' }, svg(ICON_CLOSE));
+  var head = el('header', { class: 'head' },
+    el('div', { class: 'brand' },
+      el('span', { class: 'logo', 'aria-hidden': 'true', text: '政' }),
+      el('div', { class: 'brand-text' },
+        el('strong', { text: title }),
+        el('small', null, el('span', { class: 'dot', 'aria-hidden': 'true' }), statusEl))),
+    closeBtn);
+  var log = el('div', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions' });
+  var hotlineLink = el('a', { class: 'hotline', href: 'tel:' + hotline }, svg(ICON_PHONE), el('span', { text: '拨打 ' + hotline + ' 热线' }));
+  var handoffBtn = el('button', { class: 'handoff', type: 'button' }, svg(ICON_PERSON), el('span', { text: '转人工' }));
+  var humanBar = el('div', { class: 'human-bar' }, handoffBtn, hotlineLink);
+  var input = el('textarea', { class: 'input', rows: '1', maxlength: String(MAX_QUESTION), placeholder: '请输入您要咨询的政策问题', 'aria-label': '输入问题', enterkeyhint: 'send' });
+  var sendBtn = el('button', { class: 'send', type: 'submit', 'aria-label': '发送' }, svg(ICON_SEND));
+  var counter = el('span', { class: 'counter', 'aria-hidden': 'true' });
+  var form = el('form', { class: 'composer' }, input, counter, sendBtn);
+  var panel = el('section', { class: 'panel', role: 'dialog', 'aria-label': title, hidden: true },
+    head, log, humanBar, form,
+    el('p', { class: 'disclaimer', text: '回答依据已公开的政策文件自动生成，仅供参考，请以政策原文为准。' }));
+  root.appendChild(launcher);
+  root.appendChild(panel);
+
+  function setHotline(h) {
+    if (!h) return;
+    hotline = h;
+    hotlineLink.setAttribute('href', 'tel:' + h);
+    hotlineLink.lastChild.textContent = '拨打 ' + h + ' 热线';
+  }
+
+  // ---------- messages ----------
+  function scrollDown() { log.scrollTop = log.scrollHeight; }
+  function add(node) { log.appendChild(node); scrollDown(); return node; }
+
+  function welcome() {
+    var box = el('div', { class: 'msg bot welcome' },
+      el('div', { class: 'bubble' },
+        el('p', { text: '您好！我是政策咨询助手，可以解答政策文件、办事指南和常见问题。' }),
+        el('p', { class: 'muted', text: '每条回答都会附上政策原文出处，点击编号即可查看原文。请勿输入身份证号、手机号等个人信息。' })));
+    add(box);
+    if (suggestions.length) {
+      var chips = el('div', { class: 'suggest', role: 'group', 'aria-label': '常见问题' });
+      suggestions.forEach(function (q) {
+        chips.appendChild(el('button', { type: 'button', class: 'chip', text: q, onclick: function () { ask(q); } }));
+      });
+      add(chips);
+    }
+  }
+
+  function system(text, withPhone) {
+    var b = el('div', { class: 'bubble' }, el('span', { text: text }));
+    if (withPhone) b.appendChild(el('a', { class: 'call', href: 'tel:' + hotline }, svg(ICON_PHONE), el('span', { text: '立即拨打 ' + hotline })));
+    return add(el('div', { class: 'msg system' }, b));
+  }
+
+  var STATUS_CLASS = { '现行有效': 'active', '已修订': 'revised', '已废止': 'repealed', '尚未施行': 'pending' };
+
+  // renderAnswerText writes text, turning [n] into citation links.
+  function renderAnswerText(node, text, sources) {
+    node.textContent = '';
+    var byN = {};
+    (sources || []).forEach(function (s, i) { byN[s.n || i + 1] = s; });
+    var re = /[\[［【](\d{1,2})[\]］】]/g, last = 0, m;
+    while ((m = re.exec(text))) {
+      if (m.index > last) node.appendChild(document.createTextNode(text.slice(last, m.index)));
+      var src = byN[+m[1]];
+      if (src) {
+        node.appendChild(el('a', { class: 'cite', href: docHref(src.doc_url), target: '_blank', rel: 'noopener',
+          title: src.title, 'aria-label': '出处' + m[1] + '：' + src.title, text: m[1] }));
+      } else {
+        node.appendChild(document.createTextNode(m[0]));
+      }
+      last = re.lastIndex;
+    }
+    if (last < text.length) node.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  function renderSources(sources) {
+    var list = el('ol', { class: 'sources', 'aria-label': '政策原文出处' });
+    sources.forEach(function (s, i) {
+      var n = s.n || i + 1;
+      var meta = el('div', { class: 'src-meta' });
+      if (s.doc_number) meta.appendChild(el('span', { text: s.doc_number }));
+      if (s.issuer) meta.appendChild(el('span', { text: s.issuer }));
+      if (s.status) meta.appendChild(el('span', { class: 'badge badge-' + (STATUS_CLASS[s.status] || 'unknown'), text: s.status }));
+      var li = el('li', null,
+        el('a', { class: 'src-link', href: docHref(s.doc_url), target: '_blank', rel: 'noopener' },
+          el('span', { class: 'num', text: String(n) }),
+          el('span', { class: 'src-title', text: s.title || s.id })),
+        meta);
+      if (s.heading) li.appendChild(el('div', { class: 'src-heading', text: s.heading }));
+      var rel = [];
+      (s.interpretations || []).slice(0, 2).forEach(function (r) { rel.push(['解读', r]); });
+      if (s.interprets) rel.push(['原文', s.interprets]);
+      if (rel.length) {
+        var box = el('div', { class: 'src-rel' });
+        rel.forEach(function (p) {
+          box.appendChild(el('a', { href: docHref(p[1].doc_url), target: '_blank', rel: 'noopener' },
+            el('span', { class: 'tag', text: p[0] }), el('span', { text: p[1].title })));
+        });
+        li.appendChild(box);
+      }
+      list.appendChild(li);
+    });
+    return list;
+  }
+
+  function feedbackBar(answerId) {
+    var bar = el('div', { class: 'feedback' });
+    var label = el('span', { class: 'muted', text: '回答有帮助吗？' });
+    var up = el('button', { type: 'button', class: 'fb up', 'aria-label': '有帮助' }, el('span', { 'aria-hidden': 'true', text: '👍' }), el('span', { text: '有用' }));
+    var down = el('button', { type: 'button', class: 'fb down', 'aria-label': '没有帮助' }, el('span', { 'aria-hidden': 'true', text: '👎' }), el('span', { text: '没用' }));
+    bar.appendChild(label); bar.appendChild(up); bar.appendChild(down);
+    function done() { bar.textContent = ''; bar.appendChild(el('span', { class: 'thanks', text: '感谢您的反馈！' })); }
+    up.addEventListener('click', function () { sendFeedback(answerId, true, '', done, bar); });
+    down.addEventListener('click', function () {
+      bar.textContent = '';
+      var reasons = ['没有回答我的问题', '内容不准确', '政策已过期', '看不懂'];
+      var chosen = '';
+      var chips = el('div', { class: 'reasons', role: 'group', 'aria-label': '没有帮助的原因' });
+      reasons.forEach(function (r) {
+        var c = el('button', { type: 'button', class: 'chip small', 'aria-pressed': 'false', text: r });
+        c.addEventListener('click', function () {
+          chosen = chosen === r ? '' : r;
+          Array.prototype.forEach.call(chips.children, function (x) { x.setAttribute('aria-pressed', x === c && chosen ? 'true' : 'false'); });
+        });
+        chips.appendChild(c);
+      });
+      var more = el('input', { class: 'reason-text', type: 'text', maxlength: '200', placeholder: '补充说明（选填）', 'aria-label': '补充说明' });
+      var submit = el('button', { type: 'button', class: 'submit', text: '提交' });
+      submit.addEventListener('click', function () {
+        var reason = [chosen, more.value.trim()].filter(Boolean).join('：');
+        sendFeedback(answerId, false, reason, done, bar);
+      });
+      bar.appendChild(el('span', { class: 'muted', text: '请告诉我们原因：' }));
+      bar.appendChild(chips);
+      bar.appendChild(el('div', { class: 'reason-row' }, more, submit));
+    });
+    return bar;
+  }
+
+  function refusedHelp() {
+    return el('div', { class: 'help' },
+      el('span', { text: '没有找到确切答案？' }),
+      el('button', { type: 'button', class: 'link-btn', text: '转人工服务', onclick: requestHuman }),
+      el('a', { href: 'tel:' + hotline, text: '拨打 ' + hotline }));
+  }
+
+  // ---------- protocol ----------
+  var ws = null, wsOpen = false, sessionReady = false, attempts = 0, timer = null, started = false;
+  var seq = 0;
+  var pending = {};    // id -> {q, node, text, textNode}
+  var outbox = [];     // frames waiting for the socket
+  var acks = {};       // feedback id -> callback
+
+  function nextId(p) { seq += 1; return p + seq.toString(36) + Math.random().toString(36).slice(2, 6); }
+
+  function setStatus(state, text) { statusEl.setAttribute('data-state', state); statusEl.textContent = text; }
+
+  function connect() {
+    clearTimeout(timer);
+    if (ws) return;
+    setStatus('connecting', '连接中…');
+    var url = origin.replace(/^http/, 'ws') + '/ws';
+    try { ws = new WebSocket(url, ['govchat.v1']); } catch (e) { ws = null; retry(); return; }
+    ws.onopen = function () {
+      wsOpen = true; attempts = 0;
+      ws.send(JSON.stringify({ type: 'hello', v: 1, session: safeGet(storeKey) || undefined, client: 'widget/1' }));
+    };
+    ws.onmessage = function (ev) {
+      var f;
+      try { f = JSON.parse(ev.data); } catch (e) { return; }
+      handle(f);
+    };
+    ws.onclose = function (ev) {
+      var was = wsOpen;
+      ws = null; wsOpen = false; sessionReady = false;
+      setStatus('offline', '连接已断开，正在重连…');
+      Object.keys(pending).forEach(function (id) { failAsk(id, '网络连接中断，回答未完成。'); });
+      if (was && ev.code === 1001) attempts = 0;
+      retry();
+    };
+    ws.onerror = function () { /* onclose follows */ };
+  }
+
+  function retry() {
+    attempts += 1;
+    var delay = Math.min(30000, 1000 * Math.pow(2, Math.min(attempts - 1, 5))) * (0.7 + Math.random() * 0.6);
+    timer = setTimeout(connect, delay);
+  }
+
+  function sendFrame(f) {
+    if (ws && wsOpen && sessionReady) ws.send(JSON.stringify(f));
+    else { outbox.push(f); if (!ws) connect(); }
+  }
+
+  function handle(f) {
+    var p = pending[f.id];
+    switch (f.type) {
+      case 'session':
+        sessionReady = true;
+        safeSet(storeKey, f.session);
+        setHotline(f.hotline);
+        setStatus('online', '在线 · 智能问答');
+        while (outbox.length) ws.send(JSON.stringify(outbox.shift()));
+        break;
+      case 'delta':
+        if (!p) return;
+        p.text += f.text;
+        p.textNode.textContent = p.text;
+        scrollDown();
+        break;
+      case 'answer':
+        if (!p) return;
+        delete pending[f.id];
+        finishAnswer(p, f);
+        break;
+      case 'error':
+        if (p) failAsk(f.id, f.message || '出错了，请稍后再试。');
+        else if (f.id && acks[f.id]) { acks[f.id].fail(f.message); delete acks[f.id]; }
+        else if (f.code === 'rate_limited' || f.code === 'too_large' || f.code === 'unavailable') system(f.message || '请稍后再试。');
+        break;
+      case 'ack':
+        if (acks[f.id]) { acks[f.id].ok(); delete acks[f.id]; }
+        break;
+      case 'handoff':
+        setHotline(f.hotline);
+        system(f.message || ('如需人工服务，请拨打 ' + hotline + '。'), f.status === 'no_operator');
+        break;
+      default:
+        // Frames of later protocol additions are ignored.
+        break;
+    }
+  }
+
+  function finishAnswer(p, f) {
+    var bubble = p.node.querySelector('.bubble');
+    bubble.classList.remove('streaming');
+    p.node.classList.toggle('refused', !!f.refused);
+    renderAnswerText(p.textNode, f.text || p.text, f.sources);
+    if (f.sources && f.sources.length) bubble.appendChild(renderSources(f.sources));
+    if (f.refused) bubble.appendChild(refusedHelp());
+    if (f.answer_id) bubble.appendChild(feedbackBar(f.answer_id));
+    scrollDown();
+  }
+
+  function failAsk(id, message) {
+    var p = pending[id];
+    if (!p) return;
+    delete pending[id];
+    var bubble = p.node.querySelector('.bubble');
+    bubble.classList.remove('streaming');
+    p.node.classList.add('failed');
+    if (!p.text) p.textNode.textContent = '';
+    bubble.appendChild(el('div', { class: 'err' },
+      el('span', { text: message }),
+      el('button', { type: 'button', class: 'link-btn', text: '重新提问', onclick: function () { ask(p.q); } })));
+    scrollDown();
+  }
+
+  function sendFeedback(answerId, helpful, reason, done, bar) {
+    var id = nextId('f');
+    acks[id] = {
+      ok: done,
+      fail: function (msg) { bar.appendChild(el('span', { class: 'err', text: msg || '提交失败，请稍后再试。' })); }
+    };
+    sendFrame({ type: 'feedback', id: id, answer_id: answerId, helpful: helpful, reason: reason || undefined });
+  }
+
+  function requestHuman() {
+    open();
+    add(el('div', { class: 'msg user' }, el('div', { class: 'bubble', text: '转人工' })));
+    sendFrame({ type: 'handoff', id: nextId('h'), reason: 'requested' });
+  }
+
+  function ask(text) {
+    text = String(text || '').trim();
+    if (!text) return;
+    if (text.length > MAX_QUESTION) text = text.slice(0, MAX_QUESTION);
+    open();
+    add(el('div', { class: 'msg user' }, el('div', { class: 'bubble', text: text })));
+    var id = nextId('q');
+    var textNode = el('div', { class: 'text' });
+    var node = add(el('div', { class: 'msg bot', 'data-id': id },
+      el('div', { class: 'bubble streaming' }, textNode)));
+    pending[id] = { q: text, node: node, text: '', textNode: textNode };
+    sendFrame({ type: 'ask', id: id, text: text });
+  }
+
+  // ---------- open / close / input ----------
+  function open() {
+    if (!panel.hidden) return;
+    panel.hidden = false;
+    host.setAttribute('data-open', 'true');
+    launcher.setAttribute('aria-expanded', 'true');
+    if (!started) { started = true; welcome(); connect(); }
+    setTimeout(function () { if (window.matchMedia('(min-width: 601px)').matches) input.focus(); }, 0);
+  }
+  function close() {
+    panel.hidden = true;
+    host.removeAttribute('data-open');
+    launcher.setAttribute('aria-expanded', 'false');
+    launcher.focus();
+  }
+  launcher.addEventListener('click', open);
+  closeBtn.addEventListener('click', close);
+  handoffBtn.addEventListener('click', requestHuman);
+  panel.addEventListener('keydown', function (e) { if (e.key === 'Escape') close(); });
+  function autosize() {
+    input.style.height = 'auto';
+    input.style.height = Math.min(input.scrollHeight, 120) + 'px';
+    var n = input.value.length;
+    counter.textContent = n > MAX_QUESTION - 100 ? n + '/' + MAX_QUESTION : '';
+  }
+  input.addEventListener('input', autosize);
+  input.addEventListener('keydown', function (e) {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); }
+  });
+  function submit() {
+    var v = input.value;
+    if (!v.trim()) return;
+    input.value = '';
+    autosize();
+    ask(v);
+  }
+  form.addEventListener('submit', function (e) { e.preventDefault(); submit(); });
+
+  document.addEventListener('click', function (e) {
+    var t = e.target && e.target.closest ? e.target.closest('[data-govchat-ask]') : null;
+    if (t) { e.preventDefault(); ask(t.getAttribute('data-govchat-ask')); }
+  });
+
+  function mount() {
+    document.body.appendChild(host);
+    if (data.open === 'true') open();
+  }
+  if (document.body) mount(); else document.addEventListener('DOMContentLoaded', mount);
+
+  window.GovChat = { version: 1, open: open, close: close, ask: ask };
+})();

@@ -305,7 +305,7 @@ func (l *Lookup) Cite(d *kb.Document, heading []string, now time.Time) string {
 			b.WriteString("来源：常见问题“" + d.Title + "”")
 		}
 		if d.Department != "" {
-			b.WriteString("（" + d.Department + "）")
+			b.WriteString("；解答部门：" + d.Department)
 		}
 	} else {
 		b.WriteString("依据" + ref(d))

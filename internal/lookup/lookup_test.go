@@ -88,7 +88,7 @@ func TestLookupShort(t *testing.T) {
 	if f.Text != "携带 身份证 办理 提取。" {
 		t.Errorf("FAQ text = %q (markdown link should be plain)", f.Text)
 	}
-	if f.Cite != "依据《住房公积金 提取 管理办法》（京房公积金发〔2019〕5号）（住房公积金管理中心）" {
+	if f.Cite != "依据《住房公积金 提取 管理办法》（京房公积金发〔2019〕5号）；解答部门：住房公积金管理中心" {
 		t.Errorf("FAQ cite = %q", f.Cite)
 	}
 	if f.Copy != f.Text+"\n"+f.Cite || len(f.Sources) != 1 || f.Sources[0].ID != "p1" {

@@ -78,6 +78,9 @@ type posting struct {
 	w   float32
 }
 
+// maxSupport bounds the entries listed as support of a suggestion.
+const maxSupport = 5
+
 // ErrNoDepartments is returned when no entry names a department.
 var ErrNoDepartments = errors.New("route: no knowledge entry names a department")
 
@@ -211,7 +214,9 @@ func (r *Router) SuggestExcept(text string, n int, skip func(id string) bool) []
 			votes[r.dept[h.doc]] = s
 		}
 		s.Score += v
-		s.Support = append(s.Support, r.ids[h.doc])
+		if len(s.Support) < maxSupport {
+			s.Support = append(s.Support, r.ids[h.doc])
+		}
 		total += v
 	}
 	out := make([]Suggestion, 0, len(votes))

@@ -39,6 +39,15 @@ type Config struct {
 	AllowedOrigins []string // GOVCHAT_ALLOWED_ORIGINS, comma-separated; empty: same host only
 	Hotline        string   // GOVCHAT_HOTLINE, default "12345"
 	PublicURL      string   // GOVCHAT_PUBLIC_URL, absolute base for links in exports (optional)
+	// AdminToken authorises the admin API (Authorization: Bearer …); empty
+	// disables it.
+	AdminToken string // GOVCHAT_ADMIN_TOKEN
+	// TrustedProxies are the reverse proxies (IPs or CIDRs) whose
+	// X-Forwarded-For names the client; empty: the header is ignored.
+	TrustedProxies []string // GOVCHAT_TRUSTED_PROXIES, comma-separated
+	RateIP         int      // GOVCHAT_RATE_IP: questions per minute per client IP, default 30; -1 disables
+	RateSession    int      // GOVCHAT_RATE_SESSION: questions per minute per conversation, default 12; -1 disables
+	MaxConnsPerIP  int      // GOVCHAT_MAX_CONNS_PER_IP: open websockets per client IP, default 64; -1 disables
 
 	// WeChat mini-program.
 	WechatAppID   string // GOVCHAT_WECHAT_APPID
@@ -114,6 +123,10 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		ModelTimeout:     duration("GOVCHAT_MODEL_TIMEOUT", 60*time.Second),
 		Hotline:          str("GOVCHAT_HOTLINE", "12345"),
 		PublicURL:        str("GOVCHAT_PUBLIC_URL", ""),
+		AdminToken:       str("GOVCHAT_ADMIN_TOKEN", ""),
+		RateIP:           integer("GOVCHAT_RATE_IP", 30),
+		RateSession:      integer("GOVCHAT_RATE_SESSION", 12),
+		MaxConnsPerIP:    integer("GOVCHAT_MAX_CONNS_PER_IP", 64),
 		WechatAppID:      str("GOVCHAT_WECHAT_APPID", ""),
 		WechatSecret:     str("GOVCHAT_WECHAT_SECRET", ""),
 		WechatAPIBase:    str("GOVCHAT_WECHAT_API_BASE", "https://api.weixin.qq.com"),
@@ -121,6 +134,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	for _, o := range strings.Split(getenv("GOVCHAT_ALLOWED_ORIGINS"), ",") {
 		if o = strings.TrimSpace(o); o != "" {
 			c.AllowedOrigins = append(c.AllowedOrigins, o)
+		}
+	}
+	for _, p := range strings.Split(getenv("GOVCHAT_TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			c.TrustedProxies = append(c.TrustedProxies, p)
 		}
 	}
 	return c, errors.Join(errs...)

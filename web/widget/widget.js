@@ -307,7 +307,11 @@
         break;
       case 'handoff':
         setHotline(f.hotline);
-        system(f.message || ('如需人工服务，请拨打 ' + hotline + '。'), f.status === 'no_operator');
+        onHandoff(f);
+        break;
+      case 'agent_message':
+      case 'agent_answer':
+        onAgent(f);
         break;
       default:
         // Frames of later protocol additions are ignored.
@@ -403,7 +407,83 @@
     if (!v.trim()) return;
     input.value = '';
     autosize();
-    ask(v);
+    if (human.status === 'queued' || human.status === 'connected') sayToOperator(v);
+    else ask(v);
+  }
+
+  // ---------- 转人工: operator handoff (docs/protocol.md, "转人工") ----------
+  // While a conversation is queued for or connected to an operator, what the
+  // citizen types goes to the operator (handoff_message); operator messages
+  // and pushed knowledge-base answers arrive as agent_message/agent_answer and
+  // show the operator's 工号 only. With nobody online the citizen can leave a
+  // message (leave_message).
+  var human = { status: '', conv: '' };
+  var endBtn = el('button', { type: 'button', class: 'link-btn end-human', text: '结束人工服务', hidden: true, onclick: function () {
+    sendFrame({ type: 'handoff_end', id: nextId('e') });
+  } });
+  humanBar.appendChild(endBtn);
+
+  function setHuman(status, conv) {
+    human.status = status;
+    human.conv = conv || '';
+    var live = status === 'queued' || status === 'connected';
+    endBtn.hidden = !live;
+    handoffBtn.hidden = live;
+    input.setAttribute('placeholder', live ? '请输入您想对人工客服说的话' : '请输入您要咨询的政策问题');
+    if (status === 'connected') setStatus('online', '在线 · 人工客服');
+    else if (status === 'queued') setStatus('online', '排队中 · 人工客服');
+    else setStatus('online', '在线 · 智能问答');
+  }
+
+  function onHandoff(f) {
+    if (f.status === 'no_operator') {
+      system(f.message || ('当前暂无人工客服在线，请拨打 ' + hotline + '。'), true);
+      if (f.can_leave_message) add(leaveMessageForm());
+      setHuman('', '');
+      return;
+    }
+    if (f.status === 'queued' && human.status === 'queued' && human.conv === f.conversation && !f.id) {
+      setStatus('online', '排队中 · 第' + f.position + '位');
+      return;
+    }
+    system(f.message || '');
+    setHuman(f.status === 'closed' ? '' : f.status, f.conversation);
+  }
+
+  function onAgent(f) {
+    var who = el('div', { class: 'agent-name', text: '人工客服 · 工号' + (f.staff_no || '') });
+    var textNode = el('div', { class: 'text' });
+    var bubble = el('div', { class: 'bubble' }, who, textNode);
+    renderAnswerText(textNode, f.text || '', f.sources);
+    if (f.sources && f.sources.length) bubble.appendChild(renderSources(f.sources));
+    add(el('div', { class: 'msg bot agent' }, bubble));
+  }
+
+  function sayToOperator(text) {
+    text = String(text || '').trim();
+    if (!text) return;
+    var node = add(el('div', { class: 'msg user' }, el('div', { class: 'bubble', text: text })));
+    var id = nextId('m');
+    acks[id] = { ok: function () {}, fail: function (msg) { node.classList.add('failed'); system(msg || '发送失败，请稍后再试。'); } };
+    sendFrame({ type: 'handoff_message', id: id, text: text });
+  }
+
+  function leaveMessageForm() {
+    var text = el('textarea', { class: 'input leave-text', rows: '3', maxlength: '1000', placeholder: '请留下您要咨询的问题', 'aria-label': '留言内容' });
+    var contact = el('input', { class: 'reason-text', type: 'text', maxlength: '50', placeholder: '联系电话（选填，便于回复）', 'aria-label': '联系电话' });
+    var btn = el('button', { type: 'button', class: 'submit', text: '提交留言' });
+    var box = el('div', { class: 'bubble leave' }, el('strong', { text: '留言' }), text, contact, btn);
+    btn.addEventListener('click', function () {
+      if (!text.value.trim()) { text.focus(); return; }
+      var id = nextId('l');
+      btn.disabled = true;
+      acks[id] = {
+        ok: function () { box.textContent = ''; box.appendChild(el('span', { class: 'thanks', text: '留言已提交，工作人员会尽快处理。' })); },
+        fail: function (msg) { btn.disabled = false; box.appendChild(el('span', { class: 'err', text: msg || '提交失败，请稍后再试。' })); }
+      };
+      sendFrame({ type: 'leave_message', id: id, text: text.value, contact: contact.value.trim() || undefined });
+    });
+    return el('div', { class: 'msg system' }, box);
   }
   form.addEventListener('submit', function (e) { e.preventDefault(); submit(); });
 

@@ -23,6 +23,10 @@ import (
 	"github.com/govchat/govchat/internal/review"
 )
 
+// ErrUnavailable is returned by a Lookuper that is not ready yet (the
+// knowledge base is still loading); the API answers 503.
+var ErrUnavailable = errors.New("agent: look-up not ready")
+
 // Lookuper runs an operator look-up (lookup.Lookup).
 type Lookuper interface {
 	Lookup(ctx context.Context, req lookup.Request) (lookup.Result, error)
@@ -179,6 +183,8 @@ func (h *Handler) lookup(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, lookup.ErrEmpty):
 		auth.WriteError(w, http.StatusBadRequest, "bad_request", "请输入要查询的内容")
+	case errors.Is(err, ErrUnavailable):
+		unavailable(w)
 	case errors.Is(err, lookup.ErrTooLong):
 		auth.WriteError(w, http.StatusRequestEntityTooLarge, "too_large", "内容过长，请精简到5000字以内")
 	case err != nil:

@@ -23,6 +23,9 @@ type WebConfig struct {
 	// TrustProxy takes the client address from the last X-Forwarded-For hop
 	// (only behind a reverse proxy that sets it).
 	TrustProxy bool
+	// ClientIP, when set, extracts the client address instead (the server's
+	// trusted-proxy aware function); TrustProxy is then ignored.
+	ClientIP func(*http.Request) string
 	// Log receives failures; default slog.Default().
 	Log *slog.Logger
 }
@@ -82,7 +85,12 @@ func ClientIP(r *http.Request, trustProxy bool) string {
 }
 
 // IP returns the client address of r as this Web sees it.
-func (w *Web) IP(r *http.Request) string { return ClientIP(r, w.cfg.TrustProxy) }
+func (w *Web) IP(r *http.Request) string {
+	if w.cfg.ClientIP != nil {
+		return w.cfg.ClientIP(r)
+	}
+	return ClientIP(r, w.cfg.TrustProxy)
+}
 
 // token returns the session token from the cookie or an Authorization:
 // Bearer header.

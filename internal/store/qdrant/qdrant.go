@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	pb "github.com/qdrant/go-client/qdrant"
@@ -50,9 +51,28 @@ type Store struct {
 	cfg    Config
 	ep     endpoint
 	client *pb.Client
-	name   string // the alias (or, inside Rebuild, the new collection)
-	owner  bool   // Close closes the client
+	alias  string      // Config.Collection
+	build  *buildState // set on the store Rebuild hands to fill
+	owner  bool        // Close closes the client
 	log    *slog.Logger
+}
+
+// buildState is the collection a Rebuild is filling, created by the first
+// Ensure with the schema the caller asks for.
+type buildState struct {
+	mu   sync.Mutex
+	coll string
+}
+
+// coll is the collection data calls go to: the alias, or inside Rebuild
+// the new collection ("" until Ensure creates it).
+func (s *Store) coll() string {
+	if s.build == nil {
+		return s.alias
+	}
+	s.build.mu.Lock()
+	defer s.build.mu.Unlock()
+	return s.build.coll
 }
 
 // Open connects to Qdrant and waits until it answers, retrying with
@@ -101,7 +121,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("qdrant: client for %s: %w", ep, err)
 	}
-	s := &Store{cfg: cfg, ep: ep, client: client, name: cfg.Collection, owner: true, log: log}
+	s := &Store{cfg: cfg, ep: ep, client: client, alias: cfg.Collection, owner: true, log: log}
 	if err := s.waitReady(ctx); err != nil {
 		client.Close()
 		return nil, err
@@ -199,7 +219,7 @@ func (s *Store) Close() error {
 }
 
 // Alias is the alias the store reads and writes.
-func (s *Store) Alias() string { return s.name }
+func (s *Store) Alias() string { return s.alias }
 
 // call runs fn with a timeout and classifies its error: transport failures
 // and timeouts wrap search.ErrUnavailable (and make gRPC reconnect at once
@@ -249,19 +269,42 @@ func (s *Store) adminTimeout() time.Duration { return adminFactor * s.cfg.Timeou
 // "govchat index --rebuild". Missing payload indexes are created.
 // schema.Name is not used: the name is Config.Collection.
 func (s *Store) Ensure(ctx context.Context, schema search.Schema) error {
-	target, err := s.resolve(ctx, s.name)
+	if s.build != nil {
+		return s.ensureBuild(ctx, schema)
+	}
+	target, err := s.resolve(ctx, s.alias)
 	if err != nil {
 		return err
 	}
 	if target == "" {
 		return s.createAliased(ctx, schema)
 	}
+	return s.ensureExisting(ctx, target, schema)
+}
+
+// ensureBuild creates the collection of a Rebuild on the first call and
+// checks it on later ones.
+func (s *Store) ensureBuild(ctx context.Context, schema search.Schema) error {
+	s.build.mu.Lock()
+	defer s.build.mu.Unlock()
+	if s.build.coll == "" {
+		coll, err := s.createVersion(ctx, schema)
+		if err != nil {
+			return err
+		}
+		s.build.coll = coll
+		return nil
+	}
+	return s.ensureExisting(ctx, s.build.coll, schema)
+}
+
+func (s *Store) ensureExisting(ctx context.Context, target string, schema search.Schema) error {
 	info, err := s.info(ctx, target)
 	if err != nil {
 		return err
 	}
 	if err := checkSchema(info, schema); err != nil {
-		return fmt.Errorf("qdrant: collection %s (alias %s): %w; run \"govchat index --rebuild\" to build a new collection", target, s.name, err)
+		return fmt.Errorf("qdrant: collection %s (alias %s): %w; run \"govchat index --rebuild\" to build a new collection", target, s.alias, err)
 	}
 	return s.ensureIndexes(ctx, target, info)
 }
@@ -333,15 +376,15 @@ func (s *Store) createAliased(ctx context.Context, schema search.Schema) error {
 	if err != nil {
 		return err
 	}
-	err = s.updateAliases(ctx, pb.NewAliasCreate(s.name, coll))
+	err = s.updateAliases(ctx, pb.NewAliasCreate(s.alias, coll))
 	if err == nil {
-		s.log.Info("created collection", "collection", coll, "alias", s.name)
+		s.log.Info("created collection", "collection", coll, "alias", s.alias)
 		return nil
 	}
 	if errors.Is(err, search.ErrUnavailable) {
 		return err
 	}
-	if target, rerr := s.resolve(ctx, s.name); rerr == nil && target != "" && target != coll {
+	if target, rerr := s.resolve(ctx, s.alias); rerr == nil && target != "" && target != coll {
 		s.log.Info("another instance created the alias first; using its collection", "collection", target)
 		_ = s.dropCollection(ctx, coll)
 		return s.Ensure(ctx, schema)
@@ -358,7 +401,7 @@ func (s *Store) createVersion(ctx context.Context, schema search.Schema) (string
 	}
 	var rnd [2]byte
 	_, _ = rand.Read(rnd[:])
-	name := fmt.Sprintf("%s_v%s_%s", s.name, time.Now().UTC().Format("20060102T150405"), hex.EncodeToString(rnd[:]))
+	name := fmt.Sprintf("%s_v%s_%s", s.alias, time.Now().UTC().Format("20060102T150405"), hex.EncodeToString(rnd[:]))
 	req := &pb.CreateCollection{
 		CollectionName:    name,
 		ShardNumber:       pb.PtrOf(uint32(s.cfg.Shards)),
@@ -435,6 +478,10 @@ func (s *Store) ensureIndexes(ctx context.Context, collection string, info *pb.C
 // batch to be applied; a batch that fails with a transient error is retried
 // with backoff (upserts are idempotent).
 func (s *Store) Upsert(ctx context.Context, points []search.Point) error {
+	coll := s.coll()
+	if coll == "" {
+		return errors.New("qdrant: upsert: no collection yet (call Ensure first)")
+	}
 	structs := make([]*pb.PointStruct, len(points))
 	for i, p := range points {
 		ps, err := toPointStruct(p)
@@ -445,7 +492,7 @@ func (s *Store) Upsert(ctx context.Context, points []search.Point) error {
 	}
 	for start := 0; start < len(structs); start += s.cfg.BatchSize {
 		batch := structs[start:min(start+s.cfg.BatchSize, len(structs))]
-		req := &pb.UpsertPoints{CollectionName: s.name, Wait: pb.PtrOf(true), Points: batch}
+		req := &pb.UpsertPoints{CollectionName: coll, Wait: pb.PtrOf(true), Points: batch}
 		err := s.retry(ctx, func() error {
 			return s.call(ctx, "upsert", s.cfg.Timeout, func(ctx context.Context) error {
 				_, err := s.client.GetPointsClient().Upsert(ctx, req)
@@ -489,7 +536,11 @@ func (s *Store) Delete(ctx context.Context, filter search.Filter) error {
 	if f == nil {
 		f = &pb.Filter{}
 	}
-	req := &pb.DeletePoints{CollectionName: s.name, Wait: pb.PtrOf(true), Points: pb.NewPointsSelectorFilter(f)}
+	coll := s.coll()
+	if coll == "" {
+		return nil
+	}
+	req := &pb.DeletePoints{CollectionName: coll, Wait: pb.PtrOf(true), Points: pb.NewPointsSelectorFilter(f)}
 	err = s.retry(ctx, func() error {
 		return s.call(ctx, "delete", s.cfg.Timeout, func(ctx context.Context) error {
 			_, err := s.client.GetPointsClient().Delete(ctx, req)
@@ -526,8 +577,12 @@ func (s *Store) Query(ctx context.Context, q search.Query) ([]search.Hit, error)
 		return nil, fmt.Errorf("qdrant: query: %w", err)
 	}
 	hasSparse, hasDense := len(q.Sparse.Indices) > 0, len(q.Dense) > 0
+	coll := s.coll()
+	if coll == "" {
+		return nil, nil
+	}
 	req := &pb.QueryPoints{
-		CollectionName: s.name,
+		CollectionName: coll,
 		Filter:         filter,
 		Limit:          pb.PtrOf(uint64(limit)),
 		WithPayload:    pb.NewWithPayload(true),
@@ -577,11 +632,15 @@ func (s *Store) Scroll(ctx context.Context, filter search.Filter) ([]search.Poin
 	if err != nil {
 		return nil, fmt.Errorf("qdrant: scroll: %w", err)
 	}
+	coll := s.coll()
+	if coll == "" {
+		return nil, nil
+	}
 	var out []search.Point
 	var offset *pb.PointId
 	for {
 		req := &pb.ScrollPoints{
-			CollectionName: s.name,
+			CollectionName: coll,
 			Filter:         f,
 			Offset:         offset,
 			Limit:          pb.PtrOf(uint32(scrollPage)),
@@ -612,9 +671,13 @@ func (s *Store) Scroll(ctx context.Context, filter search.Filter) ([]search.Poin
 
 // Count returns the exact number of points.
 func (s *Store) Count(ctx context.Context) (int, error) {
+	coll := s.coll()
+	if coll == "" {
+		return 0, nil
+	}
 	var n uint64
 	err := s.call(ctx, "count", s.cfg.Timeout, func(ctx context.Context) error {
-		r, err := s.client.GetPointsClient().Count(ctx, &pb.CountPoints{CollectionName: s.name, Exact: pb.PtrOf(true)})
+		r, err := s.client.GetPointsClient().Count(ctx, &pb.CountPoints{CollectionName: coll, Exact: pb.PtrOf(true)})
 		n = r.GetResult().GetCount()
 		return err
 	})

@@ -332,7 +332,14 @@ func TestRebuild(t *testing.T) {
 		return strings.Join(vs, ",")
 	}
 
-	err := st.Rebuild(ctx, search.Schema{DenseSize: 2}, func(ctx context.Context, dst search.Store) error {
+	err := st.Rebuild(ctx, func(ctx context.Context, dst search.Store) error {
+		// As the engine does: scroll (nothing yet), then Ensure, then write.
+		if pts, err := dst.Scroll(ctx, search.Filter{}); err != nil || len(pts) != 0 {
+			t.Errorf("the new collection starts with %d points, %v", len(pts), err)
+		}
+		if err := dst.Ensure(ctx, search.Schema{DenseSize: 2}); err != nil {
+			return err
+		}
 		for i := range 3 {
 			p := search.Point{ID: storetest.ID(10 + i), Sparse: q.Sparse, Dense: []float32{1, 0}, Payload: map[string]any{"v": "new"}}
 			if err := dst.Upsert(ctx, []search.Point{p}); err != nil {
@@ -369,7 +376,10 @@ func TestRebuild(t *testing.T) {
 
 	// A failing fill drops the new collection and keeps the alias.
 	boom := errors.New("boom")
-	err = st.Rebuild(ctx, search.Schema{DenseSize: 2}, func(ctx context.Context, dst search.Store) error {
+	err = st.Rebuild(ctx, func(ctx context.Context, dst search.Store) error {
+		if err := dst.Ensure(ctx, search.Schema{DenseSize: 2}); err != nil {
+			return err
+		}
 		_ = dst.Upsert(ctx, []search.Point{oldPt})
 		return boom
 	})
@@ -381,6 +391,9 @@ func TestRebuild(t *testing.T) {
 	}
 	if cols := srv.Collections(); len(cols) != 1 {
 		t.Errorf("collections after a failed rebuild: %v", cols)
+	}
+	if err := st.Rebuild(ctx, func(context.Context, search.Store) error { return nil }); err == nil {
+		t.Error("Rebuild whose fill never calls Ensure succeeded")
 	}
 	all, current, err := st.Versions(ctx)
 	if err != nil || len(all) != 1 || current != cur {

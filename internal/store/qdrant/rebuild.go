@@ -12,40 +12,44 @@ import (
 	"github.com/govchat/govchat/internal/search"
 )
 
-// Rebuild re-indexes without downtime: it creates a new, empty versioned
-// collection for schema, calls fill with a Store that writes into it, then
-// switches the alias to the new collection in one atomic alias operation and
-// drops the collection the alias pointed at before. Until the switch every
-// reader (this process and every other govchat instance) keeps querying the
-// old collection. When fill fails, the new collection is dropped and the
-// alias is left as it was.
+// Rebuild re-indexes without downtime. It calls fill with a Store whose
+// first Ensure creates a new, empty versioned collection with the schema it
+// is given (so the new collection takes the current embedding size) and
+// whose writes go there; then it switches the alias to the new collection in
+// one atomic alias operation and drops the collection the alias pointed at
+// before. Until the switch every reader (this process and every other
+// govchat instance) keeps querying the old collection. When fill fails, the
+// new collection is dropped and the alias is left as it was.
 //
 // The store passed to fill must not be used after fill returns; closing it
-// is a no-op. `govchat index --rebuild` uses Rebuild through the optional
+// is a no-op. `govchat index --rebuild` can use Rebuild through the optional
 // interface
 //
 //	interface {
-//		Rebuild(ctx context.Context, schema search.Schema, fill func(context.Context, search.Store) error) error
+//		Rebuild(ctx context.Context, fill func(context.Context, search.Store) error) error
 //	}
 //
-// and falls back to Delete(all) + re-index for stores without it.
-func (s *Store) Rebuild(ctx context.Context, schema search.Schema, fill func(context.Context, search.Store) error) error {
-	old, err := s.resolve(ctx, s.name)
+// e.g. fill = build a search engine over the given store and Sync it.
+func (s *Store) Rebuild(ctx context.Context, fill func(context.Context, search.Store) error) error {
+	old, err := s.resolve(ctx, s.alias)
 	if err != nil {
 		return err
 	}
-	coll, err := s.createVersion(ctx, schema)
-	if err != nil {
-		return err
-	}
-	dst := &Store{cfg: s.cfg, ep: s.ep, client: s.client, name: coll, log: s.log.With("collection", coll)}
-	if err := fill(ctx, dst); err != nil {
-		if derr := s.dropCollection(context.WithoutCancel(ctx), coll); derr != nil {
-			s.log.Error("cannot drop the unfinished collection", "collection", coll, "error", derr)
+	dst := &Store{cfg: s.cfg, ep: s.ep, client: s.client, alias: s.alias, build: &buildState{}, log: s.log.With("rebuild", true)}
+	ferr := fill(ctx, dst)
+	coll := dst.coll()
+	if ferr != nil {
+		if coll != "" {
+			if derr := s.dropCollection(context.WithoutCancel(ctx), coll); derr != nil {
+				s.log.Error("cannot drop the unfinished collection", "collection", coll, "error", derr)
+			}
 		}
-		return fmt.Errorf("qdrant: rebuild into %s: %w", coll, err)
+		return fmt.Errorf("qdrant: rebuild: %w", ferr)
 	}
-	if old == s.name {
+	if coll == "" {
+		return errors.New("qdrant: rebuild: fill never called Ensure, so no collection was built")
+	}
+	if old == s.alias {
 		// A plain collection holds the alias's name (created by hand or by
 		// an older version): it must go before the alias can take its
 		// name, so readers see an error for the moment in between.
@@ -58,7 +62,7 @@ func (s *Store) Rebuild(ctx context.Context, schema search.Schema, fill func(con
 	if err := s.SwitchAlias(ctx, coll); err != nil {
 		return err
 	}
-	s.log.Info("rebuilt collection; alias switched", "alias", s.name, "collection", coll, "previous", old)
+	s.log.Info("rebuilt collection; alias switched", "alias", s.alias, "collection", coll, "previous", old)
 	if old != "" && old != coll {
 		if err := s.dropCollection(ctx, old); err != nil {
 			s.log.Error("cannot drop the previous collection; drop it by hand", "collection", old, "error", err)
@@ -75,17 +79,17 @@ func (s *Store) SwitchAlias(ctx context.Context, collection string) error {
 		return err
 	}
 	if !exists {
-		return fmt.Errorf("qdrant: switch alias %s: collection %s does not exist", s.name, collection)
+		return fmt.Errorf("qdrant: switch alias %s: collection %s does not exist", s.alias, collection)
 	}
-	target, err := s.resolve(ctx, s.name)
+	target, err := s.resolve(ctx, s.alias)
 	if err != nil {
 		return err
 	}
 	var ops []*pb.AliasOperations
-	if target != "" && target != s.name {
-		ops = append(ops, pb.NewAliasDelete(s.name))
+	if target != "" && target != s.alias {
+		ops = append(ops, pb.NewAliasDelete(s.alias))
 	}
-	ops = append(ops, pb.NewAliasCreate(s.name, collection))
+	ops = append(ops, pb.NewAliasCreate(s.alias, collection))
 	return s.updateAliases(ctx, ops...)
 }
 
@@ -104,27 +108,27 @@ func (s *Store) Versions(ctx context.Context) (all []string, current string, err
 		return nil, "", err
 	}
 	for _, n := range names {
-		if strings.HasPrefix(n, s.name+"_v") {
+		if strings.HasPrefix(n, s.alias+"_v") {
 			all = append(all, n)
 		}
 	}
 	sort.Strings(all)
-	current, err = s.resolve(ctx, s.name)
+	current, err = s.resolve(ctx, s.alias)
 	return all, current, err
 }
 
 // DropVersion deletes a collection made for this alias; it refuses the one
 // the alias points at.
 func (s *Store) DropVersion(ctx context.Context, collection string) error {
-	if !strings.HasPrefix(collection, s.name+"_v") {
-		return fmt.Errorf("qdrant: %s is not a version of %s", collection, s.name)
+	if !strings.HasPrefix(collection, s.alias+"_v") {
+		return fmt.Errorf("qdrant: %s is not a version of %s", collection, s.alias)
 	}
-	current, err := s.resolve(ctx, s.name)
+	current, err := s.resolve(ctx, s.alias)
 	if err != nil {
 		return err
 	}
 	if current == collection {
-		return fmt.Errorf("qdrant: %s is in use by alias %s", collection, s.name)
+		return fmt.Errorf("qdrant: %s is in use by alias %s", collection, s.alias)
 	}
 	return s.dropCollection(ctx, collection)
 }
@@ -163,7 +167,7 @@ func (s *Store) Drop(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if current == s.name {
+	if current == s.alias {
 		all = append(all, current) // a plain collection under the alias's name
 	}
 	for _, c := range all {

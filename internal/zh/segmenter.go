@@ -62,9 +62,10 @@ type Segmenter struct {
 }
 
 // New builds a Segmenter. The first call in a process loads gse's embedded
-// dictionary (about a second); later calls reuse it. Invalid user words
-// (empty, too long, or containing punctuation or spaces) are skipped and
-// listed by Skipped.
+// dictionary (about a second); later calls reuse it. A user word written
+// with punctuation or spaces (互联网+政务服务) contributes its parts of two or
+// more characters; words that yield nothing usable (empty, too long) are
+// skipped and listed by Skipped.
 func New(cfg Config) (*Segmenter, error) {
 	lex, err := baseLexicon()
 	if err != nil {
@@ -102,7 +103,22 @@ func New(cfg Config) (*Segmenter, error) {
 		return n, true
 	}
 	for _, w := range words {
-		add(w)
+		if _, ok := s.validWord(w); ok {
+			add(w)
+			continue
+		}
+		// A term written with punctuation (互联网+政务服务, 双随机、一公开)
+		// cannot be one token: keep its parts of two or more characters.
+		kept := false
+		runs(Normalize(w), func(part string) {
+			if n, ok := s.validWord(part); ok && utf8.RuneCountInString(n) >= 2 {
+				userWords = append(userWords, n)
+				kept = true
+			}
+		})
+		if !kept {
+			s.skipped = append(s.skipped, w)
+		}
 	}
 	for _, g := range groups {
 		var members []string

@@ -159,19 +159,22 @@ func TestIndexQueryAgreement(t *testing.T) {
 }
 
 func TestSkippedAndFingerprint(t *testing.T) {
-	a := newSeg(t, Config{Words: []string{"正常词", "有 空格", "标点，词", "", strings.Repeat("长", 40)}})
-	if got := a.Skipped(); len(got) != 4 {
+	a := newSeg(t, Config{Words: []string{"正常词", "", strings.Repeat("长", 40), "+、", "互联网+政务服务"}})
+	if got := a.Skipped(); len(got) != 3 {
 		t.Errorf("Skipped = %q", got)
 	}
-	b := newSeg(t, Config{Words: []string{"正常词"}})
-	c := newSeg(t, Config{Words: []string{"另一个词"}})
+	if got := a.Cut("推进互联网+政务服务"); !slices.Contains(got, "政务服务") || !slices.Contains(got, "互联网") {
+		t.Errorf("parts of a punctuated word: %q", got)
+	}
+	b := newSeg(t, Config{Words: []string{"正常词", "互联网+政务服务"}})
+	c := newSeg(t, Config{Words: []string{"另一个词", "互联网+政务服务"}})
 	if a.Fingerprint() != b.Fingerprint() {
 		t.Error("fingerprint depends on skipped words")
 	}
 	if b.Fingerprint() == c.Fingerprint() {
 		t.Error("fingerprint ignores user words")
 	}
-	if d := newSeg(t, Config{Words: []string{"正常词"}}); d.Fingerprint() != b.Fingerprint() {
+	if d := newSeg(t, Config{Words: []string{"正常词", "互联网+政务服务"}}); d.Fingerprint() != b.Fingerprint() {
 		t.Error("fingerprint not deterministic")
 	}
 }

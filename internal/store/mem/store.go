@@ -88,6 +88,11 @@ func Open(dir string, opts ...Option) (*Store, error) {
 
 var errClosed = errors.New("mem: store is closed")
 
+// ErrSchemaMismatch is returned (wrapped) by Ensure when the persisted
+// collection has another dense vector size (the embedding model changed, or
+// was switched on or off). The index is derived data: remove it and rebuild.
+var ErrSchemaMismatch = errors.New("mem: collection schema differs")
+
 // Ensure implements search.Store.
 func (s *Store) Ensure(ctx context.Context, schema search.Schema) error {
 	if schema.DenseSize < 0 {
@@ -100,7 +105,7 @@ func (s *Store) Ensure(ctx context.Context, schema search.Schema) error {
 	}
 	if s.schema != nil {
 		if s.schema.DenseSize != schema.DenseSize {
-			return fmt.Errorf("mem: ensure: collection %q has dense size %d, not %d (delete the index directory to rebuild it)", s.schema.Name, s.schema.DenseSize, schema.DenseSize)
+			return fmt.Errorf("%w: collection %q has dense size %d, not %d (delete the index directory to rebuild it)", ErrSchemaMismatch, s.schema.Name, s.schema.DenseSize, schema.DenseSize)
 		}
 		return nil
 	}

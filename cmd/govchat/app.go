@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/govchat/govchat/internal/kb"
+	"github.com/govchat/govchat/internal/knowledge"
+	"github.com/govchat/govchat/internal/llm"
+	"github.com/govchat/govchat/internal/search"
+	"github.com/govchat/govchat/internal/store/mem"
+	"github.com/govchat/govchat/internal/zh"
+)
+
+// searchApp is the retrieval stack shared by index, ask, eval and serve:
+// the knowledge base, the segmenter, the store and the engine over them.
+type searchApp struct {
+	Base     *kb.Base
+	Problems []knowledge.Problem
+	Seg      *zh.Segmenter
+	Store    search.Store
+	Engine   *search.Engine
+	Embedder search.Embedder // nil without GOVCHAT_EMBED_MODEL
+	Synced   search.SyncStats
+	LoadTime time.Duration // loading and chunking the knowledge base
+}
+
+// searchOptions adjust openSearch.
+type searchOptions struct {
+	// NoSync opens the index as it is, without bringing it up to date.
+	NoSync bool
+	// Store, when set, is used instead of the configured store (eval uses a
+	// fresh in-memory one).
+	Store search.Store
+	// Params override the ranking parameters.
+	Params search.Params
+}
+
+// openSearch loads the knowledge base (--knowledge), builds the segmenter
+// with its dictionary, opens the configured store under --data, syncs the
+// index incrementally and returns the engine. Close releases the store.
+func openSearch(ctx context.Context, env *Env, opt searchOptions) (*searchApp, error) {
+	if err := env.Config.Validate(); err != nil {
+		return nil, err
+	}
+	a := &searchApp{}
+	start := time.Now()
+	base, probs, err := knowledge.LoadDir(env.Config.Knowledge)
+	if err != nil {
+		return nil, fmt.Errorf("knowledge: %w", err)
+	}
+	a.Base, a.Problems = base, probs
+	if n := countErrors(probs); n > 0 {
+		env.Log.Warn("knowledge base has problems; run govchat lint", slog.Int("errors", n), slog.Int("problems", len(probs)))
+	}
+	if a.Seg, err = zh.New(zh.ConfigFromDict(base.Dict)); err != nil {
+		return nil, err
+	}
+	if s := a.Seg.Skipped(); len(s) > 0 {
+		env.Log.Warn("dict: invalid user words skipped", slog.Any("words", s))
+	}
+	if env.Config.EmbedModel != "" {
+		c, err := llm.New(llm.Config{BaseURL: env.Config.OpenAIBaseURL, APIKey: env.Config.OpenAIAPIKey,
+			EmbedModel: env.Config.EmbedModel, Timeout: env.Config.ModelTimeout})
+		if err != nil {
+			return nil, err
+		}
+		a.Embedder = c
+	}
+	a.LoadTime = time.Since(start)
+	a.Store = opt.Store
+	if a.Store == nil {
+		if a.Store, err = openStoreRecovering(env); err != nil {
+			return nil, err
+		}
+	}
+	if err := a.newEngine(env, opt); err != nil {
+		a.Close()
+		return nil, err
+	}
+	if opt.NoSync {
+		return a, nil
+	}
+	a.Synced, err = a.Engine.Sync(ctx)
+	if errors.Is(err, mem.ErrSchemaMismatch) && opt.Store == nil {
+		// The embedding model was switched on, off or changed: the embedded
+		// index is derived data, so rebuild it.
+		env.Log.Warn("index was built with another embedding setting; rebuilding it", slog.String("dir", indexDir(env)))
+		a.Store.Close()
+		if err := os.RemoveAll(indexDir(env)); err != nil {
+			return nil, fmt.Errorf("index: %w", err)
+		}
+		if a.Store, err = openStore(env); err != nil {
+			return nil, err
+		}
+		if err := a.newEngine(env, opt); err != nil {
+			a.Close()
+			return nil, err
+		}
+		a.Synced, err = a.Engine.Sync(ctx)
+	}
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *searchApp) newEngine(env *Env, opt searchOptions) error {
+	cfg := search.Config{Params: opt.Params, Log: env.Log}
+	if a.Embedder != nil {
+		cfg.EmbedModel = env.Config.EmbedModel
+		cfg.EmbedCache = filepath.Join(env.Config.Data, "embed.cache")
+	}
+	var err error
+	a.Engine, err = search.New(cfg, a.Base, a.Seg, a.Store, a.Embedder)
+	return err
+}
+
+// openStoreRecovering opens the configured store; a damaged embedded index
+// is moved aside (and rebuilt by the following sync) rather than stopping
+// the service.
+func openStoreRecovering(env *Env) (search.Store, error) {
+	st, err := openStore(env)
+	if errors.Is(err, mem.ErrCorrupt) {
+		aside := indexDir(env) + ".corrupt-" + time.Now().Format("20060102-150405")
+		env.Log.Error("index is damaged; moving it aside and rebuilding", slog.String("moved_to", aside), slog.Any("error", err))
+		if rerr := os.Rename(indexDir(env), aside); rerr != nil {
+			return nil, fmt.Errorf("%w (and moving it aside failed: %v)", err, rerr)
+		}
+		return openStore(env)
+	}
+	return st, err
+}
+
+// Close releases the store.
+func (a *searchApp) Close() error {
+	if a == nil || a.Store == nil {
+		return nil
+	}
+	err := a.Store.Close()
+	a.Store = nil
+	return err
+}
+
+func countErrors(ps []knowledge.Problem) int {
+	n := 0
+	for _, p := range ps {
+		if p.Severity == knowledge.SeverityError {
+			n++
+		}
+	}
+	return n
+}

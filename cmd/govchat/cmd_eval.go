@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/govchat/govchat/internal/search"
+	"github.com/govchat/govchat/internal/search/eval"
+	"github.com/govchat/govchat/internal/store/mem"
+)
+
+func init() {
+	register(command{
+		name:    "eval",
+		summary: "measure retrieval (R@1/5/10, MRR@10, latency, refusals) on a JSONL query file",
+		run:     runEval,
+	})
+}
+
+func runEval(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "eval")
+	queries := fs.String("queries", "", "JSONL file of {id, question, relevant:[ids]}; an empty relevant list marks an out-of-scope question (required)")
+	k := fs.Int("k", 10, "also report recall at this depth")
+	asJSON := fs.Bool("json", false, "print the figures as JSON")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *queries == "" {
+		fs.Usage()
+		return errors.New("--queries is required")
+	}
+	if *k < 1 {
+		return errors.New("--k must be at least 1")
+	}
+	f, err := os.Open(*queries)
+	if err != nil {
+		return err
+	}
+	qs, err := eval.ReadQueries(f)
+	f.Close()
+	if err != nil {
+		return err
+	}
+	// A fresh in-memory index, so that the build is measured and the
+	// service's index is left alone.
+	st, err := mem.Open("")
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	a, err := openSearch(ctx, env, searchOptions{Store: st})
+	if err != nil {
+		return err
+	}
+	build := time.Since(start) - a.LoadTime
+	defer a.Close()
+	limit := max(*k, 10)
+	rep, err := eval.Run(ctx, qs, *k, func(ctx context.Context, q string) (eval.Ranking, error) {
+		resp, err := a.Engine.Search(ctx, q, search.Options{Limit: limit, IncludeExpired: true})
+		if err != nil {
+			return eval.Ranking{}, err
+		}
+		var r eval.Ranking
+		for _, res := range resp.Results {
+			r.IDs = append(r.IDs, res.Doc.ID)
+		}
+		r.Refused = !a.Engine.Answerable(resp)
+		return r, nil
+	})
+	if err != nil {
+		return err
+	}
+	rep.IndexBuild = build
+	if *asJSON {
+		return json.NewEncoder(env.Stdout).Encode(evalJSON{
+			K: rep.K, Queries: rep.Queries, InScope: rep.InScope, OutOfScope: rep.OutOfScope,
+			R1: rep.R1, R5: rep.R5, R10: rep.R10, RK: rep.RK, MRR10: rep.MRR10,
+			P50MS: millis(rep.P50), P99MS: millis(rep.P99), QPS: rep.QPS, BuildMS: millis(rep.IndexBuild),
+			OutRefused: rep.OutRefused, InRefused: rep.InRefused,
+			Docs: a.Base.Len(), Chunks: a.Engine.Chunks(), MinConfidence: search.DefaultMinConfidence,
+		})
+	}
+	fmt.Fprintf(env.Stdout, "knowledge   %s: %d documents, %d chunks\n", env.Config.Knowledge, a.Base.Len(), a.Engine.Chunks())
+	rep.Print(env.Stdout)
+	return nil
+}
+
+type evalJSON struct {
+	K             int     `json:"k"`
+	Queries       int     `json:"queries"`
+	InScope       int     `json:"in_scope"`
+	OutOfScope    int     `json:"out_of_scope"`
+	R1            float64 `json:"recall_at_1"`
+	R5            float64 `json:"recall_at_5"`
+	R10           float64 `json:"recall_at_10"`
+	RK            float64 `json:"recall_at_k"`
+	MRR10         float64 `json:"mrr_at_10"`
+	P50MS         float64 `json:"latency_p50_ms"`
+	P99MS         float64 `json:"latency_p99_ms"`
+	QPS           float64 `json:"queries_per_second"`
+	BuildMS       float64 `json:"index_build_ms"`
+	OutRefused    int     `json:"out_of_scope_refused"`
+	InRefused     int     `json:"in_scope_refused"`
+	Docs          int     `json:"documents"`
+	Chunks        int     `json:"chunks"`
+	MinConfidence float64 `json:"min_confidence"`
+}
+
+func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

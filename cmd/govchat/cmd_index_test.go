@@ -1,0 +1,116 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/govchat/govchat/internal/kb"
+	"github.com/govchat/govchat/internal/knowledge"
+)
+
+// runCmd runs govchat with args against the shipped knowledge base and a
+// temporary data directory.
+func runCmd(t *testing.T, data string, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	getenv := func(k string) string {
+		switch k {
+		case "GOVCHAT_KNOWLEDGE":
+			return filepath.Join("..", "..", "knowledge")
+		case "GOVCHAT_DATA":
+			return data
+		case "GOVCHAT_LOG_LEVEL":
+			return "error"
+		}
+		return ""
+	}
+	code := run(context.Background(), args, strings.NewReader(""), &out, &errb, getenv)
+	return out.String(), errb.String(), code
+}
+
+func TestIndexCommandIsIncremental(t *testing.T) {
+	data := t.TempDir()
+	out, errs, code := runCmd(t, data, "index", "--json")
+	if code != 0 {
+		t.Fatalf("index: %d %s", code, errs)
+	}
+	var first indexReport
+	if err := json.Unmarshal([]byte(out), &first); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if first.Stats.Added == 0 || first.Stats.Added != first.Points || first.Stats.Encoded != first.Points {
+		t.Fatalf("first index: %+v", first)
+	}
+	out, _, code = runCmd(t, data, "index", "--json")
+	var second indexReport
+	json.Unmarshal([]byte(out), &second)
+	if code != 0 || second.Stats.Encoded != 0 || second.Stats.Unchanged != first.Points {
+		t.Fatalf("second index re-encoded: %+v", second)
+	}
+	out, _, code = runCmd(t, data, "index")
+	if code != 0 || !strings.Contains(out, "未变") {
+		t.Fatalf("text output: %s", out)
+	}
+	out, _, code = runCmd(t, data, "index", "--rebuild", "--json")
+	var third indexReport
+	json.Unmarshal([]byte(out), &third)
+	if code != 0 || third.Stats.Added != first.Points {
+		t.Fatalf("rebuild: %+v", third)
+	}
+}
+
+func TestEvalCommand(t *testing.T) {
+	base, _, err := knowledge.LoadDir(filepath.Join("..", "..", "knowledge"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, d := range base.Docs {
+		if d.Type == kb.TypeFAQ && !d.Sample {
+			q, _ := json.Marshal(map[string]any{"id": d.ID, "question": d.Title, "relevant": []string{d.ID}})
+			lines = append(lines, string(q))
+		}
+	}
+	if len(lines) == 0 {
+		t.Skip("the shipped knowledge base has no FAQ entries")
+	}
+	lines = append(lines, `{"id":"oos1","question":"今天天气怎么样","relevant":[]}`,
+		`{"id":"oos2","question":"推荐一部好看的科幻电影","relevant":[]}`)
+	qf := filepath.Join(t.TempDir(), "q.jsonl")
+	os.WriteFile(qf, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+	out, errs, code := runCmd(t, t.TempDir(), "eval", "--queries", qf, "--json", "--k", "3")
+	if code != 0 {
+		t.Fatalf("eval: %d %s", code, errs)
+	}
+	var r evalJSON
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if r.InScope != len(lines)-2 || r.OutOfScope != 2 || r.K != 3 {
+		t.Fatalf("counts: %+v", r)
+	}
+	// A FAQ entry's own standard question must find it.
+	if r.R1 < 0.9 || r.MRR10 < 0.9 || r.OutRefused != 2 || r.InRefused != 0 {
+		t.Errorf("figures: %+v", r)
+	}
+	if r.P50MS <= 0 || r.BuildMS <= 0 {
+		t.Errorf("timings: %+v", r)
+	}
+	out, _, code = runCmd(t, t.TempDir(), "eval", "--queries", qf)
+	if code != 0 || !strings.Contains(out, "MRR@10") || !strings.Contains(out, "refused     2 of 2") {
+		t.Errorf("text output: %s", out)
+	}
+	if _, errs, code := runCmd(t, t.TempDir(), "eval"); code == 0 || !strings.Contains(errs, "--queries") {
+		t.Errorf("missing --queries: %d %s", code, errs)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.jsonl")
+	os.WriteFile(bad, []byte("{\"question\":\"x\"}\nnot json\n"), 0o644)
+	if _, errs, code := runCmd(t, t.TempDir(), "eval", "--queries", bad); code == 0 || !strings.Contains(errs, "line 2") {
+		t.Errorf("bad file: %d %s", code, errs)
+	}
+}

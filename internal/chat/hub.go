@@ -577,6 +577,8 @@ func (h *Hub) answer(ctx context.Context, s *Session, ip, channel, id, text stri
 			e = Errorf(CodeUnavailable, fmt.Sprintf(msgTimeout, h.cfg.Hotline))
 		case errors.Is(err, context.Canceled) || errors.Is(err, errClientGone):
 			e = Errorf(CodeUnavailable, msgShutdown)
+		case errors.Is(err, answer.ErrInvalidQuestion):
+			e = Errorf(CodeBadRequest, "问题格式不正确，请重新输入。")
 		default:
 			h.log.Error("chat: answer failed", slog.String("session", s.ID), slog.Any("error", err))
 			e = Errorf(CodeInternal, fmt.Sprintf(msgInternal, h.cfg.Hotline))

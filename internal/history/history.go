@@ -90,6 +90,7 @@ type Store struct {
 
 	mu     sync.RWMutex // guards closed and sends on ops
 	closed bool
+	wrote  bool // set by the writer; Close checkpoints only after writes
 	ops    chan *op
 	done   chan struct{}
 }
@@ -365,6 +366,7 @@ func (s *Store) writer() {
 			}
 		}
 		s.commit(batch)
+		s.wrote = true
 	}
 }
 
@@ -423,8 +425,10 @@ func (s *Store) Close() error {
 	close(s.ops)
 	s.mu.Unlock()
 	<-s.done
-	if _, err := s.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
-		s.log.Warn("history: checkpoint", slog.Any("error", err))
+	if s.wrote {
+		if _, err := s.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+			s.log.Warn("history: checkpoint", slog.Any("error", err))
+		}
 	}
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("history: close: %w", err)

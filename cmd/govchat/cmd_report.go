@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/govchat/govchat/internal/history"
+	"github.com/govchat/govchat/internal/safety"
+	"github.com/govchat/govchat/internal/server"
+)
+
+func init() {
+	register(command{
+		name:    "report",
+		summary: "reports from the conversation history: report unanswered lists refused and 👎 questions",
+		run:     runReport,
+	})
+}
+
+func runReport(ctx context.Context, env *Env, args []string) error {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		fmt.Fprintln(env.Stderr, "usage: govchat report unanswered [--since 30d] [--limit 50] [--format text|json|csv]")
+		return exitError{2}
+	}
+	switch args[0] {
+	case "unanswered":
+		return reportUnanswered(ctx, env, args[1:])
+	}
+	fmt.Fprintf(env.Stderr, "govchat report: unknown report %q (want unanswered)\n", args[0])
+	return exitError{2}
+}
+
+func reportUnanswered(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "report unanswered")
+	since := fs.String("since", "30d", "questions asked since: a duration (720h, 30d) or a date (2025-01-31)")
+	limit := fs.Int("limit", 50, "groups to list")
+	format := fs.String("format", "text", "output format: text, json or csv")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	from, err := server.ParseSince(*since, time.Now())
+	if err != nil {
+		return err
+	}
+	if *limit < 1 {
+		return errors.New("--limit must be at least 1")
+	}
+	path := filepath.Join(env.Config.Data, "history.db")
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("no history at %s yet: run govchat serve first (or pass --data)", path)
+	}
+	hist, err := history.Open(history.Config{Path: path, Redact: safety.Redact, Log: env.Log})
+	if err != nil {
+		return err
+	}
+	defer hist.Close()
+	groups, err := hist.Unanswered(ctx, history.UnansweredQuery{Since: from, Limit: *limit})
+	if err != nil {
+		return err
+	}
+	switch *format {
+	case "json":
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		if groups == nil {
+			groups = []history.Group{}
+		}
+		return enc.Encode(server.UnansweredResponse{Since: from, Groups: groups})
+	case "csv":
+		return writeUnansweredCSV(env.Stdout, groups)
+	case "text":
+		writeUnansweredText(env.Stdout, from, groups)
+		return nil
+	}
+	return fmt.Errorf("--format %q: want text, json or csv", *format)
+}
+
+func reasonList(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if m[keys[i]] != m[keys[j]] {
+			return m[keys[i]] > m[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s×%d", k, m[k])
+	}
+	return strings.Join(parts, " ")
+}
+
+func writeUnansweredText(w io.Writer, since time.Time, groups []history.Group) {
+	fmt.Fprintf(w, "未解决的问题（%s 起）：%d 组\n", since.Format("2006-01-02 15:04"), len(groups))
+	if len(groups) == 0 {
+		fmt.Fprintln(w, "没有被拒答或评为“没用”的问题。")
+		return
+	}
+	for i, g := range groups {
+		fmt.Fprintf(w, "\n%3d. %s\n", i+1, g.Question)
+		fmt.Fprintf(w, "     共 %d 次：拒答 %d，没用 %d；最近 %s，最早 %s\n", g.Count, g.Refused, g.Unhelpful,
+			g.LastAsked.Local().Format("2006-01-02 15:04"), g.FirstAsked.Local().Format("2006-01-02 15:04"))
+		if len(g.Reasons) > 0 {
+			fmt.Fprintf(w, "     拒答原因：%s\n", reasonList(g.Reasons))
+		}
+		if len(g.Variants) > 0 {
+			fmt.Fprintf(w, "     其他问法：%s\n", strings.Join(g.Variants, " | "))
+		}
+		if len(g.FeedbackReasons) > 0 {
+			fmt.Fprintf(w, "     市民反馈：%s\n", strings.Join(g.FeedbackReasons, " | "))
+		}
+	}
+}
+
+func writeUnansweredCSV(w io.Writer, groups []history.Group) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"question", "count", "refused", "unhelpful", "reasons", "variants", "feedback_reasons", "first_asked", "last_asked", "answer_ids"})
+	for _, g := range groups {
+		cw.Write([]string{
+			g.Question, strconv.Itoa(g.Count), strconv.Itoa(g.Refused), strconv.Itoa(g.Unhelpful), reasonList(g.Reasons),
+			strings.Join(g.Variants, " | "), strings.Join(g.FeedbackReasons, " | "),
+			g.FirstAsked.Format(time.RFC3339), g.LastAsked.Format(time.RFC3339), strings.Join(g.AnswerIDs, " "),
+		})
+	}
+	cw.Flush()
+	return cw.Error()
+}

@@ -61,7 +61,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	files, bad := expandInputs(fs.Args(), env.Stdout)
+	files := expandInputs(fs.Args())
 	bar := newProgress(env.Stderr, len(files))
 	var failed int
 	var totals importer.Result
@@ -71,12 +71,16 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 			fmt.Fprintf(env.Stdout, "interrupted after %d of %d files\n", i, len(files))
 			return exitError{code: 130}
 		}
-		bar.show(i, f)
-		res, err := im.ImportFile(f)
+		bar.show(i, f.path)
+		var res importer.Result
+		err := f.err
+		if err == nil {
+			res, err = im.ImportFile(f.path)
+		}
 		bar.clear()
 		if err != nil {
 			failed++
-			fmt.Fprintf(env.Stdout, "ERROR %s: %v\n", f, err)
+			fmt.Fprintf(env.Stdout, "ERROR %s: %v\n", f.path, err)
 			continue
 		}
 		fmt.Fprintf(env.Stdout, "ok    %s\n", res)
@@ -98,40 +102,54 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 		verb = "would write"
 	}
 	fmt.Fprintf(env.Stderr, "import: %d files, %d failed; %s %d new, %d updated, %d unchanged into %s\n",
-		len(files)+bad, failed+bad, verb, totals.Created, totals.Updated, totals.Unchanged, *into)
-	if failed+bad > 0 {
+		len(files), failed, verb, totals.Created, totals.Updated, totals.Unchanged, *into)
+	if failed > 0 {
 		return exitError{code: 1}
 	}
 	return nil
 }
 
-// expandInputs lists the files to import: files as given, directories walked
-// for supported files. Missing paths are reported and counted.
-func expandInputs(args []string, out io.Writer) ([]string, int) {
-	var files []string
-	bad := 0
+// input is one file to import, or a path that could not be read.
+type input struct {
+	path string
+	err  error
+}
+
+// expandInputs lists the files to import in the order given: files as they
+// are, directories walked for supported files; a missing path is kept with
+// its error so that it gets its own result line.
+func expandInputs(args []string) []input {
+	var files []input
 	for _, a := range args {
 		st, err := os.Stat(a)
 		if err != nil {
-			fmt.Fprintf(out, "ERROR %s: %v\n", a, err)
-			bad++
+			files = append(files, input{path: a, err: err})
 			continue
 		}
 		if !st.IsDir() {
-			files = append(files, a)
+			files = append(files, input{path: a})
 			continue
 		}
 		var found []string
-		filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && importer.Supported(p) && !strings.HasPrefix(d.Name(), ".") {
+		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				files = append(files, input{path: p, err: err})
+				return nil
+			}
+			if d.IsDir() && p != a && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			if !d.IsDir() && importer.Supported(p) && !strings.HasPrefix(d.Name(), ".") {
 				found = append(found, p)
 			}
 			return nil
 		})
 		sort.Strings(found)
-		files = append(files, found...)
+		for _, p := range found {
+			files = append(files, input{path: p})
+		}
 	}
-	return files, bad
+	return files
 }
 
 // progress draws a one-line progress bar on a terminal; elsewhere it does

@@ -139,6 +139,9 @@ func checkBinary(s string) error {
 // limits. Reading a member must still go through readMember, which enforces
 // the size while reading.
 func openZip(data []byte, l Limits) (*zip.Reader, error) {
+	if bytes.HasPrefix(data, []byte{0xD0, 0xCF, 0x11, 0xE0}) {
+		return nil, refuse("old binary Office format (.doc/.xls); open it in Word/Excel or WPS and save it as .docx/.xlsx")
+	}
 	if !bytes.HasPrefix(data, []byte("PK")) {
 		return nil, refuse("not a zip container (a .docx/.xlsx file starts with PK); is it an old .doc/.xls? save it as .docx/.xlsx")
 	}

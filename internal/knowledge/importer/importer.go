@@ -99,7 +99,11 @@ func (r Result) Count() int { return r.Created + r.Updated + r.Unchanged }
 // String is the one-line summary printed per file.
 func (r Result) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %d %s", r.Input, r.Count(), r.Kind)
+	kind := r.Kind
+	if r.Count() == 1 {
+		kind = strings.NewReplacer("documents", "document", "entries", "entry").Replace(kind)
+	}
+	fmt.Fprintf(&b, "%s: %d %s", r.Input, r.Count(), kind)
 	fmt.Fprintf(&b, " (%d new, %d updated, %d unchanged", r.Created, r.Updated, r.Unchanged)
 	if r.Skipped > 0 {
 		fmt.Fprintf(&b, ", %d skipped", r.Skipped)

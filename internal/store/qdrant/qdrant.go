@@ -409,7 +409,7 @@ func (s *Store) createVersion(ctx context.Context, schema search.Schema) (string
 		SparseVectorsConfig: pb.NewSparseVectorsConfig(map[string]*pb.SparseVectorParams{
 			search.SparseVector: {Modifier: pb.Modifier_Idf.Enum()},
 		}),
-		Timeout: pb.PtrOf(uint64(s.adminTimeout() / time.Second)),
+		Timeout: pb.PtrOf(uint64(max(1, s.adminTimeout()/time.Second))),
 	}
 	if schema.DenseSize > 0 {
 		req.VectorsConfig = pb.NewVectorsConfigMap(map[string]*pb.VectorParams{

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/govchat/govchat/internal/store/qdrant/qdranttest"
+)
+
+// TestIndexOnQdrant runs `govchat index` with GOVCHAT_STORE=qdrant against
+// the in-process Qdrant: the first run creates the alias and indexes the
+// shipped knowledge base, the second changes nothing.
+func TestIndexOnQdrant(t *testing.T) {
+	srv := qdranttest.Start(t)
+	data := t.TempDir()
+	index := func() indexReport {
+		t.Helper()
+		var out, errb bytes.Buffer
+		getenv := func(k string) string {
+			switch k {
+			case "GOVCHAT_KNOWLEDGE":
+				return filepath.Join("..", "..", "knowledge")
+			case "GOVCHAT_DATA":
+				return data
+			case "GOVCHAT_LOG_LEVEL":
+				return "error"
+			case "GOVCHAT_STORE":
+				return "qdrant"
+			case "GOVCHAT_QDRANT_URL":
+				return srv.Addr()
+			}
+			return ""
+		}
+		if code := run(context.Background(), []string{"index", "--json"}, strings.NewReader(""), &out, &errb, getenv); code != 0 {
+			t.Fatalf("index on Qdrant: exit %d: %s", code, errb.String())
+		}
+		var r indexReport
+		if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+			t.Fatalf("%v: %s", err, out.String())
+		}
+		return r
+	}
+	first := index()
+	if first.Points == 0 || first.Stats.Added != first.Points {
+		t.Fatalf("first index on Qdrant: %+v", first)
+	}
+	if target := srv.Aliases()["govchat"]; !strings.HasPrefix(target, "govchat_v") {
+		t.Fatalf("alias govchat -> %q", target)
+	}
+	second := index()
+	if second.Stats.Encoded != 0 || second.Stats.Unchanged != first.Points || second.Points != first.Points {
+		t.Fatalf("second index on Qdrant re-encoded: %+v", second)
+	}
+}

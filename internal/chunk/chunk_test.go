@@ -197,3 +197,16 @@ func TestCNNumber(t *testing.T) {
 }
 
 func TestMain(m *testing.M) { os.Exit(m.Run()) }
+
+func BenchmarkSplitSeed(b *testing.B) {
+	bl, _, err := knowledge.LoadDir(filepath.Join("..", "..", "knowledge"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	d := bl.Doc("haishu-zwgk-2019")
+	b.SetBytes(int64(len(d.Body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		Split(d)
+	}
+}

@@ -80,3 +80,25 @@ func TestLintShippedKnowledge(t *testing.T) {
 		t.Errorf("%s", p)
 	}
 }
+
+func TestCheckLoadedBase(t *testing.T) {
+	fsys := fstest.MapFS{
+		"policies/a.md": file("---\nid: a\ntitle: 甲\n---\n正文\n"),
+		"faq/f.yaml":    file("entries:\n  - id: a\n    question: 问\n    answer: 答\n    sources: [zz]\n"),
+	}
+	b, probs, err := Load(fsys)
+	if err != nil || HasErrors(probs) {
+		t.Fatal(err, probs)
+	}
+	got := Check(b, time.Now())
+	var s []string
+	for _, p := range got {
+		s = append(s, p.String())
+	}
+	all := strings.Join(s, "\n")
+	for _, w := range []string{"policies/a.md:1: error: duplicate id \"a\" (first used at faq/f.yaml:2)", "faq/f.yaml:2: error: sources: no document or FAQ entry has id \"zz\""} {
+		if !strings.Contains(all, w) {
+			t.Errorf("missing %q in\n%s", w, all)
+		}
+	}
+}

@@ -86,6 +86,14 @@ func serve(ctx context.Context, env *Env, hooks serveHooks) error {
 	}
 	srv.AddCheck("history", hist.Ping)
 
+	// Operator workbench (/agent/, 转人工): accounts, handoff desk, review list.
+	wb, err := openWorkbench(env, clientIP)
+	if err != nil {
+		return err
+	}
+	defer wb.Close()
+	wb.Register(srv)
+
 	answerTimeout := cfg.ModelTimeout + 30*time.Second
 	ln, err := net.Listen("tcp", cfg.Addr) // ":8080" is dual-stack: IPv6 and IPv4
 	if err != nil {
@@ -132,7 +140,7 @@ func serve(ctx context.Context, env *Env, hooks serveHooks) error {
 	loaded := make(chan error, 1)
 	go func() {
 		var err error
-		app, hub, err = loadServing(ctx, env, srv, hist, reg, clientIP, answerTimeout, hooks)
+		app, hub, err = loadServing(ctx, env, srv, hist, wb, reg, clientIP, answerTimeout, hooks)
 		loaded <- err
 	}()
 	select {
@@ -183,7 +191,7 @@ func answerMode(chatModel string) string {
 
 // loadServing loads the knowledge base and the index, publishes the document
 // pages, builds the answerer and the chat hub and publishes them.
-func loadServing(ctx context.Context, env *Env, srv *server.Server, hist *history.Store, reg *metrics.Registry,
+func loadServing(ctx context.Context, env *Env, srv *server.Server, hist *history.Store, wb *workbench, reg *metrics.Registry,
 	clientIP func(*http.Request) string, answerTimeout time.Duration, hooks serveHooks) (*searchApp, *chat.Hub, error) {
 	app, err := openSearch(ctx, env, searchOptions{})
 	if err != nil {
@@ -204,8 +212,14 @@ func loadServing(ctx context.Context, env *Env, srv *server.Server, hist *histor
 	if hooks.Chat != nil {
 		hooks.Chat(&hubCfg)
 	}
-	hub, err := chat.New(hubCfg, ans, hist)
+	hubCfg.Authenticator = wb.Authenticator(hubCfg.Authenticator)
+	hub, err := chat.New(hubCfg, ans, wb.Recorder(hist))
 	if err != nil {
+		app.Close()
+		return nil, nil, err
+	}
+	wb.Attach(hub)
+	if err := wb.SetKnowledge(app.Base, app.Seg, app.Engine); err != nil {
 		app.Close()
 		return nil, nil, err
 	}

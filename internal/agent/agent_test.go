@@ -100,9 +100,9 @@ func call(t *testing.T, c *http.Client, method, url, body string) (int, string) 
 	return resp.StatusCode, string(b)
 }
 
-type route struct{ method, path, body string }
+type apiRoute struct{ method, path, body string }
 
-var operatorRoutes = []route{
+var operatorRoutes = []apiRoute{
 	{"POST", "/api/agent/lookup", `{"text":"公积金提取"}`},
 	{"GET", "/api/agent/queue", ""},
 	{"GET", "/api/agent/conversations", ""},
@@ -114,7 +114,7 @@ var operatorRoutes = []route{
 	{"GET", "/agent/", ""},
 }
 
-var adminRoutes = []route{
+var adminRoutes = []apiRoute{
 	{"GET", "/api/admin/review?status=open", ""},
 	{"GET", "/api/admin/audit", ""},
 	{"GET", "/agent/review", ""},
@@ -123,7 +123,7 @@ var adminRoutes = []route{
 func TestRoles(t *testing.T) {
 	srv, _ := newServer(t)
 	anon := &http.Client{}
-	for _, r := range append(append([]route{}, operatorRoutes...), adminRoutes...) {
+	for _, r := range append(append([]apiRoute{}, operatorRoutes...), adminRoutes...) {
 		if code, _ := call(t, anon, r.method, srv.URL+r.path, r.body); code != 401 {
 			t.Errorf("anonymous %s %s = %d, want 401", r.method, r.path, code)
 		}
@@ -148,7 +148,7 @@ func TestRoles(t *testing.T) {
 		}
 	}
 	adm := signIn(t, srv, "boss", "admin password!")
-	for _, r := range append(append([]route{}, operatorRoutes...), adminRoutes...) {
+	for _, r := range append(append([]apiRoute{}, operatorRoutes...), adminRoutes...) {
 		code, body := call(t, adm, r.method, srv.URL+r.path, r.body)
 		if code != 200 && code != 201 {
 			t.Errorf("admin %s %s = %d %s", r.method, r.path, code, body)

@@ -219,6 +219,8 @@
     if (!state.active) { toast('请先接入一个会话', true); return; }
     var anchor = (it.doc_url.split('#')[1] || '');
     send({ type: 'agent_answer', id: nextID(), conversation: state.active, doc_id: it.id, anchor: decodeURIComponent(anchor) });
+    appendEntry(state.active, { from: 'operator', text: it.text + '[1]\n' + it.cite, staff_no: state.me ? state.me.user.staff_no : '',
+      at: new Date().toISOString(), sources: [{ n: 1, title: it.title, doc_url: it.doc_url }] });
   }
 
   function doFlag() {

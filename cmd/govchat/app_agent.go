@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+
+	"github.com/govchat/govchat/internal/agent"
+	"github.com/govchat/govchat/internal/auth"
+	"github.com/govchat/govchat/internal/chat"
+	"github.com/govchat/govchat/internal/handoff"
+	"github.com/govchat/govchat/internal/kb"
+	"github.com/govchat/govchat/internal/lookup"
+	"github.com/govchat/govchat/internal/review"
+	"github.com/govchat/govchat/internal/route"
+	"github.com/govchat/govchat/internal/safety"
+	"github.com/govchat/govchat/internal/search"
+	"github.com/govchat/govchat/internal/zh"
+	workbenchweb "github.com/govchat/govchat/web/workbench"
+)
+
+// workbench is the operator side of serve: accounts (data/auth.db), the
+// handoff desk, 留言 and the review list (data/workbench.db), and the
+// /agent/ pages and API. serve wires it in this order:
+//
+//	wb, _ := openWorkbench(env, clientIP)
+//	hub, _ := chat.New(chat.Config{Authenticator: wb.Authenticator(other), …}, answerer, wb.Recorder(history))
+//	wb.Attach(hub)
+//	wb.Register(srv)                 // srv.Handle
+//	wb.SetKnowledge(base, seg, engine) // once search is ready
+//	defer wb.Close()
+type workbench struct {
+	Auth   *auth.Service
+	Web    *auth.Web
+	DB     *sql.DB
+	Desk   *handoff.Desk
+	Review *review.Store
+	look   lookupBox
+	h      *agent.Handler
+}
+
+// openWorkbench opens the account and workbench databases under --data.
+// clientIP extracts client addresses (nil: the connection's address).
+func openWorkbench(env *Env, clientIP func(*http.Request) string) (*workbench, error) {
+	svc, err := openAuth(env)
+	if err != nil {
+		return nil, err
+	}
+	w := &workbench{Auth: svc}
+	path := filepath.Join(env.Config.Data, "workbench.db")
+	if err := os.MkdirAll(env.Config.Data, 0o750); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("workbench: %w", err)
+	}
+	w.DB, err = sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("workbench: open %s: %w", path, err)
+	}
+	w.DB.SetMaxOpenConns(1)
+	if w.Review, err = review.New(w.DB, nil); err != nil {
+		w.Close()
+		return nil, err
+	}
+	w.Desk, err = handoff.New(handoff.Config{DB: w.DB, Redact: safety.Redact, Hotline: env.Config.Hotline, Passages: &w.look, Audit: svc, Log: env.Log})
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	w.Web = auth.NewWeb(svc, auth.WebConfig{ClientIP: clientIP, Secure: isHTTPS(env.Config.PublicURL), Log: env.Log}, svc)
+	w.h, err = agent.New(agent.Config{Auth: w.Web, Assets: workbenchweb.FS, Lookup: &w.look, Desk: w.Desk, Review: w.Review, Log: env.Log})
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	if users, err := svc.Users(context.Background()); err == nil && len(users) == 0 {
+		env.Log.Info("no operator accounts yet; add one with: govchat user add --username NAME --name 姓名 --staff-no 工号 --role admin")
+	}
+	return w, nil
+}
+
+func isHTTPS(u string) bool { return len(u) >= 8 && u[:8] == "https://" }
+
+// Recorder wraps the conversation log so that the desk sees every exchange
+// (transcripts, automatic handoff after two refusals).
+func (w *workbench) Recorder(inner chat.Recorder) chat.Recorder { return w.Desk.Recorder(inner) }
+
+// Attach registers the handoff frames on the hub.
+func (w *workbench) Attach(hub *chat.Hub) { w.Desk.Attach(hub) }
+
+// Register mounts /agent/ and its API.
+func (w *workbench) Register(mux agent.Mux) { w.h.Register(mux) }
+
+// SetKnowledge makes look-ups and pushed answers work over base.
+func (w *workbench) SetKnowledge(base *kb.Base, seg *zh.Segmenter, eng *search.Engine) error {
+	router, err := route.New(route.Config{}, base.Docs)
+	if err != nil && !errors.Is(err, route.ErrNoDepartments) {
+		return err
+	}
+	var r lookup.Router
+	if router != nil {
+		r = router
+	}
+	l, err := lookup.New(lookup.Config{Terms: func(s string) []string { return seg.Analyze(s).Terms }}, base, eng, r)
+	if err != nil {
+		return err
+	}
+	w.look.p.Store(l)
+	return nil
+}
+
+// Authenticator lets signed-in operators open the websocket; other tokens
+// go to next (WeChat logins), when set.
+func (w *workbench) Authenticator(next chat.Authenticator) chat.Authenticator {
+	return agent.Authenticator(w.Auth, next)
+}
+
+// Close closes the databases.
+func (w *workbench) Close() error {
+	var errs []error
+	if w.DB != nil {
+		errs = append(errs, w.DB.Close())
+	}
+	if w.Auth != nil {
+		errs = append(errs, w.Auth.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// lookupBox holds the look-up once the knowledge base is ready.
+type lookupBox struct{ p atomic.Pointer[lookup.Lookup] }
+
+func (b *lookupBox) Lookup(ctx context.Context, req lookup.Request) (lookup.Result, error) {
+	l := b.p.Load()
+	if l == nil {
+		return lookup.Result{}, agent.ErrUnavailable
+	}
+	return l.Lookup(ctx, req)
+}
+
+func (b *lookupBox) Passage(docID, anchor string) (lookup.Item, kb.Source, error) {
+	l := b.p.Load()
+	if l == nil {
+		return lookup.Item{}, kb.Source{}, agent.ErrUnavailable
+	}
+	return l.Passage(docID, anchor)
+}

@@ -1,0 +1,324 @@
+package agent
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+	"github.com/gorilla/websocket"
+
+	"github.com/govchat/govchat/internal/answer"
+	"github.com/govchat/govchat/internal/auth"
+	"github.com/govchat/govchat/internal/chat"
+	"github.com/govchat/govchat/internal/handoff"
+	"github.com/govchat/govchat/internal/knowledge"
+	"github.com/govchat/govchat/internal/lookup"
+	"github.com/govchat/govchat/internal/review"
+	"github.com/govchat/govchat/internal/route"
+	"github.com/govchat/govchat/internal/search"
+	"github.com/govchat/govchat/internal/server"
+	"github.com/govchat/govchat/internal/store/mem"
+	"github.com/govchat/govchat/internal/zh"
+	"github.com/govchat/govchat/web/workbench"
+)
+
+const chromiumPath = "/usr/bin/chromium"
+
+// newBrowser starts a fresh headless Chromium, or skips (fails under CI=true)
+// when there is none.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	if _, err := exec.LookPath(chromiumPath); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("Chromium not found at %s: the browser tests must run in CI", chromiumPath)
+		}
+		t.Skipf("Chromium not found at %s; skipping the browser test", chromiumPath)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1366, 900),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelC := chromedp.NewContext(actx)
+	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
+	return ctx
+}
+
+// moduleRoot walks up from the test's directory to go.mod.
+func moduleRoot(t *testing.T) string {
+	dir, _ := os.Getwd()
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("go.mod not found")
+		}
+		dir = parent
+	}
+}
+
+// silentBot refuses everything (the workbench test does not need answers).
+type silentBot struct{}
+
+func (silentBot) Answer(context.Context, answer.Request) (*answer.Answer, error) {
+	return &answer.Answer{Text: "抱歉，暂未找到相关政策。", Refused: true, Reason: "low_confidence", Mode: answer.ModeRefused}, nil
+}
+
+// workbenchServer wires the real workbench over the shipped knowledge base:
+// accounts, the chat hub with the handoff desk, the look-up over the search
+// engine, and the server's routes.
+func workbenchServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	dir := t.TempDir()
+	base, _, err := knowledge.LoadDir(filepath.Join(moduleRoot(t), "knowledge"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seg, err := zh.New(zh.ConfigFromDict(base.Dict))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, _ := mem.Open("")
+	eng, err := search.New(search.Config{}, base, seg, store, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eng.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	router, err := route.New(route.Config{}, base.Docs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	look, err := lookup.New(lookup.Config{Terms: func(s string) []string { return seg.Analyze(s).Terms }}, base, eng, router)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := auth.New(auth.Config{Path: filepath.Join(dir, "auth.db"), Hash: auth.HashParams{Memory: 64, Time: 1, Threads: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Close() })
+	if _, err := svc.AddUser(context.Background(), auth.NewUser{Username: "wang", Name: "王五", StaffNo: "1001", Role: auth.RoleOperator, Password: "operator password"}); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "w.db")+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	rv, _ := review.New(db, nil)
+	desk, err := handoff.New(handoff.Config{DB: db, Redact: func(s string) string { return s }, Passages: look, Audit: svc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hub, err := chat.New(chat.Config{Authenticator: Authenticator(svc, nil)}, silentBot{}, desk.Recorder(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	desk.Attach(hub)
+	srv, err := server.New(server.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.SetChat(hub)
+	h, err := New(Config{Auth: auth.NewWeb(svc, auth.WebConfig{}, nil), Assets: workbench.FS, Lookup: look, Desk: desk, Review: rv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Register(srv)
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		hub.Shutdown(ctx)
+		ts.Close()
+	})
+	return ts
+}
+
+type wsClient struct {
+	t    *testing.T
+	conn *websocket.Conn
+}
+
+func (c *wsClient) send(v any) {
+	c.t.Helper()
+	if err := c.conn.WriteJSON(v); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+func (c *wsClient) expect(typ string, match func(map[string]any) bool) map[string]any {
+	c.t.Helper()
+	c.conn.SetReadDeadline(time.Now().Add(15 * time.Second))
+	for {
+		_, data, err := c.conn.ReadMessage()
+		if err != nil {
+			c.t.Fatalf("citizen: waiting for %s: %v", typ, err)
+		}
+		var f map[string]any
+		json.Unmarshal(data, &f)
+		if f["type"] == typ && (match == nil || match(f)) {
+			return f
+		}
+	}
+}
+
+// poll waits until the JavaScript expression is truthy.
+func poll(t *testing.T, ctx context.Context, what, expr string) {
+	t.Helper()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(15*time.Second))); err != nil {
+		shot(t, ctx, "failure")
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// shot saves a screenshot in $GOVCHAT_SCREENSHOTS (or the test's temp dir).
+func shot(t *testing.T, ctx context.Context, name string) {
+	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	dir := os.Getenv("GOVCHAT_SCREENSHOTS")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	p := filepath.Join(dir, "workbench-"+name+".png")
+	if err := os.WriteFile(p, buf, 0o644); err == nil {
+		t.Logf("screenshot: %s", p)
+	}
+}
+
+func TestBrowserWorkbench(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short mode: no browser")
+	}
+	ctx := newBrowser(t)
+	ts := workbenchServer(t)
+
+	// Let the page read back what it copied.
+	for _, name := range []string{"clipboard-read", "clipboard-write"} {
+		if _, err := chromedp.CallBrowser(ctx, browser.SetPermission, browser.SetPermissionParams{
+			Permission: &browser.PermissionDescriptor{Name: name}, Setting: browser.PermissionSettingGranted, Origin: ts.URL,
+		}); err != nil {
+			t.Fatalf("grant %s: %v", name, err)
+		}
+	}
+
+	// Sign in: /agent/ answers with the sign-in page until then.
+	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/agent/"), chromedp.WaitVisible(chromedp.ID("username"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.ID("username"), "wang"),
+		chromedp.SendKeys(chromedp.ID("password"), "wrong password"),
+		chromedp.Click(chromedp.ID("login-submit")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, ctx, "wrong password message", `!document.getElementById('login-error').hidden && document.getElementById('login-error').textContent.includes('用户名或密码错误')`)
+	if err := chromedp.Do(ctx,
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('password').value = ''`),
+		chromedp.SendKeys(chromedp.ID("password"), "operator password"),
+		chromedp.Click(chromedp.ID("login-submit")),
+		chromedp.WaitVisible(chromedp.ID("q")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, ctx, "signed in, live queue connected", `document.getElementById('me').textContent.includes('工号 1001') && document.getElementById('conn').textContent === '在线'`)
+
+	// Look up a caller's question as the operator types.
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("q"), "重大建设项目要公开哪些信息")); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, ctx, "FAQ answer with highlighted terms", `(function(){var c=document.querySelector('#faq .card');return c && c.textContent.includes('批准服务信息') && c.querySelector('mark') && c.querySelector('.badge').textContent==='现行有效';})()`)
+	poll(t, ctx, "department suggestion", `document.querySelector('.depts .chip.first') && document.querySelector('.depts .chip.first').textContent.includes('区政府办公室')`)
+
+	// Enter copies the selected answer with its source line.
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("q"), kb.Enter)); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, ctx, "copied", `document.querySelector('.card.copied') !== null`)
+	copied, err := chromedp.Run(ctx, chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("read clipboard: %v", err)
+	}
+	if !strings.Contains(copied, "批准服务信息") || !strings.Contains(copied, "依据《") {
+		t.Errorf("clipboard = %q, want the answer and its source line", copied)
+	}
+
+	// A citizen asks for a human; the conversation appears in the live queue.
+	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(ts.URL, "http")+"/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	citizen := &wsClient{t: t, conn: conn}
+	citizen.send(map[string]any{"type": "hello", "v": 1})
+	citizen.expect("session", nil)
+	citizen.send(map[string]any{"type": "ask", "id": "q1", "text": "<img src=x onerror=alert(1)>我的问题"})
+	citizen.expect("answer", nil)
+	citizen.send(map[string]any{"type": "handoff", "id": "h1", "reason": "requested"})
+	if f := citizen.expect("handoff", nil); f["status"] != "queued" {
+		t.Fatalf("handoff = %v", f)
+	}
+	poll(t, ctx, "queued conversation listed", `document.querySelector('#queue button.take') !== null`)
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#queue button.take"))); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, ctx, "transcript shown", `!document.getElementById('chat-panel').hidden && document.getElementById('transcript').textContent.includes('市民请求转人工')`)
+	// The citizen's text is shown as text, not markup.
+	poll(t, ctx, "citizen text escaped", `document.getElementById('transcript').textContent.includes('<img src=x onerror=alert(1)>') && document.querySelector('#transcript img') === null`)
+	if f := citizen.expect("handoff", func(f map[string]any) bool { return f["status"] == "connected" }); f["staff_no"] != "1001" {
+		t.Errorf("connected = %v", f)
+	}
+
+	// Messages both ways.
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("say"), "您好，这里是人工客服"+kb.Enter)); err != nil {
+		t.Fatal(err)
+	}
+	if f := citizen.expect("agent_message", nil); f["text"] != "您好，这里是人工客服" || f["staff_no"] != "1001" {
+		t.Errorf("agent_message = %v", f)
+	}
+	citizen.send(map[string]any{"type": "handoff_message", "id": "m1", "text": "重大建设项目公开哪些信息？"})
+	poll(t, ctx, "citizen message live", `document.getElementById('transcript').textContent.includes('重大建设项目公开哪些信息？')`)
+
+	// Push the looked-up answer with its citation into the chat.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#faq .card .push"))); err != nil {
+		t.Fatal(err)
+	}
+	aa := citizen.expect("agent_answer", nil)
+	srcs, _ := aa["sources"].([]any)
+	if !strings.Contains(fmt.Sprint(aa["text"]), "批准服务信息") || len(srcs) != 1 {
+		t.Errorf("agent_answer = %v", aa)
+	}
+	poll(t, ctx, "pushed answer toast", `document.getElementById('toast').textContent.includes('已推送')`)
+	shot(t, ctx, "handoff")
+}

@@ -1,0 +1,37 @@
+package agent
+
+import (
+	"context"
+
+	"github.com/govchat/govchat/internal/auth"
+	"github.com/govchat/govchat/internal/chat"
+)
+
+// Authenticator lets signed-in operators and admins open the chat websocket:
+// the token of their hello frame is a one-time ticket from
+// POST /api/agent/ws-ticket (or a session token). The principal's Name is
+// the 工号 — the only identity citizens are shown. Tokens that are not staff
+// tokens go to next (WeChat logins) when it is set.
+func Authenticator(svc *auth.Service, next chat.Authenticator) chat.Authenticator {
+	return staffAuth{svc: svc, next: next}
+}
+
+type staffAuth struct {
+	svc  *auth.Service
+	next chat.Authenticator
+}
+
+func (a staffAuth) Authenticate(ctx context.Context, token string) (chat.Principal, error) {
+	s, err := a.svc.Redeem(ctx, token)
+	if err == nil {
+		role := chat.RoleOperator
+		if s.User.Role == auth.RoleAdmin {
+			role = chat.RoleAdmin
+		}
+		return chat.Principal{Role: role, ID: s.User.Username, Name: s.User.StaffNo}, nil
+	}
+	if a.next != nil {
+		return a.next.Authenticate(ctx, token)
+	}
+	return chat.Principal{}, err
+}

@@ -314,15 +314,19 @@ func sections(body, title string) []section {
 			}
 			continue
 		}
+		if isRule(line) {
+			flush()
+			continue
+		}
+		line = plain(line)
+		if line == "" {
+			continue
+		}
 		h, ok := parseHeading(line)
 		if ok && len(secs) == 1 && len(stack) == 0 && h.rank <= 6 && title != "" && h.title == title {
 			continue
 		}
 		if !ok {
-			if isRule(line) {
-				flush()
-				continue
-			}
 			para = append(para, line)
 			continue
 		}
@@ -348,6 +352,21 @@ func sections(body, title string) []section {
 	}
 	flush()
 	return secs
+}
+
+// plain strips the Markdown that would be noise in a chunk's text:
+// blockquote markers and bold/italic markers around text.
+func plain(line string) string {
+	for strings.HasPrefix(line, ">") {
+		line = strings.TrimSpace(strings.TrimPrefix(line, ">"))
+	}
+	if strings.Contains(line, "**") {
+		line = strings.ReplaceAll(line, "**", "")
+	}
+	if strings.Contains(line, "__") {
+		line = strings.ReplaceAll(line, "__", "")
+	}
+	return strings.TrimSpace(line)
 }
 
 func isRule(line string) bool {

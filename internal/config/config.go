@@ -53,6 +53,12 @@ type Config struct {
 	WechatAppID   string // GOVCHAT_WECHAT_APPID
 	WechatSecret  string // GOVCHAT_WECHAT_SECRET
 	WechatAPIBase string // GOVCHAT_WECHAT_API_BASE, default https://api.weixin.qq.com
+	// WechatLoginRate bounds mini-program logins per client IP per minute
+	// (GOVCHAT_WECHAT_LOGIN_RATE, default 20).
+	WechatLoginRate int
+	// WechatSessionTTL is how long a mini-program login lasts
+	// (GOVCHAT_WECHAT_SESSION_TTL, default 168h).
+	WechatSessionTTL time.Duration
 }
 
 // FromEnv reads the configuration from the environment (getenv is os.Getenv
@@ -130,6 +136,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		WechatAppID:      str("GOVCHAT_WECHAT_APPID", ""),
 		WechatSecret:     str("GOVCHAT_WECHAT_SECRET", ""),
 		WechatAPIBase:    str("GOVCHAT_WECHAT_API_BASE", "https://api.weixin.qq.com"),
+		WechatLoginRate:  integer("GOVCHAT_WECHAT_LOGIN_RATE", 20),
+		WechatSessionTTL: duration("GOVCHAT_WECHAT_SESSION_TTL", 7*24*time.Hour),
 	}
 	for _, o := range strings.Split(getenv("GOVCHAT_ALLOWED_ORIGINS"), ",") {
 		if o = strings.TrimSpace(o); o != "" {

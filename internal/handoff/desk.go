@@ -759,7 +759,7 @@ func (d *Desk) observe(ctx context.Context, rec history.Record) {
 		at = d.cfg.Now()
 	}
 	q := Entry{At: at, From: FromCitizen, Text: rec.Question}
-	a := Entry{At: at.Add(rec.Latency), From: FromBot, Text: rec.Answer, Refused: rec.Refused}
+	a := Entry{At: at.Add(rec.Latency), From: FromBot, Text: rec.Answer, Refused: rec.Refused, AnswerID: rec.AnswerID}
 	if rec.Error != "" {
 		a.Text = "（未能回答：" + rec.Error + "）"
 	}

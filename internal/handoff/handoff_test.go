@@ -200,9 +200,16 @@ func TestHandoffWholeFlow(t *testing.T) {
 	cf := wang.expect("conversation", nil)
 	c := cf["conversation"].(map[string]any)
 	var lines []string
+	botIDs := 0
 	for _, x := range c["transcript"].([]any) {
 		en := x.(map[string]any)
 		lines = append(lines, en["from"].(string)+":"+en["text"].(string))
+		if en["from"] == FromBot && en["answer_id"] != nil && en["answer_id"] != "" {
+			botIDs++
+		}
+	}
+	if botIDs != 2 {
+		t.Errorf("bot entries with an answer id = %d, want 2 (so operators can flag them)", botIDs)
 	}
 	full := strings.Join(lines, "\n")
 	for _, want := range []string{"citizen:拒 第一个问题 手机13912345678", "bot:抱歉，暂未找到相关政策。", "citizen:拒 第二个问题", "system:智能助手连续两次未能回答，自动转人工", "citizen:我想问公积金提取", "system:坐席（工号1001）已接入"} {

@@ -162,12 +162,14 @@ type Conversation struct {
 
 // Entry is one line of a transcript.
 type Entry struct {
-	At      time.Time   `json:"at"`
-	From    string      `json:"from"` // citizen, bot, operator, system
-	Text    string      `json:"text"`
-	StaffNo string      `json:"staff_no,omitempty"`
-	Refused bool        `json:"refused,omitempty"`
-	Sources []kb.Source `json:"sources,omitempty"`
+	At      time.Time `json:"at"`
+	From    string    `json:"from"` // citizen, bot, operator, system
+	Text    string    `json:"text"`
+	StaffNo string    `json:"staff_no,omitempty"`
+	Refused bool      `json:"refused,omitempty"`
+	// AnswerID is the bot answer's id in the conversation log (for flags).
+	AnswerID string      `json:"answer_id,omitempty"`
+	Sources  []kb.Source `json:"sources,omitempty"`
 }
 
 // Speakers in a transcript.

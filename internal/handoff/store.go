@@ -41,7 +41,8 @@ CREATE TABLE IF NOT EXISTS handoff_entries (
 	text TEXT NOT NULL,
 	staff_no TEXT NOT NULL DEFAULT '',
 	refused INTEGER NOT NULL DEFAULT 0,
-	sources TEXT NOT NULL DEFAULT ''
+	sources TEXT NOT NULL DEFAULT '',
+	answer_id TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS handoff_entries_handoff ON handoff_entries(handoff_id, id);
 CREATE TABLE IF NOT EXISTS leave_messages (
@@ -111,8 +112,8 @@ func (s *store) addEntryTx(ctx context.Context, x execer, id string, e Entry) er
 	if e.Refused {
 		refused = 1
 	}
-	if _, err := x.ExecContext(ctx, `INSERT INTO handoff_entries(handoff_id,at,sender,text,staff_no,refused,sources) VALUES(?,?,?,?,?,?,?)`,
-		id, ms(e.At), e.From, s.redact(e.Text), e.StaffNo, refused, src); err != nil {
+	if _, err := x.ExecContext(ctx, `INSERT INTO handoff_entries(handoff_id,at,sender,text,staff_no,refused,sources,answer_id) VALUES(?,?,?,?,?,?,?,?)`,
+		id, ms(e.At), e.From, s.redact(e.Text), e.StaffNo, refused, src, e.AnswerID); err != nil {
 		return fmt.Errorf("handoff: store entry: %w", err)
 	}
 	return nil
@@ -179,7 +180,7 @@ func (s *store) get(ctx context.Context, id string) (Conversation, error) {
 		return Conversation{}, fmt.Errorf("handoff: get: %w", err)
 	}
 	c.Created, c.Taken, c.Closed = fromMS(created), fromMS(taken), fromMS(closed)
-	rows, err := s.db.QueryContext(ctx, `SELECT at,sender,text,staff_no,refused,sources FROM handoff_entries WHERE handoff_id=? ORDER BY id`, id)
+	rows, err := s.db.QueryContext(ctx, `SELECT at,sender,text,staff_no,refused,sources,answer_id FROM handoff_entries WHERE handoff_id=? ORDER BY id`, id)
 	if err != nil {
 		return Conversation{}, fmt.Errorf("handoff: get: %w", err)
 	}
@@ -190,7 +191,7 @@ func (s *store) get(ctx context.Context, id string) (Conversation, error) {
 		var at int64
 		var refused int
 		var src string
-		if err := rows.Scan(&at, &e.From, &e.Text, &e.StaffNo, &refused, &src); err != nil {
+		if err := rows.Scan(&at, &e.From, &e.Text, &e.StaffNo, &refused, &src, &e.AnswerID); err != nil {
 			return Conversation{}, fmt.Errorf("handoff: get: %w", err)
 		}
 		e.At, e.Refused = fromMS(at), refused != 0

@@ -226,18 +226,22 @@
   function doFlag() {
     var it = current();
     if (!it) return;
-    $('flag-title').textContent = it.title;
+    var anchor = (it.doc_url.split('#')[1] || '');
+    openFlag({ doc_id: it.id, anchor: decodeURIComponent(anchor), title: it.title });
+  }
+  function openFlag(target) {
+    state.flagTarget = target;
+    $('flag-title').textContent = target.title;
     $('flag-note').value = '';
     $('flag-dlg').returnValue = '';
     $('flag-dlg').showModal();
   }
   $('flag-dlg').addEventListener('close', function () {
     if ($('flag-dlg').returnValue !== 'ok') return;
-    var it = current();
-    if (!it) return;
+    var tg = state.flagTarget;
+    if (!tg) return;
     var problem = document.querySelector('input[name=problem]:checked').value;
-    var anchor = (it.doc_url.split('#')[1] || '');
-    api('POST', '/api/agent/review/flags', { doc_id: it.id, anchor: decodeURIComponent(anchor), problem: problem, note: $('flag-note').value })
+    api('POST', '/api/agent/review/flags', { doc_id: tg.doc_id || '', anchor: tg.anchor || '', answer_id: tg.answer_id || '', problem: problem, note: $('flag-note').value })
       .then(function () { toast('已提交知识审核'); }, function (e) { toast(e.message, true); });
   });
 
@@ -403,6 +407,15 @@
         a.href = s.doc_url; a.target = '_blank'; a.rel = 'noopener';
         li.appendChild(a);
       });
+      if (e.from === 'bot' && e.answer_id) {
+        var fb = el('button', 'link flag-answer', '标记此回答有问题');
+        fb.type = 'button';
+        fb.addEventListener('click', function () {
+          var s0 = (e.sources || [])[0];
+          openFlag({ answer_id: e.answer_id, doc_id: s0 ? s0.id : '', anchor: s0 ? s0.anchor : '', title: '智能助手回答 ' + e.answer_id });
+        });
+        li.appendChild(fb);
+      }
       ol.appendChild(li);
     });
     ol.scrollTop = ol.scrollHeight;

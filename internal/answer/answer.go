@@ -31,19 +31,28 @@ type ChatModel interface {
 	Complete(ctx context.Context, system, user string, onDelta func(string) error) (string, error)
 }
 
-// DefaultMinConfidence is the retrieval confidence below which a question is
-// refused when Config.MinConfidence is 0.
-const DefaultMinConfidence = 0.3
+// Answerability defaults (see Config).
+const (
+	DefaultMinAnswerability = 0.6
+	DefaultTopicWeight      = 0.5
+	DefaultSureConfidence   = 0.8
+)
 
 // Config tunes an Answerer. Zero values take the documented defaults.
 type Config struct {
 	Hotline     string // GOVCHAT_HOTLINE; default "12345"
 	ServiceName string // how the assistant names itself; default "政务服务智能问答助手"
-	// MinConfidence: questions whose retrieval confidence is lower are
-	// refused (low_confidence). Default DefaultMinConfidence.
-	MinConfidence float64
+	// A question is answered when its answerability — the retrieval
+	// confidence plus TopicWeight times its topic support (the share of its
+	// words found in the knowledge base's titles, FAQ questions and section
+	// headings) — reaches MinAnswerability, and at least one of its words is
+	// on topic unless the confidence reaches SureConfidence. Otherwise it is
+	// refused (low_confidence). Defaults 0.6, 0.5 and 0.8.
+	MinAnswerability float64
+	TopicWeight      float64
+	SureConfidence   float64
 	// FAQConfidence: in extractive mode a top-ranked FAQ entry's answer is
-	// quoted whole at or above this confidence. Default MinConfidence.
+	// quoted whole at or above this retrieval confidence (default 0: always).
 	FAQConfidence float64
 	Passages      int // passages numbered in the model's prompt; default 5
 	PassageRunes  int // each passage is cut to this many runes in the prompt; default 1200
@@ -66,11 +75,14 @@ func (c *Config) defaults() {
 	if c.ServiceName == "" {
 		c.ServiceName = "政务服务智能问答助手"
 	}
-	if c.MinConfidence <= 0 {
-		c.MinConfidence = DefaultMinConfidence
+	if c.MinAnswerability <= 0 {
+		c.MinAnswerability = DefaultMinAnswerability
 	}
-	if c.FAQConfidence <= 0 {
-		c.FAQConfidence = c.MinConfidence
+	if c.TopicWeight <= 0 {
+		c.TopicWeight = DefaultTopicWeight
+	}
+	if c.SureConfidence <= 0 {
+		c.SureConfidence = DefaultSureConfidence
 	}
 	if c.Passages <= 0 {
 		c.Passages = 5
@@ -101,6 +113,7 @@ type Answerer struct {
 	filter  *safety.Filter
 	leak    *safety.Filter
 	regions *regionScope
+	topics  *topicIndex
 	system  string
 }
 
@@ -132,6 +145,7 @@ func New(cfg Config, base *kb.Base, r Retriever, chat ChatModel, f *safety.Filte
 	return &Answerer{
 		cfg: cfg, base: base, r: r, chat: chat, filter: f, leak: leak,
 		regions: newRegionScope(base, cfg.Regions),
+		topics:  newTopicIndex(base),
 		system:  strings.NewReplacer("{service}", cfg.ServiceName, "{hotline}", cfg.Hotline).Replace(systemPrompt),
 	}, nil
 }
@@ -174,13 +188,30 @@ func (a *Answerer) Answer(ctx context.Context, req Request) (*Answer, error) {
 		}
 		return nil, fmt.Errorf("answer: search: %w", err)
 	}
-	if len(resp.Results) == 0 || resp.Confidence < a.cfg.MinConfidence {
-		return a.refuse(req, ReasonLowConfidence, fmt.Sprintf("%.3f", resp.Confidence), standalone)
+	if ok, detail := a.answerable(resp); !ok {
+		return a.refuse(req, ReasonLowConfidence, detail, standalone)
 	}
 	if a.chat != nil {
 		return a.modelAnswer(ctx, req, q, standalone, resp)
 	}
 	return a.extractiveAnswer(req, standalone, resp)
+}
+
+// answerable decides whether the retrieved passages can answer the question.
+func (a *Answerer) answerable(resp *search.Response) (bool, string) {
+	if len(resp.Results) == 0 {
+		return false, "no results"
+	}
+	sup, missing := a.topics.support(resp.Terms, resp.Results)
+	score := resp.Confidence + a.cfg.TopicWeight*sup
+	detail := fmt.Sprintf("confidence %.2f, topic support %.2f (missing %v)", resp.Confidence, sup, missing)
+	if score < a.cfg.MinAnswerability {
+		return false, detail
+	}
+	if sup == 0 && resp.Confidence < a.cfg.SureConfidence {
+		return false, detail
+	}
+	return true, detail
 }
 
 // refuse returns the fixed reply for reason, streamed like any answer.

@@ -199,7 +199,7 @@ func newAnswerer(t *testing.T, b *kb.Base, r Retriever, chat ChatModel, words ..
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := New(Config{MinConfidence: 0.3}, b, r, chat, f)
+	a, err := New(Config{}, b, r, chat, f)
 	if err != nil {
 		t.Fatal(err)
 	}

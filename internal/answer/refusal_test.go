@@ -1,0 +1,145 @@
+package answer
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/govchat/govchat/internal/kb"
+	"github.com/govchat/govchat/internal/safety"
+	"github.com/govchat/govchat/internal/search"
+	"github.com/govchat/govchat/internal/store/mem"
+	"github.com/govchat/govchat/internal/zh"
+)
+
+// newEngine indexes base in an in-memory store with the real search engine.
+func newEngine(t testing.TB, base *kb.Base) *search.Engine {
+	t.Helper()
+	seg, err := zh.New(zh.ConfigFromDict(base.Dict))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := mem.Open("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := search.New(search.Config{}, base, seg, st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eng.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return eng
+}
+
+// evalDir finds ../shared/eval relative to the module root.
+func evalDir(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Skip("module root not found")
+		}
+		dir = parent
+	}
+	ev := filepath.Join(dir, "..", "shared", "eval")
+	if _, err := os.Stat(filepath.Join(ev, "govfaq-beijing.jsonl")); err != nil {
+		t.Skipf("evaluation data not found at %s (../shared/eval is absent in a fresh clone)", ev)
+	}
+	return ev
+}
+
+func TestRefusalSetsAreLargeEnough(t *testing.T) {
+	if n := len(ShouldRefuse()); n < 100 {
+		t.Errorf("should-refuse set has %d questions", n)
+	}
+	if n := len(ShouldAnswer()); n < 100 {
+		t.Errorf("should-answer set has %d questions", n)
+	}
+	if n := len(FilterKB(ShouldAnswer(), "govfaq-beijing")); n < 100 {
+		t.Errorf("should-answer set for govfaq-beijing has %d questions", n)
+	}
+}
+
+func reportEval(t *testing.T, r EvalResult) {
+	t.Helper()
+	t.Logf("%s on %s: %d/%d refused (%.1f%%), target %s, by reason %v", r.Set, r.KB, r.Refused, r.Total, 100*r.Rate, r.Target, r.ByReason)
+	for _, m := range r.Misses {
+		t.Logf("  miss %s [%s] %s -> %q", m.ID, m.Category, m.Question, m.Reason)
+	}
+	if !r.Pass {
+		t.Errorf("%s on %s: refusal rate %.1f%% misses the target %s", r.Set, r.KB, 100*r.Rate, r.Target)
+	}
+}
+
+func newEvalAnswerer(t *testing.T, base *kb.Base) *Answerer {
+	t.Helper()
+	f, err := safety.New(safety.Config{Words: base.Dict.Sensitive})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := New(Config{}, base, newEngine(t, base), nil, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// TestRefusalTargetsKnowledge measures the refusal sets on the shipped
+// knowledge base: every should-refuse question, and the should-answer
+// questions written for knowledge/.
+func TestRefusalTargetsKnowledge(t *testing.T) {
+	base := loadKnowledge(t)
+	a := newEvalAnswerer(t, base)
+	ctx := context.Background()
+	r, err := Evaluate(ctx, a, "should_refuse", "knowledge", ShouldRefuse())
+	if err != nil {
+		t.Fatal(err)
+	}
+	reportEval(t, r)
+	r, err = Evaluate(ctx, a, "should_answer", "knowledge", FilterKB(ShouldAnswer(), "knowledge"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reportEval(t, r)
+}
+
+// TestRefusalTargetsGovFAQ measures the refusal sets on a knowledge base of
+// the 2,313 Beijing government FAQ entries read from ../shared/eval.
+func TestRefusalTargetsGovFAQ(t *testing.T) {
+	if testing.Short() {
+		t.Skip("indexes 2,313 FAQ entries")
+	}
+	ev := evalDir(t)
+	f, err := os.Open(filepath.Join(ev, "govfaq-beijing.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	docs, err := GovFAQDocuments(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := kb.NewBase(docs, loadKnowledge(t).Dict)
+	a := newEvalAnswerer(t, base)
+	ctx := context.Background()
+	r, err := Evaluate(ctx, a, "should_refuse", "govfaq-beijing", ShouldRefuse())
+	if err != nil {
+		t.Fatal(err)
+	}
+	reportEval(t, r)
+	r, err = Evaluate(ctx, a, "should_answer", "govfaq-beijing", FilterKB(ShouldAnswer(), "govfaq-beijing"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reportEval(t, r)
+}

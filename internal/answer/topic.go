@@ -1,0 +1,93 @@
+package answer
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/govchat/govchat/internal/chunk"
+	"github.com/govchat/govchat/internal/kb"
+	"github.com/govchat/govchat/internal/safety"
+	"github.com/govchat/govchat/internal/search"
+)
+
+// topicIndex is the normalised text of what a knowledge base is about: the
+// titles of its documents, the standard and similar questions of its FAQ
+// entries, and the section headings of its documents — not their bodies. A
+// question none of whose words occur there is not about this knowledge base,
+// however well some passage happens to match it (宇宙有多大 against a FAQ on
+// a school's 占地面积多大).
+type topicIndex struct {
+	text string
+}
+
+func newTopicIndex(base *kb.Base) *topicIndex {
+	var b strings.Builder
+	seen := map[string]bool{}
+	add := func(s string) {
+		s = safety.Normalize(s)
+		if s == "" || seen[s] {
+			return
+		}
+		seen[s] = true
+		b.WriteString(s)
+		b.WriteByte('|')
+	}
+	for _, d := range base.Docs {
+		add(d.Title)
+		for _, s := range d.Similar {
+			add(s)
+		}
+		if d.Type == kb.TypeFAQ {
+			continue
+		}
+		for _, c := range chunk.Split(d) {
+			for _, h := range c.Heading {
+				add(h)
+			}
+		}
+	}
+	return &topicIndex{text: b.String()}
+}
+
+// genericTerms carry no topic: question words and quantities.
+var genericTerms = map[string]bool{
+	"多久": true, "多长": true, "多少": true, "多大": true, "多远": true, "多高": true, "多重": true, "几个": true, "几次": true,
+	"几天": true, "几年": true, "哪些": true, "哪里": true, "哪个": true, "哪儿": true, "什么": true, "怎么": true, "怎样": true,
+	"如何": true, "为什么": true, "为啥": true, "是否": true, "能否": true, "可以": true, "需要": true, "应该": true,
+	"时候": true, "情况": true, "问题": true, "方法": true, "办法": true, "注意": true, "事项": true, "一下": true,
+	"怎么办": true, "怎么样": true, "有没有": true, "能不能": true, "是不是": true, "可不可以": true, "一次": true,
+	"现在": true, "以后": true, "之前": true, "今年": true, "平时": true, "容易": true, "不能": true, "还能": true,
+}
+
+// support is the share of the question's terms of two or more runes that are
+// on topic, with the terms that are not. A term is on topic when it occurs in
+// the topic text, or when it has three or more runes (a specific term such as
+// 政府信息公开申请) and the retrieved passages contain it.
+func (ti *topicIndex) support(terms []string, results []search.Result) (float64, []string) {
+	inResults := map[string]bool{}
+	for _, r := range results {
+		for _, m := range r.Matched {
+			inResults[safety.Normalize(m)] = true
+		}
+	}
+	var got, total int
+	var missing []string
+	seen := map[string]bool{}
+	for _, t := range terms {
+		t = safety.Normalize(t)
+		if utf8.RuneCountInString(t) < 2 || seen[t] || genericTerms[t] {
+			continue
+		}
+		seen[t] = true
+		total++
+		if strings.Contains(ti.text, t) || utf8.RuneCountInString(t) >= 3 && inResults[t] {
+			got++
+		} else {
+			missing = append(missing, t)
+		}
+	}
+	if total == 0 {
+		return 0, nil
+	}
+	return float64(got) / float64(total), missing
+}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"time"
@@ -104,6 +105,7 @@ func runLookupBench(ctx context.Context, env *Env, args []string) error {
 	faqFile := fs.String("faq", "../shared/eval/govfaq-beijing.jsonl", "FAQ entries to import (JSONL: question, answer, department)")
 	ticketFile := fs.String("tickets", "../shared/eval/citizen-messages.jsonl", "long ticket texts (JSONL with a detail field); empty: none")
 	n := fs.Int("n", 500, "tickets to time")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed look-ups to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -178,6 +180,17 @@ func runLookupBench(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "%-22s n=%-5d avg %4d chars  p50 %6.2f ms  p90 %6.2f ms  p99 %6.2f ms  max %6.2f ms\n",
 			name, len(lat), runes/len(lat), ms(q(0.50)), ms(q(0.90)), ms(q(0.99)), ms(lat[len(lat)-1]))
 		return nil
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if err := report("questions (short)", short); err != nil {
 		return err

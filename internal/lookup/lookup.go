@@ -386,9 +386,18 @@ var (
 // PlainText strips the Markdown marks an operator should not read aloud
 // (headings, emphasis, links keep their text).
 func PlainText(md string) string {
-	s := mdLink.ReplaceAllString(md, "$1")
-	s = mdHeading.ReplaceAllString(s, "")
-	s = mdEmphasis.ReplaceAllString(s, "")
-	s = blankLines.ReplaceAllString(s, "\n\n")
+	s := md
+	if strings.Contains(s, "](") {
+		s = mdLink.ReplaceAllString(s, "$1")
+	}
+	if strings.Contains(s, "#") {
+		s = mdHeading.ReplaceAllString(s, "")
+	}
+	if strings.Contains(s, "**") || strings.Contains(s, "__") || strings.Contains(s, "`") {
+		s = mdEmphasis.ReplaceAllString(s, "")
+	}
+	if strings.Contains(s, "\n\n\n") {
+		s = blankLines.ReplaceAllString(s, "\n\n")
+	}
 	return strings.TrimSpace(s)
 }

@@ -178,31 +178,40 @@ func (r *Router) SuggestExcept(text string, n int, skip func(id string) bool) []
 		norm += w * w
 	}
 	norm = math.Sqrt(norm)
-	scores := map[int32]float64{}
+	// Accumulate into a dense array, remembering which entries were touched.
+	scores := make([]float64, len(r.ids))
+	touched := make([]int32, 0, 256)
 	for t, w := range q {
+		wn := w / norm
 		for _, p := range r.postings[t] {
-			scores[p.doc] += w / norm * float64(p.w)
+			if scores[p.doc] == 0 {
+				touched = append(touched, p.doc)
+			}
+			scores[p.doc] += wn * float64(p.w)
 		}
 	}
 	type hit struct {
 		doc int32
 		s   float64
 	}
-	hits := make([]hit, 0, len(scores))
-	for d, s := range scores {
+	better := func(a, b hit) bool { return a.s > b.s || a.s == b.s && a.doc < b.doc }
+	// Keep the K best in a small sorted slice (K is tiny next to the hits).
+	hits := make([]hit, 0, r.cfg.K+1)
+	for _, d := range touched {
+		h := hit{d, scores[d]}
+		if len(hits) == r.cfg.K && !better(h, hits[len(hits)-1]) {
+			continue
+		}
 		if skip != nil && skip(r.ids[d]) {
 			continue
 		}
-		hits = append(hits, hit{d, s})
-	}
-	sort.Slice(hits, func(i, j int) bool {
-		if hits[i].s != hits[j].s {
-			return hits[i].s > hits[j].s
+		i := sort.Search(len(hits), func(i int) bool { return better(h, hits[i]) })
+		hits = append(hits, hit{})
+		copy(hits[i+1:], hits[i:])
+		hits[i] = h
+		if len(hits) > r.cfg.K {
+			hits = hits[:r.cfg.K]
 		}
-		return hits[i].doc < hits[j].doc
-	})
-	if len(hits) > r.cfg.K {
-		hits = hits[:r.cfg.K]
 	}
 	votes := map[int32]*Suggestion{}
 	var total float64

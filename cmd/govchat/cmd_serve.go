@@ -94,6 +94,15 @@ func serve(ctx context.Context, env *Env, hooks serveHooks) error {
 	defer wb.Close()
 	wb.Register(srv)
 
+	// WeChat mini-program login (/api/wechat/) and its tokens on the socket.
+	wx, err := openWechat(env, clientIP)
+	if err != nil {
+		return err
+	}
+	defer wx.Close()
+	wx.Register(srv)
+	hooks.Chat = wx.ChatHook(hooks.Chat)
+
 	answerTimeout := cfg.ModelTimeout + 30*time.Second
 	ln, err := net.Listen("tcp", cfg.Addr) // ":8080" is dual-stack: IPv6 and IPv4
 	if err != nil {

@@ -82,7 +82,20 @@ func NewHandler(cfg HandlerConfig, ex Exchanger, store *Store) (*Handler, error)
 	return h, nil
 }
 
-// ServeHTTP routes the two endpoints; anything else under /api/wechat/ is 404.
+// Mux is where Register mounts the endpoints (*http.ServeMux, server.Server).
+type Mux interface {
+	Handle(pattern string, h http.Handler)
+}
+
+// Register mounts the endpoints on mux with method patterns, so that they
+// sit beside a catch-all "GET /" route.
+func (h *Handler) Register(mux Mux) {
+	for _, p := range []string{"POST /api/wechat/login", "GET /api/wechat/session", "POST /api/wechat/logout"} {
+		mux.Handle(p, h)
+	}
+}
+
+// ServeHTTP routes the endpoints; anything else under /api/wechat/ is 404.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	h.mux.ServeHTTP(w, r)

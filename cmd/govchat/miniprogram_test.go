@@ -1,4 +1,4 @@
-package miniprogram_test
+package main
 
 import (
 	"bytes"
@@ -16,20 +16,20 @@ import (
 	"github.com/govchat/govchat/internal/wechat/wechattest"
 )
 
-// TestProtocolModuleUnderNode runs utils/govchat.js under node's test runner
-// (test/*.test.js) with a wx shim whose connectSocket is a real websocket
-// client, against a live govchat server started here, whose WeChat login
-// talks to an imitation of jscode2session. It skips where node or npm is
-// missing, and fails instead when CI=true.
-func TestProtocolModuleUnderNode(t *testing.T) {
+// TestMiniprogramProtocolModule runs the WeChat mini-program's protocol
+// module (web/miniprogram/utils/govchat.js) and page logic under node's test
+// runner (web/miniprogram/test/*.test.js), with a wx shim whose
+// connectSocket is a real websocket client, against a live `govchat serve`
+// on the shipped knowledge base whose WeChat login talks to an imitation of
+// jscode2session. It skips where node or npm is missing, and fails instead
+// when CI=true.
+func TestMiniprogramProtocolModule(t *testing.T) {
 	if testing.Short() {
-		t.Skip("-short: skipping the node tests of the mini-program")
+		t.Skip("-short: skipping the mini-program node tests (they start a server)")
 	}
 	node, npm := lookNode(t)
-	dir, err := filepath.Abs("test")
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := moduleRoot(t)
+	dir := filepath.Join(root, "web", "miniprogram", "test")
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "ws", "package.json")); err != nil {
 		t.Logf("installing the test dependencies: npm ci in %s", dir)
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -43,7 +43,16 @@ func TestProtocolModuleUnderNode(t *testing.T) {
 
 	fake := wechattest.NewServer("wx0000000000000000", "test-secret")
 	defer fake.Close()
-	base := startGovchat(t, fake)
+	rs := startServe(t, filepath.Join(root, "knowledge"), map[string]string{
+		"GOVCHAT_WECHAT_APPID":    fake.AppID,
+		"GOVCHAT_WECHAT_SECRET":   fake.Secret,
+		"GOVCHAT_WECHAT_API_BASE": fake.URL,
+		// The node tests ask a few dozen questions and log in a few dozen
+		// times from 127.0.0.1 within seconds: lift the per-IP limits.
+		"GOVCHAT_RATE_IP":           "-1",
+		"GOVCHAT_RATE_SESSION":      "-1",
+		"GOVCHAT_WECHAT_LOGIN_RATE": "1000",
+	}, serveHooks{})
 
 	files, err := filepath.Glob(filepath.Join(dir, "*.test.js"))
 	if err != nil || len(files) == 0 {
@@ -58,7 +67,8 @@ func TestProtocolModuleUnderNode(t *testing.T) {
 	cmd := exec.CommandContext(ctx, node, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(),
-		"GOVCHAT_URL="+base,
+		"GOVCHAT_URL="+rs.base,
+		"GOVCHAT_TEST_QUESTION="+seedQuestion,
 		"GOVCHAT_TEST_WECHAT=1",
 		"NO_COLOR=1",
 	)
@@ -68,7 +78,7 @@ func TestProtocolModuleUnderNode(t *testing.T) {
 	err = cmd.Run()
 	t.Logf("node %s\n%s", strings.Join(args, " "), out.String())
 	if err != nil {
-		t.Fatalf("node tests failed: %v", err)
+		t.Fatalf("node tests failed: %v\nserver log:\n%s", err, rs.logs)
 	}
 	// The summary lines read "ℹ pass 19" (spec reporter) or "# pass 19" (tap).
 	count := func(name string) int {
@@ -82,9 +92,14 @@ func TestProtocolModuleUnderNode(t *testing.T) {
 	if pass, fail, skipped := count("pass"), count("fail"), count("skipped"); pass == 0 || fail != 0 || skipped != 0 {
 		t.Fatalf("node tests: %d passed, %d failed, %d skipped; want all to run and pass", pass, fail, skipped)
 	}
+	// The session key never reaches the log; the test codes' openids do.
+	if logs := rs.logs.String(); strings.Contains(logs, "session_key") || strings.Contains(logs, fake.Secret) {
+		t.Fatalf("server log mentions the session key or the AppSecret:\n%s", logs)
+	}
 }
 
-// lookNode finds node and npm, skipping (or failing under CI=true) without them.
+// lookNode finds node (18 or newer) and npm, skipping (or failing under
+// CI=true) without them.
 func lookNode(t *testing.T) (node, npm string) {
 	t.Helper()
 	missing := func(what string, err error) {

@@ -67,7 +67,8 @@ func openWorkbench(env *Env, clientIP func(*http.Request) string) (*workbench, e
 		w.Close()
 		return nil, err
 	}
-	w.Desk, err = handoff.New(handoff.Config{DB: w.DB, Redact: safety.Redact, Hotline: env.Config.Hotline, Passages: &w.look, Audit: svc, Log: env.Log})
+	w.Desk, err = handoff.New(handoff.Config{DB: w.DB, Redact: safety.Redact, Hotline: env.Config.Hotline, Passages: &w.look, Audit: svc, Log: env.Log,
+		StillSignedIn: svc.HasLiveSession})
 	if err != nil {
 		w.Close()
 		return nil, err

@@ -475,3 +475,15 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 	}
 	return nil
 }
+
+// HasLiveSession reports whether username is enabled and has a session that
+// has not expired (live websockets of an account without one are closed).
+func (s *Service) HasLiveSession(ctx context.Context, username string) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sessions s JOIN users u ON u.id=s.user_id
+WHERE u.username=? AND u.disabled=0 AND s.expires>?`, strings.ToLower(username), s.cfg.Now().Unix()).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("auth: live session: %w", err)
+	}
+	return n > 0, nil
+}

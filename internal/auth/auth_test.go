@@ -150,9 +150,15 @@ func TestLoginAndSessions(t *testing.T) {
 	}
 
 	// Disabling ends sessions and blocks sign-in; logout ends one session.
+	if live, _ := s.HasLiveSession(ctx, "wang"); live {
+		t.Error("HasLiveSession after expiry")
+	}
 	token, _, err = s.Login(ctx, "wang", "correct horse battery", "10.0.0.1")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if live, err := s.HasLiveSession(ctx, "wang"); !live || err != nil {
+		t.Errorf("HasLiveSession = %v, %v", live, err)
 	}
 	if err := s.Logout(ctx, token); err != nil {
 		t.Fatal(err)

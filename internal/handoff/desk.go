@@ -65,6 +65,11 @@ type Config struct {
 	MaxTextRunes          int           // 1000 runes per message
 	NotifyDelay           time.Duration // 150ms: an automatic handoff notice follows the refused answer
 	MessageLimit          Limit         // 留言 per client address: 5 at once, one more every 10 minutes
+
+	// StillSignedIn, when set, is asked every RecheckEvery about each online
+	// operator; a socket whose account is disabled or signed out is closed.
+	StillSignedIn func(ctx context.Context, username string) (bool, error)
+	RecheckEvery  time.Duration // 30s
 }
 
 // Limit is a token bucket.
@@ -131,6 +136,9 @@ func New(cfg Config) (*Desk, error) {
 	}
 	if cfg.NotifyDelay == 0 {
 		cfg.NotifyDelay = 150 * time.Millisecond
+	}
+	if cfg.RecheckEvery <= 0 {
+		cfg.RecheckEvery = 30 * time.Second
 	}
 	if cfg.MessageLimit.Burst <= 0 || cfg.MessageLimit.Every <= 0 {
 		cfg.MessageLimit = Limit{Burst: 5, Every: 10 * time.Minute}
@@ -580,7 +588,7 @@ func (d *Desk) onSubscribe(ctx context.Context, c *chat.Client, data []byte) err
 	if !again {
 		d.audit(ctx, op, "operator_online", "", "")
 		go func() {
-			<-c.Context().Done()
+			d.watch(c, op)
 			d.mu.Lock()
 			delete(d.ops, c)
 			ds := d.queueFrames(context.Background())
@@ -590,6 +598,36 @@ func (d *Desk) onSubscribe(ctx context.Context, c *chat.Client, data []byte) err
 	}
 	d.deliver(ds)
 	return nil
+}
+
+// watch returns when the operator's socket ends; it closes the socket when
+// the account is no longer signed in.
+func (d *Desk) watch(c *chat.Client, op operator) {
+	if d.cfg.StillSignedIn == nil {
+		<-c.Context().Done()
+		return
+	}
+	t := time.NewTicker(d.cfg.RecheckEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.Context().Done():
+			return
+		case <-t.C:
+			ok, err := d.cfg.StillSignedIn(c.Context(), op.username)
+			if err != nil {
+				d.log.Error("handoff: session check", slog.Any("error", err))
+				continue
+			}
+			if !ok {
+				d.log.Info("handoff: closing the socket of a signed-out operator", slog.String("operator", op.username))
+				c.SendError("", chat.Errorf(chat.CodeUnauthorized, "登录已过期，请重新登录。"))
+				c.Close()
+				<-c.Context().Done()
+				return
+			}
+		}
+	}
 }
 
 func copyConv(c *Conversation) Conversation {

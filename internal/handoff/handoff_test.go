@@ -88,14 +88,23 @@ type env struct {
 
 func setup(t *testing.T) *env {
 	t.Helper()
+	return setupWith(t, nil)
+}
+
+func setupWith(t *testing.T, mod func(*Config)) *env {
+	t.Helper()
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "w.db")+"?_pragma=busy_timeout(5000)")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
 	spy := &auditSpy{}
-	d, err := New(Config{DB: db, Redact: func(s string) string { return phoneRe.ReplaceAllString(s, "[手机号]") }, Hotline: "12345",
-		Passages: passages{}, Audit: spy, NotifyDelay: 20 * time.Millisecond})
+	cfg := Config{DB: db, Redact: func(s string) string { return phoneRe.ReplaceAllString(s, "[手机号]") }, Hotline: "12345",
+		Passages: passages{}, Audit: spy, NotifyDelay: 20 * time.Millisecond}
+	if mod != nil {
+		mod(&cfg)
+	}
+	d, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -377,6 +386,35 @@ func TestHandoffNoOperatorLeavesMessage(t *testing.T) {
 		if i == 4 && f["code"] != chat.CodeRateLimited {
 			t.Fatalf("6th 留言: %v, want rate_limited", f)
 		}
+	}
+}
+
+func TestSignedOutOperatorIsDisconnected(t *testing.T) {
+	var mu sync.Mutex
+	signedIn := true
+	e := setupWith(t, func(c *Config) {
+		c.RecheckEvery = 20 * time.Millisecond
+		c.StillSignedIn = func(_ context.Context, user string) (bool, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return signedIn || user != "wang", nil
+		}
+	})
+	wang := dial(t, e, "wang", "tok-wang")
+	wang.send(map[string]any{"type": "queue_subscribe"})
+	wang.expect("queue", nil)
+	mu.Lock()
+	signedIn = false
+	mu.Unlock()
+	if f := wang.expect("error", nil); f["code"] != chat.CodeUnauthorized {
+		t.Errorf("error = %v", f)
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for e.desk.Online() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("signed-out operator still online")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

@@ -5,6 +5,11 @@ const app = getApp()
 
 const DOWN_REASONS = ['答案不准确', '没有回答我的问题', '依据已过时', '看不懂', '其他']
 
+// segs numbers the segments of a text for wx:key.
+function segs (text, sources) {
+  return parseAnswer(text, sources).map((s, i) => Object.assign({ k: i }, s))
+}
+
 let keySeq = 0
 function nextKey () {
   keySeq++
@@ -34,7 +39,7 @@ Page({
         role: 'operator',
         who: f.staffNo ? '人工客服（工号 ' + f.staffNo + '）' : '人工客服',
         text: f.text,
-        segments: parseAnswer(f.text, f.sources),
+        segments: segs(f.text, f.sources),
         sources: (f.sources || []).map(sourceView)
       })),
       chat.on('notice', f => {
@@ -82,20 +87,20 @@ Page({
     const i = this.push({ role: 'bot', text: '', streaming: true, segments: [] })
     this.setData({ input: '', sending: true })
     app.chat.ask(text, {
-      onDelta: (delta, all) => this.update(i, { text: all, segments: [{ text: all }] }),
+      onDelta: (delta, all) => this.update(i, { text: all, segments: [{ k: 0, text: all }] }),
       onReset: () => this.update(i, { text: '', segments: [] })
     }).then(a => {
       const sources = (a.sources || []).map(sourceView)
       this.update(i, {
         text: a.text,
-        segments: parseAnswer(a.text, a.sources),
+        segments: segs(a.text, a.sources),
         sources,
         answerId: a.answer_id,
         refused: !!a.refused,
         streaming: false
       })
     }, err => {
-      this.update(i, { text: err.message, segments: [{ text: err.message }], streaming: false, error: true })
+      this.update(i, { text: err.message, segments: [{ k: 0, text: err.message }], streaming: false, error: true })
     }).then(() => this.setData({ sending: false }))
   },
 

@@ -3,6 +3,12 @@ const { badgeClass, date } = require('../../utils/format')
 
 const app = getApp()
 
+// decode undoes encodeURIComponent on a page parameter; a value that is not
+// valid percent-encoding is kept as it is.
+function decode (v) {
+  try { return decodeURIComponent(v || '') } catch (e) { return String(v || '') }
+}
+
 Page({
   data: {
     loading: true,
@@ -14,8 +20,8 @@ Page({
   },
 
   onLoad (q) {
-    this.id = decodeURIComponent(q.id || '')
-    this.anchor = decodeURIComponent(q.anchor || '')
+    this.id = decode(q.id)
+    this.anchor = decode(q.anchor)
     this.load()
   },
 
@@ -68,7 +74,11 @@ Page({
   },
 
   openRef (e) {
-    wx.navigateTo({ url: '/pages/doc/index?id=' + encodeURIComponent(e.currentTarget.dataset.id) })
+    const url = '/pages/doc/index?id=' + encodeURIComponent(e.currentTarget.dataset.id)
+    // The page stack holds at most 10 pages: deep in a chain of related
+    // documents, replace this page instead of stacking another.
+    if (typeof getCurrentPages === 'function' && getCurrentPages().length >= 9) wx.redirectTo({ url })
+    else wx.navigateTo({ url })
   },
 
   copyLink () {

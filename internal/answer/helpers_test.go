@@ -227,3 +227,9 @@ func ask(t *testing.T, a *Answerer, req Request) *Answer {
 	}
 	return ans
 }
+
+// The production implementations satisfy the interfaces defined here.
+var (
+	_ ChatModel = (*llm.Client)(nil)
+	_ Retriever = (*search.Engine)(nil)
+)

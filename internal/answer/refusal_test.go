@@ -4,6 +4,8 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/govchat/govchat/internal/kb"
@@ -142,4 +144,64 @@ func TestRefusalTargetsGovFAQ(t *testing.T) {
 		t.Fatal(err)
 	}
 	reportEval(t, r)
+}
+
+// TestExtractiveSeedWithEngine asks the seed question through the real search
+// engine over knowledge/: the answer quotes the official text verbatim and
+// cites the paragraph that lists the 8 kinds of information.
+func TestExtractiveSeedWithEngine(t *testing.T) {
+	base := loadKnowledge(t)
+	a := newEvalAnswerer(t, base)
+	ans := ask(t, a, Request{Question: "海曙区2019年政务公开重点公开哪几类重大建设项目信息"})
+	if ans.Refused || ans.Mode != ModeExtractive {
+		t.Fatalf("answer = %+v", ans)
+	}
+	i := strings.Index(ans.Text, eightKinds)
+	if i < 0 {
+		t.Fatalf("the 8 kinds are not quoted:\n%s", ans.Text)
+	}
+	m := regexp.MustCompile(`\[(\d)\]`).FindStringSubmatch(ans.Text[i:])
+	if m == nil {
+		t.Fatalf("no citation after the quote: %s", ans.Text)
+	}
+	var cited kb.Source
+	for _, s := range ans.Sources {
+		if itoa(s.N) == m[1] {
+			cited = s
+		}
+	}
+	// Either the policy's 二、(一) paragraph or the FAQ entry that quotes it.
+	switch cited.ID {
+	case "haishu-zwgk-2019":
+		if cited.Anchor != "s2-1" {
+			t.Errorf("cited %s#%s, want the 二、(一) paragraph s2-1", cited.ID, cited.Anchor)
+		}
+		checkVerbatim(t, base, ans)
+	case "haishu-zwgk-faq-002":
+		if !strings.HasPrefix(ans.Text, strings.TrimSpace(base.Doc(cited.ID).Body)) {
+			t.Errorf("FAQ answer not quoted verbatim: %s", ans.Text)
+		}
+	default:
+		t.Errorf("cited %+v", cited)
+	}
+	// Without the FAQ entries, the policy paragraph itself is quoted.
+	var docs []*kb.Document
+	for _, d := range base.Docs {
+		if d.Type != kb.TypeFAQ {
+			docs = append(docs, d)
+		}
+	}
+	noFAQ := kb.NewBase(docs, base.Dict)
+	ans = ask(t, newEvalAnswerer(t, noFAQ), Request{Question: "海曙区2019年政务公开重点公开哪几类重大建设项目信息"})
+	checkVerbatim(t, noFAQ, ans)
+	if !strings.Contains(ans.Text, eightKinds) {
+		t.Fatalf("the 8 kinds are not quoted:\n%s", ans.Text)
+	}
+	found := false
+	for _, s := range ans.Sources {
+		found = found || s.ID == "haishu-zwgk-2019" && s.Anchor == "s2-1" && s.DocURL == "/docs/haishu-zwgk-2019#s2-1"
+	}
+	if !found {
+		t.Errorf("sources do not include the 二、(一) paragraph: %+v", ans.Sources)
+	}
 }

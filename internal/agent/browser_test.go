@@ -322,3 +322,80 @@ func TestBrowserWorkbench(t *testing.T) {
 	poll(t, ctx, "pushed answer toast", `document.getElementById('toast').textContent.includes('已推送')`)
 	shot(t, ctx, "handoff")
 }
+
+// widgetJS evaluates an expression with w bound to the widget's shadow root.
+func widgetJS(expr string) string {
+	return `(function(){var h=document.getElementById('govchat-widget');if(!h)return false;var w=h.shadowRoot||h;return (` + expr + `);})()`
+}
+
+// TestBrowserWidgetHandoff drives the citizen widget and the workbench in
+// two tabs: 留言 while nobody is online, then a handoff taken by the
+// operator with messages both ways.
+func TestBrowserWidgetHandoff(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short mode: no browser")
+	}
+	opCtx := newBrowser(t)
+	ts := workbenchServer(t)
+	if err := chromedp.Do(opCtx); err != nil { // start the browser before opening a second tab
+		t.Fatal(err)
+	}
+	citCtx, cancel := chromedp.NewContext(opCtx) // a second tab
+	defer cancel()
+
+	// The citizen asks for a human while nobody is online: hotline and 留言.
+	if err := chromedp.Do(citCtx, chromedp.Navigate(ts.URL+"/")); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, citCtx, "widget connected", widgetJS(`w.querySelector('.status') && w.querySelector('.status').getAttribute('data-state')==='online'`))
+	if err := chromedp.Do(citCtx, chromedp.Evaluate[chromedp.Void](widgetJS(`w.querySelector('button.handoff').click()`))); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, citCtx, "no operator: 留言 form", widgetJS(`w.querySelector('.bubble.leave textarea') !== null && w.textContent.includes('当前暂无人工客服在线')`))
+	if err := chromedp.Do(citCtx, chromedp.Evaluate[chromedp.Void](widgetJS(
+		`(function(){var b=w.querySelector('.bubble.leave');b.querySelector('textarea').value='<b>社保卡</b>丢了怎么补办？';b.querySelector('input').value='13800001111';b.querySelector('button.submit').click();return true;})()`))); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, citCtx, "留言 stored", widgetJS(`w.textContent.includes('留言已提交')`))
+
+	// The operator signs in and sees the 留言.
+	if err := chromedp.Do(opCtx, chromedp.Navigate(ts.URL+"/agent/"), chromedp.WaitVisible(chromedp.ID("username")),
+		chromedp.SendKeys(chromedp.ID("username"), "wang"),
+		chromedp.SendKeys(chromedp.ID("password"), "operator password"),
+		chromedp.Click(chromedp.ID("login-submit")),
+		chromedp.WaitVisible(chromedp.ID("q"))); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, opCtx, "online", `document.getElementById('conn').textContent === '在线' && document.getElementById('n-msgs').textContent === '1'`)
+	if err := chromedp.Do(opCtx, chromedp.Click(chromedp.ID("load-msgs"))); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, opCtx, "留言 listed as text", `document.getElementById('msgs').textContent.includes('<b>社保卡</b>丢了怎么补办？') && document.querySelector('#msgs b') === null`)
+
+	// Now the handoff is queued, taken, and both sides talk.
+	if err := chromedp.Do(citCtx, chromedp.Evaluate[chromedp.Void](widgetJS(`w.querySelector('button.handoff').click()`))); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, citCtx, "queued", widgetJS(`w.textContent.includes('已为您转接人工客服')`))
+	poll(t, opCtx, "queued in the workbench", `document.querySelector('#queue button.take') !== null`)
+	if err := chromedp.Do(opCtx, chromedp.Click(chromedp.CSS("#queue button.take"))); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, citCtx, "citizen sees the 工号", widgetJS(`w.textContent.includes('工号1001为您服务') && !w.textContent.includes('王五')`))
+	if err := chromedp.Do(opCtx, chromedp.SendKeys(chromedp.ID("say"), "您好，请讲"+kb.Enter)); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, citCtx, "operator message in the widget", widgetJS(`(function(){var m=w.querySelector('.msg.agent');return m && m.textContent.includes('人工客服 · 工号1001') && m.textContent.includes('您好，请讲');})()`))
+	if err := chromedp.Do(citCtx, chromedp.Evaluate[chromedp.Void](widgetJS(
+		`(function(){var i=w.querySelector('textarea.input');i.value='我想补办社保卡';w.querySelector('button.send').click();return true;})()`))); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, opCtx, "citizen message in the workbench", `document.getElementById('transcript').textContent.includes('我想补办社保卡')`)
+	shot(t, citCtx, "widget")
+	// The citizen ends it; the widget goes back to the bot.
+	if err := chromedp.Do(citCtx, chromedp.Evaluate[chromedp.Void](widgetJS(`w.querySelector('button.end-human').click()`))); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, citCtx, "ended", widgetJS(`w.textContent.includes('人工服务已结束') && w.querySelector('button.end-human').hidden`))
+	poll(t, opCtx, "ended in the workbench", `document.getElementById('transcript').textContent.includes('市民已结束会话')`)
+}

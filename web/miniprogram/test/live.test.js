@@ -114,6 +114,21 @@ test('reconnects after the network drops and resumes the same session', { skip }
   assert.equal(third.resumed, true)
 })
 
+test('coming back to the foreground replaces a socket that went silent', { skip }, async t => {
+  const wx = createWx()
+  const chat = client(wx)
+  t.after(() => chat.close())
+  const first = await chat.start()
+  chat.reconnectNow() // fresh socket: nothing happens
+  assert.equal(wx.calls.connectSocket.length, 1)
+  chat.lastRecv -= chat.pingInterval + 10000 // as after a long time in the background
+  const again = nextEvent(chat, 'session', 5000)
+  chat.reconnectNow()
+  const s = await again
+  assert.equal(wx.calls.connectSocket.length, 2)
+  assert.equal(s.session_id, first.session_id)
+})
+
 test('an ask made while disconnected is sent after the reconnect', { skip }, async t => {
   const wx = createWx()
   const chat = client(wx, { backoff: { initial: 300, max: 300, factor: 1, jitter: 0 } })

@@ -114,3 +114,9 @@ test('request ids are unique', () => {
   assert.equal(ids.size, 1000)
   for (const id of ids) assert.ok(id.length <= 64, id)
 })
+
+test('a closed client refuses new asks at once', async () => {
+  const chat = new GovChat({ baseURL: 'http://127.0.0.1:1', wx: failingWx(), login: false })
+  chat.close()
+  await assert.rejects(chat.ask('问题'), err => err.code === 'closed')
+})

@@ -97,7 +97,9 @@ class GovChat {
       jitter: b.jitter === undefined ? 0.3 : b.jitter
     }
     this.pingInterval = opts.pingInterval || 25000
-    this.answerTimeout = opts.answerTimeout || 90000
+    // Longer than the server's own answer timeout (model timeout + 30 s),
+    // so that the server's error frame, not this, reports a slow answer.
+    this.answerTimeout = opts.answerTimeout || 120000
     this.maxQuestion = opts.maxQuestion || 500
     this.random = opts.random || Math.random
     const t = opts.timers || {}
@@ -364,7 +366,12 @@ class GovChat {
   // reconnectNow skips the backoff wait (call it from onShow or when the
   // network comes back).
   reconnectNow () {
-    if (this.status === 'reconnecting' && this.reconnectTimer) {
+    if (this.status === 'open' && this.timers.now() - this.lastRecv > this.pingInterval + 5000) {
+      // Back from the background with a socket that has been silent too
+      // long: it is probably dead; replace it now rather than after the
+      // next ping interval.
+      this.drop()
+    } else if (this.status === 'reconnecting' && this.reconnectTimer) {
       this._clearReconnect()
       this.attempt = 0
       this._connect()
@@ -483,6 +490,7 @@ class GovChat {
     const id = this.nextID()
     let p
     const promise = new Promise((resolve, reject) => {
+      if (this.status === 'closed') return reject(new GovChatError('closed'))
       if (!question) return reject(new GovChatError('empty'))
       if (question.length > this.maxQuestion) return reject(new GovChatError('too_long'))
       p = { id, question, handlers, text: '', sentOn: null, resolve, reject, timer: null }

@@ -72,7 +72,7 @@ func CheckPassword(encoded, pw string) (bool, error) {
 	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads); err != nil {
 		return false, fmt.Errorf("auth: bad argon2 parameters: %w", err)
 	}
-	if p.Memory == 0 || p.Memory > 1<<20 || p.Time == 0 || p.Time > 16 || p.Threads == 0 {
+	if p.Memory == 0 || p.Memory > 1<<18 || p.Time == 0 || p.Time > 10 || p.Threads == 0 {
 		return false, errors.New("auth: argon2 parameters out of range")
 	}
 	b64 := base64.RawStdEncoding

@@ -147,6 +147,11 @@ func New(cfg Config) (*Desk, error) {
 	if err != nil {
 		return nil, err
 	}
+	if n, err := st.closeStale(context.Background(), cfg.Now()); err != nil {
+		return nil, err
+	} else if n > 0 {
+		cfg.Log.Info("handoff: closed conversations left open by the previous run", slog.Int("count", n))
+	}
 	return &Desk{
 		cfg: cfg, store: st, log: cfg.Log,
 		convs: map[string]*Conversation{}, bySession: map[string]*Conversation{},

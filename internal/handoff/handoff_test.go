@@ -440,3 +440,36 @@ func TestOperatorGoesOffline(t *testing.T) {
 		t.Errorf("after the operator left: %v", h)
 	}
 }
+
+func TestRestartClosesOpenConversations(t *testing.T) {
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "w.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	d, err := New(Config{DB: db, Redact: func(s string) string { return s }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, st := range []string{StatusQueued, StatusActive, StatusClosed} {
+		c := &Conversation{ID: "h_" + st, SessionID: "s", Status: st, Reason: ReasonRequested, Created: time.Now(), Transcript: []Entry{{At: time.Now(), From: FromCitizen, Text: "你好"}}}
+		if err := d.store.create(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d2, err := New(Config{DB: db, Redact: func(s string) string { return s }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	open, _ := d2.Conversations(ctx, StatusQueued, 0)
+	active, _ := d2.Conversations(ctx, StatusActive, 0)
+	closed, _ := d2.Conversations(ctx, StatusClosed, 0)
+	if len(open) != 0 || len(active) != 0 || len(closed) != 3 {
+		t.Fatalf("after restart: %d queued, %d connected, %d closed", len(open), len(active), len(closed))
+	}
+	c, _ := d2.Conversation(ctx, "h_"+StatusQueued)
+	if last := c.Transcript[len(c.Transcript)-1]; last.From != FromSystem || c.Closed.IsZero() {
+		t.Errorf("closed conversation = %+v", c)
+	}
+}

@@ -133,6 +133,39 @@ func (s *store) update(ctx context.Context, c *Conversation) error {
 	return nil
 }
 
+// closeStale closes conversations left open by an earlier run (the live
+// connections they belonged to are gone) and returns how many.
+func (s *store) closeStale(ctx context.Context, now time.Time) (int, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("handoff: close stale: %w", err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM handoffs WHERE status IN (?,?)`, StatusQueued, StatusActive)
+	if err != nil {
+		return 0, fmt.Errorf("handoff: close stale: %w", err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("handoff: close stale: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	for _, id := range ids {
+		if err := s.addEntryTx(ctx, tx, id, Entry{At: now, From: FromSystem, Text: "服务重启，会话已结束"}); err != nil {
+			return 0, err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE handoffs SET status=?, closed=? WHERE id=?`, StatusClosed, ms(now), id); err != nil {
+			return 0, fmt.Errorf("handoff: close stale: %w", err)
+		}
+	}
+	return len(ids), tx.Commit()
+}
+
 // ErrNotFound is returned for an unknown conversation or message.
 var ErrNotFound = errors.New("handoff: not found")
 

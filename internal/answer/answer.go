@@ -230,20 +230,26 @@ func (a *Answerer) refuse(req Request, reason, detail, standalone string) (*Answ
 	return ans, nil
 }
 
-// output collects the answer text and streams it.
+// output collects the answer text and streams it. After the stream fails
+// (the asker went away) every write fails with that error.
 type output struct {
 	b      strings.Builder
 	stream func(string) error
+	err    error
 }
 
 func (o *output) write(s string) error {
+	if o.err != nil {
+		return o.err
+	}
 	if s == "" {
 		return nil
 	}
 	o.b.WriteString(s)
 	if o.stream != nil {
 		if err := o.stream(s); err != nil {
-			return fmt.Errorf("answer: stream: %w", err)
+			o.err = fmt.Errorf("answer: stream: %w", err)
+			return o.err
 		}
 	}
 	return nil
@@ -287,6 +293,9 @@ func (a *Answerer) modelAnswer(ctx context.Context, req Request, q, standalone s
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
+		}
+		if out.err != nil {
+			return nil, out.err
 		}
 		if !started {
 			a.cfg.Log.Warn("chat model failed; answering extractively", slog.Any("error", err))

@@ -368,3 +368,22 @@ func TestPromptKeepsDataInsideItsBlocks(t *testing.T) {
 		t.Errorf("header incomplete:\n%s", msg)
 	}
 }
+
+func TestStreamFailureStopsTheModel(t *testing.T) {
+	b := loadKnowledge(t)
+	r := newBigramRetriever(b, nil)
+	r.confidence = 0.9
+	srv := newChatServer(t, func(int, string, string) []string {
+		return []string{"第一句话已经足够长，可以先发给提问的市民。", "\x00sleep", "第二句话也足够长，但提问的人已经离开了。", "\x00sleep", "第三句。"}
+	})
+	a := newAnswerer(t, b, r, newModel(t, srv.URL))
+	gone := errors.New("websocket closed")
+	var writes int
+	_, err := a.Answer(context.Background(), Request{Question: "重大建设项目信息公开包括哪几类", Stream: func(string) error { writes++; return gone }})
+	if !errors.Is(err, gone) {
+		t.Fatalf("err = %v", err)
+	}
+	if writes != 1 || srv.calls.Load() != 1 {
+		t.Errorf("writes %d, model calls %d", writes, srv.calls.Load())
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/govchat/govchat/internal/chat"
 	"github.com/govchat/govchat/internal/kb"
@@ -27,6 +28,8 @@ type docView struct {
 	Replaces        []kb.Ref
 	ReplacedBy      []kb.Ref
 	Sources         []kb.Ref
+	SourceRefs      []sourceRef // Sources with the paragraph that backs the answer
+	IsFAQ           bool
 	Similar         []string
 	Sections        []sectionView
 	Chunks          []kb.Chunk
@@ -34,6 +37,13 @@ type docView struct {
 }
 
 type metaRow struct{ Label, Value string }
+
+// sourceRef is a document a FAQ answer rests on, linked at its best
+// matching paragraph when one is found.
+type sourceRef struct {
+	kb.Ref
+	Heading string
+}
 
 type sectionView struct {
 	Anchor   string
@@ -113,7 +123,59 @@ func (s *Server) view(lib Library, d *kb.Document) *docView {
 	}
 	v.Chunks = lib.Chunks(d)
 	v.Sections = sectionsOf(d, v.Chunks)
+	v.IsFAQ = d.Type == kb.TypeFAQ
+	for i, r := range v.Sources {
+		ref := sourceRef{Ref: r}
+		if src := b.Doc(r.ID); src != nil {
+			if c := bestMatch(d.Body, lib.Chunks(src)); c != nil {
+				ref.DocURL = kb.DocURL(src.ID, c.Anchor)
+				ref.Heading = stripMarkdown(c.HeadingPath())
+				v.Sources[i].DocURL = ref.DocURL
+			}
+		}
+		v.SourceRefs = append(v.SourceRefs, ref)
+	}
 	return v
+}
+
+// bestMatch returns the chunk that shares the most character bigrams with
+// text, when it holds at least 40% of them; nil otherwise.
+func bestMatch(text string, chunks []kb.Chunk) *kb.Chunk {
+	want := bigramSet(text)
+	if len(want) == 0 {
+		return nil
+	}
+	var best *kb.Chunk
+	bestN := 0
+	for i := range chunks {
+		n := 0
+		for g := range bigramSet(chunks[i].Text) {
+			if _, ok := want[g]; ok {
+				n++
+			}
+		}
+		if n > bestN {
+			best, bestN = &chunks[i], n
+		}
+	}
+	if float64(bestN) < 0.4*float64(len(want)) {
+		return nil
+	}
+	return best
+}
+
+func bigramSet(s string) map[string]struct{} {
+	var rs []rune
+	for _, r := range s {
+		if !unicode.IsSpace(r) && !unicode.IsPunct(r) {
+			rs = append(rs, r)
+		}
+	}
+	set := make(map[string]struct{}, len(rs))
+	for i := 0; i+1 < len(rs); i++ {
+		set[string(rs[i:i+2])] = struct{}{}
+	}
+	return set
 }
 
 // sectionsOf turns chunks into page sections. A heading is shown where the

@@ -149,7 +149,7 @@ func TestDocumentPage(t *testing.T) {
 		`class="badge badge-active"`, "现行有效",
 		`href="https://www.example.gov.cn/art/2019/6/19/1.html"`,
 		`<a href="/docs/interp-1">《某市居住证办理规定》政策解读</a>`,
-		"<strong>居住证</strong>", `<a href="https://www.example.gov.cn/x" rel="noopener noreferrer">官网</a>`,
+		`<a href="https://www.example.gov.cn/x" rel="noopener noreferrer">官网</a>`,
 		"<h2>一、适用范围</h2>", "<h2>二、办理流程</h2>", "0574-12345",
 	}
 	for _, w := range want {
@@ -460,6 +460,39 @@ func TestHealthReadyMetrics(t *testing.T) {
 	}
 }
 
+func TestInline(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []span
+	}{
+		{"纯文本", []span{{Text: "纯文本"}}},
+		{"前**加粗**后", []span{{Text: "前"}, {Text: "加粗", Bold: true}, {Text: "后"}}},
+		{"见[官网](https://a.gov.cn/x)。", []span{{Text: "见"}, {Text: "官网", Href: "https://a.gov.cn/x"}, {Text: "。"}}},
+		{"[坏链接](javascript:alert(1))", []span{{Text: "[坏链接](javascript:alert(1))"}}},
+	}
+	for _, tt := range tests {
+		got := inline(tt.in)
+		if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("inline(%q) = %+v, want %+v", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestFAQSourceLinksToParagraph(t *testing.T) {
+	f := newFixture(t, Config{}, true)
+	_, body := f.get(t, "/docs/faq-1")
+	// The FAQ answer (7 working days) does not match any paragraph of
+	// policy-1 well enough: the link goes to the document.
+	if !strings.Contains(body, `<a href="/docs/policy-1">某市居住证办理规定</a>`) {
+		t.Errorf("FAQ source link: %s", body)
+	}
+	b := testBase()
+	c := bestMatch("居住证由公安机关签发", chunk.Split(b.Doc("policy-1")))
+	if c == nil || c.Anchor != "s1-2" {
+		t.Errorf("best match = %+v", c)
+	}
+}
+
 func TestClientIP(t *testing.T) {
 	trusted, err := ParsePrefixes([]string{"10.0.0.0/8", "192.0.2.7", " "})
 	if err != nil {
@@ -545,3 +578,4 @@ func TestWebsocketThroughMiddleware(t *testing.T) {
 		}
 	}
 }
+

@@ -65,6 +65,8 @@
   var ICON_SEND = 'M3 20.5 21 12 3 3.5l.01 6.6L15 12 3.01 13.9z';
   var ICON_CLOSE = 'M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12 19 17.6 17.6 19 12 13.4 6.4 19 5 17.6 10.6 12 5 6.4z';
   var ICON_PHONE = 'M6.6 10.8a15.1 15.1 0 0 0 6.6 6.6l2.2-2.2a1 1 0 0 1 1-.25 11.4 11.4 0 0 0 3.6.57 1 1 0 0 1 1 1V20a1 1 0 0 1-1 1A17 17 0 0 1 3 4a1 1 0 0 1 1-1h3.5a1 1 0 0 1 1 1c0 1.25.2 2.45.57 3.57a1 1 0 0 1-.25 1z';
+  var ICON_UP = 'M2 21h4V9H2v12zm20-11a2 2 0 0 0-2-2h-6.3l.95-4.57.03-.32a1.5 1.5 0 0 0-.44-1.06L13.17 1 6.6 7.59A2 2 0 0 0 6 9v10a2 2 0 0 0 2 2h9a2 2 0 0 0 1.84-1.22l3.02-7.05c.09-.23.14-.47.14-.73v-2z';
+  var ICON_DOWN = 'M22 3h-4v12h4V3zM2 14a2 2 0 0 0 2 2h6.3l-.95 4.57-.03.32c0 .41.17.79.44 1.06L10.83 23l6.58-6.59A2 2 0 0 0 18 15V5a2 2 0 0 0-2-2H7a2 2 0 0 0-1.84 1.22l-3.02 7.05A2 2 0 0 0 2 12v2z';
   var ICON_PERSON = 'M12 12a4.5 4.5 0 1 0 0-9 4.5 4.5 0 0 0 0 9zm0 2.2c-3.6 0-9 1.8-9 5.3V22h18v-2.5c0-3.5-5.4-5.3-9-5.3z';
 
   function docHref(u) {
@@ -135,6 +137,7 @@
     return add(el('div', { class: 'msg system' }, b));
   }
 
+  var TYPE_LABEL = { policy: '政策文件', interpretation: '政策解读', guide: '办事指南', faq: '常见问题' };
   var STATUS_CLASS = { '现行有效': 'active', '已修订': 'revised', '已废止': 'repealed', '尚未施行': 'pending' };
 
   // renderAnswerText writes text, turning [n] into citation links.
@@ -162,8 +165,10 @@
     sources.forEach(function (s, i) {
       var n = s.n || i + 1;
       var meta = el('div', { class: 'src-meta' });
+      if (TYPE_LABEL[s.type]) meta.appendChild(el('span', { class: 'kind', text: TYPE_LABEL[s.type] }));
       if (s.doc_number) meta.appendChild(el('span', { text: s.doc_number }));
       if (s.issuer) meta.appendChild(el('span', { text: s.issuer }));
+      else if (s.department) meta.appendChild(el('span', { text: s.department }));
       if (s.status) meta.appendChild(el('span', { class: 'badge badge-' + (STATUS_CLASS[s.status] || 'unknown'), text: s.status }));
       var li = el('li', null,
         el('a', { class: 'src-link', href: docHref(s.doc_url), target: '_blank', rel: 'noopener' },
@@ -190,8 +195,8 @@
   function feedbackBar(answerId) {
     var bar = el('div', { class: 'feedback' });
     var label = el('span', { class: 'muted', text: '回答有帮助吗？' });
-    var up = el('button', { type: 'button', class: 'fb up', 'aria-label': '有帮助' }, el('span', { 'aria-hidden': 'true', text: '👍' }), el('span', { text: '有用' }));
-    var down = el('button', { type: 'button', class: 'fb down', 'aria-label': '没有帮助' }, el('span', { 'aria-hidden': 'true', text: '👎' }), el('span', { text: '没用' }));
+    var up = el('button', { type: 'button', class: 'fb up', 'aria-label': '有帮助' }, svg(ICON_UP), el('span', { text: '有用' }));
+    var down = el('button', { type: 'button', class: 'fb down', 'aria-label': '没有帮助' }, svg(ICON_DOWN), el('span', { text: '没用' }));
     bar.appendChild(label); bar.appendChild(up); bar.appendChild(down);
     function done() { bar.textContent = ''; bar.appendChild(el('span', { class: 'thanks', text: '感谢您的反馈！' })); }
     up.addEventListener('click', function () { sendFeedback(answerId, true, '', done, bar); });

@@ -1,0 +1,343 @@
+package main
+
+// Browser tests: a real Chromium drives the citizen widget against a real
+// `govchat serve`. They skip with a message where Chromium is absent and fail
+// instead when CI=true. Set GOVCHAT_SCREENSHOTS=dir to keep screenshots.
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/target"
+	"github.com/chromedp/chromedp"
+)
+
+// chromiumPath finds Chromium or skips (fails under CI=true).
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("GOVCHAT_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("browser tests: Chromium not found and CI=true (install the Debian package chromium or set GOVCHAT_CHROMIUM)")
+	}
+	t.Skip("browser tests skipped: Chromium not found (install the Debian package chromium or set GOVCHAT_CHROMIUM)")
+	return ""
+}
+
+// newBrowser starts a headless Chromium with a fresh profile.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("browser tests skipped in -short mode")
+	}
+	path := chromiumPath(t)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancelCtx()
+		cancelAlloc()
+	})
+	if err := chromedp.Do(ctx); err != nil { // start the browser
+		t.Fatalf("start Chromium: %v", err)
+	}
+	return ctx
+}
+
+// framesRecorder wraps WebSocket before any page script runs, recording the
+// frames the widget receives.
+const framesRecorder = `(() => {
+  window.__frames = [];
+  const WS = window.WebSocket;
+  function Recorded(url, protocols) {
+    const ws = protocols === undefined ? new WS(url) : new WS(url, protocols);
+    ws.addEventListener('message', (e) => {
+      try { const f = JSON.parse(e.data); window.__frames.push({type: f.type, id: f.id || '', text: f.text || ''}); } catch (_) {}
+    });
+    return ws;
+  }
+  Recorded.prototype = WS.prototype;
+  ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'].forEach((k) => { Recorded[k] = WS[k]; });
+  window.WebSocket = Recorded;
+})();`
+
+// shadow is the widget's shadow root, for JavaScript expressions.
+const shadow = `document.querySelector('#govchat-widget').shadowRoot`
+
+func addInitScript(t *testing.T, ctx context.Context, js string) {
+	t.Helper()
+	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: js}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func brun[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	return v
+}
+
+func do(t *testing.T, ctx context.Context, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+}
+
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("GOVCHAT_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	buf := brun(t, ctx, chromedp.CaptureScreenshot())
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), buf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// askInWidget types a question into the widget and sends it.
+func askInWidget(t *testing.T, ctx context.Context, question string) {
+	t.Helper()
+	do(t, ctx,
+		chromedp.SendKeys(chromedp.JSPath(shadow+`.querySelector('textarea')`), question),
+		chromedp.Click(chromedp.JSPath(shadow+`.querySelector('button.send')`)),
+	)
+}
+
+// waitAnswered waits for the n-th bot answer to be complete (sources or
+// feedback rendered) and returns its text.
+func waitAnswered(t *testing.T, ctx context.Context, n int) string {
+	t.Helper()
+	return brun(t, ctx, chromedp.Poll[string](fmt.Sprintf(`(() => {
+	  const bots = [...%s.querySelectorAll('.msg.bot[data-id]')];
+	  const b = bots[%d];
+	  if (!b || b.querySelector('.bubble.streaming') || !(b.querySelector('.feedback') || b.classList.contains('failed'))) return '';
+	  return b.querySelector('.text').textContent || ' ';
+	})()`, shadow, n), chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(90*time.Second)))
+}
+
+// TestBrowserSeedQuestion: open the demo page on a phone-sized screen, ask
+// the seed question, watch the answer stream in, click its citation and land
+// on the highlighted paragraph of the source page.
+func TestBrowserSeedQuestion(t *testing.T) {
+	ctx := newBrowser(t)
+	rs := startServe(t, filepath.Join(moduleRoot(t), "knowledge"), nil, serveHooks{})
+
+	addInitScript(t, ctx, framesRecorder)
+	do(t, ctx,
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch),
+		chromedp.Navigate(rs.base+"/"),
+	)
+	// The demo page opens the widget, which connects and gets a session.
+	brun(t, ctx, chromedp.Poll[bool](shadow+`.querySelector('.status').dataset.state === 'online'`, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second)))
+	screenshot(t, ctx, "widget-phone-welcome.png")
+
+	// Record what the answer bubble shows while the answer is streaming.
+	brun(t, ctx, chromedp.Evaluate[chromedp.Void](`(() => {
+	  window.__streamed = [];
+	  const log = `+shadow+`.querySelector('.log');
+	  new MutationObserver(() => {
+	    const b = log.querySelector('.msg.bot[data-id] .bubble.streaming .text');
+	    if (b && b.textContent) window.__streamed.push(b.textContent);
+	  }).observe(log, {subtree: true, childList: true, characterData: true});
+	})()`))
+	askInWidget(t, ctx, seedQuestion)
+	text := waitAnswered(t, ctx, 0)
+	for _, w := range []string{"批准服务信息", "竣工备案信息"} {
+		if !strings.Contains(text, w) {
+			t.Errorf("answer lacks %q: %s", w, text)
+		}
+	}
+	frames := brun(t, ctx, chromedp.Evaluate[[]struct{ Type, ID, Text string }](`window.__frames.filter(f => f.type === 'delta' || f.type === 'answer')`))
+	if len(frames) < 2 || frames[0].Type != "delta" || frames[len(frames)-1].Type != "answer" {
+		t.Fatalf("frames = %+v, want deltas then the answer", frames)
+	}
+	streamed := brun(t, ctx, chromedp.Evaluate[[]string](`window.__streamed`))
+	if len(streamed) == 0 || !strings.HasPrefix(text, strings.TrimSpace(streamed[0])[:min(6, len(strings.TrimSpace(streamed[0])))]) {
+		t.Errorf("the answer was not shown while streaming: %q", streamed)
+	}
+	// The user's question and the numbered citation are on screen.
+	cites := brun(t, ctx, chromedp.Evaluate[int](shadow+`.querySelectorAll('.msg.bot a.cite').length`))
+	sources := brun(t, ctx, chromedp.Evaluate[int](shadow+`.querySelectorAll('.msg.bot ol.sources li').length`))
+	if cites == 0 || sources == 0 {
+		t.Fatalf("citations %d, sources %d", cites, sources)
+	}
+	screenshot(t, ctx, "widget-phone-answer.png")
+
+	// Click citation [1]: it opens the source page in a new tab at the
+	// cited paragraph, highlighted.
+	href := brun(t, ctx, chromedp.Evaluate[string](shadow+`.querySelector('.msg.bot a.cite').href`))
+	newTab := chromedp.WaitNewTarget(ctx, func(i *target.Info) bool { return strings.Contains(i.URL, "/docs/") })
+	do(t, ctx, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('.msg.bot a.cite')`)))
+	var id target.ID
+	select {
+	case id = <-newTab:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("clicking the citation %s opened no tab", href)
+	}
+	tab, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(id))
+	defer cancel()
+	do(t, tab, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile))
+	type landed struct {
+		ID, Hash, Path, Border, Text string
+		Top, Height                  float64
+	}
+	got := brun(t, tab, chromedp.Poll[landed](`(() => {
+	  if (document.readyState !== 'complete') return null;
+	  const el = document.querySelector(':target');
+	  if (!el) return null;
+	  const cs = getComputedStyle(el), r = el.getBoundingClientRect();
+	  return {ID: el.id, Hash: location.hash, Path: location.pathname, Border: cs.borderLeftColor,
+	          Text: el.textContent, Top: r.top, Height: innerHeight};
+	})()`, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second)))
+	if "#"+got.ID != got.Hash || !strings.HasPrefix(href, rs.base+got.Path+got.Hash) {
+		t.Errorf("landed on %+v, citation was %s", got, href)
+	}
+	if got.Border != "rgb(224, 161, 0)" {
+		t.Errorf("cited paragraph not highlighted: border %s", got.Border)
+	}
+	if got.Top < 0 || got.Top > got.Height-40 {
+		t.Errorf("cited paragraph not scrolled into view: top %.0f of %.0f", got.Top, got.Height)
+	}
+	if !strings.Contains(got.Text, "竣工备案信息") {
+		t.Errorf("cited paragraph does not hold the answer: %q", got.Text)
+	}
+	time.Sleep(1700 * time.Millisecond) // let the highlight animation settle for the screenshot
+	screenshot(t, tab, "source-phone-cited.png")
+	cancel() // close the source tab and bring the widget's tab back to the front
+	if _, err := chromedp.CallBrowser(ctx, target.ActivateTarget, target.ActivateTargetParams{TargetID: chromedp.FromContext(ctx).Target.TargetID}); err != nil {
+		t.Fatal(err)
+	}
+
+	// 👎 with a reason from the widget is acknowledged.
+	do(t, ctx, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('.msg.bot .fb.down')`)))
+	do(t, ctx, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('.msg.bot .reasons .chip')`)))
+	do(t, ctx, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('.msg.bot .feedback .submit')`)))
+	brun(t, ctx, chromedp.Poll[bool](shadow+`.querySelector('.msg.bot .thanks') !== null`, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)))
+
+	// 转人工 shows the hotline while no operator desk is connected.
+	do(t, ctx, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('button.handoff')`)))
+	msg := brun(t, ctx, chromedp.Poll[string](`(() => { const s = `+shadow+`.querySelector('.msg.system'); return s ? s.textContent : ''; })()`, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)))
+	if !strings.Contains(msg, "12345") {
+		t.Errorf("handoff message %q lacks the hotline", msg)
+	}
+	screenshot(t, ctx, "widget-phone-handoff.png")
+}
+
+// TestBrowserXSS: a knowledge document and a question carrying <script> and
+// <img onerror> render as text on the source page and in the widget.
+func TestBrowserXSS(t *testing.T) {
+	ctx := newBrowser(t)
+	dir := t.TempDir()
+	doc := `---
+id: xss-doc
+type: policy
+title: '关于<script>window.xssHit=1</script>养犬登记的通知'
+issuer: '测试<img src=x onerror="window.xssHit=2">机关'
+published: 2024-01-01
+---
+
+一、养犬登记
+
+（一）养犬登记需要携带身份证和犬只免疫证明<img src=x onerror="window.xssHit=3">，到所在街道办理<script>window.xssHit=4</script>。
+`
+	if err := os.MkdirAll(filepath.Join(dir, "policies"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "policies", "xss.md"), []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rs := startServe(t, dir, nil, serveHooks{})
+
+	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
+	_ = dialogs
+	do(t, ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(rs.base+"/docs/xss-doc"))
+	type pageState struct {
+		Title, Body    string
+		Markup, Script int
+		XSS            bool
+	}
+	st := brun(t, ctx, chromedp.Evaluate[pageState](`({
+	  Title: document.querySelector('h1').textContent,
+	  Body: document.querySelector('.doc').textContent,
+	  Markup: document.querySelectorAll('main img').length,
+	  Script: document.querySelectorAll('main script').length,
+	  XSS: window.xssHit !== undefined,
+	})`))
+	if st.Markup != 0 || st.Script != 0 || st.XSS {
+		t.Errorf("source page turned text into markup: %+v", st)
+	}
+	if !strings.Contains(st.Title, "<script>window.xssHit=1</script>") || !strings.Contains(st.Body, `<img src=x onerror="window.xssHit=3">`) ||
+		!strings.Contains(st.Body, `测试<img src=x onerror="window.xssHit=2">机关`) {
+		t.Errorf("source page does not show the markup as text: %+v", st)
+	}
+	screenshot(t, ctx, "source-xss.png")
+
+	// The widget on the same page: the question and the quoted answer.
+	do(t, ctx, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('.launcher')`)))
+	brun(t, ctx, chromedp.Poll[bool](shadow+`.querySelector('.status').dataset.state === 'online'`, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second)))
+	question := `养犬登记<img src=x onerror="window.xssHit=5">要带什么<script>window.xssHit=6</script>`
+	askInWidget(t, ctx, question)
+	answer := waitAnswered(t, ctx, 0)
+	type widgetState struct {
+		Question       string
+		Markup, Script int
+		XSS            bool
+	}
+	ws := brun(t, ctx, chromedp.Evaluate[widgetState](`({
+	  Question: `+shadow+`.querySelector('.msg.user .bubble').textContent,
+	  Markup: `+shadow+`.querySelectorAll('.log img').length,
+	  Script: `+shadow+`.querySelectorAll('.log script').length,
+	  XSS: window.xssHit !== undefined,
+	})`))
+	if ws.Markup != 0 || ws.Script != 0 || ws.XSS {
+		t.Errorf("widget turned text into markup: %+v", ws)
+	}
+	if ws.Question != question {
+		t.Errorf("question shown as %q", ws.Question)
+	}
+	if strings.Contains(answer, "犬只免疫证明") && !strings.Contains(answer, "<img src=x") {
+		t.Errorf("quoted answer lost its literal markup: %q", answer)
+	}
+	t.Logf("answer: %s", answer)
+	titles := brun(t, ctx, chromedp.Evaluate[[]string](`[...`+shadow+`.querySelectorAll('.src-title')].map(e => e.textContent)`))
+	for _, s := range titles {
+		if strings.Contains(s, "养犬登记的通知") && !strings.Contains(s, "<script>") {
+			t.Errorf("source title lost its literal markup: %q", s)
+		}
+	}
+	screenshot(t, ctx, "widget-xss.png")
+}

@@ -578,4 +578,3 @@ func TestWebsocketThroughMiddleware(t *testing.T) {
 		}
 	}
 }
-

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/govchat/govchat/internal/auth"
 	"github.com/govchat/govchat/internal/wechat/wechattest"
 )
 
@@ -54,6 +55,21 @@ func TestMiniprogramProtocolModule(t *testing.T) {
 		"GOVCHAT_WECHAT_LOGIN_RATE": "1000",
 	}, serveHooks{})
 
+	// An operator account, signed in, for the 转人工 test.
+	svc, err := auth.New(auth.Config{Path: filepath.Join(rs.data, "auth.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	const staffNo = "8001"
+	if _, err := svc.AddUser(context.Background(), auth.NewUser{Username: "mp-operator", Name: "test-operator-name", StaffNo: staffNo, Role: auth.RoleOperator, Password: "correct horse battery staple"}); err != nil {
+		t.Fatal(err)
+	}
+	opToken, _, err := svc.Login(context.Background(), "mp-operator", "correct horse battery staple", "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+
 	files, err := filepath.Glob(filepath.Join(dir, "*.test.js"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no test files in %s: %v", dir, err)
@@ -63,13 +79,16 @@ func TestMiniprogramProtocolModule(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	args := append([]string{"--test", "--test-reporter=spec"}, files...)
+	// One file at a time: the 转人工 tests depend on whether an operator is online.
+	args := append([]string{"--test", "--test-concurrency=1", "--test-reporter=spec"}, files...)
 	cmd := exec.CommandContext(ctx, node, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(),
 		"GOVCHAT_URL="+rs.base,
 		"GOVCHAT_TEST_QUESTION="+seedQuestion,
 		"GOVCHAT_TEST_WECHAT=1",
+		"GOVCHAT_TEST_OPERATOR_TOKEN="+opToken,
+		"GOVCHAT_TEST_OPERATOR_STAFF_NO="+staffNo,
 		"NO_COLOR=1",
 	)
 	var out bytes.Buffer

@@ -11,6 +11,8 @@ const { GovChat } = require('../utils/govchat')
 const { createWx, nextEvent } = require('./wx-shim')
 
 const BASE = process.env.GOVCHAT_URL || ''
+// Generous: CI runs this while every other package's tests load the same 2 cores.
+const T = 20000
 const OP_TOKEN = process.env.GOVCHAT_TEST_OPERATOR_TOKEN || ''
 const OP_STAFF = process.env.GOVCHAT_TEST_OPERATOR_STAFF_NO || ''
 const skip = BASE && OP_TOKEN ? false : 'GOVCHAT_URL and GOVCHAT_TEST_OPERATOR_TOKEN are not set: run through go test ./cmd/govchat/'
@@ -36,7 +38,7 @@ async function operator (t) {
     wait: (pred, ms) => new Promise((resolve, reject) => {
       const hit = frames.find(pred)
       if (hit) { frames.splice(frames.indexOf(hit), 1); return resolve(hit) }
-      const timer = setTimeout(() => reject(new Error('operator: timed out; frames: ' + JSON.stringify(frames))), ms || 5000)
+      const timer = setTimeout(() => reject(new Error('operator: timed out; frames: ' + JSON.stringify(frames))), ms || T)
       waiters.push({ pred, resolve: f => { clearTimeout(timer); frames.splice(frames.indexOf(f), 1); resolve(f) } })
     })
   }
@@ -56,7 +58,7 @@ test('转人工: queued, taken by an operator (工号 shown), messages both ways
   t.after(() => chat.close())
   const session = await chat.start()
 
-  const queued = nextEvent(chat, 'handoff', 5000)
+  const queued = nextEvent(chat, 'handoff', T)
   chat.requestHuman('想咨询人工')
   const q = await queued
   assert.equal(q.status, 'queued', JSON.stringify(q))
@@ -66,7 +68,7 @@ test('转人工: queued, taken by an operator (工号 shown), messages both ways
   // The operator sees the conversation in the queue and takes it.
   const item = await op.wait(f => f.type === 'queue' && f.items.some(i => i.session_id === session.session_id))
   const conv = item.items.find(i => i.session_id === session.session_id).conversation
-  const connected = nextEvent(chat, 'handoff', 5000, f => f.status === 'connected')
+  const connected = nextEvent(chat, 'handoff', T, f => f.status === 'connected')
   op.send({ type: 'handoff_take', id: 'take1', conversation: conv })
   const c = await connected
   assert.equal(c.staff_no, OP_STAFF, 'the citizen sees the operator\'s 工号')
@@ -74,7 +76,7 @@ test('转人工: queued, taken by an operator (工号 shown), messages both ways
   assert.ok(!/test-operator-name/.test(JSON.stringify(c)), 'never the operator\'s name')
 
   // Operator → citizen.
-  const line = nextEvent(chat, 'operator', 5000)
+  const line = nextEvent(chat, 'operator', T)
   op.send({ type: 'agent_message', id: 'm1', conversation: conv, text: '您好，我是人工客服，请问有什么可以帮您？' })
   const m = await line
   assert.equal(m.kind, 'message')
@@ -88,15 +90,15 @@ test('转人工: queued, taken by an operator (工号 shown), messages both ways
   assert.match(cm.text, /重大建设项目/)
 
   // The citizen's network drops; after the reconnect the conversation goes on.
-  const resumed = nextEvent(chat, 'session', 5000)
+  const resumed = nextEvent(chat, 'session', T)
   wx.sockets[wx.sockets.length - 1].cut()
   assert.equal((await resumed).session_id, session.session_id)
-  const again = nextEvent(chat, 'operator', 5000)
+  const again = nextEvent(chat, 'operator', T)
   op.send({ type: 'agent_message', id: 'm2', conversation: conv, text: '在政府信息公开专栏。' })
   assert.match((await again).text, /公开专栏/)
 
   // The citizen ends it; the operator is told.
-  const closed = nextEvent(chat, 'handoff', 5000, f => f.status === 'closed')
+  const closed = nextEvent(chat, 'handoff', T, f => f.status === 'closed')
   chat.endHuman()
   await closed
   const fin = await op.wait(f => f.type === 'handoff_finished')
@@ -114,11 +116,11 @@ test('转人工 with nobody online: hotline offered and a 留言 is stored', { s
   // The server may take a moment to see the last operator leave.
   let f
   for (let i = 0; i < 20; i++) {
-    const offer = nextEvent(chat, 'handoff', 5000)
+    const offer = nextEvent(chat, 'handoff', T)
     chat.requestHuman()
     f = await offer
     if (f.status === 'no_operator') break
-    const closed = nextEvent(chat, 'handoff', 5000, x => x.status === 'closed')
+    const closed = nextEvent(chat, 'handoff', T, x => x.status === 'closed')
     chat.endHuman()
     await closed
     await new Promise(resolve => setTimeout(resolve, 100))
@@ -126,7 +128,7 @@ test('转人工 with nobody online: hotline offered and a 留言 is stored', { s
   assert.equal(f.status, 'no_operator', JSON.stringify(f))
   assert.ok(f.hotline)
   assert.equal(f.can_leave_message, true)
-  const ack = nextEvent(chat, 'ack', 5000, a => a.of === 'leave_message')
+  const ack = nextEvent(chat, 'ack', T, a => a.of === 'leave_message')
   chat.leaveMessage('请工作人员回电，咨询政务公开事项。', '13800000000')
   const a = await ack
   assert.match(a.message, /[\u4e00-\u9fff]/)

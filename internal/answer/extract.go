@@ -54,8 +54,8 @@ type quote struct {
 	sentences []sentence
 }
 
-// selectSentences chooses what to quote. The best passage is quoted whole
-// when it fits in budget runes (an official paragraph is the natural unit of
+// selectSentences chooses what to quote. The best passage that shares a word
+// with the question is quoted whole when it fits in budget runes (an official paragraph is the natural unit of
 // citation), else its most relevant sentences. Lower-ranked passages (up to
 // passages) add their most relevant sentences only when their retrieval score
 // is close to the best one's and budget remains. A sentence is relevant when
@@ -67,7 +67,8 @@ func selectSentences(results []search.Result, terms []string, passages, budget i
 	left := budget
 	for p := 0; p < len(results) && p < passages && left > 0; p++ {
 		r := results[p]
-		if p > 0 && results[0].Score > 0 && r.Score < 0.85*results[0].Score {
+		first := len(out) == 0
+		if !first && results[out[0].passage].Score > 0 && r.Score < 0.85*results[out[0].passage].Score {
 			break
 		}
 		type scored struct {
@@ -86,21 +87,27 @@ func selectSentences(results []search.Result, terms []string, passages, budget i
 			ss = append(ss, scored{i, s, sentenceScore(s.text, terms, n), n})
 			total += n
 		}
-		if len(ss) == 0 {
+		relevant := false
+		for _, c := range ss {
+			relevant = relevant || c.score > 0
+		}
+		if !relevant {
+			// Nothing here shares a word with the question (a title and a
+			// note, say): quote the next passage instead.
 			continue
 		}
 		var chosen []scored
-		if p == 0 && total <= left {
+		if first && total <= left {
 			chosen = ss
 		} else {
 			byScore := append([]scored(nil), ss...)
 			sort.SliceStable(byScore, func(a, b int) bool { return byScore[a].score > byScore[b].score })
 			used := 0
 			for k, c := range byScore {
-				if c.score == 0 && !(p == 0 && k == 0) {
+				if c.score == 0 && !(first && k == 0) {
 					break
 				}
-				if used+c.runes > left && !(p == 0 && k == 0) {
+				if used+c.runes > left && !(first && k == 0) {
 					continue
 				}
 				chosen = append(chosen, c)
@@ -117,6 +124,23 @@ func selectSentences(results []search.Result, terms []string, passages, budget i
 			left -= c.runes
 		}
 		out = append(out, q)
+	}
+	if len(out) == 0 && len(results) > 0 {
+		// No sentence shares a word with the question: quote the start of
+		// the best passage rather than nothing.
+		if ss := splitSentences(results[0].Chunk.Text); len(ss) > 0 {
+			q := quote{passage: 0}
+			used := 0
+			for _, s := range ss {
+				n := utf8.RuneCountInString(s.text)
+				if len(q.sentences) > 0 && used+n > budget {
+					break
+				}
+				q.sentences = append(q.sentences, s)
+				used += n
+			}
+			out = append(out, q)
+		}
 	}
 	return out
 }

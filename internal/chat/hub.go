@@ -222,6 +222,10 @@ func New(cfg Config, ans Answerer, rec Recorder) (*Hub, error) {
 		Subprotocols:     []string{Subprotocol},
 		CheckOrigin:      h.checkOrigin,
 		Error: func(w http.ResponseWriter, r *http.Request, status int, reason error) {
+			if status == http.StatusForbidden {
+				writeHTTPError(w, status, Errorf(CodeForbidden, "该网站未获授权接入咨询服务。"))
+				return
+			}
 			writeHTTPError(w, status, Errorf(CodeBadRequest, "需要 WebSocket 连接。"))
 		},
 	}

@@ -58,7 +58,7 @@ type Config struct {
 	HardMessageBytes int // 1 MiB: a larger frame closes the socket (1009)
 	MaxQuestionRunes int // 500
 
-	SendQueue     int           // 64 frames queued per connection
+	SendQueue     int           // 16 frames queued per connection (a full queue blocks the sender up to SendTimeout)
 	SendTimeout   time.Duration // 5s: a full queue blocks a sender this long before the client is dropped
 	WriteTimeout  time.Duration // 10s per write
 	PingInterval  time.Duration // 30s; the socket closes after 2.5 intervals without a pong or frame
@@ -107,7 +107,7 @@ func (c *Config) defaults() {
 	def(&c.MaxMessageBytes, 8<<10)
 	def(&c.HardMessageBytes, 1<<20)
 	def(&c.MaxQuestionRunes, 500)
-	def(&c.SendQueue, 64)
+	def(&c.SendQueue, 16)
 	defD(&c.SendTimeout, 5*time.Second)
 	defD(&c.WriteTimeout, 10*time.Second)
 	defD(&c.PingInterval, 30*time.Second)
@@ -364,8 +364,11 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h.m.connsTotal.With().Inc()
 	h.m.conns.Inc()
+	// The handler returns at once: the HTTP server then drops its
+	// connection state and buffers, and the socket costs only its reader
+	// and writer goroutines.
 	go c.writeLoop()
-	c.readLoop()
+	go c.readLoop()
 }
 
 func (h *Hub) add(c *Client) bool {

@@ -207,7 +207,7 @@ func loadServing(ctx context.Context, env *Env, srv *server.Server, hist *histor
 		return nil, nil, err
 	}
 	srv.SetLibrary(newLibrary(app.Base))
-	ans, err := serveAnswerer(env, app)
+	ans, err := newAnswerer(env, app)
 	if err != nil {
 		app.Close()
 		return nil, nil, err

@@ -149,6 +149,22 @@ func waitAnswered(t *testing.T, ctx context.Context, n int) string {
 	})()`, shadow, n), chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(90*time.Second)))
 }
 
+// landed is where a citation led.
+type landed struct {
+	ID, Hash, Path, Border, Text string
+	Top, Height                  float64
+}
+
+// landedJS describes the :target element of a source page once it is loaded.
+const landedJS = `(() => {
+  if (document.readyState !== 'complete') return null;
+  const el = document.querySelector(':target');
+  if (!el) return null;
+  const cs = getComputedStyle(el), r = el.getBoundingClientRect();
+  return {ID: el.id, Hash: location.hash, Path: location.pathname, Border: cs.borderLeftColor,
+          Text: el.textContent, Top: r.top, Height: innerHeight};
+})()`
+
 // TestBrowserSeedQuestion: open the demo page on a phone-sized screen, ask
 // the seed question, watch the answer stream in, click its citation and land
 // on the highlighted paragraph of the source page.
@@ -211,18 +227,7 @@ func TestBrowserSeedQuestion(t *testing.T) {
 	tab, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(id))
 	defer cancel()
 	do(t, tab, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile))
-	type landed struct {
-		ID, Hash, Path, Border, Text string
-		Top, Height                  float64
-	}
-	got := brun(t, tab, chromedp.Poll[landed](`(() => {
-	  if (document.readyState !== 'complete') return null;
-	  const el = document.querySelector(':target');
-	  if (!el) return null;
-	  const cs = getComputedStyle(el), r = el.getBoundingClientRect();
-	  return {ID: el.id, Hash: location.hash, Path: location.pathname, Border: cs.borderLeftColor,
-	          Text: el.textContent, Top: r.top, Height: innerHeight};
-	})()`, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second)))
+	got := brun(t, tab, chromedp.Poll[landed](landedJS, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second)))
 	if "#"+got.ID != got.Hash || !strings.HasPrefix(href, rs.base+got.Path+got.Hash) {
 		t.Errorf("landed on %+v, citation was %s", got, href)
 	}
@@ -237,6 +242,22 @@ func TestBrowserSeedQuestion(t *testing.T) {
 	}
 	time.Sleep(1700 * time.Millisecond) // let the highlight animation settle for the screenshot
 	screenshot(t, tab, "source-phone-cited.png")
+	if !strings.Contains(got.Path, "haishu-zwgk-2019") || strings.Contains(got.Path, "faq") {
+		// The citation is a FAQ entry built on the seed document: its
+		// 答复依据 link opens the seed document at the matching paragraph.
+		basis := brun(t, tab, chromedp.Evaluate[string](`(() => { const a = document.querySelector('.related-box a[href^="/docs/haishu-zwgk-2019#"]'); return a ? a.href : ''; })()`))
+		if basis == "" {
+			t.Fatalf("cited page %s neither is the seed document nor links to a paragraph of it", got.Path)
+		}
+		do(t, tab, chromedp.Navigate(basis))
+		seed := brun(t, tab, chromedp.Poll[landed](landedJS, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second)))
+		if seed.Path != "/docs/haishu-zwgk-2019" || seed.Border != "rgb(224, 161, 0)" || !strings.Contains(seed.Text, "竣工备案信息") ||
+			seed.Top < 0 || seed.Top > seed.Height-40 {
+			t.Errorf("seed document paragraph: %+v", seed)
+		}
+		time.Sleep(1700 * time.Millisecond)
+		screenshot(t, tab, "seed-phone-paragraph.png")
+	}
 	cancel() // close the source tab and bring the widget's tab back to the front
 	if _, err := chromedp.CallBrowser(ctx, target.ActivateTarget, target.ActivateTargetParams{TargetID: chromedp.FromContext(ctx).Target.TargetID}); err != nil {
 		t.Fatal(err)

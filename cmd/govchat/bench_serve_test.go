@@ -106,7 +106,11 @@ type child struct {
 
 func startChild(tb testing.TB, knowledge, data string) *child {
 	tb.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestServeChildProcess$", "-test.timeout=0")
+	args := []string{"-test.run=^TestServeChildProcess$", "-test.timeout=0"}
+	if p := os.Getenv("GOVCHAT_BENCH_CPUPROFILE"); p != "" {
+		args = append(args, "-test.cpuprofile="+p) // the server's CPU profile
+	}
+	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(),
 		"GOVCHAT_BENCH_CHILD=1", "GOVCHAT_KNOWLEDGE="+knowledge, "GOVCHAT_DATA="+data, "GOVCHAT_ADDR=127.0.0.1:0",
 		"GOVCHAT_RATE_IP=-1", "GOVCHAT_RATE_SESSION=-1", "GOVCHAT_MAX_CONNS_PER_IP=-1", "GOVCHAT_LOG_LEVEL=warn",

@@ -303,8 +303,6 @@ published: 2024-01-01
 	}
 	rs := startServe(t, dir, nil, serveHooks{})
 
-	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
-	_ = dialogs
 	do(t, ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(rs.base+"/docs/xss-doc"))
 	type pageState struct {
 		Title, Body    string

@@ -65,7 +65,11 @@ func buildGovchat(tb testing.TB, seg *zh.Segmenter, docs []*kb.Document, dir str
 	if err != nil {
 		tb.Fatal(err)
 	}
-	eng, err := search.New(search.Config{Params: p, BatchSize: 4096}, kb.NewBase(docs, kb.Dict{}), seg, st, nil)
+	cfg := search.Config{Params: p, BatchSize: 4096}
+	if s := os.Getenv("GOVCHAT_BENCH_CHUNK"); s != "" {
+		fmt.Sscanf(s, "%d,%d", &cfg.Chunking.Max, &cfg.Chunking.Min)
+	}
+	eng, err := search.New(cfg, kb.NewBase(docs, kb.Dict{}), seg, st, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -77,7 +81,7 @@ func buildGovchat(tb testing.TB, seg *zh.Segmenter, docs []*kb.Document, dir str
 
 func govchatRanker(eng *search.Engine, k int) eval.Ranker {
 	return func(ctx context.Context, q string) (eval.Ranking, error) {
-		resp, err := eng.Search(ctx, q, search.Options{Limit: k, IncludeExpired: true})
+		resp, err := eng.Search(ctx, q, search.Options{Limit: 3 * k, IncludeExpired: true})
 		if err != nil {
 			return eval.Ranking{}, err
 		}

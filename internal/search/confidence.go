@@ -37,7 +37,7 @@ func (e *Engine) confidence(qt queryTerms, resp *Response) float64 {
 	for _, t := range terms {
 		w := e.seg.Weight(t)
 		total += w
-		if containsTerm(r.norm, t, e) {
+		if containsTerm(r.norm(), t, e) {
 			got += w
 		}
 	}
@@ -47,7 +47,7 @@ func (e *Engine) confidence(qt queryTerms, resp *Response) float64 {
 	if len(bigrams) > 0 {
 		n := 0
 		for _, b := range bigrams {
-			if strings.Contains(r.norm, b) {
+			if strings.Contains(r.norm(), b) {
 				n++
 			}
 		}

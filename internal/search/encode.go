@@ -25,6 +25,35 @@ type Params struct {
 	// Query feature weights: words (with synonyms mapped and compound words'
 	// parts) and character bigrams.
 	WordWeight, BigramWeight float64
+	// LeadWeight adds weight to the opening sentence of a chunk, which in
+	// answers and official texts usually names the subject. Negative: off.
+	LeadWeight float64
+	// LeadRunes bounds the lead (default 100 runes).
+	LeadRunes int
+	// Pseudo-relevance feedback: the words most characteristic of the top
+	// FeedbackDocs chunks are added to the query (FeedbackTerms of them,
+	// with total weight FeedbackWeight relative to the query). 0: off.
+	FeedbackDocs, FeedbackTerms int
+	FeedbackWeight              float64
+	// SingleWeight scales the query weight of one-character words (mostly
+	// fragments of names the dictionary does not know; the bigrams carry
+	// them). Negative: 0.
+	SingleWeight float64
+	// UnigramWeight is the query weight of single Han characters, which
+	// catch partial matches of words written differently (negative: not
+	// indexed at all).
+	UnigramWeight float64
+	// DocKeywords words characterising the whole document are added to
+	// each of its chunks (when it has several), with weight
+	// DocKeywordWeight, so a passage keeps its document's context.
+	DocKeywords      int
+	DocKeywordWeight float64
+	// Coord re-ranks the candidates of questions with at least CoordMin
+	// words by score × coverage^Coord, coverage being the share of the
+	// question's words and bigrams the chunk contains (a coordination
+	// factor, as Lucene's classic scoring has). 0: off.
+	Coord    float64
+	CoordMin int
 	// Candidates is how many chunks are fetched for re-ranking and
 	// feedback before the final cut.
 	Candidates int
@@ -32,9 +61,11 @@ type Params struct {
 
 // DefaultParams are the measured defaults (docs/search.md).
 var DefaultParams = Params{
-	K1: 1.2, B: 0.75,
-	QuestionWeight: 2, TitleWeight: 1, HeadingWeight: 1, MetaWeight: 0.5,
-	WordWeight: 1, BigramWeight: 0.6,
+	K1: 1.2, B: 0.9,
+	QuestionWeight: 2, TitleWeight: 2, HeadingWeight: 1, MetaWeight: 0.5,
+	LeadWeight: 1, LeadRunes: 100,
+	WordWeight: 1, BigramWeight: 1, UnigramWeight: 0.6, SingleWeight: 1,
+	DocKeywords: -1, DocKeywordWeight: 1,
 	Candidates: 50,
 }
 
@@ -53,6 +84,16 @@ func (p Params) withDefaults() Params {
 	set(&p.MetaWeight, d.MetaWeight)
 	set(&p.WordWeight, d.WordWeight)
 	set(&p.BigramWeight, d.BigramWeight)
+	set(&p.LeadWeight, d.LeadWeight)
+	set(&p.SingleWeight, d.SingleWeight)
+	set(&p.UnigramWeight, d.UnigramWeight)
+	set(&p.DocKeywordWeight, d.DocKeywordWeight)
+	if p.DocKeywords == 0 {
+		p.DocKeywords = d.DocKeywords
+	}
+	if p.LeadRunes == 0 {
+		p.LeadRunes = d.LeadRunes
+	}
 	if p.Candidates == 0 {
 		p.Candidates = d.Candidates
 	}
@@ -66,28 +107,58 @@ func (p Params) withDefaults() Params {
 type field struct {
 	text   string
 	weight float64
+	body   bool // the chunk's own text
 }
 
 // chunkFields lists the texts a chunk is indexed under.
 func chunkFields(p Params, d *kb.Document, c *kb.Chunk) []field {
 	var fs []field
 	if d.Type == kb.TypeFAQ {
-		fs = append(fs, field{d.Title, p.QuestionWeight})
+		fs = append(fs, field{d.Title, p.QuestionWeight, false})
 		for _, s := range d.Similar {
-			fs = append(fs, field{s, p.QuestionWeight})
+			fs = append(fs, field{s, p.QuestionWeight, false})
 		}
 	} else {
-		fs = append(fs, field{d.Title, p.TitleWeight})
+		title := d.Title
+		if title == "" && c.Ord > 0 {
+			// A document without a title (an imported text) is known by its
+			// opening sentence, which every chunk carries as context.
+			title = lead(d.Body, p.LeadRunes)
+		}
+		fs = append(fs, field{title, p.TitleWeight, false})
 	}
 	if len(c.Heading) > 0 {
-		fs = append(fs, field{strings.Join(c.Heading, " "), p.HeadingWeight})
+		fs = append(fs, field{strings.Join(c.Heading, " "), p.HeadingWeight, false})
 	}
-	fs = append(fs, field{c.Text, 1})
+	fs = append(fs, field{c.Text, 1, true})
+	if p.LeadWeight > 0 {
+		if l := lead(c.Text, p.LeadRunes); l != "" {
+			fs = append(fs, field{l, p.LeadWeight, false})
+		}
+	}
 	meta := strings.TrimSpace(strings.Join(append([]string{d.DocNumber, d.Issuer}, d.Tags...), " "))
 	if meta != "" {
-		fs = append(fs, field{meta, p.MetaWeight})
+		fs = append(fs, field{meta, p.MetaWeight, false})
 	}
 	return fs
+}
+
+// lead returns the first sentence of text, at most max runes.
+func lead(text string, max int) string {
+	n := 0
+	for i, r := range text {
+		if n >= max {
+			return text[:i]
+		}
+		n++
+		switch r {
+		case '。', '！', '？', '!', '?', '；', ';', '\n':
+			if n >= 8 {
+				return text[:i]
+			}
+		}
+	}
+	return text
 }
 
 // weightedLen is a chunk's length for BM25 length normalisation, counted in
@@ -104,8 +175,9 @@ func weightedLen(fs []field) float64 {
 
 // Feature kinds hashed into separate index spaces.
 const (
-	kindWord   = 'w'
-	kindBigram = 'b'
+	kindWord    = 'w'
+	kindBigram  = 'b'
+	kindUnigram = 'u'
 )
 
 // featureIndex hashes a feature to its sparse index (FNV-1a, 32 bits).
@@ -131,28 +203,59 @@ type encoder struct {
 // than its text: a change re-encodes every chunk.
 func (e *encoder) signature() string {
 	p := e.p
-	return fmt.Sprintf("s1|%s|k1=%g|b=%g|q=%g|t=%g|h=%g|m=%g|avg=%.0f",
-		e.seg.Fingerprint(), p.K1, p.B, p.QuestionWeight, p.TitleWeight, p.HeadingWeight, p.MetaWeight, e.avgLen)
+	return fmt.Sprintf("s1|%s|k1=%g|b=%g|q=%g|t=%g|h=%g|m=%g|l=%g/%d|u=%t|k=%d/%g|avg=%.0f",
+		e.seg.Fingerprint(), p.K1, p.B, p.QuestionWeight, p.TitleWeight, p.HeadingWeight, p.MetaWeight, p.LeadWeight, p.LeadRunes,
+		p.UnigramWeight > 0, p.DocKeywords, p.DocKeywordWeight, e.avgLen)
 }
 
-// encodeDoc builds a chunk's vector: for every word and bigram feature, the
-// field-weighted term frequency saturated and length-normalised as in BM25
-// (the store multiplies in IDF at query time).
-func (e *encoder) encodeDoc(fs []field) SparseVec {
-	tf := map[uint32]float64{}
-	for _, f := range fs {
-		if f.weight <= 0 || f.text == "" {
-			continue
-		}
-		a := e.seg.Analyze(f.text)
-		for _, w := range a.Words {
-			tf[featureIndex(kindWord, w)] += f.weight
-		}
-		for _, b := range a.Bigrams {
-			tf[featureIndex(kindBigram, b)] += f.weight
+// analyzed is a chunk's fields after segmentation.
+type analyzed struct {
+	fields []field
+	an     []zh.Analysis
+}
+
+func (e *encoder) analyze(fs []field) analyzed {
+	a := analyzed{fields: fs, an: make([]zh.Analysis, len(fs))}
+	for i, f := range fs {
+		if f.weight > 0 && f.text != "" {
+			a.an[i] = e.seg.Analyze(f.text)
 		}
 	}
-	norm := e.p.K1 * (1 - e.p.B + e.p.B*weightedLen(fs)/max(e.avgLen, 1))
+	return a
+}
+
+// encodeDoc builds a chunk's vector: for every word, bigram and character
+// feature, the field-weighted term frequency saturated and length-normalised
+// as in BM25 (the store multiplies in IDF at query time). extra are further
+// weighted fields (the document's keywords) that do not count toward the
+// chunk's length.
+func (e *encoder) encodeDoc(a analyzed, extra ...field) SparseVec {
+	tf := map[uint32]float64{}
+	add := func(an *zh.Analysis, w float64) {
+		for _, t := range an.Words {
+			tf[featureIndex(kindWord, t)] += w
+		}
+		for _, b := range an.Bigrams {
+			tf[featureIndex(kindBigram, b)] += w
+		}
+		if e.p.UnigramWeight > 0 {
+			for _, c := range an.Chars {
+				tf[featureIndex(kindUnigram, c)] += w
+			}
+		}
+	}
+	for i := range a.an {
+		if a.fields[i].weight > 0 {
+			add(&a.an[i], a.fields[i].weight)
+		}
+	}
+	for _, f := range extra {
+		if f.weight > 0 && f.text != "" {
+			an := e.seg.Analyze(f.text)
+			add(&an, f.weight)
+		}
+	}
+	norm := e.p.K1 * (1 - e.p.B + e.p.B*weightedLen(a.fields)/max(e.avgLen, 1))
 	v := SparseVec{Indices: make([]uint32, 0, len(tf)), Values: make([]float32, 0, len(tf))}
 	for idx := range tf {
 		v.Indices = append(v.Indices, idx)
@@ -163,6 +266,51 @@ func (e *encoder) encodeDoc(fs []field) SparseVec {
 		v.Values = append(v.Values, float32(t*(e.p.K1+1)/(t+norm)))
 	}
 	return v
+}
+
+// keywords returns the words that characterise a whole document, from the
+// analyses of its chunks' bodies: frequent in the document and informative
+// in general Chinese (surprisal as a corpus-independent IDF).
+func (e *encoder) keywords(chunks []analyzed, n int) string {
+	tf := map[string]int{}
+	for _, a := range chunks {
+		for i, f := range a.fields {
+			if !f.body {
+				continue
+			}
+			for _, t := range a.an[i].Terms {
+				if utf8.RuneCountInString(t) >= 2 {
+					tf[t]++
+				}
+			}
+		}
+	}
+	type kv struct {
+		w string
+		s float64
+	}
+	list := make([]kv, 0, len(tf))
+	for w, c := range tf {
+		if c < 2 {
+			continue
+		}
+		list = append(list, kv{w, (1 + math.Log(float64(c))) * e.seg.Weight(w)})
+	}
+	slices.SortFunc(list, func(a, b kv) int {
+		if a.s != b.s {
+			if a.s > b.s {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.w, b.w)
+	})
+	var sb strings.Builder
+	for i := 0; i < len(list) && i < n; i++ {
+		sb.WriteString(list[i].w)
+		sb.WriteByte(' ')
+	}
+	return strings.TrimSpace(sb.String())
 }
 
 // queryTerms are the weighted features of a question.
@@ -178,13 +326,26 @@ func (e *encoder) analyzeQuery(q string) queryTerms {
 	for _, t := range a.Words {
 		if !seen[t] {
 			seen[t] = true
-			w[featureIndex(kindWord, t)] = e.p.WordWeight
+			ww := e.p.WordWeight
+			if utf8.RuneCountInString(t) == 1 {
+				ww *= max(e.p.SingleWeight, 0)
+			}
+			if ww > 0 {
+				w[featureIndex(kindWord, t)] = ww
+			}
 		}
 	}
 	for _, b := range a.Bigrams {
 		if !seen["\x00"+b] {
 			seen["\x00"+b] = true
 			w[featureIndex(kindBigram, b)] += e.p.BigramWeight
+		}
+	}
+	if e.p.UnigramWeight > 0 {
+		for _, c := range a.Chars {
+			if idx := featureIndex(kindUnigram, c); w[idx] == 0 {
+				w[idx] = e.p.UnigramWeight
+			}
 		}
 	}
 	return queryTerms{analysis: a, weights: w}

@@ -8,8 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -42,6 +45,8 @@ type Config struct {
 	// EmbedCache is the file that caches embeddings by content hash across
 	// runs ("" keeps the cache in memory only).
 	EmbedCache string
+	// Chunking bounds chunk sizes (zero: chunk.DefaultConfig).
+	Chunking chunk.Config
 	// MinConfidence is the threshold Answerable uses (default
 	// DefaultMinConfidence).
 	MinConfidence float64
@@ -74,6 +79,8 @@ type Engine struct {
 	byPoint  map[string]*rec // point id → chunk
 	byDocNum map[string][]*kb.Document
 	firstOf  map[string]*rec // doc id → its first chunk
+	chunksOf map[string][]*rec
+	docHash  map[string]string // doc id → hash of all its chunks' texts
 	enc      *encoder
 	avgLen   float64 // measured average weighted length (before bucketing)
 	cache    *embedCache
@@ -85,8 +92,25 @@ type rec struct {
 	doc     *kb.Document
 	chunk   kb.Chunk
 	pointID string
-	norm    string // normalised searchable text, for matched terms and confidence
 	fields  []field
+	once    sync.Once
+	ws      []string // index words, for feedback
+	normed  sync.Once
+	normStr string
+}
+
+// norm returns the chunk's searchable text normalised, for matched terms
+// and confidence (computed on first use).
+func (r *rec) norm() string {
+	r.normed.Do(func() {
+		var sb strings.Builder
+		for _, f := range r.fields {
+			sb.WriteString(f.text)
+			sb.WriteByte('\n')
+		}
+		r.normStr = zh.Normalize(sb.String())
+	})
+	return r.normStr
 }
 
 // namespace for point ids (UUID v5 of the chunk id).
@@ -119,6 +143,7 @@ func New(cfg Config, base *kb.Base, seg *zh.Segmenter, store Store, emb Embedder
 		cfg: cfg, p: cfg.Params.withDefaults(), base: base, seg: seg, store: store, emb: emb,
 		log: cfg.Log, now: cfg.Now,
 		byPoint: map[string]*rec{}, byDocNum: map[string][]*kb.Document{}, firstOf: map[string]*rec{},
+		chunksOf: map[string][]*rec{}, docHash: map[string]string{},
 	}
 	if e.log == nil {
 		e.log = slog.Default()
@@ -134,15 +159,9 @@ func New(cfg Config, base *kb.Base, seg *zh.Segmenter, store Store, emb Embedder
 		if n := kb.NormalizeDocNumber(d.DocNumber); n != "" {
 			e.byDocNum[n] = append(e.byDocNum[n], d)
 		}
-		for _, c := range chunk.Split(d) {
+		for _, c := range chunk.SplitWith(cfg.Chunking, d) {
 			r := &rec{doc: d, chunk: c, pointID: PointID(c.ID)}
 			r.fields = chunkFields(e.p, d, &r.chunk)
-			var sb strings.Builder
-			for _, f := range r.fields {
-				sb.WriteString(f.text)
-				sb.WriteByte('\n')
-			}
-			r.norm = zh.Normalize(sb.String())
 			if _, dup := e.byPoint[r.pointID]; dup {
 				continue
 			}
@@ -151,11 +170,22 @@ func New(cfg Config, base *kb.Base, seg *zh.Segmenter, store Store, emb Embedder
 			if _, ok := e.firstOf[d.ID]; !ok {
 				e.firstOf[d.ID] = r
 			}
+			e.chunksOf[d.ID] = append(e.chunksOf[d.ID], r)
 			total += weightedLen(r.fields)
 		}
 	}
 	if len(e.recs) > 0 {
 		e.avgLen = total / float64(len(e.recs))
+	}
+	for id, rs := range e.chunksOf {
+		if len(rs) > 1 {
+			h := sha256.New()
+			for _, r := range rs {
+				h.Write([]byte(r.chunk.Text))
+				h.Write([]byte{0})
+			}
+			e.docHash[id] = hex.EncodeToString(h.Sum(nil)[:16])
+		}
 	}
 	e.enc = &encoder{seg: seg, p: e.p, avgLen: bucketLen(e.avgLen)}
 	if emb != nil {
@@ -231,6 +261,9 @@ func (e *Engine) contentHash(sig string, r *rec) string {
 		fmt.Sprint(unixOrZero(d.Effective, false), unixOrZero(d.Expires, true)), kb.NormalizeDocNumber(d.DocNumber))
 	for _, f := range r.fields {
 		w(fmt.Sprint(f.weight), f.text)
+	}
+	if e.useKeywords(r.doc) {
+		w("doc", e.docHash[r.doc.ID])
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
@@ -308,35 +341,42 @@ func (e *Engine) Sync(ctx context.Context) (SyncStats, error) {
 	if err := e.store.Ensure(ctx, Schema{Name: e.cfg.Collection, DenseSize: e.denseDim}); err != nil {
 		return st, fmt.Errorf("search: sync: %w", err)
 	}
-	batch := make([]Point, 0, e.cfg.BatchSize)
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		if err := e.store.Upsert(ctx, batch); err != nil {
-			return fmt.Errorf("search: sync: upsert: %w", err)
-		}
-		batch = batch[:0]
-		return nil
-	}
-	for _, r := range todo {
+	// Encode in parallel (segmentation is the expensive part and the
+	// segmenter is safe for concurrent use), upsert batch by batch. A
+	// document's chunks are encoded together: they share its keywords.
+	groups := groupByDoc(todo)
+	workers := max(1, runtime.GOMAXPROCS(0))
+	for start := 0; start < len(groups); {
 		if err := ctx.Err(); err != nil {
 			return st, err
 		}
-		p := Point{ID: r.pointID, Sparse: e.enc.encodeDoc(r.fields), Payload: e.payload(r, hashes[r], sig)}
-		if vectors != nil {
-			p.Dense = vectors[r]
+		end, n := start, 0
+		for end < len(groups) && (n == 0 || n+len(groups[end]) <= e.cfg.BatchSize) {
+			n += len(groups[end])
+			end++
 		}
-		st.Encoded++
-		batch = append(batch, p)
-		if len(batch) == cap(batch) {
-			if err := flush(); err != nil {
-				return st, err
-			}
+		part := groups[start:end]
+		start = end
+		out := make([][]Point, len(part))
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := w; i < len(part); i += workers {
+					out[i] = e.encodeGroup(part[i], hashes, sig, vectors)
+				}
+			}()
 		}
-	}
-	if err := flush(); err != nil {
-		return st, err
+		wg.Wait()
+		batch := make([]Point, 0, n)
+		for _, ps := range out {
+			batch = append(batch, ps...)
+		}
+		st.Encoded += len(batch)
+		if err := e.store.Upsert(ctx, batch); err != nil {
+			return st, fmt.Errorf("search: sync: upsert: %w", err)
+		}
 	}
 	var gone []string
 	for id := range have {
@@ -369,6 +409,56 @@ func (e *Engine) Sync(ctx context.Context) (SyncStats, error) {
 	}
 	st.Duration = time.Since(start)
 	return st, nil
+}
+
+// groupByDoc splits chunks into runs of one document each, in order.
+func groupByDoc(rs []*rec) [][]*rec {
+	var out [][]*rec
+	for i := 0; i < len(rs); {
+		j := i + 1
+		for j < len(rs) && rs[j].doc == rs[i].doc {
+			j++
+		}
+		out = append(out, rs[i:j])
+		i = j
+	}
+	return out
+}
+
+// useKeywords reports whether d's chunks carry the document's keywords.
+func (e *Engine) useKeywords(d *kb.Document) bool {
+	return e.p.DocKeywords > 0 && d.Type != kb.TypeFAQ && len(e.chunksOf[d.ID]) > 1
+}
+
+// encodeGroup encodes the chunks rs of one document (a subset when only some
+// changed; the keywords always come from all its chunks).
+func (e *Engine) encodeGroup(rs []*rec, hashes map[*rec]string, sig string, vectors map[*rec][]float32) []Point {
+	d := rs[0].doc
+	an := make(map[*rec]analyzed, len(rs))
+	var extra []field
+	if e.useKeywords(d) {
+		all := e.chunksOf[d.ID]
+		as := make([]analyzed, len(all))
+		for i, r := range all {
+			as[i] = e.enc.analyze(r.fields)
+			an[r] = as[i]
+		}
+		if kw := e.enc.keywords(as, e.p.DocKeywords); kw != "" {
+			extra = append(extra, field{text: kw, weight: e.p.DocKeywordWeight})
+		}
+	}
+	out := make([]Point, len(rs))
+	for i, r := range rs {
+		a, ok := an[r]
+		if !ok {
+			a = e.enc.analyze(r.fields)
+		}
+		out[i] = Point{ID: r.pointID, Sparse: e.enc.encodeDoc(a, extra...), Payload: e.payload(r, hashes[r], sig)}
+		if vectors != nil {
+			out[i].Dense = vectors[r]
+		}
+	}
+	return out
 }
 
 func isMissingCollection(err error) bool {
@@ -499,6 +589,17 @@ func (e *Engine) Search(ctx context.Context, query string, opts Options) (*Respo
 		if err != nil {
 			return nil, fmt.Errorf("search: query: %w", err)
 		}
+		if e.p.FeedbackDocs > 0 && len(hits) > 0 && q.Dense == nil {
+			if w := e.feedback(qt, hits); w != nil {
+				q.Sparse = sparseOf(w)
+				if hits, err = e.store.Query(ctx, q); err != nil {
+					return nil, fmt.Errorf("search: query: %w", err)
+				}
+			}
+		}
+		if e.p.Coord > 0 && len(uniq(qt.analysis.Terms)) >= e.p.CoordMin {
+			e.coordinate(qt, hits)
+		}
 		for _, h := range hits {
 			r := e.byPoint[h.ID]
 			if r == nil || seen[h.ID] {
@@ -518,13 +619,112 @@ func (e *Engine) Search(ctx context.Context, query string, opts Options) (*Respo
 	return resp, nil
 }
 
+// feedback expands the query with the words that characterise the top hits
+// (RM3-style pseudo-relevance feedback), weighting words by how informative
+// they are in general Chinese.
+func (e *Engine) feedback(qt queryTerms, hits []Hit) map[uint32]float64 {
+	n := min(e.p.FeedbackDocs, len(hits))
+	score := map[string]float64{}
+	top := hits[0].Score
+	if top <= 0 {
+		return nil
+	}
+	for _, h := range hits[:n] {
+		r := e.byPoint[h.ID]
+		if r == nil {
+			continue
+		}
+		words := r.words(e.seg)
+		if len(words) == 0 {
+			continue
+		}
+		dw := h.Score / top
+		tf := map[string]int{}
+		for _, w := range words {
+			tf[w]++
+		}
+		for w, c := range tf {
+			if len([]rune(w)) < 2 {
+				continue
+			}
+			score[w] += dw * float64(c) / float64(len(words)) * e.seg.Weight(w)
+		}
+	}
+	type kv struct {
+		w string
+		s float64
+	}
+	var list []kv
+	for w, s := range score {
+		if _, inQuery := qt.weights[featureIndex(kindWord, w)]; !inQuery {
+			list = append(list, kv{w, s})
+		}
+	}
+	if len(list) == 0 {
+		return nil
+	}
+	slices.SortFunc(list, func(a, b kv) int { return cmp.Compare(b.s, a.s) })
+	list = list[:min(len(list), e.p.FeedbackTerms)]
+	sum := 0.0
+	for _, x := range list {
+		sum += x.s
+	}
+	qsum := 0.0
+	for _, v := range qt.weights {
+		qsum += v
+	}
+	out := make(map[uint32]float64, len(qt.weights)+len(list))
+	for k, v := range qt.weights {
+		out[k] = v
+	}
+	for _, x := range list {
+		out[featureIndex(kindWord, x.w)] += e.p.FeedbackWeight * qsum * x.s / sum
+	}
+	return out
+}
+
+// coordinate multiplies each hit's score by the share of the question's
+// distinct words and bigrams found in its chunk, raised to Coord.
+func (e *Engine) coordinate(qt queryTerms, hits []Hit) {
+	feats := append(uniq(qt.analysis.Terms), uniq(qt.analysis.Bigrams)...)
+	if len(feats) == 0 {
+		return
+	}
+	for i := range hits {
+		r := e.byPoint[hits[i].ID]
+		if r == nil {
+			continue
+		}
+		n := 0
+		for _, f := range feats {
+			if strings.Contains(r.norm(), f) {
+				n++
+			}
+		}
+		hits[i].Score *= math.Pow(float64(n)/float64(len(feats)), e.p.Coord)
+	}
+	slices.SortStableFunc(hits, func(a, b Hit) int { return cmp.Compare(b.Score, a.Score) })
+}
+
+// words returns the chunk's index words, computed once.
+func (r *rec) words(seg *zh.Segmenter) []string {
+	r.once.Do(func() {
+		for _, f := range r.fields {
+			if f.weight > 0 {
+				r.ws = append(r.ws, seg.Analyze(f.text).Words...)
+			}
+		}
+	})
+	return r.ws
+}
+
 // Answerable reports whether a response is confident enough to answer from.
 func (e *Engine) Answerable(r *Response) bool {
 	return r != nil && len(r.Results) > 0 && r.Confidence >= e.cfg.MinConfidence
 }
 
 func (e *Engine) result(r *rec, score float64, qt queryTerms, now time.Time) Result {
-	return Result{Doc: r.doc, Chunk: r.chunk, Score: score, Matched: matched(r.norm, qt.analysis.Terms, e.seg), Status: r.doc.Validity(now)}
+	return Result{Doc: r.doc, Chunk: r.chunk, Score: score, Matched: matched(r.norm(), qt.analysis.Terms, e.seg), Status: r.doc.Validity(now)}
 }
 
 // bestChunkOf returns the chunk of d that best matches the query, or its
@@ -602,9 +802,4 @@ func matched(norm string, terms []string, seg *zh.Segmenter) []string {
 		}
 	}
 	return out
-}
-
-// sortResults orders by score, keeping the original order on ties.
-func sortResults(rs []Result) {
-	slices.SortStableFunc(rs, func(a, b Result) int { return cmp.Compare(b.Score, a.Score) })
 }

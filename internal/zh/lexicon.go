@@ -5,22 +5,69 @@ import (
 	"math"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/go-ego/gse"
 )
 
 // lexicon is the general-language dictionary (gse's embedded simplified
-// Chinese dictionary): word → log probability, plus every proper prefix of a
-// word so that a trie walk can stop early. It is built once per process and
-// is read-only afterwards, so every Segmenter shares it.
+// Chinese dictionary) as a rune trie of log probabilities. It is built once
+// per process and is read-only afterwards, so every Segmenter shares it.
 type lexicon struct {
-	logp     map[string]float32 // words: log probability (< 0); prefixes only: prefixMark
+	words    *trie
 	logTotal float64
 	maxRunes int
 }
 
-// prefixMark marks an entry that is only a prefix of longer words.
-const prefixMark = float32(1)
+// trie maps words to log probabilities. Walking it rune by rune from a
+// position finds every dictionary word that starts there in one pass.
+type trie struct {
+	next map[uint64]uint32 // node<<32 | rune → child
+	val  []float32         // node → log probability (< 0) of the word ending here; 0: none
+}
+
+func newTrie(n int) *trie {
+	return &trie{next: make(map[uint64]uint32, n), val: make([]float32, 1, n)}
+}
+
+// step follows rune r from node.
+func (t *trie) step(node uint32, r rune) (uint32, bool) {
+	c, ok := t.next[uint64(node)<<32|uint64(uint32(r))]
+	return c, ok
+}
+
+// insert adds w with log probability lp, keeping the larger of two.
+func (t *trie) insert(w string, lp float32) {
+	node := uint32(0)
+	for _, r := range w {
+		k := uint64(node)<<32 | uint64(uint32(r))
+		c, ok := t.next[k]
+		if !ok {
+			c = uint32(len(t.val))
+			t.val = append(t.val, 0)
+			t.next[k] = c
+		}
+		node = c
+	}
+	if old := t.val[node]; old == 0 || lp > old {
+		t.val[node] = lp
+	}
+}
+
+// find returns w's log probability, whether it is a word, and whether it is
+// a word or a prefix of one.
+func (t *trie) find(w string) (lp float32, word, prefix bool) {
+	node := uint32(0)
+	for _, r := range w {
+		c, ok := t.step(node, r)
+		if !ok {
+			return 0, false, false
+		}
+		node = c
+	}
+	v := t.val[node]
+	return v, v < 0, true
+}
 
 // shared caches the embedded dictionary: parsing it takes about a second and
 // its tables are large, so it is loaded once per process (by the first New)
@@ -50,7 +97,7 @@ func loadLexicon() (*lexicon, error) {
 	if d == nil || d.NumTokens() == 0 || d.TotalFreq() <= 0 {
 		return nil, fmt.Errorf("zh: embedded dictionary is empty")
 	}
-	lex := &lexicon{logp: make(map[string]float32, d.NumTokens()*3/2), logTotal: math.Log(d.TotalFreq())}
+	lex := &lexicon{words: newTrie(d.NumTokens() * 2), logTotal: math.Log(d.TotalFreq())}
 	for i := range d.Tokens {
 		t := &d.Tokens[i]
 		if t.Freq() <= 0 {
@@ -61,21 +108,11 @@ func loadLexicon() (*lexicon, error) {
 			continue
 		}
 		lp := float32(math.Log(t.Freq()) - lex.logTotal)
-		if old, ok := lex.logp[w]; !ok || old == prefixMark || lp > old {
-			lex.logp[w] = lp
+		if lp >= 0 {
+			lp = -1e-6
 		}
-		n := 0
-		for j := range w {
-			if j > 0 {
-				if _, ok := lex.logp[w[:j]]; !ok {
-					lex.logp[w[:j]] = prefixMark
-				}
-			}
-			n++
-		}
-		if n > lex.maxRunes {
-			lex.maxRunes = n
-		}
+		lex.words.insert(w, lp)
+		lex.maxRunes = max(lex.maxRunes, utf8.RuneCountInString(w))
 	}
 	return lex, nil
 }

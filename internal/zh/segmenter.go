@@ -51,14 +51,15 @@ func ConfigFromDict(d kb.Dict) Config {
 // safe for concurrent use; the general dictionary behind it is loaded once
 // per process and shared by every Segmenter.
 type Segmenter struct {
-	lex     *lexicon
-	user    map[string]float32 // user words (log probability) and their prefixes (prefixMark)
-	canon   map[string]string  // term → canonical term of its synonym group
-	groups  map[string][]string
-	stop    map[string]bool
-	maxLen  int // longest word in units
-	skipped []string
-	finger  string
+	lex      *lexicon
+	user     *trie             // user words
+	canon    map[string]string // term → canonical term of its synonym group
+	groups   map[string][]string
+	stop     map[string]bool
+	maxLen   int // longest word in units
+	userList []string
+	skipped  []string
+	finger   string
 }
 
 // New builds a Segmenter. The first call in a process loads gse's embedded
@@ -73,7 +74,7 @@ func New(cfg Config) (*Segmenter, error) {
 	}
 	s := &Segmenter{
 		lex:    lex,
-		user:   map[string]float32{},
+		user:   newTrie(1024),
 		canon:  map[string]string{},
 		groups: map[string][]string{},
 		stop:   map[string]bool{},
@@ -154,25 +155,15 @@ func New(cfg Config) (*Segmenter, error) {
 	})
 	for _, w := range userWords {
 		lp := s.splitLogp(w) + 2
-		if b, ok := lex.logp[w]; ok && b != prefixMark && b > lp {
+		if b, ok, _ := lex.words.find(w); ok && b > lp {
 			lp = b
 		}
 		if lp > -1 {
 			lp = -1
 		}
-		if old, ok := s.user[w]; !ok || old == prefixMark || lp > old {
-			s.user[w] = lp
-		}
-		n := 0
-		for i := range w {
-			if i > 0 {
-				if _, ok := s.user[w[:i]]; !ok {
-					s.user[w[:i]] = prefixMark
-				}
-			}
-			n++
-		}
-		s.maxLen = max(s.maxLen, n)
+		s.user.insert(w, lp)
+		s.userList = append(s.userList, w)
+		s.maxLen = max(s.maxLen, utf8.RuneCountInString(w))
 	}
 	s.finger = s.fingerprint()
 	return s, nil
@@ -222,7 +213,7 @@ func (s *Segmenter) Fingerprint() string { return s.finger }
 
 func (s *Segmenter) fingerprint() string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%d\n", version, len(s.lex.logp))
+	fmt.Fprintf(h, "%s\x00%d\n", version, len(s.lex.words.val))
 	writeSorted := func(tag string, m []string) {
 		sort.Strings(m)
 		fmt.Fprintf(h, "%s:%d\n", tag, len(m))
@@ -232,10 +223,9 @@ func (s *Segmenter) fingerprint() string {
 		}
 	}
 	var u, c, st []string
-	for w, lp := range s.user {
-		if lp != prefixMark {
-			u = append(u, fmt.Sprintf("%s=%.3f", w, lp))
-		}
+	for _, w := range s.userList {
+		lp, _, _ := s.user.find(w)
+		u = append(u, fmt.Sprintf("%s=%.3f", w, lp))
 	}
 	for w, cw := range s.canon {
 		c = append(c, w+"="+cw)
@@ -306,18 +296,12 @@ type step struct {
 // lookup returns the log probability of w as a word and whether w is a word
 // or a prefix of one.
 func (s *Segmenter) lookup(w string, useUser bool) (lp float32, word, prefix bool) {
-	lp = 0
 	if useUser {
-		if v, ok := s.user[w]; ok {
-			prefix = true
-			if v != prefixMark {
-				lp, word = v, true
-			}
-		}
+		lp, word, prefix = s.user.find(w)
 	}
-	if v, ok := s.lex.logp[w]; ok {
+	if v, ok, p := s.lex.words.find(w); p {
 		prefix = true
-		if v != prefixMark && (!word || v > lp) {
+		if ok && (!word || v > lp) {
 			lp, word = v, true
 		}
 	}
@@ -330,21 +314,38 @@ func (s *Segmenter) route(text string, units []unit, useUser bool) []step {
 	n := len(units)
 	best := make([]step, n+1)
 	unknown := s.lex.unknownLogp()
+	base, user := s.lex.words, s.user
 	for i := n - 1; i >= 0; i-- {
 		// The single unit is always a candidate.
 		b := step{logp: unknown + best[i+1].logp, next: i + 1}
-		if lp, ok, _ := s.lookup(text[units[i].start:units[i].end], useUser); ok {
-			b.logp = lp + best[i+1].logp
-		}
-		for j := i + 2; j <= n && j-i <= s.maxLen; j++ {
-			lp, word, prefix := s.lookup(text[units[i].start:units[j-1].end], useUser)
-			if !prefix {
+		nb, nu := uint32(0), uint32(0)
+		okB, okU := true, useUser
+		for j := i; j < n && j-i < s.maxLen; j++ {
+			for _, r := range text[units[j].start:units[j].end] {
+				if okB {
+					nb, okB = base.step(nb, r)
+				}
+				if okU {
+					nu, okU = user.step(nu, r)
+				}
+			}
+			if !okB && !okU {
 				break
 			}
-			if word {
-				if v := lp + best[j].logp; v >= b.logp {
-					b = step{logp: v, next: j}
-				}
+			lp, word := float32(0), false
+			if okB && base.val[nb] < 0 {
+				lp, word = base.val[nb], true
+			}
+			if okU && user.val[nu] < 0 && (!word || user.val[nu] > lp) {
+				lp, word = user.val[nu], true
+			}
+			if !word {
+				continue
+			}
+			if j == i {
+				b.logp = lp + best[i+1].logp
+			} else if v := lp + best[j+1].logp; v >= b.logp {
+				b = step{logp: v, next: j + 1}
 			}
 		}
 		best[i] = b
@@ -410,14 +411,17 @@ type Analysis struct {
 	// characters (bleve's cjk analyzer does the same); a run of one character
 	// yields that character.
 	Bigrams []string
+	// Chars are the Han characters, in order.
+	Chars []string
 }
 
 // Analyze normalises and analyses text. Index and query text must both go
 // through Analyze.
 func (s *Segmenter) Analyze(text string) Analysis {
 	text = Normalize(text)
-	var a Analysis
-	var units []unit
+	n := len(text)/3 + 1 // about one Han character per three bytes
+	a := Analysis{Terms: make([]string, 0, n/2), Words: make([]string, 0, n), Bigrams: make([]string, 0, n), Chars: make([]string, 0, n)}
+	units := make([]unit, 0, n)
 	runs(text, func(run string) {
 		units = splitUnits(run, units[:0])
 		// Bigrams over consecutive Han units.
@@ -428,6 +432,9 @@ func (s *Segmenter) Analyze(text string) Analysis {
 			j := i
 			for j+1 < len(units) && units[j+1].han {
 				j++
+			}
+			for k := i; k <= j; k++ {
+				a.Chars = append(a.Chars, run[units[k].start:units[k].end])
 			}
 			if j == i {
 				a.Bigrams = append(a.Bigrams, run[units[i].start:units[i].end])

@@ -227,8 +227,10 @@ func (s *Store) Upsert(ctx context.Context, points []search.Point) error {
 			return fmt.Errorf("mem: upsert: %w", err)
 		}
 	}
-	if err := s.logOp(encodeUpsert(ps)); err != nil {
-		return err
+	if s.dir != "" {
+		if err := s.logOp(encodeUpsert(ps)); err != nil {
+			return err
+		}
 	}
 	for i := range ps {
 		s.apply(&ps[i])

@@ -10,7 +10,11 @@ import (
 // out of scope (the answerer refuses and offers the hotline). It was
 // calibrated on in-scope questions and a set of out-of-scope ones
 // (docs/search.md).
-const DefaultMinConfidence = 0.5
+const DefaultMinConfidence = 0.35
+
+// minInformation is the matched information (sum of word surprisals, about
+// two uncommon words) below which confidence is scaled down.
+const minInformation = 20.0
 
 // confidence estimates whether the top result answers the question: the
 // share of the question's informative content found in the top result,
@@ -33,11 +37,12 @@ func (e *Engine) confidence(qt queryTerms, resp *Response) float64 {
 	if len(terms) == 0 {
 		return 0
 	}
+	words := r.wordSet(e.seg)
 	var got, total float64
 	for _, t := range terms {
 		w := e.seg.Weight(t)
 		total += w
-		if containsTerm(r.norm(), t, e) {
+		if words[e.seg.Canonical(t)] {
 			got += w
 		}
 	}
@@ -54,6 +59,10 @@ func (e *Engine) confidence(qt queryTerms, resp *Response) float64 {
 		bigCov = float64(n) / float64(len(bigrams))
 	}
 	c := 0.7*wordCov + 0.3*bigCov
+	// A question that matches only a little information (one common word:
+	// 你是谁 → 谁) is not answered with confidence, however fully it is
+	// covered.
+	c *= min(1, got/minInformation)
 	return min(max(c, 0), 1)
 }
 

@@ -97,6 +97,8 @@ type rec struct {
 	ws      []string // index words, for feedback
 	normed  sync.Once
 	normStr string
+	setOnce sync.Once
+	set     map[string]bool
 }
 
 // norm returns the chunk's searchable text normalised, for matched terms
@@ -704,6 +706,18 @@ func (e *Engine) coordinate(qt queryTerms, hits []Hit) {
 		hits[i].Score *= math.Pow(float64(n)/float64(len(feats)), e.p.Coord)
 	}
 	slices.SortStableFunc(hits, func(a, b Hit) int { return cmp.Compare(b.Score, a.Score) })
+}
+
+// wordSet returns the set of the chunk's index words, computed once.
+func (r *rec) wordSet(seg *zh.Segmenter) map[string]bool {
+	r.setOnce.Do(func() {
+		ws := r.words(seg)
+		r.set = make(map[string]bool, len(ws))
+		for _, w := range ws {
+			r.set[w] = true
+		}
+	})
+	return r.set
 }
 
 // words returns the chunk's index words, computed once.

@@ -490,7 +490,18 @@ func (s *Segmenter) Weight(word string) float64 {
 	return s.weight(word)
 }
 
+// singleCharWeight caps the weight of one-character words: gse's
+// dictionary gives single characters unreliable (often tiny) frequencies,
+// while in text they are the commonest tokens.
+const singleCharWeight = 5.0
+
 func (s *Segmenter) weight(word string) float64 {
+	if utf8.RuneCountInString(word) == 1 {
+		if lp, ok, _ := s.user.find(word); ok {
+			return -float64(lp)
+		}
+		return singleCharWeight
+	}
 	lp, ok, _ := s.lookup(word, true)
 	if !ok {
 		return -float64(s.lex.unknownLogp())

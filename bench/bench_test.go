@@ -151,7 +151,7 @@ func printTable(rows []row) {
 	fmt.Println("| set | system | R@1 | R@5 | R@10 | MRR@10 | p50 | p99 | index build | size |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|---|")
 	for _, r := range rows {
-		fmt.Printf("| %s | %s | %.3f | %.3f | %.3f | %.3f | %s | %s | %s | %s |\n", r.set, r.system,
+		fmt.Printf("| %s | %s | %.4f | %.4f | %.4f | %.4f | %s | %s | %s | %s |\n", r.set, r.system,
 			r.rep.R1, r.rep.R5, r.rep.R10, r.rep.MRR10, eval.FormatDuration(r.rep.P50), eval.FormatDuration(r.rep.P99),
 			eval.FormatDuration(r.rep.IndexBuild), r.rep.Description)
 	}

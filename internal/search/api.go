@@ -18,7 +18,7 @@ type Result struct {
 	Doc     *kb.Document
 	Chunk   kb.Chunk
 	Score   float64
-	Matched []string // query terms found in the chunk, for highlighting
+	Matched []string // query terms found in the chunk, for highlighting (the first 10 results)
 	// Status is the document's validity at search time (现行有效, 已废止 …);
 	// expired documents appear only with Options.IncludeExpired or when the
 	// query names their 文号.

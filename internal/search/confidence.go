@@ -1,7 +1,9 @@
 package search
 
 import (
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/govchat/govchat/internal/kb"
 )
@@ -37,12 +39,12 @@ func (e *Engine) confidence(qt queryTerms, resp *Response) float64 {
 	if len(terms) == 0 {
 		return 0
 	}
-	words := r.wordSet(e.seg)
+	norm := r.norm()
 	var got, total float64
 	for _, t := range terms {
 		w := e.seg.Weight(t)
 		total += w
-		if words[e.seg.Canonical(t)] {
+		if e.hasWord(norm, t) {
 			got += w
 		}
 	}
@@ -64,6 +66,43 @@ func (e *Engine) confidence(qt queryTerms, resp *Response) float64 {
 	// covered.
 	c *= min(1, got/minInformation)
 	return min(max(c, 0), 1)
+}
+
+// hasWord reports whether the normalised text contains term (or a synonym)
+// as a word, not merely as characters inside other words (多大 in 过多大功率):
+// each occurrence is checked by segmenting a small window around it.
+func (e *Engine) hasWord(norm, term string) bool {
+	canon := e.seg.Canonical(term)
+	forms := append([]string{term}, e.seg.Synonyms(term)...)
+	for _, f := range forms {
+		from := 0
+		for tries := 0; tries < 4; tries++ {
+			i := strings.Index(norm[from:], f)
+			if i < 0 {
+				break
+			}
+			i += from
+			lo, hi := runeWindow(norm, i, i+len(f), 8)
+			if slices.Contains(e.seg.Analyze(norm[lo:hi]).Words, canon) {
+				return true
+			}
+			from = i + len(f)
+		}
+	}
+	return false
+}
+
+// runeWindow widens [i, j) by up to n runes on each side.
+func runeWindow(s string, i, j, n int) (int, int) {
+	for k := 0; k < n && i > 0; k++ {
+		_, size := utf8.DecodeLastRuneInString(s[:i])
+		i -= size
+	}
+	for k := 0; k < n && j < len(s); k++ {
+		_, size := utf8.DecodeRuneInString(s[j:])
+		j += size
+	}
+	return i, j
 }
 
 func containsTerm(norm, t string, e *Engine) bool {

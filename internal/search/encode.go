@@ -54,6 +54,9 @@ type Params struct {
 	// factor, as Lucene's classic scoring has). 0: off.
 	Coord    float64
 	CoordMin int
+	// PairWeight is the query weight of adjacent word pairs (稳岗|补贴), a
+	// light proximity signal (negative: pairs not indexed).
+	PairWeight float64
 	// Candidates is how many chunks are fetched for re-ranking and
 	// feedback before the final cut.
 	Candidates int
@@ -65,6 +68,7 @@ var DefaultParams = Params{
 	QuestionWeight: 2, TitleWeight: 2, HeadingWeight: 1, MetaWeight: 0.5,
 	LeadWeight: 1, LeadRunes: 100,
 	WordWeight: 1, BigramWeight: 1, UnigramWeight: 0.6, SingleWeight: 1,
+	PairWeight:  0.7,
 	DocKeywords: -1, DocKeywordWeight: 1,
 	Candidates: 50,
 }
@@ -87,6 +91,7 @@ func (p Params) withDefaults() Params {
 	set(&p.LeadWeight, d.LeadWeight)
 	set(&p.SingleWeight, d.SingleWeight)
 	set(&p.UnigramWeight, d.UnigramWeight)
+	set(&p.PairWeight, d.PairWeight)
 	set(&p.DocKeywordWeight, d.DocKeywordWeight)
 	if p.DocKeywords == 0 {
 		p.DocKeywords = d.DocKeywords
@@ -178,7 +183,13 @@ const (
 	kindWord    = 'w'
 	kindBigram  = 'b'
 	kindUnigram = 'u'
+	kindPair    = 'p'
 )
+
+// pairKey is the feature of two adjacent content words.
+func pairKey(seg *zh.Segmenter, a, b string) string {
+	return seg.Canonical(a) + "|" + seg.Canonical(b)
+}
 
 // featureIndex hashes a feature to its sparse index (FNV-1a, 32 bits).
 func featureIndex(kind byte, term string) uint32 {
@@ -203,9 +214,9 @@ type encoder struct {
 // than its text: a change re-encodes every chunk.
 func (e *encoder) signature() string {
 	p := e.p
-	return fmt.Sprintf("s1|%s|k1=%g|b=%g|q=%g|t=%g|h=%g|m=%g|l=%g/%d|u=%t|k=%d/%g|avg=%.0f",
+	return fmt.Sprintf("s1|%s|k1=%g|b=%g|q=%g|t=%g|h=%g|m=%g|l=%g/%d|u2=%t|p=%t|k=%d/%g|avg=%.0f",
 		e.seg.Fingerprint(), p.K1, p.B, p.QuestionWeight, p.TitleWeight, p.HeadingWeight, p.MetaWeight, p.LeadWeight, p.LeadRunes,
-		p.UnigramWeight > 0, p.DocKeywords, p.DocKeywordWeight, e.avgLen)
+		p.UnigramWeight > 0, p.PairWeight > 0, p.DocKeywords, p.DocKeywordWeight, e.avgLen)
 }
 
 // analyzed is a chunk's fields after segmentation.
@@ -240,7 +251,14 @@ func (e *encoder) encodeDoc(a analyzed, extra ...field) SparseVec {
 		}
 		if e.p.UnigramWeight > 0 {
 			for _, c := range an.Chars {
-				tf[featureIndex(kindUnigram, c)] += w
+				if !e.seg.IsStop(c) {
+					tf[featureIndex(kindUnigram, c)] += w
+				}
+			}
+		}
+		if e.p.PairWeight > 0 {
+			for i := 1; i < len(an.Terms); i++ {
+				tf[featureIndex(kindPair, pairKey(e.seg, an.Terms[i-1], an.Terms[i]))] += w
 			}
 		}
 	}
@@ -343,9 +361,17 @@ func (e *encoder) analyzeQuery(q string) queryTerms {
 	}
 	if e.p.UnigramWeight > 0 {
 		for _, c := range a.Chars {
+			if e.seg.IsStop(c) {
+				continue
+			}
 			if idx := featureIndex(kindUnigram, c); w[idx] == 0 {
 				w[idx] = e.p.UnigramWeight
 			}
+		}
+	}
+	if e.p.PairWeight > 0 {
+		for i := 1; i < len(a.Terms); i++ {
+			w[featureIndex(kindPair, pairKey(e.seg, a.Terms[i-1], a.Terms[i]))] = e.p.PairWeight
 		}
 	}
 	return queryTerms{analysis: a, weights: w}

@@ -97,8 +97,6 @@ type rec struct {
 	ws      []string // index words, for feedback
 	normed  sync.Once
 	normStr string
-	setOnce sync.Once
-	set     map[string]bool
 }
 
 // norm returns the chunk's searchable text normalised, for matched terms
@@ -617,6 +615,12 @@ func (e *Engine) Search(ctx context.Context, query string, opts Options) (*Respo
 	if len(resp.Results) > limit {
 		resp.Results = resp.Results[:limit]
 	}
+	for i := range resp.Results[:min(len(resp.Results), maxMatched)] {
+		res := &resp.Results[i]
+		if r := e.byPoint[PointID(res.Chunk.ID)]; r != nil {
+			res.Matched = matched(r.norm(), qt.analysis.Terms, e.seg)
+		}
+	}
 	resp.Confidence = e.confidence(qt, resp)
 	return resp, nil
 }
@@ -708,18 +712,6 @@ func (e *Engine) coordinate(qt queryTerms, hits []Hit) {
 	slices.SortStableFunc(hits, func(a, b Hit) int { return cmp.Compare(b.Score, a.Score) })
 }
 
-// wordSet returns the set of the chunk's index words, computed once.
-func (r *rec) wordSet(seg *zh.Segmenter) map[string]bool {
-	r.setOnce.Do(func() {
-		ws := r.words(seg)
-		r.set = make(map[string]bool, len(ws))
-		for _, w := range ws {
-			r.set[w] = true
-		}
-	})
-	return r.set
-}
-
 // words returns the chunk's index words, computed once.
 func (r *rec) words(seg *zh.Segmenter) []string {
 	r.once.Do(func() {
@@ -738,8 +730,11 @@ func (e *Engine) Answerable(r *Response) bool {
 }
 
 func (e *Engine) result(r *rec, score float64, qt queryTerms, now time.Time) Result {
-	return Result{Doc: r.doc, Chunk: r.chunk, Score: score, Matched: matched(r.norm(), qt.analysis.Terms, e.seg), Status: r.doc.Validity(now)}
+	return Result{Doc: r.doc, Chunk: r.chunk, Score: score, Status: r.doc.Validity(now)}
 }
+
+// maxMatched is how many results get their matched terms filled in.
+const maxMatched = 10
 
 // bestChunkOf returns the chunk of d that best matches the query, or its
 // first chunk.

@@ -115,6 +115,8 @@ type Answerer struct {
 	regions *regionScope
 	topics  *topicIndex
 	system  string
+
+	backingChunks backingChunks
 }
 
 // ErrInvalidQuestion wraps the safety input errors (empty, too long, invalid
@@ -360,6 +362,12 @@ func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search
 		s := a.base.SourceOf(top.Doc, &top.Chunk, snippet(body), now)
 		s.N = 1
 		sources = append(sources, s)
+		// Cite the official paragraphs the FAQ answer rests on too.
+		line, more := a.backing(top.Doc, body, 2, sources, now)
+		if err := out.write(line); err != nil {
+			return nil, err
+		}
+		sources = append(sources, more...)
 	} else {
 		terms := resp.Terms
 		if len(terms) == 0 {

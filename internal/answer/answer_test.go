@@ -86,12 +86,21 @@ func TestExtractiveFAQAnswer(t *testing.T) {
 	r := newBigramRetriever(b, nil)
 	a := newAnswerer(t, b, r, nil)
 	ans := ask(t, a, Request{Question: "重大建设项目信息公开包括哪几类"})
-	if ans.Mode != ModeExtractive || len(ans.Sources) != 1 || ans.Sources[0].ID != "haishu-zwgk-faq-002" {
+	if ans.Mode != ModeExtractive || len(ans.Sources) != 2 || ans.Sources[0].ID != "haishu-zwgk-faq-002" {
 		t.Fatalf("answer = %q sources %+v", ans.Text, ans.Sources)
 	}
 	want := strings.TrimSpace(b.Doc("haishu-zwgk-faq-002").Body) + "[1]"
-	if ans.Text != want {
-		t.Errorf("text = %q, want the FAQ answer verbatim %q", ans.Text, want)
+	if !strings.HasPrefix(ans.Text, want) {
+		t.Errorf("text = %q, want the FAQ answer verbatim %q first", ans.Text, want)
+	}
+	// The FAQ entry's `sources` name the seed policy: the answer also cites
+	// the paragraph of the policy that the FAQ answer rests on.
+	backing := ans.Sources[1]
+	if backing.N != 2 || backing.ID != "haishu-zwgk-2019" || backing.Anchor != "s2-1" || backing.DocURL != "/docs/haishu-zwgk-2019#s2-1" {
+		t.Errorf("backing source = %+v, want the seed policy at s2-1 as [2]", backing)
+	}
+	if !strings.Contains(ans.Text, "答复依据：《") || !strings.HasSuffix(ans.Text, "[2]。") {
+		t.Errorf("text does not name the backing document: %q", ans.Text)
 	}
 	if ans.Sources[0].DocURL != "/docs/haishu-zwgk-faq-002#answer" {
 		t.Errorf("doc_url = %q", ans.Sources[0].DocURL)

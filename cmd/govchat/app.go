@@ -115,12 +115,15 @@ func (a *searchApp) newEngine(env *Env, opt searchOptions) error {
 	cfg := search.Config{Params: opt.Params, Log: env.Log}
 	if a.Embedder != nil {
 		cfg.EmbedModel = env.Config.EmbedModel
-		cfg.EmbedCache = filepath.Join(env.Config.Data, "embed.cache")
+		cfg.EmbedCache = embedCachePath(env)
 	}
 	var err error
 	a.Engine, err = search.New(cfg, a.Base, a.Seg, a.Store, a.Embedder)
 	return err
 }
+
+// embedCachePath is where embeddings are cached by content hash.
+func embedCachePath(env *Env) string { return filepath.Join(env.Config.Data, "embed.cache") }
 
 // openStoreRecovering opens the configured store; a damaged embedded index
 // is moved aside (and rebuilt by the following sync) rather than stopping

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	iofs "io/fs"
 	"os"
 
 	"github.com/govchat/govchat/internal/search"
@@ -19,13 +21,18 @@ func init() {
 
 func runIndex(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "index")
-	rebuild := fs.Bool("rebuild", false, "discard the embedded index and build it from scratch")
+	rebuild := fs.Bool("rebuild", false, "discard the embedded index and the embedding cache and build them from scratch")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *rebuild && (env.Config.Store == "mem" || env.Config.Store == "") {
 		if err := os.RemoveAll(indexDir(env)); err != nil {
+			return fmt.Errorf("rebuild: %w", err)
+		}
+	}
+	if *rebuild {
+		if err := os.Remove(embedCachePath(env)); err != nil && !errors.Is(err, iofs.ErrNotExist) {
 			return fmt.Errorf("rebuild: %w", err)
 		}
 	}

@@ -292,8 +292,20 @@ func (e *Engine) payload(r *rec, hash, sig string) map[string]any {
 func (e *Engine) Sync(ctx context.Context) (SyncStats, error) {
 	start := time.Now()
 	st := SyncStats{Docs: e.base.Len(), Chunks: len(e.recs)}
+	// The collection's dense size must be known before it is ensured: from
+	// the embedding cache, else from one probe embedding.
+	if e.emb != nil {
+		if e.denseDim = e.cache.dim(); e.denseDim == 0 {
+			if _, err := e.embedQueryDim(ctx); err != nil {
+				return st, err
+			}
+		}
+	}
+	if err := e.store.Ensure(ctx, Schema{Name: e.cfg.Collection, DenseSize: e.denseDim}); err != nil {
+		return st, fmt.Errorf("search: sync: %w", err)
+	}
 	existing, err := e.store.Scroll(ctx, Filter{})
-	if err != nil && !isMissingCollection(err) {
+	if err != nil {
 		return st, fmt.Errorf("search: sync: scroll: %w", err)
 	}
 	have := make(map[string]string, len(existing)) // point id → hash
@@ -337,9 +349,6 @@ func (e *Engine) Sync(ctx context.Context) (SyncStats, error) {
 		if vectors, err = e.embedChunks(ctx, todo, &st); err != nil {
 			return st, err
 		}
-	}
-	if err := e.store.Ensure(ctx, Schema{Name: e.cfg.Collection, DenseSize: e.denseDim}); err != nil {
-		return st, fmt.Errorf("search: sync: %w", err)
 	}
 	// Encode in parallel (segmentation is the expensive part and the
 	// segmenter is safe for concurrent use), upsert batch by batch. A
@@ -461,10 +470,6 @@ func (e *Engine) encodeGroup(rs []*rec, hashes map[*rec]string, sig string, vect
 	return out
 }
 
-func isMissingCollection(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "does not exist")
-}
-
 func avgFromSignature(sig string) float64 {
 	i := strings.LastIndex(sig, "|avg=")
 	if i < 0 {
@@ -500,15 +505,6 @@ func (e *Engine) embedChunks(ctx context.Context, todo []*rec, st *SyncStats) (m
 			miss = append(miss, r)
 		}
 	}
-	e.denseDim = e.cache.dim()
-	if e.denseDim == 0 && len(miss) == 0 {
-		// Nothing to embed and nothing cached: probe the dimension.
-		if len(e.recs) > 0 {
-			miss = append(miss, e.recs[0])
-		} else if _, err := e.embedQueryDim(ctx); err != nil {
-			return nil, err
-		}
-	}
 	for i := 0; i < len(miss); i += e.cfg.EmbedBatch {
 		part := miss[i:min(i+e.cfg.EmbedBatch, len(miss))]
 		texts := make([]string, len(part))
@@ -523,6 +519,9 @@ func (e *Engine) embedChunks(ctx context.Context, todo []*rec, st *SyncStats) (m
 			return nil, fmt.Errorf("search: sync: embed: %d vectors for %d texts", len(vecs), len(part))
 		}
 		for j, r := range part {
+			if len(vecs[j]) != e.denseDim {
+				return nil, fmt.Errorf("search: sync: embed: vector of %d dimensions, the collection has %d (the model changed? run govchat index --rebuild)", len(vecs[j]), e.denseDim)
+			}
 			if err := e.cache.put(texts[j], vecs[j]); err != nil {
 				return nil, fmt.Errorf("search: sync: embed: %w", err)
 			}
@@ -531,7 +530,6 @@ func (e *Engine) embedChunks(ctx context.Context, todo []*rec, st *SyncStats) (m
 		st.Embedded += len(part)
 		e.log.Debug("search: embedded", slog.Int("done", min(i+len(part), len(miss))), slog.Int("of", len(miss)))
 	}
-	e.denseDim = e.cache.dim()
 	return out, nil
 }
 

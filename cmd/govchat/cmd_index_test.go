@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/govchat/govchat/internal/kb"
@@ -112,5 +115,89 @@ func TestEvalCommand(t *testing.T) {
 	os.WriteFile(bad, []byte("{\"question\":\"x\"}\nnot json\n"), 0o644)
 	if _, errs, code := runCmd(t, t.TempDir(), "eval", "--queries", bad); code == 0 || !strings.Contains(errs, "line 2") {
 		t.Errorf("bad file: %d %s", code, errs)
+	}
+}
+
+// TestIndexWithEmbeddings runs index against a fake OpenAI-compatible
+// /v1/embeddings server: dense vectors are built once, and a second run
+// (another "process") takes them from the cache instead of the server.
+func TestIndexWithEmbeddings(t *testing.T) {
+	var calls, texts atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v1/embeddings" {
+			http.NotFound(w, r)
+			return
+		}
+		var req struct {
+			Input []string `json:"input"`
+			Model string   `json:"model"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.Model != "fake-embed" {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		calls.Add(1)
+		texts.Add(int64(len(req.Input)))
+		type item struct {
+			Object    string    `json:"object"`
+			Index     int       `json:"index"`
+			Embedding []float32 `json:"embedding"`
+		}
+		resp := struct {
+			Object string `json:"object"`
+			Model  string `json:"model"`
+			Data   []item `json:"data"`
+		}{Object: "list", Model: req.Model}
+		for i, s := range req.Input {
+			v := make([]float32, 4)
+			for _, r := range s {
+				v[int(r)%4]++
+			}
+			resp.Data = append(resp.Data, item{Object: "embedding", Index: i, Embedding: v})
+		}
+		json.NewEncoder(w).Encode(resp)
+	}))
+	defer srv.Close()
+	data := t.TempDir()
+	index := func() indexReport {
+		var out, errb bytes.Buffer
+		getenv := func(k string) string {
+			switch k {
+			case "GOVCHAT_KNOWLEDGE":
+				return filepath.Join("..", "..", "knowledge")
+			case "GOVCHAT_DATA":
+				return data
+			case "GOVCHAT_LOG_LEVEL":
+				return "error"
+			case "GOVCHAT_EMBED_MODEL":
+				return "fake-embed"
+			case "OPENAI_BASE_URL":
+				return srv.URL + "/v1"
+			}
+			return ""
+		}
+		if code := run(context.Background(), []string{"index", "--json"}, strings.NewReader(""), &out, &errb, getenv); code != 0 {
+			t.Fatalf("index: %d %s", code, errb.String())
+		}
+		var r indexReport
+		if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+			t.Fatalf("%v: %s", err, out.String())
+		}
+		return r
+	}
+	first := index()
+	if first.Stats.Embedded != first.Points || calls.Load() == 0 {
+		t.Fatalf("first index: %+v, %d calls", first.Stats, calls.Load())
+	}
+	before := texts.Load()
+	if _, err := os.Stat(filepath.Join(data, "embed.cache")); err != nil {
+		t.Fatalf("embedding cache not written: %v", err)
+	}
+	// Remove the index but keep the cache: everything is re-indexed, nothing
+	// is re-embedded.
+	os.RemoveAll(filepath.Join(data, "index"))
+	second := index()
+	if second.Stats.Added != first.Points || second.Stats.Embedded != 0 || second.Stats.Cached != first.Points || texts.Load() != before {
+		t.Fatalf("second index: %+v, %d more texts embedded", second.Stats, texts.Load()-before)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -84,7 +85,7 @@ type Engine struct {
 	enc      *encoder
 	avgLen   float64 // measured average weighted length (before bucketing)
 	cache    *embedCache
-	denseDim int
+	denseDim atomic.Int64 // dense vector size, 0 without an embedder
 }
 
 // rec is one chunk with what search needs at hand.
@@ -194,6 +195,7 @@ func New(cfg Config, base *kb.Base, seg *zh.Segmenter, store Store, emb Embedder
 			return nil, err
 		}
 		e.cache = c
+		e.denseDim.Store(int64(c.dim()))
 	}
 	return e, nil
 }
@@ -295,13 +297,13 @@ func (e *Engine) Sync(ctx context.Context) (SyncStats, error) {
 	// The collection's dense size must be known before it is ensured: from
 	// the embedding cache, else from one probe embedding.
 	if e.emb != nil {
-		if e.denseDim = e.cache.dim(); e.denseDim == 0 {
+		if e.denseDim.Store(int64(e.cache.dim())); e.denseDim.Load() == 0 {
 			if _, err := e.embedQueryDim(ctx); err != nil {
 				return st, err
 			}
 		}
 	}
-	if err := e.store.Ensure(ctx, Schema{Name: e.cfg.Collection, DenseSize: e.denseDim}); err != nil {
+	if err := e.store.Ensure(ctx, Schema{Name: e.cfg.Collection, DenseSize: int(e.denseDim.Load())}); err != nil {
 		return st, fmt.Errorf("search: sync: %w", err)
 	}
 	existing, err := e.store.Scroll(ctx, Filter{})
@@ -519,8 +521,8 @@ func (e *Engine) embedChunks(ctx context.Context, todo []*rec, st *SyncStats) (m
 			return nil, fmt.Errorf("search: sync: embed: %d vectors for %d texts", len(vecs), len(part))
 		}
 		for j, r := range part {
-			if len(vecs[j]) != e.denseDim {
-				return nil, fmt.Errorf("search: sync: embed: vector of %d dimensions, the collection has %d (the model changed? run govchat index --rebuild)", len(vecs[j]), e.denseDim)
+			if int64(len(vecs[j])) != e.denseDim.Load() {
+				return nil, fmt.Errorf("search: sync: embed: vector of %d dimensions, the collection has %d (the model changed? run govchat index --rebuild)", len(vecs[j]), e.denseDim.Load())
 			}
 			if err := e.cache.put(texts[j], vecs[j]); err != nil {
 				return nil, fmt.Errorf("search: sync: embed: %w", err)
@@ -541,8 +543,8 @@ func (e *Engine) embedQueryDim(ctx context.Context) (int, error) {
 	if len(vecs) != 1 || len(vecs[0]) == 0 {
 		return 0, errors.New("search: embed: empty vector")
 	}
-	e.denseDim = len(vecs[0])
-	return e.denseDim, nil
+	e.denseDim.Store(int64(len(vecs[0])))
+	return len(vecs[0]), nil
 }
 
 // Search ranks the chunks of the knowledge base for query.
@@ -575,10 +577,10 @@ func (e *Engine) Search(ctx context.Context, query string, opts Options) (*Respo
 	}
 	if len(qt.weights) > 0 {
 		q := Query{Sparse: sparseOf(qt.weights), Filter: filter, Limit: max(limit, e.p.Candidates)}
-		if e.emb != nil && e.denseDim > 0 {
+		if dim := int(e.denseDim.Load()); e.emb != nil && dim > 0 {
 			if v, err := e.emb.Embed(ctx, []string{query}); err != nil {
 				e.log.Warn("search: query embedding failed; sparse only", slog.Any("error", err))
-			} else if len(v) == 1 && len(v[0]) == e.denseDim {
+			} else if len(v) == 1 && len(v[0]) == dim {
 				q.Dense = v[0]
 				q.PrefetchLimit = q.Limit * 2
 			}

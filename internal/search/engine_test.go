@@ -368,3 +368,21 @@ func TestBucketedAverageKeepsIndex(t *testing.T) {
 		t.Fatalf("add one: %+v", s)
 	}
 }
+
+func TestConcurrentSearch(t *testing.T) {
+	eng := newEngine(t, memStore(t, ""), docs(), &fakeEmbedder{}, "")
+	sync1(t, eng)
+	var wg sync.WaitGroup
+	for g := 0; g < 6; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, q := range []string{"公积金提取", "社保卡丢了", "国发[2019]5号", "居住证", "低保申请"} {
+				if _, err := eng.Search(ctx, q, search.Options{IncludeExpired: g%2 == 0}); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}

@@ -124,6 +124,15 @@ func New(cfg Config) (*Segmenter, error) {
 	for _, g := range groups {
 		var members []string
 		for _, w := range g {
+			if _, ok := s.validWord(w); !ok {
+				// A member written with punctuation (双随机、一公开,
+				// “三公”经费) stands for its letters run together.
+				var b strings.Builder
+				runs(Normalize(w), func(part string) { b.WriteString(part) })
+				if _, ok := s.validWord(b.String()); ok {
+					w = b.String()
+				}
+			}
 			if n, ok := add(w); ok && !slices.Contains(members, n) {
 				members = append(members, n)
 			}

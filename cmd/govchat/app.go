@@ -112,14 +112,18 @@ func openSearch(ctx context.Context, env *Env, opt searchOptions) (*searchApp, e
 }
 
 func (a *searchApp) newEngine(env *Env, opt searchOptions) error {
+	var err error
+	a.Engine, err = search.New(a.engineConfig(env, opt), a.Base, a.Seg, a.Store, a.Embedder)
+	return err
+}
+
+func (a *searchApp) engineConfig(env *Env, opt searchOptions) search.Config {
 	cfg := search.Config{Params: opt.Params, Log: env.Log}
 	if a.Embedder != nil {
 		cfg.EmbedModel = env.Config.EmbedModel
 		cfg.EmbedCache = embedCachePath(env)
 	}
-	var err error
-	a.Engine, err = search.New(cfg, a.Base, a.Seg, a.Store, a.Embedder)
-	return err
+	return cfg
 }
 
 // embedCachePath is where embeddings are cached by content hash.

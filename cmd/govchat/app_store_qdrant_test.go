@@ -17,7 +17,7 @@ import (
 func TestIndexOnQdrant(t *testing.T) {
 	srv := qdranttest.Start(t)
 	data := t.TempDir()
-	index := func() indexReport {
+	index := func(flags ...string) indexReport {
 		t.Helper()
 		var out, errb bytes.Buffer
 		getenv := func(k string) string {
@@ -35,7 +35,7 @@ func TestIndexOnQdrant(t *testing.T) {
 			}
 			return ""
 		}
-		if code := run(context.Background(), []string{"index", "--json"}, strings.NewReader(""), &out, &errb, getenv); code != 0 {
+		if code := run(context.Background(), append([]string{"index", "--json"}, flags...), strings.NewReader(""), &out, &errb, getenv); code != 0 {
 			t.Fatalf("index on Qdrant: exit %d: %s", code, errb.String())
 		}
 		var r indexReport
@@ -48,11 +48,28 @@ func TestIndexOnQdrant(t *testing.T) {
 	if first.Points == 0 || first.Stats.Added != first.Points {
 		t.Fatalf("first index on Qdrant: %+v", first)
 	}
-	if target := srv.Aliases()["govchat"]; !strings.HasPrefix(target, "govchat_v") {
+	target := srv.Aliases()["govchat"]
+	if !strings.HasPrefix(target, "govchat_v") {
 		t.Fatalf("alias govchat -> %q", target)
 	}
 	second := index()
 	if second.Stats.Encoded != 0 || second.Stats.Unchanged != first.Points || second.Points != first.Points {
 		t.Fatalf("second index on Qdrant re-encoded: %+v", second)
+	}
+
+	// --rebuild fills a new versioned collection and switches the alias to
+	// it; the old collection is dropped.
+	rebuilt := index("--rebuild")
+	if rebuilt.Points != first.Points || rebuilt.Stats.Added != first.Points {
+		t.Fatalf("rebuild on Qdrant: %+v", rebuilt)
+	}
+	newTarget := srv.Aliases()["govchat"]
+	if newTarget == target || !strings.HasPrefix(newTarget, "govchat_v") {
+		t.Fatalf("alias after rebuild: %q (was %q)", newTarget, target)
+	}
+	for _, c := range srv.Collections() {
+		if c == target {
+			t.Errorf("old collection %s kept after rebuild", c)
+		}
 	}
 }

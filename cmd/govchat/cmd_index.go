@@ -36,11 +36,16 @@ func runIndex(ctx context.Context, env *Env, args []string) error {
 			return fmt.Errorf("rebuild: %w", err)
 		}
 	}
-	a, err := openSearch(ctx, env, searchOptions{})
+	a, err := openSearch(ctx, env, searchOptions{NoSync: *rebuild})
 	if err != nil {
 		return err
 	}
 	defer a.Close()
+	if *rebuild {
+		if err := a.rebuild(ctx, env); err != nil {
+			return err
+		}
+	}
 	n, err := a.Store.Count(ctx)
 	if err != nil {
 		return err
@@ -53,6 +58,35 @@ func runIndex(ctx context.Context, env *Env, args []string) error {
 	fmt.Fprintf(env.Stdout, "索引：%s\n", a.Synced)
 	fmt.Fprintf(env.Stdout, "索引中共 %d 个分块\n", n)
 	return nil
+}
+
+// rebuilder is a store that can rebuild its collection without downtime:
+// fill writes a complete index into a new collection, which then replaces
+// the served one atomically (Qdrant: a new versioned collection and an alias
+// switch).
+type rebuilder interface {
+	Rebuild(ctx context.Context, fill func(context.Context, search.Store) error) error
+}
+
+// rebuild re-indexes everything from the knowledge base. The embedded index
+// was removed before opening, so a plain sync rebuilds it; a store that can
+// rebuild beside the served collection does so, and questions keep being
+// answered from the old collection until the switch.
+func (a *searchApp) rebuild(ctx context.Context, env *Env) error {
+	r, ok := a.Store.(rebuilder)
+	if !ok {
+		var err error
+		a.Synced, err = a.Engine.Sync(ctx)
+		return err
+	}
+	return r.Rebuild(ctx, func(ctx context.Context, dst search.Store) error {
+		e, err := search.New(a.engineConfig(env, searchOptions{}), a.Base, a.Seg, dst, a.Embedder)
+		if err != nil {
+			return err
+		}
+		a.Synced, err = e.Sync(ctx)
+		return err
+	})
 }
 
 type indexReport struct {

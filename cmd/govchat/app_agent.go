@@ -151,3 +151,13 @@ func (b *lookupBox) Passage(docID, anchor string) (lookup.Item, kb.Source, error
 	}
 	return l.Passage(docID, anchor)
 }
+
+// Role returns the role of the account signed in on r, "" when none (the
+// unanswered report accepts an admin session instead of GOVCHAT_ADMIN_TOKEN).
+func (w *workbench) Role(r *http.Request) string {
+	s, err := w.Web.Session(r)
+	if err != nil {
+		return ""
+	}
+	return string(s.User.Role)
+}

@@ -78,20 +78,21 @@ func serve(ctx context.Context, env *Env, hooks serveHooks) error {
 		}
 	}()
 
-	srv, err := server.New(server.Config{
-		Hotline: cfg.Hotline, AdminToken: cfg.AdminToken, ClientIP: clientIP, Reporter: hist, Log: env.Log, Metrics: reg,
-	})
-	if err != nil {
-		return err
-	}
-	srv.AddCheck("history", hist.Ping)
-
 	// Operator workbench (/agent/, 转人工): accounts, handoff desk, review list.
 	wb, err := openWorkbench(env, clientIP)
 	if err != nil {
 		return err
 	}
 	defer wb.Close()
+
+	srv, err := server.New(server.Config{
+		Hotline: cfg.Hotline, AdminToken: cfg.AdminToken, SessionRole: wb.Role,
+		ClientIP: clientIP, Reporter: hist, Log: env.Log, Metrics: reg,
+	})
+	if err != nil {
+		return err
+	}
+	srv.AddCheck("history", hist.Ping)
 	wb.Register(srv)
 
 	// WeChat mini-program login (/api/wechat/) and its tokens on the socket.

@@ -61,6 +61,10 @@ type Config struct {
 	// AdminToken authorises the admin API (Authorization: Bearer …); empty
 	// disables it.
 	AdminToken string
+	// SessionRole, when set, returns the role of the workbench account
+	// signed in on r ("" when none): an "admin" session needs no token, any
+	// other signed-in role is forbidden (403).
+	SessionRole func(r *http.Request) string
 	// ClientIP extracts the client address (chat.RemoteIP when nil; see
 	// ClientIPFunc for proxies).
 	ClientIP func(*http.Request) string
@@ -323,7 +327,23 @@ func (s *Server) ws(w http.ResponseWriter, r *http.Request) {
 func (s *Server) admin(next http.HandlerFunc) http.HandlerFunc {
 	want := sha256.Sum256([]byte(s.cfg.AdminToken))
 	return func(w http.ResponseWriter, r *http.Request) {
+		if s.cfg.SessionRole != nil {
+			switch role := s.cfg.SessionRole(r); role {
+			case "":
+			case "admin":
+				w.Header().Set("Cache-Control", "no-store")
+				next(w, r)
+				return
+			default:
+				chat.WriteError(w, chat.Errorf(chat.CodeForbidden, "当前账号无权查看此报告。"))
+				return
+			}
+		}
 		if s.cfg.AdminToken == "" {
+			if s.cfg.SessionRole != nil {
+				chat.WriteError(w, chat.Errorf(chat.CodeUnauthorized, "请先以管理员账号登录工作台。"))
+				return
+			}
 			chat.WriteError(w, chat.Errorf(chat.CodeUnavailable, "管理接口未启用：请设置 GOVCHAT_ADMIN_TOKEN。"))
 			return
 		}

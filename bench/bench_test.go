@@ -148,11 +148,11 @@ func BenchmarkCompare(b *testing.B) {
 
 func printTable(rows []row) {
 	fmt.Println()
-	fmt.Println("| set | system | R@1 | R@5 | R@10 | MRR@10 | p50 | p99 | index build | size |")
-	fmt.Println("|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Println("| set | system | R@1 | R@5 | R@10 | MRR@10 | recall@10 (share of relevant) | p50 | p99 | index build | size |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, r := range rows {
-		fmt.Printf("| %s | %s | %.4f | %.4f | %.4f | %.4f | %s | %s | %s | %s |\n", r.set, r.system,
-			r.rep.R1, r.rep.R5, r.rep.R10, r.rep.MRR10, eval.FormatDuration(r.rep.P50), eval.FormatDuration(r.rep.P99),
+		fmt.Printf("| %s | %s | %.4f | %.4f | %.4f | %.4f | %.4f | %s | %s | %s | %s |\n", r.set, r.system,
+			r.rep.R1, r.rep.R5, r.rep.R10, r.rep.MRR10, r.rep.Share10, eval.FormatDuration(r.rep.P50), eval.FormatDuration(r.rep.P99),
 			eval.FormatDuration(r.rep.IndexBuild), r.rep.Description)
 	}
 }

@@ -78,7 +78,7 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 	if *asJSON {
 		return json.NewEncoder(env.Stdout).Encode(evalJSON{
 			K: rep.K, Queries: rep.Queries, InScope: rep.InScope, OutOfScope: rep.OutOfScope,
-			R1: rep.R1, R5: rep.R5, R10: rep.R10, RK: rep.RK, MRR10: rep.MRR10,
+			R1: rep.R1, R5: rep.R5, R10: rep.R10, RK: rep.RK, MRR10: rep.MRR10, Share10: rep.Share10,
 			P50MS: millis(rep.P50), P99MS: millis(rep.P99), QPS: rep.QPS, BuildMS: millis(rep.IndexBuild),
 			OutRefused: rep.OutRefused, InRefused: rep.InRefused,
 			Docs: a.Base.Len(), Chunks: a.Engine.Chunks(), MinConfidence: search.DefaultMinConfidence,
@@ -99,6 +99,7 @@ type evalJSON struct {
 	R10           float64 `json:"recall_at_10"`
 	RK            float64 `json:"recall_at_k"`
 	MRR10         float64 `json:"mrr_at_10"`
+	Share10       float64 `json:"share_of_relevant_at_10"`
 	P50MS         float64 `json:"latency_p50_ms"`
 	P99MS         float64 `json:"latency_p99_ms"`
 	QPS           float64 `json:"queries_per_second"`

@@ -1,5 +1,11 @@
 // Package eval measures retrieval quality: recall at 1/5/10, MRR@10,
-// latency and out-of-scope refusals over a JSONL query set. govchat eval and
+// latency and out-of-scope refusals over a JSONL query set.
+//
+// R@k is hit-based, as issue 3 and the reference figures of the evaluation
+// data define it: the share of in-scope questions with at least one relevant
+// id in the first k results. For questions with several relevant ids (STARD)
+// the share of the relevant ids found in the first 10 is reported separately
+// as Share10. govchat eval and
 // the side-by-side benchmark (bench/) share it, so every system is scored by
 // the same code.
 package eval
@@ -75,11 +81,12 @@ type Report struct {
 	Queries     int           `json:"queries"`
 	InScope     int           `json:"in_scope"`
 	OutOfScope  int           `json:"out_of_scope"`
-	R1          float64       `json:"recall_at_1"`
-	R5          float64       `json:"recall_at_5"`
-	R10         float64       `json:"recall_at_10"`
-	RK          float64       `json:"recall_at_k"`
+	R1          float64       `json:"recall_at_1"`  // share of questions with a relevant id in the top 1
+	R5          float64       `json:"recall_at_5"`  // … in the top 5
+	R10         float64       `json:"recall_at_10"` // … in the top 10
+	RK          float64       `json:"recall_at_k"`  // … in the top K
 	MRR10       float64       `json:"mrr_at_10"`
+	Share10     float64       `json:"share_of_relevant_at_10"` // mean share of a question's relevant ids found in the top 10
 	P50         time.Duration `json:"p50_ns"`
 	P99         time.Duration `json:"p99_ns"`
 	QPS         float64       `json:"qps"`
@@ -121,10 +128,11 @@ func Run(ctx context.Context, queries []Query, k int, rank Ranker) (Report, erro
 			rep.InRefused++
 		}
 		ids := dedup(r.IDs)
-		rep.R1 += recall(ids, q.Relevant, 1)
-		rep.R5 += recall(ids, q.Relevant, 5)
-		rep.R10 += recall(ids, q.Relevant, 10)
-		rep.RK += recall(ids, q.Relevant, k)
+		rep.R1 += hit(ids, q.Relevant, 1)
+		rep.R5 += hit(ids, q.Relevant, 5)
+		rep.R10 += hit(ids, q.Relevant, 10)
+		rep.RK += hit(ids, q.Relevant, k)
+		rep.Share10 += share(ids, q.Relevant, 10)
 		for i, id := range ids[:min(10, len(ids))] {
 			if slices.Contains(q.Relevant, id) {
 				rep.MRR10 += 1 / float64(i+1)
@@ -139,6 +147,7 @@ func Run(ctx context.Context, queries []Query, k int, rank Ranker) (Report, erro
 		rep.R10 /= n
 		rep.RK /= n
 		rep.MRR10 /= n
+		rep.Share10 /= n
 	}
 	slices.Sort(lat)
 	if len(lat) > 0 {
@@ -159,8 +168,18 @@ func dedup(ids []string) []string {
 	return out
 }
 
-// recall is the share of the relevant ids found in the first k.
-func recall(ids, relevant []string, k int) float64 {
+// hit is 1 when one of the relevant ids is among the first k, else 0.
+func hit(ids, relevant []string, k int) float64 {
+	for _, id := range ids[:min(k, len(ids))] {
+		if slices.Contains(relevant, id) {
+			return 1
+		}
+	}
+	return 0
+}
+
+// share is the share of the relevant ids found in the first k.
+func share(ids, relevant []string, k int) float64 {
 	top := ids[:min(k, len(ids))]
 	n := 0
 	for _, r := range dedup(relevant) {
@@ -180,6 +199,7 @@ func (r Report) Print(w io.Writer) {
 			fmt.Fprintf(w, "R@%-9d %.3f\n", r.K, r.RK)
 		}
 		fmt.Fprintf(w, "MRR@10      %.3f\n", r.MRR10)
+		fmt.Fprintf(w, "recall@10 (share of relevant) %.3f\n", r.Share10)
 	}
 	fmt.Fprintf(w, "latency     p50 %s, p99 %s, %.0f queries/s\n", fmtDur(r.P50), fmtDur(r.P99), r.QPS)
 	if r.IndexBuild > 0 {

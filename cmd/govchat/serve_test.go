@@ -8,12 +8,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/govchat/govchat/internal/testenv"
 
 	"github.com/gorilla/websocket"
 
@@ -22,25 +23,6 @@ import (
 
 // seedQuestion is the question of issue 6 about the seed document.
 const seedQuestion = "海曙区2019年政务公开重点公开哪几类重大建设项目信息"
-
-// moduleRoot walks up from the test's directory to go.mod.
-func moduleRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found")
-		}
-		dir = parent
-	}
-}
 
 // runningServer is a `govchat serve` started in-process.
 type runningServer struct {
@@ -284,3 +266,5 @@ func TestReportWithoutHistory(t *testing.T) {
 		t.Errorf("unknown report exit %d", code)
 	}
 }
+
+func moduleRoot(t testing.TB) string { return testenv.ModuleRoot(t) }

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/govchat/govchat/internal/testenv"
+
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -65,21 +67,6 @@ func newBrowser(t *testing.T) context.Context {
 	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
 	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
 	return ctx
-}
-
-// moduleRoot walks up from the test's directory to go.mod.
-func moduleRoot(t *testing.T) string {
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found")
-		}
-		dir = parent
-	}
 }
 
 // silentBot refuses everything (the workbench test does not need answers).
@@ -399,3 +386,5 @@ func TestBrowserWidgetHandoff(t *testing.T) {
 	poll(t, citCtx, "ended", widgetJS(`w.textContent.includes('人工服务已结束') && w.querySelector('button.end-human').hidden`))
 	poll(t, opCtx, "ended in the workbench", `document.getElementById('transcript').textContent.includes('市民已结束会话')`)
 }
+
+func moduleRoot(t *testing.T) string { return testenv.ModuleRoot(t) }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/govchat/govchat/internal/testenv"
+
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/safety"
 	"github.com/govchat/govchat/internal/search"
@@ -34,30 +36,6 @@ func newEngine(t testing.TB, base *kb.Base) *search.Engine {
 		t.Fatal(err)
 	}
 	return eng
-}
-
-// evalDir finds ../shared/eval relative to the module root.
-func evalDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("module root not found")
-		}
-		dir = parent
-	}
-	ev := filepath.Join(dir, "..", "shared", "eval")
-	if _, err := os.Stat(filepath.Join(ev, "govfaq-beijing.jsonl")); err != nil {
-		t.Skipf("evaluation data not found at %s (../shared/eval is absent in a fresh clone)", ev)
-	}
-	return ev
 }
 
 func TestRefusalSetsAreLargeEnough(t *testing.T) {
@@ -205,3 +183,5 @@ func TestExtractiveSeedWithEngine(t *testing.T) {
 		t.Errorf("sources do not include the 二、(一) paragraph: %+v", ans.Sources)
 	}
 }
+
+func evalDir(t testing.TB) string { return testenv.EvalDir(t, "govfaq-beijing.jsonl") }

@@ -8,33 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/govchat/govchat/internal/testenv"
+
 	"github.com/govchat/govchat/internal/knowledge"
 )
-
-// evalDir locates ../shared/eval relative to the module root, skipping the
-// test when it is absent (a fresh clone).
-func evalDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found; cannot locate ../shared/eval")
-		}
-		dir = parent
-	}
-	eval := filepath.Join(dir, "..", "shared", "eval")
-	if _, err := os.Stat(eval); err != nil {
-		t.Skipf("evaluation data not found at %s (it is not part of the repository); skipping", eval)
-	}
-	return eval
-}
 
 // TestGovcnPolicies imports the 60 State Council pages and checks 文号,
 // 发文机关, 索引号, title and URL of every page against index.jsonl.
@@ -191,3 +168,5 @@ func TestBeijingFAQ(t *testing.T) {
 		t.Errorf("re-import: %s %v", res, err)
 	}
 }
+
+func evalDir(t *testing.T) string { return testenv.EvalDir(t) }

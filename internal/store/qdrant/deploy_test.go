@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/govchat/govchat/internal/testenv"
+
 	"gopkg.in/yaml.v3"
 
 	"github.com/govchat/govchat/internal/store/qdrant"
@@ -17,24 +19,6 @@ import (
 // structure (no Docker engine is needed). `docker compose config` validates
 // the compose file against the Compose specification where Docker is
 // installed; see docs/qdrant.md.
-
-func moduleRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found")
-		}
-		dir = parent
-	}
-}
 
 type composeFile struct {
 	Name     string                    `yaml:"name"`
@@ -202,3 +186,5 @@ func TestDockerfile(t *testing.T) {
 		t.Errorf("Dockerfile USER %v: want a non-root user", user)
 	}
 }
+
+func moduleRoot(t *testing.T) string { return testenv.ModuleRoot(t) }

@@ -18,6 +18,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/govchat/govchat/internal/testenv"
+
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/search"
 	"github.com/govchat/govchat/internal/store/mem"
@@ -25,30 +27,6 @@ import (
 	"github.com/govchat/govchat/internal/store/qdrant/qdranttest"
 	"github.com/govchat/govchat/internal/zh"
 )
-
-// evalDir finds ../shared/eval beside the module root, or skips.
-func evalDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found")
-		}
-		dir = parent
-	}
-	ev := filepath.Join(dir, "..", "shared", "eval")
-	if _, err := os.Stat(ev); err != nil {
-		t.Skipf("evaluation data not found at %s (it lives outside the repository); skipping", ev)
-	}
-	return ev
-}
 
 func readJSONL(t *testing.T, path string, each func(line []byte) error) {
 	t.Helper()
@@ -277,3 +255,5 @@ func TestSameResults(t *testing.T) {
 		})
 	}
 }
+
+func evalDir(t *testing.T) string { return testenv.EvalDir(t) }

@@ -57,6 +57,14 @@ type Params struct {
 	// PairWeight is the query weight of adjacent word pairs (稳岗|补贴), a
 	// light proximity signal (negative: pairs not indexed).
 	PairWeight float64
+	// StopBigram and EdgeBigram scale the query weight of a bigram whose
+	// two characters (StopBigram) or one character (EdgeBigram) belong to
+	// stop words: 怎么办 → 怎么, 么办; 有何区别 → 何区. Negative: 0.
+	StopBigram, EdgeBigram float64
+	// Local weighs the re-ranking of the candidates by the question words
+	// that tell the first LocalDocs of them apart (rerank.go). Negative: off.
+	Local     float64
+	LocalDocs int
 	// Candidates is how many chunks are fetched for re-ranking and
 	// feedback before the final cut.
 	Candidates int
@@ -67,8 +75,10 @@ var DefaultParams = Params{
 	K1: 1.2, B: 0.9,
 	QuestionWeight: 2, TitleWeight: 2, HeadingWeight: 1, MetaWeight: 0.5,
 	LeadWeight: 1, LeadRunes: 100,
-	WordWeight: 1, BigramWeight: 1, UnigramWeight: 0.6, SingleWeight: 1,
-	PairWeight:  0.7,
+	WordWeight: 1, BigramWeight: 1, UnigramWeight: 1, SingleWeight: 1,
+	PairWeight: 0.7,
+	StopBigram: -1, EdgeBigram: 1,
+	Local: 0.3, LocalDocs: 20,
 	DocKeywords: -1, DocKeywordWeight: 1,
 	Candidates: 50,
 }
@@ -93,11 +103,17 @@ func (p Params) withDefaults() Params {
 	set(&p.UnigramWeight, d.UnigramWeight)
 	set(&p.PairWeight, d.PairWeight)
 	set(&p.DocKeywordWeight, d.DocKeywordWeight)
+	set(&p.StopBigram, d.StopBigram)
+	set(&p.EdgeBigram, d.EdgeBigram)
 	if p.DocKeywords == 0 {
 		p.DocKeywords = d.DocKeywords
 	}
 	if p.LeadRunes == 0 {
 		p.LeadRunes = d.LeadRunes
+	}
+	set(&p.Local, d.Local)
+	if p.LocalDocs == 0 {
+		p.LocalDocs = d.LocalDocs
 	}
 	if p.Candidates == 0 {
 		p.Candidates = d.Candidates
@@ -353,10 +369,19 @@ func (e *encoder) analyzeQuery(q string) queryTerms {
 			}
 		}
 	}
-	for _, b := range a.Bigrams {
+	for i, b := range a.Bigrams {
 		if !seen["\x00"+b] {
 			seen["\x00"+b] = true
-			w[featureIndex(kindBigram, b)] += e.p.BigramWeight
+			bw := e.p.BigramWeight
+			switch a.BigramStop[i] {
+			case 1:
+				bw *= max(e.p.EdgeBigram, 0)
+			case 2:
+				bw *= max(e.p.StopBigram, 0)
+			}
+			if bw > 0 {
+				w[featureIndex(kindBigram, b)] += bw
+			}
 		}
 	}
 	if e.p.UnigramWeight > 0 {

@@ -600,6 +600,9 @@ func (e *Engine) Search(ctx context.Context, query string, opts Options) (*Respo
 		if e.p.Coord > 0 && len(uniq(qt.analysis.Terms)) >= e.p.CoordMin {
 			e.coordinate(qt, hits)
 		}
+		if e.p.Local > 0 {
+			e.discriminate(qt, hits)
+		}
 		for _, h := range hits {
 			r := e.byPoint[h.ID]
 			if r == nil || seen[h.ID] {

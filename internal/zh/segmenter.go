@@ -422,6 +422,10 @@ type Analysis struct {
 	Bigrams []string
 	// Chars are the Han characters, in order.
 	Chars []string
+	// BigramStop tells, for each bigram, how many of its two characters
+	// belong to a stop word (0, 1 or 2; a lone character counts twice):
+	// a question's bigrams inside 怎么办 or 有何 say nothing of its topic.
+	BigramStop []uint8
 }
 
 // Analyze normalises and analyses text. Index and query text must both go
@@ -429,32 +433,18 @@ type Analysis struct {
 func (s *Segmenter) Analyze(text string) Analysis {
 	text = Normalize(text)
 	n := len(text)/3 + 1 // about one Han character per three bytes
-	a := Analysis{Terms: make([]string, 0, n/2), Words: make([]string, 0, n), Bigrams: make([]string, 0, n), Chars: make([]string, 0, n)}
+	a := Analysis{Terms: make([]string, 0, n/2), Words: make([]string, 0, n), Bigrams: make([]string, 0, n), Chars: make([]string, 0, n), BigramStop: make([]uint8, 0, n)}
 	units := make([]unit, 0, n)
+	var stop []bool
 	runs(text, func(run string) {
 		units = splitUnits(run, units[:0])
-		// Bigrams over consecutive Han units.
-		for i := 0; i < len(units); i++ {
-			if !units[i].han {
-				continue
-			}
-			j := i
-			for j+1 < len(units) && units[j+1].han {
-				j++
-			}
-			for k := i; k <= j; k++ {
-				a.Chars = append(a.Chars, run[units[k].start:units[k].end])
-			}
-			if j == i {
-				a.Bigrams = append(a.Bigrams, run[units[i].start:units[i].end])
-			}
-			for k := i; k < j; k++ {
-				a.Bigrams = append(a.Bigrams, run[units[k].start:units[k+1].end])
-			}
-			i = j
-		}
+		stop = slices.Grow(stop[:0], len(units))[:len(units)]
 		s.segment(run, units, func(w string, from, to int) {
-			if !s.stop[w] {
+			isStop := s.stop[w]
+			for i := from; i < to; i++ {
+				stop[i] = isStop
+			}
+			if !isStop {
 				a.Terms = append(a.Terms, w)
 				a.Words = append(a.Words, s.Canonical(w))
 			}
@@ -478,8 +468,37 @@ func (s *Segmenter) Analyze(text string) Analysis {
 				}
 			}
 		})
+		// Bigrams over consecutive Han units.
+		for i := 0; i < len(units); i++ {
+			if !units[i].han {
+				continue
+			}
+			j := i
+			for j+1 < len(units) && units[j+1].han {
+				j++
+			}
+			for k := i; k <= j; k++ {
+				a.Chars = append(a.Chars, run[units[k].start:units[k].end])
+			}
+			if j == i {
+				a.Bigrams = append(a.Bigrams, run[units[i].start:units[i].end])
+				a.BigramStop = append(a.BigramStop, 2*b2u(stop[i]))
+			}
+			for k := i; k < j; k++ {
+				a.Bigrams = append(a.Bigrams, run[units[k].start:units[k+1].end])
+				a.BigramStop = append(a.BigramStop, b2u(stop[k])+b2u(stop[k+1]))
+			}
+			i = j
+		}
 	})
 	return a
+}
+
+func b2u(b bool) uint8 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // Weight is how informative a (normalised) word is in general Chinese: its

@@ -1,0 +1,69 @@
+package search
+
+import (
+	"cmp"
+	"math"
+	"slices"
+)
+
+// discriminate re-ranks hits by how well each covers the question words
+// that tell the leading candidates apart. Among the first LocalDocs hits a
+// word found in all of them (the topic: 异地就医备案) separates nothing,
+// while a word found in few (the aspect asked about: 取消, 查询, 流程)
+// decides between them. Each hit gains
+//
+//	Local · Σ_{t in hit} g(t)·ln(n/df_t) / Σ_t g(t)
+//
+// on top of its score divided by the best score, where df_t is the number
+// of the n leading hits containing t (or a synonym) and g(t) the word's
+// informativeness in general Chinese. The order of hits beyond the first n
+// that contain none of the discriminating words is unchanged relative to
+// each other.
+func (e *Engine) discriminate(qt queryTerms, hits []Hit) {
+	n := min(e.p.LocalDocs, len(hits))
+	if n < 2 || hits[0].Score <= 0 {
+		return
+	}
+	terms := uniq(qt.analysis.Terms)
+	if len(terms) < 2 {
+		return
+	}
+	recs := make([]*rec, len(hits))
+	for i, h := range hits {
+		recs[i] = e.byPoint[h.ID]
+	}
+	has := make([][]bool, len(terms)) // term × hit
+	bonus := make([]float64, len(hits))
+	total := 0.0
+	for ti, t := range terms {
+		g := e.seg.Weight(t)
+		total += g
+		has[ti] = make([]bool, len(hits))
+		df := 0
+		for i, r := range recs {
+			if r != nil && containsTerm(r.norm(), t, e) {
+				has[ti][i] = true
+				if i < n {
+					df++
+				}
+			}
+		}
+		if df == 0 || df == n {
+			continue
+		}
+		w := g * math.Log(float64(n)/float64(df))
+		for i := range hits {
+			if has[ti][i] {
+				bonus[i] += w
+			}
+		}
+	}
+	if total <= 0 {
+		return
+	}
+	top := hits[0].Score
+	for i := range hits {
+		hits[i].Score = hits[i].Score/top + e.p.Local*bonus[i]/total
+	}
+	slices.SortStableFunc(hits, func(a, b Hit) int { return cmp.Compare(b.Score, a.Score) })
+}

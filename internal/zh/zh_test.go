@@ -235,3 +235,22 @@ func BenchmarkAnalyze(b *testing.B) {
 		s.Analyze(text)
 	}
 }
+
+func TestBigramStop(t *testing.T) {
+	s := newSeg(t, Config{})
+	a := s.Analyze("核防护怎么做？雾和霾有何区别")
+	want := map[string]uint8{"核防": 0, "防护": 0, "护怎": 1, "怎么": 2, "么做": 2, "霾有": 1, "有何": 2, "何区": 1, "区别": 0}
+	if len(a.BigramStop) != len(a.Bigrams) {
+		t.Fatalf("%d flags for %d bigrams", len(a.BigramStop), len(a.Bigrams))
+	}
+	for i, b := range a.Bigrams {
+		if w, ok := want[b]; ok && a.BigramStop[i] != w {
+			t.Errorf("%s: stop %d, want %d", b, a.BigramStop[i], w)
+		}
+	}
+	for _, l := range sentences(t) {
+		if a := s.Analyze(l); len(a.BigramStop) != len(a.Bigrams) {
+			t.Errorf("%q: %d flags for %d bigrams", l, len(a.BigramStop), len(a.Bigrams))
+		}
+	}
+}

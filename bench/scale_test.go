@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"testing"
 	"time"
@@ -18,7 +19,8 @@ import (
 // BenchmarkScale is the synthetic scale-up: every document of the evaluation
 // sets, copied under new ids until the index holds about 100k chunks
 // (GOVCHAT_BENCH_CHUNKS), then query latency over the govfaq and NCPQA
-// questions, index build time, snapshot size, re-open time and heap.
+// questions, index build time, snapshot size, re-open time and heap
+// (GOVCHAT_BENCH_HEAPPROFILE=file writes a heap profile of the built index).
 func BenchmarkScale(b *testing.B) {
 	dir := evalDir(b)
 	target := 100_000
@@ -68,6 +70,17 @@ func BenchmarkScale(b *testing.B) {
 		runtime.GC()
 		var after runtime.MemStats
 		runtime.ReadMemStats(&after)
+		if f := os.Getenv("GOVCHAT_BENCH_HEAPPROFILE"); f != "" {
+			// What the built index holds (go tool pprof -sample_index=inuse_space).
+			out, err := os.Create(f)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := pprof.WriteHeapProfile(out); err != nil {
+				b.Fatal(err)
+			}
+			out.Close()
+		}
 		rep, err := eval.Run(ctx, queries, 10, govchatRanker(eng, 10))
 		if err != nil {
 			b.Fatal(err)

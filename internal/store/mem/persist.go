@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -123,13 +124,15 @@ func (s *Store) encodeSnapshot() []byte {
 	for _, k := range keys {
 		pl := s.post[k]
 		e.uvarint(uint64(k))
-		e.uvarint(uint64(len(pl.slots)))
+		e.uvarint(uint64(len(pl)))
 		prev := int32(0)
-		for _, sl := range pl.slots {
-			e.uvarint(uint64(sl - prev))
-			prev = sl
+		for _, en := range pl {
+			e.uvarint(uint64(en.slot - prev))
+			prev = en.slot
 		}
-		e.f32s(pl.vals)
+		for _, en := range pl {
+			e.u32(math.Float32bits(en.val))
+		}
 	}
 	e.u32(crc32.Checksum(e.b, castagnoli))
 	return e.b
@@ -158,11 +161,11 @@ func (s *Store) decodeSnapshot(body []byte) error {
 		}
 	}
 	m := d.count(2)
-	s.post = make(map[uint32]*posting, m)
+	s.post = make(map[uint32][]entry, m)
 	for i := 0; i < m && d.err == nil; i++ {
 		k := d.uvarint()
 		c := d.count(5)
-		pl := &posting{slots: make([]int32, c)}
+		pl := make([]entry, c)
 		prev := uint64(0)
 		for j := 0; j < c; j++ {
 			prev += d.uvarint()
@@ -170,9 +173,13 @@ func (s *Store) decodeSnapshot(body []byte) error {
 				d.fail()
 				break
 			}
-			pl.slots[j] = int32(prev)
+			pl[j].slot = int32(prev)
 		}
-		pl.vals = d.f32s(c)
+		if d.err == nil {
+			for j, v := range d.f32s(c) {
+				pl[j].val = v
+			}
+		}
 		if k > 0xFFFFFFFF {
 			d.fail()
 		}

@@ -35,11 +35,11 @@ type Store struct {
 	log    *slog.Logger
 	schema *search.Schema
 
-	points  []*point         // by slot; nil once deleted
-	byID    map[string]int32 // live id → slot
-	post    map[uint32]*posting
-	dead    int // deleted slots still referenced by postings
-	nSparse int // live points with a non-empty sparse vector
+	points  []*point           // by slot; nil once deleted
+	byID    map[string]int32   // live id → slot
+	post    map[uint32][]entry // sparse index → postings, slots ascending
+	dead    int                // deleted slots still referenced by postings
+	nSparse int                // live points with a non-empty sparse vector
 
 	wal    *wal
 	snapSz int64
@@ -57,10 +57,24 @@ type point struct {
 	nsparse int // entries of the sparse vector
 }
 
-// posting lists the slots (ascending) holding a sparse index, with values.
-type posting struct {
-	slots []int32
-	vals  []float32
+// entry is one posting: a slot holding a sparse index, with its value. A
+// list of them is one allocation (slot and value side by side, read in one
+// stream by a query), held directly in the map.
+type entry struct {
+	slot int32
+	val  float32
+}
+
+// appendEntry appends e to pl, growing it by an eighth instead of append's
+// quarter-to-double, so a built index carries little spare capacity (the
+// postings are most of its memory).
+func appendEntry(pl []entry, e entry) []entry {
+	if len(pl) == cap(pl) {
+		grown := make([]entry, len(pl), len(pl)+1+len(pl)/8)
+		copy(grown, pl)
+		pl = grown
+	}
+	return append(pl, e)
 }
 
 // Option configures Open.
@@ -73,7 +87,7 @@ func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.log = l } }
 // gives a store that lives in memory only. Only one process may open a
 // directory at a time.
 func Open(dir string, opts ...Option) (*Store, error) {
-	s := &Store{dir: dir, byID: map[string]int32{}, post: map[uint32]*posting{}, log: slog.Default()}
+	s := &Store{dir: dir, byID: map[string]int32{}, post: map[uint32][]entry{}, log: slog.Default()}
 	for _, o := range opts {
 		o(s)
 	}
@@ -245,13 +259,7 @@ func (s *Store) apply(p *prepared) {
 	s.points = append(s.points, &point{id: p.id, dense: p.dense, payload: p.payload, nsparse: len(p.sparse.Indices)})
 	s.byID[p.id] = slot
 	for i, idx := range p.sparse.Indices {
-		pl := s.post[idx]
-		if pl == nil {
-			pl = &posting{}
-			s.post[idx] = pl
-		}
-		pl.slots = append(pl.slots, slot)
-		pl.vals = append(pl.vals, p.sparse.Values[i])
+		s.post[idx] = appendEntry(s.post[idx], entry{slot, p.sparse.Values[i]})
 	}
 	if len(p.sparse.Indices) > 0 {
 		s.nSparse++
@@ -434,17 +442,18 @@ func (s *Store) sparseTop(q search.SparseVec, m *matcher, k int) []scored {
 	n := s.nSparse
 	for i, idx := range q.Indices {
 		pl := s.post[idx]
-		if pl == nil || len(pl.slots) == 0 || q.Values[i] == 0 {
+		if len(pl) == 0 || q.Values[i] == 0 {
 			continue
 		}
-		w := float32(float64(q.Values[i]) * IDF(n, len(pl.slots)))
-		for j, slot := range pl.slots {
+		w := float32(float64(q.Values[i]) * IDF(n, len(pl)))
+		for _, e := range pl {
+			slot := e.slot
 			if sc.stamp[slot] != sc.gen {
 				sc.stamp[slot] = sc.gen
 				sc.acc[slot] = 0
 				sc.touched = append(sc.touched, slot)
 			}
-			sc.acc[slot] += w * pl.vals[j]
+			sc.acc[slot] += w * e.val
 		}
 	}
 	h := &topk{k: k}
@@ -592,10 +601,9 @@ func (s *Store) compactSlots() {
 	s.points = live
 	for idx, pl := range s.post {
 		j := 0
-		for i, slot := range pl.slots {
-			if ns := remap[slot]; ns >= 0 {
-				pl.slots[j] = ns
-				pl.vals[j] = pl.vals[i]
+		for _, e := range pl {
+			if ns := remap[e.slot]; ns >= 0 {
+				pl[j] = entry{ns, e.val}
 				j++
 			}
 		}
@@ -603,8 +611,7 @@ func (s *Store) compactSlots() {
 			delete(s.post, idx)
 			continue
 		}
-		pl.slots = slices.Clip(pl.slots[:j])
-		pl.vals = slices.Clip(pl.vals[:j])
+		s.post[idx] = slices.Clip(pl[:j])
 	}
 	s.dead = 0
 }

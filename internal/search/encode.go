@@ -65,6 +65,8 @@ type Params struct {
 	// that tell the first LocalDocs of them apart (rerank.go). Negative: off.
 	Local     float64
 	LocalDocs int
+	// LocalRerank is how many leading candidates are re-ranked (default 20).
+	LocalRerank int
 	// Candidates is how many chunks are fetched for re-ranking and
 	// feedback before the final cut.
 	Candidates int
@@ -78,7 +80,7 @@ var DefaultParams = Params{
 	WordWeight: 1, BigramWeight: 1, UnigramWeight: 1, SingleWeight: 1,
 	PairWeight: 0.7,
 	StopBigram: -1, EdgeBigram: 1,
-	Local: 0.3, LocalDocs: 20,
+	Local: 0.3, LocalDocs: 20, LocalRerank: 20,
 	DocKeywords: -1, DocKeywordWeight: 1,
 	Candidates: 50,
 }
@@ -115,6 +117,9 @@ func (p Params) withDefaults() Params {
 	if p.LocalDocs == 0 {
 		p.LocalDocs = d.LocalDocs
 	}
+	if p.LocalRerank == 0 {
+		p.LocalRerank = d.LocalRerank
+	}
 	if p.Candidates == 0 {
 		p.Candidates = d.Candidates
 	}
@@ -129,15 +134,16 @@ type field struct {
 	text   string
 	weight float64
 	body   bool // the chunk's own text
+	lead   bool // a copy of the start of the body
 }
 
 // chunkFields lists the texts a chunk is indexed under.
 func chunkFields(p Params, d *kb.Document, c *kb.Chunk) []field {
 	var fs []field
 	if d.Type == kb.TypeFAQ {
-		fs = append(fs, field{d.Title, p.QuestionWeight, false})
+		fs = append(fs, field{text: d.Title, weight: p.QuestionWeight})
 		for _, s := range d.Similar {
-			fs = append(fs, field{s, p.QuestionWeight, false})
+			fs = append(fs, field{text: s, weight: p.QuestionWeight})
 		}
 	} else {
 		title := d.Title
@@ -146,20 +152,20 @@ func chunkFields(p Params, d *kb.Document, c *kb.Chunk) []field {
 			// opening sentence, which every chunk carries as context.
 			title = lead(d.Body, p.LeadRunes)
 		}
-		fs = append(fs, field{title, p.TitleWeight, false})
+		fs = append(fs, field{text: title, weight: p.TitleWeight})
 	}
 	if len(c.Heading) > 0 {
-		fs = append(fs, field{strings.Join(c.Heading, " "), p.HeadingWeight, false})
+		fs = append(fs, field{text: strings.Join(c.Heading, " "), weight: p.HeadingWeight})
 	}
-	fs = append(fs, field{c.Text, 1, true})
+	fs = append(fs, field{text: c.Text, weight: 1, body: true})
 	if p.LeadWeight > 0 {
 		if l := lead(c.Text, p.LeadRunes); l != "" {
-			fs = append(fs, field{l, p.LeadWeight, false})
+			fs = append(fs, field{text: l, weight: p.LeadWeight, lead: true})
 		}
 	}
 	meta := strings.TrimSpace(strings.Join(append([]string{d.DocNumber, d.Issuer}, d.Tags...), " "))
 	if meta != "" {
-		fs = append(fs, field{meta, p.MetaWeight, false})
+		fs = append(fs, field{text: meta, weight: p.MetaWeight})
 	}
 	return fs
 }

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"math"
 	"slices"
+	"strings"
+	"unicode"
 )
 
 // discriminate re-ranks hits by how well each covers the question words
@@ -16,9 +18,8 @@ import (
 //
 // on top of its score divided by the best score, where df_t is the number
 // of the n leading hits containing t (or a synonym) and g(t) the word's
-// informativeness in general Chinese. The order of hits beyond the first n
-// that contain none of the discriminating words is unchanged relative to
-// each other.
+// informativeness in general Chinese. Only the first LocalRerank hits are
+// re-ranked (they stay ahead of the rest).
 func (e *Engine) discriminate(qt queryTerms, hits []Hit) {
 	n := min(e.p.LocalDocs, len(hits))
 	if n < 2 || hits[0].Score <= 0 {
@@ -28,6 +29,8 @@ func (e *Engine) discriminate(qt queryTerms, hits []Hit) {
 	if len(terms) < 2 {
 		return
 	}
+	all := hits
+	hits = hits[:min(len(hits), e.p.LocalRerank)]
 	recs := make([]*rec, len(hits))
 	for i, h := range hits {
 		recs[i] = e.byPoint[h.ID]
@@ -41,7 +44,7 @@ func (e *Engine) discriminate(qt queryTerms, hits []Hit) {
 		has[ti] = make([]bool, len(hits))
 		df := 0
 		for i, r := range recs {
-			if r != nil && containsTerm(r.norm(), t, e) {
+			if r != nil && e.contains(r, t) {
 				has[ti][i] = true
 				if i < n {
 					df++
@@ -62,8 +65,43 @@ func (e *Engine) discriminate(qt queryTerms, hits []Hit) {
 		return
 	}
 	top := hits[0].Score
-	for i := range hits {
-		hits[i].Score = hits[i].Score/top + e.p.Local*bonus[i]/total
+	for i := range all {
+		all[i].Score /= top
+		if i < len(hits) {
+			all[i].Score += e.p.Local * bonus[i] / total
+		}
 	}
 	slices.SortStableFunc(hits, func(a, b Hit) int { return cmp.Compare(b.Score, a.Score) })
+}
+
+// contains reports whether the chunk's fields contain term or a synonym of
+// it. A term of Han characters only (nearly all of them) is looked for in
+// the fields as written, which normalisation leaves alone, so re-ranking
+// does not keep a normalised copy of every candidate in memory; other terms
+// use the normalised text.
+func (e *Engine) contains(r *rec, term string) bool {
+	forms := append([]string{term}, e.seg.Synonyms(term)...)
+	for _, f := range forms {
+		if !allHan(f) {
+			if strings.Contains(r.norm(), f) {
+				return true
+			}
+			continue
+		}
+		for _, fl := range r.fields {
+			if fl.weight > 0 && !fl.lead && strings.Contains(fl.text, f) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func allHan(s string) bool {
+	for _, r := range s {
+		if !unicode.Is(unicode.Han, r) {
+			return false
+		}
+	}
+	return s != ""
 }

@@ -16,9 +16,9 @@ func FuzzDecode(f *testing.F) {
 	f.Add(encodeUpsert([]prepared{{id: "b", sparse: sv(2, 1), payload: map[string]any{"m": map[string]any{"z": 1.5}}}}))
 	f.Add(encodeDelete([]string{"a"}))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		a := &Store{byID: map[string]int32{}, post: map[uint32][]entry{}}
+		a := &Store{byID: map[string]int32{}, post: map[uint32]int32{}}
 		a.decodeSnapshot(data)
-		b := &Store{byID: map[string]int32{}, post: map[uint32][]entry{}}
+		b := &Store{byID: map[string]int32{}, post: map[uint32]int32{}}
 		b.replay(data)
 	})
 }

@@ -122,7 +122,7 @@ func (s *Store) encodeSnapshot() []byte {
 	slices.Sort(keys)
 	e.uvarint(uint64(len(keys)))
 	for _, k := range keys {
-		pl := s.post[k]
+		pl := s.lists[s.post[k]]
 		e.uvarint(uint64(k))
 		e.uvarint(uint64(len(pl)))
 		prev := int32(0)
@@ -161,7 +161,8 @@ func (s *Store) decodeSnapshot(body []byte) error {
 		}
 	}
 	m := d.count(2)
-	s.post = make(map[uint32][]entry, m)
+	s.post = make(map[uint32]int32, m)
+	s.lists = make([][]entry, 0, m)
 	for i := 0; i < m && d.err == nil; i++ {
 		k := d.uvarint()
 		c := d.count(5)
@@ -183,7 +184,11 @@ func (s *Store) decodeSnapshot(body []byte) error {
 		if k > 0xFFFFFFFF {
 			d.fail()
 		}
-		s.post[uint32(k)] = pl
+		if _, dup := s.post[uint32(k)]; dup {
+			return fmt.Errorf("duplicate sparse index %d", k)
+		}
+		s.post[uint32(k)] = int32(len(s.lists))
+		s.lists = append(s.lists, pl)
 	}
 	if d.err == nil && len(d.b) != 0 {
 		return errors.New("trailing data")

@@ -35,11 +35,12 @@ type Store struct {
 	log    *slog.Logger
 	schema *search.Schema
 
-	points  []*point           // by slot; nil once deleted
-	byID    map[string]int32   // live id → slot
-	post    map[uint32][]entry // sparse index → postings, slots ascending
-	dead    int                // deleted slots still referenced by postings
-	nSparse int                // live points with a non-empty sparse vector
+	points  []*point         // by slot; nil once deleted
+	byID    map[string]int32 // live id → slot
+	post    map[uint32]int32 // sparse index → its postings in lists
+	lists   [][]entry        // postings, slots ascending
+	dead    int              // deleted slots still referenced by postings
+	nSparse int              // live points with a non-empty sparse vector
 
 	wal    *wal
 	snapSz int64
@@ -59,18 +60,22 @@ type point struct {
 
 // entry is one posting: a slot holding a sparse index, with its value. A
 // list of them is one allocation (slot and value side by side, read in one
-// stream by a query), held directly in the map.
+// stream by a query); the map holds only the list's position in lists.
 type entry struct {
 	slot int32
 	val  float32
 }
 
-// appendEntry appends e to pl, growing it by an eighth instead of append's
-// quarter-to-double, so a built index carries little spare capacity (the
-// postings are most of its memory).
+// appendEntry appends e to pl, growing a list of 16 or more entries by an
+// eighth instead of append's quarter, so a built index carries little spare
+// capacity (the postings are most of its memory).
 func appendEntry(pl []entry, e entry) []entry {
 	if len(pl) == cap(pl) {
-		grown := make([]entry, len(pl), len(pl)+1+len(pl)/8)
+		n := len(pl) + len(pl)/8
+		if len(pl) < 16 {
+			n = max(1, 2*len(pl)) // small lists double: fewer, cheap allocations
+		}
+		grown := make([]entry, len(pl), n)
 		copy(grown, pl)
 		pl = grown
 	}
@@ -87,7 +92,7 @@ func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.log = l } }
 // gives a store that lives in memory only. Only one process may open a
 // directory at a time.
 func Open(dir string, opts ...Option) (*Store, error) {
-	s := &Store{dir: dir, byID: map[string]int32{}, post: map[uint32][]entry{}, log: slog.Default()}
+	s := &Store{dir: dir, byID: map[string]int32{}, post: map[uint32]int32{}, log: slog.Default()}
 	for _, o := range opts {
 		o(s)
 	}
@@ -259,7 +264,13 @@ func (s *Store) apply(p *prepared) {
 	s.points = append(s.points, &point{id: p.id, dense: p.dense, payload: p.payload, nsparse: len(p.sparse.Indices)})
 	s.byID[p.id] = slot
 	for i, idx := range p.sparse.Indices {
-		s.post[idx] = appendEntry(s.post[idx], entry{slot, p.sparse.Values[i]})
+		li, ok := s.post[idx]
+		if !ok {
+			li = int32(len(s.lists))
+			s.lists = append(s.lists, nil)
+			s.post[idx] = li
+		}
+		s.lists[li] = appendEntry(s.lists[li], entry{slot, p.sparse.Values[i]})
 	}
 	if len(p.sparse.Indices) > 0 {
 		s.nSparse++
@@ -441,8 +452,12 @@ func (s *Store) sparseTop(q search.SparseVec, m *matcher, k int) []scored {
 	defer s.scratch.Put(sc)
 	n := s.nSparse
 	for i, idx := range q.Indices {
-		pl := s.post[idx]
-		if len(pl) == 0 || q.Values[i] == 0 {
+		li, ok := s.post[idx]
+		if !ok || q.Values[i] == 0 {
+			continue
+		}
+		pl := s.lists[li]
+		if len(pl) == 0 {
 			continue
 		}
 		w := float32(float64(q.Values[i]) * IDF(n, len(pl)))
@@ -599,7 +614,9 @@ func (s *Store) compactSlots() {
 		live = append(live, p)
 	}
 	s.points = live
-	for idx, pl := range s.post {
+	lists := make([][]entry, 0, len(s.lists))
+	for idx, li := range s.post {
+		pl := s.lists[li]
 		j := 0
 		for _, e := range pl {
 			if ns := remap[e.slot]; ns >= 0 {
@@ -611,8 +628,10 @@ func (s *Store) compactSlots() {
 			delete(s.post, idx)
 			continue
 		}
-		s.post[idx] = slices.Clip(pl[:j])
+		s.post[idx] = int32(len(lists))
+		lists = append(lists, slices.Clip(pl[:j]))
 	}
+	s.lists = lists
 	s.dead = 0
 }
 

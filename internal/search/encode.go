@@ -247,12 +247,26 @@ type analyzed struct {
 	an     []zh.Analysis
 }
 
-func (e *encoder) analyze(fs []field) analyzed {
+// analyze segments the fields of a chunk. memo (may be nil) holds the
+// analyses of texts already segmented for other chunks of the same
+// document: an untitled document's opening sentence is every chunk's title,
+// and the first chunk's lead is that same sentence.
+func (e *encoder) analyze(fs []field, memo map[string]zh.Analysis) analyzed {
 	a := analyzed{fields: fs, an: make([]zh.Analysis, len(fs))}
 	for i, f := range fs {
-		if f.weight > 0 && f.text != "" {
-			a.an[i] = e.seg.Analyze(f.text)
+		if f.weight <= 0 || f.text == "" {
+			continue
 		}
+		if f.body || memo == nil {
+			a.an[i] = e.seg.Analyze(f.text)
+			continue
+		}
+		an, ok := memo[f.text]
+		if !ok {
+			an = e.seg.Analyze(f.text)
+			memo[f.text] = an
+		}
+		a.an[i] = an
 	}
 	return a
 }

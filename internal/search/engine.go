@@ -357,8 +357,19 @@ func (e *Engine) Sync(ctx context.Context) (SyncStats, error) {
 	// document's chunks are encoded together: they share its keywords.
 	groups := groupByDoc(todo)
 	workers := max(1, runtime.GOMAXPROCS(0))
+	// The store takes one batch while the next is encoded: its apply is
+	// serial, so this keeps the cores busy.
+	upserted := make(chan error, 1)
+	upserted <- nil
+	wait := func() error {
+		if err := <-upserted; err != nil {
+			return fmt.Errorf("search: sync: upsert: %w", err)
+		}
+		return nil
+	}
 	for start := 0; start < len(groups); {
 		if err := ctx.Err(); err != nil {
+			wait()
 			return st, err
 		}
 		end, n := start, 0
@@ -384,10 +395,14 @@ func (e *Engine) Sync(ctx context.Context) (SyncStats, error) {
 		for _, ps := range out {
 			batch = append(batch, ps...)
 		}
-		st.Encoded += len(batch)
-		if err := e.store.Upsert(ctx, batch); err != nil {
-			return st, fmt.Errorf("search: sync: upsert: %w", err)
+		if err := wait(); err != nil {
+			return st, err
 		}
+		st.Encoded += len(batch)
+		go func() { upserted <- e.store.Upsert(ctx, batch) }()
+	}
+	if err := wait(); err != nil {
+		return st, err
 	}
 	var gone []string
 	for id := range have {
@@ -446,12 +461,16 @@ func (e *Engine) useKeywords(d *kb.Document) bool {
 func (e *Engine) encodeGroup(rs []*rec, hashes map[*rec]string, sig string, vectors map[*rec][]float32) []Point {
 	d := rs[0].doc
 	an := make(map[*rec]analyzed, len(rs))
+	var memo map[string]zh.Analysis
+	if len(e.chunksOf[d.ID]) > 1 {
+		memo = map[string]zh.Analysis{}
+	}
 	var extra []field
 	if e.useKeywords(d) {
 		all := e.chunksOf[d.ID]
 		as := make([]analyzed, len(all))
 		for i, r := range all {
-			as[i] = e.enc.analyze(r.fields)
+			as[i] = e.enc.analyze(r.fields, memo)
 			an[r] = as[i]
 		}
 		if kw := e.enc.keywords(as, e.p.DocKeywords); kw != "" {
@@ -462,7 +481,7 @@ func (e *Engine) encodeGroup(rs []*rec, hashes map[*rec]string, sig string, vect
 	for i, r := range rs {
 		a, ok := an[r]
 		if !ok {
-			a = e.enc.analyze(r.fields)
+			a = e.enc.analyze(r.fields, memo)
 		}
 		out[i] = Point{ID: r.pointID, Sparse: e.enc.encodeDoc(a, extra...), Payload: e.payload(r, hashes[r], sig)}
 		if vectors != nil {

@@ -221,13 +221,23 @@ func TestBrowserSeedQuestion(t *testing.T) {
 	if href == "" {
 		t.Fatalf("no citation of the seed document in the answer %q", text)
 	}
+	// Bring it to the middle of the chat log, clear of the input bar that
+	// overlays the bottom of the screen, then click it like a finger would.
+	// Wait until it stays put: the widget scrolls its log down whenever
+	// something is added, which would move the citation under the click.
+	brun(t, ctx, chromedp.Poll[bool](`(() => { const a = `+seedCite+`; a.scrollIntoView({block: 'center'});
+	  const r = JSON.stringify(a.getBoundingClientRect()); const same = window.__citeRect === r; window.__citeRect = r; return same; })()`,
+		chromedp.WithPollingInterval(150*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)))
 	newTab := chromedp.WaitNewTarget(ctx, func(i *target.Info) bool { return strings.Contains(i.URL, "/docs/") })
 	do(t, ctx, chromedp.Click(chromedp.JSPath(seedCite)))
 	var id target.ID
 	select {
 	case id = <-newTab:
 	case <-time.After(30 * time.Second):
-		t.Fatalf("clicking the citation %s opened no tab", href)
+		screenshot(t, ctx, "citation-click-failed.png")
+		hit := brun(t, ctx, chromedp.Evaluate[string](`(() => { const a = `+seedCite+`; const r = a.getBoundingClientRect();
+		  const e = `+shadow+`.elementFromPoint(r.x + r.width/2, r.y + r.height/2); return JSON.stringify(r) + ' ' + (e ? e.outerHTML.slice(0, 200) : 'none'); })()`))
+		t.Fatalf("clicking the citation %s opened no tab (at its centre: %s)", href, hit)
 	}
 	tab, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(id))
 	defer cancel()

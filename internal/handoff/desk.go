@@ -30,6 +30,7 @@ import (
 	"github.com/govchat/govchat/internal/history"
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/lookup"
+	"github.com/govchat/govchat/internal/ratekey"
 )
 
 // Hub is what the desk needs of the chat hub.
@@ -65,6 +66,10 @@ type Config struct {
 	MaxTextRunes          int           // 1000 runes per message
 	NotifyDelay           time.Duration // 150ms: an automatic handoff notice follows the refused answer
 	MessageLimit          Limit         // 留言 per client address: 5 at once, one more every 10 minutes
+	HandoffLimit          Limit         // conversations a client address opens: 3 at once, one more a minute
+	ChatLimit             Limit         // citizen messages per conversation: 10 at once, one more every 3 s
+	MaxQueued             int           // 100 conversations waiting; beyond, citizens get the hotline and 留言
+	MaxEntries            int           // 500 transcript entries held per open conversation
 
 	// StillSignedIn, when set, is asked every RecheckEvery about each online
 	// operator; a socket whose account is disabled or signed out is closed.
@@ -143,6 +148,18 @@ func New(cfg Config) (*Desk, error) {
 	if cfg.MessageLimit.Burst <= 0 || cfg.MessageLimit.Every <= 0 {
 		cfg.MessageLimit = Limit{Burst: 5, Every: 10 * time.Minute}
 	}
+	if cfg.HandoffLimit.Burst <= 0 || cfg.HandoffLimit.Every <= 0 {
+		cfg.HandoffLimit = Limit{Burst: 3, Every: time.Minute}
+	}
+	if cfg.ChatLimit.Burst <= 0 || cfg.ChatLimit.Every <= 0 {
+		cfg.ChatLimit = Limit{Burst: 10, Every: 3 * time.Second}
+	}
+	if cfg.MaxQueued <= 0 {
+		cfg.MaxQueued = 100
+	}
+	if cfg.MaxEntries <= 0 {
+		cfg.MaxEntries = 500
+	}
 	st, err := newStore(cfg.DB, cfg.Redact)
 	if err != nil {
 		return nil, err
@@ -169,11 +186,37 @@ func (d *Desk) Attach(hub Hub) {
 	hub.Handle(TypeHandoff, nil, d.onHandoff)
 	hub.Handle(TypeHandoffMessage, nil, d.onCitizenMessage)
 	hub.Handle(TypeLeaveMessage, nil, d.onLeaveMessage)
-	hub.Handle(TypeHandoffEnd, nil, d.onEnd)
-	hub.Handle(TypeQueueSubscribe, staff, d.onSubscribe)
-	hub.Handle(TypeHandoffTake, staff, d.onTake)
-	hub.Handle(TypeAgentMessage, staff, d.onAgentMessage)
-	hub.Handle(TypeAgentAnswer, staff, d.onAgentAnswer)
+	hub.Handle(TypeHandoffEnd, nil, d.signedIn(d.onEnd))
+	hub.Handle(TypeQueueSubscribe, staff, d.signedIn(d.onSubscribe))
+	hub.Handle(TypeHandoffTake, staff, d.signedIn(d.onTake))
+	hub.Handle(TypeAgentMessage, staff, d.signedIn(d.onAgentMessage))
+	hub.Handle(TypeAgentAnswer, staff, d.signedIn(d.onAgentAnswer))
+}
+
+// signedIn runs h for a staff socket only while its account is still
+// signed in and enabled (StillSignedIn): the periodic check in watch covers
+// sockets that subscribed to the queue, this one every operator action,
+// subscribed or not. A socket that fails it is closed.
+func (d *Desk) signedIn(h chat.Handler) chat.Handler {
+	return func(ctx context.Context, c *chat.Client, data []byte) error {
+		p := c.Principal()
+		if d.cfg.StillSignedIn == nil || (p.Role != chat.RoleOperator && p.Role != chat.RoleAdmin) {
+			return h(ctx, c, data)
+		}
+		ok, err := d.cfg.StillSignedIn(ctx, p.ID)
+		if err != nil {
+			return fmt.Errorf("handoff: session check: %w", err)
+		}
+		if !ok {
+			var f TakeFrame
+			jsonUnmarshal(data, &f)
+			d.log.Info("handoff: refusing a signed-out operator", slog.String("operator", p.ID))
+			c.SendError(f.ID, chat.Errorf(chat.CodeUnauthorized, msgSignedOut))
+			c.Close()
+			return nil
+		}
+		return h(ctx, c, data)
+	}
 }
 
 // Messages shown to citizens.
@@ -196,6 +239,11 @@ const (
 	msgNoPassages   = "暂不支持推送知识库答案。"
 	msgLimited      = "留言过于频繁，请稍后再试。"
 	msgStored       = "留言已收到，工作人员会尽快处理。"
+	msgQueueFull    = "当前排队人数较多，请稍后再试。您也可以拨打%s政务服务便民热线，或留言，工作人员会尽快处理。"
+	msgHandoffLimit = "转人工请求过于频繁，请稍后再试。"
+	msgChatLimited  = "发送过于频繁，请稍后再试。"
+	msgConvFull     = "本次会话消息过多，请拨打%s政务服务便民热线继续咨询。"
+	msgSignedOut    = "登录已过期，请重新登录。"
 )
 
 func newID() string {
@@ -370,24 +418,42 @@ func (d *Desk) onHandoff(ctx context.Context, c *chat.Client, data []byte) error
 	if s == nil {
 		return chat.Errorf(chat.CodeBadRequest, msgNoSession)
 	}
-	d.deliver(d.request(ctx, s.ID, ReasonRequested, f.ID))
+	ds, e := d.request(ctx, s.ID, ReasonRequested, f.ID, c.IP())
+	if e != nil {
+		return e
+	}
+	d.deliver(ds)
 	return nil
 }
 
-// request starts (or reports) a handoff for session and returns what to send.
-func (d *Desk) request(ctx context.Context, session, reason, reqID string) []delivery {
+// request starts (or reports) a handoff for session and returns what to
+// send. ip is the requesting client's address, whose new conversations are
+// rate limited; "" for an automatic handoff.
+func (d *Desk) request(ctx context.Context, session, reason, reqID, ip string) ([]delivery, *chat.Error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if c := d.bySession[session]; c != nil {
-		return []delivery{{session: session, frame: d.statusFrame(c, reqID)}}
+		return []delivery{{session: session, frame: d.statusFrame(c, reqID)}}, nil
 	}
 	now := d.cfg.Now()
-	if d.onlineLocked() == 0 {
+	queued := 0
+	for _, c := range d.convs {
+		if c.Status == StatusQueued {
+			queued++
+		}
+	}
+	if d.onlineLocked() == 0 || queued >= d.cfg.MaxQueued {
 		msg := fmt.Sprintf(msgNoOperator, d.cfg.Hotline)
-		if reason == ReasonRefused {
+		switch {
+		case d.onlineLocked() > 0:
+			msg = fmt.Sprintf(msgQueueFull, d.cfg.Hotline)
+		case reason == ReasonRefused:
 			msg = fmt.Sprintf(msgNoOpAuto, d.cfg.Hotline)
 		}
-		return []delivery{{session: session, frame: HandoffFrame{Type: TypeHandoff, ID: reqID, Status: StatusNoOperator, Reason: reason, Hotline: d.cfg.Hotline, CanLeave: true, Message: msg}}}
+		return []delivery{{session: session, frame: HandoffFrame{Type: TypeHandoff, ID: reqID, Status: StatusNoOperator, Reason: reason, Hotline: d.cfg.Hotline, CanLeave: true, Message: msg}}}, nil
+	}
+	if ip != "" && !d.allowLocked("h:"+ratekey.Of(ip), d.cfg.HandoffLimit, now) {
+		return nil, &chat.Error{Code: chat.CodeRateLimited, Message: msgHandoffLimit, RetryAfter: int(d.cfg.HandoffLimit.Every.Seconds())}
 	}
 	conv := &Conversation{ID: newID(), SessionID: session, Status: StatusQueued, Reason: reason, Created: now}
 	if t := d.trails[session]; t != nil {
@@ -401,7 +467,7 @@ func (d *Desk) request(ctx context.Context, session, reason, reqID string) []del
 	d.persist(d.store.create(ctx, conv))
 	d.convs[conv.ID] = conv
 	d.bySession[session] = conv
-	return append([]delivery{{session: session, frame: d.statusFrame(conv, reqID)}}, d.queueFrames(ctx)...)
+	return append([]delivery{{session: session, frame: d.statusFrame(conv, reqID)}}, d.queueFrames(ctx)...), nil
 }
 
 func (d *Desk) onCitizenMessage(ctx context.Context, c *chat.Client, data []byte) error {
@@ -424,6 +490,14 @@ func (d *Desk) onCitizenMessage(ctx context.Context, c *chat.Client, data []byte
 		return chat.Errorf(chat.CodeBadRequest, msgNotInHandoff)
 	}
 	now := d.cfg.Now()
+	if len(conv.Transcript) >= d.cfg.MaxEntries {
+		d.mu.Unlock()
+		return chat.Errorf(chat.CodeTooLarge, fmt.Sprintf(msgConvFull, d.cfg.Hotline))
+	}
+	if !d.allowLocked("c:"+conv.ID, d.cfg.ChatLimit, now) {
+		d.mu.Unlock()
+		return &chat.Error{Code: chat.CodeRateLimited, Message: msgChatLimited, RetryAfter: max(1, int(d.cfg.ChatLimit.Every.Seconds()))}
+	}
 	entry := Entry{At: now, From: FromCitizen, Text: text}
 	conv.Transcript = append(conv.Transcript, entry)
 	d.persist(d.store.addEntry(ctx, conv.ID, entry))
@@ -462,7 +536,11 @@ type AckFrame struct {
 func (d *Desk) allowMessage(key string, now time.Time) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	l := d.cfg.MessageLimit
+	return d.allowLocked(key, d.cfg.MessageLimit, now)
+}
+
+// allowLocked takes a token of key's bucket under limit l (d.mu held).
+func (d *Desk) allowLocked(key string, l Limit, now time.Time) bool {
 	b := d.msgLimit[key]
 	if b == nil {
 		if len(d.msgLimit) > 10000 {
@@ -494,7 +572,7 @@ func (d *Desk) onLeaveMessage(ctx context.Context, c *chat.Client, data []byte) 
 		return chat.Errorf(chat.CodeBadRequest, "联系方式格式不正确。")
 	}
 	now := d.cfg.Now()
-	if !d.allowMessage(c.IP(), now) {
+	if !d.allowMessage("m:"+ratekey.Of(c.IP()), now) {
 		return &chat.Error{Code: chat.CodeRateLimited, Message: msgLimited, RetryAfter: int(d.cfg.MessageLimit.Every.Seconds())}
 	}
 	session := ""
@@ -811,7 +889,9 @@ func (d *Desk) observe(ctx context.Context, rec history.Record) {
 	}
 	d.mu.Lock()
 	if conv := d.bySession[rec.Session]; conv != nil {
-		conv.Transcript = append(conv.Transcript, q, a)
+		if len(conv.Transcript) < d.cfg.MaxEntries {
+			conv.Transcript = append(conv.Transcript, q, a)
+		}
 		d.persist(d.store.addEntry(ctx, conv.ID, q))
 		d.persist(d.store.addEntry(ctx, conv.ID, a))
 		var ds []delivery
@@ -841,7 +921,9 @@ func (d *Desk) observe(ctx context.Context, rec history.Record) {
 	case rec.Error == "":
 		t.refusals = 0
 	}
-	start := t.refusals >= d.cfg.RefusalsBeforeHandoff && !t.auto
+	// Answers over the HTTP API reach no socket: a handoff there would
+	// queue a conversation nobody can join.
+	start := t.refusals >= d.cfg.RefusalsBeforeHandoff && !t.auto && rec.Channel != "api"
 	if start {
 		t.auto = true
 	}
@@ -849,7 +931,8 @@ func (d *Desk) observe(ctx context.Context, rec history.Record) {
 	if start {
 		session := rec.Session
 		time.AfterFunc(d.cfg.NotifyDelay, func() {
-			d.deliver(d.request(context.Background(), session, ReasonRefused, ""))
+			ds, _ := d.request(context.Background(), session, ReasonRefused, "", "")
+			d.deliver(ds)
 		})
 	}
 }

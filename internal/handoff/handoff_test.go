@@ -82,6 +82,7 @@ var phoneRe = regexp.MustCompile(`1[3-9]\d{9}`)
 
 type env struct {
 	desk  *Desk
+	hub   *chat.Hub
 	url   string
 	audit *auditSpy
 }
@@ -120,7 +121,7 @@ func setupWith(t *testing.T, mod func(*Config)) *env {
 		hub.Shutdown(ctx)
 		srv.Close()
 	})
-	return &env{desk: d, url: "ws" + strings.TrimPrefix(srv.URL, "http"), audit: spy}
+	return &env{desk: d, hub: hub, url: "ws" + strings.TrimPrefix(srv.URL, "http"), audit: spy}
 }
 
 type client struct {
@@ -471,5 +472,167 @@ func TestRestartClosesOpenConversations(t *testing.T) {
 	c, _ := d2.Conversation(ctx, "h_"+StatusQueued)
 	if last := c.Transcript[len(c.Transcript)-1]; last.From != FromSystem || c.Closed.IsZero() {
 		t.Errorf("closed conversation = %+v", c)
+	}
+}
+
+// An operator whose account was disabled or signed out is refused (and
+// disconnected) on the next action even when the socket never subscribed to
+// the queue, so the periodic check never watched it.
+func TestSignedOutOperatorCannotAct(t *testing.T) {
+	var mu sync.Mutex
+	signedIn := true
+	e := setupWith(t, func(c *Config) {
+		c.RecheckEvery = time.Hour
+		c.StillSignedIn = func(_ context.Context, user string) (bool, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return signedIn || user != "wang", nil
+		}
+	})
+	li := dial(t, e, "li", "tok-li")
+	li.send(map[string]any{"type": "queue_subscribe"})
+	li.expect("queue", nil)
+	wang := dial(t, e, "wang", "tok-wang") // never subscribes
+	citizen := dial(t, e, "citizen", "")
+	citizen.send(map[string]any{"type": "handoff", "id": "h1"})
+	conv := citizen.expect("handoff", nil)["conversation"].(string)
+
+	mu.Lock()
+	signedIn = false
+	mu.Unlock()
+	wang.send(map[string]any{"type": "handoff_take", "id": "t1", "conversation": conv})
+	f := wang.expect("", func(f map[string]any) bool { return f["type"] == "error" || f["type"] == TypeConversation })
+	if f["type"] != "error" || f["code"] != chat.CodeUnauthorized || f["id"] != "t1" {
+		t.Fatalf("signed-out operator's take answered %v", f)
+	}
+	wang.conn.SetReadDeadline(time.Now().Add(3 * time.Second))
+	for {
+		if _, _, err := wang.conn.ReadMessage(); err != nil {
+			break // closed by the server
+		}
+	}
+	if q := e.desk.Queue(context.Background()); len(q.Items) != 1 || q.Items[0].Status != StatusQueued {
+		t.Errorf("queue after the refused take = %+v", q.Items)
+	}
+}
+
+// The queue holds at most MaxQueued waiting conversations: beyond, the
+// citizen is offered the hotline and 留言 instead of growing it.
+func TestHandoffQueueIsBounded(t *testing.T) {
+	e := setupWith(t, func(c *Config) {
+		c.MaxQueued = 2
+		c.HandoffLimit = Limit{Burst: 100, Every: time.Second}
+	})
+	wang := dial(t, e, "wang", "tok-wang")
+	wang.send(map[string]any{"type": "queue_subscribe"})
+	wang.expect("queue", nil)
+	for i := range 3 {
+		c := dial(t, e, "citizen", "")
+		c.send(map[string]any{"type": "handoff", "id": "h"})
+		h := c.expect("handoff", nil)
+		if i < 2 && h["status"] != StatusQueued {
+			t.Fatalf("request %d: %v", i+1, h)
+		}
+		if i == 2 && (h["status"] != StatusNoOperator || h["can_leave_message"] != true || !strings.Contains(h["message"].(string), "排队人数较多")) {
+			t.Fatalf("request over the bound: %v", h)
+		}
+	}
+	if q := e.desk.Queue(context.Background()); len(q.Items) != 2 {
+		t.Errorf("queue holds %d conversations, want 2", len(q.Items))
+	}
+}
+
+// One client address opens a bounded number of conversations (new sessions
+// cost nothing, so the limit cannot be per session).
+func TestHandoffRequestsLimitedPerAddress(t *testing.T) {
+	e := setupWith(t, func(c *Config) { c.HandoffLimit = Limit{Burst: 2, Every: time.Hour} })
+	wang := dial(t, e, "wang", "tok-wang")
+	wang.send(map[string]any{"type": "queue_subscribe"})
+	wang.expect("queue", nil)
+	for i := range 3 {
+		c := dial(t, e, "citizen", "")
+		c.send(map[string]any{"type": "handoff", "id": "h"})
+		f := c.expect("", func(f map[string]any) bool { return f["type"] == "handoff" || f["type"] == "error" })
+		if i < 2 && f["status"] != StatusQueued {
+			t.Fatalf("request %d: %v", i+1, f)
+		}
+		if i == 2 && (f["type"] != "error" || f["code"] != chat.CodeRateLimited || f["id"] != "h") {
+			t.Fatalf("third request from one address: %v, want rate_limited", f)
+		}
+		if i == 0 {
+			// Asking again in the same conversation only reports its status.
+			c.send(map[string]any{"type": "handoff", "id": "again"})
+			if f := c.expect("handoff", nil); f["status"] != StatusQueued || f["id"] != "again" {
+				t.Fatalf("repeated request: %v", f)
+			}
+		}
+	}
+}
+
+// A citizen's messages in a conversation are rate limited, and the
+// transcript held in memory is bounded.
+func TestCitizenMessagesAreBounded(t *testing.T) {
+	e := setupWith(t, func(c *Config) {
+		c.ChatLimit = Limit{Burst: 3, Every: time.Hour}
+	})
+	wang := dial(t, e, "wang", "tok-wang")
+	wang.send(map[string]any{"type": "queue_subscribe"})
+	wang.expect("queue", nil)
+	citizen := dial(t, e, "citizen", "")
+	citizen.send(map[string]any{"type": "handoff", "id": "h"})
+	citizen.expect("handoff", nil)
+	for i := range 4 {
+		citizen.send(map[string]any{"type": "handoff_message", "id": "m", "text": "你好"})
+		f := citizen.expect("", func(f map[string]any) bool { return f["type"] == "ack" || f["type"] == "error" })
+		if i < 3 && f["type"] != "ack" {
+			t.Fatalf("message %d: %v", i+1, f)
+		}
+		if i == 3 && f["code"] != chat.CodeRateLimited {
+			t.Fatalf("4th message: %v, want rate_limited", f)
+		}
+	}
+
+	e = setupWith(t, func(c *Config) {
+		c.MaxEntries = 4
+		c.ChatLimit = Limit{Burst: 100, Every: time.Second}
+	})
+	wang = dial(t, e, "wang", "tok-wang")
+	wang.send(map[string]any{"type": "queue_subscribe"})
+	wang.expect("queue", nil)
+	citizen = dial(t, e, "citizen", "")
+	citizen.send(map[string]any{"type": "handoff", "id": "h"})
+	conv := citizen.expect("handoff", nil)["conversation"].(string)
+	var last map[string]any
+	for range 6 {
+		citizen.send(map[string]any{"type": "handoff_message", "id": "m", "text": "你好"})
+		last = citizen.expect("", func(f map[string]any) bool { return f["type"] == "ack" || f["type"] == "error" })
+	}
+	if last["type"] != "error" || last["code"] != chat.CodeTooLarge || !strings.Contains(last["message"].(string), "12345") {
+		t.Errorf("message beyond the transcript bound: %v", last)
+	}
+	c, err := e.desk.Conversation(context.Background(), conv)
+	if err != nil || len(c.Transcript) > 4 {
+		t.Errorf("transcript holds %d entries (%v), want at most 4", len(c.Transcript), err)
+	}
+}
+
+// Two refusals over the HTTP API do not queue a conversation: no socket
+// could ever join it.
+func TestNoAutomaticHandoffOverAPI(t *testing.T) {
+	e := setup(t)
+	wang := dial(t, e, "wang", "tok-wang")
+	wang.send(map[string]any{"type": "queue_subscribe"})
+	wang.expect("queue", nil)
+	ctx := context.Background()
+	a, err := e.hub.Ask(ctx, chat.AskRequest{Question: "拒 一", IP: "192.0.2.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.hub.Ask(ctx, chat.AskRequest{Question: "拒 二", Session: a.Session, IP: "192.0.2.1"}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // NotifyDelay is 20 ms
+	if q := e.desk.Queue(ctx); len(q.Items) != 0 {
+		t.Errorf("API refusals queued %+v", q.Items)
 	}
 }

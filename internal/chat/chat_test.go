@@ -826,3 +826,112 @@ func TestSlowConsumersDoNotBlockOthers(t *testing.T) {
 		t.Errorf("%d of 20 answered", ok.Load())
 	}
 }
+
+// Starting sessions costs a client nothing, so one address may start only
+// NewSessionRate of them: hello after hello (or one HTTP ask after another)
+// cannot fill the session table and push out other citizens' sessions.
+func TestNewSessionsLimitedPerAddress(t *testing.T) {
+	ts := start(t, Config{NewSessionRate: Rate{PerMinute: 1, Burst: 3}}, &fakeAnswerer{})
+	c := ts.dial(t, nil)
+	var tokens []string
+	for i := range 3 {
+		c.send(HelloFrame{Type: TypeHello, V: 1})
+		f, _ := c.readType(TypeSession)
+		if f["resumed"] == true {
+			t.Fatalf("hello %d resumed a session", i+1)
+		}
+		tokens = append(tokens, f.s("session"))
+	}
+	c.send(HelloFrame{Type: TypeHello, V: 1})
+	f, _ := c.readType(TypeError)
+	if f.s("code") != CodeRateLimited || f["retry_after"].(float64) < 1 {
+		t.Fatalf("fourth new session = %v", f)
+	}
+	// Resuming a session is not limited.
+	c.send(HelloFrame{Type: TypeHello, V: 1, Session: tokens[0]})
+	if f, _ := c.readType(TypeSession); f["resumed"] != true {
+		t.Fatalf("resume = %v", f)
+	}
+	// Nor is the HTTP API when it names a session; without one it is.
+	ctx := context.Background()
+	if _, err := ts.hub.Ask(ctx, AskRequest{Question: "问题", Session: tokens[1], IP: "127.0.0.1"}); err != nil {
+		t.Errorf("API ask in a live session: %v", err)
+	}
+	var e *Error
+	if _, err := ts.hub.Ask(ctx, AskRequest{Question: "问题", IP: "127.0.0.1"}); !errors.As(err, &e) || e.Code != CodeRateLimited {
+		t.Errorf("API ask starting a fifth session: %v", err)
+	}
+	if n := ts.hub.sessions.len(); n != 3 {
+		t.Errorf("sessions = %d, want 3", n)
+	}
+	// Another address starts its own.
+	if _, err := ts.hub.Ask(ctx, AskRequest{Question: "问题", IP: "192.0.2.9"}); err != nil {
+		t.Errorf("another address: %v", err)
+	}
+}
+
+// Per-address limits count an IPv6 client by its /64: rotating through the
+// addresses of one prefix neither opens more sockets nor asks more questions.
+func TestIPv6LimitsCountThePrefix(t *testing.T) {
+	ts := start(t, Config{
+		MaxConnsPerIP: 2, IPRate: Rate{PerMinute: 1, Burst: 2},
+		ClientIP: func(r *http.Request) string { return r.Header.Get("X-Test-IP") },
+	}, &fakeAnswerer{})
+	dial := func(ip string) (*websocket.Conn, int) {
+		c, resp, err := websocket.DefaultDialer.Dial(ts.url, http.Header{"X-Test-IP": {ip}})
+		if err != nil {
+			return nil, resp.StatusCode
+		}
+		t.Cleanup(func() { c.Close() })
+		return c, http.StatusSwitchingProtocols
+	}
+	for i, ip := range []string{"2001:db8::1", "2001:db8::2:3"} {
+		if _, code := dial(ip); code != http.StatusSwitchingProtocols {
+			t.Fatalf("socket %d: %d", i+1, code)
+		}
+	}
+	if _, code := dial("2001:db8::ffff:4"); code != http.StatusTooManyRequests {
+		t.Errorf("third socket from one /64: status %d, want 429", code)
+	}
+	if _, code := dial("2001:db8:0:1::1"); code != http.StatusSwitchingProtocols {
+		t.Errorf("socket from the next /64: status %d", code)
+	}
+
+	ctx := context.Background()
+	var e *Error
+	for i, ip := range []string{"2001:db8:5::1", "2001:db8:5::2", "2001:db8:5::3"} {
+		_, err := ts.hub.Ask(ctx, AskRequest{Question: "问题", IP: ip})
+		if i < 2 && err != nil {
+			t.Fatalf("ask %d: %v", i+1, err)
+		}
+		if i == 2 && (!errors.As(err, &e) || e.Code != CodeRateLimited) {
+			t.Errorf("third ask from one /64: %v, want rate_limited", err)
+		}
+	}
+}
+
+// A full session table makes room by dropping the longest-idle sessions
+// without a socket, a batch at a time.
+func TestFullSessionTableEvictsIdlest(t *testing.T) {
+	ss := newSessions(time.Hour, 200)
+	t0 := time.Now()
+	var first []*Session
+	for i := range 200 {
+		s := ss.create(t0.Add(time.Duration(i)*time.Second), Rate{})
+		if i < 3 {
+			first = append(first, s)
+		}
+	}
+	// The oldest one has a socket attached: it stays.
+	first[0].attach(&Client{}, t0)
+	s := ss.create(t0.Add(time.Hour), Rate{})
+	if n := ss.len(); n > 200 {
+		t.Fatalf("table holds %d sessions, max 200", n)
+	}
+	if ss.byPublicID(s.ID) == nil || ss.byPublicID(first[0].ID) == nil {
+		t.Error("the new session or the attached one was evicted")
+	}
+	if ss.byPublicID(first[1].ID) != nil || ss.byPublicID(first[2].ID) != nil {
+		t.Error("the idlest unattached sessions were kept")
+	}
+}

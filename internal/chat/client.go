@@ -325,25 +325,28 @@ func (c *Client) dispatch(data []byte) {
 
 // ensureSession returns the connection's session, starting one (and telling
 // the client) when there is none.
-func (c *Client) ensureSession() *Session {
+func (c *Client) ensureSession() (*Session, *Error) {
 	c.mu.Lock()
 	s := c.session
 	c.mu.Unlock()
 	if s != nil {
-		return s
+		return s, nil
 	}
 	return c.useSession("")
 }
 
 // useSession attaches the connection to the session with token (or a new
 // one) and sends the session frame.
-func (c *Client) useSession(token string) *Session {
+func (c *Client) useSession(token string) (*Session, *Error) {
 	h := c.hub
 	now := time.Now()
 	s := h.sessions.get(token, now)
 	resumed := s != nil
 	if s == nil {
-		s = h.sessions.create(now, h.cfg.SessionRate)
+		var e *Error
+		if s, e = h.newSession(c.ip, now); e != nil {
+			return nil, e
+		}
 	}
 	c.mu.Lock()
 	old := c.session
@@ -358,7 +361,7 @@ func (c *Client) useSession(token string) *Session {
 		Type: TypeSession, V: ProtocolVersion, Session: s.token, SessionID: s.ID,
 		Resumed: resumed, Turns: len(s.Turns()), Role: string(role), Hotline: h.cfg.Hotline,
 	})
-	return s
+	return s, nil
 }
 
 func decode(data []byte, v any) error {
@@ -392,7 +395,9 @@ func (h *Hub) handleHello(ctx context.Context, c *Client, data []byte) error {
 		c.principal = p
 		c.mu.Unlock()
 	}
-	c.useSession(f.Session)
+	if _, e := c.useSession(f.Session); e != nil {
+		return e
+	}
 	return nil
 }
 
@@ -463,7 +468,11 @@ func (c *Client) process(f AskFrame) {
 		c.SendError(f.ID, Errorf(CodeUnavailable, msgShutdown))
 		return
 	}
-	s := c.ensureSession()
+	s, e := c.ensureSession()
+	if e != nil {
+		c.SendError(f.ID, e)
+		return
+	}
 	stream := func(delta string) error {
 		if delta == "" {
 			return nil
@@ -483,7 +492,10 @@ func (h *Hub) handleFeedback(ctx context.Context, c *Client, data []byte) error 
 	if err := decode(data, &f); err != nil {
 		return err
 	}
-	s := c.ensureSession()
+	s, e := c.ensureSession()
+	if e != nil {
+		return e
+	}
 	if err := h.feedback(ctx, s.ID, f.AnswerID, f.Helpful, f.Reason); err != nil {
 		return err
 	}
@@ -497,7 +509,9 @@ func (h *Hub) handleHandoff(ctx context.Context, c *Client, data []byte) error {
 	if err := decode(data, &f); err != nil {
 		return err
 	}
-	c.ensureSession()
+	if _, e := c.ensureSession(); e != nil {
+		return e
+	}
 	return c.Send(HandoffFrame{
 		Type: TypeHandoff, ID: f.ID, Status: HandoffNoOperator, Hotline: h.cfg.Hotline,
 		Message: fmt.Sprintf(msgNoOperator, h.cfg.Hotline),

@@ -65,9 +65,14 @@ type Config struct {
 	PendingAsks   int           // 4 questions accepted per connection (in flight + queued)
 	AnswerTimeout time.Duration // 90s
 
-	IPRate      Rate // questions per client IP: 30/min, burst 15
-	SessionRate Rate // questions per session: 12/min, burst 6
-	FrameRate   Rate // frames per connection: 600/min, burst 60
+	IPRate Rate // questions per client IP: 30/min, burst 15
+	// NewSessionRate bounds the sessions one client address starts (a
+	// hello without a known resume token, or a first ask): four times
+	// IPRate (120/min, burst 60), disabled with it. Without it a client
+	// could fill the session table.
+	NewSessionRate Rate
+	SessionRate    Rate // questions per session: 12/min, burst 6
+	FrameRate      Rate // frames per connection: 600/min, burst 60
 
 	MaxConns      int // 50000 open sockets; -1: unlimited
 	MaxConnsPerIP int // 64 per IP; -1: unlimited
@@ -116,6 +121,11 @@ func (c *Config) defaults() {
 	defR(&c.IPRate, Rate{PerMinute: 30, Burst: 15})
 	defR(&c.SessionRate, Rate{PerMinute: 12, Burst: 6})
 	defR(&c.FrameRate, Rate{PerMinute: 600, Burst: 60})
+	if c.IPRate.enabled() {
+		defR(&c.NewSessionRate, Rate{PerMinute: 4 * c.IPRate.PerMinute, Burst: 4 * max(c.IPRate.Burst, 1)})
+	} else {
+		defR(&c.NewSessionRate, Rate{PerMinute: -1})
+	}
 	def(&c.MaxConns, 50000)
 	def(&c.MaxConnsPerIP, 64)
 	defD(&c.SessionTTL, 30*time.Minute)
@@ -150,6 +160,7 @@ type Hub struct {
 	upgrader websocket.Upgrader
 	sessions *sessions
 	ipLimit  *keyedLimiter
+	newSess  *keyedLimiter
 	ipConns  *connCounter
 
 	handlers map[string]route
@@ -208,6 +219,7 @@ func New(cfg Config, ans Answerer, rec Recorder) (*Hub, error) {
 		cfg: cfg, ans: ans, rec: rec, log: cfg.Log,
 		sessions: newSessions(cfg.SessionTTL, cfg.MaxSessions),
 		ipLimit:  newKeyedLimiter(cfg.IPRate, 100000),
+		newSess:  newKeyedLimiter(cfg.NewSessionRate, 100000),
 		ipConns:  &connCounter{max: cfg.MaxConnsPerIP, n: map[string]int{}},
 		handlers: map[string]route{},
 		clients:  map[*Client]struct{}{},
@@ -504,7 +516,10 @@ func (h *Hub) Ask(ctx context.Context, req AskRequest) (*AnswerFrame, error) {
 	now := time.Now()
 	s := h.sessions.get(req.Session, now)
 	if s == nil {
-		s = h.sessions.create(now, h.cfg.SessionRate)
+		var e *Error
+		if s, e = h.newSession(req.IP, now); e != nil {
+			return nil, e
+		}
 	}
 	f, e := h.answer(ctx, s, req.IP, req.Channel, req.ID, req.Question, nil)
 	if e != nil {
@@ -534,6 +549,15 @@ func (h *Hub) Feedback(ctx context.Context, req FeedbackRequest) error {
 		sessionID = s.ID
 	}
 	return h.feedback(ctx, sessionID, req.AnswerID, req.Helpful, req.Reason)
+}
+
+// newSession starts a session for a client at ip, within NewSessionRate.
+func (h *Hub) newSession(ip string, now time.Time) (*Session, *Error) {
+	if wait := h.newSess.allow(ip, now); wait > 0 {
+		h.m.limited.With("new_session").Inc()
+		return nil, h.fail(&Error{Code: CodeRateLimited, Message: msgSessionsLimited, RetryAfter: retrySeconds(wait)})
+	}
+	return h.sessions.create(now, h.cfg.SessionRate), nil
 }
 
 // answer runs one question through validation, rate limits, the answerer and

@@ -4,6 +4,8 @@ import (
 	"math"
 	"sync"
 	"time"
+
+	"github.com/govchat/govchat/internal/ratekey"
 )
 
 // Rate is a token-bucket limit: Burst events at once, refilled at PerMinute.
@@ -40,7 +42,8 @@ func newBucket(r Rate, now time.Time) *bucket {
 	return &bucket{tokens: float64(max(r.Burst, 1)), last: now}
 }
 
-// keyedLimiter holds one bucket per key (client IP). Buckets that have
+// keyedLimiter holds one bucket per client address (an IPv6 address counts
+// by its /64, see ratekey). Buckets that have
 // refilled completely are forgotten, so the map stays bounded by the number
 // of recently active keys; beyond maxKeys, new keys share one overflow
 // bucket rather than grow the map.
@@ -63,6 +66,7 @@ func (l *keyedLimiter) allow(key string, now time.Time) time.Duration {
 	if !l.rate.enabled() {
 		return 0
 	}
+	key = ratekey.Of(key)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if now.Sub(l.swept) > time.Minute {
@@ -93,7 +97,8 @@ func (l *keyedLimiter) sweep(now time.Time) {
 	}
 }
 
-// connCounter counts open connections per key with an upper bound per key.
+// connCounter counts open connections per client address (IPv6 by /64)
+// with an upper bound per address.
 type connCounter struct {
 	max int
 	mu  sync.Mutex
@@ -104,6 +109,7 @@ func (c *connCounter) acquire(key string) bool {
 	if c.max <= 0 {
 		return true
 	}
+	key = ratekey.Of(key)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.n[key] >= c.max {
@@ -117,6 +123,7 @@ func (c *connCounter) release(key string) {
 	if c.max <= 0 {
 		return
 	}
+	key = ratekey.Of(key)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.n[key]--; c.n[key] <= 0 {

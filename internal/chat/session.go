@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"slices"
 	"sync"
 	"time"
 
@@ -143,34 +144,43 @@ func (ss *sessions) byPublicID(id string) *Session {
 	return ss.byID[id]
 }
 
-// create makes a new session, evicting the longest-idle unattached session
+// create makes a new session, evicting the longest-idle unattached sessions
 // when the table is full.
 func (ss *sessions) create(now time.Time, r Rate) *Session {
 	s := &Session{ID: "s_" + randomHex(8), token: randomToken(), lastSeen: now, clients: map[*Client]struct{}{}, limit: newBucket(r, now)}
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	if len(ss.byToken) >= ss.max {
-		ss.evictLocked(now)
+		ss.evictLocked()
 	}
 	ss.byToken[s.token] = s
 	ss.byID[s.ID] = s
 	return s
 }
 
-func (ss *sessions) evictLocked(now time.Time) {
-	var oldest *Session
-	var oldestSeen time.Time
+// evictLocked forgets the longest-idle sessions that no socket is attached
+// to: one percent of the table at once, so that a full table costs one scan
+// per hundred new sessions rather than one per session.
+func (ss *sessions) evictLocked() {
+	type idle struct {
+		s    *Session
+		seen time.Time
+	}
+	var list []idle
 	for _, s := range ss.byToken {
 		s.mu.Lock()
-		idle, seen := len(s.clients) == 0, s.lastSeen
-		s.mu.Unlock()
-		if idle && (oldest == nil || seen.Before(oldestSeen)) {
-			oldest, oldestSeen = s, seen
+		if len(s.clients) == 0 {
+			list = append(list, idle{s, s.lastSeen})
 		}
+		s.mu.Unlock()
 	}
-	if oldest != nil {
-		delete(ss.byToken, oldest.token)
-		delete(ss.byID, oldest.ID)
+	n := min(len(list), max(1, ss.max/100))
+	if n < len(list) {
+		slices.SortFunc(list, func(a, b idle) int { return a.seen.Compare(b.seen) })
+	}
+	for _, x := range list[:n] {
+		delete(ss.byToken, x.s.token)
+		delete(ss.byID, x.s.ID)
 	}
 }
 

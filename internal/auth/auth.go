@@ -24,6 +24,8 @@ import (
 	"unicode/utf8"
 
 	_ "modernc.org/sqlite" // database/sql driver "sqlite"
+
+	"github.com/govchat/govchat/internal/ratekey"
 )
 
 // Role is what a signed-in account may do.
@@ -101,12 +103,18 @@ type Config struct {
 	SessionTTL time.Duration
 	// Hash are the argon2id costs for new passwords; zero: DefaultHashParams.
 	Hash HashParams
-	// IPLimit bounds login attempts per client address; default 20 at once,
-	// one more every 15 s.
+	// IPLimit bounds login attempts per client address (an IPv6 address
+	// counts by its /64); default 20 at once, one more every 15 s.
 	IPLimit Limit
 	// AccountLimit bounds failed logins per account; default 5 at once, one
 	// more every minute.
 	AccountLimit Limit
+	// MaxHashing bounds the password checks that run at once (each holds
+	// the hash's memory, 19 MiB by default); default 4. A sign-in that finds
+	// no free slot within HashWait is refused as rate limited.
+	MaxHashing int
+	// HashWait is how long a sign-in waits for a free slot; default 5 s.
+	HashWait time.Duration
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }
@@ -119,6 +127,8 @@ type Service struct {
 	acLim *limiter
 	dummy string // hash checked for unknown users, so timing does not tell
 	tk    tickets
+	// hashing holds one token per password check running.
+	hashing chan struct{}
 }
 
 // New opens (creating if needed) the account database at cfg.Path.
@@ -137,6 +147,12 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.AccountLimit.Burst <= 0 || cfg.AccountLimit.Every <= 0 {
 		cfg.AccountLimit = Limit{Burst: 5, Every: time.Minute}
+	}
+	if cfg.MaxHashing <= 0 {
+		cfg.MaxHashing = 4
+	}
+	if cfg.HashWait <= 0 {
+		cfg.HashWait = 5 * time.Second
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -157,7 +173,8 @@ func New(cfg Config) (*Service, error) {
 		db.Close()
 		return nil, err
 	}
-	return &Service{db: db, cfg: cfg, ipLim: newLimiter(cfg.IPLimit, 10000), acLim: newLimiter(cfg.AccountLimit, 10000), dummy: dummy}, nil
+	return &Service{db: db, cfg: cfg, ipLim: newLimiter(cfg.IPLimit, 10000), acLim: newLimiter(cfg.AccountLimit, 10000), dummy: dummy,
+		hashing: make(chan struct{}, cfg.MaxHashing)}, nil
 }
 
 // Close closes the database.
@@ -372,7 +389,7 @@ func boolInt(b bool) int {
 func (s *Service) Login(ctx context.Context, username, password, ip string) (string, Session, error) {
 	now := s.cfg.Now()
 	username = strings.ToLower(strings.TrimSpace(username))
-	if ok, wait := s.ipLim.take(ip, now); !ok {
+	if ok, wait := s.ipLim.take(ratekey.Of(ip), now); !ok {
 		return "", Session{}, &RateLimitedError{RetryAfter: wait}
 	}
 	if ok, wait := s.acLim.allow(username, now); !ok {
@@ -385,20 +402,19 @@ func (s *Service) Login(ctx context.Context, username, password, ip string) (str
 	var created, last int64
 	err := s.db.QueryRowContext(ctx, `SELECT `+userCols+`,pw_hash FROM users WHERE username=?`, username).
 		Scan(&u.ID, &u.Username, &u.Name, &u.StaffNo, &role, &disabled, &created, &last, &hash)
+	known := true
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		CheckPassword(s.dummy, password)
-		s.acLim.take(username, now)
-		return "", Session{}, ErrBadCredentials
+		known, hash = false, s.dummy // the same work, so timing does not tell
 	case err != nil:
 		return "", Session{}, fmt.Errorf("auth: login: %w", err)
 	}
-	u.Role, u.Disabled, u.Created = Role(role), disabled != 0, time.Unix(created, 0)
-	ok, err := CheckPassword(hash, password)
+	ok, err := s.checkPassword(ctx, hash, password)
 	if err != nil {
 		return "", Session{}, err
 	}
-	if !ok || u.Disabled {
+	u.Role, u.Disabled, u.Created = Role(role), disabled != 0, time.Unix(created, 0)
+	if !known || !ok || u.Disabled {
 		s.acLim.take(username, now)
 		return "", Session{}, ErrBadCredentials
 	}
@@ -428,6 +444,23 @@ func (s *Service) Login(ctx context.Context, username, password, ip string) (str
 	}
 	u.LastSeen = now.Truncate(time.Second)
 	return token, Session{User: u, Expires: time.Unix(exp.Unix(), 0), tokenHash: th}, nil
+}
+
+// checkPassword runs CheckPassword once a hashing slot is free, so that
+// concurrent sign-ins cannot exhaust memory (each check holds the hash's
+// memory cost). Without a slot within HashWait it returns *RateLimitedError.
+func (s *Service) checkPassword(ctx context.Context, hash, password string) (bool, error) {
+	t := time.NewTimer(s.cfg.HashWait)
+	defer t.Stop()
+	select {
+	case s.hashing <- struct{}{}:
+	case <-t.C:
+		return false, &RateLimitedError{RetryAfter: s.cfg.HashWait}
+	case <-ctx.Done():
+		return false, fmt.Errorf("auth: login: %w", ctx.Err())
+	}
+	defer func() { <-s.hashing }()
+	return CheckPassword(hash, password)
 }
 
 func hashToken(token string) string {

@@ -298,3 +298,48 @@ func TestTickets(t *testing.T) {
 		t.Errorf("ticket after logout: %v", err)
 	}
 }
+
+// Password checks hold the hash's memory (19 MiB by default): sign-ins wait
+// for one of MaxHashing slots, and give up as rate limited, so a burst of
+// sign-ins cannot exhaust memory.
+func TestLoginWaitsForAHashingSlot(t *testing.T) {
+	s, _ := newService(t, func(c *Config) { c.MaxHashing = 1; c.HashWait = 50 * time.Millisecond })
+	ctx := context.Background()
+	addUser(t, s, "wang", "1001", RoleOperator)
+	s.hashing <- struct{}{} // another sign-in is hashing
+	var rl *RateLimitedError
+	for _, user := range []string{"wang", "ghost"} {
+		if _, _, err := s.Login(ctx, user, "correct horse battery", "10.0.0.1"); !errors.As(err, &rl) {
+			t.Fatalf("%s: login without a free slot: %v, want rate limited", user, err)
+		}
+	}
+	<-s.hashing
+	if _, _, err := s.Login(ctx, "wang", "correct horse battery", "10.0.0.1"); err != nil {
+		t.Fatalf("login with a free slot: %v", err)
+	}
+	if n := len(s.hashing); n != 0 {
+		t.Errorf("%d slots still held after the logins", n)
+	}
+}
+
+// The per-address limit counts an IPv6 client by its /64.
+func TestLoginLimitCountsIPv6Prefix(t *testing.T) {
+	s, _ := newService(t, func(c *Config) {
+		c.IPLimit = Limit{Burst: 2, Every: time.Hour}
+		c.AccountLimit = Limit{Burst: 100, Every: time.Minute}
+	})
+	ctx := context.Background()
+	var rl *RateLimitedError
+	for i, ip := range []string{"2001:db8::1", "2001:db8::2", "2001:db8::3"} {
+		_, _, err := s.Login(ctx, "ghost", "wrong password!!", ip)
+		if i < 2 && !errors.Is(err, ErrBadCredentials) {
+			t.Fatalf("attempt %d: %v", i+1, err)
+		}
+		if i == 2 && !errors.As(err, &rl) {
+			t.Errorf("third attempt from one /64: %v, want rate limited", err)
+		}
+	}
+	if _, _, err := s.Login(ctx, "ghost", "wrong password!!", "2001:db8:0:1::1"); !errors.Is(err, ErrBadCredentials) {
+		t.Errorf("attempt from another /64: %v", err)
+	}
+}

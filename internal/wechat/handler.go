@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/govchat/govchat/internal/ratekey"
 )
 
 // Exchanger turns a wx.login code into a WeChat session; *Client is one.
@@ -105,7 +107,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 const maxLoginBody = 4 << 10
 
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
-	if !h.limit.allow(h.ip(r)) {
+	if !h.limit.allow(ratekey.Of(h.ip(r))) { // an IPv6 client counts by its /64
 		h.fail(w, r, &Error{Code: CodeRateLimited, Err: errors.New("govchat per-IP login limit")})
 		return
 	}

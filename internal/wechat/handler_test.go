@@ -212,3 +212,36 @@ func TestLoginNotConfigured(t *testing.T) {
 		t.Fatalf("%d %v", rec.Code, m)
 	}
 }
+
+// The per-address login limit counts an IPv6 client by its /64: rotating
+// addresses within the prefix gets no new budget.
+func TestLoginLimitCountsIPv6Prefix(t *testing.T) {
+	st, err := wechat.OpenStore(wechat.StoreConfig{Path: ":memory:"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	h, err := wechat.NewHandler(wechat.HandlerConfig{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), LoginsPerMinute: 2,
+		ClientIP: func(r *http.Request) string { return r.Header.Get("X-Test-IP") }}, nil, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	login := func(ip string) int {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodPost, "/api/wechat/login", strings.NewReader(`{"code":"abc"}`))
+		req.Header.Set("X-Test-IP", ip)
+		h.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	for i, ip := range []string{"2001:db8::1", "2001:db8::2"} {
+		if code := login(ip); code == http.StatusTooManyRequests {
+			t.Fatalf("attempt %d limited", i+1)
+		}
+	}
+	if code := login("2001:db8::3"); code != http.StatusTooManyRequests {
+		t.Errorf("third attempt from one /64: %d, want 429", code)
+	}
+	if code := login("2001:db8:0:1::3"); code == http.StatusTooManyRequests {
+		t.Errorf("attempt from another /64 limited")
+	}
+}

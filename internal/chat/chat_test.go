@@ -935,3 +935,30 @@ func TestFullSessionTableEvictsIdlest(t *testing.T) {
 		t.Error("the idlest unattached sessions were kept")
 	}
 }
+
+// Feedback over the socket spends the address's budget, as it does over the
+// HTTP API: every feedback is a row in the history.
+func TestSocketFeedbackIsRateLimited(t *testing.T) {
+	ts := start(t, Config{IPRate: Rate{PerMinute: 1, Burst: 3}}, &fakeAnswerer{})
+	c := ts.dial(t, nil)
+	c.send(ask("q", "问题"))
+	a, _ := c.readType(TypeAnswer)
+	no := false
+	for i := range 3 {
+		c.send(FeedbackFrame{Type: TypeFeedback, ID: fmt.Sprint("f", i), AnswerID: a.s("answer_id"), Helpful: &no})
+		f := c.read()
+		for f.s("type") != TypeAck && f.s("type") != TypeError {
+			f = c.read()
+		}
+		if i < 2 && f.s("type") != TypeAck {
+			t.Fatalf("feedback %d: %v", i+1, f)
+		}
+		if i == 2 && (f.s("code") != CodeRateLimited || f.s("id") != "f2") {
+			t.Fatalf("feedback beyond the budget: %v", f)
+		}
+	}
+	fb, err := ts.hist.FeedbackOf(context.Background(), a.s("answer_id"))
+	if err != nil || len(fb) != 2 {
+		t.Errorf("stored feedback = %d (%v), want 2", len(fb), err)
+	}
+}

@@ -492,6 +492,12 @@ func (h *Hub) handleFeedback(ctx context.Context, c *Client, data []byte) error 
 	if err := decode(data, &f); err != nil {
 		return err
 	}
+	// Each feedback is a row in the history: the same per-address budget
+	// as the HTTP API's feedback keeps a socket from filling the disk.
+	if wait := h.ipLimit.allow(c.ip, time.Now()); wait > 0 {
+		h.m.limited.With("ip").Inc()
+		return &Error{Code: CodeRateLimited, Message: msgRateLimited, RetryAfter: retrySeconds(wait)}
+	}
 	s, e := c.ensureSession()
 	if e != nil {
 		return e

@@ -13,9 +13,12 @@ const (
 )
 
 var (
-	id18Re   = regexp.MustCompile(`[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]`)
-	id15Re   = regexp.MustCompile(`[1-9]\d{7}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}`)
-	mobileRe = regexp.MustCompile(`(?:\+?86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}`)
+	// An 18-digit number may be written in groups: 330203 19900101 1234,
+	// 330203-1990-0101-1234.
+	id18Re = regexp.MustCompile(`[1-9]\d{5}[ -]?(?:18|19|20)\d{2}[ -]?(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])[ -]?\d{3}[\dXx]`)
+	id15Re = regexp.MustCompile(`[1-9]\d{7}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}`)
+	// The country code may be written +86 or 0086.
+	mobileRe = regexp.MustCompile(`(?:(?:\+|00)?86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}`)
 	// A landline needs its area code: 010-12345678, (0574)87654321, 0574 8765 4321.
 	landlineRe = regexp.MustCompile(`(?:\(0\d{2,3}\)|（0\d{2,3}）|0\d{2,3})[ -]?\d{3,4}[ -]?\d{4}`)
 )

@@ -75,7 +75,7 @@ type Params struct {
 // DefaultParams are the measured defaults (docs/search.md).
 var DefaultParams = Params{
 	K1: 1.2, B: 0.9,
-	QuestionWeight: 2, TitleWeight: 2, HeadingWeight: 1, MetaWeight: 0.5,
+	QuestionWeight: 6, TitleWeight: 2, HeadingWeight: 1, MetaWeight: 0.5,
 	LeadWeight: 1, LeadRunes: 100,
 	WordWeight: 1, BigramWeight: 1, UnigramWeight: 1, SingleWeight: 1,
 	PairWeight: 0.7,

@@ -190,9 +190,11 @@ func (a *Answerer) Answer(ctx context.Context, req Request) (*Answer, error) {
 		}
 		return nil, fmt.Errorf("answer: search: %w", err)
 	}
-	if ok, detail := a.answerable(resp); !ok {
+	ok, detail := a.answerable(resp)
+	if !ok {
 		return a.refuse(req, ReasonLowConfidence, detail, standalone)
 	}
+	a.cfg.Log.Debug("answerable", "detail", detail, "terms", resp.Terms, "top", resp.Results[0].Chunk.ID)
 	if a.chat != nil {
 		return a.modelAnswer(ctx, req, q, standalone, resp)
 	}

@@ -194,7 +194,7 @@ func (a *Answerer) Answer(ctx context.Context, req Request) (*Answer, error) {
 	if !ok {
 		return a.refuse(req, ReasonLowConfidence, detail, standalone)
 	}
-	a.cfg.Log.Debug("answerable", "detail", detail, "terms", resp.Terms, "top", resp.Results[0].Chunk.ID)
+	a.cfg.Log.Debug("answerable", "detail", safety.Redact(detail), "terms", safety.Redact(strings.Join(resp.Terms, " ")), "top", resp.Results[0].Chunk.ID)
 	if a.chat != nil {
 		return a.modelAnswer(ctx, req, q, standalone, resp)
 	}

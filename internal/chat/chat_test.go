@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -962,3 +963,29 @@ func TestSocketFeedbackIsRateLimited(t *testing.T) {
 		t.Errorf("stored feedback = %d (%v), want 2", len(fb), err)
 	}
 }
+
+// A refused Origin is logged clipped: the header is the client's to fill
+// (up to the server's 64 KiB header limit) and every refusal logs a line.
+func TestRefusedOriginLogIsClipped(t *testing.T) {
+	var logs strings.Builder
+	var mu sync.Mutex
+	log := slog.New(slog.NewTextHandler(writerFunc(func(b []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return logs.Write(b)
+	}), nil))
+	ts := start(t, Config{Log: log}, &fakeAnswerer{})
+	origin := "https://evil.example/" + strings.Repeat("a", 20000)
+	if _, _, err := websocket.DefaultDialer.Dial(ts.url, http.Header{"Origin": {origin}}); err == nil {
+		t.Fatal("foreign origin accepted")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(logs.String(), "origin refused") || logs.Len() > 1000 {
+		t.Errorf("log of the refusal is %d bytes:\n%.300s", logs.Len(), logs.String())
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(b []byte) (int, error) { return f(b) }

@@ -328,7 +328,7 @@ func (h *Hub) checkOrigin(r *http.Request) bool {
 		u, err := url.Parse(origin)
 		ok := err == nil && strings.EqualFold(u.Host, r.Host)
 		if !ok {
-			h.log.Info("chat: origin refused", slog.String("origin", origin))
+			h.log.Info("chat: origin refused", slog.String("origin", clipLog(origin)))
 		}
 		return ok
 	}
@@ -337,8 +337,18 @@ func (h *Hub) checkOrigin(r *http.Request) bool {
 			return true
 		}
 	}
-	h.log.Info("chat: origin refused", slog.String("origin", origin))
+	h.log.Info("chat: origin refused", slog.String("origin", clipLog(origin)))
 	return false
+}
+
+// clipLog shortens a client-supplied string for a log line: a header may be
+// 64 KiB, and every refused request writes one line.
+func clipLog(s string) string {
+	const n = 200
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "…"
 }
 
 // ServeHTTP upgrades the request to a websocket and serves the connection

@@ -170,6 +170,34 @@ func TestImportHTMLGeneric(t *testing.T) {
 	}
 }
 
+// A law on a government page separates article numbers from the text with
+// a full-width space, often inside markup (<span>第一条</span>　为了…). The
+// space is kept so that the articles stay articles; spaces inside a chapter
+// name (总　　则) go, as do those between Chinese characters elsewhere.
+func TestImportHTMLArticlesKeepTheirSpace(t *testing.T) {
+	page := `<html><head><meta charset="utf-8"><title>专利代理条例</title></head><body><div id="zoom">
+<p>专利代理条例</p>
+<p><span style="font-weight: bold;">第一章　总　　则</span></p>
+<p><span style="font-weight: bold;">第一条</span>　为了规范专利代理行为，制定本条例。</p>
+<p>第二条　本条例所称专利代理，是指专利代理机构接受委托的行为。</p>
+<p>本条例自2019年3月1日起施行，由国务院专利行政部门负责解释。</p>
+</div></body></html>`
+	im, dir := newImporter(t)
+	if _, err := im.Import("zldl.html", []byte(page), Result{}); err != nil {
+		t.Fatal(err)
+	}
+	b := loadClean(t, dir)
+	if len(b.Docs) != 1 {
+		t.Fatalf("imported %d documents", len(b.Docs))
+	}
+	body := b.Docs[0].Body
+	for _, want := range []string{"第一章 总则", "第一条 为了规范专利代理行为，制定本条例。", "第二条 本条例所称专利代理", "本条例自2019年3月1日起施行，由国务院"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("body lacks %q:\n%s", want, body)
+		}
+	}
+}
+
 func TestImportPDF(t *testing.T) {
 	lines := []string{
 		"^关于印发政务公开工作要点的通知", "各单位：",

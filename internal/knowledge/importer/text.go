@@ -128,15 +128,24 @@ func cleanLine(s string) string {
 		return strings.TrimSpace(strings.Trim(s, "\u3000"))
 	}
 	rs := []rune(s)
+	// The space after a leading 第X条/章 separates the number from the text
+	// (第一条　为了规范…): it is kept, so the structure stays readable.
+	keep := -1
+	if m := structMarkerRe.FindString(s); m != "" {
+		keep = utf8.RuneCountInString(m)
+	}
 	var b strings.Builder
 	for i, r := range rs {
-		if r == ' ' && i > 0 && i+1 < len(rs) && isWide(rs[i-1]) && isWide(rs[i+1]) {
+		if r == ' ' && i != keep && i > 0 && i+1 < len(rs) && isWide(rs[i-1]) && isWide(rs[i+1]) {
 			continue
 		}
 		b.WriteRune(r)
 	}
 	return strings.TrimSpace(strings.Trim(b.String(), "\u3000 "))
 }
+
+// structMarkerRe is a leading 第X编/章/节/条 (with any space before it).
+var structMarkerRe = regexp.MustCompile(`^[\s\x{3000}]*第[〇零一二三四五六七八九十百千两0-9]{1,7}[编章节条]`)
 
 func isWide(r rune) bool {
 	return unicode.Is(unicode.Han, r) || (r >= 0x3000 && r <= 0x303F) || (r >= 0xFF00 && r <= 0xFFEF) || r == '“' || r == '”'

@@ -148,6 +148,11 @@ type heading struct {
 	title string // as shown in the heading path
 	part  string // anchor component
 	runIn bool   // the line continues with body text (keep it as a paragraph)
+	// tight: a 第X编/章/节/条 written without a space before its text
+	// (第二条本条例所称…, 第二章专利代理机构), as imported pages often are.
+	// It is a heading only when it continues the numbering (see sections).
+	tight bool
+	num   int // the number of a 第X编/章/节/条
 }
 
 const cnDigits = "〇零一二三四五六七八九十百千两"
@@ -155,10 +160,15 @@ const cnDigits = "〇零一二三四五六七八九十百千两"
 var (
 	mdHeadingRe = regexp.MustCompile(`^(#{1,6})[ \t]+(.+?)[ \t#]*$`)
 	zhStructRe  = regexp.MustCompile(`^第([` + cnDigits + `0-9]{1,7})([编章节条])(?:[\s　]+|$)(.*)$`)
-	cnItemRe    = regexp.MustCompile(`^([` + cnDigits + `]{1,4})、[\s　]*(.*)$`)
-	parenCNRe   = regexp.MustCompile(`^[(（]([` + cnDigits + `]{1,4})[)）][\s　]*(.*)$`)
-	numItemRe   = regexp.MustCompile(`^([0-9]{1,3})(?:[.．][\s　]*|、[\s　]*)([^0-9].*)$`)
-	parenNumRe  = regexp.MustCompile(`^[(（]([0-9]{1,3})[)）][\s　]*(.*)$`)
+	// zhTightRe is 第X条 etc. followed directly by text.
+	zhTightRe = regexp.MustCompile(`^第([` + cnDigits + `0-9]{1,7})([编章节条])(.+)$`)
+	// tightProse starts the text after 第X条 in a sentence that cites an
+	// article rather than opening one (第三条规定的…, 第五条至第八条).
+	tightProseRe = regexp.MustCompile(`^(规定|所规定|的|之|至|到|、|，|,|和|与|及|或|中|款|项|第)`)
+	cnItemRe     = regexp.MustCompile(`^([` + cnDigits + `]{1,4})、[\s　]*(.*)$`)
+	parenCNRe    = regexp.MustCompile(`^[(（]([` + cnDigits + `]{1,4})[)）][\s　]*(.*)$`)
+	numItemRe    = regexp.MustCompile(`^([0-9]{1,3})(?:[.．][\s　]*|、[\s　]*)([^0-9].*)$`)
+	parenNumRe   = regexp.MustCompile(`^[(（]([0-9]{1,3})[)）][\s　]*(.*)$`)
 )
 
 // maxTitle is the longest run-in heading kept whole in a heading path.
@@ -196,24 +206,41 @@ func parseHeading(line string) (heading, bool) {
 }
 
 func parseNumbered(line string) (heading, bool) {
-	if m := zhStructRe.FindStringSubmatch(line); m != nil {
+	m := zhStructRe.FindStringSubmatch(line)
+	tight := false
+	if m == nil {
+		if m = zhTightRe.FindStringSubmatch(line); m != nil {
+			tight = true
+		}
+	}
+	if m != nil {
 		n, ok := cnNumber(m[1])
 		if !ok {
 			return heading{}, false
 		}
 		marker := "第" + m[1] + m[2]
 		rest := strings.TrimSpace(m[3])
+		if tight && tightProseRe.MatchString(rest) {
+			return heading{}, false
+		}
+		var h heading
 		switch m[2] {
 		case "条":
 			// An article's heading is its number; its text is the body.
-			return heading{rank: rankTiao, title: marker, part: "a" + strconv.Itoa(n), runIn: rest != ""}, true
+			h = heading{rank: rankTiao, title: marker, part: "a" + strconv.Itoa(n), runIn: rest != ""}
 		case "编":
-			return heading{rank: rankBian, title: strings.TrimSpace(marker + " " + rest), part: "b" + strconv.Itoa(n)}, true
+			h = heading{rank: rankBian, title: strings.TrimSpace(marker + " " + rest), part: "b" + strconv.Itoa(n)}
 		case "章":
-			return heading{rank: rankZhang, title: strings.TrimSpace(marker + " " + rest), part: "c" + strconv.Itoa(n)}, true
+			h = heading{rank: rankZhang, title: strings.TrimSpace(marker + " " + rest), part: "c" + strconv.Itoa(n)}
 		default:
-			return heading{rank: rankJie, title: strings.TrimSpace(marker + " " + rest), part: "j" + strconv.Itoa(n)}, true
+			h = heading{rank: rankJie, title: strings.TrimSpace(marker + " " + rest), part: "j" + strconv.Itoa(n)}
 		}
+		if tight && h.rank != rankTiao && (runes(rest) > maxTitle || strings.ContainsAny(rest, "。，；：,;:！？!?")) {
+			// A chapter heading is a short name, not a sentence.
+			return heading{}, false
+		}
+		h.tight, h.num = tight, n
+		return h, true
 	}
 	try := func(re *regexp.Regexp, rank int, marker func(string) string, num func(string) (int, bool)) (heading, bool) {
 		m := re.FindStringSubmatch(line)
@@ -292,6 +319,9 @@ func sections(body, title string) []section {
 	secs := []section{{anchor: AnchorPreamble}}
 	var stack []level
 	ordinal := map[string]int{} // parent anchor -> count of unnumbered headings
+	// last holds the last number seen of each 第X编/章/节/条 rank: a heading
+	// written without a space counts only when it continues the numbering.
+	last := map[int]int{}
 	cur := &secs[0]
 	var para []string
 	flush := func() {
@@ -323,6 +353,19 @@ func sections(body, title string) []section {
 			continue
 		}
 		h, ok := parseHeading(line)
+		if ok && h.tight && h.num != 1 && h.num != last[h.rank]+1 {
+			ok = false
+		}
+		if ok && h.num > 0 {
+			last[h.rank] = h.num
+			if h.rank != rankTiao {
+				// Sections restart their numbering in each chapter;
+				// articles run through the whole text.
+				for r := h.rank + 1; r < rankTiao; r++ {
+					delete(last, r)
+				}
+			}
+		}
 		if ok && len(secs) == 1 && len(stack) == 0 && h.rank <= 6 && title != "" && h.title == title {
 			continue
 		}
@@ -340,7 +383,10 @@ func sections(body, title string) []section {
 			h.part = "h" + strconv.Itoa(ordinal[parent])
 		}
 		stack = append(stack, level{rank: h.rank, title: h.title, part: h.part})
-		s := section{anchor: anchorOf(stack), list: h.rank >= rankNum}
+		// Items under an article (第八条…应当具备下列条件：（一）…) enumerate
+		// its conditions: they are list items, merged with the article when
+		// short, not sections of their own.
+		s := section{anchor: anchorOf(stack), list: h.rank >= rankNum || h.rank > rankTiao && underArticle(stack)}
 		for _, l := range stack {
 			s.heading = append(s.heading, l.title)
 		}
@@ -352,6 +398,17 @@ func sections(body, title string) []section {
 	}
 	flush()
 	return secs
+}
+
+// underArticle reports whether the innermost heading on the stack lies
+// within a 第X条.
+func underArticle(stack []level) bool {
+	for _, l := range stack[:len(stack)-1] {
+		if l.rank == rankTiao {
+			return true
+		}
+	}
+	return false
 }
 
 // plain strips the Markdown that would be noise in a chunk's text:

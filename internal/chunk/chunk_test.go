@@ -146,6 +146,62 @@ func TestSplitLaw(t *testing.T) {
 	}
 }
 
+// Pages imported from government sites often lose the full-width space
+// after 第X条 and 第X章 (第二条本条例所称…). Such a line is an article or a
+// chapter when it continues the numbering; a line that cites an article
+// (第三条规定的…) or jumps in the numbering is text. The (一)(二) items of an
+// article are its conditions: short ones stay with the article.
+func TestSplitLawWithoutSpaces(t *testing.T) {
+	body := `第一章总则
+
+第一条为了规范专利代理行为，制定本条例。
+
+第二条本条例所称专利代理，是指专利代理机构接受委托办理专利事务的行为。
+
+第二章专利代理机构
+
+第三条专利代理机构从事专利代理业务应当具备下列条件：
+
+（一）有符合规定的机构名称；
+
+（二）有独立的经营场所。
+
+第三条规定的条件由国务院专利行政部门审查。
+
+第九条见附件。
+
+第四条专利代理师执业应当取得资格证。`
+	d := &kb.Document{ID: "law", Type: kb.TypePolicy, Title: "专利代理条例", Body: body}
+	cs := Split(d)
+	checkChunks(t, d, cs, DefaultConfig.Max)
+	got := map[string]kb.Chunk{}
+	var anchors []string
+	for _, c := range cs {
+		got[c.Anchor] = c
+		anchors = append(anchors, c.Anchor)
+	}
+	want := map[string][]string{
+		"a1": {"第一章 总则", "第一条"},
+		"a2": {"第一章 总则", "第二条"},
+		"a3": {"第二章 专利代理机构", "第三条"},
+		"a4": {"第二章 专利代理机构", "第四条"},
+	}
+	for a, h := range want {
+		if c, ok := got[a]; !ok || !reflect.DeepEqual(c.Heading, h) {
+			t.Errorf("anchor %s: heading %q, want %q (anchors %v)", a, c.Heading, h, anchors)
+		}
+	}
+	if len(cs) != 5 {
+		t.Errorf("%d chunks %v, want s0 a1 a2 a3 a4", len(cs), anchors)
+	}
+	a3 := got["a3"].Text
+	for _, s := range []string{"应当具备下列条件：", "（一）有符合规定的机构名称；", "（二）有独立的经营场所。", "第三条规定的条件由", "第九条见附件。"} {
+		if !strings.Contains(a3, s) {
+			t.Errorf("article 3 lacks %q: %q", s, a3)
+		}
+	}
+}
+
 func TestSplitLongAndShort(t *testing.T) {
 	long := strings.Repeat("这是一个用于测试切分的句子，长度适中。", 60) // ~1140 runes
 	body := "## 一、总体要求\n\n" + long + "\n\n## 二、材料\n\n（一）申请材料\n\n1.身份证原件；\n2.户口簿；\n3.申请表。\n\n### 附注\n\n无。"

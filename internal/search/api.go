@@ -33,6 +33,10 @@ type Response struct {
 	Terms []string
 	// DocNumber is the canonical 文号 found in the query, if any.
 	DocNumber string
+	// Lookup: the query asks for the document its 文号 names, nothing in
+	// particular in it (国办发〔2018〕108号, …讲的啥, …还有效吗); the first
+	// result is then that document's opening.
+	Lookup bool
 	// Confidence in [0,1] estimates whether the top result answers the
 	// query; the answerer refuses below its threshold.
 	Confidence float64

@@ -576,18 +576,25 @@ func (e *Engine) Search(ctx context.Context, query string, opts Options) (*Respo
 	resp := &Response{Results: []Result{}, Terms: []string{}}
 	qt := e.enc.analyzeQuery(query)
 	resp.Terms = uniq(qt.analysis.Terms)
-	if nums := kb.FindDocNumbers(query); len(nums) > 0 {
-		resp.DocNumber = nums[0]
-	}
+	num, rest := e.docNumberIn(query)
+	resp.DocNumber = num
 	filter := e.filter(opts, now)
 	seen := map[string]bool{}
-	// A 文号 names documents: their best chunk comes first, whatever their
-	// status (the user asked for them; the result is labelled).
-	for _, d := range e.byDocNum[resp.DocNumber] {
+	// A 文号 names documents: their chunk that best matches the rest of the
+	// question comes first, whatever their status (the user asked for them;
+	// the result is labelled) — their opening when the question asks for
+	// nothing but the document (国办发〔2018〕108号讲的啥, …还有效吗).
+	var restQT queryTerms
+	if len(e.byDocNum[num]) > 0 {
+		if resp.Lookup = asksForDocument(rest); !resp.Lookup {
+			restQT = e.enc.analyzeQuery(rest)
+		}
+	}
+	for _, d := range e.byDocNum[num] {
 		if !typeAllowed(opts.Types, d.Type) {
 			continue
 		}
-		r := e.bestChunkOf(ctx, d, qt)
+		r := e.bestChunkOf(ctx, d, restQT)
 		if r == nil || seen[r.pointID] {
 			continue
 		}

@@ -210,6 +210,20 @@ func TestDocNumberFirst(t *testing.T) {
 	if !strings.Contains(r.Results[0].Chunk.Text, "接诉即办") || r.Results[0].Chunk.Anchor == "" {
 		t.Errorf("best chunk = %+v", r.Results[0].Chunk)
 	}
+	// A question that asks for nothing but the document gets its opening.
+	for _, q := range []string{"国发〔2019〕5号", "国发[2019]5号讲的是什么", "国发(2019)5号还有效吗", "国发2019年5号文件"} {
+		r := search1(t, eng, q, search.Options{})
+		if r.DocNumber != "国发〔2019〕5号" || !r.Lookup || len(r.Results) == 0 || r.Results[0].Chunk.Anchor != "s0" {
+			t.Errorf("%q: DocNumber %q lookup %v, first %v", q, r.DocNumber, r.Lookup, r.Results)
+		}
+	}
+	if r := search1(t, eng, "国发[2019]5号 接诉即办", search.Options{}); r.Lookup {
+		t.Error("a question about something in the document is not a look-up")
+	}
+	// Without brackets a number counts only when a document has it.
+	if r := search1(t, eng, "京政发2011年3号", search.Options{}); r.DocNumber != "" {
+		t.Errorf("unknown bracketless 文号 taken: %q", r.DocNumber)
+	}
 	// A repealed document named by its 文号 is still returned, labelled.
 	r = search1(t, eng, "京政发(2010)3号", search.Options{})
 	if len(r.Results) == 0 || r.Results[0].Doc.ID != "policy-old" || r.Results[0].Status != kb.StatusRepealed {

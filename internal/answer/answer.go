@@ -190,6 +190,17 @@ func (a *Answerer) Answer(ctx context.Context, req Request) (*Answer, error) {
 		}
 		return nil, fmt.Errorf("answer: search: %w", err)
 	}
+	if resp.DocNumber != "" && !hasDocNumber(resp.Results, resp.DocNumber) {
+		// No document has the 文号 asked about: answer only from passages
+		// that cite it, never from one that merely shares words with it.
+		citing := citingDocNumber(resp.Results, resp.DocNumber)
+		if len(citing) == 0 {
+			return a.refuse(req, ReasonLowConfidence, "docnumber:"+resp.DocNumber, standalone)
+		}
+		r := *resp
+		r.Results = citing
+		resp = &r
+	}
 	ok, detail := a.answerable(resp)
 	if !ok {
 		return a.refuse(req, ReasonLowConfidence, detail, standalone)
@@ -273,7 +284,7 @@ func (a *Answerer) modelAnswer(ctx context.Context, req Request, q, standalone s
 	leakGuard := a.leak.Guard(out.write)
 	guard := a.filter.Guard(leakGuard.Write)
 	cit := newCiter(len(passages), guard.Write)
-	notice := a.validityNotice(passages[0], now)
+	notice := a.notice(resp, now)
 	started := false
 	onDelta := func(d string) error {
 		if !started {
@@ -342,7 +353,7 @@ func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search
 	now := a.cfg.Now()
 	out := &output{stream: req.Stream}
 	top := resp.Results[0]
-	if err := out.write(a.validityNotice(top, now)); err != nil {
+	if err := out.write(a.notice(resp, now)); err != nil {
 		return nil, err
 	}
 	sources := []kb.Source{}
@@ -370,14 +381,34 @@ func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search
 			return nil, err
 		}
 		sources = append(sources, more...)
+	} else if namesTopDocument(resp) && resp.Lookup {
+		// The question asks for a document by its 文号: say what it is and
+		// quote its opening.
+		ss := openingQuote(top.Doc, top.Chunk, a.cfg.QuoteRunes)
+		text := joinQuote(top.Chunk.Text, ss)
+		part := documentCard(top.Doc, standalone, now)
+		if text != "" {
+			part += "\n\n正文开头：\n“" + text + "”[1]"
+		}
+		if err := out.write(part); err != nil {
+			return nil, err
+		}
+		s := a.base.SourceOf(top.Doc, &top.Chunk, snippet(text), now)
+		s.N = 1
+		sources = append(sources, s)
 	} else {
-		terms := resp.Terms
+		results, terms := resp.Results, resp.Terms
+		if namesTopDocument(resp) {
+			// A question about one document is answered from it alone, by
+			// what it asks besides the 文号.
+			results, terms = ofNamedDocument(resp), withoutDocNumber(terms, resp.DocNumber)
+		}
 		if len(terms) == 0 {
 			terms = bigrams(safety.Normalize(standalone))
 		}
-		quotes := selectSentences(resp.Results, terms, a.cfg.QuotePassages, a.cfg.QuoteRunes)
+		quotes := selectSentences(results, terms, a.cfg.QuotePassages, a.cfg.QuoteRunes)
 		for i, qt := range quotes {
-			r := resp.Results[qt.passage]
+			r := results[qt.passage]
 			text := joinQuote(r.Chunk.Text, qt.sentences)
 			part := introduce(r) + "“" + text + "”" + fmt.Sprintf("[%d]", i+1)
 			if i > 0 {
@@ -420,6 +451,16 @@ func introduce(r search.Result) string {
 	}
 	b.WriteString("：\n")
 	return b.String()
+}
+
+// notice opens an answer: the validity notice of the best source and, when
+// the question names a 文号 no document has, that the passages only cite it.
+func (a *Answerer) notice(resp *search.Response, now time.Time) string {
+	s := a.validityNotice(resp.Results[0], now)
+	if resp.DocNumber != "" && !hasDocNumber(resp.Results, resp.DocNumber) {
+		s = "知识库中没有文号为“" + resp.DocNumber + "”的文件原文，以下资料提到了该文件：\n\n" + s
+	}
+	return s
 }
 
 // validityNotice warns when the best source is no longer (or not yet) in

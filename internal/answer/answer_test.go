@@ -14,7 +14,7 @@ import (
 
 const eightKinds = "重点公开批准服务信息、批准结果信息、招标投标信息、征收土地信息、重大设计变更信息、施工进度信息、质量安全监督信息、竣工备案信息等8类信息。"
 
-var quoteRe = regexp.MustCompile(`“([^”]*)”\[(\d+)\]`)
+var quoteRe = regexp.MustCompile(`“((?:[^“”]|“[^“”]*”)*)”\[(\d+)\]`)
 
 // checkVerbatim asserts that every quote in an extractive answer is official
 // text from the source it cites.

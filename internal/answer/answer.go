@@ -410,7 +410,11 @@ func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search
 		for i, qt := range quotes {
 			r := results[qt.passage]
 			text := joinQuote(r.Chunk.Text, qt.sentences)
-			part := introduce(r) + "“" + text + "”" + fmt.Sprintf("[%d]", i+1)
+			intro := introduce(r, text)
+			if i > 0 && results[quotes[i-1].passage].Doc.ID == r.Doc.ID {
+				intro = introduceAgain(r, text)
+			}
+			part := intro + "“" + text + "”" + fmt.Sprintf("[%d]", i+1)
 			if i > 0 {
 				part = "\n\n" + part
 			}
@@ -429,8 +433,19 @@ func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search
 	return ans, nil
 }
 
-// introduce names the source of a quote: 根据《标题》（文号）“章节”：
-func introduce(r search.Result) string {
+// quoteHeading is the heading path of a quoted chunk without its last
+// heading when the quote itself starts with it (a run-in heading such as
+// 第四条 or （一）深化重大建设项目信息公开), so that nothing is said twice.
+func quoteHeading(c kb.Chunk, quote string) string {
+	h := c.Heading
+	if n := len(h); n > 0 && strings.HasPrefix(safety.Normalize(quote), strings.TrimSuffix(safety.Normalize(h[n-1]), "…")) {
+		h = h[:n-1]
+	}
+	return strings.Join(h, " › ")
+}
+
+// introduce names the source of a quote: 根据《标题》（文号）“章节”部分：
+func introduce(r search.Result, quote string) string {
 	d := r.Doc
 	var b strings.Builder
 	switch d.Type {
@@ -446,7 +461,7 @@ func introduce(r search.Result) string {
 	if d.DocNumber != "" {
 		b.WriteString("（" + d.DocNumber + "）")
 	}
-	if h := r.Chunk.HeadingPath(); h != "" && d.Type != kb.TypeFAQ {
+	if h := quoteHeading(r.Chunk, quote); h != "" && d.Type != kb.TypeFAQ {
 		b.WriteString("“" + h + "”部分")
 	}
 	b.WriteString("：\n")
@@ -461,6 +476,15 @@ func (a *Answerer) notice(resp *search.Response, now time.Time) string {
 		s = "知识库中没有文号为“" + resp.DocNumber + "”的文件原文，以下资料提到了该文件：\n\n" + s
 	}
 	return s
+}
+
+// introduceAgain names the part of the document quoted just before that a
+// further quote comes from: 同一文件“章节”部分：
+func introduceAgain(r search.Result, quote string) string {
+	if h := quoteHeading(r.Chunk, quote); h != "" {
+		return "同一文件“" + h + "”部分：\n"
+	}
+	return "同一文件另有：\n"
 }
 
 // validityNotice warns when the best source is no longer (or not yet) in

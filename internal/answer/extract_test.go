@@ -49,3 +49,32 @@ func TestSelectSentences(t *testing.T) {
 		}
 	}
 }
+
+// A quote is introduced by its document and section, without repeating a
+// run-in heading the quote starts with; a further quote from the same
+// document names only its section.
+func TestIntroduceQuotes(t *testing.T) {
+	doc := &kb.Document{ID: "d", Title: "某某办法", DocNumber: "某发〔2021〕3号"}
+	res := func(heading ...string) search.Result {
+		return search.Result{Doc: doc, Chunk: kb.Chunk{Heading: heading}}
+	}
+	tests := []struct {
+		r     search.Result
+		quote string
+		want  string
+		again string
+	}{
+		{res("第二章 考核内容", "第四条"), "第四条 考核每年开展一次。", "根据《某某办法》（某发〔2021〕3号）“第二章 考核内容”部分：\n", "同一文件“第二章 考核内容”部分：\n"},
+		{res("二、重点领域", "（一）深化重大建设项目信息公开"), "(一)深化重大建设项目信息公开。……8类信息。", "根据《某某办法》（某发〔2021〕3号）“二、重点领域”部分：\n", "同一文件“二、重点领域”部分：\n"},
+		{res("二、重点领域", "（一）深化重大建设项目信息公开"), "重点公开批准服务信息。", "根据《某某办法》（某发〔2021〕3号）“二、重点领域 › （一）深化重大建设项目信息公开”部分：\n", "同一文件“二、重点领域 › （一）深化重大建设项目信息公开”部分：\n"},
+		{res("第一条"), "第一条 为了规范。", "根据《某某办法》（某发〔2021〕3号）：\n", "同一文件另有：\n"},
+	}
+	for _, tt := range tests {
+		if got := introduce(tt.r, tt.quote); got != tt.want {
+			t.Errorf("introduce(%v, %q) = %q, want %q", tt.r.Chunk.Heading, tt.quote, got, tt.want)
+		}
+		if got := introduceAgain(tt.r, tt.quote); got != tt.again {
+			t.Errorf("introduceAgain(%v, %q) = %q, want %q", tt.r.Chunk.Heading, tt.quote, got, tt.again)
+		}
+	}
+}

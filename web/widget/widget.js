@@ -252,7 +252,7 @@
     try { ws = new WebSocket(url, ['govchat.v1']); } catch (e) { ws = null; retry(); return; }
     ws.onopen = function () {
       wsOpen = true; attempts = 0;
-      ws.send(JSON.stringify({ type: 'hello', v: 1, session: safeGet(storeKey) || undefined, client: 'widget/1' }));
+      hello();
     };
     ws.onmessage = function (ev) {
       var f;
@@ -268,6 +268,10 @@
       retry();
     };
     ws.onerror = function () { /* onclose follows */ };
+  }
+
+  function hello() {
+    if (ws && wsOpen) ws.send(JSON.stringify({ type: 'hello', v: 1, session: safeGet(storeKey) || undefined, client: 'widget/1' }));
   }
 
   function retry() {
@@ -306,6 +310,9 @@
         if (p) failAsk(f.id, f.message || '出错了，请稍后再试。');
         else if (f.id && acks[f.id]) { acks[f.id].fail(f.message); delete acks[f.id]; }
         else if (f.code === 'rate_limited' || f.code === 'too_large' || f.code === 'unavailable') system(f.message || '请稍后再试。');
+        // No session yet (too many new sessions from this network): say
+        // hello again later; queued questions wait in the outbox.
+        if (!sessionReady && !f.id && f.code === 'rate_limited') setTimeout(function () { if (!sessionReady) hello(); }, Math.max(1, f.retry_after || 5) * 1000);
         break;
       case 'ack':
         if (acks[f.id]) { acks[f.id].ok(); delete acks[f.id]; }

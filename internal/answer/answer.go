@@ -172,8 +172,9 @@ func (a *Answerer) Answer(ctx context.Context, req Request) (*Answer, error) {
 	if reason, detail := a.classify(q); reason != "" {
 		return a.refuse(req, reason, detail, "")
 	}
-	standalone, rewritten := a.standalone(ctx, q, req.History)
-	if err := ctx.Err(); err != nil {
+	opts := search.Options{Limit: max(a.cfg.Passages, a.cfg.QuotePassages), IncludeExpired: req.IncludeExpired}
+	standalone, rewritten, resp, err := a.retrieve(ctx, q, req.History, opts)
+	if err != nil {
 		return nil, err
 	}
 	if rewritten {
@@ -181,14 +182,6 @@ func (a *Answerer) Answer(ctx context.Context, req Request) (*Answer, error) {
 		if reason, detail := a.classify(standalone); reason != "" && reason != ReasonChitchat {
 			return a.refuse(req, reason, detail, standalone)
 		}
-	}
-	opts := search.Options{Limit: max(a.cfg.Passages, a.cfg.QuotePassages), IncludeExpired: req.IncludeExpired}
-	resp, err := a.r.Search(ctx, standalone, opts)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, fmt.Errorf("answer: search: %w", err)
 	}
 	if resp.DocNumber != "" && !hasDocNumber(resp.Results, resp.DocNumber) {
 		// No document has the 文号 asked about: answer only from passages

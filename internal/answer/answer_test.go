@@ -396,3 +396,40 @@ func TestStreamFailureStopsTheModel(t *testing.T) {
 		t.Errorf("writes %d, model calls %d", writes, srv.calls.Load())
 	}
 }
+
+// Without a model, a follow-up carries the topic of the previous answered
+// turn when it names none of its own (办理需要带什么材料), and does not carry
+// it when that leads away from what it asks (护照怎么办, 那外地户口呢).
+func TestFollowUpTopicWithEngine(t *testing.T) {
+	b := loadKnowledge(t)
+	a := newEvalAnswerer(t, b)
+	first := ask(t, a, Request{Question: "怎么申请政府信息公开"})
+	if first.Refused {
+		t.Fatalf("first = %+v", first)
+	}
+	hist := []Turn{{Question: "怎么申请政府信息公开", Answer: first.Text, Terms: first.Terms}}
+	ans := ask(t, a, Request{Question: "办理需要带什么材料", History: hist})
+	if ans.Refused || !strings.Contains(ans.Standalone, "信息公开") || len(ans.Sources) == 0 {
+		t.Errorf("no-topic question: standalone %q, %+v", ans.Standalone, ans)
+	}
+	for _, q := range []string{"护照怎么办", "那外地户口呢？"} {
+		ans = ask(t, a, Request{Question: q, History: hist})
+		if !ans.Refused || ans.Standalone != "" {
+			t.Errorf("%q: answered from the previous topic: standalone %q, %s", q, ans.Standalone, ans.Text)
+		}
+	}
+}
+
+func TestCarryTermsSkipsAspects(t *testing.T) {
+	hist := []Turn{
+		{Question: "退休人员怎么提取公积金", Terms: []string{"退休", "人员", "提取", "公积金"}},
+		{Question: "需要带什么材料", Terms: []string{"需要", "带", "材料", "退休", "提取", "公积金"}},
+		{Question: "你好"},
+	}
+	if got, want := carryTerms("多久到账", hist), "多久到账 退休 提取 公积金"; got != want {
+		t.Errorf("carryTerms = %q, want %q", got, want)
+	}
+	if got := carryTerms("多久到账", hist[2:]); got != "多久到账" {
+		t.Errorf("nothing to carry: %q", got)
+	}
+}

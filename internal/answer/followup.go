@@ -2,12 +2,15 @@ package answer
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/govchat/govchat/internal/safety"
+	"github.com/govchat/govchat/internal/search"
 )
 
 // followUpStartRe and followUpRefRe mark a question that depends on the
@@ -17,7 +20,10 @@ var (
 	followUpRefRe   = regexp.MustCompile(`呢$|这个|那个|这种|那种|这样|那样|这项|那项|这些|那些|上述|上面|刚才|前面说|你说的|它|该政策|该文件|该规定|此项|同上|一样吗|还需要|还要|还可以|还能`)
 )
 
-// isFollowUp reports whether q likely continues the previous turn.
+// isFollowUp reports whether q, by its wording, likely continues the
+// previous turn: it is short, starts with 那/还有/如果…, ends with 呢 or refers
+// to 这个/上述…. A question may also be a follow-up because it names no
+// topic (需要带什么材料), which only its terms tell (see retrieve).
 func isFollowUp(q string) bool {
 	norm := safety.Normalize(q)
 	if norm == "" {
@@ -26,36 +32,114 @@ func isFollowUp(q string) bool {
 	if utf8.RuneCountInString(norm) <= 6 {
 		return true
 	}
+	return hasFollowUpCue(norm)
+}
+
+func hasFollowUpCue(norm string) bool {
 	return followUpStartRe.MatchString(norm) || followUpRefRe.MatchString(norm)
 }
 
-// standalone returns the question to retrieve with: q itself, or for a
-// follow-up a rewrite by the model (rewritten=true), or q with the topic
-// terms of the previous answered turn appended.
-func (a *Answerer) standalone(ctx context.Context, q string, history []Turn) (string, bool) {
-	if len(history) == 0 || !isFollowUp(q) {
-		return q, false
+// retrieve searches for q, made standalone when it continues the
+// conversation: rewritten by the model (rewritten=true), or with the topic
+// terms of the previous answered turn appended. A question is taken as a
+// follow-up when its wording says so (isFollowUp) or when none of its terms
+// names a topic (需要带什么材料, 多久到账: only aspects of some matter). Without
+// a model, the carried terms are kept only when the best passage found with
+// them still contains all of the question's own topic terms: 护照怎么办 after
+// a question on 公积金 is searched as asked, not as a question on 公积金.
+func (a *Answerer) retrieve(ctx context.Context, q string, history []Turn, opts search.Options) (standalone string, rewritten bool, resp *search.Response, err error) {
+	find := func(s string) (*search.Response, error) {
+		r, err := a.r.Search(ctx, s, opts)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, fmt.Errorf("answer: search: %w", err)
+		}
+		return r, nil
+	}
+	if len(history) == 0 {
+		resp, err = find(q)
+		return q, false, resp, err
+	}
+	var raw *search.Response
+	if !isFollowUp(q) {
+		// Worded as a question of its own: a follow-up only if it names no
+		// topic.
+		if raw, err = find(q); err != nil || len(topicTerms(q, raw.Terms)) > 0 {
+			return q, false, raw, err
+		}
 	}
 	if a.chat != nil {
 		if s, ok := a.rewrite(ctx, q, history); ok {
-			return s, s != q
+			resp, err = find(s)
+			return s, s != q, resp, err
+		}
+		if err := ctx.Err(); err != nil {
+			return q, false, nil, err
 		}
 	}
-	return carryTerms(q, history), false
+	carried := carryTerms(q, history)
+	if carried == q {
+		if raw == nil {
+			raw, err = find(q)
+		}
+		return q, false, raw, err
+	}
+	if resp, err = find(carried); err != nil {
+		return carried, false, nil, err
+	}
+	own := topicTerms(stripCue(q), resp.Terms)
+	if len(own) == 0 || len(resp.Results) > 0 && covered(resp.Results[0], own) == len(own) {
+		return carried, false, resp, nil
+	}
+	// The carried topic led away from what the question asks about: search
+	// it as asked. A question worded as a follow-up (那外地户口呢) is
+	// incomplete on its own, so it is answered only from a passage with all
+	// its topic terms (那结婚登记呢, a change of subject), else nothing is
+	// found.
+	if raw == nil {
+		if raw, err = find(q); err != nil {
+			return q, false, nil, err
+		}
+	}
+	if hasFollowUpCue(safety.Normalize(q)) && (len(raw.Results) == 0 || covered(raw.Results[0], own) < len(own)) {
+		return q, false, &search.Response{Results: []search.Result{}, Terms: raw.Terms}, nil
+	}
+	return q, false, raw, nil
+}
+
+// stripCue removes the words that mark a follow-up (那…呢), which are not
+// what it asks about.
+func stripCue(q string) string {
+	norm := safety.Normalize(q)
+	norm = followUpStartRe.ReplaceAllString(norm, "")
+	return strings.TrimSuffix(strings.TrimRight(norm, "?？。!！ "), "呢")
+}
+
+// covered counts the terms a result contains (in its questions, title,
+// headings or text).
+func covered(r search.Result, terms []string) int {
+	text := safety.Normalize(r.Doc.Title + "\n" + strings.Join(r.Doc.Similar, "\n") + "\n" + r.Chunk.HeadingPath() + "\n" + r.Chunk.Text)
+	n := 0
+	for _, t := range terms {
+		if strings.Contains(text, t) || slices.Contains(r.Matched, t) {
+			n++
+		}
+	}
+	return n
 }
 
 // carryTerms appends the topic terms of the most recent turn that has some
-// and that q does not already contain.
+// and that q does not already contain (question words and aspects such as
+// 材料, 多久 are not carried: they belong to the question that asked them).
 func carryTerms(q string, history []Turn) string {
 	for i := len(history) - 1; i >= 0; i-- {
-		if len(history[i].Terms) == 0 {
-			continue
-		}
 		var extra []string
 		seen := map[string]bool{}
 		for _, t := range history[i].Terms {
 			t = strings.TrimSpace(t)
-			if t == "" || seen[t] || strings.Contains(q, t) {
+			if t == "" || seen[t] || strings.Contains(q, t) || !isTopicTerm(safety.Normalize(t)) {
 				continue
 			}
 			seen[t] = true
@@ -65,7 +149,7 @@ func carryTerms(q string, history []Turn) string {
 			}
 		}
 		if len(extra) == 0 {
-			return q
+			continue
 		}
 		return q + " " + strings.Join(extra, " ")
 	}

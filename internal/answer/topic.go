@@ -1,6 +1,7 @@
 package answer
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -57,6 +58,40 @@ var genericTerms = map[string]bool{
 	"时候": true, "情况": true, "问题": true, "方法": true, "办法": true, "注意": true, "事项": true, "一下": true,
 	"怎么办": true, "怎么样": true, "有没有": true, "能不能": true, "是不是": true, "可不可以": true, "一次": true,
 	"现在": true, "以后": true, "之前": true, "今年": true, "平时": true, "容易": true, "不能": true, "还能": true,
+}
+
+// aspectTerms name an aspect of some matter — its materials, cost, time,
+// place, procedure — not the matter itself: a question made of them and of
+// question words (需要带什么材料, 多久到账, 在哪里办) names no topic.
+var aspectTerms = map[string]bool{
+	"材料": true, "资料": true, "手续": true, "流程": true, "步骤": true, "程序": true, "条件": true, "要求": true,
+	"标准": true, "费用": true, "收费": true, "多少钱": true, "钱": true, "时间": true, "期限": true, "时限": true,
+	"到账": true, "地点": true, "地址": true, "在哪": true, "在哪里": true, "电话": true, "联系": true, "联系方式": true,
+	"窗口": true, "网上": true, "线上": true, "线下": true, "现场": true, "本人": true, "代办": true, "委托": true,
+	"证件": true, "证明": true, "办理": true, "申请": true, "提交": true, "携带": true, "进度": true, "结果": true,
+	"审核": true, "方式": true, "渠道": true, "入口": true, "网址": true, "预约": true, "多长时间": true, "要多久": true,
+	"需要多久": true, "注意事项": true, "规定": true, "政策": true, "具体": true, "办": true, "带": true, "交": true,
+	"别人": true, "他人": true, "家人": true, "家属": true, "亲属": true, "代理人": true,
+	"要": true, "去": true, "哪": true, "能": true, "还": true, "再": true, "别的": true, "其他": true, "另外": true,
+}
+
+// isTopicTerm reports whether a normalised term may name what a question is
+// about: two or more runes, not a question word, not an aspect.
+func isTopicTerm(t string) bool {
+	return utf8.RuneCountInString(t) >= 2 && !genericTerms[t] && !aspectTerms[t]
+}
+
+// topicTerms are the terms of q (normalised, from terms) that name a topic.
+func topicTerms(q string, terms []string) []string {
+	norm := safety.Normalize(q)
+	var out []string
+	for _, t := range terms {
+		t = safety.Normalize(t)
+		if isTopicTerm(t) && strings.Contains(norm, t) && !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // support is the share of the question's terms of two or more runes that are

@@ -832,7 +832,7 @@ func TestSlowConsumersDoNotBlockOthers(t *testing.T) {
 // NewSessionRate of them: hello after hello (or one HTTP ask after another)
 // cannot fill the session table and push out other citizens' sessions.
 func TestNewSessionsLimitedPerAddress(t *testing.T) {
-	ts := start(t, Config{NewSessionRate: Rate{PerMinute: 1, Burst: 3}}, &fakeAnswerer{})
+	ts := start(t, Config{NewSessionRate: Rate{PerMinute: 1, Burst: 3}, Authenticator: fakeAuth{"operator-token": {Role: RoleOperator, ID: "wang"}}}, &fakeAnswerer{})
 	c := ts.dial(t, nil)
 	var tokens []string
 	for i := range 3 {
@@ -864,6 +864,12 @@ func TestNewSessionsLimitedPerAddress(t *testing.T) {
 	}
 	if n := ts.hub.sessions.len(); n != 3 {
 		t.Errorf("sessions = %d, want 3", n)
+	}
+	// Signed-in staff (a call centre behind one address) are not limited.
+	staff := ts.dial(t, nil)
+	staff.send(HelloFrame{Type: TypeHello, V: 1, Token: "operator-token"})
+	if f, _ := staff.readType(TypeSession); f.s("role") != string(RoleOperator) {
+		t.Errorf("operator hello = %v", f)
 	}
 	// Another address starts its own.
 	if _, err := ts.hub.Ask(ctx, AskRequest{Question: "问题", IP: "192.0.2.9"}); err != nil {

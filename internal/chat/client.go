@@ -344,7 +344,7 @@ func (c *Client) useSession(token string) (*Session, *Error) {
 	resumed := s != nil
 	if s == nil {
 		var e *Error
-		if s, e = h.newSession(c.ip, now); e != nil {
+		if s, e = h.newSession(c.ip, c.Principal().Role, now); e != nil {
 			return nil, e
 		}
 	}

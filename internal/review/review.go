@@ -15,6 +15,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/govchat/govchat/internal/safety"
+
 	"gopkg.in/yaml.v3"
 )
 
@@ -229,6 +231,12 @@ func (it *Item) Validate() error {
 // Add stores a new open item and returns it with its id.
 func (s *Store) Add(ctx context.Context, it Item) (Item, error) {
 	it.DocID, it.Question, it.Answer = strings.TrimSpace(it.DocID), strings.TrimSpace(it.Question), strings.TrimSpace(it.Answer)
+	// A proposal is often copied from a live conversation: keep a caller's
+	// 身份证号 and phone numbers out of the review list (and the FAQ draft).
+	it.Question, it.Answer, it.Note = safety.Redact(it.Question), safety.Redact(it.Answer), safety.Redact(it.Note)
+	for i := range it.Similar {
+		it.Similar[i] = safety.Redact(it.Similar[i])
+	}
 	if err := it.Validate(); err != nil {
 		return Item{}, err
 	}

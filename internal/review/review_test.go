@@ -83,3 +83,28 @@ func TestReviewInvalid(t *testing.T) {
 		}
 	}
 }
+
+// TestReviewRedactsProposals: a proposal copied from a conversation keeps no
+// 身份证号 or phone number of the caller.
+func TestReviewRedactsProposals(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	if _, err := s.Add(ctx, Item{Kind: KindProposal, Question: "我手机13812345678，公积金怎么提取？", Similar: []string{"身份证110101199003078515能提吗"},
+		Answer: "请回电13812345678。携带身份证办理。", Note: "来电人 13812345678", By: "wang", StaffNo: "1001"}); err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.List(ctx, StatusOpen, 0)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("List = %+v, %v", list, err)
+	}
+	it := list[0]
+	all := it.Question + it.Answer + it.Note + strings.Join(it.Similar, "")
+	for _, pii := range []string{"13812345678", "110101199003078515"} {
+		if strings.Contains(all, pii) {
+			t.Errorf("stored proposal holds %s: %+v", pii, it)
+		}
+	}
+	if !strings.Contains(it.Question, "公积金怎么提取") {
+		t.Errorf("question lost its text: %q", it.Question)
+	}
+}

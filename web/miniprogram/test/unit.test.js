@@ -120,3 +120,46 @@ test('a closed client refuses new asks at once', async () => {
   chat.close()
   await assert.rejects(chat.ask('问题'), err => err.code === 'closed')
 })
+
+test('a hello refused as rate_limited is said again after retry_after', async () => {
+  const hellos = []
+  const delays = []
+  const wx = {
+    getStorageSync: () => '',
+    setStorageSync () {},
+    removeStorageSync () {},
+    connectSocket () {
+      const l = { open: [], message: [], close: [], error: [] }
+      const deliver = f => setImmediate(() => l.message.forEach(cb => cb({ data: JSON.stringify(f) })))
+      setImmediate(() => l.open.forEach(cb => cb()))
+      return {
+        onOpen: f => l.open.push(f),
+        onMessage: f => l.message.push(f),
+        onClose: f => l.close.push(f),
+        onError: f => l.error.push(f),
+        send ({ data }) {
+          const f = JSON.parse(data)
+          if (f.type !== 'hello') return
+          hellos.push(f)
+          if (hellos.length === 1) deliver({ type: 'error', code: 'rate_limited', message: '请稍后再试。', retry_after: 2 })
+          else deliver({ type: 'session', v: 1, session: 's-token', resumed: false })
+        },
+        close () {}
+      }
+    }
+  }
+  const timers = {
+    setTimeout (fn, ms) { delays.push(ms); return setTimeout(fn, 0) },
+    clearTimeout,
+    setInterval () { return 0 },
+    clearInterval () {},
+    now: () => Date.now()
+  }
+  const chat = new GovChat({ baseURL: 'http://127.0.0.1:1', wx, login: false, timers })
+  const opened = new Promise(resolve => chat.on('open', resolve))
+  chat.start()
+  await opened
+  chat.close()
+  assert.equal(hellos.length, 2)
+  assert.ok(delays.includes(2000), `retry after 2 s, delays ${delays}`)
+})

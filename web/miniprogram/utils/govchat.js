@@ -608,6 +608,15 @@ class GovChat {
           this.close()
           break
         }
+        if (!f.id && !this.greeted && f.code === 'rate_limited') {
+          // Too many new conversations from this address (a shared office
+          // or campus network): say hello again once the server allows it;
+          // asks keep waiting for the session meanwhile.
+          const task = this.task
+          this.timers.setTimeout(() => {
+            if (!this.greeted && this.task === task && task) this._hello()
+          }, Math.max(1, f.retry_after || 5) * 1000)
+        }
         if (f.code === 'unauthorized' && !f.id && this.currentToken) {
           // The hello's token was refused (expired or revoked): forget it
           // and reconnect, which logs in again with a fresh wx.login code.

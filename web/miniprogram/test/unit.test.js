@@ -121,7 +121,7 @@ test('a closed client refuses new asks at once', async () => {
   await assert.rejects(chat.ask('问题'), err => err.code === 'closed')
 })
 
-test('a hello refused as rate_limited is said again after retry_after', async () => {
+test('a hello refused as rate_limited is said again after retry_after', { timeout: 5000 }, async () => {
   const hellos = []
   const delays = []
   const wx = {

@@ -355,7 +355,11 @@ func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search
 		if body == "" {
 			body = strings.TrimSpace(top.Doc.Body)
 		}
-		// Stream the answer paragraph by paragraph.
+		// Say which question the quoted answer answers: it may not be quite
+		// the one asked. Then stream the answer paragraph by paragraph.
+		if err := out.write(introduce(top, body)); err != nil {
+			return nil, err
+		}
 		paras := strings.SplitAfter(body, "\n")
 		for _, p := range paras {
 			if err := out.write(p); err != nil {
@@ -374,6 +378,9 @@ func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search
 			return nil, err
 		}
 		sources = append(sources, more...)
+		if err := out.write(alsoAsked(resp.Results)); err != nil {
+			return nil, err
+		}
 	} else if namesTopDocument(resp) && resp.Lookup {
 		// The question asks for a document by its 文号: say what it is and
 		// quote its opening.

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/search"
 )
 
@@ -195,4 +196,36 @@ func joinQuote(text string, ss []sentence) string {
 		b.WriteString(s.text)
 	}
 	return b.String()
+}
+
+// alsoAskedShare is how close (a share of the best score) another FAQ entry
+// must rank to be offered as a related question.
+const alsoAskedShare = 0.9
+
+// alsoAsked lists, after a quoted FAQ answer, up to three other FAQ entries
+// that ranked almost as high: a general question (公积金怎么提取) matches
+// several entries equally well, and the one quoted may not be the one the
+// asker meant. Their questions are listed as written; nothing is quoted.
+func alsoAsked(results []search.Result) string {
+	if len(results) < 2 || results[0].Score <= 0 {
+		return ""
+	}
+	top := results[0]
+	seen := map[string]bool{strings.TrimSpace(top.Doc.Title): true}
+	var titles []string
+	for _, r := range results[1:] {
+		t := strings.TrimSpace(r.Doc.Title)
+		if r.Doc.Type != kb.TypeFAQ || seen[t] || r.Score < alsoAskedShare*top.Score {
+			continue
+		}
+		seen[t] = true
+		titles = append(titles, t)
+		if len(titles) == 3 {
+			break
+		}
+	}
+	if len(titles) == 0 {
+		return ""
+	}
+	return "\n\n您可能还想问：\n· " + strings.Join(titles, "\n· ")
 }

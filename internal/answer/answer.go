@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -195,14 +196,100 @@ func (a *Answerer) Answer(ctx context.Context, req Request) (*Answer, error) {
 		resp = &r
 	}
 	ok, detail := a.answerable(resp)
+	// A question about a document no longer in force (left out of the
+	// search unless asked for) is told so.
+	old, err := a.supersededMatch(ctx, standalone, resp, opts, req.IncludeExpired)
+	if err != nil {
+		return nil, err
+	}
 	if !ok {
+		if old != nil {
+			detail = "expired:" + old.ID
+		}
 		return a.refuse(req, ReasonLowConfidence, detail, standalone)
+	}
+	lead := ""
+	if old != nil {
+		lead = a.supersededNotice(old)
 	}
 	a.cfg.Log.Debug("answerable", "detail", safety.Redact(detail), "terms", safety.Redact(strings.Join(resp.Terms, " ")), "top", resp.Results[0].Chunk.ID)
 	if a.chat != nil {
-		return a.modelAnswer(ctx, req, q, standalone, resp)
+		return a.modelAnswer(ctx, req, q, standalone, resp, lead)
 	}
-	return a.extractiveAnswer(req, standalone, resp)
+	return a.extractiveAnswer(req, standalone, resp, lead)
+}
+
+// supersededMatch returns the document no longer in force that best matches
+// the question, when the question matches it better than anything in force
+// (the search left it out): 2018年版考核办法的考核内容 when a 2021 version
+// replaced it. It returns nil when expired documents were asked for, when
+// the question names a 文号, or when the knowledge base has no such document.
+func (a *Answerer) supersededMatch(ctx context.Context, q string, resp *search.Response, opts search.Options, included bool) (*kb.Document, error) {
+	now := a.cfg.Now()
+	if included || resp.DocNumber != "" || !slices.ContainsFunc(a.base.Docs, func(d *kb.Document) bool { return d.Expired(now) }) {
+		return nil, nil
+	}
+	opts.IncludeExpired = true
+	all, err := a.r.Search(ctx, q, opts)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("answer: search: %w", err)
+	}
+	if len(all.Results) == 0 || !all.Results[0].Doc.Expired(now) {
+		return nil, nil
+	}
+	// It must match clearly better than the best document in force (a
+	// question on 考核 matches the old and the new 考核办法 about equally).
+	for _, r := range all.Results[1:] {
+		if !r.Doc.Expired(now) {
+			if r.Score >= supersededMargin*all.Results[0].Score {
+				return nil, nil
+			}
+			break
+		}
+	}
+	if ok, _ := a.answerable(all); !ok {
+		return nil, nil
+	}
+	return all.Results[0].Doc, nil
+}
+
+// supersededMargin: a document no longer in force is taken as what a
+// question is about when the best one in force scores below this share of
+// its score.
+const supersededMargin = 0.9
+
+// supersededNotice opens an answer given from documents in force to a
+// question that best matches one that is not.
+func (a *Answerer) supersededNotice(d *kb.Document) string {
+	return "请注意：" + a.supersededFact(d) + "。以下内容依据现行有效的资料。\n\n"
+}
+
+// supersededFact says that d, which best matches the question, is no
+// longer in force, and names what replaces it.
+func (a *Answerer) supersededFact(d *kb.Document) string {
+	name := "《" + d.Title + "》"
+	if d.DocNumber != "" {
+		name += "（" + d.DocNumber + "）"
+	}
+	s := "与您的问题最相关的" + name + "已" + strings.TrimPrefix(string(d.Validity(a.cfg.Now())), "已")
+	if repl := a.replacements(d); repl != "" {
+		s += "，现行文件为" + repl
+	}
+	return s
+}
+
+// replacements names the documents that replace d, with their pages.
+func (a *Answerer) replacements(d *kb.Document) string {
+	var repl []string
+	for _, id := range d.ReplacedBy {
+		if rd := a.base.Doc(id); rd != nil {
+			repl = append(repl, "《"+rd.Title+"》（"+kb.DocURL(rd.ID, "")+"）")
+		}
+	}
+	return strings.Join(repl, "、")
 }
 
 // answerable decides whether the retrieved passages can answer the question.
@@ -266,7 +353,7 @@ func (o *output) write(s string) error {
 // modelAnswer asks the chat model, checking citations and sensitive words on
 // the way to the stream. When the model fails before its first token the
 // answer falls back to extractive mode.
-func (a *Answerer) modelAnswer(ctx context.Context, req Request, q, standalone string, resp *search.Response) (*Answer, error) {
+func (a *Answerer) modelAnswer(ctx context.Context, req Request, q, standalone string, resp *search.Response, lead string) (*Answer, error) {
 	now := a.cfg.Now()
 	passages := resp.Results[:min(a.cfg.Passages, len(resp.Results))]
 	statuses := make([]kb.Status, len(passages))
@@ -277,7 +364,7 @@ func (a *Answerer) modelAnswer(ctx context.Context, req Request, q, standalone s
 	leakGuard := a.leak.Guard(out.write)
 	guard := a.filter.Guard(leakGuard.Write)
 	cit := newCiter(len(passages), guard.Write)
-	notice := a.notice(resp, now)
+	notice := lead + a.notice(resp, now)
 	started := false
 	onDelta := func(d string) error {
 		if !started {
@@ -307,7 +394,7 @@ func (a *Answerer) modelAnswer(ctx context.Context, req Request, q, standalone s
 		}
 		if !started {
 			a.cfg.Log.Warn("chat model failed; answering extractively", slog.Any("error", err))
-			return a.extractiveAnswer(req, standalone, resp)
+			return a.extractiveAnswer(req, standalone, resp, lead)
 		}
 		a.cfg.Log.Warn("chat model failed mid-answer", slog.Any("error", err))
 		if cerr := closeChain(); cerr != nil {
@@ -342,11 +429,11 @@ func (a *Answerer) modelAnswer(ctx context.Context, req Request, q, standalone s
 // extractiveAnswer quotes the official text: the FAQ answer when a FAQ entry
 // ranks first, else the most relevant sentences of the top passages, each
 // quote followed by its citation. Only fixed connecting words are added.
-func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search.Response) (*Answer, error) {
+func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search.Response, lead string) (*Answer, error) {
 	now := a.cfg.Now()
 	out := &output{stream: req.Stream}
 	top := resp.Results[0]
-	if err := out.write(a.notice(resp, now)); err != nil {
+	if err := out.write(lead + a.notice(resp, now)); err != nil {
 		return nil, err
 	}
 	sources := []kb.Source{}
@@ -504,14 +591,8 @@ func (a *Answerer) validityNotice(r search.Result, now time.Time) string {
 		if !d.Expires.IsZero() && st == kb.StatusRepealed && d.Status != kb.StatusRepealed {
 			s = "请注意：" + name + "的有效期已于" + d.Expires.Format("2006年1月2日") + "届满，以下内容仅供参考，请以现行规定为准。"
 		}
-		var repl []string
-		for _, id := range d.ReplacedBy {
-			if rd := a.base.Doc(id); rd != nil {
-				repl = append(repl, "《"+rd.Title+"》（"+kb.DocURL(rd.ID, "")+"）")
-			}
-		}
-		if len(repl) > 0 {
-			s += "现行文件为" + strings.Join(repl, "、") + "。"
+		if repl := a.replacements(d); repl != "" {
+			s += "现行文件为" + repl + "。"
 		}
 		return s + "\n\n"
 	case kb.StatusPending:

@@ -39,6 +39,12 @@ func (a *Answerer) reply(reason, detail string) string {
 	case ReasonUnavailable:
 		s = "抱歉，系统暂时无法回答您的问题，请稍后再试。您也可以拨打{hotline}政务服务便民热线，或点击“转人工”联系工作人员。"
 	default: // low confidence
+		if id, ok := strings.CutPrefix(detail, "expired:"); ok {
+			if d := a.base.Doc(id); d != nil {
+				s = "抱歉，现行有效的政策资料中没有找到能准确回答这个问题的内容。" + a.supersededFact(d) + "，请以现行规定为准。建议您拨打{hotline}政务服务便民热线咨询，或点击“转人工”由工作人员为您解答。"
+				break
+			}
+		}
 		if num, ok := strings.CutPrefix(detail, "docnumber:"); ok {
 			s = "抱歉，知识库中没有找到文号为“" + num + "”的文件，也没有提到它的资料。请核对文号是否有误，或到发文机关网站、中国政府网查询；也可以拨打{hotline}政务服务便民热线，或点击“转人工”由工作人员为您解答。"
 			break

@@ -1,0 +1,67 @@
+package answer
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/govchat/govchat/internal/search"
+)
+
+// A question about a document no longer in force (which the search leaves
+// out unless asked) is answered from the one in force, saying so; a
+// question that matches old and new alike gets no such notice.
+func TestSupersededDocumentIsNamed(t *testing.T) {
+	base := loadKnowledge(t)
+	a := newEvalAnswerer(t, base)
+	const notice = "请注意：与您的问题最相关的《【示例】政务公开工作考核办法（2018年版）》（示例办发〔2018〕1号）已废止，现行文件为《【示例】政务公开工作考核办法（2021年版）》（/docs/sample-zwgk-kaohe-2021）。以下内容依据现行有效的资料。\n\n"
+	for _, q := range []string{"政务公开考核办法2018年版的考核内容", "2018年的考核办法还能用吗"} {
+		ans := ask(t, a, Request{Question: q})
+		if ans.Refused || !strings.HasPrefix(ans.Text, notice) {
+			t.Errorf("%q: no notice:\n%s", q, ans.Text)
+		}
+		for _, s := range ans.Sources {
+			if s.ID == "sample-zwgk-kaohe-2018" {
+				t.Errorf("%q: cites the repealed document", q)
+			}
+		}
+	}
+	for _, q := range []string{"政务公开考核多久一次", "政务公开考核内容有哪些"} {
+		if ans := ask(t, a, Request{Question: q}); strings.Contains(ans.Text, "与您的问题最相关的") {
+			t.Errorf("%q: notice on a question that fits the document in force:\n%s", q, ans.Text)
+		}
+	}
+	// Asked for expired documents, the old one is quoted under its own
+	// validity notice instead.
+	ans := ask(t, a, Request{Question: "政务公开考核办法2018年版的考核内容", IncludeExpired: true})
+	if strings.Contains(ans.Text, "与您的问题最相关的") || !strings.HasPrefix(ans.Text, "请注意：《【示例】政务公开工作考核办法（2018年版）》（示例办发〔2018〕1号）已废止") {
+		t.Errorf("with expired documents:\n%s", ans.Text)
+	}
+}
+
+// byExpiry answers differently with and without expired documents.
+type byExpiry struct{ current, all *search.Response }
+
+func (r byExpiry) Search(_ context.Context, _ string, o search.Options) (*search.Response, error) {
+	if o.IncludeExpired {
+		return r.all, nil
+	}
+	return r.current, nil
+}
+
+// When only a repealed document answers, the refusal says so and names the
+// document in force.
+func TestOnlySupersededDocumentAnswers(t *testing.T) {
+	base := loadKnowledge(t)
+	old := base.Doc("sample-zwgk-kaohe-2018")
+	r := byExpiry{
+		current: &search.Response{Results: []search.Result{}, Terms: []string{"考核"}},
+		all:     &search.Response{Results: []search.Result{{Doc: old, Score: 1}}, Terms: []string{"考核"}, Confidence: 0.9},
+	}
+	a := newAnswerer(t, base, r, nil)
+	ans := ask(t, a, Request{Question: "2018年版考核办法怎么考核"})
+	want := "抱歉，现行有效的政策资料中没有找到能准确回答这个问题的内容。与您的问题最相关的《【示例】政务公开工作考核办法（2018年版）》（示例办发〔2018〕1号）已废止，现行文件为《【示例】政务公开工作考核办法（2021年版）》（/docs/sample-zwgk-kaohe-2021），请以现行规定为准。"
+	if !ans.Refused || ans.Reason != ReasonLowConfidence || !strings.HasPrefix(ans.Text, want) {
+		t.Errorf("answer = %+v", ans)
+	}
+}

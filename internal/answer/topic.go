@@ -95,10 +95,11 @@ func topicTerms(q string, terms []string) []string {
 }
 
 // support is the share of the question's terms of two or more runes that are
-// on topic, with the terms that are not. A term is on topic when it occurs in
-// the topic text, or when it has three or more runes (a specific term such as
-// 政府信息公开申请) and the retrieved passages contain it.
-func (ti *topicIndex) support(terms []string, results []search.Result) (float64, []string) {
+// on topic, with the terms that are not. A term is on topic when it (or one
+// of its synonyms) occurs in the topic text, or when it has three or more
+// runes (a specific term such as 政府信息公开申请) and the retrieved passages
+// contain it.
+func (ti *topicIndex) support(terms []string, synonyms map[string][]string, results []search.Result) (float64, []string) {
 	inResults := map[string]bool{}
 	for _, r := range results {
 		for _, m := range r.Matched {
@@ -115,7 +116,15 @@ func (ti *topicIndex) support(terms []string, results []search.Result) (float64,
 		}
 		seen[t] = true
 		total++
-		if strings.Contains(ti.text, t) || utf8.RuneCountInString(t) >= 3 && inResults[t] {
+		on := false
+		for _, f := range append([]string{t}, synonyms[t]...) {
+			f = safety.Normalize(f)
+			if strings.Contains(ti.text, f) || utf8.RuneCountInString(f) >= 3 && inResults[f] {
+				on = true
+				break
+			}
+		}
+		if on {
 			got++
 		} else {
 			missing = append(missing, t)

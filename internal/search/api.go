@@ -31,6 +31,9 @@ type Response struct {
 	// Terms are the query's segmented terms (after normalisation and stop-word
 	// removal), for highlighting and for carrying a topic across turns.
 	Terms []string
+	// Synonyms are the other names of the query's terms that have some
+	// (社保卡 → 社会保障卡, 医保卡 …), by term, from the synonym dictionary.
+	Synonyms map[string][]string
 	// DocNumber is the canonical 文号 found in the query, if any.
 	DocNumber string
 	// Lookup: the query asks for the document its 文号 names, nothing in

@@ -576,6 +576,14 @@ func (e *Engine) Search(ctx context.Context, query string, opts Options) (*Respo
 	resp := &Response{Results: []Result{}, Terms: []string{}}
 	qt := e.enc.analyzeQuery(query)
 	resp.Terms = uniq(qt.analysis.Terms)
+	for _, t := range resp.Terms {
+		if syn := e.seg.Synonyms(t); len(syn) > 0 {
+			if resp.Synonyms == nil {
+				resp.Synonyms = map[string][]string{}
+			}
+			resp.Synonyms[t] = slices.DeleteFunc(syn, func(s string) bool { return s == t })
+		}
+	}
 	num, rest := e.docNumberIn(query)
 	resp.DocNumber = num
 	filter := e.filter(opts, now)

@@ -189,6 +189,28 @@ func TestPersistenceAcrossRestarts(t *testing.T) {
 	}
 }
 
+// The response names the synonyms of the query's terms, so that the
+// answerer can tell that 社会保障卡挂失 is about what was asked (社保卡).
+func TestResponseSynonyms(t *testing.T) {
+	seg, err := zh.New(zh.Config{Synonyms: [][]string{{"社会保障卡", "社保卡", "医保卡"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := memStore(t, "")
+	eng, err := search.New(search.Config{Now: func() time.Time { return now }}, kb.NewBase(docs(), kb.Dict{}), seg, st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sync1(t, eng)
+	r := search1(t, eng, "医保卡丢了怎么办", search.Options{})
+	if got := r.Synonyms["医保卡"]; !slices.Equal(got, []string{"社会保障卡", "社保卡"}) {
+		t.Errorf("synonyms of 医保卡 = %v (all %v)", got, r.Synonyms)
+	}
+	if len(r.Results) == 0 || r.Results[0].Doc.ID != "faq-sbk" {
+		t.Errorf("results %v", ids(r))
+	}
+}
+
 func TestDocNumberFirst(t *testing.T) {
 	eng := newEngine(t, memStore(t, ""), docs(), nil, "")
 	sync1(t, eng)

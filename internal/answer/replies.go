@@ -21,7 +21,9 @@ func (a *Answerer) reply(reason, detail string) string {
 	case ReasonChitchat:
 		s = "您好！我是{service}，可以依据公开的政策文件、政策解读、办事指南和常见问题，为您解答政策和办事方面的问题。请直接描述您想咨询的事项，例如“公积金怎么提取”。如需其他帮助，请拨打{hotline}政务服务便民热线，或点击“转人工”联系工作人员。"
 	case ReasonOutOfScope:
-		if strings.HasPrefix(detail, "region:") {
+		if detail == "language" {
+			s = "抱歉，目前我只能解答用中文提出的政策和办事问题，请用中文提问。Sorry, I can only answer questions asked in Chinese. 如需帮助，请拨打{hotline}政务服务便民热线，或点击“转人工”联系工作人员。"
+		} else if strings.HasPrefix(detail, "region:") {
 			s = "抱歉，您咨询的问题可能涉及其他地区（" + strings.TrimPrefix(detail, "region:") + "）的政策，我只能依据本地公开的政策资料作答。建议您向当地政府部门咨询，或拨打当地{hotline}政务服务便民热线；也可以点击“转人工”联系工作人员。"
 		} else {
 			s = "抱歉，这个问题不在我的服务范围内。我只能解答政策和办事方面的问题。如需帮助，请拨打{hotline}政务服务便民热线，或点击“转人工”联系工作人员。"

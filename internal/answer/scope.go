@@ -3,6 +3,7 @@ package answer
 import (
 	"regexp"
 	"strings"
+	"unicode"
 
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/safety"
@@ -78,10 +79,28 @@ func (a *Answerer) classify(q string) (reason, detail string) {
 	if m := offTopicRe.FindString(rest); m != "" {
 		return ReasonOutOfScope, m
 	}
+	if notChinese(q) {
+		return ReasonOutOfScope, "language"
+	}
 	if place, ok := a.regions.otherRegion(norm); ok {
 		return ReasonOutOfScope, "region:" + place
 	}
 	return "", ""
+}
+
+// latinWordRe is a word in a Latin script.
+var latinWordRe = regexp.MustCompile(`\p{Latin}{2,}`)
+
+// notChinese reports whether a question is written in another language: no
+// Chinese character and at least three Latin words (How do I apply for …).
+// A bare code or name (ETC, app) is not a language.
+func notChinese(q string) bool {
+	for _, r := range q {
+		if unicode.Is(unicode.Han, r) {
+			return false
+		}
+	}
+	return len(latinWordRe.FindAllString(q, 4)) >= 3
 }
 
 // stripGreeting removes leading greetings (你好，请问…) from a normalised

@@ -18,7 +18,7 @@ var docNumberTextRe = regexp.MustCompile(`([\p{Han}A-Za-z]{1,10})\s*(?:[〔\[（
 // lookupRe are words that only ask for a document or whether it is in
 // force (讲的啥, 全文, 还有效吗, 什么时候发的): a question made of a 文号 and
 // these asks for the document itself.
-var lookupRe = regexp.MustCompile(`(讲|说)(了|的)?(是)?(啥|什么)?|是什么|什么内容|(主要|具体)?内容|全文|原文|文件|通知|(现在|目前)?(还)?(有效|能用|适用|管用|执行)|现行|废止|失效|作废|过期|效力|没有|(是)?(哪个|什么)?(部门|单位|机关)?(印发|发布|发)(的)?|什么时候|何时|查(一下|询|找)?|看(一下)?|关于|请问|这个|哪个|一下|吗|呢|啊|么|嘛|了|的|是`)
+var lookupRe = regexp.MustCompile(`(讲|说)(了|的)?(是)?(啥|什么)?|是什么|什么内容|(主要|具体)?内容|全文|原文|文件|通知|(现在|目前)?(还)?(有效|能用|适用|管用|执行)|现行|废止|失效|作废|过期|效力|没有|(是)?(哪个|什么)?(部门|单位|机关)?(印发|发布|发)(的)?|什么时候|何时|查(一下|询|找)?|看(一下)?|关于|请问|这个|哪个|一下|吗|呢|啊|么|嘛|了|的|是|\b(what|what's|whats|is|it|the|this|document|file|about|say|says|mean|means|still|valid|in|force|effective)\b`)
 
 // asksForDocument reports whether what a query says besides its 文号 only
 // asks for the document.

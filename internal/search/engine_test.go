@@ -233,7 +233,7 @@ func TestDocNumberFirst(t *testing.T) {
 		t.Errorf("best chunk = %+v", r.Results[0].Chunk)
 	}
 	// A question that asks for nothing but the document gets its opening.
-	for _, q := range []string{"国发〔2019〕5号", "国发[2019]5号讲的是什么", "国发(2019)5号还有效吗", "国发2019年5号文件"} {
+	for _, q := range []string{"国发〔2019〕5号", "国发[2019]5号讲的是什么", "国发(2019)5号还有效吗", "国发2019年5号文件", "What is 国发〔2019〕5号?"} {
 		r := search1(t, eng, q, search.Options{})
 		if r.DocNumber != "国发〔2019〕5号" || !r.Lookup || len(r.Results) == 0 || r.Results[0].Chunk.Anchor != "s0" {
 			t.Errorf("%q: DocNumber %q lookup %v, first %v", q, r.DocNumber, r.Lookup, r.Results)

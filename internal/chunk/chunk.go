@@ -37,8 +37,13 @@ const AnchorFAQ = "answer"
 // AnchorPreamble is the anchor of the title/preamble chunk.
 const AnchorPreamble = "s0"
 
-// SplitWith chunks d with the given bounds.
+// SplitWith chunks d with the given bounds; the zero Config means
+// DefaultConfig, so that whoever passes an unset Config (the search engine)
+// gets the chunks, and anchors, that Split gives the document pages.
 func SplitWith(cfg Config, d *kb.Document) []kb.Chunk {
+	if cfg == (Config{}) {
+		cfg = DefaultConfig
+	}
 	if cfg.Max <= 0 {
 		cfg.Max = DefaultConfig.Max
 	}

@@ -266,3 +266,13 @@ func BenchmarkSplitSeed(b *testing.B) {
 		Split(d)
 	}
 }
+
+// The zero Config is the default one: the search engine, whose Chunking is
+// usually unset, must cite the anchors the document pages (Split) show.
+func TestSplitWithZeroConfigIsDefault(t *testing.T) {
+	body := "## 二、材料\n\n（一）申请材料\n\n1.身份证原件；\n2.户口簿；\n3.申请表。"
+	d := &kb.Document{ID: "g", Type: kb.TypeGuide, Title: "指南", Body: body}
+	if got, want := SplitWith(Config{}, d), Split(d); !reflect.DeepEqual(got, want) {
+		t.Errorf("SplitWith(Config{}) = %+v\nSplit = %+v", got, want)
+	}
+}

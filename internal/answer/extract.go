@@ -1,6 +1,7 @@
 package answer
 
 import (
+	"regexp"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -48,6 +49,9 @@ func splitSentences(text string) []sentence {
 	add(len(text))
 	return out
 }
+
+// listItemRe starts an item of a list: （一） (1) 1. 1、 一、 ①.
+var listItemRe = regexp.MustCompile(`^(?:[（(][一二三四五六七八九十0-9]{1,3}[）)]|[0-9]{1,2}[.．、]|[一二三四五六七八九十]{1,3}、|[①-⑳])`)
 
 // quote is a run of sentences chosen from one passage.
 type quote struct {
@@ -104,6 +108,7 @@ func selectSentences(results []search.Result, terms []string, passages, budget i
 			byScore := append([]scored(nil), ss...)
 			sort.SliceStable(byScore, func(a, b int) bool { return byScore[a].score > byScore[b].score })
 			used := 0
+			in := map[int]bool{}
 			for k, c := range byScore {
 				if c.score == 0 && !(first && k == 0) {
 					break
@@ -112,7 +117,28 @@ func selectSentences(results []search.Result, terms []string, passages, budget i
 					continue
 				}
 				chosen = append(chosen, c)
+				in[c.i] = true
 				used += c.runes
+			}
+			// A sentence that introduces a list (…以下信息：) is quoted with
+			// the items that follow it, as far as the budget allows.
+			for _, c := range append([]scored(nil), chosen...) {
+				if !strings.HasSuffix(c.s.text, "：") && !strings.HasSuffix(c.s.text, ":") {
+					continue
+				}
+				for _, next := range ss {
+					if next.i <= c.i {
+						continue
+					}
+					if !listItemRe.MatchString(next.s.text) || used+next.runes > left {
+						break // the list ends, or the budget
+					}
+					if !in[next.i] {
+						chosen = append(chosen, next)
+						in[next.i] = true
+						used += next.runes
+					}
+				}
 			}
 			sort.SliceStable(chosen, func(a, b int) bool { return chosen[a].i < chosen[b].i })
 		}
@@ -182,15 +208,19 @@ func usefulTerms(terms []string) []string {
 }
 
 // joinQuote joins a passage's chosen sentences verbatim; sentences that are
-// not adjacent in the passage are separated by an ellipsis.
+// not adjacent in the passage are separated by an ellipsis, and adjacent
+// ones on different lines (the items of a list) keep their line break.
 func joinQuote(text string, ss []sentence) string {
 	var b strings.Builder
 	for i, s := range ss {
 		if i > 0 {
 			prev := ss[i-1]
-			gap := strings.TrimSpace(text[prev.start+len(prev.text) : s.start])
-			if gap != "" {
+			between := text[prev.start+len(prev.text) : s.start]
+			switch {
+			case strings.TrimSpace(between) != "":
 				b.WriteString("……")
+			case strings.Contains(between, "\n"):
+				b.WriteString("\n")
 			}
 		}
 		b.WriteString(s.text)

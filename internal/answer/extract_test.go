@@ -94,3 +94,20 @@ func TestAlsoAsked(t *testing.T) {
 		t.Errorf("a clear winner lists %q", got)
 	}
 }
+
+// A sentence that introduces a list is quoted with its items, each on its
+// own line as in the source.
+func TestQuoteKeepsListItems(t *testing.T) {
+	doc := &kb.Document{ID: "d", Title: "某某办法"}
+	text := "第二十六条有关部门应当提供以下与专项附加扣除有关的信息：\n（一）公安部门有关户籍信息；\n（二）卫生部门有关出生信息。\n" + strings.Repeat("另有很长的无关内容。", 40)
+	res := []search.Result{{Doc: doc, Chunk: kb.Chunk{Text: text}, Score: 1}}
+	qs := selectSentences(res, []string{"专项附加扣除"}, 3, 120)
+	if len(qs) != 1 {
+		t.Fatalf("quotes %+v", qs)
+	}
+	got := joinQuote(text, qs[0].sentences)
+	want := "第二十六条有关部门应当提供以下与专项附加扣除有关的信息：\n（一）公安部门有关户籍信息；\n（二）卫生部门有关出生信息。"
+	if got != want {
+		t.Errorf("quote = %q, want %q", got, want)
+	}
+}

@@ -571,6 +571,9 @@ func introduceAgain(r search.Result, quote string) string {
 	if h := quoteHeading(r.Chunk, quote); h != "" {
 		return "同一文件“" + h + "”部分：\n"
 	}
+	if len(r.Chunk.Heading) == 0 {
+		return "同一文件开头部分：\n" // the title and preamble
+	}
 	return "同一文件另有：\n"
 }
 

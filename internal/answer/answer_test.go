@@ -423,6 +423,21 @@ func TestFollowUpTopicWithEngine(t *testing.T) {
 	}
 }
 
+// A follow-up that changes the subject within the topic keeps the topic
+// and is answered by the passage about its own subject, even when the
+// previous answer's passages rank first with the carried terms.
+func TestFollowUpPrefersItsOwnSubject(t *testing.T) {
+	b := loadKnowledge(t)
+	a := newEvalAnswerer(t, b)
+	first := ask(t, a, Request{Question: "重大建设项目信息公开包括哪几类"})
+	hist := []Turn{{Question: "重大建设项目信息公开包括哪几类", Answer: first.Text, Terms: first.Terms}}
+	ans := ask(t, a, Request{Question: "那公共资源配置呢？", History: hist})
+	if ans.Refused || ans.Standalone == "" || len(ans.Sources) == 0 || !strings.Contains(ans.Sources[0].Snippet, "公共资源配置") ||
+		strings.Contains(ans.Standalone, "几类") {
+		t.Errorf("standalone %q, sources %+v\n%s", ans.Standalone, ans.Sources, ans.Text)
+	}
+}
+
 func TestCarryTermsSkipsAspects(t *testing.T) {
 	hist := []Turn{
 		{Question: "退休人员怎么提取公积金", Terms: []string{"退休", "人员", "提取", "公积金"}},

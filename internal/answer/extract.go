@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/govchat/govchat/internal/kb"
+	"github.com/govchat/govchat/internal/safety"
 	"github.com/govchat/govchat/internal/search"
 )
 
@@ -77,10 +78,11 @@ func selectSentences(results []search.Result, terms []string, passages, budget i
 			break
 		}
 		type scored struct {
-			i     int
-			s     sentence
-			score float64
-			runes int
+			i       int
+			s       sentence
+			score   float64
+			runes   int
+			heading bool // a run-in heading: (二)深化公共资源配置信息公开。
 		}
 		var ss []scored
 		total := 0
@@ -89,7 +91,7 @@ func selectSentences(results []search.Result, terms []string, passages, budget i
 				continue
 			}
 			n := utf8.RuneCountInString(s.text)
-			ss = append(ss, scored{i, s, sentenceScore(s.text, terms, n), n})
+			ss = append(ss, scored{i, s, sentenceScore(s.text, terms, n), n, isHeadingSentence(s.text, r.Chunk.Heading)})
 			total += n
 		}
 		relevant := false
@@ -109,16 +111,38 @@ func selectSentences(results []search.Result, terms []string, passages, budget i
 			sort.SliceStable(byScore, func(a, b int) bool { return byScore[a].score > byScore[b].score })
 			used := 0
 			in := map[int]bool{}
-			for k, c := range byScore {
-				if c.score == 0 && !(first && k == 0) {
+			headingHit := false
+			for _, c := range byScore {
+				if c.heading {
+					// A run-in heading names the section; quoted alone it
+					// says nothing.
+					headingHit = headingHit || c.score > 0
+					continue
+				}
+				must := first && len(chosen) == 0 // the best passage is always quoted
+				if c.score == 0 && !must {
 					break
 				}
-				if used+c.runes > left && !(first && k == 0) {
+				if used+c.runes > left && !must {
 					continue
 				}
 				chosen = append(chosen, c)
 				in[c.i] = true
 				used += c.runes
+			}
+			if len(chosen) == 0 && headingHit {
+				// Only the heading names what was asked: quote the section's
+				// first sentence after it.
+				for _, c := range ss {
+					if !c.heading {
+						if used+c.runes <= left {
+							chosen = append(chosen, c)
+							in[c.i] = true
+							used += c.runes
+						}
+						break
+					}
+				}
 			}
 			// A sentence that introduces a list (…以下信息：) is quoted with
 			// the items that follow it, as far as the budget allows.
@@ -170,6 +194,18 @@ func selectSentences(results []search.Result, terms []string, passages, budget i
 		}
 	}
 	return out
+}
+
+// isHeadingSentence reports whether a sentence is just one of the chunk's
+// headings (a numbered paragraph's title followed by a full stop).
+func isHeadingSentence(s string, heading []string) bool {
+	t := safety.Normalize(s)
+	for _, h := range heading {
+		if t == safety.Normalize(h) {
+			return true
+		}
+	}
+	return false
 }
 
 // sentenceScore sums the weights of the distinct query terms a sentence

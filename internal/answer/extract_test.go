@@ -26,6 +26,9 @@ func TestSelectSentences(t *testing.T) {
 		return search.Result{Doc: doc, Chunk: kb.Chunk{Text: text}, Score: score}
 	}
 	long := strings.Repeat("无关的长句子内容。", 30)
+	headed := func(score float64, text string, heading ...string) search.Result {
+		return search.Result{Doc: doc, Chunk: kb.Chunk{Text: text, Heading: heading}, Score: score}
+	}
 	tests := []struct {
 		name    string
 		results []search.Result
@@ -37,6 +40,8 @@ func TestSelectSentences(t *testing.T) {
 		{"weak second passage left out", []search.Result{res(10, "考核每年一次。"), res(2, "考核另有规定。")}, []string{"考核每年一次。"}},
 		{"close second passage added", []search.Result{res(10, "考核每年一次。"), res(9, "考核结果公开。无关。")}, []string{"考核每年一次。", "考核结果公开。"}},
 		{"nothing relevant: start of best", []search.Result{res(10, "甲。乙。")}, []string{"甲。乙。"}},
+		{"a heading is not quoted alone", []search.Result{res(10, "考核每年一次。"), headed(9, "（二）深化考核信息公开。本单位要细化公开事项。"+long, "（二）深化考核信息公开")},
+			[]string{"考核每年一次。", "本单位要细化公开事项。"}},
 	}
 	for _, tt := range tests {
 		qs := selectSentences(tt.results, []string{"考核"}, 3, 360)

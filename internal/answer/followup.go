@@ -44,9 +44,10 @@ func hasFollowUpCue(norm string) bool {
 // terms of the previous answered turn appended. A question is taken as a
 // follow-up when its wording says so (isFollowUp) or when none of its terms
 // names a topic (需要带什么材料, 多久到账: only aspects of some matter). Without
-// a model, the carried terms are kept only when the best passage found with
-// them still contains all of the question's own topic terms: 护照怎么办 after
-// a question on 公积金 is searched as asked, not as a question on 公积金.
+// a model, the carried terms are kept only when a passage found with them
+// contains all of the question's own topic terms (the best such passage
+// comes first): 护照怎么办 after a question on 公积金 is searched as asked, not
+// as a question on 公积金.
 func (a *Answerer) retrieve(ctx context.Context, q string, history []Turn, opts search.Options) (standalone string, rewritten bool, resp *search.Response, err error) {
 	find := func(s string) (*search.Response, error) {
 		r, err := a.r.Search(ctx, s, opts)
@@ -90,7 +91,20 @@ func (a *Answerer) retrieve(ctx context.Context, q string, history []Turn, opts 
 		return carried, false, nil, err
 	}
 	own := topicTerms(stripCue(q), resp.Terms)
-	if len(own) == 0 || len(resp.Results) > 0 && covered(resp.Results[0], own) == len(own) {
+	if len(own) == 0 {
+		return carried, false, resp, nil
+	}
+	for j, r := range resp.Results {
+		if covered(r, own) < len(own) {
+			continue
+		}
+		if j > 0 {
+			// The previous topic's own passages rank first; the best one
+			// about what the follow-up asks comes first instead.
+			c := *resp
+			c.Results = append([]search.Result{r}, slices.Delete(slices.Clone(resp.Results), j, j+1)...)
+			resp = &c
+		}
 		return carried, false, resp, nil
 	}
 	// The carried topic led away from what the question asks about: search

@@ -72,6 +72,7 @@ var aspectTerms = map[string]bool{
 	"审核": true, "方式": true, "渠道": true, "入口": true, "网址": true, "预约": true, "多长时间": true, "要多久": true,
 	"需要多久": true, "注意事项": true, "规定": true, "政策": true, "具体": true, "办": true, "带": true, "交": true,
 	"别人": true, "他人": true, "家人": true, "家属": true, "亲属": true, "代理人": true,
+	"包括": true, "几类": true, "哪几类": true, "几种": true, "哪几种": true, "种类": true, "内容": true, "有哪些": true,
 	"要": true, "去": true, "哪": true, "能": true, "还": true, "再": true, "别的": true, "其他": true, "另外": true,
 }
 

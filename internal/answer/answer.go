@@ -170,7 +170,9 @@ func (a *Answerer) Answer(ctx context.Context, req Request) (*Answer, error) {
 	if err := a.filter.CheckQuestion(q); err != nil {
 		return nil, fmt.Errorf("answer: %w: %w", ErrInvalidQuestion, err)
 	}
-	if reason, detail := a.classify(q); reason != "" {
+	reason, detail := a.classify(q)
+	place := otherPlace(reason, detail)
+	if reason != "" && place == "" {
 		return a.refuse(req, reason, detail, "")
 	}
 	opts := search.Options{Limit: max(a.cfg.Passages, a.cfg.QuotePassages), IncludeExpired: req.IncludeExpired}
@@ -180,9 +182,17 @@ func (a *Answerer) Answer(ctx context.Context, req Request) (*Answer, error) {
 	}
 	if rewritten {
 		// The model's rewrite is checked like a question.
-		if reason, detail := a.classify(standalone); reason != "" && reason != ReasonChitchat {
+		reason, detail := a.classify(standalone)
+		if p := otherPlace(reason, detail); p != "" {
+			place = p
+		} else if reason != "" && reason != ReasonChitchat {
 			return a.refuse(req, reason, detail, standalone)
 		}
+	}
+	if place != "" && (len(resp.Results) == 0 || !mentionsPlace(resp.Results[0], place)) {
+		// Another region, which the knowledge base has nothing about (it
+		// may hold national documents that name it: 国务院…支持海南…).
+		return a.refuse(req, ReasonOutOfScope, "region:"+place, standalone)
 	}
 	if resp.DocNumber != "" && !hasDocNumber(resp.Results, resp.DocNumber) {
 		// No document has the 文号 asked about: answer only from passages

@@ -7,6 +7,7 @@ import (
 
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/safety"
+	"github.com/govchat/govchat/internal/search"
 )
 
 // Scope heuristics run on safety.Normalize'd questions (lower case, no spaces
@@ -101,6 +102,32 @@ func notChinese(q string) bool {
 		}
 	}
 	return len(latinWordRe.FindAllString(q, 4)) >= 3
+}
+
+// otherPlace returns the place of a refusal for another region (classify's
+// out_of_scope with detail region:X), "" for any other outcome. Such a
+// question is still searched: the knowledge base may hold something about
+// that place after all.
+func otherPlace(reason, detail string) string {
+	if reason != ReasonOutOfScope {
+		return ""
+	}
+	p, _ := strings.CutPrefix(detail, "region:")
+	if p == detail {
+		return ""
+	}
+	return p
+}
+
+// mentionsPlace reports whether a result is about a place: its title,
+// questions, headings or text name it, and it is not a document for another
+// region (a Beijing FAQ that mentions 广州 in passing is about Beijing; a
+// national document without a region that names 海南 is about 海南 too).
+func mentionsPlace(r search.Result, place string) bool {
+	if r.Doc.Region != "" && !strings.Contains(r.Doc.Region, place) {
+		return false
+	}
+	return strings.Contains(r.Doc.Region+"\n"+r.Doc.Title+"\n"+strings.Join(r.Doc.Similar, "\n")+"\n"+r.Chunk.HeadingPath()+"\n"+r.Chunk.Text, place)
 }
 
 // stripGreeting removes leading greetings (你好，请问…) from a normalised

@@ -1,9 +1,11 @@
 package answer
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/govchat/govchat/internal/kb"
+	"github.com/govchat/govchat/internal/search"
 )
 
 func TestClassify(t *testing.T) {
@@ -57,5 +59,24 @@ func TestIsFollowUp(t *testing.T) {
 		if got := isFollowUp(q); got != want {
 			t.Errorf("isFollowUp(%q) = %v", q, got)
 		}
+	}
+}
+
+// A question about another region is refused only when the knowledge base
+// has nothing about that region: a national document that names it answers;
+// a document for the served region that mentions it in passing does not.
+func TestOtherRegionAnsweredFromNationalDocuments(t *testing.T) {
+	bj := &kb.Document{ID: "bj", Type: kb.TypeFAQ, Title: "北京市社保卡如何补办？", Region: "北京市", Body: "持身份证到银行网点补办，广州等外地社保卡不能在北京补办。"}
+	hn := &kb.Document{ID: "hn", Type: kb.TypePolicy, Title: "国务院关于支持海南全面深化改革开放的指导意见", Issuer: "国务院", Body: "支持海南建设自由贸易试验区。"}
+	b := kb.NewBase([]*kb.Document{bj, hn}, kb.Dict{})
+	ask1 := func(q string, top *kb.Document) *Answer {
+		r := scripted{&search.Response{Results: []search.Result{{Doc: top, Chunk: kb.Chunk{Text: top.Body}, Score: 1}}, Terms: []string{"社保卡"}, Confidence: 0.9}}
+		return ask(t, newAnswerer(t, b, r, nil), Request{Question: q})
+	}
+	if ans := ask1("国务院对海南自贸区有什么支持政策", hn); ans.Refused {
+		t.Errorf("national document naming 海南: %+v", ans)
+	}
+	if ans := ask1("广州市社保卡在哪里补办", bj); !ans.Refused || ans.Reason != ReasonOutOfScope || !strings.Contains(ans.Text, "（广州）") {
+		t.Errorf("Beijing FAQ mentioning 广州: %+v", ans)
 	}
 }

@@ -51,6 +51,10 @@ func splitSentences(text string) []sentence {
 	return out
 }
 
+// minSentenceShare: of a passage too long to quote whole, sentences are
+// quoted whose relevance is at least this share of its best sentence's.
+const minSentenceShare = 0.5
+
 // listItemRe starts an item of a list: （一） (1) 1. 1、 一、 ①.
 var listItemRe = regexp.MustCompile(`^(?:[（(][一二三四五六七八九十0-9]{1,3}[）)]|[0-9]{1,2}[.．、]|[一二三四五六七八九十]{1,3}、|[①-⑳])`)
 
@@ -112,6 +116,12 @@ func selectSentences(results []search.Result, terms []string, passages, budget i
 			used := 0
 			in := map[int]bool{}
 			headingHit := false
+			best := 0.0
+			for _, c := range byScore {
+				if !c.heading {
+					best = max(best, c.score)
+				}
+			}
 			for _, c := range byScore {
 				if c.heading {
 					// A run-in heading names the section; quoted alone it
@@ -120,8 +130,8 @@ func selectSentences(results []search.Result, terms []string, passages, budget i
 					continue
 				}
 				must := first && len(chosen) == 0 // the best passage is always quoted
-				if c.score == 0 && !must {
-					break
+				if (c.score == 0 || c.score < minSentenceShare*best) && !must {
+					break // the rest match the question much less well
 				}
 				if used+c.runes > left && !must {
 					continue

@@ -40,11 +40,15 @@ func TestSelectSentences(t *testing.T) {
 		{"weak second passage left out", []search.Result{res(10, "考核每年一次。"), res(2, "考核另有规定。")}, []string{"考核每年一次。"}},
 		{"close second passage added", []search.Result{res(10, "考核每年一次。"), res(9, "考核结果公开。无关。")}, []string{"考核每年一次。", "考核结果公开。"}},
 		{"nothing relevant: start of best", []search.Result{res(10, "甲。乙。")}, []string{"甲。乙。"}},
+		{"weakly relevant sentences left out", []search.Result{res(10, long+"考核结果每年公开。"+long+"另有考核。")}, []string{"考核结果每年公开。"}},
 		{"a heading is not quoted alone", []search.Result{res(10, "考核每年一次。"), headed(9, "（二）深化考核信息公开。本单位要细化公开事项。"+long, "（二）深化考核信息公开")},
 			[]string{"考核每年一次。", "本单位要细化公开事项。"}},
 	}
 	for _, tt := range tests {
 		qs := selectSentences(tt.results, []string{"考核"}, 3, 360)
+		if tt.name == "weakly relevant sentences left out" {
+			qs = selectSentences(tt.results, []string{"考核", "结果", "公开"}, 3, 360)
+		}
 		var got []string
 		for _, q := range qs {
 			got = append(got, joinQuote(tt.results[q.passage].Chunk.Text, q.sentences))

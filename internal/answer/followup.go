@@ -94,10 +94,23 @@ func (a *Answerer) retrieve(ctx context.Context, q string, history []Turn, opts 
 	if len(own) == 0 {
 		return carried, false, resp, nil
 	}
+	// The passage to answer from: one whose title or headings name all of
+	// the follow-up's own topic terms, else the first whose text does.
+	pick := -1
 	for j, r := range resp.Results {
 		if covered(r, own) < len(own) {
 			continue
 		}
+		if pick < 0 {
+			pick = j
+		}
+		if coveredInHeadings(r, own) == len(own) {
+			pick = j
+			break
+		}
+	}
+	if pick >= 0 {
+		j, r := pick, resp.Results[pick]
 		if j > 0 {
 			// The previous topic's own passages rank first; the best one
 			// about what the follow-up asks comes first instead.
@@ -129,6 +142,19 @@ func stripCue(q string) string {
 	norm := safety.Normalize(q)
 	norm = followUpStartRe.ReplaceAllString(norm, "")
 	return strings.TrimSuffix(strings.TrimRight(norm, "?？。!！ "), "呢")
+}
+
+// coveredInHeadings counts the terms a result's title, questions or
+// headings contain: what it is about, not what it mentions.
+func coveredInHeadings(r search.Result, terms []string) int {
+	text := safety.Normalize(r.Doc.Title + "\n" + strings.Join(r.Doc.Similar, "\n") + "\n" + r.Chunk.HeadingPath())
+	n := 0
+	for _, t := range terms {
+		if strings.Contains(text, t) {
+			n++
+		}
+	}
+	return n
 }
 
 // covered counts the terms a result contains (in its questions, title,

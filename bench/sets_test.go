@@ -8,43 +8,14 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/govchat/govchat/internal/testenv"
+
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/search/eval"
 )
 
-// evalDir finds ../shared/eval relative to the module root, or skips.
-func evalDir(tb testing.TB) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Skip("go.mod not found")
-		}
-		dir = parent
-	}
-	ev := filepath.Join(filepath.Dir(dir), "shared", "eval")
-	if _, err := os.Stat(ev); err != nil {
-		tb.Skipf("evaluation data not found at %s (it is not part of the repository)", ev)
-	}
-	return ev
-}
-
-func moduleRoot(tb testing.TB) string {
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		dir = filepath.Dir(dir)
-	}
-}
+func evalDir(tb testing.TB) string    { return testenv.EvalDir(tb) }
+func moduleRoot(tb testing.TB) string { return testenv.ModuleRoot(tb) }
 
 func readJSONL(tb testing.TB, path string, fn func(line []byte) error) {
 	tb.Helper()

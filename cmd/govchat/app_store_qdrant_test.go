@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -20,21 +19,7 @@ func TestIndexOnQdrant(t *testing.T) {
 	index := func(flags ...string) indexReport {
 		t.Helper()
 		var out, errb bytes.Buffer
-		getenv := func(k string) string {
-			switch k {
-			case "GOVCHAT_KNOWLEDGE":
-				return filepath.Join("..", "..", "knowledge")
-			case "GOVCHAT_DATA":
-				return data
-			case "GOVCHAT_LOG_LEVEL":
-				return "error"
-			case "GOVCHAT_STORE":
-				return "qdrant"
-			case "GOVCHAT_QDRANT_URL":
-				return srv.Addr()
-			}
-			return ""
-		}
+		getenv := shippedEnv(data, map[string]string{"GOVCHAT_STORE": "qdrant", "GOVCHAT_QDRANT_URL": srv.Addr()})
 		if code := run(context.Background(), append([]string{"index", "--json"}, flags...), strings.NewReader(""), &out, &errb, getenv); code != 0 {
 			t.Fatalf("index on Qdrant: exit %d: %s", code, errb.String())
 		}

@@ -1,39 +1,19 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// runAsk runs govchat with args against the shipped knowledge base, a
+// runWithEnv runs govchat with args against the shipped knowledge base, a
 // temporary data directory and extra environment variables.
 func runWithEnv(t *testing.T, env map[string]string, stdin string, args ...string) (string, string, int) {
 	t.Helper()
-	data := t.TempDir()
-	var out, errb bytes.Buffer
-	getenv := func(k string) string {
-		if v, ok := env[k]; ok {
-			return v
-		}
-		switch k {
-		case "GOVCHAT_KNOWLEDGE":
-			return filepath.Join("..", "..", "knowledge")
-		case "GOVCHAT_DATA":
-			return data
-		case "GOVCHAT_LOG_LEVEL":
-			return "error"
-		}
-		return ""
-	}
-	code := run(context.Background(), args, strings.NewReader(stdin), &out, &errb, getenv)
-	return out.String(), errb.String(), code
+	return runIn(t, shippedEnv(t.TempDir(), env), stdin, args...)
 }
 
 func TestAskJSONExtractive(t *testing.T) {

@@ -20,20 +20,7 @@ import (
 // temporary data directory.
 func runCmd(t *testing.T, data string, args ...string) (string, string, int) {
 	t.Helper()
-	var out, errb bytes.Buffer
-	getenv := func(k string) string {
-		switch k {
-		case "GOVCHAT_KNOWLEDGE":
-			return filepath.Join("..", "..", "knowledge")
-		case "GOVCHAT_DATA":
-			return data
-		case "GOVCHAT_LOG_LEVEL":
-			return "error"
-		}
-		return ""
-	}
-	code := run(context.Background(), args, strings.NewReader(""), &out, &errb, getenv)
-	return out.String(), errb.String(), code
+	return runIn(t, shippedEnv(data, nil), "", args...)
 }
 
 func TestIndexCommandIsIncremental(t *testing.T) {
@@ -161,21 +148,7 @@ func TestIndexWithEmbeddings(t *testing.T) {
 	data := t.TempDir()
 	index := func() indexReport {
 		var out, errb bytes.Buffer
-		getenv := func(k string) string {
-			switch k {
-			case "GOVCHAT_KNOWLEDGE":
-				return filepath.Join("..", "..", "knowledge")
-			case "GOVCHAT_DATA":
-				return data
-			case "GOVCHAT_LOG_LEVEL":
-				return "error"
-			case "GOVCHAT_EMBED_MODEL":
-				return "fake-embed"
-			case "OPENAI_BASE_URL":
-				return srv.URL + "/v1"
-			}
-			return ""
-		}
+		getenv := shippedEnv(data, map[string]string{"GOVCHAT_EMBED_MODEL": "fake-embed", "OPENAI_BASE_URL": srv.URL + "/v1"})
 		if code := run(context.Background(), []string{"index", "--json"}, strings.NewReader(""), &out, &errb, getenv); code != 0 {
 			t.Fatalf("index: %d %s", code, errb.String())
 		}

@@ -58,20 +58,7 @@ func TestExtractiveSeedQuotesTheRightParagraph(t *testing.T) {
 	}
 	checkVerbatim(t, b, ans)
 	// The 8 kinds are quoted and cited to 二、(一).
-	i := strings.Index(ans.Text, eightKinds)
-	if i < 0 {
-		t.Fatalf("the answer does not quote the 8 kinds:\n%s", ans.Text)
-	}
-	m := regexp.MustCompile(`\[(\d)\]`).FindStringSubmatch(ans.Text[i:])
-	if m == nil {
-		t.Fatalf("no citation after the quote: %s", ans.Text)
-	}
-	var cited kb.Source
-	for _, s := range ans.Sources {
-		if itoa(s.N) == m[1] {
-			cited = s
-		}
-	}
+	cited := citedAfter(t, ans, eightKinds)
 	if cited.Anchor != "s2-1" || cited.DocURL != "/docs/haishu-zwgk-2019#s2-1" || !strings.Contains(cited.Heading, "深化重大建设项目信息公开") {
 		t.Errorf("cited source = %+v, want the 二、(一) paragraph s2-1", cited)
 	}
@@ -450,4 +437,24 @@ func TestCarryTermsSkipsAspects(t *testing.T) {
 	if got := carryTerms("多久到账", hist[2:]); got != "多久到账" {
 		t.Errorf("nothing to carry: %q", got)
 	}
+}
+
+// citedAfter returns the source whose [n] follows quote in the answer text.
+func citedAfter(t *testing.T, ans *Answer, quote string) kb.Source {
+	t.Helper()
+	i := strings.Index(ans.Text, quote)
+	if i < 0 {
+		t.Fatalf("the answer does not quote %q:\n%s", quote, ans.Text)
+	}
+	m := regexp.MustCompile(`\[(\d)\]`).FindStringSubmatch(ans.Text[i:])
+	if m == nil {
+		t.Fatalf("no citation after the quote: %s", ans.Text)
+	}
+	var cited kb.Source
+	for _, s := range ans.Sources {
+		if itoa(s.N) == m[1] {
+			cited = s
+		}
+	}
+	return cited
 }

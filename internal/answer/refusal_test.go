@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -134,20 +133,7 @@ func TestExtractiveSeedWithEngine(t *testing.T) {
 	if ans.Refused || ans.Mode != ModeExtractive {
 		t.Fatalf("answer = %+v", ans)
 	}
-	i := strings.Index(ans.Text, eightKinds)
-	if i < 0 {
-		t.Fatalf("the 8 kinds are not quoted:\n%s", ans.Text)
-	}
-	m := regexp.MustCompile(`\[(\d)\]`).FindStringSubmatch(ans.Text[i:])
-	if m == nil {
-		t.Fatalf("no citation after the quote: %s", ans.Text)
-	}
-	var cited kb.Source
-	for _, s := range ans.Sources {
-		if itoa(s.N) == m[1] {
-			cited = s
-		}
-	}
+	cited := citedAfter(t, ans, eightKinds)
 	// Either the policy's 二、(一) paragraph or the FAQ entry that quotes it.
 	switch cited.ID {
 	case "haishu-zwgk-2019":

@@ -252,7 +252,7 @@ func (w *Web) login(rw http.ResponseWriter, r *http.Request) {
 	}
 	w.record(r, Event{Actor: s.User.Username, StaffNo: s.User.StaffNo, Action: "login", IP: ip})
 	http.SetCookie(rw, &http.Cookie{
-		Name: w.cfg.CookieName, Value: token, Path: "/", Expires: s.Expires, MaxAge: int(time.Until(s.Expires).Seconds()),
+		Name: w.cfg.CookieName, Value: token, Path: "/", Expires: s.Expires, MaxAge: int(s.Expires.Sub(w.svc.cfg.Now()).Seconds()),
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: w.cfg.Secure || r.TLS != nil,
 	})
 	rw.Header().Set("Content-Type", "application/json; charset=utf-8")

@@ -13,6 +13,7 @@ import (
 	"github.com/govchat/govchat/internal/knowledge"
 	"github.com/govchat/govchat/internal/llm"
 	"github.com/govchat/govchat/internal/search"
+	"github.com/govchat/govchat/internal/store"
 	"github.com/govchat/govchat/internal/store/mem"
 	"github.com/govchat/govchat/internal/zh"
 )
@@ -23,7 +24,7 @@ type searchApp struct {
 	Base     *kb.Base
 	Problems []knowledge.Problem
 	Seg      *zh.Segmenter
-	Store    search.Store
+	Store    store.Store
 	Engine   *search.Engine
 	Embedder search.Embedder // nil without GOVCHAT_EMBED_MODEL
 	Synced   search.SyncStats
@@ -36,7 +37,7 @@ type searchOptions struct {
 	NoSync bool
 	// Store, when set, is used instead of the configured store (eval uses a
 	// fresh in-memory one).
-	Store search.Store
+	Store store.Store
 	// Params override the ranking parameters.
 	Params search.Params
 }
@@ -132,7 +133,7 @@ func embedCachePath(env *Env) string { return filepath.Join(env.Config.Data, "em
 // openStoreRecovering opens the configured store; a damaged embedded index
 // is moved aside (and rebuilt by the following sync) rather than stopping
 // the service.
-func openStoreRecovering(env *Env) (search.Store, error) {
+func openStoreRecovering(env *Env) (store.Store, error) {
 	st, err := openStore(env)
 	if errors.Is(err, mem.ErrCorrupt) {
 		aside := indexDir(env) + ".corrupt-" + time.Now().Format("20060102-150405")

@@ -19,11 +19,6 @@ import (
 	"github.com/govchat/govchat/internal/search"
 )
 
-// Retriever finds passages for a question (search.Engine satisfies it).
-type Retriever interface {
-	Search(ctx context.Context, q string, o search.Options) (*search.Response, error)
-}
-
 // ChatModel streams a chat completion of one system and one user message
 // (llm.Client satisfies it). onDelta (may be nil) receives the text as it is
 // generated; an error from it stops the completion. The implementation
@@ -109,7 +104,7 @@ func (c *Config) defaults() {
 type Answerer struct {
 	cfg     Config
 	base    *kb.Base
-	r       Retriever
+	r       search.Retriever
 	chat    ChatModel
 	filter  *safety.Filter
 	leak    *safety.Filter
@@ -127,7 +122,7 @@ var ErrInvalidQuestion = errors.New("invalid question")
 // New returns an Answerer over base, retrieving with r. chat may be nil:
 // answers are then extractive. f filters sensitive words; nil builds one from
 // base.Dict.Sensitive and the built-in list.
-func New(cfg Config, base *kb.Base, r Retriever, chat ChatModel, f *safety.Filter) (*Answerer, error) {
+func New(cfg Config, base *kb.Base, r search.Retriever, chat ChatModel, f *safety.Filter) (*Answerer, error) {
 	cfg.defaults()
 	if base == nil {
 		return nil, errors.New("answer: no knowledge base")

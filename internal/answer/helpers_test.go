@@ -193,7 +193,7 @@ func newModel(t *testing.T, url string) *llm.Client {
 	return c
 }
 
-func newAnswerer(t *testing.T, b *kb.Base, r Retriever, chat ChatModel, words ...string) *Answerer {
+func newAnswerer(t *testing.T, b *kb.Base, r search.Retriever, chat ChatModel, words ...string) *Answerer {
 	t.Helper()
 	f, err := safety.New(safety.Config{Words: append(append([]string{}, b.Dict.Sensitive...), words...)})
 	if err != nil {
@@ -231,5 +231,4 @@ func ask(t *testing.T, a *Answerer, req Request) *Answer {
 // The production implementations satisfy the interfaces defined here.
 var (
 	_ ChatModel = (*llm.Client)(nil)
-	_ Retriever = (*search.Engine)(nil)
 )

@@ -27,11 +27,6 @@ import (
 	"github.com/govchat/govchat/internal/search"
 )
 
-// Searcher runs a ranked search over the knowledge base (the search engine).
-type Searcher interface {
-	Search(ctx context.Context, query string, opts search.Options) (*search.Response, error)
-}
-
 // Router suggests departments (route.Router).
 type Router interface {
 	Suggest(text string, n int) []route.Suggestion
@@ -59,7 +54,7 @@ type Config struct {
 type Lookup struct {
 	cfg    Config
 	base   *kb.Base
-	search Searcher
+	search search.Retriever
 	router Router
 	df     map[string]int
 	nDocs  int
@@ -73,7 +68,7 @@ var (
 
 // New builds a Lookup over base. router may be nil (no department
 // suggestion).
-func New(cfg Config, base *kb.Base, s Searcher, router Router) (*Lookup, error) {
+func New(cfg Config, base *kb.Base, s search.Retriever, router Router) (*Lookup, error) {
 	if base == nil || s == nil {
 		return nil, errors.New("lookup: knowledge base and searcher are required")
 	}

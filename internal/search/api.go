@@ -1,8 +1,18 @@
 package search
 
 import (
+	"context"
+
 	"github.com/govchat/govchat/internal/kb"
 )
+
+// Retriever runs a ranked search over the knowledge base. *Engine
+// implements it; the answerer and the operator look-up depend on it.
+type Retriever interface {
+	Search(ctx context.Context, query string, opts Options) (*Response, error)
+}
+
+var _ Retriever = (*Engine)(nil)
 
 // Options narrow a search.
 type Options struct {

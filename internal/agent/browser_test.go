@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/testenv"
 
 	"github.com/chromedp/cdproto/browser"
@@ -20,7 +21,6 @@ import (
 	"github.com/chromedp/chromedp/kb"
 	"github.com/gorilla/websocket"
 
-	"github.com/govchat/govchat/internal/answer"
 	"github.com/govchat/govchat/internal/auth"
 	"github.com/govchat/govchat/internal/chat"
 	"github.com/govchat/govchat/internal/handoff"
@@ -72,8 +72,8 @@ func newBrowser(t *testing.T) context.Context {
 // silentBot refuses everything (the workbench test does not need answers).
 type silentBot struct{}
 
-func (silentBot) Answer(context.Context, answer.Request) (*answer.Answer, error) {
-	return &answer.Answer{Text: "抱歉，暂未找到相关政策。", Refused: true, Reason: "low_confidence", Mode: answer.ModeRefused}, nil
+func (silentBot) Answer(context.Context, govchat.Request) (*govchat.Answer, error) {
+	return &govchat.Answer{Text: "抱歉，暂未找到相关政策。", Refused: true, Reason: "low_confidence", Mode: govchat.ModeRefused}, nil
 }
 
 // workbenchServer wires the real workbench over the shipped knowledge base:

@@ -115,10 +115,6 @@ type Answerer struct {
 	backingChunks backingChunks
 }
 
-// ErrInvalidQuestion wraps the safety input errors (empty, too long, invalid
-// UTF-8).
-var ErrInvalidQuestion = errors.New("invalid question")
-
 // New returns an Answerer over base, retrieving with r. chat may be nil:
 // answers are then extractive. f filters sensitive words; nil builds one from
 // base.Dict.Sensitive and the built-in list.

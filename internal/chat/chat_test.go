@@ -18,7 +18,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"github.com/govchat/govchat/internal/answer"
+	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/history"
 	"github.com/govchat/govchat/internal/kb"
 )
@@ -28,7 +28,7 @@ import (
 // starting with "拒" is refused; "错" fails.
 type fakeAnswerer struct {
 	mu       sync.Mutex
-	requests []answer.Request
+	requests []govchat.Request
 	release  chan struct{}
 	started  chan string
 	delay    map[string]time.Duration
@@ -37,7 +37,7 @@ type fakeAnswerer struct {
 	fill     string // repeated to make big deltas
 }
 
-func (f *fakeAnswerer) Answer(ctx context.Context, req answer.Request) (*answer.Answer, error) {
+func (f *fakeAnswerer) Answer(ctx context.Context, req govchat.Request) (*govchat.Answer, error) {
 	f.mu.Lock()
 	f.requests = append(f.requests, req)
 	d := f.delay[req.Question]
@@ -56,7 +56,7 @@ func (f *fakeAnswerer) Answer(ctx context.Context, req answer.Request) (*answer.
 		return nil, errors.New("fake: broken")
 	}
 	if strings.HasPrefix(req.Question, "拒") {
-		return &answer.Answer{Text: "抱歉，暂未找到相关政策。", Refused: true, Reason: "low_confidence", Mode: answer.ModeRefused, Sources: []kb.Source{}}, nil
+		return &govchat.Answer{Text: "抱歉，暂未找到相关政策。", Refused: true, Reason: "low_confidence", Mode: govchat.ModeRefused, Sources: []kb.Source{}}, nil
 	}
 	n := f.deltas
 	if n == 0 {
@@ -81,10 +81,10 @@ func (f *fakeAnswerer) Answer(ctx context.Context, req answer.Request) (*answer.
 	src := kb.Source{N: 1, ID: "doc-1", Type: kb.TypePolicy, Title: "测试政策", URL: "https://www.example.gov.cn/1.html",
 		DocURL: "/docs/doc-1#s1", DocNumber: "甬政发〔2019〕1号", Issuer: "测试市人民政府", Status: kb.StatusActive,
 		Anchor: "s1", Snippet: "片段", Interpretations: []kb.Ref{{ID: "doc-2", Title: "解读", DocURL: "/docs/doc-2"}}}
-	return &answer.Answer{Text: text.String(), Mode: answer.ModeExtractive, Sources: []kb.Source{src}, Terms: []string{req.Question}}, nil
+	return &govchat.Answer{Text: text.String(), Mode: govchat.ModeExtractive, Sources: []kb.Source{src}, Terms: []string{req.Question}}, nil
 }
 
-func (f *fakeAnswerer) lastRequest() answer.Request {
+func (f *fakeAnswerer) lastRequest() govchat.Request {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.requests[len(f.requests)-1]

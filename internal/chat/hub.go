@@ -16,7 +16,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"github.com/govchat/govchat/internal/answer"
+	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/history"
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/metrics"
@@ -24,7 +24,7 @@ import (
 
 // Answerer answers one question (internal/answer.Answerer in production).
 type Answerer interface {
-	Answer(ctx context.Context, req answer.Request) (*answer.Answer, error)
+	Answer(ctx context.Context, req govchat.Request) (*govchat.Answer, error)
 }
 
 // Recorder is the conversation log (internal/history.Store in production).
@@ -607,7 +607,7 @@ func (h *Hub) answer(ctx context.Context, s *Session, ip, channel, id, text stri
 	stop := context.AfterFunc(h.baseCtx, cancel)
 	defer stop()
 
-	a, err := h.ans.Answer(actx, answer.Request{Question: q, History: s.Turns(), Stream: stream})
+	a, err := h.ans.Answer(actx, govchat.Request{Question: q, History: s.Turns(), Stream: stream})
 	latency := time.Since(start)
 	rec := history.Record{
 		AnswerID: "a_" + randomHex(8), Session: s.ID, Channel: channel, At: start,
@@ -623,7 +623,7 @@ func (h *Hub) answer(ctx context.Context, s *Session, ip, channel, id, text stri
 			e = Errorf(CodeUnavailable, fmt.Sprintf(msgTimeout, h.cfg.Hotline))
 		case errors.Is(err, context.Canceled) || errors.Is(err, errClientGone):
 			e = Errorf(CodeUnavailable, msgShutdown)
-		case errors.Is(err, answer.ErrInvalidQuestion):
+		case errors.Is(err, govchat.ErrInvalidQuestion):
 			e = Errorf(CodeBadRequest, "问题格式不正确，请重新输入。")
 		default:
 			h.log.Error("chat: answer failed", slog.String("session", s.ID), slog.Any("error", err))
@@ -646,7 +646,7 @@ func (h *Hub) answer(ctx context.Context, s *Session, ip, channel, id, text stri
 		rec.Sources = append(rec.Sources, history.Source{N: n, DocID: src.ID, Anchor: src.Anchor, Title: src.Title})
 	}
 	if !a.Refused {
-		s.addTurn(answer.Turn{Question: q, Answer: a.Text, Terms: a.Terms}, h.cfg.MaxTurns, 2000)
+		s.addTurn(govchat.Turn{Question: q, Answer: a.Text, Terms: a.Terms}, h.cfg.MaxTurns, 2000)
 	}
 	h.record(ctx, rec)
 

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/govchat/govchat/internal/answer"
+	"github.com/govchat/govchat/internal/govchat"
 )
 
 // Role is what a connection is allowed to do.
@@ -38,7 +38,7 @@ type Session struct {
 	token string
 
 	mu       sync.Mutex
-	turns    []answer.Turn
+	turns    []govchat.Turn
 	asked    int // questions asked in this session
 	lastSeen time.Time
 	clients  map[*Client]struct{}
@@ -50,10 +50,10 @@ type Session struct {
 func (s *Session) Token() string { return s.token }
 
 // Turns returns a copy of the conversation so far, oldest first.
-func (s *Session) Turns() []answer.Turn {
+func (s *Session) Turns() []govchat.Turn {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]answer.Turn(nil), s.turns...)
+	return append([]govchat.Turn(nil), s.turns...)
 }
 
 // Asked is the number of questions asked in the session.
@@ -81,7 +81,7 @@ func (s *Session) SetValue(key string, v any) {
 	s.values[key] = v
 }
 
-func (s *Session) addTurn(t answer.Turn, maxTurns, maxRunes int) {
+func (s *Session) addTurn(t govchat.Turn, maxTurns, maxRunes int) {
 	if r := []rune(t.Answer); len(r) > maxRunes {
 		t.Answer = string(r[:maxRunes])
 	}

@@ -16,9 +16,9 @@ import (
 	"github.com/gorilla/websocket"
 	_ "modernc.org/sqlite"
 
-	"github.com/govchat/govchat/internal/answer"
 	"github.com/govchat/govchat/internal/auth"
 	"github.com/govchat/govchat/internal/chat"
+	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/lookup"
 )
@@ -26,11 +26,11 @@ import (
 // bot refuses questions that start with 拒 and answers the rest.
 type bot struct{}
 
-func (bot) Answer(_ context.Context, req answer.Request) (*answer.Answer, error) {
+func (bot) Answer(_ context.Context, req govchat.Request) (*govchat.Answer, error) {
 	if strings.HasPrefix(req.Question, "拒") {
-		return &answer.Answer{Text: "抱歉，暂未找到相关政策。", Refused: true, Reason: "low_confidence", Mode: answer.ModeRefused}, nil
+		return &govchat.Answer{Text: "抱歉，暂未找到相关政策。", Refused: true, Reason: "low_confidence", Mode: govchat.ModeRefused}, nil
 	}
-	return &answer.Answer{Text: "答：" + req.Question, Mode: answer.ModeExtractive, Sources: []kb.Source{{N: 1, ID: "p1", Title: "某办法", DocURL: "/docs/p1#s1", Anchor: "s1"}}}, nil
+	return &govchat.Answer{Text: "答：" + req.Question, Mode: govchat.ModeExtractive, Sources: []kb.Source{{N: 1, ID: "p1", Title: "某办法", DocURL: "/docs/p1#s1", Anchor: "s1"}}}, nil
 }
 
 // staff authenticates hello tokens of two operators.

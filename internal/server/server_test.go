@@ -19,9 +19,9 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"github.com/govchat/govchat/internal/answer"
 	"github.com/govchat/govchat/internal/chat"
 	"github.com/govchat/govchat/internal/chunk"
+	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/history"
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/metrics"
@@ -54,7 +54,7 @@ func (l lib) Chunks(d *kb.Document) []kb.Chunk { return chunk.Split(d) }
 // question comes back in the answer) and cites policy-1.
 type echoAnswerer struct{ base *kb.Base }
 
-func (e echoAnswerer) Answer(ctx context.Context, req answer.Request) (*answer.Answer, error) {
+func (e echoAnswerer) Answer(ctx context.Context, req govchat.Request) (*govchat.Answer, error) {
 	d := e.base.Doc("policy-1")
 	c := chunk.Split(d)[1]
 	src := e.base.SourceOf(d, &c, c.Text, time.Now())
@@ -65,7 +65,7 @@ func (e echoAnswerer) Answer(ctx context.Context, req answer.Request) (*answer.A
 			return nil, err
 		}
 	}
-	return &answer.Answer{Text: text, Mode: answer.ModeExtractive, Sources: []kb.Source{src}}, nil
+	return &govchat.Answer{Text: text, Mode: govchat.ModeExtractive, Sources: []kb.Source{src}}, nil
 }
 
 type fixture struct {

@@ -117,7 +117,7 @@ type spyRecorder struct {
 	ids []string
 }
 
-func (s *spyRecorder) Record(ctx context.Context, r history.Record) error {
+func (s *spyRecorder) Record(ctx context.Context, r govchat.Record) error {
 	s.mu.Lock()
 	s.ids = append(s.ids, r.AnswerID)
 	s.mu.Unlock()

@@ -17,7 +17,6 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/govchat/govchat/internal/govchat"
-	"github.com/govchat/govchat/internal/history"
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/metrics"
 )
@@ -29,8 +28,8 @@ type Answerer interface {
 
 // Recorder is the conversation log (internal/history.Store in production).
 type Recorder interface {
-	Record(ctx context.Context, r history.Record) error
-	Feedback(ctx context.Context, f history.Feedback) error
+	Record(ctx context.Context, r govchat.Record) error
+	Feedback(ctx context.Context, f govchat.Feedback) error
 }
 
 // Authenticator turns the token of a hello frame into a principal. It returns
@@ -609,7 +608,7 @@ func (h *Hub) answer(ctx context.Context, s *Session, ip, channel, id, text stri
 
 	a, err := h.ans.Answer(actx, govchat.Request{Question: q, History: s.Turns(), Stream: stream})
 	latency := time.Since(start)
-	rec := history.Record{
+	rec := govchat.Record{
 		AnswerID: "a_" + randomHex(8), Session: s.ID, Channel: channel, At: start,
 		Question: q, Latency: latency,
 	}
@@ -643,7 +642,7 @@ func (h *Hub) answer(ctx context.Context, s *Session, ip, channel, id, text stri
 		if n == 0 {
 			n = i + 1
 		}
-		rec.Sources = append(rec.Sources, history.Source{N: n, DocID: src.ID, Anchor: src.Anchor, Title: src.Title})
+		rec.Sources = append(rec.Sources, govchat.RecordSource{N: n, DocID: src.ID, Anchor: src.Anchor, Title: src.Title})
 	}
 	if !a.Refused {
 		s.addTurn(govchat.Turn{Question: q, Answer: a.Text, Terms: a.Terms}, h.cfg.MaxTurns, 2000)
@@ -667,7 +666,7 @@ func (h *Hub) fail(e *Error) *Error {
 }
 
 // record writes to the history even when the client has gone.
-func (h *Hub) record(ctx context.Context, r history.Record) {
+func (h *Hub) record(ctx context.Context, r govchat.Record) {
 	if h.rec == nil {
 		return
 	}
@@ -689,8 +688,8 @@ func (h *Hub) feedback(ctx context.Context, sessionID, answerID string, helpful 
 	if h.rec == nil {
 		return Errorf(CodeUnavailable, "暂时无法记录评价。")
 	}
-	err := h.rec.Feedback(context.WithoutCancel(ctx), history.Feedback{AnswerID: answerID, Session: sessionID, Helpful: *helpful, Reason: reason})
-	if errors.Is(err, history.ErrNotFound) {
+	err := h.rec.Feedback(context.WithoutCancel(ctx), govchat.Feedback{AnswerID: answerID, Session: sessionID, Helpful: *helpful, Reason: reason})
+	if errors.Is(err, govchat.ErrAnswerNotFound) {
 		return Errorf(CodeNotFound, msgNoAnswer)
 	}
 	if err != nil {

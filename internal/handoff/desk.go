@@ -27,7 +27,7 @@ import (
 
 	"github.com/govchat/govchat/internal/auth"
 	"github.com/govchat/govchat/internal/chat"
-	"github.com/govchat/govchat/internal/history"
+	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/lookup"
 	"github.com/govchat/govchat/internal/ratekey"
@@ -855,7 +855,7 @@ type recorder struct {
 	inner chat.Recorder
 }
 
-func (r *recorder) Record(ctx context.Context, rec history.Record) error {
+func (r *recorder) Record(ctx context.Context, rec govchat.Record) error {
 	var err error
 	if r.inner != nil {
 		err = r.inner.Record(ctx, rec)
@@ -864,14 +864,14 @@ func (r *recorder) Record(ctx context.Context, rec history.Record) error {
 	return err
 }
 
-func (r *recorder) Feedback(ctx context.Context, f history.Feedback) error {
+func (r *recorder) Feedback(ctx context.Context, f govchat.Feedback) error {
 	if r.inner == nil {
 		return errors.New("handoff: no conversation log")
 	}
 	return r.inner.Feedback(ctx, f)
 }
 
-func (d *Desk) observe(ctx context.Context, rec history.Record) {
+func (d *Desk) observe(ctx context.Context, rec govchat.Record) {
 	if rec.Session == "" {
 		return
 	}

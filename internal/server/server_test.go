@@ -349,8 +349,8 @@ func TestAdminUnanswered(t *testing.T) {
 	}
 	f := newFixture(t, Config{AdminToken: "s3cret-token"}, true)
 	ctx := context.Background()
-	f.hist.Record(ctx, history.Record{AnswerID: "a1", Session: "s", Question: "养犬登记在哪办", Refused: true, Reason: "low_confidence", At: time.Now()})
-	f.hist.Record(ctx, history.Record{AnswerID: "a2", Session: "s", Question: "养犬登记在哪办？", Refused: true, Reason: "low_confidence", At: time.Now()})
+	f.hist.Record(ctx, govchat.Record{AnswerID: "a1", Session: "s", Question: "养犬登记在哪办", Refused: true, Reason: "low_confidence", At: time.Now()})
+	f.hist.Record(ctx, govchat.Record{AnswerID: "a2", Session: "s", Question: "养犬登记在哪办？", Refused: true, Reason: "low_confidence", At: time.Now()})
 	tests := []struct {
 		auth   string
 		status int

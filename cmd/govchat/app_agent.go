@@ -13,6 +13,7 @@ import (
 	"github.com/govchat/govchat/internal/agent"
 	"github.com/govchat/govchat/internal/auth"
 	"github.com/govchat/govchat/internal/chat"
+	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/handoff"
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/lookup"
@@ -117,7 +118,7 @@ func (w *workbench) SetKnowledge(base *kb.Base, seg *zh.Segmenter, eng *search.E
 
 // Authenticator lets signed-in operators open the websocket; other tokens
 // go to next (WeChat logins), when set.
-func (w *workbench) Authenticator(next chat.Authenticator) chat.Authenticator {
+func (w *workbench) Authenticator(next govchat.Authenticator) govchat.Authenticator {
 	return agent.Authenticator(w.Auth, next)
 }
 

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/govchat/govchat/internal/chat"
+	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/wechat"
 )
 
@@ -58,7 +59,7 @@ func openWechat(env *Env, clientIP func(*http.Request) string) (*wechatLogin, er
 func (w *wechatLogin) Register(mux wechat.Mux) { w.handler.Register(mux) }
 
 // Authenticator accepts WeChat session tokens; other tokens go to next.
-func (w *wechatLogin) Authenticator(next chat.Authenticator) chat.Authenticator {
+func (w *wechatLogin) Authenticator(next govchat.Authenticator) govchat.Authenticator {
 	return wechat.ChatAuthenticator{Store: w.store, Next: next}
 }
 

@@ -321,21 +321,21 @@ func TestBadFramesKeepConnectionUsable(t *testing.T) {
 		code string
 		id   string
 	}{
-		{"malformed JSON", websocket.TextMessage, []byte(`{"type":"ask","id":`), CodeBadRequest, ""},
-		{"not an object", websocket.TextMessage, []byte(`[1,2,3]`), CodeBadRequest, ""},
-		{"unknown type", websocket.TextMessage, []byte(`{"type":"dance","id":"x1"}`), CodeBadRequest, "x1"},
-		{"missing type", websocket.TextMessage, []byte(`{"id":"x2"}`), CodeBadRequest, "x2"},
-		{"binary frame", websocket.BinaryMessage, []byte{0x00, 0xff, 0x10}, CodeBadRequest, ""},
-		{"invalid UTF-8", websocket.TextMessage, []byte("{\"type\":\"ask\",\"id\":\"u\",\"text\":\"\xff\xfe\"}"), CodeBadRequest, ""},
-		{"too large", websocket.TextMessage, []byte(`{"type":"ask","id":"big","text":"` + strings.Repeat("长", 2000) + `"}`), CodeTooLarge, ""},
-		{"ask without id", websocket.TextMessage, []byte(`{"type":"ask","text":"你好"}`), CodeBadRequest, ""},
-		{"ask with numeric id", websocket.TextMessage, []byte(`{"type":"ask","id":7,"text":"你好"}`), CodeBadRequest, ""},
-		{"empty question", websocket.TextMessage, []byte(`{"type":"ask","id":"e","text":"  "}`), CodeBadRequest, "e"},
-		{"question too long", websocket.TextMessage, []byte(`{"type":"ask","id":"l","text":"` + strings.Repeat("问", 21) + `"}`), CodeTooLarge, "l"},
-		{"feedback without helpful", websocket.TextMessage, []byte(`{"type":"feedback","id":"f","answer_id":"a_1"}`), CodeBadRequest, "f"},
-		{"feedback on unknown answer", websocket.TextMessage, []byte(`{"type":"feedback","id":"g","answer_id":"a_1","helpful":true}`), CodeNotFound, "g"},
-		{"hello from the future", websocket.TextMessage, []byte(`{"type":"hello","v":99}`), CodeBadRequest, ""},
-		{"token without authenticator", websocket.TextMessage, []byte(`{"type":"hello","token":"abc"}`), CodeUnauthorized, ""},
+		{"malformed JSON", websocket.TextMessage, []byte(`{"type":"ask","id":`), govchat.CodeBadRequest, ""},
+		{"not an object", websocket.TextMessage, []byte(`[1,2,3]`), govchat.CodeBadRequest, ""},
+		{"unknown type", websocket.TextMessage, []byte(`{"type":"dance","id":"x1"}`), govchat.CodeBadRequest, "x1"},
+		{"missing type", websocket.TextMessage, []byte(`{"id":"x2"}`), govchat.CodeBadRequest, "x2"},
+		{"binary frame", websocket.BinaryMessage, []byte{0x00, 0xff, 0x10}, govchat.CodeBadRequest, ""},
+		{"invalid UTF-8", websocket.TextMessage, []byte("{\"type\":\"ask\",\"id\":\"u\",\"text\":\"\xff\xfe\"}"), govchat.CodeBadRequest, ""},
+		{"too large", websocket.TextMessage, []byte(`{"type":"ask","id":"big","text":"` + strings.Repeat("长", 2000) + `"}`), govchat.CodeTooLarge, ""},
+		{"ask without id", websocket.TextMessage, []byte(`{"type":"ask","text":"你好"}`), govchat.CodeBadRequest, ""},
+		{"ask with numeric id", websocket.TextMessage, []byte(`{"type":"ask","id":7,"text":"你好"}`), govchat.CodeBadRequest, ""},
+		{"empty question", websocket.TextMessage, []byte(`{"type":"ask","id":"e","text":"  "}`), govchat.CodeBadRequest, "e"},
+		{"question too long", websocket.TextMessage, []byte(`{"type":"ask","id":"l","text":"` + strings.Repeat("问", 21) + `"}`), govchat.CodeTooLarge, "l"},
+		{"feedback without helpful", websocket.TextMessage, []byte(`{"type":"feedback","id":"f","answer_id":"a_1"}`), govchat.CodeBadRequest, "f"},
+		{"feedback on unknown answer", websocket.TextMessage, []byte(`{"type":"feedback","id":"g","answer_id":"a_1","helpful":true}`), govchat.CodeNotFound, "g"},
+		{"hello from the future", websocket.TextMessage, []byte(`{"type":"hello","v":99}`), govchat.CodeBadRequest, ""},
+		{"token without authenticator", websocket.TextMessage, []byte(`{"type":"hello","token":"abc"}`), govchat.CodeUnauthorized, ""},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -401,7 +401,7 @@ func TestSessionRateLimit(t *testing.T) {
 	}
 	c.send(ask("third", "问题"))
 	f, _ := c.readType(TypeError)
-	if f.s("code") != CodeRateLimited || f.s("id") != "third" || f["retry_after"].(float64) < 1 {
+	if f.s("code") != govchat.CodeRateLimited || f.s("id") != "third" || f["retry_after"].(float64) < 1 {
 		t.Fatalf("third ask = %v", f)
 	}
 	// A new session on another socket is not limited by this one's budget.
@@ -439,7 +439,7 @@ func TestPendingAsksBounded(t *testing.T) {
 	c.send(ask("b", "慢2"))
 	c.send(ask("c", "慢3"))
 	f, _ := c.readType(TypeError)
-	if f.s("id") != "c" || f.s("code") != CodeRateLimited {
+	if f.s("id") != "c" || f.s("code") != govchat.CodeRateLimited {
 		t.Fatalf("third pending ask = %v", f)
 	}
 	close(fa.release)
@@ -512,7 +512,7 @@ func TestReconnectResumesSession(t *testing.T) {
 	}
 	// Feedback from another session on that answer is refused.
 	c3.send(FeedbackFrame{Type: TypeFeedback, ID: "x", AnswerID: a1.s("answer_id"), Helpful: &helpful})
-	if f, _ := c3.readType(TypeError); f.s("code") != CodeNotFound {
+	if f, _ := c3.readType(TypeError); f.s("code") != govchat.CodeNotFound {
 		t.Errorf("feedback from another session = %v", f)
 	}
 }
@@ -548,7 +548,7 @@ func TestGracefulShutdownFinishesInFlight(t *testing.T) {
 		t.Fatalf("answer = %v", a)
 	}
 	e, _ := c.readType(TypeError)
-	if e.s("id") != "queued" || e.s("code") != CodeUnavailable {
+	if e.s("id") != "queued" || e.s("code") != govchat.CodeUnavailable {
 		t.Errorf("queued ask = %v", e)
 	}
 	c.SetReadDeadline(time.Now().Add(5 * time.Second))
@@ -688,18 +688,18 @@ func TestHandoffWithoutOperators(t *testing.T) {
 	}
 }
 
-type fakeAuth map[string]Principal
+type fakeAuth map[string]govchat.Principal
 
-func (a fakeAuth) Authenticate(ctx context.Context, token string) (Principal, error) {
+func (a fakeAuth) Authenticate(ctx context.Context, token string) (govchat.Principal, error) {
 	p, ok := a[token]
 	if !ok {
-		return Principal{}, errors.New("unknown token")
+		return govchat.Principal{}, errors.New("unknown token")
 	}
 	return p, nil
 }
 
 func TestRolesAndCustomFrames(t *testing.T) {
-	auth := fakeAuth{"op-token": {Role: RoleOperator, ID: "u1", Name: "工号1001"}}
+	auth := fakeAuth{"op-token": {Role: govchat.RoleOperator, ID: "u1", Name: "工号1001"}}
 	hist := newHistory(t)
 	h, err := New(Config{Authenticator: auth}, &fakeAnswerer{}, hist)
 	if err != nil {
@@ -710,13 +710,13 @@ func TestRolesAndCustomFrames(t *testing.T) {
 		Session string `json:"session_id"`
 		Text    string `json:"text"`
 	}
-	h.Handle("say", []Role{RoleOperator}, func(ctx context.Context, c *Client, data []byte) error {
+	h.Handle("say", []govchat.Role{govchat.RoleOperator}, func(ctx context.Context, c *Client, data []byte) error {
 		var f sayFrame
 		if err := json.Unmarshal(data, &f); err != nil {
-			return Errorf(CodeBadRequest, "bad")
+			return govchat.Errorf(govchat.CodeBadRequest, "bad")
 		}
 		if h.SendToSession(f.Session, map[string]string{"type": "message", "from": c.Principal().Name, "text": f.Text}) == 0 {
-			return Errorf(CodeNotFound, "没有这个会话")
+			return govchat.Errorf(govchat.CodeNotFound, "没有这个会话")
 		}
 		return nil
 	})
@@ -729,13 +729,13 @@ func TestRolesAndCustomFrames(t *testing.T) {
 	citizen.send(HelloFrame{Type: TypeHello})
 	cs, _ := citizen.readType(TypeSession)
 	citizen.send(sayFrame{Type: "say", Session: cs.s("session_id"), Text: "hi"})
-	if f, _ := citizen.readType(TypeError); f.s("code") != CodeForbidden {
+	if f, _ := citizen.readType(TypeError); f.s("code") != govchat.CodeForbidden {
 		t.Errorf("citizen sending an operator frame = %v", f)
 	}
 
 	bad := ts.dial(t, nil)
 	bad.send(HelloFrame{Type: TypeHello, Token: "wrong"})
-	if f, _ := bad.readType(TypeError); f.s("code") != CodeUnauthorized {
+	if f, _ := bad.readType(TypeError); f.s("code") != govchat.CodeUnauthorized {
 		t.Errorf("bad token = %v", f)
 	}
 
@@ -750,7 +750,7 @@ func TestRolesAndCustomFrames(t *testing.T) {
 		t.Errorf("pushed message = %v", m)
 	}
 	op.send(sayFrame{Type: "say", Session: "s_nope", Text: "x"})
-	if f, _ := op.readType(TypeError); f.s("code") != CodeNotFound {
+	if f, _ := op.readType(TypeError); f.s("code") != govchat.CodeNotFound {
 		t.Errorf("unknown session = %v", f)
 	}
 }
@@ -778,15 +778,15 @@ func TestHTTPAskAndFeedback(t *testing.T) {
 		t.Errorf("refused = %+v", r)
 	}
 	_, err = ts.hub.Ask(ctx, AskRequest{Question: "错误", IP: "192.0.2.1"})
-	var e *Error
-	if !errors.As(err, &e) || e.Code != CodeInternal || !strings.Contains(e.Message, "12345") {
+	var e *govchat.Error
+	if !errors.As(err, &e) || e.Code != govchat.CodeInternal || !strings.Contains(e.Message, "12345") {
 		t.Errorf("failing answerer: %v", err)
 	}
 	no := false
 	if err := ts.hub.Feedback(ctx, FeedbackRequest{AnswerID: a.AnswerID, Helpful: &no, Session: a.Session, IP: "192.0.2.1"}); err != nil {
 		t.Errorf("feedback: %v", err)
 	}
-	if err := ts.hub.Feedback(ctx, FeedbackRequest{AnswerID: "a_missing", Helpful: &no}); !errors.As(err, &e) || e.Code != CodeNotFound {
+	if err := ts.hub.Feedback(ctx, FeedbackRequest{AnswerID: "a_missing", Helpful: &no}); !errors.As(err, &e) || e.Code != govchat.CodeNotFound {
 		t.Errorf("feedback on unknown answer: %v", err)
 	}
 	groups, err := ts.hist.Unanswered(ctx, history.UnansweredQuery{})
@@ -832,7 +832,7 @@ func TestSlowConsumersDoNotBlockOthers(t *testing.T) {
 // NewSessionRate of them: hello after hello (or one HTTP ask after another)
 // cannot fill the session table and push out other citizens' sessions.
 func TestNewSessionsLimitedPerAddress(t *testing.T) {
-	ts := start(t, Config{NewSessionRate: Rate{PerMinute: 1, Burst: 3}, Authenticator: fakeAuth{"operator-token": {Role: RoleOperator, ID: "wang"}}}, &fakeAnswerer{})
+	ts := start(t, Config{NewSessionRate: Rate{PerMinute: 1, Burst: 3}, Authenticator: fakeAuth{"operator-token": {Role: govchat.RoleOperator, ID: "wang"}}}, &fakeAnswerer{})
 	c := ts.dial(t, nil)
 	var tokens []string
 	for i := range 3 {
@@ -845,7 +845,7 @@ func TestNewSessionsLimitedPerAddress(t *testing.T) {
 	}
 	c.send(HelloFrame{Type: TypeHello, V: 1})
 	f, _ := c.readType(TypeError)
-	if f.s("code") != CodeRateLimited || f["retry_after"].(float64) < 1 {
+	if f.s("code") != govchat.CodeRateLimited || f["retry_after"].(float64) < 1 {
 		t.Fatalf("fourth new session = %v", f)
 	}
 	// Resuming a session is not limited.
@@ -858,8 +858,8 @@ func TestNewSessionsLimitedPerAddress(t *testing.T) {
 	if _, err := ts.hub.Ask(ctx, AskRequest{Question: "问题", Session: tokens[1], IP: "127.0.0.1"}); err != nil {
 		t.Errorf("API ask in a live session: %v", err)
 	}
-	var e *Error
-	if _, err := ts.hub.Ask(ctx, AskRequest{Question: "问题", IP: "127.0.0.1"}); !errors.As(err, &e) || e.Code != CodeRateLimited {
+	var e *govchat.Error
+	if _, err := ts.hub.Ask(ctx, AskRequest{Question: "问题", IP: "127.0.0.1"}); !errors.As(err, &e) || e.Code != govchat.CodeRateLimited {
 		t.Errorf("API ask starting a fifth session: %v", err)
 	}
 	if n := ts.hub.sessions.len(); n != 3 {
@@ -868,7 +868,7 @@ func TestNewSessionsLimitedPerAddress(t *testing.T) {
 	// Signed-in staff (a call centre behind one address) are not limited.
 	staff := ts.dial(t, nil)
 	staff.send(HelloFrame{Type: TypeHello, V: 1, Token: "operator-token"})
-	if f, _ := staff.readType(TypeSession); f.s("role") != string(RoleOperator) {
+	if f, _ := staff.readType(TypeSession); f.s("role") != string(govchat.RoleOperator) {
 		t.Errorf("operator hello = %v", f)
 	}
 	// Another address starts its own.
@@ -905,13 +905,13 @@ func TestIPv6LimitsCountThePrefix(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	var e *Error
+	var e *govchat.Error
 	for i, ip := range []string{"2001:db8:5::1", "2001:db8:5::2", "2001:db8:5::3"} {
 		_, err := ts.hub.Ask(ctx, AskRequest{Question: "问题", IP: ip})
 		if i < 2 && err != nil {
 			t.Fatalf("ask %d: %v", i+1, err)
 		}
-		if i == 2 && (!errors.As(err, &e) || e.Code != CodeRateLimited) {
+		if i == 2 && (!errors.As(err, &e) || e.Code != govchat.CodeRateLimited) {
 			t.Errorf("third ask from one /64: %v, want rate_limited", err)
 		}
 	}
@@ -960,7 +960,7 @@ func TestSocketFeedbackIsRateLimited(t *testing.T) {
 		if i < 2 && f.s("type") != TypeAck {
 			t.Fatalf("feedback %d: %v", i+1, f)
 		}
-		if i == 2 && (f.s("code") != CodeRateLimited || f.s("id") != "f2") {
+		if i == 2 && (f.s("code") != govchat.CodeRateLimited || f.s("id") != "f2") {
 			t.Fatalf("feedback beyond the budget: %v", f)
 		}
 	}

@@ -11,24 +11,6 @@ import (
 	"github.com/govchat/govchat/internal/govchat"
 )
 
-// Role is what a connection is allowed to do.
-type Role string
-
-// Roles. Citizens are anonymous; operators and admins authenticate with a
-// token in their hello frame (see Authenticator).
-const (
-	RoleCitizen  Role = "citizen"
-	RoleOperator Role = "operator"
-	RoleAdmin    Role = "admin"
-)
-
-// Principal is who is on a connection.
-type Principal struct {
-	Role Role
-	ID   string // account or WeChat user id; empty for anonymous citizens
-	Name string // display name, e.g. an operator's 工号
-}
-
 // Session is one conversation: its multi-turn context and the sockets
 // attached to it. A client resumes it after a reconnect with the token.
 type Session struct {

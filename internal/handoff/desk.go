@@ -35,7 +35,7 @@ import (
 
 // Hub is what the desk needs of the chat hub.
 type Hub interface {
-	Handle(frameType string, roles []chat.Role, h chat.Handler)
+	Handle(frameType string, roles []govchat.Role, h chat.Handler)
 	SendToSession(sessionID string, v any) int
 }
 
@@ -182,7 +182,7 @@ func (d *Desk) Attach(hub Hub) {
 	d.mu.Lock()
 	d.hub = hub
 	d.mu.Unlock()
-	staff := []chat.Role{chat.RoleOperator, chat.RoleAdmin}
+	staff := []govchat.Role{govchat.RoleOperator, govchat.RoleAdmin}
 	hub.Handle(TypeHandoff, nil, d.onHandoff)
 	hub.Handle(TypeHandoffMessage, nil, d.onCitizenMessage)
 	hub.Handle(TypeLeaveMessage, nil, d.onLeaveMessage)
@@ -200,7 +200,7 @@ func (d *Desk) Attach(hub Hub) {
 func (d *Desk) signedIn(h chat.Handler) chat.Handler {
 	return func(ctx context.Context, c *chat.Client, data []byte) error {
 		p := c.Principal()
-		if d.cfg.StillSignedIn == nil || (p.Role != chat.RoleOperator && p.Role != chat.RoleAdmin) {
+		if d.cfg.StillSignedIn == nil || (p.Role != govchat.RoleOperator && p.Role != govchat.RoleAdmin) {
 			return h(ctx, c, data)
 		}
 		ok, err := d.cfg.StillSignedIn(ctx, p.ID)
@@ -211,7 +211,7 @@ func (d *Desk) signedIn(h chat.Handler) chat.Handler {
 			var f TakeFrame
 			jsonUnmarshal(data, &f)
 			d.log.Info("handoff: refusing a signed-out operator", slog.String("operator", p.ID))
-			c.SendError(f.ID, chat.Errorf(chat.CodeUnauthorized, msgSignedOut))
+			c.SendError(f.ID, govchat.Errorf(govchat.CodeUnauthorized, msgSignedOut))
 			c.Close()
 			return nil
 		}
@@ -252,22 +252,22 @@ func newID() string {
 	return "h_" + hex.EncodeToString(b)
 }
 
-func checkText(text string, max int) (string, *chat.Error) {
+func checkText(text string, max int) (string, *govchat.Error) {
 	text = strings.TrimSpace(text)
 	switch {
 	case !utf8.ValidString(text):
-		return "", chat.Errorf(chat.CodeBadRequest, msgBadUTF8)
+		return "", govchat.Errorf(govchat.CodeBadRequest, msgBadUTF8)
 	case text == "":
-		return "", chat.Errorf(chat.CodeBadRequest, msgEmptyText)
+		return "", govchat.Errorf(govchat.CodeBadRequest, msgEmptyText)
 	case utf8.RuneCountInString(text) > max:
-		return "", chat.Errorf(chat.CodeTooLarge, fmt.Sprintf(msgTextLong, max))
+		return "", govchat.Errorf(govchat.CodeTooLarge, fmt.Sprintf(msgTextLong, max))
 	}
 	return text, nil
 }
 
 func decode(data []byte, v any) error {
 	if err := jsonUnmarshal(data, v); err != nil {
-		return chat.Errorf(chat.CodeBadRequest, "消息格式不正确，请发送 JSON 文本消息。")
+		return govchat.Errorf(govchat.CodeBadRequest, "消息格式不正确，请发送 JSON 文本消息。")
 	}
 	return nil
 }
@@ -416,7 +416,7 @@ func (d *Desk) onHandoff(ctx context.Context, c *chat.Client, data []byte) error
 	}
 	s := c.Session()
 	if s == nil {
-		return chat.Errorf(chat.CodeBadRequest, msgNoSession)
+		return govchat.Errorf(govchat.CodeBadRequest, msgNoSession)
 	}
 	ds, e := d.request(ctx, s.ID, ReasonRequested, f.ID, c.IP())
 	if e != nil {
@@ -429,7 +429,7 @@ func (d *Desk) onHandoff(ctx context.Context, c *chat.Client, data []byte) error
 // request starts (or reports) a handoff for session and returns what to
 // send. ip is the requesting client's address, whose new conversations are
 // rate limited; "" for an automatic handoff.
-func (d *Desk) request(ctx context.Context, session, reason, reqID, ip string) ([]delivery, *chat.Error) {
+func (d *Desk) request(ctx context.Context, session, reason, reqID, ip string) ([]delivery, *govchat.Error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if c := d.bySession[session]; c != nil {
@@ -453,7 +453,7 @@ func (d *Desk) request(ctx context.Context, session, reason, reqID, ip string) (
 		return []delivery{{session: session, frame: HandoffFrame{Type: TypeHandoff, ID: reqID, Status: StatusNoOperator, Reason: reason, Hotline: d.cfg.Hotline, CanLeave: true, Message: msg}}}, nil
 	}
 	if ip != "" && !d.allowLocked("h:"+ratekey.Of(ip), d.cfg.HandoffLimit, now) {
-		return nil, &chat.Error{Code: chat.CodeRateLimited, Message: msgHandoffLimit, RetryAfter: int(d.cfg.HandoffLimit.Every.Seconds())}
+		return nil, &govchat.Error{Code: govchat.CodeRateLimited, Message: msgHandoffLimit, RetryAfter: int(d.cfg.HandoffLimit.Every.Seconds())}
 	}
 	conv := &Conversation{ID: newID(), SessionID: session, Status: StatusQueued, Reason: reason, Created: now}
 	if t := d.trails[session]; t != nil {
@@ -481,22 +481,22 @@ func (d *Desk) onCitizenMessage(ctx context.Context, c *chat.Client, data []byte
 	}
 	s := c.Session()
 	if s == nil {
-		return chat.Errorf(chat.CodeBadRequest, msgNoSession)
+		return govchat.Errorf(govchat.CodeBadRequest, msgNoSession)
 	}
 	d.mu.Lock()
 	conv := d.bySession[s.ID]
 	if conv == nil {
 		d.mu.Unlock()
-		return chat.Errorf(chat.CodeBadRequest, msgNotInHandoff)
+		return govchat.Errorf(govchat.CodeBadRequest, msgNotInHandoff)
 	}
 	now := d.cfg.Now()
 	if len(conv.Transcript) >= d.cfg.MaxEntries {
 		d.mu.Unlock()
-		return chat.Errorf(chat.CodeTooLarge, fmt.Sprintf(msgConvFull, d.cfg.Hotline))
+		return govchat.Errorf(govchat.CodeTooLarge, fmt.Sprintf(msgConvFull, d.cfg.Hotline))
 	}
 	if !d.allowLocked("c:"+conv.ID, d.cfg.ChatLimit, now) {
 		d.mu.Unlock()
-		return &chat.Error{Code: chat.CodeRateLimited, Message: msgChatLimited, RetryAfter: max(1, int(d.cfg.ChatLimit.Every.Seconds()))}
+		return &govchat.Error{Code: govchat.CodeRateLimited, Message: msgChatLimited, RetryAfter: max(1, int(d.cfg.ChatLimit.Every.Seconds()))}
 	}
 	entry := Entry{At: now, From: FromCitizen, Text: text}
 	conv.Transcript = append(conv.Transcript, entry)
@@ -569,11 +569,11 @@ func (d *Desk) onLeaveMessage(ctx context.Context, c *chat.Client, data []byte) 
 	}
 	contact := strings.TrimSpace(f.Contact)
 	if !utf8.ValidString(contact) || utf8.RuneCountInString(contact) > 50 {
-		return chat.Errorf(chat.CodeBadRequest, "联系方式格式不正确。")
+		return govchat.Errorf(govchat.CodeBadRequest, "联系方式格式不正确。")
 	}
 	now := d.cfg.Now()
 	if !d.allowMessage("m:"+ratekey.Of(c.IP()), now) {
-		return &chat.Error{Code: chat.CodeRateLimited, Message: msgLimited, RetryAfter: int(d.cfg.MessageLimit.Every.Seconds())}
+		return &govchat.Error{Code: govchat.CodeRateLimited, Message: msgLimited, RetryAfter: int(d.cfg.MessageLimit.Every.Seconds())}
 	}
 	session := ""
 	if s := c.Session(); s != nil {
@@ -599,16 +599,16 @@ func (d *Desk) onEnd(ctx context.Context, c *chat.Client, data []byte) error {
 	d.mu.Lock()
 	var conv *Conversation
 	by := FromCitizen
-	if p.Role == chat.RoleOperator || p.Role == chat.RoleAdmin {
+	if p.Role == govchat.RoleOperator || p.Role == govchat.RoleAdmin {
 		by = FromOperator
 		conv = d.convs[f.Conversation]
 		if conv == nil {
 			d.mu.Unlock()
-			return chat.Errorf(chat.CodeNotFound, msgNoConv)
+			return govchat.Errorf(govchat.CodeNotFound, msgNoConv)
 		}
-		if conv.Status == StatusActive && conv.Operator != p.ID && p.Role != chat.RoleAdmin {
+		if conv.Status == StatusActive && conv.Operator != p.ID && p.Role != govchat.RoleAdmin {
 			d.mu.Unlock()
-			return chat.Errorf(chat.CodeForbidden, msgNotYours)
+			return govchat.Errorf(govchat.CodeForbidden, msgNotYours)
 		}
 	} else {
 		if s := c.Session(); s != nil {
@@ -616,7 +616,7 @@ func (d *Desk) onEnd(ctx context.Context, c *chat.Client, data []byte) error {
 		}
 		if conv == nil {
 			d.mu.Unlock()
-			return chat.Errorf(chat.CodeBadRequest, msgNotInHandoff)
+			return govchat.Errorf(govchat.CodeBadRequest, msgNotInHandoff)
 		}
 	}
 	now := d.cfg.Now()
@@ -704,7 +704,7 @@ func (d *Desk) watch(c *chat.Client, op operator) {
 			}
 			if !ok {
 				d.log.Info("handoff: closing the socket of a signed-out operator", slog.String("operator", op.username))
-				c.SendError("", chat.Errorf(chat.CodeUnauthorized, "登录已过期，请重新登录。"))
+				c.SendError("", govchat.Errorf(govchat.CodeUnauthorized, "登录已过期，请重新登录。"))
 				c.Close()
 				<-c.Context().Done()
 				return
@@ -721,13 +721,13 @@ func copyConv(c *Conversation) Conversation {
 
 // ownConv returns the connected conversation id owned by the operator on c
 // (d.mu held).
-func (d *Desk) ownConv(c *chat.Client, id string) (*Conversation, *chat.Error) {
+func (d *Desk) ownConv(c *chat.Client, id string) (*Conversation, *govchat.Error) {
 	conv := d.convs[id]
 	if conv == nil {
-		return nil, chat.Errorf(chat.CodeNotFound, msgNoConv)
+		return nil, govchat.Errorf(govchat.CodeNotFound, msgNoConv)
 	}
 	if conv.Status != StatusActive || conv.Operator != c.Principal().ID {
-		return nil, chat.Errorf(chat.CodeForbidden, msgNotYours)
+		return nil, govchat.Errorf(govchat.CodeForbidden, msgNotYours)
 	}
 	return conv, nil
 }
@@ -743,10 +743,10 @@ func (d *Desk) onTake(ctx context.Context, c *chat.Client, data []byte) error {
 	switch {
 	case conv == nil:
 		d.mu.Unlock()
-		return chat.Errorf(chat.CodeNotFound, msgNoConv)
+		return govchat.Errorf(govchat.CodeNotFound, msgNoConv)
 	case conv.Status == StatusActive && conv.Operator != p.ID:
 		d.mu.Unlock()
-		return chat.Errorf(chat.CodeForbidden, msgTaken)
+		return govchat.Errorf(govchat.CodeForbidden, msgTaken)
 	}
 	now := d.cfg.Now()
 	if conv.Status == StatusQueued {
@@ -805,14 +805,14 @@ func (d *Desk) onAgentAnswer(ctx context.Context, c *chat.Client, data []byte) e
 		return err
 	}
 	if d.cfg.Passages == nil {
-		return chat.Errorf(chat.CodeUnavailable, msgNoPassages)
+		return govchat.Errorf(govchat.CodeUnavailable, msgNoPassages)
 	}
 	if len(f.DocID) > 200 || len(f.Anchor) > 200 {
-		return chat.Errorf(chat.CodeBadRequest, msgNoPassage)
+		return govchat.Errorf(govchat.CodeBadRequest, msgNoPassage)
 	}
 	item, src, err := d.cfg.Passages.Passage(f.DocID, f.Anchor)
 	if err != nil {
-		return chat.Errorf(chat.CodeNotFound, msgNoPassage)
+		return govchat.Errorf(govchat.CodeNotFound, msgNoPassage)
 	}
 	d.mu.Lock()
 	conv, e := d.ownConv(c, f.Conversation)

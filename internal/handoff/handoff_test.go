@@ -36,14 +36,14 @@ func (bot) Answer(_ context.Context, req govchat.Request) (*govchat.Answer, erro
 // staff authenticates hello tokens of two operators.
 type staff struct{}
 
-func (staff) Authenticate(_ context.Context, token string) (chat.Principal, error) {
+func (staff) Authenticate(_ context.Context, token string) (govchat.Principal, error) {
 	switch token {
 	case "tok-wang":
-		return chat.Principal{Role: chat.RoleOperator, ID: "wang", Name: "1001"}, nil
+		return govchat.Principal{Role: govchat.RoleOperator, ID: "wang", Name: "1001"}, nil
 	case "tok-li":
-		return chat.Principal{Role: chat.RoleOperator, ID: "li", Name: "1002"}, nil
+		return govchat.Principal{Role: govchat.RoleOperator, ID: "li", Name: "1002"}, nil
 	}
-	return chat.Principal{}, errors.New("bad token")
+	return govchat.Principal{}, errors.New("bad token")
 }
 
 type passages struct{}
@@ -238,16 +238,16 @@ func TestHandoffWholeFlow(t *testing.T) {
 
 	// li cannot take it or write into it.
 	li.send(map[string]any{"type": "handoff_take", "id": "t2", "conversation": conv})
-	if f := li.expect("error", nil); f["code"] != chat.CodeForbidden {
+	if f := li.expect("error", nil); f["code"] != govchat.CodeForbidden {
 		t.Errorf("second take = %v", f)
 	}
 	li.send(map[string]any{"type": "agent_message", "id": "x", "conversation": conv, "text": "插话"})
-	if f := li.expect("error", nil); f["code"] != chat.CodeForbidden {
+	if f := li.expect("error", nil); f["code"] != govchat.CodeForbidden {
 		t.Errorf("foreign agent_message = %v", f)
 	}
 	// A citizen cannot use operator frames.
 	citizen.send(map[string]any{"type": "agent_message", "id": "y", "conversation": conv, "text": "冒充"})
-	if f := citizen.expect("error", nil); f["code"] != chat.CodeForbidden {
+	if f := citizen.expect("error", nil); f["code"] != govchat.CodeForbidden {
 		t.Errorf("citizen agent_message = %v", f)
 	}
 
@@ -274,7 +274,7 @@ func TestHandoffWholeFlow(t *testing.T) {
 		t.Fatalf("agent_answer = %v", aa)
 	}
 	wang.send(map[string]any{"type": "agent_answer", "id": "a3", "conversation": conv, "doc_id": "nope"})
-	if f := wang.expect("error", nil); f["code"] != chat.CodeNotFound {
+	if f := wang.expect("error", nil); f["code"] != govchat.CodeNotFound {
 		t.Errorf("unknown passage = %v", f)
 	}
 
@@ -336,7 +336,7 @@ func TestHandoffNoOperatorLeavesMessage(t *testing.T) {
 	}
 	// Messages to an operator are refused: there is no conversation.
 	citizen.send(map[string]any{"type": "handoff_message", "id": "m0", "text": "有人吗"})
-	if f := citizen.expect("error", nil); f["code"] != chat.CodeBadRequest {
+	if f := citizen.expect("error", nil); f["code"] != govchat.CodeBadRequest {
 		t.Errorf("handoff_message without handoff = %v", f)
 	}
 	// Bad 留言 are refused with a clear error; a good one is stored.
@@ -384,7 +384,7 @@ func TestHandoffNoOperatorLeavesMessage(t *testing.T) {
 		if i < 4 && f["type"] != "ack" {
 			t.Fatalf("留言 %d: %v", i+2, f)
 		}
-		if i == 4 && f["code"] != chat.CodeRateLimited {
+		if i == 4 && f["code"] != govchat.CodeRateLimited {
 			t.Fatalf("6th 留言: %v, want rate_limited", f)
 		}
 	}
@@ -407,7 +407,7 @@ func TestSignedOutOperatorIsDisconnected(t *testing.T) {
 	mu.Lock()
 	signedIn = false
 	mu.Unlock()
-	if f := wang.expect("error", nil); f["code"] != chat.CodeUnauthorized {
+	if f := wang.expect("error", nil); f["code"] != govchat.CodeUnauthorized {
 		t.Errorf("error = %v", f)
 	}
 	deadline := time.Now().Add(3 * time.Second)
@@ -502,7 +502,7 @@ func TestSignedOutOperatorCannotAct(t *testing.T) {
 	mu.Unlock()
 	wang.send(map[string]any{"type": "handoff_take", "id": "t1", "conversation": conv})
 	f := wang.expect("", func(f map[string]any) bool { return f["type"] == "error" || f["type"] == TypeConversation })
-	if f["type"] != "error" || f["code"] != chat.CodeUnauthorized || f["id"] != "t1" {
+	if f["type"] != "error" || f["code"] != govchat.CodeUnauthorized || f["id"] != "t1" {
 		t.Fatalf("signed-out operator's take answered %v", f)
 	}
 	wang.conn.SetReadDeadline(time.Now().Add(3 * time.Second))
@@ -556,7 +556,7 @@ func TestHandoffRequestsLimitedPerAddress(t *testing.T) {
 		if i < 2 && f["status"] != StatusQueued {
 			t.Fatalf("request %d: %v", i+1, f)
 		}
-		if i == 2 && (f["type"] != "error" || f["code"] != chat.CodeRateLimited || f["id"] != "h") {
+		if i == 2 && (f["type"] != "error" || f["code"] != govchat.CodeRateLimited || f["id"] != "h") {
 			t.Fatalf("third request from one address: %v, want rate_limited", f)
 		}
 		if i == 0 {
@@ -587,7 +587,7 @@ func TestCitizenMessagesAreBounded(t *testing.T) {
 		if i < 3 && f["type"] != "ack" {
 			t.Fatalf("message %d: %v", i+1, f)
 		}
-		if i == 3 && f["code"] != chat.CodeRateLimited {
+		if i == 3 && f["code"] != govchat.CodeRateLimited {
 			t.Fatalf("4th message: %v, want rate_limited", f)
 		}
 	}
@@ -607,7 +607,7 @@ func TestCitizenMessagesAreBounded(t *testing.T) {
 		citizen.send(map[string]any{"type": "handoff_message", "id": "m", "text": "你好"})
 		last = citizen.expect("", func(f map[string]any) bool { return f["type"] == "ack" || f["type"] == "error" })
 	}
-	if last["type"] != "error" || last["code"] != chat.CodeTooLarge || !strings.Contains(last["message"].(string), "12345") {
+	if last["type"] != "error" || last["code"] != govchat.CodeTooLarge || !strings.Contains(last["message"].(string), "12345") {
 		t.Errorf("message beyond the transcript bound: %v", last)
 	}
 	c, err := e.desk.Conversation(context.Background(), conv)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/govchat/govchat/internal/chat"
+	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/history"
 )
 
@@ -37,9 +38,9 @@ func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any) error
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		return chat.Errorf(chat.CodeTooLarge, "请求内容过长。")
+		return govchat.Errorf(govchat.CodeTooLarge, "请求内容过长。")
 	case err != nil:
-		return chat.Errorf(chat.CodeBadRequest, "请求不是有效的 JSON。")
+		return govchat.Errorf(govchat.CodeBadRequest, "请求不是有效的 JSON。")
 	}
 	return nil
 }
@@ -51,12 +52,12 @@ func (s *Server) apiAsk(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(req.ID) > 64 {
-		chat.WriteError(w, chat.Errorf(chat.CodeBadRequest, "id 过长。"))
+		chat.WriteError(w, govchat.Errorf(govchat.CodeBadRequest, "id 过长。"))
 		return
 	}
 	c := s.chatService()
 	if c == nil {
-		chat.WriteError(w, &chat.Error{Code: chat.CodeUnavailable, Message: "服务正在启动，请稍后再试。", RetryAfter: 5})
+		chat.WriteError(w, &govchat.Error{Code: govchat.CodeUnavailable, Message: "服务正在启动，请稍后再试。", RetryAfter: 5})
 		return
 	}
 	a, err := c.Ask(r.Context(), chat.AskRequest{ID: req.ID, Question: req.Question, Session: req.Session, IP: s.cfg.ClientIP(r)})
@@ -75,7 +76,7 @@ func (s *Server) apiFeedback(w http.ResponseWriter, r *http.Request) {
 	}
 	c := s.chatService()
 	if c == nil {
-		chat.WriteError(w, &chat.Error{Code: chat.CodeUnavailable, Message: "服务正在启动，请稍后再试。", RetryAfter: 5})
+		chat.WriteError(w, &govchat.Error{Code: govchat.CodeUnavailable, Message: "服务正在启动，请稍后再试。", RetryAfter: 5})
 		return
 	}
 	err := c.Feedback(r.Context(), chat.FeedbackRequest{AnswerID: req.AnswerID, Helpful: req.Helpful, Reason: req.Reason, Session: req.Session, IP: s.cfg.ClientIP(r)})
@@ -115,20 +116,20 @@ func ParseSince(v string, now time.Time) (time.Time, error) {
 
 func (s *Server) apiUnanswered(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.Reporter == nil {
-		chat.WriteError(w, chat.Errorf(chat.CodeUnavailable, "历史记录未启用。"))
+		chat.WriteError(w, govchat.Errorf(govchat.CodeUnavailable, "历史记录未启用。"))
 		return
 	}
 	q := r.URL.Query()
 	since, err := ParseSince(q.Get("since"), s.cfg.Now())
 	if err != nil {
-		chat.WriteError(w, chat.Errorf(chat.CodeBadRequest, "since 参数无效：请使用 720h、30d 或 2025-01-31 这样的格式。"))
+		chat.WriteError(w, govchat.Errorf(govchat.CodeBadRequest, "since 参数无效：请使用 720h、30d 或 2025-01-31 这样的格式。"))
 		return
 	}
 	limit := 50
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
-			chat.WriteError(w, chat.Errorf(chat.CodeBadRequest, "limit 参数应为 1 到 1000 的整数。"))
+			chat.WriteError(w, govchat.Errorf(govchat.CodeBadRequest, "limit 参数应为 1 到 1000 的整数。"))
 			return
 		}
 		limit = n

@@ -789,7 +789,7 @@ func TestHTTPAskAndFeedback(t *testing.T) {
 	if err := ts.hub.Feedback(ctx, FeedbackRequest{AnswerID: "a_missing", Helpful: &no}); !errors.As(err, &e) || e.Code != govchat.CodeNotFound {
 		t.Errorf("feedback on unknown answer: %v", err)
 	}
-	groups, err := ts.hist.Unanswered(ctx, history.UnansweredQuery{})
+	groups, err := ts.hist.Unanswered(ctx, govchat.UnansweredQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}

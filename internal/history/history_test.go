@@ -148,7 +148,7 @@ func TestUnansweredGroups(t *testing.T) {
 	rec("服务器出错的问题", true, "", "internal") // failures are not gaps
 	rec("今天天气怎么样", true, "chitchat", "")
 
-	groups, err := s.Unanswered(ctx, UnansweredQuery{})
+	groups, err := s.Unanswered(ctx, govchat.UnansweredQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,14 +185,14 @@ func TestUnansweredGroups(t *testing.T) {
 		t.Error("👎 question missing")
 	}
 
-	exact, err := s.Unanswered(ctx, UnansweredQuery{Similarity: 1})
+	exact, err := s.Unanswered(ctx, govchat.UnansweredQuery{Similarity: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(exact) != 4 || exact[0].Count != 3 {
 		t.Errorf("exact grouping: %+v", exact)
 	}
-	recent, err := s.Unanswered(ctx, UnansweredQuery{Since: base.Add(5 * time.Minute), Limit: 1})
+	recent, err := s.Unanswered(ctx, govchat.UnansweredQuery{Since: base.Add(5 * time.Minute), Limit: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/govchat/govchat/internal/chat"
 	"github.com/govchat/govchat/internal/govchat"
-	"github.com/govchat/govchat/internal/history"
 )
 
 // AskRequest is the body of POST /api/ask.
@@ -90,7 +89,7 @@ func (s *Server) apiFeedback(w http.ResponseWriter, r *http.Request) {
 // UnansweredResponse is the body of GET /api/admin/unanswered.
 type UnansweredResponse struct {
 	Since  time.Time       `json:"since"`
-	Groups []history.Group `json:"groups"`
+	Groups []govchat.Group `json:"groups"`
 }
 
 // ParseSince reads a report start: a duration back from now ("720h", "30d")
@@ -134,14 +133,14 @@ func (s *Server) apiUnanswered(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	groups, err := s.cfg.Reporter.Unanswered(r.Context(), history.UnansweredQuery{Since: since, Limit: limit})
+	groups, err := s.cfg.Reporter.Unanswered(r.Context(), govchat.UnansweredQuery{Since: since, Limit: limit})
 	if err != nil {
 		s.log.Error("server: unanswered report", "error", err)
 		chat.WriteError(w, err)
 		return
 	}
 	if groups == nil {
-		groups = []history.Group{}
+		groups = []govchat.Group{}
 	}
 	writeJSON(w, http.StatusOK, UnansweredResponse{Since: since, Groups: groups})
 }

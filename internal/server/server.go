@@ -29,7 +29,6 @@ import (
 
 	"github.com/govchat/govchat/internal/chat"
 	"github.com/govchat/govchat/internal/govchat"
-	"github.com/govchat/govchat/internal/history"
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/metrics"
 	"github.com/govchat/govchat/web/site"
@@ -53,7 +52,7 @@ type Chat interface {
 
 // Reporter lists the unanswered questions (*history.Store).
 type Reporter interface {
-	Unanswered(ctx context.Context, q history.UnansweredQuery) ([]history.Group, error)
+	Unanswered(ctx context.Context, q govchat.UnansweredQuery) ([]govchat.Group, error)
 }
 
 // Config configures the server.

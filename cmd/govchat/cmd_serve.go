@@ -201,7 +201,7 @@ func answerMode(chatModel string) string {
 
 // loadServing loads the knowledge base and the index, publishes the document
 // pages, builds the answerer and the chat hub and publishes them.
-func loadServing(ctx context.Context, env *Env, srv *server.Server, hist *history.Store, wb *workbench, reg *metrics.Registry,
+func loadServing(ctx context.Context, env *Env, srv *server.Server, hist *history.Store, wb *workbenchSide, reg *metrics.Registry,
 	clientIP func(*http.Request) string, answerTimeout time.Duration, hooks serveHooks) (*searchApp, *chat.Hub, error) {
 	app, err := openSearch(ctx, env, searchOptions{})
 	if err != nil {

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"sync/atomic"
 
-	"github.com/govchat/govchat/internal/agent"
 	"github.com/govchat/govchat/internal/auth"
 	"github.com/govchat/govchat/internal/chat"
 	"github.com/govchat/govchat/internal/govchat"
@@ -21,11 +20,12 @@ import (
 	"github.com/govchat/govchat/internal/route"
 	"github.com/govchat/govchat/internal/safety"
 	"github.com/govchat/govchat/internal/search"
+	"github.com/govchat/govchat/internal/workbench"
 	"github.com/govchat/govchat/internal/zh"
 	workbenchweb "github.com/govchat/govchat/web/workbench"
 )
 
-// workbench is the operator side of serve: accounts (data/auth.db), the
+// workbenchSide is the operator side of serve: accounts (data/auth.db), the
 // handoff desk, 留言 and the review list (data/workbench.db), and the
 // /agent/ pages and API. serve wires it in this order:
 //
@@ -35,24 +35,24 @@ import (
 //	wb.Register(srv)                 // srv.Handle
 //	wb.SetKnowledge(base, seg, engine) // once search is ready
 //	defer wb.Close()
-type workbench struct {
+type workbenchSide struct {
 	Auth   *auth.Service
 	Web    *auth.Web
 	DB     *sql.DB
 	Desk   *handoff.Desk
 	Review *review.Store
 	look   lookupBox
-	h      *agent.Handler
+	h      *workbench.Handler
 }
 
 // openWorkbench opens the account and workbench databases under --data.
 // clientIP extracts client addresses (nil: the connection's address).
-func openWorkbench(env *Env, clientIP func(*http.Request) string) (*workbench, error) {
+func openWorkbench(env *Env, clientIP func(*http.Request) string) (*workbenchSide, error) {
 	svc, err := openAuth(env)
 	if err != nil {
 		return nil, err
 	}
-	w := &workbench{Auth: svc}
+	w := &workbenchSide{Auth: svc}
 	path := filepath.Join(env.Config.Data, "workbench.db")
 	if err := os.MkdirAll(env.Config.Data, 0o750); err != nil {
 		w.Close()
@@ -75,7 +75,7 @@ func openWorkbench(env *Env, clientIP func(*http.Request) string) (*workbench, e
 		return nil, err
 	}
 	w.Web = auth.NewWeb(svc, auth.WebConfig{ClientIP: clientIP, Secure: isHTTPS(env.Config.PublicURL), Log: env.Log}, svc)
-	w.h, err = agent.New(agent.Config{Auth: w.Web, Assets: workbenchweb.FS, Lookup: &w.look, Desk: w.Desk, Review: w.Review, Log: env.Log})
+	w.h, err = workbench.New(workbench.Config{Auth: w.Web, Assets: workbenchweb.FS, Lookup: &w.look, Desk: w.Desk, Review: w.Review, Log: env.Log})
 	if err != nil {
 		w.Close()
 		return nil, err
@@ -90,16 +90,16 @@ func isHTTPS(u string) bool { return len(u) >= 8 && u[:8] == "https://" }
 
 // Recorder wraps the conversation log so that the desk sees every exchange
 // (transcripts, automatic handoff after two refusals).
-func (w *workbench) Recorder(inner chat.Recorder) chat.Recorder { return w.Desk.Recorder(inner) }
+func (w *workbenchSide) Recorder(inner chat.Recorder) chat.Recorder { return w.Desk.Recorder(inner) }
 
 // Attach registers the handoff frames on the hub.
-func (w *workbench) Attach(hub *chat.Hub) { w.Desk.Attach(hub) }
+func (w *workbenchSide) Attach(hub *chat.Hub) { w.Desk.Attach(hub) }
 
 // Register mounts /agent/ and its API.
-func (w *workbench) Register(mux agent.Mux) { w.h.Register(mux) }
+func (w *workbenchSide) Register(mux workbench.Mux) { w.h.Register(mux) }
 
 // SetKnowledge makes look-ups and pushed answers work over base.
-func (w *workbench) SetKnowledge(base *kb.Base, seg *zh.Segmenter, eng *search.Engine) error {
+func (w *workbenchSide) SetKnowledge(base *kb.Base, seg *zh.Segmenter, eng *search.Engine) error {
 	router, err := route.New(route.Config{}, base.Docs)
 	if err != nil && !errors.Is(err, route.ErrNoDepartments) {
 		return err
@@ -118,12 +118,12 @@ func (w *workbench) SetKnowledge(base *kb.Base, seg *zh.Segmenter, eng *search.E
 
 // Authenticator lets signed-in operators open the websocket; other tokens
 // go to next (WeChat logins), when set.
-func (w *workbench) Authenticator(next govchat.Authenticator) govchat.Authenticator {
-	return agent.Authenticator(w.Auth, next)
+func (w *workbenchSide) Authenticator(next govchat.Authenticator) govchat.Authenticator {
+	return workbench.Authenticator(w.Auth, next)
 }
 
 // Close closes the databases.
-func (w *workbench) Close() error {
+func (w *workbenchSide) Close() error {
 	var errs []error
 	if w.DB != nil {
 		errs = append(errs, w.DB.Close())
@@ -140,7 +140,7 @@ type lookupBox struct{ p atomic.Pointer[lookup.Lookup] }
 func (b *lookupBox) Lookup(ctx context.Context, req lookup.Request) (lookup.Result, error) {
 	l := b.p.Load()
 	if l == nil {
-		return lookup.Result{}, agent.ErrUnavailable
+		return lookup.Result{}, workbench.ErrUnavailable
 	}
 	return l.Lookup(ctx, req)
 }
@@ -148,14 +148,14 @@ func (b *lookupBox) Lookup(ctx context.Context, req lookup.Request) (lookup.Resu
 func (b *lookupBox) Passage(docID, anchor string) (lookup.Item, kb.Source, error) {
 	l := b.p.Load()
 	if l == nil {
-		return lookup.Item{}, kb.Source{}, agent.ErrUnavailable
+		return lookup.Item{}, kb.Source{}, workbench.ErrUnavailable
 	}
 	return l.Passage(docID, anchor)
 }
 
 // Role returns the role of the account signed in on r, "" when none (the
 // unanswered report accepts an admin session instead of GOVCHAT_ADMIN_TOKEN).
-func (w *workbench) Role(r *http.Request) string {
+func (w *workbenchSide) Role(r *http.Request) string {
 	s, err := w.Web.Session(r)
 	if err != nil {
 		return ""

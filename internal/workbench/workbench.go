@@ -1,9 +1,9 @@
-// Package agent is the HTTP side of the operator workbench: the /agent/
+// Package workbench is the HTTP side of the operator workbench: the /agent/
 // pages (sign-in, workbench, review list) and the JSON API behind them —
 // instant look-up, the handoff queue and transcripts, 留言, and the
 // knowledge office's review list. Every page and API requires sign-in
 // (401 without, 403 for the wrong role) through auth.Web.
-package agent
+package workbench
 
 import (
 	"context"
@@ -25,7 +25,7 @@ import (
 
 // ErrUnavailable is returned by a Lookuper that is not ready yet (the
 // knowledge base is still loading); the API answers 503.
-var ErrUnavailable = errors.New("agent: look-up not ready")
+var ErrUnavailable = errors.New("workbench: look-up not ready")
 
 // Lookuper runs an operator look-up (lookup.Lookup).
 type Lookuper interface {
@@ -61,7 +61,7 @@ type Handler struct {
 // New checks cfg.
 func New(cfg Config) (*Handler, error) {
 	if cfg.Auth == nil || cfg.Assets == nil {
-		return nil, errors.New("agent: auth and assets are required")
+		return nil, errors.New("workbench: auth and assets are required")
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
@@ -166,7 +166,7 @@ func unavailable(w http.ResponseWriter) {
 }
 
 func (h *Handler) internal(w http.ResponseWriter, what string, err error) {
-	h.cfg.Log.Error("agent: "+what, slog.Any("error", err))
+	h.cfg.Log.Error("workbench: "+what, slog.Any("error", err))
 	auth.WriteError(w, http.StatusInternalServerError, "internal", "系统繁忙，请稍后重试")
 }
 

@@ -12,12 +12,12 @@ import (
 
 	"github.com/govchat/govchat/internal/auth"
 	"github.com/govchat/govchat/internal/chat"
+	"github.com/govchat/govchat/internal/dept"
 	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/handoff"
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/lookup"
 	"github.com/govchat/govchat/internal/review"
-	"github.com/govchat/govchat/internal/route"
 	"github.com/govchat/govchat/internal/safety"
 	"github.com/govchat/govchat/internal/search"
 	"github.com/govchat/govchat/internal/workbench"
@@ -100,11 +100,11 @@ func (w *workbenchSide) Register(mux workbench.Mux) { w.h.Register(mux) }
 
 // SetKnowledge makes look-ups and pushed answers work over base.
 func (w *workbenchSide) SetKnowledge(base *kb.Base, seg *zh.Segmenter, eng *search.Engine) error {
-	router, err := route.New(route.Config{}, base.Docs)
-	if err != nil && !errors.Is(err, route.ErrNoDepartments) {
+	router, err := dept.New(dept.Config{}, base.Docs)
+	if err != nil && !errors.Is(err, dept.ErrNoDepartments) {
 		return err
 	}
-	var r lookup.Router
+	var r lookup.Suggester
 	if router != nil {
 		r = router
 	}

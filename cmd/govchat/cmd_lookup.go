@@ -14,11 +14,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/govchat/govchat/internal/dept"
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/knowledge"
 	"github.com/govchat/govchat/internal/knowledge/importer"
 	"github.com/govchat/govchat/internal/lookup"
-	"github.com/govchat/govchat/internal/route"
 	"github.com/govchat/govchat/internal/search"
 	"github.com/govchat/govchat/internal/store/mem"
 	"github.com/govchat/govchat/internal/zh"
@@ -54,11 +54,11 @@ func newLookup(ctx context.Context, env *Env, base *kb.Base) (*lookup.Lookup, er
 	if _, err := eng.Sync(ctx); err != nil {
 		return nil, err
 	}
-	router, err := route.New(route.Config{}, base.Docs)
-	if err != nil && !errors.Is(err, route.ErrNoDepartments) {
+	router, err := dept.New(dept.Config{}, base.Docs)
+	if err != nil && !errors.Is(err, dept.ErrNoDepartments) {
 		return nil, err
 	}
-	var r lookup.Router
+	var r lookup.Suggester
 	if router != nil {
 		r = router
 	}

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/govchat/govchat/internal/dept"
 	"github.com/govchat/govchat/internal/kb"
-	"github.com/govchat/govchat/internal/route"
 	"github.com/govchat/govchat/internal/search"
 )
 
@@ -66,7 +66,7 @@ func testBase() *kb.Base {
 func TestLookupShort(t *testing.T) {
 	base := testBase()
 	fs := &fakeSearch{base: base}
-	r, err := route.New(route.Config{}, base.Docs)
+	r, err := dept.New(dept.Config{}, base.Docs)
 	if err != nil {
 		t.Fatal(err)
 	}

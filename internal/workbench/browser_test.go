@@ -23,11 +23,11 @@ import (
 
 	"github.com/govchat/govchat/internal/auth"
 	"github.com/govchat/govchat/internal/chat"
+	"github.com/govchat/govchat/internal/dept"
 	"github.com/govchat/govchat/internal/handoff"
 	"github.com/govchat/govchat/internal/knowledge"
 	"github.com/govchat/govchat/internal/lookup"
 	"github.com/govchat/govchat/internal/review"
-	"github.com/govchat/govchat/internal/route"
 	"github.com/govchat/govchat/internal/search"
 	"github.com/govchat/govchat/internal/server"
 	"github.com/govchat/govchat/internal/store/mem"
@@ -98,7 +98,7 @@ func workbenchServer(t *testing.T) *httptest.Server {
 	if _, err := eng.Sync(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	router, err := route.New(route.Config{}, base.Docs)
+	router, err := dept.New(dept.Config{}, base.Docs)
 	if err != nil {
 		t.Fatal(err)
 	}

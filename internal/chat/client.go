@@ -14,6 +14,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/govchat/govchat/internal/govchat"
+	"github.com/govchat/govchat/internal/ratelimit"
 )
 
 var (
@@ -36,7 +37,7 @@ type Client struct {
 	reqOnce   sync.Once
 
 	// Owned by the reader goroutine.
-	frames      *bucket
+	frames      ratelimit.Bucket
 	lastLimited time.Time
 
 	mu        sync.Mutex
@@ -59,7 +60,7 @@ func (h *Hub) newClient(conn *websocket.Conn, ip string) *Client {
 		send:      make(chan []byte, h.cfg.SendQueue),
 		done:      make(chan struct{}),
 		closeReq:  make(chan closeMsg, 1),
-		frames:    newBucket(h.cfg.FrameRate, time.Now()),
+		frames:    ratelimit.Full(h.cfg.FrameRate.limit(), time.Now()),
 		principal: govchat.Principal{Role: govchat.RoleCitizen},
 	}
 }
@@ -285,7 +286,7 @@ func (c *Client) allowFrame() bool {
 		return true
 	}
 	now := time.Now()
-	wait := c.frames.take(c.hub.cfg.FrameRate, now)
+	wait := c.frames.Take(c.hub.cfg.FrameRate.limit(), now)
 	if wait == 0 {
 		return true
 	}
@@ -496,7 +497,7 @@ func (h *Hub) handleFeedback(ctx context.Context, c *Client, data []byte) error 
 	}
 	// Each feedback is a row in the history: the same per-address budget
 	// as the HTTP API's feedback keeps a socket from filling the disk.
-	if wait := h.ipLimit.allow(c.ip, time.Now()); wait > 0 {
+	if wait := h.ipLimit.Take(ratelimit.Key(c.ip), time.Now()); wait > 0 {
 		h.m.limited.With("ip").Inc()
 		return &govchat.Error{Code: govchat.CodeRateLimited, Message: msgRateLimited, RetryAfter: retrySeconds(wait)}
 	}

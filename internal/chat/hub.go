@@ -19,6 +19,7 @@ import (
 	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/metrics"
+	"github.com/govchat/govchat/internal/ratelimit"
 )
 
 // Answerer answers one question (internal/answer.Answerer in production).
@@ -152,8 +153,8 @@ type Hub struct {
 	log      *slog.Logger
 	upgrader websocket.Upgrader
 	sessions *sessions
-	ipLimit  *keyedLimiter
-	newSess  *keyedLimiter
+	ipLimit  *ratelimit.Keyed // questions (and feedback) per client address
+	newSess  *ratelimit.Keyed // new sessions per client address
 	ipConns  *connCounter
 
 	handlers map[string]route
@@ -211,8 +212,8 @@ func New(cfg Config, ans Answerer, rec Recorder) (*Hub, error) {
 	h := &Hub{
 		cfg: cfg, ans: ans, rec: rec, log: cfg.Log,
 		sessions: newSessions(cfg.SessionTTL, cfg.MaxSessions),
-		ipLimit:  newKeyedLimiter(cfg.IPRate, 100000),
-		newSess:  newKeyedLimiter(cfg.NewSessionRate, 100000),
+		ipLimit:  ratelimit.NewKeyed(cfg.IPRate.limit(), 100000),
+		newSess:  ratelimit.NewKeyed(cfg.NewSessionRate.limit(), 100000),
 		ipConns:  &connCounter{max: cfg.MaxConnsPerIP, n: map[string]int{}},
 		handlers: map[string]route{},
 		clients:  map[*Client]struct{}{},
@@ -543,7 +544,7 @@ type FeedbackRequest struct {
 
 // Feedback records feedback from the HTTP API; failures are *Error.
 func (h *Hub) Feedback(ctx context.Context, req FeedbackRequest) error {
-	if wait := h.ipLimit.allow(req.IP, time.Now()); wait > 0 {
+	if wait := h.ipLimit.Take(ratelimit.Key(req.IP), time.Now()); wait > 0 {
 		h.m.limited.With("ip").Inc()
 		return &govchat.Error{Code: govchat.CodeRateLimited, Message: msgRateLimited, RetryAfter: retrySeconds(wait)}
 	}
@@ -561,7 +562,7 @@ func (h *Hub) newSession(ip string, role govchat.Role, now time.Time) (*Session,
 	if role == govchat.RoleOperator || role == govchat.RoleAdmin {
 		return h.sessions.create(now, h.cfg.SessionRate), nil
 	}
-	if wait := h.newSess.allow(ip, now); wait > 0 {
+	if wait := h.newSess.Take(ratelimit.Key(ip), now); wait > 0 {
 		h.m.limited.With("new_session").Inc()
 		return nil, h.fail(&govchat.Error{Code: govchat.CodeRateLimited, Message: msgSessionsLimited, RetryAfter: retrySeconds(wait)})
 	}
@@ -581,7 +582,7 @@ func (h *Hub) answer(ctx context.Context, s *Session, ip, channel, id, text stri
 	case utf8.RuneCountInString(q) > h.cfg.MaxQuestionRunes:
 		return nil, h.fail(govchat.Errorf(govchat.CodeTooLarge, fmt.Sprintf(msgQuestionLong, h.cfg.MaxQuestionRunes)))
 	}
-	if wait := h.ipLimit.allow(ip, start); wait > 0 {
+	if wait := h.ipLimit.Take(ratelimit.Key(ip), start); wait > 0 {
 		h.m.limited.With("ip").Inc()
 		return nil, h.fail(&govchat.Error{Code: govchat.CodeRateLimited, Message: msgRateLimited, RetryAfter: retrySeconds(wait)})
 	}

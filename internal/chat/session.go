@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/govchat/govchat/internal/govchat"
+	"github.com/govchat/govchat/internal/ratelimit"
 )
 
 // Session is one conversation: its multi-turn context and the sockets
@@ -24,7 +25,7 @@ type Session struct {
 	asked    int // questions asked in this session
 	lastSeen time.Time
 	clients  map[*Client]struct{}
-	limit    *bucket
+	limit    ratelimit.Bucket
 	values   map[string]any
 }
 
@@ -129,7 +130,7 @@ func (ss *sessions) byPublicID(id string) *Session {
 // create makes a new session, evicting the longest-idle unattached sessions
 // when the table is full.
 func (ss *sessions) create(now time.Time, r Rate) *Session {
-	s := &Session{ID: "s_" + randomHex(8), token: randomToken(), lastSeen: now, clients: map[*Client]struct{}{}, limit: newBucket(r, now)}
+	s := &Session{ID: "s_" + randomHex(8), token: randomToken(), lastSeen: now, clients: map[*Client]struct{}{}, limit: ratelimit.Full(r.limit(), now)}
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	if len(ss.byToken) >= ss.max {
@@ -208,7 +209,7 @@ func (s *Session) allow(r Rate, now time.Time) time.Duration {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.limit.take(r, now)
+	return s.limit.Take(r.limit(), now)
 }
 
 func randomToken() string {

@@ -30,7 +30,7 @@ import (
 	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/lookup"
-	"github.com/govchat/govchat/internal/ratekey"
+	"github.com/govchat/govchat/internal/ratelimit"
 )
 
 // Hub is what the desk needs of the chat hub.
@@ -60,27 +60,21 @@ type Config struct {
 	Now      func() time.Time
 	Log      *slog.Logger
 
-	RefusalsBeforeHandoff int           // 2 refusals in a row start a handoff
-	MaxTrail              int           // 40 entries remembered per session before a handoff
-	MaxTracked            int           // 20000 sessions remembered
-	MaxTextRunes          int           // 1000 runes per message
-	NotifyDelay           time.Duration // 150ms: an automatic handoff notice follows the refused answer
-	MessageLimit          Limit         // 留言 per client address: 5 at once, one more every 10 minutes
-	HandoffLimit          Limit         // conversations a client address opens: 3 at once, one more a minute
-	ChatLimit             Limit         // citizen messages per conversation: 10 at once, one more every 3 s
-	MaxQueued             int           // 100 conversations waiting; beyond, citizens get the hotline and 留言
-	MaxEntries            int           // 500 transcript entries held per open conversation
+	RefusalsBeforeHandoff int            // 2 refusals in a row start a handoff
+	MaxTrail              int            // 40 entries remembered per session before a handoff
+	MaxTracked            int            // 20000 sessions remembered
+	MaxTextRunes          int            // 1000 runes per message
+	NotifyDelay           time.Duration  // 150ms: an automatic handoff notice follows the refused answer
+	MessageLimit          ratelimit.Rate // 留言 per client address: 5 at once, one more every 10 minutes
+	HandoffLimit          ratelimit.Rate // conversations a client address opens: 3 at once, one more a minute
+	ChatLimit             ratelimit.Rate // citizen messages per conversation: 10 at once, one more every 3 s
+	MaxQueued             int            // 100 conversations waiting; beyond, citizens get the hotline and 留言
+	MaxEntries            int            // 500 transcript entries held per open conversation
 
 	// StillSignedIn, when set, is asked every RecheckEvery about each online
 	// operator; a socket whose account is disabled or signed out is closed.
 	StillSignedIn func(ctx context.Context, username string) (bool, error)
 	RecheckEvery  time.Duration // 30s
-}
-
-// Limit is a token bucket.
-type Limit struct {
-	Burst int
-	Every time.Duration
 }
 
 // Desk is the handoff service. Safe for concurrent use.
@@ -95,7 +89,7 @@ type Desk struct {
 	bySession map[string]*Conversation // open by citizen session id
 	trails    map[string]*trail        // recent exchanges per session
 	ops       map[*chat.Client]operator
-	msgLimit  map[string]*bucket
+	limits    limits
 }
 
 type trail struct {
@@ -107,10 +101,9 @@ type trail struct {
 
 type operator struct{ username, staffNo string }
 
-type bucket struct {
-	tokens float64
-	at     time.Time
-}
+// limits are the desk's rate limits: 转人工 requests per client address,
+// citizen messages per conversation, 留言 per client address.
+type limits struct{ handoff, chat, message *ratelimit.Keyed }
 
 // New builds the desk. Wrap the hub's conversation log with Recorder, then
 // Attach the hub.
@@ -146,13 +139,13 @@ func New(cfg Config) (*Desk, error) {
 		cfg.RecheckEvery = 30 * time.Second
 	}
 	if cfg.MessageLimit.Burst <= 0 || cfg.MessageLimit.Every <= 0 {
-		cfg.MessageLimit = Limit{Burst: 5, Every: 10 * time.Minute}
+		cfg.MessageLimit = ratelimit.Rate{Burst: 5, Every: 10 * time.Minute}
 	}
 	if cfg.HandoffLimit.Burst <= 0 || cfg.HandoffLimit.Every <= 0 {
-		cfg.HandoffLimit = Limit{Burst: 3, Every: time.Minute}
+		cfg.HandoffLimit = ratelimit.Rate{Burst: 3, Every: time.Minute}
 	}
 	if cfg.ChatLimit.Burst <= 0 || cfg.ChatLimit.Every <= 0 {
-		cfg.ChatLimit = Limit{Burst: 10, Every: 3 * time.Second}
+		cfg.ChatLimit = ratelimit.Rate{Burst: 10, Every: 3 * time.Second}
 	}
 	if cfg.MaxQueued <= 0 {
 		cfg.MaxQueued = 100
@@ -172,7 +165,12 @@ func New(cfg Config) (*Desk, error) {
 	return &Desk{
 		cfg: cfg, store: st, log: cfg.Log,
 		convs: map[string]*Conversation{}, bySession: map[string]*Conversation{},
-		trails: map[string]*trail{}, ops: map[*chat.Client]operator{}, msgLimit: map[string]*bucket{},
+		trails: map[string]*trail{}, ops: map[*chat.Client]operator{},
+		limits: limits{
+			handoff: ratelimit.NewKeyed(cfg.HandoffLimit, 10000),
+			chat:    ratelimit.NewKeyed(cfg.ChatLimit, 10000),
+			message: ratelimit.NewKeyed(cfg.MessageLimit, 10000),
+		},
 	}, nil
 }
 
@@ -452,7 +450,7 @@ func (d *Desk) request(ctx context.Context, session, reason, reqID, ip string) (
 		}
 		return []delivery{{session: session, frame: HandoffFrame{Type: TypeHandoff, ID: reqID, Status: StatusNoOperator, Reason: reason, Hotline: d.cfg.Hotline, CanLeave: true, Message: msg}}}, nil
 	}
-	if ip != "" && !d.allowLocked("h:"+ratekey.Of(ip), d.cfg.HandoffLimit, now) {
+	if ip != "" && d.limits.handoff.Take(ratelimit.Key(ip), now) > 0 {
 		return nil, &govchat.Error{Code: govchat.CodeRateLimited, Message: msgHandoffLimit, RetryAfter: int(d.cfg.HandoffLimit.Every.Seconds())}
 	}
 	conv := &Conversation{ID: newID(), SessionID: session, Status: StatusQueued, Reason: reason, Created: now}
@@ -494,7 +492,7 @@ func (d *Desk) onCitizenMessage(ctx context.Context, c *chat.Client, data []byte
 		d.mu.Unlock()
 		return govchat.Errorf(govchat.CodeTooLarge, fmt.Sprintf(msgConvFull, d.cfg.Hotline))
 	}
-	if !d.allowLocked("c:"+conv.ID, d.cfg.ChatLimit, now) {
+	if d.limits.chat.Take(conv.ID, now) > 0 {
 		d.mu.Unlock()
 		return &govchat.Error{Code: govchat.CodeRateLimited, Message: msgChatLimited, RetryAfter: max(1, int(d.cfg.ChatLimit.Every.Seconds()))}
 	}
@@ -533,31 +531,6 @@ type AckFrame struct {
 	Message      string `json:"message,omitempty"`
 }
 
-func (d *Desk) allowMessage(key string, now time.Time) bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.allowLocked(key, d.cfg.MessageLimit, now)
-}
-
-// allowLocked takes a token of key's bucket under limit l (d.mu held).
-func (d *Desk) allowLocked(key string, l Limit, now time.Time) bool {
-	b := d.msgLimit[key]
-	if b == nil {
-		if len(d.msgLimit) > 10000 {
-			clear(d.msgLimit)
-		}
-		b = &bucket{tokens: float64(l.Burst), at: now}
-		d.msgLimit[key] = b
-	}
-	b.tokens = min(float64(l.Burst), b.tokens+float64(now.Sub(b.at))/float64(l.Every))
-	b.at = now
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
-}
-
 func (d *Desk) onLeaveMessage(ctx context.Context, c *chat.Client, data []byte) error {
 	var f TextFrame
 	if err := decode(data, &f); err != nil {
@@ -572,7 +545,7 @@ func (d *Desk) onLeaveMessage(ctx context.Context, c *chat.Client, data []byte) 
 		return govchat.Errorf(govchat.CodeBadRequest, "联系方式格式不正确。")
 	}
 	now := d.cfg.Now()
-	if !d.allowMessage("m:"+ratekey.Of(c.IP()), now) {
+	if d.limits.message.Take(ratelimit.Key(c.IP()), now) > 0 {
 		return &govchat.Error{Code: govchat.CodeRateLimited, Message: msgLimited, RetryAfter: int(d.cfg.MessageLimit.Every.Seconds())}
 	}
 	session := ""

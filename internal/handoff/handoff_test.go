@@ -21,6 +21,7 @@ import (
 	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/lookup"
+	"github.com/govchat/govchat/internal/ratelimit"
 )
 
 // bot refuses questions that start with 拒 and answers the rest.
@@ -521,7 +522,7 @@ func TestSignedOutOperatorCannotAct(t *testing.T) {
 func TestHandoffQueueIsBounded(t *testing.T) {
 	e := setupWith(t, func(c *Config) {
 		c.MaxQueued = 2
-		c.HandoffLimit = Limit{Burst: 100, Every: time.Second}
+		c.HandoffLimit = ratelimit.Rate{Burst: 100, Every: time.Second}
 	})
 	wang := dial(t, e, "wang", "tok-wang")
 	wang.send(map[string]any{"type": "queue_subscribe"})
@@ -545,7 +546,7 @@ func TestHandoffQueueIsBounded(t *testing.T) {
 // One client address opens a bounded number of conversations (new sessions
 // cost nothing, so the limit cannot be per session).
 func TestHandoffRequestsLimitedPerAddress(t *testing.T) {
-	e := setupWith(t, func(c *Config) { c.HandoffLimit = Limit{Burst: 2, Every: time.Hour} })
+	e := setupWith(t, func(c *Config) { c.HandoffLimit = ratelimit.Rate{Burst: 2, Every: time.Hour} })
 	wang := dial(t, e, "wang", "tok-wang")
 	wang.send(map[string]any{"type": "queue_subscribe"})
 	wang.expect("queue", nil)
@@ -573,7 +574,7 @@ func TestHandoffRequestsLimitedPerAddress(t *testing.T) {
 // transcript held in memory is bounded.
 func TestCitizenMessagesAreBounded(t *testing.T) {
 	e := setupWith(t, func(c *Config) {
-		c.ChatLimit = Limit{Burst: 3, Every: time.Hour}
+		c.ChatLimit = ratelimit.Rate{Burst: 3, Every: time.Hour}
 	})
 	wang := dial(t, e, "wang", "tok-wang")
 	wang.send(map[string]any{"type": "queue_subscribe"})
@@ -594,7 +595,7 @@ func TestCitizenMessagesAreBounded(t *testing.T) {
 
 	e = setupWith(t, func(c *Config) {
 		c.MaxEntries = 4
-		c.ChatLimit = Limit{Burst: 100, Every: time.Second}
+		c.ChatLimit = ratelimit.Rate{Burst: 100, Every: time.Second}
 	})
 	wang = dial(t, e, "wang", "tok-wang")
 	wang.send(map[string]any{"type": "queue_subscribe"})

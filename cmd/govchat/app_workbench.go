@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sync/atomic"
 
@@ -20,6 +19,7 @@ import (
 	"github.com/govchat/govchat/internal/review"
 	"github.com/govchat/govchat/internal/safety"
 	"github.com/govchat/govchat/internal/search"
+	"github.com/govchat/govchat/internal/sqlite"
 	"github.com/govchat/govchat/internal/workbench"
 	"github.com/govchat/govchat/internal/zh"
 	workbenchweb "github.com/govchat/govchat/web/workbench"
@@ -54,16 +54,10 @@ func openWorkbench(env *Env, clientIP func(*http.Request) string) (*workbenchSid
 	}
 	w := &workbenchSide{Auth: svc}
 	path := filepath.Join(env.Config.Data, "workbench.db")
-	if err := os.MkdirAll(env.Config.Data, 0o750); err != nil {
+	if w.DB, err = sqlite.Open(path); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("workbench: %w", err)
 	}
-	w.DB, err = sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)")
-	if err != nil {
-		w.Close()
-		return nil, fmt.Errorf("workbench: open %s: %w", path, err)
-	}
-	w.DB.SetMaxOpenConns(1)
 	if w.Review, err = review.New(w.DB, nil); err != nil {
 		w.Close()
 		return nil, err

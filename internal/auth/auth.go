@@ -16,14 +16,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	_ "modernc.org/sqlite" // database/sql driver "sqlite"
+	"github.com/govchat/govchat/internal/sqlite"
 
 	"github.com/govchat/govchat/internal/ratelimit"
 )
@@ -157,12 +155,9 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if err := os.MkdirAll(filepath.Dir(cfg.Path), 0o750); err != nil {
-		return nil, fmt.Errorf("auth: %w", err)
-	}
-	db, err := sql.Open("sqlite", "file:"+cfg.Path+"?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)")
+	db, err := sqlite.Open(cfg.Path)
 	if err != nil {
-		return nil, fmt.Errorf("auth: open %s: %w", cfg.Path, err)
+		return nil, fmt.Errorf("auth: %w", err)
 	}
 	if err := migrate(db); err != nil {
 		db.Close()

@@ -2,7 +2,6 @@ package handoff
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"net/http/httptest"
@@ -14,7 +13,6 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-	_ "modernc.org/sqlite"
 
 	"github.com/govchat/govchat/internal/auth"
 	"github.com/govchat/govchat/internal/chat"
@@ -22,6 +20,7 @@ import (
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/lookup"
 	"github.com/govchat/govchat/internal/ratelimit"
+	"github.com/govchat/govchat/internal/sqlite"
 )
 
 // bot refuses questions that start with 拒 and answers the rest.
@@ -95,7 +94,7 @@ func setup(t *testing.T) *env {
 
 func setupWith(t *testing.T, mod func(*Config)) *env {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "w.db")+"?_pragma=busy_timeout(5000)")
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "w.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -444,7 +443,7 @@ func TestOperatorGoesOffline(t *testing.T) {
 }
 
 func TestRestartClosesOpenConversations(t *testing.T) {
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "w.db"))
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "w.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

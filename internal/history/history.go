@@ -15,13 +15,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
-	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
-	_ "modernc.org/sqlite" // database/sql driver "sqlite"
+	"github.com/govchat/govchat/internal/sqlite"
 
 	"github.com/govchat/govchat/internal/govchat"
 )
@@ -88,21 +85,10 @@ func Open(cfg Config) (*Store, error) {
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = 128
 	}
-	if dir := filepath.Dir(cfg.Path); dir != "" {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
-			return nil, fmt.Errorf("history: %w", err)
-		}
-	}
-	q := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)"} {
-		q.Add("_pragma", p)
-	}
-	db, err := sql.Open("sqlite", "file:"+filepath.ToSlash(cfg.Path)+"?"+q.Encode())
+	db, err := sqlite.Open(cfg.Path)
 	if err != nil {
-		return nil, fmt.Errorf("history: open: %w", err)
+		return nil, fmt.Errorf("history: %w", err)
 	}
-	// One connection: SQLite has one writer anyway, and reads are short.
-	db.SetMaxOpenConns(1)
 	if err := migrate(db); err != nil {
 		db.Close()
 		return nil, err

@@ -2,7 +2,6 @@ package workbench
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/govchat/govchat/internal/govchat"
+	"github.com/govchat/govchat/internal/sqlite"
 	"github.com/govchat/govchat/internal/testenv"
 
 	"github.com/chromedp/cdproto/browser"
@@ -114,7 +114,7 @@ func workbenchServer(t *testing.T) *httptest.Server {
 	if _, err := svc.AddUser(context.Background(), auth.NewUser{Username: "wang", Name: "王五", StaffNo: "1001", Role: auth.RoleOperator, Password: "operator password"}); err != nil {
 		t.Fatal(err)
 	}
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "w.db")+"?_pragma=busy_timeout(5000)")
+	db, err := sqlite.Open(filepath.Join(dir, "w.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

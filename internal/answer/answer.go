@@ -17,6 +17,7 @@ import (
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/safety"
 	"github.com/govchat/govchat/internal/search"
+	"github.com/govchat/govchat/internal/textnorm"
 )
 
 // ChatModel streams a chat completion of one system and one user message
@@ -157,7 +158,7 @@ func (a *Answerer) Mode() Mode {
 // search, or the end of ctx. Text is streamed through req.Stream as it is
 // produced, and Answer.Text is exactly what was streamed.
 func (a *Answerer) Answer(ctx context.Context, req Request) (*Answer, error) {
-	q := safety.Clean(req.Question)
+	q := textnorm.Tidy(req.Question)
 	if err := a.filter.CheckQuestion(q); err != nil {
 		return nil, fmt.Errorf("answer: %w: %w", ErrInvalidQuestion, err)
 	}
@@ -320,7 +321,7 @@ func (a *Answerer) refuse(req Request, reason, detail, standalone string) (*Answ
 		}
 	}
 	ans := &Answer{Text: text, Refused: true, Reason: reason, Mode: ModeRefused, Sources: []kb.Source{}}
-	if standalone != "" && standalone != safety.Clean(req.Question) {
+	if standalone != "" && standalone != textnorm.Tidy(req.Question) {
 		ans.Standalone = standalone
 	}
 	return ans, nil
@@ -492,7 +493,7 @@ func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search
 			results, terms = ofNamedDocument(resp), withoutDocNumber(terms, resp.DocNumber)
 		}
 		if len(terms) == 0 {
-			terms = bigrams(safety.Normalize(standalone))
+			terms = bigrams(textnorm.Key(standalone))
 		}
 		quotes := selectSentences(results, terms, a.cfg.QuotePassages, a.cfg.QuoteRunes)
 		for i, qt := range quotes {
@@ -515,7 +516,7 @@ func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search
 		}
 	}
 	ans := &Answer{Text: out.b.String(), Mode: ModeExtractive, Sources: sources, Terms: resp.Terms}
-	if standalone != safety.Clean(req.Question) {
+	if standalone != textnorm.Tidy(req.Question) {
 		ans.Standalone = standalone
 	}
 	return ans, nil
@@ -526,7 +527,7 @@ func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search
 // 第四条 or （一）深化重大建设项目信息公开), so that nothing is said twice.
 func quoteHeading(c kb.Chunk, quote string) string {
 	h := c.Heading
-	if n := len(h); n > 0 && strings.HasPrefix(safety.Normalize(quote), strings.TrimSuffix(safety.Normalize(h[n-1]), "…")) {
+	if n := len(h); n > 0 && strings.HasPrefix(textnorm.Key(quote), strings.TrimSuffix(textnorm.Key(h[n-1]), "…")) {
 		h = h[:n-1]
 	}
 	return strings.Join(h, " › ")

@@ -20,6 +20,7 @@ import (
 	"github.com/govchat/govchat/internal/llm"
 	"github.com/govchat/govchat/internal/safety"
 	"github.com/govchat/govchat/internal/search"
+	"github.com/govchat/govchat/internal/textnorm"
 )
 
 // loadKnowledge loads the shipped knowledge base (seed document and samples).
@@ -60,7 +61,7 @@ func (r *bigramRetriever) Search(ctx context.Context, q string, o search.Options
 	r.queries = append(r.queries, q)
 	r.mu.Unlock()
 	grams := map[string]bool{}
-	for _, g := range bigrams(safety.Normalize(q)) {
+	for _, g := range bigrams(textnorm.Key(q)) {
 		grams[g] = true
 	}
 	var res []search.Result
@@ -68,7 +69,7 @@ func (r *bigramRetriever) Search(ctx context.Context, q string, o search.Options
 		if !o.IncludeExpired && c.Doc.Expired(time.Now()) {
 			continue
 		}
-		text := safety.Normalize(c.Doc.Title + strings.Join(c.Doc.Similar, "") + c.Chunk.HeadingPath() + c.Chunk.Text)
+		text := textnorm.Key(c.Doc.Title + strings.Join(c.Doc.Similar, "") + c.Chunk.HeadingPath() + c.Chunk.Text)
 		hit := 0
 		for g := range grams {
 			if strings.Contains(text, g) {

@@ -18,6 +18,7 @@ import (
 	"unicode"
 
 	"github.com/govchat/govchat/internal/kb"
+	"github.com/govchat/govchat/internal/textnorm"
 )
 
 // Config tunes a Suggester. Zero fields take the defaults.
@@ -249,7 +250,8 @@ func (r *Suggester) SuggestExcept(text string, n int, skip func(id string) bool)
 
 // Bigrams splits text into overlapping Han character bigrams (and the single
 // character of a one-character run) and lowercased ASCII words or numbers;
-// full-width letters and digits are folded first.
+// each rune is folded first (textnorm.Fold: full-width letters and digits to
+// ASCII).
 func Bigrams(text string) []string {
 	var out []string
 	var han []rune
@@ -273,16 +275,14 @@ func Bigrams(text string) []string {
 		}
 	}
 	for _, r := range text {
-		if r >= 0xFF01 && r <= 0xFF5E {
-			r -= 0xFEE0
-		}
+		r = textnorm.Fold(r)
 		switch {
 		case unicode.Is(unicode.Han, r):
 			flushWord()
 			han = append(han, r)
 		case r < 0x80 && (unicode.IsLetter(r) || unicode.IsDigit(r)):
 			flushHan()
-			word = append(word, unicode.ToLower(r))
+			word = append(word, r)
 		default:
 			flushHan()
 			flushWord()

@@ -7,9 +7,9 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/govchat/govchat/internal/govchat"
+	"github.com/govchat/govchat/internal/textnorm"
 )
 
 // group is a Group being built, with what merging needs.
@@ -206,21 +206,11 @@ func removeString(list []string, s string) []string {
 	return out
 }
 
-// normalizeQuestion folds a question for grouping: full-width ASCII to
-// half-width, lower case, no spaces, punctuation or symbols, and no trailing
-// modal particles (吗 呢 啊 呀 吧).
+// normalizeQuestion folds a question for grouping: its textnorm.Key
+// (full-width ASCII to half-width, lower case, no spaces, punctuation or
+// symbols) without trailing modal particles (吗 呢 啊 呀 吧).
 func normalizeQuestion(q string) string {
-	var b strings.Builder
-	for _, r := range q {
-		if r >= 0xFF01 && r <= 0xFF5E {
-			r -= 0xFEE0
-		}
-		if unicode.IsSpace(r) || unicode.IsPunct(r) || unicode.IsSymbol(r) || unicode.IsControl(r) {
-			continue
-		}
-		b.WriteRune(unicode.ToLower(r))
-	}
-	s := b.String()
+	s := textnorm.Key(q)
 	for {
 		t := strings.TrimRight(s, "吗呢啊呀吧")
 		if t == s {

@@ -21,6 +21,7 @@ import (
 	"github.com/govchat/govchat/internal/chunk"
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/store"
+	"github.com/govchat/govchat/internal/textnorm"
 	"github.com/govchat/govchat/internal/zh"
 )
 
@@ -110,7 +111,7 @@ func (r *rec) norm() string {
 			sb.WriteString(f.text)
 			sb.WriteByte('\n')
 		}
-		r.normStr = zh.Normalize(sb.String())
+		r.normStr = textnorm.Normalize(sb.String())
 	})
 	return r.normStr
 }

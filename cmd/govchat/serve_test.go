@@ -14,9 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/govchat/govchat/internal/chat/chattest"
 	"github.com/govchat/govchat/internal/testenv"
-
-	"github.com/gorilla/websocket"
 
 	"github.com/govchat/govchat/internal/config"
 )
@@ -107,7 +106,7 @@ func (w *lockedWriter) Write(p []byte) (int, error) {
 	return w.w.Write(p)
 }
 
-func wsURL(base string) string { return "ws" + strings.TrimPrefix(base, "http") + "/ws" }
+func wsURL(base string) string { return chattest.URL(base) }
 
 func TestServeEndToEnd(t *testing.T) {
 	if testing.Short() {
@@ -138,21 +137,14 @@ func TestServeEndToEnd(t *testing.T) {
 
 	// The seed question over the websocket: streamed, then answered with
 	// a citation that opens a page with that paragraph.
-	c, _, err := websocket.DefaultDialer.Dial(wsURL(rs.base), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.WriteJSON(map[string]any{"type": "hello", "v": 1})
-	c.WriteJSON(map[string]any{"type": "ask", "id": "seed", "text": seedQuestion})
+	c := chattest.Dial(t, wsURL(rs.base), nil)
+	c.Timeout = time.Minute
+	c.Send(map[string]any{"type": "hello", "v": 1})
+	c.Send(map[string]any{"type": "ask", "id": "seed", "text": seedQuestion})
 	var answer map[string]any
 	deltas := ""
-	c.SetReadDeadline(time.Now().Add(time.Minute))
 	for answer == nil {
-		var f map[string]any
-		if err := c.ReadJSON(&f); err != nil {
-			t.Fatal(err)
-		}
+		f := c.Read()
 		switch f["type"] {
 		case "delta":
 			deltas += f["text"].(string)
@@ -191,12 +183,9 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 
 	// 👎 with a reason, a refused question, then the report lists both.
-	c.WriteJSON(map[string]any{"type": "feedback", "id": "fb", "answer_id": answer["answer_id"], "helpful": false, "reason": "想知道具体公开时限"})
+	c.Send(map[string]any{"type": "feedback", "id": "fb", "answer_id": answer["answer_id"], "helpful": false, "reason": "想知道具体公开时限"})
 	for {
-		var f map[string]any
-		if err := c.ReadJSON(&f); err != nil {
-			t.Fatal(err)
-		}
+		f := c.Read()
 		if f["type"] == "ack" {
 			break
 		}

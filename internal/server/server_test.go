@@ -20,6 +20,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/govchat/govchat/internal/chat"
+	"github.com/govchat/govchat/internal/chat/chattest"
 	"github.com/govchat/govchat/internal/chunk"
 	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/history"
@@ -422,21 +423,9 @@ func TestHealthReadyMetrics(t *testing.T) {
 	broken = nil
 	mu.Unlock()
 	f.post(t, "/api/ask", `{"question":"居住证"}`)
-	c, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(f.ts.URL, "http")+"/ws", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.WriteJSON(map[string]string{"type": "ask", "id": "1", "text": "居住证"})
-	for {
-		var m map[string]any
-		if err := c.ReadJSON(&m); err != nil {
-			t.Fatal(err)
-		}
-		if m["type"] == "answer" {
-			break
-		}
-	}
+	c := chattest.Dial(t, chattest.URL(f.ts.URL), nil)
+	c.Send(map[string]string{"type": "ask", "id": "1", "text": "居住证"})
+	c.ReadType("answer")
 	_, body := f.get(t, "/metrics")
 	for _, w := range []string{
 		`govchat_http_requests_total{route="POST /api/ask",code="200"} 1`,

@@ -12,9 +12,7 @@ import (
 	"time"
 
 	"github.com/govchat/govchat/internal/chat"
-	"github.com/govchat/govchat/internal/chunk"
 	"github.com/govchat/govchat/internal/history"
-	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/metrics"
 	"github.com/govchat/govchat/internal/safety"
 	"github.com/govchat/govchat/internal/server"
@@ -207,7 +205,7 @@ func loadServing(ctx context.Context, env *Env, srv *server.Server, hist *histor
 	if err != nil {
 		return nil, nil, err
 	}
-	srv.SetLibrary(newLibrary(app.Base))
+	srv.SetLibrary(app.Engine) // the document pages show the chunks the index cites
 	ans, err := newAnswerer(env, app)
 	if err != nil {
 		app.Close()
@@ -248,27 +246,4 @@ func perMinute(n int) chat.Rate {
 		return chat.Rate{}
 	}
 	return chat.Rate{PerMinute: float64(n), Burst: max(1, n/2)}
-}
-
-// library serves the document pages from the loaded knowledge base, with the
-// same chunks (and anchors) that the index cites.
-type library struct {
-	base   *kb.Base
-	mu     sync.Mutex
-	chunks map[string][]kb.Chunk
-}
-
-func newLibrary(b *kb.Base) *library { return &library{base: b, chunks: map[string][]kb.Chunk{}} }
-
-func (l *library) Base() *kb.Base { return l.base }
-
-func (l *library) Chunks(d *kb.Document) []kb.Chunk {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	c, ok := l.chunks[d.ID]
-	if !ok {
-		c = chunk.Split(d)
-		l.chunks[d.ID] = c
-	}
-	return c
 }

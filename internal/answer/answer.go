@@ -112,8 +112,6 @@ type Answerer struct {
 	regions *regionScope
 	topics  *topicIndex
 	system  string
-
-	backingChunks backingChunks
 }
 
 // New returns an Answerer over base, retrieving with r. chat may be nil:
@@ -140,7 +138,7 @@ func New(cfg Config, base *kb.Base, r search.Retriever, chat ChatModel, f *safet
 	return &Answerer{
 		cfg: cfg, base: base, r: r, chat: chat, filter: f, leak: leak,
 		regions: newRegionScope(base, cfg.Regions),
-		topics:  newTopicIndex(base),
+		topics:  newTopicIndex(base, r),
 		system:  strings.NewReplacer("{service}", cfg.ServiceName, "{hotline}", cfg.Hotline).Replace(systemPrompt),
 	}, nil
 }

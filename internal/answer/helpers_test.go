@@ -194,13 +194,42 @@ func newModel(t *testing.T, url string) *llm.Client {
 	return c
 }
 
-func newAnswerer(t *testing.T, b *kb.Base, r search.Retriever, chat ChatModel, words ...string) *Answerer {
+// searcher is what the fake retrievers implement: search.Retriever without
+// the chunks, which withChunks adds.
+type searcher interface {
+	Search(ctx context.Context, q string, o search.Options) (*search.Response, error)
+}
+
+// indexed gives a fake searcher the chunks of the whole knowledge base, as
+// the engine would have indexed them.
+type indexed struct {
+	searcher
+	base *kb.Base
+}
+
+func (ix indexed) ChunksOf(id string) []kb.Chunk {
+	if d := ix.base.Doc(id); d != nil {
+		return chunk.Split(d)
+	}
+	return nil
+}
+
+// withChunks returns s when it is a whole retriever (the engine), else s
+// with the chunks of b.
+func withChunks(b *kb.Base, s searcher) search.Retriever {
+	if r, ok := s.(search.Retriever); ok {
+		return r
+	}
+	return indexed{s, b}
+}
+
+func newAnswerer(t *testing.T, b *kb.Base, r searcher, chat ChatModel, words ...string) *Answerer {
 	t.Helper()
 	f, err := safety.New(safety.Config{Words: append(append([]string{}, b.Dict.Sensitive...), words...)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := New(Config{}, b, r, chat, f)
+	a, err := New(Config{}, b, withChunks(b, r), chat, f)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/govchat/govchat/internal/chunk"
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/search"
 	"github.com/govchat/govchat/internal/textnorm"
@@ -21,7 +20,7 @@ type topicIndex struct {
 	text string
 }
 
-func newTopicIndex(base *kb.Base) *topicIndex {
+func newTopicIndex(base *kb.Base, r search.Retriever) *topicIndex {
 	var b strings.Builder
 	seen := map[string]bool{}
 	add := func(s string) {
@@ -41,7 +40,7 @@ func newTopicIndex(base *kb.Base) *topicIndex {
 		if d.Type == kb.TypeFAQ {
 			continue
 		}
-		for _, c := range chunk.Split(d) {
+		for _, c := range r.ChunksOf(d.ID) {
 			for _, h := range c.Heading {
 				add(h)
 			}

@@ -208,6 +208,20 @@ func (e *Engine) Base() *kb.Base { return e.base }
 // Chunks returns the number of chunks of the knowledge base.
 func (e *Engine) Chunks() int { return len(e.recs) }
 
+// ChunksOf returns the chunks of the document with the id as the engine
+// indexed them (a copy), nil for an unknown id.
+func (e *Engine) ChunksOf(docID string) []kb.Chunk {
+	rs := e.chunksOf[docID]
+	if len(rs) == 0 {
+		return nil
+	}
+	out := make([]kb.Chunk, len(rs))
+	for i, r := range rs {
+		out[i] = r.chunk
+	}
+	return out
+}
+
 // SyncStats reports what Sync did.
 type SyncStats struct {
 	Docs      int           // documents in the knowledge base

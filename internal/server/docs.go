@@ -122,13 +122,13 @@ func (s *Server) view(lib Library, d *kb.Document) *docView {
 	for _, i := range b.Interpretations(d.ID) {
 		v.Interpretations = append(v.Interpretations, kb.RefOf(i))
 	}
-	v.Chunks = lib.Chunks(d)
+	v.Chunks = lib.ChunksOf(d.ID)
 	v.Sections = sectionsOf(d, v.Chunks)
 	v.IsFAQ = d.Type == kb.TypeFAQ
 	for i, r := range v.Sources {
 		ref := sourceRef{Ref: r}
 		if src := b.Doc(r.ID); src != nil {
-			if c := bestMatch(d.Body, lib.Chunks(src)); c != nil {
+			if c := bestMatch(d.Body, lib.ChunksOf(src.ID)); c != nil {
 				ref.DocURL = kb.DocURL(src.ID, c.Anchor)
 				ref.Heading = stripMarkdown(c.HeadingPath())
 				v.Sources[i].DocURL = ref.DocURL

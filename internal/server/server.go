@@ -35,11 +35,12 @@ import (
 	"github.com/govchat/govchat/web/widget"
 )
 
-// Library gives the knowledge base and the chunks of a document (the same
-// chunks, with the same anchors, that search cites).
+// Library gives the knowledge base and the chunks of a document as the
+// index holds them (the same chunks, with the same anchors, that search
+// cites); *search.Engine implements it.
 type Library interface {
 	Base() *kb.Base
-	Chunks(d *kb.Document) []kb.Chunk
+	ChunksOf(docID string) []kb.Chunk
 }
 
 // Chat is the conversation service (*chat.Hub): the websocket endpoint and

@@ -48,8 +48,8 @@ func testBase() *kb.Base {
 
 type lib struct{ b *kb.Base }
 
-func (l lib) Base() *kb.Base                   { return l.b }
-func (l lib) Chunks(d *kb.Document) []kb.Chunk { return chunk.Split(d) }
+func (l lib) Base() *kb.Base                { return l.b }
+func (l lib) ChunksOf(id string) []kb.Chunk { return chunk.Split(l.b.Doc(id)) }
 
 // echoAnswerer answers with the question in the text (so that XSS in a
 // question comes back in the answer) and cites policy-1.

@@ -497,7 +497,8 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 	return err
 }
 
-// AskRequest is a question from the HTTP API.
+// AskRequest is a question asked outside the socket (the server's POST
+// /api/ask).
 type AskRequest struct {
 	ID       string // client's request id (echoed)
 	Question string
@@ -506,9 +507,9 @@ type AskRequest struct {
 	Channel  string // "api" when empty
 }
 
-// Ask answers a question without streaming, for the HTTP API. It returns the
-// answer frame with the session token to send back for follow-up questions;
-// failures are *Error.
+// Ask answers a question without streaming. It returns the answer frame with
+// the session token to send back for follow-up questions; failures are
+// *govchat.Error.
 func (h *Hub) Ask(ctx context.Context, req AskRequest) (*AnswerFrame, error) {
 	if req.Channel == "" {
 		req.Channel = "api"
@@ -533,7 +534,8 @@ func (h *Hub) Ask(ctx context.Context, req AskRequest) (*AnswerFrame, error) {
 	return f, nil
 }
 
-// FeedbackRequest is feedback from the HTTP API.
+// FeedbackRequest is feedback given outside the socket (the server's POST
+// /api/feedback).
 type FeedbackRequest struct {
 	AnswerID string
 	Helpful  *bool
@@ -542,7 +544,7 @@ type FeedbackRequest struct {
 	IP       string
 }
 
-// Feedback records feedback from the HTTP API; failures are *Error.
+// Feedback records feedback; failures are *govchat.Error.
 func (h *Hub) Feedback(ctx context.Context, req FeedbackRequest) error {
 	if wait := h.ipLimit.Take(ratelimit.Key(req.IP), time.Now()); wait > 0 {
 		h.m.limited.With("ip").Inc()
@@ -702,41 +704,3 @@ func writeHTTPError(w http.ResponseWriter, status int, e *govchat.Error) {
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(errorFrame("", e))
 }
-
-// HTTPStatus maps an error code to an HTTP status.
-func HTTPStatus(code string) int {
-	switch code {
-	case govchat.CodeBadRequest:
-		return http.StatusBadRequest
-	case govchat.CodeTooLarge:
-		return http.StatusRequestEntityTooLarge
-	case govchat.CodeRateLimited:
-		return http.StatusTooManyRequests
-	case govchat.CodeUnavailable:
-		return http.StatusServiceUnavailable
-	case govchat.CodeNotFound:
-		return http.StatusNotFound
-	case govchat.CodeUnauthorized:
-		return http.StatusUnauthorized
-	case govchat.CodeForbidden:
-		return http.StatusForbidden
-	}
-	return http.StatusInternalServerError
-}
-
-// WriteError writes err as a JSON error response: an *Error keeps its code,
-// anything else is internal.
-func WriteError(w http.ResponseWriter, err error) {
-	var e *govchat.Error
-	if !errors.As(err, &e) {
-		e = govchat.Errorf(govchat.CodeInternal, "系统繁忙，请稍后重试。")
-	}
-	if e.RetryAfter > 0 {
-		w.Header().Set("Retry-After", fmt.Sprint(e.RetryAfter))
-	}
-	writeHTTPError(w, HTTPStatus(e.Code), e)
-}
-
-// ErrorFrameOf returns the error frame for err (for HTTP handlers that reply
-// with the frame object).
-func ErrorFrameOf(id string, e *govchat.Error) ErrorFrame { return errorFrame(id, e) }

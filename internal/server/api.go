@@ -47,21 +47,21 @@ func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any) error
 func (s *Server) apiAsk(w http.ResponseWriter, r *http.Request) {
 	var req AskRequest
 	if err := s.decodeBody(w, r, &req); err != nil {
-		chat.WriteError(w, err)
+		writeError(w, err)
 		return
 	}
 	if len(req.ID) > 64 {
-		chat.WriteError(w, govchat.Errorf(govchat.CodeBadRequest, "id 过长。"))
+		writeError(w, govchat.Errorf(govchat.CodeBadRequest, "id 过长。"))
 		return
 	}
 	c := s.chatService()
 	if c == nil {
-		chat.WriteError(w, &govchat.Error{Code: govchat.CodeUnavailable, Message: "服务正在启动，请稍后再试。", RetryAfter: 5})
+		writeError(w, &govchat.Error{Code: govchat.CodeUnavailable, Message: "服务正在启动，请稍后再试。", RetryAfter: 5})
 		return
 	}
 	a, err := c.Ask(r.Context(), chat.AskRequest{ID: req.ID, Question: req.Question, Session: req.Session, IP: s.cfg.ClientIP(r)})
 	if err != nil {
-		chat.WriteError(w, err)
+		writeError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, a)
@@ -70,17 +70,17 @@ func (s *Server) apiAsk(w http.ResponseWriter, r *http.Request) {
 func (s *Server) apiFeedback(w http.ResponseWriter, r *http.Request) {
 	var req FeedbackRequest
 	if err := s.decodeBody(w, r, &req); err != nil {
-		chat.WriteError(w, err)
+		writeError(w, err)
 		return
 	}
 	c := s.chatService()
 	if c == nil {
-		chat.WriteError(w, &govchat.Error{Code: govchat.CodeUnavailable, Message: "服务正在启动，请稍后再试。", RetryAfter: 5})
+		writeError(w, &govchat.Error{Code: govchat.CodeUnavailable, Message: "服务正在启动，请稍后再试。", RetryAfter: 5})
 		return
 	}
 	err := c.Feedback(r.Context(), chat.FeedbackRequest{AnswerID: req.AnswerID, Helpful: req.Helpful, Reason: req.Reason, Session: req.Session, IP: s.cfg.ClientIP(r)})
 	if err != nil {
-		chat.WriteError(w, err)
+		writeError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, chat.AckFrame{Type: chat.TypeAck, Of: chat.TypeFeedback, AnswerID: req.AnswerID})
@@ -115,20 +115,20 @@ func ParseSince(v string, now time.Time) (time.Time, error) {
 
 func (s *Server) apiUnanswered(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.Reporter == nil {
-		chat.WriteError(w, govchat.Errorf(govchat.CodeUnavailable, "历史记录未启用。"))
+		writeError(w, govchat.Errorf(govchat.CodeUnavailable, "历史记录未启用。"))
 		return
 	}
 	q := r.URL.Query()
 	since, err := ParseSince(q.Get("since"), s.cfg.Now())
 	if err != nil {
-		chat.WriteError(w, govchat.Errorf(govchat.CodeBadRequest, "since 参数无效：请使用 720h、30d 或 2025-01-31 这样的格式。"))
+		writeError(w, govchat.Errorf(govchat.CodeBadRequest, "since 参数无效：请使用 720h、30d 或 2025-01-31 这样的格式。"))
 		return
 	}
 	limit := 50
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
-			chat.WriteError(w, govchat.Errorf(govchat.CodeBadRequest, "limit 参数应为 1 到 1000 的整数。"))
+			writeError(w, govchat.Errorf(govchat.CodeBadRequest, "limit 参数应为 1 到 1000 的整数。"))
 			return
 		}
 		limit = n
@@ -136,7 +136,7 @@ func (s *Server) apiUnanswered(w http.ResponseWriter, r *http.Request) {
 	groups, err := s.cfg.Reporter.Unanswered(r.Context(), govchat.UnansweredQuery{Since: since, Limit: limit})
 	if err != nil {
 		s.log.Error("server: unanswered report", "error", err)
-		chat.WriteError(w, err)
+		writeError(w, err)
 		return
 	}
 	if groups == nil {

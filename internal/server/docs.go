@@ -10,7 +10,6 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/govchat/govchat/internal/chat"
 	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/kb"
 )
@@ -268,7 +267,7 @@ func (s *Server) findDoc(w http.ResponseWriter, r *http.Request, asJSON bool) (L
 	lib := s.library()
 	if lib == nil {
 		if asJSON {
-			chat.WriteError(w, &govchat.Error{Code: govchat.CodeUnavailable, Message: "知识库正在加载，请稍后再试。", RetryAfter: 5})
+			writeError(w, &govchat.Error{Code: govchat.CodeUnavailable, Message: "知识库正在加载，请稍后再试。", RetryAfter: 5})
 		} else {
 			s.errorPage(w, http.StatusServiceUnavailable, "正在加载", "知识库正在加载，请稍后刷新页面。")
 		}
@@ -278,7 +277,7 @@ func (s *Server) findDoc(w http.ResponseWriter, r *http.Request, asJSON bool) (L
 	d := lib.Base().Doc(id)
 	if d == nil {
 		if asJSON {
-			chat.WriteError(w, govchat.Errorf(govchat.CodeNotFound, "未找到该文件。"))
+			writeError(w, govchat.Errorf(govchat.CodeNotFound, "未找到该文件。"))
 		} else {
 			s.errorPage(w, http.StatusNotFound, "未找到该文件", "您访问的政策文件不存在或已下线。")
 		}
@@ -313,7 +312,7 @@ func (s *Server) errorPage(w http.ResponseWriter, status int, title, msg string)
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/api/") {
-		chat.WriteError(w, govchat.Errorf(govchat.CodeNotFound, "接口不存在。"))
+		writeError(w, govchat.Errorf(govchat.CodeNotFound, "接口不存在。"))
 		return
 	}
 	s.errorPage(w, http.StatusNotFound, "页面不存在", "您访问的页面不存在。")
@@ -378,7 +377,7 @@ func (s *Server) docJSON(w http.ResponseWriter, r *http.Request) {
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		chat.WriteError(w, err)
+		writeError(w, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")

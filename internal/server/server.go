@@ -237,7 +237,7 @@ func (s *Server) Handler() http.Handler {
 				}
 				s.log.Error("server: panic", slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
 				if !rec.wrote {
-					chat.WriteError(rec, errors.New("panic"))
+					writeError(rec, errors.New("panic"))
 				}
 				rec.status = http.StatusInternalServerError
 			}
@@ -318,7 +318,7 @@ func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter 
 func (s *Server) ws(w http.ResponseWriter, r *http.Request) {
 	c := s.chatService()
 	if c == nil {
-		chat.WriteError(w, &govchat.Error{Code: govchat.CodeUnavailable, Message: "服务正在启动，请稍后再试。", RetryAfter: 5})
+		writeError(w, &govchat.Error{Code: govchat.CodeUnavailable, Message: "服务正在启动，请稍后再试。", RetryAfter: 5})
 		return
 	}
 	c.ServeHTTP(w, r)
@@ -336,16 +336,16 @@ func (s *Server) admin(next http.HandlerFunc) http.HandlerFunc {
 				next(w, r)
 				return
 			default:
-				chat.WriteError(w, govchat.Errorf(govchat.CodeForbidden, "当前账号无权查看此报告。"))
+				writeError(w, govchat.Errorf(govchat.CodeForbidden, "当前账号无权查看此报告。"))
 				return
 			}
 		}
 		if s.cfg.AdminToken == "" {
 			if s.cfg.SessionRole != nil {
-				chat.WriteError(w, govchat.Errorf(govchat.CodeUnauthorized, "请先以管理员账号登录工作台。"))
+				writeError(w, govchat.Errorf(govchat.CodeUnauthorized, "请先以管理员账号登录工作台。"))
 				return
 			}
-			chat.WriteError(w, govchat.Errorf(govchat.CodeUnavailable, "管理接口未启用：请设置 GOVCHAT_ADMIN_TOKEN。"))
+			writeError(w, govchat.Errorf(govchat.CodeUnavailable, "管理接口未启用：请设置 GOVCHAT_ADMIN_TOKEN。"))
 			return
 		}
 		const prefix = "Bearer "
@@ -353,7 +353,7 @@ func (s *Server) admin(next http.HandlerFunc) http.HandlerFunc {
 		got := sha256.Sum256([]byte(h[min(len(prefix), len(h)):]))
 		if len(h) < len(prefix) || !equalFoldASCII(h[:len(prefix)], prefix) || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="govchat-admin"`)
-			chat.WriteError(w, govchat.Errorf(govchat.CodeUnauthorized, "需要有效的管理令牌。"))
+			writeError(w, govchat.Errorf(govchat.CodeUnauthorized, "需要有效的管理令牌。"))
 			return
 		}
 		next(w, r)

@@ -30,7 +30,7 @@ import (
 // /agent/ pages and API. serve wires it in this order:
 //
 //	wb, _ := openWorkbench(env, clientIP)
-//	hub, _ := chat.New(chat.Config{Authenticator: wb.Authenticator(other), …}, answerer, wb.Recorder(history))
+//	hub, _ := chat.New(chat.Config{Authenticator: wb.Authenticator(other), …}, answerer, history)
 //	wb.Attach(hub)
 //	wb.Register(srv)                 // srv.Handle
 //	wb.SetKnowledge(base, seg, engine) // once search is ready
@@ -81,10 +81,6 @@ func openWorkbench(env *Env, clientIP func(*http.Request) string) (*workbenchSid
 }
 
 func isHTTPS(u string) bool { return len(u) >= 8 && u[:8] == "https://" }
-
-// Recorder wraps the conversation log so that the desk sees every exchange
-// (transcripts, automatic handoff after two refusals).
-func (w *workbenchSide) Recorder(inner chat.Recorder) chat.Recorder { return w.Desk.Recorder(inner) }
 
 // Attach registers the handoff frames on the hub.
 func (w *workbenchSide) Attach(hub *chat.Hub) { w.Desk.Attach(hub) }

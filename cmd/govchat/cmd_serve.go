@@ -221,7 +221,7 @@ func loadServing(ctx context.Context, env *Env, srv *server.Server, hist *histor
 		hooks.Chat(&hubCfg)
 	}
 	hubCfg.Authenticator = wb.Authenticator(hubCfg.Authenticator)
-	hub, err := chat.New(hubCfg, ans, wb.Recorder(hist))
+	hub, err := chat.New(hubCfg, ans, hist)
 	if err != nil {
 		app.Close()
 		return nil, nil, err

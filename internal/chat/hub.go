@@ -33,6 +33,14 @@ type Recorder interface {
 	Feedback(ctx context.Context, f govchat.Feedback) error
 }
 
+// Observer is told of every question the hub has answered, refused or
+// failed to answer, as the conversation log records it, once the log has
+// it (whether or not there is a log). The handoff desk observes the hub: it
+// keeps each session's recent exchanges for the operator's transcript and
+// starts a handoff after refusals in a row. Observers run on the answering
+// goroutine and must not block.
+type Observer func(ctx context.Context, r govchat.Record)
+
 // Handler handles one client frame on the reader goroutine; it must not
 // block for long (hand slow work to a goroutine and reply with Client.Send).
 // A returned *Error is sent to the client as an error frame with the frame's
@@ -157,7 +165,8 @@ type Hub struct {
 	newSess  *ratelimit.Keyed // new sessions per client address
 	ipConns  *connCounter
 
-	handlers map[string]route
+	handlers  map[string]route
+	observers []Observer
 
 	mu       sync.Mutex
 	clients  map[*Client]struct{}
@@ -270,6 +279,10 @@ func (h *Hub) Handle(frameType string, roles []govchat.Role, handler Handler) {
 	}
 	h.handlers[frameType] = r
 }
+
+// Observe adds an observer of every exchange. Register observers before
+// serving.
+func (h *Hub) Observe(fn Observer) { h.observers = append(h.observers, fn) }
 
 // Hotline is the configured hotline number.
 func (h *Hub) Hotline() string { return h.cfg.Hotline }
@@ -662,13 +675,17 @@ func (h *Hub) fail(e *govchat.Error) *govchat.Error {
 	return e
 }
 
-// record writes to the history even when the client has gone.
+// record writes to the history, even when the client has gone, and tells
+// the observers.
 func (h *Hub) record(ctx context.Context, r govchat.Record) {
-	if h.rec == nil {
-		return
+	ctx = context.WithoutCancel(ctx)
+	if h.rec != nil {
+		if err := h.rec.Record(ctx, r); err != nil {
+			h.log.Error("chat: history", slog.String("answer_id", r.AnswerID), slog.Any("error", err))
+		}
 	}
-	if err := h.rec.Record(context.WithoutCancel(ctx), r); err != nil {
-		h.log.Error("chat: history", slog.String("answer_id", r.AnswerID), slog.Any("error", err))
+	for _, fn := range h.observers {
+		fn(ctx, r)
 	}
 }
 

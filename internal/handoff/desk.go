@@ -36,6 +36,7 @@ import (
 // Hub is what the desk needs of the chat hub.
 type Hub interface {
 	Handle(frameType string, roles []govchat.Role, h chat.Handler)
+	Observe(fn chat.Observer)
 	SendToSession(sessionID string, v any) int
 }
 
@@ -105,8 +106,7 @@ type operator struct{ username, staffNo string }
 // citizen messages per conversation, 留言 per client address.
 type limits struct{ handoff, chat, message *ratelimit.Keyed }
 
-// New builds the desk. Wrap the hub's conversation log with Recorder, then
-// Attach the hub.
+// New builds the desk; Attach it to the hub.
 func New(cfg Config) (*Desk, error) {
 	if cfg.DB == nil || cfg.Redact == nil {
 		return nil, errors.New("handoff: a database and a redaction function are required")
@@ -175,7 +175,8 @@ func New(cfg Config) (*Desk, error) {
 }
 
 // Attach registers the desk's frame handlers on hub (replacing the hub's
-// built-in handoff reply). Call it once, before serving.
+// built-in handoff reply) and observes the hub's exchanges. Call it once,
+// before serving.
 func (d *Desk) Attach(hub Hub) {
 	d.mu.Lock()
 	d.hub = hub
@@ -189,6 +190,7 @@ func (d *Desk) Attach(hub Hub) {
 	hub.Handle(TypeHandoffTake, staff, d.signedIn(d.onTake))
 	hub.Handle(TypeAgentMessage, staff, d.signedIn(d.onAgentMessage))
 	hub.Handle(TypeAgentAnswer, staff, d.signedIn(d.onAgentAnswer))
+	hub.Observe(d.observe)
 }
 
 // signedIn runs h for a staff socket only while its account is still
@@ -818,32 +820,9 @@ func (d *Desk) sendToSession(session string, frame any) int {
 
 // --- observing the bot ---
 
-// Recorder wraps the conversation log: every recorded question and answer
+// observe is the desk's hub observer: every recorded question and answer
 // also goes into the session's transcript, and the desk starts a handoff
 // after RefusalsBeforeHandoff refusals in a row.
-func (d *Desk) Recorder(inner chat.Recorder) chat.Recorder { return &recorder{d: d, inner: inner} }
-
-type recorder struct {
-	d     *Desk
-	inner chat.Recorder
-}
-
-func (r *recorder) Record(ctx context.Context, rec govchat.Record) error {
-	var err error
-	if r.inner != nil {
-		err = r.inner.Record(ctx, rec)
-	}
-	r.d.observe(ctx, rec)
-	return err
-}
-
-func (r *recorder) Feedback(ctx context.Context, f govchat.Feedback) error {
-	if r.inner == nil {
-		return errors.New("handoff: no conversation log")
-	}
-	return r.inner.Feedback(ctx, f)
-}
-
 func (d *Desk) observe(ctx context.Context, rec govchat.Record) {
 	if rec.Session == "" {
 		return

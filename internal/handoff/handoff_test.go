@@ -108,7 +108,7 @@ func setupWith(t *testing.T, mod func(*Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hub, err := chat.New(chat.Config{Authenticator: staff{}}, bot{}, d.Recorder(nil))
+	hub, err := chat.New(chat.Config{Authenticator: staff{}}, bot{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -124,7 +124,7 @@ func workbenchServer(t *testing.T) *httptest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hub, err := chat.New(chat.Config{Authenticator: Authenticator(svc, nil)}, silentBot{}, desk.Recorder(nil))
+	hub, err := chat.New(chat.Config{Authenticator: Authenticator(svc, nil)}, silentBot{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

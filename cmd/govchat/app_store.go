@@ -17,7 +17,7 @@ func indexDir(env *Env) string { return filepath.Join(env.Config.Data, "index") 
 func openStore(env *Env) (store.Store, error) {
 	switch env.Config.Store {
 	case "mem", "":
-		return mem.Open(indexDir(env), mem.WithLogger(env.Log))
+		return mem.Open(indexDir(env), mem.WithLogger(env.Log), mem.Rebuildable())
 	case "qdrant":
 		// Waits for Qdrant (bounded backoff, 30s) and fails with a clear
 		// error naming GOVCHAT_QDRANT_URL when it does not answer.

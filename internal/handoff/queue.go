@@ -3,12 +3,12 @@ package handoff
 import (
 	"context"
 	"fmt"
+	"sort"
 
 	"github.com/govchat/govchat/internal/chat"
 	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/ratelimit"
-	"sort"
 )
 
 // queue is the desk's open conversations and what citizens and operators

@@ -19,9 +19,11 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"os"
 	"slices"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/govchat/govchat/internal/store"
 )
@@ -47,6 +49,8 @@ type Store struct {
 	gen    uint64
 	closed bool
 	lock   *dirLock
+
+	rebuildable bool // see Rebuildable
 
 	scratch sync.Pool
 }
@@ -88,28 +92,51 @@ type Option func(*Store)
 // WithLogger sets the logger for recovery messages (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.log = l } }
 
+// Rebuildable declares the store's contents derived data, an index that a
+// sync rebuilds from the knowledge base: Open then moves a damaged
+// directory aside (to dir.corrupt-YYYYMMDD-hhmmss) and starts empty instead
+// of failing with ErrCorrupt, and Ensure with another dense vector size (the
+// embedding model was switched on, off or changed) empties the collection
+// instead of failing with ErrSchemaMismatch. govchat's index is opened so.
+func Rebuildable() Option { return func(s *Store) { s.rebuildable = true } }
+
 // Open opens (creating if needed) the store persisted in dir. An empty dir
 // gives a store that lives in memory only. Only one process may open a
 // directory at a time.
 func Open(dir string, opts ...Option) (*Store, error) {
+	s := newStore(dir, opts)
+	if dir == "" {
+		return s, nil
+	}
+	err := s.openDir()
+	if errors.Is(err, ErrCorrupt) && s.rebuildable {
+		aside := dir + ".corrupt-" + time.Now().Format("20060102-150405")
+		s.log.Error("index is damaged; moving it aside and rebuilding", slog.String("moved_to", aside), slog.Any("error", err))
+		if rerr := os.Rename(dir, aside); rerr != nil {
+			return nil, fmt.Errorf("%w (and moving it aside failed: %v)", err, rerr)
+		}
+		s = newStore(dir, opts)
+		err = s.openDir()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func newStore(dir string, opts []Option) *Store {
 	s := &Store{dir: dir, byID: map[string]int32{}, post: map[uint32]int32{}, log: slog.Default()}
 	for _, o := range opts {
 		o(s)
 	}
-	if dir == "" {
-		return s, nil
-	}
-	if err := s.openDir(); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return s
 }
 
 var errClosed = errors.New("mem: store is closed")
 
 // ErrSchemaMismatch is returned (wrapped) by Ensure when the persisted
 // collection has another dense vector size (the embedding model changed, or
-// was switched on or off). The index is derived data: remove it and rebuild.
+// was switched on or off), unless the store is Rebuildable.
 var ErrSchemaMismatch = errors.New("mem: collection schema differs")
 
 // Ensure implements store.Store.
@@ -123,6 +150,10 @@ func (s *Store) Ensure(ctx context.Context, schema store.Schema) error {
 		return errClosed
 	}
 	if s.schema != nil {
+		if s.schema.DenseSize != schema.DenseSize && s.rebuildable {
+			s.log.Warn("index was built with another embedding setting; rebuilding it", slog.String("dir", s.dir))
+			return s.reset(schema)
+		}
 		if s.schema.DenseSize != schema.DenseSize {
 			return fmt.Errorf("%w: collection %q has dense size %d, not %d (delete the index directory to rebuild it)", ErrSchemaMismatch, s.schema.Name, s.schema.DenseSize, schema.DenseSize)
 		}
@@ -133,6 +164,17 @@ func (s *Store) Ensure(ctx context.Context, schema store.Schema) error {
 	}
 	s.schema = &schema
 	return nil
+}
+
+// reset empties the collection and gives it schema (s.mu held).
+func (s *Store) reset(schema store.Schema) error {
+	s.points, s.byID, s.post, s.lists = nil, map[string]int32{}, map[uint32]int32{}, nil
+	s.dead, s.nSparse = 0, 0
+	s.schema = &schema
+	if s.dir == "" {
+		return nil
+	}
+	return s.snapshot()
 }
 
 // Schema returns the collection's schema, or false before Ensure.

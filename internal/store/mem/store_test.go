@@ -348,3 +348,60 @@ func TestLargeLogIsCompacted(t *testing.T) {
 		t.Fatalf("hits = %+v", hits)
 	}
 }
+
+// A Rebuildable store (the index) moves a damaged directory aside and
+// starts empty, and empties itself for another schema, instead of failing:
+// the next sync rebuilds it.
+func TestRebuildable(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "index")
+	s := open(t, dir)
+	if err := s.Upsert(ctx, []store.Point{{ID: "a", Sparse: sv(1, 1), Dense: []float32{1, 0}}}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	// Another dense size: emptied, with the new schema, also after a restart.
+	s, err := Open(dir, Rebuildable())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Ensure(ctx, store.Schema{Name: "test", DenseSize: 0}); err != nil {
+		t.Fatalf("ensure with another dense size: %v", err)
+	}
+	if n, _ := s.Count(ctx); n != 0 {
+		t.Fatalf("count after a schema change = %d, want 0", n)
+	}
+	if err := s.Upsert(ctx, []store.Point{{ID: "b", Sparse: sv(2, 1)}}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = Open(dir, Rebuildable())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc, _ := s.Schema(); sc.DenseSize != 0 {
+		t.Errorf("schema after restart = %+v", sc)
+	}
+	if n, _ := s.Count(ctx); n != 1 {
+		t.Errorf("count after restart = %d, want 1", n)
+	}
+	s.Close()
+
+	// A damaged snapshot: moved aside, and the store opens empty.
+	snap, _ := os.ReadFile(filepath.Join(dir, snapName))
+	snap[len(snap)/2] ^= 0xff
+	os.WriteFile(filepath.Join(dir, snapName), snap, 0o644)
+	s, err = Open(dir, Rebuildable())
+	if err != nil {
+		t.Fatalf("open of a damaged rebuildable index: %v", err)
+	}
+	defer s.Close()
+	if n, _ := s.Count(ctx); n != 0 {
+		t.Errorf("count after recovery = %d, want 0", n)
+	}
+	aside, _ := filepath.Glob(dir + ".corrupt-*")
+	if len(aside) != 1 {
+		t.Errorf("damaged index not moved aside: %v", aside)
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/govchat/govchat/internal/browsertest"
+	"github.com/govchat/govchat/internal/chat"
 )
 
 // framesRecorder wraps WebSocket before any page script runs, recording the
@@ -82,7 +83,7 @@ const landedJS = `(() => {
 // on the highlighted paragraph of the source page.
 func TestBrowserSeedQuestion(t *testing.T) {
 	ctx := browsertest.New(t)
-	rs := startServe(t, filepath.Join(moduleRoot(t), "knowledge"), nil, serveHooks{})
+	rs := startServe(t, filepath.Join(moduleRoot(t), "knowledge"), nil, chat.Config{})
 
 	browsertest.AddInitScript(t, ctx, framesRecorder)
 	browsertest.Do(t, ctx,
@@ -223,7 +224,7 @@ published: 2024-01-01
 	if err := os.WriteFile(filepath.Join(dir, "policies", "xss.md"), []byte(doc), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	rs := startServe(t, dir, nil, serveHooks{})
+	rs := startServe(t, dir, nil, chat.Config{})
 
 	browsertest.Do(t, ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(rs.base+"/docs/xss-doc"))
 	type pageState struct {

@@ -19,8 +19,8 @@ import (
 // gets it answered.
 func TestBrowserWidgetWaitsOutSessionLimit(t *testing.T) {
 	ctx := browsertest.New(t)
-	rs := startServe(t, filepath.Join(moduleRoot(t), "knowledge"), nil, serveHooks{
-		Chat: func(c *chat.Config) { c.NewSessionRate = chat.Rate{PerMinute: 6, Burst: 1} }, // one every 10 s
+	rs := startServe(t, filepath.Join(moduleRoot(t), "knowledge"), nil, chat.Config{
+		NewSessionRate: chat.Rate{PerMinute: 6, Burst: 1}, // one every 10 s
 	})
 	// Another client from this address takes the only new session.
 	c := chattest.Dial(t, wsURL(rs.base), nil)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/govchat/govchat/internal/chat"
 	"github.com/govchat/govchat/internal/govchat"
+	"github.com/govchat/govchat/internal/metrics"
 )
 
 // AskRequest is the body of POST /api/ask.
@@ -54,12 +55,7 @@ func (s *Server) apiAsk(w http.ResponseWriter, r *http.Request) {
 		writeError(w, govchat.Errorf(govchat.CodeBadRequest, "id 过长。"))
 		return
 	}
-	c := s.chatService()
-	if c == nil {
-		writeError(w, &govchat.Error{Code: govchat.CodeUnavailable, Message: "服务正在启动，请稍后再试。", RetryAfter: 5})
-		return
-	}
-	a, err := c.Ask(r.Context(), chat.AskRequest{ID: req.ID, Question: req.Question, Session: req.Session, IP: s.cfg.ClientIP(r)})
+	a, err := s.cfg.Chat.Ask(r.Context(), chat.AskRequest{ID: req.ID, Question: req.Question, Session: req.Session, IP: s.cfg.ClientIP(r)})
 	if err != nil {
 		writeError(w, err)
 		return
@@ -73,12 +69,7 @@ func (s *Server) apiFeedback(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	c := s.chatService()
-	if c == nil {
-		writeError(w, &govchat.Error{Code: govchat.CodeUnavailable, Message: "服务正在启动，请稍后再试。", RetryAfter: 5})
-		return
-	}
-	err := c.Feedback(r.Context(), chat.FeedbackRequest{AnswerID: req.AnswerID, Helpful: req.Helpful, Reason: req.Reason, Session: req.Session, IP: s.cfg.ClientIP(r)})
+	err := s.cfg.Chat.Feedback(r.Context(), chat.FeedbackRequest{AnswerID: req.AnswerID, Helpful: req.Helpful, Reason: req.Reason, Session: req.Session, IP: s.cfg.ClientIP(r)})
 	if err != nil {
 		writeError(w, err)
 		return
@@ -145,7 +136,9 @@ func (s *Server) apiUnanswered(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, UnansweredResponse{Since: since, Groups: groups})
 }
 
-func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) { healthz(w, r) }
+
+func healthz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	fmt.Fprintln(w, "ok")
@@ -155,12 +148,6 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 func (s *Server) ready(ctx context.Context) error {
 	if s.draining.Load() {
 		return errors.New("shutting down")
-	}
-	if s.library() == nil {
-		return errors.New("knowledge base loading")
-	}
-	if s.chatService() == nil {
-		return errors.New("search and answers starting")
 	}
 	s.checksMu.Lock()
 	checks := append([]check(nil), s.checks...)
@@ -176,20 +163,27 @@ func (s *Server) ready(ctx context.Context) error {
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
+	writeReady(w, s.ready(ctx))
+}
+
+// writeReady answers /readyz: 200 "ready", or 503 "not ready: " and why.
+func writeReady(w http.ResponseWriter, notReady error) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	if err := s.ready(ctx); err != nil {
+	if notReady != nil {
 		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprintln(w, "not ready:", err)
+		fmt.Fprintln(w, "not ready:", notReady)
 		return
 	}
 	fmt.Fprintln(w, "ready")
 }
 
-func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
+func (s *Server) metrics(w http.ResponseWriter, r *http.Request) { writeMetrics(w, s.cfg.Metrics) }
+
+func writeMetrics(w http.ResponseWriter, reg *metrics.Registry) {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	s.cfg.Metrics.WriteTo(w)
+	reg.WriteTo(w)
 }
 
 // ClientIPFunc returns the client-address function for requests that may

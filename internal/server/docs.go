@@ -264,15 +264,7 @@ func inline(line string) []span {
 }
 
 func (s *Server) findDoc(w http.ResponseWriter, r *http.Request, asJSON bool) (Library, *kb.Document) {
-	lib := s.library()
-	if lib == nil {
-		if asJSON {
-			writeError(w, &govchat.Error{Code: govchat.CodeUnavailable, Message: "知识库正在加载，请稍后再试。", RetryAfter: 5})
-		} else {
-			s.errorPage(w, http.StatusServiceUnavailable, "正在加载", "知识库正在加载，请稍后刷新页面。")
-		}
-		return nil, nil
-	}
+	lib := s.cfg.Library
 	id := r.PathValue("id")
 	d := lib.Base().Doc(id)
 	if d == nil {

@@ -3,10 +3,10 @@
 // embedded widget and demo page, health/readiness/metrics endpoints, and
 // security headers on every response.
 //
-// The server can listen before everything is loaded: SetLibrary makes the
-// document pages work once the knowledge base is read, SetChat enables the
-// websocket and /api/ask once search and answers are ready, and /readyz
-// turns 200 when both are there and every check passes.
+// The server is built once everything it serves is loaded; until then the
+// port answers with Starting (/healthz 200, /readyz 503, everything else
+// 503), and /readyz turns 200 once the server answers and every check
+// passes.
 package server
 
 import (
@@ -58,7 +58,9 @@ type Reporter interface {
 
 // Config configures the server.
 type Config struct {
-	Hotline string // "12345"
+	Library Library // required: the knowledge base and its indexed chunks
+	Chat    Chat    // required: the websocket and the non-streaming API
+	Hotline string  // "12345"
 	// AdminToken authorises the admin API (Authorization: Bearer …); empty
 	// disables it.
 	AdminToken string
@@ -86,8 +88,6 @@ type Server struct {
 	static fs.FS
 	assets map[string]asset
 
-	lib      atomic.Pointer[libBox]
-	chat     atomic.Pointer[chatBox]
 	draining atomic.Bool
 
 	checksMu sync.Mutex
@@ -98,9 +98,6 @@ type Server struct {
 	inUse   *metrics.Gauge
 }
 
-type libBox struct{ Library }
-type chatBox struct{ Chat }
-
 type check struct {
 	name string
 	fn   func(context.Context) error
@@ -108,6 +105,9 @@ type check struct {
 
 // New builds the server and its routes.
 func New(cfg Config) (*Server, error) {
+	if cfg.Library == nil || cfg.Chat == nil {
+		return nil, errors.New("server: a library and a chat service are required")
+	}
 	if cfg.Hotline == "" {
 		cfg.Hotline = "12345"
 	}
@@ -153,10 +153,7 @@ func New(cfg Config) (*Server, error) {
 		return 0
 	})
 	reg.GaugeFunc("govchat_knowledge_documents", "Documents in the loaded knowledge base.", func() float64 {
-		if l := s.library(); l != nil {
-			return float64(l.Base().Len())
-		}
-		return 0
+		return float64(cfg.Library.Base().Len())
 	})
 	s.routes()
 	return s, nil
@@ -188,14 +185,6 @@ func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, 
 // Mux is the route table, for packages that register their own routes.
 func (s *Server) Mux() *http.ServeMux { return s.mux }
 
-// SetLibrary publishes the loaded knowledge base (document pages work from
-// now on).
-func (s *Server) SetLibrary(l Library) { s.lib.Store(&libBox{l}) }
-
-// SetChat publishes the conversation service (websocket and /api/ask work
-// from now on).
-func (s *Server) SetChat(c Chat) { s.chat.Store(&chatBox{c}) }
-
 // AddCheck adds a readiness check (the history database, the vector store …).
 func (s *Server) AddCheck(name string, fn func(context.Context) error) {
 	s.checksMu.Lock()
@@ -206,20 +195,6 @@ func (s *Server) AddCheck(name string, fn func(context.Context) error) {
 // Drain marks the server as shutting down: /readyz answers 503 so that load
 // balancers stop sending traffic.
 func (s *Server) Drain() { s.draining.Store(true) }
-
-func (s *Server) library() Library {
-	if b := s.lib.Load(); b != nil {
-		return b.Library
-	}
-	return nil
-}
-
-func (s *Server) chatService() Chat {
-	if b := s.chat.Load(); b != nil {
-		return b.Chat
-	}
-	return nil
-}
 
 // Handler returns the server with its middleware: panic recovery, security
 // headers, metrics and request logs.
@@ -315,14 +290,7 @@ func (r *statusRecorder) Flush() { http.NewResponseController(r.ResponseWriter).
 // Flush, deadlines).
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
-func (s *Server) ws(w http.ResponseWriter, r *http.Request) {
-	c := s.chatService()
-	if c == nil {
-		writeError(w, &govchat.Error{Code: govchat.CodeUnavailable, Message: "服务正在启动，请稍后再试。", RetryAfter: 5})
-		return
-	}
-	c.ServeHTTP(w, r)
-}
+func (s *Server) ws(w http.ResponseWriter, r *http.Request) { s.cfg.Chat.ServeHTTP(w, r) }
 
 // admin wraps a handler with the bearer-token check of the admin API.
 func (s *Server) admin(next http.HandlerFunc) http.HandlerFunc {

@@ -88,20 +88,25 @@ func newFixture(t *testing.T, cfg Config, ready bool) *fixture {
 	cfg.Metrics = reg
 	cfg.Reporter = hist
 	cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	s, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
 	base := testBase()
 	hub, err := chat.New(chat.Config{Metrics: reg, Log: cfg.Log}, echoAnswerer{base}, hist)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ready {
-		s.SetLibrary(lib{base})
-		s.SetChat(hub)
+	// Not ready: the port answers as while the service loads.
+	var s *Server
+	h, err := Starting(cfg.Hotline, reg)
+	if err != nil {
+		t.Fatal(err)
 	}
-	ts := httptest.NewServer(s.Handler())
+	if ready {
+		cfg.Library, cfg.Chat = lib{base}, hub
+		if s, err = New(cfg); err != nil {
+			t.Fatal(err)
+		}
+		h = s.Handler()
+	}
+	ts := httptest.NewServer(h)
 	t.Cleanup(func() {
 		hub.Shutdown(context.Background())
 		ts.Close()
@@ -392,21 +397,14 @@ func TestAdminUnanswered(t *testing.T) {
 }
 
 func TestHealthReadyMetrics(t *testing.T) {
-	f := newFixture(t, Config{}, false)
-	if resp, _ := f.get(t, "/healthz"); resp.StatusCode != 200 {
+	g := newFixture(t, Config{}, false)
+	if resp, _ := g.get(t, "/healthz"); resp.StatusCode != 200 {
 		t.Errorf("healthz while loading: %d", resp.StatusCode)
 	}
-	if resp, body := f.get(t, "/readyz"); resp.StatusCode != 503 || !strings.Contains(body, "knowledge") {
+	if resp, body := g.get(t, "/readyz"); resp.StatusCode != 503 || !strings.Contains(body, "knowledge") {
 		t.Errorf("readyz while loading: %d %s", resp.StatusCode, body)
 	}
-	f.srv.SetLibrary(lib{testBase()})
-	if resp, _ := f.get(t, "/docs/policy-1"); resp.StatusCode != 200 {
-		t.Errorf("doc page with only knowledge loaded: %d", resp.StatusCode)
-	}
-	if resp, _ := f.get(t, "/readyz"); resp.StatusCode != 503 {
-		t.Errorf("readyz without chat: %d", resp.StatusCode)
-	}
-	f.srv.SetChat(f.hub)
+	f := newFixture(t, Config{}, true)
 	var broken error
 	var mu sync.Mutex
 	f.srv.AddCheck("history", func(ctx context.Context) error { mu.Lock(); defer mu.Unlock(); return broken })

@@ -23,10 +23,6 @@ import (
 	"github.com/govchat/govchat/internal/review"
 )
 
-// ErrUnavailable is returned by a Lookuper that is not ready yet (the
-// knowledge base is still loading); the API answers 503.
-var ErrUnavailable = errors.New("workbench: look-up not ready")
-
 // Lookuper runs an operator look-up (lookup.Lookup).
 type Lookuper interface {
 	Lookup(ctx context.Context, req lookup.Request) (lookup.Result, error)
@@ -45,7 +41,7 @@ type Desk interface {
 type Config struct {
 	Auth   *auth.Web     // required
 	Assets fs.FS         // required: web/workbench
-	Lookup Lookuper      // nil: look-up answers unavailable (knowledge base still loading)
+	Lookup Lookuper      // nil: look-up answers unavailable
 	Desk   Desk          // nil: handoff endpoints answer unavailable
 	Review *review.Store // nil: review endpoints answer unavailable
 	Log    *slog.Logger
@@ -183,8 +179,6 @@ func (h *Handler) lookup(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, lookup.ErrEmpty):
 		auth.WriteError(w, http.StatusBadRequest, "bad_request", "请输入要查询的内容")
-	case errors.Is(err, ErrUnavailable):
-		unavailable(w)
 	case errors.Is(err, lookup.ErrTooLong):
 		auth.WriteError(w, http.StatusRequestEntityTooLarge, "too_large", "内容过长，请精简到5000字以内")
 	case err != nil:

@@ -50,6 +50,8 @@ func Normalize(text string) string {
 // (and treat what is dropped as a boundary) use it.
 func Fold(r rune) rune {
 	switch {
+	case r >= 0x4E00 && r <= 0x9FFF: // CJK Unified Ideographs: their own normal form
+		return r
 	case r >= 'A' && r <= 'Z':
 		return r + ('a' - 'A')
 	case r < 0x80:

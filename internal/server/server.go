@@ -177,6 +177,8 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /healthz", s.healthz)
 	m.HandleFunc("GET /readyz", s.readyz)
 	m.HandleFunc("GET /metrics", s.metrics)
+	m.HandleFunc("GET /api/openapi.json", s.openAPI)
+	m.HandleFunc("GET /api/frames.schema.json", s.frameSchema)
 	m.HandleFunc("GET /", s.notFound)
 }
 

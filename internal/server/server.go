@@ -91,6 +91,7 @@ type Server struct {
 
 	checksMu sync.Mutex
 	checks   []check
+	deps     []check // probes exported as metrics only (deps.go)
 
 	reqs    *metrics.CounterVec
 	reqTime *metrics.HistogramVec
@@ -157,6 +158,7 @@ func New(cfg Config) (*Server, error) {
 		}
 		return 0
 	})
+	s.dependencyMetrics(reg)
 	s.routes()
 	return s, nil
 }

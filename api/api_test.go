@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -270,5 +272,29 @@ func TestOpenAPIJSONIsJSON(t *testing.T) {
 	}
 	if _, ok := v.Paths["/api/ask"].(map[string]any)["post"].(map[string]any)["responses"].(map[string]any)["200"]; !ok {
 		t.Error("response codes are not string keys in openapi.json")
+	}
+}
+
+// TestMiniprogramFixturesAreFrames checks that the answer frames the
+// mini-program's render tests feed its pages (web/miniprogram/test/fixtures)
+// are valid server frames.
+func TestMiniprogramFixturesAreFrames(t *testing.T) {
+	_, server, _ := frameSchema(t)
+	files, err := filepath.Glob(filepath.Join("..", "web", "miniprogram", "test", "fixtures", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no fixtures: %v", err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if err := server.Validate(v); err != nil {
+			t.Errorf("%s is not a valid server frame: %v", f, err)
+		}
 	}
 }

@@ -151,6 +151,9 @@ var npmMu sync.Mutex
 // the framework does not know fails here. Skips like the node tests without
 // node, and fails instead when CI=true.
 func TestMiniprogramTypes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skipping the mini-program type check (it may run npm ci)")
+	}
 	node, npm := lookNode(t)
 	dir := filepath.Join(moduleRoot(t), "web", "miniprogram", "test")
 	npmCI(t, npm, dir)

@@ -67,6 +67,7 @@ func serve(ctx context.Context, env *Env, hooks serveHooks) error {
 	}
 	clientIP := server.ClientIPFunc(trusted)
 	reg := metrics.NewRegistry()
+	registerPendingMetrics(reg)
 
 	hist, err := history.Open(history.Config{Path: filepath.Join(cfg.Data, "history.db"), Redact: safety.Redact, Log: env.Log})
 	if err != nil {
@@ -84,6 +85,7 @@ func serve(ctx context.Context, env *Env, hooks serveHooks) error {
 		return err
 	}
 	defer wb.Close()
+	wb.Desk.RegisterMetrics(reg)
 
 	srv, err := server.New(server.Config{
 		Hotline: cfg.Hotline, AdminToken: cfg.AdminToken, SessionRole: wb.Role,
@@ -208,6 +210,7 @@ func loadServing(ctx context.Context, env *Env, srv *server.Server, hist *histor
 		return nil, nil, err
 	}
 	srv.SetLibrary(newLibrary(app.Base))
+	probeStore(srv, env.Config.Store, app.Store)
 	ans, err := newAnswerer(env, app)
 	if err != nil {
 		app.Close()

@@ -96,6 +96,7 @@ type Desk struct {
 	trails    map[string]*trail        // recent exchanges per session
 	ops       map[*chat.Client]operator
 	msgLimit  map[string]*bucket
+	m         *deskMetrics // nil until RegisterMetrics
 }
 
 type trail struct {
@@ -444,12 +445,14 @@ func (d *Desk) request(ctx context.Context, session, reason, reqID, ip string) (
 	}
 	if d.onlineLocked() == 0 || queued >= d.cfg.MaxQueued {
 		msg := fmt.Sprintf(msgNoOperator, d.cfg.Hotline)
+		outcome := StatusNoOperator
 		switch {
 		case d.onlineLocked() > 0:
-			msg = fmt.Sprintf(msgQueueFull, d.cfg.Hotline)
+			msg, outcome = fmt.Sprintf(msgQueueFull, d.cfg.Hotline), "queue_full"
 		case reason == ReasonRefused:
 			msg = fmt.Sprintf(msgNoOpAuto, d.cfg.Hotline)
 		}
+		d.m.request(reason, outcome)
 		return []delivery{{session: session, frame: HandoffFrame{Type: TypeHandoff, ID: reqID, Status: StatusNoOperator, Reason: reason, Hotline: d.cfg.Hotline, CanLeave: true, Message: msg}}}, nil
 	}
 	if ip != "" && !d.allowLocked("h:"+ratekey.Of(ip), d.cfg.HandoffLimit, now) {
@@ -467,6 +470,7 @@ func (d *Desk) request(ctx context.Context, session, reason, reqID, ip string) (
 	d.persist(d.store.create(ctx, conv))
 	d.convs[conv.ID] = conv
 	d.bySession[session] = conv
+	d.m.request(reason, StatusQueued)
 	return append([]delivery{{session: session, frame: d.statusFrame(conv, reqID)}}, d.queueFrames(ctx)...), nil
 }
 
@@ -584,6 +588,7 @@ func (d *Desk) onLeaveMessage(ctx context.Context, c *chat.Client, data []byte) 
 		return err
 	}
 	d.mu.Lock()
+	d.m.message()
 	ds := append([]delivery{{client: c, frame: AckFrame{Type: "ack", ID: f.ID, Of: TypeLeaveMessage, Conversation: fmt.Sprintf("m_%d", id), Message: msgStored}}}, d.queueFrames(ctx)...)
 	d.mu.Unlock()
 	d.deliver(ds)
@@ -751,6 +756,7 @@ func (d *Desk) onTake(ctx context.Context, c *chat.Client, data []byte) error {
 	now := d.cfg.Now()
 	if conv.Status == StatusQueued {
 		conv.Status, conv.Taken, conv.Operator, conv.StaffNo = StatusActive, now, p.ID, p.Name
+		d.m.taken(now.Sub(conv.Created))
 		entry := Entry{At: now, From: FromSystem, Text: "坐席（工号" + p.Name + "）已接入"}
 		conv.Transcript = append(conv.Transcript, entry)
 		d.persist(d.store.addEntry(ctx, conv.ID, entry))

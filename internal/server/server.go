@@ -91,6 +91,7 @@ type Server struct {
 
 	checksMu sync.Mutex
 	checks   []check
+	deps     []check // probes exported as metrics only (deps.go)
 
 	reqs    *metrics.CounterVec
 	reqTime *metrics.HistogramVec
@@ -157,6 +158,7 @@ func New(cfg Config) (*Server, error) {
 		}
 		return 0
 	})
+	s.dependencyMetrics(reg)
 	s.routes()
 	return s, nil
 }
@@ -177,6 +179,8 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /healthz", s.healthz)
 	m.HandleFunc("GET /readyz", s.readyz)
 	m.HandleFunc("GET /metrics", s.metrics)
+	m.HandleFunc("GET /api/openapi.json", s.openAPI)
+	m.HandleFunc("GET /api/frames.schema.json", s.frameSchema)
 	m.HandleFunc("GET /", s.notFound)
 }
 

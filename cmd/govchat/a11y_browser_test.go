@@ -263,18 +263,181 @@ func TestBrowserKeyboardWidget(t *testing.T) {
 	}
 }
 
-// hostPage is a government site that embeds the widget with
-// data-mode="elder" (another origin, as in production).
-func hostPage(t *testing.T, govchat string) *httptest.Server {
+// hostPage is a government site on another origin that embeds the widget
+// of the govchat at *base with data-mode="elder".
+func hostPage(t *testing.T, base *string) *httptest.Server {
 	t.Helper()
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprintf(w, `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>某区人民政府门户网站</title></head><body><main><h1>某区人民政府</h1><p>政务公开</p></main>
-<script src="%s/widget.js" data-mode="elder" data-open="true" defer></script></body></html>`, govchat)
+<script src="%s/widget.js" data-mode="elder" data-open="true" defer></script></body></html>`, *base)
 	}))
 	t.Cleanup(ts.Close)
 	return ts
+}
+
+// sizeCheck fails on text under minText px and controls under minTarget
+// px in scope ('page' or 'widget').
+func sizeCheck(t *testing.T, ctx context.Context, state, scope string, minText, minTarget float64) {
+	t.Helper()
+	for _, s := range measure[[]smallThing](t, ctx, fmt.Sprintf(`window.__measure.smallText(%q, %g)`, scope, minText)) {
+		t.Errorf("%s: text of %.1f px < %g px: %s %q", state, s.Size, minText, s.El, s.Text)
+	}
+	for _, s := range measure[[]smallThing](t, ctx, fmt.Sprintf(`window.__measure.smallTargets(%q, %g)`, scope, minTarget)) {
+		t.Errorf("%s: control of %.0f × %.0f px < %g px: %s %q", state, s.W, s.H, minTarget, s.El, s.Text)
+	}
+}
+
+// baseSize checks the font size of the first element matching sel.
+func baseSize(t *testing.T, ctx context.Context, state, scope, sel string, min float64) {
+	t.Helper()
+	got := measure[float64](t, ctx, fmt.Sprintf(`window.__measure.fontSize(%q, %q)`, sel, scope))
+	if got < min {
+		t.Errorf("%s: %s %s is %.1f px, want ≥ %g px", state, scope, sel, got, min)
+	}
+}
+
+// hotlineInView checks that a hotline button is wholly on screen and not
+// covered.
+func hotlineInView(t *testing.T, ctx context.Context, state string) {
+	t.Helper()
+	if in := measure[[]string](t, ctx, `window.__measure.hotlinesInView()`); len(in) == 0 {
+		screenshot(t, ctx, "failed-hotline.png")
+		t.Errorf("%s: no hotline button in view", state)
+	}
+}
+
+// lineChars is the width of the first paragraph of a source page in
+// characters of its font size.
+func lineChars(t *testing.T, ctx context.Context) float64 {
+	t.Helper()
+	return brun(t, ctx, chromedp.Evaluate[float64](`(() => { const p = document.querySelector('.doc-body .chunk p');
+	  return p.clientWidth / parseFloat(getComputedStyle(p).fontSize); })()`))
+}
+
+func modes(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	return brun(t, ctx, chromedp.Evaluate[string](`[document.documentElement.dataset.mode || '-',
+	  (document.getElementById('govchat-widget') || {dataset: {}}).dataset.mode || '-',
+	  localStorage.getItem('govchat.mode') || '-'].join(' ')`))
+}
+
+// TestBrowserElderMode measures 长辈模式 from computed styles at 390 px:
+// standard text ≥ 18 px; in 长辈模式 base text ≥ 22 px and none under 18 px,
+// controls ≥ 44 px, text contrast ≥ 7:1, a hotline button always in view,
+// shorter lines on source pages; the choice is remembered, shared by the
+// widget and the pages, and data-mode="elder" on the embed script makes it
+// the default for a site's visitors.
+func TestBrowserElderMode(t *testing.T) {
+	ctx := newBrowser(t)
+	var base string
+	host := hostPage(t, &base)
+	// The host page's origin and the server's own (its port is not known yet).
+	rs := a11yServer(t, map[string]string{"GOVCHAT_ALLOWED_ORIGINS": "*"})
+	base = rs.base
+	addInitScript(t, ctx, `document.addEventListener('DOMContentLoaded', () => { window.__modeAtLoad = document.documentElement.dataset.mode; });`)
+
+	// Standard mode, the demo page with the widget open.
+	do(t, ctx, phone(), chromedp.Navigate(rs.base+"/"))
+	waitOnline(t, ctx)
+	if m := modes(t, ctx); m != "standard standard -" {
+		t.Fatalf("a new visitor's modes (page widget stored) = %q", m)
+	}
+	askInWidget(t, ctx, seedQuestion)
+	waitAnswered(t, ctx, 0)
+	baseSize(t, ctx, "standard", "widget", ".msg.bot[data-id] .text", 18)
+	baseSize(t, ctx, "standard", "widget", ".welcome p", 18)
+	baseSize(t, ctx, "standard", "widget", "textarea.input", 18)
+	baseSize(t, ctx, "standard", "page", ".hero p", 18)
+	sizeCheck(t, ctx, "standard widget", "widget", 12, 24)
+	screenshot(t, ctx, "mode-standard-390-widget.png")
+
+	// The widget's 长辈模式 button switches the widget and the page.
+	do(t, ctx, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('.mode-toggle')`)))
+	if m := modes(t, ctx); m != "elder elder elder" {
+		t.Fatalf("after the widget's 长辈模式 button: modes %q", m)
+	}
+	if p := brun(t, ctx, chromedp.Evaluate[string](`document.querySelector('[data-mode-toggle]').getAttribute('aria-pressed') + ' ' + `+shadow+`.querySelector('.mode-toggle').getAttribute('aria-pressed')`)); p != "true true" {
+		t.Errorf("toggles aria-pressed = %q", p)
+	}
+	askInWidget(t, ctx, "政府网站IPv6改造有什么要求")
+	waitAnswered(t, ctx, 1)
+	baseSize(t, ctx, "elder", "widget", ".msg.bot[data-id] .text", 22)
+	baseSize(t, ctx, "elder", "widget", ".welcome p", 22)
+	baseSize(t, ctx, "elder", "widget", "textarea.input", 22)
+	sizeCheck(t, ctx, "elder widget", "widget", 18, 44)
+	contrastCheck(t, ctx, "elder widget", "widget", 7, 7)
+	hotlineInView(t, ctx, "elder widget, latest answer")
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](shadow+`.querySelector('.log').scrollTop = 0`))
+	hotlineInView(t, ctx, "elder widget, scrolled to the top")
+	screenshot(t, ctx, "mode-elder-390-widget.png")
+
+	// Remembered: a reload comes back in 长辈模式.
+	do(t, ctx, chromedp.Reload())
+	waitOnline(t, ctx)
+	if m := modes(t, ctx); m != "elder elder elder" {
+		t.Errorf("after a reload: modes %q", m)
+	}
+
+	// The demo page itself, widget closed.
+	do(t, ctx, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('button.close')`)))
+	baseSize(t, ctx, "elder demo page", "page", ".hero p", 22)
+	sizeCheck(t, ctx, "elder demo page", "page", 18, 44)
+	sizeCheck(t, ctx, "elder launcher", "widget", 18, 44)
+	contrastCheck(t, ctx, "elder demo page", "all", 7, 7)
+	hotlineInView(t, ctx, "elder demo page")
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, document.body.scrollHeight)`))
+	hotlineInView(t, ctx, "elder demo page, scrolled to the end")
+	screenshot(t, ctx, "mode-elder-390-demo.png")
+
+	// A source page: 长辈模式 applies before the page is shown.
+	do(t, ctx, chromedp.Navigate(rs.base+"/docs/haishu-zwgk-2019"))
+	waitFor(t, ctx, "page loaded", `document.readyState === 'complete' && document.getElementById('govchat-widget') !== null`)
+	if m := brun(t, ctx, chromedp.Evaluate[string](`window.__modeAtLoad || ''`)); m != "elder" {
+		t.Errorf("source page mode when its HTML was parsed = %q, want elder (no flash of the standard mode)", m)
+	}
+	baseSize(t, ctx, "elder source page", "page", ".doc-body .chunk p", 22)
+	sizeCheck(t, ctx, "elder source page", "page", 18, 44)
+	contrastCheck(t, ctx, "elder source page", "all", 7, 7)
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, document.body.scrollHeight / 2)`))
+	hotlineInView(t, ctx, "elder source page, halfway")
+	screenshot(t, ctx, "mode-elder-390-source.png")
+	elderPhone := lineChars(t, ctx)
+
+	// Shorter lines: on a desktop screen, 长辈模式 keeps about 30 characters a line.
+	do(t, ctx, chromedp.EmulateViewport(1280, 900), chromedp.Reload())
+	waitFor(t, ctx, "page loaded", `document.readyState === 'complete' && document.getElementById('govchat-widget') !== null`)
+	elderDesk := lineChars(t, ctx)
+
+	// The page's 长辈模式 button switches back, the widget with it.
+	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-mode-toggle]`)))
+	if m := modes(t, ctx); m != "standard standard standard" {
+		t.Errorf("after the page's 长辈模式 button: modes %q", m)
+	}
+	standardDesk := lineChars(t, ctx)
+	t.Logf("characters a line on a source page: 长辈模式 %.1f (390 px: %.1f), standard %.1f", elderDesk, elderPhone, standardDesk)
+	if elderDesk > 32 || elderDesk >= standardDesk || standardDesk > 50 {
+		t.Errorf("line lengths: 长辈模式 %.1f, standard %.1f characters; want ≤ 32 in 长辈模式, shorter than standard, standard ≤ 50", elderDesk, standardDesk)
+	}
+	baseSize(t, ctx, "standard source page", "page", ".doc-body .chunk p", 18)
+	do(t, ctx, phone(), chromedp.Reload())
+	waitFor(t, ctx, "page loaded", `document.readyState === 'complete'`)
+	hotlineInView(t, ctx, "standard source page")
+	screenshot(t, ctx, "mode-standard-390-source.png")
+
+	// Another site embeds the widget with data-mode="elder": its visitors
+	// start in 长辈模式 until they choose otherwise.
+	do(t, ctx, chromedp.Navigate(host.URL+"/"))
+	waitOnline(t, ctx)
+	if m := brun(t, ctx, chromedp.Evaluate[string](`document.getElementById('govchat-widget').dataset.mode`)); m != "elder" {
+		t.Errorf(`data-mode="elder": the widget starts in %q`, m)
+	}
+	do(t, ctx, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('.mode-toggle')`)), chromedp.Reload())
+	waitOnline(t, ctx)
+	if m := brun(t, ctx, chromedp.Evaluate[string](`document.getElementById('govchat-widget').dataset.mode`)); m != "standard" {
+		t.Errorf(`data-mode="elder" after the visitor chose the standard mode: %q`, m)
+	}
 }
 
 // axNode is a node of Chromium's accessibility tree, as a screen reader

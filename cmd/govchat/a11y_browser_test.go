@@ -22,6 +22,8 @@ import (
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"github.com/govchat/govchat/internal/auth"
 )
 
 // phone is the viewport of the issue's measurements: 390 × 844 CSS px.
@@ -32,9 +34,18 @@ func phone() chromedp.Action[chromedp.Void] {
 // waitFor polls a JavaScript expression until it is truthy.
 func waitFor(t *testing.T, ctx context.Context, what, expr string) {
 	t.Helper()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second))); err != nil {
-		screenshot(t, ctx, "failed-"+strings.ReplaceAll(what, " ", "-")+".png")
-		t.Fatalf("waiting for %s: %v", what, err)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(time.Until(deadline))))
+		if err == nil {
+			return
+		}
+		// A navigation (after signing in …) ends the poll: poll the new page.
+		if navigated := strings.Contains(err.Error(), "navigated") || strings.Contains(err.Error(), "context was destroyed"); !navigated || time.Now().After(deadline) {
+			screenshot(t, ctx, "failed-"+strings.ReplaceAll(what, " ", "-")+".png")
+			t.Fatalf("waiting for %s: %v", what, err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 
@@ -588,4 +599,81 @@ func TestBrowserScreenReader(t *testing.T) {
 	if cites == 0 {
 		t.Errorf("no citation link named 出处n：… （在新窗口打开）")
 	}
+}
+
+// TestBrowserAxeWorkbench runs axe-core and the contrast check on the
+// operators' pages and on the citizen's side of 转人工: sign-in (and its
+// error), the workbench idle and with look-up results, the flag and FAQ
+// proposal dialogs, a conversation taken from the queue, the 留言 list and
+// the review page; the widget while queued and while talking to an operator,
+// in both modes.
+func TestBrowserAxeWorkbench(t *testing.T) {
+	ctx := newBrowser(t)
+	axeJS(t)
+	rs := a11yServer(t, nil)
+	svc, err := auth.New(auth.Config{Path: filepath.Join(rs.data, "auth.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	const password = "correct horse battery staple"
+	if _, err := svc.AddUser(context.Background(), auth.NewUser{Username: "zhao", Name: "赵六", StaffNo: "9001", Role: auth.RoleAdmin, Password: password}); err != nil {
+		t.Fatal(err)
+	}
+
+	do(t, ctx, chromedp.EmulateViewport(1366, 900), chromedp.Navigate(rs.base+"/agent/"))
+	waitFor(t, ctx, "sign-in page", `document.getElementById('username') !== null`)
+	a11yCheck(t, ctx, "workbench: sign-in page", false)
+	do(t, ctx, chromedp.SendKeys(chromedp.ID("username"), "zhao"), chromedp.SendKeys(chromedp.ID("password"), "wrong password"), chromedp.Click(chromedp.ID("login-submit")))
+	waitFor(t, ctx, "sign-in error", `!document.getElementById('login-error').hidden`)
+	a11yCheck(t, ctx, "workbench: sign-in error", false)
+	// Sign in with the keyboard.
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`document.getElementById('password').value = ''`), chromedp.Focus(chromedp.ID("password")))
+	typeText(t, ctx, password)
+	press(t, ctx, kb.Enter, false)
+	waitFor(t, ctx, "workbench online", `document.getElementById('q') !== null && document.getElementById('conn').textContent === '在线'`)
+	a11yCheck(t, ctx, "workbench: idle", false)
+
+	do(t, ctx, chromedp.SendKeys(chromedp.ID("q"), "重大建设项目要公开哪些信息"))
+	waitFor(t, ctx, "look-up results", `document.querySelector('#faq .card') !== null`)
+	a11yCheck(t, ctx, "workbench: look-up results", false)
+	do(t, ctx, chromedp.Click(chromedp.CSS(`#faq .card button.flag`)))
+	waitFor(t, ctx, "flag dialog", `document.getElementById('flag-dlg').open`)
+	a11yCheck(t, ctx, "workbench: flag dialog", false)
+	press(t, ctx, kb.Escape, false)
+	waitFor(t, ctx, "flag dialog closed", `!document.getElementById('flag-dlg').open`)
+
+	// A citizen asks for a human in another tab.
+	cit, cancel := chromedp.NewContext(ctx)
+	defer cancel()
+	do(t, cit, phone(), chromedp.Navigate(rs.base+"/"))
+	waitOnline(t, cit)
+	do(t, cit, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('button.handoff')`)))
+	waitFor(t, cit, "queued", shadow+`.querySelector('button.end-human') && !`+shadow+`.querySelector('button.end-human').hidden`)
+	a11yCheck(t, cit, "widget: 转人工 queued", false)
+
+	waitFor(t, ctx, "queued conversation listed", `document.querySelector('#queue button.take') !== null`)
+	a11yCheck(t, ctx, "workbench: queue with a waiting citizen", false)
+	do(t, ctx, chromedp.Click(chromedp.CSS(`#queue button.take`)))
+	waitFor(t, ctx, "conversation open", `!document.getElementById('chat-panel').hidden`)
+	do(t, ctx, chromedp.SendKeys(chromedp.ID("say"), "您好，工号9001为您服务，请讲。"+kb.Enter))
+	waitFor(t, cit, "operator message", shadow+`.querySelector('.msg.agent') !== null`)
+	a11yCheck(t, ctx, "workbench: conversation", false)
+	a11yCheck(t, cit, "widget: 转人工 connected, operator message", false)
+	do(t, cit, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('.mode-toggle')`)))
+	a11yCheck(t, cit, "widget (长辈模式): 转人工 connected, operator message", true)
+	screenshot(t, cit, "a11y-elder-operator.png")
+
+	do(t, ctx, chromedp.Click(chromedp.ID("propose")))
+	waitFor(t, ctx, "proposal dialog", `document.getElementById('prop-dlg').open`)
+	a11yCheck(t, ctx, "workbench: FAQ proposal dialog", false)
+	do(t, ctx, chromedp.SetValue(chromedp.ID("prop-q"), "重大建设项目要公开哪些信息？"), chromedp.SetValue(chromedp.ID("prop-a"), "重点公开批准服务信息等8类信息。"), chromedp.Click(chromedp.CSS(`#prop-dlg button[value=ok]`)))
+	waitFor(t, ctx, "proposal sent", `document.getElementById('toast').textContent.includes('已提交知识审核')`)
+	do(t, ctx, chromedp.Click(chromedp.ID("load-msgs")))
+	waitFor(t, ctx, "留言 list", `document.querySelector('#msgs li') !== null`)
+	a11yCheck(t, ctx, "workbench: 留言 list", false)
+
+	do(t, ctx, chromedp.Navigate(rs.base+"/agent/review"))
+	waitFor(t, ctx, "review items", `document.querySelector('#items tr') !== null`)
+	a11yCheck(t, ctx, "review page", false)
 }

@@ -130,6 +130,8 @@
     host.setAttribute('data-mode', mode);
     modeBtn.setAttribute('aria-pressed', mode === 'elder' ? 'true' : 'false');
     if (remember) safeSet(MODE_KEY, mode);
+    // Text grew or shrank: keep the latest message in view.
+    if (!panel.hidden) setTimeout(function () { log.scrollTop = log.scrollHeight; }, 0);
     try { window.dispatchEvent(new CustomEvent('govchat:mode', { detail: { mode: mode } })); } catch (e) { /* old browsers */ }
   }
   setMode(safeGet(MODE_KEY) || defaultMode, false);

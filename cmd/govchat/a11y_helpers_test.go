@@ -29,22 +29,28 @@ var axeSource struct {
 }
 
 // nodeTool installs the npm project in testdata/<name> (npm ci, on first
-// use) and returns its directory; it skips without node and npm, and fails
-// instead under CI=true. marker is a file that exists once installed.
-func nodeTool(t *testing.T, name, marker string) string {
+// use) and returns node and the project's directory; it skips without node
+// and npm, and fails instead under CI=true. marker is a file that exists once
+// installed.
+func nodeTool(t *testing.T, name, marker string) (node, dir string) {
 	t.Helper()
-	dir := filepath.Join(moduleRoot(t), "cmd", "govchat", "testdata", name)
-	if _, err := os.Stat(filepath.Join(dir, marker)); err == nil {
-		return dir
-	}
-	npm, err := exec.LookPath("npm")
-	if err != nil {
-		msg := fmt.Sprintf("npm not found (%v): install Node.js 18+ and npm to run the %s tests", err, name)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
+	need := func(what string) string {
+		p, err := exec.LookPath(what)
+		if err != nil {
+			msg := fmt.Sprintf("%s not found (%v): install Node.js 18+ and npm to run the tests that use %s", what, err, name)
+			if os.Getenv("CI") == "true" {
+				t.Fatal(msg)
+			}
+			t.Skip(msg)
 		}
-		t.Skip(msg)
+		return p
 	}
+	node = need("node")
+	dir = filepath.Join(moduleRoot(t), "cmd", "govchat", "testdata", name)
+	if _, err := os.Stat(filepath.Join(dir, marker)); err == nil {
+		return node, dir
+	}
+	npm := need("npm")
 	t.Logf("installing %s: npm ci in %s", name, dir)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
@@ -53,7 +59,7 @@ func nodeTool(t *testing.T, name, marker string) string {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("npm ci in %s: %v\n%s", dir, err, out)
 	}
-	return dir
+	return node, dir
 }
 
 // axeJS returns axe-core (axe.min.js, pinned in testdata/axe/package-lock.json).
@@ -62,7 +68,7 @@ func axeJS(t *testing.T) string {
 	axeSource.Lock()
 	defer axeSource.Unlock()
 	if axeSource.js == "" {
-		dir := nodeTool(t, "axe", "node_modules/axe-core/axe.min.js")
+		_, dir := nodeTool(t, "axe", "node_modules/axe-core/axe.min.js")
 		b, err := os.ReadFile(filepath.Join(dir, "node_modules", "axe-core", "axe.min.js"))
 		if err != nil {
 			t.Fatal(err)

@@ -135,7 +135,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("server: static: %w", err)
 	}
 	s := &Server{cfg: cfg, log: cfg.Log, mux: http.NewServeMux(), tmpl: tmpl, static: static, assets: map[string]asset{}}
-	for name, fsys := range map[string]fs.FS{"widget.js": widget.FS, "widget.css": widget.FS, "site.css": static, "doc.js": static, "index.html": static} {
+	for name, fsys := range map[string]fs.FS{"widget.js": widget.FS, "widget.css": widget.FS, "site.css": static, "site.js": static, "doc.js": static, "index.html": static} {
 		a, err := loadAsset(fsys, name)
 		if err != nil {
 			return nil, fmt.Errorf("server: asset %s: %w", name, err)
@@ -169,6 +169,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /widget.js", s.asset("widget.js"))
 	m.HandleFunc("GET /widget.css", s.asset("widget.css"))
 	m.HandleFunc("GET /static/site.css", s.asset("site.css"))
+	m.HandleFunc("GET /static/site.js", s.asset("site.js"))
 	m.HandleFunc("GET /static/doc.js", s.asset("doc.js"))
 	m.HandleFunc("GET /docs/{id}", s.docPage)
 	m.HandleFunc("GET /api/docs/{id}", s.docJSON)

@@ -414,7 +414,7 @@ func TestContractHTTPAndWebsocket(t *testing.T) {
 	// ---- public pages, assets, probes ----
 	h, _ := c.do(t, call{method: "GET", path: "/", status: 200})
 	c.do(t, call{method: "GET", path: "/", header: authHeader("If-None-Match", h.Get("ETag")), status: 304})
-	for _, p := range []string{"/widget.js", "/widget.css", "/static/site.css", "/static/doc.js", "/healthz", "/readyz", "/metrics", "/api/openapi.json", "/api/frames.schema.json"} {
+	for _, p := range []string{"/widget.js", "/widget.css", "/static/site.css", "/static/doc.js", "/static/site.js", "/healthz", "/readyz", "/metrics", "/api/openapi.json", "/api/frames.schema.json"} {
 		c.do(t, call{method: "GET", path: p, status: 200})
 	}
 	c.do(t, call{method: "GET", path: "/docs/haishu-zwgk-2019", status: 200})

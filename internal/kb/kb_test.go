@@ -73,8 +73,8 @@ func TestPlanYear(t *testing.T) {
 		{TypeInterpretation, "《2019年海曙区政务公开工作要点》解读", 2019},
 		{TypePolicy, "2021年度政务公开工作方案", 2021},
 		{TypePolicy, "海曙区政务公开工作考核办法（2021年修订）", 0}, // not an annual plan
-		{TypeFAQ, "2019年工作要点是哪天印发的", 0},              // FAQ entries are not dated plans
-		{TypePolicy, "关于12019年工作要点", 0},                 // no year there
+		{TypeFAQ, "2019年工作要点是哪天印发的", 0},           // FAQ entries are not dated plans
+		{TypePolicy, "关于12019年工作要点", 0},           // no year there
 	} {
 		d := &Document{Type: c.typ, Title: c.title}
 		if got := d.PlanYear(); got != c.want {

@@ -27,7 +27,9 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 	k := fs.Int("k", 10, "also report recall at this depth")
 	asJSON := fs.Bool("json", false, "print the figures as JSON")
 	answers := fs.Bool("answers", false, "measure answers through the same path as POST /api/ask: right, offered, wrong, clarified, refused; gold spans; answer length")
+	calibrate := fs.Bool("calibrate", false, "with --answers: fit the answer/clarify/refuse models on this (development) file and print them with a threshold sweep and a 5-fold cross-validation")
 	verbose := fs.Bool("v", false, "with --answers: list every question that was not answered right")
+	split := fs.String("split", "", "with --answers: keep only the `dev` or `test` half of the rows, chosen by a hash of their id (for question files not already split, such as NCPQA's)")
 	var with fileList
 	fs.Var(&with, "with", "import this file (any format `govchat import` reads) in memory next to the knowledge base; repeatable")
 	if err := fs.Parse(args); err != nil {
@@ -63,7 +65,10 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 	build := time.Since(start) - a.LoadTime
 	defer a.Close()
 	if *answers {
-		return evalAnswers(ctx, env, a, *queries, *asJSON, *verbose)
+		if *calibrate {
+			return calibrateAnswers(ctx, env, a, *queries, *split)
+		}
+		return evalAnswers(ctx, env, a, *queries, *split, *asJSON, *verbose)
 	}
 	limit := max(*k, 10)
 	rep, err := eval.Run(ctx, qs, *k, func(ctx context.Context, q string) (eval.Ranking, error) {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/govchat/govchat/internal/answer"
 	"github.com/govchat/govchat/internal/answereval"
 )
 
@@ -22,13 +23,8 @@ func (l *fileList) Set(s string) error {
 
 // evalAnswers asks every question of file through the answerer the chat
 // service uses and prints the answer-level figures.
-func evalAnswers(ctx context.Context, env *Env, app *searchApp, file string, asJSON, verbose bool) error {
-	f, err := os.Open(file)
-	if err != nil {
-		return err
-	}
-	rows, err := answereval.ReadRows(f)
-	f.Close()
+func evalAnswers(ctx context.Context, env *Env, app *searchApp, file, split string, asJSON, verbose bool) error {
+	rows, err := readAnswerRows(file, split)
 	if err != nil {
 		return err
 	}
@@ -50,7 +46,7 @@ func evalAnswers(ctx context.Context, env *Env, app *searchApp, file string, asJ
 		return enc.Encode(rep)
 	}
 	fmt.Fprintf(env.Stdout, "knowledge          %s: %d documents, %d chunks; answers %s\n", env.Config.Knowledge, app.Base.Len(), app.Engine.Chunks(), ans.Mode())
-	fmt.Fprintf(env.Stdout, "questions file     %s\n", file)
+	fmt.Fprintf(env.Stdout, "questions file     %s %s\n", file, split)
 	rep.Print(env.Stdout)
 	if verbose {
 		for _, r := range rep.Results {
@@ -70,4 +66,52 @@ func clip(s string, n int) string {
 		return s
 	}
 	return string(rs[:n]) + "…"
+}
+
+// calibrateAnswers fits the decision models on file (a development split)
+// and prints them, a sweep of thresholds and a cross-validated estimate.
+func calibrateAnswers(ctx context.Context, env *Env, app *searchApp, file, split string) error {
+	rows, err := readAnswerRows(file, split)
+	if err != nil {
+		return err
+	}
+	ans, err := newAnswerer(env, app)
+	if err != nil {
+		return err
+	}
+	samples, err := answereval.Samples(ctx, ans, rows)
+	if err != nil {
+		return err
+	}
+	base := answer.DefaultCalibration()
+	w := env.Stdout
+	answereval.PrintOutcomes(w, "current", base.Outcomes(samples))
+	fit := answer.FitCalibration(samples, base)
+	for _, ta := range []float64{0.4, 0.5, 0.6, 0.7, 0.8} {
+		for _, tc := range []float64{0.3, 0.4, 0.5, 0.6, 0.7} {
+			c := fit
+			c.Answer, c.Clarify = ta, tc
+			answereval.PrintOutcomes(w, fmt.Sprintf("fit %.1f/%.1f", ta, tc), c.Outcomes(samples))
+		}
+	}
+	answereval.PrintOutcomes(w, "5-fold cv (base thr.)", answer.CrossValidate(samples, base, 5))
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(fit)
+}
+
+func readAnswerRows(file, split string) ([]answereval.Row, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := answereval.ReadRows(f)
+	f.Close()
+	if err != nil {
+		return nil, err
+	}
+	if split != "" {
+		return answereval.Split(rows, split)
+	}
+	return rows, nil
 }

@@ -62,6 +62,9 @@ type Config struct {
 	// fits, else its most relevant sentences.
 	QuoteRunes    int
 	QuotePassages int
+	// Calibration decides between answering, clarifying and refusing; the
+	// zero value takes the calibration fitted on the development splits.
+	Calibration Calibration
 	// Regions the service covers in addition to those named in the knowledge
 	// base (documents' region, issuer, department and title).
 	Regions []string
@@ -100,6 +103,9 @@ func (c *Config) defaults() {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.Calibration.Right == nil {
+		c.Calibration = defaultCalibration
+	}
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
@@ -115,6 +121,7 @@ type Answerer struct {
 	leak    *safety.Filter
 	regions *regionScope
 	topics  *topicIndex
+	known   *presence
 	system  string
 
 	backingChunks backingChunks
@@ -129,6 +136,9 @@ var ErrInvalidQuestion = errors.New("invalid question")
 // base.Dict.Sensitive and the built-in list.
 func New(cfg Config, base *kb.Base, r Retriever, chat ChatModel, f *safety.Filter) (*Answerer, error) {
 	cfg.defaults()
+	if err := cfg.Calibration.Validate(); err != nil {
+		return nil, err
+	}
 	if base == nil {
 		return nil, errors.New("answer: no knowledge base")
 	}
@@ -149,6 +159,7 @@ func New(cfg Config, base *kb.Base, r Retriever, chat ChatModel, f *safety.Filte
 		cfg: cfg, base: base, r: r, chat: chat, filter: f, leak: leak,
 		regions: newRegionScope(base, cfg.Regions),
 		topics:  newTopicIndex(base),
+		known:   newPresence(base),
 		system:  strings.NewReplacer("{service}", cfg.ServiceName, "{hotline}", cfg.Hotline).Replace(systemPrompt),
 	}, nil
 }
@@ -166,67 +177,110 @@ func (a *Answerer) Mode() Mode {
 // search, or the end of ctx. Text is streamed through req.Stream as it is
 // produced, and Answer.Text is exactly what was streamed.
 func (a *Answerer) Answer(ctx context.Context, req Request) (*Answer, error) {
+	c, err := a.consider(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	switch c.verdict {
+	case verdictRefuse:
+		return a.refuse(req, c.reason, c.detail, c.standalone)
+	case verdictClarify:
+		return a.clarify(req, c.standalone, c.resp, c.detail)
+	}
+	lead := ""
+	if c.old != nil {
+		lead = a.supersededNotice(c.old)
+	}
+	resp := c.resp
+	a.cfg.Log.Debug("answerable", "detail", safety.Redact(c.detail), "terms", safety.Redact(strings.Join(resp.Terms, " ")), "top", resp.Results[0].Chunk.ID)
+	if a.chat != nil {
+		return a.modelAnswer(ctx, req, c.q, c.standalone, resp, lead)
+	}
+	return a.extractiveAnswer(req, c.standalone, resp, lead)
+}
+
+// consideration is what is known of a question before it is answered:
+// what was found for it and what to do.
+type consideration struct {
+	q, standalone string
+	resp          *search.Response
+	verdict       verdict
+	judged        *judgement // nil when no evidence was weighed (refused early, or a 文号 named the document)
+	reason        string     // of a refusal
+	detail        string
+	old           *kb.Document // the document no longer in force the question is about, if any
+}
+
+// consider classifies the question, retrieves passages for it (made
+// standalone when it follows up the conversation) and decides whether to
+// answer, clarify or refuse.
+func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, error) {
 	q := safety.Clean(req.Question)
 	if err := a.filter.CheckQuestion(q); err != nil {
 		return nil, fmt.Errorf("answer: %w: %w", ErrInvalidQuestion, err)
 	}
+	c := &consideration{q: q, verdict: verdictRefuse}
 	reason, detail := a.classify(q)
 	place := otherPlace(reason, detail)
 	if reason != "" && place == "" {
-		return a.refuse(req, reason, detail, "")
+		c.reason, c.detail = reason, detail
+		return c, nil
 	}
 	opts := search.Options{Limit: max(a.cfg.Passages, a.cfg.QuotePassages), IncludeExpired: req.IncludeExpired}
 	standalone, rewritten, resp, err := a.retrieve(ctx, q, req.History, opts)
 	if err != nil {
 		return nil, err
 	}
+	c.standalone, c.resp = standalone, resp
 	if rewritten {
 		// The model's rewrite is checked like a question.
 		reason, detail := a.classify(standalone)
 		if p := otherPlace(reason, detail); p != "" {
 			place = p
 		} else if reason != "" && reason != ReasonChitchat {
-			return a.refuse(req, reason, detail, standalone)
+			c.reason, c.detail = reason, detail
+			return c, nil
 		}
 	}
 	if place != "" && (len(resp.Results) == 0 || !mentionsPlace(resp.Results[0], place)) {
 		// Another region, which the knowledge base has nothing about (it
 		// may hold national documents that name it: 国务院…支持海南…).
-		return a.refuse(req, ReasonOutOfScope, "region:"+place, standalone)
+		c.reason, c.detail = ReasonOutOfScope, "region:"+place
+		return c, nil
 	}
 	if resp.DocNumber != "" && !hasDocNumber(resp.Results, resp.DocNumber) {
 		// No document has the 文号 asked about: answer only from passages
 		// that cite it, never from one that merely shares words with it.
 		citing := citingDocNumber(resp.Results, resp.DocNumber)
 		if len(citing) == 0 {
-			return a.refuse(req, ReasonLowConfidence, "docnumber:"+resp.DocNumber, standalone)
+			c.reason, c.detail = ReasonLowConfidence, "docnumber:"+resp.DocNumber
+			return c, nil
 		}
 		r := *resp
 		r.Results = citing
 		resp = &r
+		c.resp = resp
 	}
 	ok, detail := a.answerable(resp)
+	c.reason, c.detail = ReasonLowConfidence, detail
 	// A question about a document no longer in force (left out of the
 	// search unless asked for) is told so.
-	old, err := a.supersededMatch(ctx, standalone, resp, opts, req.IncludeExpired)
-	if err != nil {
+	if c.old, err = a.supersededMatch(ctx, standalone, resp, opts, req.IncludeExpired); err != nil {
 		return nil, err
 	}
-	if !ok {
-		if old != nil {
-			detail = "expired:" + old.ID
-		}
-		return a.refuse(req, ReasonLowConfidence, detail, standalone)
+	if ok {
+		c.verdict = verdictAnswer
 	}
-	lead := ""
-	if old != nil {
-		lead = a.supersededNotice(old)
+	if len(resp.Results) > 0 && (resp.DocNumber == "" || !hasDocNumber(resp.Results, resp.DocNumber)) {
+		// Unless a 文号 named the document, weigh the evidence.
+		j := a.judge(standalone, resp, ok)
+		c.verdict, c.judged = j.verdict, &j
+		c.detail += "; " + j.String()
 	}
-	a.cfg.Log.Debug("answerable", "detail", safety.Redact(detail), "terms", safety.Redact(strings.Join(resp.Terms, " ")), "top", resp.Results[0].Chunk.ID)
-	if a.chat != nil {
-		return a.modelAnswer(ctx, req, q, standalone, resp, lead)
+	if c.verdict == verdictRefuse && c.old != nil {
+		c.detail = "expired:" + c.old.ID
 	}
-	return a.extractiveAnswer(req, standalone, resp, lead)
+	return c, nil
 }
 
 // supersededMatch returns the document no longer in force that best matches
@@ -447,6 +501,7 @@ func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search
 		return nil, err
 	}
 	sources := []kb.Source{}
+	related := []kb.Related{}
 	if top.Doc.Type == kb.TypeFAQ && resp.Confidence >= a.cfg.FAQConfidence {
 		body := strings.TrimSpace(top.Chunk.Text)
 		if body == "" {
@@ -475,9 +530,11 @@ func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search
 			return nil, err
 		}
 		sources = append(sources, more...)
-		if err := out.write(alsoAsked(resp.Results)); err != nil {
+		also := alsoAskedResults(resp.Results)
+		if err := out.write(alsoAsked(also)); err != nil {
 			return nil, err
 		}
+		related = relatedOf(also)
 	} else if namesTopDocument(resp) && resp.Lookup {
 		// The question asks for a document by its 文号: say what it is and
 		// quote its opening.
@@ -523,7 +580,7 @@ func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search
 			sources = append(sources, s)
 		}
 	}
-	ans := &Answer{Text: out.b.String(), Mode: ModeExtractive, Sources: sources, Terms: resp.Terms}
+	ans := &Answer{Text: out.b.String(), Mode: ModeExtractive, Sources: sources, Related: related, Terms: resp.Terms}
 	if standalone != safety.Clean(req.Question) {
 		ans.Standalone = standalone
 	}

@@ -24,6 +24,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"slices"
 	"sort"
@@ -102,6 +103,30 @@ func ReadRows(r io.Reader) ([]Row, error) {
 	}
 	if len(out) == 0 {
 		return nil, errors.New("answereval: no questions")
+	}
+	return out, nil
+}
+
+// Split keeps the dev or the test half of rows, by an FNV-1a hash of each
+// row's id: a fixed, documented split for question files that come
+// unsplit (NCPQA's). Tune on dev; report test.
+func Split(rows []Row, half string) ([]Row, error) {
+	var want uint32
+	switch half {
+	case "dev":
+		want = 0
+	case "test":
+		want = 1
+	default:
+		return nil, fmt.Errorf("answereval: split %q is neither dev nor test", half)
+	}
+	var out []Row
+	for _, r := range rows {
+		h := fnv.New32a()
+		h.Write([]byte(r.ID))
+		if h.Sum32()%2 == want {
+			out = append(out, r)
+		}
 	}
 	return out, nil
 }
@@ -318,4 +343,40 @@ func (r Report) Print(w io.Writer) {
 	if r.MedianRunes > 0 {
 		fmt.Fprintf(w, "median answer      %d characters\n", r.MedianRunes)
 	}
+}
+
+// Sampler considers a question as the answerer does and returns the
+// features of its evidence (answer.Answerer satisfies it).
+type Sampler interface {
+	Sample(ctx context.Context, id, question string, relevant []string) (answer.Sample, error)
+}
+
+// Samples considers the single-question rows (conversations are skipped:
+// their later turns depend on the earlier answers).
+func Samples(ctx context.Context, a Sampler, rows []Row) ([]answer.Sample, error) {
+	var out []answer.Sample
+	for _, r := range rows {
+		if len(r.Turns) > 0 {
+			continue
+		}
+		s, err := a.Sample(ctx, r.ID, r.Question, r.Relevant)
+		if err != nil {
+			return nil, fmt.Errorf("answereval: %s: %w", r.ID, err)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// PrintOutcomes writes one line of a threshold sweep.
+func PrintOutcomes(w io.Writer, label string, o answer.Outcomes) {
+	sh := func(n, of int) float64 {
+		if of == 0 {
+			return 0
+		}
+		return float64(n) / float64(of)
+	}
+	fmt.Fprintf(w, "%-22s right %.3f  offered %.3f  r+o %.3f  wrong %.3f  clarified %.3f  refused %.3f | out: refused %.3f clarified %.3f\n",
+		label, sh(o.Right, o.InScope), sh(o.Offered, o.InScope), sh(o.Right+o.Offered, o.InScope), sh(o.Wrong, o.InScope),
+		sh(o.Clarified, o.InScope), sh(o.Refused, o.InScope), sh(o.OutRefused, o.OutOfScope), sh(o.OutClarified, o.OutOfScope))
 }

@@ -576,7 +576,9 @@ func (e *Engine) Search(ctx context.Context, query string, opts Options) (*Respo
 	resp := &Response{Results: []Result{}, Terms: []string{}}
 	qt := e.enc.analyzeQuery(query)
 	resp.Terms = uniq(qt.analysis.Terms)
+	resp.Weights = make(map[string]float64, len(resp.Terms))
 	for _, t := range resp.Terms {
+		resp.Weights[t] = e.seg.Weight(t)
 		if syn := e.seg.Synonyms(t); len(syn) > 0 {
 			if resp.Synonyms == nil {
 				resp.Synonyms = map[string][]string{}

@@ -28,6 +28,7 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 	asJSON := fs.Bool("json", false, "print the figures as JSON")
 	answers := fs.Bool("answers", false, "measure answers through the same path as POST /api/ask: right, offered, wrong, clarified, refused; gold spans; answer length")
 	calibrate := fs.Bool("calibrate", false, "with --answers: fit the answer/clarify/refuse models on this (development) file and print them with a threshold sweep and a 5-fold cross-validation")
+	samples := fs.String("samples", "", "with --calibrate: also write each question's features and outcome flags to this JSON file")
 	verbose := fs.Bool("v", false, "with --answers: list every question that was not answered right")
 	split := fs.String("split", "", "with --answers: keep only the `dev` or `test` half of the rows, chosen by a hash of their id (for question files not already split, such as NCPQA's)")
 	var with fileList
@@ -41,15 +42,6 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 	}
 	if *k < 1 {
 		return errors.New("--k must be at least 1")
-	}
-	f, err := os.Open(*queries)
-	if err != nil {
-		return err
-	}
-	qs, err := eval.ReadQueries(f)
-	f.Close()
-	if err != nil {
-		return err
 	}
 	// A fresh in-memory index, so that the build is measured and the
 	// service's index is left alone.
@@ -66,10 +58,20 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 	defer a.Close()
 	if *answers {
 		if *calibrate {
-			return calibrateAnswers(ctx, env, a, *queries, *split)
+			return calibrateAnswers(ctx, env, a, *queries, *split, *samples)
 		}
 		return evalAnswers(ctx, env, a, *queries, *split, *asJSON, *verbose)
 	}
+	f, err := os.Open(*queries)
+	if err != nil {
+		return err
+	}
+	qs, err := eval.ReadQueries(f)
+	f.Close()
+	if err != nil {
+		return err
+	}
+
 	limit := max(*k, 10)
 	rep, err := eval.Run(ctx, qs, *k, func(ctx context.Context, q string) (eval.Ranking, error) {
 		resp, err := a.Engine.Search(ctx, q, search.Options{Limit: limit, IncludeExpired: true})

@@ -70,7 +70,7 @@ func clip(s string, n int) string {
 
 // calibrateAnswers fits the decision models on file (a development split)
 // and prints them, a sweep of thresholds and a cross-validated estimate.
-func calibrateAnswers(ctx context.Context, env *Env, app *searchApp, file, split string) error {
+func calibrateAnswers(ctx context.Context, env *Env, app *searchApp, file, split, dump string) error {
 	rows, err := readAnswerRows(file, split)
 	if err != nil {
 		return err
@@ -85,6 +85,15 @@ func calibrateAnswers(ctx context.Context, env *Env, app *searchApp, file, split
 	}
 	base := answer.DefaultCalibration()
 	w := env.Stdout
+	if dump != "" {
+		b, err := json.Marshal(samples)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(dump, b, 0o644); err != nil {
+			return err
+		}
+	}
 	answereval.PrintOutcomes(w, "current", base.Outcomes(samples))
 	fit := answer.FitCalibration(samples, base)
 	for _, ta := range []float64{0.4, 0.5, 0.6, 0.7, 0.8} {

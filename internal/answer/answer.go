@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -122,6 +123,8 @@ type Answerer struct {
 	regions *regionScope
 	topics  *topicIndex
 	known   *presence
+	an      analyzer // nil: entries weighed by character bigrams
+	names   sync.Map // entry name → []keyTerm
 	system  string
 
 	backingChunks backingChunks
@@ -155,8 +158,9 @@ func New(cfg Config, base *kb.Base, r Retriever, chat ChatModel, f *safety.Filte
 	if err != nil {
 		return nil, fmt.Errorf("answer: %w", err)
 	}
+	an, _ := r.(analyzer)
 	return &Answerer{
-		cfg: cfg, base: base, r: r, chat: chat, filter: f, leak: leak,
+		cfg: cfg, base: base, r: r, chat: chat, filter: f, leak: leak, an: an,
 		regions: newRegionScope(base, cfg.Regions),
 		topics:  newTopicIndex(base),
 		known:   newPresence(base),
@@ -181,22 +185,29 @@ func (a *Answerer) Answer(ctx context.Context, req Request) (*Answer, error) {
 	if err != nil {
 		return nil, err
 	}
+	var ans *Answer
 	switch c.verdict {
 	case verdictRefuse:
-		return a.refuse(req, c.reason, c.detail, c.standalone)
+		ans, err = a.refuse(req, c.reason, c.detail, c.standalone)
 	case verdictClarify:
-		return a.clarify(req, c.standalone, c.resp, c.detail)
+		ans, err = a.clarify(req, c.standalone, c.resp, c.detail)
+	default:
+		lead := ""
+		if c.old != nil {
+			lead = a.supersededNotice(c.old)
+		}
+		resp := c.resp
+		a.cfg.Log.Debug("answerable", "detail", safety.Redact(c.detail), "terms", safety.Redact(strings.Join(resp.Terms, " ")), "top", resp.Results[0].Chunk.ID)
+		if a.chat != nil {
+			ans, err = a.modelAnswer(ctx, req, c.q, c.standalone, resp, lead)
+		} else {
+			ans, err = a.extractiveAnswer(req, c.standalone, resp, lead)
+		}
 	}
-	lead := ""
-	if c.old != nil {
-		lead = a.supersededNotice(c.old)
+	if ans != nil {
+		ans.Aspect = c.aspect
 	}
-	resp := c.resp
-	a.cfg.Log.Debug("answerable", "detail", safety.Redact(c.detail), "terms", safety.Redact(strings.Join(resp.Terms, " ")), "top", resp.Results[0].Chunk.ID)
-	if a.chat != nil {
-		return a.modelAnswer(ctx, req, c.q, c.standalone, resp, lead)
-	}
-	return a.extractiveAnswer(req, c.standalone, resp, lead)
+	return ans, err
 }
 
 // consideration is what is known of a question before it is answered:
@@ -209,6 +220,7 @@ type consideration struct {
 	reason        string     // of a refusal
 	detail        string
 	old           *kb.Document // the document no longer in force the question is about, if any
+	aspect        string       // the aspect asked for (费用, 材料 …), if any
 }
 
 // consider classifies the question, retrieves passages for it (made
@@ -226,7 +238,9 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 		c.reason, c.detail = reason, detail
 		return c, nil
 	}
-	opts := search.Options{Limit: max(a.cfg.Passages, a.cfg.QuotePassages), IncludeExpired: req.IncludeExpired}
+	// Eight results: the first five are quoted or judged; those after them
+	// may hold the section about the aspect asked (preferAspect).
+	opts := search.Options{Limit: max(a.cfg.Passages, a.cfg.QuotePassages, 8), IncludeExpired: req.IncludeExpired}
 	standalone, rewritten, resp, err := a.retrieve(ctx, q, req.History, opts)
 	if err != nil {
 		return nil, err
@@ -260,6 +274,15 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 		r.Results = citing
 		resp = &r
 		c.resp = resp
+	}
+	if f := a.focusOf(standalone, resp); f.aspect != nil {
+		c.aspect = f.aspect.Name
+		if moved, ok := f.preferAspect(resp.Results); ok {
+			r := *resp
+			r.Results = moved
+			resp = &r
+			c.resp = resp
+		}
 	}
 	ok, detail := a.answerable(resp)
 	c.reason, c.detail = ReasonLowConfidence, detail
@@ -557,10 +580,15 @@ func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search
 			// what it asks besides the 文号.
 			results, terms = ofNamedDocument(resp), withoutDocNumber(terms, resp.DocNumber)
 		}
-		if len(terms) == 0 {
-			terms = bigrams(safety.Normalize(standalone))
+		fr := *resp
+		fr.Terms = terms
+		quotes := a.focusOf(standalone, &fr).focusQuotes(results, max(a.cfg.QuotePassages, 5), a.cfg.QuoteRunes)
+		if len(quotes) == 0 {
+			if len(terms) == 0 {
+				terms = bigrams(safety.Normalize(standalone))
+			}
+			quotes = selectSentences(results, terms, a.cfg.QuotePassages, a.cfg.QuoteRunes)
 		}
-		quotes := selectSentences(results, terms, a.cfg.QuotePassages, a.cfg.QuoteRunes)
 		for i, qt := range quotes {
 			r := results[qt.passage]
 			text := joinQuote(r.Chunk.Text, qt.sentences)

@@ -39,7 +39,7 @@ func (a *Answerer) features(q string, resp *search.Response, answerable bool) ([
 	n := min(len(resp.Results), 4)
 	ev := make([]evidence, n)
 	for i := range n {
-		ev[i] = a.known.evidenceOf(q, terms, resp.Results[i])
+		ev[i] = a.known.evidenceOf(q, terms, resp.Results[i], a.nameTerms(resp.Results[i]))
 	}
 	f := make([]float64, len(featureNames))
 	f[0] = 1
@@ -63,6 +63,30 @@ func (a *Answerer) features(q string, resp *search.Response, answerable bool) ([
 		f[10] = 1
 	}
 	return f, ev
+}
+
+// analyzer segments text as the retriever segments questions (search.Engine
+// satisfies it). Without one, entries are weighed by character bigrams.
+type analyzer interface {
+	Analyze(text string) *search.Response
+}
+
+// nameTerms are the key terms of what names an entry (a FAQ entry's
+// question, a passage's heading), cached.
+func (a *Answerer) nameTerms(r search.Result) []keyTerm {
+	if a.an == nil {
+		return nil
+	}
+	name := entryName(r)
+	if v, ok := a.names.Load(name); ok {
+		return v.([]keyTerm)
+	}
+	t := keyTerms(a.an.Analyze(name))
+	if t == nil {
+		t = []keyTerm{}
+	}
+	a.names.Store(name, t)
+	return t
 }
 
 // model is a logistic model over features.

@@ -116,22 +116,32 @@ func keyTerms(resp *search.Response) []keyTerm {
 }
 
 // evidence is how well one retrieved entry accounts for the question's key
-// terms: found in what the entry is about (its title, FAQ questions,
-// headings), only in its text, in neither although the knowledge base knows
-// the term (a conflict: 离婚 against an entry on 结婚登记), or nowhere in the
-// knowledge base (foreign). Shares of the key terms' total weight.
+// terms, and the question for the entry's: shares of the key terms' total
+// weight. Forward, each question term is found in what the entry is about
+// (its title, FAQ questions, headings: Title), or partly (some of its
+// characters: 领结婚证 ~ 结婚登记, Partial), or only in its text (Body), or
+// in neither although the knowledge base knows the term (a conflict: 离婚
+// against an entry on 结婚登记), or nowhere in the knowledge base (Foreign).
+// Back, the entry's own key terms (of its title or last heading) found in
+// the question, fully or partly.
 type evidence struct {
 	Title    float64 `json:"title"`
+	Partial  float64 `json:"partial"`
 	Body     float64 `json:"body"`
-	Partial  float64 `json:"partial"` // part of a term's characters found in the title (领结婚证 ~ 结婚登记)
 	Conflict float64 `json:"conflict"`
 	Foreign  float64 `json:"foreign"`
-	Back     float64 `json:"back"` // share of the title's character bigrams found in the question
+	Back     float64 `json:"back"`
 }
 
-// score sums the evidence into one figure in [0, 1].
+// score sums the evidence into one figure in [0, 1]: the harmonic mean of
+// how much of the question the entry is about and of how much of the entry
+// the question asks.
 func (e evidence) score() float64 {
-	return e.Title + 0.6*e.Body + 0.5*e.Partial
+	f := e.Title + 0.5*e.Partial + 0.3*e.Body
+	if f+e.Back == 0 {
+		return 0
+	}
+	return 2 * f * e.Back / (f + e.Back)
 }
 
 // entryText is what an entry is about (title, FAQ questions, headings) and
@@ -154,7 +164,19 @@ func entryText(r search.Result) (about, text string) {
 	return safety.Normalize(b.String()), safety.Normalize(text)
 }
 
-func (p *presence) evidenceOf(q string, terms []keyTerm, r search.Result) evidence {
+// entryName is the text that names an entry: a FAQ entry's question, else
+// the heading of the passage (or the document's title).
+func entryName(r search.Result) string {
+	if r.Doc.Type != kb.TypeFAQ && len(r.Chunk.Heading) > 0 {
+		return r.Chunk.Heading[len(r.Chunk.Heading)-1]
+	}
+	return r.Doc.Title
+}
+
+// evidenceOf weighs entry r against the question q with key terms terms;
+// entry are the key terms of the entry's name (nil: its character bigrams
+// stand in).
+func (p *presence) evidenceOf(q string, terms []keyTerm, r search.Result, entry []keyTerm) evidence {
 	about, text := entryText(r)
 	var e evidence
 	total := 0.0
@@ -163,14 +185,15 @@ func (p *presence) evidenceOf(q string, terms []keyTerm, r search.Result) eviden
 		switch {
 		case containsAny(about, k.forms):
 			e.Title += k.w
+			continue
 		case containsAny(text, k.forms):
 			e.Body += k.w
 		case p != nil && !p.has(k.t):
 			e.Foreign += k.w
 		default:
 			e.Conflict += k.w
-			e.Partial += k.w * bigramShare(k.t, about)
 		}
+		e.Partial += k.w * bestBigramShare(k.forms, about)
 	}
 	if total > 0 {
 		e.Title /= total
@@ -179,12 +202,32 @@ func (p *presence) evidenceOf(q string, terms []keyTerm, r search.Result) eviden
 		e.Conflict /= total
 		e.Foreign /= total
 	}
-	title := safety.Normalize(r.Doc.Title)
-	if r.Doc.Type != kb.TypeFAQ && len(r.Chunk.Heading) > 0 {
-		title = safety.Normalize(r.Chunk.Heading[len(r.Chunk.Heading)-1])
+	qn := safety.Normalize(q)
+	if entry == nil {
+		e.Back = bigramShare(safety.Normalize(entryName(r)), qn)
+		return e
 	}
-	e.Back = bigramShare(title, safety.Normalize(q))
+	var got, all float64
+	for _, k := range entry {
+		all += k.w
+		if containsAny(qn, k.forms) {
+			got += k.w
+		} else {
+			got += 0.5 * k.w * bestBigramShare(k.forms, qn)
+		}
+	}
+	if all > 0 {
+		e.Back = got / all
+	}
 	return e
+}
+
+func bestBigramShare(forms []string, s string) float64 {
+	best := 0.0
+	for _, f := range forms {
+		best = max(best, bigramShare(f, s))
+	}
+	return best
 }
 
 func containsAny(s string, forms []string) bool {
@@ -217,4 +260,3 @@ func bigramShare(term, s string) float64 {
 }
 
 func isHan(r rune) bool { return r >= 0x4e00 && r <= 0x9fff }
-

@@ -96,7 +96,7 @@ func TestExploreGovFAQFeatures(t *testing.T) {
 		qn := safety.Normalize(r.Question)
 		kt := keyTerms(resp)
 		for i, res := range resp.Results[:min(4, len(resp.Results))] {
-			qf.Ev = append(qf.Ev, a.known.evidenceOf(r.Question, kt, res))
+			qf.Ev = append(qf.Ev, a.known.evidenceOf(r.Question, kt, res, nil))
 			qf.Rel = append(qf.Rel, slices.Contains(r.Relevant, res.Doc.ID))
 			qf.Ratio = append(qf.Ratio, res.Score/resp.Results[0].Score)
 			_ = i

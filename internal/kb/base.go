@@ -30,6 +30,18 @@ type Dict struct {
 	Sensitive []string
 	// Stopwords extends the built-in stop words.
 	Stopwords []string
+	// Aspects are the aspects of a service a question may ask for (费用,
+	// 材料, 时间 …), each with the words that ask for it and the words that
+	// mark a passage about it.
+	Aspects []Aspect
+}
+
+// Aspect is one aspect of a matter a question may ask for: 费用 is asked
+// with 收费/交钱/多少钱 and marked in text by 收费/费用/免费 ….
+type Aspect struct {
+	Name string
+	Ask  []string // words in a question that ask for this aspect
+	Mark []string // words that mark a sentence or heading about it
 }
 
 // UserWord is one user-dictionary entry.

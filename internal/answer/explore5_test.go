@@ -1,0 +1,33 @@
+package answer
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/govchat/govchat/internal/search"
+	"github.com/govchat/govchat/internal/store/mem"
+	"github.com/govchat/govchat/internal/zh"
+)
+
+func TestExploreShipped(t *testing.T) {
+	q := os.Getenv("Q")
+	if q == "" {
+		t.Skip()
+	}
+	base := loadKnowledge(t)
+	seg, _ := zh.New(zh.ConfigFromDict(base.Dict))
+	st, _ := mem.Open("")
+	eng, _ := search.New(search.Config{}, base, seg, st, nil)
+	eng.Sync(context.Background())
+	resp, _ := eng.Search(context.Background(), q, search.Options{Limit: 8})
+	t.Logf("terms %v conf %.2f", resp.Terms, resp.Confidence)
+	for _, r := range resp.Results {
+		t.Logf("%.3f %s %v %q", r.Score, r.Doc.ID, r.Chunk.Heading, []rune(r.Chunk.Text)[:min(40, len([]rune(r.Chunk.Text)))])
+	}
+	a := newAnswerer(t, base, eng, nil)
+	f := a.focusOf(q, resp)
+	if f.aspect != nil {
+		t.Logf("aspect %s", f.aspect.Name)
+	}
+}

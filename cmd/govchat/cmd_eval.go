@@ -27,8 +27,7 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 	k := fs.Int("k", 10, "also report recall at this depth")
 	asJSON := fs.Bool("json", false, "print the figures as JSON")
 	answers := fs.Bool("answers", false, "measure answers through the same path as POST /api/ask: right, offered, wrong, clarified, refused; gold spans; answer length")
-	calibrate := fs.Bool("calibrate", false, "with --answers: fit the answer/clarify/refuse models on this (development) file and print them with a threshold sweep and a 5-fold cross-validation")
-	samples := fs.String("samples", "", "with --calibrate: also write each question's features and outcome flags to this JSON file")
+	samples := fs.String("samples", "", "with --answers: instead of answering, write each question's evidence (features and outcome flags) to this JSON file, for `govchat calibrate`")
 	verbose := fs.Bool("v", false, "with --answers: list every question that was not answered right")
 	split := fs.String("split", "", "with --answers: keep only the `dev` or `test` half of the rows, chosen by a hash of their id (for question files not already split, such as NCPQA's)")
 	var with fileList
@@ -57,8 +56,8 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 	build := time.Since(start) - a.LoadTime
 	defer a.Close()
 	if *answers {
-		if *calibrate {
-			return calibrateAnswers(ctx, env, a, *queries, *split, *samples)
+		if *samples != "" {
+			return writeSamples(ctx, env, a, *queries, *split, *samples)
 		}
 		return evalAnswers(ctx, env, a, *queries, *split, *asJSON, *verbose)
 	}

@@ -7,7 +7,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/govchat/govchat/internal/answer"
 	"github.com/govchat/govchat/internal/answereval"
 )
 
@@ -68,9 +67,9 @@ func clip(s string, n int) string {
 	return string(rs[:n]) + "…"
 }
 
-// calibrateAnswers fits the decision models on file (a development split)
-// and prints them, a sweep of thresholds and a cross-validated estimate.
-func calibrateAnswers(ctx context.Context, env *Env, app *searchApp, file, split, dump string) error {
+// writeSamples considers every single-question row of file as the answerer
+// does and writes the evidence to out, for govchat calibrate.
+func writeSamples(ctx context.Context, env *Env, app *searchApp, file, split, out string) error {
 	rows, err := readAnswerRows(file, split)
 	if err != nil {
 		return err
@@ -83,30 +82,15 @@ func calibrateAnswers(ctx context.Context, env *Env, app *searchApp, file, split
 	if err != nil {
 		return err
 	}
-	base := answer.DefaultCalibration()
-	w := env.Stdout
-	if dump != "" {
-		b, err := json.Marshal(samples)
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(dump, b, 0o644); err != nil {
-			return err
-		}
+	b, err := json.Marshal(samples)
+	if err != nil {
+		return err
 	}
-	answereval.PrintOutcomes(w, "current", base.Outcomes(samples))
-	fit := answer.FitCalibration(samples, base)
-	for _, ta := range []float64{0.4, 0.5, 0.6, 0.7, 0.8} {
-		for _, tc := range []float64{0.3, 0.4, 0.5, 0.6, 0.7} {
-			c := fit
-			c.Answer, c.Clarify = ta, tc
-			answereval.PrintOutcomes(w, fmt.Sprintf("fit %.1f/%.1f", ta, tc), c.Outcomes(samples))
-		}
+	if err := os.WriteFile(out, b, 0o644); err != nil {
+		return err
 	}
-	answereval.PrintOutcomes(w, "5-fold cv (base thr.)", answer.CrossValidate(samples, base, 5))
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	return enc.Encode(fit)
+	fmt.Fprintf(env.Stdout, "%d questions of %s considered; evidence written to %s\n", len(samples), file, out)
+	return nil
 }
 
 func readAnswerRows(file, split string) ([]answereval.Row, error) {

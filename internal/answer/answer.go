@@ -275,9 +275,10 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 		resp = &r
 		c.resp = resp
 	}
-	if f := a.focusOf(standalone, resp); f.aspect != nil {
-		c.aspect = f.aspect.Name
-		if moved, ok := f.preferAspect(resp.Results); ok {
+	fo := a.focusOf(standalone, resp)
+	if fo.aspect != nil {
+		c.aspect = fo.aspect.Name
+		if moved, ok := fo.preferAspect(resp.Results, a.known); ok {
 			r := *resp
 			r.Results = moved
 			resp = &r
@@ -296,9 +297,17 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 	}
 	if len(resp.Results) > 0 && (resp.DocNumber == "" || !hasDocNumber(resp.Results, resp.DocNumber)) {
 		// Unless a 文号 named the document, weigh the evidence.
-		j := a.judge(standalone, resp, ok)
+		j := a.judge(standalone, resp, ok, fo)
 		c.verdict, c.judged = j.verdict, &j
 		c.detail += "; " + j.String()
+	}
+	if c.verdict != verdictAnswer && !rewritten && standalone != q && len(req.History) > 0 && len(resp.Results) > 0 &&
+		slices.Contains(req.History[len(req.History)-1].Docs, resp.Results[0].Doc.ID) {
+		// A follow-up (要带啥材料, 还能再往后拖吗) whose carried topic found
+		// the document just answered from: the topic is established, and
+		// the passage about what the follow-up asks is quoted.
+		c.verdict = verdictAnswer
+		c.detail += "; follow-up in the document just cited"
 	}
 	if c.verdict == verdictRefuse && c.old != nil {
 		c.detail = "expired:" + c.old.ID
@@ -582,7 +591,11 @@ func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search
 		}
 		fr := *resp
 		fr.Terms = terms
-		quotes := a.focusOf(standalone, &fr).focusQuotes(results, max(a.cfg.QuotePassages, 5), a.cfg.QuoteRunes)
+		fo := a.focusOf(standalone, &fr)
+		if standalone != safety.Clean(req.Question) {
+			fo = fo.carried(req.Question)
+		}
+		quotes := fo.focusQuotes(results, max(a.cfg.QuotePassages, 5), a.cfg.QuoteRunes)
 		if len(quotes) == 0 {
 			if len(terms) == 0 {
 				terms = bigrams(safety.Normalize(standalone))
@@ -596,11 +609,14 @@ func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search
 			if i > 0 && results[quotes[i-1].passage].Doc.ID == r.Doc.ID {
 				intro = introduceAgain(r, text)
 			}
-			part := intro + "“" + text + "”" + fmt.Sprintf("[%d]", i+1)
 			if i > 0 {
-				part = "\n\n" + part
+				intro = "\n\n" + intro
 			}
-			if err := out.write(part); err != nil {
+			// The source first, then the quote: two pieces on the stream.
+			if err := out.write(intro); err != nil {
+				return nil, err
+			}
+			if err := out.write("“" + text + "”" + fmt.Sprintf("[%d]", i+1)); err != nil {
 				return nil, err
 			}
 			s := a.base.SourceOf(r.Doc, &r.Chunk, snippet(text), now)

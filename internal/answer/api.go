@@ -1,6 +1,8 @@
 package answer
 
 import (
+	"slices"
+
 	"github.com/govchat/govchat/internal/kb"
 )
 
@@ -20,6 +22,7 @@ type Turn struct {
 	Question string
 	Answer   string
 	Terms    []string // topic terms of the question, for follow-ups without a model
+	Docs     []string // ids of the documents the answer cites
 }
 
 // Request is one question in a conversation.
@@ -60,5 +63,11 @@ func (a *Answer) Turn(q string) (Turn, bool) {
 	if a == nil || a.Refused || a.Clarify {
 		return Turn{}, false
 	}
-	return Turn{Question: q, Answer: a.Text, Terms: a.Terms}, true
+	t := Turn{Question: q, Answer: a.Text, Terms: a.Terms}
+	for _, s := range a.Sources {
+		if !slices.Contains(t.Docs, s.ID) {
+			t.Docs = append(t.Docs, s.ID)
+		}
+	}
+	return t, true
 }

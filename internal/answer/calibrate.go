@@ -22,10 +22,14 @@ type Sample struct {
 	// offered after an answer.
 	OfferedClarify, OfferedAfter bool
 	CanClarify                   bool // two or more FAQ entries to offer
-	// Judged: the models decide; otherwise Fixed is the verdict, whatever
-	// the calibration (refused early, a document's passage, a 文号).
-	Judged bool
-	Fixed  verdict
+	// Near: a relevant entry is among the first three results (what a
+	// quote is chosen from).
+	Near bool
+	// Kind is the model that decides (kindFAQ, kindPassage), or "" when the
+	// verdict Fixed does not depend on the calibration (refused early, a
+	// 文号 named the document).
+	Kind  string
+	Fixed verdict
 }
 
 // Sample considers question as Answer would and returns its features;
@@ -39,13 +43,14 @@ func (a *Answerer) Sample(ctx context.Context, id, question string, relevant []s
 	if c.resp != nil && len(c.resp.Results) > 0 {
 		rel := func(r search.Result) bool { return slices.Contains(relevant, r.Doc.ID) }
 		s.Right = rel(c.resp.Results[0])
+		s.Near = slices.ContainsFunc(c.resp.Results[:min(3, len(c.resp.Results))], rel)
 		s.OfferedAfter = slices.ContainsFunc(alsoAskedResults(c.resp.Results), rel)
 		cands := clarifyCandidates(c.resp.Results, nil)
 		s.CanClarify = len(cands) >= 2
 		s.OfferedClarify = slices.ContainsFunc(cands, rel)
 	}
-	if c.judged != nil && c.judged.faq {
-		s.Judged, s.Features = true, c.judged.f
+	if c.judged != nil {
+		s.Kind, s.Features = c.judged.kind, c.judged.f
 	}
 	return s, nil
 }
@@ -62,7 +67,8 @@ func (c Calibration) Outcomes(samples []Sample) Outcomes {
 	var o Outcomes
 	for _, s := range samples {
 		v := s.Fixed
-		if s.Judged {
+		switch s.Kind {
+		case kindFAQ:
 			switch {
 			case model(c.Right).prob(s.Features) >= c.Answer:
 				v = verdictAnswer
@@ -70,6 +76,11 @@ func (c Calibration) Outcomes(samples []Sample) Outcomes {
 				v = verdictClarify
 			default:
 				v = verdictRefuse
+			}
+		case kindPassage:
+			v = verdictRefuse
+			if model(c.Passage).prob(s.Features) >= c.Quote {
+				v = verdictAnswer
 			}
 		}
 		if !s.InScope {
@@ -86,7 +97,7 @@ func (c Calibration) Outcomes(samples []Sample) Outcomes {
 		switch {
 		case v == verdictRefuse:
 			o.Refused++
-		case v == verdictAnswer && s.Right:
+		case v == verdictAnswer && (s.Right || s.Kind == kindPassage && s.Near):
 			o.Right++
 		case v == verdictAnswer && s.OfferedAfter, v == verdictClarify && s.OfferedClarify:
 			o.Offered++
@@ -102,27 +113,32 @@ func (c Calibration) Outcomes(samples []Sample) Outcomes {
 	return o
 }
 
-// FitCalibration fits the two models on the judged samples (logistic
+// FitCalibration fits the models on the samples they decide (logistic
 // regression, L2-regularised, by gradient descent) and keeps the thresholds
 // of base.
 func FitCalibration(samples []Sample, base Calibration) Calibration {
-	var x [][]float64
-	var yRight, yIn []float64
+	var xf, xp [][]float64
+	var yRight, yIn, yPassage []float64
 	for _, s := range samples {
-		if !s.Judged {
-			continue
+		switch s.Kind {
+		case kindFAQ:
+			xf = append(xf, s.Features)
+			yRight = append(yRight, b2f(s.Right && s.InScope))
+			yIn = append(yIn, b2f(s.InScope))
+		case kindPassage:
+			xp = append(xp, s.Features)
+			yPassage = append(yPassage, b2f(s.InScope && s.Near))
 		}
-		x = append(x, s.Features)
-		yRight = append(yRight, b2f(s.Right && s.InScope))
-		yIn = append(yIn, b2f(s.InScope))
 	}
 	c := base
 	c.Features = slices.Clone(featureNames)
-	if len(x) == 0 {
-		return c
+	if len(xf) > 0 {
+		c.Right = fitLogistic(xf, yRight, 0.01, 4000)
+		c.InScope = fitLogistic(xf, yIn, 0.01, 4000)
 	}
-	c.Right = fitLogistic(x, yRight, 0.01, 4000)
-	c.InScope = fitLogistic(x, yIn, 0.01, 4000)
+	if len(xp) > 0 {
+		c.Passage = fitLogistic(xp, yPassage, 0.01, 4000)
+	}
 	return c
 }
 

@@ -2,6 +2,7 @@ package answer
 
 import (
 	"fmt"
+	"slices"
 	"math"
 	"strings"
 
@@ -22,7 +23,7 @@ import (
 
 // Feature names, in the order of a feature vector.
 var featureNames = []string{
-	"bias", "title", "body", "partial", "conflict", "foreign", "back", "confidence", "second", "rival", "answerable",
+	"bias", "title", "body", "partial", "conflict", "foreign", "back", "confidence", "second", "rival", "answerable", "support", "aspect",
 }
 
 // features describes the evidence that the first result answers q:
@@ -33,36 +34,51 @@ var featureNames = []string{
 //   - second: the second result's score as a share of the first's;
 //   - rival: how much better the best of the next three accounts for the
 //     key terms than the first (negative when none does);
-//   - answerable: 1 when the retrieval-level check passed.
-func (a *Answerer) features(q string, resp *search.Response, answerable bool) ([]float64, []evidence) {
+//   - answerable: 1 when the retrieval-level check passed;
+//   - support: the share of the question's terms found in what the
+//     knowledge base is about (its titles, questions and headings);
+//   - aspect: 1 when the question asks for an aspect (费用 …) and the first
+//     entry is named after it, -1 when it asks for one and the entry is
+//     named after another, else 0.
+func (a *Answerer) features(q string, resp *search.Response, answerable bool, f *focus) ([]float64, []evidence) {
+	fo := f
 	terms := keyTerms(resp)
 	n := min(len(resp.Results), 4)
 	ev := make([]evidence, n)
 	for i := range n {
 		ev[i] = a.known.evidenceOf(q, terms, resp.Results[i], a.nameTerms(resp.Results[i]))
 	}
-	f := make([]float64, len(featureNames))
-	f[0] = 1
+	x := make([]float64, len(featureNames))
+	x[0] = 1
 	if n == 0 {
-		return f, ev
+		return x, ev
 	}
 	e := ev[0]
-	f[1], f[2], f[3], f[4], f[5], f[6] = e.Title, e.Body, e.Partial, e.Conflict, e.Foreign, e.Back
-	f[7] = resp.Confidence
+	x[1], x[2], x[3], x[4], x[5], x[6] = e.Title, e.Body, e.Partial, e.Conflict, e.Foreign, e.Back
+	x[7] = resp.Confidence
 	if n > 1 && resp.Results[0].Score > 0 {
-		f[8] = resp.Results[1].Score / resp.Results[0].Score
+		x[8] = min(1.5, resp.Results[1].Score/resp.Results[0].Score)
 	}
 	best := math.Inf(-1)
 	for _, o := range ev[1:] {
 		best = max(best, o.score())
 	}
 	if n > 1 {
-		f[9] = best - e.score()
+		x[9] = best - e.score()
 	}
 	if answerable {
-		f[10] = 1
+		x[10] = 1
 	}
-	return f, ev
+	x[11], _ = a.topics.support(resp.Terms, resp.Synonyms, resp.Results)
+	if fo != nil && fo.aspect != nil {
+		switch other := aspectOf(a.base.Dict.Aspects, entryName(resp.Results[0])); {
+		case fo.nameMarks(resp.Results[0]):
+			x[12] = 1
+		case other != nil && other.Name != fo.aspect.Name:
+			x[12] = -1
+		}
+	}
+	return x, ev
 }
 
 // analyzer segments text as the retriever segments questions (search.Engine
@@ -101,30 +117,30 @@ func (m model) prob(f []float64) float64 {
 }
 
 // Calibration holds the fitted models and the thresholds of a decision.
+// When a FAQ entry comes first, Right and InScope decide between answer,
+// clarify and refuse; when a passage of a document comes first, Passage
+// decides between answer and refuse.
 type Calibration struct {
-	Right    []float64 `json:"right"`    // P(the first result is the right one)
+	Right    []float64 `json:"right"`    // P(the first FAQ entry is the right one)
 	InScope  []float64 `json:"in_scope"` // P(the knowledge base answers the question)
+	Passage  []float64 `json:"passage"`  // P(the passages found answer the question)
 	Answer   float64   `json:"answer"`   // answer when P(right) reaches this
 	Clarify  float64   `json:"clarify"`  // else clarify when P(in scope) reaches this, else refuse
+	Quote    float64   `json:"quote"`    // quote a passage when P(passage) reaches this
 	Features []string  `json:"features"`
-}
-
-// defaultCalibration was fitted on the development splits
-// (testdata/questions/*.dev.jsonl, see docs/answers.md).
-var defaultCalibration = Calibration{
-	Right:   []float64{0.12, 0.67, 0.06, 0.13, -0.15, -0.58, 1.11, 1.14, -1.31, -0.2, 0.51},
-	InScope: []float64{0.05, 0.7, 0.1, 0.13, 0.04, -0.76, 0.73, 1.19, -0.45, 0.06, 0.76},
-	Answer:  0.6,
-	Clarify: 0.5,
 }
 
 // Validate checks that the models fit the features.
 func (c Calibration) Validate() error {
-	if len(c.Right) != len(featureNames) || len(c.InScope) != len(featureNames) {
-		return fmt.Errorf("answer: calibration has %d and %d weights for %d features", len(c.Right), len(c.InScope), len(featureNames))
+	for name, m := range map[string][]float64{"right": c.Right, "in_scope": c.InScope, "passage": c.Passage} {
+		if len(m) != len(featureNames) {
+			return fmt.Errorf("answer: calibration model %s has %d weights for %d features", name, len(m), len(featureNames))
+		}
 	}
-	if c.Answer <= 0 || c.Answer >= 1 || c.Clarify <= 0 || c.Clarify >= 1 {
-		return fmt.Errorf("answer: calibration thresholds %.2f and %.2f are not in (0, 1)", c.Answer, c.Clarify)
+	for _, t := range []float64{c.Answer, c.Clarify, c.Quote} {
+		if t <= 0 || t >= 1 {
+			return fmt.Errorf("answer: calibration threshold %.2f is not in (0, 1)", t)
+		}
 	}
 	return nil
 }
@@ -142,78 +158,97 @@ func (v verdict) String() string {
 	return [...]string{"answer", "clarify", "refuse"}[v]
 }
 
+// Kinds of judgement: which model decided.
+const (
+	kindFAQ     = "faq"
+	kindPassage = "passage"
+)
+
 // judgement is a verdict with its evidence, for logs and evaluation.
 type judgement struct {
 	verdict verdict
-	right   float64 // P(first is right)
-	inScope float64 // P(answerable at all)
+	kind    string  // kindFAQ or kindPassage
+	p       float64 // P(right) for a FAQ entry, P(answers) for passages
+	inScope float64 // P(in scope), FAQ entries only
 	ev      []evidence
 	f       []float64
-	faq     bool // the models decided (a FAQ entry came first)
 }
 
 func (j judgement) String() string {
-	return fmt.Sprintf("%s (P(right) %.2f, P(in scope) %.2f)", j.verdict, j.right, j.inScope)
+	return fmt.Sprintf("%s (%s: P %.2f, P(in scope) %.2f)", j.verdict, j.kind, j.p, j.inScope)
 }
 
-// judge decides between answering, clarifying and refusing. The models
-// judge FAQ entries, whose questions the asker can recognise and choose
-// between; a passage of a document found first is answered or refused by
-// the retrieval-level check alone.
-func (a *Answerer) judge(q string, resp *search.Response, answerable bool) judgement {
-	f, ev := a.features(q, resp, answerable)
+// judge decides between answering, clarifying and refusing. A FAQ entry
+// found first is judged by the FAQ models, and clarification offers the
+// FAQ questions the asker can recognise and choose between; a passage of a
+// document found first is quoted or refused by the passage model.
+func (a *Answerer) judge(q string, resp *search.Response, answerable bool, fo *focus) judgement {
+	f, ev := a.features(q, resp, answerable, fo)
 	c := a.cfg.Calibration
-	j := judgement{right: model(c.Right).prob(f), inScope: model(c.InScope).prob(f), ev: ev, f: f}
-	switch {
-	case len(resp.Results) == 0:
-		j.verdict = verdictRefuse
-	case resp.Results[0].Doc.Type != kb.TypeFAQ:
-		// A passage of a document: quoted when the retrieval-level check
-		// passed (the quote names its source and section), else refused.
-		j.verdict = verdictRefuse
-		if answerable {
+	j := judgement{ev: ev, f: f, verdict: verdictRefuse}
+	if len(resp.Results) == 0 {
+		return j
+	}
+	if resp.Results[0].Doc.Type != kb.TypeFAQ {
+		j.kind, j.p = kindPassage, model(c.Passage).prob(f)
+		if j.p >= c.Quote {
 			j.verdict = verdictAnswer
 		}
-	case j.right >= c.Answer:
-		j.faq = true
+		return j
+	}
+	j.kind, j.p, j.inScope = kindFAQ, model(c.Right).prob(f), model(c.InScope).prob(f)
+	switch {
+	case j.p >= c.Answer:
 		j.verdict = verdictAnswer
 	case j.inScope >= c.Clarify && len(clarifyCandidates(resp.Results, ev)) >= 2:
-		j.faq = true
 		j.verdict = verdictClarify
-	default:
-		j.faq = true
-		j.verdict = verdictRefuse
 	}
 	return j
 }
 
-// clarifyCandidates are the FAQ entries offered in a clarification: among
-// the first four results, distinct questions, in rank order.
+// clarifyCandidates are what a clarification offers: among the first four
+// results, FAQ entries (by their question) and sections of documents (by
+// their document and heading), each once, in rank order, leaving out those
+// that share nothing with the question.
 func clarifyCandidates(results []search.Result, ev []evidence) []search.Result {
 	var out []search.Result
 	seen := map[string]bool{}
 	for i, r := range results[:min(len(results), 4)] {
-		if r.Doc.Type != kb.TypeFAQ {
-			continue
-		}
-		t := strings.TrimSpace(r.Doc.Title)
-		if seen[t] || seen[r.Doc.ID] {
+		name := relatedQuestion(r)
+		if seen[name] || seen[r.Doc.ID+"#"+r.Chunk.Anchor] {
 			continue
 		}
 		if i > 0 && i < len(ev) && ev[i].score() == 0 && ev[i].Back == 0 {
 			continue // shares nothing with the question
 		}
-		seen[t], seen[r.Doc.ID] = true, true
+		seen[name], seen[r.Doc.ID+"#"+r.Chunk.Anchor] = true, true
 		out = append(out, r)
 	}
 	return out
+}
+
+// relatedQuestion is what a suggestion asks: a FAQ entry's question, or for
+// a passage its document's title and section (asking it finds the passage).
+func relatedQuestion(r search.Result) string {
+	if r.Doc.Type == kb.TypeFAQ {
+		return strings.TrimSpace(r.Doc.Title)
+	}
+	title := strings.TrimPrefix(strings.TrimSpace(r.Doc.Title), "【示例】")
+	if n := len(r.Chunk.Heading); n > 0 {
+		return title + "：" + strings.TrimSpace(r.Chunk.Heading[n-1])
+	}
+	return title
 }
 
 // relatedOf turns results into suggestions.
 func relatedOf(results []search.Result) []kb.Related {
 	out := make([]kb.Related, 0, len(results))
 	for _, r := range results {
-		out = append(out, kb.Related{ID: r.Doc.ID, Question: strings.TrimSpace(r.Doc.Title), DocURL: kb.DocURL(r.Doc.ID, ""), Sample: r.Doc.Sample})
+		anchor := ""
+		if r.Doc.Type != kb.TypeFAQ {
+			anchor = r.Chunk.Anchor
+		}
+		out = append(out, kb.Related{ID: r.Doc.ID, Question: relatedQuestion(r), DocURL: kb.DocURL(r.Doc.ID, anchor), Sample: r.Doc.Sample})
 	}
 	return out
 }
@@ -227,11 +262,15 @@ func (a *Answerer) clarify(req Request, standalone string, resp *search.Response
 		cands = cands[:4]
 	}
 	var b strings.Builder
-	b.WriteString("您是想问以下哪个问题？\n")
-	for i, r := range cands {
-		fmt.Fprintf(&b, "%d. %s\n", i+1, strings.TrimSpace(r.Doc.Title))
+	if slices.ContainsFunc(cands, func(r search.Result) bool { return r.Doc.Type != kb.TypeFAQ }) {
+		b.WriteString("您想了解的是以下哪一项？\n")
+	} else {
+		b.WriteString("您是想问以下哪个问题？\n")
 	}
-	b.WriteString("\n请点选其中一个问题查看答复。如果都不是，可以换个说法再问，或拨打" + a.cfg.Hotline + "政务服务便民热线咨询，也可以点击“转人工”。")
+	for i, r := range cands {
+		fmt.Fprintf(&b, "%d. %s\n", i+1, relatedQuestion(r))
+	}
+	b.WriteString("\n请点选其中一项查看答复。如果都不是，可以换个说法再问，或拨打" + a.cfg.Hotline + "政务服务便民热线咨询，也可以点击“转人工”。")
 	text := b.String()
 	a.cfg.Log.Debug("answer clarified", "detail", detail, "question", safety.Redact(req.Question))
 	if req.Stream != nil {

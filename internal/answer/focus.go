@@ -2,6 +2,7 @@ package answer
 
 import (
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -52,6 +53,9 @@ var continuesRe = regexp.MustCompile(`^(但是|但|不过|然而|同时|此外|�
 var (
 	asksNumberRe = regexp.MustCompile(`多少|几[个次天年月人项类种条万元岁]|多大|多高|多长|多远|比例|金额|标准是`)
 	asksDateRe   = regexp.MustCompile(`哪天|何时|什么时候|啥时候|几号|几月|日期|期限|截止|哪一天|多久`)
+	// asksHowOftenRe: 多久考核一次 asks how often, not for a date or a
+	// time limit.
+	asksHowOftenRe = regexp.MustCompile(`(多久|多长时间|多少天|几年|几个月|几天).{0,6}一次`)
 	numberRe     = regexp.MustCompile(`[0-9０-９]|[一二三四五六七八九十百千万两][个次天年月人项类种条万元岁倍%％]|百分之`)
 	dateRe       = regexp.MustCompile(`[0-9０-９一二三四五六七八九十]+[年月日]|工作日|之日起|月底|日前|日内`)
 )
@@ -72,10 +76,36 @@ func (a *Answerer) focusOf(q string, resp *search.Response) *focus {
 		for _, m := range f.aspect.Mark {
 			f.aspectMarks = append(f.aspectMarks, safety.Normalize(m))
 		}
+		// The words that ask for the aspect (交钱, 带啥) are not what the
+		// question is about; the aspect's marks stand for them.
+		f.terms = slices.DeleteFunc(f.terms, func(k keyTerm) bool { return aspectOfWords(f.aspect, k.t) })
 	}
 	norm := safety.Normalize(q)
 	f.number = asksNumberRe.MatchString(norm)
 	f.date = asksDateRe.MatchString(norm)
+	if asksHowOftenRe.MatchString(norm) {
+		f.date = false
+		if f.aspect != nil && f.aspect.Name == "时间" {
+			f.aspect, f.aspectMarks = nil, nil
+		}
+	}
+	return f
+}
+
+// carried discounts the terms a follow-up carried over from the previous
+// turn (not in asked, the question as asked): they found the document; what
+// is quoted from it is chosen by what the follow-up itself asks.
+func (f *focus) carried(asked string) *focus {
+	norm := safety.Normalize(asked)
+	if norm == "" {
+		return f
+	}
+	for i, k := range f.terms {
+		if !containsAny(norm, k.forms) {
+			f.terms[i].w *= contextWeight
+		}
+	}
+	f.bigrams = hanBigrams(norm)
 	return f
 }
 
@@ -98,12 +128,15 @@ func hanBigrams(s string) []string {
 
 // Weights of the sentence score (tuned on the development splits).
 const (
-	contextWeight = 0.3  // a question term already in the passage's title, headings or opening
+	contextWeight = 0.3  // a carried-over term of a follow-up, relative to its own
+	contextCredit = 0.7  // a question term not in the sentence but in its passage's title, headings or opening
 	bigramMix     = 0.5  // share of the score from character bigrams (the rest from words)
 	headingAspect = 0.25 // the section's heading is about the aspect asked (五、收费)
+	headingTopic  = 0.2  // times the share of the question's key terms the section's heading names
 	sentAspect    = 0.1  // the sentence is
 	factBonus     = 0.1  // the sentence holds the kind of fact asked (a number, a date)
 	rankWeight    = 1.0  // the passage's retrieval score, as a share of the best
+	officialBonus = 0.05 // the passage is of a policy itself (the official text), not a reading of it
 	focusRunes    = 100  // a quote grows past its best sentence up to this length
 )
 
@@ -113,21 +146,21 @@ type scored struct {
 	score float64
 }
 
-// sentenceScore rates one sentence of passage r for the focus: how much of
-// the question's key terms and character bigrams it holds, terms that only
-// identify the document (in its title, headings or opening) counting less,
-// with bonuses for the aspect and the kind of fact asked.
+// sentenceScore rates one sentence of a passage for the focus: how much of
+// the question's key terms and character bigrams it holds, those it lacks
+// but its passage's title, headings or opening name counting for part (the
+// passage is about them), with bonuses for the aspect and the kind of fact
+// asked.
 func (f *focus) sentenceScore(s string, ctx string, headingMarks bool) float64 {
 	ns := safety.Normalize(s)
 	var got, total float64
 	for _, k := range f.terms {
-		w := k.w
-		if containsAny(ctx, k.forms) {
-			w *= contextWeight
-		}
-		total += w
-		if containsAny(ns, k.forms) {
-			got += w
+		total += k.w
+		switch {
+		case containsAny(ns, k.forms):
+			got += k.w
+		case containsAny(ctx, k.forms):
+			got += contextCredit * k.w // the passage is about it
 		}
 	}
 	score := 0.0
@@ -136,13 +169,12 @@ func (f *focus) sentenceScore(s string, ctx string, headingMarks bool) float64 {
 	}
 	var bg, bt float64
 	for _, b := range f.bigrams {
-		w := 1.0
-		if strings.Contains(ctx, b) {
-			w = contextWeight
-		}
-		bt += w
-		if strings.Contains(ns, b) {
-			bg += w
+		bt++
+		switch {
+		case strings.Contains(ns, b):
+			bg++
+		case strings.Contains(ctx, b):
+			bg += contextCredit
 		}
 	}
 	if bt > 0 {
@@ -158,6 +190,27 @@ func (f *focus) sentenceScore(s string, ctx string, headingMarks bool) float64 {
 		score += factBonus
 	}
 	return score / (1 + float64(utf8.RuneCountInString(s))/800)
+}
+
+// headingShare is the share of the question's key terms (by weight) that
+// the passage's own heading names: a section headed （二）深化公共资源配置信息公开
+// is about 公共资源配置.
+func (f *focus) headingShare(r search.Result) float64 {
+	if len(r.Chunk.Heading) == 0 {
+		return 0
+	}
+	h := safety.Normalize(r.Chunk.Heading[len(r.Chunk.Heading)-1])
+	var got, total float64
+	for _, k := range f.terms {
+		total += k.w
+		if containsAny(h, k.forms) {
+			got += k.w
+		}
+	}
+	if total == 0 {
+		return 0
+	}
+	return got / total
 }
 
 // passageContext is what identifies a passage's document: its title, the
@@ -212,6 +265,7 @@ func (f *focus) focusQuotes(results []search.Result, passages, budget int) []quo
 		sents = append(sents, ss)
 		ctx := passageContext(r)
 		headingMarks := len(r.Chunk.Heading) > 0 && f.marks(safety.Normalize(r.Chunk.Heading[len(r.Chunk.Heading)-1]))
+		about := headingTopic * f.headingShare(r)
 		// The first passage's score is the yardstick (it may have been
 		// moved first for the aspect asked, below better-scoring ones).
 		prior := 1.0
@@ -226,6 +280,10 @@ func (f *focus) focusQuotes(results []search.Result, passages, budget int) []quo
 			if sc <= 0 {
 				continue
 			}
+			if r.Doc.Type == kb.TypePolicy {
+				sc += officialBonus
+			}
+			sc += about
 			all = append(all, scored{p, i, sc + rankWeight*prior})
 		}
 	}
@@ -323,21 +381,22 @@ func aspectOfWords(a *kb.Aspect, s string) bool {
 // 要交钱吗) when the first result is not about it and that entry shares a
 // key term with the question: the right document's section about the
 // aspect answers better than another entry on the same matter.
-func (f *focus) preferAspect(results []search.Result) ([]search.Result, bool) {
+func (f *focus) preferAspect(results []search.Result, known *presence) ([]search.Result, bool) {
 	if f.aspect == nil || len(results) < 2 || f.nameMarks(results[0]) {
 		return results, false
 	}
+	// How much of the question's matter an entry's whole document holds.
+	cover := func(r search.Result) float64 {
+		whole := r
+		whole.Chunk = kb.Chunk{Text: r.Doc.Body}
+		e := known.evidenceOf("", f.terms, whole, []keyTerm{})
+		return e.Title + e.Body + 0.5*e.Partial
+	}
+	first := cover(results[0])
 	for i, r := range results[1:] {
-		if !f.nameMarks(r) {
-			continue
-		}
-		about, text := entryText(r)
-		shares := false
-		for _, k := range f.terms {
-			shares = shares || containsAny(about, k.forms) || containsAny(text, k.forms) ||
-				bestBigramShare(k.forms, about+"|"+text) >= 0.6 // 政府信息公开 ~ 公开政府信息
-		}
-		if !shares {
+		// Named after the aspect, in a document as much about the
+		// question's matter as the first result's.
+		if !f.nameMarks(r) || cover(r) < first {
 			continue
 		}
 		out := make([]search.Result, 0, len(results))

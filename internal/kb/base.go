@@ -26,6 +26,10 @@ type Dict struct {
 	// Synonyms are groups of equivalent terms; the first is canonical
 	// (住房公积金, 公积金).
 	Synonyms [][]string
+	// Expansions are one-directional: the first term, an everyday word
+	// broader or vaguer than the official terms after it, finds them in
+	// questions (交钱 → 缴费 收费); they never bring it in.
+	Expansions [][]string
 	// Sensitive are words that must not appear in questions or answers.
 	Sensitive []string
 	// Stopwords extends the built-in stop words.

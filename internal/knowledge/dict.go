@@ -122,6 +122,20 @@ func (b *dictBuilder) parse(name, src string, pr *problems) {
 		})
 	case dictSynonyms:
 		dictLines(src, func(line int, l string) {
+			if left, right, ok := cutExpansion(l); ok {
+				broad := splitSynonyms(left)
+				targets := splitSynonyms(right)
+				if len(broad) != 1 || len(targets) == 0 {
+					pr.errorf(line, "an expansion line is: everyday word > official term official term …")
+					return
+				}
+				if slices.Contains(targets, broad[0]) {
+					pr.errorf(line, "%q expands to itself", broad[0])
+					return
+				}
+				b.d.Expansions = append(b.d.Expansions, append(broad, targets...))
+				return
+			}
 			group := splitSynonyms(l)
 			if len(group) < 2 {
 				pr.errorf(line, "a synonym line needs at least two terms (canonical=alias alias …)")
@@ -160,6 +174,17 @@ func (b *dictBuilder) parse(name, src string, pr *problems) {
 			}
 		})
 	}
+}
+
+// cutExpansion splits a one-directional line "交钱 > 缴费 收费" at its
+// arrow (>, ＞ or →).
+func cutExpansion(l string) (left, right string, ok bool) {
+	for _, arrow := range []string{">", "＞", "→"} {
+		if left, right, ok = strings.Cut(l, arrow); ok {
+			return left, right, true
+		}
+	}
+	return "", "", false
 }
 
 // splitSynonyms parses "住房公积金=公积金 公积金贷款" or "住房公积金 公积金"

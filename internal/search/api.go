@@ -38,6 +38,10 @@ type Response struct {
 	// (its surprisal: 公积金 weighs much, 办理 little), for weighing what a
 	// passage or a sentence has of the question.
 	Weights map[string]float64
+	// Vocabulary marks the terms the government vocabulary knows (user
+	// words, synonyms): they name a matter (护照, 公积金), where other words
+	// may only describe one (往后, 告诉).
+	Vocabulary map[string]bool
 	// DocNumber is the canonical 文号 found in the query, if any.
 	DocNumber string
 	// Lookup: the query asks for the document its 文号 names, nothing in

@@ -766,9 +766,15 @@ func (e *Engine) Analyze(text string) *Response {
 func (e *Engine) describe(r *Response, terms []string) {
 	r.Terms = uniq(terms)
 	r.Weights = make(map[string]float64, len(r.Terms))
+	r.Vocabulary = map[string]bool{}
 	for _, t := range r.Terms {
 		r.Weights[t] = e.seg.Weight(t)
-		if syn := e.seg.Synonyms(t); len(syn) > 0 {
+		if e.seg.Vocabulary(t) {
+			r.Vocabulary[t] = true
+		}
+		// Other names of the term: its synonym group, and the official
+		// terms an everyday word expands to.
+		if syn := append(e.seg.Synonyms(t), e.seg.Expansions(t)...); len(syn) > 0 {
 			if r.Synonyms == nil {
 				r.Synonyms = map[string][]string{}
 			}

@@ -2,8 +2,8 @@ package answer
 
 import (
 	"fmt"
-	"slices"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/govchat/govchat/internal/kb"

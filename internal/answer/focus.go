@@ -56,8 +56,8 @@ var (
 	// asksHowOftenRe: 多久考核一次 asks how often, not for a date or a
 	// time limit.
 	asksHowOftenRe = regexp.MustCompile(`(多久|多长时间|多少天|几年|几个月|几天).{0,6}一次`)
-	numberRe     = regexp.MustCompile(`[0-9０-９]|[一二三四五六七八九十百千万两][个次天年月人项类种条万元岁倍%％]|百分之`)
-	dateRe       = regexp.MustCompile(`[0-9０-９一二三四五六七八九十]+[年月日]|工作日|之日起|月底|日前|日内`)
+	numberRe       = regexp.MustCompile(`[0-9０-９]|[一二三四五六七八九十百千万两][个次天年月人项类种条万元岁倍%％]|百分之`)
+	dateRe         = regexp.MustCompile(`[0-9０-９一二三四五六七八九十]+[年月日]|工作日|之日起|月底|日前|日内`)
 )
 
 // focus is what a question looks for in a passage.

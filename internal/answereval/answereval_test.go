@@ -55,7 +55,7 @@ func TestContainsSpan(t *testing.T) {
 	}{
 		{"应当自收到申请之日起20个工作日内予以答复。", "20个工作日内予以答复", true},
 		{"批准服务信息、批准结果信息", "批准服务信息，批准结果信息", true}, // punctuation ignored
-		{"有效期至２０３０年", "有效期至2030年", true},            // full width folded
+		{"有效期至２０３０年", "有效期至2030年", true},         // full width folded
 		{"不收取费用", "收取费用。但", false},
 		{"任何文本", "", false},
 	} {

@@ -204,10 +204,30 @@ func (a *Answerer) Answer(ctx context.Context, req Request) (*Answer, error) {
 			ans, err = a.extractiveAnswer(req, c.standalone, resp, lead)
 		}
 	}
-	if ans != nil {
-		ans.Aspect = c.aspect
+	if err != nil {
+		return nil, err
 	}
-	return ans, err
+	ans.Aspect = c.aspect
+	// A document no longer in force that the answer names (the question
+	// was about it, or it is quoted under its notice) has its replacement
+	// cited as a source.
+	old := c.old
+	if old == nil && !ans.Refused && len(ans.Sources) > 0 {
+		if d := a.base.Doc(ans.Sources[0].ID); d != nil && d.Expired(a.cfg.Now()) {
+			old = d
+		}
+	}
+	if old != nil && !ans.Clarify {
+		if more := a.citeReplacements(ans, old); more != "" {
+			if req.Stream != nil {
+				if err := req.Stream(more); err != nil {
+					return nil, fmt.Errorf("answer: stream: %w", err)
+				}
+			}
+			ans.Text += more
+		}
+	}
+	return ans, nil
 }
 
 // consideration is what is known of a question before it is answered:
@@ -360,32 +380,60 @@ const supersededMargin = 0.9
 // supersededNotice opens an answer given from documents in force to a
 // question that best matches one that is not.
 func (a *Answerer) supersededNotice(d *kb.Document) string {
-	return "请注意：" + a.supersededFact(d) + "。以下内容依据现行有效的资料。\n\n"
+	return "请注意：" + a.supersededFact(d, true) + "。以下内容依据现行有效的资料。\n\n"
 }
 
 // supersededFact says that d, which best matches the question, is no
-// longer in force, and names what replaces it.
-func (a *Answerer) supersededFact(d *kb.Document) string {
+// longer in force, and (withReplacement) names what replaces it.
+func (a *Answerer) supersededFact(d *kb.Document, withReplacement bool) string {
 	name := "《" + d.Title + "》"
 	if d.DocNumber != "" {
 		name += "（" + d.DocNumber + "）"
 	}
 	s := "与您的问题最相关的" + name + "已" + strings.TrimPrefix(string(d.Validity(a.cfg.Now())), "已")
-	if repl := a.replacements(d); repl != "" {
+	if repl := a.replacements(d); repl != "" && withReplacement {
 		s += "，现行文件为" + repl
 	}
 	return s
 }
 
-// replacements names the documents that replace d, with their pages.
+// replacements names the documents that replace d. Their pages are not
+// written into the text: citeReplacements makes them sources.
 func (a *Answerer) replacements(d *kb.Document) string {
 	var repl []string
 	for _, id := range d.ReplacedBy {
 		if rd := a.base.Doc(id); rd != nil {
-			repl = append(repl, "《"+rd.Title+"》（"+kb.DocURL(rd.ID, "")+"）")
+			repl = append(repl, "《"+rd.Title+"》")
 		}
 	}
 	return strings.Join(repl, "、")
+}
+
+// citeReplacements cites, as sources of ans, the documents that replace d
+// and that ans does not cite already (at their opening), and returns the
+// line that names them with their citation numbers, for the end of the
+// answer ("" when there is nothing to add).
+func (a *Answerer) citeReplacements(ans *Answer, d *kb.Document) string {
+	now := a.cfg.Now()
+	var names []string
+	for _, id := range d.ReplacedBy {
+		rd := a.base.Doc(id)
+		if rd == nil || slices.ContainsFunc(ans.Sources, func(s kb.Source) bool { return s.ID == rd.ID }) {
+			continue
+		}
+		var opening *kb.Chunk
+		if cs := a.backingChunks.of(rd); len(cs) > 0 {
+			opening = &cs[0]
+		}
+		src := a.base.SourceOf(rd, opening, snippet(rd.Body), now)
+		src.N = len(ans.Sources) + 1
+		ans.Sources = append(ans.Sources, src)
+		names = append(names, fmt.Sprintf("《%s》[%d]", rd.Title, src.N))
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return "\n\n现行文件：" + strings.Join(names, "、")
 }
 
 // answerable decides whether the retrieved passages can answer the question.
@@ -407,14 +455,19 @@ func (a *Answerer) answerable(resp *search.Response) (bool, string) {
 
 // refuse returns the fixed reply for reason, streamed like any answer.
 func (a *Answerer) refuse(req Request, reason, detail, standalone string) (*Answer, error) {
-	text := a.reply(reason, detail)
 	a.cfg.Log.Debug("answer refused", "reason", reason, "detail", safety.Redact(detail), "question", safety.Redact(req.Question))
+	ans := &Answer{Text: a.reply(reason, detail), Refused: true, Reason: reason, Mode: ModeRefused, Sources: []kb.Source{}}
+	if id, ok := strings.CutPrefix(detail, "expired:"); ok {
+		if d := a.base.Doc(id); d != nil {
+			// The document in force is cited, not written as a path.
+			ans.Text += a.citeReplacements(ans, d)
+		}
+	}
 	if req.Stream != nil {
-		if err := req.Stream(text); err != nil {
+		if err := req.Stream(ans.Text); err != nil {
 			return nil, fmt.Errorf("answer: stream: %w", err)
 		}
 	}
-	ans := &Answer{Text: text, Refused: true, Reason: reason, Mode: ModeRefused, Sources: []kb.Source{}}
 	if standalone != "" && standalone != safety.Clean(req.Question) {
 		ans.Standalone = standalone
 	}
@@ -661,6 +714,10 @@ func introduce(r search.Result, quote string) string {
 	}
 	if h := quoteHeading(r.Chunk, quote); h != "" && d.Type != kb.TypeFAQ {
 		b.WriteString("“" + h + "”部分")
+	}
+	if d.Sample && !strings.Contains(d.Title, "示例") {
+		// Demonstration content says so wherever it is quoted.
+		b.WriteString("（示例内容）")
 	}
 	b.WriteString("：\n")
 	return b.String()

@@ -78,8 +78,9 @@ func TestExtractiveFAQAnswer(t *testing.T) {
 	if ans.Mode != ModeExtractive || len(ans.Sources) != 2 || ans.Sources[0].ID != "haishu-zwgk-faq-002" {
 		t.Fatalf("answer = %q sources %+v", ans.Text, ans.Sources)
 	}
-	// The answer names the question it answers, then quotes the answer.
-	want := "根据常见问题“重大建设项目要公开哪些信息？”的答复：\n" + strings.TrimSpace(b.Doc("haishu-zwgk-faq-002").Body) + "[1]"
+	// The answer names the question it answers (a sample entry says so),
+	// then quotes the answer.
+	want := "根据常见问题“重大建设项目要公开哪些信息？”的答复（示例内容）：\n" + strings.TrimSpace(b.Doc("haishu-zwgk-faq-002").Body) + "[1]"
 	if !strings.HasPrefix(ans.Text, want) {
 		t.Errorf("text = %q, want the FAQ question and its answer verbatim %q first", ans.Text, want)
 	}

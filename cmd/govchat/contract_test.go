@@ -782,9 +782,3 @@ func TestContractCoversSourceRoutes(t *testing.T) {
 	}
 }
 
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
-}

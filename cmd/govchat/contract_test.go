@@ -781,4 +781,3 @@ func TestContractCoversSourceRoutes(t *testing.T) {
 		}
 	}
 }
-

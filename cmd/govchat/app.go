@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/knowledge"
+	"github.com/govchat/govchat/internal/knowledge/importer"
 	"github.com/govchat/govchat/internal/llm"
 	"github.com/govchat/govchat/internal/search"
 	"github.com/govchat/govchat/internal/store"
@@ -37,6 +40,8 @@ type searchOptions struct {
 	Store store.Store
 	// Params override the ranking parameters.
 	Params search.Params
+	// With are files imported in memory next to the knowledge base (eval).
+	With []string
 }
 
 // openSearch loads the knowledge base (--knowledge), builds the segmenter
@@ -51,6 +56,13 @@ func openSearch(ctx context.Context, env *Env, opt searchOptions) (*searchApp, e
 	base, probs, err := knowledge.LoadDir(env.Config.Knowledge)
 	if err != nil {
 		return nil, fmt.Errorf("knowledge: %w", err)
+	}
+	if len(opt.With) > 0 {
+		extra, err := importInMemory(opt.With)
+		if err != nil {
+			return nil, err
+		}
+		base = kb.NewBase(append(slices.Clip(base.Docs), extra...), base.Dict)
 	}
 	a.Base, a.Problems = base, probs
 	if n := countErrors(probs); n > 0 {
@@ -131,4 +143,28 @@ func countErrors(ps []knowledge.Problem) int {
 		}
 	}
 	return n
+}
+
+// importInMemory imports files as `govchat import` would, into a temporary
+// directory that is removed afterwards, and returns their documents.
+func importInMemory(files []string) ([]*kb.Document, error) {
+	dir, err := os.MkdirTemp("", "govchat-with-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	im, err := importer.New(importer.Config{Into: dir})
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		if _, err := im.ImportFile(f); err != nil {
+			return nil, fmt.Errorf("--with %s: %w", f, err)
+		}
+	}
+	base, _, err := knowledge.LoadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("--with: %w", err)
+	}
+	return base.Docs, nil
 }

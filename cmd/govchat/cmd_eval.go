@@ -16,7 +16,7 @@ import (
 func init() {
 	register(command{
 		name:    "eval",
-		summary: "measure retrieval (R@1/5/10, MRR@10, latency, refusals) on a JSONL query file",
+		summary: "measure retrieval (R@1/5/10, MRR@10, latency, refusals) or, with --answers, the answers themselves, on a JSONL question file",
 		run:     runEval,
 	})
 }
@@ -26,6 +26,12 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 	queries := fs.String("queries", "", "JSONL file of {id, question, relevant:[ids]}; an empty relevant list marks an out-of-scope question (required)")
 	k := fs.Int("k", 10, "also report recall at this depth")
 	asJSON := fs.Bool("json", false, "print the figures as JSON")
+	answers := fs.Bool("answers", false, "measure answers through the same path as POST /api/ask: right, offered, wrong, clarified, refused; gold spans; answer length")
+	samples := fs.String("samples", "", "with --answers: instead of answering, write each question's evidence (features and outcome flags) to this JSON file, for `govchat calibrate`")
+	verbose := fs.Bool("v", false, "with --answers: list every question that was not answered right")
+	split := fs.String("split", "", "with --answers: keep only the `dev` or `test` half of the rows, chosen by a hash of their id (for question files not already split, such as NCPQA's)")
+	var with fileList
+	fs.Var(&with, "with", "import this file (any format `govchat import` reads) in memory next to the knowledge base; repeatable")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -36,6 +42,25 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 	if *k < 1 {
 		return errors.New("--k must be at least 1")
 	}
+	// A fresh in-memory index, so that the build is measured and the
+	// service's index is left alone.
+	st, err := mem.Open("")
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	a, err := openSearch(ctx, env, searchOptions{Store: st, With: with})
+	if err != nil {
+		return err
+	}
+	build := time.Since(start) - a.LoadTime
+	defer a.Close()
+	if *answers {
+		if *samples != "" {
+			return writeSamples(ctx, env, a, *queries, *split, *samples)
+		}
+		return evalAnswers(ctx, env, a, *queries, *split, *asJSON, *verbose)
+	}
 	f, err := os.Open(*queries)
 	if err != nil {
 		return err
@@ -45,19 +70,7 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	// A fresh in-memory index, so that the build is measured and the
-	// service's index is left alone.
-	st, err := mem.Open("")
-	if err != nil {
-		return err
-	}
-	start := time.Now()
-	a, err := openSearch(ctx, env, searchOptions{Store: st})
-	if err != nil {
-		return err
-	}
-	build := time.Since(start) - a.LoadTime
-	defer a.Close()
+
 	limit := max(*k, 10)
 	rep, err := eval.Run(ctx, qs, *k, func(ctx context.Context, q string) (eval.Ranking, error) {
 		resp, err := a.Engine.Search(ctx, q, search.Options{Limit: limit, IncludeExpired: true})

@@ -83,6 +83,7 @@ func (m *Main) Listen() error {
 	}
 	m.start = time.Now()
 	m.Metrics = metrics.NewRegistry()
+	registerPendingMetrics(m.Metrics)
 	starting, err := server.Starting(cfg.Hotline, m.Metrics)
 	if err != nil {
 		return err
@@ -165,7 +166,7 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	if m.Desk, err = handoff.New(handoff.Config{DB: m.WorkbenchDB, Redact: safety.Redact, Hotline: cfg.Hotline, Passages: m.Lookup,
-		Audit: m.Accounts, Log: env.Log, StillSignedIn: m.Accounts.HasLiveSession}); err != nil {
+		Audit: m.Accounts, Log: env.Log, StillSignedIn: m.Accounts.HasLiveSession, Metrics: m.Metrics}); err != nil {
 		return err
 	}
 	m.Desk.Attach(m.Hub)
@@ -183,6 +184,7 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.Server.AddCheck("history", m.History.Ping)
+	probeStore(m.Server, cfg.Store, m.Search.Store)
 	bench.Register(m.Server)       // /agent/ and its API
 	wechatLogin.Register(m.Server) // /api/wechat/
 

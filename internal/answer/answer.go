@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -58,6 +59,9 @@ type Config struct {
 	// fits, else its most relevant sentences.
 	QuoteRunes    int
 	QuotePassages int
+	// Calibration decides between answering, clarifying and refusing; the
+	// zero value takes the calibration fitted on the development splits.
+	Calibration Calibration
 	// Regions the service covers in addition to those named in the knowledge
 	// base (documents' region, issuer, department and title).
 	Regions []string
@@ -96,6 +100,9 @@ func (c *Config) defaults() {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.Calibration.Right == nil {
+		c.Calibration = defaultCalibration
+	}
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
@@ -111,6 +118,9 @@ type Answerer struct {
 	leak    *safety.Filter
 	regions *regionScope
 	topics  *topicIndex
+	known   *presence
+	an      analyzer // nil: entries weighed by character bigrams
+	names   sync.Map // entry name → []keyTerm
 	system  string
 }
 
@@ -119,6 +129,9 @@ type Answerer struct {
 // base.Dict.Sensitive and the built-in list.
 func New(cfg Config, base *kb.Base, r search.Retriever, chat ChatModel, f *safety.Filter) (*Answerer, error) {
 	cfg.defaults()
+	if err := cfg.Calibration.Validate(); err != nil {
+		return nil, err
+	}
 	if base == nil {
 		return nil, errors.New("answer: no knowledge base")
 	}
@@ -135,10 +148,12 @@ func New(cfg Config, base *kb.Base, r search.Retriever, chat ChatModel, f *safet
 	if err != nil {
 		return nil, fmt.Errorf("answer: %w", err)
 	}
+	an, _ := r.(analyzer)
 	return &Answerer{
-		cfg: cfg, base: base, r: r, chat: chat, filter: f, leak: leak,
+		cfg: cfg, base: base, r: r, chat: chat, filter: f, leak: leak, an: an,
 		regions: newRegionScope(base, cfg.Regions),
 		topics:  newTopicIndex(base, r),
+		known:   newPresence(base),
 		system:  strings.NewReplacer("{service}", cfg.ServiceName, "{hotline}", cfg.Hotline).Replace(systemPrompt),
 	}, nil
 }
@@ -156,67 +171,158 @@ func (a *Answerer) Mode() Mode {
 // search, or the end of ctx. Text is streamed through req.Stream as it is
 // produced, and Answer.Text is exactly what was streamed.
 func (a *Answerer) Answer(ctx context.Context, req Request) (*Answer, error) {
+	c, err := a.consider(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	var ans *Answer
+	switch c.verdict {
+	case verdictRefuse:
+		ans, err = a.refuse(req, c.reason, c.detail, c.standalone)
+	case verdictClarify:
+		ans, err = a.clarify(req, c.standalone, c.resp, c.detail)
+	default:
+		lead := ""
+		if c.old != nil {
+			lead = a.supersededNotice(c.old)
+		}
+		resp := c.resp
+		a.cfg.Log.Debug("answerable", "detail", safety.Redact(c.detail), "terms", safety.Redact(strings.Join(resp.Terms, " ")), "top", resp.Results[0].Chunk.ID)
+		if a.chat != nil {
+			ans, err = a.modelAnswer(ctx, req, c.q, c.standalone, resp, lead)
+		} else {
+			ans, err = a.extractiveAnswer(req, c.standalone, resp, lead)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	ans.Aspect = c.aspect
+	// A document no longer in force that the answer names (the question
+	// was about it, or it is quoted under its notice) has its replacement
+	// cited as a source.
+	old := c.old
+	if old == nil && !ans.Refused && len(ans.Sources) > 0 {
+		if d := a.base.Doc(ans.Sources[0].ID); d != nil && d.Expired(a.cfg.Now()) {
+			old = d
+		}
+	}
+	if old != nil && !ans.Clarify {
+		if more := a.citeReplacements(ans, old); more != "" {
+			if req.Stream != nil {
+				if err := req.Stream(more); err != nil {
+					return nil, fmt.Errorf("answer: stream: %w", err)
+				}
+			}
+			ans.Text += more
+		}
+	}
+	return ans, nil
+}
+
+// consideration is what is known of a question before it is answered:
+// what was found for it and what to do.
+type consideration struct {
+	q, standalone string
+	resp          *search.Response
+	verdict       verdict
+	judged        *judgement // nil when no evidence was weighed (refused early, or a 文号 named the document)
+	reason        string     // of a refusal
+	detail        string
+	old           *kb.Document // the document no longer in force the question is about, if any
+	aspect        string       // the aspect asked for (费用, 材料 …), if any
+}
+
+// consider classifies the question, retrieves passages for it (made
+// standalone when it follows up the conversation) and decides whether to
+// answer, clarify or refuse.
+func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, error) {
 	q := textnorm.Tidy(req.Question)
 	if err := a.filter.CheckQuestion(q); err != nil {
 		return nil, fmt.Errorf("answer: %w: %w", ErrInvalidQuestion, err)
 	}
+	c := &consideration{q: q, verdict: verdictRefuse}
 	reason, detail := a.classify(q)
 	place := otherPlace(reason, detail)
 	if reason != "" && place == "" {
-		return a.refuse(req, reason, detail, "")
+		c.reason, c.detail = reason, detail
+		return c, nil
 	}
-	opts := search.Options{Limit: max(a.cfg.Passages, a.cfg.QuotePassages), IncludeExpired: req.IncludeExpired}
+	// Eight results: the first five are quoted or judged; those after them
+	// may hold the section about the aspect asked (preferAspect).
+	opts := search.Options{Limit: max(a.cfg.Passages, a.cfg.QuotePassages, 8), IncludeExpired: req.IncludeExpired}
 	standalone, rewritten, resp, err := a.retrieve(ctx, q, req.History, opts)
 	if err != nil {
 		return nil, err
 	}
+	c.standalone, c.resp = standalone, resp
 	if rewritten {
 		// The model's rewrite is checked like a question.
 		reason, detail := a.classify(standalone)
 		if p := otherPlace(reason, detail); p != "" {
 			place = p
 		} else if reason != "" && reason != ReasonChitchat {
-			return a.refuse(req, reason, detail, standalone)
+			c.reason, c.detail = reason, detail
+			return c, nil
 		}
 	}
 	if place != "" && (len(resp.Results) == 0 || !mentionsPlace(resp.Results[0], place)) {
 		// Another region, which the knowledge base has nothing about (it
 		// may hold national documents that name it: 国务院…支持海南…).
-		return a.refuse(req, ReasonOutOfScope, "region:"+place, standalone)
+		c.reason, c.detail = ReasonOutOfScope, "region:"+place
+		return c, nil
 	}
 	if resp.DocNumber != "" && !hasDocNumber(resp.Results, resp.DocNumber) {
 		// No document has the 文号 asked about: answer only from passages
 		// that cite it, never from one that merely shares words with it.
 		citing := citingDocNumber(resp.Results, resp.DocNumber)
 		if len(citing) == 0 {
-			return a.refuse(req, ReasonLowConfidence, "docnumber:"+resp.DocNumber, standalone)
+			c.reason, c.detail = ReasonLowConfidence, "docnumber:"+resp.DocNumber
+			return c, nil
 		}
 		r := *resp
 		r.Results = citing
 		resp = &r
+		c.resp = resp
+	}
+	fo := a.focusOf(standalone, resp)
+	if fo.aspect != nil {
+		c.aspect = fo.aspect.Name
+		if moved, ok := fo.preferAspect(resp.Results, a.known); ok {
+			r := *resp
+			r.Results = moved
+			resp = &r
+			c.resp = resp
+		}
 	}
 	ok, detail := a.answerable(resp)
+	c.reason, c.detail = ReasonLowConfidence, detail
 	// A question about a document no longer in force (left out of the
 	// search unless asked for) is told so.
-	old, err := a.supersededMatch(ctx, standalone, resp, opts, req.IncludeExpired)
-	if err != nil {
+	if c.old, err = a.supersededMatch(ctx, standalone, resp, opts, req.IncludeExpired); err != nil {
 		return nil, err
 	}
-	if !ok {
-		if old != nil {
-			detail = "expired:" + old.ID
-		}
-		return a.refuse(req, ReasonLowConfidence, detail, standalone)
+	if ok {
+		c.verdict = verdictAnswer
 	}
-	lead := ""
-	if old != nil {
-		lead = a.supersededNotice(old)
+	if len(resp.Results) > 0 && (resp.DocNumber == "" || !hasDocNumber(resp.Results, resp.DocNumber)) {
+		// Unless a 文号 named the document, weigh the evidence.
+		j := a.judge(standalone, resp, ok, fo)
+		c.verdict, c.judged = j.verdict, &j
+		c.detail += "; " + j.String()
 	}
-	a.cfg.Log.Debug("answerable", "detail", safety.Redact(detail), "terms", safety.Redact(strings.Join(resp.Terms, " ")), "top", resp.Results[0].Chunk.ID)
-	if a.chat != nil {
-		return a.modelAnswer(ctx, req, q, standalone, resp, lead)
+	if c.verdict != verdictAnswer && !rewritten && standalone != q && len(req.History) > 0 && len(resp.Results) > 0 &&
+		slices.Contains(req.History[len(req.History)-1].Docs, resp.Results[0].Doc.ID) {
+		// A follow-up (要带啥材料, 还能再往后拖吗) whose carried topic found
+		// the document just answered from: the topic is established, and
+		// the passage about what the follow-up asks is quoted.
+		c.verdict = verdictAnswer
+		c.detail += "; follow-up in the document just cited"
 	}
-	return a.extractiveAnswer(req, standalone, resp, lead)
+	if c.verdict == verdictRefuse && c.old != nil {
+		c.detail = "expired:" + c.old.ID
+	}
+	return c, nil
 }
 
 // supersededMatch returns the document no longer in force that best matches
@@ -264,32 +370,60 @@ const supersededMargin = 0.9
 // supersededNotice opens an answer given from documents in force to a
 // question that best matches one that is not.
 func (a *Answerer) supersededNotice(d *kb.Document) string {
-	return "请注意：" + a.supersededFact(d) + "。以下内容依据现行有效的资料。\n\n"
+	return "请注意：" + a.supersededFact(d, true) + "。以下内容依据现行有效的资料。\n\n"
 }
 
 // supersededFact says that d, which best matches the question, is no
-// longer in force, and names what replaces it.
-func (a *Answerer) supersededFact(d *kb.Document) string {
+// longer in force, and (withReplacement) names what replaces it.
+func (a *Answerer) supersededFact(d *kb.Document, withReplacement bool) string {
 	name := "《" + d.Title + "》"
 	if d.DocNumber != "" {
 		name += "（" + d.DocNumber + "）"
 	}
 	s := "与您的问题最相关的" + name + "已" + strings.TrimPrefix(string(d.Validity(a.cfg.Now())), "已")
-	if repl := a.replacements(d); repl != "" {
+	if repl := a.replacements(d); repl != "" && withReplacement {
 		s += "，现行文件为" + repl
 	}
 	return s
 }
 
-// replacements names the documents that replace d, with their pages.
+// replacements names the documents that replace d. Their pages are not
+// written into the text: citeReplacements makes them sources.
 func (a *Answerer) replacements(d *kb.Document) string {
 	var repl []string
 	for _, id := range d.ReplacedBy {
 		if rd := a.base.Doc(id); rd != nil {
-			repl = append(repl, "《"+rd.Title+"》（"+kb.DocURL(rd.ID, "")+"）")
+			repl = append(repl, "《"+rd.Title+"》")
 		}
 	}
 	return strings.Join(repl, "、")
+}
+
+// citeReplacements cites, as sources of ans, the documents that replace d
+// and that ans does not cite already (at their opening), and returns the
+// line that names them with their citation numbers, for the end of the
+// answer ("" when there is nothing to add).
+func (a *Answerer) citeReplacements(ans *Answer, d *kb.Document) string {
+	now := a.cfg.Now()
+	var names []string
+	for _, id := range d.ReplacedBy {
+		rd := a.base.Doc(id)
+		if rd == nil || slices.ContainsFunc(ans.Sources, func(s kb.Source) bool { return s.ID == rd.ID }) {
+			continue
+		}
+		var opening *kb.Chunk
+		if cs := a.r.ChunksOf(rd.ID); len(cs) > 0 {
+			opening = &cs[0]
+		}
+		src := a.base.SourceOf(rd, opening, snippet(rd.Body), now)
+		src.N = len(ans.Sources) + 1
+		ans.Sources = append(ans.Sources, src)
+		names = append(names, fmt.Sprintf("《%s》[%d]", rd.Title, src.N))
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return "\n\n现行文件：" + strings.Join(names, "、")
 }
 
 // answerable decides whether the retrieved passages can answer the question.
@@ -311,14 +445,19 @@ func (a *Answerer) answerable(resp *search.Response) (bool, string) {
 
 // refuse returns the fixed reply for reason, streamed like any answer.
 func (a *Answerer) refuse(req Request, reason, detail, standalone string) (*Answer, error) {
-	text := a.reply(reason, detail)
 	a.cfg.Log.Debug("answer refused", "reason", reason, "detail", safety.Redact(detail), "question", safety.Redact(req.Question))
+	ans := &Answer{Text: a.reply(reason, detail), Refused: true, Reason: reason, Mode: ModeRefused, Sources: []kb.Source{}}
+	if id, ok := strings.CutPrefix(detail, "expired:"); ok {
+		if d := a.base.Doc(id); d != nil {
+			// The document in force is cited, not written as a path.
+			ans.Text += a.citeReplacements(ans, d)
+		}
+	}
 	if req.Stream != nil {
-		if err := req.Stream(text); err != nil {
+		if err := req.Stream(ans.Text); err != nil {
 			return nil, fmt.Errorf("answer: stream: %w", err)
 		}
 	}
-	ans := &Answer{Text: text, Refused: true, Reason: reason, Mode: ModeRefused, Sources: []kb.Source{}}
 	if standalone != "" && standalone != textnorm.Tidy(req.Question) {
 		ans.Standalone = standalone
 	}
@@ -437,6 +576,7 @@ func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search
 		return nil, err
 	}
 	sources := []kb.Source{}
+	related := []kb.Related{}
 	if top.Doc.Type == kb.TypeFAQ && resp.Confidence >= a.cfg.FAQConfidence {
 		body := strings.TrimSpace(top.Chunk.Text)
 		if body == "" {
@@ -465,9 +605,11 @@ func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search
 			return nil, err
 		}
 		sources = append(sources, more...)
-		if err := out.write(alsoAsked(resp.Results)); err != nil {
+		also := alsoAskedResults(resp.Results)
+		if err := out.write(alsoAsked(also)); err != nil {
 			return nil, err
 		}
+		related = relatedOf(also)
 	} else if namesTopDocument(resp) && resp.Lookup {
 		// The question asks for a document by its 文号: say what it is and
 		// quote its opening.
@@ -490,10 +632,19 @@ func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search
 			// what it asks besides the 文号.
 			results, terms = ofNamedDocument(resp), withoutDocNumber(terms, resp.DocNumber)
 		}
-		if len(terms) == 0 {
-			terms = bigrams(textnorm.Key(standalone))
+		fr := *resp
+		fr.Terms = terms
+		fo := a.focusOf(standalone, &fr)
+		if standalone != textnorm.Tidy(req.Question) {
+			fo = fo.carried(req.Question)
 		}
-		quotes := selectSentences(results, terms, a.cfg.QuotePassages, a.cfg.QuoteRunes)
+		quotes := fo.focusQuotes(results, max(a.cfg.QuotePassages, 5), a.cfg.QuoteRunes)
+		if len(quotes) == 0 {
+			if len(terms) == 0 {
+				terms = bigrams(textnorm.Key(standalone))
+			}
+			quotes = selectSentences(results, terms, a.cfg.QuotePassages, a.cfg.QuoteRunes)
+		}
 		for i, qt := range quotes {
 			r := results[qt.passage]
 			text := joinQuote(r.Chunk.Text, qt.sentences)
@@ -501,11 +652,14 @@ func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search
 			if i > 0 && results[quotes[i-1].passage].Doc.ID == r.Doc.ID {
 				intro = introduceAgain(r, text)
 			}
-			part := intro + "“" + text + "”" + fmt.Sprintf("[%d]", i+1)
 			if i > 0 {
-				part = "\n\n" + part
+				intro = "\n\n" + intro
 			}
-			if err := out.write(part); err != nil {
+			// The source first, then the quote: two pieces on the stream.
+			if err := out.write(intro); err != nil {
+				return nil, err
+			}
+			if err := out.write("“" + text + "”" + fmt.Sprintf("[%d]", i+1)); err != nil {
 				return nil, err
 			}
 			s := a.base.SourceOf(r.Doc, &r.Chunk, snippet(text), now)
@@ -513,7 +667,7 @@ func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search
 			sources = append(sources, s)
 		}
 	}
-	ans := &Answer{Text: out.b.String(), Mode: ModeExtractive, Sources: sources, Terms: resp.Terms}
+	ans := &Answer{Text: out.b.String(), Mode: ModeExtractive, Sources: sources, Related: related, Terms: resp.Terms}
 	if standalone != textnorm.Tidy(req.Question) {
 		ans.Standalone = standalone
 	}
@@ -550,6 +704,10 @@ func introduce(r search.Result, quote string) string {
 	}
 	if h := quoteHeading(r.Chunk, quote); h != "" && d.Type != kb.TypeFAQ {
 		b.WriteString("“" + h + "”部分")
+	}
+	if d.Sample && !strings.Contains(d.Title, "示例") {
+		// Demonstration content says so wherever it is quoted.
+		b.WriteString("（示例内容）")
 	}
 	b.WriteString("：\n")
 	return b.String()

@@ -23,4 +23,5 @@ const (
 	ModeModel      = govchat.ModeModel
 	ModeExtractive = govchat.ModeExtractive
 	ModeRefused    = govchat.ModeRefused
+	ModeClarify    = govchat.ModeClarify
 )

@@ -278,30 +278,40 @@ func joinQuote(text string, ss []sentence) string {
 // must rank to be offered as a related question.
 const alsoAskedShare = 0.9
 
-// alsoAsked lists, after a quoted FAQ answer, up to three other FAQ entries
-// that ranked almost as high: a general question (公积金怎么提取) matches
-// several entries equally well, and the one quoted may not be the one the
-// asker meant. Their questions are listed as written; nothing is quoted.
-func alsoAsked(results []search.Result) string {
+// alsoAskedResults are, after a quoted FAQ answer, up to three other FAQ
+// entries that ranked almost as high: a general question (公积金怎么提取)
+// matches several entries equally well, and the one quoted may not be the
+// one the asker meant.
+func alsoAskedResults(results []search.Result) []search.Result {
 	if len(results) < 2 || results[0].Score <= 0 {
-		return ""
+		return nil
 	}
 	top := results[0]
-	seen := map[string]bool{strings.TrimSpace(top.Doc.Title): true}
-	var titles []string
+	seen := map[string]bool{strings.TrimSpace(top.Doc.Title): true, top.Doc.ID: true}
+	var out []search.Result
 	for _, r := range results[1:] {
 		t := strings.TrimSpace(r.Doc.Title)
-		if r.Doc.Type != kb.TypeFAQ || seen[t] || r.Score < alsoAskedShare*top.Score {
+		if r.Doc.Type != kb.TypeFAQ || seen[t] || seen[r.Doc.ID] || r.Score < alsoAskedShare*top.Score {
 			continue
 		}
-		seen[t] = true
-		titles = append(titles, t)
-		if len(titles) == 3 {
+		seen[t], seen[r.Doc.ID] = true, true
+		out = append(out, r)
+		if len(out) == 3 {
 			break
 		}
 	}
-	if len(titles) == 0 {
+	return out
+}
+
+// alsoAsked lists the questions of the related entries as a short text
+// line, for clients that do not show Related as buttons; nothing is quoted.
+func alsoAsked(related []search.Result) string {
+	if len(related) == 0 {
 		return ""
+	}
+	titles := make([]string, len(related))
+	for i, r := range related {
+		titles[i] = strings.TrimSpace(r.Doc.Title)
 	}
 	return "\n\n您可能还想问：\n· " + strings.Join(titles, "\n· ")
 }

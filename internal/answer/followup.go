@@ -66,8 +66,8 @@ func (a *Answerer) retrieve(ctx context.Context, q string, history []Turn, opts 
 	var raw *search.Response
 	if !isFollowUp(q) {
 		// Worded as a question of its own: a follow-up only if it names no
-		// topic.
-		if raw, err = find(q); err != nil || len(topicTerms(q, raw.Terms)) > 0 {
+		// topic the knowledge base knows (要拖的话会告诉我吗).
+		if raw, err = find(q); err != nil || slices.ContainsFunc(topicTerms(q, raw.Terms), func(t string) bool { return a.namesMatter(t, raw) }) {
 			return q, false, raw, err
 		}
 	}
@@ -91,6 +91,13 @@ func (a *Answerer) retrieve(ctx context.Context, q string, history []Turn, opts 
 		return carried, false, nil, err
 	}
 	own := topicTerms(stripCue(q), resp.Terms)
+	if !substitutes(q) {
+		// Words the knowledge base never uses (往后拖, 打哪个电话) cannot
+		// lead away from the topic, unless the government vocabulary knows
+		// them as a matter of their own (护照怎么办). A substitution
+		// (那护照呢) names a new subject, known or not.
+		own = slices.DeleteFunc(own, func(t string) bool { return !a.namesMatter(t, resp) })
+	}
 	if len(own) == 0 {
 		return carried, false, resp, nil
 	}
@@ -134,6 +141,27 @@ func (a *Answerer) retrieve(ctx context.Context, q string, history []Turn, opts 
 		return q, false, &search.Response{Results: []search.Result{}, Terms: raw.Terms}, nil
 	}
 	return q, false, raw, nil
+}
+
+// matterWeight: a word the knowledge base and the government vocabulary do
+// not know still names a matter of its own when it is this informative
+// (养犬, not 告诉 or 往后).
+const matterWeight = 11.0
+
+// namesMatter reports whether topic term t names a matter of its own, so
+// that a question holding it is not a follow-up of the previous one: the
+// knowledge base uses it, the government vocabulary knows it, or it is an
+// uncommon word.
+func (a *Answerer) namesMatter(t string, resp *search.Response) bool {
+	return a.known.has(t) || resp.Vocabulary[t] || resp.Weights[t] >= matterWeight
+}
+
+// substituteRe marks a follow-up that swaps the subject: 那外地户口呢,
+// 那2018年的呢, 换成孩子呢.
+var substituteRe = regexp.MustCompile(`^(那|那么|换成|如果是|要是|假如是).*呢$`)
+
+func substitutes(q string) bool {
+	return substituteRe.MatchString(strings.TrimRight(textnorm.Key(q), "?？。!！ "))
 }
 
 // stripCue removes the words that mark a follow-up (那…呢), which are not

@@ -142,7 +142,7 @@ func TestExtractiveSeedWithEngine(t *testing.T) {
 		}
 		checkVerbatim(t, base, ans)
 	case "haishu-zwgk-faq-002":
-		if !strings.HasPrefix(ans.Text, "根据常见问题“"+base.Doc(cited.ID).Title+"”的答复：\n"+strings.TrimSpace(base.Doc(cited.ID).Body)) {
+		if !strings.HasPrefix(ans.Text, "根据常见问题“"+base.Doc(cited.ID).Title+"”的答复（示例内容）：\n"+strings.TrimSpace(base.Doc(cited.ID).Body)) {
 			t.Errorf("FAQ answer not quoted verbatim: %s", ans.Text)
 		}
 	default:

@@ -43,7 +43,7 @@ func (a *Answerer) reply(reason, detail string) string {
 	default: // low confidence
 		if id, ok := strings.CutPrefix(detail, "expired:"); ok {
 			if d := a.base.Doc(id); d != nil {
-				s = "抱歉，现行有效的政策资料中没有找到能准确回答这个问题的内容。" + a.supersededFact(d) + "，请以现行规定为准。建议您拨打{hotline}政务服务便民热线咨询，或点击“转人工”由工作人员为您解答。"
+				s = "抱歉，现行有效的政策资料中没有找到能准确回答这个问题的内容。" + a.supersededFact(d, false) + "，请以现行规定为准。建议您拨打{hotline}政务服务便民热线咨询，或点击“转人工”由工作人员为您解答。"
 				break
 			}
 		}

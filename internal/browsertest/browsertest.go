@@ -24,8 +24,9 @@ import (
 // Timeout bounds one test's use of the browser.
 const Timeout = 3 * time.Minute
 
-// chromium finds the browser or skips (fails under CI=true).
-func chromium(t *testing.T) string {
+// Chromium returns the browser binary or skips the test (fails it under
+// CI=true) when there is none (Lighthouse runs it itself).
+func Chromium(t *testing.T) string {
 	t.Helper()
 	if p := os.Getenv("GOVCHAT_CHROMIUM"); p != "" {
 		return p
@@ -52,7 +53,7 @@ func New(t *testing.T, opts ...chromedp.ExecAllocatorOption) context.Context {
 		t.Skip("browser tests skipped in -short mode")
 	}
 	all := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium(t)),
+		chromedp.ExecPath(Chromium(t)),
 		chromedp.Flag("headless", true),
 		chromedp.Flag("no-sandbox", true),
 		chromedp.Flag("disable-gpu", true),

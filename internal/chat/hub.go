@@ -646,6 +646,10 @@ func (h *Hub) answer(ctx context.Context, s *Session, ip, channel, id, text stri
 	if sources == nil {
 		sources = []kb.Source{}
 	}
+	related := a.Related
+	if related == nil {
+		related = []kb.Related{}
+	}
 	rec.Answer, rec.Refused, rec.Reason, rec.Mode = a.Text, a.Refused, a.Reason, string(a.Mode)
 	for i, src := range sources {
 		n := src.N
@@ -654,8 +658,8 @@ func (h *Hub) answer(ctx context.Context, s *Session, ip, channel, id, text stri
 		}
 		rec.Sources = append(rec.Sources, govchat.RecordSource{N: n, DocID: src.ID, Anchor: src.Anchor, Title: src.Title})
 	}
-	if !a.Refused {
-		s.addTurn(govchat.Turn{Question: q, Answer: a.Text, Terms: a.Terms}, h.cfg.MaxTurns, 2000)
+	if t, ok := a.Turn(q); ok {
+		s.addTurn(t, h.cfg.MaxTurns, 2000)
 	}
 	h.record(ctx, rec)
 
@@ -666,7 +670,7 @@ func (h *Hub) answer(ctx context.Context, s *Session, ip, channel, id, text stri
 	}
 	return &AnswerFrame{
 		Type: TypeAnswer, ID: id, AnswerID: rec.AnswerID, Text: a.Text, Refused: a.Refused,
-		Reason: a.Reason, Mode: string(a.Mode), Sources: sources,
+		Reason: a.Reason, Mode: string(a.Mode), Sources: sources, Clarify: a.Clarify, Related: related,
 	}, nil
 }
 

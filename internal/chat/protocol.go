@@ -119,7 +119,14 @@ type AnswerFrame struct {
 	Reason   string      `json:"reason,omitempty"`
 	Mode     string      `json:"mode"`
 	Sources  []kb.Source `json:"sources"`
-	Session  string      `json:"session,omitempty"`
+	// Clarify: several entries are plausible and none clearly wins; Text
+	// asks which one is meant and Related lists them (no sources).
+	Clarify bool `json:"clarify,omitempty"`
+	// Related are questions the knowledge base answers, for buttons: the
+	// candidates of a clarification, or entries that ranked almost as high
+	// as the one answered. Asking one's question answers it.
+	Related []kb.Related `json:"related"`
+	Session string       `json:"session,omitempty"`
 }
 
 // ErrorFrame reports a failure; ID is the request it belongs to, if any.

@@ -29,6 +29,7 @@ import (
 	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/lookup"
+	"github.com/govchat/govchat/internal/metrics"
 	"github.com/govchat/govchat/internal/ratelimit"
 )
 
@@ -75,6 +76,9 @@ type Config struct {
 	// operator; a socket whose account is disabled or signed out is closed.
 	StillSignedIn func(ctx context.Context, username string) (bool, error)
 	RecheckEvery  time.Duration // 30s
+
+	// Metrics receives the desk's metrics (see RegisterMetrics); nil: none.
+	Metrics *metrics.Registry
 }
 
 // Desk is the handoff service. Safe for concurrent use. It is made of four
@@ -97,6 +101,7 @@ type Desk struct {
 	presence presence
 	auto     autoHandoff
 	inbox    inbox
+	m        *deskMetrics // nil without Config.Metrics (or RegisterMetrics)
 }
 
 // New builds the desk; Attach it to the hub.
@@ -161,6 +166,9 @@ func New(cfg Config) (*Desk, error) {
 	d.presence = presence{d: d, ops: map[*chat.Client]operator{}}
 	d.auto = autoHandoff{d: d, trails: map[string]*trail{}}
 	d.inbox = inbox{d: d, limit: ratelimit.NewKeyed(cfg.MessageLimit, 10000)}
+	if cfg.Metrics != nil {
+		d.RegisterMetrics(cfg.Metrics)
+	}
 	return d, nil
 }
 

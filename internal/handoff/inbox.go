@@ -45,6 +45,7 @@ func (in *inbox) onLeaveMessage(ctx context.Context, c *chat.Client, data []byte
 		return err
 	}
 	d.mu.Lock()
+	d.m.message()
 	ds := append([]delivery{{client: c, frame: AckFrame{Type: "ack", ID: f.ID, Of: TypeLeaveMessage, Conversation: fmt.Sprintf("m_%d", id), Message: msgStored}}}, d.queueFrames(ctx)...)
 	d.mu.Unlock()
 	d.deliver(ds)

@@ -88,12 +88,14 @@ func (q *queue) request(ctx context.Context, session, reason, reqID, ip string) 
 	}
 	if d.presence.online() == 0 || queued >= d.cfg.MaxQueued {
 		msg := fmt.Sprintf(msgNoOperator, d.cfg.Hotline)
+		outcome := StatusNoOperator
 		switch {
 		case d.presence.online() > 0:
-			msg = fmt.Sprintf(msgQueueFull, d.cfg.Hotline)
+			msg, outcome = fmt.Sprintf(msgQueueFull, d.cfg.Hotline), "queue_full"
 		case reason == ReasonRefused:
 			msg = fmt.Sprintf(msgNoOpAuto, d.cfg.Hotline)
 		}
+		d.m.request(reason, outcome)
 		return []delivery{{session: session, frame: HandoffFrame{Type: TypeHandoff, ID: reqID, Status: StatusNoOperator, Reason: reason, Hotline: d.cfg.Hotline, CanLeave: true, Message: msg}}}, nil
 	}
 	if ip != "" && d.queue.handoffLimit.Take(ratelimit.Key(ip), now) > 0 {
@@ -111,6 +113,7 @@ func (q *queue) request(ctx context.Context, session, reason, reqID, ip string) 
 	d.persist(d.store.create(ctx, conv))
 	d.queue.convs[conv.ID] = conv
 	d.queue.bySession[session] = conv
+	d.m.request(reason, StatusQueued)
 	return append([]delivery{{session: session, frame: d.queue.statusFrame(conv, reqID)}}, d.queueFrames(ctx)...), nil
 }
 
@@ -250,6 +253,7 @@ func (q *queue) onTake(ctx context.Context, c *chat.Client, data []byte) error {
 	now := d.cfg.Now()
 	if conv.Status == StatusQueued {
 		conv.Status, conv.Taken, conv.Operator, conv.StaffNo = StatusActive, now, p.ID, p.Name
+		d.m.taken(now.Sub(conv.Created))
 		entry := Entry{At: now, From: FromSystem, Text: "坐席（工号" + p.Name + "）已接入"}
 		conv.Transcript = append(conv.Transcript, entry)
 		d.persist(d.store.addEntry(ctx, conv.ID, entry))

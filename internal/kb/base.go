@@ -26,10 +26,26 @@ type Dict struct {
 	// Synonyms are groups of equivalent terms; the first is canonical
 	// (住房公积金, 公积金).
 	Synonyms [][]string
+	// Expansions are one-directional: the first term, an everyday word
+	// broader or vaguer than the official terms after it, finds them in
+	// questions (交钱 → 缴费 收费); they never bring it in.
+	Expansions [][]string
 	// Sensitive are words that must not appear in questions or answers.
 	Sensitive []string
 	// Stopwords extends the built-in stop words.
 	Stopwords []string
+	// Aspects are the aspects of a service a question may ask for (费用,
+	// 材料, 时间 …), each with the words that ask for it and the words that
+	// mark a passage about it.
+	Aspects []Aspect
+}
+
+// Aspect is one aspect of a matter a question may ask for: 费用 is asked
+// with 收费/交钱/多少钱 and marked in text by 收费/费用/免费 ….
+type Aspect struct {
+	Name string
+	Ask  []string // words in a question that ask for this aspect
+	Mark []string // words that mark a sentence or heading about it
 }
 
 // UserWord is one user-dictionary entry.
@@ -71,7 +87,7 @@ func (b *Base) Interpretations(id string) []*Document { return b.interp[id] }
 
 // RefOf returns the short reference to d.
 func RefOf(d *Document) Ref {
-	return Ref{ID: d.ID, Title: d.Title, DocURL: DocURL(d.ID, ""), URL: d.URL}
+	return Ref{ID: d.ID, Title: d.Title, DocURL: DocURL(d.ID, ""), URL: d.URL, Sample: d.Sample}
 }
 
 // SourceOf builds the client-facing source for chunk c of document d,
@@ -80,6 +96,10 @@ func (b *Base) SourceOf(d *Document, c *Chunk, snippet string, now time.Time) So
 	s := Source{
 		ID: d.ID, Type: d.Type, Title: d.Title, URL: d.URL, DocNumber: d.DocNumber, Issuer: d.Issuer,
 		Status: d.Validity(now), Department: d.Department, Snippet: snippet, Interpretations: []Ref{},
+		Sample: d.Sample, PlanYear: d.PlanYear(),
+	}
+	if !d.Published.IsZero() {
+		s.Published = d.Published.Format("2006-01-02")
 	}
 	anchor := ""
 	if c != nil {

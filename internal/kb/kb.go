@@ -119,6 +119,42 @@ func (d *Document) Validity(now time.Time) Status {
 	return StatusActive
 }
 
+// PlanYear is the year a dated annual document is for — a 工作要点, 工作计划,
+// 工作安排, 工作方案 or 年度报告 whose title names its year (2019年政务公开工作要点)
+// — or 0. Such a document stays 现行有效 by its dates, yet is about that year.
+func (d *Document) PlanYear() int {
+	if d.Type != TypePolicy && d.Type != TypeInterpretation {
+		return 0
+	}
+	t := d.Title
+	kind := false
+	for _, k := range []string{"工作要点", "工作计划", "工作安排", "工作方案", "年度报告", "年度计划", "工作任务"} {
+		kind = kind || strings.Contains(t, k)
+	}
+	if !kind {
+		return 0
+	}
+	rs := []rune(t)
+	for i := 0; i+4 < len(rs); i++ {
+		if rs[i+4] != '年' || (rs[i] != '1' && rs[i] != '2') {
+			continue
+		}
+		y := 0
+		ok := true
+		for _, r := range rs[i : i+4] {
+			if r < '0' || r > '9' {
+				ok = false
+				break
+			}
+			y = y*10 + int(r-'0')
+		}
+		if ok && y >= 1949 && y <= 2199 && (i == 0 || rs[i-1] < '0' || rs[i-1] > '9') {
+			return y
+		}
+	}
+	return 0
+}
+
 // Expired reports whether the document is no longer in force at now.
 func (d *Document) Expired(now time.Time) bool {
 	s := d.Validity(now)
@@ -153,6 +189,7 @@ type Ref struct {
 	Title  string `json:"title"`
 	DocURL string `json:"doc_url"`       // govchat's page for the document
 	URL    string `json:"url,omitempty"` // official page
+	Sample bool   `json:"sample,omitempty"`
 }
 
 // Source is a cited source as sent to clients.
@@ -173,6 +210,26 @@ type Source struct {
 	Interpretations []Ref  `json:"interpretations"`
 	Interprets      *Ref   `json:"interprets,omitempty"`
 	ReplacedBy      []Ref  `json:"replaced_by,omitempty"`
+	// Sample marks demonstration content: clients show it as 示例 so that
+	// nobody mistakes it for an official reply.
+	Sample bool `json:"sample,omitempty"`
+	// Published is the document's date of issue (YYYY-MM-DD), when known.
+	Published string `json:"published,omitempty"`
+	// PlanYear is the year a dated annual document is for (2019 for a
+	// 2019年政务公开工作要点): clients show it beside the validity, which
+	// alone (现行有效) would suggest the plan is this year's.
+	PlanYear int `json:"plan_year,omitempty"`
+}
+
+// Related is a question the knowledge base answers, offered to the asker as
+// a button: the candidates of a clarification (您是想问以下哪个问题？), or
+// after an answer the entries that ranked almost as high. Asking Question
+// answers it; DocURL opens the entry.
+type Related struct {
+	ID       string `json:"id"`
+	Question string `json:"question"`
+	DocURL   string `json:"doc_url"`
+	Sample   bool   `json:"sample,omitempty"` // demonstration content (示例)
 }
 
 // DocURL is the path of govchat's page for a document, with an optional anchor.

@@ -62,3 +62,23 @@ func TestBaseLinks(t *testing.T) {
 		t.Fatalf("interpretation source = %+v", s)
 	}
 }
+
+func TestPlanYear(t *testing.T) {
+	for _, c := range []struct {
+		typ   Type
+		title string
+		want  int
+	}{
+		{TypePolicy, "宁波市海曙区人民政府办公室关于印发2019年宁波市海曙区政务公开工作要点的通知", 2019},
+		{TypeInterpretation, "《2019年海曙区政务公开工作要点》解读", 2019},
+		{TypePolicy, "2021年度政务公开工作方案", 2021},
+		{TypePolicy, "海曙区政务公开工作考核办法（2021年修订）", 0}, // not an annual plan
+		{TypeFAQ, "2019年工作要点是哪天印发的", 0},           // FAQ entries are not dated plans
+		{TypePolicy, "关于12019年工作要点", 0},           // no year there
+	} {
+		d := &Document{Type: c.typ, Title: c.title}
+		if got := d.PlanYear(); got != c.want {
+			t.Errorf("PlanYear(%q) = %d, want %d", c.title, got, c.want)
+		}
+	}
+}

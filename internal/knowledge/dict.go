@@ -1,7 +1,9 @@
 package knowledge
 
 import (
+	"fmt"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -17,11 +19,12 @@ const (
 	dictSynonyms
 	dictStopwords
 	dictSensitive
+	dictAspects
 )
 
 // dictKindOf maps a dict/ file name to its kind: user*.txt or words*.txt are
-// user words, synonym*.txt synonyms, stop*.txt stop words and sensitive*.txt
-// sensitive words.
+// user words, synonym*.txt synonyms, stop*.txt stop words, sensitive*.txt
+// sensitive words and aspect*.txt the aspects questions ask for.
 func dictKindOf(name string) dictKind {
 	base := strings.ToLower(path.Base(name))
 	if path.Ext(base) != ".txt" {
@@ -36,6 +39,8 @@ func dictKindOf(name string) dictKind {
 		return dictStopwords
 	case strings.HasPrefix(base, "sensitive"):
 		return dictSensitive
+	case strings.HasPrefix(base, "aspect"):
+		return dictAspects
 	}
 	return dictUnknown
 }
@@ -82,7 +87,7 @@ func (b *dictBuilder) parse(name, src string, pr *problems) {
 	kind := dictKindOf(name)
 	switch kind {
 	case dictUnknown:
-		pr.warnf(0, "unknown dictionary file (expected user*.txt, words*.txt, synonym*.txt, stop*.txt or sensitive*.txt); ignored")
+		pr.warnf(0, "unknown dictionary file (expected user*.txt, words*.txt, synonym*.txt, stop*.txt, sensitive*.txt or aspect*.txt); ignored")
 	case dictWords:
 		dictLines(src, func(line int, l string) {
 			f := strings.Fields(l)
@@ -117,12 +122,43 @@ func (b *dictBuilder) parse(name, src string, pr *problems) {
 		})
 	case dictSynonyms:
 		dictLines(src, func(line int, l string) {
+			if left, right, ok := cutExpansion(l); ok {
+				broad := splitSynonyms(left)
+				targets := splitSynonyms(right)
+				if len(broad) != 1 || len(targets) == 0 {
+					pr.errorf(line, "an expansion line is: everyday word > official term official term …")
+					return
+				}
+				if slices.Contains(targets, broad[0]) {
+					pr.errorf(line, "%q expands to itself", broad[0])
+					return
+				}
+				b.d.Expansions = append(b.d.Expansions, append(broad, targets...))
+				return
+			}
 			group := splitSynonyms(l)
 			if len(group) < 2 {
 				pr.errorf(line, "a synonym line needs at least two terms (canonical=alias alias …)")
 				return
 			}
 			b.d.Synonyms = append(b.d.Synonyms, group)
+		})
+	case dictAspects:
+		dictLines(src, func(line int, l string) {
+			a, err := parseAspect(l)
+			if err != nil {
+				pr.errorf(line, "%v", err)
+				return
+			}
+			for i := range b.d.Aspects {
+				if b.d.Aspects[i].Name == a.Name {
+					pr.warnf(line, "aspect %q is defined again; its words are added", a.Name)
+					b.d.Aspects[i].Ask = appendNew(b.d.Aspects[i].Ask, a.Ask...)
+					b.d.Aspects[i].Mark = appendNew(b.d.Aspects[i].Mark, a.Mark...)
+					return
+				}
+			}
+			b.d.Aspects = append(b.d.Aspects, a)
 		})
 	case dictStopwords, dictSensitive:
 		dictLines(src, func(line int, l string) {
@@ -138,6 +174,17 @@ func (b *dictBuilder) parse(name, src string, pr *problems) {
 			}
 		})
 	}
+}
+
+// cutExpansion splits a one-directional line "交钱 > 缴费 收费" at its
+// arrow (>, ＞ or →).
+func cutExpansion(l string) (left, right string, ok bool) {
+	for _, arrow := range []string{">", "＞", "→"} {
+		if left, right, ok = strings.Cut(l, arrow); ok {
+			return left, right, true
+		}
+	}
+	return "", "", false
 }
 
 // splitSynonyms parses "住房公积金=公积金 公积金贷款" or "住房公积金 公积金"
@@ -173,4 +220,34 @@ func isPOS(s string) bool {
 		}
 	}
 	return true
+}
+
+// parseAspect reads "费用: 收费 交钱 多少钱 | 收费 费用 免费": the aspect's
+// name, the words that ask for it, and after "|" the words that mark a
+// passage about it (the asking words when there is no "|").
+func parseAspect(l string) (kb.Aspect, error) {
+	name, rest, ok := strings.Cut(strings.Replace(l, "：", ":", 1), ":")
+	name = strings.TrimSpace(name)
+	if !ok || name == "" || strings.ContainsAny(name, " \t|") {
+		return kb.Aspect{}, fmt.Errorf("an aspect line is: name: asking words … | marking words …")
+	}
+	ask, mark, _ := strings.Cut(strings.ReplaceAll(rest, "｜", "|"), "|")
+	a := kb.Aspect{Name: name, Ask: appendNew(nil, strings.Fields(ask)...), Mark: appendNew(nil, strings.Fields(mark)...)}
+	if len(a.Ask) == 0 {
+		return kb.Aspect{}, fmt.Errorf("aspect %q has no asking words", name)
+	}
+	if len(a.Mark) == 0 {
+		a.Mark = a.Ask
+	}
+	return a, nil
+}
+
+// appendNew appends the words of ws not already in s.
+func appendNew(s []string, ws ...string) []string {
+	for _, w := range ws {
+		if !slices.Contains(s, w) {
+			s = append(s, w)
+		}
+	}
+	return s
 }

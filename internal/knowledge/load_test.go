@@ -1,6 +1,7 @@
 package knowledge
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -198,5 +199,53 @@ func TestSplitFrontMatter(t *testing.T) {
 	fm, err = SplitFrontMatter("---\nid: a\n...")
 	if err != nil || fm.YAML != "id: a\n" || fm.Body != "" {
 		t.Fatalf("fm = %+v, %v", fm, err)
+	}
+}
+
+func TestShippedAspects(t *testing.T) {
+	b, probs, err := LoadDir(filepath.Join("..", "..", "knowledge"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range probs {
+		if strings.Contains(p.Path, "aspect") {
+			t.Errorf("aspects.txt: %v", p)
+		}
+	}
+	want := map[string]bool{"费用": true, "材料": true, "时间": true, "地点": true, "条件": true, "流程": true, "依据": true}
+	for _, a := range b.Dict.Aspects {
+		delete(want, a.Name)
+		if len(a.Ask) == 0 || len(a.Mark) == 0 {
+			t.Errorf("aspect %s has no asking or marking words", a.Name)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("aspects missing from knowledge/dict/aspects.txt: %v", want)
+	}
+}
+
+func TestParseAspect(t *testing.T) {
+	for _, c := range []struct {
+		line    string
+		name    string
+		ask     int
+		mark    int
+		wantErr bool
+	}{
+		{"费用: 收费 交钱 | 收费 免费 元", "费用", 2, 3, false},
+		{"时间：多久 几天", "时间", 2, 2, false}, // full-width colon; asking words mark too
+		{"材料: 带啥 带啥 ｜ 原件", "材料", 1, 1, false},
+		{"no colon here", "", 0, 0, true},
+		{"费用: | 收费", "", 0, 0, true},
+		{"两 个: 词", "", 0, 0, true},
+	} {
+		a, err := parseAspect(c.line)
+		if (err != nil) != c.wantErr {
+			t.Errorf("parseAspect(%q) error = %v, want error %v", c.line, err, c.wantErr)
+			continue
+		}
+		if err == nil && (a.Name != c.name || len(a.Ask) != c.ask || len(a.Mark) != c.mark) {
+			t.Errorf("parseAspect(%q) = %+v", c.line, a)
+		}
 	}
 }

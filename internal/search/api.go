@@ -50,6 +50,14 @@ type Response struct {
 	// Synonyms are the other names of the query's terms that have some
 	// (社保卡 → 社会保障卡, 医保卡 …), by term, from the synonym dictionary.
 	Synonyms map[string][]string
+	// Weights tell how informative each of Terms is in general Chinese
+	// (its surprisal: 公积金 weighs much, 办理 little), for weighing what a
+	// passage or a sentence has of the question.
+	Weights map[string]float64
+	// Vocabulary marks the terms the government vocabulary knows (user
+	// words, synonyms): they name a matter (护照, 公积金), where other words
+	// may only describe one (往后, 告诉).
+	Vocabulary map[string]bool
 	// DocNumber is the canonical 文号 found in the query, if any.
 	DocNumber string
 	// Lookup: the query asks for the document its 文号 names, nothing in

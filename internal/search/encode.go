@@ -71,6 +71,10 @@ type Params struct {
 	// Candidates is how many chunks are fetched for re-ranking and
 	// feedback before the final cut.
 	Candidates int
+	// ExpandWeight is the query weight, relative to WordWeight, of the
+	// official terms an everyday word of the question expands to (交钱 →
+	// 缴费 收费; dict/ "a > b c" lines). Negative: off.
+	ExpandWeight float64
 }
 
 // DefaultParams are the measured defaults (docs/search.md).
@@ -83,7 +87,8 @@ var DefaultParams = Params{
 	StopBigram: -1, EdgeBigram: 1,
 	Local: 0.3, LocalDocs: 20, LocalRerank: 20,
 	DocKeywords: -1, DocKeywordWeight: 1,
-	Candidates: 50,
+	Candidates:   50,
+	ExpandWeight: 0.6,
 }
 
 func (p Params) withDefaults() Params {
@@ -108,6 +113,7 @@ func (p Params) withDefaults() Params {
 	set(&p.DocKeywordWeight, d.DocKeywordWeight)
 	set(&p.StopBigram, d.StopBigram)
 	set(&p.EdgeBigram, d.EdgeBigram)
+	set(&p.ExpandWeight, d.ExpandWeight)
 	if p.DocKeywords == 0 {
 		p.DocKeywords = d.DocKeywords
 	}
@@ -387,6 +393,19 @@ func (e *encoder) analyzeQuery(q string) queryTerms {
 			}
 			if ww > 0 {
 				w[featureIndex(kindWord, t)] = ww
+			}
+		}
+	}
+	if e.p.ExpandWeight > 0 {
+		// Everyday words find the official terms they stand for.
+		for _, t := range a.Terms {
+			for _, x := range e.seg.Expansions(t) {
+				c := e.seg.Canonical(x)
+				if seen[c] {
+					continue
+				}
+				seen[c] = true
+				w[featureIndex(kindWord, c)] = e.p.WordWeight * e.p.ExpandWeight
 			}
 		}
 	}

@@ -591,15 +591,7 @@ func (e *Engine) Search(ctx context.Context, query string, opts Options) (*Respo
 	now := e.now()
 	resp := &Response{Results: []Result{}, Terms: []string{}}
 	qt := e.enc.analyzeQuery(query)
-	resp.Terms = uniq(qt.analysis.Terms)
-	for _, t := range resp.Terms {
-		if syn := e.seg.Synonyms(t); len(syn) > 0 {
-			if resp.Synonyms == nil {
-				resp.Synonyms = map[string][]string{}
-			}
-			resp.Synonyms[t] = slices.DeleteFunc(syn, func(s string) bool { return s == t })
-		}
-	}
+	e.describe(resp, qt.analysis.Terms)
 	num, rest := e.docNumberIn(query)
 	resp.DocNumber = num
 	filter := e.filter(opts, now)
@@ -775,6 +767,36 @@ func (r *rec) words(seg *zh.Segmenter) []string {
 		}
 	})
 	return r.ws
+}
+
+// Analyze segments text as a query is segmented and returns its terms, their
+// weights and synonyms (a Response without results): for weighing how two
+// texts, such as a question and a FAQ entry's question, match.
+func (e *Engine) Analyze(text string) *Response {
+	r := &Response{Results: []Result{}}
+	e.describe(r, e.seg.Analyze(text).Terms)
+	return r
+}
+
+// describe sets the terms of a response, with their weights and synonyms.
+func (e *Engine) describe(r *Response, terms []string) {
+	r.Terms = uniq(terms)
+	r.Weights = make(map[string]float64, len(r.Terms))
+	r.Vocabulary = map[string]bool{}
+	for _, t := range r.Terms {
+		r.Weights[t] = e.seg.Weight(t)
+		if e.seg.Vocabulary(t) {
+			r.Vocabulary[t] = true
+		}
+		// Other names of the term: its synonym group, and the official
+		// terms an everyday word expands to.
+		if syn := append(e.seg.Synonyms(t), e.seg.Expansions(t)...); len(syn) > 0 {
+			if r.Synonyms == nil {
+				r.Synonyms = map[string][]string{}
+			}
+			r.Synonyms[t] = slices.DeleteFunc(syn, func(s string) bool { return s == t })
+		}
+	}
 }
 
 // Answerable reports whether a response is confident enough to answer from.

@@ -92,6 +92,7 @@ type Server struct {
 
 	checksMu sync.Mutex
 	checks   []check
+	deps     []check // probes exported as metrics only (deps.go)
 
 	reqs    *metrics.CounterVec
 	reqTime *metrics.HistogramVec
@@ -135,7 +136,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("server: static: %w", err)
 	}
 	s := &Server{cfg: cfg, log: cfg.Log, mux: http.NewServeMux(), tmpl: tmpl, static: static, assets: map[string]asset{}}
-	for name, fsys := range map[string]fs.FS{"widget.js": widget.FS, "widget.css": widget.FS, "site.css": static, "doc.js": static, "index.html": static} {
+	for name, fsys := range map[string]fs.FS{"widget.js": widget.FS, "widget.css": widget.FS, "site.css": static, "site.js": static, "doc.js": static, "index.html": static} {
 		a, err := loadAsset(fsys, name)
 		if err != nil {
 			return nil, fmt.Errorf("server: asset %s: %w", name, err)
@@ -155,6 +156,7 @@ func New(cfg Config) (*Server, error) {
 	reg.GaugeFunc("govchat_knowledge_documents", "Documents in the loaded knowledge base.", func() float64 {
 		return float64(cfg.Library.Base().Len())
 	})
+	s.dependencyMetrics(reg)
 	s.routes()
 	return s, nil
 }
@@ -165,6 +167,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /widget.js", s.asset("widget.js"))
 	m.HandleFunc("GET /widget.css", s.asset("widget.css"))
 	m.HandleFunc("GET /static/site.css", s.asset("site.css"))
+	m.HandleFunc("GET /static/site.js", s.asset("site.js"))
 	m.HandleFunc("GET /static/doc.js", s.asset("doc.js"))
 	m.HandleFunc("GET /docs/{id}", s.docPage)
 	m.HandleFunc("GET /api/docs/{id}", s.docJSON)
@@ -175,6 +178,8 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /healthz", s.healthz)
 	m.HandleFunc("GET /readyz", s.readyz)
 	m.HandleFunc("GET /metrics", s.metrics)
+	m.HandleFunc("GET /api/openapi.json", s.openAPI)
+	m.HandleFunc("GET /api/frames.schema.json", s.frameSchema)
 	m.HandleFunc("GET /", s.notFound)
 }
 

@@ -36,6 +36,10 @@ type Config struct {
 	// Synonyms are groups of equivalent terms; the first is canonical. Every
 	// term of a group is also a user word.
 	Synonyms [][]string
+	// Expansions are one-directional: the first term finds the others in
+	// questions, not the other way round (交钱 → 缴费 收费). Every term is
+	// also a user word.
+	Expansions [][]string
 	// Stopwords extend the built-in stop words.
 	Stopwords []string
 	// NoBuiltin leaves out the built-in government vocabulary, synonyms and
@@ -45,7 +49,7 @@ type Config struct {
 
 // ConfigFromDict returns the configuration for a knowledge base's dict/.
 func ConfigFromDict(d kb.Dict) Config {
-	return Config{Words: d.Words, Synonyms: d.Synonyms, Stopwords: d.Stopwords}
+	return Config{Words: d.Words, Synonyms: d.Synonyms, Expansions: d.Expansions, Stopwords: d.Stopwords}
 }
 
 // Segmenter segments and analyses Chinese text. It is immutable after New and
@@ -56,6 +60,7 @@ type Segmenter struct {
 	user     *trie             // user words
 	canon    map[string]string // term → canonical term of its synonym group
 	groups   map[string][]string
+	expand   map[string][]string // everyday word → the official terms it finds
 	stop     map[string]bool
 	maxLen   int // longest word in units
 	userList []string
@@ -78,6 +83,7 @@ func New(cfg Config) (*Segmenter, error) {
 		user:   newTrie(1024),
 		canon:  map[string]string{},
 		groups: map[string][]string{},
+		expand: map[string][]string{},
 		stop:   map[string]bool{},
 		maxLen: lex.maxRunes,
 	}
@@ -152,6 +158,20 @@ func New(cfg Config) (*Segmenter, error) {
 			s.canon[m] = c
 			if !slices.Contains(s.groups[c], m) {
 				s.groups[c] = append(s.groups[c], m)
+			}
+		}
+	}
+	for _, e := range cfg.Expansions {
+		if len(e) < 2 {
+			continue
+		}
+		broad, ok := add(e[0])
+		if !ok {
+			continue
+		}
+		for _, t := range e[1:] {
+			if n, ok := add(t); ok && n != broad && !slices.Contains(s.expand[broad], n) {
+				s.expand[broad] = append(s.expand[broad], n)
 			}
 		}
 	}
@@ -268,6 +288,19 @@ func (s *Segmenter) Synonyms(word string) []string {
 		return nil
 	}
 	return slices.Clone(s.groups[c])
+}
+
+// Vocabulary reports whether word is in the government vocabulary: a user
+// word (built in or from dict/), a synonym or an expansion term.
+func (s *Segmenter) Vocabulary(word string) bool {
+	_, ok, _ := s.user.find(word)
+	return ok
+}
+
+// Expansions returns the official terms an everyday word finds (交钱 →
+// 缴费 收费), or nil; the terms are as written, not canonical.
+func (s *Segmenter) Expansions(word string) []string {
+	return slices.Clone(s.expand[word])
 }
 
 // unit is a segmentation unit: one Han character or one run of Latin letters

@@ -2,6 +2,9 @@ const config = require('./config')
 const { GovChat } = require('./utils/govchat')
 
 App({
+  /** @type {import('./utils/govchat').GovChat | null} set in onLaunch */
+  chat: null,
+
   onLaunch () {
     // One client for the whole mini-program: the chat page streams answers
     // through it, and it keeps the session across page switches.

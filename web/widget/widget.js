@@ -8,8 +8,18 @@
  *   data-hotline="12345"        hotline number (the server's setting wins once connected)
  *   data-open="true"            open the panel on load
  *   data-suggestions="问题一|问题二"  example questions offered on the welcome screen
+ *   data-mode="elder"           start in 长辈模式 (large text, large buttons, high contrast);
+ *                               a citizen's own choice (the 长辈模式 button, kept in
+ *                               localStorage under govchat.mode) wins
  * Any element with data-govchat-ask="问题" on the host page asks that question when clicked.
- * window.GovChat = { open(), close(), ask(text) }.
+ * window.GovChat = { open(), close(), ask(text), setMode('elder'|'standard'), mode() };
+ * a change of mode is also announced to the host page as a 'govchat:mode'
+ * event on window (detail.mode), so that a page can follow it.
+ *
+ * Accessibility: the panel is a dialog (modal when it fills a phone screen),
+ * Esc closes it and gives the focus back to the launcher; each answer is its
+ * own polite live region, fed sentence by sentence while it streams, so a
+ * screen reader reads the new answer once and never the whole conversation.
  *
  * Every piece of text is inserted with textContent / createTextNode: nothing
  * from the server or the user is ever parsed as HTML.
@@ -29,6 +39,8 @@
   var hotline = data.hotline || '12345';
   var suggestions = (data.suggestions || '').split('|').map(function (s) { return s.trim(); }).filter(Boolean).slice(0, 4);
   var storeKey = 'govchat.session:' + origin;
+  var MODE_KEY = 'govchat.mode';
+  var defaultMode = data.mode === 'elder' ? 'elder' : 'standard';
   var MAX_QUESTION = 500;
 
   // ---------- tiny DOM helpers (text only, never HTML) ----------
@@ -83,15 +95,20 @@
   var launcher = el('button', { class: 'launcher', type: 'button', 'aria-label': '打开' + title, 'aria-expanded': 'false' },
     svg(ICON_CHAT), el('span', { text: title }));
   var statusEl = el('span', { class: 'status', 'data-state': 'idle', text: '' });
-  var closeBtn = el('button', { class: 'icon-btn close', type: 'button', 'aria-label': '关闭' }, svg(ICON_CLOSE));
+  var modeBtn = el('button', { class: 'mode-toggle', type: 'button', 'aria-pressed': 'false', title: '大字体、大按钮、高对比度' },
+    el('span', { class: 'mode-check', 'aria-hidden': 'true' }), el('span', { text: '长辈模式' }));
+  var closeBtn = el('button', { class: 'icon-btn close', type: 'button', 'aria-label': '关闭对话窗口' }, svg(ICON_CLOSE));
   var head = el('header', { class: 'head' },
     el('div', { class: 'brand' },
       el('span', { class: 'logo', 'aria-hidden': 'true', text: '政' }),
       el('div', { class: 'brand-text' },
-        el('strong', { text: title }),
+        el('strong', { id: 'govchat-title', text: title }),
         el('small', null, el('span', { class: 'dot', 'aria-hidden': 'true' }), statusEl))),
-    closeBtn);
-  var log = el('div', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions' });
+    modeBtn, closeBtn);
+  // The conversation is not itself a live region: each answer is (see ask),
+  // and short notices go to the panel's status region (announce).
+  var log = el('div', { class: 'log', role: 'region', 'aria-label': '对话记录', tabindex: '0' });
+  var statusRegion = el('div', { class: 'sr-only', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' });
   var hotlineLink = el('a', { class: 'hotline', href: 'tel:' + hotline }, svg(ICON_PHONE), el('span', { text: '拨打 ' + hotline + ' 热线' }));
   var handoffBtn = el('button', { class: 'handoff', type: 'button' }, svg(ICON_PERSON), el('span', { text: '转人工' }));
   var humanBar = el('div', { class: 'human-bar' }, handoffBtn, hotlineLink);
@@ -99,11 +116,37 @@
   var sendBtn = el('button', { class: 'send', type: 'submit', 'aria-label': '发送' }, svg(ICON_SEND));
   var counter = el('span', { class: 'counter', 'aria-hidden': 'true' });
   var form = el('form', { class: 'composer' }, input, counter, sendBtn);
-  var panel = el('section', { class: 'panel', role: 'dialog', 'aria-label': title, hidden: true },
+  var panel = el('section', { class: 'panel', role: 'dialog', 'aria-labelledby': 'govchat-title', tabindex: '-1', hidden: true },
     head, log, humanBar, form,
-    el('p', { class: 'disclaimer', text: '回答依据已公开的政策文件自动生成，仅供参考，请以政策原文为准。' }));
+    el('p', { class: 'disclaimer', text: '回答依据已公开的政策文件自动生成，仅供参考，请以政策原文为准。' }),
+    statusRegion);
   root.appendChild(launcher);
   root.appendChild(panel);
+
+  // ---------- 长辈模式 ----------
+  var mode = 'standard';
+  function setMode(m, remember) {
+    mode = m === 'elder' ? 'elder' : 'standard';
+    host.setAttribute('data-mode', mode);
+    modeBtn.setAttribute('aria-pressed', mode === 'elder' ? 'true' : 'false');
+    if (remember) safeSet(MODE_KEY, mode);
+    // Text grew or shrank: keep the latest message in view.
+    if (!panel.hidden) setTimeout(function () { log.scrollTop = log.scrollHeight; }, 0);
+    try { window.dispatchEvent(new CustomEvent('govchat:mode', { detail: { mode: mode } })); } catch (e) { /* old browsers */ }
+  }
+  setMode(safeGet(MODE_KEY) || defaultMode, false);
+  modeBtn.addEventListener('click', function () {
+    setMode(mode === 'elder' ? 'standard' : 'elder', true);
+    announce(mode === 'elder' ? '已开启长辈模式' : '已关闭长辈模式');
+  });
+  // The citizen changed it in another tab or on the host page.
+  window.addEventListener('storage', function (e) { if (e.key === MODE_KEY && e.newValue) setMode(e.newValue, false); });
+
+  // announce reads a short notice to screen readers (politely).
+  function announce(text) {
+    statusRegion.textContent = '';
+    setTimeout(function () { statusRegion.textContent = text; }, 50);
+  }
 
   function setHotline(h) {
     if (!h) return;
@@ -122,23 +165,33 @@
         el('p', { text: '您好！我是政策咨询助手，可以解答政策文件、办事指南和常见问题。' }),
         el('p', { class: 'muted', text: '每条回答都会附上政策原文出处，点击编号即可查看原文。请勿输入身份证号、手机号等个人信息。' })));
     add(box);
-    if (suggestions.length) {
-      var chips = el('div', { class: 'suggest', role: 'group', 'aria-label': '常见问题' });
-      suggestions.forEach(function (q) {
-        chips.appendChild(el('button', { type: 'button', class: 'chip', text: q, onclick: function () { ask(q); } }));
-      });
-      add(chips);
-    }
+    if (suggestions.length) add(suggestionRow('常见问题', suggestions, ask));
+  }
+
+  // suggestionRow is a labelled row of question buttons: the welcome
+  // screen's examples, and the place for follow-up suggestions under an
+  // answer (clarify / related questions).
+  function suggestionRow(label, questions, pick) {
+    var row = el('div', { class: 'suggest', role: 'group', 'aria-label': label });
+    questions.forEach(function (q) {
+      var text = typeof q === 'string' ? q : q.question;
+      row.appendChild(el('button', { type: 'button', class: 'chip', text: text, onclick: function () { pick(q); } }));
+    });
+    return row;
   }
 
   function system(text, withPhone) {
     var b = el('div', { class: 'bubble' }, el('span', { text: text }));
     if (withPhone) b.appendChild(el('a', { class: 'call', href: 'tel:' + hotline }, svg(ICON_PHONE), el('span', { text: '立即拨打 ' + hotline })));
+    if (text) announce(text);
     return add(el('div', { class: 'msg system' }, b));
   }
 
   var TYPE_LABEL = { policy: '政策文件', interpretation: '政策解读', guide: '办事指南', faq: '常见问题' };
   var STATUS_CLASS = { '现行有效': 'active', '已修订': 'revised', '已废止': 'repealed', '尚未施行': 'pending' };
+
+  var NEW_WINDOW = '（在新窗口打开）';
+  function newWindowHint() { return el('span', { class: 'sr-only', text: NEW_WINDOW }); }
 
   // renderAnswerText writes text, turning [n] into citation links.
   function renderAnswerText(node, text, sources) {
@@ -151,7 +204,7 @@
       var src = byN[+m[1]];
       if (src) {
         node.appendChild(el('a', { class: 'cite', href: docHref(src.doc_url), target: '_blank', rel: 'noopener',
-          title: src.title, 'aria-label': '出处' + m[1] + '：' + src.title, text: m[1] }));
+          title: src.title, 'aria-label': '出处' + m[1] + '：' + src.title + NEW_WINDOW, text: m[1] }));
       } else {
         node.appendChild(document.createTextNode(m[0]));
       }
@@ -173,7 +226,7 @@
       var li = el('li', null,
         el('a', { class: 'src-link', href: docHref(s.doc_url), target: '_blank', rel: 'noopener' },
           el('span', { class: 'num', text: String(n) }),
-          el('span', { class: 'src-title', text: s.title || s.id })),
+          el('span', { class: 'src-title', text: s.title || s.id }), newWindowHint()),
         meta);
       if (s.heading) li.appendChild(el('div', { class: 'src-heading', text: s.heading }));
       var rel = [];
@@ -183,7 +236,7 @@
         var box = el('div', { class: 'src-rel' });
         rel.forEach(function (p) {
           box.appendChild(el('a', { href: docHref(p[1].doc_url), target: '_blank', rel: 'noopener' },
-            el('span', { class: 'tag', text: p[0] }), el('span', { text: p[1].title })));
+            el('span', { class: 'tag', text: p[0] }), el('span', { text: p[1].title }), newWindowHint()));
         });
         li.appendChild(box);
       }
@@ -195,10 +248,10 @@
   function feedbackBar(answerId) {
     var bar = el('div', { class: 'feedback' });
     var label = el('span', { class: 'muted', text: '回答有帮助吗？' });
-    var up = el('button', { type: 'button', class: 'fb up', 'aria-label': '有帮助' }, svg(ICON_UP), el('span', { text: '有用' }));
-    var down = el('button', { type: 'button', class: 'fb down', 'aria-label': '没有帮助' }, svg(ICON_DOWN), el('span', { text: '没用' }));
+    var up = el('button', { type: 'button', class: 'fb up' }, svg(ICON_UP), el('span', { text: '有帮助' }));
+    var down = el('button', { type: 'button', class: 'fb down' }, svg(ICON_DOWN), el('span', { text: '没帮助' }));
     bar.appendChild(label); bar.appendChild(up); bar.appendChild(down);
-    function done() { bar.textContent = ''; bar.appendChild(el('span', { class: 'thanks', text: '感谢您的反馈！' })); }
+    function done() { bar.textContent = ''; bar.appendChild(el('span', { class: 'thanks', text: '感谢您的反馈！' })); announce('感谢您的反馈！'); }
     up.addEventListener('click', function () { sendFeedback(answerId, true, '', done, bar); });
     down.addEventListener('click', function () {
       bar.textContent = '';
@@ -222,6 +275,7 @@
       bar.appendChild(el('span', { class: 'muted', text: '请告诉我们原因：' }));
       bar.appendChild(chips);
       bar.appendChild(el('div', { class: 'reason-row' }, more, submit));
+      chips.firstChild.focus(); // the pressed button is gone
     });
     return bar;
   }
@@ -299,6 +353,7 @@
         if (!p) return;
         p.text += f.text;
         p.textNode.textContent = p.text;
+        speak(p, false);
         scrollDown();
         break;
       case 'answer':
@@ -331,14 +386,43 @@
     }
   }
 
+  // speak feeds the answer's live region (p.say) with the streamed text one
+  // sentence at a time, so that a screen reader reads each new sentence once
+  // and nothing else; done flushes the rest.
+  function speak(p, done) {
+    var rest = p.text.slice(p.said);
+    var cut = done ? rest.length : 0;
+    if (!done) {
+      var m = /^[\s\S]*[。！？；!?;\n]/.exec(rest);
+      if (m) cut = m[0].length;
+    }
+    var part = rest.slice(0, cut).replace(/[\[［【]\d{1,2}[\]］】]/g, '').trim();
+    p.said += cut;
+    if (part) p.say.appendChild(el('span', { text: part + ' ' }));
+  }
+
+  // endSpeech swaps the hidden spoken copy for the rendered answer once a
+  // screen reader has had the time to take it (removals are not read).
+  function endSpeech(p, tail) {
+    if (tail) p.say.appendChild(el('span', { text: tail }));
+    p.textNode.removeAttribute('aria-hidden');
+    setTimeout(function () { if (p.say.parentNode) p.say.parentNode.removeChild(p.say); }, 3000);
+  }
+
   function finishAnswer(p, f) {
     var bubble = p.node.querySelector('.bubble');
     bubble.classList.remove('streaming');
     p.node.classList.toggle('refused', !!f.refused);
-    renderAnswerText(p.textNode, f.text || p.text, f.sources);
-    if (f.sources && f.sources.length) bubble.appendChild(renderSources(f.sources));
+    var final = f.text || p.text;
+    if (final.slice(0, p.text.length) !== p.text) { p.text = final; p.said = 0; } // rewritten: say it all
+    else p.text = final;
+    speak(p, true);
+    renderAnswerText(p.textNode, final, f.sources);
+    var n = (f.sources || []).length;
+    if (n) bubble.appendChild(renderSources(f.sources));
     if (f.refused) bubble.appendChild(refusedHelp());
     if (f.answer_id) bubble.appendChild(feedbackBar(f.answer_id));
+    endSpeech(p, f.refused ? '可以转人工服务或拨打 ' + hotline + '。' : (n ? '回答完毕，附有 ' + n + ' 条政策原文出处。' : ''));
     scrollDown();
   }
 
@@ -353,6 +437,7 @@
     bubble.appendChild(el('div', { class: 'err' },
       el('span', { text: message }),
       el('button', { type: 'button', class: 'link-btn', text: '重新提问', onclick: function () { ask(p.q); } })));
+    endSpeech(p, message);
     scrollDown();
   }
 
@@ -366,7 +451,7 @@
   }
 
   function requestHuman() {
-    open();
+    open('keyboard');
     add(el('div', { class: 'msg user' }, el('div', { class: 'bubble', text: '转人工' })));
     sendFrame({ type: 'handoff', id: nextId('h'), reason: 'requested' });
   }
@@ -375,35 +460,64 @@
     text = String(text || '').trim();
     if (!text) return;
     if (text.length > MAX_QUESTION) text = text.slice(0, MAX_QUESTION);
-    open();
+    open('pointer');
     add(el('div', { class: 'msg user' }, el('div', { class: 'bubble', text: text })));
     var id = nextId('q');
-    var textNode = el('div', { class: 'text' });
+    // While it streams, the visible text is hidden from screen readers and
+    // its live region (say) takes the sentences as they complete.
+    var textNode = el('div', { class: 'text', 'aria-hidden': 'true' });
+    var say = el('div', { class: 'sr-only', 'aria-live': 'polite', 'aria-atomic': 'false', 'aria-relevant': 'additions' });
     var node = add(el('div', { class: 'msg bot', 'data-id': id },
-      el('div', { class: 'bubble streaming' }, textNode)));
-    pending[id] = { q: text, node: node, text: '', textNode: textNode };
+      el('div', { class: 'bubble streaming' }, textNode, say)));
+    pending[id] = { q: text, node: node, text: '', said: 0, textNode: textNode, say: say };
     sendFrame({ type: 'ask', id: id, text: text });
   }
 
   // ---------- open / close / input ----------
-  function open() {
+  function fullScreen() { return window.matchMedia('(max-width: 600px)').matches; }
+
+  // open shows the panel. how: 'keyboard' or 'pointer' move the focus into
+  // it (the input, except after a tap on a phone, where the on-screen
+  // keyboard would cover the answer: the panel itself); 'auto' (data-open,
+  // on load) leaves the focus where it is.
+  function open(how) {
     if (!panel.hidden) return;
     panel.hidden = false;
     host.setAttribute('data-open', 'true');
     launcher.setAttribute('aria-expanded', 'true');
+    // On a phone the panel covers the page: a modal dialog.
+    if (fullScreen()) panel.setAttribute('aria-modal', 'true'); else panel.removeAttribute('aria-modal');
     if (!started) { started = true; welcome(); connect(); }
-    setTimeout(function () { if (window.matchMedia('(min-width: 601px)').matches) input.focus(); }, 0);
+    if (how === 'auto') return;
+    setTimeout(function () {
+      if (how === 'pointer' && fullScreen()) panel.focus();
+      else input.focus();
+    }, 0);
   }
   function close() {
+    if (panel.hidden) return;
+    var hadFocus = root !== host ? !!root.activeElement : panel.contains(document.activeElement);
     panel.hidden = true;
     host.removeAttribute('data-open');
     launcher.setAttribute('aria-expanded', 'false');
-    launcher.focus();
+    if (hadFocus) launcher.focus();
   }
-  launcher.addEventListener('click', open);
+  // A click with detail 0 came from the keyboard (Enter or Space).
+  launcher.addEventListener('click', function (e) { open(e.detail === 0 ? 'keyboard' : 'pointer'); });
   closeBtn.addEventListener('click', close);
   handoffBtn.addEventListener('click', requestHuman);
-  panel.addEventListener('keydown', function (e) { if (e.key === 'Escape') close(); });
+  panel.addEventListener('keydown', function (e) {
+    if (e.key === 'Escape' && !e.isComposing) { e.preventDefault(); close(); return; }
+    // Full screen, Tab stays in the dialog.
+    if (e.key !== 'Tab' || !fullScreen()) return;
+    var all = Array.prototype.filter.call(panel.querySelectorAll('button, a[href], textarea, input, [tabindex="0"]'), function (n) {
+      return !n.disabled && n.getClientRects().length > 0;
+    });
+    if (!all.length) return;
+    var first = all[0], last = all[all.length - 1], at = root.activeElement || document.activeElement;
+    if (e.shiftKey && (at === first || at === panel)) { e.preventDefault(); last.focus(); }
+    else if (!e.shiftKey && at === last) { e.preventDefault(); first.focus(); }
+  });
   function autosize() {
     input.style.height = 'auto';
     input.style.height = Math.min(input.scrollHeight, 120) + 'px';
@@ -439,8 +553,11 @@
     human.status = status;
     human.conv = conv || '';
     var live = status === 'queued' || status === 'connected';
+    var at = root.activeElement || document.activeElement;
     endBtn.hidden = !live;
     handoffBtn.hidden = live;
+    // The button that had the focus is gone: the citizen types next.
+    if ((at === handoffBtn && live) || (at === endBtn && !live)) input.focus();
     input.setAttribute('placeholder', live ? '请输入您想对人工客服说的话' : '请输入您要咨询的政策问题');
     if (status === 'connected') setStatus('online', '在线 · 人工客服');
     else if (status === 'queued') setStatus('online', '排队中 · 人工客服');
@@ -450,7 +567,10 @@
   function onHandoff(f) {
     if (f.status === 'no_operator') {
       system(f.message || ('当前暂无人工客服在线，请拨打 ' + hotline + '。'), true);
-      if (f.can_leave_message) add(leaveMessageForm());
+      if (f.can_leave_message) {
+        var leave = add(leaveMessageForm());
+        leave.querySelector('textarea').focus();
+      }
       setHuman('', '');
       return;
     }
@@ -469,6 +589,7 @@
     renderAnswerText(textNode, f.text || '', f.sources);
     if (f.sources && f.sources.length) bubble.appendChild(renderSources(f.sources));
     add(el('div', { class: 'msg bot agent' }, bubble));
+    announce('人工客服：' + (f.text || ''));
   }
 
   function sayToOperator(text) {
@@ -490,8 +611,17 @@
       var id = nextId('l');
       btn.disabled = true;
       acks[id] = {
-        ok: function () { box.textContent = ''; box.appendChild(el('span', { class: 'thanks', text: '留言已提交，工作人员会尽快处理。' })); },
-        fail: function (msg) { btn.disabled = false; box.appendChild(el('span', { class: 'err', text: msg || '提交失败，请稍后再试。' })); }
+        ok: function () {
+          box.textContent = '';
+          box.appendChild(el('span', { class: 'thanks', text: '留言已提交，工作人员会尽快处理。' }));
+          announce('留言已提交，工作人员会尽快处理。');
+          input.focus(); // the form is gone
+        },
+        fail: function (msg) {
+          btn.disabled = false;
+          box.appendChild(el('span', { class: 'err', text: msg || '提交失败，请稍后再试。' }));
+          announce(msg || '提交失败，请稍后再试。');
+        }
       };
       sendFrame({ type: 'leave_message', id: id, text: text.value, contact: contact.value.trim() || undefined });
     });
@@ -506,9 +636,16 @@
 
   function mount() {
     document.body.appendChild(host);
-    if (data.open === 'true') open();
+    if (data.open === 'true') open('auto');
   }
   if (document.body) mount(); else document.addEventListener('DOMContentLoaded', mount);
 
-  window.GovChat = { version: 1, open: open, close: close, ask: ask };
+  window.GovChat = {
+    version: 1,
+    open: function () { open('pointer'); },
+    close: close,
+    ask: ask,
+    setMode: function (m) { setMode(m, true); },
+    mode: function () { return mode; }
+  };
 })();

@@ -31,7 +31,7 @@ type Query struct {
 	Relevant []string `json:"relevant"`
 }
 
-// ReadQueries reads JSONL queries; blank lines are skipped and a bad line is
+// ReadQueries reads JSONL queries; blank lines and # comments are skipped and a bad line is
 // an error naming its line number.
 func ReadQueries(r io.Reader) ([]Query, error) {
 	var out []Query
@@ -41,8 +41,8 @@ func ReadQueries(r io.Reader) ([]Query, error) {
 	for sc.Scan() {
 		line++
 		b := strings.TrimSpace(sc.Text())
-		if b == "" {
-			continue
+		if b == "" || strings.HasPrefix(b, "#") {
+			continue // blank, or a comment (# split: test …)
 		}
 		var q Query
 		if err := json.Unmarshal([]byte(b), &q); err != nil {

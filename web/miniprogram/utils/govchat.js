@@ -489,6 +489,7 @@ class GovChat {
     question = String(question || '').trim()
     const id = this.nextID()
     let p
+    /** @type {Promise<any> & {id?: string}} */
     const promise = new Promise((resolve, reject) => {
       if (this.status === 'closed') return reject(new GovChatError('closed'))
       if (!question) return reject(new GovChatError('empty'))

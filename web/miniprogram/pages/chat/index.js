@@ -5,6 +5,12 @@ const app = getApp()
 
 const DOWN_REASONS = ['答案不准确', '没有回答我的问题', '依据已过时', '看不懂', '其他']
 
+// relatedView keeps the related questions of an answer that can be asked
+// (the answer frame's optional related: [{id, question, doc_url}]).
+function relatedView (related) {
+  return (related || []).filter(r => r && r.question).slice(0, 5).map((r, i) => ({ id: r.id || 'r' + i, question: String(r.question) }))
+}
+
 // segs numbers the segments of a text for wx:key.
 function segs (text, sources) {
   return parseAnswer(text, sources).map((s, i) => Object.assign({ k: i }, s))
@@ -17,6 +23,9 @@ function nextKey () {
 }
 
 Page({
+  /** @type {Array<() => void>} unsubscribes from the client's events on unload */
+  unsubs: [],
+
   data: {
     messages: [],
     input: '',
@@ -97,11 +106,21 @@ Page({
         sources,
         answerId: a.answer_id,
         refused: !!a.refused,
+        clarify: !!a.clarify,
+        related: relatedView(a.related),
         streaming: false
       })
     }, err => {
       this.update(i, { text: err.message, segments: [{ k: 0, text: err.message }], streaming: false, error: true })
     }).then(() => this.setData({ sending: false }))
+  },
+
+  // askRelated asks a related question the answer offered.
+  askRelated (e) {
+    const q = String(e.currentTarget.dataset.q || '').trim()
+    if (!q || this.data.sending || this.data.handoff === 'connected') return
+    this.setData({ input: q })
+    this.send()
   },
 
   // openCite opens the source document at the cited paragraph.

@@ -10,6 +10,10 @@ function decode (v) {
 }
 
 Page({
+  // The page's query: the document and the cited paragraph's anchor.
+  id: '',
+  anchor: '',
+
   data: {
     loading: true,
     error: '',

@@ -1,0 +1,287 @@
+package answer
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/govchat/govchat/internal/kb"
+	"github.com/govchat/govchat/internal/safety"
+	"github.com/govchat/govchat/internal/search"
+	"github.com/govchat/govchat/internal/textnorm"
+)
+
+// Every reply is one of three honest things: an answer quoting the entry
+// that clearly answers; a clarification offering the entries that might,
+// when none clearly wins (您是想问以下哪个问题？); or a refusal pointing to
+// the hotline. Which one is decided on evidence, by two logistic models over
+// the same features of the best entries found: the probability that the
+// first is the right one, and the probability that the knowledge base
+// answers the question at all. Their weights were fitted on the development
+// splits of testdata/questions (govchat eval --answers --calibrate) and are
+// measured on the test splits, which were never used for fitting.
+
+// Feature names, in the order of a feature vector.
+var featureNames = []string{
+	"bias", "title", "body", "partial", "conflict", "foreign", "back", "confidence", "second", "rival", "answerable", "support", "aspect",
+}
+
+// features describes the evidence that the first result answers q:
+//   - title, body, partial, conflict, foreign: how the first entry accounts
+//     for the question's key terms (see evidence);
+//   - back: the share of its title's character bigrams in the question;
+//   - confidence: the retrieval's own confidence;
+//   - second: the second result's score as a share of the first's;
+//   - rival: how much better the best of the next three accounts for the
+//     key terms than the first (negative when none does);
+//   - answerable: 1 when the retrieval-level check passed;
+//   - support: the share of the question's terms found in what the
+//     knowledge base is about (its titles, questions and headings);
+//   - aspect: 1 when the question asks for an aspect (费用 …) and the first
+//     entry is named after it, -1 when it asks for one and the entry is
+//     named after another, else 0.
+func (a *Answerer) features(q string, resp *search.Response, answerable bool, f *focus) ([]float64, []evidence) {
+	fo := f
+	terms := keyTerms(resp)
+	n := min(len(resp.Results), 4)
+	ev := make([]evidence, n)
+	for i := range n {
+		ev[i] = a.known.evidenceOf(q, terms, resp.Results[i], a.nameTerms(resp.Results[i]))
+	}
+	x := make([]float64, len(featureNames))
+	x[0] = 1
+	if n == 0 {
+		return x, ev
+	}
+	e := ev[0]
+	x[1], x[2], x[3], x[4], x[5], x[6] = e.Title, e.Body, e.Partial, e.Conflict, e.Foreign, e.Back
+	x[7] = resp.Confidence
+	if n > 1 && resp.Results[0].Score > 0 {
+		x[8] = min(1.5, resp.Results[1].Score/resp.Results[0].Score)
+	}
+	best := math.Inf(-1)
+	for _, o := range ev[1:] {
+		best = max(best, o.score())
+	}
+	if n > 1 {
+		x[9] = best - e.score()
+	}
+	if answerable {
+		x[10] = 1
+	}
+	x[11], _ = a.topics.support(resp.Terms, resp.Synonyms, resp.Results)
+	if fo != nil && fo.aspect != nil {
+		switch other := aspectOf(a.base.Dict.Aspects, entryName(resp.Results[0])); {
+		case fo.nameMarks(resp.Results[0]):
+			x[12] = 1
+		case other != nil && other.Name != fo.aspect.Name:
+			x[12] = -1
+		}
+	}
+	return x, ev
+}
+
+// analyzer segments text as the retriever segments questions (search.Engine
+// satisfies it). Without one, entries are weighed by character bigrams.
+type analyzer interface {
+	Analyze(text string) *search.Response
+}
+
+// nameTerms are the key terms of what names an entry (a FAQ entry's
+// question, a passage's heading), cached.
+func (a *Answerer) nameTerms(r search.Result) []keyTerm {
+	if a.an == nil {
+		return nil
+	}
+	name := entryName(r)
+	if v, ok := a.names.Load(name); ok {
+		return v.([]keyTerm)
+	}
+	t := keyTerms(a.an.Analyze(name))
+	if t == nil {
+		t = []keyTerm{}
+	}
+	a.names.Store(name, t)
+	return t
+}
+
+// model is a logistic model over features.
+type model []float64
+
+func (m model) prob(f []float64) float64 {
+	z := 0.0
+	for i, w := range m {
+		z += w * f[i]
+	}
+	return 1 / (1 + math.Exp(-z))
+}
+
+// Calibration holds the fitted models and the thresholds of a decision.
+// When a FAQ entry comes first, Right and InScope decide between answer,
+// clarify and refuse; when a passage of a document comes first, Passage
+// decides between answer and refuse.
+type Calibration struct {
+	Right    []float64 `json:"right"`    // P(the first FAQ entry is the right one)
+	InScope  []float64 `json:"in_scope"` // P(the knowledge base answers the question)
+	Passage  []float64 `json:"passage"`  // P(the passages found answer the question)
+	Answer   float64   `json:"answer"`   // answer when P(right) reaches this
+	Clarify  float64   `json:"clarify"`  // else clarify when P(in scope) reaches this, else refuse
+	Quote    float64   `json:"quote"`    // quote a passage when P(passage) reaches this
+	Features []string  `json:"features"`
+}
+
+// Validate checks that the models fit the features.
+func (c Calibration) Validate() error {
+	for name, m := range map[string][]float64{"right": c.Right, "in_scope": c.InScope, "passage": c.Passage} {
+		if len(m) != len(featureNames) {
+			return fmt.Errorf("answer: calibration model %s has %d weights for %d features", name, len(m), len(featureNames))
+		}
+	}
+	for _, t := range []float64{c.Answer, c.Clarify, c.Quote} {
+		if t <= 0 || t >= 1 {
+			return fmt.Errorf("answer: calibration threshold %.2f is not in (0, 1)", t)
+		}
+	}
+	return nil
+}
+
+// verdict is what to do with a question.
+type verdict int
+
+const (
+	verdictAnswer verdict = iota
+	verdictClarify
+	verdictRefuse
+)
+
+func (v verdict) String() string {
+	return [...]string{"answer", "clarify", "refuse"}[v]
+}
+
+// Kinds of judgement: which model decided.
+const (
+	kindFAQ     = "faq"
+	kindPassage = "passage"
+)
+
+// judgement is a verdict with its evidence, for logs and evaluation.
+type judgement struct {
+	verdict verdict
+	kind    string  // kindFAQ or kindPassage
+	p       float64 // P(right) for a FAQ entry, P(answers) for passages
+	inScope float64 // P(in scope), FAQ entries only
+	ev      []evidence
+	f       []float64
+}
+
+func (j judgement) String() string {
+	return fmt.Sprintf("%s (%s: P %.2f, P(in scope) %.2f)", j.verdict, j.kind, j.p, j.inScope)
+}
+
+// judge decides between answering, clarifying and refusing. A FAQ entry
+// found first is judged by the FAQ models, and clarification offers the
+// FAQ questions the asker can recognise and choose between; a passage of a
+// document found first is quoted or refused by the passage model.
+func (a *Answerer) judge(q string, resp *search.Response, answerable bool, fo *focus) judgement {
+	f, ev := a.features(q, resp, answerable, fo)
+	c := a.cfg.Calibration
+	j := judgement{ev: ev, f: f, verdict: verdictRefuse}
+	if len(resp.Results) == 0 {
+		return j
+	}
+	if resp.Results[0].Doc.Type != kb.TypeFAQ {
+		j.kind, j.p = kindPassage, model(c.Passage).prob(f)
+		if j.p >= c.Quote {
+			j.verdict = verdictAnswer
+		}
+		return j
+	}
+	j.kind, j.p, j.inScope = kindFAQ, model(c.Right).prob(f), model(c.InScope).prob(f)
+	switch {
+	case j.p >= c.Answer:
+		j.verdict = verdictAnswer
+	case j.inScope >= c.Clarify && len(clarifyCandidates(resp.Results, ev)) >= 2:
+		j.verdict = verdictClarify
+	}
+	return j
+}
+
+// clarifyCandidates are what a clarification offers: among the first four
+// results, FAQ entries (by their question) and sections of documents (by
+// their document and heading), each once, in rank order, leaving out those
+// that share nothing with the question.
+func clarifyCandidates(results []search.Result, ev []evidence) []search.Result {
+	var out []search.Result
+	seen := map[string]bool{}
+	for i, r := range results[:min(len(results), 4)] {
+		name := relatedQuestion(r)
+		if seen[name] || seen[r.Doc.ID+"#"+r.Chunk.Anchor] {
+			continue
+		}
+		if i > 0 && i < len(ev) && ev[i].score() == 0 && ev[i].Back == 0 {
+			continue // shares nothing with the question
+		}
+		seen[name], seen[r.Doc.ID+"#"+r.Chunk.Anchor] = true, true
+		out = append(out, r)
+	}
+	return out
+}
+
+// relatedQuestion is what a suggestion asks: a FAQ entry's question, or for
+// a passage its document's title and section (asking it finds the passage).
+func relatedQuestion(r search.Result) string {
+	if r.Doc.Type == kb.TypeFAQ {
+		return strings.TrimSpace(r.Doc.Title)
+	}
+	title := strings.TrimPrefix(strings.TrimSpace(r.Doc.Title), "【示例】")
+	if n := len(r.Chunk.Heading); n > 0 {
+		return title + "：" + strings.TrimSpace(r.Chunk.Heading[n-1])
+	}
+	return title
+}
+
+// relatedOf turns results into suggestions.
+func relatedOf(results []search.Result) []kb.Related {
+	out := make([]kb.Related, 0, len(results))
+	for _, r := range results {
+		anchor := ""
+		if r.Doc.Type != kb.TypeFAQ {
+			anchor = r.Chunk.Anchor
+		}
+		out = append(out, kb.Related{ID: r.Doc.ID, Question: relatedQuestion(r), DocURL: kb.DocURL(r.Doc.ID, anchor), Sample: r.Doc.Sample})
+	}
+	return out
+}
+
+// clarify asks which of several FAQ entries the asker means: their
+// questions, numbered, as text for old clients and as Related for buttons.
+// Nothing is quoted, so nothing is cited.
+func (a *Answerer) clarify(req Request, standalone string, resp *search.Response, detail string) (*Answer, error) {
+	cands := clarifyCandidates(resp.Results, nil)
+	if len(cands) > 4 {
+		cands = cands[:4]
+	}
+	var b strings.Builder
+	if slices.ContainsFunc(cands, func(r search.Result) bool { return r.Doc.Type != kb.TypeFAQ }) {
+		b.WriteString("您想了解的是以下哪一项？\n")
+	} else {
+		b.WriteString("您是想问以下哪个问题？\n")
+	}
+	for i, r := range cands {
+		fmt.Fprintf(&b, "%d. %s\n", i+1, relatedQuestion(r))
+	}
+	b.WriteString("\n请点选其中一项查看答复。如果都不是，可以换个说法再问，或拨打" + a.cfg.Hotline + "政务服务便民热线咨询，也可以点击“转人工”。")
+	text := b.String()
+	a.cfg.Log.Debug("answer clarified", "detail", detail, "question", safety.Redact(req.Question))
+	if req.Stream != nil {
+		if err := req.Stream(text); err != nil {
+			return nil, fmt.Errorf("answer: stream: %w", err)
+		}
+	}
+	ans := &Answer{Text: text, Clarify: true, Mode: ModeClarify, Sources: []kb.Source{}, Related: relatedOf(cands), Terms: resp.Terms}
+	if standalone != textnorm.Tidy(req.Question) {
+		ans.Standalone = standalone
+	}
+	return ans, nil
+}

@@ -1,0 +1,262 @@
+package answer
+
+import (
+	"hash/maphash"
+	"math/bits"
+	"strings"
+
+	"github.com/govchat/govchat/internal/kb"
+	"github.com/govchat/govchat/internal/search"
+	"github.com/govchat/govchat/internal/textnorm"
+)
+
+// presence tells whether a term occurs anywhere in the knowledge base
+// (titles, questions, bodies): a set of the character bigrams of all its
+// text, hashed into a bitset. A term is present when all its bigrams are —
+// exact for a term of two characters, a close approximation beyond.
+type presence struct {
+	seed maphash.Seed
+	bits []uint64
+	mask uint64
+}
+
+func newPresence(base *kb.Base) *presence {
+	runes := 0
+	for _, d := range base.Docs {
+		runes += len(d.Title) + len(d.Body) // bytes: about 3× the runes, room enough
+		for _, s := range d.Similar {
+			runes += len(s)
+		}
+	}
+	// About 16 bits per bigram keeps false positives well under 1 %.
+	n := uint64(1) << min(30, max(16, bits.Len(uint(runes))+3))
+	p := &presence{seed: maphash.MakeSeed(), bits: make([]uint64, n/64), mask: n - 1}
+	for _, d := range base.Docs {
+		p.addText(d.Title)
+		p.addText(d.Body)
+		for _, s := range d.Similar {
+			p.addText(s)
+		}
+	}
+	return p
+}
+
+func (p *presence) pos(a, b rune) uint64 {
+	var buf [8]byte
+	buf[0], buf[1], buf[2], buf[3] = byte(a), byte(a>>8), byte(a>>16), byte(a>>24)
+	buf[4], buf[5], buf[6], buf[7] = byte(b), byte(b>>8), byte(b>>16), byte(b>>24)
+	return maphash.Bytes(p.seed, buf[:]) & p.mask
+}
+
+func (p *presence) addText(s string) {
+	prev := rune(-1)
+	for _, r := range textnorm.Key(s) {
+		if prev >= 0 {
+			i := p.pos(prev, r)
+			p.bits[i/64] |= 1 << (i % 64)
+		}
+		prev = r
+	}
+}
+
+// has reports whether the normalised term occurs in the knowledge base.
+func (p *presence) has(term string) bool {
+	prev := rune(-1)
+	n := 0
+	for _, r := range term {
+		if prev >= 0 {
+			i := p.pos(prev, r)
+			if p.bits[i/64]&(1<<(i%64)) == 0 {
+				return false
+			}
+			n++
+		}
+		prev = r
+	}
+	return n > 0
+}
+
+// keyTerm is a word of the question that names what it is about, with how
+// informative it is and the other names it goes by.
+type keyTerm struct {
+	t     string
+	w     float64
+	forms []string // t and its synonyms, normalised
+}
+
+// maxTermWeight caps a term's weight: words the general dictionary does not
+// know (colloquial 咋弄, mis-segmented fragments) all weigh as the rarest
+// word, more than any real topic word.
+const maxTermWeight = 14.0
+
+// keyTerms are the question's terms that name its topic: two or more runes,
+// not question words or aspects.
+func keyTerms(resp *search.Response) []keyTerm {
+	var out []keyTerm
+	seen := map[string]bool{}
+	for _, t := range resp.Terms {
+		n := textnorm.Key(t)
+		if !isTopicTerm(n) || seen[n] {
+			continue
+		}
+		seen[n] = true
+		w := resp.Weights[t]
+		if w <= 0 {
+			w = 8
+		}
+		k := keyTerm{t: n, w: min(w, maxTermWeight), forms: []string{n}}
+		for _, s := range resp.Synonyms[t] {
+			if s = textnorm.Key(s); s != "" && s != n {
+				k.forms = append(k.forms, s)
+			}
+		}
+		out = append(out, k)
+	}
+	return out
+}
+
+// evidence is how well one retrieved entry accounts for the question's key
+// terms, and the question for the entry's: shares of the key terms' total
+// weight. Forward, each question term is found in what the entry is about
+// (its title, FAQ questions, headings: Title), or partly (some of its
+// characters: 领结婚证 ~ 结婚登记, Partial), or only in its text (Body), or
+// in neither although the knowledge base knows the term (a conflict: 离婚
+// against an entry on 结婚登记), or nowhere in the knowledge base (Foreign).
+// Back, the entry's own key terms (of its title or last heading) found in
+// the question, fully or partly.
+type evidence struct {
+	Title    float64 `json:"title"`
+	Partial  float64 `json:"partial"`
+	Body     float64 `json:"body"`
+	Conflict float64 `json:"conflict"`
+	Foreign  float64 `json:"foreign"`
+	Back     float64 `json:"back"`
+}
+
+// score sums the evidence into one figure in [0, 1]: the harmonic mean of
+// how much of the question the entry is about and of how much of the entry
+// the question asks.
+func (e evidence) score() float64 {
+	f := e.Title + 0.5*e.Partial + 0.3*e.Body
+	if f+e.Back == 0 {
+		return 0
+	}
+	return 2 * f * e.Back / (f + e.Back)
+}
+
+// entryText is what an entry is about (title, FAQ questions, headings) and
+// its text (the FAQ answer or the passage).
+func entryText(r search.Result) (about, text string) {
+	var b strings.Builder
+	b.WriteString(r.Doc.Title)
+	for _, s := range r.Doc.Similar {
+		b.WriteString("|")
+		b.WriteString(s)
+	}
+	for _, h := range r.Chunk.Heading {
+		b.WriteString("|")
+		b.WriteString(h)
+	}
+	text = r.Chunk.Text
+	if r.Doc.Type == kb.TypeFAQ && strings.TrimSpace(text) == "" {
+		text = r.Doc.Body
+	}
+	return textnorm.Key(b.String()), textnorm.Key(text)
+}
+
+// entryName is the text that names an entry: a FAQ entry's question, else
+// the heading of the passage (or the document's title).
+func entryName(r search.Result) string {
+	if r.Doc.Type != kb.TypeFAQ && len(r.Chunk.Heading) > 0 {
+		return r.Chunk.Heading[len(r.Chunk.Heading)-1]
+	}
+	return r.Doc.Title
+}
+
+// evidenceOf weighs entry r against the question q with key terms terms;
+// entry are the key terms of the entry's name (nil: its character bigrams
+// stand in).
+func (p *presence) evidenceOf(q string, terms []keyTerm, r search.Result, entry []keyTerm) evidence {
+	about, text := entryText(r)
+	var e evidence
+	total := 0.0
+	for _, k := range terms {
+		total += k.w
+		switch {
+		case containsAny(about, k.forms):
+			e.Title += k.w
+			continue
+		case containsAny(text, k.forms):
+			e.Body += k.w
+		case p != nil && !p.has(k.t):
+			e.Foreign += k.w
+		default:
+			e.Conflict += k.w
+		}
+		e.Partial += k.w * bestBigramShare(k.forms, about)
+	}
+	if total > 0 {
+		e.Title /= total
+		e.Body /= total
+		e.Partial /= total
+		e.Conflict /= total
+		e.Foreign /= total
+	}
+	qn := textnorm.Key(q)
+	if entry == nil {
+		e.Back = bigramShare(textnorm.Key(entryName(r)), qn)
+		return e
+	}
+	var got, all float64
+	for _, k := range entry {
+		all += k.w
+		if containsAny(qn, k.forms) {
+			got += k.w
+		} else {
+			got += 0.5 * k.w * bestBigramShare(k.forms, qn)
+		}
+	}
+	if all > 0 {
+		e.Back = got / all
+	}
+	return e
+}
+
+func bestBigramShare(forms []string, s string) float64 {
+	best := 0.0
+	for _, f := range forms {
+		best = max(best, bigramShare(f, s))
+	}
+	return best
+}
+
+func containsAny(s string, forms []string) bool {
+	for _, f := range forms {
+		if f != "" && strings.Contains(s, f) {
+			return true
+		}
+	}
+	return false
+}
+
+// bigramShare is the share of the Han character bigrams of term that occur
+// in s.
+func bigramShare(term, s string) float64 {
+	rs := []rune(term)
+	n, got := 0, 0
+	for i := 0; i+1 < len(rs); i++ {
+		if !isHan(rs[i]) || !isHan(rs[i+1]) {
+			continue
+		}
+		n++
+		if strings.Contains(s, string(rs[i:i+2])) {
+			got++
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return float64(got) / float64(n)
+}
+
+func isHan(r rune) bool { return r >= 0x4e00 && r <= 0x9fff }

@@ -1,0 +1,409 @@
+package answer
+
+import (
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/govchat/govchat/internal/kb"
+	"github.com/govchat/govchat/internal/search"
+	"github.com/govchat/govchat/internal/textnorm"
+)
+
+// An extractive answer quotes the sentences that answer the question, not
+// whole paragraphs: the question's focus — its key terms, the aspect it
+// asks for (费用, 材料 …) and the kind of fact it wants (a number, a date) —
+// is looked for sentence by sentence in the passages found, and the best
+// sentence is quoted with what continues it, under the heading of its
+// section, linked to its paragraph.
+
+// aspectOf returns the aspect q asks for: the one whose asking word found in
+// q is longest (earliest on a tie), or nil.
+func aspectOf(aspects []kb.Aspect, q string) *kb.Aspect {
+	norm := textnorm.Key(q)
+	var best *kb.Aspect
+	bestLen, bestAt := 0, 0
+	for i := range aspects {
+		for _, w := range aspects[i].Ask {
+			w = textnorm.Key(w)
+			at := strings.Index(norm, w)
+			if at < 0 {
+				continue
+			}
+			n := utf8.RuneCountInString(w)
+			if n > bestLen || n == bestLen && at < bestAt {
+				best, bestLen, bestAt = &aspects[i], n, at
+			}
+		}
+	}
+	return best
+}
+
+// marks reports whether s holds one of the aspect's marking words.
+func (f *focus) marks(s string) bool {
+	return f.aspect != nil && containsAny(s, f.aspectMarks)
+}
+
+// continuesRe starts a sentence that qualifies or continues the one before.
+var continuesRe = regexp.MustCompile(`^(但是|但|不过|然而|同时|此外|另外|其中|对此|并且|而且|否则|因此|为此|上述|该|其|这些|此类)`)
+
+// Kinds of fact a question may want.
+var (
+	asksNumberRe = regexp.MustCompile(`多少|几[个次天年月人项类种条万元岁]|多大|多高|多长|多远|比例|金额|标准是`)
+	asksDateRe   = regexp.MustCompile(`哪天|何时|什么时候|啥时候|几号|几月|日期|期限|截止|哪一天|多久`)
+	// asksHowOftenRe: 多久考核一次 asks how often, not for a date or a
+	// time limit.
+	asksHowOftenRe = regexp.MustCompile(`(多久|多长时间|多少天|几年|几个月|几天).{0,6}一次`)
+	numberRe       = regexp.MustCompile(`[0-9０-９]|[一二三四五六七八九十百千万两][个次天年月人项类种条万元岁倍%％]|百分之`)
+	dateRe         = regexp.MustCompile(`[0-9０-９一二三四五六七八九十]+[年月日]|工作日|之日起|月底|日前|日内`)
+)
+
+// focus is what a question looks for in a passage.
+type focus struct {
+	terms       []keyTerm
+	bigrams     []string
+	aspect      *kb.Aspect
+	aspectMarks []string
+	number      bool // wants a number
+	date        bool // wants a date or a time limit
+}
+
+func (a *Answerer) focusOf(q string, resp *search.Response) *focus {
+	f := &focus{terms: keyTerms(resp), bigrams: hanBigrams(textnorm.Key(q))}
+	if f.aspect = aspectOf(a.base.Dict.Aspects, q); f.aspect != nil {
+		for _, m := range f.aspect.Mark {
+			f.aspectMarks = append(f.aspectMarks, textnorm.Key(m))
+		}
+		// The words that ask for the aspect (交钱, 带啥) are not what the
+		// question is about; the aspect's marks stand for them.
+		f.terms = slices.DeleteFunc(f.terms, func(k keyTerm) bool { return aspectOfWords(f.aspect, k.t) })
+	}
+	norm := textnorm.Key(q)
+	f.number = asksNumberRe.MatchString(norm)
+	f.date = asksDateRe.MatchString(norm)
+	if asksHowOftenRe.MatchString(norm) {
+		f.date = false
+		if f.aspect != nil && f.aspect.Name == "时间" {
+			f.aspect, f.aspectMarks = nil, nil
+		}
+	}
+	return f
+}
+
+// carried discounts the terms a follow-up carried over from the previous
+// turn (not in asked, the question as asked): they found the document; what
+// is quoted from it is chosen by what the follow-up itself asks.
+func (f *focus) carried(asked string) *focus {
+	norm := textnorm.Key(asked)
+	if norm == "" {
+		return f
+	}
+	for i, k := range f.terms {
+		if !containsAny(norm, k.forms) {
+			f.terms[i].w *= contextWeight
+		}
+	}
+	f.bigrams = hanBigrams(norm)
+	return f
+}
+
+// hanBigrams are the distinct Han character bigrams of s.
+func hanBigrams(s string) []string {
+	rs := []rune(s)
+	var out []string
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(rs); i++ {
+		if isHan(rs[i]) && isHan(rs[i+1]) {
+			b := string(rs[i : i+2])
+			if !seen[b] {
+				seen[b] = true
+				out = append(out, b)
+			}
+		}
+	}
+	return out
+}
+
+// Weights of the sentence score (tuned on the development splits).
+const (
+	contextWeight = 0.3  // a carried-over term of a follow-up, relative to its own
+	contextCredit = 0.7  // a question term not in the sentence but in its passage's title, headings or opening
+	bigramMix     = 0.5  // share of the score from character bigrams (the rest from words)
+	headingAspect = 0.25 // the section's heading is about the aspect asked (五、收费)
+	headingTopic  = 0.2  // times the share of the question's key terms the section's heading names
+	sentAspect    = 0.1  // the sentence is
+	factBonus     = 0.1  // the sentence holds the kind of fact asked (a number, a date)
+	rankWeight    = 1.0  // the passage's retrieval score, as a share of the best
+	officialBonus = 0.05 // the passage is of a policy itself (the official text), not a reading of it
+	focusRunes    = 100  // a quote grows past its best sentence up to this length
+)
+
+// scored is one sentence of a passage with its score.
+type scored struct {
+	p, i  int // passage and sentence index
+	score float64
+}
+
+// sentenceScore rates one sentence of a passage for the focus: how much of
+// the question's key terms and character bigrams it holds, those it lacks
+// but its passage's title, headings or opening name counting for part (the
+// passage is about them), with bonuses for the aspect and the kind of fact
+// asked.
+func (f *focus) sentenceScore(s string, ctx string, headingMarks bool) float64 {
+	ns := textnorm.Key(s)
+	var got, total float64
+	for _, k := range f.terms {
+		total += k.w
+		switch {
+		case containsAny(ns, k.forms):
+			got += k.w
+		case containsAny(ctx, k.forms):
+			got += contextCredit * k.w // the passage is about it
+		}
+	}
+	score := 0.0
+	if total > 0 {
+		score = got / total
+	}
+	var bg, bt float64
+	for _, b := range f.bigrams {
+		bt++
+		switch {
+		case strings.Contains(ns, b):
+			bg++
+		case strings.Contains(ctx, b):
+			bg += contextCredit
+		}
+	}
+	if bt > 0 {
+		score = (1-bigramMix)*score + bigramMix*bg/bt
+	}
+	if headingMarks {
+		score += headingAspect
+	}
+	if f.marks(ns) {
+		score += sentAspect
+	}
+	if f.number && numberRe.MatchString(ns) || f.date && dateRe.MatchString(ns) {
+		score += factBonus
+	}
+	return score / (1 + float64(utf8.RuneCountInString(s))/800)
+}
+
+// headingShare is the share of the question's key terms (by weight) that
+// the passage's own heading names: a section headed （二）深化公共资源配置信息公开
+// is about 公共资源配置.
+func (f *focus) headingShare(r search.Result) float64 {
+	if len(r.Chunk.Heading) == 0 {
+		return 0
+	}
+	h := textnorm.Key(r.Chunk.Heading[len(r.Chunk.Heading)-1])
+	var got, total float64
+	for _, k := range f.terms {
+		total += k.w
+		if containsAny(h, k.forms) {
+			got += k.w
+		}
+	}
+	if total == 0 {
+		return 0
+	}
+	return got / total
+}
+
+// passageContext is what identifies a passage's document: its title, the
+// passage's headings and the document's opening sentence.
+func passageContext(r search.Result) string {
+	var b strings.Builder
+	b.WriteString(r.Doc.Title)
+	for _, h := range r.Chunk.Heading {
+		b.WriteString("|")
+		b.WriteString(h)
+	}
+	if ss := splitSentences(r.Doc.Body); len(ss) > 0 {
+		b.WriteString("|")
+		b.WriteString(ss[0].text)
+	}
+	return textnorm.Key(b.String())
+}
+
+// sentencesOf splits a passage into sentences; a sentence that opens with
+// the document's title (a headline run into its lead, as news pages
+// flatten them) keeps only what follows the title.
+func sentencesOf(r search.Result) []sentence {
+	ss := splitSentences(r.Chunk.Text)
+	title := strings.TrimSpace(r.Doc.Title)
+	if utf8.RuneCountInString(title) < 6 {
+		return ss
+	}
+	cut := strings.ContainsAny(lastRune(title), "。！？!?”」）) ")
+	for i, s := range ss {
+		rest, ok := strings.CutPrefix(s.text, title)
+		if ok && (cut || strings.ContainsAny(firstRune(rest), " 　，。！？：；,.!?:;")) && strings.Trim(rest, " 　，。！？：；,.!?:;") != "" {
+			rest = strings.TrimLeft(rest, " 　，。！？：；,.!?:;")
+			ss[i] = sentence{text: rest, start: s.start + len(s.text) - len(rest)}
+		}
+	}
+	return ss
+}
+
+// focusQuotes chooses what to quote from results: the best sentence of the
+// first passages, with the sentences that continue it up to focusRunes (a
+// list it introduces up to budget), and a further quote from another
+// passage when one scores nearly as well. Quotes come best first.
+func (f *focus) focusQuotes(results []search.Result, passages, budget int) []quote {
+	var all []scored
+	var sents [][]sentence
+	top := 0.0
+	if len(results) > 0 {
+		top = results[0].Score
+	}
+	for p, r := range results[:min(len(results), passages)] {
+		ss := sentencesOf(r)
+		sents = append(sents, ss)
+		ctx := passageContext(r)
+		headingMarks := len(r.Chunk.Heading) > 0 && f.marks(textnorm.Key(r.Chunk.Heading[len(r.Chunk.Heading)-1]))
+		about := headingTopic * f.headingShare(r)
+		// The first passage's score is the yardstick (it may have been
+		// moved first for the aspect asked, below better-scoring ones).
+		prior := 1.0
+		if p > 0 && top > 0 {
+			prior = min(1, r.Score/top)
+		}
+		for i, s := range ss {
+			if strings.TrimRight(s.text, "。") == strings.TrimSpace(r.Doc.Title) || isHeadingSentence(s.text, r.Chunk.Heading) {
+				continue // a title or a run-in heading says nothing alone
+			}
+			sc := f.sentenceScore(s.text, ctx, headingMarks)
+			if sc <= 0 {
+				continue
+			}
+			if r.Doc.Type == kb.TypePolicy {
+				sc += officialBonus
+			}
+			sc += about
+			all = append(all, scored{p, i, sc + rankWeight*prior})
+		}
+	}
+	if len(all) == 0 {
+		return nil
+	}
+	sort.SliceStable(all, func(a, b int) bool { return all[a].score > all[b].score })
+	best := all[0]
+	out := []quote{grow(sents[best.p], best.i, focusRunes, budget)}
+	used := quoteRunes(out[0])
+	for _, c := range all[1:] {
+		if c.score < 0.92*best.score || used >= budget {
+			break
+		}
+		if c.p == best.p || results[c.p].Doc.ID == results[best.p].Doc.ID && results[c.p].Chunk.ID == results[best.p].Chunk.ID {
+			continue
+		}
+		q := grow(sents[c.p], c.i, min(focusRunes, budget-used), budget-used)
+		q.passage = c.p
+		out = append(out, q)
+		break
+	}
+	out[0].passage = best.p
+	return out
+}
+
+// grow quotes sentence i of ss and the sentences after it while the quote
+// is shorter than want runes; a sentence that introduces a list (ends with
+// ：) brings its items up to max runes.
+func grow(ss []sentence, i, want, max int) quote {
+	q := quote{sentences: []sentence{ss[i]}}
+	n := utf8.RuneCountInString(ss[i].text)
+	if i > 0 && continuesRe.MatchString(ss[i].text) && !listItemRe.MatchString(ss[i].text) {
+		// 但是…, 同时…: the sentence before it says what it qualifies.
+		q.sentences = []sentence{ss[i-1], ss[i]}
+		n += utf8.RuneCountInString(ss[i-1].text)
+	}
+	list := strings.HasSuffix(ss[i].text, "：") || strings.HasSuffix(ss[i].text, ":")
+	for j := i + 1; j < len(ss); j++ {
+		m := utf8.RuneCountInString(ss[j].text)
+		item := listItemRe.MatchString(ss[j].text)
+		switch {
+		case list && item && n+m <= max:
+		case !list && n < want && n+m <= max && !item:
+		default:
+			return q
+		}
+		q.sentences = append(q.sentences, ss[j])
+		n += m
+	}
+	return q
+}
+
+func firstRune(s string) string {
+	_, n := utf8.DecodeRuneInString(s)
+	return s[:n]
+}
+
+func lastRune(s string) string {
+	_, n := utf8.DecodeLastRuneInString(s)
+	return s[len(s)-n:]
+}
+
+func quoteRunes(q quote) int {
+	n := 0
+	for _, s := range q.sentences {
+		n += utf8.RuneCountInString(s.text)
+	}
+	return n
+}
+
+// nameMarks reports whether what names entry r (a FAQ entry's question, a
+// passage's heading) is about the aspect: 五、收费 for 费用.
+func (f *focus) nameMarks(r search.Result) bool {
+	if f.aspect == nil {
+		return false
+	}
+	return f.marks(textnorm.Key(entryName(r))) || aspectOfWords(f.aspect, entryName(r))
+}
+
+// aspectOfWords reports whether s asks for aspect a (a FAQ question such as
+// 需要交费吗 names its aspect by asking words).
+func aspectOfWords(a *kb.Aspect, s string) bool {
+	norm := textnorm.Key(s)
+	for _, w := range a.Ask {
+		if strings.Contains(norm, textnorm.Key(w)) {
+			return true
+		}
+	}
+	return false
+}
+
+// preferAspect moves first, among the first results, the entry named after
+// the aspect the question asks for (the 收费 section of a guide for
+// 要交钱吗) when the first result is not about it and that entry shares a
+// key term with the question: the right document's section about the
+// aspect answers better than another entry on the same matter.
+func (f *focus) preferAspect(results []search.Result, known *presence) ([]search.Result, bool) {
+	if f.aspect == nil || len(results) < 2 || f.nameMarks(results[0]) {
+		return results, false
+	}
+	// How much of the question's matter an entry's whole document holds.
+	cover := func(r search.Result) float64 {
+		whole := r
+		whole.Chunk = kb.Chunk{Text: r.Doc.Body}
+		e := known.evidenceOf("", f.terms, whole, []keyTerm{})
+		return e.Title + e.Body + 0.5*e.Partial
+	}
+	first := cover(results[0])
+	for i, r := range results[1:] {
+		// Named after the aspect, in a document as much about the
+		// question's matter as the first result's.
+		if !f.nameMarks(r) || cover(r) < first {
+			continue
+		}
+		out := make([]search.Result, 0, len(results))
+		out = append(out, r)
+		out = append(out, results[:i+1]...)
+		out = append(out, results[i+2:]...)
+		return out, true
+	}
+	return results, false
+}

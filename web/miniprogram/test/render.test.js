@@ -1,0 +1,350 @@
+// The pages rendered by WeChat's own tools (simulate-env.js: the real WXML
+// compiled by wcc, the real WXSS, the exparser component engine, in jsdom).
+// A citizen types and taps on what the WXML renders; the tests read the
+// rendered nodes, their computed styles and what the built-in components
+// are asked to do. The first test uses answer frames from fixtures/ (valid
+// frames of api/frames.schema.json: the Go test checks them); the others
+// talk to the live server that go test ./cmd/govchat starts (GOVCHAT_URL),
+// with an operator signed in as GOVCHAT_TEST_OPERATOR_TOKEN.
+'use strict'
+
+const env = require('./simulate-env') // first: the DOM the renderer needs
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const path = require('node:path')
+const WebSocket = require('ws')
+const { GovChat, anchorID } = require('../utils/govchat')
+const { createWx, waitFor, nextEvent } = require('./wx-shim')
+
+const { renderPage, text, tap, type, scrolls } = env
+const BASE = process.env.GOVCHAT_URL || ''
+const OP_TOKEN = process.env.GOVCHAT_TEST_OPERATOR_TOKEN || ''
+const OP_STAFF = process.env.GOVCHAT_TEST_OPERATOR_STAFF_NO || ''
+const QUESTION = process.env.GOVCHAT_TEST_QUESTION || '海曙区2019年政务公开重点公开哪几类重大建设项目信息'
+// Generous: CI runs this while every other package's tests load the same 2 cores.
+const T = 20000
+const live = BASE ? false : 'GOVCHAT_URL is not set: run through go test ./cmd/govchat/'
+const liveOp = BASE && OP_TOKEN ? false : 'GOVCHAT_URL and GOVCHAT_TEST_OPERATOR_TOKEN are not set: run through go test ./cmd/govchat/'
+
+const fixture = name => JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', name), 'utf8'))
+
+// uiWx is the wx API of the pages: navigation, dialogs and the phone are
+// recorded; the dialogs answer as a citizen would.
+function uiWx () {
+  const wx = createWx()
+  Object.assign(wx, {
+    nav: [],
+    toasts: [],
+    calls: Object.assign(wx.calls, { phone: [], clipboard: [], sheet: 0, modal: [] }),
+    modalContent: '请工作人员回电',
+    navigateTo (o) { wx.nav.push(o.url) },
+    redirectTo (o) { wx.nav.push(o.url) },
+    showToast (o) { wx.toasts.push(o.title) },
+    setNavigationBarTitle () {},
+    showActionSheet (o) { wx.calls.sheet++; o.success({ tapIndex: 1 }) },
+    showModal (o) { wx.calls.modal.push(o.title); o.success({ confirm: true, content: wx.modalContent }) },
+    setClipboardData (o) { wx.calls.clipboard.push(o.data) },
+    makePhoneCall (o) { wx.calls.phone.push(o.phoneNumber) },
+    onNetworkStatusChange () {}
+  })
+  return wx
+}
+
+// stubChat stands in for the protocol client: it answers each question
+// with the next frame of answers and records what the page sends.
+function stubChat (answers) {
+  const listeners = {}
+  const sent = { asked: [], feedback: [], human: 0, messages: [] }
+  return {
+    status: 'open',
+    sent,
+    on (type, fn) { (listeners[type] = listeners[type] || []).push(fn); return () => {} },
+    emit (type, f) { (listeners[type] || []).forEach(fn => fn(f)) },
+    start: () => Promise.resolve(),
+    ask (q, h) {
+      sent.asked.push(q)
+      const a = answers.shift()
+      if (h && h.onDelta) h.onDelta(a.text.slice(0, 4), a.text.slice(0, 4))
+      return new Promise(resolve => setTimeout(() => resolve(a), 5))
+    },
+    feedback (id, helpful, reason) { sent.feedback.push({ id, helpful, reason }) },
+    requestHuman () { sent.human++ },
+    say (t) { sent.messages.push(t) },
+    endHuman () {},
+    leaveMessage (t) { sent.messages.push(t) }
+  }
+}
+
+function color (node, prop) {
+  return env.window.getComputedStyle(node.dom)[prop || 'color']
+}
+
+// within returns the nodes matching sel (a WXML class or id selector)
+// inside node, as tappable wrappers (only the page can be queried: the
+// nodes inside it are plain elements of its shadow tree).
+function within (page, node, sel) {
+  return page.querySelectorAll(sel).filter(w => node.dom.contains(w.dom))
+}
+
+// messages are the rendered message rows.
+function messages (page) {
+  return page.querySelectorAll('.msg')
+}
+
+async function ask (page, question) {
+  await type(page.querySelector('.input'), question)
+  assert.equal(page.querySelector('.send').instance.data.disabled, false, 'send is enabled with text typed')
+  await tap(page.querySelector('.send'))
+}
+
+test('chat page renders an answer with numbered citations, its sources and related questions (real WXML/WXSS)', async () => {
+  const first = fixture('answer-related.json')
+  const second = fixture('answer-clarify.json')
+  const chat = stubChat([first, second])
+  const wx = uiWx()
+  const page = renderPage('chat', { globalData: { baseURL: 'http://x', hotline: '12345' }, chat }, wx)
+  page.instance.onLoad()
+  assert.match(text(page.querySelector('.msg.bot')), /政策问答助手/, 'the greeting is rendered')
+  assert.equal(text(page.querySelector('.human')), '转人工')
+
+  await ask(page, '海曙区重点公开哪些重大建设项目信息')
+  await waitFor(() => page.querySelector('.related-q'), T, 'the answer rendered')
+  const rows = messages(page)
+  assert.equal(rows.length, 3, 'greeting, question, answer')
+  assert.equal(text(within(page, rows[1], '.bubble')[0]), '海曙区重点公开哪些重大建设项目信息')
+  const answer = rows[2]
+
+  // Numbered citations: [1] and [2] are tappable; [9] names no source and
+  // stays plain text.
+  const cites = within(page, answer, '.cite')
+  assert.deepEqual(cites.map(text), ['[1]', '[2]'])
+  assert.match(text(within(page, answer, '.bubble')[0]), /另见\[9\]。/)
+  assert.equal(color(cites[0]), 'rgb(13, 71, 161)', 'citations take their WXSS colour')
+
+  // Sources, numbered like the citations, with 文号 and validity.
+  const sources = within(page, answer, '.source')
+  assert.equal(sources.length, 2)
+  assert.match(text(sources[0]), /^\[1\]宁波市海曙区人民政府办公室关于印发.*（海政办发〔2019〕21号）现行有效/)
+  assert.match(text(sources[0]), /深化重大建设项目信息公开/, 'the cited heading')
+  assert.match(text(sources[1]), /^\[2\]《2019年宁波市海曙区政务公开工作要点》解读已废止$/)
+  assert.notEqual(color(within(page, sources[0], '.badge')[0]), color(within(page, sources[1], '.badge')[0]), 'validity badges differ in colour')
+
+  // Related questions, as buttons.
+  assert.equal(text(within(page, answer, '.related-title')[0]), '您可能还想问')
+  const related = within(page, answer, '.related-q')
+  assert.deepEqual(related.map(text), first.related.map(r => r.question))
+  assert.deepEqual(within(page, answer, '.act').map(text), ['👍 有用', '👎 没用', '复制'])
+
+  // The list scrolls to the newest message.
+  const last = page.instance.data.messages[1]
+  assert.equal(page.querySelector('.list').instance.data.scrollIntoView, 'm-' + last.key)
+  assert.ok(page.querySelector('#m-' + last.key), 'the scroll target is rendered')
+
+  // Tapping [2] opens the document page at the cited paragraph.
+  await tap(cites[1])
+  assert.deepEqual(wx.nav, ['/pages/doc/index?id=haishu-zwgk-2019-jiedu&anchor=s1'])
+  // A source line opens it too.
+  await tap(sources[0])
+  assert.equal(wx.nav[1], '/pages/doc/index?id=haishu-zwgk-2019&anchor=s2-1')
+
+  // 👎 with a reason from the action sheet.
+  await tap(within(page, answer, '.act')[1])
+  assert.deepEqual(chat.sent.feedback, [{ id: first.answer_id, helpful: false, reason: '没有回答我的问题' }])
+  assert.equal(text(within(page, answer, '.act.on')[0]), '👎 没用')
+
+  // A related question is asked when tapped; a clarifying answer offers
+  // its choices the same way.
+  await tap(related[1])
+  assert.deepEqual(chat.sent.asked, ['海曙区重点公开哪些重大建设项目信息', '重大建设项目信息在哪里公开？'])
+  await waitFor(() => messages(page).length === 5 && within(page, messages(page)[4], '.related-q')[0], T, 'the second answer')
+  const clarify = messages(page)[4]
+  assert.equal(text(within(page, messages(page)[3], '.bubble')[0]), '重大建设项目信息在哪里公开？')
+  assert.equal(text(within(page, clarify, '.related-title')[0]), '您是想问：')
+  assert.deepEqual(within(page, clarify, '.related-q').map(text), second.related.map(r => r.question))
+  assert.equal(within(page, clarify, '.source').length, 0)
+})
+
+test('chat page, live: the answer renders numbered citations; a citation opens the document page at the cited paragraph', { skip: live }, async t => {
+  const wx = uiWx()
+  const app = { globalData: { baseURL: BASE, hotline: '12345' } }
+  app.chat = new GovChat({ baseURL: BASE, wx, login: false })
+  t.after(() => app.chat.close())
+  const page = renderPage('chat', app, wx)
+  page.instance.onLoad()
+  await app.chat.whenOpen()
+
+  let frame = null
+  app.chat.on('answer', f => { frame = f })
+  await ask(page, QUESTION)
+  assert.equal(page.querySelector('.send').instance.data.disabled, true, 'send is disabled while the answer streams')
+  const answer = await waitFor(() => {
+    const rows = messages(page)
+    return rows.length === 3 && within(page, rows[2], '.actions')[0] && rows[2]
+  }, T, 'the answer rendered')
+  const m = page.instance.data.messages[1]
+  assert.equal(m.refused, false, m.text)
+  const cites = within(page, answer, '.cite')
+  assert.ok(cites.length > 0, 'numbered citations are rendered')
+  assert.ok(within(page, answer, '.source').length > 0, 'sources are rendered')
+  assert.equal(text(within(page, answer, '.bubble')[0]).startsWith(m.text.replace(/\s+/g, ' ').trim().slice(0, 10)), true)
+  assert.ok(!within(page, answer, '.cursor')[0], 'no streaming cursor once answered')
+
+  // The citation of a policy (a FAQ entry is a single paragraph).
+  const numberOf = c => Number(text(c).replace(/\D/g, ''))
+  const policy = frame.sources.find(s => s.type === 'policy' && cites.some(c => numberOf(c) === s.n))
+  assert.ok(policy, 'the answer cites a policy: ' + JSON.stringify(frame.sources.map(s => s.type)))
+  await tap(cites.find(c => numberOf(c) === policy.n))
+  assert.equal(wx.nav.length, 1)
+  const url = new URL('http://x' + wx.nav[0])
+  const src = policy
+  assert.equal(url.searchParams.get('id'), src.id)
+  assert.equal(url.searchParams.get('anchor'), src.anchor)
+
+  // The document page, rendered, scrolls to that paragraph and marks it.
+  scrolls.length = 0
+  const doc = renderPage('doc', app, wx)
+  doc.instance.onLoad(Object.fromEntries(url.searchParams))
+  assert.match(text(doc.querySelector('.center')), /正在加载/)
+  const target = anchorID(src.anchor)
+  await waitFor(() => scrolls.includes(target), T, 'the document page to scroll to the cited paragraph')
+  assert.equal(doc.querySelector('.doc').instance.data.scrollIntoView, target)
+  const hit = doc.querySelector('#' + target)
+  assert.ok(hit, 'the cited paragraph is rendered with its anchor id')
+  assert.deepEqual(doc.querySelectorAll('.hit').map(n => n.dom), [hit.dom], 'only the cited paragraph is highlighted')
+  assert.equal(color(hit, 'backgroundColor'), 'rgb(255, 248, 197)', 'highlighted by the WXSS')
+  assert.equal(text(doc.querySelector('.title')), src.title)
+  assert.ok(doc.querySelectorAll('.chunk').length > 1, 'the whole text is rendered')
+  assert.equal(doc.querySelectorAll('.chunk').length, doc.instance.data.chunks.length)
+  page.instance.onUnload()
+})
+
+test('chat page, live: 转人工 with nobody online offers the hotline and a 留言, which reaches the workbench', { skip: live }, async t => {
+  const wx = uiWx()
+  const app = { globalData: { baseURL: BASE, hotline: '00000' } }
+  app.chat = new GovChat({ baseURL: BASE, wx, login: false })
+  t.after(() => app.chat.close())
+  const page = renderPage('chat', app, wx)
+  page.instance.onLoad()
+  await app.chat.whenOpen()
+  assert.equal(page.instance.data.hotline, '12345', 'the session frame names the hotline')
+
+  // The operator of an earlier test may take a moment to leave.
+  for (let i = 0; i < 20; i++) {
+    await tap(page.querySelector('.human'))
+    await waitFor(() => page.instance.data.handoff, T, 'an answer to 转人工')
+    if (page.instance.data.handoff === 'no_operator') break
+    const closed = nextEvent(app.chat, 'handoff', T, f => f.status === 'closed')
+    app.chat.endHuman()
+    await closed
+    await new Promise(resolve => setTimeout(resolve, 100))
+  }
+  assert.equal(page.instance.data.handoff, 'no_operator')
+  const texts = messages(page).map(text)
+  assert.ok(texts.includes('正在为您转接人工客服…'), texts.join(' | '))
+  const offer = messages(page).find(r => within(page, r, '.act')[0])
+  assert.match(text(offer), /当前暂无人工客服在线/)
+  const acts = within(page, offer, '.act')
+  assert.deepEqual(acts.map(text), ['拨打 12345', '留言'])
+
+  await tap(acts[0])
+  assert.deepEqual(wx.calls.phone, ['12345'])
+
+  const note = '请工作人员回电，咨询政务公开事项（渲染测试' + Date.now() + '）。'
+  wx.modalContent = note
+  const ack = nextEvent(app.chat, 'ack', T, a => a.of === 'leave_message')
+  await tap(acts[1])
+  assert.deepEqual(wx.calls.modal, ['留言'])
+  assert.match((await ack).message, /[\u4e00-\u9fff]/)
+  const mine = messages(page)[messages(page).length - 1]
+  assert.ok(mine.dom.className.includes('user'))
+  assert.equal(text(mine), '【留言】' + note)
+
+  if (OP_TOKEN) {
+    const res = await fetch(BASE + '/api/agent/messages?status=open', { headers: { Authorization: 'Bearer ' + OP_TOKEN } })
+    const list = await res.json()
+    assert.ok(list.some(x => x.text === note), 'the workbench lists the 留言')
+  }
+  page.instance.onUnload()
+})
+
+// operator signs an operator in over a plain websocket.
+async function operator (t) {
+  const ws = new WebSocket(BASE.replace(/^http/, 'ws') + '/ws', ['govchat.v1'])
+  t.after(() => ws.terminate())
+  const frames = []
+  ws.on('message', d => frames.push(JSON.parse(d.toString())))
+  await new Promise((resolve, reject) => { ws.on('open', resolve); ws.on('error', reject) })
+  const op = {
+    ws,
+    send: f => ws.send(JSON.stringify(f)),
+    wait: (pred, what) => waitFor(() => {
+      const i = frames.findIndex(pred)
+      return i >= 0 && frames.splice(i, 1)[0]
+    }, T, 'operator: ' + what)
+  }
+  op.send({ type: 'hello', v: 1, token: OP_TOKEN, client: 'render-test-operator' })
+  assert.equal((await op.wait(f => f.type === 'session' || f.type === 'error', 'session')).type, 'session')
+  op.send({ type: 'queue_subscribe', id: 'q1' })
+  await op.wait(f => f.type === 'queue', 'queue')
+  return op
+}
+
+test('chat page, live: 转人工 with an operator — queued, connected with the 工号, messages and a pushed answer both ways, ended from the page', { skip: liveOp }, async t => {
+  const op = await operator(t)
+  const wx = uiWx()
+  const app = { globalData: { baseURL: BASE, hotline: '12345' } }
+  app.chat = new GovChat({ baseURL: BASE, wx, login: false })
+  t.after(() => app.chat.close())
+  const page = renderPage('chat', app, wx)
+  page.instance.onLoad()
+  const session = await app.chat.whenOpen()
+
+  await tap(page.querySelector('.human'))
+  await waitFor(() => page.instance.data.handoff === 'queued', T, 'queued')
+  const human = page.querySelector('.human')
+  assert.equal(text(human), '排队中')
+  assert.equal(human.instance.data.disabled, true, 'the 转人工 button is disabled while queued')
+  assert.ok(messages(page).some(r => /前面还有 0 位/.test(text(r))), messages(page).map(text).join(' | '))
+
+  const q = await op.wait(f => f.type === 'queue' && f.items.some(i => i.session_id === session.session_id), 'the queue with the citizen')
+  const conv = q.items.find(i => i.session_id === session.session_id).conversation
+  op.send({ type: 'handoff_take', id: 'take', conversation: conv })
+  await waitFor(() => page.instance.data.handoff === 'connected', T, 'connected')
+  assert.equal(text(page.querySelector('.human')), '结束人工')
+  assert.equal(page.querySelector('.input').instance.data.placeholder, '发消息给人工客服')
+  assert.ok(messages(page).some(r => text(r).includes('工号' + OP_STAFF)), 'the citizen sees the operator\'s 工号')
+
+  // Operator → citizen: a message, then a knowledge-base passage with its citation.
+  op.send({ type: 'agent_message', id: 'm1', conversation: conv, text: '您好，请问有什么可以帮您？' })
+  const line = await waitFor(() => page.querySelector('.msg.operator'), T, 'the operator\'s message')
+  assert.equal(text(within(page, line, '.who')[0]), '人工客服（工号 ' + OP_STAFF + '）')
+  assert.equal(text(within(page, line, '.bubble')[0]), '您好，请问有什么可以帮您？')
+  assert.equal(color(within(page, line, '.bubble')[0], 'backgroundColor'), 'rgb(227, 242, 253)')
+
+  const res = await fetch(BASE + '/api/agent/lookup', { method: 'POST', headers: { Authorization: 'Bearer ' + OP_TOKEN, 'Content-Type': 'application/json' }, body: JSON.stringify({ text: QUESTION }) })
+  const hit = (await res.json()).policies[0]
+  const [docID, anchor] = decodeURIComponent(hit.doc_url.replace(/^\/docs\//, '')).split('#')
+  op.send({ type: 'agent_answer', id: 'a1', conversation: conv, doc_id: docID, anchor })
+  const pushed = await waitFor(() => page.querySelectorAll('.msg.operator')[1], T, 'the pushed answer')
+  assert.deepEqual(within(page, pushed, '.cite').map(text), ['[1]'])
+  assert.equal(within(page, pushed, '.source').length, 1)
+  await tap(within(page, pushed, '.cite')[0])
+  assert.equal(wx.nav[wx.nav.length - 1], '/pages/doc/index?id=' + encodeURIComponent(docID) + '&anchor=' + encodeURIComponent(anchor))
+
+  // Citizen → operator, typed into the page.
+  await ask(page, '需要带什么材料？')
+  const cm = await op.wait(f => f.type === 'citizen_message', 'the citizen\'s message')
+  assert.equal(cm.text, '需要带什么材料？')
+  assert.equal(page.instance.data.sending, false, 'a line to the operator is not a question to the bot')
+
+  // 结束人工, confirmed in the dialog.
+  await tap(page.querySelector('.human'))
+  assert.ok(wx.calls.modal.includes('结束人工服务'))
+  await waitFor(() => page.instance.data.handoff === '', T, 'closed')
+  assert.equal(text(page.querySelector('.human')), '转人工')
+  const fin = await op.wait(f => f.type === 'handoff_finished', 'handoff_finished')
+  assert.equal(fin.by, 'citizen')
+  page.instance.onUnload()
+  await new Promise(resolve => { op.ws.once('close', resolve); op.ws.close() })
+})

@@ -24,6 +24,8 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/govchat/govchat/internal/auth"
+	"github.com/govchat/govchat/internal/browsertest"
+	"github.com/govchat/govchat/internal/chat"
 )
 
 // phone is the viewport of the issue's measurements: 390 × 844 CSS px.
@@ -42,7 +44,7 @@ func waitFor(t *testing.T, ctx context.Context, what, expr string) {
 		}
 		// A navigation (after signing in …) ends the poll: poll the new page.
 		if navigated := strings.Contains(err.Error(), "navigated") || strings.Contains(err.Error(), "context was destroyed"); !navigated || time.Now().After(deadline) {
-			screenshot(t, ctx, "failed-"+strings.ReplaceAll(what, " ", "-")+".png")
+			browsertest.Screenshot(t, ctx, "failed-"+strings.ReplaceAll(what, " ", "-")+".png")
 			t.Fatalf("waiting for %s: %v", what, err)
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -58,7 +60,7 @@ func waitOnline(t *testing.T, ctx context.Context) {
 // must be on it) and reloads.
 func setStoredMode(t *testing.T, ctx context.Context, mode string) {
 	t.Helper()
-	do(t, ctx, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`localStorage.setItem('govchat.mode', %q)`, mode)), chromedp.Reload())
+	browsertest.Do(t, ctx, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`localStorage.setItem('govchat.mode', %q)`, mode)), chromedp.Reload())
 }
 
 // a11yServer is a `govchat serve` on the shipped knowledge base without the
@@ -69,7 +71,7 @@ func a11yServer(t *testing.T, env map[string]string) *runningServer {
 	for k, v := range env {
 		all[k] = v
 	}
-	return startServe(t, filepath.Join(moduleRoot(t), "knowledge"), all, serveHooks{})
+	return startServe(t, filepath.Join(moduleRoot(t), "knowledge"), all, chat.Config{})
 }
 
 // The source pages of each kind, by id.
@@ -91,74 +93,74 @@ var sourcePages = []struct{ name, path string }{
 // error, the 转人工 → 留言 form and its confirmation, and the source pages of
 // each kind. No serious or critical violation is allowed.
 func TestBrowserAxeCitizen(t *testing.T) {
-	ctx := newBrowser(t)
+	ctx := browsertest.New(t)
 	axeJS(t) // install (or skip) before starting the server
 	rs := a11yServer(t, nil)
-	addInitScript(t, ctx, frameControl)
-	do(t, ctx, phone())
+	browsertest.AddInitScript(t, ctx, frameControl)
+	browsertest.Do(t, ctx, phone())
 
 	for _, mode := range []string{"standard", "elder"} {
 		elder := mode == "elder"
 		state := func(s string) string { return mode + ": " + s }
-		do(t, ctx, chromedp.Navigate(rs.base+"/"))
+		browsertest.Do(t, ctx, chromedp.Navigate(rs.base+"/"))
 		setStoredMode(t, ctx, mode)
 		waitOnline(t, ctx)
-		if got := brun(t, ctx, chromedp.Evaluate[string](`document.documentElement.dataset.mode + ' ' + document.getElementById('govchat-widget').dataset.mode`)); got != mode+" "+mode {
+		if got := browsertest.Run(t, ctx, chromedp.Evaluate[string](`document.documentElement.dataset.mode + ' ' + document.getElementById('govchat-widget').dataset.mode`)); got != mode+" "+mode {
 			t.Fatalf("page and widget modes = %q, want %s", got, mode)
 		}
 		a11yCheck(t, ctx, state("demo page, widget open (welcome, suggestions)"), elder)
 
-		do(t, ctx, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('button.close')`)))
+		browsertest.Do(t, ctx, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('button.close')`)))
 		waitFor(t, ctx, "widget closed", shadow+`.querySelector('.panel').hidden`)
 		a11yCheck(t, ctx, state("demo page, widget closed"), elder)
-		do(t, ctx, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('.launcher')`)))
+		browsertest.Do(t, ctx, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('.launcher')`)))
 
 		// A streaming answer: the answer frame is held back.
-		do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.__hold = true`))
+		browsertest.Do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.__hold = true`))
 		askInWidget(t, ctx, seedQuestion)
 		waitFor(t, ctx, "streamed text", shadow+`.querySelector('.msg.bot[data-id] .bubble.streaming .text').textContent.length > 10`)
 		a11yCheck(t, ctx, state("streaming answer"), elder)
-		do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.__release()`))
+		browsertest.Do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.__release()`))
 		waitAnswered(t, ctx, 0)
 		a11yCheck(t, ctx, state("answer with citations"), elder)
-		do(t, ctx, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('.msg.bot .fb.down')`)))
+		browsertest.Do(t, ctx, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('.msg.bot .fb.down')`)))
 		a11yCheck(t, ctx, state("👎 reasons"), elder)
 
 		askInWidget(t, ctx, "养犬登记证在哪里办理")
 		waitAnswered(t, ctx, 1)
-		if !brun(t, ctx, chromedp.Evaluate[bool](shadow+`.querySelectorAll('.msg.bot[data-id]')[1].classList.contains('refused')`)) {
+		if !browsertest.Run(t, ctx, chromedp.Evaluate[bool](shadow+`.querySelectorAll('.msg.bot[data-id]')[1].classList.contains('refused')`)) {
 			t.Fatal("the out-of-scope question was answered")
 		}
 		a11yCheck(t, ctx, state("refusal"), elder)
 
 		// An error for a question in flight.
-		do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.__hold = true`))
+		browsertest.Do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.__hold = true`))
 		askInWidget(t, ctx, "政府网站IPv6改造有什么要求")
 		waitFor(t, ctx, "third question sent", `window.__frames.filter(f => f.type === 'delta').length > 0 && `+shadow+`.querySelectorAll('.msg.bot[data-id]').length === 3`)
-		do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.__inject({type: 'error', id: [...`+shadow+`.querySelectorAll('.msg.bot[data-id]')][2].dataset.id, code: 'internal', message: '出错了，请稍后再试。'})`))
+		browsertest.Do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.__inject({type: 'error', id: [...`+shadow+`.querySelectorAll('.msg.bot[data-id]')][2].dataset.id, code: 'internal', message: '出错了，请稍后再试。'})`))
 		waitFor(t, ctx, "error shown", shadow+`.querySelector('.msg.bot.failed .err button') !== null`)
 		a11yCheck(t, ctx, state("error with 重新提问"), elder)
-		do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.__held = []; window.__hold = false`))
+		browsertest.Do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.__held = []; window.__hold = false`))
 
 		// 转人工 with nobody online: hotline and the 留言 form.
-		do(t, ctx, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('button.handoff')`)))
+		browsertest.Do(t, ctx, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('button.handoff')`)))
 		waitFor(t, ctx, "留言 form", shadow+`.querySelector('.bubble.leave textarea') !== null`)
 		a11yCheck(t, ctx, state("转人工: nobody online, 留言 form"), elder)
-		do(t, ctx, chromedp.SendKeys(chromedp.JSPath(shadow+`.querySelector('.bubble.leave textarea')`), "社保卡丢了怎么补办？"),
+		browsertest.Do(t, ctx, chromedp.SendKeys(chromedp.JSPath(shadow+`.querySelector('.bubble.leave textarea')`), "社保卡丢了怎么补办？"),
 			chromedp.Click(chromedp.JSPath(shadow+`.querySelector('.bubble.leave button.submit')`)))
 		waitFor(t, ctx, "留言 confirmed", shadow+`.querySelector('.bubble.leave .thanks') !== null`)
 		a11yCheck(t, ctx, state("留言 submitted"), elder)
-		screenshot(t, ctx, "a11y-"+mode+"-handoff.png")
+		browsertest.Screenshot(t, ctx, "a11y-"+mode+"-handoff.png")
 
 		for _, p := range sourcePages {
-			do(t, ctx, chromedp.Navigate(rs.base+p.path))
+			browsertest.Do(t, ctx, chromedp.Navigate(rs.base+p.path))
 			waitFor(t, ctx, "page loaded", `document.readyState === 'complete'`)
 			a11yCheck(t, ctx, state("source page: "+p.name), elder)
 		}
 		// A source page with the widget open.
-		do(t, ctx, chromedp.Navigate(rs.base+sourcePages[0].path))
+		browsertest.Do(t, ctx, chromedp.Navigate(rs.base+sourcePages[0].path))
 		waitFor(t, ctx, "page loaded", `document.readyState === 'complete' && document.getElementById('govchat-widget') !== null`)
-		do(t, ctx, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('.launcher')`)))
+		browsertest.Do(t, ctx, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('.launcher')`)))
 		waitOnline(t, ctx)
 		a11yCheck(t, ctx, state("source page with the widget open"), elder)
 	}
@@ -170,9 +172,9 @@ func TestBrowserAxeCitizen(t *testing.T) {
 // focus back to the launcher. Every element reached shows a focus ring. On a
 // phone-sized screen the open widget keeps the focus inside itself.
 func TestBrowserKeyboardWidget(t *testing.T) {
-	ctx := newBrowser(t)
+	ctx := browsertest.New(t)
 	rs := a11yServer(t, nil)
-	do(t, ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(rs.base+"/docs/sample-zwgk-kaohe-2021"))
+	browsertest.Do(t, ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(rs.base+"/docs/sample-zwgk-kaohe-2021"))
 	waitFor(t, ctx, "page loaded", `document.readyState === 'complete' && document.getElementById('govchat-widget') !== null`)
 
 	// Forward through the page: the header first, the launcher last.
@@ -212,7 +214,7 @@ func TestBrowserKeyboardWidget(t *testing.T) {
 	select {
 	case id := <-newTab:
 		tab, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(id))
-		url := brun(t, tab, chromedp.Poll[string](`document.readyState === 'complete' ? location.href : ''`, chromedp.WithPollingTimeout(30*time.Second)))
+		url := browsertest.Run(t, tab, chromedp.Poll[string](`document.readyState === 'complete' ? location.href : ''`, chromedp.WithPollingTimeout(30*time.Second)))
 		if url != cite.Href {
 			t.Errorf("Enter on the citation opened %s, want %s", url, cite.Href)
 		}
@@ -228,7 +230,7 @@ func TestBrowserKeyboardWidget(t *testing.T) {
 	tabTo(t, ctx, "转人工", false, 40, func(f focused) bool { return strings.Contains(f.Class, "handoff") })
 	press(t, ctx, kb.Enter, false)
 	waitFor(t, ctx, "留言 form focused", shadow+`.activeElement && `+shadow+`.activeElement.matches('.bubble.leave textarea')`)
-	if msg := brun(t, ctx, chromedp.Evaluate[string](shadow+`.querySelector('.msg.system').textContent`)); !strings.Contains(msg, "12345") {
+	if msg := browsertest.Run(t, ctx, chromedp.Evaluate[string](shadow+`.querySelector('.msg.system').textContent`)); !strings.Contains(msg, "12345") {
 		t.Errorf("转人工 says %q, want the hotline", msg)
 	}
 	typeText(t, ctx, "社保卡丢了怎么补办？")
@@ -253,12 +255,12 @@ func TestBrowserKeyboardWidget(t *testing.T) {
 	}
 
 	// A phone: the open widget fills the screen and is modal; Tab stays in it.
-	do(t, ctx, phone(), chromedp.Reload())
+	browsertest.Do(t, ctx, phone(), chromedp.Reload())
 	waitFor(t, ctx, "page loaded", `document.readyState === 'complete' && document.getElementById('govchat-widget') !== null`)
 	tabTo(t, ctx, "the launcher (backwards)", true, 3, func(f focused) bool { return strings.Contains(f.Class, "launcher") })
 	press(t, ctx, kb.Enter, false)
 	waitFor(t, ctx, "focus in the panel", shadow+`.activeElement !== null`)
-	if modal := brun(t, ctx, chromedp.Evaluate[string](shadow+`.querySelector('.panel').getAttribute('aria-modal') || ''`)); modal != "true" {
+	if modal := browsertest.Run(t, ctx, chromedp.Evaluate[string](shadow+`.querySelector('.panel').getAttribute('aria-modal') || ''`)); modal != "true" {
 		t.Errorf("full-screen panel aria-modal = %q, want true", modal)
 	}
 	for i := 0; i < 25; i++ {
@@ -314,7 +316,7 @@ func baseSize(t *testing.T, ctx context.Context, state, scope, sel string, min f
 func hotlineInView(t *testing.T, ctx context.Context, state string) {
 	t.Helper()
 	if in := measure[[]string](t, ctx, `window.__measure.hotlinesInView()`); len(in) == 0 {
-		screenshot(t, ctx, "failed-hotline.png")
+		browsertest.Screenshot(t, ctx, "failed-hotline.png")
 		t.Errorf("%s: no hotline button in view", state)
 	}
 }
@@ -323,13 +325,13 @@ func hotlineInView(t *testing.T, ctx context.Context, state string) {
 // characters of its font size.
 func lineChars(t *testing.T, ctx context.Context) float64 {
 	t.Helper()
-	return brun(t, ctx, chromedp.Evaluate[float64](`(() => { const p = document.querySelector('.doc-body .chunk p');
+	return browsertest.Run(t, ctx, chromedp.Evaluate[float64](`(() => { const p = document.querySelector('.doc-body .chunk p');
 	  return p.clientWidth / parseFloat(getComputedStyle(p).fontSize); })()`))
 }
 
 func modes(t *testing.T, ctx context.Context) string {
 	t.Helper()
-	return brun(t, ctx, chromedp.Evaluate[string](`[document.documentElement.dataset.mode || '-',
+	return browsertest.Run(t, ctx, chromedp.Evaluate[string](`[document.documentElement.dataset.mode || '-',
 	  (document.getElementById('govchat-widget') || {dataset: {}}).dataset.mode || '-',
 	  localStorage.getItem('govchat.mode') || '-'].join(' ')`))
 }
@@ -341,16 +343,16 @@ func modes(t *testing.T, ctx context.Context) string {
 // widget and the pages, and data-mode="elder" on the embed script makes it
 // the default for a site's visitors.
 func TestBrowserElderMode(t *testing.T) {
-	ctx := newBrowser(t)
+	ctx := browsertest.New(t)
 	var base string
 	host := hostPage(t, &base)
 	// The host page's origin and the server's own (its port is not known yet).
 	rs := a11yServer(t, map[string]string{"GOVCHAT_ALLOWED_ORIGINS": "*"})
 	base = rs.base
-	addInitScript(t, ctx, `document.addEventListener('DOMContentLoaded', () => { window.__modeAtLoad = document.documentElement.dataset.mode; });`)
+	browsertest.AddInitScript(t, ctx, `document.addEventListener('DOMContentLoaded', () => { window.__modeAtLoad = document.documentElement.dataset.mode; });`)
 
 	// Standard mode, the demo page with the widget open.
-	do(t, ctx, phone(), chromedp.Navigate(rs.base+"/"))
+	browsertest.Do(t, ctx, phone(), chromedp.Navigate(rs.base+"/"))
 	waitOnline(t, ctx)
 	if m := modes(t, ctx); m != "standard standard -" {
 		t.Fatalf("a new visitor's modes (page widget stored) = %q", m)
@@ -362,14 +364,14 @@ func TestBrowserElderMode(t *testing.T) {
 	baseSize(t, ctx, "standard", "widget", "textarea.input", 18)
 	baseSize(t, ctx, "standard", "page", ".hero p", 18)
 	sizeCheck(t, ctx, "standard widget", "widget", 12, 24)
-	screenshot(t, ctx, "mode-standard-390-widget.png")
+	browsertest.Screenshot(t, ctx, "mode-standard-390-widget.png")
 
 	// The widget's 长辈模式 button switches the widget and the page.
-	do(t, ctx, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('.mode-toggle')`)))
+	browsertest.Do(t, ctx, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('.mode-toggle')`)))
 	if m := modes(t, ctx); m != "elder elder elder" {
 		t.Fatalf("after the widget's 长辈模式 button: modes %q", m)
 	}
-	if p := brun(t, ctx, chromedp.Evaluate[string](`document.querySelector('[data-mode-toggle]').getAttribute('aria-pressed') + ' ' + `+shadow+`.querySelector('.mode-toggle').getAttribute('aria-pressed')`)); p != "true true" {
+	if p := browsertest.Run(t, ctx, chromedp.Evaluate[string](`document.querySelector('[data-mode-toggle]').getAttribute('aria-pressed') + ' ' + `+shadow+`.querySelector('.mode-toggle').getAttribute('aria-pressed')`)); p != "true true" {
 		t.Errorf("toggles aria-pressed = %q", p)
 	}
 	askInWidget(t, ctx, "政府网站IPv6改造有什么要求")
@@ -380,49 +382,49 @@ func TestBrowserElderMode(t *testing.T) {
 	sizeCheck(t, ctx, "elder widget", "widget", 18, 44)
 	contrastCheck(t, ctx, "elder widget", "widget", 7, 7)
 	hotlineInView(t, ctx, "elder widget, latest answer")
-	do(t, ctx, chromedp.Evaluate[chromedp.Void](shadow+`.querySelector('.log').scrollTop = 0`))
+	browsertest.Do(t, ctx, chromedp.Evaluate[chromedp.Void](shadow+`.querySelector('.log').scrollTop = 0`))
 	hotlineInView(t, ctx, "elder widget, scrolled to the top")
-	screenshot(t, ctx, "mode-elder-390-widget.png")
+	browsertest.Screenshot(t, ctx, "mode-elder-390-widget.png")
 
 	// Remembered: a reload comes back in 长辈模式.
-	do(t, ctx, chromedp.Reload())
+	browsertest.Do(t, ctx, chromedp.Reload())
 	waitOnline(t, ctx)
 	if m := modes(t, ctx); m != "elder elder elder" {
 		t.Errorf("after a reload: modes %q", m)
 	}
 
 	// The demo page itself, widget closed.
-	do(t, ctx, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('button.close')`)))
+	browsertest.Do(t, ctx, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('button.close')`)))
 	baseSize(t, ctx, "elder demo page", "page", ".hero p", 22)
 	sizeCheck(t, ctx, "elder demo page", "page", 18, 44)
 	sizeCheck(t, ctx, "elder launcher", "widget", 18, 44)
 	contrastCheck(t, ctx, "elder demo page", "all", 7, 7)
 	hotlineInView(t, ctx, "elder demo page")
-	do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, document.body.scrollHeight)`))
+	browsertest.Do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, document.body.scrollHeight)`))
 	hotlineInView(t, ctx, "elder demo page, scrolled to the end")
-	screenshot(t, ctx, "mode-elder-390-demo.png")
+	browsertest.Screenshot(t, ctx, "mode-elder-390-demo.png")
 
 	// A source page: 长辈模式 applies before the page is shown.
-	do(t, ctx, chromedp.Navigate(rs.base+"/docs/haishu-zwgk-2019"))
+	browsertest.Do(t, ctx, chromedp.Navigate(rs.base+"/docs/haishu-zwgk-2019"))
 	waitFor(t, ctx, "page loaded", `document.readyState === 'complete' && document.getElementById('govchat-widget') !== null`)
-	if m := brun(t, ctx, chromedp.Evaluate[string](`window.__modeAtLoad || ''`)); m != "elder" {
+	if m := browsertest.Run(t, ctx, chromedp.Evaluate[string](`window.__modeAtLoad || ''`)); m != "elder" {
 		t.Errorf("source page mode when its HTML was parsed = %q, want elder (no flash of the standard mode)", m)
 	}
 	baseSize(t, ctx, "elder source page", "page", ".doc-body .chunk p", 22)
 	sizeCheck(t, ctx, "elder source page", "page", 18, 44)
 	contrastCheck(t, ctx, "elder source page", "all", 7, 7)
-	do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, document.body.scrollHeight / 2)`))
+	browsertest.Do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, document.body.scrollHeight / 2)`))
 	hotlineInView(t, ctx, "elder source page, halfway")
-	screenshot(t, ctx, "mode-elder-390-source.png")
+	browsertest.Screenshot(t, ctx, "mode-elder-390-source.png")
 	elderPhone := lineChars(t, ctx)
 
 	// Shorter lines: on a desktop screen, 长辈模式 keeps about 30 characters a line.
-	do(t, ctx, chromedp.EmulateViewport(1280, 900), chromedp.Reload())
+	browsertest.Do(t, ctx, chromedp.EmulateViewport(1280, 900), chromedp.Reload())
 	waitFor(t, ctx, "page loaded", `document.readyState === 'complete' && document.getElementById('govchat-widget') !== null`)
 	elderDesk := lineChars(t, ctx)
 
 	// The page's 长辈模式 button switches back, the widget with it.
-	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-mode-toggle]`)))
+	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS(`[data-mode-toggle]`)))
 	if m := modes(t, ctx); m != "standard standard standard" {
 		t.Errorf("after the page's 长辈模式 button: modes %q", m)
 	}
@@ -432,21 +434,21 @@ func TestBrowserElderMode(t *testing.T) {
 		t.Errorf("line lengths: 长辈模式 %.1f, standard %.1f characters; want ≤ 32 in 长辈模式, shorter than standard, standard ≤ 50", elderDesk, standardDesk)
 	}
 	baseSize(t, ctx, "standard source page", "page", ".doc-body .chunk p", 18)
-	do(t, ctx, phone(), chromedp.Reload())
+	browsertest.Do(t, ctx, phone(), chromedp.Reload())
 	waitFor(t, ctx, "page loaded", `document.readyState === 'complete'`)
 	hotlineInView(t, ctx, "standard source page")
-	screenshot(t, ctx, "mode-standard-390-source.png")
+	browsertest.Screenshot(t, ctx, "mode-standard-390-source.png")
 
 	// Another site embeds the widget with data-mode="elder": its visitors
 	// start in 长辈模式 until they choose otherwise.
-	do(t, ctx, chromedp.Navigate(host.URL+"/"))
+	browsertest.Do(t, ctx, chromedp.Navigate(host.URL+"/"))
 	waitOnline(t, ctx)
-	if m := brun(t, ctx, chromedp.Evaluate[string](`document.getElementById('govchat-widget').dataset.mode`)); m != "elder" {
+	if m := browsertest.Run(t, ctx, chromedp.Evaluate[string](`document.getElementById('govchat-widget').dataset.mode`)); m != "elder" {
 		t.Errorf(`data-mode="elder": the widget starts in %q`, m)
 	}
-	do(t, ctx, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('.mode-toggle')`)), chromedp.Reload())
+	browsertest.Do(t, ctx, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('.mode-toggle')`)), chromedp.Reload())
 	waitOnline(t, ctx)
-	if m := brun(t, ctx, chromedp.Evaluate[string](`document.getElementById('govchat-widget').dataset.mode`)); m != "standard" {
+	if m := browsertest.Run(t, ctx, chromedp.Evaluate[string](`document.getElementById('govchat-widget').dataset.mode`)); m != "standard" {
 		t.Errorf(`data-mode="elder" after the visitor chose the standard mode: %q`, m)
 	}
 }
@@ -497,10 +499,10 @@ var han = regexp.MustCompile(`\p{Han}`)
 // rewritten on every delta, is hidden from it meanwhile), the whole answer
 // is spoken once, and every button, link and field has a Chinese name.
 func TestBrowserScreenReader(t *testing.T) {
-	ctx := newBrowser(t)
+	ctx := browsertest.New(t)
 	rs := a11yServer(t, nil)
-	addInitScript(t, ctx, frameControl)
-	do(t, ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(rs.base+"/"))
+	browsertest.AddInitScript(t, ctx, frameControl)
+	browsertest.Do(t, ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(rs.base+"/"))
 	waitOnline(t, ctx)
 
 	type regions struct {
@@ -522,10 +524,10 @@ func TestBrowserScreenReader(t *testing.T) {
 	    StatusLive: st ? st.getAttribute('aria-live') : '', StatusRole: st ? st.getAttribute('role') : ''};
 	})()`
 
-	do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.__hold = true`))
+	browsertest.Do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.__hold = true`))
 	askInWidget(t, ctx, seedQuestion)
 	waitFor(t, ctx, "streamed text", shadow+`.querySelector('.msg.bot[data-id] .bubble.streaming .text').textContent.length > 10`)
-	r := brun(t, ctx, chromedp.Evaluate[regions](regionsJS))
+	r := browsertest.Run(t, ctx, chromedp.Evaluate[regions](regionsJS))
 	if r.LogLive != "" || r.LogRole == "log" || r.LogRole == "status" || r.LogRole == "alert" {
 		t.Errorf("the conversation log is a live region (role %q, aria-live %q): a screen reader would re-read it", r.LogRole, r.LogLive)
 	}
@@ -557,10 +559,10 @@ func TestBrowserScreenReader(t *testing.T) {
 		t.Errorf("no polite live region in the accessibility tree while streaming")
 	}
 
-	do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.__release()`))
+	browsertest.Do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.__release()`))
 	waitAnswered(t, ctx, 0)
-	answer := brun(t, ctx, chromedp.Evaluate[string](`window.__frames.filter(f => f.type === 'answer')[0].text`))
-	r = brun(t, ctx, chromedp.Evaluate[regions](regionsJS))
+	answer := browsertest.Run(t, ctx, chromedp.Evaluate[string](`window.__frames.filter(f => f.type === 'answer')[0].text`))
+	r = browsertest.Run(t, ctx, chromedp.Evaluate[regions](regionsJS))
 	norm := func(s string) string {
 		s = regexp.MustCompile(`[\[［【]\d{1,2}[\]］】]|\s|\|`).ReplaceAllString(s, "")
 		return s
@@ -578,7 +580,7 @@ func TestBrowserScreenReader(t *testing.T) {
 	waitFor(t, ctx, "spoken copy removed", `(() => { const b = `+shadow+`.querySelector('.msg.bot[data-id]'); return !b.querySelector('[aria-live]'); })()`)
 
 	// Every control has a Chinese accessible name.
-	do(t, ctx, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('.msg.bot .fb.down')`)))
+	browsertest.Do(t, ctx, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('.msg.bot .fb.down')`)))
 	var names []string
 	for _, n := range axTree(t, ctx) {
 		switch n.Role {
@@ -608,7 +610,7 @@ func TestBrowserScreenReader(t *testing.T) {
 // the review page; the widget while queued and while talking to an operator,
 // in both modes.
 func TestBrowserAxeWorkbench(t *testing.T) {
-	ctx := newBrowser(t)
+	ctx := browsertest.New(t)
 	axeJS(t)
 	rs := a11yServer(t, nil)
 	svc, err := auth.New(auth.Config{Path: filepath.Join(rs.data, "auth.db")})
@@ -621,23 +623,23 @@ func TestBrowserAxeWorkbench(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	do(t, ctx, chromedp.EmulateViewport(1366, 900), chromedp.Navigate(rs.base+"/agent/"))
+	browsertest.Do(t, ctx, chromedp.EmulateViewport(1366, 900), chromedp.Navigate(rs.base+"/agent/"))
 	waitFor(t, ctx, "sign-in page", `document.getElementById('username') !== null`)
 	a11yCheck(t, ctx, "workbench: sign-in page", false)
-	do(t, ctx, chromedp.SendKeys(chromedp.ID("username"), "zhao"), chromedp.SendKeys(chromedp.ID("password"), "wrong password"), chromedp.Click(chromedp.ID("login-submit")))
+	browsertest.Do(t, ctx, chromedp.SendKeys(chromedp.ID("username"), "zhao"), chromedp.SendKeys(chromedp.ID("password"), "wrong password"), chromedp.Click(chromedp.ID("login-submit")))
 	waitFor(t, ctx, "sign-in error", `!document.getElementById('login-error').hidden`)
 	a11yCheck(t, ctx, "workbench: sign-in error", false)
 	// Sign in with the keyboard.
-	do(t, ctx, chromedp.Evaluate[chromedp.Void](`document.getElementById('password').value = ''`), chromedp.Focus(chromedp.ID("password")))
+	browsertest.Do(t, ctx, chromedp.Evaluate[chromedp.Void](`document.getElementById('password').value = ''`), chromedp.Focus(chromedp.ID("password")))
 	typeText(t, ctx, password)
 	press(t, ctx, kb.Enter, false)
 	waitFor(t, ctx, "workbench online", `document.getElementById('q') !== null && document.getElementById('conn').textContent === '在线'`)
 	a11yCheck(t, ctx, "workbench: idle", false)
 
-	do(t, ctx, chromedp.SendKeys(chromedp.ID("q"), "重大建设项目要公开哪些信息"))
+	browsertest.Do(t, ctx, chromedp.SendKeys(chromedp.ID("q"), "重大建设项目要公开哪些信息"))
 	waitFor(t, ctx, "look-up results", `document.querySelector('#faq .card') !== null`)
 	a11yCheck(t, ctx, "workbench: look-up results", false)
-	do(t, ctx, chromedp.Click(chromedp.CSS(`#faq .card button.flag`)))
+	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS(`#faq .card button.flag`)))
 	waitFor(t, ctx, "flag dialog", `document.getElementById('flag-dlg').open`)
 	a11yCheck(t, ctx, "workbench: flag dialog", false)
 	press(t, ctx, kb.Escape, false)
@@ -646,34 +648,34 @@ func TestBrowserAxeWorkbench(t *testing.T) {
 	// A citizen asks for a human in another tab.
 	cit, cancel := chromedp.NewContext(ctx)
 	defer cancel()
-	do(t, cit, phone(), chromedp.Navigate(rs.base+"/"))
+	browsertest.Do(t, cit, phone(), chromedp.Navigate(rs.base+"/"))
 	waitOnline(t, cit)
-	do(t, cit, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('button.handoff')`)))
+	browsertest.Do(t, cit, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('button.handoff')`)))
 	waitFor(t, cit, "queued", shadow+`.querySelector('button.end-human') && !`+shadow+`.querySelector('button.end-human').hidden`)
 	a11yCheck(t, cit, "widget: 转人工 queued", false)
 
 	waitFor(t, ctx, "queued conversation listed", `document.querySelector('#queue button.take') !== null`)
 	a11yCheck(t, ctx, "workbench: queue with a waiting citizen", false)
-	do(t, ctx, chromedp.Click(chromedp.CSS(`#queue button.take`)))
+	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS(`#queue button.take`)))
 	waitFor(t, ctx, "conversation open", `!document.getElementById('chat-panel').hidden`)
-	do(t, ctx, chromedp.SendKeys(chromedp.ID("say"), "您好，工号9001为您服务，请讲。"+kb.Enter))
+	browsertest.Do(t, ctx, chromedp.SendKeys(chromedp.ID("say"), "您好，工号9001为您服务，请讲。"+kb.Enter))
 	waitFor(t, cit, "operator message", shadow+`.querySelector('.msg.agent') !== null`)
 	a11yCheck(t, ctx, "workbench: conversation", false)
 	a11yCheck(t, cit, "widget: 转人工 connected, operator message", false)
-	do(t, cit, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('.mode-toggle')`)))
+	browsertest.Do(t, cit, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('.mode-toggle')`)))
 	a11yCheck(t, cit, "widget (长辈模式): 转人工 connected, operator message", true)
-	screenshot(t, cit, "a11y-elder-operator.png")
+	browsertest.Screenshot(t, cit, "a11y-elder-operator.png")
 
-	do(t, ctx, chromedp.Click(chromedp.ID("propose")))
+	browsertest.Do(t, ctx, chromedp.Click(chromedp.ID("propose")))
 	waitFor(t, ctx, "proposal dialog", `document.getElementById('prop-dlg').open`)
 	a11yCheck(t, ctx, "workbench: FAQ proposal dialog", false)
-	do(t, ctx, chromedp.SetValue(chromedp.ID("prop-q"), "重大建设项目要公开哪些信息？"), chromedp.SetValue(chromedp.ID("prop-a"), "重点公开批准服务信息等8类信息。"), chromedp.Click(chromedp.CSS(`#prop-dlg button[value=ok]`)))
+	browsertest.Do(t, ctx, chromedp.SetValue(chromedp.ID("prop-q"), "重大建设项目要公开哪些信息？"), chromedp.SetValue(chromedp.ID("prop-a"), "重点公开批准服务信息等8类信息。"), chromedp.Click(chromedp.CSS(`#prop-dlg button[value=ok]`)))
 	waitFor(t, ctx, "proposal sent", `document.getElementById('toast').textContent.includes('已提交知识审核')`)
-	do(t, ctx, chromedp.Click(chromedp.ID("load-msgs")))
+	browsertest.Do(t, ctx, chromedp.Click(chromedp.ID("load-msgs")))
 	waitFor(t, ctx, "留言 list", `document.querySelector('#msgs li') !== null`)
 	a11yCheck(t, ctx, "workbench: 留言 list", false)
 
-	do(t, ctx, chromedp.Navigate(rs.base+"/agent/review"))
+	browsertest.Do(t, ctx, chromedp.Navigate(rs.base+"/agent/review"))
 	waitFor(t, ctx, "review items", `document.querySelector('#items tr') !== null`)
 	a11yCheck(t, ctx, "review page", false)
 }

@@ -17,6 +17,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"github.com/govchat/govchat/internal/browsertest"
 )
 
 // axeTags are the rule sets run: WCAG 2.0 and 2.1, levels A and AA (GB/T
@@ -96,11 +98,11 @@ type axeReport struct {
 // rules, shadow roots (the widget) included.
 func axeRun(t *testing.T, ctx context.Context) axeReport {
 	t.Helper()
-	if !brun(t, ctx, chromedp.Evaluate[bool](`typeof window.axe === 'object'`)) {
-		brun(t, ctx, chromedp.Evaluate[chromedp.Void](axeJS(t)+"\n;void 0"))
+	if !browsertest.Run(t, ctx, chromedp.Evaluate[bool](`typeof window.axe === 'object'`)) {
+		browsertest.Run(t, ctx, chromedp.Evaluate[chromedp.Void](axeJS(t)+"\n;void 0"))
 	}
 	tags := `['` + strings.Join(axeTags, `','`) + `']`
-	return brun(t, ctx, chromedp.Evaluate[axeReport](`(async () => {
+	return browsertest.Run(t, ctx, chromedp.Evaluate[axeReport](`(async () => {
 	  const r = await axe.run(document, {runOnly: {type: 'tag', values: `+tags+`}, resultTypes: ['violations', 'incomplete']});
 	  const conv = (v) => ({ID: v.id, Impact: v.impact || '', Help: v.help,
 	    Nodes: v.nodes.map(n => ({Target: JSON.stringify(n.target), HTML: n.html.slice(0, 240), Summary: n.failureSummary || ''}))});
@@ -160,7 +162,7 @@ func (f focused) String() string {
 
 func activeElement(t *testing.T, ctx context.Context) focused {
 	t.Helper()
-	return brun(t, ctx, chromedp.Evaluate[focused](activeJS))
+	return browsertest.Run(t, ctx, chromedp.Evaluate[focused](activeJS))
 }
 
 // press sends one key (kb.Tab, kb.Enter, kb.Escape …), with Shift when
@@ -171,7 +173,7 @@ func press(t *testing.T, ctx context.Context, key string, shift bool) {
 	if shift {
 		opts = append(opts, chromedp.KeyModifiers(chromedp.ModifierShift))
 	}
-	do(t, ctx, chromedp.KeyEvent(key, opts...))
+	browsertest.Do(t, ctx, chromedp.KeyEvent(key, opts...))
 }
 
 // tabTo presses Tab (or Shift+Tab) until the focused element matches, at
@@ -198,7 +200,7 @@ func tabTo(t *testing.T, ctx context.Context, what string, back bool, max int, m
 // typeText types text with the keyboard into the focused element.
 func typeText(t *testing.T, ctx context.Context, text string) {
 	t.Helper()
-	do(t, ctx, chromedp.KeyEvent(text))
+	browsertest.Do(t, ctx, chromedp.KeyEvent(text))
 }
 
 // frameControl wraps WebSocket before any page script runs: it records the
@@ -347,8 +349,8 @@ type smallThing struct {
 
 func measure[T any](t *testing.T, ctx context.Context, expr string) T {
 	t.Helper()
-	brun(t, ctx, chromedp.Evaluate[chromedp.Void](measureJS))
-	return brun(t, ctx, chromedp.Evaluate[T](expr))
+	browsertest.Run(t, ctx, chromedp.Evaluate[chromedp.Void](measureJS))
+	return browsertest.Run(t, ctx, chromedp.Evaluate[T](expr))
 }
 
 // contrastCheck fails on text in scope ('all', 'page', 'widget') whose

@@ -7,13 +7,14 @@ import (
 	"testing"
 
 	"github.com/govchat/govchat/internal/auth"
+	"github.com/govchat/govchat/internal/chat"
 )
 
 // TestUnansweredReportAuth: the unanswered report API takes the admin
 // token or a signed-in admin of the workbench; an operator's session and
 // anything else are refused.
 func TestUnansweredReportAuth(t *testing.T) {
-	rs := startServe(t, filepath.Join(moduleRoot(t), "knowledge"), map[string]string{"GOVCHAT_ADMIN_TOKEN": "s3cret-admin-token"}, serveHooks{})
+	rs := startServe(t, filepath.Join(moduleRoot(t), "knowledge"), map[string]string{"GOVCHAT_ADMIN_TOKEN": "s3cret-admin-token"}, chat.Config{})
 	svc, err := auth.New(auth.Config{Path: filepath.Join(rs.data, "auth.db")})
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -15,7 +14,7 @@ import (
 	"github.com/govchat/govchat/internal/knowledge/importer"
 	"github.com/govchat/govchat/internal/llm"
 	"github.com/govchat/govchat/internal/search"
-	"github.com/govchat/govchat/internal/store/mem"
+	"github.com/govchat/govchat/internal/store"
 	"github.com/govchat/govchat/internal/zh"
 )
 
@@ -25,7 +24,7 @@ type searchApp struct {
 	Base     *kb.Base
 	Problems []knowledge.Problem
 	Seg      *zh.Segmenter
-	Store    search.Store
+	Store    store.Store
 	Engine   *search.Engine
 	Embedder search.Embedder // nil without GOVCHAT_EMBED_MODEL
 	Synced   search.SyncStats
@@ -38,7 +37,7 @@ type searchOptions struct {
 	NoSync bool
 	// Store, when set, is used instead of the configured store (eval uses a
 	// fresh in-memory one).
-	Store search.Store
+	Store store.Store
 	// Params override the ranking parameters.
 	Params search.Params
 	// With are files imported in memory next to the knowledge base (eval).
@@ -86,7 +85,7 @@ func openSearch(ctx context.Context, env *Env, opt searchOptions) (*searchApp, e
 	a.LoadTime = time.Since(start)
 	a.Store = opt.Store
 	if a.Store == nil {
-		if a.Store, err = openStoreRecovering(env); err != nil {
+		if a.Store, err = openStore(env); err != nil {
 			return nil, err
 		}
 	}
@@ -97,24 +96,10 @@ func openSearch(ctx context.Context, env *Env, opt searchOptions) (*searchApp, e
 	if opt.NoSync {
 		return a, nil
 	}
+	// The embedded index is rebuildable (mem.Rebuildable): a damaged one was
+	// moved aside on open, and one built with another embedding setting is
+	// emptied by the sync, which then rebuilds it.
 	a.Synced, err = a.Engine.Sync(ctx)
-	if errors.Is(err, mem.ErrSchemaMismatch) && opt.Store == nil {
-		// The embedding model was switched on, off or changed: the embedded
-		// index is derived data, so rebuild it.
-		env.Log.Warn("index was built with another embedding setting; rebuilding it", slog.String("dir", indexDir(env)))
-		a.Store.Close()
-		if err := os.RemoveAll(indexDir(env)); err != nil {
-			return nil, fmt.Errorf("index: %w", err)
-		}
-		if a.Store, err = openStore(env); err != nil {
-			return nil, err
-		}
-		if err := a.newEngine(env, opt); err != nil {
-			a.Close()
-			return nil, err
-		}
-		a.Synced, err = a.Engine.Sync(ctx)
-	}
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -139,22 +124,6 @@ func (a *searchApp) engineConfig(env *Env, opt searchOptions) search.Config {
 
 // embedCachePath is where embeddings are cached by content hash.
 func embedCachePath(env *Env) string { return filepath.Join(env.Config.Data, "embed.cache") }
-
-// openStoreRecovering opens the configured store; a damaged embedded index
-// is moved aside (and rebuilt by the following sync) rather than stopping
-// the service.
-func openStoreRecovering(env *Env) (search.Store, error) {
-	st, err := openStore(env)
-	if errors.Is(err, mem.ErrCorrupt) {
-		aside := indexDir(env) + ".corrupt-" + time.Now().Format("20060102-150405")
-		env.Log.Error("index is damaged; moving it aside and rebuilding", slog.String("moved_to", aside), slog.Any("error", err))
-		if rerr := os.Rename(indexDir(env), aside); rerr != nil {
-			return nil, fmt.Errorf("%w (and moving it aside failed: %v)", err, rerr)
-		}
-		return openStore(env)
-	}
-	return st, err
-}
 
 // Close releases the store.
 func (a *searchApp) Close() error {

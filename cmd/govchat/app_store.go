@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 
-	"github.com/govchat/govchat/internal/search"
+	"github.com/govchat/govchat/internal/store"
 	"github.com/govchat/govchat/internal/store/mem"
 	"github.com/govchat/govchat/internal/store/qdrant"
 )
@@ -14,10 +14,10 @@ import (
 func indexDir(env *Env) string { return filepath.Join(env.Config.Data, "index") }
 
 // openStore opens the vector store chosen by GOVCHAT_STORE.
-func openStore(env *Env) (search.Store, error) {
+func openStore(env *Env) (store.Store, error) {
 	switch env.Config.Store {
 	case "mem", "":
-		return mem.Open(indexDir(env), mem.WithLogger(env.Log))
+		return mem.Open(indexDir(env), mem.WithLogger(env.Log), mem.Rebuildable())
 	case "qdrant":
 		// Waits for Qdrant (bounded backoff, 30s) and fails with a clear
 		// error naming GOVCHAT_QDRANT_URL when it does not answer.

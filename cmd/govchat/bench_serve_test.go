@@ -85,11 +85,19 @@ func TestServeChildProcess(t *testing.T) {
 		}
 	}()
 	start := time.Now()
-	err = serve(ctx, e, serveHooks{
-		Listening: func(addr string) { fmt.Printf("LISTENING %s %d\n", addr, time.Since(start).Microseconds()) },
-		Ready:     func(addr string) { fmt.Printf("READY %s %d\n", addr, time.Since(start).Microseconds()) },
-	})
-	if err != nil {
+	m := NewMain(e)
+	defer m.Close()
+	if err := m.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("LISTENING %s %d\n", m.Addr(), time.Since(start).Microseconds())
+	if err := m.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("READY %s %d\n", m.Addr(), time.Since(start).Microseconds())
+	select {
+	case <-ctx.Done():
+	case err := <-m.Failed():
 		t.Fatal(err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/govchat/govchat/internal/answer"
+	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/kb"
 )
 
@@ -23,12 +24,12 @@ func init() {
 
 // askJSON is what `govchat ask --json` prints.
 type askJSON struct {
-	Answer     string      `json:"answer"`
-	Refused    bool        `json:"refused"`
-	Reason     string      `json:"reason,omitempty"`
-	Mode       answer.Mode `json:"mode"`
-	Standalone string      `json:"standalone,omitempty"`
-	Sources    []kb.Source `json:"sources"`
+	Answer     string       `json:"answer"`
+	Refused    bool         `json:"refused"`
+	Reason     string       `json:"reason,omitempty"`
+	Mode       govchat.Mode `json:"mode"`
+	Standalone string       `json:"standalone,omitempty"`
+	Sources    []kb.Source  `json:"sources"`
 }
 
 func runAsk(ctx context.Context, env *Env, args []string) error {
@@ -58,10 +59,10 @@ func runAsk(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	if !*chat {
-		_, err := askOne(ctx, env, a, answer.Request{Question: question, IncludeExpired: *expired}, *asJSON)
+		_, err := askOne(ctx, env, a, govchat.Request{Question: question, IncludeExpired: *expired}, *asJSON)
 		return err
 	}
-	var history []answer.Turn
+	var history []govchat.Turn
 	sc := bufio.NewScanner(env.Stdin)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	for sc.Scan() {
@@ -72,7 +73,7 @@ func runAsk(ctx context.Context, env *Env, args []string) error {
 		if !*asJSON {
 			fmt.Fprintf(env.Stdout, "问：%s\n", q)
 		}
-		ans, err := askOne(ctx, env, a, answer.Request{Question: q, History: history, IncludeExpired: *expired}, *asJSON)
+		ans, err := askOne(ctx, env, a, govchat.Request{Question: q, History: history, IncludeExpired: *expired}, *asJSON)
 		if err != nil {
 			if errors.Is(err, answer.ErrInvalidQuestion) {
 				fmt.Fprintf(env.Stderr, "govchat ask: %v\n", err)
@@ -80,13 +81,13 @@ func runAsk(ctx context.Context, env *Env, args []string) error {
 			}
 			return err
 		}
-		history = append(history, answer.Turn{Question: q, Answer: ans.Text, Terms: ans.Terms})
+		history = append(history, govchat.Turn{Question: q, Answer: ans.Text, Terms: ans.Terms})
 	}
 	return sc.Err()
 }
 
 // askOne answers one question: streamed text then the sources, or JSON.
-func askOne(ctx context.Context, env *Env, a *answer.Answerer, req answer.Request, asJSON bool) (*answer.Answer, error) {
+func askOne(ctx context.Context, env *Env, a *answer.Answerer, req govchat.Request, asJSON bool) (*govchat.Answer, error) {
 	if !asJSON {
 		req.Stream = func(s string) error {
 			_, err := io.WriteString(env.Stdout, s)
@@ -109,7 +110,7 @@ func askOne(ctx context.Context, env *Env, a *answer.Answerer, req answer.Reques
 }
 
 // printSources lists the cited sources under a streamed answer.
-func printSources(w io.Writer, ans *answer.Answer) {
+func printSources(w io.Writer, ans *govchat.Answer) {
 	if ans.Refused {
 		fmt.Fprintf(w, "（未作答：%s）\n\n", ans.Reason)
 		return

@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/govchat/govchat/internal/search"
+	"github.com/govchat/govchat/internal/store"
 )
 
 func init() {
@@ -65,7 +66,7 @@ func runIndex(ctx context.Context, env *Env, args []string) error {
 // the served one atomically (Qdrant: a new versioned collection and an alias
 // switch).
 type rebuilder interface {
-	Rebuild(ctx context.Context, fill func(context.Context, search.Store) error) error
+	Rebuild(ctx context.Context, fill func(context.Context, store.Store) error) error
 }
 
 // rebuild re-indexes everything from the knowledge base. The embedded index
@@ -79,7 +80,7 @@ func (a *searchApp) rebuild(ctx context.Context, env *Env) error {
 		a.Synced, err = a.Engine.Sync(ctx)
 		return err
 	}
-	return r.Rebuild(ctx, func(ctx context.Context, dst search.Store) error {
+	return r.Rebuild(ctx, func(ctx context.Context, dst store.Store) error {
 		e, err := search.New(a.engineConfig(env, searchOptions{}), a.Base, a.Seg, dst, a.Embedder)
 		if err != nil {
 			return err

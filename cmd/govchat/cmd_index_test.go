@@ -173,4 +173,17 @@ func TestIndexWithEmbeddings(t *testing.T) {
 	if second.Stats.Added != first.Points || second.Stats.Embedded != 0 || second.Stats.Cached != first.Points || texts.Load() != before {
 		t.Fatalf("second index: %+v, %d more texts embedded", second.Stats, texts.Load()-before)
 	}
+	// Switching embeddings off: the index built with them is rebuilt
+	// without them (the store empties itself for the new schema).
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"index", "--json"}, strings.NewReader(""), &out, &errb, shippedEnv(data, nil)); code != 0 {
+		t.Fatalf("index without embeddings: %d %s", code, errb.String())
+	}
+	var third indexReport
+	if err := json.Unmarshal(out.Bytes(), &third); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	if third.Stats.Added != first.Points || third.Points != first.Points {
+		t.Fatalf("index without embeddings: %+v", third)
+	}
 }

@@ -14,11 +14,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/govchat/govchat/internal/dept"
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/knowledge"
 	"github.com/govchat/govchat/internal/knowledge/importer"
 	"github.com/govchat/govchat/internal/lookup"
-	"github.com/govchat/govchat/internal/route"
 	"github.com/govchat/govchat/internal/search"
 	"github.com/govchat/govchat/internal/store/mem"
 	"github.com/govchat/govchat/internal/zh"
@@ -54,15 +54,22 @@ func newLookup(ctx context.Context, env *Env, base *kb.Base) (*lookup.Lookup, er
 	if _, err := eng.Sync(ctx); err != nil {
 		return nil, err
 	}
-	router, err := route.New(route.Config{}, base.Docs)
-	if err != nil && !errors.Is(err, route.ErrNoDepartments) {
+	return lookupOver(base, seg, eng)
+}
+
+// lookupOver builds the operators' look-up over an indexed knowledge base,
+// with department suggestions when its entries name departments (serve
+// and the look-up command share it).
+func lookupOver(base *kb.Base, seg *zh.Segmenter, eng *search.Engine) (*lookup.Lookup, error) {
+	suggester, err := dept.New(dept.Config{}, base.Docs)
+	if err != nil && !errors.Is(err, dept.ErrNoDepartments) {
 		return nil, err
 	}
-	var r lookup.Router
-	if router != nil {
-		r = router
+	var s lookup.Suggester
+	if suggester != nil {
+		s = suggester
 	}
-	return lookup.New(lookup.Config{Terms: func(s string) []string { return seg.Analyze(s).Terms }}, base, eng, r)
+	return lookup.New(lookup.Config{Terms: func(s string) []string { return seg.Analyze(s).Terms }}, base, eng, s)
 }
 
 func runLookup(ctx context.Context, env *Env, args []string) error {

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/history"
 	"github.com/govchat/govchat/internal/safety"
 	"github.com/govchat/govchat/internal/server"
@@ -64,7 +65,7 @@ func reportUnanswered(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer hist.Close()
-	groups, err := hist.Unanswered(ctx, history.UnansweredQuery{Since: from, Limit: *limit})
+	groups, err := hist.Unanswered(ctx, govchat.UnansweredQuery{Since: from, Limit: *limit})
 	if err != nil {
 		return err
 	}
@@ -73,7 +74,7 @@ func reportUnanswered(ctx context.Context, env *Env, args []string) error {
 		enc := json.NewEncoder(env.Stdout)
 		enc.SetIndent("", "  ")
 		if groups == nil {
-			groups = []history.Group{}
+			groups = []govchat.Group{}
 		}
 		return enc.Encode(server.UnansweredResponse{Since: from, Groups: groups})
 	case "csv":
@@ -103,7 +104,7 @@ func reasonList(m map[string]int) string {
 	return strings.Join(parts, " ")
 }
 
-func writeUnansweredText(w io.Writer, since time.Time, groups []history.Group) {
+func writeUnansweredText(w io.Writer, since time.Time, groups []govchat.Group) {
 	fmt.Fprintf(w, "未解决的问题（%s 起）：%d 组\n", since.Format("2006-01-02 15:04"), len(groups))
 	if len(groups) == 0 {
 		fmt.Fprintln(w, "没有被拒答或评为“没用”的问题。")
@@ -125,7 +126,7 @@ func writeUnansweredText(w io.Writer, since time.Time, groups []history.Group) {
 	}
 }
 
-func writeUnansweredCSV(w io.Writer, groups []history.Group) error {
+func writeUnansweredCSV(w io.Writer, groups []govchat.Group) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"question", "count", "refused", "unhelpful", "reasons", "variants", "feedback_reasons", "first_asked", "last_asked", "answer_ids"})
 	for _, g := range groups {

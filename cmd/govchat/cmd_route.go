@@ -10,8 +10,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/govchat/govchat/internal/dept"
 	"github.com/govchat/govchat/internal/knowledge"
-	"github.com/govchat/govchat/internal/route"
 )
 
 func init() {
@@ -41,7 +41,7 @@ func runRoute(ctx context.Context, env *Env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg := route.Config{K: *k}
+	cfg := dept.Config{K: *k}
 	switch sub {
 	case "eval":
 		f, err := os.Open(*file)
@@ -49,12 +49,12 @@ func runRoute(ctx context.Context, env *Env, args []string) error {
 			return fmt.Errorf("open examples: %w", err)
 		}
 		defer f.Close()
-		ex, err := route.ReadExamples(f)
+		ex, err := dept.ReadExamples(f)
 		if err != nil {
 			return err
 		}
 		start := time.Now()
-		rep, err := route.Evaluate(cfg, ex)
+		rep, err := dept.Evaluate(cfg, ex)
 		if err != nil {
 			return err
 		}
@@ -82,7 +82,7 @@ func runRoute(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		r, err := route.New(cfg, base.Docs)
+		r, err := dept.New(cfg, base.Docs)
 		if err != nil {
 			return err
 		}

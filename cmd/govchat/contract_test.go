@@ -37,6 +37,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/govchat/govchat/internal/auth"
+	"github.com/govchat/govchat/internal/chat"
 	"github.com/govchat/govchat/internal/wechat/wechattest"
 )
 
@@ -393,7 +394,7 @@ func TestContractHTTPAndWebsocket(t *testing.T) {
 		"GOVCHAT_RATE_IP":           "-1",
 		"GOVCHAT_RATE_SESSION":      "-1",
 		"GOVCHAT_WECHAT_LOGIN_RATE": "1000",
-	}, serveHooks{})
+	}, chat.Config{})
 	svc, err := auth.New(auth.Config{Path: filepath.Join(rs.data, "auth.db")})
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/govchat/govchat/internal/browsertest"
 )
 
 // lighthouseMin are the scores TestLighthouse asks for (README,
@@ -46,7 +48,7 @@ func TestLighthouse(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: skipping Lighthouse")
 	}
-	chrome := chromiumPath(t)
+	chrome := browsertest.Chromium(t)
 	node, dir := nodeTool(t, "lighthouse", "node_modules/lighthouse/cli/index.js")
 	rs := a11yServer(t, nil)
 

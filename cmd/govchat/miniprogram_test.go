@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/govchat/govchat/internal/auth"
+	"github.com/govchat/govchat/internal/chat"
 	"github.com/govchat/govchat/internal/wechat/wechattest"
 )
 
@@ -47,7 +48,7 @@ func TestMiniprogramProtocolModule(t *testing.T) {
 		"GOVCHAT_RATE_IP":           "-1",
 		"GOVCHAT_RATE_SESSION":      "-1",
 		"GOVCHAT_WECHAT_LOGIN_RATE": "1000",
-	}, serveHooks{})
+	}, chat.Config{})
 
 	// An operator account, signed in, for the 转人工 test.
 	svc, err := auth.New(auth.Config{Path: filepath.Join(rs.data, "auth.db")})

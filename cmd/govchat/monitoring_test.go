@@ -16,6 +16,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/govchat/govchat/internal/chat"
 	"github.com/govchat/govchat/internal/store/qdrant/qdranttest"
 )
 
@@ -212,7 +213,7 @@ func TestMonitoringPackUsesExportedMetrics(t *testing.T) {
 	q := qdranttest.Start(t)
 	rs := startServe(t, filepath.Join(moduleRoot(t), "knowledge"), map[string]string{
 		"GOVCHAT_STORE": "qdrant", "GOVCHAT_QDRANT_URL": q.Addr(),
-	}, serveHooks{})
+	}, chat.Config{})
 	// A little traffic, so that labelled families have samples.
 	resp, err := http.Post(rs.base+"/api/ask", "application/json", strings.NewReader(`{"question":"`+seedQuestion+`"}`))
 	if err != nil {

@@ -1,74 +1,25 @@
 package main
 
 // Browser tests: a real Chromium drives the citizen widget against a real
-// `govchat serve`. They skip with a message where Chromium is absent and fail
-// instead when CI=true. Set GOVCHAT_SCREENSHOTS=dir to keep screenshots.
+// `govchat serve` (see internal/browsertest: they skip with a message where
+// Chromium is absent and fail instead when CI=true; GOVCHAT_SCREENSHOTS=dir
+// keeps screenshots).
 
 import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
+
+	"github.com/govchat/govchat/internal/browsertest"
+	"github.com/govchat/govchat/internal/chat"
 )
-
-// chromiumPath finds Chromium or skips (fails under CI=true).
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("GOVCHAT_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("browser tests: Chromium not found and CI=true (install the Debian package chromium or set GOVCHAT_CHROMIUM)")
-	}
-	t.Skip("browser tests skipped: Chromium not found (install the Debian package chromium or set GOVCHAT_CHROMIUM)")
-	return ""
-}
-
-// newBrowser starts a headless Chromium with a fresh profile.
-func newBrowser(t *testing.T) context.Context {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("browser tests skipped in -short mode")
-	}
-	path := chromiumPath(t)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
-	t.Cleanup(func() {
-		cancelTimeout()
-		cancelCtx()
-		cancelAlloc()
-	})
-	if err := chromedp.Do(ctx); err != nil { // start the browser
-		t.Fatalf("start Chromium: %v", err)
-	}
-	return ctx
-}
 
 // framesRecorder wraps WebSocket before any page script runs, recording the
 // frames the widget receives.
@@ -90,48 +41,10 @@ const framesRecorder = `(() => {
 // shadow is the widget's shadow root, for JavaScript expressions.
 const shadow = `document.querySelector('#govchat-widget').shadowRoot`
 
-func addInitScript(t *testing.T, ctx context.Context, js string) {
-	t.Helper()
-	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: js}); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func brun[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
-	t.Helper()
-	v, err := chromedp.Run(ctx, a)
-	if err != nil {
-		t.Fatalf("browser: %v", err)
-	}
-	return v
-}
-
-func do(t *testing.T, ctx context.Context, actions ...chromedp.Action[chromedp.Void]) {
-	t.Helper()
-	if err := chromedp.Do(ctx, actions...); err != nil {
-		t.Fatalf("browser: %v", err)
-	}
-}
-
-func screenshot(t *testing.T, ctx context.Context, name string) {
-	t.Helper()
-	dir := os.Getenv("GOVCHAT_SCREENSHOTS")
-	if dir == "" {
-		return
-	}
-	buf := brun(t, ctx, chromedp.CaptureScreenshot())
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name), buf, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // askInWidget types a question into the widget and sends it.
 func askInWidget(t *testing.T, ctx context.Context, question string) {
 	t.Helper()
-	do(t, ctx,
+	browsertest.Do(t, ctx,
 		chromedp.SendKeys(chromedp.JSPath(shadow+`.querySelector('textarea')`), question),
 		chromedp.Click(chromedp.JSPath(shadow+`.querySelector('button.send')`)),
 	)
@@ -141,7 +54,7 @@ func askInWidget(t *testing.T, ctx context.Context, question string) {
 // feedback rendered) and returns its text.
 func waitAnswered(t *testing.T, ctx context.Context, n int) string {
 	t.Helper()
-	return brun(t, ctx, chromedp.Poll[string](fmt.Sprintf(`(() => {
+	return browsertest.Run(t, ctx, chromedp.Poll[string](fmt.Sprintf(`(() => {
 	  const bots = [...%s.querySelectorAll('.msg.bot[data-id]')];
 	  const b = bots[%d];
 	  if (!b || b.querySelector('.bubble.streaming') || !(b.querySelector('.feedback') || b.classList.contains('failed'))) return '';
@@ -169,20 +82,20 @@ const landedJS = `(() => {
 // the seed question, watch the answer stream in, click its citation and land
 // on the highlighted paragraph of the source page.
 func TestBrowserSeedQuestion(t *testing.T) {
-	ctx := newBrowser(t)
-	rs := startServe(t, filepath.Join(moduleRoot(t), "knowledge"), nil, serveHooks{})
+	ctx := browsertest.New(t)
+	rs := startServe(t, filepath.Join(moduleRoot(t), "knowledge"), nil, chat.Config{})
 
-	addInitScript(t, ctx, framesRecorder)
-	do(t, ctx,
+	browsertest.AddInitScript(t, ctx, framesRecorder)
+	browsertest.Do(t, ctx,
 		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch),
 		chromedp.Navigate(rs.base+"/"),
 	)
 	// The demo page opens the widget, which connects and gets a session.
-	brun(t, ctx, chromedp.Poll[bool](shadow+`.querySelector('.status').dataset.state === 'online'`, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second)))
-	screenshot(t, ctx, "widget-phone-welcome.png")
+	browsertest.Run(t, ctx, chromedp.Poll[bool](shadow+`.querySelector('.status').dataset.state === 'online'`, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second)))
+	browsertest.Screenshot(t, ctx, "widget-phone-welcome.png")
 
 	// Record what the answer bubble shows while the answer is streaming.
-	brun(t, ctx, chromedp.Evaluate[chromedp.Void](`(() => {
+	browsertest.Run(t, ctx, chromedp.Evaluate[chromedp.Void](`(() => {
 	  window.__streamed = [];
 	  const log = `+shadow+`.querySelector('.log');
 	  new MutationObserver(() => {
@@ -197,27 +110,27 @@ func TestBrowserSeedQuestion(t *testing.T) {
 			t.Errorf("answer lacks %q: %s", w, text)
 		}
 	}
-	frames := brun(t, ctx, chromedp.Evaluate[[]struct{ Type, ID, Text string }](`window.__frames.filter(f => f.type === 'delta' || f.type === 'answer')`))
+	frames := browsertest.Run(t, ctx, chromedp.Evaluate[[]struct{ Type, ID, Text string }](`window.__frames.filter(f => f.type === 'delta' || f.type === 'answer')`))
 	if len(frames) < 2 || frames[0].Type != "delta" || frames[len(frames)-1].Type != "answer" {
 		t.Fatalf("frames = %+v, want deltas then the answer", frames)
 	}
-	streamed := brun(t, ctx, chromedp.Evaluate[[]string](`window.__streamed`))
+	streamed := browsertest.Run(t, ctx, chromedp.Evaluate[[]string](`window.__streamed`))
 	if len(streamed) == 0 || !strings.HasPrefix(text, strings.TrimSpace(streamed[0])[:min(6, len(strings.TrimSpace(streamed[0])))]) {
 		t.Errorf("the answer was not shown while streaming: %q", streamed)
 	}
 	// The user's question and the numbered citation are on screen.
-	cites := brun(t, ctx, chromedp.Evaluate[int](shadow+`.querySelectorAll('.msg.bot a.cite').length`))
-	sources := brun(t, ctx, chromedp.Evaluate[int](shadow+`.querySelectorAll('.msg.bot ol.sources li').length`))
+	cites := browsertest.Run(t, ctx, chromedp.Evaluate[int](shadow+`.querySelectorAll('.msg.bot a.cite').length`))
+	sources := browsertest.Run(t, ctx, chromedp.Evaluate[int](shadow+`.querySelectorAll('.msg.bot ol.sources li').length`))
 	if cites == 0 || sources == 0 {
 		t.Fatalf("citations %d, sources %d", cites, sources)
 	}
-	screenshot(t, ctx, "widget-phone-answer.png")
+	browsertest.Screenshot(t, ctx, "widget-phone-answer.png")
 
 	// The answer cites the seed document itself (the FAQ answer's 答复依据):
 	// clicking that citation opens the source page in a new tab at the cited
 	// paragraph, highlighted.
 	seedCite := shadow + `.querySelector('.msg.bot a.cite[href*="/docs/haishu-zwgk-2019#"]')`
-	href := brun(t, ctx, chromedp.Evaluate[string](`(() => { const a = `+seedCite+`; return a ? a.href : ''; })()`))
+	href := browsertest.Run(t, ctx, chromedp.Evaluate[string](`(() => { const a = `+seedCite+`; return a ? a.href : ''; })()`))
 	if href == "" {
 		t.Fatalf("no citation of the seed document in the answer %q", text)
 	}
@@ -225,24 +138,24 @@ func TestBrowserSeedQuestion(t *testing.T) {
 	// overlays the bottom of the screen, then click it like a finger would.
 	// Wait until it stays put: the widget scrolls its log down whenever
 	// something is added, which would move the citation under the click.
-	brun(t, ctx, chromedp.Poll[bool](`(() => { const a = `+seedCite+`; a.scrollIntoView({block: 'center'});
+	browsertest.Run(t, ctx, chromedp.Poll[bool](`(() => { const a = `+seedCite+`; a.scrollIntoView({block: 'center'});
 	  const r = JSON.stringify(a.getBoundingClientRect()); const same = window.__citeRect === r; window.__citeRect = r; return same; })()`,
 		chromedp.WithPollingInterval(150*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)))
 	newTab := chromedp.WaitNewTarget(ctx, func(i *target.Info) bool { return strings.Contains(i.URL, "/docs/") })
-	do(t, ctx, chromedp.Click(chromedp.JSPath(seedCite)))
+	browsertest.Do(t, ctx, chromedp.Click(chromedp.JSPath(seedCite)))
 	var id target.ID
 	select {
 	case id = <-newTab:
 	case <-time.After(30 * time.Second):
-		screenshot(t, ctx, "citation-click-failed.png")
-		hit := brun(t, ctx, chromedp.Evaluate[string](`(() => { const a = `+seedCite+`; const r = a.getBoundingClientRect();
+		browsertest.Screenshot(t, ctx, "citation-click-failed.png")
+		hit := browsertest.Run(t, ctx, chromedp.Evaluate[string](`(() => { const a = `+seedCite+`; const r = a.getBoundingClientRect();
 		  const e = `+shadow+`.elementFromPoint(r.x + r.width/2, r.y + r.height/2); return JSON.stringify(r) + ' ' + (e ? e.outerHTML.slice(0, 200) : 'none'); })()`))
 		t.Fatalf("clicking the citation %s opened no tab (at its centre: %s)", href, hit)
 	}
 	tab, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(id))
 	defer cancel()
-	do(t, tab, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile))
-	got := brun(t, tab, chromedp.Poll[landed](landedJS, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second)))
+	browsertest.Do(t, tab, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile))
+	got := browsertest.Run(t, tab, chromedp.Poll[landed](landedJS, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second)))
 	if "#"+got.ID != got.Hash || !strings.HasPrefix(href, rs.base+got.Path+got.Hash) {
 		t.Errorf("landed on %+v, citation was %s", got, href)
 	}
@@ -252,7 +165,7 @@ func TestBrowserSeedQuestion(t *testing.T) {
 	if l, err := chromedp.Run(tab, chromedp.Poll[landed](inView, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second))); err == nil {
 		got = l
 	} else {
-		got = brun(t, tab, chromedp.Poll[landed](landedJS, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second)))
+		got = browsertest.Run(t, tab, chromedp.Poll[landed](landedJS, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second)))
 	}
 	if got.Path != "/docs/haishu-zwgk-2019" {
 		t.Errorf("landed on %s, want the seed document", got.Path)
@@ -267,31 +180,31 @@ func TestBrowserSeedQuestion(t *testing.T) {
 		t.Errorf("cited paragraph does not hold the answer: %q", got.Text)
 	}
 	time.Sleep(1700 * time.Millisecond) // let the highlight animation settle for the screenshot
-	screenshot(t, tab, "seed-phone-paragraph.png")
+	browsertest.Screenshot(t, tab, "seed-phone-paragraph.png")
 	cancel() // close the source tab and bring the widget's tab back to the front
 	if _, err := chromedp.CallBrowser(ctx, target.ActivateTarget, target.ActivateTargetParams{TargetID: chromedp.FromContext(ctx).Target.TargetID}); err != nil {
 		t.Fatal(err)
 	}
 
 	// 👎 with a reason from the widget is acknowledged.
-	do(t, ctx, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('.msg.bot .fb.down')`)))
-	do(t, ctx, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('.msg.bot .reasons .chip')`)))
-	do(t, ctx, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('.msg.bot .feedback .submit')`)))
-	brun(t, ctx, chromedp.Poll[bool](shadow+`.querySelector('.msg.bot .thanks') !== null`, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)))
+	browsertest.Do(t, ctx, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('.msg.bot .fb.down')`)))
+	browsertest.Do(t, ctx, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('.msg.bot .reasons .chip')`)))
+	browsertest.Do(t, ctx, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('.msg.bot .feedback .submit')`)))
+	browsertest.Run(t, ctx, chromedp.Poll[bool](shadow+`.querySelector('.msg.bot .thanks') !== null`, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)))
 
 	// 转人工 shows the hotline while no operator desk is connected.
-	do(t, ctx, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('button.handoff')`)))
-	msg := brun(t, ctx, chromedp.Poll[string](`(() => { const s = `+shadow+`.querySelector('.msg.system'); return s ? s.textContent : ''; })()`, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)))
+	browsertest.Do(t, ctx, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('button.handoff')`)))
+	msg := browsertest.Run(t, ctx, chromedp.Poll[string](`(() => { const s = `+shadow+`.querySelector('.msg.system'); return s ? s.textContent : ''; })()`, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)))
 	if !strings.Contains(msg, "12345") {
 		t.Errorf("handoff message %q lacks the hotline", msg)
 	}
-	screenshot(t, ctx, "widget-phone-handoff.png")
+	browsertest.Screenshot(t, ctx, "widget-phone-handoff.png")
 }
 
 // TestBrowserXSS: a knowledge document and a question carrying <script> and
 // <img onerror> render as text on the source page and in the widget.
 func TestBrowserXSS(t *testing.T) {
-	ctx := newBrowser(t)
+	ctx := browsertest.New(t)
 	dir := t.TempDir()
 	doc := `---
 id: xss-doc
@@ -311,15 +224,15 @@ published: 2024-01-01
 	if err := os.WriteFile(filepath.Join(dir, "policies", "xss.md"), []byte(doc), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	rs := startServe(t, dir, nil, serveHooks{})
+	rs := startServe(t, dir, nil, chat.Config{})
 
-	do(t, ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(rs.base+"/docs/xss-doc"))
+	browsertest.Do(t, ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(rs.base+"/docs/xss-doc"))
 	type pageState struct {
 		Title, Body    string
 		Markup, Script int
 		XSS            bool
 	}
-	st := brun(t, ctx, chromedp.Evaluate[pageState](`({
+	st := browsertest.Run(t, ctx, chromedp.Evaluate[pageState](`({
 	  Title: document.querySelector('h1').textContent,
 	  Body: document.querySelector('.doc').textContent,
 	  Markup: document.querySelectorAll('main img').length,
@@ -333,11 +246,11 @@ published: 2024-01-01
 		!strings.Contains(st.Body, `测试<img src=x onerror="window.xssHit=2">机关`) {
 		t.Errorf("source page does not show the markup as text: %+v", st)
 	}
-	screenshot(t, ctx, "source-xss.png")
+	browsertest.Screenshot(t, ctx, "source-xss.png")
 
 	// The widget on the same page: the question and the quoted answer.
-	do(t, ctx, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('.launcher')`)))
-	brun(t, ctx, chromedp.Poll[bool](shadow+`.querySelector('.status').dataset.state === 'online'`, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second)))
+	browsertest.Do(t, ctx, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('.launcher')`)))
+	browsertest.Run(t, ctx, chromedp.Poll[bool](shadow+`.querySelector('.status').dataset.state === 'online'`, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second)))
 	question := `养犬登记<img src=x onerror="window.xssHit=5">要带什么<script>window.xssHit=6</script>`
 	askInWidget(t, ctx, question)
 	answer := waitAnswered(t, ctx, 0)
@@ -346,7 +259,7 @@ published: 2024-01-01
 		Markup, Script int
 		XSS            bool
 	}
-	ws := brun(t, ctx, chromedp.Evaluate[widgetState](`({
+	ws := browsertest.Run(t, ctx, chromedp.Evaluate[widgetState](`({
 	  Question: `+shadow+`.querySelector('.msg.user .bubble').textContent,
 	  Markup: `+shadow+`.querySelectorAll('.log img').length,
 	  Script: `+shadow+`.querySelectorAll('.log script').length,
@@ -362,11 +275,11 @@ published: 2024-01-01
 		t.Errorf("quoted answer lost its literal markup: %q", answer)
 	}
 	t.Logf("answer: %s", answer)
-	titles := brun(t, ctx, chromedp.Evaluate[[]string](`[...`+shadow+`.querySelectorAll('.src-title')].map(e => e.textContent)`))
+	titles := browsertest.Run(t, ctx, chromedp.Evaluate[[]string](`[...`+shadow+`.querySelectorAll('.src-title')].map(e => e.textContent)`))
 	for _, s := range titles {
 		if strings.Contains(s, "养犬登记的通知") && !strings.Contains(s, "<script>") {
 			t.Errorf("source title lost its literal markup: %q", s)
 		}
 	}
-	screenshot(t, ctx, "widget-xss.png")
+	browsertest.Screenshot(t, ctx, "widget-xss.png")
 }

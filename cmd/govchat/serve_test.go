@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/govchat/govchat/internal/chat"
+	"github.com/govchat/govchat/internal/chat/chattest"
 	"github.com/govchat/govchat/internal/testenv"
-
-	"github.com/gorilla/websocket"
 
 	"github.com/govchat/govchat/internal/config"
 )
@@ -26,17 +26,17 @@ const seedQuestion = "海曙区2019年政务公开重点公开哪几类重大建
 
 // runningServer is a `govchat serve` started in-process.
 type runningServer struct {
-	addr   string // as bound, e.g. [::]:41234
-	base   string // http://127.0.0.1:port
-	cancel context.CancelFunc
-	done   chan error
-	data   string
-	logs   *bytes.Buffer
+	main *Main
+	addr string // as bound, e.g. [::]:41234
+	base string // http://127.0.0.1:port
+	data string
+	logs *bytes.Buffer
 }
 
-// startServe runs serve with the given knowledge directory on a free port
-// (all interfaces, so IPv4 and IPv6) and waits until it is ready.
-func startServe(t testing.TB, knowledgeDir string, env map[string]string, hooks serveHooks) *runningServer {
+// startServe starts serve's composition root (Main) with the given knowledge
+// directory on a free port (all interfaces, so IPv4 and IPv6) and returns
+// once it is ready; hub holds hub settings beyond the environment's.
+func startServe(t testing.TB, knowledgeDir string, env map[string]string, hub chat.Config) *runningServer {
 	t.Helper()
 	data := t.TempDir()
 	getenv := func(k string) string {
@@ -60,34 +60,31 @@ func startServe(t testing.TB, knowledgeDir string, env map[string]string, hooks 
 	logs := &bytes.Buffer{}
 	e := &Env{Config: cfg, Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard,
 		Log: slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelInfo}))}
-	ctx, cancel := context.WithCancel(context.Background())
-	rs := &runningServer{cancel: cancel, done: make(chan error, 1), data: data, logs: logs}
-	ready := make(chan string, 1)
-	hooks.Ready = func(addr string) { ready <- addr }
-	go func() { rs.done <- serve(ctx, e, hooks) }()
-	select {
-	case addr := <-ready:
-		rs.addr = addr
-		_, port, _ := net.SplitHostPort(addr)
-		rs.base = "http://127.0.0.1:" + port
-	case err := <-rs.done:
-		t.Fatalf("serve exited: %v\n%s", err, logs)
-	case <-time.After(3 * time.Minute):
-		cancel()
-		t.Fatal("serve not ready after 3 minutes")
+	m := NewMain(e)
+	m.Chat = hub
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if err := m.Run(ctx); err != nil {
+		m.Close()
+		t.Fatalf("serve: %v\n%s", err, logs)
 	}
+	rs := &runningServer{main: m, data: data, logs: logs, addr: m.Addr()}
+	_, port, _ := net.SplitHostPort(rs.addr)
+	rs.base = "http://127.0.0.1:" + port
 	t.Cleanup(func() { rs.stop(t) })
 	return rs
 }
 
 func (rs *runningServer) stop(t testing.TB) {
-	if rs.cancel == nil {
+	if rs.main == nil {
 		return
 	}
-	rs.cancel()
-	rs.cancel = nil
+	m := rs.main
+	rs.main = nil
+	done := make(chan error, 1)
+	go func() { done <- m.Close() }()
 	select {
-	case err := <-rs.done:
+	case err := <-done:
 		if err != nil {
 			t.Errorf("serve returned %v", err)
 		}
@@ -107,14 +104,14 @@ func (w *lockedWriter) Write(p []byte) (int, error) {
 	return w.w.Write(p)
 }
 
-func wsURL(base string) string { return "ws" + strings.TrimPrefix(base, "http") + "/ws" }
+func wsURL(base string) string { return chattest.URL(base) }
 
 func TestServeEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads the knowledge base and the segmenter")
 	}
 	root := moduleRoot(t)
-	rs := startServe(t, filepath.Join(root, "knowledge"), nil, serveHooks{})
+	rs := startServe(t, filepath.Join(root, "knowledge"), nil, chat.Config{})
 
 	// Both address families reach the server on ":0".
 	for _, host := range []string{"127.0.0.1", "[::1]"} {
@@ -138,21 +135,14 @@ func TestServeEndToEnd(t *testing.T) {
 
 	// The seed question over the websocket: streamed, then answered with
 	// a citation that opens a page with that paragraph.
-	c, _, err := websocket.DefaultDialer.Dial(wsURL(rs.base), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.WriteJSON(map[string]any{"type": "hello", "v": 1})
-	c.WriteJSON(map[string]any{"type": "ask", "id": "seed", "text": seedQuestion})
+	c := chattest.Dial(t, wsURL(rs.base), nil)
+	c.Timeout = time.Minute
+	c.Send(map[string]any{"type": "hello", "v": 1})
+	c.Send(map[string]any{"type": "ask", "id": "seed", "text": seedQuestion})
 	var answer map[string]any
 	deltas := ""
-	c.SetReadDeadline(time.Now().Add(time.Minute))
 	for answer == nil {
-		var f map[string]any
-		if err := c.ReadJSON(&f); err != nil {
-			t.Fatal(err)
-		}
+		f := c.Read()
 		switch f["type"] {
 		case "delta":
 			deltas += f["text"].(string)
@@ -191,12 +181,9 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 
 	// 👎 with a reason, a refused question, then the report lists both.
-	c.WriteJSON(map[string]any{"type": "feedback", "id": "fb", "answer_id": answer["answer_id"], "helpful": false, "reason": "想知道具体公开时限"})
+	c.Send(map[string]any{"type": "feedback", "id": "fb", "answer_id": answer["answer_id"], "helpful": false, "reason": "想知道具体公开时限"})
 	for {
-		var f map[string]any
-		if err := c.ReadJSON(&f); err != nil {
-			t.Fatal(err)
-		}
+		f := c.Read()
 		if f["type"] == "ack" {
 			break
 		}

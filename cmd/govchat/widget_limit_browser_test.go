@@ -7,9 +7,10 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/gorilla/websocket"
 
+	"github.com/govchat/govchat/internal/browsertest"
 	"github.com/govchat/govchat/internal/chat"
+	"github.com/govchat/govchat/internal/chat/chattest"
 )
 
 // TestBrowserWidgetWaitsOutSessionLimit: when the widget's hello is refused
@@ -17,29 +18,22 @@ import (
 // question the citizen typed, says hello again after retry_after and then
 // gets it answered.
 func TestBrowserWidgetWaitsOutSessionLimit(t *testing.T) {
-	ctx := newBrowser(t)
-	rs := startServe(t, filepath.Join(moduleRoot(t), "knowledge"), nil, serveHooks{
-		Chat: func(c *chat.Config) { c.NewSessionRate = chat.Rate{PerMinute: 6, Burst: 1} }, // one every 10 s
+	ctx := browsertest.New(t)
+	rs := startServe(t, filepath.Join(moduleRoot(t), "knowledge"), nil, chat.Config{
+		NewSessionRate: chat.Rate{PerMinute: 6, Burst: 1}, // one every 10 s
 	})
 	// Another client from this address takes the only new session.
-	c, _, err := websocket.DefaultDialer.Dial(wsURL(rs.base), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.WriteJSON(chat.HelloFrame{Type: chat.TypeHello, V: 1}); err != nil {
-		t.Fatal(err)
-	}
-	var f chat.SessionFrame
-	if err := c.ReadJSON(&f); err != nil || f.Type != chat.TypeSession {
-		t.Fatalf("first session: %+v %v", f, err)
+	c := chattest.Dial(t, wsURL(rs.base), nil)
+	c.Send(chat.HelloFrame{Type: chat.TypeHello, V: 1})
+	if f := c.Read(); f.S("type") != chat.TypeSession {
+		t.Fatalf("first session: %+v", f)
 	}
 
-	addInitScript(t, ctx, framesRecorder)
-	do(t, ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(rs.base+"/"))
-	brun(t, ctx, chromedp.Poll[bool](`window.__frames.some(f => f.type === 'error')`,
+	browsertest.AddInitScript(t, ctx, framesRecorder)
+	browsertest.Do(t, ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(rs.base+"/"))
+	browsertest.Run(t, ctx, chromedp.Poll[bool](`window.__frames.some(f => f.type === 'error')`,
 		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second)))
-	shown := brun(t, ctx, chromedp.Evaluate[string](shadow+`.querySelector('.msg.system').textContent`))
+	shown := browsertest.Run(t, ctx, chromedp.Evaluate[string](shadow+`.querySelector('.msg.system').textContent`))
 	if !strings.Contains(shown, "新会话过多") {
 		t.Errorf("the refusal is not shown: %q", shown)
 	}

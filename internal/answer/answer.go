@@ -18,12 +18,8 @@ import (
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/safety"
 	"github.com/govchat/govchat/internal/search"
+	"github.com/govchat/govchat/internal/textnorm"
 )
-
-// Retriever finds passages for a question (search.Engine satisfies it).
-type Retriever interface {
-	Search(ctx context.Context, q string, o search.Options) (*search.Response, error)
-}
 
 // ChatModel streams a chat completion of one system and one user message
 // (llm.Client satisfies it). onDelta (may be nil) receives the text as it is
@@ -116,7 +112,7 @@ func (c *Config) defaults() {
 type Answerer struct {
 	cfg     Config
 	base    *kb.Base
-	r       Retriever
+	r       search.Retriever
 	chat    ChatModel
 	filter  *safety.Filter
 	leak    *safety.Filter
@@ -126,18 +122,12 @@ type Answerer struct {
 	an      analyzer // nil: entries weighed by character bigrams
 	names   sync.Map // entry name → []keyTerm
 	system  string
-
-	backingChunks backingChunks
 }
-
-// ErrInvalidQuestion wraps the safety input errors (empty, too long, invalid
-// UTF-8).
-var ErrInvalidQuestion = errors.New("invalid question")
 
 // New returns an Answerer over base, retrieving with r. chat may be nil:
 // answers are then extractive. f filters sensitive words; nil builds one from
 // base.Dict.Sensitive and the built-in list.
-func New(cfg Config, base *kb.Base, r Retriever, chat ChatModel, f *safety.Filter) (*Answerer, error) {
+func New(cfg Config, base *kb.Base, r search.Retriever, chat ChatModel, f *safety.Filter) (*Answerer, error) {
 	cfg.defaults()
 	if err := cfg.Calibration.Validate(); err != nil {
 		return nil, err
@@ -162,7 +152,7 @@ func New(cfg Config, base *kb.Base, r Retriever, chat ChatModel, f *safety.Filte
 	return &Answerer{
 		cfg: cfg, base: base, r: r, chat: chat, filter: f, leak: leak, an: an,
 		regions: newRegionScope(base, cfg.Regions),
-		topics:  newTopicIndex(base),
+		topics:  newTopicIndex(base, r),
 		known:   newPresence(base),
 		system:  strings.NewReplacer("{service}", cfg.ServiceName, "{hotline}", cfg.Hotline).Replace(systemPrompt),
 	}, nil
@@ -247,7 +237,7 @@ type consideration struct {
 // standalone when it follows up the conversation) and decides whether to
 // answer, clarify or refuse.
 func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, error) {
-	q := safety.Clean(req.Question)
+	q := textnorm.Tidy(req.Question)
 	if err := a.filter.CheckQuestion(q); err != nil {
 		return nil, fmt.Errorf("answer: %w: %w", ErrInvalidQuestion, err)
 	}
@@ -422,7 +412,7 @@ func (a *Answerer) citeReplacements(ans *Answer, d *kb.Document) string {
 			continue
 		}
 		var opening *kb.Chunk
-		if cs := a.backingChunks.of(rd); len(cs) > 0 {
+		if cs := a.r.ChunksOf(rd.ID); len(cs) > 0 {
 			opening = &cs[0]
 		}
 		src := a.base.SourceOf(rd, opening, snippet(rd.Body), now)
@@ -468,7 +458,7 @@ func (a *Answerer) refuse(req Request, reason, detail, standalone string) (*Answ
 			return nil, fmt.Errorf("answer: stream: %w", err)
 		}
 	}
-	if standalone != "" && standalone != safety.Clean(req.Question) {
+	if standalone != "" && standalone != textnorm.Tidy(req.Question) {
 		ans.Standalone = standalone
 	}
 	return ans, nil
@@ -645,13 +635,13 @@ func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search
 		fr := *resp
 		fr.Terms = terms
 		fo := a.focusOf(standalone, &fr)
-		if standalone != safety.Clean(req.Question) {
+		if standalone != textnorm.Tidy(req.Question) {
 			fo = fo.carried(req.Question)
 		}
 		quotes := fo.focusQuotes(results, max(a.cfg.QuotePassages, 5), a.cfg.QuoteRunes)
 		if len(quotes) == 0 {
 			if len(terms) == 0 {
-				terms = bigrams(safety.Normalize(standalone))
+				terms = bigrams(textnorm.Key(standalone))
 			}
 			quotes = selectSentences(results, terms, a.cfg.QuotePassages, a.cfg.QuoteRunes)
 		}
@@ -678,7 +668,7 @@ func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search
 		}
 	}
 	ans := &Answer{Text: out.b.String(), Mode: ModeExtractive, Sources: sources, Related: related, Terms: resp.Terms}
-	if standalone != safety.Clean(req.Question) {
+	if standalone != textnorm.Tidy(req.Question) {
 		ans.Standalone = standalone
 	}
 	return ans, nil
@@ -689,7 +679,7 @@ func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search
 // 第四条 or （一）深化重大建设项目信息公开), so that nothing is said twice.
 func quoteHeading(c kb.Chunk, quote string) string {
 	h := c.Heading
-	if n := len(h); n > 0 && strings.HasPrefix(safety.Normalize(quote), strings.TrimSuffix(safety.Normalize(h[n-1]), "…")) {
+	if n := len(h); n > 0 && strings.HasPrefix(textnorm.Key(quote), strings.TrimSuffix(textnorm.Key(h[n-1]), "…")) {
 		h = h[:n-1]
 	}
 	return strings.Join(h, " › ")

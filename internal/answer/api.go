@@ -1,73 +1,27 @@
 package answer
 
 import (
-	"slices"
-
-	"github.com/govchat/govchat/internal/kb"
+	"github.com/govchat/govchat/internal/govchat"
 )
 
-// Mode says how an answer was produced.
-type Mode string
+// The answer vocabulary lives in internal/govchat, so that the chat hub and
+// the server speak it without importing the answerer; these names keep the
+// answerer's own code short.
+type (
+	Mode    = govchat.Mode
+	Turn    = govchat.Turn
+	Request = govchat.Request
+	Answer  = govchat.Answer
+)
+
+// ErrInvalidQuestion wraps the safety input errors (empty, too long, invalid
+// UTF-8).
+var ErrInvalidQuestion = govchat.ErrInvalidQuestion
 
 // Answer modes.
 const (
-	ModeModel      Mode = "model"      // written by the configured chat model
-	ModeExtractive Mode = "extractive" // quoted from the official text
-	ModeRefused    Mode = "refused"    // a fixed reply; nothing was generated
-	ModeClarify    Mode = "clarify"    // a choice of questions the knowledge base answers; nothing quoted
+	ModeModel      = govchat.ModeModel
+	ModeExtractive = govchat.ModeExtractive
+	ModeRefused    = govchat.ModeRefused
+	ModeClarify    = govchat.ModeClarify
 )
-
-// Turn is one earlier exchange in a conversation.
-type Turn struct {
-	Question string
-	Answer   string
-	Terms    []string // topic terms of the question, for follow-ups without a model
-	Docs     []string // ids of the documents the answer cites
-}
-
-// Request is one question in a conversation.
-type Request struct {
-	Question string
-	History  []Turn // oldest first
-	// Stream, when set, receives the answer text as it is produced (already
-	// checked by the safety filter). Returning an error stops the answer.
-	Stream func(delta string) error
-	// IncludeExpired also answers from 已废止 documents (labelled).
-	IncludeExpired bool
-}
-
-// Answer is a complete answer. Exactly one of three things: an answer that
-// quotes (or a model's text citing) the knowledge base; a clarification
-// (Clarify, no sources) offering the Related questions; or a refusal
-// (Refused, a fixed reply pointing to the hotline).
-type Answer struct {
-	Text    string       `json:"text"`
-	Refused bool         `json:"refused"`
-	Reason  string       `json:"reason,omitempty"` // why it was refused: low_confidence, out_of_scope, chitchat, harmful, injection, sensitive, unavailable
-	Clarify bool         `json:"clarify,omitempty"`
-	Mode    Mode         `json:"mode"`
-	Sources []kb.Source  `json:"sources"`
-	Related []kb.Related `json:"related"`
-	// Aspect is the aspect of its topic the question asks for (费用, 材料 …),
-	// when it names one.
-	Aspect     string   `json:"aspect,omitempty"`
-	Standalone string   `json:"standalone,omitempty"` // the question as rewritten for retrieval
-	Terms      []string `json:"-"`                    // topic terms, stored in the conversation's Turn
-}
-
-// Turn is what a conversation keeps of this answer to q for the next
-// question's follow-up handling, and whether it keeps anything: answers are
-// kept, refusals and clarifications are not (the topic of a clarified
-// question is what the asker is choosing).
-func (a *Answer) Turn(q string) (Turn, bool) {
-	if a == nil || a.Refused || a.Clarify {
-		return Turn{}, false
-	}
-	t := Turn{Question: q, Answer: a.Text, Terms: a.Terms}
-	for _, s := range a.Sources {
-		if !slices.Contains(t.Docs, s.ID) {
-			t.Docs = append(t.Docs, s.ID)
-		}
-	}
-	return t, true
-}

@@ -3,34 +3,10 @@ package answer
 import (
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/govchat/govchat/internal/chunk"
 	"github.com/govchat/govchat/internal/kb"
 )
-
-// backingChunks caches the chunks of documents that FAQ entries cite as
-// their sources, so that a FAQ answer can also cite the paragraph of the
-// official text it rests on.
-type backingChunks struct {
-	mu     sync.Mutex
-	chunks map[string][]kb.Chunk
-}
-
-func (b *backingChunks) of(d *kb.Document) []kb.Chunk {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.chunks == nil {
-		b.chunks = map[string][]kb.Chunk{}
-	}
-	cs, ok := b.chunks[d.ID]
-	if !ok {
-		cs = chunk.Split(d)
-		b.chunks[d.ID] = cs
-	}
-	return cs
-}
 
 // backing returns, for a FAQ entry whose answer rests on source documents
 // (its `sources`), a line naming each document at the paragraph that shares
@@ -54,7 +30,7 @@ func (a *Answerer) backing(faq *kb.Document, body string, next int, have []kb.So
 			continue
 		}
 		cited[id] = true
-		cs := a.backingChunks.of(d)
+		cs := a.r.ChunksOf(d.ID)
 		if len(cs) == 0 {
 			continue
 		}

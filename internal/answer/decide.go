@@ -9,6 +9,7 @@ import (
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/safety"
 	"github.com/govchat/govchat/internal/search"
+	"github.com/govchat/govchat/internal/textnorm"
 )
 
 // Every reply is one of three honest things: an answer quoting the entry
@@ -279,7 +280,7 @@ func (a *Answerer) clarify(req Request, standalone string, resp *search.Response
 		}
 	}
 	ans := &Answer{Text: text, Clarify: true, Mode: ModeClarify, Sources: []kb.Source{}, Related: relatedOf(cands), Terms: resp.Terms}
-	if standalone != safety.Clean(req.Question) {
+	if standalone != textnorm.Tidy(req.Question) {
 		ans.Standalone = standalone
 	}
 	return ans, nil

@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"github.com/govchat/govchat/internal/kb"
-	"github.com/govchat/govchat/internal/safety"
 	"github.com/govchat/govchat/internal/search"
+	"github.com/govchat/govchat/internal/textnorm"
 )
 
 // presence tells whether a term occurs anywhere in the knowledge base
@@ -50,7 +50,7 @@ func (p *presence) pos(a, b rune) uint64 {
 
 func (p *presence) addText(s string) {
 	prev := rune(-1)
-	for _, r := range safety.Normalize(s) {
+	for _, r := range textnorm.Key(s) {
 		if prev >= 0 {
 			i := p.pos(prev, r)
 			p.bits[i/64] |= 1 << (i % 64)
@@ -95,7 +95,7 @@ func keyTerms(resp *search.Response) []keyTerm {
 	var out []keyTerm
 	seen := map[string]bool{}
 	for _, t := range resp.Terms {
-		n := safety.Normalize(t)
+		n := textnorm.Key(t)
 		if !isTopicTerm(n) || seen[n] {
 			continue
 		}
@@ -106,7 +106,7 @@ func keyTerms(resp *search.Response) []keyTerm {
 		}
 		k := keyTerm{t: n, w: min(w, maxTermWeight), forms: []string{n}}
 		for _, s := range resp.Synonyms[t] {
-			if s = safety.Normalize(s); s != "" && s != n {
+			if s = textnorm.Key(s); s != "" && s != n {
 				k.forms = append(k.forms, s)
 			}
 		}
@@ -161,7 +161,7 @@ func entryText(r search.Result) (about, text string) {
 	if r.Doc.Type == kb.TypeFAQ && strings.TrimSpace(text) == "" {
 		text = r.Doc.Body
 	}
-	return safety.Normalize(b.String()), safety.Normalize(text)
+	return textnorm.Key(b.String()), textnorm.Key(text)
 }
 
 // entryName is the text that names an entry: a FAQ entry's question, else
@@ -202,9 +202,9 @@ func (p *presence) evidenceOf(q string, terms []keyTerm, r search.Result, entry 
 		e.Conflict /= total
 		e.Foreign /= total
 	}
-	qn := safety.Normalize(q)
+	qn := textnorm.Key(q)
 	if entry == nil {
-		e.Back = bigramShare(safety.Normalize(entryName(r)), qn)
+		e.Back = bigramShare(textnorm.Key(entryName(r)), qn)
 		return e
 	}
 	var got, all float64

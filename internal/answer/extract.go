@@ -7,8 +7,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/govchat/govchat/internal/kb"
-	"github.com/govchat/govchat/internal/safety"
 	"github.com/govchat/govchat/internal/search"
+	"github.com/govchat/govchat/internal/textnorm"
 )
 
 // sentence is one sentence of a passage, with its byte span.
@@ -209,9 +209,9 @@ func selectSentences(results []search.Result, terms []string, passages, budget i
 // isHeadingSentence reports whether a sentence is just one of the chunk's
 // headings (a numbered paragraph's title followed by a full stop).
 func isHeadingSentence(s string, heading []string) bool {
-	t := safety.Normalize(s)
+	t := textnorm.Key(s)
 	for _, h := range heading {
-		if t == safety.Normalize(h) {
+		if t == textnorm.Key(h) {
 			return true
 		}
 	}

@@ -8,8 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/govchat/govchat/internal/kb"
-	"github.com/govchat/govchat/internal/safety"
 	"github.com/govchat/govchat/internal/search"
+	"github.com/govchat/govchat/internal/textnorm"
 )
 
 // An extractive answer quotes the sentences that answer the question, not
@@ -22,12 +22,12 @@ import (
 // aspectOf returns the aspect q asks for: the one whose asking word found in
 // q is longest (earliest on a tie), or nil.
 func aspectOf(aspects []kb.Aspect, q string) *kb.Aspect {
-	norm := safety.Normalize(q)
+	norm := textnorm.Key(q)
 	var best *kb.Aspect
 	bestLen, bestAt := 0, 0
 	for i := range aspects {
 		for _, w := range aspects[i].Ask {
-			w = safety.Normalize(w)
+			w = textnorm.Key(w)
 			at := strings.Index(norm, w)
 			if at < 0 {
 				continue
@@ -71,16 +71,16 @@ type focus struct {
 }
 
 func (a *Answerer) focusOf(q string, resp *search.Response) *focus {
-	f := &focus{terms: keyTerms(resp), bigrams: hanBigrams(safety.Normalize(q))}
+	f := &focus{terms: keyTerms(resp), bigrams: hanBigrams(textnorm.Key(q))}
 	if f.aspect = aspectOf(a.base.Dict.Aspects, q); f.aspect != nil {
 		for _, m := range f.aspect.Mark {
-			f.aspectMarks = append(f.aspectMarks, safety.Normalize(m))
+			f.aspectMarks = append(f.aspectMarks, textnorm.Key(m))
 		}
 		// The words that ask for the aspect (交钱, 带啥) are not what the
 		// question is about; the aspect's marks stand for them.
 		f.terms = slices.DeleteFunc(f.terms, func(k keyTerm) bool { return aspectOfWords(f.aspect, k.t) })
 	}
-	norm := safety.Normalize(q)
+	norm := textnorm.Key(q)
 	f.number = asksNumberRe.MatchString(norm)
 	f.date = asksDateRe.MatchString(norm)
 	if asksHowOftenRe.MatchString(norm) {
@@ -96,7 +96,7 @@ func (a *Answerer) focusOf(q string, resp *search.Response) *focus {
 // turn (not in asked, the question as asked): they found the document; what
 // is quoted from it is chosen by what the follow-up itself asks.
 func (f *focus) carried(asked string) *focus {
-	norm := safety.Normalize(asked)
+	norm := textnorm.Key(asked)
 	if norm == "" {
 		return f
 	}
@@ -152,7 +152,7 @@ type scored struct {
 // passage is about them), with bonuses for the aspect and the kind of fact
 // asked.
 func (f *focus) sentenceScore(s string, ctx string, headingMarks bool) float64 {
-	ns := safety.Normalize(s)
+	ns := textnorm.Key(s)
 	var got, total float64
 	for _, k := range f.terms {
 		total += k.w
@@ -199,7 +199,7 @@ func (f *focus) headingShare(r search.Result) float64 {
 	if len(r.Chunk.Heading) == 0 {
 		return 0
 	}
-	h := safety.Normalize(r.Chunk.Heading[len(r.Chunk.Heading)-1])
+	h := textnorm.Key(r.Chunk.Heading[len(r.Chunk.Heading)-1])
 	var got, total float64
 	for _, k := range f.terms {
 		total += k.w
@@ -226,7 +226,7 @@ func passageContext(r search.Result) string {
 		b.WriteString("|")
 		b.WriteString(ss[0].text)
 	}
-	return safety.Normalize(b.String())
+	return textnorm.Key(b.String())
 }
 
 // sentencesOf splits a passage into sentences; a sentence that opens with
@@ -264,7 +264,7 @@ func (f *focus) focusQuotes(results []search.Result, passages, budget int) []quo
 		ss := sentencesOf(r)
 		sents = append(sents, ss)
 		ctx := passageContext(r)
-		headingMarks := len(r.Chunk.Heading) > 0 && f.marks(safety.Normalize(r.Chunk.Heading[len(r.Chunk.Heading)-1]))
+		headingMarks := len(r.Chunk.Heading) > 0 && f.marks(textnorm.Key(r.Chunk.Heading[len(r.Chunk.Heading)-1]))
 		about := headingTopic * f.headingShare(r)
 		// The first passage's score is the yardstick (it may have been
 		// moved first for the aspect asked, below better-scoring ones).
@@ -361,15 +361,15 @@ func (f *focus) nameMarks(r search.Result) bool {
 	if f.aspect == nil {
 		return false
 	}
-	return f.marks(safety.Normalize(entryName(r))) || aspectOfWords(f.aspect, entryName(r))
+	return f.marks(textnorm.Key(entryName(r))) || aspectOfWords(f.aspect, entryName(r))
 }
 
 // aspectOfWords reports whether s asks for aspect a (a FAQ question such as
 // 需要交费吗 names its aspect by asking words).
 func aspectOfWords(a *kb.Aspect, s string) bool {
-	norm := safety.Normalize(s)
+	norm := textnorm.Key(s)
 	for _, w := range a.Ask {
-		if strings.Contains(norm, safety.Normalize(w)) {
+		if strings.Contains(norm, textnorm.Key(w)) {
 			return true
 		}
 	}

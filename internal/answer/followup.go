@@ -9,8 +9,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/govchat/govchat/internal/safety"
 	"github.com/govchat/govchat/internal/search"
+	"github.com/govchat/govchat/internal/textnorm"
 )
 
 // followUpStartRe and followUpRefRe mark a question that depends on the
@@ -25,7 +25,7 @@ var (
 // to 这个/上述…. A question may also be a follow-up because it names no
 // topic (需要带什么材料), which only its terms tell (see retrieve).
 func isFollowUp(q string) bool {
-	norm := safety.Normalize(q)
+	norm := textnorm.Key(q)
 	if norm == "" {
 		return false
 	}
@@ -137,7 +137,7 @@ func (a *Answerer) retrieve(ctx context.Context, q string, history []Turn, opts 
 			return q, false, nil, err
 		}
 	}
-	if hasFollowUpCue(safety.Normalize(q)) && (len(raw.Results) == 0 || covered(raw.Results[0], own) < len(own)) {
+	if hasFollowUpCue(textnorm.Key(q)) && (len(raw.Results) == 0 || covered(raw.Results[0], own) < len(own)) {
 		return q, false, &search.Response{Results: []search.Result{}, Terms: raw.Terms}, nil
 	}
 	return q, false, raw, nil
@@ -161,13 +161,13 @@ func (a *Answerer) namesMatter(t string, resp *search.Response) bool {
 var substituteRe = regexp.MustCompile(`^(那|那么|换成|如果是|要是|假如是).*呢$`)
 
 func substitutes(q string) bool {
-	return substituteRe.MatchString(strings.TrimRight(safety.Normalize(q), "?？。!！ "))
+	return substituteRe.MatchString(strings.TrimRight(textnorm.Key(q), "?？。!！ "))
 }
 
 // stripCue removes the words that mark a follow-up (那…呢), which are not
 // what it asks about.
 func stripCue(q string) string {
-	norm := safety.Normalize(q)
+	norm := textnorm.Key(q)
 	norm = followUpStartRe.ReplaceAllString(norm, "")
 	return strings.TrimSuffix(strings.TrimRight(norm, "?？。!！ "), "呢")
 }
@@ -175,7 +175,7 @@ func stripCue(q string) string {
 // coveredInHeadings counts the terms a result's title, questions or
 // headings contain: what it is about, not what it mentions.
 func coveredInHeadings(r search.Result, terms []string) int {
-	text := safety.Normalize(r.Doc.Title + "\n" + strings.Join(r.Doc.Similar, "\n") + "\n" + r.Chunk.HeadingPath())
+	text := textnorm.Key(r.Doc.Title + "\n" + strings.Join(r.Doc.Similar, "\n") + "\n" + r.Chunk.HeadingPath())
 	n := 0
 	for _, t := range terms {
 		if strings.Contains(text, t) {
@@ -188,7 +188,7 @@ func coveredInHeadings(r search.Result, terms []string) int {
 // covered counts the terms a result contains (in its questions, title,
 // headings or text).
 func covered(r search.Result, terms []string) int {
-	text := safety.Normalize(r.Doc.Title + "\n" + strings.Join(r.Doc.Similar, "\n") + "\n" + r.Chunk.HeadingPath() + "\n" + r.Chunk.Text)
+	text := textnorm.Key(r.Doc.Title + "\n" + strings.Join(r.Doc.Similar, "\n") + "\n" + r.Chunk.HeadingPath() + "\n" + r.Chunk.Text)
 	n := 0
 	for _, t := range terms {
 		if strings.Contains(text, t) || slices.Contains(r.Matched, t) {
@@ -207,7 +207,7 @@ func carryTerms(q string, history []Turn) string {
 		seen := map[string]bool{}
 		for _, t := range history[i].Terms {
 			t = strings.TrimSpace(t)
-			if t == "" || seen[t] || strings.Contains(q, t) || !isTopicTerm(safety.Normalize(t)) {
+			if t == "" || seen[t] || strings.Contains(q, t) || !isTopicTerm(textnorm.Key(t)) {
 				continue
 			}
 			seen[t] = true

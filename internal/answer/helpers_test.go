@@ -20,6 +20,7 @@ import (
 	"github.com/govchat/govchat/internal/llm"
 	"github.com/govchat/govchat/internal/safety"
 	"github.com/govchat/govchat/internal/search"
+	"github.com/govchat/govchat/internal/textnorm"
 )
 
 // loadKnowledge loads the shipped knowledge base (seed document and samples).
@@ -60,7 +61,7 @@ func (r *bigramRetriever) Search(ctx context.Context, q string, o search.Options
 	r.queries = append(r.queries, q)
 	r.mu.Unlock()
 	grams := map[string]bool{}
-	for _, g := range bigrams(safety.Normalize(q)) {
+	for _, g := range bigrams(textnorm.Key(q)) {
 		grams[g] = true
 	}
 	var res []search.Result
@@ -68,7 +69,7 @@ func (r *bigramRetriever) Search(ctx context.Context, q string, o search.Options
 		if !o.IncludeExpired && c.Doc.Expired(time.Now()) {
 			continue
 		}
-		text := safety.Normalize(c.Doc.Title + strings.Join(c.Doc.Similar, "") + c.Chunk.HeadingPath() + c.Chunk.Text)
+		text := textnorm.Key(c.Doc.Title + strings.Join(c.Doc.Similar, "") + c.Chunk.HeadingPath() + c.Chunk.Text)
 		hit := 0
 		for g := range grams {
 			if strings.Contains(text, g) {
@@ -193,13 +194,42 @@ func newModel(t *testing.T, url string) *llm.Client {
 	return c
 }
 
-func newAnswerer(t *testing.T, b *kb.Base, r Retriever, chat ChatModel, words ...string) *Answerer {
+// searcher is what the fake retrievers implement: search.Retriever without
+// the chunks, which withChunks adds.
+type searcher interface {
+	Search(ctx context.Context, q string, o search.Options) (*search.Response, error)
+}
+
+// indexed gives a fake searcher the chunks of the whole knowledge base, as
+// the engine would have indexed them.
+type indexed struct {
+	searcher
+	base *kb.Base
+}
+
+func (ix indexed) ChunksOf(id string) []kb.Chunk {
+	if d := ix.base.Doc(id); d != nil {
+		return chunk.Split(d)
+	}
+	return nil
+}
+
+// withChunks returns s when it is a whole retriever (the engine), else s
+// with the chunks of b.
+func withChunks(b *kb.Base, s searcher) search.Retriever {
+	if r, ok := s.(search.Retriever); ok {
+		return r
+	}
+	return indexed{s, b}
+}
+
+func newAnswerer(t *testing.T, b *kb.Base, r searcher, chat ChatModel, words ...string) *Answerer {
 	t.Helper()
 	f, err := safety.New(safety.Config{Words: append(append([]string{}, b.Dict.Sensitive...), words...)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := New(Config{}, b, r, chat, f)
+	a, err := New(Config{}, b, withChunks(b, r), chat, f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,5 +261,4 @@ func ask(t *testing.T, a *Answerer, req Request) *Answer {
 // The production implementations satisfy the interfaces defined here.
 var (
 	_ ChatModel = (*llm.Client)(nil)
-	_ Retriever = (*search.Engine)(nil)
 )

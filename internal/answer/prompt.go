@@ -7,8 +7,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/govchat/govchat/internal/kb"
-	"github.com/govchat/govchat/internal/safety"
 	"github.com/govchat/govchat/internal/search"
+	"github.com/govchat/govchat/internal/textnorm"
 )
 
 // systemPrompt confines the model to the numbered sources. {service} and
@@ -52,7 +52,7 @@ func promptPhrases(service, hotline string) []string {
 	return out
 }
 
-func safetyNormalize(s string) string { return safety.Normalize(s) }
+func safetyNormalize(s string) string { return textnorm.Key(s) }
 
 // sanitizeData keeps passage and question text from closing the data blocks
 // of the prompt.

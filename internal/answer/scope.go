@@ -8,9 +8,10 @@ import (
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/safety"
 	"github.com/govchat/govchat/internal/search"
+	"github.com/govchat/govchat/internal/textnorm"
 )
 
-// Scope heuristics run on safety.Normalize'd questions (lower case, no spaces
+// Scope heuristics run on textnorm.Key'd questions (lower case, no spaces
 // or punctuation). They decide before retrieval, and without a model, that a
 // question is not a policy question.
 
@@ -54,7 +55,7 @@ var selfHarmRe = regexp.MustCompile(`自杀|轻生|不想活|活不下去|想死
 // before retrieval, or "" when it may be answered. norm is the normalised
 // question.
 func (a *Answerer) classify(q string) (reason, detail string) {
-	norm := safety.Normalize(q)
+	norm := textnorm.Key(q)
 	if norm == "" {
 		return ReasonChitchat, "empty"
 	}

@@ -5,10 +5,9 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/govchat/govchat/internal/chunk"
 	"github.com/govchat/govchat/internal/kb"
-	"github.com/govchat/govchat/internal/safety"
 	"github.com/govchat/govchat/internal/search"
+	"github.com/govchat/govchat/internal/textnorm"
 )
 
 // topicIndex is the normalised text of what a knowledge base is about: the
@@ -21,11 +20,11 @@ type topicIndex struct {
 	text string
 }
 
-func newTopicIndex(base *kb.Base) *topicIndex {
+func newTopicIndex(base *kb.Base, r search.Retriever) *topicIndex {
 	var b strings.Builder
 	seen := map[string]bool{}
 	add := func(s string) {
-		s = safety.Normalize(s)
+		s = textnorm.Key(s)
 		if s == "" || seen[s] {
 			return
 		}
@@ -41,7 +40,7 @@ func newTopicIndex(base *kb.Base) *topicIndex {
 		if d.Type == kb.TypeFAQ {
 			continue
 		}
-		for _, c := range chunk.Split(d) {
+		for _, c := range r.ChunksOf(d.ID) {
 			for _, h := range c.Heading {
 				add(h)
 			}
@@ -84,10 +83,10 @@ func isTopicTerm(t string) bool {
 
 // topicTerms are the terms of q (normalised, from terms) that name a topic.
 func topicTerms(q string, terms []string) []string {
-	norm := safety.Normalize(q)
+	norm := textnorm.Key(q)
 	var out []string
 	for _, t := range terms {
-		t = safety.Normalize(t)
+		t = textnorm.Key(t)
 		if isTopicTerm(t) && strings.Contains(norm, t) && !slices.Contains(out, t) {
 			out = append(out, t)
 		}
@@ -104,14 +103,14 @@ func (ti *topicIndex) support(terms []string, synonyms map[string][]string, resu
 	inResults := map[string]bool{}
 	for _, r := range results {
 		for _, m := range r.Matched {
-			inResults[safety.Normalize(m)] = true
+			inResults[textnorm.Key(m)] = true
 		}
 	}
 	var got, total int
 	var missing []string
 	seen := map[string]bool{}
 	for _, t := range terms {
-		t = safety.Normalize(t)
+		t = textnorm.Key(t)
 		if utf8.RuneCountInString(t) < 2 || seen[t] || genericTerms[t] {
 			continue
 		}
@@ -119,7 +118,7 @@ func (ti *topicIndex) support(terms []string, synonyms map[string][]string, resu
 		total++
 		on := false
 		for _, f := range append([]string{t}, synonyms[t]...) {
-			f = safety.Normalize(f)
+			f = textnorm.Key(f)
 			if strings.Contains(ti.text, f) || utf8.RuneCountInString(f) >= 3 && inResults[f] {
 				on = true
 				break

@@ -10,7 +10,7 @@ import (
 // one of its synonyms: 医保卡 when a FAQ entry asks about 社会保障卡.
 func TestTopicSupportUsesSynonyms(t *testing.T) {
 	base := kb.NewBase([]*kb.Document{{ID: "q", Type: kb.TypeFAQ, Title: "社会保障卡如何申领？", Body: "携带身份证到银行网点办理。"}}, kb.Dict{})
-	ti := newTopicIndex(base)
+	ti := newTopicIndex(base, withChunks(base, nil))
 	if sup, missing := ti.support([]string{"医保卡", "申领"}, nil, nil); sup != 0.5 || len(missing) != 1 {
 		t.Errorf("without synonyms: support %.2f, missing %v", sup, missing)
 	}

@@ -16,16 +16,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	_ "modernc.org/sqlite" // database/sql driver "sqlite"
+	"github.com/govchat/govchat/internal/sqlite"
 
-	"github.com/govchat/govchat/internal/ratekey"
+	"github.com/govchat/govchat/internal/ratelimit"
 )
 
 // Role is what a signed-in account may do.
@@ -105,10 +103,10 @@ type Config struct {
 	Hash HashParams
 	// IPLimit bounds login attempts per client address (an IPv6 address
 	// counts by its /64); default 20 at once, one more every 15 s.
-	IPLimit Limit
+	IPLimit ratelimit.Rate
 	// AccountLimit bounds failed logins per account; default 5 at once, one
 	// more every minute.
-	AccountLimit Limit
+	AccountLimit ratelimit.Rate
 	// MaxHashing bounds the password checks that run at once (each holds
 	// the hash's memory, 19 MiB by default); default 4. A sign-in that finds
 	// no free slot within HashWait is refused as rate limited.
@@ -123,8 +121,8 @@ type Config struct {
 type Service struct {
 	db    *sql.DB
 	cfg   Config
-	ipLim *limiter
-	acLim *limiter
+	ipLim *ratelimit.Keyed
+	acLim *ratelimit.Keyed
 	dummy string // hash checked for unknown users, so timing does not tell
 	tk    tickets
 	// hashing holds one token per password check running.
@@ -143,10 +141,10 @@ func New(cfg Config) (*Service, error) {
 		cfg.Hash = DefaultHashParams()
 	}
 	if cfg.IPLimit.Burst <= 0 || cfg.IPLimit.Every <= 0 {
-		cfg.IPLimit = Limit{Burst: 20, Every: 15 * time.Second}
+		cfg.IPLimit = ratelimit.Rate{Burst: 20, Every: 15 * time.Second}
 	}
 	if cfg.AccountLimit.Burst <= 0 || cfg.AccountLimit.Every <= 0 {
-		cfg.AccountLimit = Limit{Burst: 5, Every: time.Minute}
+		cfg.AccountLimit = ratelimit.Rate{Burst: 5, Every: time.Minute}
 	}
 	if cfg.MaxHashing <= 0 {
 		cfg.MaxHashing = 4
@@ -157,12 +155,9 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if err := os.MkdirAll(filepath.Dir(cfg.Path), 0o750); err != nil {
-		return nil, fmt.Errorf("auth: %w", err)
-	}
-	db, err := sql.Open("sqlite", "file:"+cfg.Path+"?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)")
+	db, err := sqlite.Open(cfg.Path)
 	if err != nil {
-		return nil, fmt.Errorf("auth: open %s: %w", cfg.Path, err)
+		return nil, fmt.Errorf("auth: %w", err)
 	}
 	if err := migrate(db); err != nil {
 		db.Close()
@@ -173,7 +168,7 @@ func New(cfg Config) (*Service, error) {
 		db.Close()
 		return nil, err
 	}
-	return &Service{db: db, cfg: cfg, ipLim: newLimiter(cfg.IPLimit, 10000), acLim: newLimiter(cfg.AccountLimit, 10000), dummy: dummy,
+	return &Service{db: db, cfg: cfg, ipLim: ratelimit.NewKeyed(cfg.IPLimit, 10000), acLim: ratelimit.NewKeyed(cfg.AccountLimit, 10000), dummy: dummy,
 		hashing: make(chan struct{}, cfg.MaxHashing)}, nil
 }
 
@@ -389,10 +384,10 @@ func boolInt(b bool) int {
 func (s *Service) Login(ctx context.Context, username, password, ip string) (string, Session, error) {
 	now := s.cfg.Now()
 	username = strings.ToLower(strings.TrimSpace(username))
-	if ok, wait := s.ipLim.take(ratekey.Of(ip), now); !ok {
+	if wait := s.ipLim.Take(ratelimit.Key(ip), now); wait > 0 {
 		return "", Session{}, &RateLimitedError{RetryAfter: wait}
 	}
-	if ok, wait := s.acLim.allow(username, now); !ok {
+	if wait := s.acLim.Wait(username, now); wait > 0 {
 		return "", Session{}, &RateLimitedError{RetryAfter: wait}
 	}
 	var u User
@@ -415,7 +410,7 @@ func (s *Service) Login(ctx context.Context, username, password, ip string) (str
 	}
 	u.Role, u.Disabled, u.Created = Role(role), disabled != 0, time.Unix(created, 0)
 	if !known || !ok || u.Disabled {
-		s.acLim.take(username, now)
+		s.acLim.Take(username, now)
 		return "", Session{}, ErrBadCredentials
 	}
 	raw := make([]byte, 32)

@@ -9,11 +9,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/govchat/govchat/internal/ratelimit"
 )
 
 func newWebServer(t *testing.T) (*httptest.Server, *Service) {
 	t.Helper()
-	s, _ := newService(t, func(c *Config) { c.IPLimit = Limit{Burst: 30, Every: time.Minute} })
+	s, _ := newService(t, func(c *Config) { c.IPLimit = ratelimit.Rate{Burst: 30, Every: time.Minute} })
 	addUser(t, s, "wang", "1001", RoleOperator)
 	addUser(t, s, "boss", "9001", RoleAdmin)
 	w := NewWeb(s, WebConfig{}, nil)

@@ -18,7 +18,8 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"github.com/govchat/govchat/internal/answer"
+	"github.com/govchat/govchat/internal/chat/chattest"
+	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/history"
 	"github.com/govchat/govchat/internal/kb"
 )
@@ -28,7 +29,7 @@ import (
 // starting with "拒" is refused; "错" fails.
 type fakeAnswerer struct {
 	mu       sync.Mutex
-	requests []answer.Request
+	requests []govchat.Request
 	release  chan struct{}
 	started  chan string
 	delay    map[string]time.Duration
@@ -37,7 +38,7 @@ type fakeAnswerer struct {
 	fill     string // repeated to make big deltas
 }
 
-func (f *fakeAnswerer) Answer(ctx context.Context, req answer.Request) (*answer.Answer, error) {
+func (f *fakeAnswerer) Answer(ctx context.Context, req govchat.Request) (*govchat.Answer, error) {
 	f.mu.Lock()
 	f.requests = append(f.requests, req)
 	d := f.delay[req.Question]
@@ -56,7 +57,7 @@ func (f *fakeAnswerer) Answer(ctx context.Context, req answer.Request) (*answer.
 		return nil, errors.New("fake: broken")
 	}
 	if strings.HasPrefix(req.Question, "拒") {
-		return &answer.Answer{Text: "抱歉，暂未找到相关政策。", Refused: true, Reason: "low_confidence", Mode: answer.ModeRefused, Sources: []kb.Source{}}, nil
+		return &govchat.Answer{Text: "抱歉，暂未找到相关政策。", Refused: true, Reason: "low_confidence", Mode: govchat.ModeRefused, Sources: []kb.Source{}}, nil
 	}
 	n := f.deltas
 	if n == 0 {
@@ -81,10 +82,10 @@ func (f *fakeAnswerer) Answer(ctx context.Context, req answer.Request) (*answer.
 	src := kb.Source{N: 1, ID: "doc-1", Type: kb.TypePolicy, Title: "测试政策", URL: "https://www.example.gov.cn/1.html",
 		DocURL: "/docs/doc-1#s1", DocNumber: "甬政发〔2019〕1号", Issuer: "测试市人民政府", Status: kb.StatusActive,
 		Anchor: "s1", Snippet: "片段", Interpretations: []kb.Ref{{ID: "doc-2", Title: "解读", DocURL: "/docs/doc-2"}}}
-	return &answer.Answer{Text: text.String(), Mode: answer.ModeExtractive, Sources: []kb.Source{src}, Terms: []string{req.Question}}, nil
+	return &govchat.Answer{Text: text.String(), Mode: govchat.ModeExtractive, Sources: []kb.Source{src}, Terms: []string{req.Question}}, nil
 }
 
-func (f *fakeAnswerer) lastRequest() answer.Request {
+func (f *fakeAnswerer) lastRequest() govchat.Request {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.requests[len(f.requests)-1]
@@ -117,7 +118,7 @@ type spyRecorder struct {
 	ids []string
 }
 
-func (s *spyRecorder) Record(ctx context.Context, r history.Record) error {
+func (s *spyRecorder) Record(ctx context.Context, r govchat.Record) error {
 	s.mu.Lock()
 	s.ids = append(s.ids, r.AnswerID)
 	s.mu.Unlock()
@@ -142,70 +143,9 @@ func start(t *testing.T, cfg Config, ans Answerer) *testServer {
 	return &testServer{hub: h, srv: srv, url: "ws" + strings.TrimPrefix(srv.URL, "http"), hist: hist, spy: spy}
 }
 
-type wsConn struct {
-	t *testing.T
-	*websocket.Conn
-}
-
-func (ts *testServer) dial(t *testing.T, header http.Header) *wsConn {
+func (ts *testServer) dial(t *testing.T, header http.Header) *chattest.Conn {
 	t.Helper()
-	c, resp, err := websocket.DefaultDialer.Dial(ts.url, header)
-	if err != nil {
-		status := 0
-		if resp != nil {
-			status = resp.StatusCode
-		}
-		t.Fatalf("dial: %v (status %d)", err, status)
-	}
-	t.Cleanup(func() { c.Close() })
-	return &wsConn{t, c}
-}
-
-func (c *wsConn) send(v any) {
-	c.t.Helper()
-	if err := c.WriteJSON(v); err != nil {
-		c.t.Fatal(err)
-	}
-}
-
-func (c *wsConn) sendRaw(mt int, b []byte) {
-	c.t.Helper()
-	if err := c.WriteMessage(mt, b); err != nil {
-		c.t.Fatal(err)
-	}
-}
-
-// frame is a decoded server frame.
-type frame map[string]any
-
-func (f frame) s(k string) string { v, _ := f[k].(string); return v }
-
-func (c *wsConn) read() frame {
-	c.t.Helper()
-	c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	_, b, err := c.ReadMessage()
-	if err != nil {
-		c.t.Fatalf("read: %v", err)
-	}
-	var f frame
-	if err := json.Unmarshal(b, &f); err != nil {
-		c.t.Fatalf("server sent invalid JSON %q: %v", b, err)
-	}
-	return f
-}
-
-// readType reads frames until one of type typ, returning it and the frames
-// skipped.
-func (c *wsConn) readType(typ string) (frame, []frame) {
-	c.t.Helper()
-	var skipped []frame
-	for {
-		f := c.read()
-		if f.s("type") == typ {
-			return f, skipped
-		}
-		skipped = append(skipped, f)
-	}
+	return chattest.Dial(t, ts.url, header)
 }
 
 func ask(id, text string) AskFrame { return AskFrame{Type: TypeAsk, ID: id, Text: text} }
@@ -213,21 +153,21 @@ func ask(id, text string) AskFrame { return AskFrame{Type: TypeAsk, ID: id, Text
 func TestAskStreamsDeltasThenAnswer(t *testing.T) {
 	ts := start(t, Config{}, &fakeAnswerer{})
 	c := ts.dial(t, nil)
-	c.send(ask("q1", "居住证怎么办"))
-	s := c.read()
-	if s.s("type") != TypeSession || s.s("session") == "" || s.s("session_id") == "" || s["resumed"] != false || s["v"] != float64(1) {
+	c.Send(ask("q1", "居住证怎么办"))
+	s := c.Read()
+	if s.S("type") != TypeSession || s.S("session") == "" || s.S("session_id") == "" || s["resumed"] != false || s["v"] != float64(1) {
 		t.Fatalf("first frame = %v", s)
 	}
 	var text strings.Builder
 	deltas := 0
 	for {
-		f := c.read()
-		if f.s("type") == TypeAnswer {
-			if f.s("id") != "q1" || f.s("answer_id") == "" || f["refused"] != false || f.s("mode") != "extractive" {
+		f := c.Read()
+		if f.S("type") == TypeAnswer {
+			if f.S("id") != "q1" || f.S("answer_id") == "" || f["refused"] != false || f.S("mode") != "extractive" {
 				t.Errorf("answer frame = %v", f)
 			}
-			if f.s("text") != text.String() {
-				t.Errorf("answer text %q != streamed %q", f.s("text"), text.String())
+			if f.S("text") != text.String() {
+				t.Errorf("answer text %q != streamed %q", f.S("text"), text.String())
 			}
 			srcs, _ := f["sources"].([]any)
 			if len(srcs) != 1 {
@@ -244,11 +184,11 @@ func TestAskStreamsDeltasThenAnswer(t *testing.T) {
 			}
 			break
 		}
-		if f.s("type") != TypeDelta || f.s("id") != "q1" {
+		if f.S("type") != TypeDelta || f.S("id") != "q1" {
 			t.Fatalf("unexpected frame %v", f)
 		}
 		deltas++
-		text.WriteString(f.s("text"))
+		text.WriteString(f.S("text"))
 	}
 	if deltas != 3 {
 		t.Errorf("%d deltas, want 3", deltas)
@@ -258,7 +198,7 @@ func TestAskStreamsDeltasThenAnswer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.Question != "居住证怎么办" || rec.Channel != "ws" || rec.Session != s.s("session_id") || len(rec.Sources) != 1 || rec.Sources[0].Anchor != "s1" {
+	if rec.Question != "居住证怎么办" || rec.Channel != "ws" || rec.Session != s.S("session_id") || len(rec.Sources) != 1 || rec.Sources[0].Anchor != "s1" {
 		t.Errorf("history record = %+v", rec)
 	}
 }
@@ -284,23 +224,23 @@ func TestAsksAnsweredInOrder(t *testing.T) {
 	ts := start(t, Config{}, fa)
 	c := ts.dial(t, nil)
 	for _, q := range []string{"甲", "乙", "丙"} {
-		c.send(ask("id-"+q, q))
+		c.Send(ask("id-"+q, q))
 	}
 	var order []string
 	current := ""
 	for len(order) < 3 {
-		f := c.read()
-		switch f.s("type") {
+		f := c.Read()
+		switch f.S("type") {
 		case TypeSession:
 		case TypeDelta:
 			if current == "" {
-				current = f.s("id")
+				current = f.S("id")
 			}
-			if f.s("id") != current {
-				t.Fatalf("delta of %s while %s is being answered", f.s("id"), current)
+			if f.S("id") != current {
+				t.Fatalf("delta of %s while %s is being answered", f.S("id"), current)
 			}
 		case TypeAnswer:
-			order = append(order, f.s("id"))
+			order = append(order, f.S("id"))
 			current = ""
 		default:
 			t.Fatalf("unexpected %v", f)
@@ -321,41 +261,40 @@ func TestBadFramesKeepConnectionUsable(t *testing.T) {
 		code string
 		id   string
 	}{
-		{"malformed JSON", websocket.TextMessage, []byte(`{"type":"ask","id":`), CodeBadRequest, ""},
-		{"not an object", websocket.TextMessage, []byte(`[1,2,3]`), CodeBadRequest, ""},
-		{"unknown type", websocket.TextMessage, []byte(`{"type":"dance","id":"x1"}`), CodeBadRequest, "x1"},
-		{"missing type", websocket.TextMessage, []byte(`{"id":"x2"}`), CodeBadRequest, "x2"},
-		{"binary frame", websocket.BinaryMessage, []byte{0x00, 0xff, 0x10}, CodeBadRequest, ""},
-		{"invalid UTF-8", websocket.TextMessage, []byte("{\"type\":\"ask\",\"id\":\"u\",\"text\":\"\xff\xfe\"}"), CodeBadRequest, ""},
-		{"too large", websocket.TextMessage, []byte(`{"type":"ask","id":"big","text":"` + strings.Repeat("长", 2000) + `"}`), CodeTooLarge, ""},
-		{"ask without id", websocket.TextMessage, []byte(`{"type":"ask","text":"你好"}`), CodeBadRequest, ""},
-		{"ask with numeric id", websocket.TextMessage, []byte(`{"type":"ask","id":7,"text":"你好"}`), CodeBadRequest, ""},
-		{"empty question", websocket.TextMessage, []byte(`{"type":"ask","id":"e","text":"  "}`), CodeBadRequest, "e"},
-		{"question too long", websocket.TextMessage, []byte(`{"type":"ask","id":"l","text":"` + strings.Repeat("问", 21) + `"}`), CodeTooLarge, "l"},
-		{"feedback without helpful", websocket.TextMessage, []byte(`{"type":"feedback","id":"f","answer_id":"a_1"}`), CodeBadRequest, "f"},
-		{"feedback on unknown answer", websocket.TextMessage, []byte(`{"type":"feedback","id":"g","answer_id":"a_1","helpful":true}`), CodeNotFound, "g"},
-		{"hello from the future", websocket.TextMessage, []byte(`{"type":"hello","v":99}`), CodeBadRequest, ""},
-		{"token without authenticator", websocket.TextMessage, []byte(`{"type":"hello","token":"abc"}`), CodeUnauthorized, ""},
+		{"malformed JSON", websocket.TextMessage, []byte(`{"type":"ask","id":`), govchat.CodeBadRequest, ""},
+		{"not an object", websocket.TextMessage, []byte(`[1,2,3]`), govchat.CodeBadRequest, ""},
+		{"unknown type", websocket.TextMessage, []byte(`{"type":"dance","id":"x1"}`), govchat.CodeBadRequest, "x1"},
+		{"missing type", websocket.TextMessage, []byte(`{"id":"x2"}`), govchat.CodeBadRequest, "x2"},
+		{"binary frame", websocket.BinaryMessage, []byte{0x00, 0xff, 0x10}, govchat.CodeBadRequest, ""},
+		{"invalid UTF-8", websocket.TextMessage, []byte("{\"type\":\"ask\",\"id\":\"u\",\"text\":\"\xff\xfe\"}"), govchat.CodeBadRequest, ""},
+		{"too large", websocket.TextMessage, []byte(`{"type":"ask","id":"big","text":"` + strings.Repeat("长", 2000) + `"}`), govchat.CodeTooLarge, ""},
+		{"ask without id", websocket.TextMessage, []byte(`{"type":"ask","text":"你好"}`), govchat.CodeBadRequest, ""},
+		{"ask with numeric id", websocket.TextMessage, []byte(`{"type":"ask","id":7,"text":"你好"}`), govchat.CodeBadRequest, ""},
+		{"empty question", websocket.TextMessage, []byte(`{"type":"ask","id":"e","text":"  "}`), govchat.CodeBadRequest, "e"},
+		{"question too long", websocket.TextMessage, []byte(`{"type":"ask","id":"l","text":"` + strings.Repeat("问", 21) + `"}`), govchat.CodeTooLarge, "l"},
+		{"feedback without helpful", websocket.TextMessage, []byte(`{"type":"feedback","id":"f","answer_id":"a_1"}`), govchat.CodeBadRequest, "f"},
+		{"feedback on unknown answer", websocket.TextMessage, []byte(`{"type":"feedback","id":"g","answer_id":"a_1","helpful":true}`), govchat.CodeNotFound, "g"},
+		{"hello from the future", websocket.TextMessage, []byte(`{"type":"hello","v":99}`), govchat.CodeBadRequest, ""},
+		{"token without authenticator", websocket.TextMessage, []byte(`{"type":"hello","token":"abc"}`), govchat.CodeUnauthorized, ""},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c.t = t
-			c.sendRaw(tt.mt, tt.data)
-			f, _ := c.readType(TypeError)
-			if f.s("code") != tt.code || f.s("id") != tt.id || f.s("message") == "" {
+			c := c.For(t)
+			c.SendRaw(tt.mt, tt.data)
+			f, _ := c.ReadType(TypeError)
+			if f.S("code") != tt.code || f.S("id") != tt.id || f.S("message") == "" {
 				t.Errorf("error frame = %v, want code %s id %q", f, tt.code, tt.id)
 			}
 			// The connection is still usable.
-			c.send(Frame{Type: TypePing, ID: fmt.Sprint("p", i)})
-			p, _ := c.readType(TypePong)
-			if p.s("id") != fmt.Sprint("p", i) {
+			c.Send(Frame{Type: TypePing, ID: fmt.Sprint("p", i)})
+			p, _ := c.ReadType(TypePong)
+			if p.S("id") != fmt.Sprint("p", i) {
 				t.Errorf("pong = %v", p)
 			}
 		})
 	}
-	c.t = t
-	c.send(ask("ok", "最后一个问题"))
-	if f, _ := c.readType(TypeAnswer); f.s("id") != "ok" {
+	c.Send(ask("ok", "最后一个问题"))
+	if f, _ := c.ReadType(TypeAnswer); f.S("id") != "ok" {
 		t.Errorf("answer after bad frames = %v", f)
 	}
 }
@@ -363,7 +302,7 @@ func TestBadFramesKeepConnectionUsable(t *testing.T) {
 func TestHardLimitClosesWith1009(t *testing.T) {
 	ts := start(t, Config{MaxMessageBytes: 1024, HardMessageBytes: 4096}, &fakeAnswerer{})
 	c := ts.dial(t, nil)
-	c.sendRaw(websocket.TextMessage, []byte(strings.Repeat("x", 8192)))
+	c.SendRaw(websocket.TextMessage, []byte(strings.Repeat("x", 8192)))
 	c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	for {
 		_, _, err := c.ReadMessage()
@@ -394,20 +333,20 @@ func TestSessionRateLimit(t *testing.T) {
 	ts := start(t, Config{SessionRate: Rate{PerMinute: 1, Burst: 2}}, &fakeAnswerer{})
 	c := ts.dial(t, nil)
 	for i := 0; i < 2; i++ {
-		c.send(ask(fmt.Sprint("ok", i), "问题"))
-		if f, _ := c.readType(TypeAnswer); f.s("id") != fmt.Sprint("ok", i) {
+		c.Send(ask(fmt.Sprint("ok", i), "问题"))
+		if f, _ := c.ReadType(TypeAnswer); f.S("id") != fmt.Sprint("ok", i) {
 			t.Fatalf("answer = %v", f)
 		}
 	}
-	c.send(ask("third", "问题"))
-	f, _ := c.readType(TypeError)
-	if f.s("code") != CodeRateLimited || f.s("id") != "third" || f["retry_after"].(float64) < 1 {
+	c.Send(ask("third", "问题"))
+	f, _ := c.ReadType(TypeError)
+	if f.S("code") != govchat.CodeRateLimited || f.S("id") != "third" || f["retry_after"].(float64) < 1 {
 		t.Fatalf("third ask = %v", f)
 	}
 	// A new session on another socket is not limited by this one's budget.
 	c2 := ts.dial(t, nil)
-	c2.send(ask("other", "问题"))
-	if f, _ := c2.readType(TypeAnswer); f.s("id") != "other" {
+	c2.Send(ask("other", "问题"))
+	if f, _ := c2.ReadType(TypeAnswer); f.S("id") != "other" {
 		t.Fatalf("other session = %v", f)
 	}
 }
@@ -417,11 +356,11 @@ func TestIPRateLimitAcrossSockets(t *testing.T) {
 	got := map[string]int{}
 	for i := 0; i < 4; i++ {
 		c := ts.dial(t, nil) // a new socket and session each time, same IP
-		c.send(ask("q", "问题"))
+		c.Send(ask("q", "问题"))
 		for {
-			f := c.read()
-			if typ := f.s("type"); typ == TypeAnswer || typ == TypeError {
-				got[typ+"/"+f.s("code")]++
+			f := c.Read()
+			if typ := f.S("type"); typ == TypeAnswer || typ == TypeError {
+				got[typ+"/"+f.S("code")]++
 				break
 			}
 		}
@@ -435,16 +374,16 @@ func TestPendingAsksBounded(t *testing.T) {
 	fa := &fakeAnswerer{release: make(chan struct{})}
 	ts := start(t, Config{PendingAsks: 2}, fa)
 	c := ts.dial(t, nil)
-	c.send(ask("a", "慢1"))
-	c.send(ask("b", "慢2"))
-	c.send(ask("c", "慢3"))
-	f, _ := c.readType(TypeError)
-	if f.s("id") != "c" || f.s("code") != CodeRateLimited {
+	c.Send(ask("a", "慢1"))
+	c.Send(ask("b", "慢2"))
+	c.Send(ask("c", "慢3"))
+	f, _ := c.ReadType(TypeError)
+	if f.S("id") != "c" || f.S("code") != govchat.CodeRateLimited {
 		t.Fatalf("third pending ask = %v", f)
 	}
 	close(fa.release)
 	for _, id := range []string{"a", "b"} {
-		if f, _ := c.readType(TypeAnswer); f.s("id") != id {
+		if f, _ := c.ReadType(TypeAnswer); f.S("id") != id {
 			t.Fatalf("answer = %v, want %s", f, id)
 		}
 	}
@@ -454,7 +393,7 @@ func TestSlowClientIsDropped(t *testing.T) {
 	fa := &fakeAnswerer{deltas: 2000, fill: "慢"} // 2000 deltas of 3 KB: 6 MB
 	ts := start(t, Config{SendQueue: 4, SendTimeout: 200 * time.Millisecond, WriteTimeout: 300 * time.Millisecond}, fa)
 	c := ts.dial(t, nil)
-	c.send(ask("flood", "问题"))
+	c.Send(ask("flood", "问题"))
 	// Never read: the socket buffers fill, the writer blocks, the queue
 	// fills, and the server gives up on this client.
 	waitFor(t, func() bool { return ts.hub.Conns() == 0 })
@@ -470,49 +409,49 @@ func TestReconnectResumesSession(t *testing.T) {
 	fa := &fakeAnswerer{}
 	ts := start(t, Config{}, fa)
 	c1 := ts.dial(t, nil)
-	c1.send(HelloFrame{Type: TypeHello, V: 1, Client: "test"})
-	s1, _ := c1.readType(TypeSession)
-	if s1["resumed"] != false || s1["turns"] != float64(0) || s1.s("role") != "citizen" || s1.s("hotline") != "12345" {
+	c1.Send(HelloFrame{Type: TypeHello, V: 1, Client: "test"})
+	s1, _ := c1.ReadType(TypeSession)
+	if s1["resumed"] != false || s1["turns"] != float64(0) || s1.S("role") != "citizen" || s1.S("hotline") != "12345" {
 		t.Fatalf("session = %v", s1)
 	}
-	c1.send(ask("q1", "居住证"))
-	a1, _ := c1.readType(TypeAnswer)
+	c1.Send(ask("q1", "居住证"))
+	a1, _ := c1.ReadType(TypeAnswer)
 	c1.Close()
 
 	c2 := ts.dial(t, nil)
-	c2.send(HelloFrame{Type: TypeHello, V: 1, Session: s1.s("session")})
-	s2, _ := c2.readType(TypeSession)
-	if s2["resumed"] != true || s2.s("session_id") != s1.s("session_id") || s2["turns"] != float64(1) {
+	c2.Send(HelloFrame{Type: TypeHello, V: 1, Session: s1.S("session")})
+	s2, _ := c2.ReadType(TypeSession)
+	if s2["resumed"] != true || s2.S("session_id") != s1.S("session_id") || s2["turns"] != float64(1) {
 		t.Fatalf("resumed session = %v", s2)
 	}
-	c2.send(ask("q2", "需要什么材料"))
-	c2.readType(TypeAnswer)
+	c2.Send(ask("q2", "需要什么材料"))
+	c2.ReadType(TypeAnswer)
 	req := fa.lastRequest()
-	if len(req.History) != 1 || req.History[0].Question != "居住证" || req.History[0].Answer != a1.s("text") {
+	if len(req.History) != 1 || req.History[0].Question != "居住证" || req.History[0].Answer != a1.S("text") {
 		t.Errorf("history passed to the answerer = %+v", req.History)
 	}
 	// Feedback on the answer given before the reconnect.
 	helpful := false
-	c2.send(FeedbackFrame{Type: TypeFeedback, ID: "fb", AnswerID: a1.s("answer_id"), Helpful: &helpful, Reason: "没说清楚"})
-	ack, _ := c2.readType(TypeAck)
-	if ack.s("id") != "fb" || ack.s("of") != TypeFeedback || ack.s("answer_id") != a1.s("answer_id") {
+	c2.Send(FeedbackFrame{Type: TypeFeedback, ID: "fb", AnswerID: a1.S("answer_id"), Helpful: &helpful, Reason: "没说清楚"})
+	ack, _ := c2.ReadType(TypeAck)
+	if ack.S("id") != "fb" || ack.S("of") != TypeFeedback || ack.S("answer_id") != a1.S("answer_id") {
 		t.Errorf("ack = %v", ack)
 	}
-	fb, err := ts.hist.FeedbackOf(context.Background(), a1.s("answer_id"))
+	fb, err := ts.hist.FeedbackOf(context.Background(), a1.S("answer_id"))
 	if err != nil || len(fb) != 1 || fb[0].Helpful || fb[0].Reason != "没说清楚" {
 		t.Errorf("stored feedback = %+v, %v", fb, err)
 	}
 
 	// An unknown token starts a new session.
 	c3 := ts.dial(t, nil)
-	c3.send(HelloFrame{Type: TypeHello, Session: "no-such-token"})
-	s3, _ := c3.readType(TypeSession)
-	if s3["resumed"] != false || s3.s("session_id") == s1.s("session_id") {
+	c3.Send(HelloFrame{Type: TypeHello, Session: "no-such-token"})
+	s3, _ := c3.ReadType(TypeSession)
+	if s3["resumed"] != false || s3.S("session_id") == s1.S("session_id") {
 		t.Errorf("unknown token = %v", s3)
 	}
 	// Feedback from another session on that answer is refused.
-	c3.send(FeedbackFrame{Type: TypeFeedback, ID: "x", AnswerID: a1.s("answer_id"), Helpful: &helpful})
-	if f, _ := c3.readType(TypeError); f.s("code") != CodeNotFound {
+	c3.Send(FeedbackFrame{Type: TypeFeedback, ID: "x", AnswerID: a1.S("answer_id"), Helpful: &helpful})
+	if f, _ := c3.ReadType(TypeError); f.S("code") != govchat.CodeNotFound {
 		t.Errorf("feedback from another session = %v", f)
 	}
 }
@@ -521,9 +460,9 @@ func TestGracefulShutdownFinishesInFlight(t *testing.T) {
 	fa := &fakeAnswerer{release: make(chan struct{}), started: make(chan string, 4)}
 	ts := start(t, Config{}, fa)
 	c := ts.dial(t, nil)
-	c.send(ask("inflight", "慢问题"))
+	c.Send(ask("inflight", "慢问题"))
 	<-fa.started
-	c.send(ask("queued", "排队的问题"))
+	c.Send(ask("queued", "排队的问题"))
 	time.Sleep(50 * time.Millisecond) // let the reader queue it
 
 	done := make(chan error, 1)
@@ -543,12 +482,12 @@ func TestGracefulShutdownFinishesInFlight(t *testing.T) {
 	case <-time.After(100 * time.Millisecond):
 	}
 	close(fa.release)
-	a, _ := c.readType(TypeAnswer)
-	if a.s("id") != "inflight" {
+	a, _ := c.ReadType(TypeAnswer)
+	if a.S("id") != "inflight" {
 		t.Fatalf("answer = %v", a)
 	}
-	e, _ := c.readType(TypeError)
-	if e.s("id") != "queued" || e.s("code") != CodeUnavailable {
+	e, _ := c.ReadType(TypeError)
+	if e.S("id") != "queued" || e.S("code") != govchat.CodeUnavailable {
 		t.Errorf("queued ask = %v", e)
 	}
 	c.SetReadDeadline(time.Now().Add(5 * time.Second))
@@ -569,7 +508,7 @@ func TestShutdownDeadlineCancelsAnswers(t *testing.T) {
 	fa := &fakeAnswerer{release: make(chan struct{}), started: make(chan string, 1)}
 	ts := start(t, Config{}, fa)
 	c := ts.dial(t, nil)
-	c.send(ask("stuck", "慢问题"))
+	c.Send(ask("stuck", "慢问题"))
 	<-fa.started
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
@@ -667,7 +606,7 @@ func TestKeepAlive(t *testing.T) {
 	time.Sleep(400 * time.Millisecond) // eight ping intervals
 	waitFor(t, func() bool { return ts.hub.Conns() == 1 })
 	// The survivor is the reading client.
-	c.send(Frame{Type: TypePing, ID: "alive"})
+	c.Send(Frame{Type: TypePing, ID: "alive"})
 	select {
 	case b, ok := <-frames:
 		if !ok || !strings.Contains(string(b), `"alive"`) {
@@ -681,25 +620,25 @@ func TestKeepAlive(t *testing.T) {
 func TestHandoffWithoutOperators(t *testing.T) {
 	ts := start(t, Config{Hotline: "0574-12345"}, &fakeAnswerer{})
 	c := ts.dial(t, nil)
-	c.send(HandoffRequestFrame{Type: TypeHandoff, ID: "h1"})
-	f, _ := c.readType(TypeHandoff)
-	if f.s("status") != HandoffNoOperator || f.s("hotline") != "0574-12345" || !strings.Contains(f.s("message"), "0574-12345") || f.s("id") != "h1" {
+	c.Send(HandoffRequestFrame{Type: TypeHandoff, ID: "h1"})
+	f, _ := c.ReadType(TypeHandoff)
+	if f.S("status") != HandoffNoOperator || f.S("hotline") != "0574-12345" || !strings.Contains(f.S("message"), "0574-12345") || f.S("id") != "h1" {
 		t.Errorf("handoff = %v", f)
 	}
 }
 
-type fakeAuth map[string]Principal
+type fakeAuth map[string]govchat.Principal
 
-func (a fakeAuth) Authenticate(ctx context.Context, token string) (Principal, error) {
+func (a fakeAuth) Authenticate(ctx context.Context, token string) (govchat.Principal, error) {
 	p, ok := a[token]
 	if !ok {
-		return Principal{}, errors.New("unknown token")
+		return govchat.Principal{}, errors.New("unknown token")
 	}
 	return p, nil
 }
 
 func TestRolesAndCustomFrames(t *testing.T) {
-	auth := fakeAuth{"op-token": {Role: RoleOperator, ID: "u1", Name: "工号1001"}}
+	auth := fakeAuth{"op-token": {Role: govchat.RoleOperator, ID: "u1", Name: "工号1001"}}
 	hist := newHistory(t)
 	h, err := New(Config{Authenticator: auth}, &fakeAnswerer{}, hist)
 	if err != nil {
@@ -710,13 +649,13 @@ func TestRolesAndCustomFrames(t *testing.T) {
 		Session string `json:"session_id"`
 		Text    string `json:"text"`
 	}
-	h.Handle("say", []Role{RoleOperator}, func(ctx context.Context, c *Client, data []byte) error {
+	h.Handle("say", []govchat.Role{govchat.RoleOperator}, func(ctx context.Context, c *Client, data []byte) error {
 		var f sayFrame
 		if err := json.Unmarshal(data, &f); err != nil {
-			return Errorf(CodeBadRequest, "bad")
+			return govchat.Errorf(govchat.CodeBadRequest, "bad")
 		}
 		if h.SendToSession(f.Session, map[string]string{"type": "message", "from": c.Principal().Name, "text": f.Text}) == 0 {
-			return Errorf(CodeNotFound, "没有这个会话")
+			return govchat.Errorf(govchat.CodeNotFound, "没有这个会话")
 		}
 		return nil
 	})
@@ -726,31 +665,31 @@ func TestRolesAndCustomFrames(t *testing.T) {
 	ts := &testServer{hub: h, srv: srv, url: "ws" + strings.TrimPrefix(srv.URL, "http")}
 
 	citizen := ts.dial(t, nil)
-	citizen.send(HelloFrame{Type: TypeHello})
-	cs, _ := citizen.readType(TypeSession)
-	citizen.send(sayFrame{Type: "say", Session: cs.s("session_id"), Text: "hi"})
-	if f, _ := citizen.readType(TypeError); f.s("code") != CodeForbidden {
+	citizen.Send(HelloFrame{Type: TypeHello})
+	cs, _ := citizen.ReadType(TypeSession)
+	citizen.Send(sayFrame{Type: "say", Session: cs.S("session_id"), Text: "hi"})
+	if f, _ := citizen.ReadType(TypeError); f.S("code") != govchat.CodeForbidden {
 		t.Errorf("citizen sending an operator frame = %v", f)
 	}
 
 	bad := ts.dial(t, nil)
-	bad.send(HelloFrame{Type: TypeHello, Token: "wrong"})
-	if f, _ := bad.readType(TypeError); f.s("code") != CodeUnauthorized {
+	bad.Send(HelloFrame{Type: TypeHello, Token: "wrong"})
+	if f, _ := bad.ReadType(TypeError); f.S("code") != govchat.CodeUnauthorized {
 		t.Errorf("bad token = %v", f)
 	}
 
 	op := ts.dial(t, nil)
-	op.send(HelloFrame{Type: TypeHello, Token: "op-token"})
-	if s, _ := op.readType(TypeSession); s.s("role") != "operator" {
+	op.Send(HelloFrame{Type: TypeHello, Token: "op-token"})
+	if s, _ := op.ReadType(TypeSession); s.S("role") != "operator" {
 		t.Errorf("operator session = %v", s)
 	}
-	op.send(sayFrame{Type: "say", Session: cs.s("session_id"), Text: "您好，我是人工客服"})
-	m, _ := citizen.readType("message")
-	if m.s("from") != "工号1001" || m.s("text") != "您好，我是人工客服" {
+	op.Send(sayFrame{Type: "say", Session: cs.S("session_id"), Text: "您好，我是人工客服"})
+	m, _ := citizen.ReadType("message")
+	if m.S("from") != "工号1001" || m.S("text") != "您好，我是人工客服" {
 		t.Errorf("pushed message = %v", m)
 	}
-	op.send(sayFrame{Type: "say", Session: "s_nope", Text: "x"})
-	if f, _ := op.readType(TypeError); f.s("code") != CodeNotFound {
+	op.Send(sayFrame{Type: "say", Session: "s_nope", Text: "x"})
+	if f, _ := op.ReadType(TypeError); f.S("code") != govchat.CodeNotFound {
 		t.Errorf("unknown session = %v", f)
 	}
 }
@@ -778,18 +717,18 @@ func TestHTTPAskAndFeedback(t *testing.T) {
 		t.Errorf("refused = %+v", r)
 	}
 	_, err = ts.hub.Ask(ctx, AskRequest{Question: "错误", IP: "192.0.2.1"})
-	var e *Error
-	if !errors.As(err, &e) || e.Code != CodeInternal || !strings.Contains(e.Message, "12345") {
+	var e *govchat.Error
+	if !errors.As(err, &e) || e.Code != govchat.CodeInternal || !strings.Contains(e.Message, "12345") {
 		t.Errorf("failing answerer: %v", err)
 	}
 	no := false
 	if err := ts.hub.Feedback(ctx, FeedbackRequest{AnswerID: a.AnswerID, Helpful: &no, Session: a.Session, IP: "192.0.2.1"}); err != nil {
 		t.Errorf("feedback: %v", err)
 	}
-	if err := ts.hub.Feedback(ctx, FeedbackRequest{AnswerID: "a_missing", Helpful: &no}); !errors.As(err, &e) || e.Code != CodeNotFound {
+	if err := ts.hub.Feedback(ctx, FeedbackRequest{AnswerID: "a_missing", Helpful: &no}); !errors.As(err, &e) || e.Code != govchat.CodeNotFound {
 		t.Errorf("feedback on unknown answer: %v", err)
 	}
-	groups, err := ts.hist.Unanswered(ctx, history.UnansweredQuery{})
+	groups, err := ts.hist.Unanswered(ctx, govchat.UnansweredQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -832,25 +771,25 @@ func TestSlowConsumersDoNotBlockOthers(t *testing.T) {
 // NewSessionRate of them: hello after hello (or one HTTP ask after another)
 // cannot fill the session table and push out other citizens' sessions.
 func TestNewSessionsLimitedPerAddress(t *testing.T) {
-	ts := start(t, Config{NewSessionRate: Rate{PerMinute: 1, Burst: 3}, Authenticator: fakeAuth{"operator-token": {Role: RoleOperator, ID: "wang"}}}, &fakeAnswerer{})
+	ts := start(t, Config{NewSessionRate: Rate{PerMinute: 1, Burst: 3}, Authenticator: fakeAuth{"operator-token": {Role: govchat.RoleOperator, ID: "wang"}}}, &fakeAnswerer{})
 	c := ts.dial(t, nil)
 	var tokens []string
 	for i := range 3 {
-		c.send(HelloFrame{Type: TypeHello, V: 1})
-		f, _ := c.readType(TypeSession)
+		c.Send(HelloFrame{Type: TypeHello, V: 1})
+		f, _ := c.ReadType(TypeSession)
 		if f["resumed"] == true {
 			t.Fatalf("hello %d resumed a session", i+1)
 		}
-		tokens = append(tokens, f.s("session"))
+		tokens = append(tokens, f.S("session"))
 	}
-	c.send(HelloFrame{Type: TypeHello, V: 1})
-	f, _ := c.readType(TypeError)
-	if f.s("code") != CodeRateLimited || f["retry_after"].(float64) < 1 {
+	c.Send(HelloFrame{Type: TypeHello, V: 1})
+	f, _ := c.ReadType(TypeError)
+	if f.S("code") != govchat.CodeRateLimited || f["retry_after"].(float64) < 1 {
 		t.Fatalf("fourth new session = %v", f)
 	}
 	// Resuming a session is not limited.
-	c.send(HelloFrame{Type: TypeHello, V: 1, Session: tokens[0]})
-	if f, _ := c.readType(TypeSession); f["resumed"] != true {
+	c.Send(HelloFrame{Type: TypeHello, V: 1, Session: tokens[0]})
+	if f, _ := c.ReadType(TypeSession); f["resumed"] != true {
 		t.Fatalf("resume = %v", f)
 	}
 	// Nor is the HTTP API when it names a session; without one it is.
@@ -858,8 +797,8 @@ func TestNewSessionsLimitedPerAddress(t *testing.T) {
 	if _, err := ts.hub.Ask(ctx, AskRequest{Question: "问题", Session: tokens[1], IP: "127.0.0.1"}); err != nil {
 		t.Errorf("API ask in a live session: %v", err)
 	}
-	var e *Error
-	if _, err := ts.hub.Ask(ctx, AskRequest{Question: "问题", IP: "127.0.0.1"}); !errors.As(err, &e) || e.Code != CodeRateLimited {
+	var e *govchat.Error
+	if _, err := ts.hub.Ask(ctx, AskRequest{Question: "问题", IP: "127.0.0.1"}); !errors.As(err, &e) || e.Code != govchat.CodeRateLimited {
 		t.Errorf("API ask starting a fifth session: %v", err)
 	}
 	if n := ts.hub.sessions.len(); n != 3 {
@@ -867,8 +806,8 @@ func TestNewSessionsLimitedPerAddress(t *testing.T) {
 	}
 	// Signed-in staff (a call centre behind one address) are not limited.
 	staff := ts.dial(t, nil)
-	staff.send(HelloFrame{Type: TypeHello, V: 1, Token: "operator-token"})
-	if f, _ := staff.readType(TypeSession); f.s("role") != string(RoleOperator) {
+	staff.Send(HelloFrame{Type: TypeHello, V: 1, Token: "operator-token"})
+	if f, _ := staff.ReadType(TypeSession); f.S("role") != string(govchat.RoleOperator) {
 		t.Errorf("operator hello = %v", f)
 	}
 	// Another address starts its own.
@@ -905,13 +844,13 @@ func TestIPv6LimitsCountThePrefix(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	var e *Error
+	var e *govchat.Error
 	for i, ip := range []string{"2001:db8:5::1", "2001:db8:5::2", "2001:db8:5::3"} {
 		_, err := ts.hub.Ask(ctx, AskRequest{Question: "问题", IP: ip})
 		if i < 2 && err != nil {
 			t.Fatalf("ask %d: %v", i+1, err)
 		}
-		if i == 2 && (!errors.As(err, &e) || e.Code != CodeRateLimited) {
+		if i == 2 && (!errors.As(err, &e) || e.Code != govchat.CodeRateLimited) {
 			t.Errorf("third ask from one /64: %v, want rate_limited", err)
 		}
 	}
@@ -948,23 +887,23 @@ func TestFullSessionTableEvictsIdlest(t *testing.T) {
 func TestSocketFeedbackIsRateLimited(t *testing.T) {
 	ts := start(t, Config{IPRate: Rate{PerMinute: 1, Burst: 3}}, &fakeAnswerer{})
 	c := ts.dial(t, nil)
-	c.send(ask("q", "问题"))
-	a, _ := c.readType(TypeAnswer)
+	c.Send(ask("q", "问题"))
+	a, _ := c.ReadType(TypeAnswer)
 	no := false
 	for i := range 3 {
-		c.send(FeedbackFrame{Type: TypeFeedback, ID: fmt.Sprint("f", i), AnswerID: a.s("answer_id"), Helpful: &no})
-		f := c.read()
-		for f.s("type") != TypeAck && f.s("type") != TypeError {
-			f = c.read()
+		c.Send(FeedbackFrame{Type: TypeFeedback, ID: fmt.Sprint("f", i), AnswerID: a.S("answer_id"), Helpful: &no})
+		f := c.Read()
+		for f.S("type") != TypeAck && f.S("type") != TypeError {
+			f = c.Read()
 		}
-		if i < 2 && f.s("type") != TypeAck {
+		if i < 2 && f.S("type") != TypeAck {
 			t.Fatalf("feedback %d: %v", i+1, f)
 		}
-		if i == 2 && (f.s("code") != CodeRateLimited || f.s("id") != "f2") {
+		if i == 2 && (f.S("code") != govchat.CodeRateLimited || f.S("id") != "f2") {
 			t.Fatalf("feedback beyond the budget: %v", f)
 		}
 	}
-	fb, err := ts.hist.FeedbackOf(context.Background(), a.s("answer_id"))
+	fb, err := ts.hist.FeedbackOf(context.Background(), a.S("answer_id"))
 	if err != nil || len(fb) != 2 {
 		t.Errorf("stored feedback = %d (%v), want 2", len(fb), err)
 	}

@@ -12,6 +12,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/govchat/govchat/internal/govchat"
+	"github.com/govchat/govchat/internal/ratelimit"
 )
 
 var (
@@ -34,12 +37,12 @@ type Client struct {
 	reqOnce   sync.Once
 
 	// Owned by the reader goroutine.
-	frames      *bucket
+	frames      ratelimit.Bucket
 	lastLimited time.Time
 
 	mu        sync.Mutex
 	session   *Session
-	principal Principal
+	principal govchat.Principal
 	pending   []AskFrame
 	accepted  int // asks accepted and not yet answered (pending + in flight)
 	working   bool
@@ -57,8 +60,8 @@ func (h *Hub) newClient(conn *websocket.Conn, ip string) *Client {
 		send:      make(chan []byte, h.cfg.SendQueue),
 		done:      make(chan struct{}),
 		closeReq:  make(chan closeMsg, 1),
-		frames:    newBucket(h.cfg.FrameRate, time.Now()),
-		principal: Principal{Role: RoleCitizen},
+		frames:    ratelimit.Full(h.cfg.FrameRate.limit(), time.Now()),
+		principal: govchat.Principal{Role: govchat.RoleCitizen},
 	}
 }
 
@@ -69,7 +72,7 @@ func (c *Client) IP() string { return c.ip }
 func (c *Client) Context() context.Context { return c.ctx }
 
 // Principal is who is on the connection.
-func (c *Client) Principal() Principal {
+func (c *Client) Principal() govchat.Principal {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.principal
@@ -118,7 +121,7 @@ func (c *Client) Send(v any) error {
 }
 
 // SendError sends an error frame for request id.
-func (c *Client) SendError(id string, e *Error) error {
+func (c *Client) SendError(id string, e *govchat.Error) error {
 	return c.Send(errorFrame(id, e))
 }
 
@@ -235,11 +238,11 @@ func (c *Client) readLoop() {
 		}
 		switch {
 		case mt != websocket.TextMessage:
-			c.SendError("", Errorf(CodeBadRequest, msgBinary))
+			c.SendError("", govchat.Errorf(govchat.CodeBadRequest, msgBinary))
 		case tooLarge:
-			c.SendError("", Errorf(CodeTooLarge, msgTooLarge))
+			c.SendError("", govchat.Errorf(govchat.CodeTooLarge, msgTooLarge))
 		case !utf8.Valid(data):
-			c.SendError("", Errorf(CodeBadRequest, msgUTF8))
+			c.SendError("", govchat.Errorf(govchat.CodeBadRequest, msgUTF8))
 		default:
 			c.dispatch(data)
 		}
@@ -283,14 +286,14 @@ func (c *Client) allowFrame() bool {
 		return true
 	}
 	now := time.Now()
-	wait := c.frames.take(c.hub.cfg.FrameRate, now)
+	wait := c.frames.Take(c.hub.cfg.FrameRate.limit(), now)
 	if wait == 0 {
 		return true
 	}
 	c.hub.m.limited.With("frames").Inc()
 	if now.Sub(c.lastLimited) >= time.Second {
 		c.lastLimited = now
-		c.SendError("", &Error{Code: CodeRateLimited, Message: msgFramesLimited, RetryAfter: retrySeconds(wait)})
+		c.SendError("", &govchat.Error{Code: govchat.CodeRateLimited, Message: msgFramesLimited, RetryAfter: retrySeconds(wait)})
 	}
 	return false
 }
@@ -298,34 +301,34 @@ func (c *Client) allowFrame() bool {
 func (c *Client) dispatch(data []byte) {
 	var env envelope
 	if err := json.Unmarshal(data, &env); err != nil {
-		c.SendError("", Errorf(CodeBadRequest, msgMalformed))
+		c.SendError("", govchat.Errorf(govchat.CodeBadRequest, msgMalformed))
 		return
 	}
 	id := env.id()
 	rt, ok := c.hub.handlers[env.Type]
 	if !ok {
-		c.SendError(id, Errorf(CodeBadRequest, msgUnknownType))
+		c.SendError(id, govchat.Errorf(govchat.CodeBadRequest, msgUnknownType))
 		return
 	}
 	if rt.roles != nil && !rt.roles[c.Principal().Role] {
-		c.SendError(id, Errorf(CodeForbidden, msgForbidden))
+		c.SendError(id, govchat.Errorf(govchat.CodeForbidden, msgForbidden))
 		return
 	}
 	err := rt.handler(c.ctx, c, data)
 	if err == nil {
 		return
 	}
-	var e *Error
+	var e *govchat.Error
 	if !errors.As(err, &e) {
 		c.hub.log.Error("chat: handler", slog.String("type", env.Type), slog.Any("error", err))
-		e = Errorf(CodeInternal, fmt.Sprintf(msgInternal, c.hub.cfg.Hotline))
+		e = govchat.Errorf(govchat.CodeInternal, fmt.Sprintf(msgInternal, c.hub.cfg.Hotline))
 	}
 	c.SendError(id, e)
 }
 
 // ensureSession returns the connection's session, starting one (and telling
 // the client) when there is none.
-func (c *Client) ensureSession() (*Session, *Error) {
+func (c *Client) ensureSession() (*Session, *govchat.Error) {
 	c.mu.Lock()
 	s := c.session
 	c.mu.Unlock()
@@ -337,13 +340,13 @@ func (c *Client) ensureSession() (*Session, *Error) {
 
 // useSession attaches the connection to the session with token (or a new
 // one) and sends the session frame.
-func (c *Client) useSession(token string) (*Session, *Error) {
+func (c *Client) useSession(token string) (*Session, *govchat.Error) {
 	h := c.hub
 	now := time.Now()
 	s := h.sessions.get(token, now)
 	resumed := s != nil
 	if s == nil {
-		var e *Error
+		var e *govchat.Error
 		if s, e = h.newSession(c.ip, c.Principal().Role, now); e != nil {
 			return nil, e
 		}
@@ -366,7 +369,7 @@ func (c *Client) useSession(token string) (*Session, *Error) {
 
 func decode(data []byte, v any) error {
 	if err := json.Unmarshal(data, v); err != nil {
-		return Errorf(CodeBadRequest, msgMalformed)
+		return govchat.Errorf(govchat.CodeBadRequest, msgMalformed)
 	}
 	return nil
 }
@@ -377,19 +380,19 @@ func (h *Hub) handleHello(ctx context.Context, c *Client, data []byte) error {
 		return err
 	}
 	if f.V > ProtocolVersion {
-		return Errorf(CodeBadRequest, msgVersion)
+		return govchat.Errorf(govchat.CodeBadRequest, msgVersion)
 	}
 	if f.Token != "" {
 		if h.cfg.Authenticator == nil {
-			return Errorf(CodeUnauthorized, msgUnauthorized)
+			return govchat.Errorf(govchat.CodeUnauthorized, msgUnauthorized)
 		}
 		p, err := h.cfg.Authenticator.Authenticate(ctx, f.Token)
 		if err != nil {
 			h.log.Info("chat: hello token refused", slog.Any("error", err))
-			return Errorf(CodeUnauthorized, msgUnauthorized)
+			return govchat.Errorf(govchat.CodeUnauthorized, msgUnauthorized)
 		}
 		if p.Role == "" {
-			p.Role = RoleCitizen
+			p.Role = govchat.RoleCitizen
 		}
 		c.mu.Lock()
 		c.principal = p
@@ -413,17 +416,17 @@ func (h *Hub) handleAsk(ctx context.Context, c *Client, data []byte) error {
 		return err
 	}
 	if f.ID == "" || len(f.ID) > maxIDLen {
-		return Errorf(CodeBadRequest, msgBadID)
+		return govchat.Errorf(govchat.CodeBadRequest, msgBadID)
 	}
 	c.mu.Lock()
 	if c.accepted >= h.cfg.PendingAsks {
 		c.mu.Unlock()
 		h.m.limited.With("pending").Inc()
-		return &Error{Code: CodeRateLimited, Message: msgPending, RetryAfter: 1}
+		return &govchat.Error{Code: govchat.CodeRateLimited, Message: msgPending, RetryAfter: 1}
 	}
 	if !h.begin() {
 		c.mu.Unlock()
-		return Errorf(CodeUnavailable, msgShutdown)
+		return govchat.Errorf(govchat.CodeUnavailable, msgShutdown)
 	}
 	c.pending = append(c.pending, f)
 	c.accepted++
@@ -465,7 +468,7 @@ func (c *Client) process(f AskFrame) {
 	}
 	if c.hub.isClosing() {
 		// Shutting down: answers in flight finish, queued ones do not start.
-		c.SendError(f.ID, Errorf(CodeUnavailable, msgShutdown))
+		c.SendError(f.ID, govchat.Errorf(govchat.CodeUnavailable, msgShutdown))
 		return
 	}
 	s, e := c.ensureSession()
@@ -494,9 +497,9 @@ func (h *Hub) handleFeedback(ctx context.Context, c *Client, data []byte) error 
 	}
 	// Each feedback is a row in the history: the same per-address budget
 	// as the HTTP API's feedback keeps a socket from filling the disk.
-	if wait := h.ipLimit.allow(c.ip, time.Now()); wait > 0 {
+	if wait := h.ipLimit.Take(ratelimit.Key(c.ip), time.Now()); wait > 0 {
 		h.m.limited.With("ip").Inc()
-		return &Error{Code: CodeRateLimited, Message: msgRateLimited, RetryAfter: retrySeconds(wait)}
+		return &govchat.Error{Code: govchat.CodeRateLimited, Message: msgRateLimited, RetryAfter: retrySeconds(wait)}
 	}
 	s, e := c.ensureSession()
 	if e != nil {

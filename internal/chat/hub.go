@@ -16,28 +16,30 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"github.com/govchat/govchat/internal/answer"
-	"github.com/govchat/govchat/internal/history"
+	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/metrics"
+	"github.com/govchat/govchat/internal/ratelimit"
 )
 
 // Answerer answers one question (internal/answer.Answerer in production).
 type Answerer interface {
-	Answer(ctx context.Context, req answer.Request) (*answer.Answer, error)
+	Answer(ctx context.Context, req govchat.Request) (*govchat.Answer, error)
 }
 
 // Recorder is the conversation log (internal/history.Store in production).
 type Recorder interface {
-	Record(ctx context.Context, r history.Record) error
-	Feedback(ctx context.Context, f history.Feedback) error
+	Record(ctx context.Context, r govchat.Record) error
+	Feedback(ctx context.Context, f govchat.Feedback) error
 }
 
-// Authenticator turns the token of a hello frame into a principal. It returns
-// an error for an unknown or expired token.
-type Authenticator interface {
-	Authenticate(ctx context.Context, token string) (Principal, error)
-}
+// Observer is told of every question the hub has answered, refused or
+// failed to answer, as the conversation log records it, once the log has
+// it (whether or not there is a log). The handoff desk observes the hub: it
+// keeps each session's recent exchanges for the operator's transcript and
+// starts a handoff after refusals in a row. Observers run on the answering
+// goroutine and must not block.
+type Observer func(ctx context.Context, r govchat.Record)
 
 // Handler handles one client frame on the reader goroutine; it must not
 // block for long (hand slow work to a goroutine and reply with Client.Send).
@@ -84,7 +86,7 @@ type Config struct {
 	// ClientIP extracts the client address (default: the host of RemoteAddr).
 	ClientIP func(*http.Request) string
 	// Authenticator checks hello tokens; nil rejects every token.
-	Authenticator Authenticator
+	Authenticator govchat.Authenticator
 	Log           *slog.Logger
 	// Metrics receives the hub's metrics (a private registry when nil).
 	Metrics *metrics.Registry
@@ -159,11 +161,12 @@ type Hub struct {
 	log      *slog.Logger
 	upgrader websocket.Upgrader
 	sessions *sessions
-	ipLimit  *keyedLimiter
-	newSess  *keyedLimiter
+	ipLimit  *ratelimit.Keyed // questions (and feedback) per client address
+	newSess  *ratelimit.Keyed // new sessions per client address
 	ipConns  *connCounter
 
-	handlers map[string]route
+	handlers  map[string]route
+	observers []Observer
 
 	mu       sync.Mutex
 	clients  map[*Client]struct{}
@@ -179,7 +182,7 @@ type Hub struct {
 }
 
 type route struct {
-	roles   map[Role]bool // nil: every role
+	roles   map[govchat.Role]bool // nil: every role
 	handler Handler
 }
 
@@ -218,8 +221,8 @@ func New(cfg Config, ans Answerer, rec Recorder) (*Hub, error) {
 	h := &Hub{
 		cfg: cfg, ans: ans, rec: rec, log: cfg.Log,
 		sessions: newSessions(cfg.SessionTTL, cfg.MaxSessions),
-		ipLimit:  newKeyedLimiter(cfg.IPRate, 100000),
-		newSess:  newKeyedLimiter(cfg.NewSessionRate, 100000),
+		ipLimit:  ratelimit.NewKeyed(cfg.IPRate.limit(), 100000),
+		newSess:  ratelimit.NewKeyed(cfg.NewSessionRate.limit(), 100000),
 		ipConns:  &connCounter{max: cfg.MaxConnsPerIP, n: map[string]int{}},
 		handlers: map[string]route{},
 		clients:  map[*Client]struct{}{},
@@ -235,10 +238,10 @@ func New(cfg Config, ans Answerer, rec Recorder) (*Hub, error) {
 		CheckOrigin:      h.checkOrigin,
 		Error: func(w http.ResponseWriter, r *http.Request, status int, reason error) {
 			if status == http.StatusForbidden {
-				writeHTTPError(w, status, Errorf(CodeForbidden, "该网站未获授权接入咨询服务。"))
+				writeHTTPError(w, status, govchat.Errorf(govchat.CodeForbidden, "该网站未获授权接入咨询服务。"))
 				return
 			}
-			writeHTTPError(w, status, Errorf(CodeBadRequest, "需要 WebSocket 连接。"))
+			writeHTTPError(w, status, govchat.Errorf(govchat.CodeBadRequest, "需要 WebSocket 连接。"))
 		},
 	}
 	reg := cfg.Metrics
@@ -266,16 +269,20 @@ func New(cfg Config, ans Answerer, rec Recorder) (*Hub, error) {
 // Handle registers (or replaces) the handler of a client frame type. roles
 // lists who may send it; nil allows everyone. Register handlers before
 // serving.
-func (h *Hub) Handle(frameType string, roles []Role, handler Handler) {
+func (h *Hub) Handle(frameType string, roles []govchat.Role, handler Handler) {
 	r := route{handler: handler}
 	if roles != nil {
-		r.roles = map[Role]bool{}
+		r.roles = map[govchat.Role]bool{}
 		for _, role := range roles {
 			r.roles[role] = true
 		}
 	}
 	h.handlers[frameType] = r
 }
+
+// Observe adds an observer of every exchange. Register observers before
+// serving.
+func (h *Hub) Observe(fn Observer) { h.observers = append(h.observers, fn) }
 
 // Hotline is the configured hotline number.
 func (h *Hub) Hotline() string { return h.cfg.Hotline }
@@ -359,18 +366,18 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	closing, full := h.closing, h.cfg.MaxConns > 0 && len(h.clients) >= h.cfg.MaxConns
 	h.mu.Unlock()
 	if closing {
-		writeHTTPError(w, http.StatusServiceUnavailable, Errorf(CodeUnavailable, msgShutdown))
+		writeHTTPError(w, http.StatusServiceUnavailable, govchat.Errorf(govchat.CodeUnavailable, msgShutdown))
 		return
 	}
 	if full {
 		h.m.limited.With("server").Inc()
-		writeHTTPError(w, http.StatusServiceUnavailable, Errorf(CodeUnavailable, "当前咨询人数较多，请稍后再试。"))
+		writeHTTPError(w, http.StatusServiceUnavailable, govchat.Errorf(govchat.CodeUnavailable, "当前咨询人数较多，请稍后再试。"))
 		return
 	}
 	if !h.ipConns.acquire(ip) {
 		h.m.limited.With("ip_connections").Inc()
 		w.Header().Set("Retry-After", "30")
-		writeHTTPError(w, http.StatusTooManyRequests, &Error{Code: CodeRateLimited, Message: "来自您网络的连接过多，请关闭多余的页面后重试。", RetryAfter: 30})
+		writeHTTPError(w, http.StatusTooManyRequests, &govchat.Error{Code: govchat.CodeRateLimited, Message: "来自您网络的连接过多，请关闭多余的页面后重试。", RetryAfter: 30})
 		return
 	}
 	conn, err := h.upgrader.Upgrade(w, r, nil)
@@ -503,7 +510,8 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 	return err
 }
 
-// AskRequest is a question from the HTTP API.
+// AskRequest is a question asked outside the socket (the server's POST
+// /api/ask).
 type AskRequest struct {
 	ID       string // client's request id (echoed)
 	Question string
@@ -512,22 +520,22 @@ type AskRequest struct {
 	Channel  string // "api" when empty
 }
 
-// Ask answers a question without streaming, for the HTTP API. It returns the
-// answer frame with the session token to send back for follow-up questions;
-// failures are *Error.
+// Ask answers a question without streaming. It returns the answer frame with
+// the session token to send back for follow-up questions; failures are
+// *govchat.Error.
 func (h *Hub) Ask(ctx context.Context, req AskRequest) (*AnswerFrame, error) {
 	if req.Channel == "" {
 		req.Channel = "api"
 	}
 	if !h.begin() {
-		return nil, Errorf(CodeUnavailable, msgShutdown)
+		return nil, govchat.Errorf(govchat.CodeUnavailable, msgShutdown)
 	}
 	defer h.end()
 	now := time.Now()
 	s := h.sessions.get(req.Session, now)
 	if s == nil {
-		var e *Error
-		if s, e = h.newSession(req.IP, RoleCitizen, now); e != nil {
+		var e *govchat.Error
+		if s, e = h.newSession(req.IP, govchat.RoleCitizen, now); e != nil {
 			return nil, e
 		}
 	}
@@ -539,7 +547,8 @@ func (h *Hub) Ask(ctx context.Context, req AskRequest) (*AnswerFrame, error) {
 	return f, nil
 }
 
-// FeedbackRequest is feedback from the HTTP API.
+// FeedbackRequest is feedback given outside the socket (the server's POST
+// /api/feedback).
 type FeedbackRequest struct {
 	AnswerID string
 	Helpful  *bool
@@ -548,11 +557,11 @@ type FeedbackRequest struct {
 	IP       string
 }
 
-// Feedback records feedback from the HTTP API; failures are *Error.
+// Feedback records feedback; failures are *govchat.Error.
 func (h *Hub) Feedback(ctx context.Context, req FeedbackRequest) error {
-	if wait := h.ipLimit.allow(req.IP, time.Now()); wait > 0 {
+	if wait := h.ipLimit.Take(ratelimit.Key(req.IP), time.Now()); wait > 0 {
 		h.m.limited.With("ip").Inc()
-		return &Error{Code: CodeRateLimited, Message: msgRateLimited, RetryAfter: retrySeconds(wait)}
+		return &govchat.Error{Code: govchat.CodeRateLimited, Message: msgRateLimited, RetryAfter: retrySeconds(wait)}
 	}
 	sessionID := ""
 	if s := h.sessions.get(req.Session, time.Now()); s != nil {
@@ -564,37 +573,37 @@ func (h *Hub) Feedback(ctx context.Context, req FeedbackRequest) error {
 // newSession starts a session for a client at ip, within NewSessionRate
 // unless the client is signed-in staff (a call centre's operators share one
 // address and are limited by their accounts).
-func (h *Hub) newSession(ip string, role Role, now time.Time) (*Session, *Error) {
-	if role == RoleOperator || role == RoleAdmin {
+func (h *Hub) newSession(ip string, role govchat.Role, now time.Time) (*Session, *govchat.Error) {
+	if role == govchat.RoleOperator || role == govchat.RoleAdmin {
 		return h.sessions.create(now, h.cfg.SessionRate), nil
 	}
-	if wait := h.newSess.allow(ip, now); wait > 0 {
+	if wait := h.newSess.Take(ratelimit.Key(ip), now); wait > 0 {
 		h.m.limited.With("new_session").Inc()
-		return nil, h.fail(&Error{Code: CodeRateLimited, Message: msgSessionsLimited, RetryAfter: retrySeconds(wait)})
+		return nil, h.fail(&govchat.Error{Code: govchat.CodeRateLimited, Message: msgSessionsLimited, RetryAfter: retrySeconds(wait)})
 	}
 	return h.sessions.create(now, h.cfg.SessionRate), nil
 }
 
 // answer runs one question through validation, rate limits, the answerer and
 // the history. stream, when set, receives deltas.
-func (h *Hub) answer(ctx context.Context, s *Session, ip, channel, id, text string, stream func(string) error) (*AnswerFrame, *Error) {
+func (h *Hub) answer(ctx context.Context, s *Session, ip, channel, id, text string, stream func(string) error) (*AnswerFrame, *govchat.Error) {
 	start := time.Now()
 	q := strings.TrimSpace(text)
 	switch {
 	case !utf8.ValidString(q):
-		return nil, h.fail(Errorf(CodeBadRequest, msgUTF8))
+		return nil, h.fail(govchat.Errorf(govchat.CodeBadRequest, msgUTF8))
 	case q == "":
-		return nil, h.fail(Errorf(CodeBadRequest, msgEmptyQuestion))
+		return nil, h.fail(govchat.Errorf(govchat.CodeBadRequest, msgEmptyQuestion))
 	case utf8.RuneCountInString(q) > h.cfg.MaxQuestionRunes:
-		return nil, h.fail(Errorf(CodeTooLarge, fmt.Sprintf(msgQuestionLong, h.cfg.MaxQuestionRunes)))
+		return nil, h.fail(govchat.Errorf(govchat.CodeTooLarge, fmt.Sprintf(msgQuestionLong, h.cfg.MaxQuestionRunes)))
 	}
-	if wait := h.ipLimit.allow(ip, start); wait > 0 {
+	if wait := h.ipLimit.Take(ratelimit.Key(ip), start); wait > 0 {
 		h.m.limited.With("ip").Inc()
-		return nil, h.fail(&Error{Code: CodeRateLimited, Message: msgRateLimited, RetryAfter: retrySeconds(wait)})
+		return nil, h.fail(&govchat.Error{Code: govchat.CodeRateLimited, Message: msgRateLimited, RetryAfter: retrySeconds(wait)})
 	}
 	if wait := s.allow(h.cfg.SessionRate, start); wait > 0 {
 		h.m.limited.With("session").Inc()
-		return nil, h.fail(&Error{Code: CodeRateLimited, Message: msgRateLimited, RetryAfter: retrySeconds(wait)})
+		return nil, h.fail(&govchat.Error{Code: govchat.CodeRateLimited, Message: msgRateLimited, RetryAfter: retrySeconds(wait)})
 	}
 	s.mu.Lock()
 	s.asked++
@@ -607,9 +616,9 @@ func (h *Hub) answer(ctx context.Context, s *Session, ip, channel, id, text stri
 	stop := context.AfterFunc(h.baseCtx, cancel)
 	defer stop()
 
-	a, err := h.ans.Answer(actx, answer.Request{Question: q, History: s.Turns(), Stream: stream})
+	a, err := h.ans.Answer(actx, govchat.Request{Question: q, History: s.Turns(), Stream: stream})
 	latency := time.Since(start)
-	rec := history.Record{
+	rec := govchat.Record{
 		AnswerID: "a_" + randomHex(8), Session: s.ID, Channel: channel, At: start,
 		Question: q, Latency: latency,
 	}
@@ -617,17 +626,17 @@ func (h *Hub) answer(ctx context.Context, s *Session, ip, channel, id, text stri
 		err = errors.New("answerer returned no answer")
 	}
 	if err != nil {
-		var e *Error
+		var e *govchat.Error
 		switch {
 		case errors.Is(err, context.DeadlineExceeded):
-			e = Errorf(CodeUnavailable, fmt.Sprintf(msgTimeout, h.cfg.Hotline))
+			e = govchat.Errorf(govchat.CodeUnavailable, fmt.Sprintf(msgTimeout, h.cfg.Hotline))
 		case errors.Is(err, context.Canceled) || errors.Is(err, errClientGone):
-			e = Errorf(CodeUnavailable, msgShutdown)
-		case errors.Is(err, answer.ErrInvalidQuestion):
-			e = Errorf(CodeBadRequest, "问题格式不正确，请重新输入。")
+			e = govchat.Errorf(govchat.CodeUnavailable, msgShutdown)
+		case errors.Is(err, govchat.ErrInvalidQuestion):
+			e = govchat.Errorf(govchat.CodeBadRequest, "问题格式不正确，请重新输入。")
 		default:
 			h.log.Error("chat: answer failed", slog.String("session", s.ID), slog.Any("error", err))
-			e = Errorf(CodeInternal, fmt.Sprintf(msgInternal, h.cfg.Hotline))
+			e = govchat.Errorf(govchat.CodeInternal, fmt.Sprintf(msgInternal, h.cfg.Hotline))
 		}
 		rec.Error = e.Code
 		h.record(ctx, rec)
@@ -647,7 +656,7 @@ func (h *Hub) answer(ctx context.Context, s *Session, ip, channel, id, text stri
 		if n == 0 {
 			n = i + 1
 		}
-		rec.Sources = append(rec.Sources, history.Source{N: n, DocID: src.ID, Anchor: src.Anchor, Title: src.Title})
+		rec.Sources = append(rec.Sources, govchat.RecordSource{N: n, DocID: src.ID, Anchor: src.Anchor, Title: src.Title})
 	}
 	if t, ok := a.Turn(q); ok {
 		s.addTurn(t, h.cfg.MaxTurns, 2000)
@@ -665,18 +674,22 @@ func (h *Hub) answer(ctx context.Context, s *Session, ip, channel, id, text stri
 	}, nil
 }
 
-func (h *Hub) fail(e *Error) *Error {
+func (h *Hub) fail(e *govchat.Error) *govchat.Error {
 	h.m.errors.With(e.Code).Inc()
 	return e
 }
 
-// record writes to the history even when the client has gone.
-func (h *Hub) record(ctx context.Context, r history.Record) {
-	if h.rec == nil {
-		return
+// record writes to the history, even when the client has gone, and tells
+// the observers.
+func (h *Hub) record(ctx context.Context, r govchat.Record) {
+	ctx = context.WithoutCancel(ctx)
+	if h.rec != nil {
+		if err := h.rec.Record(ctx, r); err != nil {
+			h.log.Error("chat: history", slog.String("answer_id", r.AnswerID), slog.Any("error", err))
+		}
 	}
-	if err := h.rec.Record(context.WithoutCancel(ctx), r); err != nil {
-		h.log.Error("chat: history", slog.String("answer_id", r.AnswerID), slog.Any("error", err))
+	for _, fn := range h.observers {
+		fn(ctx, r)
 	}
 }
 
@@ -684,69 +697,31 @@ func (h *Hub) feedback(ctx context.Context, sessionID, answerID string, helpful 
 	reason = strings.TrimSpace(reason)
 	switch {
 	case answerID == "" || len(answerID) > maxIDLen || helpful == nil:
-		return Errorf(CodeBadRequest, msgFeedbackBad)
+		return govchat.Errorf(govchat.CodeBadRequest, msgFeedbackBad)
 	case !utf8.ValidString(reason):
-		return Errorf(CodeBadRequest, msgUTF8)
+		return govchat.Errorf(govchat.CodeBadRequest, msgUTF8)
 	case utf8.RuneCountInString(reason) > maxReasonLen:
-		return Errorf(CodeTooLarge, msgReasonLong)
+		return govchat.Errorf(govchat.CodeTooLarge, msgReasonLong)
 	}
 	if h.rec == nil {
-		return Errorf(CodeUnavailable, "暂时无法记录评价。")
+		return govchat.Errorf(govchat.CodeUnavailable, "暂时无法记录评价。")
 	}
-	err := h.rec.Feedback(context.WithoutCancel(ctx), history.Feedback{AnswerID: answerID, Session: sessionID, Helpful: *helpful, Reason: reason})
-	if errors.Is(err, history.ErrNotFound) {
-		return Errorf(CodeNotFound, msgNoAnswer)
+	err := h.rec.Feedback(context.WithoutCancel(ctx), govchat.Feedback{AnswerID: answerID, Session: sessionID, Helpful: *helpful, Reason: reason})
+	if errors.Is(err, govchat.ErrAnswerNotFound) {
+		return govchat.Errorf(govchat.CodeNotFound, msgNoAnswer)
 	}
 	if err != nil {
 		h.log.Error("chat: feedback", slog.Any("error", err))
-		return Errorf(CodeInternal, fmt.Sprintf(msgInternal, h.cfg.Hotline))
+		return govchat.Errorf(govchat.CodeInternal, fmt.Sprintf(msgInternal, h.cfg.Hotline))
 	}
 	h.m.feedback.With(fmt.Sprint(*helpful)).Inc()
 	return nil
 }
 
 // writeHTTPError writes {"type":"error","code":…,"message":…}.
-func writeHTTPError(w http.ResponseWriter, status int, e *Error) {
+func writeHTTPError(w http.ResponseWriter, status int, e *govchat.Error) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(errorFrame("", e))
 }
-
-// HTTPStatus maps an error code to an HTTP status.
-func HTTPStatus(code string) int {
-	switch code {
-	case CodeBadRequest:
-		return http.StatusBadRequest
-	case CodeTooLarge:
-		return http.StatusRequestEntityTooLarge
-	case CodeRateLimited:
-		return http.StatusTooManyRequests
-	case CodeUnavailable:
-		return http.StatusServiceUnavailable
-	case CodeNotFound:
-		return http.StatusNotFound
-	case CodeUnauthorized:
-		return http.StatusUnauthorized
-	case CodeForbidden:
-		return http.StatusForbidden
-	}
-	return http.StatusInternalServerError
-}
-
-// WriteError writes err as a JSON error response: an *Error keeps its code,
-// anything else is internal.
-func WriteError(w http.ResponseWriter, err error) {
-	var e *Error
-	if !errors.As(err, &e) {
-		e = Errorf(CodeInternal, "系统繁忙，请稍后重试。")
-	}
-	if e.RetryAfter > 0 {
-		w.Header().Set("Retry-After", fmt.Sprint(e.RetryAfter))
-	}
-	writeHTTPError(w, HTTPStatus(e.Code), e)
-}
-
-// ErrorFrameOf returns the error frame for err (for HTTP handlers that reply
-// with the frame object).
-func ErrorFrameOf(id string, e *Error) ErrorFrame { return errorFrame(id, e) }

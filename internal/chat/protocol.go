@@ -18,6 +18,7 @@ package chat
 import (
 	"encoding/json"
 
+	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/kb"
 )
 
@@ -46,32 +47,6 @@ const (
 	TypeAck     = "ack"
 	// TypeHandoff is also the server's reply to a handoff request.
 )
-
-// Error codes carried by error frames and HTTP API errors.
-const (
-	CodeBadRequest   = "bad_request"
-	CodeTooLarge     = "too_large"
-	CodeRateLimited  = "rate_limited"
-	CodeUnavailable  = "unavailable"
-	CodeInternal     = "internal"
-	CodeNotFound     = "not_found"
-	CodeUnauthorized = "unauthorized"
-	CodeForbidden    = "forbidden"
-)
-
-// Error is a client-facing error: a code from the list above and a message in
-// Simplified Chinese. Internals are logged, never sent.
-type Error struct {
-	Code    string
-	Message string
-	// RetryAfter is the number of seconds to wait, for rate_limited.
-	RetryAfter int
-}
-
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
-
-// Errorf builds a client-facing error.
-func Errorf(code, message string) *Error { return &Error{Code: code, Message: message} }
 
 // Frame is the common envelope of a client frame: its type, and the client's
 // request id when it has one.
@@ -186,7 +161,7 @@ const (
 	HandoffNoOperator = "no_operator"
 )
 
-func errorFrame(id string, e *Error) ErrorFrame {
+func errorFrame(id string, e *govchat.Error) ErrorFrame {
 	return ErrorFrame{Type: TypeError, ID: id, Code: e.Code, Message: e.Message, RetryAfter: e.RetryAfter}
 }
 

@@ -8,26 +8,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/govchat/govchat/internal/answer"
+	"github.com/govchat/govchat/internal/govchat"
+	"github.com/govchat/govchat/internal/ratelimit"
 )
-
-// Role is what a connection is allowed to do.
-type Role string
-
-// Roles. Citizens are anonymous; operators and admins authenticate with a
-// token in their hello frame (see Authenticator).
-const (
-	RoleCitizen  Role = "citizen"
-	RoleOperator Role = "operator"
-	RoleAdmin    Role = "admin"
-)
-
-// Principal is who is on a connection.
-type Principal struct {
-	Role Role
-	ID   string // account or WeChat user id; empty for anonymous citizens
-	Name string // display name, e.g. an operator's 工号
-}
 
 // Session is one conversation: its multi-turn context and the sockets
 // attached to it. A client resumes it after a reconnect with the token.
@@ -38,11 +21,11 @@ type Session struct {
 	token string
 
 	mu       sync.Mutex
-	turns    []answer.Turn
+	turns    []govchat.Turn
 	asked    int // questions asked in this session
 	lastSeen time.Time
 	clients  map[*Client]struct{}
-	limit    *bucket
+	limit    ratelimit.Bucket
 	values   map[string]any
 }
 
@@ -50,10 +33,10 @@ type Session struct {
 func (s *Session) Token() string { return s.token }
 
 // Turns returns a copy of the conversation so far, oldest first.
-func (s *Session) Turns() []answer.Turn {
+func (s *Session) Turns() []govchat.Turn {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]answer.Turn(nil), s.turns...)
+	return append([]govchat.Turn(nil), s.turns...)
 }
 
 // Asked is the number of questions asked in the session.
@@ -81,7 +64,7 @@ func (s *Session) SetValue(key string, v any) {
 	s.values[key] = v
 }
 
-func (s *Session) addTurn(t answer.Turn, maxTurns, maxRunes int) {
+func (s *Session) addTurn(t govchat.Turn, maxTurns, maxRunes int) {
 	if r := []rune(t.Answer); len(r) > maxRunes {
 		t.Answer = string(r[:maxRunes])
 	}
@@ -147,7 +130,7 @@ func (ss *sessions) byPublicID(id string) *Session {
 // create makes a new session, evicting the longest-idle unattached sessions
 // when the table is full.
 func (ss *sessions) create(now time.Time, r Rate) *Session {
-	s := &Session{ID: "s_" + randomHex(8), token: randomToken(), lastSeen: now, clients: map[*Client]struct{}{}, limit: newBucket(r, now)}
+	s := &Session{ID: "s_" + randomHex(8), token: randomToken(), lastSeen: now, clients: map[*Client]struct{}{}, limit: ratelimit.Full(r.limit(), now)}
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	if len(ss.byToken) >= ss.max {
@@ -226,7 +209,7 @@ func (s *Session) allow(r Rate, now time.Time) time.Duration {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.limit.take(r, now)
+	return s.limit.Take(r.limit(), now)
 }
 
 func randomToken() string {

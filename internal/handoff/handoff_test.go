@@ -2,7 +2,6 @@ package handoff
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"net/http/httptest"
@@ -13,37 +12,37 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorilla/websocket"
-	_ "modernc.org/sqlite"
-
-	"github.com/govchat/govchat/internal/answer"
 	"github.com/govchat/govchat/internal/auth"
 	"github.com/govchat/govchat/internal/chat"
+	"github.com/govchat/govchat/internal/chat/chattest"
+	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/lookup"
+	"github.com/govchat/govchat/internal/ratelimit"
+	"github.com/govchat/govchat/internal/sqlite"
 )
 
 // bot refuses questions that start with 拒 and answers the rest.
 type bot struct{}
 
-func (bot) Answer(_ context.Context, req answer.Request) (*answer.Answer, error) {
+func (bot) Answer(_ context.Context, req govchat.Request) (*govchat.Answer, error) {
 	if strings.HasPrefix(req.Question, "拒") {
-		return &answer.Answer{Text: "抱歉，暂未找到相关政策。", Refused: true, Reason: "low_confidence", Mode: answer.ModeRefused}, nil
+		return &govchat.Answer{Text: "抱歉，暂未找到相关政策。", Refused: true, Reason: "low_confidence", Mode: govchat.ModeRefused}, nil
 	}
-	return &answer.Answer{Text: "答：" + req.Question, Mode: answer.ModeExtractive, Sources: []kb.Source{{N: 1, ID: "p1", Title: "某办法", DocURL: "/docs/p1#s1", Anchor: "s1"}}}, nil
+	return &govchat.Answer{Text: "答：" + req.Question, Mode: govchat.ModeExtractive, Sources: []kb.Source{{N: 1, ID: "p1", Title: "某办法", DocURL: "/docs/p1#s1", Anchor: "s1"}}}, nil
 }
 
 // staff authenticates hello tokens of two operators.
 type staff struct{}
 
-func (staff) Authenticate(_ context.Context, token string) (chat.Principal, error) {
+func (staff) Authenticate(_ context.Context, token string) (govchat.Principal, error) {
 	switch token {
 	case "tok-wang":
-		return chat.Principal{Role: chat.RoleOperator, ID: "wang", Name: "1001"}, nil
+		return govchat.Principal{Role: govchat.RoleOperator, ID: "wang", Name: "1001"}, nil
 	case "tok-li":
-		return chat.Principal{Role: chat.RoleOperator, ID: "li", Name: "1002"}, nil
+		return govchat.Principal{Role: govchat.RoleOperator, ID: "li", Name: "1002"}, nil
 	}
-	return chat.Principal{}, errors.New("bad token")
+	return govchat.Principal{}, errors.New("bad token")
 }
 
 type passages struct{}
@@ -94,7 +93,7 @@ func setup(t *testing.T) *env {
 
 func setupWith(t *testing.T, mod func(*Config)) *env {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "w.db")+"?_pragma=busy_timeout(5000)")
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "w.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +108,7 @@ func setupWith(t *testing.T, mod func(*Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hub, err := chat.New(chat.Config{Authenticator: staff{}}, bot{}, d.Recorder(nil))
+	hub, err := chat.New(chat.Config{Authenticator: staff{}}, bot{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,90 +123,52 @@ func setupWith(t *testing.T, mod func(*Config)) *env {
 	return &env{desk: d, hub: hub, url: "ws" + strings.TrimPrefix(srv.URL, "http"), audit: spy}
 }
 
-type client struct {
-	t    *testing.T
-	conn *websocket.Conn
-	name string
-}
-
-func dial(t *testing.T, e *env, name, token string) *client {
+// dial opens a socket as name (a citizen with token "", else the staff
+// account the token names) and says hello.
+func dial(t *testing.T, e *env, name, token string) *chattest.Conn {
 	t.Helper()
-	conn, _, err := websocket.DefaultDialer.Dial(e.url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	c := &client{t: t, conn: conn, name: name}
-	c.send(map[string]any{"type": "hello", "v": 1, "token": token})
-	c.expect("session", nil)
+	c := chattest.Dial(t, e.url, nil)
+	c.Name, c.Timeout = name, 3*time.Second
+	c.Hello(token)
 	return c
-}
-
-func (c *client) send(v any) {
-	c.t.Helper()
-	if err := c.conn.WriteJSON(v); err != nil {
-		c.t.Fatalf("%s: write: %v", c.name, err)
-	}
-}
-
-// expect reads frames until one of type typ for which match (when set)
-// returns true, skipping others; it fails after 3 s.
-func (c *client) expect(typ string, match func(map[string]any) bool) map[string]any {
-	c.t.Helper()
-	deadline := time.Now().Add(3 * time.Second)
-	for {
-		c.conn.SetReadDeadline(deadline)
-		_, data, err := c.conn.ReadMessage()
-		if err != nil {
-			c.t.Fatalf("%s: waiting for %s: %v", c.name, typ, err)
-		}
-		var f map[string]any
-		json.Unmarshal(data, &f)
-		if (typ == "" || f["type"] == typ) && (match == nil || match(f)) {
-			return f
-		}
-		if f["type"] == "error" && typ != "error" {
-			c.t.Logf("%s: error frame while waiting for %s: %s", c.name, typ, data)
-		}
-	}
 }
 
 func TestHandoffWholeFlow(t *testing.T) {
 	e := setup(t)
 	citizen := dial(t, e, "citizen", "")
 	wang := dial(t, e, "wang", "tok-wang")
-	wang.send(map[string]any{"type": "queue_subscribe", "id": "s1"})
-	q := wang.expect("queue", nil)
+	wang.Send(map[string]any{"type": "queue_subscribe", "id": "s1"})
+	q := wang.Expect("queue", nil)
 	if q["operators_online"].(float64) != 1 {
 		t.Fatalf("queue = %v", q)
 	}
 
 	// Two refusals in a row put the conversation in the queue by themselves.
-	citizen.send(map[string]any{"type": "ask", "id": "q1", "text": "拒 第一个问题 手机13912345678"})
-	citizen.expect("answer", func(f map[string]any) bool { return f["refused"] == true })
-	citizen.send(map[string]any{"type": "ask", "id": "q2", "text": "拒 第二个问题"})
-	citizen.expect("answer", nil)
-	h := citizen.expect("handoff", nil)
+	citizen.Send(map[string]any{"type": "ask", "id": "q1", "text": "拒 第一个问题 手机13912345678"})
+	citizen.Expect("answer", func(f chattest.Frame) bool { return f["refused"] == true })
+	citizen.Send(map[string]any{"type": "ask", "id": "q2", "text": "拒 第二个问题"})
+	citizen.Expect("answer", nil)
+	h := citizen.Expect("handoff", nil)
 	if h["status"] != StatusQueued || h["reason"] != ReasonRefused || h["position"].(float64) != 1 || h["conversation"] == "" {
 		t.Fatalf("automatic handoff frame = %v", h)
 	}
 	conv := h["conversation"].(string)
-	q = wang.expect("queue", func(f map[string]any) bool { return len(f["items"].([]any)) == 1 })
+	q = wang.Expect("queue", func(f chattest.Frame) bool { return len(f["items"].([]any)) == 1 })
 	item := q["items"].([]any)[0].(map[string]any)
 	if item["conversation"] != conv || item["status"] != StatusQueued || !strings.Contains(item["preview"].(string), "第二个问题") {
 		t.Fatalf("queue item = %v", item)
 	}
 
 	// While queued the citizen can write; the operator sees it on taking.
-	citizen.send(map[string]any{"type": "handoff_message", "id": "m1", "text": "我想问公积金提取"})
-	citizen.expect("ack", func(f map[string]any) bool { return f["of"] == TypeHandoffMessage })
+	citizen.Send(map[string]any{"type": "handoff_message", "id": "m1", "text": "我想问公积金提取"})
+	citizen.Expect("ack", func(f chattest.Frame) bool { return f["of"] == TypeHandoffMessage })
 
 	// A second operator comes online; wang takes the conversation.
 	li := dial(t, e, "li", "tok-li")
-	li.send(map[string]any{"type": "queue_subscribe"})
-	li.expect("queue", func(f map[string]any) bool { return f["operators_online"].(float64) == 2 })
-	wang.send(map[string]any{"type": "handoff_take", "id": "t1", "conversation": conv})
-	cf := wang.expect("conversation", nil)
+	li.Send(map[string]any{"type": "queue_subscribe"})
+	li.Expect("queue", func(f chattest.Frame) bool { return f["operators_online"].(float64) == 2 })
+	wang.Send(map[string]any{"type": "handoff_take", "id": "t1", "conversation": conv})
+	cf := wang.Expect("conversation", nil)
 	c := cf["conversation"].(map[string]any)
 	var lines []string
 	botIDs := 0
@@ -227,7 +188,7 @@ func TestHandoffWholeFlow(t *testing.T) {
 			t.Errorf("live transcript lacks %q:\n%s", want, full)
 		}
 	}
-	hc := citizen.expect("handoff", func(f map[string]any) bool { return f["status"] == StatusActive })
+	hc := citizen.Expect("handoff", func(f chattest.Frame) bool { return f["status"] == StatusActive })
 	if hc["staff_no"] != "1001" || !strings.Contains(hc["message"].(string), "工号1001") {
 		t.Fatalf("connected frame = %v", hc)
 	}
@@ -237,51 +198,51 @@ func TestHandoffWholeFlow(t *testing.T) {
 	}
 
 	// li cannot take it or write into it.
-	li.send(map[string]any{"type": "handoff_take", "id": "t2", "conversation": conv})
-	if f := li.expect("error", nil); f["code"] != chat.CodeForbidden {
+	li.Send(map[string]any{"type": "handoff_take", "id": "t2", "conversation": conv})
+	if f := li.Expect("error", nil); f["code"] != govchat.CodeForbidden {
 		t.Errorf("second take = %v", f)
 	}
-	li.send(map[string]any{"type": "agent_message", "id": "x", "conversation": conv, "text": "插话"})
-	if f := li.expect("error", nil); f["code"] != chat.CodeForbidden {
+	li.Send(map[string]any{"type": "agent_message", "id": "x", "conversation": conv, "text": "插话"})
+	if f := li.Expect("error", nil); f["code"] != govchat.CodeForbidden {
 		t.Errorf("foreign agent_message = %v", f)
 	}
 	// A citizen cannot use operator frames.
-	citizen.send(map[string]any{"type": "agent_message", "id": "y", "conversation": conv, "text": "冒充"})
-	if f := citizen.expect("error", nil); f["code"] != chat.CodeForbidden {
+	citizen.Send(map[string]any{"type": "agent_message", "id": "y", "conversation": conv, "text": "冒充"})
+	if f := citizen.Expect("error", nil); f["code"] != govchat.CodeForbidden {
 		t.Errorf("citizen agent_message = %v", f)
 	}
 
 	// Live messages both ways.
-	wang.send(map[string]any{"type": "agent_message", "id": "a1", "conversation": conv, "text": "您好，请问有什么可以帮您？"})
-	am := citizen.expect("agent_message", nil)
+	wang.Send(map[string]any{"type": "agent_message", "id": "a1", "conversation": conv, "text": "您好，请问有什么可以帮您？"})
+	am := citizen.Expect("agent_message", nil)
 	if am["text"] != "您好，请问有什么可以帮您？" || am["staff_no"] != "1001" {
 		t.Fatalf("agent_message = %v", am)
 	}
-	if ack := wang.expect("ack", func(f map[string]any) bool { return f["of"] == TypeAgentMessage }); ack["delivered"] != true {
+	if ack := wang.Expect("ack", func(f chattest.Frame) bool { return f["of"] == TypeAgentMessage }); ack["delivered"] != true {
 		t.Errorf("ack = %v", ack)
 	}
-	citizen.send(map[string]any{"type": "handoff_message", "id": "m2", "text": "公积金怎么提取？"})
-	cm := wang.expect("citizen_message", nil)
+	citizen.Send(map[string]any{"type": "handoff_message", "id": "m2", "text": "公积金怎么提取？"})
+	cm := wang.Expect("citizen_message", nil)
 	if cm["text"] != "公积金怎么提取？" || cm["conversation"] != conv {
 		t.Fatalf("citizen_message = %v", cm)
 	}
 	// Push a knowledge-base answer with its citation.
-	wang.send(map[string]any{"type": "agent_answer", "id": "a2", "conversation": conv, "doc_id": "f1", "anchor": "answer"})
-	aa := citizen.expect("agent_answer", nil)
+	wang.Send(map[string]any{"type": "agent_answer", "id": "a2", "conversation": conv, "doc_id": "f1", "anchor": "answer"})
+	aa := citizen.Expect("agent_answer", nil)
 	srcs := aa["sources"].([]any)
 	if !strings.Contains(aa["text"].(string), "携带身份证到柜台办理。[1]") || !strings.Contains(aa["text"].(string), "依据《住房公积金提取办法》") ||
 		len(srcs) != 1 || srcs[0].(map[string]any)["doc_url"] != "/docs/f1#answer" {
 		t.Fatalf("agent_answer = %v", aa)
 	}
-	wang.send(map[string]any{"type": "agent_answer", "id": "a3", "conversation": conv, "doc_id": "nope"})
-	if f := wang.expect("error", nil); f["code"] != chat.CodeNotFound {
+	wang.Send(map[string]any{"type": "agent_answer", "id": "a3", "conversation": conv, "doc_id": "nope"})
+	if f := wang.Expect("error", nil); f["code"] != govchat.CodeNotFound {
 		t.Errorf("unknown passage = %v", f)
 	}
 
 	// The citizen ends it.
-	citizen.send(map[string]any{"type": "handoff_end", "id": "e1"})
-	citizen.expect("handoff", func(f map[string]any) bool { return f["status"] == StatusClosed })
-	if f := wang.expect("handoff_finished", nil); f["by"] != FromCitizen {
+	citizen.Send(map[string]any{"type": "handoff_end", "id": "e1"})
+	citizen.Expect("handoff", func(f chattest.Frame) bool { return f["status"] == StatusClosed })
+	if f := wang.Expect("handoff_finished", nil); f["by"] != FromCitizen {
 		t.Errorf("finished = %v", f)
 	}
 
@@ -315,28 +276,28 @@ func TestHandoffWholeFlow(t *testing.T) {
 	}
 
 	// A request by the citizen (not a refusal) after the end queues again.
-	citizen.send(map[string]any{"type": "handoff", "id": "h2", "reason": "想找人工"})
-	h = citizen.expect("handoff", func(f map[string]any) bool { return f["id"] == "h2" })
+	citizen.Send(map[string]any{"type": "handoff", "id": "h2", "reason": "想找人工"})
+	h = citizen.Expect("handoff", func(f chattest.Frame) bool { return f["id"] == "h2" })
 	if h["status"] != StatusQueued || h["reason"] != ReasonRequested {
 		t.Errorf("requested handoff = %v", h)
 	}
 	// Operators are told; the operator may end a queued one.
-	q = li.expect("queue", func(f map[string]any) bool { return len(f["items"].([]any)) == 1 })
-	li.send(map[string]any{"type": "handoff_end", "id": "e2", "conversation": q["items"].([]any)[0].(map[string]any)["conversation"]})
-	citizen.expect("handoff", func(f map[string]any) bool { return f["status"] == StatusClosed })
+	q = li.Expect("queue", func(f chattest.Frame) bool { return len(f["items"].([]any)) == 1 })
+	li.Send(map[string]any{"type": "handoff_end", "id": "e2", "conversation": q["items"].([]any)[0].(map[string]any)["conversation"]})
+	citizen.Expect("handoff", func(f chattest.Frame) bool { return f["status"] == StatusClosed })
 }
 
 func TestHandoffNoOperatorLeavesMessage(t *testing.T) {
 	e := setup(t)
 	citizen := dial(t, e, "citizen", "")
-	citizen.send(map[string]any{"type": "handoff", "id": "h1"})
-	h := citizen.expect("handoff", nil)
+	citizen.Send(map[string]any{"type": "handoff", "id": "h1"})
+	h := citizen.Expect("handoff", nil)
 	if h["status"] != StatusNoOperator || h["hotline"] != "12345" || h["can_leave_message"] != true || !strings.Contains(h["message"].(string), "12345") {
 		t.Fatalf("no-operator frame = %v", h)
 	}
 	// Messages to an operator are refused: there is no conversation.
-	citizen.send(map[string]any{"type": "handoff_message", "id": "m0", "text": "有人吗"})
-	if f := citizen.expect("error", nil); f["code"] != chat.CodeBadRequest {
+	citizen.Send(map[string]any{"type": "handoff_message", "id": "m0", "text": "有人吗"})
+	if f := citizen.Expect("error", nil); f["code"] != govchat.CodeBadRequest {
 		t.Errorf("handoff_message without handoff = %v", f)
 	}
 	// Bad 留言 are refused with a clear error; a good one is stored.
@@ -345,13 +306,13 @@ func TestHandoffNoOperatorLeavesMessage(t *testing.T) {
 		{"type": "leave_message", "id": "b2", "text": strings.Repeat("长", 1001)},
 		{"type": "leave_message", "id": "b3", "text": "好", "contact": strings.Repeat("1", 51)},
 	} {
-		citizen.send(bad)
-		if f := citizen.expect("error", nil); f["id"] != bad["id"] {
+		citizen.Send(bad)
+		if f := citizen.Expect("error", nil); f["id"] != bad["id"] {
 			t.Errorf("bad 留言 %v answered %v", bad["id"], f)
 		}
 	}
-	citizen.send(map[string]any{"type": "leave_message", "id": "l1", "text": "我的社保卡丢了怎么办？电话13800001111", "contact": "13800001111"})
-	ack := citizen.expect("ack", func(f map[string]any) bool { return f["of"] == TypeLeaveMessage })
+	citizen.Send(map[string]any{"type": "leave_message", "id": "l1", "text": "我的社保卡丢了怎么办？电话13800001111", "contact": "13800001111"})
+	ack := citizen.Expect("ack", func(f chattest.Frame) bool { return f["of"] == TypeLeaveMessage })
 	if ack["id"] != "l1" || ack["message"] == "" {
 		t.Fatalf("ack = %v", ack)
 	}
@@ -364,14 +325,14 @@ func TestHandoffNoOperatorLeavesMessage(t *testing.T) {
 	}
 	// An operator coming online sees the count and handles it.
 	wang := dial(t, e, "wang", "tok-wang")
-	wang.send(map[string]any{"type": "queue_subscribe"})
-	if q := wang.expect("queue", nil); q["open_messages"].(float64) != 1 {
+	wang.Send(map[string]any{"type": "queue_subscribe"})
+	if q := wang.Expect("queue", nil); q["open_messages"].(float64) != 1 {
 		t.Errorf("queue open_messages = %v", q["open_messages"])
 	}
 	if err := e.desk.HandleMessage(context.Background(), msgs[0].ID, "wang"); err != nil {
 		t.Fatal(err)
 	}
-	if q := wang.expect("queue", nil); q["open_messages"].(float64) != 0 {
+	if q := wang.Expect("queue", nil); q["open_messages"].(float64) != 0 {
 		t.Errorf("after handling, open_messages = %v", q["open_messages"])
 	}
 	if err := e.desk.HandleMessage(context.Background(), 999, "wang"); !errors.Is(err, ErrNotFound) {
@@ -379,12 +340,12 @@ func TestHandoffNoOperatorLeavesMessage(t *testing.T) {
 	}
 	// 留言 are rate limited per address.
 	for i := range 5 {
-		citizen.send(map[string]any{"type": "leave_message", "id": "r", "text": "再留一条"})
-		f := citizen.expect("", func(f map[string]any) bool { return f["type"] == "ack" || f["type"] == "error" })
+		citizen.Send(map[string]any{"type": "leave_message", "id": "r", "text": "再留一条"})
+		f := citizen.Expect("", func(f chattest.Frame) bool { return f["type"] == "ack" || f["type"] == "error" })
 		if i < 4 && f["type"] != "ack" {
 			t.Fatalf("留言 %d: %v", i+2, f)
 		}
-		if i == 4 && f["code"] != chat.CodeRateLimited {
+		if i == 4 && f["code"] != govchat.CodeRateLimited {
 			t.Fatalf("6th 留言: %v, want rate_limited", f)
 		}
 	}
@@ -402,12 +363,12 @@ func TestSignedOutOperatorIsDisconnected(t *testing.T) {
 		}
 	})
 	wang := dial(t, e, "wang", "tok-wang")
-	wang.send(map[string]any{"type": "queue_subscribe"})
-	wang.expect("queue", nil)
+	wang.Send(map[string]any{"type": "queue_subscribe"})
+	wang.Expect("queue", nil)
 	mu.Lock()
 	signedIn = false
 	mu.Unlock()
-	if f := wang.expect("error", nil); f["code"] != chat.CodeUnauthorized {
+	if f := wang.Expect("error", nil); f["code"] != govchat.CodeUnauthorized {
 		t.Errorf("error = %v", f)
 	}
 	deadline := time.Now().Add(3 * time.Second)
@@ -422,12 +383,12 @@ func TestSignedOutOperatorIsDisconnected(t *testing.T) {
 func TestOperatorGoesOffline(t *testing.T) {
 	e := setup(t)
 	wang := dial(t, e, "wang", "tok-wang")
-	wang.send(map[string]any{"type": "queue_subscribe"})
-	wang.expect("queue", nil)
+	wang.Send(map[string]any{"type": "queue_subscribe"})
+	wang.Expect("queue", nil)
 	if n := e.desk.Online(); n != 1 {
 		t.Fatalf("online = %d", n)
 	}
-	wang.conn.Close()
+	wang.Close()
 	deadline := time.Now().Add(3 * time.Second)
 	for e.desk.Online() != 0 {
 		if time.Now().After(deadline) {
@@ -436,14 +397,14 @@ func TestOperatorGoesOffline(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	citizen := dial(t, e, "citizen", "")
-	citizen.send(map[string]any{"type": "handoff", "id": "h1"})
-	if h := citizen.expect("handoff", nil); h["status"] != StatusNoOperator {
+	citizen.Send(map[string]any{"type": "handoff", "id": "h1"})
+	if h := citizen.Expect("handoff", nil); h["status"] != StatusNoOperator {
 		t.Errorf("after the operator left: %v", h)
 	}
 }
 
 func TestRestartClosesOpenConversations(t *testing.T) {
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "w.db"))
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "w.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -490,24 +451,24 @@ func TestSignedOutOperatorCannotAct(t *testing.T) {
 		}
 	})
 	li := dial(t, e, "li", "tok-li")
-	li.send(map[string]any{"type": "queue_subscribe"})
-	li.expect("queue", nil)
+	li.Send(map[string]any{"type": "queue_subscribe"})
+	li.Expect("queue", nil)
 	wang := dial(t, e, "wang", "tok-wang") // never subscribes
 	citizen := dial(t, e, "citizen", "")
-	citizen.send(map[string]any{"type": "handoff", "id": "h1"})
-	conv := citizen.expect("handoff", nil)["conversation"].(string)
+	citizen.Send(map[string]any{"type": "handoff", "id": "h1"})
+	conv := citizen.Expect("handoff", nil)["conversation"].(string)
 
 	mu.Lock()
 	signedIn = false
 	mu.Unlock()
-	wang.send(map[string]any{"type": "handoff_take", "id": "t1", "conversation": conv})
-	f := wang.expect("", func(f map[string]any) bool { return f["type"] == "error" || f["type"] == TypeConversation })
-	if f["type"] != "error" || f["code"] != chat.CodeUnauthorized || f["id"] != "t1" {
+	wang.Send(map[string]any{"type": "handoff_take", "id": "t1", "conversation": conv})
+	f := wang.Expect("", func(f chattest.Frame) bool { return f["type"] == "error" || f["type"] == TypeConversation })
+	if f["type"] != "error" || f["code"] != govchat.CodeUnauthorized || f["id"] != "t1" {
 		t.Fatalf("signed-out operator's take answered %v", f)
 	}
-	wang.conn.SetReadDeadline(time.Now().Add(3 * time.Second))
+	wang.SetReadDeadline(time.Now().Add(3 * time.Second))
 	for {
-		if _, _, err := wang.conn.ReadMessage(); err != nil {
+		if _, _, err := wang.ReadMessage(); err != nil {
 			break // closed by the server
 		}
 	}
@@ -521,15 +482,15 @@ func TestSignedOutOperatorCannotAct(t *testing.T) {
 func TestHandoffQueueIsBounded(t *testing.T) {
 	e := setupWith(t, func(c *Config) {
 		c.MaxQueued = 2
-		c.HandoffLimit = Limit{Burst: 100, Every: time.Second}
+		c.HandoffLimit = ratelimit.Rate{Burst: 100, Every: time.Second}
 	})
 	wang := dial(t, e, "wang", "tok-wang")
-	wang.send(map[string]any{"type": "queue_subscribe"})
-	wang.expect("queue", nil)
+	wang.Send(map[string]any{"type": "queue_subscribe"})
+	wang.Expect("queue", nil)
 	for i := range 3 {
 		c := dial(t, e, "citizen", "")
-		c.send(map[string]any{"type": "handoff", "id": "h"})
-		h := c.expect("handoff", nil)
+		c.Send(map[string]any{"type": "handoff", "id": "h"})
+		h := c.Expect("handoff", nil)
 		if i < 2 && h["status"] != StatusQueued {
 			t.Fatalf("request %d: %v", i+1, h)
 		}
@@ -545,24 +506,24 @@ func TestHandoffQueueIsBounded(t *testing.T) {
 // One client address opens a bounded number of conversations (new sessions
 // cost nothing, so the limit cannot be per session).
 func TestHandoffRequestsLimitedPerAddress(t *testing.T) {
-	e := setupWith(t, func(c *Config) { c.HandoffLimit = Limit{Burst: 2, Every: time.Hour} })
+	e := setupWith(t, func(c *Config) { c.HandoffLimit = ratelimit.Rate{Burst: 2, Every: time.Hour} })
 	wang := dial(t, e, "wang", "tok-wang")
-	wang.send(map[string]any{"type": "queue_subscribe"})
-	wang.expect("queue", nil)
+	wang.Send(map[string]any{"type": "queue_subscribe"})
+	wang.Expect("queue", nil)
 	for i := range 3 {
 		c := dial(t, e, "citizen", "")
-		c.send(map[string]any{"type": "handoff", "id": "h"})
-		f := c.expect("", func(f map[string]any) bool { return f["type"] == "handoff" || f["type"] == "error" })
+		c.Send(map[string]any{"type": "handoff", "id": "h"})
+		f := c.Expect("", func(f chattest.Frame) bool { return f["type"] == "handoff" || f["type"] == "error" })
 		if i < 2 && f["status"] != StatusQueued {
 			t.Fatalf("request %d: %v", i+1, f)
 		}
-		if i == 2 && (f["type"] != "error" || f["code"] != chat.CodeRateLimited || f["id"] != "h") {
+		if i == 2 && (f["type"] != "error" || f["code"] != govchat.CodeRateLimited || f["id"] != "h") {
 			t.Fatalf("third request from one address: %v, want rate_limited", f)
 		}
 		if i == 0 {
 			// Asking again in the same conversation only reports its status.
-			c.send(map[string]any{"type": "handoff", "id": "again"})
-			if f := c.expect("handoff", nil); f["status"] != StatusQueued || f["id"] != "again" {
+			c.Send(map[string]any{"type": "handoff", "id": "again"})
+			if f := c.Expect("handoff", nil); f["status"] != StatusQueued || f["id"] != "again" {
 				t.Fatalf("repeated request: %v", f)
 			}
 		}
@@ -573,41 +534,41 @@ func TestHandoffRequestsLimitedPerAddress(t *testing.T) {
 // transcript held in memory is bounded.
 func TestCitizenMessagesAreBounded(t *testing.T) {
 	e := setupWith(t, func(c *Config) {
-		c.ChatLimit = Limit{Burst: 3, Every: time.Hour}
+		c.ChatLimit = ratelimit.Rate{Burst: 3, Every: time.Hour}
 	})
 	wang := dial(t, e, "wang", "tok-wang")
-	wang.send(map[string]any{"type": "queue_subscribe"})
-	wang.expect("queue", nil)
+	wang.Send(map[string]any{"type": "queue_subscribe"})
+	wang.Expect("queue", nil)
 	citizen := dial(t, e, "citizen", "")
-	citizen.send(map[string]any{"type": "handoff", "id": "h"})
-	citizen.expect("handoff", nil)
+	citizen.Send(map[string]any{"type": "handoff", "id": "h"})
+	citizen.Expect("handoff", nil)
 	for i := range 4 {
-		citizen.send(map[string]any{"type": "handoff_message", "id": "m", "text": "你好"})
-		f := citizen.expect("", func(f map[string]any) bool { return f["type"] == "ack" || f["type"] == "error" })
+		citizen.Send(map[string]any{"type": "handoff_message", "id": "m", "text": "你好"})
+		f := citizen.Expect("", func(f chattest.Frame) bool { return f["type"] == "ack" || f["type"] == "error" })
 		if i < 3 && f["type"] != "ack" {
 			t.Fatalf("message %d: %v", i+1, f)
 		}
-		if i == 3 && f["code"] != chat.CodeRateLimited {
+		if i == 3 && f["code"] != govchat.CodeRateLimited {
 			t.Fatalf("4th message: %v, want rate_limited", f)
 		}
 	}
 
 	e = setupWith(t, func(c *Config) {
 		c.MaxEntries = 4
-		c.ChatLimit = Limit{Burst: 100, Every: time.Second}
+		c.ChatLimit = ratelimit.Rate{Burst: 100, Every: time.Second}
 	})
 	wang = dial(t, e, "wang", "tok-wang")
-	wang.send(map[string]any{"type": "queue_subscribe"})
-	wang.expect("queue", nil)
+	wang.Send(map[string]any{"type": "queue_subscribe"})
+	wang.Expect("queue", nil)
 	citizen = dial(t, e, "citizen", "")
-	citizen.send(map[string]any{"type": "handoff", "id": "h"})
-	conv := citizen.expect("handoff", nil)["conversation"].(string)
+	citizen.Send(map[string]any{"type": "handoff", "id": "h"})
+	conv := citizen.Expect("handoff", nil)["conversation"].(string)
 	var last map[string]any
 	for range 6 {
-		citizen.send(map[string]any{"type": "handoff_message", "id": "m", "text": "你好"})
-		last = citizen.expect("", func(f map[string]any) bool { return f["type"] == "ack" || f["type"] == "error" })
+		citizen.Send(map[string]any{"type": "handoff_message", "id": "m", "text": "你好"})
+		last = citizen.Expect("", func(f chattest.Frame) bool { return f["type"] == "ack" || f["type"] == "error" })
 	}
-	if last["type"] != "error" || last["code"] != chat.CodeTooLarge || !strings.Contains(last["message"].(string), "12345") {
+	if last["type"] != "error" || last["code"] != govchat.CodeTooLarge || !strings.Contains(last["message"].(string), "12345") {
 		t.Errorf("message beyond the transcript bound: %v", last)
 	}
 	c, err := e.desk.Conversation(context.Background(), conv)
@@ -621,8 +582,8 @@ func TestCitizenMessagesAreBounded(t *testing.T) {
 func TestNoAutomaticHandoffOverAPI(t *testing.T) {
 	e := setup(t)
 	wang := dial(t, e, "wang", "tok-wang")
-	wang.send(map[string]any{"type": "queue_subscribe"})
-	wang.expect("queue", nil)
+	wang.Send(map[string]any{"type": "queue_subscribe"})
+	wang.Expect("queue", nil)
 	ctx := context.Background()
 	a, err := e.hub.Ask(ctx, chat.AskRequest{Question: "拒 一", IP: "192.0.2.1"})
 	if err != nil {

@@ -19,8 +19,8 @@ type deskMetrics struct {
 // few seconds to an hour.
 var WaitBuckets = []float64{5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600}
 
-// RegisterMetrics exports the desk's metrics on reg. Call it once, before
-// serving:
+// RegisterMetrics exports the desk's metrics on reg (New does, given
+// Config.Metrics). Call it once, before serving:
 //
 //	govchat_handoff_conversations{status}   open conversations: queued (waiting) or connected
 //	govchat_handoff_oldest_wait_seconds     how long the longest-waiting queued conversation has waited (0: none)
@@ -41,7 +41,7 @@ func (d *Desk) RegisterMetrics(reg *metrics.Registry) {
 			d.mu.Lock()
 			defer d.mu.Unlock()
 			n := map[string]float64{StatusQueued: 0, StatusActive: 0}
-			for _, c := range d.convs {
+			for _, c := range d.queue.convs {
 				n[c.Status]++
 			}
 			out := make([]metrics.Sample, 0, len(n))
@@ -54,7 +54,7 @@ func (d *Desk) RegisterMetrics(reg *metrics.Registry) {
 		d.mu.Lock()
 		defer d.mu.Unlock()
 		var oldest time.Time
-		for _, c := range d.convs {
+		for _, c := range d.queue.convs {
 			if c.Status == StatusQueued && (oldest.IsZero() || c.Created.Before(oldest)) {
 				oldest = c.Created
 			}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/govchat/govchat/internal/chat/chattest"
 	"github.com/govchat/govchat/internal/metrics"
 )
 
@@ -54,16 +55,16 @@ func TestDeskMetrics(t *testing.T) {
 
 	// Nobody online: the hotline, and a 留言.
 	citizen := dial(t, e, "citizen", "")
-	citizen.send(map[string]any{"type": "handoff", "id": "h0"})
-	citizen.expect("handoff", nil)
-	citizen.send(map[string]any{"type": "leave_message", "id": "l1", "text": "请回电"})
-	citizen.expect("ack", nil)
+	citizen.Send(map[string]any{"type": "handoff", "id": "h0"})
+	citizen.Expect("handoff", nil)
+	citizen.Send(map[string]any{"type": "leave_message", "id": "l1", "text": "请回电"})
+	citizen.Expect("ack", nil)
 
 	wang := dial(t, e, "wang", "tok-wang")
-	wang.send(map[string]any{"type": "queue_subscribe", "id": "s1"})
-	wang.expect("queue", nil)
-	citizen.send(map[string]any{"type": "handoff", "id": "h1"})
-	conv := citizen.expect("handoff", func(f map[string]any) bool { return f["status"] == StatusQueued })["conversation"].(string)
+	wang.Send(map[string]any{"type": "queue_subscribe", "id": "s1"})
+	wang.Expect("queue", nil)
+	citizen.Send(map[string]any{"type": "handoff", "id": "h1"})
+	conv := citizen.Expect("handoff", func(f chattest.Frame) bool { return f["status"] == StatusQueued })["conversation"].(string)
 	clk.add(90 * time.Second)
 	wantLines(t, scrape(t, reg),
 		`govchat_handoff_conversations{status="queued"} 1`,
@@ -74,8 +75,8 @@ func TestDeskMetrics(t *testing.T) {
 		`govchat_leave_messages_total 1`,
 		`govchat_leave_messages_open 1`)
 
-	wang.send(map[string]any{"type": "handoff_take", "id": "t1", "conversation": conv})
-	wang.expect("conversation", nil)
+	wang.Send(map[string]any{"type": "handoff_take", "id": "t1", "conversation": conv})
+	wang.Expect("conversation", nil)
 	wantLines(t, scrape(t, reg),
 		`govchat_handoff_conversations{status="connected"} 1`,
 		`govchat_handoff_conversations{status="queued"} 0`,

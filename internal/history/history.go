@@ -15,19 +15,19 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
-	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
-	_ "modernc.org/sqlite" // database/sql driver "sqlite"
+	"github.com/govchat/govchat/internal/sqlite"
+
+	"github.com/govchat/govchat/internal/govchat"
 )
 
 // Errors returned by the store.
 var (
-	// ErrNotFound: the answer does not exist (or belongs to another session).
-	ErrNotFound = errors.New("history: answer not found")
+	// ErrNotFound: the answer does not exist (or belongs to another
+	// session). It is govchat.ErrAnswerNotFound, which the chat hub checks.
+	ErrNotFound = govchat.ErrAnswerNotFound
 	// ErrClosed: the store has been closed.
 	ErrClosed = errors.New("history: closed")
 )
@@ -45,39 +45,6 @@ type Config struct {
 	Log *slog.Logger
 	// MaxBatch bounds the writes committed in one transaction (default 128).
 	MaxBatch int
-}
-
-// Source is one cited source of an answer.
-type Source struct {
-	N      int    `json:"n"`
-	DocID  string `json:"doc_id"`
-	Anchor string `json:"anchor,omitempty"`
-	Title  string `json:"title,omitempty"`
-}
-
-// Record is one question and what happened to it.
-type Record struct {
-	AnswerID string        `json:"answer_id"`
-	Session  string        `json:"session"` // the session's public id (never its resume token)
-	Channel  string        `json:"channel"` // ws, api, …
-	At       time.Time     `json:"at"`
-	Question string        `json:"question"`
-	Answer   string        `json:"answer"`
-	Refused  bool          `json:"refused"`
-	Reason   string        `json:"reason,omitempty"` // refusal reason
-	Mode     string        `json:"mode,omitempty"`   // model, extractive, refused
-	Latency  time.Duration `json:"latency"`
-	Error    string        `json:"error,omitempty"` // error code when no answer could be produced
-	Sources  []Source      `json:"sources"`
-}
-
-// Feedback is a citizen's 👍/👎 on an answer.
-type Feedback struct {
-	AnswerID string    `json:"answer_id"`
-	Session  string    `json:"session,omitempty"` // when set, the answer must belong to it
-	Helpful  bool      `json:"helpful"`
-	Reason   string    `json:"reason,omitempty"`
-	At       time.Time `json:"at"`
 }
 
 // Store is the conversation log. It is safe for concurrent use.
@@ -118,21 +85,10 @@ func Open(cfg Config) (*Store, error) {
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = 128
 	}
-	if dir := filepath.Dir(cfg.Path); dir != "" {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
-			return nil, fmt.Errorf("history: %w", err)
-		}
-	}
-	q := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)"} {
-		q.Add("_pragma", p)
-	}
-	db, err := sql.Open("sqlite", "file:"+filepath.ToSlash(cfg.Path)+"?"+q.Encode())
+	db, err := sqlite.Open(cfg.Path)
 	if err != nil {
-		return nil, fmt.Errorf("history: open: %w", err)
+		return nil, fmt.Errorf("history: %w", err)
 	}
-	// One connection: SQLite has one writer anyway, and reads are short.
-	db.SetMaxOpenConns(1)
 	if err := migrate(db); err != nil {
 		db.Close()
 		return nil, err
@@ -213,7 +169,7 @@ func migrate(db *sql.DB) error {
 
 // Record stores one question and its outcome, redacting the citizen text. It
 // returns once the row is committed.
-func (s *Store) Record(ctx context.Context, r Record) error {
+func (s *Store) Record(ctx context.Context, r govchat.Record) error {
 	if r.AnswerID == "" {
 		return errors.New("history: record without answer id")
 	}
@@ -242,7 +198,7 @@ func (s *Store) Record(ctx context.Context, r Record) error {
 
 // Feedback stores feedback on an answer. It returns ErrNotFound when the
 // answer does not exist or, with f.Session set, belongs to another session.
-func (s *Store) Feedback(ctx context.Context, f Feedback) error {
+func (s *Store) Feedback(ctx context.Context, f govchat.Feedback) error {
 	if f.At.IsZero() {
 		f.At = s.now()
 	}
@@ -265,8 +221,8 @@ func (s *Store) Feedback(ctx context.Context, f Feedback) error {
 }
 
 // Answer returns the stored record of an answer, with its sources.
-func (s *Store) Answer(ctx context.Context, id string) (*Record, error) {
-	var r Record
+func (s *Store) Answer(ctx context.Context, id string) (*govchat.Record, error) {
+	var r govchat.Record
 	var at int64
 	var latency float64
 	err := s.db.QueryRowContext(ctx, `SELECT id, session, channel, asked_at, question, answer, refused, reason, mode, latency_ms, error
@@ -285,9 +241,9 @@ func (s *Store) Answer(ctx context.Context, id string) (*Record, error) {
 		return nil, fmt.Errorf("history: read sources: %w", err)
 	}
 	defer rows.Close()
-	r.Sources = []Source{}
+	r.Sources = []govchat.RecordSource{}
 	for rows.Next() {
-		var src Source
+		var src govchat.RecordSource
 		if err := rows.Scan(&src.N, &src.DocID, &src.Anchor, &src.Title); err != nil {
 			return nil, fmt.Errorf("history: read sources: %w", err)
 		}
@@ -297,15 +253,15 @@ func (s *Store) Answer(ctx context.Context, id string) (*Record, error) {
 }
 
 // FeedbackOf returns the feedback given on an answer, oldest first.
-func (s *Store) FeedbackOf(ctx context.Context, answerID string) ([]Feedback, error) {
+func (s *Store) FeedbackOf(ctx context.Context, answerID string) ([]govchat.Feedback, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT at, helpful, reason FROM feedback WHERE answer_id = ? ORDER BY id`, answerID)
 	if err != nil {
 		return nil, fmt.Errorf("history: read feedback: %w", err)
 	}
 	defer rows.Close()
-	var out []Feedback
+	var out []govchat.Feedback
 	for rows.Next() {
-		f := Feedback{AnswerID: answerID}
+		f := govchat.Feedback{AnswerID: answerID}
 		var at int64
 		if err := rows.Scan(&at, &f.Helpful, &f.Reason); err != nil {
 			return nil, fmt.Errorf("history: read feedback: %w", err)

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/govchat/govchat/internal/govchat"
 )
 
 // fakeRedact stands in for safety.Redact: 18-digit ids and 11-digit mobiles.
@@ -40,11 +42,11 @@ func TestRecordRoundTripRedacted(t *testing.T) {
 	s := open(t, filepath.Join(t.TempDir(), "sub", "h.db"))
 	defer s.Close()
 	at := time.Date(2025, 3, 1, 9, 30, 0, 0, time.Local)
-	r := Record{
+	r := govchat.Record{
 		AnswerID: "a1", Session: "s1", Channel: "ws", At: at,
 		Question: "我的身份证号是33020319900101123X，手机13812345678，怎么办居住证？",
 		Answer:   "请携带身份证办理 [1]。", Mode: "extractive", Latency: 42 * time.Millisecond,
-		Sources: []Source{{N: 1, DocID: "doc-1", Anchor: "p3", Title: "居住证办理指南"}},
+		Sources: []govchat.RecordSource{{N: 1, DocID: "doc-1", Anchor: "p3", Title: "居住证办理指南"}},
 	}
 	if err := s.Record(ctx, r); err != nil {
 		t.Fatal(err)
@@ -68,10 +70,10 @@ func TestRecordRoundTripRedacted(t *testing.T) {
 	if _, err := s.Answer(ctx, "nope"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("missing answer: %v", err)
 	}
-	if err := s.Record(ctx, Record{AnswerID: "a1", Question: "dup"}); err == nil {
+	if err := s.Record(ctx, govchat.Record{AnswerID: "a1", Question: "dup"}); err == nil {
 		t.Error("duplicate answer id accepted")
 	}
-	if err := s.Record(ctx, Record{Question: "no id"}); err == nil {
+	if err := s.Record(ctx, govchat.Record{Question: "no id"}); err == nil {
 		t.Error("record without id accepted")
 	}
 }
@@ -80,18 +82,18 @@ func TestFeedbackLinkedToAnswer(t *testing.T) {
 	ctx := context.Background()
 	s := open(t, filepath.Join(t.TempDir(), "h.db"))
 	defer s.Close()
-	if err := s.Record(ctx, Record{AnswerID: "a1", Session: "s1", Question: "q", Answer: "a"}); err != nil {
+	if err := s.Record(ctx, govchat.Record{AnswerID: "a1", Session: "s1", Question: "q", Answer: "a"}); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
 		name string
-		f    Feedback
+		f    govchat.Feedback
 		want error
 	}{
-		{"ok", Feedback{AnswerID: "a1", Session: "s1", Helpful: false, Reason: "没回答，请回电13812345678"}, nil},
-		{"no session check", Feedback{AnswerID: "a1", Helpful: true}, nil},
-		{"unknown answer", Feedback{AnswerID: "zz", Session: "s1"}, ErrNotFound},
-		{"other session", Feedback{AnswerID: "a1", Session: "s2"}, ErrNotFound},
+		{"ok", govchat.Feedback{AnswerID: "a1", Session: "s1", Helpful: false, Reason: "没回答，请回电13812345678"}, nil},
+		{"no session check", govchat.Feedback{AnswerID: "a1", Helpful: true}, nil},
+		{"unknown answer", govchat.Feedback{AnswerID: "zz", Session: "s1"}, ErrNotFound},
+		{"other session", govchat.Feedback{AnswerID: "a1", Session: "s2"}, ErrNotFound},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -121,7 +123,7 @@ func TestUnansweredGroups(t *testing.T) {
 	rec := func(q string, refused bool, reason, errCode string) string {
 		n++
 		id := fmt.Sprintf("a%02d", n)
-		err := s.Record(ctx, Record{AnswerID: id, Session: "s", Question: q, Answer: "…", Refused: refused, Reason: reason,
+		err := s.Record(ctx, govchat.Record{AnswerID: id, Session: "s", Question: q, Answer: "…", Refused: refused, Reason: reason,
 			Error: errCode, At: base.Add(time.Duration(n) * time.Minute)})
 		if err != nil {
 			t.Fatal(err)
@@ -129,7 +131,7 @@ func TestUnansweredGroups(t *testing.T) {
 		return id
 	}
 	fb := func(id string, helpful bool, reason string) {
-		if err := s.Feedback(ctx, Feedback{AnswerID: id, Helpful: helpful, Reason: reason}); err != nil {
+		if err := s.Feedback(ctx, govchat.Feedback{AnswerID: id, Helpful: helpful, Reason: reason}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -146,7 +148,7 @@ func TestUnansweredGroups(t *testing.T) {
 	rec("服务器出错的问题", true, "", "internal") // failures are not gaps
 	rec("今天天气怎么样", true, "chitchat", "")
 
-	groups, err := s.Unanswered(ctx, UnansweredQuery{})
+	groups, err := s.Unanswered(ctx, govchat.UnansweredQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,14 +185,14 @@ func TestUnansweredGroups(t *testing.T) {
 		t.Error("👎 question missing")
 	}
 
-	exact, err := s.Unanswered(ctx, UnansweredQuery{Similarity: 1})
+	exact, err := s.Unanswered(ctx, govchat.UnansweredQuery{Similarity: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(exact) != 4 || exact[0].Count != 3 {
 		t.Errorf("exact grouping: %+v", exact)
 	}
-	recent, err := s.Unanswered(ctx, UnansweredQuery{Since: base.Add(5 * time.Minute), Limit: 1})
+	recent, err := s.Unanswered(ctx, govchat.UnansweredQuery{Since: base.Add(5 * time.Minute), Limit: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +218,7 @@ func TestNothingLostOnClose(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < 200; i++ {
 				id := fmt.Sprintf("w%d-%d", w, i)
-				err := s.Record(ctx, Record{AnswerID: id, Session: "s", Question: "q", Answer: "a"})
+				err := s.Record(ctx, govchat.Record{AnswerID: id, Session: "s", Question: "q", Answer: "a"})
 				if errors.Is(err, ErrClosed) {
 					return
 				}
@@ -235,7 +237,7 @@ func TestNothingLostOnClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	wg.Wait()
-	if err := s.Record(ctx, Record{AnswerID: "late"}); !errors.Is(err, ErrClosed) {
+	if err := s.Record(ctx, govchat.Record{AnswerID: "late"}); !errors.Is(err, ErrClosed) {
 		t.Errorf("record after close: %v", err)
 	}
 	if len(ok) == 0 {

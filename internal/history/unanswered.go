@@ -7,35 +7,14 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode"
+
+	"github.com/govchat/govchat/internal/govchat"
+	"github.com/govchat/govchat/internal/textnorm"
 )
 
-// UnansweredQuery selects the questions of the unanswered report.
-type UnansweredQuery struct {
-	Since time.Time // only questions asked at or after Since (zero: all)
-	Limit int       // groups to return (default 50)
-	// MaxScan bounds the questions read (most recent first, default 20000).
-	MaxScan int
-	// Similarity is the character-bigram Jaccard similarity at or above
-	// which two wordings join one group (default 0.5; 1 groups only equal
-	// normalised wordings).
-	Similarity float64
-}
-
-// Group is one gap in the knowledge base: a question (in its various
-// wordings) that was refused or marked unhelpful.
-type Group struct {
-	Question        string         `json:"question"` // the most recent wording
-	Count           int            `json:"count"`
-	Refused         int            `json:"refused"`
-	Unhelpful       int            `json:"unhelpful"`
-	Reasons         map[string]int `json:"reasons,omitempty"`          // refusal reasons
-	FeedbackReasons []string       `json:"feedback_reasons,omitempty"` // citizens' 👎 reasons (distinct, up to 5)
-	Variants        []string       `json:"variants,omitempty"`         // other wordings (distinct, up to 5)
-	FirstAsked      time.Time      `json:"first_asked"`
-	LastAsked       time.Time      `json:"last_asked"`
-	AnswerIDs       []string       `json:"answer_ids"` // most recent first, up to 10
-
+// group is a Group being built, with what merging needs.
+type group struct {
+	govchat.Group
 	bigrams map[string]struct{}
 	keys    map[string]struct{}
 }
@@ -53,7 +32,7 @@ const (
 // 👎, grouped by wording (normalised, then by similarity), largest group
 // first. Failed answers (internal errors) are not knowledge gaps and are left
 // out.
-func (s *Store) Unanswered(ctx context.Context, q UnansweredQuery) ([]Group, error) {
+func (s *Store) Unanswered(ctx context.Context, q govchat.UnansweredQuery) ([]govchat.Group, error) {
 	if q.Limit <= 0 {
 		q.Limit = defaultLimit
 	}
@@ -77,8 +56,8 @@ func (s *Store) Unanswered(ctx context.Context, q UnansweredQuery) ([]Group, err
 	}
 	defer rows.Close()
 
-	byKey := map[string]*Group{}
-	var groups []*Group
+	byKey := map[string]*group{}
+	var groups []*group
 	for rows.Next() {
 		var (
 			id, question, key, reason string
@@ -96,7 +75,7 @@ func (s *Store) Unanswered(ctx context.Context, q UnansweredQuery) ([]Group, err
 		}
 		g := byKey[key]
 		if g == nil {
-			g = &Group{Question: question, Reasons: map[string]int{}, LastAsked: time.UnixMilli(at), keys: map[string]struct{}{key: {}}}
+			g = &group{Group: govchat.Group{Question: question, Reasons: map[string]int{}, LastAsked: time.UnixMilli(at)}, keys: map[string]struct{}{key: {}}}
 			byKey[key] = g
 			groups = append(groups, g)
 		}
@@ -134,7 +113,7 @@ func (s *Store) Unanswered(ctx context.Context, q UnansweredQuery) ([]Group, err
 	if len(groups) > q.Limit {
 		groups = groups[:q.Limit]
 	}
-	out := make([]Group, len(groups))
+	out := make([]govchat.Group, len(groups))
 	for i, g := range groups {
 		if len(g.Reasons) == 0 {
 			g.Reasons = nil
@@ -142,8 +121,7 @@ func (s *Store) Unanswered(ctx context.Context, q UnansweredQuery) ([]Group, err
 		if g.AnswerIDs == nil {
 			g.AnswerIDs = []string{}
 		}
-		out[i] = *g
-		out[i].bigrams, out[i].keys = nil, nil
+		out[i] = g.Group
 	}
 	return out, nil
 }
@@ -151,7 +129,7 @@ func (s *Store) Unanswered(ctx context.Context, q UnansweredQuery) ([]Group, err
 // mergeSimilar joins groups whose normalised wordings share enough character
 // bigrams, largest group first. Groups are visited in order of size so that
 // the big, established wording absorbs its variants.
-func mergeSimilar(groups []*Group, threshold float64) []*Group {
+func mergeSimilar(groups []*group, threshold float64) []*group {
 	if threshold >= 1 {
 		return groups
 	}
@@ -161,9 +139,9 @@ func mergeSimilar(groups []*Group, threshold float64) []*Group {
 			g.bigrams = bigrams(k)
 		}
 	}
-	var out []*Group
+	var out []*group
 	for _, g := range groups {
-		var into *Group
+		var into *group
 		for _, o := range out {
 			if jaccard(g.bigrams, o.bigrams) >= threshold {
 				into = o
@@ -228,21 +206,11 @@ func removeString(list []string, s string) []string {
 	return out
 }
 
-// normalizeQuestion folds a question for grouping: full-width ASCII to
-// half-width, lower case, no spaces, punctuation or symbols, and no trailing
-// modal particles (吗 呢 啊 呀 吧).
+// normalizeQuestion folds a question for grouping: its textnorm.Key
+// (full-width ASCII to half-width, lower case, no spaces, punctuation or
+// symbols) without trailing modal particles (吗 呢 啊 呀 吧).
 func normalizeQuestion(q string) string {
-	var b strings.Builder
-	for _, r := range q {
-		if r >= 0xFF01 && r <= 0xFF5E {
-			r -= 0xFEE0
-		}
-		if unicode.IsSpace(r) || unicode.IsPunct(r) || unicode.IsSymbol(r) || unicode.IsControl(r) {
-			continue
-		}
-		b.WriteRune(unicode.ToLower(r))
-	}
-	s := b.String()
+	s := textnorm.Key(q)
 	for {
 		t := strings.TrimRight(s, "吗呢啊呀吧")
 		if t == s {

@@ -22,19 +22,14 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/govchat/govchat/internal/dept"
 	"github.com/govchat/govchat/internal/kb"
-	"github.com/govchat/govchat/internal/route"
 	"github.com/govchat/govchat/internal/search"
 )
 
-// Searcher runs a ranked search over the knowledge base (the search engine).
-type Searcher interface {
-	Search(ctx context.Context, query string, opts search.Options) (*search.Response, error)
-}
-
-// Router suggests departments (route.Router).
-type Router interface {
-	Suggest(text string, n int) []route.Suggestion
+// Suggester suggests departments (dept.Suggester).
+type Suggester interface {
+	Suggest(text string, n int) []dept.Suggestion
 }
 
 // Config tunes a Lookup. Zero fields take the defaults.
@@ -59,8 +54,8 @@ type Config struct {
 type Lookup struct {
 	cfg    Config
 	base   *kb.Base
-	search Searcher
-	router Router
+	search search.Retriever
+	router Suggester
 	df     map[string]int
 	nDocs  int
 }
@@ -73,7 +68,7 @@ var (
 
 // New builds a Lookup over base. router may be nil (no department
 // suggestion).
-func New(cfg Config, base *kb.Base, s Searcher, router Router) (*Lookup, error) {
+func New(cfg Config, base *kb.Base, s search.Retriever, router Suggester) (*Lookup, error) {
 	if base == nil || s == nil {
 		return nil, errors.New("lookup: knowledge base and searcher are required")
 	}
@@ -151,13 +146,13 @@ type Result struct {
 	// KeyTerms are the extracted key terms of a long text (empty for a short one).
 	KeyTerms []string `json:"key_terms,omitempty"`
 	// Terms are the query terms, for highlighting.
-	Terms       []string           `json:"terms"`
-	DocNumber   string             `json:"doc_number,omitempty"`
-	Departments []route.Suggestion `json:"departments"`
-	FAQ         []Item             `json:"faq"`
-	Policies    []Item             `json:"policies"`
-	Interpret   []Item             `json:"interpretations"`
-	TookMS      float64            `json:"took_ms"`
+	Terms       []string          `json:"terms"`
+	DocNumber   string            `json:"doc_number,omitempty"`
+	Departments []dept.Suggestion `json:"departments"`
+	FAQ         []Item            `json:"faq"`
+	Policies    []Item            `json:"policies"`
+	Interpret   []Item            `json:"interpretations"`
+	TookMS      float64           `json:"took_ms"`
 }
 
 // groups of entry types searched separately so that no group crowds out
@@ -174,7 +169,7 @@ func (l *Lookup) Lookup(ctx context.Context, req Request) (Result, error) {
 	if n := utf8.RuneCountInString(text); n > l.cfg.MaxRunes {
 		return Result{}, fmt.Errorf("%w: %d characters (at most %d)", ErrTooLong, n, l.cfg.MaxRunes)
 	}
-	res := Result{Query: text, Terms: []string{}, Departments: []route.Suggestion{}, FAQ: []Item{}, Policies: []Item{}, Interpret: []Item{}}
+	res := Result{Query: text, Terms: []string{}, Departments: []dept.Suggestion{}, FAQ: []Item{}, Policies: []Item{}, Interpret: []Item{}}
 	if utf8.RuneCountInString(text) > l.cfg.LongText {
 		res.KeyTerms = l.KeyTerms(text, l.cfg.KeyTerms)
 		q := strings.Join(res.KeyTerms, " ")
@@ -200,7 +195,7 @@ func (l *Lookup) Lookup(ctx context.Context, req Request) (Result, error) {
 	if l.router != nil {
 		res.Departments = l.router.Suggest(text, 3)
 		if res.Departments == nil {
-			res.Departments = []route.Suggestion{}
+			res.Departments = []dept.Suggestion{}
 		}
 	}
 	wg.Wait()

@@ -9,8 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/govchat/govchat/internal/chunk"
+	"github.com/govchat/govchat/internal/dept"
 	"github.com/govchat/govchat/internal/kb"
-	"github.com/govchat/govchat/internal/route"
 	"github.com/govchat/govchat/internal/search"
 )
 
@@ -21,6 +22,14 @@ type fakeSearch struct {
 	mu      sync.Mutex
 	base    *kb.Base
 	queries []string
+}
+
+// ChunksOf chunks the document as the engine would have indexed it.
+func (f *fakeSearch) ChunksOf(id string) []kb.Chunk {
+	if d := f.base.Doc(id); d != nil {
+		return chunk.Split(d)
+	}
+	return nil
 }
 
 // Search returns every document of the requested types that contains one
@@ -66,7 +75,7 @@ func testBase() *kb.Base {
 func TestLookupShort(t *testing.T) {
 	base := testBase()
 	fs := &fakeSearch{base: base}
-	r, err := route.New(route.Config{}, base.Docs)
+	r, err := dept.New(dept.Config{}, base.Docs)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package lookup
 import (
 	"errors"
 
-	"github.com/govchat/govchat/internal/chunk"
 	"github.com/govchat/govchat/internal/kb"
 )
 
@@ -19,7 +18,7 @@ func (l *Lookup) Passage(docID, anchor string) (Item, kb.Source, error) {
 	if d == nil {
 		return Item{}, kb.Source{}, ErrNoPassage
 	}
-	chunks := chunk.Split(d)
+	chunks := l.search.ChunksOf(d.ID)
 	if len(chunks) == 0 {
 		return Item{}, kb.Source{}, ErrNoPassage
 	}

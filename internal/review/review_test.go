@@ -2,18 +2,18 @@ package review
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
-	_ "modernc.org/sqlite"
+
+	"github.com/govchat/govchat/internal/sqlite"
 )
 
 func newStore(t *testing.T) *Store {
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "w.db"))
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "w.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,10 +3,12 @@ package safety
 import (
 	"regexp"
 	"strings"
+
+	"github.com/govchat/govchat/internal/textnorm"
 )
 
 // injectionPatterns recognise attempts to override the assistant's rules or
-// to extract its instructions. They run on Normalize'd text (lower case, no
+// to extract its instructions. They run on the text's textnorm.Key (lower case, no
 // spaces or punctuation) for Chinese, and on lower-cased text with spaces for
 // English.
 const (
@@ -19,7 +21,7 @@ const (
 var injectionPatterns = []struct {
 	name string
 	re   *regexp.Regexp
-	raw  bool // match lower-cased text with spaces instead of Normalize'd text
+	raw  bool // match lower-cased text with spaces instead of its textnorm.Key
 }{
 	{"override", regexp.MustCompile(ovVerb + ovScope + `(的)?` + ovAll + `?(的)?` + ovObj), false},
 	{"override", regexp.MustCompile(ovVerb + ovAll + `(的)?` + ovObj), false},
@@ -44,7 +46,7 @@ var injectionPatterns = []struct {
 // rarely use these phrasings; passages from the knowledge base are treated as
 // data by the prompt regardless of this check.
 func DetectInjection(text string) (name string, ok bool) {
-	norm := Normalize(text)
+	norm := textnorm.Key(text)
 	raw := strings.ToLower(text)
 	for _, p := range injectionPatterns {
 		s := norm

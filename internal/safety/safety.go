@@ -9,10 +9,11 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/coregx/ahocorasick"
+
+	"github.com/govchat/govchat/internal/textnorm"
 )
 
 // Config configures a Filter.
@@ -65,7 +66,7 @@ func New(cfg Config) (*Filter, error) {
 		if !utf8.ValidString(w) {
 			return nil, fmt.Errorf("safety: sensitive word %q is not valid UTF-8", w)
 		}
-		n := Normalize(w)
+		n := textnorm.Key(w)
 		if n == "" || seen[n] {
 			continue
 		}
@@ -137,7 +138,7 @@ func (f *Filter) Contains(s string) (word string, ok bool) {
 	if f.ac == nil {
 		return "", false
 	}
-	n := Normalize(s)
+	n := textnorm.Key(s)
 	if f.ac.IsMatch([]byte(n)) {
 		m := f.Find(n)
 		if len(m) > 0 {
@@ -175,7 +176,8 @@ var (
 	ErrInvalidUTF8 = errors.New("question is not valid UTF-8")
 )
 
-// CheckQuestion validates a question's encoding and length. Clean it first.
+// CheckQuestion validates a question's encoding and length. Tidy it first
+// (textnorm.Tidy).
 func (f *Filter) CheckQuestion(q string) error {
 	if !utf8.ValidString(q) {
 		return ErrInvalidUTF8
@@ -191,62 +193,6 @@ func (f *Filter) CheckQuestion(q string) error {
 
 // MaxQuestionRunes is the question length limit.
 func (f *Filter) MaxQuestionRunes() int { return f.maxInput }
-
-// Clean trims s, turns control characters and line breaks into spaces,
-// removes zero-width characters and collapses runs of spaces. Invalid UTF-8
-// is left for CheckQuestion to reject.
-func Clean(s string) string {
-	if !utf8.ValidString(s) {
-		return s
-	}
-	var b strings.Builder
-	space := false
-	for _, r := range s {
-		switch {
-		case r == '\u200b' || r == '\u200c' || r == '\u200d' || r == '\ufeff' || r == '\u2060':
-			continue
-		case unicode.IsSpace(r) || unicode.IsControl(r):
-			space = true
-			continue
-		}
-		if space && b.Len() > 0 {
-			b.WriteByte(' ')
-		}
-		space = false
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-// Normalize folds s for matching: 全角 ASCII and the ideographic space to 半角,
-// ASCII lower case, and drops spaces, punctuation, symbols and zero-width
-// characters, so that 傻 逼, 傻*逼 and 傻逼 compare equal.
-func Normalize(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s {
-		r = toHalfWidth(r)
-		switch {
-		case r >= 'A' && r <= 'Z':
-			r += 'a' - 'A'
-		case unicode.IsSpace(r), unicode.IsPunct(r), unicode.IsSymbol(r), unicode.IsControl(r),
-			unicode.Is(unicode.Cf, r), r == utf8.RuneError:
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-func toHalfWidth(r rune) rune {
-	switch {
-	case r == '\u3000':
-		return ' '
-	case r >= '！' && r <= '～':
-		return r - '！' + '!'
-	}
-	return r
-}
 
 // asciiLower lower-cases ASCII letters only, so byte offsets are preserved.
 func asciiLower(s string) []byte {

@@ -1,8 +1,24 @@
 package search
 
 import (
+	"context"
+
 	"github.com/govchat/govchat/internal/kb"
 )
+
+// Retriever runs ranked searches over the indexed knowledge base and gives
+// the chunks it indexed. *Engine implements it; the answerer and the
+// operator look-up depend on it.
+type Retriever interface {
+	Search(ctx context.Context, query string, opts Options) (*Response, error)
+	// ChunksOf returns the chunks of the document with the id, in order,
+	// exactly as they are indexed and cited (text, heading path, anchor);
+	// nil for an unknown id. Documents are chunked once, by the indexer:
+	// whoever shows or quotes a passage reads it from here.
+	ChunksOf(docID string) []kb.Chunk
+}
+
+var _ Retriever = (*Engine)(nil)
 
 // Options narrow a search.
 type Options struct {

@@ -6,7 +6,7 @@ import (
 	"unicode"
 
 	"github.com/govchat/govchat/internal/kb"
-	"github.com/govchat/govchat/internal/zh"
+	"github.com/govchat/govchat/internal/textnorm"
 )
 
 // docNumberTextRe finds a 文号 as a question writes it: with the year in
@@ -32,7 +32,7 @@ func asksForDocument(rest string) bool {
 // some document has it (国办发2018年108号), so that 2019年5号 in other words
 // is not taken for one.
 func (e *Engine) docNumberIn(query string) (num, rest string) {
-	q := zh.Normalize(query)
+	q := textnorm.Normalize(query)
 	for _, m := range docNumberTextRe.FindAllStringSubmatchIndex(q, -1) {
 		bracketed := m[4] >= 0
 		year := ""

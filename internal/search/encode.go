@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/govchat/govchat/internal/kb"
+	"github.com/govchat/govchat/internal/store"
 	"github.com/govchat/govchat/internal/zh"
 )
 
@@ -282,7 +283,7 @@ func (e *encoder) analyze(fs []field, memo map[string]zh.Analysis) analyzed {
 // as in BM25 (the store multiplies in IDF at query time). extra are further
 // weighted fields (the document's keywords) that do not count toward the
 // chunk's length.
-func (e *encoder) encodeDoc(a analyzed, extra ...field) SparseVec {
+func (e *encoder) encodeDoc(a analyzed, extra ...field) store.SparseVec {
 	tf := map[uint32]float64{}
 	add := func(an *zh.Analysis, w float64) {
 		for _, t := range an.Words {
@@ -316,7 +317,7 @@ func (e *encoder) encodeDoc(a analyzed, extra ...field) SparseVec {
 		}
 	}
 	norm := e.p.K1 * (1 - e.p.B + e.p.B*weightedLen(a.fields)/max(e.avgLen, 1))
-	v := SparseVec{Indices: make([]uint32, 0, len(tf)), Values: make([]float32, 0, len(tf))}
+	v := store.SparseVec{Indices: make([]uint32, 0, len(tf)), Values: make([]float32, 0, len(tf))}
 	for idx := range tf {
 		v.Indices = append(v.Indices, idx)
 	}
@@ -441,8 +442,8 @@ func (e *encoder) analyzeQuery(q string) queryTerms {
 	return queryTerms{analysis: a, weights: w}
 }
 
-func sparseOf(w map[uint32]float64) SparseVec {
-	v := SparseVec{Indices: make([]uint32, 0, len(w)), Values: make([]float32, 0, len(w))}
+func sparseOf(w map[uint32]float64) store.SparseVec {
+	v := store.SparseVec{Indices: make([]uint32, 0, len(w)), Values: make([]float32, 0, len(w))}
 	for idx := range w {
 		v.Indices = append(v.Indices, idx)
 	}

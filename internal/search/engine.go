@@ -20,6 +20,8 @@ import (
 
 	"github.com/govchat/govchat/internal/chunk"
 	"github.com/govchat/govchat/internal/kb"
+	"github.com/govchat/govchat/internal/store"
+	"github.com/govchat/govchat/internal/textnorm"
 	"github.com/govchat/govchat/internal/zh"
 )
 
@@ -71,7 +73,7 @@ type Engine struct {
 	p     Params
 	base  *kb.Base
 	seg   *zh.Segmenter
-	store Store
+	store store.Store
 	emb   Embedder
 	log   *slog.Logger
 	now   func() time.Time
@@ -109,7 +111,7 @@ func (r *rec) norm() string {
 			sb.WriteString(f.text)
 			sb.WriteByte('\n')
 		}
-		r.normStr = zh.Normalize(sb.String())
+		r.normStr = textnorm.Normalize(sb.String())
 	})
 	return r.normStr
 }
@@ -124,8 +126,8 @@ func PointID(chunkID string) string {
 
 // New builds an engine over base. It chunks the documents (cheap) but does
 // not touch the store; call Sync to bring the index up to date.
-func New(cfg Config, base *kb.Base, seg *zh.Segmenter, store Store, emb Embedder) (*Engine, error) {
-	if base == nil || seg == nil || store == nil {
+func New(cfg Config, base *kb.Base, seg *zh.Segmenter, st store.Store, emb Embedder) (*Engine, error) {
+	if base == nil || seg == nil || st == nil {
 		return nil, errors.New("search: new: base, segmenter and store are required")
 	}
 	if cfg.Collection == "" {
@@ -141,7 +143,7 @@ func New(cfg Config, base *kb.Base, seg *zh.Segmenter, store Store, emb Embedder
 		cfg.MinConfidence = DefaultMinConfidence
 	}
 	e := &Engine{
-		cfg: cfg, p: cfg.Params.withDefaults(), base: base, seg: seg, store: store, emb: emb,
+		cfg: cfg, p: cfg.Params.withDefaults(), base: base, seg: seg, store: st, emb: emb,
 		log: cfg.Log, now: cfg.Now,
 		byPoint: map[string]*rec{}, byDocNum: map[string][]*kb.Document{}, firstOf: map[string]*rec{},
 		chunksOf: map[string][]*rec{}, docHash: map[string]string{},
@@ -205,6 +207,20 @@ func (e *Engine) Base() *kb.Base { return e.base }
 
 // Chunks returns the number of chunks of the knowledge base.
 func (e *Engine) Chunks() int { return len(e.recs) }
+
+// ChunksOf returns the chunks of the document with the id as the engine
+// indexed them (a copy), nil for an unknown id.
+func (e *Engine) ChunksOf(docID string) []kb.Chunk {
+	rs := e.chunksOf[docID]
+	if len(rs) == 0 {
+		return nil
+	}
+	out := make([]kb.Chunk, len(rs))
+	for i, r := range rs {
+		out[i] = r.chunk
+	}
+	return out
+}
 
 // SyncStats reports what Sync did.
 type SyncStats struct {
@@ -273,17 +289,17 @@ func (e *Engine) contentHash(sig string, r *rec) string {
 func (e *Engine) payload(r *rec, hash, sig string) map[string]any {
 	d := r.doc
 	return map[string]any{
-		FieldDocID:      d.ID,
-		fieldChunkID:    r.chunk.ID,
-		FieldType:       string(d.Type),
-		FieldStatus:     string(staticStatus(d)),
-		FieldDepartment: d.Department,
-		FieldRegion:     d.Region,
-		FieldEffective:  unixOrZero(d.Effective, false),
-		FieldExpires:    unixOrZero(d.Expires, true),
-		FieldHash:       hash,
-		FieldDocNumber:  kb.NormalizeDocNumber(d.DocNumber),
-		fieldEncoder:    sig,
+		store.FieldDocID:      d.ID,
+		fieldChunkID:          r.chunk.ID,
+		store.FieldType:       string(d.Type),
+		store.FieldStatus:     string(staticStatus(d)),
+		store.FieldDepartment: d.Department,
+		store.FieldRegion:     d.Region,
+		store.FieldEffective:  unixOrZero(d.Effective, false),
+		store.FieldExpires:    unixOrZero(d.Expires, true),
+		store.FieldHash:       hash,
+		store.FieldDocNumber:  kb.NormalizeDocNumber(d.DocNumber),
+		fieldEncoder:          sig,
 	}
 }
 
@@ -303,17 +319,17 @@ func (e *Engine) Sync(ctx context.Context) (SyncStats, error) {
 			}
 		}
 	}
-	if err := e.store.Ensure(ctx, Schema{Name: e.cfg.Collection, DenseSize: int(e.denseDim.Load())}); err != nil {
+	if err := e.store.Ensure(ctx, store.Schema{Name: e.cfg.Collection, DenseSize: int(e.denseDim.Load())}); err != nil {
 		return st, fmt.Errorf("search: sync: %w", err)
 	}
-	existing, err := e.store.Scroll(ctx, Filter{})
+	existing, err := e.store.Scroll(ctx, store.Filter{})
 	if err != nil {
 		return st, fmt.Errorf("search: sync: scroll: %w", err)
 	}
 	have := make(map[string]string, len(existing)) // point id → hash
 	oldAvg := 0.0
 	for _, p := range existing {
-		h, _ := p.Payload[FieldHash].(string)
+		h, _ := p.Payload[store.FieldHash].(string)
 		have[p.ID] = h
 		if sig, _ := p.Payload[fieldEncoder].(string); sig != "" && oldAvg == 0 {
 			oldAvg = avgFromSignature(sig)
@@ -379,7 +395,7 @@ func (e *Engine) Sync(ctx context.Context) (SyncStats, error) {
 		}
 		part := groups[start:end]
 		start = end
-		out := make([][]Point, len(part))
+		out := make([][]store.Point, len(part))
 		var wg sync.WaitGroup
 		for w := range workers {
 			wg.Add(1)
@@ -391,7 +407,7 @@ func (e *Engine) Sync(ctx context.Context) (SyncStats, error) {
 			}()
 		}
 		wg.Wait()
-		batch := make([]Point, 0, n)
+		batch := make([]store.Point, 0, n)
 		for _, ps := range out {
 			batch = append(batch, ps...)
 		}
@@ -422,7 +438,7 @@ func (e *Engine) Sync(ctx context.Context) (SyncStats, error) {
 		slices.Sort(chunkIDs)
 		for i := 0; i < len(chunkIDs); i += 1000 {
 			part := chunkIDs[i:min(i+1000, len(chunkIDs))]
-			if err := e.store.Delete(ctx, Filter{Must: []Condition{{Field: fieldChunkID, Any: part}}}); err != nil {
+			if err := e.store.Delete(ctx, store.Filter{Must: []store.Condition{{Field: fieldChunkID, Any: part}}}); err != nil {
 				return st, fmt.Errorf("search: sync: delete: %w", err)
 			}
 		}
@@ -458,7 +474,7 @@ func (e *Engine) useKeywords(d *kb.Document) bool {
 
 // encodeGroup encodes the chunks rs of one document (a subset when only some
 // changed; the keywords always come from all its chunks).
-func (e *Engine) encodeGroup(rs []*rec, hashes map[*rec]string, sig string, vectors map[*rec][]float32) []Point {
+func (e *Engine) encodeGroup(rs []*rec, hashes map[*rec]string, sig string, vectors map[*rec][]float32) []store.Point {
 	d := rs[0].doc
 	an := make(map[*rec]analyzed, len(rs))
 	var memo map[string]zh.Analysis
@@ -477,13 +493,13 @@ func (e *Engine) encodeGroup(rs []*rec, hashes map[*rec]string, sig string, vect
 			extra = append(extra, field{text: kw, weight: e.p.DocKeywordWeight})
 		}
 	}
-	out := make([]Point, len(rs))
+	out := make([]store.Point, len(rs))
 	for i, r := range rs {
 		a, ok := an[r]
 		if !ok {
 			a = e.enc.analyze(r.fields, memo)
 		}
-		out[i] = Point{ID: r.pointID, Sparse: e.enc.encodeDoc(a, extra...), Payload: e.payload(r, hashes[r], sig)}
+		out[i] = store.Point{ID: r.pointID, Sparse: e.enc.encodeDoc(a, extra...), Payload: e.payload(r, hashes[r], sig)}
 		if vectors != nil {
 			out[i].Dense = vectors[r]
 		}
@@ -602,7 +618,7 @@ func (e *Engine) Search(ctx context.Context, query string, opts Options) (*Respo
 		resp.Results = append(resp.Results, e.result(r, 0, qt, now))
 	}
 	if len(qt.weights) > 0 {
-		q := Query{Sparse: sparseOf(qt.weights), Filter: filter, Limit: max(limit, e.p.Candidates)}
+		q := store.Query{Sparse: sparseOf(qt.weights), Filter: filter, Limit: max(limit, e.p.Candidates)}
 		if dim := int(e.denseDim.Load()); e.emb != nil && dim > 0 {
 			if v, err := e.emb.Embed(ctx, []string{query}); err != nil {
 				e.log.Warn("search: query embedding failed; sparse only", slog.Any("error", err))
@@ -657,7 +673,7 @@ func (e *Engine) Search(ctx context.Context, query string, opts Options) (*Respo
 // feedback expands the query with the words that characterise the top hits
 // (RM3-style pseudo-relevance feedback), weighting words by how informative
 // they are in general Chinese.
-func (e *Engine) feedback(qt queryTerms, hits []Hit) map[uint32]float64 {
+func (e *Engine) feedback(qt queryTerms, hits []store.Hit) map[uint32]float64 {
 	n := min(e.p.FeedbackDocs, len(hits))
 	score := map[string]float64{}
 	top := hits[0].Score
@@ -720,7 +736,7 @@ func (e *Engine) feedback(qt queryTerms, hits []Hit) map[uint32]float64 {
 
 // coordinate multiplies each hit's score by the share of the question's
 // distinct words and bigrams found in its chunk, raised to Coord.
-func (e *Engine) coordinate(qt queryTerms, hits []Hit) {
+func (e *Engine) coordinate(qt queryTerms, hits []store.Hit) {
 	feats := append(uniq(qt.analysis.Terms), uniq(qt.analysis.Bigrams)...)
 	if len(feats) == 0 {
 		return
@@ -738,7 +754,7 @@ func (e *Engine) coordinate(qt queryTerms, hits []Hit) {
 		}
 		hits[i].Score *= math.Pow(float64(n)/float64(len(feats)), e.p.Coord)
 	}
-	slices.SortStableFunc(hits, func(a, b Hit) int { return cmp.Compare(b.Score, a.Score) })
+	slices.SortStableFunc(hits, func(a, b store.Hit) int { return cmp.Compare(b.Score, a.Score) })
 }
 
 // words returns the chunk's index words, computed once.
@@ -799,8 +815,8 @@ const maxMatched = 10
 // first chunk.
 func (e *Engine) bestChunkOf(ctx context.Context, d *kb.Document, qt queryTerms) *rec {
 	if len(qt.weights) > 0 {
-		hits, err := e.store.Query(ctx, Query{Sparse: sparseOf(qt.weights), Limit: 1,
-			Filter: Filter{Must: []Condition{{Field: FieldDocID, Match: d.ID}}}})
+		hits, err := e.store.Query(ctx, store.Query{Sparse: sparseOf(qt.weights), Limit: 1,
+			Filter: store.Filter{Must: []store.Condition{{Field: store.FieldDocID, Match: d.ID}}}})
 		if err == nil && len(hits) > 0 {
 			if r := e.byPoint[hits[0].ID]; r != nil {
 				return r
@@ -815,27 +831,27 @@ func typeAllowed(types []kb.Type, t kb.Type) bool {
 }
 
 // filter translates options into a store filter.
-func (e *Engine) filter(opts Options, now time.Time) Filter {
-	var f Filter
+func (e *Engine) filter(opts Options, now time.Time) store.Filter {
+	var f store.Filter
 	if len(opts.Types) > 0 {
 		ts := make([]string, len(opts.Types))
 		for i, t := range opts.Types {
 			ts[i] = string(t)
 		}
-		f.Must = append(f.Must, Condition{Field: FieldType, Any: ts})
+		f.Must = append(f.Must, store.Condition{Field: store.FieldType, Any: ts})
 	}
 	if opts.Department != "" {
-		f.Must = append(f.Must, Condition{Field: FieldDepartment, Match: opts.Department})
+		f.Must = append(f.Must, store.Condition{Field: store.FieldDepartment, Match: opts.Department})
 	}
 	if opts.Region != "" {
-		f.Must = append(f.Must, Condition{Field: FieldRegion, Match: opts.Region})
+		f.Must = append(f.Must, store.Condition{Field: store.FieldRegion, Match: opts.Region})
 	}
 	if !opts.IncludeExpired {
 		n := float64(now.Unix())
 		zero := 0.0
 		f.MustNot = append(f.MustNot,
-			Condition{Field: FieldStatus, Any: []string{string(kb.StatusRepealed), string(kb.StatusRevised)}},
-			Condition{Field: FieldExpires, Range: &Range{GT: &zero, LT: &n}},
+			store.Condition{Field: store.FieldStatus, Any: []string{string(kb.StatusRepealed), string(kb.StatusRevised)}},
+			store.Condition{Field: store.FieldExpires, Range: &store.Range{GT: &zero, LT: &n}},
 		)
 	}
 	return f

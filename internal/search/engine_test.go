@@ -10,6 +10,7 @@ import (
 
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/search"
+	"github.com/govchat/govchat/internal/store"
 	"github.com/govchat/govchat/internal/store/mem"
 	"github.com/govchat/govchat/internal/zh"
 )
@@ -79,7 +80,7 @@ func (f *fakeEmbedder) Embed(_ context.Context, texts []string) ([][]float32, er
 	return out, nil
 }
 
-func newEngine(t *testing.T, st search.Store, ds []*kb.Document, emb search.Embedder, cache string) *search.Engine {
+func newEngine(t *testing.T, st store.Store, ds []*kb.Document, emb search.Embedder, cache string) *search.Engine {
 	t.Helper()
 	var e search.Embedder
 	if emb != nil {

@@ -1,13 +1,15 @@
 package search
 
+import "github.com/govchat/govchat/internal/store"
+
 // DiscriminateForTest runs the candidate re-ranking on the first chunks of
 // the given documents with the given scores and returns the document ids in
 // the new order with their new scores.
 func (e *Engine) DiscriminateForTest(query string, docIDs []string, scores []float64) ([]string, []float64) {
 	qt := e.enc.analyzeQuery(query)
-	hits := make([]Hit, len(docIDs))
+	hits := make([]store.Hit, len(docIDs))
 	for i, id := range docIDs {
-		hits[i] = Hit{ID: e.firstOf[id].pointID, Score: scores[i]}
+		hits[i] = store.Hit{ID: e.firstOf[id].pointID, Score: scores[i]}
 	}
 	e.discriminate(qt, hits)
 	ids := make([]string, len(hits))

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/govchat/govchat/internal/store"
 )
 
 // discriminate re-ranks hits by how well each covers the question words
@@ -20,7 +22,7 @@ import (
 // of the n leading hits containing t (or a synonym) and g(t) the word's
 // informativeness in general Chinese. Only the first LocalRerank hits are
 // re-ranked (they stay ahead of the rest).
-func (e *Engine) discriminate(qt queryTerms, hits []Hit) {
+func (e *Engine) discriminate(qt queryTerms, hits []store.Hit) {
 	n := min(e.p.LocalDocs, len(hits))
 	if n < 2 || hits[0].Score <= 0 {
 		return
@@ -71,7 +73,7 @@ func (e *Engine) discriminate(qt queryTerms, hits []Hit) {
 			all[i].Score += e.p.Local * bonus[i] / total
 		}
 	}
-	slices.SortStableFunc(hits, func(a, b Hit) int { return cmp.Compare(b.Score, a.Score) })
+	slices.SortStableFunc(hits, func(a, b store.Hit) int { return cmp.Compare(b.Score, a.Score) })
 }
 
 // contains reports whether the chunk's fields contain term or a synonym of

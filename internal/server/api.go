@@ -12,7 +12,8 @@ import (
 	"time"
 
 	"github.com/govchat/govchat/internal/chat"
-	"github.com/govchat/govchat/internal/history"
+	"github.com/govchat/govchat/internal/govchat"
+	"github.com/govchat/govchat/internal/metrics"
 )
 
 // AskRequest is the body of POST /api/ask.
@@ -37,9 +38,9 @@ func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any) error
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		return chat.Errorf(chat.CodeTooLarge, "请求内容过长。")
+		return govchat.Errorf(govchat.CodeTooLarge, "请求内容过长。")
 	case err != nil:
-		return chat.Errorf(chat.CodeBadRequest, "请求不是有效的 JSON。")
+		return govchat.Errorf(govchat.CodeBadRequest, "请求不是有效的 JSON。")
 	}
 	return nil
 }
@@ -47,21 +48,16 @@ func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any) error
 func (s *Server) apiAsk(w http.ResponseWriter, r *http.Request) {
 	var req AskRequest
 	if err := s.decodeBody(w, r, &req); err != nil {
-		chat.WriteError(w, err)
+		writeError(w, err)
 		return
 	}
 	if len(req.ID) > 64 {
-		chat.WriteError(w, chat.Errorf(chat.CodeBadRequest, "id 过长。"))
+		writeError(w, govchat.Errorf(govchat.CodeBadRequest, "id 过长。"))
 		return
 	}
-	c := s.chatService()
-	if c == nil {
-		chat.WriteError(w, &chat.Error{Code: chat.CodeUnavailable, Message: "服务正在启动，请稍后再试。", RetryAfter: 5})
-		return
-	}
-	a, err := c.Ask(r.Context(), chat.AskRequest{ID: req.ID, Question: req.Question, Session: req.Session, IP: s.cfg.ClientIP(r)})
+	a, err := s.cfg.Chat.Ask(r.Context(), chat.AskRequest{ID: req.ID, Question: req.Question, Session: req.Session, IP: s.cfg.ClientIP(r)})
 	if err != nil {
-		chat.WriteError(w, err)
+		writeError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, a)
@@ -70,17 +66,12 @@ func (s *Server) apiAsk(w http.ResponseWriter, r *http.Request) {
 func (s *Server) apiFeedback(w http.ResponseWriter, r *http.Request) {
 	var req FeedbackRequest
 	if err := s.decodeBody(w, r, &req); err != nil {
-		chat.WriteError(w, err)
+		writeError(w, err)
 		return
 	}
-	c := s.chatService()
-	if c == nil {
-		chat.WriteError(w, &chat.Error{Code: chat.CodeUnavailable, Message: "服务正在启动，请稍后再试。", RetryAfter: 5})
-		return
-	}
-	err := c.Feedback(r.Context(), chat.FeedbackRequest{AnswerID: req.AnswerID, Helpful: req.Helpful, Reason: req.Reason, Session: req.Session, IP: s.cfg.ClientIP(r)})
+	err := s.cfg.Chat.Feedback(r.Context(), chat.FeedbackRequest{AnswerID: req.AnswerID, Helpful: req.Helpful, Reason: req.Reason, Session: req.Session, IP: s.cfg.ClientIP(r)})
 	if err != nil {
-		chat.WriteError(w, err)
+		writeError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, chat.AckFrame{Type: chat.TypeAck, Of: chat.TypeFeedback, AnswerID: req.AnswerID})
@@ -89,7 +80,7 @@ func (s *Server) apiFeedback(w http.ResponseWriter, r *http.Request) {
 // UnansweredResponse is the body of GET /api/admin/unanswered.
 type UnansweredResponse struct {
 	Since  time.Time       `json:"since"`
-	Groups []history.Group `json:"groups"`
+	Groups []govchat.Group `json:"groups"`
 }
 
 // ParseSince reads a report start: a duration back from now ("720h", "30d")
@@ -115,37 +106,39 @@ func ParseSince(v string, now time.Time) (time.Time, error) {
 
 func (s *Server) apiUnanswered(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.Reporter == nil {
-		chat.WriteError(w, chat.Errorf(chat.CodeUnavailable, "历史记录未启用。"))
+		writeError(w, govchat.Errorf(govchat.CodeUnavailable, "历史记录未启用。"))
 		return
 	}
 	q := r.URL.Query()
 	since, err := ParseSince(q.Get("since"), s.cfg.Now())
 	if err != nil {
-		chat.WriteError(w, chat.Errorf(chat.CodeBadRequest, "since 参数无效：请使用 720h、30d 或 2025-01-31 这样的格式。"))
+		writeError(w, govchat.Errorf(govchat.CodeBadRequest, "since 参数无效：请使用 720h、30d 或 2025-01-31 这样的格式。"))
 		return
 	}
 	limit := 50
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
-			chat.WriteError(w, chat.Errorf(chat.CodeBadRequest, "limit 参数应为 1 到 1000 的整数。"))
+			writeError(w, govchat.Errorf(govchat.CodeBadRequest, "limit 参数应为 1 到 1000 的整数。"))
 			return
 		}
 		limit = n
 	}
-	groups, err := s.cfg.Reporter.Unanswered(r.Context(), history.UnansweredQuery{Since: since, Limit: limit})
+	groups, err := s.cfg.Reporter.Unanswered(r.Context(), govchat.UnansweredQuery{Since: since, Limit: limit})
 	if err != nil {
 		s.log.Error("server: unanswered report", "error", err)
-		chat.WriteError(w, err)
+		writeError(w, err)
 		return
 	}
 	if groups == nil {
-		groups = []history.Group{}
+		groups = []govchat.Group{}
 	}
 	writeJSON(w, http.StatusOK, UnansweredResponse{Since: since, Groups: groups})
 }
 
-func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) { healthz(w, r) }
+
+func healthz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	fmt.Fprintln(w, "ok")
@@ -155,12 +148,6 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 func (s *Server) ready(ctx context.Context) error {
 	if s.draining.Load() {
 		return errors.New("shutting down")
-	}
-	if s.library() == nil {
-		return errors.New("knowledge base loading")
-	}
-	if s.chatService() == nil {
-		return errors.New("search and answers starting")
 	}
 	s.checksMu.Lock()
 	checks := append([]check(nil), s.checks...)
@@ -176,20 +163,27 @@ func (s *Server) ready(ctx context.Context) error {
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
+	writeReady(w, s.ready(ctx))
+}
+
+// writeReady answers /readyz: 200 "ready", or 503 "not ready: " and why.
+func writeReady(w http.ResponseWriter, notReady error) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	if err := s.ready(ctx); err != nil {
+	if notReady != nil {
 		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprintln(w, "not ready:", err)
+		fmt.Fprintln(w, "not ready:", notReady)
 		return
 	}
 	fmt.Fprintln(w, "ready")
 }
 
-func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
+func (s *Server) metrics(w http.ResponseWriter, r *http.Request) { writeMetrics(w, s.cfg.Metrics) }
+
+func writeMetrics(w http.ResponseWriter, reg *metrics.Registry) {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	s.cfg.Metrics.WriteTo(w)
+	reg.WriteTo(w)
 }
 
 // ClientIPFunc returns the client-address function for requests that may

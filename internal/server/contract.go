@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/govchat/govchat/api"
-	"github.com/govchat/govchat/internal/chat"
 )
 
 // openAPI serves the OpenAPI document of the HTTP API (api/openapi.yaml) as
@@ -13,7 +12,7 @@ func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
 	b, err := api.OpenAPIJSON()
 	if err != nil {
 		s.log.Error("server: openapi document", "error", err)
-		chat.WriteError(w, err)
+		writeError(w, err)
 		return
 	}
 	writeContract(w, b)

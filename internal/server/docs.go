@@ -10,7 +10,7 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/govchat/govchat/internal/chat"
+	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/kb"
 )
 
@@ -121,13 +121,13 @@ func (s *Server) view(lib Library, d *kb.Document) *docView {
 	for _, i := range b.Interpretations(d.ID) {
 		v.Interpretations = append(v.Interpretations, kb.RefOf(i))
 	}
-	v.Chunks = lib.Chunks(d)
+	v.Chunks = lib.ChunksOf(d.ID)
 	v.Sections = sectionsOf(d, v.Chunks)
 	v.IsFAQ = d.Type == kb.TypeFAQ
 	for i, r := range v.Sources {
 		ref := sourceRef{Ref: r}
 		if src := b.Doc(r.ID); src != nil {
-			if c := bestMatch(d.Body, lib.Chunks(src)); c != nil {
+			if c := bestMatch(d.Body, lib.ChunksOf(src.ID)); c != nil {
 				ref.DocURL = kb.DocURL(src.ID, c.Anchor)
 				ref.Heading = stripMarkdown(c.HeadingPath())
 				v.Sources[i].DocURL = ref.DocURL
@@ -264,20 +264,12 @@ func inline(line string) []span {
 }
 
 func (s *Server) findDoc(w http.ResponseWriter, r *http.Request, asJSON bool) (Library, *kb.Document) {
-	lib := s.library()
-	if lib == nil {
-		if asJSON {
-			chat.WriteError(w, &chat.Error{Code: chat.CodeUnavailable, Message: "知识库正在加载，请稍后再试。", RetryAfter: 5})
-		} else {
-			s.errorPage(w, http.StatusServiceUnavailable, "正在加载", "知识库正在加载，请稍后刷新页面。")
-		}
-		return nil, nil
-	}
+	lib := s.cfg.Library
 	id := r.PathValue("id")
 	d := lib.Base().Doc(id)
 	if d == nil {
 		if asJSON {
-			chat.WriteError(w, chat.Errorf(chat.CodeNotFound, "未找到该文件。"))
+			writeError(w, govchat.Errorf(govchat.CodeNotFound, "未找到该文件。"))
 		} else {
 			s.errorPage(w, http.StatusNotFound, "未找到该文件", "您访问的政策文件不存在或已下线。")
 		}
@@ -312,7 +304,7 @@ func (s *Server) errorPage(w http.ResponseWriter, status int, title, msg string)
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/api/") {
-		chat.WriteError(w, chat.Errorf(chat.CodeNotFound, "接口不存在。"))
+		writeError(w, govchat.Errorf(govchat.CodeNotFound, "接口不存在。"))
 		return
 	}
 	s.errorPage(w, http.StatusNotFound, "页面不存在", "您访问的页面不存在。")
@@ -377,7 +369,7 @@ func (s *Server) docJSON(w http.ResponseWriter, r *http.Request) {
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		chat.WriteError(w, err)
+		writeError(w, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")

@@ -3,10 +3,10 @@
 // embedded widget and demo page, health/readiness/metrics endpoints, and
 // security headers on every response.
 //
-// The server can listen before everything is loaded: SetLibrary makes the
-// document pages work once the knowledge base is read, SetChat enables the
-// websocket and /api/ask once search and answers are ready, and /readyz
-// turns 200 when both are there and every check passes.
+// The server is built once everything it serves is loaded; until then the
+// port answers with Starting (/healthz 200, /readyz 503, everything else
+// 503), and /readyz turns 200 once the server answers and every check
+// passes.
 package server
 
 import (
@@ -28,18 +28,19 @@ import (
 	"time"
 
 	"github.com/govchat/govchat/internal/chat"
-	"github.com/govchat/govchat/internal/history"
+	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/metrics"
 	"github.com/govchat/govchat/web/site"
 	"github.com/govchat/govchat/web/widget"
 )
 
-// Library gives the knowledge base and the chunks of a document (the same
-// chunks, with the same anchors, that search cites).
+// Library gives the knowledge base and the chunks of a document as the
+// index holds them (the same chunks, with the same anchors, that search
+// cites); *search.Engine implements it.
 type Library interface {
 	Base() *kb.Base
-	Chunks(d *kb.Document) []kb.Chunk
+	ChunksOf(docID string) []kb.Chunk
 }
 
 // Chat is the conversation service (*chat.Hub): the websocket endpoint and
@@ -52,12 +53,14 @@ type Chat interface {
 
 // Reporter lists the unanswered questions (*history.Store).
 type Reporter interface {
-	Unanswered(ctx context.Context, q history.UnansweredQuery) ([]history.Group, error)
+	Unanswered(ctx context.Context, q govchat.UnansweredQuery) ([]govchat.Group, error)
 }
 
 // Config configures the server.
 type Config struct {
-	Hotline string // "12345"
+	Library Library // required: the knowledge base and its indexed chunks
+	Chat    Chat    // required: the websocket and the non-streaming API
+	Hotline string  // "12345"
 	// AdminToken authorises the admin API (Authorization: Bearer …); empty
 	// disables it.
 	AdminToken string
@@ -85,8 +88,6 @@ type Server struct {
 	static fs.FS
 	assets map[string]asset
 
-	lib      atomic.Pointer[libBox]
-	chat     atomic.Pointer[chatBox]
 	draining atomic.Bool
 
 	checksMu sync.Mutex
@@ -98,9 +99,6 @@ type Server struct {
 	inUse   *metrics.Gauge
 }
 
-type libBox struct{ Library }
-type chatBox struct{ Chat }
-
 type check struct {
 	name string
 	fn   func(context.Context) error
@@ -108,6 +106,9 @@ type check struct {
 
 // New builds the server and its routes.
 func New(cfg Config) (*Server, error) {
+	if cfg.Library == nil || cfg.Chat == nil {
+		return nil, errors.New("server: a library and a chat service are required")
+	}
 	if cfg.Hotline == "" {
 		cfg.Hotline = "12345"
 	}
@@ -153,10 +154,7 @@ func New(cfg Config) (*Server, error) {
 		return 0
 	})
 	reg.GaugeFunc("govchat_knowledge_documents", "Documents in the loaded knowledge base.", func() float64 {
-		if l := s.library(); l != nil {
-			return float64(l.Base().Len())
-		}
-		return 0
+		return float64(cfg.Library.Base().Len())
 	})
 	s.dependencyMetrics(reg)
 	s.routes()
@@ -192,14 +190,6 @@ func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, 
 // Mux is the route table, for packages that register their own routes.
 func (s *Server) Mux() *http.ServeMux { return s.mux }
 
-// SetLibrary publishes the loaded knowledge base (document pages work from
-// now on).
-func (s *Server) SetLibrary(l Library) { s.lib.Store(&libBox{l}) }
-
-// SetChat publishes the conversation service (websocket and /api/ask work
-// from now on).
-func (s *Server) SetChat(c Chat) { s.chat.Store(&chatBox{c}) }
-
 // AddCheck adds a readiness check (the history database, the vector store …).
 func (s *Server) AddCheck(name string, fn func(context.Context) error) {
 	s.checksMu.Lock()
@@ -210,20 +200,6 @@ func (s *Server) AddCheck(name string, fn func(context.Context) error) {
 // Drain marks the server as shutting down: /readyz answers 503 so that load
 // balancers stop sending traffic.
 func (s *Server) Drain() { s.draining.Store(true) }
-
-func (s *Server) library() Library {
-	if b := s.lib.Load(); b != nil {
-		return b.Library
-	}
-	return nil
-}
-
-func (s *Server) chatService() Chat {
-	if b := s.chat.Load(); b != nil {
-		return b.Chat
-	}
-	return nil
-}
 
 // Handler returns the server with its middleware: panic recovery, security
 // headers, metrics and request logs.
@@ -241,7 +217,7 @@ func (s *Server) Handler() http.Handler {
 				}
 				s.log.Error("server: panic", slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
 				if !rec.wrote {
-					chat.WriteError(rec, errors.New("panic"))
+					writeError(rec, errors.New("panic"))
 				}
 				rec.status = http.StatusInternalServerError
 			}
@@ -319,14 +295,7 @@ func (r *statusRecorder) Flush() { http.NewResponseController(r.ResponseWriter).
 // Flush, deadlines).
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
-func (s *Server) ws(w http.ResponseWriter, r *http.Request) {
-	c := s.chatService()
-	if c == nil {
-		chat.WriteError(w, &chat.Error{Code: chat.CodeUnavailable, Message: "服务正在启动，请稍后再试。", RetryAfter: 5})
-		return
-	}
-	c.ServeHTTP(w, r)
-}
+func (s *Server) ws(w http.ResponseWriter, r *http.Request) { s.cfg.Chat.ServeHTTP(w, r) }
 
 // admin wraps a handler with the bearer-token check of the admin API.
 func (s *Server) admin(next http.HandlerFunc) http.HandlerFunc {
@@ -340,16 +309,16 @@ func (s *Server) admin(next http.HandlerFunc) http.HandlerFunc {
 				next(w, r)
 				return
 			default:
-				chat.WriteError(w, chat.Errorf(chat.CodeForbidden, "当前账号无权查看此报告。"))
+				writeError(w, govchat.Errorf(govchat.CodeForbidden, "当前账号无权查看此报告。"))
 				return
 			}
 		}
 		if s.cfg.AdminToken == "" {
 			if s.cfg.SessionRole != nil {
-				chat.WriteError(w, chat.Errorf(chat.CodeUnauthorized, "请先以管理员账号登录工作台。"))
+				writeError(w, govchat.Errorf(govchat.CodeUnauthorized, "请先以管理员账号登录工作台。"))
 				return
 			}
-			chat.WriteError(w, chat.Errorf(chat.CodeUnavailable, "管理接口未启用：请设置 GOVCHAT_ADMIN_TOKEN。"))
+			writeError(w, govchat.Errorf(govchat.CodeUnavailable, "管理接口未启用：请设置 GOVCHAT_ADMIN_TOKEN。"))
 			return
 		}
 		const prefix = "Bearer "
@@ -357,7 +326,7 @@ func (s *Server) admin(next http.HandlerFunc) http.HandlerFunc {
 		got := sha256.Sum256([]byte(h[min(len(prefix), len(h)):]))
 		if len(h) < len(prefix) || !equalFoldASCII(h[:len(prefix)], prefix) || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="govchat-admin"`)
-			chat.WriteError(w, chat.Errorf(chat.CodeUnauthorized, "需要有效的管理令牌。"))
+			writeError(w, govchat.Errorf(govchat.CodeUnauthorized, "需要有效的管理令牌。"))
 			return
 		}
 		next(w, r)

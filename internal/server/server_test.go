@@ -19,9 +19,10 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"github.com/govchat/govchat/internal/answer"
 	"github.com/govchat/govchat/internal/chat"
+	"github.com/govchat/govchat/internal/chat/chattest"
 	"github.com/govchat/govchat/internal/chunk"
+	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/history"
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/metrics"
@@ -47,14 +48,14 @@ func testBase() *kb.Base {
 
 type lib struct{ b *kb.Base }
 
-func (l lib) Base() *kb.Base                   { return l.b }
-func (l lib) Chunks(d *kb.Document) []kb.Chunk { return chunk.Split(d) }
+func (l lib) Base() *kb.Base                { return l.b }
+func (l lib) ChunksOf(id string) []kb.Chunk { return chunk.Split(l.b.Doc(id)) }
 
 // echoAnswerer answers with the question in the text (so that XSS in a
 // question comes back in the answer) and cites policy-1.
 type echoAnswerer struct{ base *kb.Base }
 
-func (e echoAnswerer) Answer(ctx context.Context, req answer.Request) (*answer.Answer, error) {
+func (e echoAnswerer) Answer(ctx context.Context, req govchat.Request) (*govchat.Answer, error) {
 	d := e.base.Doc("policy-1")
 	c := chunk.Split(d)[1]
 	src := e.base.SourceOf(d, &c, c.Text, time.Now())
@@ -65,7 +66,7 @@ func (e echoAnswerer) Answer(ctx context.Context, req answer.Request) (*answer.A
 			return nil, err
 		}
 	}
-	return &answer.Answer{Text: text, Mode: answer.ModeExtractive, Sources: []kb.Source{src}}, nil
+	return &govchat.Answer{Text: text, Mode: govchat.ModeExtractive, Sources: []kb.Source{src}}, nil
 }
 
 type fixture struct {
@@ -87,20 +88,25 @@ func newFixture(t *testing.T, cfg Config, ready bool) *fixture {
 	cfg.Metrics = reg
 	cfg.Reporter = hist
 	cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	s, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
 	base := testBase()
 	hub, err := chat.New(chat.Config{Metrics: reg, Log: cfg.Log}, echoAnswerer{base}, hist)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ready {
-		s.SetLibrary(lib{base})
-		s.SetChat(hub)
+	// Not ready: the port answers as while the service loads.
+	var s *Server
+	h, err := Starting(cfg.Hotline, reg)
+	if err != nil {
+		t.Fatal(err)
 	}
-	ts := httptest.NewServer(s.Handler())
+	if ready {
+		cfg.Library, cfg.Chat = lib{base}, hub
+		if s, err = New(cfg); err != nil {
+			t.Fatal(err)
+		}
+		h = s.Handler()
+	}
+	ts := httptest.NewServer(h)
 	t.Cleanup(func() {
 		hub.Shutdown(context.Background())
 		ts.Close()
@@ -349,8 +355,8 @@ func TestAdminUnanswered(t *testing.T) {
 	}
 	f := newFixture(t, Config{AdminToken: "s3cret-token"}, true)
 	ctx := context.Background()
-	f.hist.Record(ctx, history.Record{AnswerID: "a1", Session: "s", Question: "养犬登记在哪办", Refused: true, Reason: "low_confidence", At: time.Now()})
-	f.hist.Record(ctx, history.Record{AnswerID: "a2", Session: "s", Question: "养犬登记在哪办？", Refused: true, Reason: "low_confidence", At: time.Now()})
+	f.hist.Record(ctx, govchat.Record{AnswerID: "a1", Session: "s", Question: "养犬登记在哪办", Refused: true, Reason: "low_confidence", At: time.Now()})
+	f.hist.Record(ctx, govchat.Record{AnswerID: "a2", Session: "s", Question: "养犬登记在哪办？", Refused: true, Reason: "low_confidence", At: time.Now()})
 	tests := []struct {
 		auth   string
 		status int
@@ -391,21 +397,14 @@ func TestAdminUnanswered(t *testing.T) {
 }
 
 func TestHealthReadyMetrics(t *testing.T) {
-	f := newFixture(t, Config{}, false)
-	if resp, _ := f.get(t, "/healthz"); resp.StatusCode != 200 {
+	g := newFixture(t, Config{}, false)
+	if resp, _ := g.get(t, "/healthz"); resp.StatusCode != 200 {
 		t.Errorf("healthz while loading: %d", resp.StatusCode)
 	}
-	if resp, body := f.get(t, "/readyz"); resp.StatusCode != 503 || !strings.Contains(body, "knowledge") {
+	if resp, body := g.get(t, "/readyz"); resp.StatusCode != 503 || !strings.Contains(body, "knowledge") {
 		t.Errorf("readyz while loading: %d %s", resp.StatusCode, body)
 	}
-	f.srv.SetLibrary(lib{testBase()})
-	if resp, _ := f.get(t, "/docs/policy-1"); resp.StatusCode != 200 {
-		t.Errorf("doc page with only knowledge loaded: %d", resp.StatusCode)
-	}
-	if resp, _ := f.get(t, "/readyz"); resp.StatusCode != 503 {
-		t.Errorf("readyz without chat: %d", resp.StatusCode)
-	}
-	f.srv.SetChat(f.hub)
+	f := newFixture(t, Config{}, true)
 	var broken error
 	var mu sync.Mutex
 	f.srv.AddCheck("history", func(ctx context.Context) error { mu.Lock(); defer mu.Unlock(); return broken })
@@ -422,21 +421,9 @@ func TestHealthReadyMetrics(t *testing.T) {
 	broken = nil
 	mu.Unlock()
 	f.post(t, "/api/ask", `{"question":"居住证"}`)
-	c, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(f.ts.URL, "http")+"/ws", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.WriteJSON(map[string]string{"type": "ask", "id": "1", "text": "居住证"})
-	for {
-		var m map[string]any
-		if err := c.ReadJSON(&m); err != nil {
-			t.Fatal(err)
-		}
-		if m["type"] == "answer" {
-			break
-		}
-	}
+	c := chattest.Dial(t, chattest.URL(f.ts.URL), nil)
+	c.Send(map[string]string{"type": "ask", "id": "1", "text": "居住证"})
+	c.ReadType("answer")
 	_, body := f.get(t, "/metrics")
 	for _, w := range []string{
 		`govchat_http_requests_total{route="POST /api/ask",code="200"} 1`,

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/govchat/govchat/internal/chat"
+	"github.com/govchat/govchat/internal/govchat"
 )
 
 // PrincipalPrefix starts the chat principal id of a WeChat user: "wx:<openid>".
@@ -21,25 +21,25 @@ func IsToken(token string) bool { return strings.HasPrefix(token, TokenPrefix) }
 // Next (the operators' authenticator), or is refused when Next is nil.
 type ChatAuthenticator struct {
 	Store *Store
-	Next  chat.Authenticator
+	Next  govchat.Authenticator
 }
 
-var _ chat.Authenticator = ChatAuthenticator{}
+var _ govchat.Authenticator = ChatAuthenticator{}
 
-// Authenticate implements chat.Authenticator.
-func (a ChatAuthenticator) Authenticate(ctx context.Context, token string) (chat.Principal, error) {
+// Authenticate implements govchat.Authenticator.
+func (a ChatAuthenticator) Authenticate(ctx context.Context, token string) (govchat.Principal, error) {
 	if IsToken(token) {
 		if a.Store == nil {
-			return chat.Principal{}, &Error{Code: CodeUnauthorized, Err: errors.New("wechat login is not enabled")}
+			return govchat.Principal{}, &Error{Code: CodeUnauthorized, Err: errors.New("wechat login is not enabled")}
 		}
 		id, err := a.Store.Verify(ctx, token)
 		if err != nil {
-			return chat.Principal{}, err
+			return govchat.Principal{}, err
 		}
-		return chat.Principal{Role: chat.RoleCitizen, ID: PrincipalPrefix + id.OpenID}, nil
+		return govchat.Principal{Role: govchat.RoleCitizen, ID: PrincipalPrefix + id.OpenID}, nil
 	}
 	if a.Next == nil {
-		return chat.Principal{}, &Error{Code: CodeUnauthorized, Err: errors.New("unknown kind of token")}
+		return govchat.Principal{}, &Error{Code: CodeUnauthorized, Err: errors.New("unknown kind of token")}
 	}
 	return a.Next.Authenticate(ctx, token)
 }

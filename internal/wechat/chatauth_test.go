@@ -5,17 +5,17 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/govchat/govchat/internal/chat"
+	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/wechat"
 )
 
 type staffAuth struct{}
 
-func (staffAuth) Authenticate(ctx context.Context, token string) (chat.Principal, error) {
+func (staffAuth) Authenticate(ctx context.Context, token string) (govchat.Principal, error) {
 	if token == "op-token" {
-		return chat.Principal{Role: chat.RoleOperator, ID: "wang", Name: "1001"}, nil
+		return govchat.Principal{Role: govchat.RoleOperator, ID: "wang", Name: "1001"}, nil
 	}
-	return chat.Principal{}, errors.New("bad staff token")
+	return govchat.Principal{}, errors.New("bad staff token")
 }
 
 func TestChatAuthenticator(t *testing.T) {
@@ -31,11 +31,11 @@ func TestChatAuthenticator(t *testing.T) {
 	}
 	a := wechat.ChatAuthenticator{Store: st, Next: staffAuth{}}
 	p, err := a.Authenticate(ctx, tok.Value)
-	if err != nil || p.Role != chat.RoleCitizen || p.ID != "wx:o_chat" {
+	if err != nil || p.Role != govchat.RoleCitizen || p.ID != "wx:o_chat" {
 		t.Fatalf("wechat token: %+v %v", p, err)
 	}
 	// Operators' tokens still reach their authenticator.
-	if p, err := a.Authenticate(ctx, "op-token"); err != nil || p.Role != chat.RoleOperator {
+	if p, err := a.Authenticate(ctx, "op-token"); err != nil || p.Role != govchat.RoleOperator {
 		t.Fatalf("operator token: %+v %v", p, err)
 	}
 	// A WeChat-shaped token never falls through to the operators' check.

@@ -8,10 +8,9 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/govchat/govchat/internal/ratekey"
+	"github.com/govchat/govchat/internal/ratelimit"
 )
 
 // Exchanger turns a wx.login code into a WeChat session; *Client is one.
@@ -26,7 +25,8 @@ type HandlerConfig struct {
 	// ClientIP names the client for rate limiting; default the host of
 	// r.RemoteAddr. Behind a reverse proxy pass the server's own function.
 	ClientIP func(*http.Request) string
-	// LoginsPerMinute bounds login attempts per client IP, default 20.
+	// LoginsPerMinute bounds login attempts per client IP: that many at
+	// once, refilled over a minute (a token bucket); default 20.
 	LoginsPerMinute int
 	// Now is the clock, default time.Now.
 	Now func() time.Time
@@ -48,7 +48,8 @@ type Handler struct {
 	log     *slog.Logger
 	hotline string
 	ip      func(*http.Request) string
-	limit   *limiter
+	limit   *ratelimit.Keyed
+	now     func() time.Time
 	mux     *http.ServeMux
 }
 
@@ -75,7 +76,8 @@ func NewHandler(cfg HandlerConfig, ex Exchanger, store *Store) (*Handler, error)
 	}
 	h := &Handler{
 		ex: ex, store: store, log: cfg.Log, hotline: cfg.Hotline, ip: cfg.ClientIP,
-		limit: newLimiter(cfg.LoginsPerMinute, time.Minute, cfg.Now),
+		limit: ratelimit.NewKeyed(ratelimit.PerMinute(float64(cfg.LoginsPerMinute), cfg.LoginsPerMinute), 100_000),
+		now:   cfg.Now,
 		mux:   http.NewServeMux(),
 	}
 	h.mux.HandleFunc("POST /api/wechat/login", h.login)
@@ -107,7 +109,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 const maxLoginBody = 4 << 10
 
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
-	if !h.limit.allow(ratekey.Of(h.ip(r))) { // an IPv6 client counts by its /64
+	if h.limit.Take(ratelimit.Key(h.ip(r)), h.now()) > 0 { // an IPv6 client counts by its /64
 		h.fail(w, r, &Error{Code: CodeRateLimited, Err: errors.New("govchat per-IP login limit")})
 		return
 	}
@@ -236,35 +238,4 @@ func remoteHost(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
-}
-
-// limiter is a fixed-window counter per key with a bounded number of keys.
-type limiter struct {
-	mu     sync.Mutex
-	n      int
-	window time.Duration
-	now    func() time.Time
-	start  time.Time
-	counts map[string]int
-}
-
-// maxLimiterKeys bounds the limiter's memory; past it the window restarts.
-const maxLimiterKeys = 100_000
-
-func newLimiter(n int, window time.Duration, now func() time.Time) *limiter {
-	return &limiter{n: n, window: window, now: now, start: now(), counts: map[string]int{}}
-}
-
-func (l *limiter) allow(key string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if t := l.now(); t.Sub(l.start) >= l.window || len(l.counts) >= maxLimiterKeys {
-		l.start = t
-		clear(l.counts)
-	}
-	if l.counts[key] >= l.n {
-		return false
-	}
-	l.counts[key]++
-	return true
 }

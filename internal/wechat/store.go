@@ -8,13 +8,10 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"github.com/govchat/govchat/internal/sqlite"
 )
 
 // TokenPrefix starts every govchat WeChat session token, so that a leaked
@@ -72,21 +69,9 @@ func OpenStore(cfg StoreConfig) (*Store, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	dsn := "file::memory:"
-	if cfg.Path != ":memory:" {
-		if err := os.MkdirAll(filepath.Dir(cfg.Path), 0o750); err != nil {
-			return nil, fmt.Errorf("wechat: store: %w", err)
-		}
-		dsn = "file:" + (&url.URL{Path: cfg.Path}).EscapedPath()
-	}
-	dsn += "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
-	db, err := sql.Open("sqlite", dsn)
+	db, err := sqlite.Open(cfg.Path)
 	if err != nil {
-		return nil, fmt.Errorf("wechat: store: open: %w", err)
-	}
-	if cfg.Path == ":memory:" {
-		// Every connection would get its own empty in-memory database.
-		db.SetMaxOpenConns(1)
+		return nil, fmt.Errorf("wechat: store: %w", err)
 	}
 	const schema = `
 CREATE TABLE IF NOT EXISTS wechat_sessions (

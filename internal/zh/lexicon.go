@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/go-ego/gse"
+
+	"github.com/govchat/govchat/internal/textnorm"
 )
 
 // lexicon is the general-language dictionary (gse's embedded simplified
@@ -103,7 +105,7 @@ func loadLexicon() (*lexicon, error) {
 		if t.Freq() <= 0 {
 			continue
 		}
-		w := Normalize(t.Text())
+		w := textnorm.Normalize(t.Text())
 		if w == "" || strings.ContainsRune(w, ' ') {
 			continue
 		}

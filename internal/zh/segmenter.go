@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/govchat/govchat/internal/kb"
+	"github.com/govchat/govchat/internal/textnorm"
 )
 
 // version changes whenever segmentation changes in a way that alters the
@@ -95,7 +96,7 @@ func New(cfg Config) (*Segmenter, error) {
 		stops = append(slices.Clone(builtinStopwords), stops...)
 	}
 	for _, w := range stops {
-		if w = Normalize(strings.TrimSpace(w)); w != "" {
+		if w = textnorm.Normalize(strings.TrimSpace(w)); w != "" {
 			s.stop[w] = true
 		}
 	}
@@ -117,7 +118,7 @@ func New(cfg Config) (*Segmenter, error) {
 		// A term written with punctuation (互联网+政务服务, 双随机、一公开)
 		// cannot be one token: keep its parts of two or more characters.
 		kept := false
-		runs(Normalize(w), func(part string) {
+		runs(textnorm.Normalize(w), func(part string) {
 			if n, ok := s.validWord(part); ok && utf8.RuneCountInString(n) >= 2 {
 				userWords = append(userWords, n)
 				kept = true
@@ -134,7 +135,7 @@ func New(cfg Config) (*Segmenter, error) {
 				// A member written with punctuation (双随机、一公开,
 				// “三公”经费) stands for its letters run together.
 				var b strings.Builder
-				runs(Normalize(w), func(part string) { b.WriteString(part) })
+				runs(textnorm.Normalize(w), func(part string) { b.WriteString(part) })
 				if _, ok := s.validWord(b.String()); ok {
 					w = b.String()
 				}
@@ -201,7 +202,7 @@ func New(cfg Config) (*Segmenter, error) {
 // validWord normalises a user word and checks that segmentation can produce
 // it as one token: Han characters and Latin/digit runs only.
 func (s *Segmenter) validWord(w string) (string, bool) {
-	n := Normalize(strings.TrimSpace(w))
+	n := textnorm.Normalize(strings.TrimSpace(w))
 	if n == "" {
 		return "", false
 	}
@@ -430,7 +431,7 @@ func runs(text string, fn func(run string)) {
 // Cut segments text in accurate mode: every word in order, stop words
 // included, punctuation and spaces left out. Text is normalised first.
 func (s *Segmenter) Cut(text string) []string {
-	text = Normalize(text)
+	text = textnorm.Normalize(text)
 	var out []string
 	var units []unit
 	runs(text, func(run string) {
@@ -464,7 +465,7 @@ type Analysis struct {
 // Analyze normalises and analyses text. Index and query text must both go
 // through Analyze.
 func (s *Segmenter) Analyze(text string) Analysis {
-	text = Normalize(text)
+	text = textnorm.Normalize(text)
 	n := len(text)/3 + 1 // about one Han character per three bytes
 	a := Analysis{Terms: make([]string, 0, n/2), Words: make([]string, 0, n), Bigrams: make([]string, 0, n), Chars: make([]string, 0, n), BigramStop: make([]uint8, 0, n)}
 	units := make([]unit, 0, n)

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/govchat/govchat/internal/textnorm"
 )
 
 func newSeg(t testing.TB, cfg Config) *Segmenter {
@@ -34,30 +36,6 @@ func sentences(t *testing.T) []string {
 		}
 	}
 	return out
-}
-
-func TestNormalize(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"ＡＢＣ１２３！", "abc123!"},
-		{"Hello　World", "hello world"},
-		{"国发〔2019〕5号", "国发[2019]5号"},
-		{"国发【2019】5号", "国发[2019]5号"},
-		{"（一）“一网通办”", "(一)\"一网通办\""},
-		{"a\u200bb\ufeffc", "abc"},
-		{"  多个   空格\t\n换行  ", "多个 空格 换行"},
-		{"bad\xffutf8", "badutf8"},
-		{"电话：１２３４５", "电话:12345"},
-		{"", ""},
-	}
-	for _, tt := range tests {
-		got := Normalize(tt.in)
-		if got != tt.want {
-			t.Errorf("Normalize(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-		if again := Normalize(got); again != got {
-			t.Errorf("Normalize not idempotent on %q: %q", got, again)
-		}
-	}
 }
 
 func TestCutUsesVocabulary(t *testing.T) {
@@ -141,7 +119,7 @@ func TestIndexQueryAgreement(t *testing.T) {
 	for _, w := range append(user, builtinWords...) {
 		text := "关于" + w + "的说明"
 		idx := s.Analyze(text)
-		c := s.Canonical(Normalize(w))
+		c := s.Canonical(textnorm.Normalize(w))
 		if s.IsStop(c) {
 			continue
 		}
@@ -212,9 +190,9 @@ func FuzzAnalyze(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
-		n := Normalize(text)
-		if !utf8.ValidString(n) || Normalize(n) != n {
-			t.Fatalf("Normalize(%q) = %q", text, n)
+		n := textnorm.Normalize(text)
+		if !utf8.ValidString(n) || textnorm.Normalize(n) != n {
+			t.Fatalf("textnorm.Normalize(%q) = %q", text, n)
 		}
 		a := s.Analyze(text)
 		for _, w := range append(a.Words, a.Bigrams...) {

@@ -7,7 +7,7 @@ import (
 	"math"
 	"sort"
 
-	"github.com/govchat/govchat/internal/search"
+	"github.com/govchat/govchat/internal/store"
 )
 
 // enc appends binary data.
@@ -268,7 +268,7 @@ const (
 	opDelete byte = 'D'
 )
 
-func encodeEnsure(s search.Schema) []byte {
+func encodeEnsure(s store.Schema) []byte {
 	e := enc{}
 	e.byte(opEnsure)
 	e.str(s.Name)
@@ -311,7 +311,7 @@ func (s *Store) replay(body []byte) error {
 	d := dec{b: body}
 	switch d.byte() {
 	case opEnsure:
-		sc := search.Schema{Name: d.str(), DenseSize: int(d.uvarint())}
+		sc := store.Schema{Name: d.str(), DenseSize: int(d.uvarint())}
 		if d.err == nil && s.schema == nil {
 			s.schema = &sc
 		}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/govchat/govchat/internal/search"
+	"github.com/govchat/govchat/internal/store"
 )
 
 // matcher is a compiled filter.
@@ -16,10 +16,10 @@ type cond struct {
 	path  []string // field, split on "." for nested objects
 	match any      // canonical value (string, int64, bool) or nil
 	any   map[string]bool
-	rng   *search.Range
+	rng   *store.Range
 }
 
-func compileFilter(f search.Filter) (*matcher, error) {
+func compileFilter(f store.Filter) (*matcher, error) {
 	if f.Empty() {
 		return nil, nil
 	}
@@ -41,7 +41,7 @@ func compileFilter(f search.Filter) (*matcher, error) {
 	return m, nil
 }
 
-func compileCond(c search.Condition) (cond, error) {
+func compileCond(c store.Condition) (cond, error) {
 	if c.Field == "" {
 		return cond{}, fmt.Errorf("filter: condition without a field")
 	}

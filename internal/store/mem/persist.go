@@ -14,7 +14,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/govchat/govchat/internal/search"
+	"github.com/govchat/govchat/internal/store"
 )
 
 // Files in the store directory.
@@ -142,7 +142,7 @@ func (s *Store) decodeSnapshot(body []byte) error {
 	d := dec{b: body}
 	s.gen = d.u64()
 	if d.byte() == 1 {
-		sc := search.Schema{Name: d.str(), DenseSize: int(d.uvarint())}
+		sc := store.Schema{Name: d.str(), DenseSize: int(d.uvarint())}
 		s.schema = &sc
 	}
 	n := d.count(3)

@@ -19,21 +19,23 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"os"
 	"slices"
 	"sort"
 	"sync"
+	"time"
 
-	"github.com/govchat/govchat/internal/search"
+	"github.com/govchat/govchat/internal/store"
 )
 
-var _ search.Store = (*Store)(nil)
+var _ store.Store = (*Store)(nil)
 
 // Store is the embedded store. It is safe for concurrent use.
 type Store struct {
 	mu     sync.RWMutex
 	dir    string // "" keeps everything in memory
 	log    *slog.Logger
-	schema *search.Schema
+	schema *store.Schema
 
 	points  []*point         // by slot; nil once deleted
 	byID    map[string]int32 // live id → slot
@@ -47,6 +49,8 @@ type Store struct {
 	gen    uint64
 	closed bool
 	lock   *dirLock
+
+	rebuildable bool // see Rebuildable
 
 	scratch sync.Pool
 }
@@ -88,32 +92,55 @@ type Option func(*Store)
 // WithLogger sets the logger for recovery messages (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.log = l } }
 
+// Rebuildable declares the store's contents derived data, an index that a
+// sync rebuilds from the knowledge base: Open then moves a damaged
+// directory aside (to dir.corrupt-YYYYMMDD-hhmmss) and starts empty instead
+// of failing with ErrCorrupt, and Ensure with another dense vector size (the
+// embedding model was switched on, off or changed) empties the collection
+// instead of failing with ErrSchemaMismatch. govchat's index is opened so.
+func Rebuildable() Option { return func(s *Store) { s.rebuildable = true } }
+
 // Open opens (creating if needed) the store persisted in dir. An empty dir
 // gives a store that lives in memory only. Only one process may open a
 // directory at a time.
 func Open(dir string, opts ...Option) (*Store, error) {
+	s := newStore(dir, opts)
+	if dir == "" {
+		return s, nil
+	}
+	err := s.openDir()
+	if errors.Is(err, ErrCorrupt) && s.rebuildable {
+		aside := dir + ".corrupt-" + time.Now().Format("20060102-150405")
+		s.log.Error("index is damaged; moving it aside and rebuilding", slog.String("moved_to", aside), slog.Any("error", err))
+		if rerr := os.Rename(dir, aside); rerr != nil {
+			return nil, fmt.Errorf("%w (and moving it aside failed: %v)", err, rerr)
+		}
+		s = newStore(dir, opts)
+		err = s.openDir()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func newStore(dir string, opts []Option) *Store {
 	s := &Store{dir: dir, byID: map[string]int32{}, post: map[uint32]int32{}, log: slog.Default()}
 	for _, o := range opts {
 		o(s)
 	}
-	if dir == "" {
-		return s, nil
-	}
-	if err := s.openDir(); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return s
 }
 
 var errClosed = errors.New("mem: store is closed")
 
 // ErrSchemaMismatch is returned (wrapped) by Ensure when the persisted
 // collection has another dense vector size (the embedding model changed, or
-// was switched on or off). The index is derived data: remove it and rebuild.
+// was switched on or off), unless the store is Rebuildable.
 var ErrSchemaMismatch = errors.New("mem: collection schema differs")
 
-// Ensure implements search.Store.
-func (s *Store) Ensure(ctx context.Context, schema search.Schema) error {
+// Ensure implements store.Store.
+func (s *Store) Ensure(ctx context.Context, schema store.Schema) error {
 	if schema.DenseSize < 0 {
 		return fmt.Errorf("mem: ensure: negative dense size %d", schema.DenseSize)
 	}
@@ -123,6 +150,10 @@ func (s *Store) Ensure(ctx context.Context, schema search.Schema) error {
 		return errClosed
 	}
 	if s.schema != nil {
+		if s.schema.DenseSize != schema.DenseSize && s.rebuildable {
+			s.log.Warn("index was built with another embedding setting; rebuilding it", slog.String("dir", s.dir))
+			return s.reset(schema)
+		}
 		if s.schema.DenseSize != schema.DenseSize {
 			return fmt.Errorf("%w: collection %q has dense size %d, not %d (delete the index directory to rebuild it)", ErrSchemaMismatch, s.schema.Name, s.schema.DenseSize, schema.DenseSize)
 		}
@@ -135,12 +166,23 @@ func (s *Store) Ensure(ctx context.Context, schema search.Schema) error {
 	return nil
 }
 
+// reset empties the collection and gives it schema (s.mu held).
+func (s *Store) reset(schema store.Schema) error {
+	s.points, s.byID, s.post, s.lists = nil, map[string]int32{}, map[uint32]int32{}, nil
+	s.dead, s.nSparse = 0, 0
+	s.schema = &schema
+	if s.dir == "" {
+		return nil
+	}
+	return s.snapshot()
+}
+
 // Schema returns the collection's schema, or false before Ensure.
-func (s *Store) Schema() (search.Schema, bool) {
+func (s *Store) Schema() (store.Schema, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.schema == nil {
-		return search.Schema{}, false
+		return store.Schema{}, false
 	}
 	return *s.schema, true
 }
@@ -148,19 +190,19 @@ func (s *Store) Schema() (search.Schema, bool) {
 // prepared is a validated point ready to apply.
 type prepared struct {
 	id      string
-	sparse  search.SparseVec
+	sparse  store.SparseVec
 	dense   []float32
 	payload map[string]any
 }
 
-func (s *Store) prepare(p search.Point) (prepared, error) {
+func (s *Store) prepare(p store.Point) (prepared, error) {
 	if p.ID == "" {
 		return prepared{}, errors.New("empty point id")
 	}
 	if len(p.Sparse.Indices) != len(p.Sparse.Values) {
 		return prepared{}, fmt.Errorf("point %s: sparse vector has %d indices and %d values", p.ID, len(p.Sparse.Indices), len(p.Sparse.Values))
 	}
-	sp := search.SparseVec{Indices: slices.Clone(p.Sparse.Indices), Values: slices.Clone(p.Sparse.Values)}
+	sp := store.SparseVec{Indices: slices.Clone(p.Sparse.Indices), Values: slices.Clone(p.Sparse.Values)}
 	if !slices.IsSorted(sp.Indices) {
 		sortSparse(&sp)
 	}
@@ -192,7 +234,7 @@ func (s *Store) prepare(p search.Point) (prepared, error) {
 	return prepared{id: p.ID, sparse: sp, dense: dense, payload: payload}, nil
 }
 
-func sortSparse(v *search.SparseVec) {
+func sortSparse(v *store.SparseVec) {
 	idx := make([]int, len(v.Indices))
 	for i := range idx {
 		idx[i] = i
@@ -226,8 +268,8 @@ func unit(v []float32) ([]float32, error) {
 	return out, nil
 }
 
-// Upsert implements search.Store. The points are durable when it returns.
-func (s *Store) Upsert(ctx context.Context, points []search.Point) error {
+// Upsert implements store.Store. The points are durable when it returns.
+func (s *Store) Upsert(ctx context.Context, points []store.Point) error {
 	if len(points) == 0 {
 		return nil
 	}
@@ -292,8 +334,8 @@ func (s *Store) remove(id string) bool {
 	return true
 }
 
-// Delete implements search.Store.
-func (s *Store) Delete(ctx context.Context, filter search.Filter) error {
+// Delete implements store.Store.
+func (s *Store) Delete(ctx context.Context, filter store.Filter) error {
 	m, err := compileFilter(filter)
 	if err != nil {
 		return fmt.Errorf("mem: delete: %w", err)
@@ -321,7 +363,7 @@ func (s *Store) Delete(ctx context.Context, filter search.Filter) error {
 	return s.maybeCompact()
 }
 
-// Count implements search.Store.
+// Count implements store.Store.
 func (s *Store) Count(ctx context.Context) (int, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -331,9 +373,9 @@ func (s *Store) Count(ctx context.Context) (int, error) {
 	return len(s.byID), nil
 }
 
-// Scroll implements search.Store: every matching point's id and payload,
+// Scroll implements store.Store: every matching point's id and payload,
 // ordered by id.
-func (s *Store) Scroll(ctx context.Context, filter search.Filter) ([]search.Point, error) {
+func (s *Store) Scroll(ctx context.Context, filter store.Filter) ([]store.Point, error) {
 	m, err := compileFilter(filter)
 	if err != nil {
 		return nil, fmt.Errorf("mem: scroll: %w", err)
@@ -343,18 +385,18 @@ func (s *Store) Scroll(ctx context.Context, filter search.Filter) ([]search.Poin
 	if s.closed {
 		return nil, errClosed
 	}
-	out := []search.Point{}
+	out := []store.Point{}
 	for _, p := range s.points {
 		if p != nil && m.ok(p.payload) {
-			out = append(out, search.Point{ID: p.id, Payload: clonePayload(p.payload)})
+			out = append(out, store.Point{ID: p.id, Payload: clonePayload(p.payload)})
 		}
 	}
-	slices.SortFunc(out, func(a, b search.Point) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b store.Point) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
 }
 
-// Query implements search.Store.
-func (s *Store) Query(ctx context.Context, q search.Query) ([]search.Hit, error) {
+// Query implements store.Store.
+func (s *Store) Query(ctx context.Context, q store.Query) ([]store.Hit, error) {
 	m, err := compileFilter(q.Filter)
 	if err != nil {
 		return nil, fmt.Errorf("mem: query: %w", err)
@@ -400,10 +442,10 @@ func (s *Store) Query(ctx context.Context, q search.Query) ([]search.Hit, error)
 	case hasSparse:
 		ranked = s.sparseTop(q.Sparse, m, limit)
 	}
-	hits := make([]search.Hit, len(ranked))
+	hits := make([]store.Hit, len(ranked))
 	for i, r := range ranked {
 		p := s.points[r.slot]
-		hits[i] = search.Hit{ID: p.id, Score: r.score, Payload: clonePayload(p.payload)}
+		hits[i] = store.Hit{ID: p.id, Score: r.score, Payload: clonePayload(p.payload)}
 	}
 	return hits, nil
 }
@@ -447,7 +489,7 @@ func (s *Store) getScratch(n int) *scratch {
 
 // sparseTop scores every point sharing an index with q (dot product with the
 // IDF modifier) through the inverted index and keeps the best k that pass m.
-func (s *Store) sparseTop(q search.SparseVec, m *matcher, k int) []scored {
+func (s *Store) sparseTop(q store.SparseVec, m *matcher, k int) []scored {
 	sc := s.getScratch(len(s.points))
 	defer s.scratch.Put(sc)
 	n := s.nSparse
@@ -496,12 +538,12 @@ func (s *Store) denseTop(q []float32, m *matcher, k int) []scored {
 }
 
 // fuse merges ranked lists by reciprocal rank fusion (Qdrant's formula:
-// a point at 0-based position p of a list scores 1/(search.RRFK+p)).
+// a point at 0-based position p of a list scores 1/(store.RRFK+p)).
 func fuse(limit int, lists ...[]scored) []scored {
 	score := map[int32]float64{}
 	for _, l := range lists {
 		for pos, r := range l {
-			score[r.slot] += 1 / float64(pos+search.RRFK)
+			score[r.slot] += 1 / float64(pos+store.RRFK)
 		}
 	}
 	out := make([]scored, 0, len(score))
@@ -635,7 +677,7 @@ func (s *Store) compactSlots() {
 	s.dead = 0
 }
 
-// Close implements search.Store: it folds the log into the snapshot and
+// Close implements store.Store: it folds the log into the snapshot and
 // releases the directory.
 func (s *Store) Close() error {
 	s.mu.Lock()

@@ -9,13 +9,13 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/govchat/govchat/internal/search"
+	"github.com/govchat/govchat/internal/store"
 )
 
 var ctx = context.Background()
 
-func sv(pairs ...float64) search.SparseVec {
-	var v search.SparseVec
+func sv(pairs ...float64) store.SparseVec {
+	var v store.SparseVec
 	for i := 0; i < len(pairs); i += 2 {
 		v.Indices = append(v.Indices, uint32(pairs[i]))
 		v.Values = append(v.Values, float32(pairs[i+1]))
@@ -29,13 +29,13 @@ func open(t *testing.T, dir string) *Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Ensure(ctx, search.Schema{Name: "test", DenseSize: 2}); err != nil {
+	if err := s.Ensure(ctx, store.Schema{Name: "test", DenseSize: 2}); err != nil {
 		t.Fatal(err)
 	}
 	return s
 }
 
-func ids(hits []search.Hit) []string {
+func ids(hits []store.Hit) []string {
 	var out []string
 	for _, h := range hits {
 		out = append(out, h.ID)
@@ -45,7 +45,7 @@ func ids(hits []search.Hit) []string {
 
 func fill(t *testing.T, s *Store) {
 	t.Helper()
-	pts := []search.Point{
+	pts := []store.Point{
 		{ID: "a", Sparse: sv(1, 1, 2, 1), Dense: []float32{1, 0}, Payload: map[string]any{"type": "faq", "dept": "人社局", "n": 1, "tags": []string{"x", "y"}}},
 		{ID: "b", Sparse: sv(1, 1), Dense: []float32{0, 1}, Payload: map[string]any{"type": "policy", "dept": "医保局", "n": 5}},
 		{ID: "c", Sparse: sv(3, 2), Dense: []float32{1, 1}, Payload: map[string]any{"type": "policy", "n": 9.5}},
@@ -58,7 +58,7 @@ func fill(t *testing.T, s *Store) {
 func TestSparseIDFScores(t *testing.T) {
 	s := open(t, "")
 	fill(t, s)
-	hits, err := s.Query(ctx, search.Query{Sparse: sv(1, 1, 2, 1), Limit: 10})
+	hits, err := s.Query(ctx, store.Query{Sparse: sv(1, 1, 2, 1), Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,10 +74,10 @@ func TestSparseIDFScores(t *testing.T) {
 		t.Errorf("score b = %v, want %v", hits[1].Score, IDF(3, 2))
 	}
 	// Deleting a point changes document frequencies.
-	if err := s.Delete(ctx, search.Filter{Must: []search.Condition{{Field: "type", Match: "faq"}}}); err != nil {
+	if err := s.Delete(ctx, store.Filter{Must: []store.Condition{{Field: "type", Match: "faq"}}}); err != nil {
 		t.Fatal(err)
 	}
-	hits, _ = s.Query(ctx, search.Query{Sparse: sv(1, 1), Limit: 10})
+	hits, _ = s.Query(ctx, store.Query{Sparse: sv(1, 1), Limit: 10})
 	if got := ids(hits); len(got) != 1 || got[0] != "b" || math.Abs(hits[0].Score-IDF(2, 1)) > 1e-5 {
 		t.Fatalf("after delete: %v %v", got, hits)
 	}
@@ -89,17 +89,17 @@ func TestFilters(t *testing.T) {
 	f := func(v float64) *float64 { return &v }
 	tests := []struct {
 		name   string
-		filter search.Filter
+		filter store.Filter
 		want   string
 	}{
-		{"match string", search.Filter{Must: []search.Condition{{Field: "type", Match: "policy"}}}, "b,c"},
-		{"match int", search.Filter{Must: []search.Condition{{Field: "n", Match: 5}}}, "b"},
-		{"match list element", search.Filter{Must: []search.Condition{{Field: "tags", Match: "y"}}}, "a"},
-		{"any", search.Filter{Must: []search.Condition{{Field: "dept", Any: []string{"人社局", "医保局"}}}}, "a,b"},
-		{"range", search.Filter{Must: []search.Condition{{Field: "n", Range: &search.Range{GT: f(1), LTE: f(9.5)}}}}, "b,c"},
-		{"must not missing field passes", search.Filter{MustNot: []search.Condition{{Field: "dept", Match: "人社局"}}}, "b,c"},
-		{"must and must not", search.Filter{Must: []search.Condition{{Field: "type", Match: "policy"}}, MustNot: []search.Condition{{Field: "n", Range: &search.Range{GTE: f(9)}}}}, "b"},
-		{"missing field never matches", search.Filter{Must: []search.Condition{{Field: "nope", Match: "x"}}}, ""},
+		{"match string", store.Filter{Must: []store.Condition{{Field: "type", Match: "policy"}}}, "b,c"},
+		{"match int", store.Filter{Must: []store.Condition{{Field: "n", Match: 5}}}, "b"},
+		{"match list element", store.Filter{Must: []store.Condition{{Field: "tags", Match: "y"}}}, "a"},
+		{"any", store.Filter{Must: []store.Condition{{Field: "dept", Any: []string{"人社局", "医保局"}}}}, "a,b"},
+		{"range", store.Filter{Must: []store.Condition{{Field: "n", Range: &store.Range{GT: f(1), LTE: f(9.5)}}}}, "b,c"},
+		{"must not missing field passes", store.Filter{MustNot: []store.Condition{{Field: "dept", Match: "人社局"}}}, "b,c"},
+		{"must and must not", store.Filter{Must: []store.Condition{{Field: "type", Match: "policy"}}, MustNot: []store.Condition{{Field: "n", Range: &store.Range{GTE: f(9)}}}}, "b"},
+		{"missing field never matches", store.Filter{Must: []store.Condition{{Field: "nope", Match: "x"}}}, ""},
 	}
 	for _, tt := range tests {
 		pts, err := s.Scroll(ctx, tt.filter)
@@ -117,7 +117,7 @@ func TestFilters(t *testing.T) {
 			t.Errorf("%s: scroll = %q, want %q", tt.name, got, tt.want)
 		}
 		// The same filter applies to queries.
-		hits, err := s.Query(ctx, search.Query{Dense: []float32{1, 1}, Filter: tt.filter, Limit: 10})
+		hits, err := s.Query(ctx, store.Query{Dense: []float32{1, 1}, Filter: tt.filter, Limit: 10})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -125,7 +125,7 @@ func TestFilters(t *testing.T) {
 			t.Errorf("%s: query returned %v, scroll %q", tt.name, ids(hits), got)
 		}
 	}
-	if _, err := s.Scroll(ctx, search.Filter{Must: []search.Condition{{Field: "type"}}}); err == nil {
+	if _, err := s.Scroll(ctx, store.Filter{Must: []store.Condition{{Field: "type"}}}); err == nil {
 		t.Error("condition without a test was accepted")
 	}
 }
@@ -133,7 +133,7 @@ func TestFilters(t *testing.T) {
 func TestDenseAndFusion(t *testing.T) {
 	s := open(t, "")
 	fill(t, s)
-	hits, err := s.Query(ctx, search.Query{Dense: []float32{2, 0}, Limit: 3})
+	hits, err := s.Query(ctx, store.Query{Dense: []float32{2, 0}, Limit: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,13 +141,13 @@ func TestDenseAndFusion(t *testing.T) {
 		t.Fatalf("dense = %v %v", got, hits)
 	}
 	// Sparse ranks a, b; dense ranks b, c, a: RRF with k=2.
-	hits, err = s.Query(ctx, search.Query{Sparse: sv(1, 1), Dense: []float32{0, 1}, Limit: 3})
+	hits, err = s.Query(ctx, store.Query{Sparse: sv(1, 1), Dense: []float32{0, 1}, Limit: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// a: sparse pos 0 (tie on value 1: a older), dense pos 2;
 	// b: sparse pos 1, dense pos 0; c: dense pos 1 only.
-	k := float64(search.RRFK)
+	k := float64(store.RRFK)
 	if got := ids(hits); len(got) != 3 || got[0] != "b" || got[1] != "a" || got[2] != "c" {
 		t.Fatalf("fused = %v", got)
 	}
@@ -159,38 +159,38 @@ func TestDenseAndFusion(t *testing.T) {
 func TestUpsertReplacesAndValidates(t *testing.T) {
 	s := open(t, "")
 	fill(t, s)
-	if err := s.Upsert(ctx, []search.Point{{ID: "a", Sparse: sv(3, 1)}}); err != nil {
+	if err := s.Upsert(ctx, []store.Point{{ID: "a", Sparse: sv(3, 1)}}); err != nil {
 		t.Fatal(err)
 	}
 	if n, _ := s.Count(ctx); n != 3 {
 		t.Errorf("count = %d", n)
 	}
-	hits, _ := s.Query(ctx, search.Query{Sparse: sv(2, 1), Limit: 10})
+	hits, _ := s.Query(ctx, store.Query{Sparse: sv(2, 1), Limit: 10})
 	if len(hits) != 0 {
 		t.Errorf("old vector still indexed: %v", ids(hits))
 	}
-	bad := []search.Point{
+	bad := []store.Point{
 		{ID: "", Sparse: sv(1, 1)},
-		{ID: "x", Sparse: search.SparseVec{Indices: []uint32{1, 1}, Values: []float32{1, 2}}},
-		{ID: "x", Sparse: search.SparseVec{Indices: []uint32{1}, Values: nil}},
+		{ID: "x", Sparse: store.SparseVec{Indices: []uint32{1, 1}, Values: []float32{1, 2}}},
+		{ID: "x", Sparse: store.SparseVec{Indices: []uint32{1}, Values: nil}},
 		{ID: "x", Dense: []float32{1, 2, 3}},
 		{ID: "x", Sparse: sv(1, math.NaN())},
 		{ID: "x", Payload: map[string]any{"f": func() {}}},
 	}
 	for i, p := range bad {
-		if err := s.Upsert(ctx, []search.Point{p}); err == nil {
+		if err := s.Upsert(ctx, []store.Point{p}); err == nil {
 			t.Errorf("bad point %d accepted", i)
 		}
 	}
 	// Unsorted indices are sorted.
-	if err := s.Upsert(ctx, []search.Point{{ID: "u", Sparse: search.SparseVec{Indices: []uint32{9, 4}, Values: []float32{1, 2}}}}); err != nil {
+	if err := s.Upsert(ctx, []store.Point{{ID: "u", Sparse: store.SparseVec{Indices: []uint32{9, 4}, Values: []float32{1, 2}}}}); err != nil {
 		t.Fatal(err)
 	}
-	hits, _ = s.Query(ctx, search.Query{Sparse: sv(4, 1), Limit: 1})
+	hits, _ = s.Query(ctx, store.Query{Sparse: sv(4, 1), Limit: 1})
 	if len(hits) != 1 || hits[0].ID != "u" {
 		t.Errorf("unsorted point not found: %v", hits)
 	}
-	if err := s.Ensure(ctx, search.Schema{Name: "test", DenseSize: 3}); err == nil {
+	if err := s.Ensure(ctx, store.Schema{Name: "test", DenseSize: 3}); err == nil {
 		t.Error("dense size change accepted")
 	}
 }
@@ -213,29 +213,29 @@ func TestPersistenceAcrossRestarts(t *testing.T) {
 	if n, _ := s.Count(ctx); n != 3 {
 		t.Fatalf("count after reopen = %d", n)
 	}
-	hits, _ := s.Query(ctx, search.Query{Sparse: sv(1, 1, 2, 1), Limit: 10})
+	hits, _ := s.Query(ctx, store.Query{Sparse: sv(1, 1, 2, 1), Limit: 10})
 	if got := ids(hits); len(got) != 2 || got[0] != "a" {
 		t.Fatalf("hits after reopen = %v", got)
 	}
-	pts, _ := s.Scroll(ctx, search.Filter{Must: []search.Condition{{Field: "n", Match: 5}}})
+	pts, _ := s.Scroll(ctx, store.Filter{Must: []store.Condition{{Field: "n", Match: 5}}})
 	if len(pts) != 1 || pts[0].ID != "b" || pts[0].Payload["dept"] != "医保局" {
 		t.Fatalf("payload after reopen = %+v", pts)
 	}
 	// Changes after the snapshot survive a crash through the log.
-	if err := s.Delete(ctx, search.Filter{Must: []search.Condition{{Field: "type", Match: "faq"}}}); err != nil {
+	if err := s.Delete(ctx, store.Filter{Must: []store.Condition{{Field: "type", Match: "faq"}}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Upsert(ctx, []search.Point{{ID: "d", Sparse: sv(7, 1), Payload: map[string]any{"k": "v"}}}); err != nil {
+	if err := s.Upsert(ctx, []store.Point{{ID: "d", Sparse: sv(7, 1), Payload: map[string]any{"k": "v"}}}); err != nil {
 		t.Fatal(err)
 	}
 	crash(s)
 	s = open(t, dir)
 	defer s.Close()
-	pts, _ = s.Scroll(ctx, search.Filter{})
+	pts, _ = s.Scroll(ctx, store.Filter{})
 	if got := fmt.Sprint(pointIDs(pts)); got != "[b c d]" {
 		t.Fatalf("after crash = %s", got)
 	}
-	hits, _ = s.Query(ctx, search.Query{Sparse: sv(7, 1), Limit: 1})
+	hits, _ = s.Query(ctx, store.Query{Sparse: sv(7, 1), Limit: 1})
 	if len(hits) != 1 || hits[0].ID != "d" {
 		t.Fatalf("replayed point not indexed: %v", hits)
 	}
@@ -244,7 +244,7 @@ func TestPersistenceAcrossRestarts(t *testing.T) {
 	}
 }
 
-func pointIDs(pts []search.Point) []string {
+func pointIDs(pts []store.Point) []string {
 	var out []string
 	for _, p := range pts {
 		out = append(out, p.ID)
@@ -264,7 +264,7 @@ func TestCrashSafety(t *testing.T) {
 	// 1. A torn temporary snapshot (a crash while writing the next one) and
 	// a torn log record are discarded; the old state stays readable.
 	s = open(t, dir)
-	if err := s.Upsert(ctx, []search.Point{{ID: "e", Sparse: sv(8, 1)}}); err != nil {
+	if err := s.Upsert(ctx, []store.Point{{ID: "e", Sparse: sv(8, 1)}}); err != nil {
 		t.Fatal(err)
 	}
 	crash(s)
@@ -273,7 +273,7 @@ func TestCrashSafety(t *testing.T) {
 	f.Write([]byte{200, 0, 0, 0, 1, 2, 3, 4, 'U', 1}) // frame header promising 200 bytes
 	f.Close()
 	s = open(t, dir)
-	pts, _ := s.Scroll(ctx, search.Filter{})
+	pts, _ := s.Scroll(ctx, store.Filter{})
 	if got := fmt.Sprint(pointIDs(pts)); got != "[a b c e]" {
 		t.Fatalf("after torn writes = %s", got)
 	}
@@ -281,7 +281,7 @@ func TestCrashSafety(t *testing.T) {
 		t.Error("temporary file not removed")
 	}
 	// The log is usable again after the torn tail was cut.
-	if err := s.Upsert(ctx, []search.Point{{ID: "f", Sparse: sv(9, 1)}}); err != nil {
+	if err := s.Upsert(ctx, []store.Point{{ID: "f", Sparse: sv(9, 1)}}); err != nil {
 		t.Fatal(err)
 	}
 	crash(s)
@@ -296,11 +296,11 @@ func TestCrashSafety(t *testing.T) {
 	// 2. A log from before the last snapshot (a crash between the snapshot
 	// rename and the log reset) is ignored rather than replayed again.
 	s = open(t, dir)
-	if err := s.Delete(ctx, search.Filter{Must: []search.Condition{{Field: "type", Match: "faq"}}}); err != nil {
+	if err := s.Delete(ctx, store.Filter{Must: []store.Condition{{Field: "type", Match: "faq"}}}); err != nil {
 		t.Fatal(err)
 	}
 	staleLog, _ := os.ReadFile(filepath.Join(dir, walName)) // holds "delete a"
-	if err := s.Upsert(ctx, []search.Point{{ID: "a", Sparse: sv(1, 1), Payload: map[string]any{"type": "faq"}}}); err != nil {
+	if err := s.Upsert(ctx, []store.Point{{ID: "a", Sparse: sv(1, 1), Payload: map[string]any{"type": "faq"}}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil { // snapshot with a, new empty log
@@ -325,9 +325,9 @@ func TestCrashSafety(t *testing.T) {
 func TestLargeLogIsCompacted(t *testing.T) {
 	dir := t.TempDir()
 	s := open(t, dir)
-	pts := make([]search.Point, 0, 1000)
+	pts := make([]store.Point, 0, 1000)
 	for i := range 1000 {
-		pts = append(pts, search.Point{ID: fmt.Sprint(i), Sparse: sv(float64(i%50), 1, float64(100+i), 2), Payload: map[string]any{"i": i}})
+		pts = append(pts, store.Point{ID: fmt.Sprint(i), Sparse: sv(float64(i%50), 1, float64(100+i), 2), Payload: map[string]any{"i": i}})
 	}
 	for range 3 {
 		if err := s.Upsert(ctx, pts); err != nil {
@@ -343,8 +343,65 @@ func TestLargeLogIsCompacted(t *testing.T) {
 	if n, _ := s.Count(ctx); n != 1000 {
 		t.Fatalf("count = %d", n)
 	}
-	hits, _ := s.Query(ctx, search.Query{Sparse: sv(107, 1), Limit: 3})
+	hits, _ := s.Query(ctx, store.Query{Sparse: sv(107, 1), Limit: 3})
 	if len(hits) != 1 || hits[0].ID != "7" || hits[0].Payload["i"] != int64(7) {
 		t.Fatalf("hits = %+v", hits)
+	}
+}
+
+// A Rebuildable store (the index) moves a damaged directory aside and
+// starts empty, and empties itself for another schema, instead of failing:
+// the next sync rebuilds it.
+func TestRebuildable(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "index")
+	s := open(t, dir)
+	if err := s.Upsert(ctx, []store.Point{{ID: "a", Sparse: sv(1, 1), Dense: []float32{1, 0}}}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	// Another dense size: emptied, with the new schema, also after a restart.
+	s, err := Open(dir, Rebuildable())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Ensure(ctx, store.Schema{Name: "test", DenseSize: 0}); err != nil {
+		t.Fatalf("ensure with another dense size: %v", err)
+	}
+	if n, _ := s.Count(ctx); n != 0 {
+		t.Fatalf("count after a schema change = %d, want 0", n)
+	}
+	if err := s.Upsert(ctx, []store.Point{{ID: "b", Sparse: sv(2, 1)}}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = Open(dir, Rebuildable())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc, _ := s.Schema(); sc.DenseSize != 0 {
+		t.Errorf("schema after restart = %+v", sc)
+	}
+	if n, _ := s.Count(ctx); n != 1 {
+		t.Errorf("count after restart = %d, want 1", n)
+	}
+	s.Close()
+
+	// A damaged snapshot: moved aside, and the store opens empty.
+	snap, _ := os.ReadFile(filepath.Join(dir, snapName))
+	snap[len(snap)/2] ^= 0xff
+	os.WriteFile(filepath.Join(dir, snapName), snap, 0o644)
+	s, err = Open(dir, Rebuildable())
+	if err != nil {
+		t.Fatalf("open of a damaged rebuildable index: %v", err)
+	}
+	defer s.Close()
+	if n, _ := s.Count(ctx); n != 0 {
+		t.Errorf("count after recovery = %d, want 0", n)
+	}
+	aside, _ := filepath.Glob(dir + ".corrupt-*")
+	if len(aside) != 1 {
+		t.Errorf("damaged index not moved aside: %v", aside)
 	}
 }

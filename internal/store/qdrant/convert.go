@@ -10,7 +10,7 @@ import (
 	"github.com/google/uuid"
 	pb "github.com/qdrant/go-client/qdrant"
 
-	"github.com/govchat/govchat/internal/search"
+	"github.com/govchat/govchat/internal/store"
 )
 
 // pointID maps a store id to a Qdrant point id. Qdrant accepts UUIDs and
@@ -181,7 +181,7 @@ func fromPayload(m map[string]*pb.Value) map[string]any {
 }
 
 // toFilter maps a store filter to a Qdrant filter; nil for the zero filter.
-func toFilter(f search.Filter) (*pb.Filter, error) {
+func toFilter(f store.Filter) (*pb.Filter, error) {
 	if f.Empty() {
 		return nil, nil
 	}
@@ -203,7 +203,7 @@ func toFilter(f search.Filter) (*pb.Filter, error) {
 	return out, nil
 }
 
-func toCondition(c search.Condition) (*pb.Condition, error) {
+func toCondition(c store.Condition) (*pb.Condition, error) {
 	if c.Field == "" {
 		return nil, errors.New("condition without a field")
 	}
@@ -246,7 +246,7 @@ func toCondition(c search.Condition) (*pb.Condition, error) {
 
 // checkSparse validates a sparse vector as Qdrant would, with a clearer
 // message.
-func checkSparse(v search.SparseVec) error {
+func checkSparse(v store.SparseVec) error {
 	if len(v.Indices) != len(v.Values) {
 		return fmt.Errorf("sparse vector: %d indices but %d values", len(v.Indices), len(v.Values))
 	}
@@ -265,7 +265,7 @@ func checkSparse(v search.SparseVec) error {
 	return nil
 }
 
-func toPointStruct(p search.Point) (*pb.PointStruct, error) {
+func toPointStruct(p store.Point) (*pb.PointStruct, error) {
 	id, err := pointID(p.ID)
 	if err != nil {
 		return nil, err
@@ -275,10 +275,10 @@ func toPointStruct(p search.Point) (*pb.PointStruct, error) {
 	}
 	vecs := map[string]*pb.Vector{}
 	if len(p.Sparse.Indices) > 0 {
-		vecs[search.SparseVector] = pb.NewVectorSparse(p.Sparse.Indices, p.Sparse.Values)
+		vecs[store.SparseVector] = pb.NewVectorSparse(p.Sparse.Indices, p.Sparse.Values)
 	}
 	if p.Dense != nil {
-		vecs[search.DenseVector] = pb.NewVectorDense(p.Dense)
+		vecs[store.DenseVector] = pb.NewVectorDense(p.Dense)
 	}
 	payload, err := toPayload(p.Payload)
 	if err != nil {

@@ -1,4 +1,4 @@
-// Package qdrant is the Qdrant vector store: search.Store over Qdrant's gRPC
+// Package qdrant is the Qdrant vector store: store.Store over Qdrant's gRPC
 // API. It is the only importer of github.com/qdrant/go-client.
 //
 // The store reads and writes an alias (Config.Collection) that points at a
@@ -9,7 +9,7 @@
 // fields that queries filter on are indexed.
 //
 // Every call has a timeout. Transport failures (Qdrant down, unreachable,
-// overloaded, too slow) come back wrapping search.ErrUnavailable; gRPC
+// overloaded, too slow) come back wrapping store.ErrUnavailable; gRPC
 // reconnects by itself, so the same Store works again once Qdrant is back.
 package qdrant
 
@@ -31,10 +31,10 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/govchat/govchat/internal/search"
+	"github.com/govchat/govchat/internal/store"
 )
 
-var _ search.Store = (*Store)(nil)
+var _ store.Store = (*Store)(nil)
 
 // ClientVersion is the go-client version this package is built and tested
 // with; the server should be 1.17.x (one minor version either side works).
@@ -45,7 +45,7 @@ const (
 	adminFactor = 6 // collection-level calls get adminFactor × Timeout
 )
 
-// Store is a search.Store backed by a Qdrant collection alias. It is safe
+// Store is a store.Store backed by a Qdrant collection alias. It is safe
 // for concurrent use.
 type Store struct {
 	cfg    Config
@@ -77,7 +77,7 @@ func (s *Store) coll() string {
 
 // Open connects to Qdrant and waits until it answers, retrying with
 // exponential backoff for at most cfg.StartTimeout. A Qdrant that does not
-// answer in time gives an error wrapping search.ErrUnavailable; a rejected
+// answer in time gives an error wrapping store.ErrUnavailable; a rejected
 // API key gives an error at once.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
 	cfg = cfg.withDefaults()
@@ -143,7 +143,7 @@ func (s *Store) waitReady(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return fmt.Errorf("qdrant: connect to %s: %w", s.ep, ctx.Err())
 		}
-		if !errors.Is(err, search.ErrUnavailable) {
+		if !errors.Is(err, store.ErrUnavailable) {
 			return err // e.g. a rejected API key: retrying will not help
 		}
 		elapsed := time.Since(start)
@@ -222,7 +222,7 @@ func (s *Store) Close() error {
 func (s *Store) Alias() string { return s.alias }
 
 // call runs fn with a timeout and classifies its error: transport failures
-// and timeouts wrap search.ErrUnavailable (and make gRPC reconnect at once
+// and timeouts wrap store.ErrUnavailable (and make gRPC reconnect at once
 // on the next call); a cancelled parent context gives ctx.Err().
 func (s *Store) call(ctx context.Context, op string, timeout time.Duration, fn func(context.Context) error) error {
 	cctx, cancel := context.WithTimeout(ctx, timeout)
@@ -236,7 +236,7 @@ func (s *Store) call(ctx context.Context, op string, timeout time.Duration, fn f
 	}
 	if transient(err) {
 		s.client.GetConnection().ResetConnectBackoff()
-		return fmt.Errorf("qdrant: %s: %w: %w", op, search.ErrUnavailable, err)
+		return fmt.Errorf("qdrant: %s: %w: %w", op, store.ErrUnavailable, err)
 	}
 	return fmt.Errorf("qdrant: %s: %w", op, err)
 }
@@ -260,7 +260,7 @@ func transient(err error) bool {
 
 func (s *Store) adminTimeout() time.Duration { return adminFactor * s.cfg.Timeout }
 
-// ---- search.Store ----
+// ---- store.Store ----
 
 // Ensure makes the alias exist: when neither an alias nor a collection of
 // that name exists it creates a versioned collection for schema and points
@@ -268,7 +268,7 @@ func (s *Store) adminTimeout() time.Duration { return adminFactor * s.cfg.Timeou
 // different dense size (another embedding model) is an error that asks for
 // "govchat index --rebuild". Missing payload indexes are created.
 // schema.Name is not used: the name is Config.Collection.
-func (s *Store) Ensure(ctx context.Context, schema search.Schema) error {
+func (s *Store) Ensure(ctx context.Context, schema store.Schema) error {
 	if s.build != nil {
 		return s.ensureBuild(ctx, schema)
 	}
@@ -284,7 +284,7 @@ func (s *Store) Ensure(ctx context.Context, schema search.Schema) error {
 
 // ensureBuild creates the collection of a Rebuild on the first call and
 // checks it on later ones.
-func (s *Store) ensureBuild(ctx context.Context, schema search.Schema) error {
+func (s *Store) ensureBuild(ctx context.Context, schema store.Schema) error {
 	s.build.mu.Lock()
 	defer s.build.mu.Unlock()
 	if s.build.coll == "" {
@@ -298,7 +298,7 @@ func (s *Store) ensureBuild(ctx context.Context, schema search.Schema) error {
 	return s.ensureExisting(ctx, s.build.coll, schema)
 }
 
-func (s *Store) ensureExisting(ctx context.Context, target string, schema search.Schema) error {
+func (s *Store) ensureExisting(ctx context.Context, target string, schema store.Schema) error {
 	info, err := s.info(ctx, target)
 	if err != nil {
 		return err
@@ -344,25 +344,25 @@ func (s *Store) info(ctx context.Context, collection string) (*pb.CollectionInfo
 }
 
 // checkSchema compares a collection with the schema the store needs.
-func checkSchema(info *pb.CollectionInfo, schema search.Schema) error {
+func checkSchema(info *pb.CollectionInfo, schema store.Schema) error {
 	params := info.GetConfig().GetParams()
-	sp, ok := params.GetSparseVectorsConfig().GetMap()[search.SparseVector]
+	sp, ok := params.GetSparseVectorsConfig().GetMap()[store.SparseVector]
 	if !ok {
-		return fmt.Errorf("no sparse vector %q", search.SparseVector)
+		return fmt.Errorf("no sparse vector %q", store.SparseVector)
 	}
 	if sp.GetModifier() != pb.Modifier_Idf {
-		return fmt.Errorf("sparse vector %q has no IDF modifier", search.SparseVector)
+		return fmt.Errorf("sparse vector %q has no IDF modifier", store.SparseVector)
 	}
 	if schema.DenseSize > 0 {
-		dp, ok := params.GetVectorsConfig().GetParamsMap().GetMap()[search.DenseVector]
+		dp, ok := params.GetVectorsConfig().GetParamsMap().GetMap()[store.DenseVector]
 		if !ok {
-			return fmt.Errorf("no dense vector %q (the embedder gives %d dimensions)", search.DenseVector, schema.DenseSize)
+			return fmt.Errorf("no dense vector %q (the embedder gives %d dimensions)", store.DenseVector, schema.DenseSize)
 		}
 		if int(dp.GetSize()) != schema.DenseSize {
-			return fmt.Errorf("dense vector %q has %d dimensions, the embedder gives %d", search.DenseVector, dp.GetSize(), schema.DenseSize)
+			return fmt.Errorf("dense vector %q has %d dimensions, the embedder gives %d", store.DenseVector, dp.GetSize(), schema.DenseSize)
 		}
 		if dp.GetDistance() != pb.Distance_Cosine {
-			return fmt.Errorf("dense vector %q uses %s distance, want Cosine", search.DenseVector, dp.GetDistance())
+			return fmt.Errorf("dense vector %q uses %s distance, want Cosine", store.DenseVector, dp.GetDistance())
 		}
 	}
 	return nil
@@ -371,7 +371,7 @@ func checkSchema(info *pb.CollectionInfo, schema search.Schema) error {
 // createAliased creates a new versioned collection and points the alias at
 // it. When another instance wins the race to create the alias, the new
 // collection is dropped and the winner's is used.
-func (s *Store) createAliased(ctx context.Context, schema search.Schema) error {
+func (s *Store) createAliased(ctx context.Context, schema store.Schema) error {
 	coll, err := s.createVersion(ctx, schema)
 	if err != nil {
 		return err
@@ -381,7 +381,7 @@ func (s *Store) createAliased(ctx context.Context, schema search.Schema) error {
 		s.log.Info("created collection", "collection", coll, "alias", s.alias)
 		return nil
 	}
-	if errors.Is(err, search.ErrUnavailable) {
+	if errors.Is(err, store.ErrUnavailable) {
 		return err
 	}
 	if target, rerr := s.resolve(ctx, s.alias); rerr == nil && target != "" && target != coll {
@@ -395,7 +395,7 @@ func (s *Store) createAliased(ctx context.Context, schema search.Schema) error {
 
 // createVersion creates an empty collection "<alias>_v<UTC time>_<random>"
 // with its payload indexes.
-func (s *Store) createVersion(ctx context.Context, schema search.Schema) (string, error) {
+func (s *Store) createVersion(ctx context.Context, schema store.Schema) (string, error) {
 	if schema.DenseSize < 0 {
 		return "", fmt.Errorf("qdrant: dense size %d is negative", schema.DenseSize)
 	}
@@ -407,13 +407,13 @@ func (s *Store) createVersion(ctx context.Context, schema search.Schema) (string
 		ShardNumber:       pb.PtrOf(uint32(s.cfg.Shards)),
 		ReplicationFactor: pb.PtrOf(uint32(s.cfg.Replicas)),
 		SparseVectorsConfig: pb.NewSparseVectorsConfig(map[string]*pb.SparseVectorParams{
-			search.SparseVector: {Modifier: pb.Modifier_Idf.Enum()},
+			store.SparseVector: {Modifier: pb.Modifier_Idf.Enum()},
 		}),
 		Timeout: pb.PtrOf(uint64(max(1, s.adminTimeout()/time.Second))),
 	}
 	if schema.DenseSize > 0 {
 		req.VectorsConfig = pb.NewVectorsConfigMap(map[string]*pb.VectorParams{
-			search.DenseVector: {Size: uint64(schema.DenseSize), Distance: pb.Distance_Cosine},
+			store.DenseVector: {Size: uint64(schema.DenseSize), Distance: pb.Distance_Cosine},
 		})
 	}
 	err := s.call(ctx, "create collection "+name, s.adminTimeout(), func(ctx context.Context) error {
@@ -435,15 +435,15 @@ var payloadIndexes = []struct {
 	field string
 	typ   pb.FieldType
 }{
-	{search.FieldDocID, pb.FieldType_FieldTypeKeyword},
-	{search.FieldType, pb.FieldType_FieldTypeKeyword},
-	{search.FieldStatus, pb.FieldType_FieldTypeKeyword},
-	{search.FieldDepartment, pb.FieldType_FieldTypeKeyword},
-	{search.FieldRegion, pb.FieldType_FieldTypeKeyword},
-	{search.FieldDocNumber, pb.FieldType_FieldTypeKeyword},
-	{search.FieldHash, pb.FieldType_FieldTypeKeyword},
-	{search.FieldEffective, pb.FieldType_FieldTypeInteger},
-	{search.FieldExpires, pb.FieldType_FieldTypeInteger},
+	{store.FieldDocID, pb.FieldType_FieldTypeKeyword},
+	{store.FieldType, pb.FieldType_FieldTypeKeyword},
+	{store.FieldStatus, pb.FieldType_FieldTypeKeyword},
+	{store.FieldDepartment, pb.FieldType_FieldTypeKeyword},
+	{store.FieldRegion, pb.FieldType_FieldTypeKeyword},
+	{store.FieldDocNumber, pb.FieldType_FieldTypeKeyword},
+	{store.FieldHash, pb.FieldType_FieldTypeKeyword},
+	{store.FieldEffective, pb.FieldType_FieldTypeInteger},
+	{store.FieldExpires, pb.FieldType_FieldTypeInteger},
 }
 
 // ensureIndexes creates the payload indexes that info does not list (all
@@ -477,7 +477,7 @@ func (s *Store) ensureIndexes(ctx context.Context, collection string, info *pb.C
 // Upsert writes points in batches of Config.BatchSize, waiting for each
 // batch to be applied; a batch that fails with a transient error is retried
 // with backoff (upserts are idempotent).
-func (s *Store) Upsert(ctx context.Context, points []search.Point) error {
+func (s *Store) Upsert(ctx context.Context, points []store.Point) error {
 	coll := s.coll()
 	if coll == "" {
 		return errors.New("qdrant: upsert: no collection yet (call Ensure first)")
@@ -507,12 +507,12 @@ func (s *Store) Upsert(ctx context.Context, points []search.Point) error {
 }
 
 // retry runs fn up to Config.Retries times while it fails with
-// search.ErrUnavailable.
+// store.ErrUnavailable.
 func (s *Store) retry(ctx context.Context, fn func() error) error {
 	delay := 200 * time.Millisecond
 	var err error
 	for attempt := 1; attempt <= s.cfg.Retries; attempt++ {
-		if err = fn(); err == nil || !errors.Is(err, search.ErrUnavailable) || attempt == s.cfg.Retries {
+		if err = fn(); err == nil || !errors.Is(err, store.ErrUnavailable) || attempt == s.cfg.Retries {
 			return err
 		}
 		s.log.Warn("Qdrant write failed; retrying", "attempt", attempt, "retry_in", delay, "error", err)
@@ -528,7 +528,7 @@ func (s *Store) retry(ctx context.Context, fn func() error) error {
 
 // Delete removes the points matching filter (every point for the zero
 // filter).
-func (s *Store) Delete(ctx context.Context, filter search.Filter) error {
+func (s *Store) Delete(ctx context.Context, filter store.Filter) error {
 	f, err := toFilter(filter)
 	if err != nil {
 		return fmt.Errorf("qdrant: delete: %w", err)
@@ -559,8 +559,8 @@ func (s *Store) Delete(ctx context.Context, filter search.Filter) error {
 func missing(err error) bool { return err != nil && status.Code(err) == codes.NotFound }
 
 // Query runs a sparse, dense or hybrid (prefetch both, fuse with RRF, k =
-// search.RRFK) query. Limit defaults to 10, PrefetchLimit to 4×Limit.
-func (s *Store) Query(ctx context.Context, q search.Query) ([]search.Hit, error) {
+// store.RRFK) query. Limit defaults to 10, PrefetchLimit to 4×Limit.
+func (s *Store) Query(ctx context.Context, q store.Query) ([]store.Hit, error) {
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 10
@@ -591,16 +591,16 @@ func (s *Store) Query(ctx context.Context, q search.Query) ([]search.Hit, error)
 	switch {
 	case hasSparse && hasDense:
 		req.Prefetch = []*pb.PrefetchQuery{
-			{Query: pb.NewQuerySparse(q.Sparse.Indices, q.Sparse.Values), Using: pb.PtrOf(search.SparseVector), Filter: filter, Limit: pb.PtrOf(uint64(prefetch))},
-			{Query: pb.NewQueryDense(q.Dense), Using: pb.PtrOf(search.DenseVector), Filter: filter, Limit: pb.PtrOf(uint64(prefetch))},
+			{Query: pb.NewQuerySparse(q.Sparse.Indices, q.Sparse.Values), Using: pb.PtrOf(store.SparseVector), Filter: filter, Limit: pb.PtrOf(uint64(prefetch))},
+			{Query: pb.NewQueryDense(q.Dense), Using: pb.PtrOf(store.DenseVector), Filter: filter, Limit: pb.PtrOf(uint64(prefetch))},
 		}
-		req.Query = pb.NewQueryRRF(&pb.Rrf{K: pb.PtrOf(uint32(search.RRFK))})
+		req.Query = pb.NewQueryRRF(&pb.Rrf{K: pb.PtrOf(uint32(store.RRFK))})
 	case hasSparse:
 		req.Query = pb.NewQuerySparse(q.Sparse.Indices, q.Sparse.Values)
-		req.Using = pb.PtrOf(search.SparseVector)
+		req.Using = pb.PtrOf(store.SparseVector)
 	case hasDense:
 		req.Query = pb.NewQueryDense(q.Dense)
-		req.Using = pb.PtrOf(search.DenseVector)
+		req.Using = pb.PtrOf(store.DenseVector)
 	default:
 		return nil, nil // nothing to rank by
 	}
@@ -616,9 +616,9 @@ func (s *Store) Query(ctx context.Context, q search.Query) ([]search.Hit, error)
 	if err != nil {
 		return nil, err
 	}
-	hits := make([]search.Hit, len(points))
+	hits := make([]store.Hit, len(points))
 	for i, p := range points {
-		hits[i] = search.Hit{ID: idString(p.GetId()), Score: float64(p.GetScore()), Payload: fromPayload(p.GetPayload())}
+		hits[i] = store.Hit{ID: idString(p.GetId()), Score: float64(p.GetScore()), Payload: fromPayload(p.GetPayload())}
 	}
 	return hits, nil
 }
@@ -627,7 +627,7 @@ func (s *Store) Query(ctx context.Context, q search.Query) ([]search.Hit, error)
 // through the collection in id order. Before the first Ensure (no
 // collection yet) Scroll, Count and Query see an empty collection and
 // Delete does nothing.
-func (s *Store) Scroll(ctx context.Context, filter search.Filter) ([]search.Point, error) {
+func (s *Store) Scroll(ctx context.Context, filter store.Filter) ([]store.Point, error) {
 	f, err := toFilter(filter)
 	if err != nil {
 		return nil, fmt.Errorf("qdrant: scroll: %w", err)
@@ -636,7 +636,7 @@ func (s *Store) Scroll(ctx context.Context, filter search.Filter) ([]search.Poin
 	if coll == "" {
 		return nil, nil
 	}
-	var out []search.Point
+	var out []store.Point
 	var offset *pb.PointId
 	for {
 		req := &pb.ScrollPoints{
@@ -660,7 +660,7 @@ func (s *Store) Scroll(ctx context.Context, filter search.Filter) ([]search.Poin
 			return nil, err
 		}
 		for _, p := range resp.GetResult() {
-			out = append(out, search.Point{ID: idString(p.GetId()), Payload: fromPayload(p.GetPayload())})
+			out = append(out, store.Point{ID: idString(p.GetId()), Payload: fromPayload(p.GetPayload())})
 		}
 		offset = resp.GetNextPageOffset()
 		if offset == nil {

@@ -17,7 +17,7 @@ import (
 
 	pb "github.com/qdrant/go-client/qdrant"
 
-	"github.com/govchat/govchat/internal/search"
+	"github.com/govchat/govchat/internal/store"
 	"github.com/govchat/govchat/internal/store/qdrant"
 	"github.com/govchat/govchat/internal/store/qdrant/qdranttest"
 	"github.com/govchat/govchat/internal/store/storetest"
@@ -43,7 +43,7 @@ func open(t *testing.T, cfg qdrant.Config) *qdrant.Store {
 func TestConformanceFake(t *testing.T) {
 	srv := qdranttest.Start(t)
 	var n atomic.Int64
-	storetest.Run(t, func(t *testing.T) search.Store {
+	storetest.Run(t, func(t *testing.T) store.Store {
 		return open(t, qdrant.Config{
 			URL:        srv.Addr(),
 			Collection: fmt.Sprintf("conformance%d", n.Add(1)),
@@ -65,7 +65,7 @@ func TestConformanceReal(t *testing.T) {
 	_, _ = rand.Read(rnd[:])
 	prefix := "govchat_conformance_" + hex.EncodeToString(rnd[:])
 	var n atomic.Int64
-	storetest.Run(t, func(t *testing.T) search.Store {
+	storetest.Run(t, func(t *testing.T) store.Store {
 		st := open(t, qdrant.Config{
 			URL:        url,
 			APIKey:     os.Getenv("GOVCHAT_TEST_QDRANT_API_KEY"),
@@ -100,7 +100,7 @@ func TestRequests(t *testing.T) {
 	ctx := context.Background()
 	srv := qdranttest.Start(t)
 	st := open(t, qdrant.Config{URL: srv.Addr(), Collection: "govchat", Shards: 3, Replicas: 2, BatchSize: 2})
-	if err := st.Ensure(ctx, search.Schema{Name: "chunks", DenseSize: 4}); err != nil {
+	if err := st.Ensure(ctx, store.Schema{Name: "chunks", DenseSize: 4}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -115,13 +115,13 @@ func TestRequests(t *testing.T) {
 	if cc.GetShardNumber() != 3 || cc.GetReplicationFactor() != 2 {
 		t.Errorf("shards %d replicas %d, want 3 and 2", cc.GetShardNumber(), cc.GetReplicationFactor())
 	}
-	sp := cc.GetSparseVectorsConfig().GetMap()[search.SparseVector]
+	sp := cc.GetSparseVectorsConfig().GetMap()[store.SparseVector]
 	if sp == nil || sp.GetModifier() != pb.Modifier_Idf {
-		t.Errorf("sparse vector config %v, want %q with modifier Idf", cc.GetSparseVectorsConfig(), search.SparseVector)
+		t.Errorf("sparse vector config %v, want %q with modifier Idf", cc.GetSparseVectorsConfig(), store.SparseVector)
 	}
-	dp := cc.GetVectorsConfig().GetParamsMap().GetMap()[search.DenseVector]
+	dp := cc.GetVectorsConfig().GetParamsMap().GetMap()[store.DenseVector]
 	if dp == nil || dp.GetSize() != 4 || dp.GetDistance() != pb.Distance_Cosine {
-		t.Errorf("dense vector config %v, want %q size 4 cosine", cc.GetVectorsConfig(), search.DenseVector)
+		t.Errorf("dense vector config %v, want %q size 4 cosine", cc.GetVectorsConfig(), store.DenseVector)
 	}
 	if got := srv.Aliases()["govchat"]; got != cc.GetCollectionName() {
 		t.Errorf("alias govchat -> %q, want %q", got, cc.GetCollectionName())
@@ -138,11 +138,11 @@ func TestRequests(t *testing.T) {
 		}
 	}
 	wantIdx := map[string]pb.FieldType{
-		search.FieldDocID: pb.FieldType_FieldTypeKeyword, search.FieldType: pb.FieldType_FieldTypeKeyword,
-		search.FieldStatus: pb.FieldType_FieldTypeKeyword, search.FieldDepartment: pb.FieldType_FieldTypeKeyword,
-		search.FieldRegion: pb.FieldType_FieldTypeKeyword, search.FieldHash: pb.FieldType_FieldTypeKeyword,
-		search.FieldDocNumber: pb.FieldType_FieldTypeKeyword,
-		search.FieldEffective: pb.FieldType_FieldTypeInteger, search.FieldExpires: pb.FieldType_FieldTypeInteger,
+		store.FieldDocID: pb.FieldType_FieldTypeKeyword, store.FieldType: pb.FieldType_FieldTypeKeyword,
+		store.FieldStatus: pb.FieldType_FieldTypeKeyword, store.FieldDepartment: pb.FieldType_FieldTypeKeyword,
+		store.FieldRegion: pb.FieldType_FieldTypeKeyword, store.FieldHash: pb.FieldType_FieldTypeKeyword,
+		store.FieldDocNumber: pb.FieldType_FieldTypeKeyword,
+		store.FieldEffective: pb.FieldType_FieldTypeInteger, store.FieldExpires: pb.FieldType_FieldTypeInteger,
 	}
 	for f, typ := range wantIdx {
 		if got, ok := indexes[f]; !ok || got != typ {
@@ -152,7 +152,7 @@ func TestRequests(t *testing.T) {
 
 	// A second Ensure reuses the collection and creates nothing.
 	srv.ResetRequests()
-	if err := st.Ensure(ctx, search.Schema{Name: "chunks", DenseSize: 4}); err != nil {
+	if err := st.Ensure(ctx, store.Schema{Name: "chunks", DenseSize: 4}); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(srv.Requests("Create")) + len(srv.Requests("CreateFieldIndex")); n != 0 {
@@ -161,9 +161,9 @@ func TestRequests(t *testing.T) {
 
 	// Upserts go in batches of BatchSize, each waiting for the write.
 	srv.ResetRequests()
-	var pts []search.Point
+	var pts []store.Point
 	for i := range 5 {
-		pts = append(pts, search.Point{ID: storetest.ID(i), Sparse: search.SparseVec{Indices: []uint32{1, 7}, Values: []float32{1, 0.5}},
+		pts = append(pts, store.Point{ID: storetest.ID(i), Sparse: store.SparseVec{Indices: []uint32{1, 7}, Values: []float32{1, 0.5}},
 			Dense: []float32{1, 0, 0, float32(i)}, Payload: map[string]any{"doc_id": "d"}})
 	}
 	if err := st.Upsert(ctx, pts); err != nil {
@@ -179,23 +179,23 @@ func TestRequests(t *testing.T) {
 		}
 	}
 	vecs := ups[0].GetPoints()[0].GetVectors().GetVectors().GetVectors()
-	if vecs[search.SparseVector].GetSparse() == nil || vecs[search.DenseVector].GetDense() == nil {
+	if vecs[store.SparseVector].GetSparse() == nil || vecs[store.DenseVector].GetDense() == nil {
 		t.Errorf("upserted vectors %v, want named sparse and dense", vecs)
 	}
 
 	// Hybrid query: two prefetches, filtered, fused by RRF with k = RRFK.
 	srv.ResetRequests()
-	filter := search.Filter{
-		Must: []search.Condition{
-			{Field: search.FieldType, Match: "policy"},
-			{Field: search.FieldEffective, Range: &search.Range{LTE: ptr(1e9)}},
+	filter := store.Filter{
+		Must: []store.Condition{
+			{Field: store.FieldType, Match: "policy"},
+			{Field: store.FieldEffective, Range: &store.Range{LTE: ptr(1e9)}},
 			{Field: "current", Match: true},
 			{Field: "n", Match: int64(3)},
 		},
-		MustNot: []search.Condition{{Field: search.FieldStatus, Any: []string{"已废止", "已修订"}}},
+		MustNot: []store.Condition{{Field: store.FieldStatus, Any: []string{"已废止", "已修订"}}},
 	}
-	_, err := st.Query(ctx, search.Query{
-		Sparse: search.SparseVec{Indices: []uint32{1}, Values: []float32{1}},
+	_, err := st.Query(ctx, store.Query{
+		Sparse: store.SparseVec{Indices: []uint32{1}, Values: []float32{1}},
 		Dense:  []float32{1, 0, 0, 0}, Filter: filter, Limit: 5, PrefetchLimit: 30,
 	})
 	if err != nil {
@@ -210,13 +210,13 @@ func TestRequests(t *testing.T) {
 		t.Errorf("limit %d with_payload %v", q.GetLimit(), q.GetWithPayload())
 	}
 	rrf := q.GetQuery().GetRrf()
-	if rrf == nil || rrf.GetK() != search.RRFK {
-		t.Errorf("fusion query %v, want RRF with k=%d", q.GetQuery(), search.RRFK)
+	if rrf == nil || rrf.GetK() != store.RRFK {
+		t.Errorf("fusion query %v, want RRF with k=%d", q.GetQuery(), store.RRFK)
 	}
 	if len(q.GetPrefetch()) != 2 {
 		t.Fatalf("%d prefetches, want 2", len(q.GetPrefetch()))
 	}
-	for i, using := range []string{search.SparseVector, search.DenseVector} {
+	for i, using := range []string{store.SparseVector, store.DenseVector} {
 		p := q.GetPrefetch()[i]
 		if p.GetUsing() != using || p.GetLimit() != 30 || p.GetQuery().GetNearest() == nil {
 			t.Errorf("prefetch %d: using %q limit %d query %v", i, p.GetUsing(), p.GetLimit(), p.GetQuery())
@@ -229,11 +229,11 @@ func TestRequests(t *testing.T) {
 
 	// Sparse alone: a nearest query using the sparse vector, no prefetch.
 	srv.ResetRequests()
-	if _, err := st.Query(ctx, search.Query{Sparse: search.SparseVec{Indices: []uint32{1}, Values: []float32{1}}, Filter: filter}); err != nil {
+	if _, err := st.Query(ctx, store.Query{Sparse: store.SparseVec{Indices: []uint32{1}, Values: []float32{1}}, Filter: filter}); err != nil {
 		t.Fatal(err)
 	}
 	q = requests[*pb.QueryPoints](t, srv, "Query")[0]
-	if q.GetUsing() != search.SparseVector || len(q.GetPrefetch()) != 0 || q.GetQuery().GetNearest().GetSparse() == nil || q.GetLimit() != 10 {
+	if q.GetUsing() != store.SparseVector || len(q.GetPrefetch()) != 0 || q.GetQuery().GetNearest().GetSparse() == nil || q.GetLimit() != 10 {
 		t.Errorf("sparse query: using %q, %d prefetches, query %v, limit %d", q.GetUsing(), len(q.GetPrefetch()), q.GetQuery(), q.GetLimit())
 	}
 	checkFilter(t, q.GetFilter())
@@ -248,7 +248,7 @@ func TestRequests(t *testing.T) {
 	if !del.GetWait() {
 		t.Error("delete does not wait")
 	}
-	if _, err := st.Scroll(ctx, search.Filter{}); err != nil {
+	if _, err := st.Scroll(ctx, store.Filter{}); err != nil {
 		t.Fatal(err)
 	}
 	sc := requests[*pb.ScrollPoints](t, srv, "Scroll")[0]
@@ -266,10 +266,10 @@ func checkFilter(t *testing.T, f *pb.Filter) {
 		t.Fatalf("filter %v: want 4 must and 1 must_not", f)
 	}
 	m := f.GetMust()
-	if c := m[0].GetField(); c.GetKey() != search.FieldType || c.GetMatch().GetKeyword() != "policy" {
+	if c := m[0].GetField(); c.GetKey() != store.FieldType || c.GetMatch().GetKeyword() != "policy" {
 		t.Errorf("must[0] = %v", c)
 	}
-	if c := m[1].GetField(); c.GetKey() != search.FieldEffective || c.GetRange().Lte == nil || c.GetRange().GetLte() != 1e9 || c.GetRange().Gt != nil {
+	if c := m[1].GetField(); c.GetKey() != store.FieldEffective || c.GetRange().Lte == nil || c.GetRange().GetLte() != 1e9 || c.GetRange().Gt != nil {
 		t.Errorf("must[1] = %v", c)
 	}
 	if c := m[2].GetField(); c.GetMatch().GetMatchValue().(*pb.Match_Boolean) == nil || !c.GetMatch().GetBoolean() {
@@ -278,7 +278,7 @@ func checkFilter(t *testing.T, f *pb.Filter) {
 	if c := m[3].GetField(); c.GetMatch().GetInteger() != 3 {
 		t.Errorf("must[3] = %v", c)
 	}
-	if c := f.GetMustNot()[0].GetField(); c.GetKey() != search.FieldStatus || strings.Join(c.GetMatch().GetKeywords().GetStrings(), ",") != "已废止,已修订" {
+	if c := f.GetMustNot()[0].GetField(); c.GetKey() != store.FieldStatus || strings.Join(c.GetMatch().GetKeywords().GetStrings(), ",") != "已废止,已修订" {
 		t.Errorf("must_not[0] = %v", c)
 	}
 }
@@ -287,18 +287,18 @@ func TestEnsureDenseSizeMismatch(t *testing.T) {
 	ctx := context.Background()
 	srv := qdranttest.Start(t)
 	a := open(t, qdrant.Config{URL: srv.Addr(), Collection: "kb"})
-	if err := a.Ensure(ctx, search.Schema{DenseSize: 3}); err != nil {
+	if err := a.Ensure(ctx, store.Schema{DenseSize: 3}); err != nil {
 		t.Fatal(err)
 	}
 	b := open(t, qdrant.Config{URL: srv.Addr(), Collection: "kb"})
-	err := b.Ensure(ctx, search.Schema{DenseSize: 5})
+	err := b.Ensure(ctx, store.Schema{DenseSize: 5})
 	if err == nil || !strings.Contains(err.Error(), "--rebuild") || !strings.Contains(err.Error(), "3 dimensions") {
 		t.Fatalf("Ensure with another dense size: %v; want a mismatch error that suggests --rebuild", err)
 	}
-	if errors.Is(err, search.ErrUnavailable) {
+	if errors.Is(err, store.ErrUnavailable) {
 		t.Error("a schema mismatch is not unavailability")
 	}
-	if err := b.Ensure(ctx, search.Schema{DenseSize: 0}); err != nil {
+	if err := b.Ensure(ctx, store.Schema{DenseSize: 0}); err != nil {
 		t.Errorf("Ensure without dense vectors on a collection that has them: %v", err)
 	}
 }
@@ -311,16 +311,16 @@ func TestRebuild(t *testing.T) {
 	srv := qdranttest.Start(t)
 	st := open(t, qdrant.Config{URL: srv.Addr(), Collection: "kb"})
 	other := open(t, qdrant.Config{URL: srv.Addr(), Collection: "kb"}) // another govchat instance
-	if err := st.Ensure(ctx, search.Schema{}); err != nil {
+	if err := st.Ensure(ctx, store.Schema{}); err != nil {
 		t.Fatal(err)
 	}
 	old := srv.Aliases()["kb"]
-	oldPt := search.Point{ID: storetest.ID(1), Sparse: search.SparseVec{Indices: []uint32{1}, Values: []float32{1}}, Payload: map[string]any{"v": "old"}}
-	if err := st.Upsert(ctx, []search.Point{oldPt}); err != nil {
+	oldPt := store.Point{ID: storetest.ID(1), Sparse: store.SparseVec{Indices: []uint32{1}, Values: []float32{1}}, Payload: map[string]any{"v": "old"}}
+	if err := st.Upsert(ctx, []store.Point{oldPt}); err != nil {
 		t.Fatal(err)
 	}
-	q := search.Query{Sparse: search.SparseVec{Indices: []uint32{1}, Values: []float32{1}}, Limit: 10}
-	version := func(s search.Store) string {
+	q := store.Query{Sparse: store.SparseVec{Indices: []uint32{1}, Values: []float32{1}}, Limit: 10}
+	version := func(s store.Store) string {
 		hits, err := s.Query(ctx, q)
 		if err != nil {
 			t.Fatal(err)
@@ -332,17 +332,17 @@ func TestRebuild(t *testing.T) {
 		return strings.Join(vs, ",")
 	}
 
-	err := st.Rebuild(ctx, func(ctx context.Context, dst search.Store) error {
+	err := st.Rebuild(ctx, func(ctx context.Context, dst store.Store) error {
 		// As the engine does: scroll (nothing yet), then Ensure, then write.
-		if pts, err := dst.Scroll(ctx, search.Filter{}); err != nil || len(pts) != 0 {
+		if pts, err := dst.Scroll(ctx, store.Filter{}); err != nil || len(pts) != 0 {
 			t.Errorf("the new collection starts with %d points, %v", len(pts), err)
 		}
-		if err := dst.Ensure(ctx, search.Schema{DenseSize: 2}); err != nil {
+		if err := dst.Ensure(ctx, store.Schema{DenseSize: 2}); err != nil {
 			return err
 		}
 		for i := range 3 {
-			p := search.Point{ID: storetest.ID(10 + i), Sparse: q.Sparse, Dense: []float32{1, 0}, Payload: map[string]any{"v": "new"}}
-			if err := dst.Upsert(ctx, []search.Point{p}); err != nil {
+			p := store.Point{ID: storetest.ID(10 + i), Sparse: q.Sparse, Dense: []float32{1, 0}, Payload: map[string]any{"v": "new"}}
+			if err := dst.Upsert(ctx, []store.Point{p}); err != nil {
 				return err
 			}
 			if got := version(other); got != "old" {
@@ -370,17 +370,17 @@ func TestRebuild(t *testing.T) {
 	if len(last) != 2 || last[0].GetDeleteAlias() == nil || last[1].GetCreateAlias().GetCollectionName() != cur {
 		t.Errorf("alias switch actions %v, want delete+create in one request", last)
 	}
-	if err := st.Ensure(ctx, search.Schema{DenseSize: 2}); err != nil {
+	if err := st.Ensure(ctx, store.Schema{DenseSize: 2}); err != nil {
 		t.Errorf("Ensure with the rebuilt schema: %v", err)
 	}
 
 	// A failing fill drops the new collection and keeps the alias.
 	boom := errors.New("boom")
-	err = st.Rebuild(ctx, func(ctx context.Context, dst search.Store) error {
-		if err := dst.Ensure(ctx, search.Schema{DenseSize: 2}); err != nil {
+	err = st.Rebuild(ctx, func(ctx context.Context, dst store.Store) error {
+		if err := dst.Ensure(ctx, store.Schema{DenseSize: 2}); err != nil {
 			return err
 		}
-		_ = dst.Upsert(ctx, []search.Point{oldPt})
+		_ = dst.Upsert(ctx, []store.Point{oldPt})
 		return boom
 	})
 	if !errors.Is(err, boom) {
@@ -392,7 +392,7 @@ func TestRebuild(t *testing.T) {
 	if cols := srv.Collections(); len(cols) != 1 {
 		t.Errorf("collections after a failed rebuild: %v", cols)
 	}
-	if err := st.Rebuild(ctx, func(context.Context, search.Store) error { return nil }); err == nil {
+	if err := st.Rebuild(ctx, func(context.Context, store.Store) error { return nil }); err == nil {
 		t.Error("Rebuild whose fill never calls Ensure succeeded")
 	}
 	all, current, err := st.Versions(ctx)
@@ -412,29 +412,29 @@ func TestUnavailableAndRecovery(t *testing.T) {
 	srv := qdranttest.Start(t)
 	const timeout = 2 * time.Second
 	st := open(t, qdrant.Config{URL: srv.Addr(), Collection: "kb", Timeout: timeout, Retries: 2})
-	if err := st.Ensure(ctx, search.Schema{}); err != nil {
+	if err := st.Ensure(ctx, store.Schema{}); err != nil {
 		t.Fatal(err)
 	}
-	pt := search.Point{ID: storetest.ID(1), Sparse: search.SparseVec{Indices: []uint32{1}, Values: []float32{1}}}
-	if err := st.Upsert(ctx, []search.Point{pt}); err != nil {
+	pt := store.Point{ID: storetest.ID(1), Sparse: store.SparseVec{Indices: []uint32{1}, Values: []float32{1}}}
+	if err := st.Upsert(ctx, []store.Point{pt}); err != nil {
 		t.Fatal(err)
 	}
-	q := search.Query{Sparse: pt.Sparse, Limit: 1}
+	q := store.Query{Sparse: pt.Sparse, Limit: 1}
 
 	srv.Stop()
 	calls := map[string]func() error{
 		"query":  func() error { _, err := st.Query(ctx, q); return err },
 		"count":  func() error { _, err := st.Count(ctx); return err },
-		"scroll": func() error { _, err := st.Scroll(ctx, search.Filter{}); return err },
-		"upsert": func() error { return st.Upsert(ctx, []search.Point{pt}) },
-		"delete": func() error { return st.Delete(ctx, search.Filter{Must: []search.Condition{{Field: "x", Match: "y"}}}) },
-		"ensure": func() error { return st.Ensure(ctx, search.Schema{}) },
+		"scroll": func() error { _, err := st.Scroll(ctx, store.Filter{}); return err },
+		"upsert": func() error { return st.Upsert(ctx, []store.Point{pt}) },
+		"delete": func() error { return st.Delete(ctx, store.Filter{Must: []store.Condition{{Field: "x", Match: "y"}}}) },
+		"ensure": func() error { return st.Ensure(ctx, store.Schema{}) },
 	}
 	for name, call := range calls {
 		start := time.Now()
 		err := call()
 		took := time.Since(start)
-		if !errors.Is(err, search.ErrUnavailable) {
+		if !errors.Is(err, store.ErrUnavailable) {
 			t.Errorf("%s with Qdrant stopped: %v, want ErrUnavailable", name, err)
 		}
 		// Writes retry (2 attempts, 200ms apart); reads fail at once.
@@ -450,7 +450,7 @@ func TestUnavailableAndRecovery(t *testing.T) {
 	start := time.Now()
 	var err error
 	for time.Since(start) < 10*time.Second {
-		var hits []search.Hit
+		var hits []store.Hit
 		if hits, err = st.Query(ctx, q); err == nil {
 			if len(hits) != 1 {
 				t.Fatalf("after recovery: %d hits", len(hits))
@@ -474,14 +474,14 @@ func TestHungServer(t *testing.T) {
 	ctx := context.Background()
 	srv := qdranttest.Start(t)
 	st := open(t, qdrant.Config{URL: srv.Addr(), Collection: "kb", Timeout: 300 * time.Millisecond})
-	if err := st.Ensure(ctx, search.Schema{}); err != nil {
+	if err := st.Ensure(ctx, store.Schema{}); err != nil {
 		t.Fatal(err)
 	}
 	srv.SetDelay(time.Minute)
 	start := time.Now()
-	_, err := st.Query(ctx, search.Query{Sparse: search.SparseVec{Indices: []uint32{1}, Values: []float32{1}}})
+	_, err := st.Query(ctx, store.Query{Sparse: store.SparseVec{Indices: []uint32{1}, Values: []float32{1}}})
 	took := time.Since(start)
-	if !errors.Is(err, search.ErrUnavailable) {
+	if !errors.Is(err, store.ErrUnavailable) {
 		t.Fatalf("Query on a hung server: %v, want ErrUnavailable", err)
 	}
 	if took > 2*time.Second {
@@ -514,7 +514,7 @@ func TestOpenUnreachable(t *testing.T) {
 		Logger: slog.New(slog.NewTextHandler(&logs, nil)),
 	})
 	took := time.Since(start)
-	if !errors.Is(err, search.ErrUnavailable) || !strings.Contains(err.Error(), addr) || !strings.Contains(err.Error(), "GOVCHAT_QDRANT_URL") {
+	if !errors.Is(err, store.ErrUnavailable) || !strings.Contains(err.Error(), addr) || !strings.Contains(err.Error(), "GOVCHAT_QDRANT_URL") {
 		t.Fatalf("Open(unreachable) = %v; want ErrUnavailable naming the address and the setting", err)
 	}
 	if took > 3*time.Second {
@@ -536,7 +536,7 @@ func TestOpenWaitsForQdrant(t *testing.T) {
 		}
 	})
 	st := open(t, qdrant.Config{URL: srv.Addr(), StartTimeout: 10 * time.Second})
-	if err := st.Ensure(context.Background(), search.Schema{}); err != nil {
+	if err := st.Ensure(context.Background(), store.Schema{}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -546,14 +546,14 @@ func TestAPIKey(t *testing.T) {
 	srv.SetAPIKey("s3cret")
 	start := time.Now()
 	_, err := qdrant.Open(context.Background(), qdrant.Config{URL: srv.Addr(), APIKey: "wrong", Logger: quietLogger()})
-	if err == nil || errors.Is(err, search.ErrUnavailable) || !strings.Contains(err.Error(), "API key") {
+	if err == nil || errors.Is(err, store.ErrUnavailable) || !strings.Contains(err.Error(), "API key") {
 		t.Fatalf("Open with a wrong key: %v; want an API key error, not unavailability", err)
 	}
 	if time.Since(start) > 2*time.Second {
 		t.Error("a rejected key was retried")
 	}
 	st := open(t, qdrant.Config{URL: srv.Addr(), APIKey: "s3cret"})
-	if err := st.Ensure(context.Background(), search.Schema{}); err != nil {
+	if err := st.Ensure(context.Background(), store.Schema{}); err != nil {
 		t.Fatalf("with the right key: %v", err)
 	}
 }
@@ -576,42 +576,42 @@ func TestBadInput(t *testing.T) {
 	ctx := context.Background()
 	srv := qdranttest.Start(t)
 	st := open(t, qdrant.Config{URL: srv.Addr()})
-	if err := st.Ensure(ctx, search.Schema{}); err != nil {
+	if err := st.Ensure(ctx, store.Schema{}); err != nil {
 		t.Fatal(err)
 	}
-	sv := search.SparseVec{Indices: []uint32{1}, Values: []float32{1}}
-	bad := []search.Point{
+	sv := store.SparseVec{Indices: []uint32{1}, Values: []float32{1}}
+	bad := []store.Point{
 		{ID: "not-a-uuid", Sparse: sv},
 		{ID: "00000000-0000-4000-8000-00000000000A", Sparse: sv}, // upper case
-		{ID: storetest.ID(1), Sparse: search.SparseVec{Indices: []uint32{1, 1}, Values: []float32{1, 2}}},
-		{ID: storetest.ID(1), Sparse: search.SparseVec{Indices: []uint32{1}, Values: nil}},
+		{ID: storetest.ID(1), Sparse: store.SparseVec{Indices: []uint32{1, 1}, Values: []float32{1, 2}}},
+		{ID: storetest.ID(1), Sparse: store.SparseVec{Indices: []uint32{1}, Values: nil}},
 		{ID: storetest.ID(1), Sparse: sv, Payload: map[string]any{"x": string([]byte{0xff, 0xfe})}},
 		{ID: storetest.ID(1), Sparse: sv, Payload: map[string]any{"x": struct{}{}}},
-		{ID: storetest.ID(1), Sparse: search.SparseVec{Indices: []uint32{1}, Values: []float32{float32(nan())}}},
+		{ID: storetest.ID(1), Sparse: store.SparseVec{Indices: []uint32{1}, Values: []float32{float32(nan())}}},
 	}
 	for _, p := range bad {
-		if err := st.Upsert(ctx, []search.Point{p}); err == nil {
+		if err := st.Upsert(ctx, []store.Point{p}); err == nil {
 			t.Errorf("Upsert(%+v) succeeded", p)
 		}
 	}
 	if n, _ := st.Count(ctx); n != 0 {
 		t.Errorf("bad points were stored: %d", n)
 	}
-	for _, f := range []search.Filter{
-		{Must: []search.Condition{{Field: "x"}}},
-		{Must: []search.Condition{{Field: "x", Match: "a", Any: []string{"b"}}}},
-		{Must: []search.Condition{{Field: "x", Match: 1.5}}},
-		{MustNot: []search.Condition{{Match: "a"}}},
+	for _, f := range []store.Filter{
+		{Must: []store.Condition{{Field: "x"}}},
+		{Must: []store.Condition{{Field: "x", Match: "a", Any: []string{"b"}}}},
+		{Must: []store.Condition{{Field: "x", Match: 1.5}}},
+		{MustNot: []store.Condition{{Match: "a"}}},
 	} {
-		if _, err := st.Query(ctx, search.Query{Sparse: sv, Filter: f}); err == nil {
+		if _, err := st.Query(ctx, store.Query{Sparse: sv, Filter: f}); err == nil {
 			t.Errorf("Query with filter %+v succeeded", f)
 		}
 	}
 	// Numeric ids round-trip too.
-	if err := st.Upsert(ctx, []search.Point{{ID: "42", Sparse: sv}}); err != nil {
+	if err := st.Upsert(ctx, []store.Point{{ID: "42", Sparse: sv}}); err != nil {
 		t.Fatal(err)
 	}
-	if hits, err := st.Query(ctx, search.Query{Sparse: sv}); err != nil || len(hits) != 1 || hits[0].ID != "42" {
+	if hits, err := st.Query(ctx, store.Query{Sparse: sv}); err != nil || len(hits) != 1 || hits[0].ID != "42" {
 		t.Errorf("numeric id: %v, %v", hits, err)
 	}
 }

@@ -9,7 +9,7 @@ import (
 
 	pb "github.com/qdrant/go-client/qdrant"
 
-	"github.com/govchat/govchat/internal/search"
+	"github.com/govchat/govchat/internal/store"
 )
 
 // Rebuild re-indexes without downtime. It calls fill with a Store whose
@@ -26,11 +26,11 @@ import (
 // interface
 //
 //	interface {
-//		Rebuild(ctx context.Context, fill func(context.Context, search.Store) error) error
+//		Rebuild(ctx context.Context, fill func(context.Context, store.Store) error) error
 //	}
 //
 // e.g. fill = build a search engine over the given store and Sync it.
-func (s *Store) Rebuild(ctx context.Context, fill func(context.Context, search.Store) error) error {
+func (s *Store) Rebuild(ctx context.Context, fill func(context.Context, store.Store) error) error {
 	old, err := s.resolve(ctx, s.alias)
 	if err != nil {
 		return err

@@ -18,6 +18,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/govchat/govchat/internal/store"
 	"github.com/govchat/govchat/internal/testenv"
 
 	"github.com/govchat/govchat/internal/kb"
@@ -125,7 +126,7 @@ func loadSTARD(t *testing.T, dir string) dataset {
 	return ds
 }
 
-func engine(t *testing.T, ds dataset, seg *zh.Segmenter, st search.Store, now time.Time) *search.Engine {
+func engine(t *testing.T, ds dataset, seg *zh.Segmenter, st store.Store, now time.Time) *search.Engine {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	e, err := search.New(search.Config{Now: func() time.Time { return now }, Log: log}, kb.NewBase(ds.docs, kb.Dict{}), seg, st, nil)

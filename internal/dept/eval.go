@@ -1,4 +1,4 @@
-package route
+package dept
 
 import (
 	"bufio"
@@ -33,12 +33,12 @@ func ReadExamples(r io.Reader) ([]Example, error) {
 		}
 		var e Example
 		if err := json.Unmarshal(b, &e); err != nil {
-			return nil, fmt.Errorf("route: line %d: %w", line, err)
+			return nil, fmt.Errorf("dept: line %d: %w", line, err)
 		}
 		out = append(out, e)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("route: read examples: %w", err)
+		return nil, fmt.Errorf("dept: read examples: %w", err)
 	}
 	return out, nil
 }

@@ -1,8 +1,7 @@
-package agent
+package workbench
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -12,12 +11,11 @@ import (
 	"strings"
 	"testing"
 
-	_ "modernc.org/sqlite"
-
 	"github.com/govchat/govchat/internal/auth"
 	"github.com/govchat/govchat/internal/handoff"
 	"github.com/govchat/govchat/internal/lookup"
 	"github.com/govchat/govchat/internal/review"
+	"github.com/govchat/govchat/internal/sqlite"
 	"github.com/govchat/govchat/web/workbench"
 )
 
@@ -50,7 +48,7 @@ func newServer(t *testing.T) (*httptest.Server, *auth.Service) {
 			t.Fatal(err)
 		}
 	}
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "w.db"))
+	db, err := sqlite.Open(filepath.Join(dir, "w.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,8 @@
-package ratekey
+package ratelimit
 
 import "testing"
 
-func TestOf(t *testing.T) {
+func TestKey(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"192.0.2.7", "192.0.2.7"},
 		{"::ffff:192.0.2.7", "192.0.2.7"},
@@ -13,12 +13,12 @@ func TestOf(t *testing.T) {
 		{"not an ip", "not an ip"},
 		{"", ""},
 	} {
-		if got := Of(tc.in); got != tc.want {
-			t.Errorf("Of(%q) = %q, want %q", tc.in, got, tc.want)
+		if got := Key(tc.in); got != tc.want {
+			t.Errorf("Key(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 	// Two addresses of one /64 share a key; neighbouring /64s do not.
-	if Of("2001:db8::1") != Of("2001:db8::ffff:1") || Of("2001:db8::1") == Of("2001:db8:0:1::1") {
+	if Key("2001:db8::1") != Key("2001:db8::ffff:1") || Key("2001:db8::1") == Key("2001:db8:0:1::1") {
 		t.Error("IPv6 addresses are not keyed by /64")
 	}
 }

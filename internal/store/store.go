@@ -1,4 +1,9 @@
-package search
+// Package store is the contract between the search engine and the vector
+// stores: the Store interface with the semantics of a Qdrant collection, and
+// the points, queries and filters it speaks. It imports the standard library
+// only, so that a store (internal/store/mem, internal/store/qdrant) links
+// neither the segmenter nor the engine.
+package store
 
 import (
 	"context"

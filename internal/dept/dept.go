@@ -1,4 +1,4 @@
-// Package route suggests the responsible department (承办部门) for a
+// Package dept suggests the responsible department (承办部门) for a
 // question or a ticket text, from the departments of the knowledge base's
 // entries (FAQ entries and documents that name a department).
 //
@@ -8,7 +8,7 @@
 // the K most similar entries vote for their department with weight
 // similarity^Power. The result is a ranked list of departments with their
 // share of the vote, and the entries that supported it.
-package route
+package dept
 
 import (
 	"errors"
@@ -18,9 +18,10 @@ import (
 	"unicode"
 
 	"github.com/govchat/govchat/internal/kb"
+	"github.com/govchat/govchat/internal/textnorm"
 )
 
-// Config tunes a Router. Zero fields take the defaults.
+// Config tunes a Suggester. Zero fields take the defaults.
 type Config struct {
 	// K is the number of neighbours that vote; default 15.
 	K int
@@ -62,9 +63,9 @@ type Suggestion struct {
 	Support    []string `json:"support"` // ids of the entries that voted for it, best first
 }
 
-// Router predicts departments. It is read-only after New and safe for
+// Suggester predicts departments. It is read-only after New and safe for
 // concurrent use.
-type Router struct {
+type Suggester struct {
 	cfg      Config
 	ids      []string
 	dept     []int32 // department index per entry
@@ -82,13 +83,13 @@ type posting struct {
 const maxSupport = 5
 
 // ErrNoDepartments is returned when no entry names a department.
-var ErrNoDepartments = errors.New("route: no knowledge entry names a department")
+var ErrNoDepartments = errors.New("dept: no knowledge entry names a department")
 
-// New builds a Router from the documents of a knowledge base; documents
+// New builds a Suggester from the documents of a knowledge base; documents
 // without a department are skipped.
-func New(cfg Config, docs []*kb.Document) (*Router, error) {
+func New(cfg Config, docs []*kb.Document) (*Suggester, error) {
 	cfg.defaults()
-	r := &Router{cfg: cfg, idf: map[string]float64{}, postings: map[string][]posting{}}
+	r := &Suggester{cfg: cfg, idf: map[string]float64{}, postings: map[string][]posting{}}
 	deptIdx := map[string]int32{}
 	var vecs []map[string]float64
 	df := map[string]int{}
@@ -149,19 +150,19 @@ func New(cfg Config, docs []*kb.Document) (*Router, error) {
 }
 
 // Departments lists the known departments in first-seen order.
-func (r *Router) Departments() []string { return append([]string(nil), r.depts...) }
+func (r *Suggester) Departments() []string { return append([]string(nil), r.depts...) }
 
 // Len is the number of entries that vote.
-func (r *Router) Len() int { return len(r.ids) }
+func (r *Suggester) Len() int { return len(r.ids) }
 
 // Suggest returns up to n departments for text, best first.
-func (r *Router) Suggest(text string, n int) []Suggestion {
+func (r *Suggester) Suggest(text string, n int) []Suggestion {
 	return r.SuggestExcept(text, n, nil)
 }
 
 // SuggestExcept is Suggest ignoring the entries for which skip(id) is true
 // (used to evaluate without letting a question find itself).
-func (r *Router) SuggestExcept(text string, n int, skip func(id string) bool) []Suggestion {
+func (r *Suggester) SuggestExcept(text string, n int, skip func(id string) bool) []Suggestion {
 	q := map[string]float64{}
 	for _, t := range r.cfg.Terms(text) {
 		if _, ok := r.idf[t]; ok {
@@ -249,7 +250,8 @@ func (r *Router) SuggestExcept(text string, n int, skip func(id string) bool) []
 
 // Bigrams splits text into overlapping Han character bigrams (and the single
 // character of a one-character run) and lowercased ASCII words or numbers;
-// full-width letters and digits are folded first.
+// each rune is folded first (textnorm.Fold: full-width letters and digits to
+// ASCII).
 func Bigrams(text string) []string {
 	var out []string
 	var han []rune
@@ -273,16 +275,14 @@ func Bigrams(text string) []string {
 		}
 	}
 	for _, r := range text {
-		if r >= 0xFF01 && r <= 0xFF5E {
-			r -= 0xFEE0
-		}
+		r = textnorm.Fold(r)
 		switch {
 		case unicode.Is(unicode.Han, r):
 			flushWord()
 			han = append(han, r)
 		case r < 0x80 && (unicode.IsLetter(r) || unicode.IsDigit(r)):
 			flushHan()
-			word = append(word, unicode.ToLower(r))
+			word = append(word, r)
 		default:
 			flushHan()
 			flushWord()

@@ -1,9 +1,9 @@
-// Package agent is the HTTP side of the operator workbench: the /agent/
+// Package workbench is the HTTP side of the operator workbench: the /agent/
 // pages (sign-in, workbench, review list) and the JSON API behind them —
 // instant look-up, the handoff queue and transcripts, 留言, and the
 // knowledge office's review list. Every page and API requires sign-in
 // (401 without, 403 for the wrong role) through auth.Web.
-package agent
+package workbench
 
 import (
 	"context"
@@ -23,10 +23,6 @@ import (
 	"github.com/govchat/govchat/internal/review"
 )
 
-// ErrUnavailable is returned by a Lookuper that is not ready yet (the
-// knowledge base is still loading); the API answers 503.
-var ErrUnavailable = errors.New("agent: look-up not ready")
-
 // Lookuper runs an operator look-up (lookup.Lookup).
 type Lookuper interface {
 	Lookup(ctx context.Context, req lookup.Request) (lookup.Result, error)
@@ -45,7 +41,7 @@ type Desk interface {
 type Config struct {
 	Auth   *auth.Web     // required
 	Assets fs.FS         // required: web/workbench
-	Lookup Lookuper      // nil: look-up answers unavailable (knowledge base still loading)
+	Lookup Lookuper      // nil: look-up answers unavailable
 	Desk   Desk          // nil: handoff endpoints answer unavailable
 	Review *review.Store // nil: review endpoints answer unavailable
 	Log    *slog.Logger
@@ -61,7 +57,7 @@ type Handler struct {
 // New checks cfg.
 func New(cfg Config) (*Handler, error) {
 	if cfg.Auth == nil || cfg.Assets == nil {
-		return nil, errors.New("agent: auth and assets are required")
+		return nil, errors.New("workbench: auth and assets are required")
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
@@ -166,7 +162,7 @@ func unavailable(w http.ResponseWriter) {
 }
 
 func (h *Handler) internal(w http.ResponseWriter, what string, err error) {
-	h.cfg.Log.Error("agent: "+what, slog.Any("error", err))
+	h.cfg.Log.Error("workbench: "+what, slog.Any("error", err))
 	auth.WriteError(w, http.StatusInternalServerError, "internal", "系统繁忙，请稍后重试")
 }
 
@@ -183,8 +179,6 @@ func (h *Handler) lookup(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, lookup.ErrEmpty):
 		auth.WriteError(w, http.StatusBadRequest, "bad_request", "请输入要查询的内容")
-	case errors.Is(err, ErrUnavailable):
-		unavailable(w)
 	case errors.Is(err, lookup.ErrTooLong):
 		auth.WriteError(w, http.StatusRequestEntityTooLarge, "too_large", "内容过长，请精简到5000字以内")
 	case err != nil:

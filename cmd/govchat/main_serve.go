@@ -1,0 +1,342 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/govchat/govchat/internal/answer"
+	"github.com/govchat/govchat/internal/auth"
+	"github.com/govchat/govchat/internal/chat"
+	"github.com/govchat/govchat/internal/handoff"
+	"github.com/govchat/govchat/internal/history"
+	"github.com/govchat/govchat/internal/lookup"
+	"github.com/govchat/govchat/internal/metrics"
+	"github.com/govchat/govchat/internal/review"
+	"github.com/govchat/govchat/internal/safety"
+	"github.com/govchat/govchat/internal/server"
+	"github.com/govchat/govchat/internal/sqlite"
+	"github.com/govchat/govchat/internal/wechat"
+	"github.com/govchat/govchat/internal/workbench"
+	workbenchweb "github.com/govchat/govchat/web/workbench"
+)
+
+// Main is the composition root of `govchat serve`, in the manner of
+// benbjohnson/wtf: the one place that builds every component, each once,
+// in plain order, and closes them in reverse. Listen opens the port (from
+// then on /healthz answers and every other route says the service is
+// starting); Open loads the knowledge base, the index and the answerer,
+// builds the chat hub, the handoff desk, the workbench and the HTTP server
+// over them and starts serving them (/readyz 200 from then on); Close stops
+// taking requests, lets the answers in flight finish and closes the stores,
+// the conversation log last. The serve tests and the browser tests start
+// this same Main.
+type Main struct {
+	env *Env
+	// Chat holds hub settings that the environment does not reach (tests
+	// lift or tighten limits with it); its zero fields take the
+	// configuration's values and the hub's defaults.
+	Chat chat.Config
+
+	// Built by Listen.
+	Metrics *metrics.Registry
+	ln      net.Listener
+	http    *http.Server
+	handler atomic.Pointer[http.Handler] // server.Starting until Open has built the Server
+	failed  chan error                   // the HTTP server's error, if it stops serving
+	start   time.Time
+
+	// Built by Open, in this order.
+	History      *history.Store   // data/history.db: the conversation log
+	Accounts     *auth.Service    // data/auth.db: operators and admins
+	WorkbenchDB  *sql.DB          // data/workbench.db: handoffs, 留言, the review list
+	Review       *review.Store    // the knowledge office's review list
+	WechatTokens *wechat.Store    // data/wechat.db: mini-program session tokens
+	Search       *searchApp       // knowledge base, segmenter, index and engine
+	Answerer     *answer.Answerer // extractive, or written by the chat model
+	Lookup       *lookup.Lookup   // the operators' instant look-up
+	Hub          *chat.Hub        // the websocket and the non-streaming API
+	Desk         *handoff.Desk    // 转人工
+	Server       *server.Server   // routes, pages, API, metrics
+}
+
+// NewMain returns a Main for env's configuration and logger.
+func NewMain(env *Env) *Main { return &Main{env: env} }
+
+// answerTimeout bounds one answer: the model's timeout and a margin.
+func (m *Main) answerTimeout() time.Duration { return m.env.Config.ModelTimeout + 30*time.Second }
+
+// Listen opens the port (GOVCHAT_ADDR; ":8080" is dual-stack) and serves
+// server.Starting on it until Open is done.
+func (m *Main) Listen() error {
+	cfg := m.env.Config
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	m.start = time.Now()
+	m.Metrics = metrics.NewRegistry()
+	registerPendingMetrics(m.Metrics)
+	starting, err := server.Starting(cfg.Hotline, m.Metrics)
+	if err != nil {
+		return err
+	}
+	m.handler.Store(&starting)
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	m.ln = ln
+	m.http = &http.Server{
+		Handler:           http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*m.handler.Load()).ServeHTTP(w, r) }),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second, // websocket upgrades clear it
+		WriteTimeout:      m.answerTimeout() + 15*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(m.env.Log.Handler(), slog.LevelDebug),
+	}
+	m.failed = make(chan error, 1)
+	go func() {
+		if err := m.http.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			m.failed <- err
+		}
+	}()
+	m.env.Log.Info("listening", slog.String("addr", m.Addr()))
+	return nil
+}
+
+// Addr is the address the port is bound to (e.g. [::]:8080).
+func (m *Main) Addr() string { return m.ln.Addr().String() }
+
+// Failed delivers the HTTP server's error if it stops serving before Close.
+func (m *Main) Failed() <-chan error { return m.failed }
+
+// Open builds everything that serve serves, in order, and starts serving
+// it. Loading honours ctx. After an error, Close releases what was built.
+func (m *Main) Open(ctx context.Context) error {
+	env, cfg := m.env, m.env.Config
+	trusted, err := server.ParsePrefixes(cfg.TrustedProxies)
+	if err != nil {
+		return fmt.Errorf("GOVCHAT_TRUSTED_PROXIES: %w", err)
+	}
+	clientIP := server.ClientIPFunc(trusted)
+
+	if m.History, err = history.Open(history.Config{Path: filepath.Join(cfg.Data, "history.db"), Redact: safety.Redact, Log: env.Log}); err != nil {
+		return err
+	}
+	if m.Accounts, err = openAuth(env); err != nil {
+		return err
+	}
+	if users, err := m.Accounts.Users(ctx); err == nil && len(users) == 0 {
+		env.Log.Info("no operator accounts yet; add one with: govchat user add --username NAME --name 姓名 --staff-no 工号 --role admin")
+	}
+	if m.WorkbenchDB, err = sqlite.Open(filepath.Join(cfg.Data, "workbench.db")); err != nil {
+		return fmt.Errorf("workbench: %w", err)
+	}
+	if m.Review, err = review.New(m.WorkbenchDB, nil); err != nil {
+		return err
+	}
+	if m.WechatTokens, err = wechat.OpenStore(wechat.StoreConfig{Path: filepath.Join(cfg.Data, "wechat.db"), TTL: cfg.WechatSessionTTL}); err != nil {
+		return err
+	}
+	wechatLogin, err := newWechatLogin(env, m.WechatTokens, clientIP)
+	if err != nil {
+		return err
+	}
+
+	if m.Search, err = openSearch(ctx, env, searchOptions{}); err != nil {
+		return err
+	}
+	if m.Answerer, err = newAnswerer(env, m.Search); err != nil {
+		return err
+	}
+	if m.Lookup, err = lookupOver(m.Search.Base, m.Search.Seg, m.Search.Engine); err != nil {
+		return err
+	}
+
+	if m.Hub, err = chat.New(m.hubConfig(clientIP), m.Answerer, m.History); err != nil {
+		return err
+	}
+	if m.Desk, err = handoff.New(handoff.Config{DB: m.WorkbenchDB, Redact: safety.Redact, Hotline: cfg.Hotline, Passages: m.Lookup,
+		Audit: m.Accounts, Log: env.Log, StillSignedIn: m.Accounts.HasLiveSession, Metrics: m.Metrics}); err != nil {
+		return err
+	}
+	m.Desk.Attach(m.Hub)
+
+	web := auth.NewWeb(m.Accounts, auth.WebConfig{ClientIP: clientIP, Secure: isHTTPS(cfg.PublicURL), Log: env.Log}, m.Accounts)
+	bench, err := workbench.New(workbench.Config{Auth: web, Assets: workbenchweb.FS, Lookup: m.Lookup, Desk: m.Desk, Review: m.Review, Log: env.Log})
+	if err != nil {
+		return err
+	}
+	if m.Server, err = server.New(server.Config{
+		Library: m.Search.Engine, Chat: m.Hub, Reporter: m.History,
+		Hotline: cfg.Hotline, AdminToken: cfg.AdminToken, SessionRole: sessionRole(web),
+		ClientIP: clientIP, Log: env.Log, Metrics: m.Metrics,
+	}); err != nil {
+		return err
+	}
+	m.Server.AddCheck("history", m.History.Ping)
+	probeStore(m.Server, cfg.Store, m.Search.Store)
+	bench.Register(m.Server)       // /agent/ and its API
+	wechatLogin.Register(m.Server) // /api/wechat/
+
+	h := m.Server.Handler()
+	m.handler.Store(&h)
+	env.Log.Info("ready", slog.String("addr", m.Addr()), slog.Int("documents", m.Search.Base.Len()),
+		slog.String("mode", answerMode(cfg.ChatModel)), slog.Duration("took", time.Since(m.start)))
+	return nil
+}
+
+// Run listens and opens: it returns once the service is ready (or could
+// not start); it goes on serving until Close.
+func (m *Main) Run(ctx context.Context) error {
+	if err := m.Listen(); err != nil {
+		return err
+	}
+	return m.Open(ctx)
+}
+
+// Close stops taking requests (/readyz 503), lets the answers in flight
+// finish and reach their clients (up to the answer timeout), then closes
+// the index, the token, workbench and account databases and the
+// conversation log, in that order. It closes what Open built, also after a
+// failed Open.
+func (m *Main) Close() error {
+	var errs []error
+	if m.Server != nil {
+		m.Server.Drain()
+	}
+	if m.http != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), m.answerTimeout()+5*time.Second)
+		var wg sync.WaitGroup
+		if m.Hub != nil {
+			wg.Add(1)
+			go func() { defer wg.Done(); errs = append(errs, m.Hub.Shutdown(sctx)) }()
+		}
+		httpErr := m.http.Shutdown(sctx)
+		wg.Wait()
+		cancel()
+		errs = append(errs, httpErr)
+	}
+	closeWith := func(what string, c func() error) {
+		if err := c(); err != nil {
+			m.env.Log.Error(what+" close", slog.Any("error", err))
+		}
+	}
+	if m.Search != nil {
+		m.Search.Close()
+	}
+	if m.WechatTokens != nil {
+		closeWith("wechat store", m.WechatTokens.Close)
+	}
+	if m.WorkbenchDB != nil {
+		errs = append(errs, m.WorkbenchDB.Close())
+	}
+	if m.Accounts != nil {
+		errs = append(errs, m.Accounts.Close())
+	}
+	if m.History != nil {
+		closeWith("history", m.History.Close)
+	}
+	return errors.Join(errs...)
+}
+
+// hubConfig is Main.Chat with what the configuration says about the hub.
+func (m *Main) hubConfig(clientIP func(*http.Request) string) chat.Config {
+	cfg, c := m.env.Config, m.Chat
+	if c.AllowedOrigins == nil {
+		c.AllowedOrigins = cfg.AllowedOrigins
+	}
+	if c.Hotline == "" {
+		c.Hotline = cfg.Hotline
+	}
+	if c.ClientIP == nil {
+		c.ClientIP = clientIP
+	}
+	if c.Log == nil {
+		c.Log = m.env.Log
+	}
+	if c.Metrics == nil {
+		c.Metrics = m.Metrics
+	}
+	if c.AnswerTimeout == 0 {
+		c.AnswerTimeout = m.answerTimeout()
+	}
+	if c.IPRate == (chat.Rate{}) {
+		c.IPRate = perMinute(cfg.RateIP)
+	}
+	if c.SessionRate == (chat.Rate{}) {
+		c.SessionRate = perMinute(cfg.RateSession)
+	}
+	if c.MaxConnsPerIP == 0 {
+		c.MaxConnsPerIP = cfg.MaxConnsPerIP
+	}
+	if c.Authenticator == nil {
+		// Signed-in operators first, then WeChat mini-program logins.
+		c.Authenticator = workbench.Authenticator(m.Accounts, wechat.ChatAuthenticator{Store: m.WechatTokens})
+	}
+	return c
+}
+
+// newWechatLogin is the mini-program login API (POST /api/wechat/login …)
+// over the token store. Without GOVCHAT_WECHAT_APPID/SECRET it answers
+// "misconfigured" and the mini-program chats anonymously.
+func newWechatLogin(env *Env, tokens *wechat.Store, clientIP func(*http.Request) string) (*wechat.Handler, error) {
+	cfg := env.Config
+	var ex wechat.Exchanger
+	if cfg.WechatAppID != "" || cfg.WechatSecret != "" {
+		c, err := wechat.NewClient(wechat.ClientConfig{AppID: cfg.WechatAppID, Secret: cfg.WechatSecret, APIBase: cfg.WechatAPIBase})
+		if err != nil {
+			return nil, err
+		}
+		ex = c
+	} else {
+		env.Log.Debug("wechat login disabled: set GOVCHAT_WECHAT_APPID and GOVCHAT_WECHAT_SECRET to enable it")
+	}
+	return wechat.NewHandler(wechat.HandlerConfig{
+		Hotline: cfg.Hotline, Log: env.Log, ClientIP: clientIP, LoginsPerMinute: cfg.WechatLoginRate,
+	}, ex, tokens)
+}
+
+// sessionRole returns the role of the workbench account signed in on a
+// request, "" when none (the unanswered report accepts an admin session
+// instead of GOVCHAT_ADMIN_TOKEN).
+func sessionRole(web *auth.Web) func(*http.Request) string {
+	return func(r *http.Request) string {
+		s, err := web.Session(r)
+		if err != nil {
+			return ""
+		}
+		return string(s.User.Role)
+	}
+}
+
+func isHTTPS(u string) bool { return len(u) >= 8 && u[:8] == "https://" }
+
+func answerMode(chatModel string) string {
+	if chatModel != "" {
+		return "model"
+	}
+	return "extractive"
+}
+
+// perMinute turns a questions-per-minute setting into a rate with a burst of
+// half a minute's worth; -1 (or any negative) disables the limit, 0 keeps
+// the hub's default.
+func perMinute(n int) chat.Rate {
+	switch {
+	case n < 0:
+		return chat.Rate{PerMinute: -1}
+	case n == 0:
+		return chat.Rate{}
+	}
+	return chat.Rate{PerMinute: float64(n), Burst: max(1, n/2)}
+}

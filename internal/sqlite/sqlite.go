@@ -1,0 +1,56 @@
+// Package sqlite opens govchat's SQLite databases — the conversation log
+// (history.db), operator accounts (auth.db), the workbench's handoffs, 留言
+// and review list (workbench.db) and WeChat session tokens (wechat.db) — the
+// one way, with the pragmas below. It is the only importer of the
+// modernc.org/sqlite driver.
+package sqlite
+
+import (
+	"database/sql"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+
+	_ "modernc.org/sqlite" // database/sql driver "sqlite"
+)
+
+// Pragmas are applied to every connection of every database:
+//
+//   - busy_timeout(10000): a statement waits up to 10 s for a lock held by
+//     another process (govchat user, govchat report) instead of failing.
+//   - journal_mode(WAL): readers do not block the writer nor it them, and a
+//     commit appends to the log instead of rewriting pages.
+//   - synchronous(FULL): a committed write survives a power cut; every
+//     database holds records (answers, feedback, accounts, 留言) that cannot
+//     be derived again.
+//   - foreign_keys(1): the schemas' REFERENCES clauses are enforced.
+var Pragmas = []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)"}
+
+// Open opens (creating it and its directory when needed) the database at
+// path; ":memory:" is a private in-memory database. The pool holds one
+// connection: SQLite has one writer anyway, reads are short, and one
+// connection cannot deadlock against itself upgrading a read transaction to
+// a write (SQLITE_BUSY despite busy_timeout).
+func Open(path string) (*sql.DB, error) {
+	if path == "" {
+		return nil, fmt.Errorf("sqlite: empty database path")
+	}
+	dsn := "file::memory:"
+	if path != ":memory:" {
+		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+			return nil, fmt.Errorf("sqlite: %w", err)
+		}
+		dsn = "file:" + (&url.URL{Path: filepath.ToSlash(path)}).EscapedPath()
+	}
+	q := url.Values{}
+	for _, p := range Pragmas {
+		q.Add("_pragma", p)
+	}
+	db, err := sql.Open("sqlite", dsn+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	return db, nil
+}

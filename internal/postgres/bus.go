@@ -262,4 +262,3 @@ func (b *Bus) deliver(ctx context.Context, payload string) {
 		h.Receive(msg)
 	}
 }
-

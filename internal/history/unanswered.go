@@ -48,7 +48,7 @@ func (s *Store) Unanswered(ctx context.Context, q govchat.UnansweredQuery) ([]go
 			(SELECT f.reason FROM feedback f WHERE f.answer_id = a.id ORDER BY f.id DESC LIMIT 1)
 		FROM answers a
 		WHERE a.asked_at >= ? AND a.error = ''
-			AND (a.refused = 1 OR EXISTS (SELECT 1 FROM feedback f WHERE f.answer_id = a.id AND f.helpful = 0))
+			AND (a.refused OR EXISTS (SELECT 1 FROM feedback f WHERE f.answer_id = a.id AND NOT f.helpful))
 		ORDER BY a.asked_at DESC, a.rowid DESC
 		LIMIT ?`, q.Since.UnixMilli(), q.MaxScan)
 	if err != nil {

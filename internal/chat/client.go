@@ -344,6 +344,9 @@ func (c *Client) useSession(token string) (*Session, *govchat.Error) {
 	h := c.hub
 	now := time.Now()
 	s := h.sessions.get(token, now)
+	if s == nil {
+		s = h.load(token, now)
+	}
 	resumed := s != nil
 	if s == nil {
 		var e *govchat.Error
@@ -360,6 +363,9 @@ func (c *Client) useSession(token string) (*Session, *govchat.Error) {
 		old.detach(c, now)
 	}
 	s.attach(c, now)
+	if resumed {
+		h.persist.touch(s)
+	}
 	c.Send(SessionFrame{
 		Type: TypeSession, V: ProtocolVersion, Session: s.token, SessionID: s.ID,
 		Resumed: resumed, Turns: len(s.Turns()), Role: string(role), Hotline: h.cfg.Hotline,
@@ -398,8 +404,13 @@ func (h *Hub) handleHello(ctx context.Context, c *Client, data []byte) error {
 		c.principal = p
 		c.mu.Unlock()
 	}
-	if _, e := c.useSession(f.Session); e != nil {
+	s, e := c.useSession(f.Session)
+	if e != nil {
 		return e
+	}
+	resumed := f.Session != "" && f.Session == s.token
+	for _, fn := range h.helloObs {
+		fn(ctx, c, resumed)
 	}
 	return nil
 }

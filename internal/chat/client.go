@@ -24,6 +24,7 @@ var (
 
 // Client is one websocket connection.
 type Client struct {
+	id     string
 	hub    *Hub
 	conn   *websocket.Conn
 	ip     string
@@ -56,6 +57,7 @@ type closeMsg struct {
 func (h *Hub) newClient(conn *websocket.Conn, ip string) *Client {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Client{
+		id:  randomHex(8),
 		hub: h, conn: conn, ip: ip, ctx: ctx, cancel: cancel,
 		send:      make(chan []byte, h.cfg.SendQueue),
 		done:      make(chan struct{}),
@@ -64,6 +66,9 @@ func (h *Hub) newClient(conn *websocket.Conn, ip string) *Client {
 		principal: govchat.Principal{Role: govchat.RoleCitizen},
 	}
 }
+
+// ID names the connection (random, unique in the process).
+func (c *Client) ID() string { return c.id }
 
 // IP is the client's address.
 func (c *Client) IP() string { return c.ip }

@@ -302,6 +302,10 @@ func (h *Hub) Hotline() string { return h.cfg.Hotline }
 // Session returns the live session with the public id, or nil.
 func (h *Hub) Session(id string) *Session { return h.sessions.byPublicID(id) }
 
+// HasSession reports whether the session with the public id is held by
+// this hub.
+func (h *Hub) HasSession(id string) bool { return h.sessions.byPublicID(id) != nil }
+
 // SendToSession sends v to every socket attached to the session with the
 // public id and returns how many accepted it.
 func (h *Hub) SendToSession(sessionID string, v any) int {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -18,8 +17,10 @@ import (
 	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/lookup"
+	"github.com/govchat/govchat/internal/pgtest"
 	"github.com/govchat/govchat/internal/ratelimit"
-	"github.com/govchat/govchat/internal/sqlite"
+	"github.com/govchat/govchat/internal/sqldb"
+	"github.com/govchat/govchat/internal/sqldb/sqldbtest"
 )
 
 // bot refuses questions that start with 拒 and answers the rest.
@@ -91,13 +92,17 @@ func setup(t *testing.T) *env {
 	return setupWith(t, nil)
 }
 
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
 func setupWith(t *testing.T, mod func(*Config)) *env {
 	t.Helper()
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "w.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	return setupOn(t, sqldbtest.Open(t, sqldb.SQLite), mod)
+}
+
+// setupOn starts a desk and its hub on db. The tests that run on both
+// databases (sqldbtest.Each) are the desk's conformance suite.
+func setupOn(t *testing.T, db *sqldb.DB, mod func(*Config)) *env {
+	t.Helper()
 	spy := &auditSpy{}
 	cfg := Config{DB: db, Redact: func(s string) string { return phoneRe.ReplaceAllString(s, "[手机号]") }, Hotline: "12345",
 		Passages: passages{}, Audit: spy, NotifyDelay: 20 * time.Millisecond}
@@ -108,6 +113,7 @@ func setupWith(t *testing.T, mod func(*Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { d.Close() })
 	hub, err := chat.New(chat.Config{Authenticator: staff{}}, bot{}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -134,157 +140,162 @@ func dial(t *testing.T, e *env, name, token string) *chattest.Conn {
 }
 
 func TestHandoffWholeFlow(t *testing.T) {
-	e := setup(t)
-	citizen := dial(t, e, "citizen", "")
-	wang := dial(t, e, "wang", "tok-wang")
-	wang.Send(map[string]any{"type": "queue_subscribe", "id": "s1"})
-	q := wang.Expect("queue", nil)
-	if q["operators_online"].(float64) != 1 {
-		t.Fatalf("queue = %v", q)
-	}
-
-	// Two refusals in a row put the conversation in the queue by themselves.
-	citizen.Send(map[string]any{"type": "ask", "id": "q1", "text": "拒 第一个问题 手机13912345678"})
-	citizen.Expect("answer", func(f chattest.Frame) bool { return f["refused"] == true })
-	citizen.Send(map[string]any{"type": "ask", "id": "q2", "text": "拒 第二个问题"})
-	citizen.Expect("answer", nil)
-	h := citizen.Expect("handoff", nil)
-	if h["status"] != StatusQueued || h["reason"] != ReasonRefused || h["position"].(float64) != 1 || h["conversation"] == "" {
-		t.Fatalf("automatic handoff frame = %v", h)
-	}
-	conv := h["conversation"].(string)
-	q = wang.Expect("queue", func(f chattest.Frame) bool { return len(f["items"].([]any)) == 1 })
-	item := q["items"].([]any)[0].(map[string]any)
-	if item["conversation"] != conv || item["status"] != StatusQueued || !strings.Contains(item["preview"].(string), "第二个问题") {
-		t.Fatalf("queue item = %v", item)
-	}
-
-	// While queued the citizen can write; the operator sees it on taking.
-	citizen.Send(map[string]any{"type": "handoff_message", "id": "m1", "text": "我想问公积金提取"})
-	citizen.Expect("ack", func(f chattest.Frame) bool { return f["of"] == TypeHandoffMessage })
-
-	// A second operator comes online; wang takes the conversation.
-	li := dial(t, e, "li", "tok-li")
-	li.Send(map[string]any{"type": "queue_subscribe"})
-	li.Expect("queue", func(f chattest.Frame) bool { return f["operators_online"].(float64) == 2 })
-	wang.Send(map[string]any{"type": "handoff_take", "id": "t1", "conversation": conv})
-	cf := wang.Expect("conversation", nil)
-	c := cf["conversation"].(map[string]any)
-	var lines []string
-	botIDs := 0
-	for _, x := range c["transcript"].([]any) {
-		en := x.(map[string]any)
-		lines = append(lines, en["from"].(string)+":"+en["text"].(string))
-		if en["from"] == FromBot && en["answer_id"] != nil && en["answer_id"] != "" {
-			botIDs++
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		e := setupOn(t, db, nil)
+		citizen := dial(t, e, "citizen", "")
+		wang := dial(t, e, "wang", "tok-wang")
+		wang.Send(map[string]any{"type": "queue_subscribe", "id": "s1"})
+		q := wang.Expect("queue", nil)
+		if q["operators_online"].(float64) != 1 {
+			t.Fatalf("queue = %v", q)
 		}
-	}
-	if botIDs != 2 {
-		t.Errorf("bot entries with an answer id = %d, want 2 (so operators can flag them)", botIDs)
-	}
-	full := strings.Join(lines, "\n")
-	for _, want := range []string{"citizen:拒 第一个问题 手机13912345678", "bot:抱歉，暂未找到相关政策。", "citizen:拒 第二个问题", "system:智能助手连续两次未能回答，自动转人工", "citizen:我想问公积金提取", "system:坐席（工号1001）已接入"} {
-		if !strings.Contains(full, want) {
-			t.Errorf("live transcript lacks %q:\n%s", want, full)
+
+		// Two refusals in a row put the conversation in the queue by themselves.
+		citizen.Send(map[string]any{"type": "ask", "id": "q1", "text": "拒 第一个问题 手机13912345678"})
+		citizen.Expect("answer", func(f chattest.Frame) bool { return f["refused"] == true })
+		citizen.Send(map[string]any{"type": "ask", "id": "q2", "text": "拒 第二个问题"})
+		citizen.Expect("answer", nil)
+		h := citizen.Expect("handoff", nil)
+		if h["status"] != StatusQueued || h["reason"] != ReasonRefused || h["position"].(float64) != 1 || h["conversation"] == "" {
+			t.Fatalf("automatic handoff frame = %v", h)
 		}
-	}
-	hc := citizen.Expect("handoff", func(f chattest.Frame) bool { return f["status"] == StatusActive })
-	if hc["staff_no"] != "1001" || !strings.Contains(hc["message"].(string), "工号1001") {
-		t.Fatalf("connected frame = %v", hc)
-	}
-	raw, _ := json.Marshal(hc)
-	if strings.Contains(string(raw), "wang") {
-		t.Errorf("citizen frame reveals the operator's account: %s", raw)
-	}
-
-	// li cannot take it or write into it.
-	li.Send(map[string]any{"type": "handoff_take", "id": "t2", "conversation": conv})
-	if f := li.Expect("error", nil); f["code"] != govchat.CodeForbidden {
-		t.Errorf("second take = %v", f)
-	}
-	li.Send(map[string]any{"type": "agent_message", "id": "x", "conversation": conv, "text": "插话"})
-	if f := li.Expect("error", nil); f["code"] != govchat.CodeForbidden {
-		t.Errorf("foreign agent_message = %v", f)
-	}
-	// A citizen cannot use operator frames.
-	citizen.Send(map[string]any{"type": "agent_message", "id": "y", "conversation": conv, "text": "冒充"})
-	if f := citizen.Expect("error", nil); f["code"] != govchat.CodeForbidden {
-		t.Errorf("citizen agent_message = %v", f)
-	}
-
-	// Live messages both ways.
-	wang.Send(map[string]any{"type": "agent_message", "id": "a1", "conversation": conv, "text": "您好，请问有什么可以帮您？"})
-	am := citizen.Expect("agent_message", nil)
-	if am["text"] != "您好，请问有什么可以帮您？" || am["staff_no"] != "1001" {
-		t.Fatalf("agent_message = %v", am)
-	}
-	if ack := wang.Expect("ack", func(f chattest.Frame) bool { return f["of"] == TypeAgentMessage }); ack["delivered"] != true {
-		t.Errorf("ack = %v", ack)
-	}
-	citizen.Send(map[string]any{"type": "handoff_message", "id": "m2", "text": "公积金怎么提取？"})
-	cm := wang.Expect("citizen_message", nil)
-	if cm["text"] != "公积金怎么提取？" || cm["conversation"] != conv {
-		t.Fatalf("citizen_message = %v", cm)
-	}
-	// Push a knowledge-base answer with its citation.
-	wang.Send(map[string]any{"type": "agent_answer", "id": "a2", "conversation": conv, "doc_id": "f1", "anchor": "answer"})
-	aa := citizen.Expect("agent_answer", nil)
-	srcs := aa["sources"].([]any)
-	if !strings.Contains(aa["text"].(string), "携带身份证到柜台办理。[1]") || !strings.Contains(aa["text"].(string), "依据《住房公积金提取办法》") ||
-		len(srcs) != 1 || srcs[0].(map[string]any)["doc_url"] != "/docs/f1#answer" {
-		t.Fatalf("agent_answer = %v", aa)
-	}
-	wang.Send(map[string]any{"type": "agent_answer", "id": "a3", "conversation": conv, "doc_id": "nope"})
-	if f := wang.Expect("error", nil); f["code"] != govchat.CodeNotFound {
-		t.Errorf("unknown passage = %v", f)
-	}
-
-	// The citizen ends it.
-	citizen.Send(map[string]any{"type": "handoff_end", "id": "e1"})
-	citizen.Expect("handoff", func(f chattest.Frame) bool { return f["status"] == StatusClosed })
-	if f := wang.Expect("handoff_finished", nil); f["by"] != FromCitizen {
-		t.Errorf("finished = %v", f)
-	}
-
-	// Everything is stored, redacted.
-	stored, err := e.desk.Conversation(context.Background(), conv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if stored.Status != StatusClosed || stored.StaffNo != "1001" || stored.Operator != "wang" || stored.Taken.IsZero() || stored.Closed.IsZero() {
-		t.Errorf("stored conversation = %+v", stored)
-	}
-	var st []string
-	for _, en := range stored.Transcript {
-		st = append(st, en.From+":"+en.Text)
-	}
-	all := strings.Join(st, "\n")
-	for _, want := range []string{"[手机号]", "operator:您好，请问有什么可以帮您？", "citizen:公积金怎么提取？", "携带身份证到柜台办理。", "system:市民结束了人工服务"} {
-		if !strings.Contains(all, want) {
-			t.Errorf("stored transcript lacks %q:\n%s", want, all)
+		conv := h["conversation"].(string)
+		q = wang.Expect("queue", func(f chattest.Frame) bool { return len(f["items"].([]any)) == 1 })
+		item := q["items"].([]any)[0].(map[string]any)
+		if item["conversation"] != conv || item["status"] != StatusQueued || !strings.Contains(item["preview"].(string), "第二个问题") {
+			t.Fatalf("queue item = %v", item)
 		}
-	}
-	if strings.Contains(all, "13912345678") {
-		t.Errorf("stored transcript keeps a phone number:\n%s", all)
-	}
-	list, _ := e.desk.Conversations(context.Background(), StatusClosed, 0)
-	if len(list) != 1 || list[0].ID != conv {
-		t.Errorf("closed conversations = %+v", list)
-	}
-	if got := e.audit.actions(); !strings.Contains(got, "wang:handoff_take") || !strings.Contains(got, "wang:handoff_push") {
-		t.Errorf("audit = %s", got)
-	}
 
-	// A request by the citizen (not a refusal) after the end queues again.
-	citizen.Send(map[string]any{"type": "handoff", "id": "h2", "reason": "想找人工"})
-	h = citizen.Expect("handoff", func(f chattest.Frame) bool { return f["id"] == "h2" })
-	if h["status"] != StatusQueued || h["reason"] != ReasonRequested {
-		t.Errorf("requested handoff = %v", h)
-	}
-	// Operators are told; the operator may end a queued one.
-	q = li.Expect("queue", func(f chattest.Frame) bool { return len(f["items"].([]any)) == 1 })
-	li.Send(map[string]any{"type": "handoff_end", "id": "e2", "conversation": q["items"].([]any)[0].(map[string]any)["conversation"]})
-	citizen.Expect("handoff", func(f chattest.Frame) bool { return f["status"] == StatusClosed })
+		// While queued the citizen can write; the operator sees it on taking.
+		citizen.Send(map[string]any{"type": "handoff_message", "id": "m1", "text": "我想问公积金提取"})
+		citizen.Expect("ack", func(f chattest.Frame) bool { return f["of"] == TypeHandoffMessage })
+
+		// A second operator comes online; wang takes the conversation.
+		li := dial(t, e, "li", "tok-li")
+		li.Send(map[string]any{"type": "queue_subscribe"})
+		li.Expect("queue", func(f chattest.Frame) bool { return f["operators_online"].(float64) == 2 })
+		wang.Send(map[string]any{"type": "handoff_take", "id": "t1", "conversation": conv})
+		cf := wang.Expect("conversation", nil)
+		c := cf["conversation"].(map[string]any)
+		var lines []string
+		botIDs := 0
+		for _, x := range c["transcript"].([]any) {
+			en := x.(map[string]any)
+			lines = append(lines, en["from"].(string)+":"+en["text"].(string))
+			if en["from"] == FromBot && en["answer_id"] != nil && en["answer_id"] != "" {
+				botIDs++
+			}
+		}
+		if botIDs != 2 {
+			t.Errorf("bot entries with an answer id = %d, want 2 (so operators can flag them)", botIDs)
+		}
+		full := strings.Join(lines, "\n")
+		for _, want := range []string{"citizen:拒 第一个问题 手机13912345678", "bot:抱歉，暂未找到相关政策。", "citizen:拒 第二个问题", "system:智能助手连续两次未能回答，自动转人工", "citizen:我想问公积金提取", "system:坐席（工号1001）已接入"} {
+			if !strings.Contains(full, want) {
+				t.Errorf("live transcript lacks %q:\n%s", want, full)
+			}
+		}
+		hc := citizen.Expect("handoff", func(f chattest.Frame) bool { return f["status"] == StatusActive })
+		if hc["staff_no"] != "1001" || !strings.Contains(hc["message"].(string), "工号1001") {
+			t.Fatalf("connected frame = %v", hc)
+		}
+		raw, _ := json.Marshal(hc)
+		if strings.Contains(string(raw), "wang") {
+			t.Errorf("citizen frame reveals the operator's account: %s", raw)
+		}
+
+		// li cannot take it or write into it.
+		li.Send(map[string]any{"type": "handoff_take", "id": "t2", "conversation": conv})
+		if f := li.Expect("error", nil); f["code"] != govchat.CodeForbidden {
+			t.Errorf("second take = %v", f)
+		}
+		li.Send(map[string]any{"type": "agent_message", "id": "x", "conversation": conv, "text": "插话"})
+		if f := li.Expect("error", nil); f["code"] != govchat.CodeForbidden {
+			t.Errorf("foreign agent_message = %v", f)
+		}
+		// A citizen cannot use operator frames.
+		citizen.Send(map[string]any{"type": "agent_message", "id": "y", "conversation": conv, "text": "冒充"})
+		if f := citizen.Expect("error", nil); f["code"] != govchat.CodeForbidden {
+			t.Errorf("citizen agent_message = %v", f)
+		}
+
+		// Live messages both ways.
+		wang.Send(map[string]any{"type": "agent_message", "id": "a1", "conversation": conv, "text": "您好，请问有什么可以帮您？"})
+		am := citizen.Expect("agent_message", nil)
+		if am["text"] != "您好，请问有什么可以帮您？" || am["staff_no"] != "1001" {
+			t.Fatalf("agent_message = %v", am)
+		}
+		if ack := wang.Expect("ack", func(f chattest.Frame) bool { return f["of"] == TypeAgentMessage }); ack["delivered"] != true {
+			t.Errorf("ack = %v", ack)
+		}
+		citizen.Send(map[string]any{"type": "handoff_message", "id": "m2", "text": "公积金怎么提取？"})
+		cm := wang.Expect("citizen_message", nil)
+		if cm["text"] != "公积金怎么提取？" || cm["conversation"] != conv {
+			t.Fatalf("citizen_message = %v", cm)
+		}
+		// Push a knowledge-base answer with its citation.
+		wang.Send(map[string]any{"type": "agent_answer", "id": "a2", "conversation": conv, "doc_id": "f1", "anchor": "answer"})
+		aa := citizen.Expect("agent_answer", nil)
+		srcs := aa["sources"].([]any)
+		if !strings.Contains(aa["text"].(string), "携带身份证到柜台办理。[1]") || !strings.Contains(aa["text"].(string), "依据《住房公积金提取办法》") ||
+			len(srcs) != 1 || srcs[0].(map[string]any)["doc_url"] != "/docs/f1#answer" {
+			t.Fatalf("agent_answer = %v", aa)
+		}
+		wang.Send(map[string]any{"type": "agent_answer", "id": "a3", "conversation": conv, "doc_id": "nope"})
+		if f := wang.Expect("error", nil); f["code"] != govchat.CodeNotFound {
+			t.Errorf("unknown passage = %v", f)
+		}
+
+		// The citizen ends it.
+		citizen.Send(map[string]any{"type": "handoff_end", "id": "e1"})
+		citizen.Expect("handoff", func(f chattest.Frame) bool { return f["status"] == StatusClosed })
+		if f := wang.Expect("handoff_finished", nil); f["by"] != FromCitizen {
+			t.Errorf("finished = %v", f)
+		}
+
+		// Everything is stored, redacted.
+		stored, err := e.desk.Conversation(context.Background(), conv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stored.Status != StatusClosed || stored.StaffNo != "1001" || stored.Operator != "wang" || stored.Taken.IsZero() || stored.Closed.IsZero() {
+			t.Errorf("stored conversation = %+v", stored)
+		}
+		var st []string
+		for _, en := range stored.Transcript {
+			st = append(st, en.From+":"+en.Text)
+		}
+		all := strings.Join(st, "\n")
+		for _, want := range []string{"[手机号]", "operator:您好，请问有什么可以帮您？", "citizen:公积金怎么提取？", "携带身份证到柜台办理。", "system:市民结束了人工服务"} {
+			if !strings.Contains(all, want) {
+				t.Errorf("stored transcript lacks %q:\n%s", want, all)
+			}
+		}
+		if strings.Contains(all, "13912345678") {
+			t.Errorf("stored transcript keeps a phone number:\n%s", all)
+		}
+		list, _ := e.desk.Conversations(context.Background(), StatusClosed, 0)
+		if len(list) != 1 || list[0].ID != conv {
+			t.Errorf("closed conversations = %+v", list)
+		}
+		if got := e.audit.actions(); !strings.Contains(got, "wang:handoff_take") || !strings.Contains(got, "wang:handoff_push") {
+			t.Errorf("audit = %s", got)
+		}
+
+		// A request by the citizen (not a refusal) after the end queues again.
+		citizen.Send(map[string]any{"type": "handoff", "id": "h2", "reason": "想找人工"})
+		h = citizen.Expect("handoff", func(f chattest.Frame) bool { return f["id"] == "h2" })
+		if h["status"] != StatusQueued || h["reason"] != ReasonRequested {
+			t.Errorf("requested handoff = %v", h)
+		}
+		// Operators are told; the operator may end a queued one.
+		q = li.Expect("queue", func(f chattest.Frame) bool {
+			items := f["items"].([]any)
+			return len(items) == 1 && items[0].(map[string]any)["status"] == StatusQueued
+		})
+		li.Send(map[string]any{"type": "handoff_end", "id": "e2", "conversation": q["items"].([]any)[0].(map[string]any)["conversation"]})
+		citizen.Expect("handoff", func(f chattest.Frame) bool { return f["status"] == StatusClosed })
+	})
 }
 
 func TestHandoffNoOperatorLeavesMessage(t *testing.T) {
@@ -332,9 +343,7 @@ func TestHandoffNoOperatorLeavesMessage(t *testing.T) {
 	if err := e.desk.HandleMessage(context.Background(), msgs[0].ID, "wang"); err != nil {
 		t.Fatal(err)
 	}
-	if q := wang.Expect("queue", nil); q["open_messages"].(float64) != 0 {
-		t.Errorf("after handling, open_messages = %v", q["open_messages"])
-	}
+	wang.Expect("queue", func(f chattest.Frame) bool { return f["open_messages"].(float64) == 0 })
 	if err := e.desk.HandleMessage(context.Background(), 999, "wang"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("handle unknown: %v", err)
 	}
@@ -404,19 +413,16 @@ func TestOperatorGoesOffline(t *testing.T) {
 }
 
 func TestRestartClosesOpenConversations(t *testing.T) {
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "w.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := sqldbtest.Open(t, sqldb.SQLite)
 	d, err := New(Config{DB: db, Redact: func(s string) string { return s }})
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer d.Close()
 	ctx := context.Background()
 	for _, st := range []string{StatusQueued, StatusActive, StatusClosed} {
-		c := &Conversation{ID: "h_" + st, SessionID: "s", Status: st, Reason: ReasonRequested, Created: time.Now(), Transcript: []Entry{{At: time.Now(), From: FromCitizen, Text: "你好"}}}
-		if err := d.store.create(ctx, c); err != nil {
+		c := &Conversation{ID: "h_" + st, SessionID: "s_" + st, Status: st, Reason: ReasonRequested, Created: time.Now(), Transcript: []Entry{{At: time.Now(), From: FromCitizen, Text: "你好"}}}
+		if _, err := d.store.create(ctx, c); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -424,6 +430,7 @@ func TestRestartClosesOpenConversations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer d2.Close()
 	open, _ := d2.Conversations(ctx, StatusQueued, 0)
 	active, _ := d2.Conversations(ctx, StatusActive, 0)
 	closed, _ := d2.Conversations(ctx, StatusClosed, 0)

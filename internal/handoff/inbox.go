@@ -42,13 +42,11 @@ func (in *inbox) onLeaveMessage(ctx context.Context, c *chat.Client, data []byte
 	}
 	id, err := d.store.addMessage(ctx, Message{At: now, SessionID: session, Text: text, Contact: contact})
 	if err != nil {
-		return err
+		return d.unavailable(err)
 	}
-	d.mu.Lock()
-	d.m.message()
-	ds := append([]delivery{{client: c, frame: AckFrame{Type: "ack", ID: f.ID, Of: TypeLeaveMessage, Conversation: fmt.Sprintf("m_%d", id), Message: msgStored}}}, d.queueFrames(ctx)...)
-	d.mu.Unlock()
-	d.deliver(ds)
+	d.metrics().message()
+	c.Send(AckFrame{Type: "ack", ID: f.ID, Of: TypeLeaveMessage, Conversation: fmt.Sprintf("m_%d", id), Message: msgStored})
+	d.publish(ctx, event{Queue: true})
 	return nil
 }
 
@@ -64,9 +62,6 @@ func (in *inbox) handle(ctx context.Context, id int64, username string) error {
 	if err := d.store.handleMessage(ctx, id, username, d.cfg.Now()); err != nil {
 		return err
 	}
-	d.mu.Lock()
-	ds := d.queueFrames(ctx)
-	d.mu.Unlock()
-	d.deliver(ds)
+	d.publish(ctx, event{Queue: true})
 	return nil
 }

@@ -48,7 +48,7 @@ func newServer(t *testing.T) (*httptest.Server, *auth.Service) {
 			t.Fatal(err)
 		}
 	}
-	db, err := sqlite.Open(filepath.Join(dir, "w.db"))
+	db, err := sqlite.OpenDB(filepath.Join(dir, "w.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,6 +61,7 @@ func newServer(t *testing.T) (*httptest.Server, *auth.Service) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { desk.Close() })
 	h, err := New(Config{Auth: auth.NewWeb(svc, auth.WebConfig{}, nil), Assets: workbench.FS, Lookup: fakeLookup{}, Desk: desk, Review: rv})
 	if err != nil {
 		t.Fatal(err)

@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,14 +14,15 @@ import (
 	"github.com/govchat/govchat/internal/answer"
 	"github.com/govchat/govchat/internal/auth"
 	"github.com/govchat/govchat/internal/chat"
+	"github.com/govchat/govchat/internal/chatsessions"
 	"github.com/govchat/govchat/internal/handoff"
 	"github.com/govchat/govchat/internal/history"
 	"github.com/govchat/govchat/internal/lookup"
 	"github.com/govchat/govchat/internal/metrics"
+	"github.com/govchat/govchat/internal/postgres"
 	"github.com/govchat/govchat/internal/review"
 	"github.com/govchat/govchat/internal/safety"
 	"github.com/govchat/govchat/internal/server"
-	"github.com/govchat/govchat/internal/sqlite"
 	"github.com/govchat/govchat/internal/wechat"
 	"github.com/govchat/govchat/internal/workbench"
 	workbenchweb "github.com/govchat/govchat/web/workbench"
@@ -55,17 +54,19 @@ type Main struct {
 	start   time.Time
 
 	// Built by Open, in this order.
-	History      *history.Store   // data/history.db: the conversation log
-	Accounts     *auth.Service    // data/auth.db: operators and admins
-	WorkbenchDB  *sql.DB          // data/workbench.db: handoffs, 留言, the review list
-	Review       *review.Store    // the knowledge office's review list
-	WechatTokens *wechat.Store    // data/wechat.db: mini-program session tokens
-	Search       *searchApp       // knowledge base, segmenter, index and engine
-	Answerer     *answer.Answerer // extractive, or written by the chat model
-	Lookup       *lookup.Lookup   // the operators' instant look-up
-	Hub          *chat.Hub        // the websocket and the non-streaming API
-	Desk         *handoff.Desk    // 转人工
-	Server       *server.Server   // routes, pages, API, metrics
+	Databases    *databases          // SQLite files under data/, or one PostgreSQL (GOVCHAT_DATABASE_URL)
+	Bus          *postgres.Bus       // events between instances (PostgreSQL only; one instance uses the desk's own)
+	History      *history.Store      // history.db: the conversation log
+	Accounts     *auth.Service       // auth.db: operators and admins
+	Review       *review.Store       // workbench.db: the knowledge office's review list
+	WechatTokens *wechat.Store       // wechat.db: mini-program session tokens
+	Sessions     *chatsessions.Store // chat sessions several instances resume (PostgreSQL only)
+	Search       *searchApp          // knowledge base, segmenter, index and engine
+	Answerer     *answer.Answerer    // extractive, or written by the chat model
+	Lookup       *lookup.Lookup      // the operators' instant look-up
+	Hub          *chat.Hub           // the websocket and the non-streaming API
+	Desk         *handoff.Desk       // 转人工
+	Server       *server.Server      // routes, pages, API, metrics
 }
 
 // NewMain returns a Main for env's configuration and logger.
@@ -129,23 +130,50 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	clientIP := server.ClientIPFunc(trusted)
 
-	if m.History, err = history.Open(history.Config{Path: filepath.Join(cfg.Data, "history.db"), Redact: safety.Redact, Log: env.Log}); err != nil {
+	if m.Databases, err = openDatabases(ctx, env); err != nil {
 		return err
 	}
-	if m.Accounts, err = openAuth(env); err != nil {
+	dbs := m.Databases
+	historyDB, err := dbs.file("history.db")
+	if err != nil {
+		return fmt.Errorf("history: %w", err)
+	}
+	if m.History, err = history.Open(history.Config{DB: historyDB, Redact: safety.Redact, Log: env.Log}); err != nil {
+		return err
+	}
+	authDB, err := dbs.file("auth.db")
+	if err != nil {
+		return fmt.Errorf("auth: %w", err)
+	}
+	if m.Accounts, err = auth.New(auth.Config{DB: authDB}); err != nil {
 		return err
 	}
 	if users, err := m.Accounts.Users(ctx); err == nil && len(users) == 0 {
 		env.Log.Info("no operator accounts yet; add one with: govchat user add --username NAME --name 姓名 --staff-no 工号 --role admin")
 	}
-	if m.WorkbenchDB, err = sqlite.Open(filepath.Join(cfg.Data, "workbench.db")); err != nil {
+	workbenchDB, err := dbs.file("workbench.db")
+	if err != nil {
 		return fmt.Errorf("workbench: %w", err)
 	}
-	if m.Review, err = review.New(m.WorkbenchDB, nil); err != nil {
+	if m.Review, err = review.New(workbenchDB, nil); err != nil {
 		return err
 	}
-	if m.WechatTokens, err = wechat.OpenStore(wechat.StoreConfig{Path: filepath.Join(cfg.Data, "wechat.db"), TTL: cfg.WechatSessionTTL}); err != nil {
+	wechatDB, err := dbs.file("wechat.db")
+	if err != nil {
+		return fmt.Errorf("wechat: %w", err)
+	}
+	if m.WechatTokens, err = wechat.OpenStore(wechat.StoreConfig{DB: wechatDB, TTL: cfg.WechatSessionTTL}); err != nil {
 		return err
+	}
+	if dbs.shared() {
+		// Several instances: chat sessions and the desk's events go
+		// through the database.
+		if m.Sessions, err = chatsessions.New(chatsessions.Config{DB: dbs.pg.SQL, Redact: safety.Redact, TTL: m.Chat.SessionTTL}); err != nil {
+			return err
+		}
+		if m.Bus, err = dbs.pg.NewBus(ctx, "govchat_desk"); err != nil {
+			return err
+		}
 	}
 	wechatLogin, err := newWechatLogin(env, m.WechatTokens, clientIP)
 	if err != nil {
@@ -165,8 +193,12 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.Hub, err = chat.New(m.hubConfig(clientIP), m.Answerer, m.History); err != nil {
 		return err
 	}
-	if m.Desk, err = handoff.New(handoff.Config{DB: m.WorkbenchDB, Redact: safety.Redact, Hotline: cfg.Hotline, Passages: m.Lookup,
-		Audit: m.Accounts, Log: env.Log, StillSignedIn: m.Accounts.HasLiveSession, Metrics: m.Metrics}); err != nil {
+	deskCfg := handoff.Config{DB: workbenchDB, Redact: safety.Redact, Hotline: cfg.Hotline, Passages: m.Lookup,
+		Audit: m.Accounts, Log: env.Log, StillSignedIn: m.Accounts.HasLiveSession, Metrics: m.Metrics, KeepOpen: dbs.shared()}
+	if m.Bus != nil {
+		deskCfg.Bus = m.Bus
+	}
+	if m.Desk, err = handoff.New(deskCfg); err != nil {
 		return err
 	}
 	m.Desk.Attach(m.Hub)
@@ -183,7 +215,12 @@ func (m *Main) Open(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	m.Server.AddCheck("history", m.History.Ping)
+	if dbs.shared() {
+		// Readiness, and govchat_dependency_up{dependency="postgres"}.
+		m.Server.AddCheck("postgres", dbs.ping)
+	} else {
+		m.Server.AddCheck("history", m.History.Ping)
+	}
 	probeStore(m.Server, cfg.Store, m.Search.Store)
 	bench.Register(m.Server)       // /agent/ and its API
 	wechatLogin.Register(m.Server) // /api/wechat/
@@ -206,9 +243,9 @@ func (m *Main) Run(ctx context.Context) error {
 
 // Close stops taking requests (/readyz 503), lets the answers in flight
 // finish and reach their clients (up to the answer timeout), then closes
-// the index, the token, workbench and account databases and the
-// conversation log, in that order. It closes what Open built, also after a
-// failed Open.
+// the index, the handoff desk and the bus, the token store, the accounts,
+// the conversation log and last the databases, in that order. It closes
+// what Open built, also after a failed Open.
 func (m *Main) Close() error {
 	var errs []error
 	if m.Server != nil {
@@ -234,17 +271,23 @@ func (m *Main) Close() error {
 	if m.Search != nil {
 		m.Search.Close()
 	}
+	if m.Desk != nil {
+		closeWith("handoff desk", m.Desk.Close)
+	}
+	if m.Bus != nil {
+		closeWith("bus", m.Bus.Close)
+	}
 	if m.WechatTokens != nil {
 		closeWith("wechat store", m.WechatTokens.Close)
-	}
-	if m.WorkbenchDB != nil {
-		errs = append(errs, m.WorkbenchDB.Close())
 	}
 	if m.Accounts != nil {
 		errs = append(errs, m.Accounts.Close())
 	}
 	if m.History != nil {
 		closeWith("history", m.History.Close)
+	}
+	if m.Databases != nil {
+		errs = append(errs, m.Databases.Close())
 	}
 	return errors.Join(errs...)
 }
@@ -278,6 +321,9 @@ func (m *Main) hubConfig(clientIP func(*http.Request) string) chat.Config {
 	}
 	if c.MaxConnsPerIP == 0 {
 		c.MaxConnsPerIP = cfg.MaxConnsPerIP
+	}
+	if c.Sessions == nil && m.Sessions != nil {
+		c.Sessions = m.Sessions
 	}
 	if c.Authenticator == nil {
 		// Signed-in operators first, then WeChat mini-program logins.

@@ -56,8 +56,9 @@ type DB struct {
 }
 
 // New wraps db. name says which database it is in messages (a file, or
-// "postgres"); timeout bounds each call and transaction that has no earlier
-// deadline (0: none, as for SQLite, which waits for locks on its own).
+// "postgres"); timeout bounds each call and transaction whose context has
+// no deadline of its own (0: none, as for SQLite, which waits for locks on
+// its own).
 func New(db *sql.DB, dialect Dialect, name string, timeout time.Duration) *DB {
 	return &DB{db: db, dialect: dialect, name: name, timeout: timeout}
 }
@@ -84,12 +85,13 @@ func (d *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-// bound gives ctx the database's timeout unless it has an earlier deadline.
+// bound gives ctx the database's timeout unless it has a deadline of its
+// own (a caller that knows its work is long, such as a migration, sets one).
 func (d *DB) bound(ctx context.Context) (context.Context, context.CancelFunc) {
 	if d.timeout <= 0 {
 		return ctx, func() {}
 	}
-	if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= d.timeout {
+	if _, ok := ctx.Deadline(); ok {
 		return ctx, func() {}
 	}
 	return context.WithTimeout(ctx, d.timeout)

@@ -93,7 +93,7 @@ type Config struct {
 	// SaveEvery is how soon a changed session is written to Sessions
 	// (200ms).
 	SaveEvery time.Duration
-	Log           *slog.Logger
+	Log       *slog.Logger
 	// Metrics receives the hub's metrics (a private registry when nil).
 	Metrics *metrics.Registry
 }

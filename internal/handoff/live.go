@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"sync"
 	"time"
-
 )
 
 // The desk's live state crosses instances on the bus (in-process for one

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"net/http/httptest"
 	"path/filepath"
 	"regexp"
@@ -24,7 +25,13 @@ import (
 	"github.com/govchat/govchat/internal/wechat"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) {
+	code := pgtest.Run(m)
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
 
 var cheapHash = auth.HashParams{Memory: 64, Time: 1, Threads: 1}
 

@@ -603,7 +603,7 @@ func (h *Hub) newSession(ip string, role govchat.Role, now time.Time) (*Session,
 		}
 	}
 	s := h.sessions.create(now, h.cfg.SessionRate)
-	h.persist.touch(s)
+	h.persist.save(s)
 	return s, nil
 }
 

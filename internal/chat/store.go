@@ -61,6 +61,21 @@ func newPersister(store SessionStore, every time.Duration, log *slog.Logger) *pe
 	return p
 }
 
+// save writes a new session at once, so that another instance can resume
+// it even if this one dies a moment later (its later changes are written
+// in batches); if that fails it is written with the next batch.
+func (p *persister) save(s *Session) {
+	if p == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := p.store.SaveSessions(ctx, []StoredSession{s.stored()}); err != nil {
+		p.log.Error("chat: saving a new session", slog.Any("error", err))
+		p.touch(s)
+	}
+}
+
 // touch marks s to be written.
 func (p *persister) touch(s *Session) {
 	if p == nil {

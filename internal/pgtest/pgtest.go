@@ -76,14 +76,19 @@ func Shared(tb testing.TB) *Cluster {
 
 // Main runs the package's tests and then stops the shared cluster: call it
 // from TestMain.
-func Main(m *testing.M) {
+func Main(m *testing.M) { os.Exit(Run(m)) }
+
+// Run is Main for a TestMain that has more to do: it runs the tests, stops
+// the shared cluster and returns the exit code.
+func Run(m *testing.M) int {
 	code := m.Run()
 	sharedMu.Lock()
 	if shared != nil {
 		shared.Stop()
+		shared, sharedErr = nil, nil
 	}
 	sharedMu.Unlock()
-	os.Exit(code)
+	return code
 }
 
 // Start starts a cluster of tb's own, stopped at its end.

@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
-	"os"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"

@@ -6,10 +6,10 @@ package answer
 
 import (
 	"context"
-	"regexp"
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"

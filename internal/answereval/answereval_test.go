@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/govchat/govchat/internal/answer"
 	"github.com/govchat/govchat/internal/kb"
@@ -118,6 +119,10 @@ func TestSplitIsStableAndDisjoint(t *testing.T) {
 	}
 }
 
+// testNow is when the tests run, whatever the date: the shipped documents
+// have validity dates (one expires on 2030-12-31).
+func testNow() time.Time { return time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC) }
+
 // stack is the knowledge base and the search engine over it.
 type stack struct {
 	b   *kb.Base
@@ -161,7 +166,7 @@ func engineWith(t *testing.T, with ...string) stack {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	eng, err := search.New(search.Config{}, b, seg, st, nil)
+	eng, err := search.New(search.Config{Now: testNow}, b, seg, st, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +180,7 @@ func engineWith(t *testing.T, with ...string) stack {
 func engine(t *testing.T, with ...string) *answer.Answerer {
 	t.Helper()
 	s := engineWith(t, with...)
-	a, err := answer.New(answer.Config{}, s.b, s.eng, nil, nil)
+	a, err := answer.New(answer.Config{Now: testNow}, s.b, s.eng, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

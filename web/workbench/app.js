@@ -94,6 +94,10 @@
     c.appendChild(h);
     var badges = el('div', 'badges');
     badges.appendChild(el('span', 'badge st-' + (statusClass[item.status] || 'ok'), item.status));
+    // A dated annual plan stays 现行有效 by its dates: say which year it is
+    // for. Demonstration content is not to be read to a caller as official.
+    if (item.plan_year) badges.appendChild(el('span', 'badge year', item.plan_year + '年度'));
+    if (item.sample) badges.appendChild(el('span', 'badge sample', '示例'));
     badges.appendChild(el('span', 'badge', item.type_label));
     if (item.doc_number) badges.appendChild(el('span', 'badge num', item.doc_number));
     if (item.department) badges.appendChild(el('span', 'badge dept', item.department));
@@ -407,6 +411,7 @@
         a.href = s.doc_url; a.target = '_blank'; a.rel = 'noopener';
         li.appendChild(a);
       });
+      if (e.related && e.related.length) li.appendChild(offered(e));
       if (e.from === 'bot' && e.answer_id) {
         var fb = el('button', 'link flag-answer', '标记此回答有问题');
         fb.type = 'button';
@@ -419,6 +424,30 @@
       ol.appendChild(li);
     });
     ol.scrollTop = ol.scrollHeight;
+  }
+
+  // offered shows the buttons the citizen was offered with a bot answer (a
+  // clarification's choices, or related questions). The operator is not the
+  // asker: a tap looks the entry up, as if its question had been typed.
+  function offered(e) {
+    var box = el('div', 'offered');
+    box.appendChild(el('span', 'tw', e.clarify ? '智能助手请市民选择：' : '智能助手推荐的相关问题：'));
+    e.related.forEach(function (r) {
+      var b = el('button', 'lookup-related');
+      b.type = 'button';
+      b.title = '在知识库中查询此问题';
+      b.appendChild(document.createTextNode(r.question));
+      if (r.sample) b.appendChild(el('span', 'badge sample', '示例'));
+      b.addEventListener('click', function () {
+        var q = $('q');
+        q.value = r.question;
+        clearTimeout(state.timer);
+        lookup(true);
+        q.focus();
+      });
+      box.appendChild(b);
+    });
+    return box;
   }
 
   function renderConvs() {

@@ -405,13 +405,15 @@
       var li = el('li', 'te ' + e.from + (e.refused ? ' refused' : ''));
       var h = el('div', 'tw', (who[e.from] || e.from) + (e.staff_no ? '（工号' + e.staff_no + '）' : '') + ' ' + new Date(e.at).toLocaleTimeString('zh-CN'));
       li.appendChild(h);
-      li.appendChild(el('div', 'tt', e.text));
+      var parts = e.related && e.related.length ? splitListed(e.text, e.related) : { head: e.text, tail: '' };
+      li.appendChild(el('div', 'tt', parts.head));
+      if (e.related && e.related.length) li.appendChild(offered(e));
+      if (parts.tail) li.appendChild(el('div', 'tt', parts.tail));
       (e.sources || []).forEach(function (s) {
         var a = el('a', 'ts', '[' + (s.n || 1) + '] ' + s.title);
         a.href = s.doc_url; a.target = '_blank'; a.rel = 'noopener';
         li.appendChild(a);
       });
-      if (e.related && e.related.length) li.appendChild(offered(e));
       if (e.from === 'bot' && e.answer_id) {
         var fb = el('button', 'link flag-answer', '标记此回答有问题');
         fb.type = 'button';
@@ -424,6 +426,26 @@
       ol.appendChild(li);
     });
     ol.scrollTop = ol.scrollHeight;
+  }
+
+  // splitListed finds the lines of text that list the offered questions
+  // (kept in the text for clients without buttons) and returns the text
+  // before and after them; a heading line ending in ：before the list goes
+  // with it. (The widget and the mini-program show answers the same way.)
+  function splitListed(text, related) {
+    var key = function (q) { return String(q).replace(/[\s？?。.！!：:]/g, ''); };
+    var qs = {};
+    related.forEach(function (r) { qs[key(r.question)] = true; });
+    var lines = String(text || '').split('\n'), first = -1, last = -1;
+    for (var i = 0; i < lines.length; i++) {
+      var m = /^\s*(?:\d{1,2}[.．、]|[·•・*-])\s*(.+?)\s*$/.exec(lines[i]);
+      if (m && qs[key(m[1])]) { if (first < 0) first = i; last = i; }
+      else if (first >= 0) break;
+    }
+    if (first < 0) return { head: String(text || ''), tail: '' };
+    var h = first;
+    if (h > 0 && /[：:]\s*$/.test(lines[h - 1])) h--;
+    return { head: lines.slice(0, h).join('\n').replace(/\s+$/, ''), tail: lines.slice(last + 1).join('\n').replace(/^\s+/, '') };
   }
 
   // offered shows the buttons the citizen was offered with a bot answer (a

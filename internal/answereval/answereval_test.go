@@ -118,9 +118,15 @@ func TestSplitIsStableAndDisjoint(t *testing.T) {
 	}
 }
 
-// engine builds the answerer over the shipped knowledge base plus the files
-// imported next to it, as `govchat eval --answers --with` does.
-func engine(t *testing.T, with ...string) *answer.Answerer {
+// stack is the knowledge base and the search engine over it.
+type stack struct {
+	b   *kb.Base
+	eng *search.Engine
+}
+
+// engineWith indexes the shipped knowledge base plus the files imported next
+// to it, as `govchat eval --answers --with` does.
+func engineWith(t *testing.T, with ...string) stack {
 	t.Helper()
 	root := testenv.ModuleRoot(t)
 	base, _, err := knowledge.LoadDir(filepath.Join(root, "knowledge"))
@@ -162,7 +168,14 @@ func engine(t *testing.T, with ...string) *answer.Answerer {
 	if _, err := eng.Sync(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	a, err := answer.New(answer.Config{}, b, eng, nil, nil)
+	return stack{b, eng}
+}
+
+// engine builds the answerer the chat service would over that stack.
+func engine(t *testing.T, with ...string) *answer.Answerer {
+	t.Helper()
+	s := engineWith(t, with...)
+	a, err := answer.New(answer.Config{}, s.b, s.eng, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -96,6 +96,19 @@ function messages (page) {
   return page.querySelectorAll('.msg')
 }
 
+// liveChat renders the chat page on a protocol client of the live server
+// (the page's fallback hotline as given) and waits for its session.
+async function liveChat (t, hotline) {
+  const wx = uiWx()
+  const app = { globalData: { baseURL: BASE, hotline } }
+  app.chat = new GovChat({ baseURL: BASE, wx, login: false })
+  t.after(() => app.chat.close())
+  const page = renderPage('chat', app, wx)
+  page.instance.onLoad()
+  const session = await app.chat.whenOpen()
+  return { wx, app, page, session }
+}
+
 async function ask (page, question) {
   await type(page.querySelector('.input'), question)
   assert.equal(page.querySelector('.send').instance.data.disabled, false, 'send is enabled with text typed')
@@ -370,13 +383,7 @@ test('长辈模式: a visible, remembered switch; base text 22 px (18 px standar
 })
 
 test('chat page, live: the answer renders numbered citations; a citation opens the document page at the cited paragraph', { skip: live }, async t => {
-  const wx = uiWx()
-  const app = { globalData: { baseURL: BASE, hotline: '12345' } }
-  app.chat = new GovChat({ baseURL: BASE, wx, login: false })
-  t.after(() => app.chat.close())
-  const page = renderPage('chat', app, wx)
-  page.instance.onLoad()
-  await app.chat.whenOpen()
+  const { wx, app, page } = await liveChat(t, '12345')
 
   let frame = null
   app.chat.on('answer', f => { frame = f })
@@ -424,13 +431,7 @@ test('chat page, live: the answer renders numbered citations; a citation opens t
 })
 
 test('chat page, live: a clarification shows its question and its choices as buttons; a tap asks that choice, naming it (via), and gets its answer', { skip: BASE && CLARIFY ? false : 'GOVCHAT_URL and GOVCHAT_TEST_CLARIFY_QUESTION are not set: run through go test ./cmd/govchat/' }, async t => {
-  const wx = uiWx()
-  const app = { globalData: { baseURL: BASE, hotline: '12345' } }
-  app.chat = new GovChat({ baseURL: BASE, wx, login: false })
-  t.after(() => app.chat.close())
-  const page = renderPage('chat', app, wx)
-  page.instance.onLoad()
-  await app.chat.whenOpen()
+  const { wx, app, page } = await liveChat(t, '12345')
   const frames = []
   app.chat.on('answer', f => frames.push(f))
 
@@ -468,13 +469,7 @@ test('chat page, live: a clarification shows its question and its choices as but
 })
 
 test('chat page, live: 转人工 with nobody online offers the hotline and a 留言, which reaches the workbench', { skip: live }, async t => {
-  const wx = uiWx()
-  const app = { globalData: { baseURL: BASE, hotline: '00000' } }
-  app.chat = new GovChat({ baseURL: BASE, wx, login: false })
-  t.after(() => app.chat.close())
-  const page = renderPage('chat', app, wx)
-  page.instance.onLoad()
-  await app.chat.whenOpen()
+  const { wx, app, page } = await liveChat(t, '00000')
   assert.equal(page.instance.data.hotline, '12345', 'the session frame names the hotline')
 
   // The operator of an earlier test may take a moment to leave.
@@ -540,13 +535,7 @@ async function operator (t) {
 
 test('chat page, live: 转人工 with an operator — queued, connected with the 工号, messages and a pushed answer both ways, ended from the page', { skip: liveOp }, async t => {
   const op = await operator(t)
-  const wx = uiWx()
-  const app = { globalData: { baseURL: BASE, hotline: '12345' } }
-  app.chat = new GovChat({ baseURL: BASE, wx, login: false })
-  t.after(() => app.chat.close())
-  const page = renderPage('chat', app, wx)
-  page.instance.onLoad()
-  const session = await app.chat.whenOpen()
+  const { wx, app, page, session } = await liveChat(t, '12345')
 
   await tap(page.querySelector('.human'))
   await waitFor(() => page.instance.data.handoff === 'queued', T, 'queued')

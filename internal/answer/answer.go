@@ -289,6 +289,17 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 		resp = &r
 		c.resp = resp
 	}
+	if !rewritten && standalone != q && len(req.History) > 0 {
+		// A follow-up that carried the topic over: the documents the
+		// previous answer cited come first (要带啥材料 asks about the
+		// same matter, not whatever else mentions 材料).
+		if moved, ok := preferDocs(resp.Results, req.History[len(req.History)-1].Docs); ok {
+			r := *resp
+			r.Results = moved
+			resp = &r
+			c.resp = resp
+		}
+	}
 	fo := a.focusOf(standalone, resp)
 	if fo.aspect != nil {
 		c.aspect = fo.aspect.Name
@@ -364,6 +375,35 @@ func (a *Answerer) supersededMatch(ctx context.Context, q string, resp *search.R
 		return nil, nil
 	}
 	return all.Results[0].Doc, nil
+}
+
+// preferDocs moves the results from the documents ids first, keeping their
+// order, and reports whether anything moved.
+func preferDocs(results []search.Result, ids []string) ([]search.Result, bool) {
+	if len(ids) == 0 {
+		return results, false
+	}
+	in := func(r search.Result) bool { return slices.Contains(ids, r.Doc.ID) }
+	out := make([]search.Result, 0, len(results))
+	for _, r := range results {
+		if in(r) {
+			out = append(out, r)
+		}
+	}
+	if len(out) == 0 || len(out) == len(results) {
+		return results, false
+	}
+	for _, r := range results {
+		if !in(r) {
+			out = append(out, r)
+		}
+	}
+	for i := range out {
+		if out[i].Chunk.ID != results[i].Chunk.ID {
+			return out, true
+		}
+	}
+	return results, false
 }
 
 // supersededMargin: a document no longer in force is taken as what a

@@ -24,7 +24,7 @@ func openAuth(ctx context.Context, env *Env) (*authService, error) {
 		dbs.Close()
 		return nil, err
 	}
-	svc, err := auth.New(auth.Config{DB: db})
+	svc, err := auth.New(auth.Config{DB: db, Now: env.Now})
 	if err != nil {
 		dbs.Close()
 		return nil, err

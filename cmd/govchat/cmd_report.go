@@ -48,7 +48,7 @@ func reportUnanswered(ctx context.Context, env *Env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	from, err := server.ParseSince(*since, time.Now())
+	from, err := server.ParseSince(*since, env.Now())
 	if err != nil {
 		return err
 	}
@@ -67,7 +67,7 @@ func reportUnanswered(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	hist, err := history.Open(history.Config{DB: db, Redact: safety.Redact, Log: env.Log})
+	hist, err := history.Open(history.Config{DB: db, Redact: safety.Redact, Log: env.Log, Now: env.Now})
 	if err != nil {
 		return err
 	}

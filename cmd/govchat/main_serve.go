@@ -138,14 +138,14 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("history: %w", err)
 	}
-	if m.History, err = history.Open(history.Config{DB: historyDB, Redact: safety.Redact, Log: env.Log}); err != nil {
+	if m.History, err = history.Open(history.Config{DB: historyDB, Redact: safety.Redact, Log: env.Log, Now: env.Now}); err != nil {
 		return err
 	}
 	authDB, err := dbs.file("auth.db")
 	if err != nil {
 		return fmt.Errorf("auth: %w", err)
 	}
-	if m.Accounts, err = auth.New(auth.Config{DB: authDB}); err != nil {
+	if m.Accounts, err = auth.New(auth.Config{DB: authDB, Now: env.Now}); err != nil {
 		return err
 	}
 	if users, err := m.Accounts.Users(ctx); err == nil && len(users) == 0 {
@@ -155,19 +155,20 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("workbench: %w", err)
 	}
-	if m.Review, err = review.New(workbenchDB, nil); err != nil {
+	if m.Review, err = review.New(workbenchDB, env.Now); err != nil {
 		return err
 	}
 	wechatDB, err := dbs.file("wechat.db")
 	if err != nil {
 		return fmt.Errorf("wechat: %w", err)
 	}
-	if m.WechatTokens, err = wechat.OpenStore(wechat.StoreConfig{DB: wechatDB, TTL: cfg.WechatSessionTTL}); err != nil {
+	if m.WechatTokens, err = wechat.OpenStore(wechat.StoreConfig{DB: wechatDB, TTL: cfg.WechatSessionTTL, Now: env.Now}); err != nil {
 		return err
 	}
 	if dbs.shared() {
 		// Several instances: chat sessions and the desk's events go
-		// through the database.
+		// through the database. Sessions idle out on the hub's clock (the
+		// machine's), as the hub stamps them.
 		if m.Sessions, err = chatsessions.New(chatsessions.Config{DB: dbs.pg.SQL, Redact: safety.Redact, TTL: m.Chat.SessionTTL}); err != nil {
 			return err
 		}
@@ -186,14 +187,14 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.Answerer, err = newAnswerer(env, m.Search); err != nil {
 		return err
 	}
-	if m.Lookup, err = lookupOver(m.Search.Base, m.Search.Seg, m.Search.Engine); err != nil {
+	if m.Lookup, err = lookupOver(env, m.Search.Base, m.Search.Seg, m.Search.Engine); err != nil {
 		return err
 	}
 
 	if m.Hub, err = chat.New(m.hubConfig(clientIP), m.Answerer, m.History); err != nil {
 		return err
 	}
-	deskCfg := handoff.Config{DB: workbenchDB, Redact: safety.Redact, Hotline: cfg.Hotline, Passages: m.Lookup,
+	deskCfg := handoff.Config{DB: workbenchDB, Redact: safety.Redact, Hotline: cfg.Hotline, Passages: m.Lookup, Now: env.Now,
 		Audit: m.Accounts, Log: env.Log, StillSignedIn: m.Accounts.HasLiveSession, Metrics: m.Metrics, KeepOpen: dbs.shared()}
 	if m.Bus != nil {
 		deskCfg.Bus = m.Bus
@@ -211,7 +212,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.Server, err = server.New(server.Config{
 		Library: m.Search.Engine, Chat: m.Hub, Reporter: m.History,
 		Hotline: cfg.Hotline, AdminToken: cfg.AdminToken, SessionRole: sessionRole(web),
-		ClientIP: clientIP, Log: env.Log, Metrics: m.Metrics,
+		ClientIP: clientIP, Log: env.Log, Metrics: m.Metrics, Now: env.Now,
 	}); err != nil {
 		return err
 	}
@@ -348,7 +349,7 @@ func newWechatLogin(env *Env, tokens *wechat.Store, clientIP func(*http.Request)
 		env.Log.Debug("wechat login disabled: set GOVCHAT_WECHAT_APPID and GOVCHAT_WECHAT_SECRET to enable it")
 	}
 	return wechat.NewHandler(wechat.HandlerConfig{
-		Hotline: cfg.Hotline, Log: env.Log, ClientIP: clientIP, LoginsPerMinute: cfg.WechatLoginRate,
+		Hotline: cfg.Hotline, Log: env.Log, ClientIP: clientIP, LoginsPerMinute: cfg.WechatLoginRate, Now: env.Now,
 	}, ex, tokens)
 }
 

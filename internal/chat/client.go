@@ -349,7 +349,9 @@ func (c *Client) useSession(token string) (*Session, *govchat.Error) {
 	h := c.hub
 	now := time.Now()
 	s := h.sessions.get(token, now)
-	if s == nil {
+	if s != nil {
+		h.refresh(s)
+	} else {
 		s = h.load(token, now)
 	}
 	resumed := s != nil

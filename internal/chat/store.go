@@ -160,3 +160,24 @@ func (h *Hub) load(token string, now time.Time) *Session {
 		limit: ratelimit.Full(h.cfg.SessionRate.limit(), now)}
 	return h.sessions.adopt(s)
 }
+
+// refresh brings a session this hub holds up to date with the stored copy
+// when a client resumes it: another instance may have answered in it since
+// (the client moved there and back). The copy with more questions asked
+// wins.
+func (h *Hub) refresh(s *Session) {
+	if h.cfg.Sessions == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(h.baseCtx, 3*time.Second)
+	defer cancel()
+	st, ok, err := h.cfg.Sessions.LoadSession(ctx, s.token)
+	if err != nil || !ok {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st.Asked > s.asked {
+		s.turns, s.asked = st.Turns, st.Asked
+	}
+}

@@ -115,7 +115,8 @@ func (s *Store) LoadSession(ctx context.Context, token string) (chat.StoredSessi
 }
 
 // SaveSessions writes sessions in one transaction, and now and then drops
-// those idle past the TTL.
+// those idle past the TTL. Of two copies of a session (two instances held
+// it), the one with more questions asked keeps its context.
 func (s *Store) SaveSessions(ctx context.Context, ss []chat.StoredSession) error {
 	tx, err := s.cfg.DB.BeginTx(ctx, nil)
 	if err != nil {
@@ -137,7 +138,10 @@ func (s *Store) SaveSessions(ctx context.Context, ss []chat.StoredSession) error
 			seen = s.cfg.Now()
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO chat_sessions(token_hash, id, turns, asked, seen) VALUES(?,?,?,?,?)
-ON CONFLICT(token_hash) DO UPDATE SET turns=excluded.turns, asked=excluded.asked, seen=excluded.seen`,
+ON CONFLICT(token_hash) DO UPDATE SET
+	turns = CASE WHEN excluded.asked >= chat_sessions.asked THEN excluded.turns ELSE chat_sessions.turns END,
+	asked = CASE WHEN excluded.asked >= chat_sessions.asked THEN excluded.asked ELSE chat_sessions.asked END,
+	seen = CASE WHEN excluded.seen > chat_sessions.seen THEN excluded.seen ELSE chat_sessions.seen END`,
 			hash(st.Token), st.ID, string(b), st.Asked, seen.UnixMilli()); err != nil {
 			return fmt.Errorf("chatsessions: save: %w", err)
 		}

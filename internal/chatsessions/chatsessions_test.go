@@ -64,6 +64,15 @@ func TestStoreConformance(t *testing.T) {
 		if _, ok, _ := s.LoadSession(ctx, "other"); ok {
 			t.Error("unknown token loaded")
 		}
+		// An instance holding an older copy (fewer questions) does not
+		// overwrite the context of the newer one, but keeps it alive.
+		clk.add(time.Minute)
+		if err := s.SaveSessions(ctx, []chat.StoredSession{{Token: "secret-token", ID: "s_1", Asked: 0, Seen: clk.now()}}); err != nil {
+			t.Fatal(err)
+		}
+		if got, _, _ := s.LoadSession(ctx, "secret-token"); got.Asked != 1 || len(got.Turns) != 1 || !got.Seen.Equal(clk.now()) {
+			t.Errorf("after an older copy was saved: %+v", got)
+		}
 		clk.add(31 * time.Minute)
 		if _, ok, _ := s.LoadSession(ctx, "secret-token"); ok {
 			t.Error("a session idle past the TTL was loaded")

@@ -95,6 +95,11 @@ type Config struct {
 	// closed at start; those idle for IdleClose are closed instead.
 	KeepOpen  bool
 	IdleClose time.Duration // 30m, the chat session's idle timeout
+	// Wall is the clock of liveness between instances — heartbeats and the
+	// operators online — the machines' own (time.Now), whatever Now says
+	// (GOVCHAT_NOW previews the knowledge base as of a date; instances
+	// started at different moments would disagree on it).
+	Wall func() time.Time
 	// HeartbeatEvery refreshes this instance's presence (5s);
 	// PresenceTTL is how long operators of a silent instance still count
 	// as online (15s).
@@ -186,6 +191,9 @@ func New(cfg Config) (*Desk, error) {
 	if cfg.MaxEntries <= 0 {
 		cfg.MaxEntries = 500
 	}
+	if cfg.Wall == nil {
+		cfg.Wall = time.Now
+	}
 	if cfg.IdleClose <= 0 {
 		cfg.IdleClose = 30 * time.Minute
 	}
@@ -221,7 +229,7 @@ func New(cfg Config) (*Desk, error) {
 	d.auto = autoHandoff{d: d, trails: map[string]*trail{}}
 	d.inbox = inbox{d: d, limit: ratelimit.NewKeyed(cfg.MessageLimit, 10000)}
 	d.live.init()
-	if err := d.store.heartbeat(ctx, d.instance, cfg.Now()); err != nil {
+	if err := d.store.heartbeat(ctx, d.instance, cfg.Wall()); err != nil {
 		d.closeBus()
 		return nil, err
 	}

@@ -228,7 +228,7 @@ func frame(v any) json.RawMessage {
 // instances' receipts up to ReceiptWait).
 func (d *Desk) toSession(ctx context.Context, session string, v any, ev event) int {
 	req := newReq()
-	ids, err := d.store.instances(ctx, d.cfg.Now().Add(-d.cfg.PresenceTTL))
+	ids, err := d.store.instances(ctx, d.cfg.Wall().Add(-d.cfg.PresenceTTL))
 	if err != nil {
 		d.log.Error("handoff: instances", slog.Any("error", err))
 	}
@@ -397,11 +397,11 @@ func (d *Desk) heartbeat() {
 			return
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		now := d.cfg.Now()
-		if err := d.store.heartbeat(ctx, d.instance, now); err != nil {
+		wall := d.cfg.Wall()
+		if err := d.store.heartbeat(ctx, d.instance, wall); err != nil {
 			d.log.Error("handoff: heartbeat", slog.Any("error", err))
 		}
-		if n, err := d.store.reap(ctx, now.Add(-d.cfg.PresenceTTL)); err != nil {
+		if n, err := d.store.reap(ctx, wall.Add(-d.cfg.PresenceTTL)); err != nil {
 			d.log.Error("handoff: presence", slog.Any("error", err))
 		} else if n > 0 {
 			d.log.Info("handoff: operators of an instance gone silent are offline", slog.Int64("operators", n))
@@ -409,7 +409,7 @@ func (d *Desk) heartbeat() {
 		}
 		if d.cfg.KeepOpen && time.Since(lastIdle) >= time.Minute {
 			lastIdle = time.Now()
-			d.closeIdle(ctx, now)
+			d.closeIdle(ctx, d.cfg.Now())
 		}
 		cancel()
 	}

@@ -31,7 +31,7 @@ func (pr *presence) online(ctx context.Context) (int, error) {
 		seen[o.username] = true
 	}
 	pr.mu.Unlock()
-	others, err := d.store.operatorsElsewhere(ctx, d.instance, d.cfg.Now().Add(-d.cfg.PresenceTTL))
+	others, err := d.store.operatorsElsewhere(ctx, d.instance, d.cfg.Wall().Add(-d.cfg.PresenceTTL))
 	if err != nil {
 		return len(seen), err
 	}
@@ -78,7 +78,7 @@ func (pr *presence) onSubscribe(ctx context.Context, c *chat.Client, data []byte
 	}
 	p := c.Principal()
 	op := operator{username: p.ID, staffNo: p.Name}
-	if err := d.store.operatorOnline(ctx, pr.connID(c), d.instance, op.username, op.staffNo, d.cfg.Now()); err != nil {
+	if err := d.store.operatorOnline(ctx, pr.connID(c), d.instance, op.username, op.staffNo, d.cfg.Wall()); err != nil {
 		return d.unavailable(err)
 	}
 	pr.mu.Lock()

@@ -170,6 +170,10 @@ type Entry struct {
 	// AnswerID is the bot answer's id in the conversation log (for flags).
 	AnswerID string      `json:"answer_id,omitempty"`
 	Sources  []kb.Source `json:"sources,omitempty"`
+	// Clarify and Related are the buttons the bot offered (a clarification's
+	// choices, related questions), stored with the entry.
+	Clarify bool         `json:"clarify,omitempty"`
+	Related []kb.Related `json:"related,omitempty"`
 }
 
 // Speakers in a transcript.

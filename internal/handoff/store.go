@@ -129,6 +129,14 @@ CREATE TABLE desk_operators (
 	seen BIGINT NOT NULL
 );
 CREATE INDEX desk_operators_instance ON desk_operators(instance);`,
+	}, {
+		// The buttons a bot answer offered (a clarification's choices,
+		// related questions): the transcript of an open conversation is
+		// read back from the database by whichever instance shows it.
+		SQLite: `ALTER TABLE handoff_entries ADD COLUMN clarify INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE handoff_entries ADD COLUMN related TEXT NOT NULL DEFAULT '';`,
+		Postgres: `ALTER TABLE handoff_entries ADD COLUMN clarify BOOLEAN NOT NULL DEFAULT false;
+ALTER TABLE handoff_entries ADD COLUMN related TEXT NOT NULL DEFAULT '';`,
 	}},
 }
 
@@ -203,13 +211,17 @@ type inserter interface {
 }
 
 func (s *store) addEntryTx(ctx context.Context, x inserter, id string, e Entry) (int64, error) {
-	var src string
+	var src, related string
 	if len(e.Sources) > 0 {
 		b, _ := json.Marshal(e.Sources)
 		src = string(b)
 	}
-	n, err := x.InsertID(ctx, `INSERT INTO handoff_entries(handoff_id,at,sender,text,staff_no,refused,sources,answer_id) VALUES(?,?,?,?,?,?,?,?)`,
-		id, ms(e.At), e.From, s.redact(e.Text), e.StaffNo, e.Refused, src, e.AnswerID)
+	if len(e.Related) > 0 {
+		b, _ := json.Marshal(e.Related)
+		related = string(b)
+	}
+	n, err := x.InsertID(ctx, `INSERT INTO handoff_entries(handoff_id,at,sender,text,staff_no,refused,sources,answer_id,clarify,related) VALUES(?,?,?,?,?,?,?,?,?,?)`,
+		id, ms(e.At), e.From, s.redact(e.Text), e.StaffNo, e.Refused, src, e.AnswerID, e.Clarify, related)
 	if err != nil {
 		return 0, fmt.Errorf("handoff: store entry: %w", err)
 	}
@@ -387,7 +399,7 @@ type storedEntry struct {
 // transcript returns a conversation's stored (redacted) entries, oldest
 // first.
 func (s *store) transcript(ctx context.Context, id string) ([]storedEntry, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id,at,sender,text,staff_no,refused,sources,answer_id FROM handoff_entries WHERE handoff_id=? ORDER BY id`, id)
+	rows, err := s.db.QueryContext(ctx, `SELECT id,at,sender,text,staff_no,refused,sources,answer_id,clarify,related FROM handoff_entries WHERE handoff_id=? ORDER BY id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("handoff: get: %w", err)
 	}
@@ -396,8 +408,8 @@ func (s *store) transcript(ctx context.Context, id string) ([]storedEntry, error
 	for rows.Next() {
 		var e storedEntry
 		var at int64
-		var src string
-		if err := rows.Scan(&e.id, &at, &e.From, &e.Text, &e.StaffNo, &e.Refused, &src, &e.AnswerID); err != nil {
+		var src, related string
+		if err := rows.Scan(&e.id, &at, &e.From, &e.Text, &e.StaffNo, &e.Refused, &src, &e.AnswerID, &e.Clarify, &related); err != nil {
 			return nil, fmt.Errorf("handoff: get: %w", err)
 		}
 		e.At = fromMS(at)
@@ -407,26 +419,15 @@ func (s *store) transcript(ctx context.Context, id string) ([]storedEntry, error
 				e.Sources = ss
 			}
 		}
+		if related != "" {
+			var rs []kb.Related
+			if json.Unmarshal([]byte(related), &rs) == nil {
+				e.Related = rs
+			}
+		}
 		out = append(out, e)
 	}
 	return out, rows.Err()
-}
-
-// entry returns one stored entry.
-func (s *store) entry(ctx context.Context, id int64) (storedEntry, error) {
-	var e storedEntry
-	var at int64
-	var src string
-	err := s.db.QueryRowContext(ctx, `SELECT id,at,sender,text,staff_no,refused,sources,answer_id FROM handoff_entries WHERE id=?`, id).
-		Scan(&e.id, &at, &e.From, &e.Text, &e.StaffNo, &e.Refused, &src, &e.AnswerID)
-	if err != nil {
-		return storedEntry{}, err
-	}
-	e.At = fromMS(at)
-	if src != "" {
-		json.Unmarshal([]byte(src), &e.Sources)
-	}
-	return e, nil
 }
 
 // openItem is an open conversation as the queue shows it.

@@ -6,8 +6,11 @@ package main
 //
 // BenchmarkInstancesAskers   answers/s and latency, 200 askers (govfaq, extractive), history on SQLite
 //                            (one instance) and on PostgreSQL (one instance, two instances), in one run
-// BenchmarkInstancesHandoff  delay of a 转人工 message from the operator's socket to the citizen's and back,
-//                            operator and citizen on one instance and on two, in one run
+// BenchmarkInstancesHandoff  delay of a 转人工 message from the operator's socket to the citizen's and back:
+//                            one instance on SQLite, one on PostgreSQL, citizen and operator on two, in one run
+//
+// GOVCHAT_BENCH_ONLY=postgres-1 runs one case of the askers (with
+// GOVCHAT_BENCH_CPUPROFILE=file, the server's CPU profile).
 //
 // PostgreSQL is a throwaway cluster with fsync and synchronous commit on, as
 // durable as SQLite's synchronous=FULL. Everything (PostgreSQL, the
@@ -18,6 +21,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -99,6 +103,9 @@ func BenchmarkInstancesAskers(b *testing.B) {
 			instances int
 			postgres  bool
 		}{{"sqlite-1", 1, false}, {"postgres-1", 1, true}, {"postgres-2", 2, true}} {
+			if only := os.Getenv("GOVCHAT_BENCH_ONLY"); only != "" && only != c.name {
+				continue
+			}
 			var env []string
 			if c.postgres {
 				env = append(env, "GOVCHAT_DATABASE_URL="+pg.URL("postgres"))
@@ -141,50 +148,67 @@ func readType(b *testing.B, ws *websocket.Conn, typ string) map[string]any {
 // one instance and with the citizens on A and the operator on B. Citizens
 // come from distinct addresses (X-Forwarded-For from a trusted proxy) so
 // that the per-address and per-conversation limits hold; each writes ten
-// messages, within the conversation's burst.
+// messages, within the conversation's burst, and the operator's socket
+// stays within its frame rate (a message every 110 ms).
 func BenchmarkInstancesHandoff(b *testing.B) {
 	const citizens, each = 30, 10
 	pg := pgtest.Start(b, pgtest.Options{Durable: true})
 	url := pg.URL("postgres")
-	var errOut strings.Builder
-	getenv := func(k string) string {
-		switch k {
-		case "GOVCHAT_DATABASE_URL":
-			return url
-		case "GOVCHAT_DATA":
-			return b.TempDir()
-		case "GOVCHAT_LOG_LEVEL":
-			return "error"
+	liteData := b.TempDir()
+	addUser := func(databaseURL string) {
+		var errOut strings.Builder
+		getenv := func(k string) string {
+			switch k {
+			case "GOVCHAT_DATABASE_URL":
+				return databaseURL
+			case "GOVCHAT_DATA":
+				return liteData
+			case "GOVCHAT_LOG_LEVEL":
+				return "error"
+			}
+			return ""
 		}
-		return ""
+		if code := run(context.Background(), []string{"user", "add", "--username", "wang", "--name", "王五", "--staff-no", "1001", "--password-stdin"},
+			strings.NewReader("correct horse battery\n"), io.Discard, &errOut, getenv); code != 0 {
+			b.Fatalf("user add: %s", errOut.String())
+		}
 	}
-	if code := run(context.Background(), []string{"user", "add", "--username", "wang", "--name", "王五", "--staff-no", "1001", "--password-stdin"},
-		strings.NewReader("correct horse battery\n"), io.Discard, &errOut, getenv); code != 0 {
-		b.Fatalf("user add: %s", errOut.String())
-	}
+	addUser(url)
+	addUser("")
 	kdir := filepath.Join(moduleRoot(b), "knowledge")
 	env := []string{"GOVCHAT_DATABASE_URL=" + url, "GOVCHAT_TRUSTED_PROXIES=127.0.0.1/32"}
+	lite := startChild(b, kdir, liteData, "GOVCHAT_TRUSTED_PROXIES=127.0.0.1/32")
+	defer lite.stop(b)
 	a := startChild(b, kdir, b.TempDir(), env...)
 	defer a.stop(b)
 	bb := startChild(b, kdir, b.TempDir(), env...)
 	defer bb.stop(b)
-	var login struct {
-		Token string `json:"token"`
+	signIn := func(c *child) string {
+		var login struct {
+			Token string `json:"token"`
+		}
+		if code := httpCall(b, "POST", "http://"+c.addr+"/api/agent/login", "", `{"username":"wang","password":"correct horse battery"}`, &login); code != 200 {
+			b.Fatalf("sign-in: %d", code)
+		}
+		return login.Token
 	}
-	if code := httpCall(b, "POST", "http://"+bb.addr+"/api/agent/login", "", `{"username":"wang","password":"correct horse battery"}`, &login); code != 200 {
-		b.Fatalf("sign-in: %d", code)
-	}
+	liteToken, pgToken := signIn(lite), signIn(bb)
 	round := 0
 	for i := 0; i < b.N; i++ {
 		for _, c := range []struct {
 			name                    string
 			citizenURL, operatorURL string
-		}{{"one-instance", a.wsURL(), a.wsURL()}, {"two-instances", a.wsURL(), bb.wsURL()}} {
+			token                   string
+		}{
+			{"sqlite-one-instance", lite.wsURL(), lite.wsURL(), liteToken},
+			{"postgres-one-instance", a.wsURL(), a.wsURL(), pgToken},
+			{"postgres-two-instances", a.wsURL(), bb.wsURL(), pgToken},
+		} {
 			op, _, err := websocket.DefaultDialer.Dial(c.operatorURL, nil)
 			if err != nil {
 				b.Fatal(err)
 			}
-			op.WriteJSON(map[string]any{"type": "hello", "v": 1, "token": login.Token})
+			op.WriteJSON(map[string]any{"type": "hello", "v": 1, "token": c.token})
 			readType(b, op, "session")
 			op.WriteJSON(map[string]any{"type": "queue_subscribe"})
 			readType(b, op, "queue")
@@ -208,10 +232,12 @@ func BenchmarkInstancesHandoff(b *testing.B) {
 				readType(b, op, "conversation")
 				readType(b, citizen, "handoff")
 				for k := range each {
+					// Within the operator socket's frame rate (600 a minute).
+					time.Sleep(110 * time.Millisecond)
 					t0 := time.Now()
 					op.WriteJSON(map[string]any{"type": "agent_message", "id": fmt.Sprint("m", k), "conversation": conv, "text": fmt.Sprint("第", k, "条回复")})
 					if err := expectType(citizen, "agent_message"); err != nil {
-						b.Fatal(err)
+						b.Fatalf("%s, citizen %d, message %d: %v", c.name, j, k, err)
 					}
 					down = append(down, time.Since(t0))
 					if err := expectType(op, "ack"); err != nil {
@@ -236,7 +262,7 @@ func BenchmarkInstancesHandoff(b *testing.B) {
 			sort.Slice(up, func(x, y int) bool { return up[x] < up[y] })
 			b.ReportMetric(float64(pct(down, 0.99).Microseconds())/1000, c.name+"-to-citizen-p99-ms")
 			b.ReportMetric(float64(pct(up, 0.99).Microseconds())/1000, c.name+"-to-operator-p99-ms")
-			b.Logf("%-13s %d messages each way: operator → citizen p50 %v p99 %v; citizen → operator p50 %v p99 %v", c.name, len(down),
+			b.Logf("%-22s %d messages each way: operator → citizen p50 %v p99 %v; citizen → operator p50 %v p99 %v", c.name, len(down),
 				pct(down, 0.5).Round(10*time.Microsecond), pct(down, 0.99).Round(10*time.Microsecond),
 				pct(up, 0.5).Round(10*time.Microsecond), pct(up, 0.99).Round(10*time.Microsecond))
 		}

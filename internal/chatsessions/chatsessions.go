@@ -64,7 +64,14 @@ type Store struct {
 
 	mu     sync.Mutex
 	purged time.Time
+	// memo holds the redacted form of recent turn texts: a session is
+	// saved after each answer with all its turns, of which only the last is
+	// new.
+	memo map[string]string
 }
+
+// maxMemo bounds the redacted texts remembered.
+const maxMemo = 2048
 
 var _ chat.SessionStore = (*Store)(nil)
 
@@ -82,12 +89,35 @@ func New(cfg Config) (*Store, error) {
 	if err := cfg.DB.Migrate(context.Background(), Schema); err != nil {
 		return nil, fmt.Errorf("chatsessions: %w", err)
 	}
-	return &Store{cfg: cfg}, nil
+	return &Store{cfg: cfg, memo: map[string]string{}}, nil
 }
 
 func hash(token string) string {
 	h := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(h[:])
+}
+
+// redact is Config.Redact, remembered for recent texts.
+func (s *Store) redact(text string) string {
+	s.mu.Lock()
+	r, ok := s.memo[text]
+	s.mu.Unlock()
+	if ok {
+		return r
+	}
+	r = s.cfg.Redact(text)
+	s.mu.Lock()
+	if len(s.memo) >= maxMemo {
+		for k := range s.memo { // forget an arbitrary half
+			if len(s.memo) < maxMemo/2 {
+				break
+			}
+			delete(s.memo, k)
+		}
+	}
+	s.memo[text] = r
+	s.mu.Unlock()
+	return r
 }
 
 // LoadSession returns the session of a resume token unless it is unknown or
@@ -126,7 +156,7 @@ func (s *Store) SaveSessions(ctx context.Context, ss []chat.StoredSession) error
 	for _, st := range ss {
 		turns := make([]govchat.Turn, len(st.Turns))
 		for i, t := range st.Turns {
-			t.Question, t.Answer = s.cfg.Redact(t.Question), s.cfg.Redact(t.Answer)
+			t.Question, t.Answer = s.redact(t.Question), s.redact(t.Answer)
 			turns[i] = t
 		}
 		b, err := json.Marshal(turns)

@@ -210,12 +210,33 @@ func (s *Store) Record(ctx context.Context, r govchat.Record) error {
 		if err != nil {
 			return fmt.Errorf("history: insert answer: %w", err)
 		}
+		if len(r.Sources) == 0 {
+			return nil
+		}
+		// One statement for all sources: a round trip per answer, not per
+		// source. A number given twice keeps its last source.
+		byN := map[int]int{}
+		var srcs []govchat.RecordSource
 		for _, src := range r.Sources {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO answer_sources (answer_id, n, doc_id, anchor, title) VALUES (?, ?, ?, ?, ?)
-				ON CONFLICT (answer_id, n) DO UPDATE SET doc_id=excluded.doc_id, anchor=excluded.anchor, title=excluded.title`,
-				r.AnswerID, src.N, src.DocID, src.Anchor, src.Title); err != nil {
-				return fmt.Errorf("history: insert source: %w", err)
+			if i, ok := byN[src.N]; ok {
+				srcs[i] = src
+				continue
 			}
+			byN[src.N] = len(srcs)
+			srcs = append(srcs, src)
+		}
+		q := `INSERT INTO answer_sources (answer_id, n, doc_id, anchor, title) VALUES `
+		args := make([]any, 0, 5*len(srcs))
+		for i, src := range srcs {
+			if i > 0 {
+				q += ", "
+			}
+			q += "(?, ?, ?, ?, ?)"
+			args = append(args, r.AnswerID, src.N, src.DocID, src.Anchor, src.Title)
+		}
+		q += ` ON CONFLICT (answer_id, n) DO UPDATE SET doc_id=excluded.doc_id, anchor=excluded.anchor, title=excluded.title`
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("history: insert source: %w", err)
 		}
 		return nil
 	})
@@ -351,9 +372,10 @@ func (s *Store) writer() {
 	}
 }
 
-// commit applies a batch in one transaction. An op's own failure (such as
-// ErrNotFound) is rolled back to a savepoint and does not affect the others;
-// when the transaction itself fails, each op is retried on its own.
+// commit applies a batch in one transaction. An op may fail cleanly —
+// ErrNotFound, returned before it writes anything — without affecting the
+// others; any other failure aborts the transaction, and each op is then
+// retried on its own, so that only the failing one fails.
 func (s *Store) commit(batch []*op) {
 	results := make([]error, len(batch))
 	ctx := context.Background()
@@ -364,17 +386,9 @@ func (s *Store) commit(batch []*op) {
 		}
 		defer tx.Rollback()
 		for i, o := range batch {
-			if _, err := tx.ExecContext(ctx, `SAVEPOINT op`); err != nil {
-				return err
-			}
 			results[i] = o.apply(ctx, tx)
-			if results[i] != nil {
-				if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT op`); err != nil {
-					return err
-				}
-			}
-			if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT op`); err != nil {
-				return err
+			if results[i] != nil && !errors.Is(results[i], ErrNotFound) {
+				return results[i]
 			}
 		}
 		return tx.Commit()

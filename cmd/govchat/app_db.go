@@ -12,6 +12,7 @@ import (
 	"github.com/govchat/govchat/internal/chatsessions"
 	"github.com/govchat/govchat/internal/handoff"
 	"github.com/govchat/govchat/internal/history"
+	"github.com/govchat/govchat/internal/outbox"
 	"github.com/govchat/govchat/internal/postgres"
 	"github.com/govchat/govchat/internal/review"
 	"github.com/govchat/govchat/internal/sqldb"
@@ -30,7 +31,7 @@ var sqliteFiles = []struct {
 }{
 	{"history.db", []sqldb.Schema{history.Schema}},
 	{"auth.db", []sqldb.Schema{auth.Schema}},
-	{"workbench.db", []sqldb.Schema{handoff.Schema, review.Schema}},
+	{"workbench.db", []sqldb.Schema{handoff.Schema, review.Schema, outbox.Schema}},
 	{"wechat.db", []sqldb.Schema{wechat.StoreSchema}},
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/handoff"
 	"github.com/govchat/govchat/internal/history"
+	"github.com/govchat/govchat/internal/outbox"
 	"github.com/govchat/govchat/internal/pgtest"
 	"github.com/govchat/govchat/internal/review"
 	"github.com/govchat/govchat/internal/safety"
@@ -40,7 +41,7 @@ var cheapHash = auth.HashParams{Memory: 64, Time: 1, Threads: 1}
 type singleInstance struct {
 	answerID, token, wechatToken, conv string
 	userIDs                            []int64
-	reviewID                           int64
+	reviewID, outboxID                 int64
 }
 
 func fillDataDir(t *testing.T, data string) singleInstance {
@@ -105,6 +106,13 @@ func fillDataDir(t *testing.T, data string) singleInstance {
 		t.Fatal(err)
 	}
 	si.conv = handoffRecords(t, wb)
+	ob, err := outbox.New(outbox.Config{DB: wb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if si.outboxID, err = ob.Enqueue(ctx, "handoff.closed", `{"conversation":"`+si.conv+`"}`); err != nil {
+		t.Fatal(err)
+	}
 	wb.Close()
 
 	tokens, err := wechat.OpenStore(wechat.StoreConfig{Path: filepath.Join(data, "wechat.db")})
@@ -191,7 +199,7 @@ func TestMigrateFromSQLite(t *testing.T) {
 	for _, want := range []string{
 		`history.db +answers +2 +2`, `history.db +answer_sources +1 +1`, `history.db +feedback +1 +1`,
 		`auth.db +users +2 +2`, `auth.db +sessions +1 +1`, `auth.db +audit +1 +1`,
-		`workbench.db +handoffs +1 +1`, `workbench.db +handoff_entries +\d+ +\d+`, `workbench.db +leave_messages +1 +1`, `workbench.db +review_items +2 +2`,
+		`workbench.db +handoffs +1 +1`, `workbench.db +handoff_entries +\d+ +\d+`, `workbench.db +leave_messages +1 +1`, `workbench.db +review_items +2 +2`, `workbench.db +outbox +1 +1`,
 		`wechat.db +wechat_sessions +1 +1`, `every count matches`,
 	} {
 		if !regexp.MustCompile(want).MatchString(out) {
@@ -269,6 +277,17 @@ func TestMigrateFromSQLite(t *testing.T) {
 	}
 	if msgs, _ := desk.Messages(ctx, "open", 0); len(msgs) != 1 || msgs[0].Contact != "13912345678" {
 		t.Errorf("留言 after the move = %+v", msgs)
+	}
+
+	ob, err := outbox.New(outbox.Config{DB: pg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := ob.Claim(ctx, "w", 10, time.Minute); err != nil || len(got) != 1 || got[0].ID != si.outboxID || !strings.Contains(got[0].Payload, si.conv) {
+		t.Errorf("outbox after the move: %+v, %v", got, err)
+	}
+	if id, err := ob.Enqueue(ctx, "t", "{}"); err != nil || id <= si.outboxID {
+		t.Errorf("new event after the move: %d, %v", id, err)
 	}
 
 	// Moving twice is refused: PostgreSQL is no longer empty.

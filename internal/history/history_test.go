@@ -272,3 +272,21 @@ func TestNormalizeQuestion(t *testing.T) {
 		}
 	}
 }
+
+// The grouping key drops punctuation, which joins a number written with
+// separators back together: the key is redacted after it is made.
+func TestQuestionKeyRedacted(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "h.db"))
+	defer s.Close()
+	if err := s.Record(ctx, govchat.Record{AnswerID: "a1", Question: "手机138.1234.5678怎么办居住证"}); err != nil {
+		t.Fatal(err)
+	}
+	var key string
+	if err := s.db.QueryRow(`SELECT qkey FROM answers WHERE id = 'a1'`).Scan(&key); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(key, "13812345678") || !strings.Contains(key, "[已隐去]") {
+		t.Errorf("qkey = %q", key)
+	}
+}

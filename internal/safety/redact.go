@@ -3,6 +3,7 @@ package safety
 import (
 	"regexp"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -46,8 +47,8 @@ var (
 // half-width or full-width (what an input method in full-width mode types),
 // and separated by up to three of any of the separators people use —
 // spaces (also the ideographic space), hyphens and dashes (- — － –), dots
-// (. · ・ 。), commas (, ， 、), underscores, slashes and brackets — in any
-// grouping (138 1234 5678, 1 3 8 …, 330.203.199.…). A number is replaced
+// (. · ・ 。), commas (, ， 、), underscores, slashes, brackets, any other
+// punctuation or symbol — in any grouping (138 1234 5678, 1 3 8 …, 330.203.199.…). A number is replaced
 // whole, from its first digit (and a + or an opening bracket before it) to
 // its last; digits written together are never split, so a longer run of
 // digits (an order number) is left alone.
@@ -243,17 +244,14 @@ func lastRunes(s string, n int) string {
 func isOpenBracket(r rune) bool  { return r == '(' || r == '（' || r == '[' || r == '【' }
 func isCloseBracket(r rune) bool { return r == ')' || r == '）' || r == ']' || r == '】' }
 
-// isSeparator reports whether r may stand between the digits of one number.
+// isSeparator reports whether r may stand between the digits of one number:
+// white space, zero-width characters, and any punctuation or symbol — the
+// separators people use (- — － . · 。 ， 、 _ / brackets …) and any other a
+// matching key (textnorm.Key) would drop and so join the digits around.
 func isSeparator(r rune) bool {
 	switch r {
-	case ' ', '\t', '\u3000', '\u00a0', '\u202f', '\u205f', '\u2007', // spaces
-		'\u200b', '\u200c', '\u200d', '\u2060', '\ufeff', '\u00ad', // zero-width, soft hyphen
-		'-', '‐', '‑', '‒', '–', '—', '―', '−', '－', '─', '━', '﹣', '⁃', '~', '～', '〜', // dashes
-		'.', '．', '·', '・', '•', '‧', '∙', '･', '。', '｡', // dots
-		',', '，', '、', '､', // commas
-		'_', '＿', '/', '／', '\\', '＼', '|', '｜', // underscores, slashes
-		'(', ')', '（', '）', '[', ']', '【', '】': // brackets around an area code
+	case '\u200b', '\u200c', '\u200d', '\u2060', '\ufeff', '\u00ad':
 		return true
 	}
-	return r >= '\u2000' && r <= '\u200a' // the other typographic spaces
+	return unicode.IsSpace(r) || unicode.IsPunct(r) || unicode.IsSymbol(r)
 }

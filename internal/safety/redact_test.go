@@ -158,3 +158,13 @@ func BenchmarkRedactLongRun(b *testing.B) {
 		}
 	}
 }
+
+// Any punctuation or symbol between digits is a separator: the matching key
+// drops them all and would rebuild the number.
+func TestRedactAnySymbolBetweenDigits(t *testing.T) {
+	for _, s := range []string{"138*1234*5678", "138#1234#5678", "138'1234'5678", "138\"1234\"5678", "138+1234+5678", "138★1234★5678", "138：1234：5678"} {
+		if got := Redact("电话" + s); got != "电话"+RedactedPhone {
+			t.Errorf("Redact(%q) = %q", s, got)
+		}
+	}
+}

@@ -22,6 +22,7 @@ import (
 	"github.com/govchat/govchat/internal/metrics"
 	"github.com/govchat/govchat/internal/review"
 	"github.com/govchat/govchat/internal/safety"
+	"github.com/govchat/govchat/internal/sealbox"
 	"github.com/govchat/govchat/internal/server"
 	"github.com/govchat/govchat/internal/sqlite"
 	"github.com/govchat/govchat/internal/wechat"
@@ -165,7 +166,15 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.Hub, err = chat.New(m.hubConfig(clientIP), m.Answerer, m.History); err != nil {
 		return err
 	}
-	if m.Desk, err = handoff.New(handoff.Config{DB: m.WorkbenchDB, Redact: safety.Redact, Hotline: cfg.Hotline, Passages: m.Lookup,
+	keyFile := cfg.ContactKeyFile
+	if keyFile == "" {
+		keyFile = filepath.Join(cfg.Data, "contact.key")
+	}
+	contacts, err := sealbox.LoadOrCreate(keyFile)
+	if err != nil {
+		return fmt.Errorf("GOVCHAT_CONTACT_KEY_FILE: %w", err)
+	}
+	if m.Desk, err = handoff.New(handoff.Config{DB: m.WorkbenchDB, Redact: safety.Redact, Contacts: contacts, Hotline: cfg.Hotline, Passages: m.Lookup,
 		Audit: m.Accounts, Log: env.Log, StillSignedIn: m.Accounts.HasLiveSession, Metrics: m.Metrics}); err != nil {
 		return err
 	}

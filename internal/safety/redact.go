@@ -255,3 +255,20 @@ func isSeparator(r rune) bool {
 	}
 	return unicode.IsSpace(r) || unicode.IsPunct(r) || unicode.IsSymbol(r)
 }
+
+// personalRe matches a redaction token with the words that introduce it
+// (我的身份证号是…, 联系电话：…).
+var personalRe = regexp.MustCompile(`(?:我的|本人的?|我)?(?:身份证号码|身份证号|身份证|证件号码?|手机号码|手机号|手机|联系电话|电话号码|电话|座机号码?|座机|固话|联系方式|号码)?\s*(?:是|为|:|：)?\s*(?:` +
+	regexp.QuoteMeta(RedactedID) + `|` + regexp.QuoteMeta(RedactedPhone) + `|` + regexp.QuoteMeta(RedactedTel) + `)`)
+
+// WithoutPersonal returns s with its 身份证号 and phone numbers, and the words
+// that introduce them, removed: what is left is the question a citizen
+// asks. Answering uses it, so that personal data neither reaches a model nor
+// sways the search (a number and the words 身份证号, 电话 would).
+func WithoutPersonal(s string) string {
+	r := Redact(s)
+	if r == s {
+		return s
+	}
+	return strings.TrimSpace(personalRe.ReplaceAllString(r, " "))
+}

@@ -168,3 +168,16 @@ func TestRedactAnySymbolBetweenDigits(t *testing.T) {
 		}
 	}
 }
+
+func TestWithoutPersonal(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"我的身份证号是330203199001011234，电话13812345678，想问社保", "， ，想问社保"},
+		{"居住证怎么办 手机号：139 5724 6813", "居住证怎么办"},
+		{"居住证怎么办", "居住证怎么办"},
+		{"13812345678", ""},
+	} {
+		if got := WithoutPersonal(tc.in); got != tc.want {
+			t.Errorf("WithoutPersonal(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

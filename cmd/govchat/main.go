@@ -17,6 +17,7 @@ import (
 	"syscall"
 
 	"github.com/govchat/govchat/internal/config"
+	"github.com/govchat/govchat/internal/safety"
 )
 
 // command is one subcommand. Each lives in its own file (cmd_*.go) and
@@ -111,7 +112,8 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	default:
 		l = slog.LevelInfo
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+	// Every line is redacted: no 身份证号 or phone number reaches a log.
+	return slog.New(safety.LogHandler(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})))
 }
 
 // newFlags returns a flag set for a command with the shared --knowledge and

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -59,7 +58,7 @@ func startServe(t testing.TB, knowledgeDir string, env map[string]string, hub ch
 	}
 	logs := &bytes.Buffer{}
 	e := &Env{Config: cfg, Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard,
-		Log: slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelInfo}))}
+		Log: newLogger(&lockedWriter{w: logs}, cfg.LogLevel)}
 	m := NewMain(e)
 	m.Chat = hub
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http/httptest"
 	"path/filepath"
 	"regexp"
@@ -13,6 +14,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/govchat/govchat/internal/auth"
 	"github.com/govchat/govchat/internal/chat"
@@ -21,6 +23,8 @@ import (
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/lookup"
 	"github.com/govchat/govchat/internal/ratelimit"
+	"github.com/govchat/govchat/internal/safety"
+	"github.com/govchat/govchat/internal/safety/safetytest"
 	"github.com/govchat/govchat/internal/sealbox"
 	"github.com/govchat/govchat/internal/sqlite"
 )
@@ -663,5 +667,43 @@ func TestContactsOfAnOlderDatabaseAreSealed(t *testing.T) {
 		if strings.Contains(c, "13800001111") || strings.Contains(c, "wang@") {
 			t.Errorf("a contact is still stored in clear: %q", c)
 		}
+	}
+}
+
+// Every written form of a phone or ID number left as a 留言 contact is
+// stored redacted; the operators still read it as given while it is open.
+func TestEveryContactFormStoredRedacted(t *testing.T) {
+	dir := t.TempDir()
+	db, err := sqlite.Open(filepath.Join(dir, "w.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	box, _ := sealbox.LoadOrCreate(filepath.Join(dir, "contact.key"))
+	st, err := newStore(db, safety.Redact, box, slog.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i, f := range safetytest.Forms {
+		if _, err := st.addMessage(ctx, Message{At: time.UnixMilli(int64(1000 + i)), SessionID: "s", Text: "请回电", Contact: "张先生 " + f.Form}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows, err := db.Query(`SELECT contact FROM leave_messages`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c string
+		rows.Scan(&c)
+		if strings.ContainsFunc(c, unicode.IsDigit) {
+			t.Errorf("stored contact %q", c)
+		}
+	}
+	msgs, _ := st.messages(ctx, "open", 1000)
+	if len(msgs) != len(safetytest.Forms) || msgs[len(msgs)-1].Contact != "张先生 "+safetytest.Forms[0].Form {
+		t.Errorf("operators read %d contacts, the first %q", len(msgs), msgs[len(msgs)-1].Contact)
 	}
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/govchat/govchat/internal/config"
 	"github.com/govchat/govchat/internal/safety"
+	"github.com/govchat/govchat/internal/worker"
 )
 
 // command is one subcommand. Each lives in its own file (cmd_*.go) and
@@ -49,6 +50,8 @@ type exitError struct{ code int }
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
 func main() {
+	// A child started to extract a PDF (package worker) runs that and exits.
+	worker.Main()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 	stop()

@@ -180,6 +180,11 @@ func readMember(f *zip.File, max int64) ([]byte, error) {
 	if int64(len(data)) > max {
 		return nil, refuse("member %s is larger than %d MiB uncompressed (zip bomb?)", f.Name, max>>20)
 	}
+	// Office files never declare a DTD (OOXML forbids it); one that does
+	// carries entity definitions — an XXE or billion-laughs attack.
+	if bytes.Contains(data, []byte("<!DOCTYPE")) || bytes.Contains(data, []byte("<!ENTITY")) {
+		return nil, refuse("%s declares a DTD or XML entities (<!DOCTYPE>/<!ENTITY>), which Office files never contain: an XML entity attack (XXE, billion laughs)?", f.Name)
+	}
 	return data, nil
 }
 

@@ -134,6 +134,39 @@ func newStore(dir string, opts []Option) *Store {
 
 var errClosed = errors.New("mem: store is closed")
 
+// ErrLocked is returned (wrapped) by Open when another process has the
+// directory open.
+var ErrLocked = errors.New("the index is in use by another govchat process")
+
+// Rebuild fills a new, empty collection and then replaces the store's
+// contents with it in one step (one snapshot). While fill runs, the store
+// keeps its old contents — and its directory stays locked, so no other
+// process can open or rebuild it meanwhile. A failed fill leaves the store
+// as it was.
+func (s *Store) Rebuild(ctx context.Context, fill func(context.Context, store.Store) error) error {
+	s.mu.RLock()
+	closed := s.closed
+	s.mu.RUnlock()
+	if closed {
+		return errClosed
+	}
+	fresh := newStore("", []Option{WithLogger(s.log)})
+	if err := fill(ctx, fresh); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errClosed
+	}
+	s.points, s.byID, s.post, s.lists = fresh.points, fresh.byID, fresh.post, fresh.lists
+	s.dead, s.nSparse, s.schema = fresh.dead, fresh.nSparse, fresh.schema
+	if s.dir == "" {
+		return nil
+	}
+	return s.snapshot()
+}
+
 // ErrSchemaMismatch is returned (wrapped) by Ensure when the persisted
 // collection has another dense vector size (the embedding model changed, or
 // was switched on or off), unless the store is Rebuildable.

@@ -405,3 +405,33 @@ func TestRebuildable(t *testing.T) {
 		t.Errorf("damaged index not moved aside: %v", aside)
 	}
 }
+
+// Rebuild swaps in a new collection in one step; a failed fill leaves the
+// old one; the directory stays locked meanwhile.
+func TestRebuildSwaps(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir)
+	fill(t, s)
+	err := s.Rebuild(ctx, func(ctx context.Context, dst store.Store) error {
+		if _, err := Open(dir); !errors.Is(err, ErrLocked) {
+			t.Errorf("second open during a rebuild: %v", err)
+		}
+		if err := dst.Ensure(ctx, store.Schema{Name: "test", DenseSize: 2}); err != nil {
+			return err
+		}
+		return dst.Upsert(ctx, []store.Point{{ID: "new", Sparse: sv(1, 1)}})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Rebuild(ctx, func(context.Context, store.Store) error { return errors.New("embedding server down") }); err == nil {
+		t.Fatal("a failed fill was not reported")
+	}
+	crash(s) // the swap is on disk without a close
+	s = open(t, dir)
+	defer s.Close()
+	pts, _ := s.Scroll(ctx, store.Filter{})
+	if got := fmt.Sprint(pointIDs(pts)); got != "[new]" {
+		t.Fatalf("after rebuild = %s", got)
+	}
+}

@@ -8,7 +8,9 @@
 // snapshot (written to a temporary file, fsynced, renamed over the old one,
 // directory fsynced) when it grows and on Close. Opening reads the snapshot
 // (postings included, so nothing is re-segmented) and replays the log; a torn
-// log tail or a half-written temporary file from a crash is discarded.
+// log tail or a half-written temporary file from a crash is discarded. A
+// damaged snapshot, or a damaged record in the middle of the log (a disk
+// fault), is ErrCorrupt: never silently cut off with what follows it.
 package mem
 
 import (

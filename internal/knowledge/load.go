@@ -14,8 +14,10 @@ import (
 	"github.com/govchat/govchat/internal/kb"
 )
 
-// maxFileSize is the largest knowledge file Load reads.
-const maxFileSize = 32 << 20
+// MaxFileSize is the largest knowledge file Load reads (a larger one is an
+// error Problem and is not loaded). The importer holds its input files and
+// what it writes to the same limit, so a file it imports is always loaded.
+const MaxFileSize = 64 << 20
 
 // DictDir is the top-level directory holding the vocabulary.
 const DictDir = "dict"
@@ -161,13 +163,13 @@ func readText(fsys fs.FS, p string, pr *problems) (string, bool) {
 		return "", false
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 	if err != nil {
 		pr.errorf(0, "cannot read: %v", err)
 		return "", false
 	}
-	if len(data) > maxFileSize {
-		pr.errorf(0, "file larger than %d MiB; split it", maxFileSize>>20)
+	if len(data) > MaxFileSize {
+		pr.errorf(0, "file larger than %d MiB; split it", MaxFileSize>>20)
 		return "", false
 	}
 	if !utf8.Valid(data) {

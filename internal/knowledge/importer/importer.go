@@ -359,6 +359,9 @@ func (im *Importer) writeDocs(docs []*kb.Document, res Result) (Result, error) {
 		if err != nil {
 			return res, fmt.Errorf("%s: %w", d.ID, err)
 		}
+		if err := fitsKnowledgeFile(rel, data); err != nil {
+			return res, err
+		}
 		// What is written must load back.
 		if back, probs := knowledge.ParseDocument(rel, string(data)); back == nil || knowledge.HasErrors(probs) {
 			return res, fmt.Errorf("%s: internal error: the written file does not load: %v", d.ID, probs)
@@ -509,6 +512,9 @@ func (im *Importer) writeFAQ(name string, entries []*kb.Document, res Result) (R
 	if err != nil {
 		return res, err
 	}
+	if err := fitsKnowledgeFile(rel, data); err != nil {
+		return res, err
+	}
 	back, probs := knowledge.ParseFAQ(rel, string(data))
 	if knowledge.HasErrors(probs) || len(back) != len(merged) {
 		return res, fmt.Errorf("internal error: the written FAQ file does not load: %v", probs)
@@ -528,6 +534,15 @@ func sameFAQ(a, b *kb.Document) bool {
 	x, _ := RenderFAQ(FAQHeader{}, []*kb.Document{a})
 	y, _ := RenderFAQ(FAQHeader{}, []*kb.Document{b})
 	return string(x) == string(y)
+}
+
+// fitsKnowledgeFile refuses a file the loader would not read: an import
+// that reports ok is always indexed.
+func fitsKnowledgeFile(rel string, data []byte) error {
+	if len(data) > knowledge.MaxFileSize {
+		return refuse("%s would be %d MiB, more than the %d MiB a knowledge file may hold; split the source", rel, len(data)>>20, knowledge.MaxFileSize>>20)
+	}
+	return nil
 }
 
 // write stores data at rel under Into atomically and says whether the file

@@ -55,7 +55,7 @@ func openSearch(ctx context.Context, env *Env, opt searchOptions) (*searchApp, e
 	start := time.Now()
 	base, probs, err := knowledge.LoadDir(env.Config.Knowledge)
 	if err != nil {
-		return nil, fmt.Errorf("knowledge: %w", err)
+		return nil, err // "knowledge: …" already
 	}
 	if len(opt.With) > 0 {
 		extra, err := importInMemory(opt.With)

@@ -24,7 +24,10 @@ func runIndex(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "index")
 	rebuild := fs.Bool("rebuild", false, "discard the embedded index and the embedding cache and build them from scratch")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
 		return err
 	}
 	// The index is opened — and the embedded one locked — before anything

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -29,15 +30,18 @@ func init() {
 }
 
 func runReport(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+	sub, rest := subcommand(args, "since", "limit", "format")
+	switch sub {
+	case "unanswered":
+		return reportUnanswered(ctx, env, rest)
+	case "":
 		fmt.Fprintln(env.Stderr, "usage: govchat report unanswered [--since 30d] [--limit 50] [--format text|json|csv]")
+		if slices.ContainsFunc(args, isHelpFlag) {
+			return nil
+		}
 		return exitError{2}
 	}
-	switch args[0] {
-	case "unanswered":
-		return reportUnanswered(ctx, env, args[1:])
-	}
-	fmt.Fprintf(env.Stderr, "govchat report: unknown report %q (want unanswered)\n", args[0])
+	fmt.Fprintf(env.Stderr, "govchat report: unknown report %q (want unanswered)\n", sub)
 	return exitError{2}
 }
 
@@ -46,7 +50,10 @@ func reportUnanswered(ctx context.Context, env *Env, args []string) error {
 	since := fs.String("since", "30d", "questions asked since: a duration (720h, 30d) or a date (2025-01-31)")
 	limit := fs.Int("limit", 50, "groups to list")
 	format := fs.String("format", "text", "output format: text, json or csv")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
 		return err
 	}
 	from, err := server.ParseSince(*since, time.Now())

@@ -59,7 +59,11 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 {
+		usage(stderr) // not a command: the list, and a usage error
+		return 2
+	}
+	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage(stdout)
 		return 0
 	}
@@ -77,6 +81,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	env := &Env{Config: cfg, Stdin: stdin, Stdout: stdout, Stderr: stderr, Log: newLogger(stderr, cfg.LogLevel)}
 	err = c.run(ctx, env, args[1:])
 	var ee exitError
+	var fe flagError
 	switch {
 	case err == nil:
 		return 0
@@ -84,8 +89,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return 0
 	case errors.As(err, &ee):
 		return ee.code
+	case errors.As(err, &fe):
+		return 2
 	default:
-		fmt.Fprintf(stderr, "govchat %s: %v\n", c.name, err)
+		fmt.Fprintf(stderr, "govchat %s: %s\n", c.name, errorMessage(err))
 		return 1
 	}
 }
@@ -97,9 +104,11 @@ func usage(w io.Writer) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+	rows := make([][]string, len(names))
+	for i, n := range names {
+		rows[i] = []string{n, commands[n].summary}
 	}
+	writeTable(w, "  ", rows)
 	fmt.Fprintln(w, "\nRun \"govchat <command> -h\" for a command's flags.")
 }
 

@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -263,6 +265,11 @@ func (m *Main) hubConfig(clientIP func(*http.Request) string) chat.Config {
 	cfg, c := m.env.Config, m.Chat
 	if c.AllowedOrigins == nil {
 		c.AllowedOrigins = cfg.AllowedOrigins
+		// The public address is govchat's own too, whatever Host header a
+		// proxy passes on.
+		if u, err := url.Parse(cfg.PublicURL); err == nil && u.Scheme != "" && u.Host != "" {
+			c.AllowedOrigins = append(slices.Clip(c.AllowedOrigins), u.Scheme+"://"+u.Host)
+		}
 	}
 	if c.Hotline == "" {
 		c.Hotline = cfg.Hotline

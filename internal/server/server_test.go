@@ -209,6 +209,10 @@ func TestDocumentPageEscapesEverything(t *testing.T) {
 	if resp.StatusCode != 200 || strings.Contains(js, "<script>") || strings.Contains(js, "<img") {
 		t.Errorf("JSON not escaped: %s", js)
 	}
+	// A javascript: URL is never returned, nor offered as the official page.
+	if strings.Contains(js, "javascript") || strings.Contains(body, "javascript") || strings.Contains(body, "查看发文机关官方发布原文") {
+		t.Errorf("the unsafe URL reached the page or the API")
+	}
 }
 
 func TestDocumentJSON(t *testing.T) {

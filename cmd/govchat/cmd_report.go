@@ -76,6 +76,10 @@ func reportUnanswered(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	notGaps, err := hist.NotGaps(ctx, from)
+	if err != nil {
+		return err
+	}
 	switch *format {
 	case "json":
 		enc := json.NewEncoder(env.Stdout)
@@ -83,11 +87,11 @@ func reportUnanswered(ctx context.Context, env *Env, args []string) error {
 		if groups == nil {
 			groups = []govchat.Group{}
 		}
-		return enc.Encode(server.UnansweredResponse{Since: from, Groups: groups})
+		return enc.Encode(server.UnansweredResponse{Since: from, Groups: groups, NotGaps: notGaps})
 	case "csv":
 		return writeUnansweredCSV(env.Stdout, groups)
 	case "text":
-		writeUnansweredText(env.Stdout, from, groups)
+		writeUnansweredText(env.Stdout, from, groups, notGaps)
 		return nil
 	}
 	return fmt.Errorf("--format %q: want text, json or csv", *format)
@@ -111,10 +115,13 @@ func reasonList(m map[string]int) string {
 	return strings.Join(parts, " ")
 }
 
-func writeUnansweredText(w io.Writer, since time.Time, groups []govchat.Group) {
+func writeUnansweredText(w io.Writer, since time.Time, groups []govchat.Group, notGaps map[string]int) {
 	fmt.Fprintf(w, "未解决的问题（%s 起）：%d 组\n", since.Format("2006-01-02 15:04"), len(groups))
+	if len(notGaps) > 0 {
+		fmt.Fprintf(w, "不属于知识库缺口、未列出的拒答：%s\n", reasonList(notGaps))
+	}
 	if len(groups) == 0 {
-		fmt.Fprintln(w, "没有被拒答或评为“没用”的问题。")
+		fmt.Fprintln(w, "没有因资料不足被拒答或评为“没用”的问题。")
 		return
 	}
 	for i, g := range groups {

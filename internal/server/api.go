@@ -90,6 +90,9 @@ func (s *Server) apiFeedback(w http.ResponseWriter, r *http.Request) {
 type UnansweredResponse struct {
 	Since  time.Time       `json:"since"`
 	Groups []govchat.Group `json:"groups"`
+	// NotGaps counts by reason the refusals left out as no knowledge gap
+	// (chitchat, out_of_scope, injection …).
+	NotGaps map[string]int `json:"not_gaps"`
 }
 
 // ParseSince reads a report start: a duration back from now ("720h", "30d")
@@ -142,7 +145,13 @@ func (s *Server) apiUnanswered(w http.ResponseWriter, r *http.Request) {
 	if groups == nil {
 		groups = []govchat.Group{}
 	}
-	writeJSON(w, http.StatusOK, UnansweredResponse{Since: since, Groups: groups})
+	notGaps, err := s.cfg.Reporter.NotGaps(r.Context(), since)
+	if err != nil {
+		s.log.Error("server: unanswered report", "error", err)
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, UnansweredResponse{Since: since, Groups: groups, NotGaps: notGaps})
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) { healthz(w, r) }

@@ -23,7 +23,7 @@ import (
 // over the websocket and POST /api/ask, 👎 reasons, a 转人工 conversation
 // (the questions before it, the citizen's and the operator's messages),
 // 留言 (text and contact), review flags and FAQ proposals and their
-// resolution — with debug logging, then reads every file in the data
+// resolution, sign-ins with a number for a name — with debug logging, then reads every file in the data
 // directory, the log and the unanswered report: none of the numbers
 // survives, in any form a matching key could rebuild.
 func TestPersonalDataNeverStored(t *testing.T) {
@@ -60,6 +60,10 @@ func TestPersonalDataNeverStored(t *testing.T) {
 		return lr.Token
 	}
 	op, admin := login("red-op"), login("red-admin")
+	// Sign-ins with a number typed as the user name (audit trail, throttle).
+	for _, f := range forms[:10] {
+		c.do(t, call{method: "POST", path: "/api/agent/login", body: map[string]any{"username": f.Form, "password": "wrong password"}, status: 401})
+	}
 
 	// Questions and 👎 reasons, over the websocket and the HTTP API.
 	citizen := chattest.Dial(t, wsURL(rs.base), nil)

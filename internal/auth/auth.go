@@ -406,7 +406,8 @@ func (s *Service) Login(ctx context.Context, username, password, ip string) (str
 	}()
 	s.prune(ctx, now)
 	tc := s.cfg.Throttle
-	rec, accountFailures, err := s.throttle.Attempts(ctx, username, addr, now.Add(-tc.Forget))
+	account := throttleKey(username) // what was typed is not stored
+	rec, accountFailures, err := s.throttle.Attempts(ctx, account, addr, now.Add(-tc.Forget))
 	if err != nil {
 		return "", Session{}, err
 	}
@@ -434,12 +435,12 @@ func (s *Service) Login(ctx context.Context, username, password, ip string) (str
 	u.Role, u.Disabled, u.Created = Role(role), disabled != 0, time.Unix(created, 0)
 	if !known || !ok || u.Disabled {
 		failed = true
-		if err := s.throttle.Failed(ctx, username, addr, now, now.Add(-tc.Forget)); err != nil {
+		if err := s.throttle.Failed(ctx, account, addr, now, now.Add(-tc.Forget)); err != nil {
 			return "", Session{}, err
 		}
 		return "", Session{}, ErrBadCredentials
 	}
-	if err := s.throttle.Succeeded(ctx, username, addr, now); err != nil {
+	if err := s.throttle.Succeeded(ctx, account, addr, now); err != nil {
 		return "", Session{}, err
 	}
 	raw := make([]byte, 32)

@@ -2,7 +2,9 @@ package auth
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"time"
 )
@@ -87,6 +89,15 @@ func (t Throttle) wait(rec LoginRecord, accountFailures int, now time.Time) time
 	return max(0, rec.LastFailure.Add(d).Sub(now))
 }
 
+// throttleKey is the account a sign-in record is kept under: a hash of the
+// name typed, so that the records hold no typed text (a mistyped password
+// in the name field, a phone number) and unknown names are kept like real
+// ones.
+func throttleKey(username string) string {
+	h := sha256.Sum256([]byte("govchat sign-in throttle\x00" + username))
+	return hex.EncodeToString(h[:16])
+}
+
 // LoginRecord is what the throttle knows of one account signing in from one
 // address (an IPv6 address counts by its /64).
 type LoginRecord struct {
@@ -99,9 +110,9 @@ type LoginRecord struct {
 // the account store's contract: the SQLite store here keeps them in auth.db
 // (table login_throttle), and a PostgreSQL account store keeps them in a
 // table of its own with the same four operations, so that every govchat
-// instance sharing the database throttles alike. Account names are lower
-// case; unknown accounts are recorded like real ones (the throttle must
-// not tell them apart).
+// instance sharing the database throttles alike. Accounts are given as
+// throttleKey of the lower-case name typed; unknown accounts are recorded
+// like real ones (the throttle must not tell them apart).
 type ThrottleStore interface {
 	// Attempts returns the record of username at addr, and the failures
 	// to username from all addresses whose last failure is at or after

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -125,8 +123,9 @@ func TestPersonalDataNeverStored(t *testing.T) {
 	}
 
 	// What the service shows: the unanswered report and the 留言 list.
-	shown := string(c.fetchAuth(t, "/api/admin/unanswered?limit=1000", adminToken))
-	shown += string(c.fetchAuth(t, "/api/agent/conversations/"+conv.(string), op))
+	_, report := c.do(t, call{method: "GET", path: "/api/admin/unanswered?limit=1000", header: bearer(adminToken), status: 200})
+	_, transcript := c.do(t, call{method: "GET", path: "/api/agent/conversations/" + conv.(string), header: bearer(op), status: 200})
+	shown := string(report) + string(transcript)
 	rs.stop(t) // everything written and checkpointed
 
 	sources := map[string]string{"log": rs.logs.String(), "API": shown}
@@ -163,21 +162,4 @@ func joinForms(forms []struct{ Form, Token string }, max int) []string {
 		cur += part
 	}
 	return append(out, cur)
-}
-
-// fetchAuth GETs path with a bearer token.
-func (c *contract) fetchAuth(t *testing.T, path, token string) []byte {
-	t.Helper()
-	req, _ := http.NewRequest("GET", c.base+path, nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 {
-		t.Fatalf("GET %s: %d %s", path, resp.StatusCode, b)
-	}
-	return b
 }

@@ -84,12 +84,7 @@ func TestRunKillsAtDeadline(t *testing.T) {
 	if !errors.As(err, &de) {
 		t.Fatalf("spin: %v", err)
 	}
-	if kids := workertest.Children(t); len(kids) > 0 {
-		t.Errorf("child processes left: %v", kids)
-	}
-	if n := runtime.NumGoroutine(); n > before {
-		t.Errorf("%d goroutines before, %d after", before, n)
-	}
+	workertest.NothingLeft(t, before)
 }
 
 func TestRunNeedsMain(t *testing.T) {

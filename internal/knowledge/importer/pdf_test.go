@@ -71,12 +71,7 @@ func TestHostilePDFRefused(t *testing.T) {
 				t.Fatalf("refused with %v, want the page tree named", err)
 			}
 			t.Logf("refused after %s: %v", time.Since(start).Round(time.Millisecond), err)
-			if kids := workertest.Children(t); len(kids) > 0 {
-				t.Errorf("processes left: %v", kids)
-			}
-			if n := runtime.NumGoroutine(); n > before {
-				t.Errorf("%d goroutines before, %d after", before, n)
-			}
+			workertest.NothingLeft(t, before)
 		})
 	}
 }
@@ -89,12 +84,7 @@ func TestPDFDeadline(t *testing.T) {
 	if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "did not finish within") {
 		t.Fatalf("err = %v", err)
 	}
-	if kids := workertest.Children(t); len(kids) > 0 {
-		t.Errorf("processes left: %v", kids)
-	}
-	if n := runtime.NumGoroutine(); n > before {
-		t.Errorf("%d goroutines before, %d after", before, n)
-	}
+	workertest.NothingLeft(t, before)
 }
 
 // A tiny valid PDF — one word, printed by Chromium — is imported, not

@@ -36,3 +36,16 @@ func Children(t testing.TB) []string {
 	}
 	return out
 }
+
+// NothingLeft fails t when a child process of this process is still alive,
+// or when more goroutines run than before (runtime.NumGoroutine() taken
+// before the work).
+func NothingLeft(t testing.TB, before int) {
+	t.Helper()
+	if kids := Children(t); len(kids) > 0 {
+		t.Errorf("child processes left: %v", kids)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines before, %d after", before, n)
+	}
+}

@@ -132,7 +132,7 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	clientIP := server.ClientIPFunc(trusted)
 
-	if m.History, err = history.Open(history.Config{Path: filepath.Join(cfg.Data, "history.db"), Redact: safety.Redact, Log: env.Log}); err != nil {
+	if m.History, err = history.Open(history.Config{Path: filepath.Join(cfg.Data, "history.db"), Redact: safety.Redact, Log: env.Log, Now: env.Now}); err != nil {
 		return err
 	}
 	if m.Accounts, err = openAuth(env); err != nil {
@@ -144,10 +144,10 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.WorkbenchDB, err = sqlite.Open(filepath.Join(cfg.Data, "workbench.db")); err != nil {
 		return fmt.Errorf("workbench: %w", err)
 	}
-	if m.Review, err = review.New(m.WorkbenchDB, nil); err != nil {
+	if m.Review, err = review.New(m.WorkbenchDB, env.Now); err != nil {
 		return err
 	}
-	if m.WechatTokens, err = wechat.OpenStore(wechat.StoreConfig{Path: filepath.Join(cfg.Data, "wechat.db"), TTL: cfg.WechatSessionTTL}); err != nil {
+	if m.WechatTokens, err = wechat.OpenStore(wechat.StoreConfig{Path: filepath.Join(cfg.Data, "wechat.db"), TTL: cfg.WechatSessionTTL, Now: env.Now}); err != nil {
 		return err
 	}
 	wechatLogin, err := newWechatLogin(env, m.WechatTokens, clientIP)
@@ -161,7 +161,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.Answerer, err = newAnswerer(env, m.Search); err != nil {
 		return err
 	}
-	if m.Lookup, err = lookupOver(m.Search.Base, m.Search.Seg, m.Search.Engine); err != nil {
+	if m.Lookup, err = lookupOver(env, m.Search.Base, m.Search.Seg, m.Search.Engine); err != nil {
 		return err
 	}
 
@@ -176,7 +176,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("GOVCHAT_CONTACT_KEY_FILE: %w", err)
 	}
-	if m.Desk, err = handoff.New(handoff.Config{DB: m.WorkbenchDB, Redact: safety.Redact, Contacts: contacts, Hotline: cfg.Hotline, Passages: m.Lookup,
+	if m.Desk, err = handoff.New(handoff.Config{DB: m.WorkbenchDB, Redact: safety.Redact, Contacts: contacts, Hotline: cfg.Hotline, Passages: m.Lookup, Now: env.Now,
 		Audit: m.Accounts, Log: env.Log, StillSignedIn: m.Accounts.HasLiveSession, Metrics: m.Metrics}); err != nil {
 		return err
 	}
@@ -190,7 +190,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.Server, err = server.New(server.Config{
 		Library: m.Search.Engine, Chat: m.Hub, Reporter: m.History,
 		Hotline: cfg.Hotline, AdminToken: cfg.AdminToken, SessionRole: sessionRole(web),
-		ClientIP: clientIP, Log: env.Log, Metrics: m.Metrics,
+		ClientIP: clientIP, Log: env.Log, Metrics: m.Metrics, Now: env.Now,
 	}); err != nil {
 		return err
 	}
@@ -318,7 +318,7 @@ func newWechatLogin(env *Env, tokens *wechat.Store, clientIP func(*http.Request)
 		env.Log.Debug("wechat login disabled: set GOVCHAT_WECHAT_APPID and GOVCHAT_WECHAT_SECRET to enable it")
 	}
 	return wechat.NewHandler(wechat.HandlerConfig{
-		Hotline: cfg.Hotline, Log: env.Log, ClientIP: clientIP, LoginsPerMinute: cfg.WechatLoginRate,
+		Hotline: cfg.Hotline, Log: env.Log, ClientIP: clientIP, LoginsPerMinute: cfg.WechatLoginRate, Now: env.Now,
 	}, ex, tokens)
 }
 

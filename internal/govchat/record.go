@@ -3,6 +3,8 @@ package govchat
 import (
 	"errors"
 	"time"
+
+	"github.com/govchat/govchat/internal/kb"
 )
 
 // ErrAnswerNotFound: feedback names an answer that does not exist (or that
@@ -31,6 +33,11 @@ type Record struct {
 	Latency  time.Duration  `json:"latency"`
 	Error    string         `json:"error,omitempty"` // error code when no answer could be produced
 	Sources  []RecordSource `json:"sources"`
+	// Clarify and Related are what the asker was offered as buttons: a
+	// clarification's choices, or related questions after an answer. The
+	// operators' transcript shows them; the log does not keep them.
+	Clarify bool         `json:"-"`
+	Related []kb.Related `json:"-"`
 }
 
 // Feedback is a citizen's 👍/👎 on an answer.

@@ -15,24 +15,32 @@ import (
 	"github.com/govchat/govchat/internal/outbox"
 	"github.com/govchat/govchat/internal/postgres"
 	"github.com/govchat/govchat/internal/review"
+	"github.com/govchat/govchat/internal/safety"
 	"github.com/govchat/govchat/internal/sqldb"
 	"github.com/govchat/govchat/internal/sqlite"
 	"github.com/govchat/govchat/internal/wechat"
 )
 
+// schemaFile is a SQLite file under --data and the schemas it holds.
+type schemaFile struct {
+	file    string
+	schemas []sqldb.Schema
+}
+
 // sqliteFiles says which SQLite file under --data holds which schemas (the
 // embedded default, one file per concern as it always was). With
 // GOVCHAT_DATABASE_URL they all live in the one PostgreSQL database, with
 // pgOnly beside them. A component that adds a schema adds it here, so that
-// `govchat migrate` and `migrate --from-sqlite` know it.
-var sqliteFiles = []struct {
-	file    string
-	schemas []sqldb.Schema
-}{
-	{"history.db", []sqldb.Schema{history.Schema}},
-	{"auth.db", []sqldb.Schema{auth.Schema}},
-	{"workbench.db", []sqldb.Schema{handoff.Schema, review.Schema, outbox.Schema}},
-	{"wechat.db", []sqldb.Schema{wechat.StoreSchema}},
+// `govchat migrate` and `migrate --from-sqlite` know it. contacts seals the
+// 留言 contacts a database from before sealing holds in clear (nil: they
+// are redacted only).
+func sqliteFiles(contacts handoff.Sealer) []schemaFile {
+	return []schemaFile{
+		{"history.db", []sqldb.Schema{history.Schema}},
+		{"auth.db", []sqldb.Schema{auth.Schema}},
+		{"workbench.db", []sqldb.Schema{handoff.Schema(contacts, safety.Redact), review.Schema, outbox.Schema}},
+		{"wechat.db", []sqldb.Schema{wechat.StoreSchema}},
+	}
 }
 
 // pgOnly are the schemas only a shared database needs: sessions that
@@ -134,7 +142,7 @@ func (d *databases) Close() error {
 
 // migrateAll brings every schema up to date and returns each component's
 // version, in order.
-func (d *databases) migrateAll(ctx context.Context) ([]schemaVersion, error) {
+func (d *databases) migrateAll(ctx context.Context, contacts handoff.Sealer) ([]schemaVersion, error) {
 	var out []schemaVersion
 	apply := func(db *sqldb.DB, s sqldb.Schema) error {
 		if err := db.Migrate(ctx, s); err != nil {
@@ -147,7 +155,7 @@ func (d *databases) migrateAll(ctx context.Context) ([]schemaVersion, error) {
 		out = append(out, schemaVersion{where: db.Name(), component: s.Component, version: v, latest: len(s.Steps)})
 		return nil
 	}
-	for _, f := range sqliteFiles {
+	for _, f := range sqliteFiles(contacts) {
 		db, err := d.file(f.file)
 		if err != nil {
 			return nil, err

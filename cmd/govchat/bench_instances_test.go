@@ -108,7 +108,7 @@ func BenchmarkInstancesAskers(b *testing.B) {
 			}
 			var env []string
 			if c.postgres {
-				env = append(env, "GOVCHAT_DATABASE_URL="+pg.URL("postgres"))
+				env = append(env, "GOVCHAT_DATABASE_URL="+pg.URL("postgres"), "GOVCHAT_CONTACT_KEY_FILE="+filepath.Join(b.TempDir(), "contact.key"))
 			}
 			var urls []string
 			for range c.instances {
@@ -176,7 +176,7 @@ func BenchmarkInstancesHandoff(b *testing.B) {
 	addUser(url)
 	addUser("")
 	kdir := filepath.Join(moduleRoot(b), "knowledge")
-	env := []string{"GOVCHAT_DATABASE_URL=" + url, "GOVCHAT_TRUSTED_PROXIES=127.0.0.1/32"}
+	env := []string{"GOVCHAT_DATABASE_URL=" + url, "GOVCHAT_TRUSTED_PROXIES=127.0.0.1/32", "GOVCHAT_CONTACT_KEY_FILE=" + filepath.Join(b.TempDir(), "contact.key")}
 	lite := startChild(b, kdir, liteData, "GOVCHAT_TRUSTED_PROXIES=127.0.0.1/32")
 	defer lite.stop(b)
 	a := startChild(b, kdir, b.TempDir(), env...)

@@ -25,7 +25,10 @@ func runHealthcheck(ctx context.Context, env *Env, args []string) error {
 	url := fs.String("url", "", "URL to probe (default: http://127.0.0.1<GOVCHAT_ADDR>/healthz)")
 	ready := fs.Bool("ready", false, "probe /readyz: ready to serve (knowledge base loaded, database reachable), not only alive")
 	timeout := fs.Duration("timeout", 3*time.Second, "give up after this long")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
 		return err
 	}
 	if *url == "" {

@@ -8,7 +8,9 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/govchat/govchat/internal/handoff"
 	"github.com/govchat/govchat/internal/postgres"
+	"github.com/govchat/govchat/internal/sealbox"
 	"github.com/govchat/govchat/internal/sqldb"
 	"github.com/govchat/govchat/internal/sqlite"
 )
@@ -47,7 +49,20 @@ func runMigrate(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer dbs.Close()
-	versions, err := dbs.migrateAll(ctx)
+	// 留言 contacts of a database from before they were sealed are sealed
+	// with the key serve uses.
+	var contacts handoff.Sealer
+	if key := env.Config.ContactKeyFile; key != "" || !dbs.shared() {
+		if key == "" {
+			key = filepath.Join(env.Config.Data, "contact.key")
+		}
+		box, err := sealbox.LoadOrCreate(key)
+		if err != nil {
+			return fmt.Errorf("GOVCHAT_CONTACT_KEY_FILE: %w", err)
+		}
+		contacts = box
+	}
+	versions, err := dbs.migrateAll(ctx, contacts)
 	if err != nil {
 		return err
 	}
@@ -74,8 +89,16 @@ func migrateFromSQLite(ctx context.Context, env *Env, dir string) error {
 		return err
 	}
 	defer dbs.Close()
-	if _, err := dbs.migrateAll(ctx); err != nil {
+	if _, err := dbs.migrateAll(ctx, nil); err != nil {
 		return err
+	}
+	// The single instance's key: 留言 contacts it sealed stay sealed with
+	// it (the instances must then use it: GOVCHAT_CONTACT_KEY_FILE), and any
+	// its database still holds in clear are sealed with it first.
+	srcKey := filepath.Join(dir, "contact.key")
+	box, err := sealbox.LoadOrCreate(srcKey)
+	if err != nil {
+		return fmt.Errorf("migrate --from-sqlite: %w", err)
 	}
 	pg := dbs.pg.SQL
 	// A long copy: no per-call timeout, but not forever.
@@ -94,7 +117,7 @@ func migrateFromSQLite(ctx context.Context, env *Env, dir string) error {
 		sqlite, pg  int64
 	}
 	var done []counted
-	for _, f := range sqliteFiles {
+	for _, f := range sqliteFiles(box) {
 		path := filepath.Join(dir, f.file)
 		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 			fmt.Fprintf(env.Stdout, "%-13s not there: nothing to copy\n", f.file)
@@ -148,5 +171,6 @@ func migrateFromSQLite(ctx context.Context, env *Env, dir string) error {
 		total += c.pg
 	}
 	fmt.Fprintf(env.Stdout, "%d rows in %d tables, every count matches. The SQLite files are unchanged apart from their schema version; keep them until the move is confirmed.\n", total, len(done))
+	fmt.Fprintf(env.Stdout, "留言 contacts are sealed with %s: give every instance that key (GOVCHAT_CONTACT_KEY_FILE).\n", srcKey)
 	return nil
 }

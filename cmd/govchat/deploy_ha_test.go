@@ -65,6 +65,9 @@ func TestComposeHAProfile(t *testing.T) {
 		if g.Environment["GOVCHAT_STORE"] != "qdrant" || !strings.HasPrefix(g.Environment["GOVCHAT_QDRANT_URL"], "qdrant-node") {
 			t.Errorf("%s: not on the Qdrant cluster: %v", name, g.Environment)
 		}
+		if !strings.HasPrefix(g.Environment["GOVCHAT_CONTACT_KEY_FILE"], "/secrets/") || !slices.Contains(g.Volumes, "govchat-secrets:/secrets") {
+			t.Errorf("%s: the 留言 contact key must be one file shared by the instances: %q, volumes %v", name, g.Environment["GOVCHAT_CONTACT_KEY_FILE"], g.Volumes)
+		}
 		if g.Environment["GOVCHAT_TRUSTED_PROXIES"] == "" {
 			t.Errorf("%s: GOVCHAT_TRUSTED_PROXIES unset: every client would share the proxy's address and rate limits", name)
 		}

@@ -7,6 +7,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,6 +25,7 @@ import (
 	"github.com/govchat/govchat/internal/postgres"
 	"github.com/govchat/govchat/internal/review"
 	"github.com/govchat/govchat/internal/safety"
+	"github.com/govchat/govchat/internal/sealbox"
 	"github.com/govchat/govchat/internal/server"
 	"github.com/govchat/govchat/internal/wechat"
 	"github.com/govchat/govchat/internal/workbench"
@@ -194,7 +198,21 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.Hub, err = chat.New(m.hubConfig(clientIP), m.Answerer, m.History); err != nil {
 		return err
 	}
-	deskCfg := handoff.Config{DB: workbenchDB, Redact: safety.Redact, Hotline: cfg.Hotline, Passages: m.Lookup, Now: env.Now,
+	keyFile := cfg.ContactKeyFile
+	if keyFile == "" {
+		if dbs.shared() {
+			// Every instance reads the 留言 of every other: they must seal
+			// with one key.
+			return errors.New("GOVCHAT_CONTACT_KEY_FILE: with GOVCHAT_DATABASE_URL every instance must seal 留言 contacts with the same key: " +
+				"point it at one key file all instances read (created by the first to start; after migrate --from-sqlite, the old data/contact.key)")
+		}
+		keyFile = filepath.Join(cfg.Data, "contact.key")
+	}
+	contacts, err := sealbox.LoadOrCreate(keyFile)
+	if err != nil {
+		return fmt.Errorf("GOVCHAT_CONTACT_KEY_FILE: %w", err)
+	}
+	deskCfg := handoff.Config{DB: workbenchDB, Redact: safety.Redact, Contacts: contacts, Hotline: cfg.Hotline, Passages: m.Lookup, Now: env.Now,
 		Audit: m.Accounts, Log: env.Log, StillSignedIn: m.Accounts.HasLiveSession, Metrics: m.Metrics, KeepOpen: dbs.shared()}
 	if m.Bus != nil {
 		deskCfg.Bus = m.Bus
@@ -298,6 +316,11 @@ func (m *Main) hubConfig(clientIP func(*http.Request) string) chat.Config {
 	cfg, c := m.env.Config, m.Chat
 	if c.AllowedOrigins == nil {
 		c.AllowedOrigins = cfg.AllowedOrigins
+		// The public address is govchat's own too, whatever Host header a
+		// proxy passes on.
+		if u, err := url.Parse(cfg.PublicURL); err == nil && u.Scheme != "" && u.Host != "" {
+			c.AllowedOrigins = append(slices.Clip(c.AllowedOrigins), u.Scheme+"://"+u.Host)
+		}
 	}
 	if c.Hotline == "" {
 		c.Hotline = cfg.Hotline

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -20,19 +19,13 @@ import (
 	"github.com/govchat/govchat/internal/pgtest"
 	"github.com/govchat/govchat/internal/review"
 	"github.com/govchat/govchat/internal/safety"
+	"github.com/govchat/govchat/internal/sealbox"
 	"github.com/govchat/govchat/internal/sqldb"
 	"github.com/govchat/govchat/internal/sqldb/sqldbtest"
 	"github.com/govchat/govchat/internal/sqlite"
 	"github.com/govchat/govchat/internal/wechat"
 )
 
-func TestMain(m *testing.M) {
-	code := pgtest.Run(m)
-	if binDir != "" {
-		os.RemoveAll(binDir)
-	}
-	os.Exit(code)
-}
 
 var cheapHash = auth.HashParams{Memory: 64, Time: 1, Threads: 1}
 
@@ -105,7 +98,12 @@ func fillDataDir(t *testing.T, data string) singleInstance {
 	if _, err := rv.Add(ctx, review.Item{Kind: review.KindFlag, DocID: "guide-1", Problem: review.ProblemOutdated, By: "wang", StaffNo: "1001"}); err != nil {
 		t.Fatal(err)
 	}
-	si.conv = handoffRecords(t, wb)
+	// As serve would: 留言 contacts sealed with data/contact.key.
+	box, err := sealbox.LoadOrCreate(filepath.Join(data, "contact.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	si.conv = handoffRecords(t, wb, box)
 	ob, err := outbox.New(outbox.Config{DB: wb})
 	if err != nil {
 		t.Fatal(err)
@@ -142,9 +140,9 @@ func (refuser) Answer(context.Context, govchat.Request) (*govchat.Answer, error)
 
 // handoffRecords runs a 转人工 conversation and a 留言 through a desk on db
 // and returns the conversation's id.
-func handoffRecords(t *testing.T, db *sqldb.DB) string {
+func handoffRecords(t *testing.T, db *sqldb.DB, contacts handoff.Sealer) string {
 	t.Helper()
-	desk, err := handoff.New(handoff.Config{DB: db, Redact: safety.Redact})
+	desk, err := handoff.New(handoff.Config{DB: db, Redact: safety.Redact, Contacts: contacts})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +198,7 @@ func TestMigrateFromSQLite(t *testing.T) {
 		`history.db +answers +2 +2`, `history.db +answer_sources +1 +1`, `history.db +feedback +1 +1`,
 		`auth.db +users +2 +2`, `auth.db +sessions +1 +1`, `auth.db +audit +1 +1`,
 		`workbench.db +handoffs +1 +1`, `workbench.db +handoff_entries +\d+ +\d+`, `workbench.db +leave_messages +1 +1`, `workbench.db +review_items +2 +2`, `workbench.db +outbox +1 +1`,
-		`wechat.db +wechat_sessions +1 +1`, `every count matches`,
+		`wechat.db +wechat_sessions +1 +1`, `every count matches`, `contacts are sealed with .*contact.key`,
 	} {
 		if !regexp.MustCompile(want).MatchString(out) {
 			t.Errorf("output lacks %q", want)
@@ -259,7 +257,12 @@ func TestMigrateFromSQLite(t *testing.T) {
 		t.Errorf("WeChat token after the move: %+v, %v", id, err)
 	}
 
-	desk, err := handoff.New(handoff.Config{DB: pg, Redact: safety.Redact, KeepOpen: true})
+	// The instances seal and open contacts with the single instance's key.
+	box, err := sealbox.LoadOrCreate(filepath.Join(data, "contact.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	desk, err := handoff.New(handoff.Config{DB: pg, Redact: safety.Redact, KeepOpen: true, Contacts: box})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -173,7 +173,9 @@ func askOn(c *chattest.Conn, id, q string) chattest.Frame {
 func TestMultiInstance(t *testing.T) {
 	url := pgtest.Shared(t).DB(t)
 	const adminToken = "multi-instance-admin-token"
-	shared := map[string]string{"GOVCHAT_DATABASE_URL": url, "GOVCHAT_ADMIN_TOKEN": adminToken}
+	// One contact key for both instances (each reads the other's 留言).
+	shared := map[string]string{"GOVCHAT_DATABASE_URL": url, "GOVCHAT_ADMIN_TOKEN": adminToken,
+		"GOVCHAT_CONTACT_KEY_FILE": filepath.Join(t.TempDir(), "contact.key")}
 	if out, errOut, code := runIn(t, shippedEnv(t.TempDir(), shared), "correct horse battery\n", "user", "add",
 		"--username", "wang", "--name", "王五", "--staff-no", "1001", "--role", "operator", "--password-stdin"); code != 0 {
 		t.Fatalf("user add on PostgreSQL: %d %s %s", code, out, errOut)

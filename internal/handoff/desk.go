@@ -58,13 +58,26 @@ type Auditor interface {
 	Record(ctx context.Context, e auth.Event) error
 }
 
+// Sealer encrypts values kept at rest (sealbox.Box); context binds a sealed
+// value to its row.
+type Sealer interface {
+	Seal(plain []byte, context string) ([]byte, error)
+	Open(sealed []byte, context string) ([]byte, error)
+}
+
 // Config configures a Desk.
 type Config struct {
-	DB       *sqldb.DB           // required: conversations, transcripts, 留言, who is online
-	Redact   func(string) string // required: applied to stored text
-	Hotline  string              // "12345"
-	Passages Passages            // nil: agent_answer is unavailable
-	Audit    Auditor             // nil: no audit trail
+	DB     *sqldb.DB           // required: conversations, transcripts, 留言, who is online
+	Redact func(string) string // required: applied to stored text
+	// Contacts seals the contact a citizen leaves with a 留言 (how to call
+	// back): the database keeps it redacted, and sealed by Contacts while
+	// the 留言 is open, for the operators who call back; it is erased when
+	// the 留言 is handled. Nil: only the redacted contact is kept. Several
+	// instances must seal with one key.
+	Contacts Sealer
+	Hotline  string   // "12345"
+	Passages Passages // nil: agent_answer is unavailable
+	Audit    Auditor  // nil: no audit trail
 	Now      func() time.Time
 	Log      *slog.Logger
 
@@ -206,7 +219,7 @@ func New(cfg Config) (*Desk, error) {
 	if cfg.ReceiptWait <= 0 {
 		cfg.ReceiptWait = time.Second
 	}
-	st, err := newStore(cfg.DB, cfg.Redact)
+	st, err := newStore(cfg.DB, cfg.Redact, cfg.Contacts, cfg.Log)
 	if err != nil {
 		return nil, err
 	}

@@ -25,10 +25,13 @@ type Schema struct {
 
 // Step is one migration, in each dialect. Statements are separated by
 // semicolons; a step runs in one transaction (SQLite and PostgreSQL both
-// have transactional DDL).
+// have transactional DDL). Apply, when set, runs after the statements in
+// the same transaction: for what SQL alone cannot do (sealing values with a
+// key, a column an earlier govchat may already have added).
 type Step struct {
 	SQLite   string
 	Postgres string
+	Apply    func(ctx context.Context, tx *Tx) error
 }
 
 // Version is the number of steps of s applied to the database (0 for none).
@@ -121,6 +124,11 @@ func (d *DB) migrateOne(ctx context.Context, s Schema) (done bool, err error) {
 			return false, fmt.Errorf("%s: migrate %s to version %d: %w", d.name, s.Component, v+1, err)
 		}
 	}
+	if step.Apply != nil {
+		if err := step.Apply(ctx, tx); err != nil {
+			return false, fmt.Errorf("%s: migrate %s to version %d: %w", d.name, s.Component, v+1, err)
+		}
+	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations(component, version, applied) VALUES(?,?,?)
 ON CONFLICT(component) DO UPDATE SET version=excluded.version, applied=excluded.applied`, s.Component, v+1, time.Now().UnixMilli()); err != nil {
 		return false, fmt.Errorf("%s: migrate %s: %w", d.name, s.Component, err)
@@ -129,4 +137,16 @@ ON CONFLICT(component) DO UPDATE SET version=excluded.version, applied=excluded.
 		return false, fmt.Errorf("%s: migrate %s to version %d: %w", d.name, s.Component, v+1, err)
 	}
 	return false, nil
+}
+
+// HasColumn reports whether table has column (in the current schema).
+func (t *Tx) HasColumn(ctx context.Context, table, column string) (bool, error) {
+	var n int
+	var err error
+	if t.d.dialect == Postgres {
+		err = t.QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ? AND column_name = ?`, table, column).Scan(&n)
+	} else {
+		err = t.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = ?`, table, column).Scan(&n)
+	}
+	return n > 0, err
 }

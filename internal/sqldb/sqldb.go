@@ -217,6 +217,9 @@ type Tx struct {
 	cancel context.CancelFunc
 }
 
+// Dialect is the SQL the transaction's database speaks.
+func (t *Tx) Dialect() Dialect { return t.d.dialect }
+
 // ExecContext runs a statement in the transaction.
 func (t *Tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	return t.tx.ExecContext(ctx, t.d.Rebind(q), args...)

@@ -26,7 +26,6 @@ import (
 	"github.com/govchat/govchat/internal/wechat"
 )
 
-
 var cheapHash = auth.HashParams{Memory: 64, Time: 1, Threads: 1}
 
 // singleInstance is what a single instance leaves under data/: one record

@@ -3,11 +3,11 @@ package handoff
 import (
 	"bytes"
 	"context"
-	"path/filepath"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http/httptest"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"

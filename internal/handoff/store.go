@@ -20,10 +20,10 @@ import (
 // only). Append steps; never edit one that has shipped.
 func Schema(contacts Sealer, redact func(string) string) sqldb.Schema {
 	return sqldb.Schema{
-	Component: "handoff",
-	Tables:    []string{"handoffs", "handoff_entries", "leave_messages"},
-	Steps: []sqldb.Step{{
-		SQLite: `
+		Component: "handoff",
+		Tables:    []string{"handoffs", "handoff_entries", "leave_messages"},
+		Steps: []sqldb.Step{{
+			SQLite: `
 CREATE TABLE IF NOT EXISTS handoffs (
 	id TEXT PRIMARY KEY,
 	session_id TEXT NOT NULL,
@@ -59,7 +59,7 @@ CREATE TABLE IF NOT EXISTS leave_messages (
 	handled_at INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS leave_messages_status ON leave_messages(status, at);`,
-		Postgres: `
+			Postgres: `
 CREATE TABLE handoffs (
 	id TEXT PRIMARY KEY,
 	session_id TEXT NOT NULL,
@@ -95,11 +95,11 @@ CREATE TABLE leave_messages (
 	handled_at BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX leave_messages_status ON leave_messages(status, at);`,
-	}, {
-		// Several instances share the desk: one open conversation per
-		// session (a race between two requests is settled by the index),
-		// and the operators and instances online.
-		SQLite: `
+		}, {
+			// Several instances share the desk: one open conversation per
+			// session (a race between two requests is settled by the index),
+			// and the operators and instances online.
+			SQLite: `
 CREATE UNIQUE INDEX IF NOT EXISTS handoffs_open_session ON handoffs(session_id) WHERE status IN ('queued', 'connected');
 CREATE INDEX IF NOT EXISTS handoffs_status ON handoffs(status, created);
 CREATE TABLE IF NOT EXISTS desk_instances (
@@ -116,7 +116,7 @@ CREATE TABLE IF NOT EXISTS desk_operators (
 	seen INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS desk_operators_instance ON desk_operators(instance);`,
-		Postgres: `
+			Postgres: `
 CREATE UNIQUE INDEX handoffs_open_session ON handoffs(session_id) WHERE status IN ('queued', 'connected');
 CREATE INDEX handoffs_status ON handoffs(status, created);
 CREATE TABLE desk_instances (
@@ -133,22 +133,22 @@ CREATE TABLE desk_operators (
 	seen BIGINT NOT NULL
 );
 CREATE INDEX desk_operators_instance ON desk_operators(instance);`,
-	}, {
-		// The buttons a bot answer offered (a clarification's choices,
-		// related questions): the transcript of an open conversation is
-		// read back from the database by whichever instance shows it.
-		SQLite: `ALTER TABLE handoff_entries ADD COLUMN clarify INTEGER NOT NULL DEFAULT 0;
+		}, {
+			// The buttons a bot answer offered (a clarification's choices,
+			// related questions): the transcript of an open conversation is
+			// read back from the database by whichever instance shows it.
+			SQLite: `ALTER TABLE handoff_entries ADD COLUMN clarify INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE handoff_entries ADD COLUMN related TEXT NOT NULL DEFAULT '';`,
-		Postgres: `ALTER TABLE handoff_entries ADD COLUMN clarify BOOLEAN NOT NULL DEFAULT false;
+			Postgres: `ALTER TABLE handoff_entries ADD COLUMN clarify BOOLEAN NOT NULL DEFAULT false;
 ALTER TABLE handoff_entries ADD COLUMN related TEXT NOT NULL DEFAULT '';`,
-	}, {
-		// A 留言's contact is kept redacted, and sealed while the 留言 is
-		// open. An earlier govchat may have added the column (and sealed)
-		// already.
-		Apply: func(ctx context.Context, tx *sqldb.Tx) error {
-			return sealContacts(ctx, tx, contacts, redact)
-		},
-	}},
+		}, {
+			// A 留言's contact is kept redacted, and sealed while the 留言 is
+			// open. An earlier govchat may have added the column (and sealed)
+			// already.
+			Apply: func(ctx context.Context, tx *sqldb.Tx) error {
+				return sealContacts(ctx, tx, contacts, redact)
+			},
+		}},
 	}
 }
 

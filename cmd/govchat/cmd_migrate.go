@@ -31,12 +31,11 @@ func runMigrate(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "migrate")
 	from := fs.String("from-sqlite", "", "a single instance's data directory whose SQLite databases are copied into GOVCHAT_DATABASE_URL (which must be empty)")
 	fs.Usage = func() { fmt.Fprintln(env.Stderr, migrateUsage); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() != 0 {
-		fs.Usage()
-		return exitError{2}
+	if err := noArgs(fs); err != nil {
+		return err
 	}
 	if err := env.Config.Validate(); err != nil {
 		return err

@@ -293,3 +293,18 @@ func (d ReviewApproved) redacted(r func(string) string) Data {
 	}
 	return d
 }
+
+// Publisher makes events and emits them: the producers' one call.
+type Publisher struct {
+	Maker Maker
+	To    Emitter
+}
+
+// Publish makes an event of d at at and emits it in tx (see Emitter).
+func (p Publisher) Publish(ctx context.Context, tx Execer, at time.Time, d Data) error {
+	e, err := p.Maker.New(at, d)
+	if err != nil {
+		return err
+	}
+	return p.To.Emit(ctx, tx, e)
+}

@@ -141,7 +141,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.WorkbenchDB, err = sqlite.Open(filepath.Join(cfg.Data, "workbench.db")); err != nil {
 		return fmt.Errorf("workbench: %w", err)
 	}
-	if m.Review, err = review.New(m.WorkbenchDB, env.Now); err != nil {
+	if m.Review, err = review.New(m.WorkbenchDB, env.Now, nil); err != nil {
 		return err
 	}
 	if m.WechatTokens, err = wechat.OpenStore(wechat.StoreConfig{Path: filepath.Join(cfg.Data, "wechat.db"), TTL: cfg.WechatSessionTTL, Now: env.Now}); err != nil {

@@ -83,7 +83,11 @@ func runEvents(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	o, err := openOutbox(env, db, nil, outbox.Config{})
+	seal, err := contactKey(env)
+	if err != nil {
+		return err
+	}
+	o, err := openOutbox(env, db, nil, seal, outbox.Config{})
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -140,7 +142,13 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.WorkbenchDB, err = sqlite.Open(filepath.Join(cfg.Data, "workbench.db")); err != nil {
 		return fmt.Errorf("workbench: %w", err)
 	}
-	if m.Outbox, err = openOutbox(env, m.WorkbenchDB, m.Metrics, m.Delivery); err != nil {
+	// One key seals what workbench.db keeps of citizens' contacts: 留言
+	// contacts, and the bodies of events waiting in the outbox.
+	contacts, err := contactKey(env)
+	if err != nil {
+		return err
+	}
+	if m.Outbox, err = openOutbox(env, m.WorkbenchDB, m.Metrics, contacts, m.Delivery); err != nil {
 		return err
 	}
 	publish := eventPublisher(env, m.Outbox)
@@ -178,7 +186,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.Hub, err = chat.New(m.hubConfig(clientIP), m.Answerer, m.History); err != nil {
 		return err
 	}
-	if m.Desk, err = handoff.New(handoff.Config{DB: m.WorkbenchDB, Redact: safety.Redact, Hotline: cfg.Hotline, Passages: m.Lookup, Now: env.Now,
+	if m.Desk, err = handoff.New(handoff.Config{DB: m.WorkbenchDB, Redact: safety.Redact, Contacts: contacts, Hotline: cfg.Hotline, Passages: m.Lookup, Now: env.Now,
 		Audit: m.Accounts, Log: env.Log, StillSignedIn: m.Accounts.HasLiveSession, Metrics: m.Metrics, Events: publish}); err != nil {
 		return err
 	}
@@ -276,6 +284,11 @@ func (m *Main) hubConfig(clientIP func(*http.Request) string) chat.Config {
 	cfg, c := m.env.Config, m.Chat
 	if c.AllowedOrigins == nil {
 		c.AllowedOrigins = cfg.AllowedOrigins
+		// The public address is govchat's own too, whatever Host header a
+		// proxy passes on.
+		if u, err := url.Parse(cfg.PublicURL); err == nil && u.Scheme != "" && u.Host != "" {
+			c.AllowedOrigins = append(slices.Clip(c.AllowedOrigins), u.Scheme+"://"+u.Host)
+		}
 	}
 	if c.Hotline == "" {
 		c.Hotline = cfg.Hotline

@@ -33,6 +33,7 @@ import (
 	"github.com/govchat/govchat/internal/events"
 	"github.com/govchat/govchat/internal/outbox"
 	"github.com/govchat/govchat/internal/safety"
+	"github.com/govchat/govchat/internal/sqlite"
 )
 
 const webhookSecret = "test-secret-0123456789abcdef"
@@ -361,6 +362,33 @@ func TestWebhookDeliveryAcrossRestart(t *testing.T) {
 		t.Errorf("events list while the receiver is down:\n%s", list)
 	}
 
+	// At rest the outbox holds the events sealed (contact.key): the 留言's
+	// contact is not in workbench.db in clear.
+	wb, err := sqlite.Open(filepath.Join(data, "workbench.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bodies [][]byte
+	rows, err := wb.Query(`SELECT body FROM outbox_events`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var b []byte
+		rows.Scan(&b)
+		bodies = append(bodies, b)
+	}
+	rows.Close()
+	wb.Close()
+	if len(bodies) != 4 {
+		t.Errorf("the outbox holds %d events, want 4", len(bodies))
+	}
+	for _, b := range bodies {
+		if bytes.Contains(b, []byte("13800001111")) || bytes.Contains(b, []byte(`"type"`)) {
+			t.Errorf("an event is stored in clear: %.80q", b)
+		}
+	}
+
 	// ---- restart on the same data, the receiver still down ----
 	rs.stop(t)
 	rs = startServeIn(t, knowledge, data, env, fast)
@@ -447,7 +475,7 @@ func TestWebhookDeliveryAcrossRestart(t *testing.T) {
 		if m := personalRe.Find(rest); m != nil {
 			t.Errorf("%s %s carries %s outside a 留言's contact: %s", e.Type, id, m, rest)
 		}
-		walkStrings(e.Data, func(s string) {
+		walkText(e.Data, "", func(s string) {
 			if safety.Redact(s) != s {
 				t.Errorf("%s %s carries personal data: %q", e.Type, id, s)
 			}
@@ -506,17 +534,22 @@ func TestWebhookDeliveryAcrossRestart(t *testing.T) {
 	}
 }
 
-func walkStrings(v any, fn func(string)) {
+// walkText calls fn with every free-text value in v (the fields people
+// write; times and identifiers are not text and may look like numbers).
+func walkText(v any, key string, fn func(string)) {
 	switch x := v.(type) {
 	case string:
-		fn(x)
+		switch key {
+		case "text", "question", "answer", "reason", "note", "resolution", "similar", "title":
+			fn(x)
+		}
 	case map[string]any:
-		for _, e := range x {
-			walkStrings(e, fn)
+		for k, e := range x {
+			walkText(e, k, fn)
 		}
 	case []any:
 		for _, e := range x {
-			walkStrings(e, fn)
+			walkText(e, key, fn)
 		}
 	}
 }

@@ -330,6 +330,7 @@ func (s *Store) Resolve(ctx context.Context, id int64, status Status, by, note s
 	if err := checkText("note", note, maxNote, false); err != nil {
 		return Item{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
+	note = safety.Redact(note)
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return Item{}, fmt.Errorf("review: resolve: %w", err)

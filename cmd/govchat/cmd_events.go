@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -31,14 +32,15 @@ retries of govchat serve. Receivers deduplicate by event id. Events live in
 <data>/workbench.db; delivered ones are kept for GOVCHAT_WEBHOOK_RETENTION.`
 
 func runEvents(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	sub, args := subcommand(args, "since", "url", "limit")
+	if sub == "help" || sub == "" && slices.ContainsFunc(args, isHelpFlag) {
 		fmt.Fprintln(env.Stderr, eventsUsage)
-		if len(args) == 0 {
-			return exitError{2}
-		}
 		return nil
 	}
-	sub, args := args[0], args[1:]
+	if sub == "" {
+		fmt.Fprintln(env.Stderr, eventsUsage)
+		return exitError{2}
+	}
 	fs := newFlags(env, "events "+sub)
 	fs.Usage = func() { fmt.Fprintln(env.Stderr, eventsUsage); fs.PrintDefaults() }
 	since := fs.String("since", "", "events made since: a duration back from now (24h, 7d) or a date (2026-06-01)")
@@ -55,11 +57,11 @@ func runEvents(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(env.Stderr, "govchat events: unknown subcommand %q\n\n%s\n", sub, eventsUsage)
 		return exitError{2}
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	if err := noArgs(fs); err != nil {
+		return err
 	}
 	if err := env.Config.Validate(); err != nil {
 		return err

@@ -22,9 +22,9 @@ import (
 	"github.com/govchat/govchat/internal/history"
 	"github.com/govchat/govchat/internal/lookup"
 	"github.com/govchat/govchat/internal/metrics"
+	"github.com/govchat/govchat/internal/outbox"
 	"github.com/govchat/govchat/internal/review"
 	"github.com/govchat/govchat/internal/safety"
-	"github.com/govchat/govchat/internal/sealbox"
 	"github.com/govchat/govchat/internal/server"
 	"github.com/govchat/govchat/internal/sqlite"
 	"github.com/govchat/govchat/internal/wechat"
@@ -48,6 +48,10 @@ type Main struct {
 	// lift or tighten limits with it); its zero fields take the
 	// configuration's values and the hub's defaults.
 	Chat chat.Config
+	// Delivery holds outbox settings that the environment does not reach
+	// (tests shorten the retry schedule and the poll); its zero fields take
+	// the defaults. Store, Endpoints, Now, Log and Metrics are Open's.
+	Delivery outbox.Config
 
 	// Built by Listen.
 	Metrics *metrics.Registry
@@ -58,9 +62,10 @@ type Main struct {
 	start   time.Time
 
 	// Built by Open, in this order.
+	WorkbenchDB  *sql.DB          // data/workbench.db: handoffs, 留言, the review list, the outbox
+	Outbox       *outbox.Outbox   // outbound events to the 12345 工单 system (GOVCHAT_WEBHOOK_URL)
 	History      *history.Store   // data/history.db: the conversation log
 	Accounts     *auth.Service    // data/auth.db: operators and admins
-	WorkbenchDB  *sql.DB          // data/workbench.db: handoffs, 留言, the review list
 	Review       *review.Store    // the knowledge office's review list
 	WechatTokens *wechat.Store    // data/wechat.db: mini-program session tokens
 	Search       *searchApp       // knowledge base, segmenter, index and engine
@@ -86,7 +91,6 @@ func (m *Main) Listen() error {
 	}
 	m.start = time.Now()
 	m.Metrics = metrics.NewRegistry()
-	registerPendingMetrics(m.Metrics)
 	starting, err := server.Starting(cfg.Hotline, m.Metrics)
 	if err != nil {
 		return err
@@ -132,7 +136,24 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	clientIP := server.ClientIPFunc(trusted)
 
-	if m.History, err = history.Open(history.Config{Path: filepath.Join(cfg.Data, "history.db"), Redact: safety.Redact, Log: env.Log, Now: env.Now}); err != nil {
+	// The outbox shares workbench.db with the desk and the review list, so
+	// that a 留言, a conversation's end or an approved item is committed
+	// with its event; the conversation log writes its events right after.
+	if m.WorkbenchDB, err = sqlite.Open(filepath.Join(cfg.Data, "workbench.db")); err != nil {
+		return fmt.Errorf("workbench: %w", err)
+	}
+	// One key seals what workbench.db keeps of citizens' contacts: 留言
+	// contacts, and the bodies of events waiting in the outbox.
+	contacts, err := contactKey(env)
+	if err != nil {
+		return err
+	}
+	if m.Outbox, err = openOutbox(env, m.WorkbenchDB, m.Metrics, contacts, m.Delivery); err != nil {
+		return err
+	}
+	publish := eventPublisher(env, m.Outbox)
+	if m.History, err = history.Open(history.Config{Path: filepath.Join(cfg.Data, "history.db"), Redact: safety.Redact, Log: env.Log, Now: env.Now,
+		Events: publish}); err != nil {
 		return err
 	}
 	if m.Accounts, err = openAuth(env); err != nil {
@@ -141,10 +162,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if users, err := m.Accounts.Users(ctx); err == nil && len(users) == 0 {
 		env.Log.Info("no operator accounts yet; add one with: govchat user add --username NAME --name 姓名 --staff-no 工号 --role admin")
 	}
-	if m.WorkbenchDB, err = sqlite.Open(filepath.Join(cfg.Data, "workbench.db")); err != nil {
-		return fmt.Errorf("workbench: %w", err)
-	}
-	if m.Review, err = review.New(m.WorkbenchDB, env.Now); err != nil {
+	if m.Review, err = review.New(m.WorkbenchDB, env.Now, publish); err != nil {
 		return err
 	}
 	if m.WechatTokens, err = wechat.OpenStore(wechat.StoreConfig{Path: filepath.Join(cfg.Data, "wechat.db"), TTL: cfg.WechatSessionTTL, Now: env.Now}); err != nil {
@@ -168,16 +186,8 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.Hub, err = chat.New(m.hubConfig(clientIP), m.Answerer, m.History); err != nil {
 		return err
 	}
-	keyFile := cfg.ContactKeyFile
-	if keyFile == "" {
-		keyFile = filepath.Join(cfg.Data, "contact.key")
-	}
-	contacts, err := sealbox.LoadOrCreate(keyFile)
-	if err != nil {
-		return fmt.Errorf("GOVCHAT_CONTACT_KEY_FILE: %w", err)
-	}
 	if m.Desk, err = handoff.New(handoff.Config{DB: m.WorkbenchDB, Redact: safety.Redact, Contacts: contacts, Hotline: cfg.Hotline, Passages: m.Lookup, Now: env.Now,
-		Audit: m.Accounts, Log: env.Log, StillSignedIn: m.Accounts.HasLiveSession, Metrics: m.Metrics}); err != nil {
+		Audit: m.Accounts, Log: env.Log, StillSignedIn: m.Accounts.HasLiveSession, Metrics: m.Metrics, Events: publish}); err != nil {
 		return err
 	}
 	m.Desk.Attach(m.Hub)
@@ -199,6 +209,12 @@ func (m *Main) Open(ctx context.Context) error {
 	bench.Register(m.Server)       // /agent/ and its API
 	wechatLogin.Register(m.Server) // /api/wechat/
 
+	if len(cfg.WebhookURLs) > 0 {
+		if err := m.Outbox.Start(); err != nil {
+			return err
+		}
+		env.Log.Info("outbound events on", slog.Int("receivers", len(cfg.WebhookURLs)))
+	}
 	h := m.Server.Handler()
 	m.handler.Store(&h)
 	env.Log.Info("ready", slog.String("addr", m.Addr()), slog.Int("documents", m.Search.Base.Len()),
@@ -244,6 +260,9 @@ func (m *Main) Close() error {
 	}
 	if m.Search != nil {
 		m.Search.Close()
+	}
+	if m.Outbox != nil {
+		closeWith("outbox", m.Outbox.Close) // before workbench.db, which holds it
 	}
 	if m.WechatTokens != nil {
 		closeWith("wechat store", m.WechatTokens.Close)

@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -23,9 +22,9 @@ import (
 	"github.com/govchat/govchat/internal/lookup"
 	"github.com/govchat/govchat/internal/metrics"
 	"github.com/govchat/govchat/internal/postgres"
+	"github.com/govchat/govchat/internal/outbox"
 	"github.com/govchat/govchat/internal/review"
 	"github.com/govchat/govchat/internal/safety"
-	"github.com/govchat/govchat/internal/sealbox"
 	"github.com/govchat/govchat/internal/server"
 	"github.com/govchat/govchat/internal/wechat"
 	"github.com/govchat/govchat/internal/workbench"
@@ -48,6 +47,10 @@ type Main struct {
 	// lift or tighten limits with it); its zero fields take the
 	// configuration's values and the hub's defaults.
 	Chat chat.Config
+	// Delivery holds outbox settings that the environment does not reach
+	// (tests shorten the retry schedule and the poll); its zero fields take
+	// the defaults. Store, Endpoints, Now, Log and Metrics are Open's.
+	Delivery outbox.Config
 
 	// Built by Listen.
 	Metrics *metrics.Registry
@@ -62,6 +65,7 @@ type Main struct {
 	Bus          *postgres.Bus       // events between instances (PostgreSQL only; one instance uses the desk's own)
 	History      *history.Store      // history.db: the conversation log
 	Accounts     *auth.Service       // auth.db: operators and admins
+	Outbox       *outbox.Outbox      // workbench.db: outbound events to the 12345 工单 system (GOVCHAT_WEBHOOK_URL)
 	Review       *review.Store       // workbench.db: the knowledge office's review list
 	WechatTokens *wechat.Store       // wechat.db: mini-program session tokens
 	Sessions     *chatsessions.Store // chat sessions several instances resume (PostgreSQL only)
@@ -88,7 +92,6 @@ func (m *Main) Listen() error {
 	}
 	m.start = time.Now()
 	m.Metrics = metrics.NewRegistry()
-	registerPendingMetrics(m.Metrics)
 	starting, err := server.Starting(cfg.Hotline, m.Metrics)
 	if err != nil {
 		return err
@@ -138,11 +141,31 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	dbs := m.Databases
+	// The outbox shares the desk's database (workbench.db, or PostgreSQL)
+	// with the desk and the review list, so that a 留言, a conversation's
+	// end or an approved item is committed with its event; the
+	// conversation log writes its events right after (in its transaction
+	// when it is the same database: PostgreSQL).
+	workbenchDB, err := dbs.file("workbench.db")
+	if err != nil {
+		return fmt.Errorf("workbench: %w", err)
+	}
+	// One key seals what the database keeps of citizens' contacts: 留言
+	// contacts, and the bodies of events waiting in the outbox.
+	contacts, err := contactKey(env)
+	if err != nil {
+		return err
+	}
+	if m.Outbox, err = openOutbox(env, workbenchDB, m.Metrics, contacts, m.Delivery); err != nil {
+		return err
+	}
+	publish := eventPublisher(env, m.Outbox)
 	historyDB, err := dbs.file("history.db")
 	if err != nil {
 		return fmt.Errorf("history: %w", err)
 	}
-	if m.History, err = history.Open(history.Config{DB: historyDB, Redact: safety.Redact, Log: env.Log, Now: env.Now}); err != nil {
+	if m.History, err = history.Open(history.Config{DB: historyDB, Redact: safety.Redact, Log: env.Log, Now: env.Now,
+		Events: publish, EventsInTx: dbs.shared()}); err != nil {
 		return err
 	}
 	authDB, err := dbs.file("auth.db")
@@ -155,11 +178,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if users, err := m.Accounts.Users(ctx); err == nil && len(users) == 0 {
 		env.Log.Info("no operator accounts yet; add one with: govchat user add --username NAME --name 姓名 --staff-no 工号 --role admin")
 	}
-	workbenchDB, err := dbs.file("workbench.db")
-	if err != nil {
-		return fmt.Errorf("workbench: %w", err)
-	}
-	if m.Review, err = review.New(workbenchDB, env.Now); err != nil {
+	if m.Review, err = review.New(workbenchDB, env.Now, publish); err != nil {
 		return err
 	}
 	wechatDB, err := dbs.file("wechat.db")
@@ -198,22 +217,8 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.Hub, err = chat.New(m.hubConfig(clientIP), m.Answerer, m.History); err != nil {
 		return err
 	}
-	keyFile := cfg.ContactKeyFile
-	if keyFile == "" {
-		if dbs.shared() {
-			// Every instance reads the 留言 of every other: they must seal
-			// with one key.
-			return errors.New("GOVCHAT_CONTACT_KEY_FILE: with GOVCHAT_DATABASE_URL every instance must seal 留言 contacts with the same key: " +
-				"point it at one key file all instances read (created by the first to start; after migrate --from-sqlite, the old data/contact.key)")
-		}
-		keyFile = filepath.Join(cfg.Data, "contact.key")
-	}
-	contacts, err := sealbox.LoadOrCreate(keyFile)
-	if err != nil {
-		return fmt.Errorf("GOVCHAT_CONTACT_KEY_FILE: %w", err)
-	}
 	deskCfg := handoff.Config{DB: workbenchDB, Redact: safety.Redact, Contacts: contacts, Hotline: cfg.Hotline, Passages: m.Lookup, Now: env.Now,
-		Audit: m.Accounts, Log: env.Log, StillSignedIn: m.Accounts.HasLiveSession, Metrics: m.Metrics, KeepOpen: dbs.shared()}
+		Audit: m.Accounts, Log: env.Log, StillSignedIn: m.Accounts.HasLiveSession, Metrics: m.Metrics, Events: publish, KeepOpen: dbs.shared()}
 	if m.Bus != nil {
 		deskCfg.Bus = m.Bus
 	}
@@ -244,6 +249,12 @@ func (m *Main) Open(ctx context.Context) error {
 	bench.Register(m.Server)       // /agent/ and its API
 	wechatLogin.Register(m.Server) // /api/wechat/
 
+	if len(cfg.WebhookURLs) > 0 {
+		if err := m.Outbox.Start(); err != nil {
+			return err
+		}
+		env.Log.Info("outbound events on", slog.Int("receivers", len(cfg.WebhookURLs)))
+	}
 	h := m.Server.Handler()
 	m.handler.Store(&h)
 	env.Log.Info("ready", slog.String("addr", m.Addr()), slog.Int("documents", m.Search.Base.Len()),
@@ -295,6 +306,9 @@ func (m *Main) Close() error {
 	}
 	if m.Bus != nil {
 		closeWith("bus", m.Bus.Close)
+	}
+	if m.Outbox != nil {
+		closeWith("outbox", m.Outbox.Close) // before the database that holds it
 	}
 	if m.WechatTokens != nil {
 		closeWith("wechat store", m.WechatTokens.Close)

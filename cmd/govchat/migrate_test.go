@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"path/filepath"
 	"regexp"
@@ -15,7 +16,9 @@ import (
 	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/handoff"
 	"github.com/govchat/govchat/internal/history"
+	"github.com/govchat/govchat/internal/events"
 	"github.com/govchat/govchat/internal/outbox"
+	"github.com/govchat/govchat/internal/outbox/sqlstore"
 	"github.com/govchat/govchat/internal/pgtest"
 	"github.com/govchat/govchat/internal/review"
 	"github.com/govchat/govchat/internal/safety"
@@ -28,12 +31,17 @@ import (
 
 var cheapHash = auth.HashParams{Memory: 64, Time: 1, Threads: 1}
 
+const (
+	hookA = "https://a.example.gov.cn/hook"
+	hookB = "https://b.example.gov.cn/hook"
+)
+
 // singleInstance is what a single instance leaves under data/: one record
 // (or more) of every kind, written by the stores themselves.
 type singleInstance struct {
 	answerID, token, wechatToken, conv string
 	userIDs                            []int64
-	reviewID, outboxID                 int64
+	reviewID                           int64
 }
 
 func fillDataDir(t *testing.T, data string) singleInstance {
@@ -85,7 +93,7 @@ func fillDataDir(t *testing.T, data string) singleInstance {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rv, err := review.New(wb, nil)
+	rv, err := review.New(wb, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,11 +111,18 @@ func fillDataDir(t *testing.T, data string) singleInstance {
 		t.Fatal(err)
 	}
 	si.conv = handoffRecords(t, wb, box)
-	ob, err := outbox.New(outbox.Config{DB: wb})
+	// Outbound events waiting for two receivers, one delivered to the first.
+	ob, err := sqlstore.New(wb)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if si.outboxID, err = ob.Enqueue(ctx, "handoff.closed", `{"conversation":"`+si.conv+`"}`); err != nil {
+	for i, body := range []string{`{"conversation":"` + si.conv + `"}`, `{"message_id":"m_1"}`} {
+		ev := events.Event{ID: fmt.Sprintf("evt_%032d", i+1), Type: events.TypeLeaveMessage, Time: at.Add(time.Duration(i) * time.Second), Body: []byte(body)}
+		if err := ob.Add(ctx, nil, []string{hookA, hookB}, at, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := ob.Delivered(ctx, fmt.Sprintf("evt_%032d", 1), hookA, at.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	wb.Close()
@@ -196,7 +211,7 @@ func TestMigrateFromSQLite(t *testing.T) {
 	for _, want := range []string{
 		`history.db +answers +2 +2`, `history.db +answer_sources +1 +1`, `history.db +feedback +1 +1`,
 		`auth.db +users +2 +2`, `auth.db +sessions +1 +1`, `auth.db +audit +1 +1`,
-		`workbench.db +handoffs +1 +1`, `workbench.db +handoff_entries +\d+ +\d+`, `workbench.db +leave_messages +1 +1`, `workbench.db +review_items +2 +2`, `workbench.db +outbox +1 +1`,
+		`workbench.db +handoffs +1 +1`, `workbench.db +handoff_entries +\d+ +\d+`, `workbench.db +leave_messages +1 +1`, `workbench.db +review_items +2 +2`, `workbench.db +outbox_events +2 +2`, `workbench.db +outbox_deliveries +4 +4`,
 		`wechat.db +wechat_sessions +1 +1`, `every count matches`, `contacts are sealed with .*contact.key`,
 	} {
 		if !regexp.MustCompile(want).MatchString(out) {
@@ -237,7 +252,7 @@ func TestMigrateFromSQLite(t *testing.T) {
 		t.Errorf("new account after the move: %+v, %v (ids before: %v)", nu, err, si.userIDs)
 	}
 
-	rv, err := review.New(pg, nil)
+	rv, err := review.New(pg, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,15 +296,24 @@ func TestMigrateFromSQLite(t *testing.T) {
 		t.Errorf("留言 after the move = %+v", msgs)
 	}
 
-	ob, err := outbox.New(outbox.Config{DB: pg})
+	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC) // as fillDataDir
+	ob, err := sqlstore.New(pg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, err := ob.Claim(ctx, "w", 10, time.Minute); err != nil || len(got) != 1 || got[0].ID != si.outboxID || !strings.Contains(got[0].Payload, si.conv) {
-		t.Errorf("outbox after the move: %+v, %v", got, err)
+	if pending, _ := ob.List(ctx, outbox.Filter{PendingOnly: true}); len(pending) != 3 || !strings.Contains(string(pending[0].Body), si.conv) {
+		t.Errorf("pending deliveries after the move: %+v", pending)
 	}
-	if id, err := ob.Enqueue(ctx, "t", "{}"); err != nil || id <= si.outboxID {
-		t.Errorf("new event after the move: %d, %v", id, err)
+	got, err := ob.Claim(ctx, hookA, at.Add(time.Hour), at.Add(2*time.Hour), 10)
+	if err != nil || len(got) != 1 || got[0].EventID != fmt.Sprintf("evt_%032d", 2) {
+		t.Errorf("claim after the move: %+v, %v", got, err)
+	}
+	later := events.Event{ID: fmt.Sprintf("evt_%032d", 3), Type: events.TypeLeaveMessage, Time: at.Add(time.Hour), Body: []byte(`{}`)}
+	if err := ob.Add(ctx, nil, []string{hookA}, at, later); err != nil {
+		t.Errorf("a new event after the move: %v", err)
+	}
+	if all, _ := ob.List(ctx, outbox.Filter{Endpoint: hookA}); len(all) != 3 || all[2].EventID != later.ID {
+		t.Errorf("order after the move (the sequence moved past the copied events): %+v", all)
 	}
 
 	// Moving twice is refused: PostgreSQL is no longer empty.

@@ -143,7 +143,7 @@ func (ah *autoHandoff) intoConversation(ctx context.Context, rec govchat.Record,
 	} else {
 		ev.Queue = true
 	}
-	d.publish(ctx, ev)
+	d.broadcast(ctx, ev)
 	return true
 }
 

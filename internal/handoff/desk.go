@@ -30,6 +30,7 @@ import (
 	"github.com/govchat/govchat/internal/auth"
 	"github.com/govchat/govchat/internal/bus"
 	"github.com/govchat/govchat/internal/chat"
+	"github.com/govchat/govchat/internal/events"
 	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/lookup"
@@ -78,8 +79,12 @@ type Config struct {
 	Hotline  string   // "12345"
 	Passages Passages // nil: agent_answer is unavailable
 	Audit    Auditor  // nil: no audit trail
-	Now      func() time.Time
-	Log      *slog.Logger
+	// Events receives leave_message.created (with the contact as given)
+	// and handoff.unresolved, in the transaction that stores the 留言 or
+	// the conversation's end; nil: none.
+	Events Events
+	Now    func() time.Time
+	Log    *slog.Logger
 
 	RefusalsBeforeHandoff int            // 2 refusals in a row start a handoff
 	MaxTrail              int            // 40 entries remembered per session before a handoff
@@ -225,7 +230,14 @@ func New(cfg Config) (*Desk, error) {
 	}
 	ctx := context.Background()
 	if !cfg.KeepOpen {
-		if n, err := st.closeStale(ctx, cfg.Now()); err != nil {
+		var stale func(Conversation) publisher
+		if cfg.Events != nil {
+			// Every conversation left open ends unresolved: nobody could mark it.
+			stale = func(c Conversation) publisher {
+				return publishTo(cfg.Events, c.Closed, unresolved(c, events.OutcomeInterrupted, FromSystem))
+			}
+		}
+		if n, err := st.closeStale(ctx, cfg.Now(), stale); err != nil {
 			return nil, err
 		} else if n > 0 {
 			cfg.Log.Info("handoff: closed conversations left open by the previous run", slog.Int("count", n))
@@ -242,6 +254,7 @@ func New(cfg Config) (*Desk, error) {
 	d.auto = autoHandoff{d: d, trails: map[string]*trail{}}
 	d.inbox = inbox{d: d, limit: ratelimit.NewKeyed(cfg.MessageLimit, 10000)}
 	d.live.init()
+	st.live = d.live.text
 	if err := d.store.heartbeat(ctx, d.instance, cfg.Wall()); err != nil {
 		d.closeBus()
 		return nil, err
@@ -295,7 +308,7 @@ func (d *Desk) Close() error {
 		defer cancel()
 		err = d.store.leave(ctx, d.instance)
 		if err == nil {
-			d.publish(ctx, event{Queue: true})
+			d.broadcast(ctx, event{Queue: true})
 		}
 		d.closeBus()
 	})

@@ -2,7 +2,6 @@ package handoff
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -40,13 +39,15 @@ func (in *inbox) onLeaveMessage(ctx context.Context, c *chat.Client, data []byte
 	if s := c.Session(); s != nil {
 		session = s.ID
 	}
-	id, err := d.store.addMessage(ctx, Message{At: now, SessionID: session, Text: text, Contact: contact})
+	m := Message{At: now, SessionID: session, Text: text, Contact: contact}
+	id, err := d.store.addMessage(ctx, m, d.messageEvent(m))
 	if err != nil {
-		return d.unavailable(err)
+		// Not stored (nor its event): the citizen is told to try again.
+		return err
 	}
 	d.metrics().message()
-	c.Send(AckFrame{Type: "ack", ID: f.ID, Of: TypeLeaveMessage, Conversation: fmt.Sprintf("m_%d", id), Message: msgStored})
-	d.publish(ctx, event{Queue: true})
+	c.Send(AckFrame{Type: "ack", ID: f.ID, Of: TypeLeaveMessage, Conversation: messageID(id), Message: msgStored})
+	d.broadcast(ctx, event{Queue: true})
 	return nil
 }
 
@@ -62,6 +63,6 @@ func (in *inbox) handle(ctx context.Context, id int64, username string) error {
 	if err := d.store.handleMessage(ctx, id, username, d.cfg.Now()); err != nil {
 		return err
 	}
-	d.publish(ctx, event{Queue: true})
+	d.broadcast(ctx, event{Queue: true})
 	return nil
 }

@@ -202,8 +202,8 @@ func (h busHandler) Reset() {
 	}
 }
 
-// publish sends ev to every instance (this one included).
-func (d *Desk) publish(ctx context.Context, ev event) {
+// broadcast sends ev to every instance (this one included).
+func (d *Desk) broadcast(ctx context.Context, ev event) {
 	ev.From = d.instance
 	b, err := json.Marshal(ev)
 	if err != nil {
@@ -235,7 +235,7 @@ func (d *Desk) toSession(ctx context.Context, session string, v any, ev event) i
 	w := d.live.expect(req, append(ids, d.instance))
 	defer d.live.forget(req)
 	ev.Send = append(ev.Send, send{Session: session, Frame: frame(v), Req: req})
-	d.publish(ctx, ev)
+	d.broadcast(ctx, ev)
 	return w.wait(d.cfg.ReceiptWait)
 }
 
@@ -289,7 +289,7 @@ func (d *Desk) handle(ev event) {
 		if ev.From == d.instance {
 			d.live.receipt(r)
 		} else {
-			d.publish(context.Background(), event{Receipt: &r})
+			d.broadcast(context.Background(), event{Receipt: &r})
 		}
 	}
 	if ev.Positions {
@@ -405,7 +405,7 @@ func (d *Desk) heartbeat() {
 			d.log.Error("handoff: presence", slog.Any("error", err))
 		} else if n > 0 {
 			d.log.Info("handoff: operators of an instance gone silent are offline", slog.Int64("operators", n))
-			d.publish(ctx, event{Queue: true})
+			d.broadcast(ctx, event{Queue: true})
 		}
 		if d.cfg.KeepOpen && time.Since(lastIdle) >= time.Minute {
 			lastIdle = time.Now()

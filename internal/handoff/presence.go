@@ -107,7 +107,7 @@ func (pr *presence) onSubscribe(ctx context.Context, c *chat.Client, data []byte
 	}
 	if !again {
 		d.audit(ctx, op, "operator_online", "", "")
-		d.publish(ctx, event{Queue: true})
+		d.broadcast(ctx, event{Queue: true})
 		d.spawn(func() {
 			pr.watch(c, op)
 			pr.mu.Lock()
@@ -118,7 +118,7 @@ func (pr *presence) onSubscribe(ctx context.Context, c *chat.Client, data []byte
 			if err := d.store.operatorOffline(ctx, pr.connID(c)); err != nil {
 				d.log.Error("handoff: presence", slog.Any("error", err))
 			}
-			d.publish(ctx, event{Queue: true})
+			d.broadcast(ctx, event{Queue: true})
 		})
 	}
 	return nil

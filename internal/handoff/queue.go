@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/govchat/govchat/internal/chat"
+	"github.com/govchat/govchat/internal/events"
 	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/ratelimit"
@@ -75,7 +76,7 @@ func (q *queue) request(ctx context.Context, session, reason, reqID, ip string) 
 			if err != nil {
 				return d.unavailable(err)
 			}
-			d.publish(ctx, event{Send: []send{{Session: session, Frame: frame(f)}}})
+			d.broadcast(ctx, event{Send: []send{{Session: session, Frame: frame(f)}}})
 			return nil
 		case !errors.Is(err, ErrNotFound):
 			return d.unavailable(err)
@@ -100,7 +101,7 @@ func (q *queue) request(ctx context.Context, session, reason, reqID, ip string) 
 			}
 			d.metrics().request(reason, outcome)
 			f := HandoffFrame{Type: TypeHandoff, ID: reqID, Status: StatusNoOperator, Reason: reason, Hotline: d.cfg.Hotline, CanLeave: true, Message: msg}
-			d.publish(ctx, event{Send: []send{{Session: session, Frame: frame(f)}}})
+			d.broadcast(ctx, event{Send: []send{{Session: session, Frame: frame(f)}}})
 			return nil
 		}
 		if ip != "" && q.handoffLimit.Take(ratelimit.Key(ip), now) > 0 {
@@ -128,7 +129,7 @@ func (q *queue) request(ctx context.Context, session, reason, reqID, ip string) 
 		if err != nil {
 			return d.unavailable(err)
 		}
-		d.publish(ctx, event{Conv: &r, TextsOf: conv.ID, Texts: texts, Send: []send{{Session: session, Frame: frame(f)}}})
+		d.broadcast(ctx, event{Conv: &r, TextsOf: conv.ID, Texts: texts, Send: []send{{Session: session, Frame: frame(f)}}})
 		return nil
 	}
 	return d.unavailable(errors.New("handoff: conversation keeps changing"))
@@ -178,7 +179,7 @@ func (q *queue) onCitizenMessage(ctx context.Context, c *chat.Client, data []byt
 		ev.Queue = true // the preview changed
 	}
 	c.Send(AckFrame{Type: "ack", ID: f.ID, Of: TypeHandoffMessage, Conversation: conv.ID})
-	d.publish(ctx, ev)
+	d.broadcast(ctx, ev)
 	return nil
 }
 
@@ -217,11 +218,19 @@ func (q *queue) onEnd(ctx context.Context, c *chat.Client, data []byte) error {
 		}
 	}
 	now := d.cfg.Now()
+	outcome, isUnresolved := endOutcome(&conv, by == FromOperator, f.Resolved)
 	text := "市民结束了人工服务"
 	if by == FromOperator {
 		text = "坐席（工号" + p.Name + "）结束了人工服务"
+		if conv.Status == StatusActive {
+			text += map[bool]string{true: "（未解决）", false: "（已解决）"}[isUnresolved]
+		}
 	}
-	ok, err := d.store.close(ctx, conv.ID, Entry{At: now, From: FromSystem, Text: text})
+	var publish func(Conversation) publisher
+	if isUnresolved && d.cfg.Events != nil {
+		publish = func(c Conversation) publisher { return d.publish(now, unresolved(c, outcome, by)) }
+	}
+	ok, err := d.store.close(ctx, conv.ID, Entry{At: now, From: FromSystem, Text: text}, publish)
 	if err != nil {
 		return d.unavailable(err)
 	}
@@ -248,7 +257,7 @@ func (d *Desk) closed(ctx context.Context, conv Conversation, reqID, by string) 
 	if conv.Operator != "" {
 		ev.Send = append(ev.Send, send{User: conv.Operator, Frame: frame(FinishedFrame{Type: TypeHandoffFinished, Conversation: conv.ID, By: by})})
 	}
-	d.publish(ctx, ev)
+	d.broadcast(ctx, ev)
 }
 
 // closeIdle ends the open conversations nobody has written in for
@@ -261,7 +270,17 @@ func (d *Desk) closeIdle(ctx context.Context, now time.Time) {
 		return
 	}
 	for _, c := range idle {
-		ok, err := d.store.close(ctx, c.ID, Entry{At: now, From: FromSystem, Text: msgIdleClosed})
+		var publish func(Conversation) publisher
+		if d.cfg.Events != nil {
+			// Nobody marked it resolved: queued, not taken; with an
+			// operator, interrupted (the citizen went away).
+			outcome := events.OutcomeInterrupted
+			if c.Status == StatusQueued {
+				outcome = events.OutcomeNotTaken
+			}
+			publish = func(c Conversation) publisher { return d.publish(now, unresolved(c, outcome, FromSystem)) }
+		}
+		ok, err := d.store.close(ctx, c.ID, Entry{At: now, From: FromSystem, Text: msgIdleClosed}, publish)
 		if err != nil {
 			d.log.Error("handoff: closing an idle conversation", slog.Any("error", err))
 			return
@@ -310,7 +329,7 @@ func (q *queue) onTake(ctx context.Context, c *chat.Client, data []byte) error {
 				d.live.apply(r)
 				var sf HandoffFrame
 				if sf, err = d.statusFrame(ctx, conv, ""); err == nil {
-					defer d.publish(ctx, event{Conv: &r, Positions: true, Send: []send{{Session: conv.SessionID, Frame: frame(sf)}}})
+					defer d.broadcast(ctx, event{Conv: &r, Positions: true, Send: []send{{Session: conv.SessionID, Frame: frame(sf)}}})
 					defer d.audit(ctx, operator{p.ID, p.Name}, "handoff_take", conv.ID, "")
 				}
 			}

@@ -164,6 +164,10 @@ type store struct {
 	redact   func(string) string
 	contacts Sealer // nil: contacts are kept redacted only
 	log      *slog.Logger
+	// live is the live (unredacted) text of an entry this instance has
+	// seen, for the transcript an outbound event carries (the events
+	// package redacts it as it makes the event).
+	live func(conv string, id int64) (string, bool)
 }
 
 func newStore(db *sqldb.DB, redact func(string) string, contacts Sealer, log *slog.Logger) (*store, error) {
@@ -304,6 +308,15 @@ type inserter interface {
 	InsertID(ctx context.Context, q string, args ...any) (int64, error)
 }
 
+// execer writes in a transaction (events.Execer; *sqldb.Tx is one).
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// publisher writes a change's outbound events in its transaction; nil
+// writes none.
+type publisher func(ctx context.Context, tx execer) error
+
 func (s *store) addEntryTx(ctx context.Context, x inserter, id string, e Entry) (int64, error) {
 	var src, related string
 	if len(e.Sources) > 0 {
@@ -349,8 +362,10 @@ func (s *store) take(ctx context.Context, id, operator, staffNo string, at time.
 }
 
 // close ends an open conversation with a last entry; false when it was not
-// open (any more).
-func (s *store) close(ctx context.Context, id string, e Entry) (bool, error) {
+// open (any more). publish, when set, is given the ended conversation with
+// its transcript (the stored one: the caller overlays the live text) and
+// writes the events its end causes in the same transaction.
+func (s *store) close(ctx context.Context, id string, e Entry, publish func(c Conversation) publisher) (bool, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return false, fmt.Errorf("handoff: close: %w", err)
@@ -367,22 +382,57 @@ func (s *store) close(ctx context.Context, id string, e Entry) (bool, error) {
 	if _, err := s.addEntryTx(ctx, tx, id, e); err != nil {
 		return false, err
 	}
+	if publish != nil {
+		c, err := s.withEntries(ctx, tx, id)
+		if err != nil {
+			return false, err
+		}
+		if p := publish(c); p != nil {
+			if err := p(ctx, tx); err != nil {
+				return false, err
+			}
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return false, fmt.Errorf("handoff: close: %w", err)
 	}
 	return true, nil
 }
 
+// withEntries reads a conversation with its transcript in tx: stored, with
+// the live text where this instance has it.
+func (s *store) withEntries(ctx context.Context, tx *sqldb.Tx, id string) (Conversation, error) {
+	c, err := scanConv(tx.QueryRowContext(ctx, `SELECT `+convCols+` FROM handoffs h WHERE h.id=?`, id))
+	if err != nil {
+		return Conversation{}, fmt.Errorf("handoff: get: %w", err)
+	}
+	es, err := s.entriesOf(ctx, tx, id)
+	if err != nil {
+		return Conversation{}, err
+	}
+	for _, e := range es {
+		if s.live != nil {
+			if t, ok := s.live(id, e.id); ok {
+				e.Text = t
+			}
+		}
+		c.Transcript = append(c.Transcript, e.Entry)
+	}
+	return c, nil
+}
+
 // closeStale closes conversations left open by an earlier run (the live
-// connections they belonged to are gone) and returns how many.
-func (s *store) closeStale(ctx context.Context, now time.Time) (int, error) {
+// connections they belonged to are gone), each with the events publish
+// writes in its transaction, and returns how many.
+func (s *store) closeStale(ctx context.Context, now time.Time, publish func(c Conversation) publisher) (int, error) {
 	open, err := s.list(ctx, "", 0, true)
 	if err != nil {
 		return 0, err
 	}
 	n := 0
-	for _, c := range open {
-		ok, err := s.close(ctx, c.ID, Entry{At: now, From: FromSystem, Text: "服务重启，会话已结束"})
+	for i := len(open) - 1; i >= 0; i-- { // oldest first
+		c := open[i]
+		ok, err := s.close(ctx, c.ID, Entry{At: now, From: FromSystem, Text: "服务重启，会话已结束"}, publish)
 		if err != nil {
 			return n, err
 		}
@@ -493,7 +543,16 @@ type storedEntry struct {
 // transcript returns a conversation's stored (redacted) entries, oldest
 // first.
 func (s *store) transcript(ctx context.Context, id string) ([]storedEntry, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id,at,sender,text,staff_no,refused,sources,answer_id,clarify,related FROM handoff_entries WHERE handoff_id=? ORDER BY id`, id)
+	return s.entriesOf(ctx, s.db, id)
+}
+
+// querier reads in a transaction or the database.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sqldb.Rows, error)
+}
+
+func (s *store) entriesOf(ctx context.Context, q querier, id string) ([]storedEntry, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id,at,sender,text,staff_no,refused,sources,answer_id,clarify,related FROM handoff_entries WHERE handoff_id=? ORDER BY id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("handoff: get: %w", err)
 	}
@@ -603,14 +662,29 @@ type Message struct {
 	HandledAt time.Time `json:"handled_at,omitzero"`
 }
 
-func (s *store) addMessage(ctx context.Context, m Message) (int64, error) {
+// addMessage stores a 留言 and, in the same transaction, the events
+// publish(id) writes; publish may be nil.
+func (s *store) addMessage(ctx context.Context, m Message, publish func(id int64) publisher) (int64, error) {
 	sealed, err := s.sealContact(m.Contact, m.SessionID, ms(m.At))
 	if err != nil {
 		return 0, err
 	}
-	id, err := s.db.InsertID(ctx, `INSERT INTO leave_messages(at,session_id,text,contact,contact_sealed) VALUES(?,?,?,?,?)`,
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("handoff: leave message: %w", err)
+	}
+	defer tx.Rollback()
+	id, err := tx.InsertID(ctx, `INSERT INTO leave_messages(at,session_id,text,contact,contact_sealed) VALUES(?,?,?,?,?)`,
 		ms(m.At), m.SessionID, s.redact(m.Text), redactContact(s.redact, m.Contact), sealed)
 	if err != nil {
+		return 0, fmt.Errorf("handoff: leave message: %w", err)
+	}
+	if publish != nil {
+		if err := publish(id)(ctx, tx); err != nil {
+			return 0, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("handoff: leave message: %w", err)
 	}
 	return id, nil

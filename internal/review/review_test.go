@@ -18,7 +18,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // newStore opens the review list on db; every test runs on SQLite and
 // PostgreSQL (sqldbtest.Each): the review list's conformance suite.
 func newStore(t *testing.T, db *sqldb.DB) *Store {
-	s, err := New(db, nil)
+	s, err := New(db, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,6 +45,15 @@ type Config struct {
 	Log *slog.Logger
 	// MaxBatch bounds the writes committed in one transaction (default 128).
 	MaxBatch int
+	// Topic assigns a recorded question (its text already redacted) to a
+	// topic of the concerns report: a key (govchat.TopicDocPrefix +
+	// document id, or govchat.TopicWordsPrefix + content words) and a
+	// label. Nil: the first cited document of an answer, else the
+	// question's normalised wording. It runs before the write is queued.
+	Topic func(r govchat.Record) (key, label string)
+	// Location is the time zone whose calendar days the concerns report
+	// counts in (time.Local when nil).
+	Location *time.Location
 }
 
 // Store is the conversation log. It is safe for concurrent use.
@@ -54,6 +63,8 @@ type Store struct {
 	now      func() time.Time
 	log      *slog.Logger
 	maxBatch int
+	topic    func(govchat.Record) (string, string)
+	loc      *time.Location
 
 	mu     sync.RWMutex // guards closed and sends on ops
 	closed bool
@@ -85,6 +96,12 @@ func Open(cfg Config) (*Store, error) {
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = 128
 	}
+	if cfg.Topic == nil {
+		cfg.Topic = defaultTopic
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.Local
+	}
 	db, err := sqlite.Open(cfg.Path)
 	if err != nil {
 		return nil, fmt.Errorf("history: %w", err)
@@ -95,7 +112,14 @@ func Open(cfg Config) (*Store, error) {
 	}
 	s := &Store{
 		db: db, redact: cfg.Redact, now: cfg.Now, log: cfg.Log, maxBatch: cfg.MaxBatch,
+		topic: cfg.Topic, loc: cfg.Location,
 		ops: make(chan *op, 1024), done: make(chan struct{}),
+	}
+	// Rows written before the concerns report existed get their topic and
+	// join the report's counts, once.
+	if err := s.backfill(context.Background()); err != nil {
+		db.Close()
+		return nil, err
 	}
 	go s.writer()
 	return s, nil
@@ -137,6 +161,57 @@ var migrations = []string{
 		reason    TEXT NOT NULL DEFAULT ''
 	);
 	CREATE INDEX feedback_answer ON feedback(answer_id);`,
+	// 2: the concerns report. Each answer keeps its topic, calendar day,
+	// latest feedback and whether 转人工 followed it; concern_days,
+	// service_days and cited_days count them by day as they are written
+	// (the report reads these, never the answers, for its counts). A NULL
+	// topic marks a row written before this step (filled in by backfill).
+	`ALTER TABLE answers ADD COLUMN topic TEXT;
+	ALTER TABLE answers ADD COLUMN day INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE answers ADD COLUMN synthetic INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE answers ADD COLUMN handoff INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE answers ADD COLUMN helpful INTEGER;
+	UPDATE answers SET helpful = (SELECT f.helpful FROM feedback f WHERE f.answer_id = answers.id ORDER BY f.id DESC LIMIT 1);
+	CREATE INDEX answers_topic ON answers(topic, asked_at);
+	CREATE INDEX answers_synthetic ON answers(synthetic);
+	CREATE TABLE topics (
+		topic TEXT PRIMARY KEY,
+		label TEXT NOT NULL
+	);
+	CREATE TABLE concern_days (
+		day       INTEGER NOT NULL, -- days since 1970-01-01 in the log's time zone
+		topic     TEXT NOT NULL,
+		channel   TEXT NOT NULL,
+		synthetic INTEGER NOT NULL,
+		questions INTEGER NOT NULL DEFAULT 0,
+		refused   INTEGER NOT NULL DEFAULT 0,
+		clarified INTEGER NOT NULL DEFAULT 0,
+		helpful   INTEGER NOT NULL DEFAULT 0,
+		unhelpful INTEGER NOT NULL DEFAULT 0,
+		handoffs  INTEGER NOT NULL DEFAULT 0,
+		PRIMARY KEY (day, topic, channel, synthetic)
+	);
+	CREATE INDEX concern_days_topic ON concern_days(topic, day);
+	CREATE TABLE service_days (
+		day       INTEGER NOT NULL,
+		channel   TEXT NOT NULL,
+		synthetic INTEGER NOT NULL,
+		questions INTEGER NOT NULL DEFAULT 0,
+		refused   INTEGER NOT NULL DEFAULT 0,
+		clarified INTEGER NOT NULL DEFAULT 0,
+		helpful   INTEGER NOT NULL DEFAULT 0,
+		unhelpful INTEGER NOT NULL DEFAULT 0,
+		handoffs  INTEGER NOT NULL DEFAULT 0,
+		PRIMARY KEY (day, channel, synthetic)
+	);
+	CREATE TABLE cited_days (
+		day       INTEGER NOT NULL,
+		doc_id    TEXT NOT NULL,
+		synthetic INTEGER NOT NULL,
+		answers   INTEGER NOT NULL DEFAULT 0,
+		PRIMARY KEY (day, doc_id, synthetic)
+	);
+	CREATE INDEX cited_days_doc ON cited_days(doc_id, day);`,
 }
 
 func migrate(db *sql.DB) error {
@@ -167,37 +242,20 @@ func migrate(db *sql.DB) error {
 	return nil
 }
 
-// Record stores one question and its outcome, redacting the citizen text. It
-// returns once the row is committed.
+// Record stores one question and its outcome, redacting the citizen text,
+// and counts it in the concerns report. It returns once the row is
+// committed.
 func (s *Store) Record(ctx context.Context, r govchat.Record) error {
 	if r.AnswerID == "" {
 		return errors.New("history: record without answer id")
 	}
-	if r.At.IsZero() {
-		r.At = s.now()
-	}
-	q := s.redact(r.Question)
-	a := s.redact(r.Answer)
-	return s.do(ctx, func(tx *sql.Tx) error {
-		_, err := tx.Exec(`INSERT INTO answers (id, session, channel, asked_at, question, qkey, answer, refused, reason, mode, latency_ms, error)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.AnswerID, r.Session, r.Channel, r.At.UnixMilli(), q, normalizeQuestion(q), a, r.Refused, r.Reason, r.Mode,
-			float64(r.Latency)/float64(time.Millisecond), r.Error)
-		if err != nil {
-			return fmt.Errorf("history: insert answer: %w", err)
-		}
-		for _, src := range r.Sources {
-			if _, err := tx.Exec(`INSERT OR REPLACE INTO answer_sources (answer_id, n, doc_id, anchor, title) VALUES (?, ?, ?, ?, ?)`,
-				r.AnswerID, src.N, src.DocID, src.Anchor, src.Title); err != nil {
-				return fmt.Errorf("history: insert source: %w", err)
-			}
-		}
-		return nil
-	})
+	w := s.prepare(r)
+	return s.do(ctx, func(tx *sql.Tx) error { return w.insert(tx) })
 }
 
 // Feedback stores feedback on an answer. It returns ErrNotFound when the
 // answer does not exist or, with f.Session set, belongs to another session.
+// The answer's latest feedback is what the concerns report counts.
 func (s *Store) Feedback(ctx context.Context, f govchat.Feedback) error {
 	if f.At.IsZero() {
 		f.At = s.now()
@@ -216,7 +274,7 @@ func (s *Store) Feedback(ctx context.Context, f govchat.Feedback) error {
 			f.AnswerID, f.At.UnixMilli(), f.Helpful, reason); err != nil {
 			return fmt.Errorf("history: insert feedback: %w", err)
 		}
-		return nil
+		return setHelpful(tx, f.AnswerID, f.Helpful)
 	})
 }
 

@@ -34,6 +34,14 @@ type docView struct {
 	Sections        []sectionView
 	Chunks          []kb.Chunk
 	Hotline         string
+	// PlanYear is the year a dated annual plan is for (kb.Document.PlanYear).
+	PlanYear int
+}
+
+// HasAside reports whether the page has related documents to show beside
+// the text.
+func (v *docView) HasAside() bool {
+	return v.Interprets != nil || len(v.Interpretations) > 0 || len(v.Replaces) > 0 || len(v.ReplacedBy) > 0 || len(v.SourceRefs) > 0
 }
 
 type metaRow struct{ Label, Value string }
@@ -103,6 +111,7 @@ func (s *Server) view(lib Library, d *kb.Document) *docView {
 		Doc: d, TypeLabel: d.Type.Label(), Status: status, StatusClass: statusClass(status),
 		Expired: d.Expired(s.cfg.Now()), Effective: zhDate(d.Effective), Hotline: s.cfg.Hotline,
 		Replaces: refs(b, d.Replaces), ReplacedBy: refs(b, d.ReplacedBy), Sources: refs(b, d.Sources), Similar: d.Similar,
+		PlanYear: d.PlanYear(),
 	}
 	for _, m := range []metaRow{
 		{"文号", d.DocNumber}, {"发文机关", d.Issuer}, {"索引号", d.IndexNo}, {"成文日期", zhDate(d.Published)},
@@ -334,6 +343,8 @@ type DocJSON struct {
 	Replaces        []kb.Ref   `json:"replaces,omitempty"`
 	ReplacedBy      []kb.Ref   `json:"replaced_by,omitempty"`
 	Sources         []kb.Ref   `json:"sources,omitempty"`
+	Sample          bool       `json:"sample,omitempty"`
+	PlanYear        int        `json:"plan_year,omitempty"`
 	Chunks          []kb.Chunk `json:"chunks"`
 }
 
@@ -356,6 +367,7 @@ func (s *Server) docJSON(w http.ResponseWriter, r *http.Request) {
 		Status: v.Status, URL: d.URL, DocURL: kb.DocURL(d.ID, ""), Department: d.Department, Region: d.Region,
 		Tags: d.Tags, Similar: d.Similar, Interprets: v.Interprets, Interpretations: v.Interpretations,
 		Replaces: v.Replaces, ReplacedBy: v.ReplacedBy, Sources: v.Sources, Chunks: v.Chunks,
+		Sample: d.Sample, PlanYear: v.PlanYear,
 	}
 	if out.Interpretations == nil {
 		out.Interpretations = []kb.Ref{}

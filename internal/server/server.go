@@ -63,7 +63,7 @@ type Config struct {
 	// Catalog is the 政策文件库 at /docs/ and /api/docs; nil: they answer
 	// unavailable.
 	Catalog Catalog
-	Hotline string  // "12345"
+	Hotline string // "12345"
 	// AdminToken authorises the admin API (Authorization: Bearer …); empty
 	// disables it.
 	AdminToken string

@@ -23,21 +23,27 @@ import (
 func init() {
 	register(command{
 		name:    "report",
-		summary: "reports from the conversation history: report unanswered lists refused and 👎 questions",
+		summary: "reports: unanswered (refused and 👎 questions), concerns (回应关切: topics, trends, rates), coverage (解读覆盖)",
 		run:     runReport,
 	})
 }
 
 func runReport(ctx context.Context, env *Env, args []string) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		fmt.Fprintln(env.Stderr, "usage: govchat report unanswered [--since 30d] [--limit 50] [--format text|json|csv]")
+		fmt.Fprintln(env.Stderr, "usage: govchat report unanswered [--since 30d] [--limit 50] [--format text|json|csv]\n"+
+			"       govchat report concerns [--period 7|30|90 | --from DATE [--to DATE]] [--topic KEY] [--channel C] [--department D] [--format text|json|csv]\n"+
+			"       govchat report coverage [--late-days 0] [--expiring-days 90] [--uncited-days 90] [--format text|json]")
 		return exitError{2}
 	}
 	switch args[0] {
 	case "unanswered":
 		return reportUnanswered(ctx, env, args[1:])
+	case "concerns":
+		return reportConcerns(ctx, env, args[1:])
+	case "coverage":
+		return reportCoverage(ctx, env, args[1:])
 	}
-	fmt.Fprintf(env.Stderr, "govchat report: unknown report %q (want unanswered)\n", args[0])
+	fmt.Fprintf(env.Stderr, "govchat report: unknown report %q (want unanswered, concerns or coverage)\n", args[0])
 	return exitError{2}
 }
 

@@ -16,6 +16,8 @@ import (
 	"github.com/govchat/govchat/internal/answer"
 	"github.com/govchat/govchat/internal/auth"
 	"github.com/govchat/govchat/internal/chat"
+	"github.com/govchat/govchat/internal/concerns"
+	"github.com/govchat/govchat/internal/coverage"
 	"github.com/govchat/govchat/internal/handoff"
 	"github.com/govchat/govchat/internal/history"
 	"github.com/govchat/govchat/internal/lookup"
@@ -55,17 +57,23 @@ type Main struct {
 	start   time.Time
 
 	// Built by Open, in this order.
-	History      *history.Store   // data/history.db: the conversation log
 	Accounts     *auth.Service    // data/auth.db: operators and admins
 	WorkbenchDB  *sql.DB          // data/workbench.db: handoffs, 留言, the review list
 	Review       *review.Store    // the knowledge office's review list
 	WechatTokens *wechat.Store    // data/wechat.db: mini-program session tokens
-	Search       *searchApp       // knowledge base, segmenter, index and engine
-	Answerer     *answer.Answerer // extractive, or written by the chat model
-	Lookup       *lookup.Lookup   // the operators' instant look-up
-	Hub          *chat.Hub        // the websocket and the non-streaming API
-	Desk         *handoff.Desk    // 转人工
-	Server       *server.Server   // routes, pages, API, metrics
+	Search       *searchApp       // knowledge base, segmenter, index and engine (as opened)
+	History      *history.Store   // data/history.db: the conversation log (its topics need the segmenter)
+	Answerer     *answer.Answerer // extractive, or written by the chat model (as opened)
+	Lookup       *lookup.Lookup   // the operators' instant look-up (as opened)
+	// Knowledge is the knowledge base in use and what is built on it; an
+	// approved FAQ entry reloads it (Search, Answerer and Lookup are the
+	// first version).
+	Knowledge *liveKnowledge
+	Hub       *chat.Hub     // the websocket and the non-streaming API
+	Desk      *handoff.Desk // 转人工
+	Workbench *workbench.Handler
+	Concerns  *concerns.Service // the 回应关切 report and 解读 coverage
+	Server    *server.Server    // routes, pages, API, metrics
 }
 
 // NewMain returns a Main for env's configuration and logger.
@@ -129,9 +137,6 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	clientIP := server.ClientIPFunc(trusted)
 
-	if m.History, err = history.Open(history.Config{Path: filepath.Join(cfg.Data, "history.db"), Redact: safety.Redact, Log: env.Log}); err != nil {
-		return err
-	}
 	if m.Accounts, err = openAuth(env); err != nil {
 		return err
 	}
@@ -155,29 +160,42 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.Search, err = openSearch(ctx, env, searchOptions{}); err != nil {
 		return err
 	}
+	topics := concerns.NewTopics(m.Search.Seg, m.Search.Base.Dict.Aspects)
+	if m.History, err = history.Open(history.Config{Path: filepath.Join(cfg.Data, "history.db"), Redact: safety.Redact, Log: env.Log, Topic: topics.Topic}); err != nil {
+		return err
+	}
 	if m.Answerer, err = newAnswerer(env, m.Search); err != nil {
 		return err
 	}
 	if m.Lookup, err = lookupOver(m.Search.Base, m.Search.Seg, m.Search.Engine); err != nil {
 		return err
 	}
+	m.Knowledge = newLiveKnowledge(env, m.Search, m.Answerer, m.Lookup)
 
-	if m.Hub, err = chat.New(m.hubConfig(clientIP), m.Answerer, m.History); err != nil {
+	if m.Hub, err = chat.New(m.hubConfig(clientIP), m.Knowledge, m.History); err != nil {
 		return err
 	}
-	if m.Desk, err = handoff.New(handoff.Config{DB: m.WorkbenchDB, Redact: safety.Redact, Hotline: cfg.Hotline, Passages: m.Lookup,
-		Audit: m.Accounts, Log: env.Log, StillSignedIn: m.Accounts.HasLiveSession, Metrics: m.Metrics}); err != nil {
+	if m.Desk, err = handoff.New(handoff.Config{DB: m.WorkbenchDB, Redact: safety.Redact, Hotline: cfg.Hotline, Passages: m.Knowledge,
+		Audit: m.Accounts, Handoffs: m.History, Log: env.Log, StillSignedIn: m.Accounts.HasLiveSession, Metrics: m.Metrics}); err != nil {
 		return err
 	}
 	m.Desk.Attach(m.Hub)
 
 	web := auth.NewWeb(m.Accounts, auth.WebConfig{ClientIP: clientIP, Secure: isHTTPS(cfg.PublicURL), Log: env.Log}, m.Accounts)
-	bench, err := workbench.New(workbench.Config{Auth: web, Assets: workbenchweb.FS, Lookup: m.Lookup, Desk: m.Desk, Review: m.Review, Log: env.Log})
+	if m.Workbench, err = workbench.New(workbench.Config{Auth: web, Assets: workbenchweb.FS, Lookup: m.Knowledge, Desk: m.Desk, Review: m.Review,
+		Publish: m.Knowledge, Record: m.History, Log: env.Log}); err != nil {
+		return err
+	}
+	if m.Concerns, err = concerns.New(concerns.Config{Store: m.History, Base: m.Knowledge.Base, Log: env.Log,
+		Coverage: coverage.Config{LateDays: cfg.InterpretLateDays}}); err != nil {
+		return err
+	}
+	dashboard, err := concerns.NewHandler(concerns.HTTPConfig{Service: m.Concerns, Auth: web, Templates: workbenchweb.FS, Review: m.Review, Log: env.Log})
 	if err != nil {
 		return err
 	}
 	if m.Server, err = server.New(server.Config{
-		Library: m.Search.Engine, Chat: m.Hub, Reporter: m.History,
+		Library: m.Knowledge, Catalog: m.Knowledge, Chat: m.Hub, Reporter: m.History,
 		Hotline: cfg.Hotline, AdminToken: cfg.AdminToken, SessionRole: sessionRole(web),
 		ClientIP: clientIP, Log: env.Log, Metrics: m.Metrics,
 	}); err != nil {
@@ -185,7 +203,8 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.Server.AddCheck("history", m.History.Ping)
 	probeStore(m.Server, cfg.Store, m.Search.Store)
-	bench.Register(m.Server)       // /agent/ and its API
+	m.Workbench.Register(m.Server) // /agent/ and its API
+	dashboard.Register(m.Server)   // /agent/concerns, /api/admin/concerns
 	wechatLogin.Register(m.Server) // /api/wechat/
 
 	h := m.Server.Handler()
@@ -230,6 +249,9 @@ func (m *Main) Close() error {
 		if err := c(); err != nil {
 			m.env.Log.Error(what+" close", slog.Any("error", err))
 		}
+	}
+	if m.Workbench != nil {
+		m.Workbench.Close() // the look-ups still settling go into the log
 	}
 	if m.Search != nil {
 		m.Search.Close()

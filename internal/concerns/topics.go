@@ -19,6 +19,7 @@ type Segmenter interface {
 	Weight(word string) float64
 	Canonical(word string) string
 	Vocabulary(word string) bool
+	Synonyms(word string) []string
 }
 
 // Topics assigns questions to topics (history.Config.Topic): an answer to
@@ -104,7 +105,12 @@ func (t *Topics) Words(question string) (key, label string) {
 		terms = append(terms, term{w: w, wt: wt})
 		run = run[:0]
 	}
-	for _, w := range t.seg.Analyze(question).Terms {
+	a := t.seg.Analyze(question)
+	inside := map[string]bool{}
+	for _, w := range a.Words {
+		inside[w] = true
+	}
+	for _, w := range t.split(a.Terms, inside) {
 		if utf8.RuneCountInString(w) == 1 && isHan(w) {
 			if len(run) > 0 && strings.Contains(norm, strings.Join(run, "")+w) {
 				run = append(run, w)
@@ -157,6 +163,30 @@ func (t *Topics) Words(question string) (key, label string) {
 }
 
 var redacted = strings.NewReplacer(safety.RedactedID, " ", safety.RedactedPhone, " ", safety.RedactedTel, " ")
+
+// split replaces a compound term that no synonym names (住房公积金提取)
+// by the two words it is made of (住房公积金, 提取) when the segmenter found
+// both inside it, so that it meets the questions that say them apart.
+func (t *Topics) split(terms []string, words map[string]bool) []string {
+	var out []string
+	for _, w := range terms {
+		rs := []rune(w)
+		if len(rs) < 4 || len(t.seg.Synonyms(w)) > 0 {
+			out = append(out, w)
+			continue
+		}
+		parts := []string{w}
+		for i := len(rs) - 2; i >= 2; i-- {
+			p, s := string(rs[:i]), string(rs[i:])
+			if words[t.seg.Canonical(p)] && words[t.seg.Canonical(s)] {
+				parts = []string{p, s}
+				break
+			}
+		}
+		out = append(out, parts...)
+	}
+	return out
+}
 
 func hasDigit(s string) bool { return strings.ContainsAny(s, "0123456789") }
 

@@ -31,7 +31,7 @@ func TestTopicWords(t *testing.T) {
 	tp := NewTopics(segmenter(t), testAspects)
 	groups := [][]string{
 		{"养犬登记证在哪里办理", "怎么办养犬登记证？", "养犬登记证哪里办"},
-		{"公积金怎么提取", "提取住房公积金需要什么材料", "住房公积金提取"},
+		{"公积金怎么提取", "提取住房公积金需要什么材料", "住房公积金提取", "住房公积金提取需要什么材料"},
 		{"社保卡丢了怎么办", "社会保障卡丢了咋办"},
 	}
 	keys := map[string]string{}

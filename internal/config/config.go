@@ -59,6 +59,11 @@ type Config struct {
 	// WechatSessionTTL is how long a mini-program login lasts
 	// (GOVCHAT_WECHAT_SESSION_TTL, default 168h).
 	WechatSessionTTL time.Duration
+
+	// InterpretLateDays: an interpretation published more than this many
+	// days after its policy is reported late (GOVCHAT_INTERPRET_LATE_DAYS,
+	// default 0: 同步, the same day).
+	InterpretLateDays int
 }
 
 // FromEnv reads the configuration from the environment (getenv is os.Getenv
@@ -138,6 +143,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		WechatAPIBase:    str("GOVCHAT_WECHAT_API_BASE", "https://api.weixin.qq.com"),
 		WechatLoginRate:  integer("GOVCHAT_WECHAT_LOGIN_RATE", 20),
 		WechatSessionTTL: duration("GOVCHAT_WECHAT_SESSION_TTL", 7*24*time.Hour),
+
+		InterpretLateDays: integer("GOVCHAT_INTERPRET_LATE_DAYS", 0),
 	}
 	for _, o := range strings.Split(getenv("GOVCHAT_ALLOWED_ORIGINS"), ",") {
 		if o = strings.TrimSpace(o); o != "" {
@@ -165,6 +172,9 @@ func (c Config) Validate() error {
 	}
 	if c.QdrantShards < 1 || c.QdrantReplicas < 1 {
 		errs = append(errs, errors.New("GOVCHAT_QDRANT_SHARDS and GOVCHAT_QDRANT_REPLICATION must be at least 1"))
+	}
+	if c.InterpretLateDays < 0 {
+		errs = append(errs, errors.New("GOVCHAT_INTERPRET_LATE_DAYS must not be negative"))
 	}
 	if c.Knowledge == "" || c.Data == "" {
 		errs = append(errs, errors.New("knowledge and data directories must not be empty"))

@@ -46,6 +46,13 @@ type Passages interface {
 	Passage(docID, anchor string) (lookup.Item, kb.Source, error)
 }
 
+// HandoffLog notes in the conversation log that a citizen asked for a
+// human (*history.Store): the concerns report counts 转人工 after an
+// answer.
+type HandoffLog interface {
+	RecordHandoff(ctx context.Context, session string) (bool, error)
+}
+
 // Auditor records operator actions (auth.Service).
 type Auditor interface {
 	Record(ctx context.Context, e auth.Event) error
@@ -58,6 +65,7 @@ type Config struct {
 	Hotline  string              // "12345"
 	Passages Passages            // nil: agent_answer is unavailable
 	Audit    Auditor             // nil: no audit trail
+	Handoffs HandoffLog          // nil: requests are not noted in the conversation log
 	Now      func() time.Time
 	Log      *slog.Logger
 

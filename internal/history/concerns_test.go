@@ -16,7 +16,7 @@ var shanghai = time.FixedZone("CST", 8*3600)
 
 func openAt(t *testing.T, path string) *Store {
 	t.Helper()
-	s, err := Open(Config{Path: path, Redact: fakeRedact, Location: shanghai})
+	s, err := Open(Config{Path: path, Redact: fakeRedact, Location: shanghai, Topic: defaultTopic})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,8 +170,8 @@ func TestConcernCountsRedactedAndSynthetic(t *testing.T) {
 	ctx := context.Background()
 	s := openAt(t, filepath.Join(t.TempDir(), "h.db"))
 	defer s.Close()
-	if real, err := s.HasRealQuestions(ctx); err != nil || real {
-		t.Fatalf("empty log has real questions: %v %v", real, err)
+	if real, synth, err := s.Origins(ctx); err != nil || real || synth {
+		t.Fatalf("empty log: real %v, synthetic %v, %v", real, synth, err)
 	}
 	yes := true
 	var gen []SyntheticRecord
@@ -181,8 +181,8 @@ func TestConcernCountsRedactedAndSynthetic(t *testing.T) {
 	if err := s.RecordSynthetic(ctx, gen); err != nil {
 		t.Fatal(err)
 	}
-	if real, _ := s.HasRealQuestions(ctx); real {
-		t.Error("generated questions count as real")
+	if real, synth, _ := s.Origins(ctx); real || !synth {
+		t.Errorf("after generating: real %v, synthetic %v", real, synth)
 	}
 	if err := s.Record(ctx, refusedRec("x", "s", "web", day(10, 9), "我的电话13812345678，养犬登记证在哪里办理")); err != nil {
 		t.Fatal(err)
@@ -209,8 +209,8 @@ func TestConcernCountsRedactedAndSynthetic(t *testing.T) {
 	if got := byTopic(counts); len(got) != 1 || got["doc:faq-2"].Questions != 0 {
 		t.Errorf("after deleting the generated questions: %v", got)
 	}
-	if real, _ := s.HasRealQuestions(ctx); !real {
-		t.Error("the real question is gone")
+	if real, synth, _ := s.Origins(ctx); !real || synth {
+		t.Errorf("after deleting: real %v, synthetic %v", real, synth)
 	}
 }
 

@@ -50,6 +50,8 @@ type Config struct {
 	// document id, or govchat.TopicWordsPrefix + content words) and a
 	// label. Nil: the first cited document of an answer, else the
 	// question's normalised wording. It runs before the write is queued.
+	// Only a store opened with a Topic assigns topics to rows written
+	// before the report existed (once, at Open).
 	Topic func(r govchat.Record) (key, label string)
 	// Location is the time zone whose calendar days the concerns report
 	// counts in (time.Local when nil).
@@ -96,6 +98,7 @@ func Open(cfg Config) (*Store, error) {
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = 128
 	}
+	backfill := cfg.Topic != nil
 	if cfg.Topic == nil {
 		cfg.Topic = defaultTopic
 	}
@@ -116,10 +119,13 @@ func Open(cfg Config) (*Store, error) {
 		ops: make(chan *op, 1024), done: make(chan struct{}),
 	}
 	// Rows written before the concerns report existed get their topic and
-	// join the report's counts, once.
-	if err := s.backfill(context.Background()); err != nil {
-		db.Close()
-		return nil, err
+	// join the report's counts, once, by the first Open that knows the
+	// topics (serve's): a report that only reads leaves them.
+	if backfill {
+		if err := s.backfill(context.Background()); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	go s.writer()
 	return s, nil

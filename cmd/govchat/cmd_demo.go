@@ -110,7 +110,7 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	seeds := demoSeeds(app.Base, app.Engine.ChunksOf)
+	seeds := demoSeeds(app.Base, app.Engine.ChunksOf, now())
 	if len(seeds) == 0 {
 		return errors.New("the knowledge base has no FAQ entries or headings to draw questions from")
 	}
@@ -163,14 +163,14 @@ var headingNumberRe = regexp.MustCompile(`^(第[一二三四五六七八九十�
 // demoSeeds draws the questions from the knowledge base: every FAQ entry
 // with its similar questions, a question per document heading, and the
 // outside questions.
-func demoSeeds(base *kb.Base, chunks func(string) []kb.Chunk) []*demoSeed {
+func demoSeeds(base *kb.Base, chunks func(string) []kb.Chunk, now time.Time) []*demoSeed {
 	var seeds []*demoSeed
 	for _, d := range base.Docs {
 		if base.Doc(d.ID) != d {
 			continue
 		}
 		if d.Type == kb.TypeFAQ {
-			if d.Expired(time.Now()) {
+			if d.Expired(now) {
 				continue
 			}
 			w := append([]string{strings.TrimRight(d.Title, "？?")}, d.Similar...)

@@ -181,16 +181,23 @@ func (r Report) Findings() []Finding {
 		add(it, "policy in force has no interpretation (谁起草谁解读): add one with interprets: "+it.ID)
 	}
 	for _, l := range r.Late {
-		add(l.Interpretation, "interpretation published "+strconv.Itoa(l.Days)+" days after its policy "+l.Policy.ID+" (同步: at most "+strconv.Itoa(r.Config.LateDays)+")")
+		add(l.Interpretation, "interpretation published "+days(l.Days)+" after its policy "+l.Policy.ID+" (同步: at most "+days(r.Config.LateDays)+")")
 	}
 	for _, s := range r.StaleSources {
 		add(s.FAQ, "FAQ entry rests on "+s.Source.ID+", which is "+string(s.Source.Status))
 	}
 	for _, e := range r.Expiring {
-		add(e.Item, "expires on "+e.Expires+" ("+strconv.Itoa(e.DaysLeft)+" days left): renew or replace it")
+		add(e.Item, "expires on "+e.Expires+" ("+days(e.DaysLeft)+" left): renew or replace it")
 	}
 	for _, it := range r.Uncited {
 		add(it, "no answer cited it since "+r.UncitedSince.Format("2006-01-02"))
 	}
 	return out
+}
+
+func days(n int) string {
+	if n == 1 {
+		return "1 day"
+	}
+	return strconv.Itoa(n) + " days"
 }

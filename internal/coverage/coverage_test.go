@@ -99,7 +99,7 @@ func TestFindings(t *testing.T) {
 	got := strings.Join(lines, "\n")
 	for _, want := range []string{
 		"policies/p-none.md: policy in force has no interpretation",
-		"interpretations/i-late.md: interpretation published 5 days after its policy p-late (同步: at most 0)",
+		"interpretations/i-late.md: interpretation published 5 days after its policy p-late (同步: at most 0 days)",
 		"faq/a.yaml: FAQ entry rests on p-old, which is 已废止",
 		"policies/p-none.md: expires on 2025-06-30 (60 days left)",
 	} {

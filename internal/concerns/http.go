@@ -343,6 +343,10 @@ func (h *Handler) chart(w http.ResponseWriter, r *http.Request) {
 	}
 	q.Limit, q.Examples = 1, -1
 	rep, err := h.cfg.Service.Build(r.Context(), q)
+	if errors.Is(err, ErrPeriod) {
+		auth.WriteError(w, http.StatusBadRequest, "bad_request", periodMessage(err))
+		return
+	}
 	if err != nil {
 		h.internal(w, "chart", err)
 		return
@@ -436,6 +440,10 @@ func (h *Handler) draftPage(w http.ResponseWriter, r *http.Request) {
 	}
 	q.Limit, q.Examples = 1, 8
 	rep, err := h.cfg.Service.Build(r.Context(), q)
+	if errors.Is(err, ErrPeriod) {
+		h.render(w, http.StatusBadRequest, "draft", draftView{Errors: []string{periodMessage(err)}, Me: me(r)})
+		return
+	}
 	if err != nil {
 		h.internal(w, "draft", err)
 		return

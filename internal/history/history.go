@@ -170,8 +170,10 @@ var migrations = []string{
 	// 2: the concerns report. Each answer keeps its topic, calendar day,
 	// latest feedback and whether 转人工 followed it; concern_days,
 	// service_days and cited_days count them by day as they are written
-	// (the report reads these, never the answers, for its counts). A NULL
-	// topic marks a row written before this step (filled in by backfill).
+	// (the report reads these, never the answers, for its counts); they are
+	// clustered by day (WITHOUT ROWID), so that a period is one range. A
+	// NULL topic marks a row written before this step (filled in by
+	// backfill).
 	`ALTER TABLE answers ADD COLUMN topic TEXT;
 	ALTER TABLE answers ADD COLUMN day INTEGER NOT NULL DEFAULT 0;
 	ALTER TABLE answers ADD COLUMN synthetic INTEGER NOT NULL DEFAULT 0;
@@ -183,7 +185,7 @@ var migrations = []string{
 	CREATE TABLE topics (
 		topic TEXT PRIMARY KEY,
 		label TEXT NOT NULL
-	);
+	) WITHOUT ROWID;
 	CREATE TABLE concern_days (
 		day       INTEGER NOT NULL, -- days since 1970-01-01 in the log's time zone
 		topic     TEXT NOT NULL,
@@ -196,7 +198,8 @@ var migrations = []string{
 		unhelpful INTEGER NOT NULL DEFAULT 0,
 		handoffs  INTEGER NOT NULL DEFAULT 0,
 		PRIMARY KEY (day, topic, channel, synthetic)
-	);
+
+	) WITHOUT ROWID;
 	CREATE INDEX concern_days_topic ON concern_days(topic, day);
 	CREATE TABLE service_days (
 		day       INTEGER NOT NULL,
@@ -209,14 +212,16 @@ var migrations = []string{
 		unhelpful INTEGER NOT NULL DEFAULT 0,
 		handoffs  INTEGER NOT NULL DEFAULT 0,
 		PRIMARY KEY (day, channel, synthetic)
-	);
+
+	) WITHOUT ROWID;
 	CREATE TABLE cited_days (
 		day       INTEGER NOT NULL,
 		doc_id    TEXT NOT NULL,
 		synthetic INTEGER NOT NULL,
 		answers   INTEGER NOT NULL DEFAULT 0,
 		PRIMARY KEY (day, doc_id, synthetic)
-	);
+
+	) WITHOUT ROWID;
 	CREATE INDEX cited_days_doc ON cited_days(doc_id, day);`,
 }
 

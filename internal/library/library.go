@@ -683,7 +683,11 @@ func (c *Catalog) snippet(d *kb.Document, terms []qterm) ([]Span, string) {
 	for _, t := range terms {
 		alts = append(alts, t.alts...)
 	}
-	return Highlight(plain(ch.Text), alts, snippetRunes), url
+	text := plain(ch.Text)
+	if rest, ok := strings.CutPrefix(text, strings.TrimSpace(d.Title)); ok && d.Type != kb.TypeFAQ && strings.TrimSpace(rest) != "" {
+		text = strings.TrimSpace(rest) // the first passage repeats the title shown above it
+	}
+	return Highlight(text, alts, snippetRunes), url
 }
 
 // plain turns Markdown text into one line of plain text: headings' #, bold

@@ -123,10 +123,36 @@ func (v libraryView) PageLink(n int) string {
 	return v.Link("page", strconv.Itoa(n))
 }
 
-// Filtered reports whether any filter (beyond the text) is set.
-func (v libraryView) Filtered() bool {
+// activeFilter is a filter in use, with the link that drops it.
+type activeFilter struct{ Label, Remove string }
+
+// Active lists the filters in use (text aside), for chips that remove them.
+func (v libraryView) Active() []activeFilter {
 	q := v.Query
-	return q.Type != "" || q.Status != "" || q.Year != 0 || q.Issuer != "" || q.Department != "" || q.DocNumber != "" || q.Sort != "" && q.Sort != "relevance" && q.Sort != "date"
+	var out []activeFilter
+	add := func(param, label string) { out = append(out, activeFilter{Label: label, Remove: v.Link(param, "", "page", "")}) }
+	if q.Type != "" {
+		add("type", q.Type.Label())
+	}
+	if q.Status != "" {
+		add("status", string(q.Status))
+	}
+	if q.Year != 0 {
+		add("year", strconv.Itoa(q.Year)+"年")
+	}
+	if q.Issuer != "" {
+		add("issuer", q.Issuer)
+	}
+	if q.Department != "" {
+		add("dept", q.Department)
+	}
+	if q.DocNumber != "" {
+		add("num", "文号 "+q.DocNumber)
+	}
+	if q.Sort == "date_asc" {
+		add("sort", "按日期（旧→新）")
+	}
+	return out
 }
 
 // PageNumbers are the pages linked from the page bar: the first, the last

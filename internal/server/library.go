@@ -130,7 +130,9 @@ type activeFilter struct{ Label, Remove string }
 func (v libraryView) Active() []activeFilter {
 	q := v.Query
 	var out []activeFilter
-	add := func(param, label string) { out = append(out, activeFilter{Label: label, Remove: v.Link(param, "", "page", "")}) }
+	add := func(param, label string) {
+		out = append(out, activeFilter{Label: label, Remove: v.Link(param, "", "page", "")})
+	}
 	if q.Type != "" {
 		add("type", q.Type.Label())
 	}

@@ -683,4 +683,12 @@ func TestBrowserAxeWorkbench(t *testing.T) {
 	browsertest.Do(t, ctx, chromedp.Navigate(rs.base+"/agent/review"))
 	waitFor(t, ctx, "review items", `document.querySelector('#items tr') !== null`)
 	a11yCheck(t, ctx, "review page", false)
+
+	// The 回应关切 dashboard (the questions asked above) and a draft form.
+	browsertest.Do(t, ctx, chromedp.Navigate(rs.base+"/agent/concerns?period=7"))
+	waitFor(t, ctx, "dashboard", `document.querySelector('svg.chart') !== null && document.readyState === 'complete'`)
+	a11yCheck(t, ctx, "回应关切 dashboard", false)
+	browsertest.Do(t, ctx, chromedp.Navigate(rs.base+"/agent/concerns/draft?topic=doc:haishu-zwgk-faq-002"))
+	waitFor(t, ctx, "draft form", `document.getElementById('answer') !== null`)
+	a11yCheck(t, ctx, "回应关切: draft form", false)
 }

@@ -163,7 +163,7 @@ func writeConcernsText(w io.Writer, rep *concerns.Report) {
 	if t.Previous > 0 {
 		change = fmt.Sprintf("，%+.0f%%", float64(t.Questions-t.Previous)*100/float64(t.Previous))
 	}
-	fmt.Fprintf(w, "提问 %d（上期 %d%s）；拒答率 %s；👎率 %s（👎 %d / 👍 %d）；答后转人工 %s（%d 次）\n",
+	fmt.Fprintf(w, "提问 %d（上期 %d%s）；拒答率 %s；“没用”率 %s（没用 %d，有用 %d）；答后转人工 %s（%d 次）\n",
 		t.Questions, t.Previous, change, pct(t.RefusalRate), pct(t.UnhelpfulRate), t.Unhelpful, t.Helpful, pct(t.HandoffRate), t.Handoffs)
 	var ch []string
 	for _, c := range rep.Channels {
@@ -191,7 +191,7 @@ func writeConcernsText(w io.Writer, rep *concerns.Report) {
 		case "entry", "document":
 			kind = "［" + tp.TypeLabel + "］"
 		}
-		fmt.Fprintf(w, "%3d. %s%s  %s %+d  本期 %d（上期 %d）  拒答 %s  👎 %d  转人工 %d\n", i+1, tp.Label, kind,
+		fmt.Fprintf(w, "%3d. %s%s  %s %+d  本期 %d（上期 %d）  拒答 %s  没用 %d  转人工 %d\n", i+1, tp.Label, kind,
 			concerns.TrendLabel(tp.Trend), tp.Change, tp.Questions, tp.Previous, pct(tp.RefusalRate), tp.Unhelpful, tp.Handoffs)
 		var cs []string
 		for _, c := range tp.Channels {

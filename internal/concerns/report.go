@@ -44,8 +44,9 @@ type Store interface {
 	// TopicExamples returns up to n distinct stored (redacted) wordings of
 	// a topic's questions in [from, to), most recent first.
 	TopicExamples(ctx context.Context, topic string, from, to time.Time, n int) ([]string, error)
-	// CitedDocs returns the answers that cited each document since a day.
-	CitedDocs(ctx context.Context, since time.Time) (map[string]int, error)
+	// CitedSince returns the documents some answer cited on or after a
+	// day (with the answers that ever cited each).
+	CitedSince(ctx context.Context, since time.Time) (map[string]int, error)
 }
 
 // Config wires a Service.
@@ -352,7 +353,7 @@ func (s *Service) Build(ctx context.Context, q Query) (*Report, error) {
 		if t.Questions == 0 && t.Previous == 0 {
 			continue
 		}
-		s.describe(t, base)
+		s.describe(t, base, q.Department != "")
 		t.Rates = ratesOf(t.Counts)
 		t.Change = t.Questions - t.Previous
 		if t.Previous > 0 {
@@ -401,6 +402,13 @@ func (s *Service) Build(ctx context.Context, q Query) (*Report, error) {
 		examples = 3
 	}
 	for _, t := range topics {
+		if t.Kind == "words" && t.Department == "" && q.Department == "" {
+			// Suggested for the listed topics only (the filter, when set,
+			// had every topic's).
+			if d := s.suggest(base, t.Key, t.Label); d != "" {
+				t.Department, t.Suggested = d, true
+			}
+		}
 		if examples > 0 {
 			if t.Examples, err = s.cfg.Store.TopicExamples(ctx, t.Key, p.From, p.To, examples); err != nil {
 				return nil, err
@@ -416,7 +424,7 @@ func (s *Service) Build(ctx context.Context, q Query) (*Report, error) {
 		if t := byKey[q.Topic]; t != nil {
 			f := *t
 			if f.Kind == "" {
-				s.describe(&f, base)
+				s.describe(&f, base, true)
 				f.Trend = trend(f.Questions, f.Previous)
 			}
 			if len(f.Examples) == 0 && examples > 0 {
@@ -427,7 +435,7 @@ func (s *Service) Build(ctx context.Context, q Query) (*Report, error) {
 			rep.Focus = &f
 		} else {
 			f := Topic{Key: q.Topic, Channels: []ChannelCount{}, Examples: []string{}, Trend: "steady"}
-			s.describe(&f, base)
+			s.describe(&f, base, true)
 			rep.Focus = &f
 		}
 		if rep.FocusDaily, err = s.daily(ctx, p, q.Topic, q.Channel); err != nil {
@@ -452,7 +460,7 @@ func (s *Service) Coverage(ctx context.Context) (coverage.Report, error) {
 		cfg.UncitedDays = 90
 	}
 	now := s.cfg.Now()
-	cited, err := s.cfg.Store.CitedDocs(ctx, now.AddDate(0, 0, -cfg.UncitedDays))
+	cited, err := s.cfg.Store.CitedSince(ctx, now.AddDate(0, 0, -cfg.UncitedDays))
 	if err != nil {
 		return coverage.Report{}, err
 	}
@@ -486,8 +494,9 @@ func TrendLabel(t string) string {
 	return "持平"
 }
 
-// describe fills a topic's kind, document and department.
-func (s *Service) describe(t *Topic, base *kb.Base) {
+// describe fills a topic's kind, document and department (for a words
+// topic, suggested from its words when suggest).
+func (s *Service) describe(t *Topic, base *kb.Base, suggest bool) {
 	switch {
 	case strings.HasPrefix(t.Key, govchat.TopicDocPrefix):
 		id := strings.TrimPrefix(t.Key, govchat.TopicDocPrefix)
@@ -515,6 +524,9 @@ func (s *Service) describe(t *Topic, base *kb.Base) {
 		t.Kind = "words"
 		if t.Label == "" {
 			t.Label = strings.ReplaceAll(strings.TrimPrefix(t.Key, govchat.TopicWordsPrefix), "+", " ")
+		}
+		if !suggest {
+			return
 		}
 		if d := s.suggest(base, t.Key, t.Label); d != "" {
 			t.Department, t.Suggested = d, true

@@ -15,7 +15,8 @@ import (
 // that changes what the report counts — a question, its latest feedback, a
 // 转人工 after it — updates, in the same transaction, the row of its day,
 // topic, channel and origin in concern_days, the row of its day and channel
-// in service_days, and the days its sources were cited in cited_days. A
+// in service_days, and the last day its sources were cited in
+// doc_citations. A
 // report over a period then sums at most days × topics × channels rows,
 // however many questions were asked. The SQL is plain (INSERT … ON
 // CONFLICT … DO UPDATE, CASE, GROUP BY) so that another database can run it.
@@ -103,7 +104,9 @@ var (
 )
 
 const (
-	bumpCitedSQL  = `INSERT INTO cited_days (day, doc_id, synthetic, answers) VALUES (?, ?, ?, 1) ON CONFLICT (day, doc_id, synthetic) DO UPDATE SET answers = cited_days.answers + 1`
+	bumpCitedSQL = `INSERT INTO doc_citations (last_day, doc_id, synthetic, answers) VALUES (?, ?, ?, 1) ON CONFLICT (doc_id, synthetic) DO UPDATE
+		SET answers = doc_citations.answers + 1,
+		last_day = CASE WHEN excluded.last_day > doc_citations.last_day THEN excluded.last_day ELSE doc_citations.last_day END`
 	topicLabelSQL = `INSERT INTO topics (topic, label) VALUES (?, ?) ON CONFLICT (topic) DO NOTHING`
 )
 
@@ -386,7 +389,7 @@ func (s *Store) DeleteSynthetic(ctx context.Context) (int, error) {
 			`DELETE FROM feedback WHERE answer_id IN (SELECT id FROM answers WHERE synthetic = 1)`,
 			`DELETE FROM concern_days WHERE synthetic = 1`,
 			`DELETE FROM service_days WHERE synthetic = 1`,
-			`DELETE FROM cited_days WHERE synthetic = 1`,
+			`DELETE FROM doc_citations WHERE synthetic = 1`,
 		} {
 			if _, err := tx.Exec(q); err != nil {
 				return fmt.Errorf("history: delete synthetic: %w", err)
@@ -489,10 +492,10 @@ func (s *Store) TopicExamples(ctx context.Context, topic string, from, to time.T
 	return out, rows.Err()
 }
 
-// CitedDocs returns how many answers cited each document on the days from
-// since on.
-func (s *Store) CitedDocs(ctx context.Context, since time.Time) (map[string]int, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT doc_id, SUM(answers) FROM cited_days WHERE day >= ? GROUP BY doc_id`, s.dayOf(since))
+// CitedSince returns the documents some answer cited on or after the day
+// of since, each with the number of answers that ever cited it.
+func (s *Store) CitedSince(ctx context.Context, since time.Time) (map[string]int, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT doc_id, SUM(answers) FROM doc_citations WHERE last_day >= ? GROUP BY doc_id`, s.dayOf(since))
 	if err != nil {
 		return nil, fmt.Errorf("history: cited: %w", err)
 	}

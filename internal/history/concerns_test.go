@@ -157,12 +157,15 @@ func TestConcernCounts(t *testing.T) {
 		t.Errorf("examples = %q (distinct wordings, most recent first)", ex)
 	}
 
-	cited, err := s.CitedDocs(ctx, day(9, 0))
+	cited, err := s.CitedSince(ctx, day(9, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cited["faq-1"] != 4 || cited["policy"] != 4 {
+	if cited["faq-1"] != 7 || cited["policy"] != 7 || len(cited) != 2 {
 		t.Errorf("cited since 9 March = %v", cited)
+	}
+	if cited, _ := s.CitedSince(ctx, day(16, 0)); len(cited) != 0 {
+		t.Errorf("cited since 16 March (after the last answer) = %v", cited)
 	}
 }
 

@@ -168,8 +168,9 @@ var migrations = []string{
 	);
 	CREATE INDEX feedback_answer ON feedback(answer_id);`,
 	// 2: the concerns report. Each answer keeps its topic, calendar day,
-	// latest feedback and whether 转人工 followed it; concern_days,
-	// service_days and cited_days count them by day as they are written
+	// latest feedback and whether 转人工 followed it; concern_days and
+	// service_days count them by day as they are written, doc_citations
+	// keeps when each document was last cited
 	// (the report reads these, never the answers, for its counts); they are
 	// clustered by day (WITHOUT ROWID), so that a period is one range. A
 	// NULL topic marks a row written before this step (filled in by
@@ -214,15 +215,13 @@ var migrations = []string{
 		PRIMARY KEY (day, channel, synthetic)
 
 	) WITHOUT ROWID;
-	CREATE TABLE cited_days (
-		day       INTEGER NOT NULL,
+	CREATE TABLE doc_citations (
 		doc_id    TEXT NOT NULL,
 		synthetic INTEGER NOT NULL,
+		last_day  INTEGER NOT NULL, -- the last day an answer cited it
 		answers   INTEGER NOT NULL DEFAULT 0,
-		PRIMARY KEY (day, doc_id, synthetic)
-
-	) WITHOUT ROWID;
-	CREATE INDEX cited_days_doc ON cited_days(doc_id, day);`,
+		PRIMARY KEY (doc_id, synthetic)
+	) WITHOUT ROWID;`,
 }
 
 func migrate(db *sql.DB) error {

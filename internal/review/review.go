@@ -1,8 +1,10 @@
 // Package review is the knowledge office's review list: operators flag an
 // answer or a document as outdated or wrong, and turn a conversation into a
-// proposed FAQ entry; the office accepts or rejects each item. A proposed
-// FAQ entry is rendered in the knowledge base's FAQ file format, ready to
-// paste into knowledge/faq/.
+// proposed FAQ entry (or the office drafts one from the 回应关切 dashboard,
+// possibly amending an entry: FAQID); the office accepts or rejects each
+// item. A proposed FAQ entry is rendered in the knowledge base's FAQ file
+// format; serve writes an accepted one into knowledge/faq/ (see
+// workbench.Publisher).
 package review
 
 import (

@@ -20,13 +20,25 @@ import (
 	"github.com/govchat/govchat/internal/zh"
 )
 
+// conversationLog is what the reports and demo history use of the
+// conversation log (*history.Store; another backend provides the same).
+type conversationLog interface {
+	concerns.Store
+	RecordSynthetic(ctx context.Context, recs []history.SyntheticRecord) error
+	Origins(ctx context.Context) (real, synthetic bool, err error)
+	DeleteSynthetic(ctx context.Context) (int, error)
+	Close() error
+}
+
+var _ conversationLog = (*history.Store)(nil)
+
 // reportEnv is the knowledge base and the conversation log a report
 // reads, the log opened with the topics serve assigns.
 type reportEnv struct {
 	base   *kb.Base
 	seg    *zh.Segmenter
 	topics *concerns.Topics
-	hist   *history.Store
+	hist   conversationLog
 }
 
 func (r *reportEnv) Close() {

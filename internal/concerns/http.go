@@ -172,6 +172,7 @@ type pageView struct {
 	Query          Query
 	Params         url.Values
 	PeriodValue    string
+	OtherDays      int // a period of N days not among the choices
 	ChannelOptions []string
 	Chart          template.HTML
 	FocusChart     template.HTML
@@ -260,6 +261,9 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request) {
 	q.Coverage = true
 	v.Query = q
 	v.PeriodValue = strconv.Itoa(max(q.Days, 7))
+	if q.Days > 0 && q.Days != 7 && q.Days != 30 && q.Days != 90 {
+		v.OtherDays = q.Days
+	}
 	if !q.From.IsZero() {
 		v.PeriodValue = "custom"
 	}

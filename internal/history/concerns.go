@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -515,6 +516,16 @@ func (s *Store) CitedSince(ctx context.Context, since time.Time) (map[string]int
 // backfill assigns a topic to the rows written before the concerns report
 // (topic NULL) and counts them, in batches, before the writer starts.
 func (s *Store) backfill(ctx context.Context) error {
+	var todo int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM answers WHERE topic IS NULL`).Scan(&todo); err != nil {
+		return fmt.Errorf("history: backfill: %w", err)
+	}
+	if todo == 0 {
+		return nil
+	}
+	start := time.Now()
+	s.log.Info("history: assigning topics to the questions written before the concerns report", slog.Int("questions", todo))
+	defer func() { s.log.Info("history: topics assigned", slog.Int("questions", todo), slog.Duration("took", time.Since(start))) }()
 	for {
 		rows, err := s.db.QueryContext(ctx, `SELECT id, session, channel, asked_at, question, answer, refused, reason, mode, error, handoff, helpful
 			FROM answers WHERE topic IS NULL LIMIT 1000`)

@@ -33,6 +33,7 @@ type lookupLog struct {
 	settle  time.Duration
 	mu      sync.Mutex
 	pending map[string]*pendingLookup // by operator
+	writing sync.WaitGroup            // records being written (off the look-up's path)
 }
 
 type pendingLookup struct {
@@ -83,7 +84,14 @@ func (l *lookupLog) note(ctx context.Context, user, text string, res lookup.Resu
 		}
 	}
 	l.mu.Unlock()
-	l.record(ctx, done)
+	if len(done) > 0 {
+		// The write waits for the commit: not on the operator's look-up.
+		l.writing.Add(1)
+		go func() {
+			defer l.writing.Done()
+			l.record(ctx, done)
+		}()
+	}
 }
 
 // continues reports whether a look-up edits the previous one: one is a
@@ -110,6 +118,7 @@ func (l *lookupLog) flush(ctx context.Context) {
 		delete(l.pending, u)
 	}
 	l.mu.Unlock()
+	l.writing.Wait()
 	l.record(ctx, done)
 }
 

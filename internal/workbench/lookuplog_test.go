@@ -15,6 +15,14 @@ import (
 type recSpy struct {
 	mu   sync.Mutex
 	recs []govchat.Record
+	log  *lookupLog
+}
+
+// wait waits for the look-up log's writes in flight.
+func (r *recSpy) wait() {
+	if r.log != nil {
+		r.log.writing.Wait()
+	}
 }
 
 func (r *recSpy) Record(_ context.Context, rec govchat.Record) error {
@@ -25,6 +33,7 @@ func (r *recSpy) Record(_ context.Context, rec govchat.Record) error {
 }
 
 func (r *recSpy) questions() string {
+	r.wait()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var qs []string
@@ -38,6 +47,7 @@ func TestLookupLogRecordsSettledLookups(t *testing.T) {
 	clock := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
 	spy := &recSpy{}
 	l := newLookupLog(spy, func() time.Time { return clock }, time.Minute, slog.Default())
+	spy.log = l
 	found := lookup.Result{FAQ: []lookup.Item{{ID: "faq-1", Title: "居住证怎么办理？"}}, Policies: []lookup.Item{{ID: "p-1", Title: "居住证管理办法"}}}
 	step := func(user, text string, res lookup.Result) {
 		clock = clock.Add(2 * time.Second)

@@ -525,7 +525,9 @@ func (s *Store) backfill(ctx context.Context) error {
 	}
 	start := time.Now()
 	s.log.Info("history: assigning topics to the questions written before the concerns report", slog.Int("questions", todo))
-	defer func() { s.log.Info("history: topics assigned", slog.Int("questions", todo), slog.Duration("took", time.Since(start))) }()
+	defer func() {
+		s.log.Info("history: topics assigned", slog.Int("questions", todo), slog.Duration("took", time.Since(start)))
+	}()
 	for {
 		rows, err := s.db.QueryContext(ctx, `SELECT id, session, channel, asked_at, question, answer, refused, reason, mode, error, handoff, helpful
 			FROM answers WHERE topic IS NULL LIMIT 1000`)

@@ -371,7 +371,7 @@ func (s *Store) Origins(ctx context.Context) (real, synthetic bool, err error) {
 		dst  *bool
 	}{{0, &real}, {1, &synthetic}} {
 		var n int
-		if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM answers WHERE synthetic = ? LIMIT 1) x`, o.flag).Scan(&n); err != nil {
+		if err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM answers WHERE synthetic = ? LIMIT 1) x`, o.flag).Scan(&n); err != nil {
 			return false, false, fmt.Errorf("history: %w", err)
 		}
 		*o.dst = n > 0
@@ -415,7 +415,7 @@ func (s *Store) ConcernCounts(ctx context.Context, q govchat.PeriodQuery) ([]gov
 		prev = from
 	}
 	cur := func(col string) string { return fmt.Sprintf("SUM(CASE WHEN day >= %d THEN %s ELSE 0 END)", from, col) }
-	rows, err := s.db.QueryContext(ctx, `SELECT g.topic, COALESCE(t.label, ''), g.channel, g.questions, g.refused, g.clarified, g.helpful, g.unhelpful, g.handoffs, g.synth, g.previous
+	rows, err := s.read.QueryContext(ctx, `SELECT g.topic, COALESCE(t.label, ''), g.channel, g.questions, g.refused, g.clarified, g.helpful, g.unhelpful, g.handoffs, g.synth, g.previous
 		FROM (SELECT topic, channel, `+cur("questions")+` AS questions, `+cur("refused")+` AS refused, `+cur("clarified")+` AS clarified,
 				`+cur("helpful")+` AS helpful, `+cur("unhelpful")+` AS unhelpful, `+cur("handoffs")+` AS handoffs,
 				`+cur("synthetic * questions")+` AS synth,
@@ -446,7 +446,7 @@ func (s *Store) DailyCounts(ctx context.Context, from, to time.Time, topic strin
 		table, where = "concern_days", " AND topic = ?"
 		args = append(args, topic)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT day, channel, SUM(questions), SUM(refused), SUM(clarified), SUM(helpful), SUM(unhelpful), SUM(handoffs), SUM(synthetic * questions)
+	rows, err := s.read.QueryContext(ctx, `SELECT day, channel, SUM(questions), SUM(refused), SUM(clarified), SUM(helpful), SUM(unhelpful), SUM(handoffs), SUM(synthetic * questions)
 		FROM `+table+` WHERE day >= ? AND day < ?`+where+` GROUP BY day, channel ORDER BY day, channel`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("history: daily counts: %w", err)
@@ -471,7 +471,7 @@ func (s *Store) TopicExamples(ctx context.Context, topic string, from, to time.T
 	if n <= 0 {
 		return []string{}, nil
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT question, qkey FROM answers WHERE topic = ? AND asked_at >= ? AND asked_at < ?
+	rows, err := s.read.QueryContext(ctx, `SELECT question, qkey FROM answers WHERE topic = ? AND asked_at >= ? AND asked_at < ?
 		ORDER BY asked_at DESC LIMIT ?`, topic, from.UnixMilli(), to.UnixMilli(), n*10)
 	if err != nil {
 		return nil, fmt.Errorf("history: examples: %w", err)
@@ -496,7 +496,7 @@ func (s *Store) TopicExamples(ctx context.Context, topic string, from, to time.T
 // CitedSince returns the documents some answer cited on or after the day
 // of since, each with the number of answers that ever cited it.
 func (s *Store) CitedSince(ctx context.Context, since time.Time) (map[string]int, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT doc_id, SUM(answers) FROM doc_citations WHERE last_day >= ? GROUP BY doc_id`, s.dayOf(since))
+	rows, err := s.read.QueryContext(ctx, `SELECT doc_id, SUM(answers) FROM doc_citations WHERE last_day >= ? GROUP BY doc_id`, s.dayOf(since))
 	if err != nil {
 		return nil, fmt.Errorf("history: cited: %w", err)
 	}

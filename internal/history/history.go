@@ -61,6 +61,7 @@ type Config struct {
 // Store is the conversation log. It is safe for concurrent use.
 type Store struct {
 	db       *sql.DB
+	read     *sql.DB // reports' reads: beside the writer (the same as db in memory)
 	redact   func(string) string
 	now      func() time.Time
 	log      *slog.Logger
@@ -113,8 +114,15 @@ func Open(cfg Config) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
+	read := db
+	if cfg.Path != ":memory:" {
+		if read, err = sqlite.OpenReader(cfg.Path, 2); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("history: %w", err)
+		}
+	}
 	s := &Store{
-		db: db, redact: cfg.Redact, now: cfg.Now, log: cfg.Log, maxBatch: cfg.MaxBatch,
+		db: db, read: read, redact: cfg.Redact, now: cfg.Now, log: cfg.Log, maxBatch: cfg.MaxBatch,
 		topic: cfg.Topic, loc: cfg.Location,
 		ops: make(chan *op, 1024), done: make(chan struct{}),
 	}
@@ -123,7 +131,7 @@ func Open(cfg Config) (*Store, error) {
 	// topics (serve's): a report that only reads leaves them.
 	if backfill {
 		if err := s.backfill(context.Background()); err != nil {
-			db.Close()
+			s.closeDBs()
 			return nil, err
 		}
 	}
@@ -454,8 +462,16 @@ func (s *Store) Close() error {
 			s.log.Warn("history: checkpoint", slog.Any("error", err))
 		}
 	}
-	if err := s.db.Close(); err != nil {
+	if err := s.closeDBs(); err != nil {
 		return fmt.Errorf("history: close: %w", err)
 	}
 	return nil
+}
+
+func (s *Store) closeDBs() error {
+	var err error
+	if s.read != s.db {
+		err = s.read.Close()
+	}
+	return errors.Join(err, s.db.Close())
 }

@@ -114,7 +114,7 @@ func (a *searchApp) newEngine(env *Env, opt searchOptions) error {
 }
 
 func (a *searchApp) engineConfig(env *Env, opt searchOptions) search.Config {
-	cfg := search.Config{Params: opt.Params, Log: env.Log}
+	cfg := search.Config{Params: opt.Params, Log: env.Log, Now: env.Now}
 	if a.Embedder != nil {
 		cfg.EmbedModel = env.Config.EmbedModel
 		cfg.EmbedCache = embedCachePath(env)

@@ -69,9 +69,13 @@ func openReport(env *Env, now func() time.Time, create bool) (*reportEnv, error)
 	return r, nil
 }
 
-// clockFlag parses --now (YYYY-MM-DD: that day's afternoon, local time).
-func clockFlag(v string) (func() time.Time, error) {
+// clockFlag parses --now (YYYY-MM-DD: that day's afternoon, local time);
+// without it the process's clock (GOVCHAT_NOW or the real one).
+func clockFlag(env *Env, v string) (func() time.Time, error) {
 	if v == "" {
+		if env.Now != nil {
+			return env.Now, nil
+		}
 		return time.Now, nil
 	}
 	t, err := time.ParseInLocation("2006-01-02", v, time.Local)
@@ -97,7 +101,7 @@ func reportConcerns(ctx context.Context, env *Env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	now, err := clockFlag(*at)
+	now, err := clockFlag(env, *at)
 	if err != nil {
 		return err
 	}
@@ -239,7 +243,7 @@ func reportCoverage(ctx context.Context, env *Env, args []string) error {
 	if *lateDays < 0 {
 		return errors.New("--late-days must not be negative")
 	}
-	now, err := clockFlag(*at)
+	now, err := clockFlag(env, *at)
 	if err != nil {
 		return err
 	}

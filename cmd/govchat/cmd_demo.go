@@ -57,7 +57,7 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	if *days < 1 || *days > 366 || *perDay < 1 || *perDay > 100000 {
 		return errors.New("--days must be 1 to 366 and --per-day 1 to 100000")
 	}
-	now, err := clockFlag(*at)
+	now, err := clockFlag(env, *at)
 	if err != nil {
 		return err
 	}

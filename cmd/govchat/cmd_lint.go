@@ -32,7 +32,7 @@ func runLint(ctx context.Context, env *Env, args []string) error {
 	if len(dirs) == 0 {
 		dirs = []string{env.Config.Knowledge}
 	}
-	now := time.Now()
+	now := env.Now()
 	if *at != "" {
 		t, err := knowledge.ParseDate(*at)
 		if err != nil {

@@ -47,20 +47,20 @@ func newLookup(ctx context.Context, env *Env, base *kb.Base) (*lookup.Lookup, er
 	if err != nil {
 		return nil, err
 	}
-	eng, err := search.New(search.Config{Log: env.Log}, base, seg, store, nil)
+	eng, err := search.New(search.Config{Log: env.Log, Now: env.Now}, base, seg, store, nil)
 	if err != nil {
 		return nil, err
 	}
 	if _, err := eng.Sync(ctx); err != nil {
 		return nil, err
 	}
-	return lookupOver(base, seg, eng)
+	return lookupOver(env, base, seg, eng)
 }
 
 // lookupOver builds the operators' look-up over an indexed knowledge base,
 // with department suggestions when its entries name departments (serve
 // and the look-up command share it).
-func lookupOver(base *kb.Base, seg *zh.Segmenter, eng *search.Engine) (*lookup.Lookup, error) {
+func lookupOver(env *Env, base *kb.Base, seg *zh.Segmenter, eng *search.Engine) (*lookup.Lookup, error) {
 	suggester, err := dept.New(dept.Config{}, base.Docs)
 	if err != nil && !errors.Is(err, dept.ErrNoDepartments) {
 		return nil, err
@@ -69,7 +69,7 @@ func lookupOver(base *kb.Base, seg *zh.Segmenter, eng *search.Engine) (*lookup.L
 	if suggester != nil {
 		s = suggester
 	}
-	return lookup.New(lookup.Config{Terms: func(s string) []string { return seg.Analyze(s).Terms }}, base, eng, s)
+	return lookup.New(lookup.Config{Terms: func(s string) []string { return seg.Analyze(s).Terms }, Now: env.Now}, base, eng, s)
 }
 
 func runLookup(ctx context.Context, env *Env, args []string) error {

@@ -50,7 +50,7 @@ func runRefusal(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		a, err := answer.New(answer.Config{Hotline: env.Config.Hotline}, base, engine, nil, f)
+		a, err := answer.New(answer.Config{Hotline: env.Config.Hotline, Now: env.Now}, base, engine, nil, f)
 		if err != nil {
 			return err
 		}
@@ -86,7 +86,7 @@ func runRefusal(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 		defer st.Close()
-		eng, err := search.New(search.Config{Log: env.Log}, base, seg, st, nil)
+		eng, err := search.New(search.Config{Log: env.Log, Now: env.Now}, base, seg, st, nil)
 		if err != nil {
 			return err
 		}

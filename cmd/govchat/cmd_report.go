@@ -55,7 +55,7 @@ func reportUnanswered(ctx context.Context, env *Env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	from, err := server.ParseSince(*since, time.Now())
+	from, err := server.ParseSince(*since, env.Now())
 	if err != nil {
 		return err
 	}
@@ -66,7 +66,7 @@ func reportUnanswered(ctx context.Context, env *Env, args []string) error {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("no history at %s yet: run govchat serve first (or pass --data)", path)
 	}
-	hist, err := history.Open(history.Config{Path: path, Redact: safety.Redact, Log: env.Log})
+	hist, err := history.Open(history.Config{Path: path, Redact: safety.Redact, Log: env.Log, Now: env.Now})
 	if err != nil {
 		return err
 	}

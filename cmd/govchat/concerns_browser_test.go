@@ -51,7 +51,12 @@ func TestBrowserConcerns(t *testing.T) {
 	data := t.TempDir()
 	var errOut strings.Builder
 	if code := run(context.Background(), []string{"demo", "history", "--days", "21", "--per-day", "30", "--knowledge", kdir, "--data", data},
-		strings.NewReader(""), io.Discard, &errOut, func(string) string { return "" }); code != 0 {
+		strings.NewReader(""), io.Discard, &errOut, func(k string) string {
+			if k == "GOVCHAT_NOW" {
+				return testNow // the day serve runs at in the tests
+			}
+			return ""
+		}); code != 0 {
 		t.Fatalf("demo history: exit %d %s", code, errOut.String())
 	}
 	svc, err := auth.New(auth.Config{Path: filepath.Join(data, "auth.db"), Hash: auth.HashParams{Memory: 64, Time: 1, Threads: 1}})

@@ -48,12 +48,12 @@ type liveKnowledge struct {
 // newLiveKnowledge starts from the set Open built.
 func newLiveKnowledge(env *Env, app *searchApp, a *answer.Answerer, lk *lookup.Lookup) *liveKnowledge {
 	l := &liveKnowledge{env: env, app: app}
-	l.cur.Store(&knowledgeSet{base: app.Base, engine: app.Engine, answerer: a, lookup: lk, catalog: newCatalog(app.Base, app.Engine)})
+	l.cur.Store(&knowledgeSet{base: app.Base, engine: app.Engine, answerer: a, lookup: lk, catalog: newCatalog(env, app.Base, app.Engine)})
 	return l
 }
 
-func newCatalog(base *kb.Base, eng *search.Engine) *library.Catalog {
-	return library.New(library.Config{Base: base, Chunks: eng.ChunksOf, Analyzer: eng, Searcher: eng})
+func newCatalog(env *Env, base *kb.Base, eng *search.Engine) *library.Catalog {
+	return library.New(library.Config{Base: base, Chunks: eng.ChunksOf, Analyzer: eng, Searcher: eng, Now: env.Now})
 }
 
 func (l *liveKnowledge) set() *knowledgeSet { return l.cur.Load() }
@@ -113,11 +113,11 @@ func (l *liveKnowledge) reload(ctx context.Context) (search.SyncStats, error) {
 	if err != nil {
 		return stats, err
 	}
-	lk, err := lookupOver(base, app.Seg, app.Engine)
+	lk, err := lookupOver(l.env, base, app.Seg, app.Engine)
 	if err != nil {
 		return stats, err
 	}
-	l.cur.Store(&knowledgeSet{base: base, engine: app.Engine, answerer: a, lookup: lk, catalog: newCatalog(base, app.Engine)})
+	l.cur.Store(&knowledgeSet{base: base, engine: app.Engine, answerer: a, lookup: lk, catalog: newCatalog(l.env, base, app.Engine)})
 	l.env.Log.Info("knowledge base reloaded", slog.Int("documents", base.Len()), slog.String("sync", stats.String()), slog.Duration("took", time.Since(start)))
 	return stats, nil
 }

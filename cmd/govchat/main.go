@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/govchat/govchat/internal/config"
 )
@@ -32,6 +33,8 @@ type command struct {
 // Env is what every command receives.
 type Env struct {
 	Config config.Config
+	// Now is the one clock every component is given (Config.Clock).
+	Now    func() time.Time
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
@@ -70,7 +73,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stderr, "govchat: configuration: %v\n", err)
 		return 2
 	}
-	env := &Env{Config: cfg, Stdin: stdin, Stdout: stdout, Stderr: stderr, Log: newLogger(stderr, cfg.LogLevel)}
+	env := &Env{Config: cfg, Now: cfg.Clock(), Stdin: stdin, Stdout: stdout, Stderr: stderr, Log: newLogger(stderr, cfg.LogLevel)}
 	err = c.run(ctx, env, args[1:])
 	var ee exitError
 	switch {

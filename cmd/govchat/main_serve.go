@@ -146,10 +146,10 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.WorkbenchDB, err = sqlite.Open(filepath.Join(cfg.Data, "workbench.db")); err != nil {
 		return fmt.Errorf("workbench: %w", err)
 	}
-	if m.Review, err = review.New(m.WorkbenchDB, nil); err != nil {
+	if m.Review, err = review.New(m.WorkbenchDB, env.Now); err != nil {
 		return err
 	}
-	if m.WechatTokens, err = wechat.OpenStore(wechat.StoreConfig{Path: filepath.Join(cfg.Data, "wechat.db"), TTL: cfg.WechatSessionTTL}); err != nil {
+	if m.WechatTokens, err = wechat.OpenStore(wechat.StoreConfig{Path: filepath.Join(cfg.Data, "wechat.db"), TTL: cfg.WechatSessionTTL, Now: env.Now}); err != nil {
 		return err
 	}
 	wechatLogin, err := newWechatLogin(env, m.WechatTokens, clientIP)
@@ -161,13 +161,13 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	topics := concerns.NewTopics(m.Search.Seg, m.Search.Base.Dict.Aspects)
-	if m.History, err = history.Open(history.Config{Path: filepath.Join(cfg.Data, "history.db"), Redact: safety.Redact, Log: env.Log, Topic: topics.Topic}); err != nil {
+	if m.History, err = history.Open(history.Config{Path: filepath.Join(cfg.Data, "history.db"), Redact: safety.Redact, Log: env.Log, Now: env.Now, Topic: topics.Topic}); err != nil {
 		return err
 	}
 	if m.Answerer, err = newAnswerer(env, m.Search); err != nil {
 		return err
 	}
-	if m.Lookup, err = lookupOver(m.Search.Base, m.Search.Seg, m.Search.Engine); err != nil {
+	if m.Lookup, err = lookupOver(env, m.Search.Base, m.Search.Seg, m.Search.Engine); err != nil {
 		return err
 	}
 	m.Knowledge = newLiveKnowledge(env, m.Search, m.Answerer, m.Lookup)
@@ -175,7 +175,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.Hub, err = chat.New(m.hubConfig(clientIP), m.Knowledge, m.History); err != nil {
 		return err
 	}
-	if m.Desk, err = handoff.New(handoff.Config{DB: m.WorkbenchDB, Redact: safety.Redact, Hotline: cfg.Hotline, Passages: m.Knowledge,
+	if m.Desk, err = handoff.New(handoff.Config{DB: m.WorkbenchDB, Redact: safety.Redact, Hotline: cfg.Hotline, Passages: m.Knowledge, Now: env.Now,
 		Audit: m.Accounts, Handoffs: m.History, Log: env.Log, StillSignedIn: m.Accounts.HasLiveSession, Metrics: m.Metrics}); err != nil {
 		return err
 	}
@@ -183,10 +183,10 @@ func (m *Main) Open(ctx context.Context) error {
 
 	web := auth.NewWeb(m.Accounts, auth.WebConfig{ClientIP: clientIP, Secure: isHTTPS(cfg.PublicURL), Log: env.Log}, m.Accounts)
 	if m.Workbench, err = workbench.New(workbench.Config{Auth: web, Assets: workbenchweb.FS, Lookup: m.Knowledge, Desk: m.Desk, Review: m.Review,
-		Publish: m.Knowledge, Record: m.History, Log: env.Log}); err != nil {
+		Publish: m.Knowledge, Record: m.History, Now: env.Now, Log: env.Log}); err != nil {
 		return err
 	}
-	if m.Concerns, err = concerns.New(concerns.Config{Store: m.History, Base: m.Knowledge.Base, Log: env.Log,
+	if m.Concerns, err = concerns.New(concerns.Config{Store: m.History, Base: m.Knowledge.Base, Log: env.Log, Now: env.Now,
 		Coverage: coverage.Config{LateDays: cfg.InterpretLateDays}}); err != nil {
 		return err
 	}
@@ -197,7 +197,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.Server, err = server.New(server.Config{
 		Library: m.Knowledge, Catalog: m.Knowledge, Chat: m.Hub, Reporter: m.History,
 		Hotline: cfg.Hotline, AdminToken: cfg.AdminToken, SessionRole: sessionRole(web),
-		ClientIP: clientIP, Log: env.Log, Metrics: m.Metrics,
+		ClientIP: clientIP, Log: env.Log, Metrics: m.Metrics, Now: env.Now,
 	}); err != nil {
 		return err
 	}
@@ -324,7 +324,7 @@ func newWechatLogin(env *Env, tokens *wechat.Store, clientIP func(*http.Request)
 		env.Log.Debug("wechat login disabled: set GOVCHAT_WECHAT_APPID and GOVCHAT_WECHAT_SECRET to enable it")
 	}
 	return wechat.NewHandler(wechat.HandlerConfig{
-		Hotline: cfg.Hotline, Log: env.Log, ClientIP: clientIP, LoginsPerMinute: cfg.WechatLoginRate,
+		Hotline: cfg.Hotline, Log: env.Log, ClientIP: clientIP, LoginsPerMinute: cfg.WechatLoginRate, Now: env.Now,
 	}, ex, tokens)
 }
 

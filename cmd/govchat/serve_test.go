@@ -50,6 +50,8 @@ func startServe(t testing.TB, knowledgeDir string, env map[string]string, hub ch
 			return data
 		case "GOVCHAT_ADDR":
 			return ":0"
+		case "GOVCHAT_NOW":
+			return testNow
 		}
 		return ""
 	}
@@ -58,7 +60,7 @@ func startServe(t testing.TB, knowledgeDir string, env map[string]string, hub ch
 		t.Fatal(err)
 	}
 	logs := &bytes.Buffer{}
-	e := &Env{Config: cfg, Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard,
+	e := &Env{Config: cfg, Now: cfg.Clock(), Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard,
 		Log: slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelInfo}))}
 	m := NewMain(e)
 	m.Chat = hub

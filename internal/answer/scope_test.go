@@ -13,7 +13,7 @@ func TestClassify(t *testing.T) {
 		{ID: "a", Type: kb.TypeFAQ, Title: "北京市公积金怎么提取", Region: "北京市"},
 		{ID: "b", Type: kb.TypeFAQ, Title: "医保怎么报销"},
 	}, kb.Dict{Sensitive: []string{"法轮功"}})
-	a, err := New(Config{}, b, withChunks(b, scripted{}), nil, nil)
+	a, err := New(Config{Now: testNow}, b, withChunks(b, scripted{}), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

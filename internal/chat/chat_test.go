@@ -591,6 +591,9 @@ func TestConnectionsPerIP(t *testing.T) {
 	ts := start(t, Config{MaxConnsPerIP: 2}, &fakeAnswerer{})
 	a := ts.dial(t, nil)
 	ts.dial(t, nil)
+	// The handshake completes before the hub registers the socket: wait for
+	// both, or "one left" below could be read before the second arrives.
+	waitFor(t, func() bool { return ts.hub.Conns() == 2 })
 	_, resp, err := websocket.DefaultDialer.Dial(ts.url, nil)
 	if err == nil || resp.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("third connection: %v", err)

@@ -651,6 +651,7 @@ func (h *Hub) answer(ctx context.Context, s *Session, ip, channel, id, text stri
 		related = []kb.Related{}
 	}
 	rec.Answer, rec.Refused, rec.Reason, rec.Mode = a.Text, a.Refused, a.Reason, string(a.Mode)
+	rec.Clarify, rec.Related = a.Clarify, a.Related
 	for i, src := range sources {
 		n := src.N
 		if n == 0 {

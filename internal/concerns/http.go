@@ -91,8 +91,10 @@ type Mux interface {
 // (401 without sign-in, 403 for an operator).
 func (h *Handler) Register(mux Mux) {
 	a := h.cfg.Auth
-	login := loginRedirect{}
-	page := func(f http.HandlerFunc) http.Handler { return a.RequirePage(auth.RoleAdmin, f, login) }
+	// Without a session the workbench's sign-in page (401), which comes
+	// back here; for an operator the workbench's page denied (403).
+	login, denied := h.file("login.html"), h.file("forbidden.html")
+	page := func(f http.HandlerFunc) http.Handler { return a.RequirePage(auth.RoleAdmin, f, login, denied) }
 	admin := func(f http.HandlerFunc) http.Handler { return a.Require(auth.RoleAdmin, f) }
 	mux.Handle("GET /agent/concerns", page(h.page))
 	mux.Handle("GET /agent/concerns/draft", page(h.draftPage))
@@ -102,14 +104,19 @@ func (h *Handler) Register(mux Mux) {
 	mux.Handle("GET /api/admin/coverage", admin(h.coverageAPI))
 }
 
-// loginRedirect answers an unsigned request for a dashboard page with the
-// sign-in page's address (the status is 401, set by auth.RequirePage).
-type loginRedirect struct{}
-
-func (loginRedirect) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(http.StatusUnauthorized)
-	io.WriteString(w, `<!doctype html><html lang="zh-CN"><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>请先登录</title><p>请先<a href="/agent/">登录工作台</a>（管理员账号）。</p></html>`)
+// file serves a page of the workbench's assets (Templates), with the
+// status the auth wrapper sets; a short page when it is missing.
+func (h *Handler) file(name string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, err := fs.ReadFile(h.cfg.Templates, name)
+		if err != nil {
+			b = []byte(`<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>回应关切</title><p><a href="/agent/">返回工作台</a></p></html>`)
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusOK) // the wrapping writer replaces the status (401, 403)
+		w.Write(b)
+	})
 }
 
 // parseQuery reads a report query from URL parameters: period (7, 30, 90,

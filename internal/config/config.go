@@ -64,6 +64,22 @@ type Config struct {
 	// days after its policy is reported late (GOVCHAT_INTERPRET_LATE_DAYS,
 	// default 0: 同步, the same day).
 	InterpretLateDays int
+
+	// Now, when set (GOVCHAT_NOW, 2026-06-01 or RFC 3339), is the time the
+	// process starts at: validity, sessions and history run from there at
+	// the real pace. For previewing the knowledge base as of a date, and for
+	// tests that must pass on any date. Zero: the real clock.
+	Now time.Time
+}
+
+// Clock is the one clock of a process: the real one, or one that starts at
+// Now and runs at the real pace.
+func (c Config) Clock() func() time.Time {
+	if c.Now.IsZero() {
+		return time.Now
+	}
+	start, base := time.Now(), c.Now
+	return func() time.Time { return base.Add(time.Since(start)) }
 }
 
 // FromEnv reads the configuration from the environment (getenv is os.Getenv
@@ -102,6 +118,19 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 		return b
 	}
+	instant := func(key string) time.Time {
+		v := strings.TrimSpace(getenv(key))
+		if v == "" {
+			return time.Time{}
+		}
+		for _, layout := range []string{time.RFC3339, "2006-01-02"} {
+			if t, err := time.Parse(layout, v); err == nil {
+				return t
+			}
+		}
+		errs = append(errs, fmt.Errorf("%s: %q is neither a date (2026-06-01) nor an RFC 3339 time", key, v))
+		return time.Time{}
+	}
 	duration := func(key string, def time.Duration) time.Duration {
 		v := strings.TrimSpace(getenv(key))
 		if v == "" {
@@ -133,6 +162,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		ChatModel:        str("GOVCHAT_CHAT_MODEL", ""),
 		ModelTimeout:     duration("GOVCHAT_MODEL_TIMEOUT", 60*time.Second),
 		Hotline:          str("GOVCHAT_HOTLINE", "12345"),
+		Now:              instant("GOVCHAT_NOW"),
 		PublicURL:        str("GOVCHAT_PUBLIC_URL", ""),
 		AdminToken:       str("GOVCHAT_ADMIN_TOKEN", ""),
 		RateIP:           integer("GOVCHAT_RATE_IP", 30),

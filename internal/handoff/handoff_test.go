@@ -26,6 +26,10 @@ import (
 type bot struct{}
 
 func (bot) Answer(_ context.Context, req govchat.Request) (*govchat.Answer, error) {
+	if strings.HasPrefix(req.Question, "选") {
+		return &govchat.Answer{Text: "您是想问以下哪个问题？\n1. 公积金怎么提取？\n2. 公积金怎么贷款？", Clarify: true, Mode: govchat.ModeClarify, Sources: []kb.Source{},
+			Related: []kb.Related{{ID: "f1", Question: "公积金怎么提取？", DocURL: "/docs/f1"}, {ID: "f2", Question: "公积金怎么贷款？", DocURL: "/docs/f2", Sample: true}}}, nil
+	}
 	if strings.HasPrefix(req.Question, "拒") {
 		return &govchat.Answer{Text: "抱歉，暂未找到相关政策。", Refused: true, Reason: "low_confidence", Mode: govchat.ModeRefused}, nil
 	}
@@ -595,6 +599,36 @@ func TestNoAutomaticHandoffOverAPI(t *testing.T) {
 	time.Sleep(100 * time.Millisecond) // NotifyDelay is 20 ms
 	if q := e.desk.Queue(ctx); len(q.Items) != 0 {
 		t.Errorf("API refusals queued %+v", q.Items)
+	}
+}
+
+// TestTranscriptKeepsOfferedQuestions: the questions a citizen was offered
+// as buttons (a clarification's choices) reach the operator's transcript.
+func TestTranscriptKeepsOfferedQuestions(t *testing.T) {
+	e := setup(t)
+	citizen := dial(t, e, "citizen", "")
+	wang := dial(t, e, "wang", "tok-wang")
+	wang.Send(map[string]any{"type": "queue_subscribe", "id": "s1"})
+	wang.Expect("queue", nil)
+	citizen.Send(map[string]any{"type": "ask", "id": "q1", "text": "选 公积金"})
+	citizen.Expect("answer", func(f chattest.Frame) bool { return f["clarify"] == true })
+	citizen.Send(map[string]any{"type": "handoff", "id": "h1"})
+	conv := citizen.Expect("handoff", nil)["conversation"].(string)
+	wang.Send(map[string]any{"type": "handoff_take", "id": "t1", "conversation": conv})
+	c := wang.Expect("conversation", nil)["conversation"].(map[string]any)
+	var offered []any
+	for _, x := range c["transcript"].([]any) {
+		en := x.(map[string]any)
+		if en["from"] == FromBot {
+			if en["clarify"] != true {
+				t.Errorf("bot entry %v is not marked as a clarification", en)
+			}
+			offered, _ = en["related"].([]any)
+		}
+	}
+	b, _ := json.Marshal(offered)
+	if want := `[{"doc_url":"/docs/f1","id":"f1","question":"公积金怎么提取？"},{"doc_url":"/docs/f2","id":"f2","question":"公积金怎么贷款？","sample":true}]`; string(b) != want {
+		t.Errorf("offered questions in the transcript = %s, want %s", b, want)
 	}
 }
 

@@ -20,6 +20,7 @@ type docView struct {
 	TypeLabel       string
 	Status          kb.Status
 	StatusClass     string
+	PlanYear        int // the year of a dated annual plan (2019年工作要点), shown beside Status
 	Expired         bool
 	Effective       string
 	Meta            []metaRow
@@ -34,8 +35,6 @@ type docView struct {
 	Sections        []sectionView
 	Chunks          []kb.Chunk
 	Hotline         string
-	// PlanYear is the year a dated annual plan is for (kb.Document.PlanYear).
-	PlanYear int
 }
 
 // HasAside reports whether the page has related documents to show beside
@@ -108,10 +107,9 @@ func (s *Server) view(lib Library, d *kb.Document) *docView {
 	b := lib.Base()
 	status := d.Validity(s.cfg.Now())
 	v := &docView{
-		Doc: d, TypeLabel: d.Type.Label(), Status: status, StatusClass: statusClass(status),
+		Doc: d, TypeLabel: d.Type.Label(), Status: status, StatusClass: statusClass(status), PlanYear: d.PlanYear(),
 		Expired: d.Expired(s.cfg.Now()), Effective: zhDate(d.Effective), Hotline: s.cfg.Hotline,
 		Replaces: refs(b, d.Replaces), ReplacedBy: refs(b, d.ReplacedBy), Sources: refs(b, d.Sources), Similar: d.Similar,
-		PlanYear: d.PlanYear(),
 	}
 	for _, m := range []metaRow{
 		{"文号", d.DocNumber}, {"发文机关", d.Issuer}, {"索引号", d.IndexNo}, {"成文日期", zhDate(d.Published)},
@@ -343,9 +341,11 @@ type DocJSON struct {
 	Replaces        []kb.Ref   `json:"replaces,omitempty"`
 	ReplacedBy      []kb.Ref   `json:"replaced_by,omitempty"`
 	Sources         []kb.Ref   `json:"sources,omitempty"`
-	Sample          bool       `json:"sample,omitempty"`
-	PlanYear        int        `json:"plan_year,omitempty"`
 	Chunks          []kb.Chunk `json:"chunks"`
+	// Sample marks demonstration content (shown as 示例).
+	Sample bool `json:"sample,omitempty"`
+	// PlanYear is the year of a dated annual plan, shown beside Status.
+	PlanYear int `json:"plan_year,omitempty"`
 }
 
 func isoDate(t time.Time) string {

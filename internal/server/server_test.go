@@ -42,6 +42,7 @@ func testBase() *kb.Base {
 		{ID: "old-1", Type: kb.TypePolicy, Title: "旧规定", Status: kb.StatusRepealed, ReplacedBy: []string{"policy-1"}, Body: "旧的内容。"},
 		{ID: "xss", Type: kb.TypePolicy, Title: xssTitle, Issuer: `<b onmouseover="x()">机关</b>`, URL: `javascript:alert(3)`, Body: xssBody},
 		{ID: "faq-1", Type: kb.TypeFAQ, Title: "居住证多久能办好？", Similar: []string{"居住证要办几天"}, Sources: []string{"policy-1"}, Body: "一般7个工作日。"},
+		{ID: "plan-2019", Type: kb.TypePolicy, Title: "关于印发2019年政务公开工作要点的通知", Sample: true, Published: day("2019-06-19"), Body: "一、总体要求\n\n（一）做好政务公开。"},
 	}
 	return kb.NewBase(docs, kb.Dict{})
 }
@@ -188,6 +189,39 @@ func TestDocumentPage(t *testing.T) {
 	_, faq := f.get(t, "/docs/faq-1")
 	if !strings.Contains(faq, `id="answer"`) || !strings.Contains(faq, "居住证要办几天") || !strings.Contains(faq, "答复依据") {
 		t.Errorf("FAQ page incomplete")
+	}
+}
+
+// TestDocumentSampleAndPlanYear: demonstration content is marked 示例 (a
+// badge and a notice), a dated annual plan shows its year beside its
+// validity; /api/docs/{id} says both; other documents say neither.
+func TestDocumentSampleAndPlanYear(t *testing.T) {
+	f := newFixture(t, Config{}, true)
+	_, body := f.get(t, "/docs/plan-2019")
+	for _, want := range []string{
+		`<span class="badge badge-active" title="效力状态">现行有效</span> <span class="badge badge-year" title="年度工作安排的年份">2019年度</span>`,
+		`<span class="badge badge-sample" title="演示内容">示例</span>`,
+		`本页为示例内容`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/docs/plan-2019 lacks %s", want)
+		}
+	}
+	_, body = f.get(t, "/docs/policy-1")
+	if strings.Contains(body, "badge-year") || strings.Contains(body, "badge-sample") || strings.Contains(body, "示例内容") {
+		t.Error("/docs/policy-1 is marked as a sample or an annual plan")
+	}
+	var d struct {
+		Sample   bool `json:"sample"`
+		PlanYear int  `json:"plan_year"`
+	}
+	_, js := f.get(t, "/api/docs/plan-2019")
+	if err := json.Unmarshal([]byte(js), &d); err != nil || !d.Sample || d.PlanYear != 2019 {
+		t.Errorf("/api/docs/plan-2019 = %s, want sample and plan_year 2019", js)
+	}
+	_, js = f.get(t, "/api/docs/policy-1")
+	if strings.Contains(js, `"sample"`) || strings.Contains(js, `"plan_year"`) {
+		t.Errorf("/api/docs/policy-1 = %s, want neither sample nor plan_year", js)
 	}
 }
 

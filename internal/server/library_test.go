@@ -38,8 +38,8 @@ func TestLibraryPage(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
 		t.Fatalf("%d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
-	for _, want := range []string{"<h1 class=\"lib-title\">政策文件库</h1>", `role="search"`, "共 5 件", `<a href="/docs/policy-1">某市居住证办理规定</a>`,
-		`<span class="lib-rel-k">政策解读</span><a href="/docs/interp-1">`, `<span class="lib-rel-k">现行文件</span><a href="/docs/policy-1">`, "2019年（2）"} {
+	for _, want := range []string{"<h1 class=\"lib-title\">政策文件库</h1>", `role="search"`, "共 6 件", `<a href="/docs/policy-1">某市居住证办理规定</a>`,
+		`<span class="lib-rel-k">政策解读</span><a href="/docs/interp-1">`, `<span class="lib-rel-k">现行文件</span><a href="/docs/policy-1">`, "2019年（3）"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("library page lacks %q", want)
 		}
@@ -83,7 +83,7 @@ func TestLibraryJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &r); err != nil {
 		t.Fatal(err)
 	}
-	if r.Total != 3 || r.Pages != 2 || len(r.Items) != 2 || r.Items[0].ID != "policy-1" || r.Items[0].Interpretations[0].ID != "interp-1" {
+	if r.Total != 4 || r.Pages != 2 || len(r.Items) != 2 || r.Items[1].ID != "policy-1" || r.Items[1].Interpretations[0].ID != "interp-1" || r.Items[0].PlanYear != 2019 {
 		t.Errorf("result = %+v", r)
 	}
 	for _, bad := range []string{"type=memo", "status=good", "year=12", "sort=random", "page=-1", "per_page=1000"} {

@@ -84,9 +84,12 @@ func (t *Topics) Words(question string) (key, label string) {
 	question = redacted.Replace(question)
 	norm := textnorm.Normalize(question)
 	type term struct {
-		w   string
-		wt  float64
-		pos int
+		w     string // canonical
+		raw   string // as written
+		wt    float64
+		lone  bool // a single character standing alone
+		pos   int
+		words bool // a word (not characters joined)
 	}
 	var terms []term
 	var run []string // single characters in a row, joined into one term (养 犬 → 养犬)
@@ -102,7 +105,7 @@ func (t *Topics) Words(question string) (key, label string) {
 		if len(run) == 1 {
 			wt /= 2 // a lone character says little
 		}
-		terms = append(terms, term{w: w, wt: wt})
+		terms = append(terms, term{w: w, raw: w, wt: wt, lone: len(run) == 1})
 		run = run[:0]
 	}
 	a := t.seg.Analyze(question)
@@ -117,6 +120,14 @@ func (t *Topics) Words(question string) (key, label string) {
 				continue
 			}
 			flush()
+			// A character right after a word it belongs to (养犬登记 证 →
+			// 养犬登记证).
+			if n := len(terms); n > 0 && terms[n-1].words && strings.Contains(norm, terms[n-1].raw+w) && !t.generic[w] {
+				last := &terms[n-1]
+				last.raw += w
+				last.w, last.wt = last.raw, last.wt+t.seg.Weight(w)/2
+				continue
+			}
 			run = append(run, w)
 			continue
 		}
@@ -124,10 +135,13 @@ func (t *Topics) Words(question string) (key, label string) {
 		if t.generic[w] || isASCII(w) && !t.seg.Vocabulary(w) && !(hasDigit(w) && hasLetter(w)) {
 			continue // a number, or a Latin word the vocabulary does not know (script, hello), names no matter
 		}
-		c := t.seg.Canonical(w)
-		terms = append(terms, term{w: c, wt: t.seg.Weight(w)})
+		terms = append(terms, term{w: t.seg.Canonical(w), raw: w, wt: t.seg.Weight(w), words: true})
 	}
 	flush()
+	// A lone character counts only when nothing else was asked.
+	if slices.ContainsFunc(terms, func(x term) bool { return !x.lone && !t.generic[x.w] }) {
+		terms = slices.DeleteFunc(terms, func(x term) bool { return x.lone })
+	}
 	// Distinct terms, most informative first.
 	var uniq []term
 	for i, x := range terms {

@@ -1,12 +1,15 @@
 package concerns
 
 import (
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/kb"
+	"github.com/govchat/govchat/internal/knowledge"
+	"github.com/govchat/govchat/internal/testenv"
 	"github.com/govchat/govchat/internal/zh"
 )
 
@@ -79,4 +82,29 @@ func TestTopicOfRecord(t *testing.T) {
 			t.Errorf("%+v → %q %q, want %q %q", tt.rec, k, l, tt.key, tt.label)
 		}
 	}
+}
+
+// TestTopicWordsShippedVocabulary: with the shipped knowledge base's
+// vocabulary (which knows 养犬登记) the wordings still meet, on one key
+// that names the matter whole.
+func TestTopicWordsShippedVocabulary(t *testing.T) {
+	base, _, err := knowledge.LoadDir(filepath.Join(testenv.ModuleRoot(t), "knowledge"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := zh.New(zh.ConfigFromDict(base.Dict))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp := NewTopics(s, base.Dict.Aspects)
+	first, label := tp.Words("养犬登记证在哪里办理")
+	for _, q := range []string{"怎么办养犬登记证？", "养犬登记证哪里办", "养犬登记证在哪办"} {
+		if k, _ := tp.Words(q); k != first {
+			t.Errorf("%q → %q, want %q", q, k, first)
+		}
+	}
+	if !strings.Contains(label, "养犬") || !strings.Contains(label, "证") {
+		t.Errorf("label %q does not name the matter", label)
+	}
+	t.Logf("养犬登记证在哪里办理 → %s (%s)", first, label)
 }

@@ -35,9 +35,12 @@ import (
 // (*history.Store). Counts exclude failed answers; days are calendar days
 // in the log's time zone.
 type Store interface {
-	// ConcernCounts returns, per topic and channel, the counts of
-	// [From, To) and the questions of [PrevFrom, From).
+	// ConcernCounts returns, per topic, the counts of [From, To) and the
+	// questions of [PrevFrom, From) (of one channel when q.Channel is set).
 	ConcernCounts(ctx context.Context, q govchat.PeriodQuery) ([]govchat.TopicCount, error)
+	// TopicChannels returns the counts of [from, to) of each of topics by
+	// channel.
+	TopicChannels(ctx context.Context, topics []string, from, to time.Time) ([]govchat.TopicCount, error)
 	// DailyCounts returns per day and channel the counts of [from, to) of
 	// the whole service (topic "") or of one topic.
 	DailyCounts(ctx context.Context, from, to time.Time, topic string) ([]govchat.DayCount, error)
@@ -307,24 +310,13 @@ func (s *Service) Build(ctx context.Context, q Query) (*Report, error) {
 	rep := &Report{Generated: s.cfg.Now(), Period: p, Previous: prev, Channel: q.Channel, Department: q.Department,
 		Channels: []ChannelCount{}, Departments: []string{}, Topics: []Topic{}}
 
-	rows, err := s.cfg.Store.ConcernCounts(ctx, govchat.PeriodQuery{PrevFrom: prev.From, From: p.From, To: p.To})
+	rows, err := s.cfg.Store.ConcernCounts(ctx, govchat.PeriodQuery{PrevFrom: prev.From, From: p.From, To: p.To, Channel: q.Channel})
 	if err != nil {
 		return nil, err
 	}
 	byKey := map[string]*Topic{}
 	var topics []*Topic
-	channels := map[string]*ChannelCount{}
 	for _, r := range rows {
-		cc := channels[r.Channel]
-		if cc == nil {
-			cc = &ChannelCount{Channel: r.Channel, Label: ChannelLabel(r.Channel)}
-			channels[r.Channel] = cc
-		}
-		cc.Questions += r.Questions
-		cc.Previous += r.Previous
-		if q.Channel != "" && r.Channel != q.Channel {
-			continue
-		}
 		t := byKey[r.Topic]
 		if t == nil {
 			t = &Topic{Key: r.Topic, Label: r.Label, Channels: []ChannelCount{}, Examples: []string{}}
@@ -333,8 +325,23 @@ func (s *Service) Build(ctx context.Context, q Query) (*Report, error) {
 		}
 		t.Counts.Add(r.Counts)
 		t.Previous += r.Previous
-		if r.Questions > 0 {
-			t.Channels = append(t.Channels, ChannelCount{Channel: r.Channel, Label: ChannelLabel(r.Channel), Questions: r.Questions})
+	}
+	// The channels of the whole service, this period and the one before.
+	service, err := s.cfg.Store.DailyCounts(ctx, prev.From, p.To, "")
+	if err != nil {
+		return nil, err
+	}
+	channels := map[string]*ChannelCount{}
+	for _, d := range service {
+		cc := channels[d.Channel]
+		if cc == nil {
+			cc = &ChannelCount{Channel: d.Channel, Label: ChannelLabel(d.Channel)}
+			channels[d.Channel] = cc
+		}
+		if d.Day.Before(p.From) {
+			cc.Previous += d.Questions
+		} else {
+			cc.Questions += d.Questions
 		}
 	}
 	for _, c := range channels {
@@ -360,7 +367,6 @@ func (s *Service) Build(ctx context.Context, q Query) (*Report, error) {
 			t.Growth = round3(float64(t.Change) / float64(t.Previous))
 		}
 		t.Trend = trend(t.Questions, t.Previous)
-		sort.Slice(t.Channels, func(i, j int) bool { return t.Channels[i].Questions > t.Channels[j].Questions })
 		if t.Department != "" {
 			depts[t.Department] = true
 		}
@@ -400,6 +406,31 @@ func (s *Service) Build(ctx context.Context, q Query) (*Report, error) {
 	examples := q.Examples
 	if examples == 0 {
 		examples = 3
+	}
+	// The channels of the listed topics (and the charted one).
+	keys := make([]string, 0, len(topics)+1)
+	for _, t := range topics {
+		keys = append(keys, t.Key)
+	}
+	if q.Topic != "" && byKey[q.Topic] != nil {
+		keys = append(keys, q.Topic)
+	}
+	byChannel, err := s.cfg.Store.TopicChannels(ctx, keys, p.From, p.To)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range byChannel {
+		if t := byKey[c.Topic]; t != nil && c.Questions > 0 && (q.Channel == "" || c.Channel == q.Channel) {
+			t.Channels = append(t.Channels, ChannelCount{Channel: c.Channel, Label: ChannelLabel(c.Channel), Questions: c.Questions})
+		}
+	}
+	for _, t := range byKey {
+		sort.Slice(t.Channels, func(i, j int) bool {
+			if t.Channels[i].Questions != t.Channels[j].Questions {
+				return t.Channels[i].Questions > t.Channels[j].Questions
+			}
+			return t.Channels[i].Channel < t.Channels[j].Channel
+		})
 	}
 	for _, t := range topics {
 		if t.Kind == "words" && t.Department == "" && q.Department == "" {

@@ -21,12 +21,13 @@ const (
 	TopicWordsPrefix = "q:"
 )
 
-// TopicCount is one topic on one channel in a period of the concerns
-// report, with the same topic's questions in the period before.
+// TopicCount is one topic (on one channel, when Channel is set) in a
+// period of the concerns report, with the same topic's questions in the
+// period before.
 type TopicCount struct {
 	Topic   string `json:"topic"`
 	Label   string `json:"label,omitempty"` // the words of a "q:" topic, the cited title of a "doc:" one
-	Channel string `json:"channel"`
+	Channel string `json:"channel,omitempty"`
 	Counts
 	Previous int `json:"previous"` // questions in the previous period
 }
@@ -63,7 +64,8 @@ type DayCount struct {
 
 // PeriodQuery selects the days of the concerns report: [From, To), and the
 // period before it, [PrevFrom, From). Times are taken as the days they fall
-// on in the log's time zone.
+// on in the log's time zone. Channel, when set, counts only its questions.
 type PeriodQuery struct {
 	PrevFrom, From, To time.Time
+	Channel            string
 }

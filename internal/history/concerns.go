@@ -101,8 +101,24 @@ func bumpSQL(table, key string) string {
 
 var (
 	bumpTopicSQL   = bumpSQL("concern_days", "day, topic, channel, synthetic")
+	bumpWeekSQL    = bumpSQL("concern_weeks", "week, topic, synthetic")
 	bumpServiceSQL = bumpSQL("service_days", "day, channel, synthetic")
 )
+
+// weekOf is the week of a day (weeks start on Monday; day 0, 1970-01-01,
+// is a Thursday).
+func weekOf(day int64) int64 { return floorDiv(day+3, 7) }
+
+// weekStart is the first day of a week.
+func weekStart(week int64) int64 { return week*7 - 3 }
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
 
 const (
 	bumpCitedSQL = `INSERT INTO doc_citations (last_day, doc_id, synthetic, answers) VALUES (?, ?, ?, 1) ON CONFLICT (doc_id, synthetic) DO UPDATE
@@ -124,6 +140,9 @@ func bump(tx execer, day int64, topic, channel string, synthetic bool, d delta) 
 	vals := []any{d.questions, d.refused, d.clarified, d.helpful, d.unhelpful, d.handoffs}
 	if _, err := tx.Exec(bumpTopicSQL, append([]any{day, topic, channel, synthetic}, vals...)...); err != nil {
 		return fmt.Errorf("history: count topic: %w", err)
+	}
+	if _, err := tx.Exec(bumpWeekSQL, append([]any{weekOf(day), topic, synthetic}, vals...)...); err != nil {
+		return fmt.Errorf("history: count week: %w", err)
 	}
 	if _, err := tx.Exec(bumpServiceSQL, append([]any{day, channel, synthetic}, vals...)...); err != nil {
 		return fmt.Errorf("history: count day: %w", err)
@@ -339,7 +358,7 @@ type stmts struct {
 
 func prepareAll(tx *sql.Tx) (*stmts, error) {
 	st := &stmts{tx: tx, m: map[string]*sql.Stmt{}}
-	for _, q := range []string{insertAnswerSQL, insertSourceSQL, bumpTopicSQL, bumpServiceSQL, bumpCitedSQL, topicLabelSQL} {
+	for _, q := range []string{insertAnswerSQL, insertSourceSQL, bumpTopicSQL, bumpWeekSQL, bumpServiceSQL, bumpCitedSQL, topicLabelSQL} {
 		p, err := tx.Prepare(q)
 		if err != nil {
 			st.close()
@@ -389,6 +408,7 @@ func (s *Store) DeleteSynthetic(ctx context.Context) (int, error) {
 			`DELETE FROM answer_sources WHERE answer_id IN (SELECT id FROM answers WHERE synthetic = 1)`,
 			`DELETE FROM feedback WHERE answer_id IN (SELECT id FROM answers WHERE synthetic = 1)`,
 			`DELETE FROM concern_days WHERE synthetic = 1`,
+			`DELETE FROM concern_weeks WHERE synthetic = 1`,
 			`DELETE FROM service_days WHERE synthetic = 1`,
 			`DELETE FROM doc_citations WHERE synthetic = 1`,
 		} {
@@ -406,35 +426,111 @@ func (s *Store) DeleteSynthetic(ctx context.Context) (int, error) {
 	return int(n), err
 }
 
-// ConcernCounts returns, for every topic and channel with questions in
+// ConcernCounts returns, for every topic with questions in
 // [q.PrevFrom, q.To), its counts in [q.From, q.To) and its questions in
-// [q.PrevFrom, q.From). It reads the daily counts only.
+// [q.PrevFrom, q.From) — of q.Channel only, when set. It reads the daily
+// counts at the ends of each period and, between them, the weekly ones.
 func (s *Store) ConcernCounts(ctx context.Context, q govchat.PeriodQuery) ([]govchat.TopicCount, error) {
 	prev, from, to := s.dayOf(q.PrevFrom), s.dayOf(q.From), s.dayOf(q.To)
 	if q.PrevFrom.IsZero() || prev > from {
 		prev = from
 	}
-	cur := func(col string) string { return fmt.Sprintf("SUM(CASE WHEN day >= %d THEN %s ELSE 0 END)", from, col) }
-	rows, err := s.read.QueryContext(ctx, `SELECT g.topic, COALESCE(t.label, ''), g.channel, g.questions, g.refused, g.clarified, g.helpful, g.unhelpful, g.handoffs, g.synth, g.previous
-		FROM (SELECT topic, channel, `+cur("questions")+` AS questions, `+cur("refused")+` AS refused, `+cur("clarified")+` AS clarified,
-				`+cur("helpful")+` AS helpful, `+cur("unhelpful")+` AS unhelpful, `+cur("handoffs")+` AS handoffs,
-				`+cur("synthetic * questions")+` AS synth,
-				SUM(CASE WHEN day < ? THEN questions ELSE 0 END) AS previous
-			FROM concern_days WHERE day >= ? AND day < ? GROUP BY topic, channel) g
-		LEFT JOIN topics t ON t.topic = g.topic`, from, prev, to)
+	const cols = "topic, questions, refused, clarified, helpful, unhelpful, handoffs, synthetic * questions AS synth"
+	var parts []string
+	var args []any
+	days := func(cur int, a, b int64) {
+		if a >= b {
+			return
+		}
+		where := "day >= ? AND day < ?"
+		args = append(args, a, b)
+		if q.Channel != "" {
+			where += " AND channel = ?"
+			args = append(args, q.Channel)
+		}
+		parts = append(parts, fmt.Sprintf("SELECT %d AS cur, %s FROM concern_days WHERE %s", cur, cols, where))
+	}
+	period := func(cur int, a, b int64) {
+		// Whole weeks from the weekly counts (not by channel), the rest by day.
+		ws, we := weekStart(weekOf(a+6)), weekStart(weekOf(b))
+		if q.Channel != "" || ws >= we {
+			days(cur, a, b)
+			return
+		}
+		days(cur, a, ws)
+		parts = append(parts, fmt.Sprintf("SELECT %d AS cur, %s FROM concern_weeks WHERE week >= ? AND week < ?", cur, cols))
+		args = append(args, weekOf(ws), weekOf(we))
+		days(cur, we, b)
+	}
+	period(1, from, to)
+	period(0, prev, from)
+	if len(parts) == 0 {
+		return []govchat.TopicCount{}, nil
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT g.topic, COALESCE(t.label, ''), g.cur, g.questions, g.refused, g.clarified, g.helpful, g.unhelpful, g.handoffs, g.synth
+		FROM (SELECT topic, cur, SUM(questions) AS questions, SUM(refused) AS refused, SUM(clarified) AS clarified, SUM(helpful) AS helpful,
+				SUM(unhelpful) AS unhelpful, SUM(handoffs) AS handoffs, SUM(synth) AS synth
+			FROM (`+strings.Join(parts, " UNION ALL ")+`) u GROUP BY topic, cur) g
+		LEFT JOIN topics t ON t.topic = g.topic`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("history: concerns: %w", err)
 	}
 	defer rows.Close()
+	byTopic := map[string]int{}
 	out := []govchat.TopicCount{}
 	for rows.Next() {
-		var c govchat.TopicCount
-		if err := rows.Scan(&c.Topic, &c.Label, &c.Channel, &c.Questions, &c.Refused, &c.Clarified, &c.Helpful, &c.Unhelpful, &c.Handoffs, &c.Synthetic, &c.Previous); err != nil {
+		var topic, label string
+		var cur int
+		var c govchat.Counts
+		if err := rows.Scan(&topic, &label, &cur, &c.Questions, &c.Refused, &c.Clarified, &c.Helpful, &c.Unhelpful, &c.Handoffs, &c.Synthetic); err != nil {
 			return nil, fmt.Errorf("history: concerns: %w", err)
 		}
-		out = append(out, c)
+		i, ok := byTopic[topic]
+		if !ok {
+			i = len(out)
+			byTopic[topic] = i
+			out = append(out, govchat.TopicCount{Topic: topic, Label: label, Channel: q.Channel})
+		}
+		if cur == 1 {
+			out[i].Counts = c
+		} else {
+			out[i].Previous = c.Questions
+		}
 	}
 	return out, rows.Err()
+}
+
+// TopicChannels returns the questions of each of topics in [from, to) by
+// channel (the topics listed on the dashboard).
+func (s *Store) TopicChannels(ctx context.Context, topics []string, from, to time.Time) ([]govchat.TopicCount, error) {
+	out := []govchat.TopicCount{}
+	for len(topics) > 0 {
+		batch := topics[:min(len(topics), 500)]
+		topics = topics[len(batch):]
+		args := []any{s.dayOf(from), s.dayOf(to)}
+		for _, t := range batch {
+			args = append(args, t)
+		}
+		rows, err := s.read.QueryContext(ctx, `SELECT topic, channel, SUM(questions), SUM(refused), SUM(clarified), SUM(helpful), SUM(unhelpful), SUM(handoffs), SUM(synthetic * questions)
+			FROM concern_days WHERE day >= ? AND day < ? AND topic IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(batch)), ", ")+`)
+			GROUP BY topic, channel`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("history: channels: %w", err)
+		}
+		for rows.Next() {
+			var c govchat.TopicCount
+			if err := rows.Scan(&c.Topic, &c.Channel, &c.Questions, &c.Refused, &c.Clarified, &c.Helpful, &c.Unhelpful, &c.Handoffs, &c.Synthetic); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("history: channels: %w", err)
+			}
+			out = append(out, c)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("history: channels: %w", err)
+		}
+	}
+	return out, nil
 }
 
 // DailyCounts returns the counts of each day and channel in [from, to):

@@ -3,6 +3,7 @@ package history
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -112,14 +113,21 @@ func TestConcernCounts(t *testing.T) {
 	if total != 8 {
 		t.Errorf("%d questions counted in the period, want 8 (the failed one and the next period's left out)", total)
 	}
-	channels := map[string]int{}
-	for _, c := range counts {
-		if c.Topic == "doc:faq-1" {
-			channels[c.Channel] += c.Questions
-		}
+	byChannel, err := s.TopicChannels(ctx, []string{"doc:faq-1", "q:养犬登记证在哪里办理"}, day(8, 0), day(15, 0))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if channels["web"] != 2 || channels["miniprogram"] != 1 || channels["hotline"] != 1 {
-		t.Errorf("faq-1 by channel = %v", channels)
+	channels := map[string]int{}
+	for _, c := range byChannel {
+		channels[c.Topic+" "+c.Channel] += c.Questions
+	}
+	if channels["doc:faq-1 web"] != 2 || channels["doc:faq-1 miniprogram"] != 1 || channels["doc:faq-1 hotline"] != 1 ||
+		channels["q:养犬登记证在哪里办理 web"] != 2 || channels["q:养犬登记证在哪里办理 api"] != 1 || len(channels) != 5 {
+		t.Errorf("by channel = %v", channels)
+	}
+	web, _ := s.ConcernCounts(ctx, govchat.PeriodQuery{PrevFrom: day(1, 0), From: day(8, 0), To: day(15, 0), Channel: "web"})
+	if got := byTopic(web)["doc:faq-1"]; got.Questions != 2 || got.Previous != 2 {
+		t.Errorf("faq-1 on the web = %+v", got)
 	}
 
 	// Daily counts of the service and of a topic, on Shanghai days.
@@ -278,5 +286,75 @@ func TestBackfillOldLog(t *testing.T) {
 	counts, _ = s.ConcernCounts(ctx, govchat.PeriodQuery{From: day(10, 0), To: day(11, 0)})
 	if c := byTopic(counts)["doc:faq-1"]; c.Questions != 1 || c.Helpful != 1 || c.Unhelpful != 0 {
 		t.Errorf("after reopening: %+v", c)
+	}
+}
+
+// TestConcernCountsWeeksAndDays: a long period is read from the weekly
+// counts between its ends; whatever the period's alignment, the counts are
+// those of the questions themselves.
+func TestConcernCountsWeeksAndDays(t *testing.T) {
+	ctx := context.Background()
+	s := openAt(t, filepath.Join(t.TempDir(), "h.db"))
+	defer s.Close()
+	rng := rand.New(rand.NewPCG(7, 7))
+	start := time.Date(2025, 1, 1, 0, 0, 0, 0, shanghai)
+	type q struct {
+		day     int
+		topic   string
+		refused bool
+	}
+	var qs []q
+	var recs []SyntheticRecord
+	for i := range 3000 {
+		d := rng.IntN(120)
+		x := q{day: d, topic: fmt.Sprintf("t%d", rng.IntN(20)), refused: rng.IntN(4) == 0}
+		qs = append(qs, x)
+		r := govchat.Record{AnswerID: fmt.Sprintf("a%d", i), Session: "s", Channel: []string{"web", "hotline"}[rng.IntN(2)],
+			At: start.AddDate(0, 0, d).Add(time.Duration(rng.IntN(86400)) * time.Second), Question: x.topic, Refused: x.refused, Mode: "refused"}
+		recs = append(recs, SyntheticRecord{Record: r})
+	}
+	if err := s.RecordSynthetic(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+	for k := range 40 {
+		from := 1 + rng.IntN(100)
+		days := 1 + rng.IntN(from)
+		if k == 0 {
+			from, days = 56, 28 // whole weeks (2025-02-26 is a Wednesday: not aligned)
+		}
+		to := min(from+days, 120)
+		prev := from - days
+		want := map[string][2]int{}
+		wantRefused := map[string]int{}
+		for _, x := range qs {
+			key := "q:" + x.topic
+			w := want[key]
+			switch {
+			case x.day >= from && x.day < to:
+				w[0]++
+				if x.refused {
+					wantRefused[key]++
+				}
+			case x.day >= prev && x.day < from:
+				w[1]++
+			}
+			want[key] = w
+		}
+		got, err := s.ConcernCounts(ctx, govchat.PeriodQuery{PrevFrom: start.AddDate(0, 0, prev), From: start.AddDate(0, 0, from), To: start.AddDate(0, 0, to)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for key, c := range byTopic(got) {
+			if w := want[key]; c.Questions != w[0] || c.Previous != w[1] || c.Refused != wantRefused[key] {
+				t.Errorf("days [%d, %d) after [%d, %d): %s = %d (previous %d, refused %d), want %d (%d, %d)", from, to, prev, from, key,
+					c.Questions, c.Previous, c.Refused, w[0], w[1], wantRefused[key])
+			}
+			delete(want, key)
+		}
+		for key, w := range want {
+			if w != [2]int{} {
+				t.Errorf("days [%d, %d): %s missing (want %v)", from, to, key, w)
+			}
+		}
 	}
 }

@@ -177,7 +177,9 @@ var migrations = []string{
 	CREATE INDEX feedback_answer ON feedback(answer_id);`,
 	// 2: the concerns report. Each answer keeps its topic, calendar day,
 	// latest feedback and whether 转人工 followed it; concern_days and
-	// service_days count them by day as they are written, doc_citations
+	// service_days count them by day as they are written (concern_weeks
+	// also by week, without the channel: a long period's report reads
+	// weeks and the days at its ends), doc_citations
 	// keeps when each document was last cited
 	// (the report reads these, never the answers, for its counts); they are
 	// clustered by day (WITHOUT ROWID), so that a period is one range. A
@@ -210,6 +212,18 @@ var migrations = []string{
 
 	) WITHOUT ROWID;
 	CREATE INDEX concern_days_topic ON concern_days(topic, day);
+	CREATE TABLE concern_weeks (
+		week      INTEGER NOT NULL, -- weeks from Monday 1969-12-29: (day + 3) / 7
+		topic     TEXT NOT NULL,
+		synthetic INTEGER NOT NULL,
+		questions INTEGER NOT NULL DEFAULT 0,
+		refused   INTEGER NOT NULL DEFAULT 0,
+		clarified INTEGER NOT NULL DEFAULT 0,
+		helpful   INTEGER NOT NULL DEFAULT 0,
+		unhelpful INTEGER NOT NULL DEFAULT 0,
+		handoffs  INTEGER NOT NULL DEFAULT 0,
+		PRIMARY KEY (week, topic, synthetic)
+	) WITHOUT ROWID;
 	CREATE TABLE service_days (
 		day       INTEGER NOT NULL,
 		channel   TEXT NOT NULL,

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/knowledge"
@@ -228,4 +229,32 @@ func TestHighlight(t *testing.T) {
 	if n > 62 {
 		t.Errorf("snippet of %d runes", n)
 	}
+}
+
+// FuzzHighlight: the spans of a snippet are a piece of the text (with …
+// where it is cut), marks hold only what matches a term, and nothing panics
+// on any input.
+func FuzzHighlight(f *testing.F) {
+	f.Add("申请ＩＰＶ６改造，政府网站ipv6改造要求", "ipv6", 20)
+	f.Add(strings.Repeat("前", 200)+"目标", "目标", 60)
+	f.Add("", "", 0)
+	f.Fuzz(func(t *testing.T, text, term string, n int) {
+		if n < 0 || n > 1000 {
+			return
+		}
+		spans := Highlight(text, []string{term}, n)
+		var b strings.Builder
+		for i, s := range spans {
+			if s.Text == "…" && !s.Mark && (i == 0 || i == len(spans)-1) {
+				continue
+			}
+			if s.Mark && term == "" {
+				t.Fatalf("marked %q without a term", s.Text)
+			}
+			b.WriteString(s.Text)
+		}
+		if !strings.Contains(string([]rune(text)), b.String()) && utf8.ValidString(text) {
+			t.Fatalf("snippet %q is not a piece of %q", b.String(), text)
+		}
+	})
 }

@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/govchat/govchat/internal/answer"
@@ -158,6 +161,9 @@ func (l *liveKnowledge) PublishFAQ(ctx context.Context, it review.Item) (string,
 	}
 	if _, err := knowledge.WriteFAQEntry(dir, rel, &kb.Document{ID: id, Title: it.Question, Similar: it.Similar, Body: it.Answer,
 		Department: it.Department, Sources: it.Sources}); err != nil {
+		if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) {
+			return "", fmt.Errorf("%w: 知识库目录 %s 不可写，请在部署中让 govchat 能写入它（或在知识库文件中手工加入）", errPublish, dir)
+		}
 		return "", err
 	}
 	if _, err := l.reload(ctx); err != nil {

@@ -302,16 +302,22 @@ func TestConcernCountsWeeksAndDays(t *testing.T) {
 		day     int
 		topic   string
 		refused bool
+		helpful int // 0 none, 1 👍, 2 👎
 	}
 	var qs []q
 	var recs []SyntheticRecord
 	for i := range 3000 {
 		d := rng.IntN(120)
-		x := q{day: d, topic: fmt.Sprintf("t%d", rng.IntN(20)), refused: rng.IntN(4) == 0}
+		x := q{day: d, topic: fmt.Sprintf("t%d", rng.IntN(20)), refused: rng.IntN(4) == 0, helpful: rng.IntN(3)}
 		qs = append(qs, x)
 		r := govchat.Record{AnswerID: fmt.Sprintf("a%d", i), Session: "s", Channel: []string{"web", "hotline"}[rng.IntN(2)],
 			At: start.AddDate(0, 0, d).Add(time.Duration(rng.IntN(86400)) * time.Second), Question: x.topic, Refused: x.refused, Mode: "refused"}
-		recs = append(recs, SyntheticRecord{Record: r})
+		sr := SyntheticRecord{Record: r}
+		if x.helpful > 0 {
+			h := x.helpful == 1
+			sr.Helpful = &h
+		}
+		recs = append(recs, sr)
 	}
 	if err := s.RecordSynthetic(ctx, recs); err != nil {
 		t.Fatal(err)
@@ -325,7 +331,7 @@ func TestConcernCountsWeeksAndDays(t *testing.T) {
 		to := min(from+days, 120)
 		prev := from - days
 		want := map[string][2]int{}
-		wantRefused := map[string]int{}
+		wantRefused, wantUp, wantDown := map[string]int{}, map[string]int{}, map[string]int{}
 		for _, x := range qs {
 			key := "q:" + x.topic
 			w := want[key]
@@ -334,6 +340,12 @@ func TestConcernCountsWeeksAndDays(t *testing.T) {
 				w[0]++
 				if x.refused {
 					wantRefused[key]++
+				}
+				switch x.helpful {
+				case 1:
+					wantUp[key]++
+				case 2:
+					wantDown[key]++
 				}
 			case x.day >= prev && x.day < from:
 				w[1]++
@@ -345,7 +357,7 @@ func TestConcernCountsWeeksAndDays(t *testing.T) {
 			t.Fatal(err)
 		}
 		for key, c := range byTopic(got) {
-			if w := want[key]; c.Questions != w[0] || c.Previous != w[1] || c.Refused != wantRefused[key] {
+			if w := want[key]; c.Questions != w[0] || c.Previous != w[1] || c.Refused != wantRefused[key] || c.Helpful != wantUp[key] || c.Unhelpful != wantDown[key] {
 				t.Errorf("days [%d, %d) after [%d, %d): %s = %d (previous %d, refused %d), want %d (%d, %d)", from, to, prev, from, key,
 					c.Questions, c.Previous, c.Refused, w[0], w[1], wantRefused[key])
 			}

@@ -55,7 +55,7 @@ func openSearch(ctx context.Context, env *Env, opt searchOptions) (*searchApp, e
 	start := time.Now()
 	base, probs, err := knowledge.LoadDir(env.Config.Knowledge)
 	if err != nil {
-		return nil, fmt.Errorf("knowledge: %w", err)
+		return nil, err // "knowledge: …" already
 	}
 	if len(opt.With) > 0 {
 		extra, err := importInMemory(opt.With)
@@ -65,6 +65,11 @@ func openSearch(ctx context.Context, env *Env, opt searchOptions) (*searchApp, e
 		base = kb.NewBase(append(slices.Clip(base.Docs), extra...), base.Dict)
 	}
 	a.Base, a.Problems = base, probs
+	for _, p := range probs {
+		if p.Refused {
+			env.Log.Error("knowledge entry refused: not loaded, not served", slog.String("problem", p.String()))
+		}
+	}
 	if n := countErrors(probs); n > 0 {
 		env.Log.Warn("knowledge base has problems; run govchat lint", slog.Int("errors", n), slog.Int("problems", len(probs)))
 	}

@@ -98,7 +98,10 @@ func reportConcerns(ctx context.Context, env *Env, args []string) error {
 	format := fs.String("format", "text", "output format: text, json or csv")
 	at := fs.String("now", "", "report as of this day (YYYY-MM-DD) instead of today")
 	lateDays := fs.Int("late-days", env.Config.InterpretLateDays, "with --format json: coverage counts an interpretation late after this many days (env GOVCHAT_INTERPRET_LATE_DAYS)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
 		return err
 	}
 	now, err := clockFlag(env, *at)
@@ -237,7 +240,10 @@ func reportCoverage(ctx context.Context, env *Env, args []string) error {
 	uncited := fs.Int("uncited-days", 90, "list documents no answer cited in this many days (needs the history under --data)")
 	format := fs.String("format", "text", "output format: text or json")
 	at := fs.String("now", "", "check as of this day (YYYY-MM-DD) instead of today")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
 		return err
 	}
 	if *lateDays < 0 {

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -39,8 +40,12 @@ marked synthetic; the dashboard says how many of a period's questions are.
 It refuses to write into a history with real questions unless --allow-real.`
 
 func runDemo(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 || args[0] != "history" {
+	sub, rest := subcommand(args, "days", "per-day", "seed", "now")
+	if sub != "history" {
 		fmt.Fprintln(env.Stderr, demoUsage)
+		if sub == "" && slices.ContainsFunc(args, isHelpFlag) {
+			return nil
+		}
 		return exitError{2}
 	}
 	fs := newFlags(env, "demo history")
@@ -51,7 +56,10 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	remove := fs.Bool("remove", false, "only remove the demo questions")
 	allowReal := fs.Bool("allow-real", false, "write even though the history holds real questions (they stay apart: demo rows are marked)")
 	at := fs.String("now", "", "end the history on this day (YYYY-MM-DD) instead of today")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, rest); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
 		return err
 	}
 	if *days < 1 || *days > 366 || *perDay < 1 || *perDay > 100000 {

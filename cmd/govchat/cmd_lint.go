@@ -25,7 +25,7 @@ func runLint(ctx context.Context, env *Env, args []string) error {
 	cov := fs.Bool("coverage", true, "also warn of 解读 coverage: policies in force without an interpretation, late interpretations, FAQ entries resting on repealed documents, documents expiring within --expiring-days")
 	lateDays := fs.Int("late-days", env.Config.InterpretLateDays, "with --coverage: an interpretation more than this many days after its policy is late (env GOVCHAT_INTERPRET_LATE_DAYS)")
 	expiring := fs.Int("expiring-days", 90, "with --coverage: warn of documents expiring within this many days")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	dirs := fs.Args()

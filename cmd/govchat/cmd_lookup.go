@@ -73,16 +73,12 @@ func lookupOver(env *Env, base *kb.Base, seg *zh.Segmenter, eng *search.Engine) 
 }
 
 func runLookup(ctx context.Context, env *Env, args []string) error {
-	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-		fmt.Fprintln(env.Stderr, lookupUsage)
-		return nil
-	}
-	if len(args) > 0 && args[0] == "bench" {
-		return runLookupBench(ctx, env, args[1:])
+	if sub, rest := subcommand(args, "faq", "tickets", "n", "cpuprofile"); sub == "bench" {
+		return runLookupBench(ctx, env, rest)
 	}
 	fs := newFlags(env, "lookup")
 	fs.Usage = func() { fmt.Fprintln(env.Stderr, lookupUsage); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	text := strings.Join(fs.Args(), " ")
@@ -113,7 +109,10 @@ func runLookupBench(ctx context.Context, env *Env, args []string) error {
 	ticketFile := fs.String("tickets", "../shared/eval/citizen-messages.jsonl", "long ticket texts (JSONL with a detail field); empty: none")
 	n := fs.Int("n", 500, "tickets to time")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed look-ups to this file")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
 		return err
 	}
 	raw, err := os.ReadFile(*faqFile)

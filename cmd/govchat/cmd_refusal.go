@@ -30,7 +30,10 @@ func runRefusal(ctx context.Context, env *Env, args []string) error {
 	evalDir := fs.String("eval", filepath.Join("..", "shared", "eval"), "directory holding govfaq-beijing.jsonl (the second knowledge base; skipped when absent)")
 	asJSON := fs.Bool("json", false, "print the results as JSON")
 	verbose := fs.Bool("v", false, "list every question on the wrong side of the line")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
 		return err
 	}
 	// The shipped (or --knowledge) knowledge base, indexed in memory so that

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -29,21 +30,25 @@ func init() {
 }
 
 func runReport(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+	sub, rest := subcommand(args, "since", "limit", "format", "period", "from", "to", "topic", "channel", "department", "now",
+		"late-days", "expiring-days", "uncited-days")
+	switch sub {
+	case "unanswered":
+		return reportUnanswered(ctx, env, rest)
+	case "concerns":
+		return reportConcerns(ctx, env, rest)
+	case "coverage":
+		return reportCoverage(ctx, env, rest)
+	case "":
 		fmt.Fprintln(env.Stderr, "usage: govchat report unanswered [--since 30d] [--limit 50] [--format text|json|csv]\n"+
 			"       govchat report concerns [--period 7|30|90 | --from DATE [--to DATE]] [--topic KEY] [--channel C] [--department D] [--format text|json|csv]\n"+
 			"       govchat report coverage [--late-days 0] [--expiring-days 90] [--uncited-days 90] [--format text|json]")
+		if slices.ContainsFunc(args, isHelpFlag) {
+			return nil
+		}
 		return exitError{2}
 	}
-	switch args[0] {
-	case "unanswered":
-		return reportUnanswered(ctx, env, args[1:])
-	case "concerns":
-		return reportConcerns(ctx, env, args[1:])
-	case "coverage":
-		return reportCoverage(ctx, env, args[1:])
-	}
-	fmt.Fprintf(env.Stderr, "govchat report: unknown report %q (want unanswered, concerns or coverage)\n", args[0])
+	fmt.Fprintf(env.Stderr, "govchat report: unknown report %q (want unanswered, concerns or coverage)\n", sub)
 	return exitError{2}
 }
 
@@ -52,7 +57,10 @@ func reportUnanswered(ctx context.Context, env *Env, args []string) error {
 	since := fs.String("since", "30d", "questions asked since: a duration (720h, 30d) or a date (2025-01-31)")
 	limit := fs.Int("limit", 50, "groups to list")
 	format := fs.String("format", "text", "output format: text, json or csv")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
 		return err
 	}
 	from, err := server.ParseSince(*since, env.Now())
@@ -75,6 +83,10 @@ func reportUnanswered(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	notGaps, err := hist.NotGaps(ctx, from)
+	if err != nil {
+		return err
+	}
 	switch *format {
 	case "json":
 		enc := json.NewEncoder(env.Stdout)
@@ -82,11 +94,11 @@ func reportUnanswered(ctx context.Context, env *Env, args []string) error {
 		if groups == nil {
 			groups = []govchat.Group{}
 		}
-		return enc.Encode(server.UnansweredResponse{Since: from, Groups: groups})
+		return enc.Encode(server.UnansweredResponse{Since: from, Groups: groups, NotGaps: notGaps})
 	case "csv":
 		return writeUnansweredCSV(env.Stdout, groups)
 	case "text":
-		writeUnansweredText(env.Stdout, from, groups)
+		writeUnansweredText(env.Stdout, from, groups, notGaps)
 		return nil
 	}
 	return fmt.Errorf("--format %q: want text, json or csv", *format)
@@ -110,10 +122,13 @@ func reasonList(m map[string]int) string {
 	return strings.Join(parts, " ")
 }
 
-func writeUnansweredText(w io.Writer, since time.Time, groups []govchat.Group) {
+func writeUnansweredText(w io.Writer, since time.Time, groups []govchat.Group, notGaps map[string]int) {
 	fmt.Fprintf(w, "未解决的问题（%s 起）：%d 组\n", since.Format("2006-01-02 15:04"), len(groups))
+	if len(notGaps) > 0 {
+		fmt.Fprintf(w, "不属于知识库缺口、未列出的拒答：%s\n", reasonList(notGaps))
+	}
 	if len(groups) == 0 {
-		fmt.Fprintln(w, "没有被拒答或评为“没用”的问题。")
+		fmt.Fprintln(w, "没有因资料不足被拒答或评为“没用”的问题。")
 		return
 	}
 	for i, g := range groups {

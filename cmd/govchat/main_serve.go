@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,6 +26,7 @@ import (
 	"github.com/govchat/govchat/internal/metrics"
 	"github.com/govchat/govchat/internal/review"
 	"github.com/govchat/govchat/internal/safety"
+	"github.com/govchat/govchat/internal/sealbox"
 	"github.com/govchat/govchat/internal/server"
 	"github.com/govchat/govchat/internal/sqlite"
 	"github.com/govchat/govchat/internal/wechat"
@@ -175,7 +178,15 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.Hub, err = chat.New(m.hubConfig(clientIP), m.Knowledge, m.History); err != nil {
 		return err
 	}
-	if m.Desk, err = handoff.New(handoff.Config{DB: m.WorkbenchDB, Redact: safety.Redact, Hotline: cfg.Hotline, Passages: m.Knowledge, Now: env.Now,
+	keyFile := cfg.ContactKeyFile
+	if keyFile == "" {
+		keyFile = filepath.Join(cfg.Data, "contact.key")
+	}
+	contacts, err := sealbox.LoadOrCreate(keyFile)
+	if err != nil {
+		return fmt.Errorf("GOVCHAT_CONTACT_KEY_FILE: %w", err)
+	}
+	if m.Desk, err = handoff.New(handoff.Config{DB: m.WorkbenchDB, Redact: safety.Redact, Contacts: contacts, Hotline: cfg.Hotline, Passages: m.Knowledge, Now: env.Now,
 		Audit: m.Accounts, Handoffs: m.History, Log: env.Log, StillSignedIn: m.Accounts.HasLiveSession, Metrics: m.Metrics}); err != nil {
 		return err
 	}
@@ -276,6 +287,11 @@ func (m *Main) hubConfig(clientIP func(*http.Request) string) chat.Config {
 	cfg, c := m.env.Config, m.Chat
 	if c.AllowedOrigins == nil {
 		c.AllowedOrigins = cfg.AllowedOrigins
+		// The public address is govchat's own too, whatever Host header a
+		// proxy passes on.
+		if u, err := url.Parse(cfg.PublicURL); err == nil && u.Scheme != "" && u.Host != "" {
+			c.AllowedOrigins = append(slices.Clip(c.AllowedOrigins), u.Scheme+"://"+u.Host)
+		}
 	}
 	if c.Hotline == "" {
 		c.Hotline = cfg.Hotline

@@ -175,6 +175,7 @@ func (a *Answerer) Mode() Mode {
 // search, or the end of ctx. Text is streamed through req.Stream as it is
 // produced, and Answer.Text is exactly what was streamed.
 func (a *Answerer) Answer(ctx context.Context, req Request) (*Answer, error) {
+	req = withoutPersonal(req)
 	c, err := a.consider(ctx, req)
 	if err != nil {
 		return nil, err
@@ -222,6 +223,28 @@ func (a *Answerer) Answer(ctx context.Context, req Request) (*Answer, error) {
 		}
 	}
 	return ans, nil
+}
+
+// withoutPersonal removes 身份证号 and phone numbers (and the words that
+// introduce them) from the question and the conversation so far: they are
+// not what is asked, they would sway the search, and no model may see them.
+func withoutPersonal(req Request) Request {
+	if q := safety.WithoutPersonal(req.Question); q != "" {
+		req.Question = q
+	} else {
+		// Nothing but a number: refused like any question without a
+		// subject, never answered from the number.
+		req.Question = safety.Redact(req.Question)
+	}
+	if len(req.History) > 0 {
+		h := make([]Turn, len(req.History))
+		for i, t := range req.History {
+			t.Question = safety.WithoutPersonal(t.Question)
+			h[i] = t
+		}
+		req.History = h
+	}
+	return req
 }
 
 // consideration is what is known of a question before it is answered:

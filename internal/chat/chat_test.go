@@ -559,6 +559,10 @@ func TestOrigins(t *testing.T) {
 		{"not in list", []string{"https://www.gov.example"}, "https://evil.example", false},
 		{"scheme matters", []string{"https://www.gov.example"}, "http://www.gov.example", false},
 		{"wildcard", []string{"*"}, "https://anything.example", true},
+		// govchat's own pages (workbench, the widget on /docs) are never
+		// shut out by the list of embedding sites.
+		{"own origin beside the list", []string{"https://www.gov.example"}, "SAME", true},
+		{"own host, other port", []string{"https://www.gov.example"}, "OTHERPORT", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -568,6 +572,8 @@ func TestOrigins(t *testing.T) {
 			case "":
 			case "SAME":
 				h.Set("Origin", ts.srv.URL)
+			case "OTHERPORT":
+				h.Set("Origin", "http://127.0.0.1:1")
 			default:
 				h.Set("Origin", tt.origin)
 			}

@@ -38,7 +38,10 @@ type Config struct {
 	// Service.
 	AllowedOrigins []string // GOVCHAT_ALLOWED_ORIGINS, comma-separated; empty: same host only
 	Hotline        string   // GOVCHAT_HOTLINE, default "12345"
-	PublicURL      string   // GOVCHAT_PUBLIC_URL, absolute base for links in exports (optional)
+	// ContactKeyFile holds the key that seals the contacts citizens leave
+	// with a 留言; created when missing. Default <Data>/contact.key.
+	ContactKeyFile string // GOVCHAT_CONTACT_KEY_FILE
+	PublicURL      string // GOVCHAT_PUBLIC_URL, absolute base for links in exports (optional)
 	// AdminToken authorises the admin API (Authorization: Bearer …); empty
 	// disables it.
 	AdminToken string // GOVCHAT_ADMIN_TOKEN
@@ -162,6 +165,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		ChatModel:        str("GOVCHAT_CHAT_MODEL", ""),
 		ModelTimeout:     duration("GOVCHAT_MODEL_TIMEOUT", 60*time.Second),
 		Hotline:          str("GOVCHAT_HOTLINE", "12345"),
+		ContactKeyFile:   str("GOVCHAT_CONTACT_KEY_FILE", ""),
 		Now:              instant("GOVCHAT_NOW"),
 		PublicURL:        str("GOVCHAT_PUBLIC_URL", ""),
 		AdminToken:       str("GOVCHAT_ADMIN_TOKEN", ""),

@@ -48,6 +48,7 @@ func (s *Store) dayTime(day int64) time.Time {
 type write struct {
 	r          govchat.Record
 	q, a       string
+	qkey       string // the grouping key of the question, redacted after it is made
 	topic      string
 	label      string
 	day        int64
@@ -63,12 +64,18 @@ func (s *Store) prepare(r govchat.Record) *write {
 		r.At = s.now()
 	}
 	w := &write{r: r, q: s.redact(r.Question), a: s.redact(r.Answer), day: s.dayOf(r.At), synthetic: r.Synthetic}
+	// The key drops punctuation, which may join a number written with
+	// separators back together: it is redacted once made.
+	w.qkey = s.redact(normalizeQuestion(w.q))
 	w.counted = r.Error == ""
 	w.clarified = !r.Refused && r.Mode == string(govchat.ModeClarify)
 	if w.counted {
 		red := r
 		red.Question, red.Answer = w.q, w.a
 		w.topic, w.label = s.topic(red)
+		// Keys and labels are made from the redacted text, and redacted again
+		// once made (dropping separators may join a number back together).
+		w.topic, w.label = s.redact(w.topic), s.redact(w.label)
 		if len([]rune(w.label)) > 200 {
 			w.label = string([]rune(w.label)[:200])
 		}
@@ -163,7 +170,7 @@ func (w *write) insert(tx execer) error {
 	var topic any // NULL would mean "not yet assigned"; a failed answer has none
 	topic = w.topic
 	_, err := tx.Exec(insertAnswerSQL,
-		r.AnswerID, r.Session, r.Channel, r.At.UnixMilli(), w.q, normalizeQuestion(w.q), w.a, r.Refused, r.Reason, r.Mode,
+		r.AnswerID, r.Session, r.Channel, r.At.UnixMilli(), w.q, w.qkey, w.a, r.Refused, r.Reason, r.Mode,
 		float64(r.Latency)/float64(time.Millisecond), r.Error, topic, w.day, w.synthetic)
 	if err != nil {
 		return fmt.Errorf("history: insert answer: %w", err)

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 
@@ -242,6 +243,10 @@ func TestDocumentPageEscapesEverything(t *testing.T) {
 	if resp.StatusCode != 200 || strings.Contains(js, "<script>") || strings.Contains(js, "<img") {
 		t.Errorf("JSON not escaped: %s", js)
 	}
+	// A javascript: URL is never returned, nor offered as the official page.
+	if strings.Contains(js, "javascript") || strings.Contains(body, "javascript") || strings.Contains(body, "查看发文机关官方发布原文") {
+		t.Errorf("the unsafe URL reached the page or the API")
+	}
 }
 
 func TestDocumentJSON(t *testing.T) {
@@ -363,12 +368,22 @@ func TestAPIAskAndFeedback(t *testing.T) {
 		{`{"question":""}`, 400, "bad_request"},
 		{`{"question":"` + strings.Repeat("长", 600) + `"}`, 413, "too_large"},
 		{`{"question":"` + strings.Repeat("长", 70000) + `"}`, 413, "too_large"},
+		// Invalid UTF-8 is refused as on the websocket, not silently
+		// replaced by U+FFFD.
+		{"{\"question\":\"\xff\xfe居住证怎么办\"}", 400, "bad_request"},
+		{"{\"question\":\"居住证\xe5\xb1\"}", 400, "bad_request"},
 	}
 	for _, tt := range tests {
 		resp, m := f.post(t, "/api/ask", tt.body)
 		if resp.StatusCode != tt.status || m["code"] != tt.code || m["message"] == "" {
-			t.Errorf("%.30s: %d %v", tt.body, resp.StatusCode, m)
+			t.Errorf("%.30q: %d %v", tt.body, resp.StatusCode, m)
 		}
+		if !utf8.ValidString(tt.body) && m["message"] != chat.MsgInvalidUTF8 {
+			t.Errorf("%.30q: message %q", tt.body, m["message"])
+		}
+	}
+	if resp, m := f.post(t, "/api/feedback", "{\"answer_id\":\"a_x\",\"helpful\":false,\"reason\":\"\xff\"}"); resp.StatusCode != 400 || m["message"] != chat.MsgInvalidUTF8 {
+		t.Errorf("feedback with invalid UTF-8: %d %v", resp.StatusCode, m)
 	}
 	resp, ack := f.post(t, "/api/feedback", fmt.Sprintf(`{"answer_id":%q,"helpful":false,"reason":"不清楚","session":%q}`, a["answer_id"], a["session"]))
 	if resp.StatusCode != 200 || ack["type"] != "ack" {

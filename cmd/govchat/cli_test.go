@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/govchat/govchat/internal/sqlite"
 )
 
 func TestParseFlags(t *testing.T) {
@@ -230,6 +232,29 @@ func TestEveryCommandTakesFlagsAnywhere(t *testing.T) {
 			e.both([]string{"route", "--file", "no-such.jsonl", "eval"}, []string{"route", "eval", "--file", "no-such.jsonl"}, func(out, errs string, code int) {
 				if code != 1 || !strings.Contains(errs, "no-such.jsonl") {
 					t.Errorf("route eval: %d %s", code, errs)
+				}
+			})
+		},
+		"events": func(t *testing.T, e *cliEnv) {
+			// An outbox with nothing in it: serve made workbench.db.
+			db, err := sqlite.Open(filepath.Join(e.data, "workbench.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Ping(); err != nil {
+				t.Fatal(err)
+			}
+			db.Close()
+			e.both([]string{"events", "--data", e.data, "--since", "24h", "list", "--all"}, []string{"events", "list", "--all", "--since", "24h", "--data", e.data}, func(out, errs string, code int) {
+				if code != 0 || !strings.Contains(out, "待投递：0") {
+					t.Errorf("events list: %d %s %s", code, out, errs)
+				}
+			})
+			e.strayArgument("events", "list", "stray", "--json")
+			e.badFlagAfterArgument("events", "list", "--limit", "all")
+			e.both([]string{"events", "--since", "1h", "replay"}, []string{"events", "replay", "--since", "1h"}, func(out, errs string, code int) {
+				if code != 1 || !strings.Contains(errs, "GOVCHAT_WEBHOOK_URL") {
+					t.Errorf("events replay without receivers: %d %s %s", code, out, errs)
 				}
 			})
 		},

@@ -416,7 +416,7 @@ func TestContractHTTPAndWebsocket(t *testing.T) {
 	// ---- public pages, assets, probes ----
 	h, _ := c.do(t, call{method: "GET", path: "/", status: 200})
 	c.do(t, call{method: "GET", path: "/", header: authHeader("If-None-Match", h.Get("ETag")), status: 304})
-	for _, p := range []string{"/widget.js", "/widget.css", "/static/site.css", "/static/doc.js", "/static/site.js", "/healthz", "/readyz", "/metrics", "/api/openapi.json", "/api/frames.schema.json"} {
+	for _, p := range []string{"/widget.js", "/widget.css", "/static/site.css", "/static/doc.js", "/static/site.js", "/healthz", "/readyz", "/metrics", "/api/openapi.json", "/api/frames.schema.json", "/api/events.schema.json"} {
 		c.do(t, call{method: "GET", path: p, status: 200})
 	}
 	c.do(t, call{method: "GET", path: "/docs/haishu-zwgk-2019", status: 200})
@@ -585,7 +585,7 @@ func TestContractHTTPAndWebsocket(t *testing.T) {
 	o.send(t, map[string]any{"type": "agent_answer", "id": "a2", "conversation": conv, "doc_id": pushDoc, "anchor": pushAnchor})
 	o.until(t, "ack", withID("a2"))
 	b.until(t, "agent_answer", nil)
-	o.send(t, map[string]any{"type": "handoff_end", "id": "e1", "conversation": conv})
+	o.send(t, map[string]any{"type": "handoff_end", "id": "e1", "conversation": conv, "resolved": true})
 	o.until(t, "ack", withID("e1"))
 	b.until(t, "handoff", withField("status", "closed"))
 

@@ -24,9 +24,9 @@ import (
 	"github.com/govchat/govchat/internal/history"
 	"github.com/govchat/govchat/internal/lookup"
 	"github.com/govchat/govchat/internal/metrics"
+	"github.com/govchat/govchat/internal/outbox"
 	"github.com/govchat/govchat/internal/review"
 	"github.com/govchat/govchat/internal/safety"
-	"github.com/govchat/govchat/internal/sealbox"
 	"github.com/govchat/govchat/internal/server"
 	"github.com/govchat/govchat/internal/sqlite"
 	"github.com/govchat/govchat/internal/wechat"
@@ -50,6 +50,10 @@ type Main struct {
 	// lift or tighten limits with it); its zero fields take the
 	// configuration's values and the hub's defaults.
 	Chat chat.Config
+	// Delivery holds outbox settings that the environment does not reach
+	// (tests shorten the retry schedule and the poll); its zero fields take
+	// the defaults. Store, Endpoints, Now, Log and Metrics are Open's.
+	Delivery outbox.Config
 
 	// Built by Listen.
 	Metrics *metrics.Registry
@@ -60,8 +64,9 @@ type Main struct {
 	start   time.Time
 
 	// Built by Open, in this order.
+	WorkbenchDB  *sql.DB          // data/workbench.db: handoffs, 留言, the review list, the outbox
+	Outbox       *outbox.Outbox   // outbound events to the 12345 工单 system (GOVCHAT_WEBHOOK_URL)
 	Accounts     *auth.Service    // data/auth.db: operators and admins
-	WorkbenchDB  *sql.DB          // data/workbench.db: handoffs, 留言, the review list
 	Review       *review.Store    // the knowledge office's review list
 	WechatTokens *wechat.Store    // data/wechat.db: mini-program session tokens
 	Search       *searchApp       // knowledge base, segmenter, index and engine (as opened)
@@ -94,7 +99,6 @@ func (m *Main) Listen() error {
 	}
 	m.start = time.Now()
 	m.Metrics = metrics.NewRegistry()
-	registerPendingMetrics(m.Metrics)
 	starting, err := server.Starting(cfg.Hotline, m.Metrics)
 	if err != nil {
 		return err
@@ -140,16 +144,30 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	clientIP := server.ClientIPFunc(trusted)
 
+	// The outbox shares workbench.db with the desk and the review list, so
+	// that a 留言, a conversation's end or an approved item is committed
+	// with its event; the conversation log (opened once the
+	// segmenter is, for its topics) writes its events right after.
+	if m.WorkbenchDB, err = sqlite.Open(filepath.Join(cfg.Data, "workbench.db")); err != nil {
+		return fmt.Errorf("workbench: %w", err)
+	}
+	// One key seals what workbench.db keeps of citizens' contacts: 留言
+	// contacts, and the bodies of events waiting in the outbox.
+	contacts, err := contactKey(env)
+	if err != nil {
+		return err
+	}
+	if m.Outbox, err = openOutbox(env, m.WorkbenchDB, m.Metrics, contacts, m.Delivery); err != nil {
+		return err
+	}
+	publish := eventPublisher(env, m.Outbox)
 	if m.Accounts, err = openAuth(env); err != nil {
 		return err
 	}
 	if users, err := m.Accounts.Users(ctx); err == nil && len(users) == 0 {
 		env.Log.Info("no operator accounts yet; add one with: govchat user add --username NAME --name 姓名 --staff-no 工号 --role admin")
 	}
-	if m.WorkbenchDB, err = sqlite.Open(filepath.Join(cfg.Data, "workbench.db")); err != nil {
-		return fmt.Errorf("workbench: %w", err)
-	}
-	if m.Review, err = review.New(m.WorkbenchDB, env.Now); err != nil {
+	if m.Review, err = review.New(m.WorkbenchDB, env.Now, publish); err != nil {
 		return err
 	}
 	if m.WechatTokens, err = wechat.OpenStore(wechat.StoreConfig{Path: filepath.Join(cfg.Data, "wechat.db"), TTL: cfg.WechatSessionTTL, Now: env.Now}); err != nil {
@@ -164,7 +182,8 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	topics := concerns.NewTopics(m.Search.Seg, m.Search.Base.Dict.Aspects)
-	if m.History, err = history.Open(history.Config{Path: filepath.Join(cfg.Data, "history.db"), Redact: safety.Redact, Log: env.Log, Now: env.Now, Topic: topics.Topic}); err != nil {
+	if m.History, err = history.Open(history.Config{Path: filepath.Join(cfg.Data, "history.db"), Redact: safety.Redact, Log: env.Log, Now: env.Now,
+		Topic: topics.Topic, Events: publish}); err != nil {
 		return err
 	}
 	if m.Answerer, err = newAnswerer(env, m.Search); err != nil {
@@ -178,16 +197,8 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.Hub, err = chat.New(m.hubConfig(clientIP), m.Knowledge, m.History); err != nil {
 		return err
 	}
-	keyFile := cfg.ContactKeyFile
-	if keyFile == "" {
-		keyFile = filepath.Join(cfg.Data, "contact.key")
-	}
-	contacts, err := sealbox.LoadOrCreate(keyFile)
-	if err != nil {
-		return fmt.Errorf("GOVCHAT_CONTACT_KEY_FILE: %w", err)
-	}
 	if m.Desk, err = handoff.New(handoff.Config{DB: m.WorkbenchDB, Redact: safety.Redact, Contacts: contacts, Hotline: cfg.Hotline, Passages: m.Knowledge, Now: env.Now,
-		Audit: m.Accounts, Handoffs: m.History, Log: env.Log, StillSignedIn: m.Accounts.HasLiveSession, Metrics: m.Metrics}); err != nil {
+		Audit: m.Accounts, Handoffs: m.History, Log: env.Log, StillSignedIn: m.Accounts.HasLiveSession, Metrics: m.Metrics, Events: publish}); err != nil {
 		return err
 	}
 	m.Desk.Attach(m.Hub)
@@ -218,6 +229,12 @@ func (m *Main) Open(ctx context.Context) error {
 	dashboard.Register(m.Server)   // /agent/concerns, /api/admin/concerns
 	wechatLogin.Register(m.Server) // /api/wechat/
 
+	if len(cfg.WebhookURLs) > 0 {
+		if err := m.Outbox.Start(); err != nil {
+			return err
+		}
+		env.Log.Info("outbound events on", slog.Int("receivers", len(cfg.WebhookURLs)))
+	}
 	h := m.Server.Handler()
 	m.handler.Store(&h)
 	env.Log.Info("ready", slog.String("addr", m.Addr()), slog.Int("documents", m.Search.Base.Len()),
@@ -266,6 +283,9 @@ func (m *Main) Close() error {
 	}
 	if m.Search != nil {
 		m.Search.Close()
+	}
+	if m.Outbox != nil {
+		closeWith("outbox", m.Outbox.Close) // before workbench.db, which holds it
 	}
 	if m.WechatTokens != nil {
 		closeWith("wechat store", m.WechatTokens.Close)

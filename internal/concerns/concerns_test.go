@@ -207,7 +207,7 @@ func newServer(t *testing.T) server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	rv, err := review.New(db, nil)
+	rv, err := review.New(db, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

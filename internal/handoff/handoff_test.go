@@ -690,7 +690,7 @@ func TestEveryContactFormStoredRedacted(t *testing.T) {
 	}
 	ctx := context.Background()
 	for i, f := range safetytest.Forms {
-		if _, err := st.addMessage(ctx, Message{At: time.UnixMilli(int64(1000 + i)), SessionID: "s", Text: "请回电", Contact: "张先生 " + f.Form}); err != nil {
+		if _, err := st.addMessage(ctx, Message{At: time.UnixMilli(int64(1000 + i)), SessionID: "s", Text: "请回电", Contact: "张先生 " + f.Form}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

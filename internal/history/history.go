@@ -15,11 +15,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/govchat/govchat/internal/sqlite"
 
+	"github.com/govchat/govchat/internal/events"
 	"github.com/govchat/govchat/internal/govchat"
 )
 
@@ -56,6 +58,16 @@ type Config struct {
 	// Location is the time zone whose calendar days the concerns report
 	// counts in (time.Local when nil).
 	Location *time.Location
+	// Events receives feedback.negative for every 👎 given with a reason
+	// (events.Publisher over the outbox); nil: none. The outbox is kept in
+	// another database (workbench.db), so the event is written right after
+	// the feedback is committed.
+	Events Events
+}
+
+// Events receives the log's outbound events.
+type Events interface {
+	Publish(ctx context.Context, tx events.Execer, at time.Time, d events.Data) error
 }
 
 // Store is the conversation log. It is safe for concurrent use.
@@ -68,6 +80,7 @@ type Store struct {
 	maxBatch int
 	topic    func(govchat.Record) (string, string)
 	loc      *time.Location
+	events   Events
 
 	mu     sync.RWMutex // guards closed and sends on ops
 	closed bool
@@ -122,7 +135,7 @@ func Open(cfg Config) (*Store, error) {
 		}
 	}
 	s := &Store{
-		db: db, read: read, redact: cfg.Redact, now: cfg.Now, log: cfg.Log, maxBatch: cfg.MaxBatch,
+		db: db, read: read, redact: cfg.Redact, now: cfg.Now, log: cfg.Log, maxBatch: cfg.MaxBatch, events: cfg.Events,
 		topic: cfg.Topic, loc: cfg.Location,
 		ops: make(chan *op, 1024), done: make(chan struct{}),
 	}
@@ -288,12 +301,15 @@ func (s *Store) Record(ctx context.Context, r govchat.Record) error {
 // Feedback stores feedback on an answer. It returns ErrNotFound when the
 // answer does not exist or, with f.Session set, belongs to another session.
 // The answer's latest feedback is what the concerns report counts.
+// A 👎 with a reason then publishes feedback.negative (Config.Events).
 func (s *Store) Feedback(ctx context.Context, f govchat.Feedback) error {
 	if f.At.IsZero() {
 		f.At = s.now()
 	}
 	reason := s.redact(f.Reason)
-	return s.do(ctx, func(tx *sql.Tx) error {
+	event := s.events != nil && !f.Helpful && strings.TrimSpace(reason) != ""
+	var rec *govchat.Record
+	err := s.do(ctx, func(tx *sql.Tx) error {
 		var session string
 		err := tx.QueryRow(`SELECT session FROM answers WHERE id = ?`, f.AnswerID).Scan(&session)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && f.Session != "" && session != f.Session) {
@@ -306,16 +322,52 @@ func (s *Store) Feedback(ctx context.Context, f govchat.Feedback) error {
 			f.AnswerID, f.At.UnixMilli(), f.Helpful, reason); err != nil {
 			return fmt.Errorf("history: insert feedback: %w", err)
 		}
-		return setHelpful(tx, f.AnswerID, f.Helpful)
+		if err := setHelpful(tx, f.AnswerID, f.Helpful); err != nil {
+			return err
+		}
+		if event {
+			if rec, err = answerFrom(context.Background(), tx, f.AnswerID); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
+	if err != nil || rec == nil {
+		return err
+	}
+	if err := s.events.Publish(ctx, nil, f.At, negative(rec, f.At, reason)); err != nil {
+		// The feedback is stored; only its event is missing.
+		s.log.Error("history: feedback event not recorded", slog.String("answer_id", f.AnswerID), slog.Any("error", err))
+	}
+	return nil
+}
+
+// negative is the feedback.negative event of a 👎 with a reason on rec.
+func negative(rec *govchat.Record, at time.Time, reason string) events.FeedbackNegative {
+	e := events.FeedbackNegative{AnswerID: rec.AnswerID, SessionID: rec.Session, Channel: rec.Channel, Asked: rec.At, Question: rec.Question,
+		Answer: rec.Answer, Refused: rec.Refused, RefusalReason: rec.Reason, Mode: rec.Mode, Sources: []events.Source{}, Reason: reason, Rated: at}
+	for _, src := range rec.Sources {
+		e.Sources = append(e.Sources, events.NewSource(src.N, src.DocID, src.Title, src.Anchor))
+	}
+	return e
 }
 
 // Answer returns the stored record of an answer, with its sources.
 func (s *Store) Answer(ctx context.Context, id string) (*govchat.Record, error) {
+	return answerFrom(ctx, s.db, id)
+}
+
+// querier reads in a transaction or the database.
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func answerFrom(ctx context.Context, q querier, id string) (*govchat.Record, error) {
 	var r govchat.Record
 	var at int64
 	var latency float64
-	err := s.db.QueryRowContext(ctx, `SELECT id, session, channel, asked_at, question, answer, refused, reason, mode, latency_ms, error
+	err := q.QueryRowContext(ctx, `SELECT id, session, channel, asked_at, question, answer, refused, reason, mode, latency_ms, error
 		FROM answers WHERE id = ?`, id).
 		Scan(&r.AnswerID, &r.Session, &r.Channel, &at, &r.Question, &r.Answer, &r.Refused, &r.Reason, &r.Mode, &latency, &r.Error)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -326,7 +378,7 @@ func (s *Store) Answer(ctx context.Context, id string) (*govchat.Record, error) 
 	}
 	r.At = time.UnixMilli(at)
 	r.Latency = time.Duration(latency * float64(time.Millisecond))
-	rows, err := s.db.QueryContext(ctx, `SELECT n, doc_id, anchor, title FROM answer_sources WHERE answer_id = ? ORDER BY n`, id)
+	rows, err := q.QueryContext(ctx, `SELECT n, doc_id, anchor, title FROM answer_sources WHERE answer_id = ? ORDER BY n`, id)
 	if err != nil {
 		return nil, fmt.Errorf("history: read sources: %w", err)
 	}

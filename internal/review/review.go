@@ -17,6 +17,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/govchat/govchat/internal/events"
+	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/safety"
 
 	"gopkg.in/yaml.v3"
@@ -141,14 +143,22 @@ const (
 	maxList  = 20
 )
 
-// Store keeps the review list in SQLite.
-type Store struct {
-	db  *sql.DB
-	now func() time.Time
+// Events receives review.approved when an item is accepted, in the
+// transaction that accepts it (events.Publisher over the outbox).
+type Events interface {
+	Publish(ctx context.Context, tx events.Execer, at time.Time, d events.Data) error
 }
 
-// New uses db (shared with other workbench tables) and creates the table.
-func New(db *sql.DB, now func() time.Time) (*Store, error) {
+// Store keeps the review list in SQLite.
+type Store struct {
+	db     *sql.DB
+	now    func() time.Time
+	events Events
+}
+
+// New uses db (shared with other workbench tables) and creates the table;
+// ev, when not nil, receives review.approved.
+func New(db *sql.DB, now func() time.Time, ev Events) (*Store, error) {
 	if now == nil {
 		now = time.Now
 	}
@@ -168,7 +178,7 @@ CREATE INDEX IF NOT EXISTS review_items_status ON review_items(status, created);
 	if err != nil {
 		return nil, fmt.Errorf("review: migrate: %w", err)
 	}
-	return &Store{db: db, now: now}, nil
+	return &Store{db: db, now: now, events: ev}, nil
 }
 
 // payload is the kind-specific part, stored as JSON.
@@ -329,7 +339,8 @@ func (s *Store) Get(ctx context.Context, id int64) (Item, error) {
 	return it, err
 }
 
-// Resolve accepts or rejects an open item.
+// Resolve accepts or rejects an item. Accepting an item that was not
+// accepted yet publishes review.approved in the same transaction.
 func (s *Store) Resolve(ctx context.Context, id int64, status Status, by, note string) (Item, error) {
 	if status != StatusAccepted && status != StatusRejected {
 		return Item{}, fmt.Errorf("%w: status %q (want accepted or rejected)", ErrInvalid, status)
@@ -338,13 +349,52 @@ func (s *Store) Resolve(ctx context.Context, id int64, status Status, by, note s
 		return Item{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	note = safety.Redact(note)
-	res, err := s.db.ExecContext(ctx, `UPDATE review_items SET status=?, resolved=?, resolved_by=?, resolution=? WHERE id=?`,
-		string(status), s.now().UnixMilli(), by, note, id)
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return Item{}, fmt.Errorf("review: resolve: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	defer tx.Rollback()
+	var prev string
+	err = tx.QueryRowContext(ctx, `SELECT status FROM review_items WHERE id=?`, id).Scan(&prev)
+	if errors.Is(err, sql.ErrNoRows) {
 		return Item{}, ErrNotFound
 	}
+	if err != nil {
+		return Item{}, fmt.Errorf("review: resolve: %w", err)
+	}
+	now := s.now()
+	if _, err := tx.ExecContext(ctx, `UPDATE review_items SET status=?, resolved=?, resolved_by=?, resolution=? WHERE id=?`,
+		string(status), now.UnixMilli(), by, note, id); err != nil {
+		return Item{}, fmt.Errorf("review: resolve: %w", err)
+	}
+	if status == StatusAccepted && Status(prev) != StatusAccepted && s.events != nil {
+		it, err := scan(tx.QueryRowContext(ctx, `SELECT `+cols+` FROM review_items WHERE id=?`, id))
+		if err != nil {
+			return Item{}, fmt.Errorf("review: resolve: %w", err)
+		}
+		if err := s.events.Publish(ctx, tx, now, approved(it)); err != nil {
+			return Item{}, fmt.Errorf("review: resolve: event: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return Item{}, fmt.Errorf("review: resolve: %w", err)
+	}
 	return s.Get(ctx, id)
+}
+
+// approved is the review.approved event of an accepted item.
+func approved(it Item) events.ReviewApproved {
+	e := events.ReviewApproved{ItemID: it.ID, Kind: string(it.Kind), Created: it.Created, StaffNo: it.StaffNo,
+		Approved: it.Resolved, ApprovedBy: it.ResolvedBy, Resolution: it.Resolution}
+	switch it.Kind {
+	case KindFlag:
+		e.DocID, e.Anchor, e.AnswerID, e.Problem, e.ProblemLabel, e.Note = it.DocID, it.Anchor, it.AnswerID, string(it.Problem), it.Problem.Label(), it.Note
+		if it.DocID != "" {
+			e.DocURL = kb.DocURL(it.DocID, it.Anchor)
+		}
+	case KindProposal:
+		e.Question, e.Similar, e.Answer, e.Department, e.Sources, e.Conversation = it.Question, it.Similar, it.Answer, it.Department, it.Sources, it.Conversation
+		e.Note = it.Note
+	}
+	return e
 }

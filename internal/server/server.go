@@ -194,6 +194,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /metrics", s.metrics)
 	m.HandleFunc("GET /api/openapi.json", s.openAPI)
 	m.HandleFunc("GET /api/frames.schema.json", s.frameSchema)
+	m.HandleFunc("GET /api/events.schema.json", s.eventSchema)
 	m.HandleFunc("GET /", s.notFound)
 }
 

@@ -58,7 +58,7 @@ func newServerWith(t *testing.T, mod func(*Config)) (*httptest.Server, *auth.Ser
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	rv, err := review.New(db, nil)
+	rv, err := review.New(db, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

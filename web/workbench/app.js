@@ -497,10 +497,14 @@
   $('say').addEventListener('keydown', function (ev) {
     if (ev.key === 'Enter' && !ev.shiftKey) { ev.preventDefault(); $('say-form').requestSubmit ? $('say-form').requestSubmit() : $('say-form').dispatchEvent(new Event('submit')); }
   });
-  $('end').addEventListener('click', function () {
+  // Ending says whether the citizen's matter was resolved: an unresolved
+  // conversation goes to the 12345 工单 system (docs/webhooks.md).
+  function endConv(resolved) {
     if (!state.active) return;
-    send({ type: 'handoff_end', id: nextID(), conversation: state.active });
-  });
+    send({ type: 'handoff_end', id: nextID(), conversation: state.active, resolved: resolved });
+  }
+  $('end-resolved').addEventListener('click', function () { endConv(true); });
+  $('end').addEventListener('click', function () { endConv(false); });
 
   $('propose').addEventListener('click', function () {
     var c = state.convs[state.active];

@@ -33,9 +33,11 @@ func phone() chromedp.Action[chromedp.Void] {
 	return chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch)
 }
 
-// waitFor polls a JavaScript expression until it is truthy.
+// waitFor polls a JavaScript expression until it is truthy. An expression
+// that throws (an element not there yet) counts as not yet.
 func waitFor(t *testing.T, ctx context.Context, what, expr string) {
 	t.Helper()
+	expr = "(() => { try { return (" + expr + "); } catch (e) { return false; } })()"
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(time.Until(deadline))))
@@ -53,7 +55,7 @@ func waitFor(t *testing.T, ctx context.Context, what, expr string) {
 
 func waitOnline(t *testing.T, ctx context.Context) {
 	t.Helper()
-	waitFor(t, ctx, "widget online", shadow+`.querySelector('.status').dataset.state === 'online'`)
+	waitFor(t, ctx, "widget online", shadow+`.querySelector('.status')?.dataset.state === 'online'`)
 }
 
 // setStoredMode sets the remembered mode for the server's origin (the page
@@ -126,7 +128,7 @@ func TestBrowserAxeCitizen(t *testing.T) {
 		// A streaming answer: the answer frame is held back.
 		browsertest.Do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.__hold = true`))
 		askInWidget(t, ctx, seedQuestion)
-		waitFor(t, ctx, "streamed text", shadow+`.querySelector('.msg.bot[data-id] .bubble.streaming .text').textContent.length > 10`)
+		waitFor(t, ctx, "streamed text", shadow+`.querySelector('.msg.bot[data-id] .bubble.streaming .text')?.textContent.length > 10`)
 		a11yCheck(t, ctx, state("streaming answer"), elder)
 		browsertest.Do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.__release()`))
 		waitAnswered(t, ctx, 0)
@@ -552,7 +554,7 @@ func TestBrowserScreenReader(t *testing.T) {
 
 	browsertest.Do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.__hold = true`))
 	askInWidget(t, ctx, seedQuestion)
-	waitFor(t, ctx, "streamed text", shadow+`.querySelector('.msg.bot[data-id] .bubble.streaming .text').textContent.length > 10`)
+	waitFor(t, ctx, "streamed text", shadow+`.querySelector('.msg.bot[data-id] .bubble.streaming .text')?.textContent.length > 10`)
 	r := browsertest.Run(t, ctx, chromedp.Evaluate[regions](regionsJS))
 	if r.LogLive != "" || r.LogRole == "log" || r.LogRole == "status" || r.LogRole == "alert" {
 		t.Errorf("the conversation log is a live region (role %q, aria-live %q): a screen reader would re-read it", r.LogRole, r.LogLive)

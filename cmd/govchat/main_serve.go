@@ -18,6 +18,8 @@ import (
 	"github.com/govchat/govchat/internal/answer"
 	"github.com/govchat/govchat/internal/auth"
 	"github.com/govchat/govchat/internal/chat"
+	"github.com/govchat/govchat/internal/concerns"
+	"github.com/govchat/govchat/internal/coverage"
 	"github.com/govchat/govchat/internal/handoff"
 	"github.com/govchat/govchat/internal/history"
 	"github.com/govchat/govchat/internal/lookup"
@@ -64,16 +66,22 @@ type Main struct {
 	// Built by Open, in this order.
 	WorkbenchDB  *sql.DB          // data/workbench.db: handoffs, 留言, the review list, the outbox
 	Outbox       *outbox.Outbox   // outbound events to the 12345 工单 system (GOVCHAT_WEBHOOK_URL)
-	History      *history.Store   // data/history.db: the conversation log
 	Accounts     *auth.Service    // data/auth.db: operators and admins
 	Review       *review.Store    // the knowledge office's review list
 	WechatTokens *wechat.Store    // data/wechat.db: mini-program session tokens
-	Search       *searchApp       // knowledge base, segmenter, index and engine
-	Answerer     *answer.Answerer // extractive, or written by the chat model
-	Lookup       *lookup.Lookup   // the operators' instant look-up
-	Hub          *chat.Hub        // the websocket and the non-streaming API
-	Desk         *handoff.Desk    // 转人工
-	Server       *server.Server   // routes, pages, API, metrics
+	Search       *searchApp       // knowledge base, segmenter, index and engine (as opened)
+	History      *history.Store   // data/history.db: the conversation log (its topics need the segmenter)
+	Answerer     *answer.Answerer // extractive, or written by the chat model (as opened)
+	Lookup       *lookup.Lookup   // the operators' instant look-up (as opened)
+	// Knowledge is the knowledge base in use and what is built on it; an
+	// approved FAQ entry reloads it (Search, Answerer and Lookup are the
+	// first version).
+	Knowledge *liveKnowledge
+	Hub       *chat.Hub     // the websocket and the non-streaming API
+	Desk      *handoff.Desk // 转人工
+	Workbench *workbench.Handler
+	Concerns  *concerns.Service // the 回应关切 report and 解读 coverage
+	Server    *server.Server    // routes, pages, API, metrics
 }
 
 // NewMain returns a Main for env's configuration and logger.
@@ -138,7 +146,8 @@ func (m *Main) Open(ctx context.Context) error {
 
 	// The outbox shares workbench.db with the desk and the review list, so
 	// that a 留言, a conversation's end or an approved item is committed
-	// with its event; the conversation log writes its events right after.
+	// with its event; the conversation log (opened once the
+	// segmenter is, for its topics) writes its events right after.
 	if m.WorkbenchDB, err = sqlite.Open(filepath.Join(cfg.Data, "workbench.db")); err != nil {
 		return fmt.Errorf("workbench: %w", err)
 	}
@@ -152,10 +161,6 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	publish := eventPublisher(env, m.Outbox)
-	if m.History, err = history.Open(history.Config{Path: filepath.Join(cfg.Data, "history.db"), Redact: safety.Redact, Log: env.Log, Now: env.Now,
-		Events: publish}); err != nil {
-		return err
-	}
 	if m.Accounts, err = openAuth(env); err != nil {
 		return err
 	}
@@ -176,29 +181,43 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.Search, err = openSearch(ctx, env, searchOptions{}); err != nil {
 		return err
 	}
+	topics := concerns.NewTopics(m.Search.Seg, m.Search.Base.Dict.Aspects)
+	if m.History, err = history.Open(history.Config{Path: filepath.Join(cfg.Data, "history.db"), Redact: safety.Redact, Log: env.Log, Now: env.Now,
+		Topic: topics.Topic, Events: publish}); err != nil {
+		return err
+	}
 	if m.Answerer, err = newAnswerer(env, m.Search); err != nil {
 		return err
 	}
 	if m.Lookup, err = lookupOver(env, m.Search.Base, m.Search.Seg, m.Search.Engine); err != nil {
 		return err
 	}
+	m.Knowledge = newLiveKnowledge(env, m.Search, m.Answerer, m.Lookup)
 
-	if m.Hub, err = chat.New(m.hubConfig(clientIP), m.Answerer, m.History); err != nil {
+	if m.Hub, err = chat.New(m.hubConfig(clientIP), m.Knowledge, m.History); err != nil {
 		return err
 	}
-	if m.Desk, err = handoff.New(handoff.Config{DB: m.WorkbenchDB, Redact: safety.Redact, Contacts: contacts, Hotline: cfg.Hotline, Passages: m.Lookup, Now: env.Now,
-		Audit: m.Accounts, Log: env.Log, StillSignedIn: m.Accounts.HasLiveSession, Metrics: m.Metrics, Events: publish}); err != nil {
+	if m.Desk, err = handoff.New(handoff.Config{DB: m.WorkbenchDB, Redact: safety.Redact, Contacts: contacts, Hotline: cfg.Hotline, Passages: m.Knowledge, Now: env.Now,
+		Audit: m.Accounts, Handoffs: m.History, Log: env.Log, StillSignedIn: m.Accounts.HasLiveSession, Metrics: m.Metrics, Events: publish}); err != nil {
 		return err
 	}
 	m.Desk.Attach(m.Hub)
 
 	web := auth.NewWeb(m.Accounts, auth.WebConfig{ClientIP: clientIP, Secure: isHTTPS(cfg.PublicURL), Log: env.Log}, m.Accounts)
-	bench, err := workbench.New(workbench.Config{Auth: web, Assets: workbenchweb.FS, Lookup: m.Lookup, Desk: m.Desk, Review: m.Review, Log: env.Log})
+	if m.Workbench, err = workbench.New(workbench.Config{Auth: web, Assets: workbenchweb.FS, Lookup: m.Knowledge, Desk: m.Desk, Review: m.Review,
+		Publish: m.Knowledge, Record: m.History, Now: env.Now, Log: env.Log}); err != nil {
+		return err
+	}
+	if m.Concerns, err = concerns.New(concerns.Config{Store: m.History, Base: m.Knowledge.Base, Log: env.Log, Now: env.Now,
+		Coverage: coverage.Config{LateDays: cfg.InterpretLateDays}}); err != nil {
+		return err
+	}
+	dashboard, err := concerns.NewHandler(concerns.HTTPConfig{Service: m.Concerns, Auth: web, Templates: workbenchweb.FS, Review: m.Review, Log: env.Log})
 	if err != nil {
 		return err
 	}
 	if m.Server, err = server.New(server.Config{
-		Library: m.Search.Engine, Chat: m.Hub, Reporter: m.History,
+		Library: m.Knowledge, Catalog: m.Knowledge, Chat: m.Hub, Reporter: m.History,
 		Hotline: cfg.Hotline, AdminToken: cfg.AdminToken, SessionRole: sessionRole(web),
 		ClientIP: clientIP, Log: env.Log, Metrics: m.Metrics, Now: env.Now,
 	}); err != nil {
@@ -206,7 +225,8 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.Server.AddCheck("history", m.History.Ping)
 	probeStore(m.Server, cfg.Store, m.Search.Store)
-	bench.Register(m.Server)       // /agent/ and its API
+	m.Workbench.Register(m.Server) // /agent/ and its API
+	dashboard.Register(m.Server)   // /agent/concerns, /api/admin/concerns
 	wechatLogin.Register(m.Server) // /api/wechat/
 
 	if len(cfg.WebhookURLs) > 0 {
@@ -257,6 +277,9 @@ func (m *Main) Close() error {
 		if err := c(); err != nil {
 			m.env.Log.Error(what+" close", slog.Any("error", err))
 		}
+	}
+	if m.Workbench != nil {
+		m.Workbench.Close() // the look-ups still settling go into the log
 	}
 	if m.Search != nil {
 		m.Search.Close()

@@ -3,6 +3,7 @@ package handoff
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sort"
 
 	"github.com/govchat/govchat/internal/chat"
@@ -64,6 +65,11 @@ func (q *queue) onHandoff(ctx context.Context, c *chat.Client, data []byte) erro
 	ds, e := d.queue.request(ctx, s.ID, ReasonRequested, f.ID, c.IP())
 	if e != nil {
 		return e
+	}
+	if d.cfg.Handoffs != nil {
+		if _, err := d.cfg.Handoffs.RecordHandoff(context.WithoutCancel(ctx), s.ID); err != nil {
+			d.log.Warn("handoff: note in the conversation log", slog.Any("error", err))
+		}
 	}
 	d.deliver(ds)
 	return nil

@@ -82,7 +82,7 @@ func askers(b *testing.B, urls []string, questions []string, n, per int) (float6
 	return float64(len(lat)) / elapsed.Seconds(), lat, int(errs.Load())
 }
 
-func pct(lat []time.Duration, p float64) time.Duration {
+func quantile(lat []time.Duration, p float64) time.Duration {
 	if len(lat) == 0 {
 		return 0
 	}
@@ -121,9 +121,9 @@ func BenchmarkInstancesAskers(b *testing.B) {
 				b.Errorf("%s: %d questions failed", c.name, errs)
 			}
 			b.ReportMetric(rate, c.name+"-answers/s")
-			b.ReportMetric(float64(pct(lat, 0.99).Microseconds())/1000, c.name+"-p99-ms")
+			b.ReportMetric(float64(quantile(lat, 0.99).Microseconds())/1000, c.name+"-p99-ms")
 			b.Logf("%-10s %d instance(s), %d askers × %d: %.0f answers/s; latency p50 %v, p99 %v",
-				c.name, c.instances, n, per, rate, pct(lat, 0.50).Round(100*time.Microsecond), pct(lat, 0.99).Round(100*time.Microsecond))
+				c.name, c.instances, n, per, rate, quantile(lat, 0.50).Round(100*time.Microsecond), quantile(lat, 0.99).Round(100*time.Microsecond))
 		}
 	}
 }
@@ -260,11 +260,11 @@ func BenchmarkInstancesHandoff(b *testing.B) {
 			op.Close()
 			sort.Slice(down, func(x, y int) bool { return down[x] < down[y] })
 			sort.Slice(up, func(x, y int) bool { return up[x] < up[y] })
-			b.ReportMetric(float64(pct(down, 0.99).Microseconds())/1000, c.name+"-to-citizen-p99-ms")
-			b.ReportMetric(float64(pct(up, 0.99).Microseconds())/1000, c.name+"-to-operator-p99-ms")
+			b.ReportMetric(float64(quantile(down, 0.99).Microseconds())/1000, c.name+"-to-citizen-p99-ms")
+			b.ReportMetric(float64(quantile(up, 0.99).Microseconds())/1000, c.name+"-to-operator-p99-ms")
 			b.Logf("%-22s %d messages each way: operator → citizen p50 %v p99 %v; citizen → operator p50 %v p99 %v", c.name, len(down),
-				pct(down, 0.5).Round(10*time.Microsecond), pct(down, 0.99).Round(10*time.Microsecond),
-				pct(up, 0.5).Round(10*time.Microsecond), pct(up, 0.99).Round(10*time.Microsecond))
+				quantile(down, 0.5).Round(10*time.Microsecond), quantile(down, 0.99).Round(10*time.Microsecond),
+				quantile(up, 0.5).Round(10*time.Microsecond), quantile(up, 0.99).Round(10*time.Microsecond))
 		}
 	}
 }

@@ -210,6 +210,25 @@ func TestEveryCommandTakesFlagsAnywhere(t *testing.T) {
 				}
 			})
 			e.badFlagAfterArgument("report", "unanswered", "--limit", "all")
+			e.both([]string{"report", "--period", "30", "concerns"}, []string{"report", "concerns", "--period", "30"}, func(out, errs string, code int) {
+				if code != 1 || !strings.Contains(errs, "no history at") {
+					t.Errorf("report concerns: %d %s", code, errs)
+				}
+			})
+			e.both([]string{"report", "--late-days", "3", "coverage"}, []string{"report", "coverage", "--late-days", "3"}, func(out, errs string, code int) {
+				if code != 0 || !strings.Contains(out, "超过 3 天") {
+					t.Errorf("report coverage: %d %s %s", code, out, errs)
+				}
+			})
+			e.badFlagAfterArgument("report", "concerns", "--period", "all")
+		},
+		"demo": func(t *testing.T, e *cliEnv) {
+			e.both([]string{"demo", "--remove", "history"}, []string{"demo", "history", "--remove"}, func(out, errs string, code int) {
+				if code != 0 || !strings.Contains(out, "removed 0 demo questions") {
+					t.Errorf("demo history --remove: %d %s %s", code, out, errs)
+				}
+			})
+			e.badFlagAfterArgument("demo", "history", "--days", "many")
 		},
 		"route": func(t *testing.T, e *cliEnv) {
 			e.both([]string{"route", "--k", "5", "suggest", "社保卡丢了"}, []string{"route", "suggest", "社保卡丢了", "--k", "5"}, func(out, errs string, code int) {

@@ -17,6 +17,8 @@ import (
 	"github.com/govchat/govchat/internal/auth"
 	"github.com/govchat/govchat/internal/chat"
 	"github.com/govchat/govchat/internal/chatsessions"
+	"github.com/govchat/govchat/internal/concerns"
+	"github.com/govchat/govchat/internal/coverage"
 	"github.com/govchat/govchat/internal/handoff"
 	"github.com/govchat/govchat/internal/history"
 	"github.com/govchat/govchat/internal/lookup"
@@ -63,18 +65,28 @@ type Main struct {
 	// Built by Open, in this order.
 	Databases    *databases          // SQLite files under data/, or one PostgreSQL (GOVCHAT_DATABASE_URL)
 	Bus          *postgres.Bus       // events between instances (PostgreSQL only; one instance uses the desk's own)
-	History      *history.Store      // history.db: the conversation log
-	Accounts     *auth.Service       // auth.db: operators and admins
 	Outbox       *outbox.Outbox      // workbench.db: outbound events to the 12345 工单 system (GOVCHAT_WEBHOOK_URL)
+	Accounts     *auth.Service       // auth.db: operators and admins
 	Review       *review.Store       // workbench.db: the knowledge office's review list
 	WechatTokens *wechat.Store       // wechat.db: mini-program session tokens
 	Sessions     *chatsessions.Store // chat sessions several instances resume (PostgreSQL only)
-	Search       *searchApp          // knowledge base, segmenter, index and engine
-	Answerer     *answer.Answerer    // extractive, or written by the chat model
-	Lookup       *lookup.Lookup      // the operators' instant look-up
-	Hub          *chat.Hub           // the websocket and the non-streaming API
-	Desk         *handoff.Desk       // 转人工
-	Server       *server.Server      // routes, pages, API, metrics
+	Search       *searchApp          // knowledge base, segmenter, index and engine (as opened)
+	History      *history.Store      // history.db: the conversation log (its topics need the segmenter)
+	Answerer     *answer.Answerer    // extractive, or written by the chat model (as opened)
+	Lookup       *lookup.Lookup      // the operators' instant look-up (as opened)
+	// Knowledge is the knowledge base in use and what is built on it; an
+	// approved FAQ entry reloads it (Search, Answerer and Lookup are the
+	// first version).
+	Knowledge *liveKnowledge
+	// KnowledgeBus tells the other instances to reload when this one
+	// publishes an FAQ entry (PostgreSQL only).
+	KnowledgeBus *postgres.Bus
+	stopShare    func()
+	Hub          *chat.Hub     // the websocket and the non-streaming API
+	Desk         *handoff.Desk // 转人工
+	Workbench    *workbench.Handler
+	Concerns     *concerns.Service // the 回应关切 report and 解读 coverage
+	Server       *server.Server    // routes, pages, API, metrics
 }
 
 // NewMain returns a Main for env's configuration and logger.
@@ -144,8 +156,9 @@ func (m *Main) Open(ctx context.Context) error {
 	// The outbox shares the desk's database (workbench.db, or PostgreSQL)
 	// with the desk and the review list, so that a 留言, a conversation's
 	// end or an approved item is committed with its event; the
-	// conversation log writes its events right after (in its transaction
-	// when it is the same database: PostgreSQL).
+	// conversation log (opened once the segmenter is, for its topics)
+	// writes its events right after — in the same transaction when it is
+	// the same database (PostgreSQL).
 	workbenchDB, err := dbs.file("workbench.db")
 	if err != nil {
 		return fmt.Errorf("workbench: %w", err)
@@ -160,14 +173,6 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	publish := eventPublisher(env, m.Outbox)
-	historyDB, err := dbs.file("history.db")
-	if err != nil {
-		return fmt.Errorf("history: %w", err)
-	}
-	if m.History, err = history.Open(history.Config{DB: historyDB, Redact: safety.Redact, Log: env.Log, Now: env.Now,
-		Events: publish, EventsInTx: dbs.shared()}); err != nil {
-		return err
-	}
 	authDB, err := dbs.file("auth.db")
 	if err != nil {
 		return fmt.Errorf("auth: %w", err)
@@ -207,18 +212,35 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.Search, err = openSearch(ctx, env, searchOptions{}); err != nil {
 		return err
 	}
+	topics := concerns.NewTopics(m.Search.Seg, m.Search.Base.Dict.Aspects)
+	historyDB, err := dbs.file("history.db")
+	if err != nil {
+		return fmt.Errorf("history: %w", err)
+	}
+	if m.History, err = history.Open(history.Config{DB: historyDB, Redact: safety.Redact, Log: env.Log, Now: env.Now,
+		Topic: topics.Topic, Events: publish, EventsInTx: dbs.shared()}); err != nil {
+		return err
+	}
 	if m.Answerer, err = newAnswerer(env, m.Search); err != nil {
 		return err
 	}
 	if m.Lookup, err = lookupOver(env, m.Search.Base, m.Search.Seg, m.Search.Engine); err != nil {
 		return err
 	}
+	m.Knowledge = newLiveKnowledge(env, m.Search, m.Answerer, m.Lookup)
+	if dbs.shared() {
+		if m.KnowledgeBus, err = dbs.pg.NewBus(ctx, "govchat_knowledge"); err != nil {
+			return err
+		}
+		m.stopShare = m.Knowledge.share(m.KnowledgeBus, randomID())
+	}
 
-	if m.Hub, err = chat.New(m.hubConfig(clientIP), m.Answerer, m.History); err != nil {
+	if m.Hub, err = chat.New(m.hubConfig(clientIP), m.Knowledge, m.History); err != nil {
 		return err
 	}
-	deskCfg := handoff.Config{DB: workbenchDB, Redact: safety.Redact, Contacts: contacts, Hotline: cfg.Hotline, Passages: m.Lookup, Now: env.Now,
-		Audit: m.Accounts, Log: env.Log, StillSignedIn: m.Accounts.HasLiveSession, Metrics: m.Metrics, Events: publish, KeepOpen: dbs.shared()}
+	deskCfg := handoff.Config{DB: workbenchDB, Redact: safety.Redact, Contacts: contacts, Hotline: cfg.Hotline, Passages: m.Knowledge, Now: env.Now,
+		Audit: m.Accounts, Handoffs: m.History, Log: env.Log, StillSignedIn: m.Accounts.HasLiveSession, Metrics: m.Metrics, Events: publish,
+		KeepOpen: dbs.shared()}
 	if m.Bus != nil {
 		deskCfg.Bus = m.Bus
 	}
@@ -228,12 +250,20 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Desk.Attach(m.Hub)
 
 	web := auth.NewWeb(m.Accounts, auth.WebConfig{ClientIP: clientIP, Secure: isHTTPS(cfg.PublicURL), Log: env.Log}, m.Accounts)
-	bench, err := workbench.New(workbench.Config{Auth: web, Assets: workbenchweb.FS, Lookup: m.Lookup, Desk: m.Desk, Review: m.Review, Log: env.Log})
+	if m.Workbench, err = workbench.New(workbench.Config{Auth: web, Assets: workbenchweb.FS, Lookup: m.Knowledge, Desk: m.Desk, Review: m.Review,
+		Publish: m.Knowledge, Record: m.History, Now: env.Now, Log: env.Log}); err != nil {
+		return err
+	}
+	if m.Concerns, err = concerns.New(concerns.Config{Store: m.History, Base: m.Knowledge.Base, Log: env.Log, Now: env.Now,
+		Coverage: coverage.Config{LateDays: cfg.InterpretLateDays}}); err != nil {
+		return err
+	}
+	dashboard, err := concerns.NewHandler(concerns.HTTPConfig{Service: m.Concerns, Auth: web, Templates: workbenchweb.FS, Review: m.Review, Log: env.Log})
 	if err != nil {
 		return err
 	}
 	if m.Server, err = server.New(server.Config{
-		Library: m.Search.Engine, Chat: m.Hub, Reporter: m.History,
+		Library: m.Knowledge, Catalog: m.Knowledge, Chat: m.Hub, Reporter: m.History,
 		Hotline: cfg.Hotline, AdminToken: cfg.AdminToken, SessionRole: sessionRole(web),
 		ClientIP: clientIP, Log: env.Log, Metrics: m.Metrics, Now: env.Now,
 	}); err != nil {
@@ -246,7 +276,8 @@ func (m *Main) Open(ctx context.Context) error {
 		m.Server.AddCheck("history", m.History.Ping)
 	}
 	probeStore(m.Server, cfg.Store, m.Search.Store)
-	bench.Register(m.Server)       // /agent/ and its API
+	m.Workbench.Register(m.Server) // /agent/ and its API
+	dashboard.Register(m.Server)   // /agent/concerns, /api/admin/concerns
 	wechatLogin.Register(m.Server) // /api/wechat/
 
 	if len(cfg.WebhookURLs) > 0 {
@@ -273,9 +304,9 @@ func (m *Main) Run(ctx context.Context) error {
 
 // Close stops taking requests (/readyz 503), lets the answers in flight
 // finish and reach their clients (up to the answer timeout), then closes
-// the index, the handoff desk and the bus, the token store, the accounts,
-// the conversation log and last the databases, in that order. It closes
-// what Open built, also after a failed Open.
+// the index, the handoff desk and the bus, the outbox, the token store, the
+// accounts, the conversation log and last the databases, in that order. It
+// closes what Open built, also after a failed Open.
 func (m *Main) Close() error {
 	var errs []error
 	if m.Server != nil {
@@ -297,6 +328,15 @@ func (m *Main) Close() error {
 		if err := c(); err != nil {
 			m.env.Log.Error(what+" close", slog.Any("error", err))
 		}
+	}
+	if m.Workbench != nil {
+		m.Workbench.Close() // the look-ups still settling go into the log
+	}
+	if m.stopShare != nil {
+		m.stopShare() // waits for a reload under way
+	}
+	if m.KnowledgeBus != nil {
+		closeWith("knowledge bus", m.KnowledgeBus.Close)
 	}
 	if m.Search != nil {
 		m.Search.Close()

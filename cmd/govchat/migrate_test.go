@@ -210,6 +210,7 @@ func TestMigrateFromSQLite(t *testing.T) {
 	t.Log(out)
 	for _, want := range []string{
 		`history.db +answers +2 +2`, `history.db +answer_sources +1 +1`, `history.db +feedback +1 +1`,
+		`history.db +concern_days +2 +2`, `history.db +doc_citations +1 +1`,
 		`auth.db +users +2 +2`, `auth.db +sessions +1 +1`, `auth.db +audit +1 +1`,
 		`workbench.db +handoffs +1 +1`, `workbench.db +handoff_entries +\d+ +\d+`, `workbench.db +leave_messages +1 +1`, `workbench.db +review_items +2 +2`, `workbench.db +outbox_events +2 +2`, `workbench.db +outbox_deliveries +4 +4`,
 		`wechat.db +wechat_sessions +1 +1`, `every count matches`, `contacts are sealed with .*contact.key`,
@@ -235,6 +236,11 @@ func TestMigrateFromSQLite(t *testing.T) {
 	}
 	if groups, _ := hist.Unanswered(ctx, govchat.UnansweredQuery{}); len(groups) != 2 {
 		t.Errorf("unanswered on PostgreSQL = %+v", groups)
+	}
+	// The 回应关切 counts came along: the report needs no backfill.
+	day := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	if counts, err := hist.ConcernCounts(ctx, govchat.PeriodQuery{From: day, To: day.AddDate(0, 0, 1)}); err != nil || len(counts) != 2 {
+		t.Errorf("concern counts on PostgreSQL = %+v, %v", counts, err)
 	}
 
 	accounts, err := auth.New(auth.Config{DB: pg, Hash: cheapHash})

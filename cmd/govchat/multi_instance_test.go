@@ -174,11 +174,16 @@ func TestMultiInstance(t *testing.T) {
 	url := pgtest.Shared(t).DB(t)
 	const adminToken = "multi-instance-admin-token"
 	// One contact key for both instances (each reads the other's 留言).
+	// One knowledge directory for both (an FAQ entry approved on one is
+	// answered by both), a copy: the test approves one.
 	shared := map[string]string{"GOVCHAT_DATABASE_URL": url, "GOVCHAT_ADMIN_TOKEN": adminToken,
-		"GOVCHAT_CONTACT_KEY_FILE": filepath.Join(t.TempDir(), "contact.key")}
-	if out, errOut, code := runIn(t, shippedEnv(t.TempDir(), shared), "correct horse battery\n", "user", "add",
-		"--username", "wang", "--name", "王五", "--staff-no", "1001", "--role", "operator", "--password-stdin"); code != 0 {
-		t.Fatalf("user add on PostgreSQL: %d %s %s", code, out, errOut)
+		"GOVCHAT_CONTACT_KEY_FILE": filepath.Join(t.TempDir(), "contact.key"),
+		"GOVCHAT_KNOWLEDGE":        copyDir(t, filepath.Join(moduleRoot(t), "knowledge")), "GOVCHAT_RATE_SESSION": "-1"}
+	for _, u := range [][]string{{"wang", "王五", "1001", "operator"}, {"zhao", "赵六", "9001", "admin"}} {
+		if out, errOut, code := runIn(t, shippedEnv(t.TempDir(), shared), "correct horse battery\n", "user", "add",
+			"--username", u[0], "--name", u[1], "--staff-no", u[2], "--role", u[3], "--password-stdin"); code != 0 {
+			t.Fatalf("user add on PostgreSQL: %d %s %s", code, out, errOut)
+		}
 	}
 	a := startServeProc(t, "A", shared)
 	b := startServeProc(t, "B", shared)
@@ -276,6 +281,35 @@ func TestMultiInstance(t *testing.T) {
 		t.Fatalf("agent_answer on A = %v", f)
 	}
 	op.Expect("ack", nil)
+
+	// The operator proposes an FAQ entry for the refused question; an
+	// admin approves it on A; B answers from it too.
+	var proposal struct {
+		ID int64 `json:"id"`
+	}
+	if code := httpCall(t, "POST", b.base+"/api/agent/review/proposals", login.Token, `{"question":"火星移民签证怎么办理？",
+		"answer":"本区不受理火星移民签证，请关注国家移民管理局的公告。","department":"区政务服务中心","sources":["haishu-zwgk-2019"]}`, &proposal); code != 201 {
+		t.Fatalf("proposal on B: %d", code)
+	}
+	var adminLogin struct {
+		Token string `json:"token"`
+	}
+	if code := httpCall(t, "POST", a.base+"/api/agent/login", "", `{"username":"zhao","password":"correct horse battery"}`, &adminLogin); code != 200 {
+		t.Fatalf("admin sign-in on A: %d", code)
+	}
+	if code := httpCall(t, "POST", fmt.Sprintf("%s/api/admin/review/%d", a.base, proposal.ID), adminLogin.Token, `{"status":"accepted"}`, nil); code != 200 {
+		t.Fatalf("approving on A: %d", code)
+	}
+	for i := 0; ; i++ {
+		f := askOn(other, fmt.Sprintf("faq%d", i), "火星移民签证怎么办理")
+		if f["refused"] != true && strings.Contains(fmt.Sprint(f["text"]), "国家移民管理局") {
+			break
+		}
+		if i == 20 {
+			t.Fatalf("B still answers the approved question with %v", f)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
 
 	// A dies. The citizen's widget reconnects — to B — and resumes.
 	a.kill()

@@ -71,6 +71,12 @@ type Config struct {
 	// WechatSessionTTL is how long a mini-program login lasts
 	// (GOVCHAT_WECHAT_SESSION_TTL, default 168h).
 	WechatSessionTTL time.Duration
+
+	// InterpretLateDays: an interpretation published more than this many
+	// days after its policy is reported late (GOVCHAT_INTERPRET_LATE_DAYS,
+	// default 0: 同步, the same day).
+	InterpretLateDays int
+
 	// Outbound events (webhooks to the 12345 工单 system).
 	WebhookURLs   []string // GOVCHAT_WEBHOOK_URL, comma-separated; empty: no events are recorded or sent
 	WebhookSecret string   // GOVCHAT_WEBHOOK_SECRET: the HMAC key receivers verify with; required with a URL
@@ -195,6 +201,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		WebhookSecret:    strings.TrimSpace(getenv("GOVCHAT_WEBHOOK_SECRET")),
 		WebhookTimeout:   duration("GOVCHAT_WEBHOOK_TIMEOUT", 10*time.Second),
 		WebhookRetention: duration("GOVCHAT_WEBHOOK_RETENTION", 7*24*time.Hour),
+
+		InterpretLateDays: integer("GOVCHAT_INTERPRET_LATE_DAYS", 0),
 	}
 	for _, o := range strings.Split(getenv("GOVCHAT_ALLOWED_ORIGINS"), ",") {
 		if o = strings.TrimSpace(o); o != "" {
@@ -233,6 +241,9 @@ func (c Config) Validate() error {
 	}
 	if c.DatabaseMaxConns < 1 || c.DatabaseTimeout <= 0 {
 		errs = append(errs, errors.New("GOVCHAT_DATABASE_MAX_CONNS must be at least 1 and GOVCHAT_DATABASE_TIMEOUT positive"))
+	}
+	if c.InterpretLateDays < 0 {
+		errs = append(errs, errors.New("GOVCHAT_INTERPRET_LATE_DAYS must not be negative"))
 	}
 	if c.Knowledge == "" || c.Data == "" {
 		errs = append(errs, errors.New("knowledge and data directories must not be empty"))

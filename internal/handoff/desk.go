@@ -54,6 +54,13 @@ type Passages interface {
 	Passage(docID, anchor string) (lookup.Item, kb.Source, error)
 }
 
+// HandoffLog notes in the conversation log that a citizen asked for a
+// human (*history.Store): the concerns report counts 转人工 after an
+// answer.
+type HandoffLog interface {
+	RecordHandoff(ctx context.Context, session string) (bool, error)
+}
+
 // Auditor records operator actions (auth.Service).
 type Auditor interface {
 	Record(ctx context.Context, e auth.Event) error
@@ -79,6 +86,9 @@ type Config struct {
 	Hotline  string   // "12345"
 	Passages Passages // nil: agent_answer is unavailable
 	Audit    Auditor  // nil: no audit trail
+	// Handoffs, when set, notes each citizen's request for a human in the
+	// conversation log.
+	Handoffs HandoffLog
 	// Events receives leave_message.created (with the contact as given)
 	// and handoff.unresolved, in the transaction that stores the 留言 or
 	// the conversation's end; nil: none.

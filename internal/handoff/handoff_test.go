@@ -749,3 +749,34 @@ func TestTranscriptKeepsOfferedQuestions(t *testing.T) {
 		t.Errorf("offered questions in the transcript = %s, want %s", b, want)
 	}
 }
+
+type handoffSpy struct {
+	mu       sync.Mutex
+	sessions []string
+}
+
+func (h *handoffSpy) RecordHandoff(_ context.Context, session string) (bool, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.sessions = append(h.sessions, session)
+	return true, nil
+}
+
+// TestHandoffNotedInLog: a citizen's request for a human is noted in the
+// conversation log under the session's public id, with or without an
+// operator online.
+func TestHandoffNotedInLog(t *testing.T) {
+	spy := &handoffSpy{}
+	e := setupWith(t, func(c *Config) { c.Handoffs = spy })
+	citizen := chattest.Dial(t, e.url, nil)
+	citizen.Name, citizen.Timeout = "citizen", 3*time.Second
+	citizen.Send(map[string]any{"type": "hello", "v": 1})
+	sess := citizen.Expect("session", nil)
+	citizen.Send(map[string]any{"type": "handoff", "id": "h1"})
+	citizen.Expect("handoff", nil)
+	spy.mu.Lock()
+	defer spy.mu.Unlock()
+	if len(spy.sessions) != 1 || spy.sessions[0] != sess["session_id"] {
+		t.Errorf("noted %v, want the session %v", spy.sessions, sess["session_id"])
+	}
+}

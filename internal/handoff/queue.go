@@ -60,6 +60,11 @@ func (q *queue) onHandoff(ctx context.Context, c *chat.Client, data []byte) erro
 	if e := q.request(ctx, s.ID, ReasonRequested, f.ID, c.IP()); e != nil {
 		return e
 	}
+	if d := q.d; d.cfg.Handoffs != nil {
+		if _, err := d.cfg.Handoffs.RecordHandoff(context.WithoutCancel(ctx), s.ID); err != nil {
+			d.log.Warn("handoff: note in the conversation log", slog.Any("error", err))
+		}
+	}
 	return nil
 }
 

@@ -1,5 +1,5 @@
-// Package history keeps govchat's conversation log in an embedded SQLite
-// database: every question with its answer, cited sources, latency, mode and
+// Package history keeps govchat's conversation log in its database (an
+// embedded SQLite file, or PostgreSQL shared by several instances): every question with its answer, cited sources, latency, mode and
 // refusal reason, and the feedback given on answers. Citizen text is redacted
 // (身份证号, phone numbers) before it is written. The unanswered report groups
 // refused and 👎 questions so that the knowledge office can fill the gaps.
@@ -52,10 +52,21 @@ type Config struct {
 	Log *slog.Logger
 	// MaxBatch bounds the writes committed in one transaction (default 128).
 	MaxBatch int
+	// Topic assigns a recorded question (its text already redacted) to a
+	// topic of the concerns report: a key (govchat.TopicDocPrefix +
+	// document id, or govchat.TopicWordsPrefix + content words) and a
+	// label. Nil: the first cited document of an answer, else the
+	// question's normalised wording. It runs before the write is queued.
+	// Only a store opened with a Topic assigns topics to rows written
+	// before the report existed (once, at Open).
+	Topic func(r govchat.Record) (key, label string)
+	// Location is the time zone whose calendar days the concerns report
+	// counts in (time.Local when nil).
+	Location *time.Location
 	// Events receives feedback.negative for every 👎 given with a reason
 	// (events.Publisher over the outbox); nil: none. The outbox is kept in
 	// another database (workbench.db), so the event is written right after
-	// the feedback is committed.
+	// the feedback is committed — unless EventsInTx.
 	Events Events
 	// EventsInTx: Events writes into this database (one PostgreSQL for
 	// everything), so feedback.negative joins the feedback's transaction
@@ -71,11 +82,14 @@ type Events interface {
 // Store is the conversation log. It is safe for concurrent use.
 type Store struct {
 	db       *sqldb.DB
-	owned    bool // db was opened by Open, and is closed by Close
+	read     *sqldb.DB // reports' reads: beside the writer (SQLite; the same pool otherwise)
+	owned    bool      // db (and read) were opened by Open, and are closed by Close
 	redact   func(string) string
 	now      func() time.Time
 	log      *slog.Logger
 	maxBatch int
+	topic    func(govchat.Record) (string, string)
+	loc      *time.Location
 	events   Events
 	// eventsInTx: Config.EventsInTx.
 	eventsInTx bool
@@ -110,6 +124,13 @@ func Open(cfg Config) (*Store, error) {
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = 128
 	}
+	backfill := cfg.Topic != nil
+	if cfg.Topic == nil {
+		cfg.Topic = defaultTopic
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.Local
+	}
 	db, owned := cfg.DB, false
 	if db == nil {
 		var err error
@@ -124,10 +145,33 @@ func Open(cfg Config) (*Store, error) {
 		}
 		return nil, fmt.Errorf("history: %w", err)
 	}
+	// Reports read beside the writer: on SQLite a pool of read-only
+	// connections to the file (in WAL mode they neither wait for the writer
+	// nor hold it up); a pool already has several.
+	read := db
+	if db.Dialect() == sqldb.SQLite && db.Name() != ":memory:" {
+		r, err := sqlite.OpenReader(db.Name(), 2)
+		if err != nil {
+			if owned {
+				db.Close()
+			}
+			return nil, fmt.Errorf("history: %w", err)
+		}
+		read = sqldb.New(r, sqldb.SQLite, db.Name(), 0)
+	}
 	s := &Store{
-		db: db, owned: owned, redact: cfg.Redact, now: cfg.Now, log: cfg.Log, maxBatch: cfg.MaxBatch, events: cfg.Events,
-		eventsInTx: cfg.EventsInTx,
-		ops:        make(chan *op, 1024), done: make(chan struct{}),
+		db: db, read: read, owned: owned, redact: cfg.Redact, now: cfg.Now, log: cfg.Log, maxBatch: cfg.MaxBatch, events: cfg.Events,
+		eventsInTx: cfg.EventsInTx, topic: cfg.Topic, loc: cfg.Location,
+		ops: make(chan *op, 1024), done: make(chan struct{}),
+	}
+	// Rows written before the concerns report existed get their topic and
+	// join the report's counts, once, by the first Open that knows the
+	// topics (serve's): a report that only reads leaves them.
+	if backfill {
+		if err := s.backfill(context.Background()); err != nil {
+			s.closeDBs()
+			return nil, err
+		}
 	}
 	go s.writer()
 	return s, nil
@@ -137,7 +181,7 @@ func Open(cfg Config) (*Store, error) {
 // that has shipped.
 var Schema = sqldb.Schema{
 	Component: "history",
-	Tables:    []string{"answers", "answer_sources", "feedback"},
+	Tables:    []string{"answers", "answer_sources", "feedback", "topics", "concern_days", "concern_weeks", "service_days", "doc_citations"},
 	Steps: []sqldb.Step{{
 		SQLite: `CREATE TABLE IF NOT EXISTS answers (
 		id         TEXT PRIMARY KEY,
@@ -208,62 +252,171 @@ var Schema = sqldb.Schema{
 		reason    TEXT NOT NULL DEFAULT ''
 	);
 	CREATE INDEX feedback_answer ON feedback(answer_id);`,
+	}, {
+		// 2: the concerns report. Each answer keeps its topic, calendar day,
+		// latest feedback and whether 转人工 followed it; concern_days and
+		// service_days count them by day as they are written (concern_weeks
+		// also by week, without the channel: a long period's report reads
+		// weeks and the days at its ends), doc_citations
+		// keeps when each document was last cited
+		// (the report reads these, never the answers, for its counts); they are
+		// clustered by day (WITHOUT ROWID), so that a period is one range. A
+		// NULL topic marks a row written before this step (filled in by
+		// backfill).
+		// A SQLite log that an earlier govchat already brought here (PRAGMA
+		// user_version 2, before schema_migrations) has the columns: only
+		// the record of the step is added then.
+		Apply: func(ctx context.Context, tx *sqldb.Tx) error {
+			if has, err := tx.HasColumn(ctx, "answers", "topic"); err != nil || has {
+				return err
+			}
+			text := concernsSQLite
+			if tx.Dialect() == sqldb.Postgres {
+				text = concernsPostgres
+			}
+			_, err := tx.ExecContext(ctx, text)
+			return err
+		},
 	}},
 }
 
-// Record stores one question and its outcome, redacting the citizen text. It
-// returns once the row is committed.
+// concernsSQLite and concernsPostgres are step 2: the concerns report's
+// columns and tables. Integers, not booleans, for synthetic, handoff and
+// helpful on both: the report multiplies and sums them.
+const concernsSQLite = `ALTER TABLE answers ADD COLUMN topic TEXT;
+	ALTER TABLE answers ADD COLUMN day INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE answers ADD COLUMN synthetic INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE answers ADD COLUMN handoff INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE answers ADD COLUMN helpful INTEGER;
+	UPDATE answers SET helpful = (SELECT f.helpful FROM feedback f WHERE f.answer_id = answers.id ORDER BY f.id DESC LIMIT 1);
+	CREATE INDEX answers_topic ON answers(topic, asked_at);
+	CREATE INDEX answers_synthetic ON answers(synthetic);
+	CREATE TABLE topics (
+		topic TEXT PRIMARY KEY,
+		label TEXT NOT NULL
+	) WITHOUT ROWID;
+	CREATE TABLE concern_days (
+		day       INTEGER NOT NULL, -- days since 1970-01-01 in the log's time zone
+		topic     TEXT NOT NULL,
+		channel   TEXT NOT NULL,
+		synthetic INTEGER NOT NULL,
+		questions INTEGER NOT NULL DEFAULT 0,
+		refused   INTEGER NOT NULL DEFAULT 0,
+		clarified INTEGER NOT NULL DEFAULT 0,
+		helpful   INTEGER NOT NULL DEFAULT 0,
+		unhelpful INTEGER NOT NULL DEFAULT 0,
+		handoffs  INTEGER NOT NULL DEFAULT 0,
+		PRIMARY KEY (day, topic, channel, synthetic)
+
+	) WITHOUT ROWID;
+	CREATE INDEX concern_days_topic ON concern_days(topic, day);
+	CREATE TABLE concern_weeks (
+		week      INTEGER NOT NULL, -- weeks from Monday 1969-12-29: (day + 3) / 7
+		topic     TEXT NOT NULL,
+		synthetic INTEGER NOT NULL,
+		questions INTEGER NOT NULL DEFAULT 0,
+		refused   INTEGER NOT NULL DEFAULT 0,
+		clarified INTEGER NOT NULL DEFAULT 0,
+		helpful   INTEGER NOT NULL DEFAULT 0,
+		unhelpful INTEGER NOT NULL DEFAULT 0,
+		handoffs  INTEGER NOT NULL DEFAULT 0,
+		PRIMARY KEY (week, topic, synthetic)
+	) WITHOUT ROWID;
+	CREATE TABLE service_days (
+		day       INTEGER NOT NULL,
+		channel   TEXT NOT NULL,
+		synthetic INTEGER NOT NULL,
+		questions INTEGER NOT NULL DEFAULT 0,
+		refused   INTEGER NOT NULL DEFAULT 0,
+		clarified INTEGER NOT NULL DEFAULT 0,
+		helpful   INTEGER NOT NULL DEFAULT 0,
+		unhelpful INTEGER NOT NULL DEFAULT 0,
+		handoffs  INTEGER NOT NULL DEFAULT 0,
+		PRIMARY KEY (day, channel, synthetic)
+
+	) WITHOUT ROWID;
+	CREATE TABLE doc_citations (
+		doc_id    TEXT NOT NULL,
+		synthetic INTEGER NOT NULL,
+		last_day  INTEGER NOT NULL, -- the last day an answer cited it
+		answers   INTEGER NOT NULL DEFAULT 0,
+		PRIMARY KEY (doc_id, synthetic)
+	) WITHOUT ROWID;`
+
+const concernsPostgres = `ALTER TABLE answers ADD COLUMN topic TEXT;
+	ALTER TABLE answers ADD COLUMN day BIGINT NOT NULL DEFAULT 0;
+	ALTER TABLE answers ADD COLUMN synthetic BIGINT NOT NULL DEFAULT 0;
+	ALTER TABLE answers ADD COLUMN handoff BIGINT NOT NULL DEFAULT 0;
+	ALTER TABLE answers ADD COLUMN helpful INTEGER;
+	UPDATE answers SET helpful = (SELECT f.helpful::int FROM feedback f WHERE f.answer_id = answers.id ORDER BY f.id DESC LIMIT 1);
+	CREATE INDEX answers_topic ON answers(topic, asked_at);
+	CREATE INDEX answers_synthetic ON answers(synthetic);
+	CREATE TABLE topics (
+		topic TEXT PRIMARY KEY,
+		label TEXT NOT NULL
+	);
+	CREATE TABLE concern_days (
+		day       BIGINT NOT NULL, -- days since 1970-01-01 in the log's time zone
+		topic     TEXT NOT NULL,
+		channel   TEXT NOT NULL,
+		synthetic BIGINT NOT NULL,
+		questions BIGINT NOT NULL DEFAULT 0,
+		refused   BIGINT NOT NULL DEFAULT 0,
+		clarified BIGINT NOT NULL DEFAULT 0,
+		helpful   BIGINT NOT NULL DEFAULT 0,
+		unhelpful BIGINT NOT NULL DEFAULT 0,
+		handoffs  BIGINT NOT NULL DEFAULT 0,
+		PRIMARY KEY (day, topic, channel, synthetic)
+
+	);
+	CREATE INDEX concern_days_topic ON concern_days(topic, day);
+	CREATE TABLE concern_weeks (
+		week      BIGINT NOT NULL, -- weeks from Monday 1969-12-29: (day + 3) / 7
+		topic     TEXT NOT NULL,
+		synthetic BIGINT NOT NULL,
+		questions BIGINT NOT NULL DEFAULT 0,
+		refused   BIGINT NOT NULL DEFAULT 0,
+		clarified BIGINT NOT NULL DEFAULT 0,
+		helpful   BIGINT NOT NULL DEFAULT 0,
+		unhelpful BIGINT NOT NULL DEFAULT 0,
+		handoffs  BIGINT NOT NULL DEFAULT 0,
+		PRIMARY KEY (week, topic, synthetic)
+	);
+	CREATE TABLE service_days (
+		day       BIGINT NOT NULL,
+		channel   TEXT NOT NULL,
+		synthetic BIGINT NOT NULL,
+		questions BIGINT NOT NULL DEFAULT 0,
+		refused   BIGINT NOT NULL DEFAULT 0,
+		clarified BIGINT NOT NULL DEFAULT 0,
+		helpful   BIGINT NOT NULL DEFAULT 0,
+		unhelpful BIGINT NOT NULL DEFAULT 0,
+		handoffs  BIGINT NOT NULL DEFAULT 0,
+		PRIMARY KEY (day, channel, synthetic)
+
+	);
+	CREATE TABLE doc_citations (
+		doc_id    TEXT NOT NULL,
+		synthetic BIGINT NOT NULL,
+		last_day  BIGINT NOT NULL, -- the last day an answer cited it
+		answers   BIGINT NOT NULL DEFAULT 0,
+		PRIMARY KEY (doc_id, synthetic)
+	);`
+
+// Record stores one question and its outcome, redacting the citizen text,
+// and counts it in the concerns report. It returns once the row is
+// committed.
 func (s *Store) Record(ctx context.Context, r govchat.Record) error {
 	if r.AnswerID == "" {
 		return errors.New("history: record without answer id")
 	}
-	if r.At.IsZero() {
-		r.At = s.now()
-	}
-	q := s.redact(r.Question)
-	a := s.redact(r.Answer)
-	return s.do(ctx, func(ctx context.Context, tx *sqldb.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO answers (id, session, channel, asked_at, question, qkey, answer, refused, reason, mode, latency_ms, error)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.AnswerID, r.Session, r.Channel, r.At.UnixMilli(), q, s.redact(normalizeQuestion(q)), a, r.Refused, r.Reason, r.Mode,
-			float64(r.Latency)/float64(time.Millisecond), r.Error)
-		if err != nil {
-			return fmt.Errorf("history: insert answer: %w", err)
-		}
-		if len(r.Sources) == 0 {
-			return nil
-		}
-		// One statement for all sources: a round trip per answer, not per
-		// source. A number given twice keeps its last source.
-		byN := map[int]int{}
-		var srcs []govchat.RecordSource
-		for _, src := range r.Sources {
-			if i, ok := byN[src.N]; ok {
-				srcs[i] = src
-				continue
-			}
-			byN[src.N] = len(srcs)
-			srcs = append(srcs, src)
-		}
-		q := `INSERT INTO answer_sources (answer_id, n, doc_id, anchor, title) VALUES `
-		args := make([]any, 0, 5*len(srcs))
-		for i, src := range srcs {
-			if i > 0 {
-				q += ", "
-			}
-			q += "(?, ?, ?, ?, ?)"
-			args = append(args, r.AnswerID, src.N, src.DocID, src.Anchor, src.Title)
-		}
-		q += ` ON CONFLICT (answer_id, n) DO UPDATE SET doc_id=excluded.doc_id, anchor=excluded.anchor, title=excluded.title`
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return fmt.Errorf("history: insert source: %w", err)
-		}
-		return nil
-	})
+	w := s.prepare(r)
+	return s.do(ctx, func(ctx context.Context, tx *sqldb.Tx) error { return w.insert(ctx, tx) })
 }
 
 // Feedback stores feedback on an answer. It returns ErrNotFound when the
 // answer does not exist or, with f.Session set, belongs to another session.
+// The answer's latest feedback is what the concerns report counts.
 // A 👎 with a reason then publishes feedback.negative (Config.Events).
 func (s *Store) Feedback(ctx context.Context, f govchat.Feedback) error {
 	if f.At.IsZero() {
@@ -284,6 +437,9 @@ func (s *Store) Feedback(ctx context.Context, f govchat.Feedback) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO feedback (answer_id, at, helpful, reason) VALUES (?, ?, ?, ?)`,
 			f.AnswerID, f.At.UnixMilli(), f.Helpful, reason); err != nil {
 			return fmt.Errorf("history: insert feedback: %w", err)
+		}
+		if err := setHelpful(ctx, tx, f.AnswerID, f.Helpful); err != nil {
+			return err
 		}
 		if event {
 			if rec, err = answerFrom(ctx, tx, f.AnswerID); err != nil {
@@ -396,7 +552,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // do queues a write and waits for its commit. Once queued, a write is
 // committed even if ctx ends (nothing is lost); ctx only bounds the wait for a
 // place in the queue.
-func (s *Store) do(ctx context.Context, apply func(ctx context.Context, tx *sqldb.Tx) error) error {
+func (s *Store) do(ctx context.Context, apply func(context.Context, *sqldb.Tx) error) error {
 	o := &op{apply: apply, res: make(chan error, 1)}
 	s.mu.RLock()
 	if s.closed {
@@ -474,7 +630,7 @@ func (s *Store) commit(batch []*op) {
 }
 
 // Close stops accepting writes and commits every queued one; it closes the
-// database when Open opened it (Config.Path).
+// database when Open opened it (Config.Path), and the readers it opened.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -486,6 +642,9 @@ func (s *Store) Close() error {
 	s.mu.Unlock()
 	<-s.done
 	if !s.owned {
+		if s.read != s.db {
+			return s.read.Close()
+		}
 		return nil
 	}
 	if s.wrote && s.db.Dialect() == sqldb.SQLite {
@@ -493,8 +652,19 @@ func (s *Store) Close() error {
 			s.log.Warn("history: checkpoint", slog.Any("error", err))
 		}
 	}
-	if err := s.db.Close(); err != nil {
+	if err := s.closeDBs(); err != nil {
 		return fmt.Errorf("history: close: %w", err)
 	}
 	return nil
+}
+
+func (s *Store) closeDBs() error {
+	var err error
+	if s.read != s.db {
+		err = s.read.Close()
+	}
+	if !s.owned {
+		return err
+	}
+	return errors.Join(err, s.db.Close())
 }

@@ -1,8 +1,10 @@
 // Package review is the knowledge office's review list: operators flag an
 // answer or a document as outdated or wrong, and turn a conversation into a
-// proposed FAQ entry; the office accepts or rejects each item. A proposed
-// FAQ entry is rendered in the knowledge base's FAQ file format, ready to
-// paste into knowledge/faq/.
+// proposed FAQ entry (or the office drafts one from the 回应关切 dashboard,
+// possibly amending an entry: FAQID); the office accepts or rejects each
+// item. A proposed FAQ entry is rendered in the knowledge base's FAQ file
+// format; serve writes an accepted one into knowledge/faq/ (see
+// workbench.Publisher).
 package review
 
 import (
@@ -88,6 +90,9 @@ type Item struct {
 	Department   string   `json:"department,omitempty"`
 	Sources      []string `json:"sources,omitempty"`
 	Conversation string   `json:"conversation,omitempty"` // handoff or session id it came from
+	// FAQID, when set, is the FAQ entry the proposal amends; empty: a new
+	// entry.
+	FAQID string `json:"faq_id,omitempty"`
 
 	// Resolution.
 	Resolved   time.Time `json:"resolved,omitzero"`
@@ -108,12 +113,21 @@ func (it Item) FAQYAML() (string, error) {
 		Department string   `yaml:"department,omitempty"`
 		Sources    []string `yaml:"sources,omitempty"`
 	}
-	e := []entry{{ID: fmt.Sprintf("proposal-%d", it.ID), Question: it.Question, Similar: it.Similar, Answer: it.Answer, Department: it.Department, Sources: it.Sources}}
+	e := []entry{{ID: it.EntryID(), Question: it.Question, Similar: it.Similar, Answer: it.Answer, Department: it.Department, Sources: it.Sources}}
 	b, err := yaml.Marshal(e)
 	if err != nil {
 		return "", fmt.Errorf("review: yaml: %w", err)
 	}
 	return string(b), nil
+}
+
+// EntryID is the id of the FAQ entry a proposal becomes: the amended
+// entry's, or proposal-<item id> for a new one.
+func (it Item) EntryID() string {
+	if it.FAQID != "" {
+		return it.FAQID
+	}
+	return fmt.Sprintf("proposal-%d", it.ID)
 }
 
 // Errors.
@@ -203,6 +217,7 @@ type payload struct {
 	Department   string   `json:"department,omitempty"`
 	Sources      []string `json:"sources,omitempty"`
 	Conversation string   `json:"conversation,omitempty"`
+	FAQID        string   `json:"faq_id,omitempty"`
 }
 
 func checkText(field, s string, max int, required bool) error {
@@ -245,6 +260,7 @@ func (it *Item) Validate() error {
 		add(checkText("answer", it.Answer, maxText, true))
 		add(checkText("department", it.Department, maxShort, false))
 		add(checkText("conversation", it.Conversation, maxShort, false))
+		add(checkText("faq_id", it.FAQID, maxShort, false))
 		add(checkText("note", it.Note, maxNote, false))
 		if len(it.Similar) > maxList || len(it.Sources) > maxList {
 			add(fmt.Errorf("similar, sources: at most %d each", maxList))
@@ -275,7 +291,8 @@ func (s *Store) Add(ctx context.Context, it Item) (Item, error) {
 	}
 	it.Status, it.Created = StatusOpen, s.now().Truncate(time.Millisecond)
 	data, _ := json.Marshal(payload{DocID: it.DocID, Anchor: it.Anchor, AnswerID: it.AnswerID, Problem: it.Problem, Note: it.Note,
-		Question: it.Question, Similar: it.Similar, Answer: it.Answer, Department: it.Department, Sources: it.Sources, Conversation: it.Conversation})
+		Question: it.Question, Similar: it.Similar, Answer: it.Answer, Department: it.Department, Sources: it.Sources, Conversation: it.Conversation,
+		FAQID: it.FAQID})
 	id, err := s.db.InsertID(ctx, `INSERT INTO review_items(kind,status,created,by_user,staff_no,data) VALUES(?,?,?,?,?,?)`,
 		string(it.Kind), string(it.Status), it.Created.UnixMilli(), it.By, it.StaffNo, string(data))
 	if err != nil {
@@ -304,6 +321,7 @@ func scan(row interface{ Scan(...any) error }) (Item, error) {
 	}
 	it.DocID, it.Anchor, it.AnswerID, it.Problem, it.Note = p.DocID, p.Anchor, p.AnswerID, p.Problem, p.Note
 	it.Question, it.Similar, it.Answer, it.Department, it.Sources, it.Conversation = p.Question, p.Similar, p.Answer, p.Department, p.Sources, p.Conversation
+	it.FAQID = p.FAQID
 	return it, nil
 }
 

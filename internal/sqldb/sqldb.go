@@ -217,6 +217,12 @@ type Tx struct {
 	cancel context.CancelFunc
 }
 
+// PrepareContext prepares a statement in the transaction (for many rows of
+// one kind: SQLite then parses it once).
+func (t *Tx) PrepareContext(ctx context.Context, q string) (*sql.Stmt, error) {
+	return t.tx.PrepareContext(ctx, t.d.Rebind(q))
+}
+
 // Dialect is the SQL the transaction's database speaks.
 func (t *Tx) Dialect() Dialect { return t.d.dialect }
 

@@ -554,7 +554,7 @@
   api('GET', '/api/agent/me').then(function (me) {
     state.me = me;
     $('me').textContent = '工号 ' + me.user.staff_no + ' · ' + me.user.name + ' · ' + (me.user.role === 'admin' ? '管理员' : '坐席');
-    if (me.user.role !== 'admin') $('review-link').hidden = true;
+    if (me.user.role !== 'admin') { $('review-link').hidden = true; $('concerns-link').hidden = true; }
     connect();
   });
 })();

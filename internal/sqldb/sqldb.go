@@ -56,9 +56,10 @@ type DB struct {
 }
 
 // New wraps db. name says which database it is in messages (a file, or
-// "postgres"); timeout bounds each call and transaction whose context has
-// no deadline of its own (0: none, as for SQLite, which waits for locks on
-// its own).
+// "postgres"); timeout bounds each call whose context has no deadline of
+// its own, also each statement of a transaction, and txTimeouts times it the
+// whole transaction (0: none, as for SQLite, which waits for locks on its
+// own).
 func New(db *sql.DB, dialect Dialect, name string, timeout time.Duration) *DB {
 	return &DB{db: db, dialect: dialect, name: name, timeout: timeout}
 }
@@ -174,9 +175,19 @@ func (d *DB) InsertID(ctx context.Context, q string, args ...any) (int64, error)
 	return id, err
 }
 
-// BeginTx starts a transaction; the database's timeout bounds all of it.
+// txTimeouts is how many statement timeouts a transaction may last, unless
+// its context has a deadline of its own: each statement in it is bounded by
+// the timeout, the whole by this many (a batch of thousands of rows is many
+// statements).
+const txTimeouts = 30
+
+// BeginTx starts a transaction. Each statement in it has the database's
+// timeout, all of it txTimeouts times that (unless ctx has a deadline).
 func (d *DB) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) {
-	ctx, cancel := d.bound(ctx)
+	cancel := context.CancelFunc(func() {})
+	if _, ok := ctx.Deadline(); !ok && d.timeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, txTimeouts*d.timeout)
+	}
 	tx, err := d.db.BeginTx(ctx, opts)
 	if err != nil {
 		cancel()
@@ -220,6 +231,8 @@ type Tx struct {
 // PrepareContext prepares a statement in the transaction (for many rows of
 // one kind: SQLite then parses it once).
 func (t *Tx) PrepareContext(ctx context.Context, q string) (*sql.Stmt, error) {
+	ctx, cancel := t.d.bound(ctx)
+	defer cancel()
 	return t.tx.PrepareContext(ctx, t.d.Rebind(q))
 }
 
@@ -228,21 +241,27 @@ func (t *Tx) Dialect() Dialect { return t.d.dialect }
 
 // ExecContext runs a statement in the transaction.
 func (t *Tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	ctx, cancel := t.d.bound(ctx)
+	defer cancel()
 	return t.tx.ExecContext(ctx, t.d.Rebind(q), args...)
 }
 
-// QueryContext runs a query in the transaction.
+// QueryContext runs a query in the transaction; Close releases its timeout.
 func (t *Tx) QueryContext(ctx context.Context, q string, args ...any) (*Rows, error) {
+	ctx, cancel := t.d.bound(ctx)
 	rows, err := t.tx.QueryContext(ctx, t.d.Rebind(q), args...)
 	if err != nil {
+		cancel()
 		return nil, err
 	}
-	return &Rows{Rows: rows, cancel: func() {}}, nil
+	return &Rows{Rows: rows, cancel: cancel}, nil
 }
 
-// QueryRowContext runs a query for one row in the transaction.
+// QueryRowContext runs a query for one row in the transaction; Scan
+// releases its timeout.
 func (t *Tx) QueryRowContext(ctx context.Context, q string, args ...any) *Row {
-	return &Row{row: t.tx.QueryRowContext(ctx, t.d.Rebind(q), args...), cancel: func() {}}
+	ctx, cancel := t.d.bound(ctx)
+	return &Row{row: t.tx.QueryRowContext(ctx, t.d.Rebind(q), args...), cancel: cancel}
 }
 
 // InsertID runs an INSERT in the transaction and returns the new row's id.

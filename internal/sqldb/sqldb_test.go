@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/govchat/govchat/internal/pgtest"
 	"github.com/govchat/govchat/internal/sqldb"
@@ -86,4 +87,37 @@ func TestPortableSQL(t *testing.T) {
 			t.Errorf("a database newer than the code: %v", err)
 		}
 	})
+}
+
+// The timeout bounds each statement of a transaction, not all of it: a
+// batch of many quick statements may last longer than one may.
+func TestTransactionTimeout(t *testing.T) {
+	pg := sqldbtest.OpenPostgres(t, pgtest.Shared(t).DB(t)).SQL
+	db := sqldb.New(pg.SQL(), sqldb.Postgres, "postgres", 300*time.Millisecond)
+	ctx := context.Background()
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	for i := range 4 {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_sleep(0.1)`); err != nil {
+			t.Fatalf("statement %d of a transaction longer than the timeout: %v", i, err)
+		}
+	}
+	var one int
+	if err := tx.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil || one != 1 {
+		t.Fatal(one, err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatalf("commit after 400 ms with a 300 ms timeout: %v", err)
+	}
+	tx, err = db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SELECT pg_sleep(1)`); err == nil {
+		t.Fatal("a statement longer than the timeout succeeded")
+	}
 }

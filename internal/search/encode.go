@@ -398,7 +398,7 @@ func (e *encoder) analyzeQuery(q string) queryTerms {
 	}
 	if e.p.ExpandWeight > 0 {
 		// Everyday words find the official terms they stand for.
-		for _, t := range a.Terms {
+		for _, t := range append(slices.Clip(a.Terms), a.Phrases...) {
 			for _, x := range e.seg.Expansions(t) {
 				c := e.seg.Canonical(x)
 				if seen[c] {

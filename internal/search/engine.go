@@ -591,7 +591,7 @@ func (e *Engine) Search(ctx context.Context, query string, opts Options) (*Respo
 	now := e.now()
 	resp := &Response{Results: []Result{}, Terms: []string{}}
 	qt := e.enc.analyzeQuery(query)
-	e.describe(resp, qt.analysis.Terms)
+	e.describe(resp, qt.analysis)
 	num, rest := e.docNumberIn(query)
 	resp.DocNumber = num
 	filter := e.filter(opts, now)
@@ -774,13 +774,15 @@ func (r *rec) words(seg *zh.Segmenter) []string {
 // texts, such as a question and a FAQ entry's question, match.
 func (e *Engine) Analyze(text string) *Response {
 	r := &Response{Results: []Result{}}
-	e.describe(r, e.seg.Analyze(text).Terms)
+	e.describe(r, e.seg.Analyze(text))
 	return r
 }
 
-// describe sets the terms of a response, with their weights and synonyms.
-func (e *Engine) describe(r *Response, terms []string) {
-	r.Terms = uniq(terms)
+// describe sets the terms of a response, with their weights and synonyms:
+// the terms as the vocabulary names them, its phrases whole (医保个人账户,
+// not 医保 and 个人账户).
+func (e *Engine) describe(r *Response, a zh.Analysis) {
+	r.Terms = uniq(a.Whole)
 	r.Weights = make(map[string]float64, len(r.Terms))
 	r.Vocabulary = map[string]bool{}
 	for _, t := range r.Terms {

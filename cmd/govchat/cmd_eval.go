@@ -30,6 +30,7 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 	samples := fs.String("samples", "", "with --answers: instead of answering, write each question's evidence (features and outcome flags) to this JSON file, for `govchat calibrate`")
 	verbose := fs.Bool("v", false, "with --answers: list every question that was not answered right")
 	split := fs.String("split", "", "with --answers: keep only the `dev` or `test` half of the rows, chosen by a hash of their id (for question files not already split, such as NCPQA's)")
+	params := fs.String("params", "", "override ranking parameters, a JSON object of search.Params fields (tuning: measure on the development splits)")
 	var with fileList
 	fs.Var(&with, "with", "import this file (any format `govchat import` reads) in memory next to the knowledge base; repeatable")
 	if err := fs.Parse(args); err != nil {
@@ -49,7 +50,13 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	start := time.Now()
-	a, err := openSearch(ctx, env, searchOptions{Store: st, With: with})
+	var p search.Params
+	if *params != "" {
+		if err := json.Unmarshal([]byte(*params), &p); err != nil {
+			return fmt.Errorf("--params: %w", err)
+		}
+	}
+	a, err := openSearch(ctx, env, searchOptions{Store: st, With: with, Params: p})
 	if err != nil {
 		return err
 	}

@@ -37,11 +37,15 @@ func Load(fsys fs.FS) (*kb.Base, []Problem, error) {
 	if err != nil {
 		return nil, probs, err
 	}
+	return kb.NewBase(docsOf(entries), dict.d), probs, nil
+}
+
+func docsOf(entries []*entry) []*kb.Document {
 	docs := make([]*kb.Document, 0, len(entries))
 	for _, e := range entries {
 		docs = append(docs, e.doc)
 	}
-	return kb.NewBase(docs, dict), probs, nil
+	return docs
 }
 
 // LoadDir loads the knowledge base in dir; paths in problems and documents
@@ -72,7 +76,7 @@ func prefixPaths(dir string, b *kb.Base, probs []Problem) {
 	}
 }
 
-func load(fsys fs.FS) ([]*entry, kb.Dict, []Problem, error) {
+func load(fsys fs.FS) ([]*entry, *dictBuilder, []Problem, error) {
 	var (
 		entries []*entry
 		probs   []Problem
@@ -134,7 +138,7 @@ func load(fsys fs.FS) ([]*entry, kb.Dict, []Problem, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, kb.Dict{}, probs, fmt.Errorf("knowledge: %w", err)
+		return nil, &dict, probs, fmt.Errorf("knowledge: %w", err)
 	}
 	// Documents without an id cannot be referenced or cited.
 	kept := entries[:0]
@@ -150,7 +154,7 @@ func load(fsys fs.FS) ([]*entry, kb.Dict, []Problem, error) {
 		kept = append(kept, e)
 	}
 	SortProblems(probs)
-	return kept, dict.d, probs, nil
+	return kept, &dict, probs, nil
 }
 
 // readText reads a UTF-8 text file of bounded size.

@@ -31,6 +31,13 @@ type Record struct {
 	Latency  time.Duration  `json:"latency"`
 	Error    string         `json:"error,omitempty"` // error code when no answer could be produced
 	Sources  []RecordSource `json:"sources"`
+	// Via: the question was a tapped button of an earlier answer.
+	Via *Via `json:"via,omitempty"`
+	// Related are the ids of the entries the answer offered as buttons
+	// (clarify candidates, related questions).
+	Related []string `json:"related,omitempty"`
+	// Clarify: the answer asked which of Related was meant.
+	Clarify bool `json:"clarify,omitempty"`
 }
 
 // Feedback is a citizen's 👍/👎 on an answer.
@@ -40,4 +47,12 @@ type Feedback struct {
 	Helpful  bool      `json:"helpful"`
 	Reason   string    `json:"reason,omitempty"`
 	At       time.Time `json:"at"`
+}
+
+// Via says how a question was asked: by tapping a button (a clarify
+// candidate or a related question) that an earlier answer offered. The
+// client's ask frame and POST /api/ask carry it.
+type Via struct {
+	AnswerID string `json:"answer_id"` // the answer whose button was tapped
+	ID       string `json:"id"`        // the entry the button named
 }

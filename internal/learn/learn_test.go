@@ -175,9 +175,9 @@ func TestLearnerOperatorEvidence(t *testing.T) {
 	f := newFixture(t)
 	for _, e := range []govchat.Evidence{
 		{Wording: "  大爷的身份证  掉了 ", EntryID: "e-sfz", Kind: govchat.EvidenceOperatorPush, By: "wang"},
-		{Wording: "身份证补办", EntryID: "e-sfz", Kind: govchat.EvidenceOperatorCopy},  // the entry has it
-		{Wording: "护照丢了", EntryID: "nope", Kind: govchat.EvidenceOperatorCopy},     // no such entry
-		{Wording: "护", EntryID: "e-hz", Kind: govchat.EvidenceOperatorCopy},         // too short
+		{Wording: "身份证补办", EntryID: "e-sfz", Kind: govchat.EvidenceOperatorCopy},                 // the entry has it
+		{Wording: "护照丢了", EntryID: "nope", Kind: govchat.EvidenceOperatorCopy},                   // no such entry
+		{Wording: "护", EntryID: "e-hz", Kind: govchat.EvidenceOperatorCopy},                      // too short
 		{Wording: strings.Repeat("护照", 31), EntryID: "e-hz", Kind: govchat.EvidenceOperatorCopy}, // too long
 	} {
 		if err := f.l.RecordEvidence(ctx, e); err != nil {

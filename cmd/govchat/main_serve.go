@@ -13,12 +13,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/govchat/govchat/internal/answer"
 	"github.com/govchat/govchat/internal/auth"
 	"github.com/govchat/govchat/internal/chat"
 	"github.com/govchat/govchat/internal/handoff"
 	"github.com/govchat/govchat/internal/history"
-	"github.com/govchat/govchat/internal/lookup"
+	"github.com/govchat/govchat/internal/learn"
 	"github.com/govchat/govchat/internal/metrics"
 	"github.com/govchat/govchat/internal/review"
 	"github.com/govchat/govchat/internal/safety"
@@ -57,15 +56,15 @@ type Main struct {
 	// Built by Open, in this order.
 	History      *history.Store   // data/history.db: the conversation log
 	Accounts     *auth.Service    // data/auth.db: operators and admins
-	WorkbenchDB  *sql.DB          // data/workbench.db: handoffs, 留言, the review list
-	Review       *review.Store    // the knowledge office's review list
-	WechatTokens *wechat.Store    // data/wechat.db: mini-program session tokens
-	Search       *searchApp       // knowledge base, segmenter, index and engine
-	Answerer     *answer.Answerer // extractive, or written by the chat model
-	Lookup       *lookup.Lookup   // the operators' instant look-up
-	Hub          *chat.Hub        // the websocket and the non-streaming API
-	Desk         *handoff.Desk    // 转人工
-	Server       *server.Server   // routes, pages, API, metrics
+	WorkbenchDB  *sql.DB        // data/workbench.db: handoffs, 留言, the review list, evidence
+	Review       *review.Store  // the knowledge office's review list
+	Evidence     *learn.SQLite  // what conversations say about citizens' wordings
+	WechatTokens *wechat.Store  // data/wechat.db: mini-program session tokens
+	Knowledge    *liveKnowledge // knowledge base, index and engine, answerer, look-up; reloaded on approval
+	Learner      *learn.Learner // learning from use: evidence from taps, pushes and copies
+	Hub          *chat.Hub      // the websocket and the non-streaming API
+	Desk         *handoff.Desk  // 转人工
+	Server       *server.Server // routes, pages, API, metrics
 }
 
 // NewMain returns a Main for env's configuration and logger.
@@ -144,6 +143,9 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.Review, err = review.New(m.WorkbenchDB, nil); err != nil {
 		return err
 	}
+	if m.Evidence, err = learn.NewSQLite(m.WorkbenchDB, nil); err != nil {
+		return err
+	}
 	if m.WechatTokens, err = wechat.OpenStore(wechat.StoreConfig{Path: filepath.Join(cfg.Data, "wechat.db"), TTL: cfg.WechatSessionTTL}); err != nil {
 		return err
 	}
@@ -152,45 +154,47 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 
-	if m.Search, err = openSearch(ctx, env, searchOptions{}); err != nil {
+	if m.Knowledge, err = openLive(ctx, env); err != nil {
 		return err
 	}
-	if m.Answerer, err = newAnswerer(env, m.Search); err != nil {
+	if m.Learner, err = learn.New(learn.Config{Store: m.Evidence, Entries: m.Knowledge.Entry, Redact: safety.Redact, Log: env.Log}); err != nil {
 		return err
 	}
-	if m.Lookup, err = lookupOver(m.Search.Base, m.Search.Seg, m.Search.Engine); err != nil {
-		return err
-	}
+	go m.Learner.Run(context.WithoutCancel(ctx))
 
-	if m.Hub, err = chat.New(m.hubConfig(clientIP), m.Answerer, m.History); err != nil {
+	if m.Hub, err = chat.New(m.hubConfig(clientIP), m.Knowledge, m.History); err != nil {
 		return err
 	}
-	if m.Desk, err = handoff.New(handoff.Config{DB: m.WorkbenchDB, Redact: safety.Redact, Hotline: cfg.Hotline, Passages: m.Lookup,
-		Audit: m.Accounts, Log: env.Log, StillSignedIn: m.Accounts.HasLiveSession, Metrics: m.Metrics}); err != nil {
+	m.Hub.Observe(m.Learner.Observe)
+	m.Hub.ObserveFeedback(m.Learner.ObserveFeedback)
+	if m.Desk, err = handoff.New(handoff.Config{DB: m.WorkbenchDB, Redact: safety.Redact, Hotline: cfg.Hotline, Passages: m.Knowledge,
+		Audit: m.Accounts, Evidence: m.Learner, Log: env.Log, StillSignedIn: m.Accounts.HasLiveSession, Metrics: m.Metrics}); err != nil {
 		return err
 	}
 	m.Desk.Attach(m.Hub)
 
 	web := auth.NewWeb(m.Accounts, auth.WebConfig{ClientIP: clientIP, Secure: isHTTPS(cfg.PublicURL), Log: env.Log}, m.Accounts)
-	bench, err := workbench.New(workbench.Config{Auth: web, Assets: workbenchweb.FS, Lookup: m.Lookup, Desk: m.Desk, Review: m.Review, Log: env.Log})
+	similar := &learn.Reviewer{Store: m.Evidence, Entries: m.Knowledge.Entry, Redact: safety.Redact, Reload: m.Knowledge.Reload}
+	bench, err := workbench.New(workbench.Config{Auth: web, Assets: workbenchweb.FS, Lookup: m.Knowledge, Desk: m.Desk, Review: m.Review,
+		Similar: similar, Evidence: m.Learner, Log: env.Log})
 	if err != nil {
 		return err
 	}
 	if m.Server, err = server.New(server.Config{
-		Library: m.Search.Engine, Chat: m.Hub, Reporter: m.History,
+		Library: m.Knowledge, Chat: m.Hub, Reporter: m.History,
 		Hotline: cfg.Hotline, AdminToken: cfg.AdminToken, SessionRole: sessionRole(web),
 		ClientIP: clientIP, Log: env.Log, Metrics: m.Metrics,
 	}); err != nil {
 		return err
 	}
 	m.Server.AddCheck("history", m.History.Ping)
-	probeStore(m.Server, cfg.Store, m.Search.Store)
+	probeStore(m.Server, cfg.Store, m.Knowledge.owner.Store)
 	bench.Register(m.Server)       // /agent/ and its API
 	wechatLogin.Register(m.Server) // /api/wechat/
 
 	h := m.Server.Handler()
 	m.handler.Store(&h)
-	env.Log.Info("ready", slog.String("addr", m.Addr()), slog.Int("documents", m.Search.Base.Len()),
+	env.Log.Info("ready", slog.String("addr", m.Addr()), slog.Int("documents", m.Knowledge.Base().Len()),
 		slog.String("mode", answerMode(cfg.ChatModel)), slog.Duration("took", time.Since(m.start)))
 	return nil
 }
@@ -231,8 +235,11 @@ func (m *Main) Close() error {
 			m.env.Log.Error(what+" close", slog.Any("error", err))
 		}
 	}
-	if m.Search != nil {
-		m.Search.Close()
+	if m.Learner != nil {
+		closeWith("learner", m.Learner.Close)
+	}
+	if m.Knowledge != nil {
+		m.Knowledge.Close()
 	}
 	if m.WechatTokens != nil {
 		closeWith("wechat store", m.WechatTokens.Close)

@@ -54,8 +54,8 @@ type Main struct {
 	start   time.Time
 
 	// Built by Open, in this order.
-	History      *history.Store   // data/history.db: the conversation log
-	Accounts     *auth.Service    // data/auth.db: operators and admins
+	History      *history.Store // data/history.db: the conversation log
+	Accounts     *auth.Service  // data/auth.db: operators and admins
 	WorkbenchDB  *sql.DB        // data/workbench.db: handoffs, 留言, the review list, evidence
 	Review       *review.Store  // the knowledge office's review list
 	Evidence     *learn.SQLite  // what conversations say about citizens' wordings

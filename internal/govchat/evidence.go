@@ -10,10 +10,10 @@ import (
 // that became known. Learning from use (internal/learn) records it; the
 // knowledge office reviews it as proposed 相似问 (similar questions).
 type Evidence struct {
-	Wording string    `json:"wording"`  // the question as typed (redacted before it is stored)
-	EntryID string    `json:"entry_id"` // the FAQ entry that answered it
-	Kind    string    `json:"kind"`     // one of the Evidence* kinds
-	Session string    `json:"session,omitempty"`
+	Wording string `json:"wording"`  // the question as typed (redacted before it is stored)
+	EntryID string `json:"entry_id"` // the FAQ entry that answered it
+	Kind    string `json:"kind"`     // one of the Evidence* kinds
+	Session string `json:"session,omitempty"`
 	// AnswerID is the answer (or the operator's push) that gave the entry.
 	AnswerID string    `json:"answer_id,omitempty"`
 	By       string    `json:"by,omitempty"` // the operator, for operator evidence

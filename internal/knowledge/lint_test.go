@@ -112,10 +112,10 @@ func TestLintVocabulary(t *testing.T) {
 			"# 口语",
 			"住房公积金=公积金",        // 2: the same group again
 			"社保卡=社保 社会保障卡",     // 3: 社保 is in another group
-			"交钱 > 收费",            // 4: left of two lines
-			"缴费 > 交钱",            // 5: back to where it started
-			"身份证 > 居民身份证",       // 6: within one group
-			"办事 > 办理",            // 7: finds every document
+			"交钱 > 收费",          // 4: left of two lines
+			"缴费 > 交钱",          // 5: back to where it started
+			"身份证 > 居民身份证",      // 6: within one group
+			"办事 > 办理",          // 7: finds every document
 			"ETC=etc卡 电子不停车收费", // 8: fine
 		}, "\n") + "\n"),
 	}

@@ -30,6 +30,8 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 	samples := fs.String("samples", "", "with --answers: instead of answering, write each question's evidence (features and outcome flags) to this JSON file, for `govchat calibrate`")
 	verbose := fs.Bool("v", false, "with --answers: list every question that was not answered right")
 	split := fs.String("split", "", "with --answers: keep only the `dev` or `test` half of the rows, chosen by a hash of their id (for question files not already split, such as NCPQA's)")
+	compare := fs.Bool("compare", false, "measure retrieval three times: without the vocabulary's synonyms, expansions and aspects and without learned associations; with the vocabulary; with the vocabulary and the associations (the default)")
+	doReplay := fs.Bool("replay", false, "feed every other question through the learning loop (taps, 👍, operators' answers, approval of every proposal) on a copy of the knowledge base, then measure both halves again")
 	params := fs.String("params", "", "override ranking parameters, a JSON object of search.Params fields (tuning: measure on the development splits)")
 	var with fileList
 	fs.Var(&with, "with", "import this file (any format `govchat import` reads) in memory next to the knowledge base; repeatable")
@@ -43,6 +45,26 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 	if *k < 1 {
 		return errors.New("--k must be at least 1")
 	}
+	var p search.Params
+	if *params != "" {
+		if err := json.Unmarshal([]byte(*params), &p); err != nil {
+			return fmt.Errorf("--params: %w", err)
+		}
+	}
+	if *compare {
+		return evalCompare(ctx, env, *queries, with, p, *asJSON)
+	}
+	if *doReplay {
+		rep, err := replay(ctx, env, *queries, with, p)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return encodeReplay(env.Stdout, rep)
+		}
+		printReplay(env.Stdout, rep)
+		return nil
+	}
 	// A fresh in-memory index, so that the build is measured and the
 	// service's index is left alone.
 	st, err := mem.Open("")
@@ -50,12 +72,6 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	start := time.Now()
-	var p search.Params
-	if *params != "" {
-		if err := json.Unmarshal([]byte(*params), &p); err != nil {
-			return fmt.Errorf("--params: %w", err)
-		}
-	}
 	a, err := openSearch(ctx, env, searchOptions{Store: st, With: with, Params: p})
 	if err != nil {
 		return err

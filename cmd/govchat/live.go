@@ -12,6 +12,7 @@ import (
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/learn"
 	"github.com/govchat/govchat/internal/lookup"
+	"github.com/govchat/govchat/internal/search"
 )
 
 // liveKnowledge is the knowledge base as served, which an approved 相似问
@@ -25,7 +26,8 @@ import (
 // desk pushes from, the server's pages read and learning resolves entries
 // by: each of them is given the liveKnowledge, not a generation.
 type liveKnowledge struct {
-	env   *Env
+	env    *Env
+	params search.Params // ranking parameters (zero: the defaults)
 	owner *searchApp // the first generation's: it opened the store, and Main closes it
 	mu    sync.Mutex // one reload at a time
 	cur   atomic.Pointer[generation]
@@ -40,12 +42,12 @@ type generation struct {
 
 // openLive loads the knowledge base, syncs the index and builds the first
 // generation.
-func openLive(ctx context.Context, env *Env) (*liveKnowledge, error) {
-	app, err := openSearch(ctx, env, searchOptions{})
+func openLive(ctx context.Context, env *Env, params search.Params) (*liveKnowledge, error) {
+	app, err := openSearch(ctx, env, searchOptions{Params: params})
 	if err != nil {
 		return nil, err
 	}
-	l := &liveKnowledge{env: env, owner: app}
+	l := &liveKnowledge{env: env, owner: app, params: params}
 	g, err := newGeneration(env, app)
 	if err != nil {
 		app.Close()
@@ -72,7 +74,7 @@ func newGeneration(env *Env, app *searchApp) (*generation, error) {
 func (l *liveKnowledge) Reload(ctx context.Context) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	app, err := openSearch(ctx, l.env, searchOptions{Store: l.owner.Store})
+	app, err := openSearch(ctx, l.env, searchOptions{Store: l.owner.Store, Params: l.params})
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/govchat/govchat/internal/metrics"
 	"github.com/govchat/govchat/internal/review"
 	"github.com/govchat/govchat/internal/safety"
+	"github.com/govchat/govchat/internal/search"
 	"github.com/govchat/govchat/internal/server"
 	"github.com/govchat/govchat/internal/sqlite"
 	"github.com/govchat/govchat/internal/wechat"
@@ -154,7 +155,7 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 
-	if m.Knowledge, err = openLive(ctx, env); err != nil {
+	if m.Knowledge, err = openLive(ctx, env, search.Params{}); err != nil {
 		return err
 	}
 	if m.Learner, err = learn.New(learn.Config{Store: m.Evidence, Entries: m.Knowledge.Entry, Redact: safety.Redact, Log: env.Log}); err != nil {

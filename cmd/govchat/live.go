@@ -28,9 +28,9 @@ import (
 type liveKnowledge struct {
 	env    *Env
 	params search.Params // ranking parameters (zero: the defaults)
-	owner *searchApp // the first generation's: it opened the store, and Main closes it
-	mu    sync.Mutex // one reload at a time
-	cur   atomic.Pointer[generation]
+	owner  *searchApp    // the first generation's: it opened the store, and Main closes it
+	mu     sync.Mutex    // one reload at a time
+	cur    atomic.Pointer[generation]
 }
 
 // generation is one loading of the knowledge base.

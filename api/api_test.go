@@ -298,3 +298,31 @@ func TestMiniprogramFixturesAreFrames(t *testing.T) {
 		}
 	}
 }
+
+// TestMiniprogramDocFixturesAreDocuments checks that the documents the
+// mini-program's render tests feed its document page
+// (web/miniprogram/test/fixtures/docs) are valid GET /api/docs/{id} bodies.
+func TestMiniprogramDocFixturesAreDocuments(t *testing.T) {
+	doc := load(t)
+	schema := doc.Components.Schemas["Document"]
+	if schema == nil || schema.Value == nil {
+		t.Fatal("openapi.yaml has no Document schema")
+	}
+	files, err := filepath.Glob(filepath.Join("..", "web", "miniprogram", "test", "fixtures", "docs", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no document fixtures: %v", err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v any
+		if err := json.Unmarshal(b, &v); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if err := schema.Value.VisitJSON(v); err != nil {
+			t.Errorf("%s is not a valid document: %v", f, err)
+		}
+	}
+}

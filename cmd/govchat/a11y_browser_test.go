@@ -90,12 +90,15 @@ var sourcePages = []struct{ name, path string }{
 // contrast check on every citizen-facing state at 390 px, in the standard
 // mode and in 长辈模式: the demo page with the widget open and closed, a
 // streaming answer, an answer with citations, the 👎 reasons, a refusal, an
-// error, the 转人工 → 留言 form and its confirmation, and the source pages of
+// error, the 转人工 → 留言 form and its confirmation, a clarification with
+// its choices, an answer with related questions, and the source pages of
 // each kind. No serious or critical violation is allowed.
 func TestBrowserAxeCitizen(t *testing.T) {
 	ctx := browsertest.New(t)
 	axeJS(t) // install (or skip) before starting the server
 	rs := a11yServer(t, nil)
+	clarifyQ, _ := clarifyingQuestion(t, rs.base)
+	relatedQ, _ := relatedQuestion(t, rs.base)
 	browsertest.AddInitScript(t, ctx, frameControl)
 	browsertest.Do(t, ctx, phone())
 
@@ -151,6 +154,24 @@ func TestBrowserAxeCitizen(t *testing.T) {
 		waitFor(t, ctx, "留言 confirmed", shadow+`.querySelector('.bubble.leave .thanks') !== null`)
 		a11yCheck(t, ctx, state("留言 submitted"), elder)
 		browsertest.Screenshot(t, ctx, "a11y-"+mode+"-handoff.png")
+
+		// A clarification (its choices as buttons), and an answer with
+		// related questions as buttons, each a conversation's first question.
+		newConversation(t, ctx)
+		askInWidget(t, ctx, clarifyQ)
+		waitAnswered(t, ctx, 0)
+		if !browsertest.Run(t, ctx, chromedp.Evaluate[bool](shadow+`.querySelector('.msg.bot.clarify .suggest button') !== null`)) {
+			t.Fatalf("%q: no clarification with buttons", clarifyQ)
+		}
+		a11yCheck(t, ctx, state("clarification with its choices"), elder)
+		browsertest.Screenshot(t, ctx, "a11y-"+mode+"-clarify.png")
+		newConversation(t, ctx)
+		askInWidget(t, ctx, relatedQ)
+		waitAnswered(t, ctx, 0)
+		if !browsertest.Run(t, ctx, chromedp.Evaluate[bool](shadow+`.querySelector('.msg.bot[data-id] .suggest button') !== null && `+shadow+`.querySelector('.msg.bot[data-id] .sources') !== null`)) {
+			t.Fatalf("%q: no answer with related questions", relatedQ)
+		}
+		a11yCheck(t, ctx, state("answer with related questions"), elder)
 
 		for _, p := range sourcePages {
 			browsertest.Do(t, ctx, chromedp.Navigate(rs.base+p.path))

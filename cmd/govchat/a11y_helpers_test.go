@@ -204,20 +204,23 @@ func typeText(t *testing.T, ctx context.Context, text string) {
 }
 
 // frameControl wraps WebSocket before any page script runs: it records the
-// frames the widget receives, can hold back answer frames (window.__hold =
+// frames the widget receives (window.__frames; answers whole in .frame) and
+// sends (window.__sent), can hold back answer frames (window.__hold =
 // true; window.__release() delivers them) to keep an answer streaming, and
 // can hand the widget a frame of the test's making (window.__inject(frame)).
 const frameControl = `(() => {
-  window.__frames = []; window.__held = []; window.__hold = false;
+  window.__frames = []; window.__sent = []; window.__held = []; window.__hold = false;
   const WS = window.WebSocket;
   function Controlled(url, protocols) {
     const ws = protocols === undefined ? new WS(url) : new WS(url, protocols);
+    const send = ws.send.bind(ws);
+    ws.send = (d) => { try { window.__sent.push(JSON.parse(d)); } catch (_) {} return send(d); };
     let handler = null;
     Object.defineProperty(ws, 'onmessage', { get() { return handler; }, set(fn) { handler = fn; } });
     ws.addEventListener('message', (e) => {
       let f = null;
       try { f = JSON.parse(e.data); } catch (_) {}
-      if (f) window.__frames.push({type: f.type, id: f.id || '', text: f.text || ''});
+      if (f) window.__frames.push({type: f.type, id: f.id || '', text: f.text || '', frame: f.type === 'answer' ? f : null});
       if (window.__hold && f && f.type === 'answer') { window.__held.push(e); return; }
       if (handler) handler(e);
     });

@@ -58,7 +58,7 @@ func openSearch(ctx context.Context, env *Env, opt searchOptions) (*searchApp, e
 	start := time.Now()
 	base, probs, err := knowledge.LoadDir(env.Config.Knowledge)
 	if err != nil {
-		return nil, fmt.Errorf("knowledge: %w", err)
+		return nil, err // "knowledge: …" already
 	}
 	if len(opt.With) > 0 {
 		extra, err := importInMemory(opt.With)
@@ -71,6 +71,11 @@ func openSearch(ctx context.Context, env *Env, opt searchOptions) (*searchApp, e
 		base = kb.NewBase(base.Docs, opt.Dict(base.Dict))
 	}
 	a.Base, a.Problems = base, probs
+	for _, p := range probs {
+		if p.Refused {
+			env.Log.Error("knowledge entry refused: not loaded, not served", slog.String("problem", p.String()))
+		}
+	}
 	if n := countErrors(probs); n > 0 {
 		env.Log.Warn("knowledge base has problems; run govchat lint", slog.Int("errors", n), slog.Int("problems", len(probs)))
 	}
@@ -120,7 +125,7 @@ func (a *searchApp) newEngine(env *Env, opt searchOptions) error {
 }
 
 func (a *searchApp) engineConfig(env *Env, opt searchOptions) search.Config {
-	cfg := search.Config{Params: opt.Params, Log: env.Log}
+	cfg := search.Config{Params: opt.Params, Log: env.Log, Now: env.Now}
 	if a.Embedder != nil {
 		cfg.EmbedModel = env.Config.EmbedModel
 		cfg.EmbedCache = embedCachePath(env)

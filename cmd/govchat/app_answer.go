@@ -36,7 +36,7 @@ func newAnswerer(env *Env, app *searchApp) (*answer.Answerer, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := answer.Config{Hotline: env.Config.Hotline, Log: env.Log}
+	cfg := answer.Config{Hotline: env.Config.Hotline, Log: env.Log, Now: env.Now}
 	var a *answer.Answerer
 	if model != nil {
 		a, err = answer.New(cfg, app.Base, app.Engine, model, f)

@@ -11,5 +11,5 @@ func authPath(env *Env) string { return filepath.Join(env.Config.Data, "auth.db"
 
 // openAuth opens the account database in the data directory.
 func openAuth(env *Env) (*auth.Service, error) {
-	return auth.New(auth.Config{Path: authPath(env)})
+	return auth.New(auth.Config{Path: authPath(env), Now: env.Now})
 }

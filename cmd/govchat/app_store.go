@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 
@@ -17,7 +18,11 @@ func indexDir(env *Env) string { return filepath.Join(env.Config.Data, "index") 
 func openStore(env *Env) (store.Store, error) {
 	switch env.Config.Store {
 	case "mem", "":
-		return mem.Open(indexDir(env), mem.WithLogger(env.Log), mem.Rebuildable())
+		st, err := mem.Open(indexDir(env), mem.WithLogger(env.Log), mem.Rebuildable())
+		if errors.Is(err, mem.ErrLocked) {
+			return nil, fmt.Errorf("%w (%s): stop govchat serve, or the other govchat index, first", mem.ErrLocked, indexDir(env))
+		}
+		return st, err
 	case "qdrant":
 		// Waits for Qdrant (bounded backoff, 30s) and fails with a clear
 		// error naming GOVCHAT_QDRANT_URL when it does not answer.

@@ -68,7 +68,7 @@ func TestServeChildProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &Env{Config: cfg, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+	e := &Env{Config: cfg, Now: cfg.Clock(), Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()

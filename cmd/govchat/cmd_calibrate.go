@@ -30,7 +30,7 @@ func runCalibrate(ctx context.Context, env *Env, args []string) error {
 	ta := fs.Float64("answer", 0, "threshold on P(right) to answer from a FAQ entry (default: the current one)")
 	tc := fs.Float64("clarify", 0, "threshold on P(in scope) to clarify (default: the current one)")
 	tq := fs.Float64("quote", 0, "threshold on P(passage) to quote a passage (default: the current one)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {

@@ -35,7 +35,10 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 	params := fs.String("params", "", "override ranking parameters, a JSON object of search.Params fields (tuning: measure on the development splits)")
 	var with fileList
 	fs.Var(&with, "with", "import this file (any format `govchat import` reads) in memory next to the knowledge base; repeatable")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
 		return err
 	}
 	if *queries == "" {

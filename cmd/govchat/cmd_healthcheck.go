@@ -23,7 +23,10 @@ func runHealthcheck(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "healthcheck")
 	url := fs.String("url", "", "URL to probe (default: http://127.0.0.1<GOVCHAT_ADDR>/healthz)")
 	timeout := fs.Duration("timeout", 3*time.Second, "give up after this long")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
 		return err
 	}
 	if *url == "" {

@@ -24,25 +24,24 @@ func runIndex(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "index")
 	rebuild := fs.Bool("rebuild", false, "discard the embedded index and the embedding cache and build them from scratch")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *rebuild && (env.Config.Store == "mem" || env.Config.Store == "") {
-		if err := os.RemoveAll(indexDir(env)); err != nil {
-			return fmt.Errorf("rebuild: %w", err)
-		}
+	if err := noArgs(fs); err != nil {
+		return err
 	}
-	if *rebuild {
-		if err := os.Remove(embedCachePath(env)); err != nil && !errors.Is(err, iofs.ErrNotExist) {
-			return fmt.Errorf("rebuild: %w", err)
-		}
-	}
+	// The index is opened — and the embedded one locked — before anything
+	// is touched: with govchat serve (or another rebuild) running, the
+	// rebuild stops here and the index in use stays as it is.
 	a, err := openSearch(ctx, env, searchOptions{NoSync: *rebuild})
 	if err != nil {
 		return err
 	}
 	defer a.Close()
 	if *rebuild {
+		if err := os.Remove(embedCachePath(env)); err != nil && !errors.Is(err, iofs.ErrNotExist) {
+			return fmt.Errorf("rebuild: %w", err)
+		}
 		if err := a.rebuild(ctx, env); err != nil {
 			return err
 		}
@@ -69,10 +68,11 @@ type rebuilder interface {
 	Rebuild(ctx context.Context, fill func(context.Context, store.Store) error) error
 }
 
-// rebuild re-indexes everything from the knowledge base. The embedded index
-// was removed before opening, so a plain sync rebuilds it; a store that can
-// rebuild beside the served collection does so, and questions keep being
-// answered from the old collection until the switch.
+// rebuild re-indexes everything from the knowledge base into a new
+// collection that replaces the old one at the end: the embedded store fills
+// one in memory and swaps it in (its directory locked throughout), Qdrant a
+// new versioned collection behind the alias, so questions are answered from
+// the old collection until the switch.
 func (a *searchApp) rebuild(ctx context.Context, env *Env) error {
 	r, ok := a.Store.(rebuilder)
 	if !ok {

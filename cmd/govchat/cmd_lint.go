@@ -21,14 +21,14 @@ func runLint(ctx context.Context, env *Env, args []string) error {
 	strict := fs.Bool("strict", false, "treat warnings as errors")
 	quiet := fs.Bool("quiet", false, "print errors only, not warnings")
 	at := fs.String("now", "", "check expiry as of this date (YYYY-MM-DD) instead of today")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	dirs := fs.Args()
 	if len(dirs) == 0 {
 		dirs = []string{env.Config.Knowledge}
 	}
-	now := time.Now()
+	now := env.Now()
 	if *at != "" {
 		t, err := knowledge.ParseDate(*at)
 		if err != nil {

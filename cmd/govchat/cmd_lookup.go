@@ -47,20 +47,20 @@ func newLookup(ctx context.Context, env *Env, base *kb.Base) (*lookup.Lookup, er
 	if err != nil {
 		return nil, err
 	}
-	eng, err := search.New(search.Config{Log: env.Log}, base, seg, store, nil)
+	eng, err := search.New(search.Config{Log: env.Log, Now: env.Now}, base, seg, store, nil)
 	if err != nil {
 		return nil, err
 	}
 	if _, err := eng.Sync(ctx); err != nil {
 		return nil, err
 	}
-	return lookupOver(base, seg, eng)
+	return lookupOver(env, base, seg, eng)
 }
 
 // lookupOver builds the operators' look-up over an indexed knowledge base,
 // with department suggestions when its entries name departments (serve
 // and the look-up command share it).
-func lookupOver(base *kb.Base, seg *zh.Segmenter, eng *search.Engine) (*lookup.Lookup, error) {
+func lookupOver(env *Env, base *kb.Base, seg *zh.Segmenter, eng *search.Engine) (*lookup.Lookup, error) {
 	suggester, err := dept.New(dept.Config{}, base.Docs)
 	if err != nil && !errors.Is(err, dept.ErrNoDepartments) {
 		return nil, err
@@ -69,20 +69,16 @@ func lookupOver(base *kb.Base, seg *zh.Segmenter, eng *search.Engine) (*lookup.L
 	if suggester != nil {
 		s = suggester
 	}
-	return lookup.New(lookup.Config{Terms: func(s string) []string { return seg.Analyze(s).Terms }}, base, eng, s)
+	return lookup.New(lookup.Config{Terms: func(s string) []string { return seg.Analyze(s).Terms }, Now: env.Now}, base, eng, s)
 }
 
 func runLookup(ctx context.Context, env *Env, args []string) error {
-	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-		fmt.Fprintln(env.Stderr, lookupUsage)
-		return nil
-	}
-	if len(args) > 0 && args[0] == "bench" {
-		return runLookupBench(ctx, env, args[1:])
+	if sub, rest := subcommand(args, "faq", "tickets", "n", "cpuprofile"); sub == "bench" {
+		return runLookupBench(ctx, env, rest)
 	}
 	fs := newFlags(env, "lookup")
 	fs.Usage = func() { fmt.Fprintln(env.Stderr, lookupUsage); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	text := strings.Join(fs.Args(), " ")
@@ -113,7 +109,10 @@ func runLookupBench(ctx context.Context, env *Env, args []string) error {
 	ticketFile := fs.String("tickets", "../shared/eval/citizen-messages.jsonl", "long ticket texts (JSONL with a detail field); empty: none")
 	n := fs.Int("n", 500, "tickets to time")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed look-ups to this file")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
 		return err
 	}
 	raw, err := os.ReadFile(*faqFile)

@@ -30,7 +30,10 @@ func runRefusal(ctx context.Context, env *Env, args []string) error {
 	evalDir := fs.String("eval", filepath.Join("..", "shared", "eval"), "directory holding govfaq-beijing.jsonl (the second knowledge base; skipped when absent)")
 	asJSON := fs.Bool("json", false, "print the results as JSON")
 	verbose := fs.Bool("v", false, "list every question on the wrong side of the line")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
 		return err
 	}
 	// The shipped (or --knowledge) knowledge base, indexed in memory so that
@@ -50,7 +53,7 @@ func runRefusal(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		a, err := answer.New(answer.Config{Hotline: env.Config.Hotline}, base, engine, nil, f)
+		a, err := answer.New(answer.Config{Hotline: env.Config.Hotline, Now: env.Now}, base, engine, nil, f)
 		if err != nil {
 			return err
 		}
@@ -86,7 +89,7 @@ func runRefusal(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 		defer st.Close()
-		eng, err := search.New(search.Config{Log: env.Log}, base, seg, st, nil)
+		eng, err := search.New(search.Config{Log: env.Log, Now: env.Now}, base, seg, st, nil)
 		if err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -29,15 +30,18 @@ func init() {
 }
 
 func runReport(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+	sub, rest := subcommand(args, "since", "limit", "format")
+	switch sub {
+	case "unanswered":
+		return reportUnanswered(ctx, env, rest)
+	case "":
 		fmt.Fprintln(env.Stderr, "usage: govchat report unanswered [--since 30d] [--limit 50] [--format text|json|csv]")
+		if slices.ContainsFunc(args, isHelpFlag) {
+			return nil
+		}
 		return exitError{2}
 	}
-	switch args[0] {
-	case "unanswered":
-		return reportUnanswered(ctx, env, args[1:])
-	}
-	fmt.Fprintf(env.Stderr, "govchat report: unknown report %q (want unanswered)\n", args[0])
+	fmt.Fprintf(env.Stderr, "govchat report: unknown report %q (want unanswered)\n", sub)
 	return exitError{2}
 }
 
@@ -46,10 +50,13 @@ func reportUnanswered(ctx context.Context, env *Env, args []string) error {
 	since := fs.String("since", "30d", "questions asked since: a duration (720h, 30d) or a date (2025-01-31)")
 	limit := fs.Int("limit", 50, "groups to list")
 	format := fs.String("format", "text", "output format: text, json or csv")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	from, err := server.ParseSince(*since, time.Now())
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	from, err := server.ParseSince(*since, env.Now())
 	if err != nil {
 		return err
 	}
@@ -60,12 +67,16 @@ func reportUnanswered(ctx context.Context, env *Env, args []string) error {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("no history at %s yet: run govchat serve first (or pass --data)", path)
 	}
-	hist, err := history.Open(history.Config{Path: path, Redact: safety.Redact, Log: env.Log})
+	hist, err := history.Open(history.Config{Path: path, Redact: safety.Redact, Log: env.Log, Now: env.Now})
 	if err != nil {
 		return err
 	}
 	defer hist.Close()
 	groups, err := hist.Unanswered(ctx, govchat.UnansweredQuery{Since: from, Limit: *limit})
+	if err != nil {
+		return err
+	}
+	notGaps, err := hist.NotGaps(ctx, from)
 	if err != nil {
 		return err
 	}
@@ -76,11 +87,11 @@ func reportUnanswered(ctx context.Context, env *Env, args []string) error {
 		if groups == nil {
 			groups = []govchat.Group{}
 		}
-		return enc.Encode(server.UnansweredResponse{Since: from, Groups: groups})
+		return enc.Encode(server.UnansweredResponse{Since: from, Groups: groups, NotGaps: notGaps})
 	case "csv":
 		return writeUnansweredCSV(env.Stdout, groups)
 	case "text":
-		writeUnansweredText(env.Stdout, from, groups)
+		writeUnansweredText(env.Stdout, from, groups, notGaps)
 		return nil
 	}
 	return fmt.Errorf("--format %q: want text, json or csv", *format)
@@ -104,10 +115,13 @@ func reasonList(m map[string]int) string {
 	return strings.Join(parts, " ")
 }
 
-func writeUnansweredText(w io.Writer, since time.Time, groups []govchat.Group) {
+func writeUnansweredText(w io.Writer, since time.Time, groups []govchat.Group, notGaps map[string]int) {
 	fmt.Fprintf(w, "未解决的问题（%s 起）：%d 组\n", since.Format("2006-01-02 15:04"), len(groups))
+	if len(notGaps) > 0 {
+		fmt.Fprintf(w, "不属于知识库缺口、未列出的拒答：%s\n", reasonList(notGaps))
+	}
 	if len(groups) == 0 {
-		fmt.Fprintln(w, "没有被拒答或评为“没用”的问题。")
+		fmt.Fprintln(w, "没有因资料不足被拒答或评为“没用”的问题。")
 		return
 	}
 	for i, g := range groups {

@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/govchat/govchat/internal/dept"
@@ -25,25 +25,28 @@ const routeUsage = `usage:
                                                    ../shared/eval/govfaq-beijing.jsonl)`
 
 func runRoute(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+	sub, args := subcommand(args, "file", "k")
+	if sub == "" {
 		fmt.Fprintln(env.Stderr, routeUsage)
-		if len(args) == 0 {
-			return exitError{2}
+		if slices.ContainsFunc(args, isHelpFlag) {
+			return nil
 		}
-		return nil
+		return exitError{2}
 	}
-	sub, args := args[0], args[1:]
 	fs := newFlags(env, "route "+sub)
 	fs.Usage = func() { fmt.Fprintln(env.Stderr, routeUsage); fs.PrintDefaults() }
 	file := fs.String("file", "../shared/eval/govfaq-beijing.jsonl", "labelled examples (eval)")
 	asJSON := fs.Bool("json", false, "print the report as JSON (eval)")
 	k := fs.Int("k", 0, "neighbours that vote (default 15)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	cfg := dept.Config{K: *k}
 	switch sub {
 	case "eval":
+		if err := noArgs(fs); err != nil {
+			return err
+		}
 		f, err := os.Open(*file)
 		if err != nil {
 			return fmt.Errorf("open examples: %w", err)
@@ -66,13 +69,11 @@ func runRoute(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "department suggestion, leave-one-out on %s (%s)\n", *file, time.Since(start).Round(time.Millisecond))
 		fmt.Fprintf(env.Stdout, "entries %d, scored %d, no suggestion %d\n", rep.Entries, rep.Scored, rep.NoAnswer)
 		fmt.Fprintf(env.Stdout, "top-1 accuracy %.3f   top-3 accuracy %.3f   (majority baseline %.3f)\n\n", rep.Top1, rep.Top3, rep.Majority)
-		tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "DEPARTMENT\tN\tTOP-1 RECALL")
+		rows := [][]string{{"DEPARTMENT", "N", "TOP-1 RECALL"}}
 		for _, d := range rep.PerDept {
-			name := d.Department
-			fmt.Fprintf(tw, "%s\t%d\t%.3f\n", name, d.N, d.Recall)
+			rows = append(rows, []string{d.Department, fmt.Sprint(d.N), fmt.Sprintf("%.3f", d.Recall)})
 		}
-		return tw.Flush()
+		return writeTable(env.Stdout, "", rows)
 	case "suggest":
 		text := strings.TrimSpace(strings.Join(fs.Args(), " "))
 		if text == "" {

@@ -21,11 +21,11 @@ func init() {
 func runServe(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "serve")
 	fs.StringVar(&env.Config.Addr, "addr", env.Config.Addr, "listen address, IPv4 and IPv6 (env GOVCHAT_ADDR)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	if err := noArgs(fs); err != nil {
+		return err
 	}
 	m := NewMain(env)
 	err := m.Run(ctx)

@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
-	"text/tabwriter"
 
 	"golang.org/x/term"
 
@@ -30,14 +30,15 @@ The password is asked on the terminal (twice), or read as the first line of
 standard input with --password-stdin. Accounts live in <data>/auth.db.`
 
 func runUser(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	sub, args := subcommand(args)
+	if sub == "help" || sub == "" && slices.ContainsFunc(args, isHelpFlag) {
 		fmt.Fprintln(env.Stderr, userUsage)
-		if len(args) == 0 {
-			return exitError{2}
-		}
 		return nil
 	}
-	sub, args := args[0], args[1:]
+	if sub == "" {
+		fmt.Fprintln(env.Stderr, userUsage)
+		return exitError{2}
+	}
 	fs := newFlags(env, "user "+sub)
 	fs.Usage = func() { fmt.Fprintln(env.Stderr, userUsage); fs.PrintDefaults() }
 	var username, name, staff, role string
@@ -56,7 +57,7 @@ func runUser(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(env.Stderr, "govchat user: unknown subcommand %q\n\n%s\n", sub, userUsage)
 		return exitError{2}
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	rest := fs.Args()
@@ -92,8 +93,7 @@ func runUser(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "USERNAME\tNAME\tSTAFF-NO\tROLE\tSTATUS\tLAST LOGIN")
+		rows := [][]string{{"USERNAME", "NAME", "STAFF-NO", "ROLE", "STATUS", "LAST LOGIN"}}
 		for _, u := range users {
 			status, last := "active", "-"
 			if u.Disabled {
@@ -102,9 +102,9 @@ func runUser(ctx context.Context, env *Env, args []string) error {
 			if !u.LastSeen.IsZero() {
 				last = u.LastSeen.Format("2006-01-02 15:04")
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Username, u.Name, u.StaffNo, u.Role, status, last)
+			rows = append(rows, []string{u.Username, u.Name, u.StaffNo, string(u.Role), status, last})
 		}
-		return tw.Flush()
+		return writeTable(env.Stdout, "", rows)
 	case "disable", "enable":
 		if err := svc.SetDisabled(ctx, rest[0], sub == "disable"); err != nil {
 			return err

@@ -506,6 +506,22 @@ func TestContractHTTPAndWebsocket(t *testing.T) {
 	a.until(t, "handoff", withField("status", "no_operator"))
 	a.send(t, map[string]any{"type": "leave_message", "id": "l1", "text": "请工作人员回电，咨询居住证办理。", "contact": "13800000000"})
 	a.until(t, "ack", withID("l1"))
+	// A clarification, and one of its choices asked by its button (via).
+	clarifyQ, _ := clarifyingQuestion(t, c.base)
+	v := c.dial(t, "citizen V")
+	v.send(t, map[string]any{"type": "hello", "v": 1})
+	v.until(t, "session", nil)
+	v.send(t, map[string]any{"type": "ask", "id": "c1", "text": clarifyQ})
+	clar := v.until(t, "answer", withID("c1"))
+	choices, _ := clar["related"].([]any)
+	if clar["clarify"] != true || len(choices) < 2 {
+		t.Fatalf("%q: want a clarification, got %v", clarifyQ, clar)
+	}
+	choice := choices[0].(map[string]any)
+	v.send(t, map[string]any{"type": "ask", "id": "c2", "text": choice["question"], "via": map[string]any{"answer_id": clar["answer_id"], "id": choice["id"]}})
+	if f := v.until(t, "answer", withID("c2")); f["clarify"] == true || f["refused"] == true {
+		t.Errorf("the choice %v was not answered: %v", choice, f)
+	}
 	// A resumed session.
 	a2 := c.dial(t, "citizen A again")
 	a2.send(t, map[string]any{"type": "hello", "v": 1, "session": sess["session"]})
@@ -529,13 +545,18 @@ func TestContractHTTPAndWebsocket(t *testing.T) {
 	b := c.dial(t, "citizen B")
 	b.send(t, map[string]any{"type": "hello", "v": 1})
 	b.until(t, "session", nil)
+	// Clarified first: the operator's transcript holds the offered choices.
+	b.send(t, map[string]any{"type": "ask", "id": "bq", "text": clarifyQ})
+	b.until(t, "answer", withID("bq"))
 	b.send(t, map[string]any{"type": "handoff", "id": "h2", "reason": "requested"})
 	queued := b.until(t, "handoff", withField("status", "queued"))
 	conv := queued["conversation"].(string)
 	b.send(t, map[string]any{"type": "handoff_message", "id": "m1", "text": "我想咨询居住证"})
 	b.until(t, "ack", withID("m1"))
 	o.send(t, map[string]any{"type": "handoff_take", "id": "t1", "conversation": conv})
-	o.until(t, "conversation", withID("t1"))
+	if tr := o.until(t, "conversation", withID("t1")); !strings.Contains(fmt.Sprint(tr), "related:[") {
+		t.Errorf("the conversation's transcript lacks the offered choices: %v", tr)
+	}
 	b.until(t, "handoff", withField("status", "connected"))
 	b.send(t, map[string]any{"type": "handoff_message", "id": "m2", "text": "需要带什么材料？"})
 	o.until(t, "citizen_message", nil)

@@ -65,7 +65,7 @@ func adminToken(t *testing.T, rs *runningServer) string {
 	return lr.Token
 }
 
-type apiAnswer struct {
+type loopAnswer struct {
 	AnswerID string `json:"answer_id"`
 	Session  string `json:"session"`
 	Clarify  bool   `json:"clarify"`
@@ -93,12 +93,12 @@ func TestLearningLoopServe(t *testing.T) {
 	admin := adminToken(t, rs)
 	const words, entry = "要点出台时间", "haishu-zwgk-faq-001"
 
-	var a1 apiAnswer
+	var a1 loopAnswer
 	postJSON(t, rs.base+"/api/ask", "", map[string]any{"question": words}, &a1)
 	if !a1.Clarify || len(a1.Related) == 0 || a1.Related[0].ID != entry {
 		t.Fatalf("%q is not clarified with %s first: %+v", words, entry, a1)
 	}
-	var a2 apiAnswer
+	var a2 loopAnswer
 	postJSON(t, rs.base+"/api/ask", "", map[string]any{"question": a1.Related[0].Question, "session": a1.Session,
 		"via": map[string]string{"answer_id": a1.AnswerID, "id": entry}}, &a2)
 	if len(a2.Sources) == 0 || a2.Sources[0].ID != entry {
@@ -134,7 +134,7 @@ func TestLearningLoopServe(t *testing.T) {
 	if !strings.Contains(string(b), "      - "+words+"\n") {
 		t.Errorf("the FAQ file lacks the approved wording:\n%s", b)
 	}
-	var a3 apiAnswer
+	var a3 loopAnswer
 	postJSON(t, rs.base+"/api/ask", "", map[string]any{"question": words}, &a3)
 	if a3.Clarify || a3.Refused || len(a3.Sources) == 0 || a3.Sources[0].ID != entry {
 		t.Errorf("after approval %q is answered %+v", words, a3)

@@ -62,7 +62,7 @@ func newGeneration(env *Env, app *searchApp) (*generation, error) {
 	if err != nil {
 		return nil, err
 	}
-	lk, err := lookupOver(app.Base, app.Seg, app.Engine)
+	lk, err := lookupOver(env, app.Base, app.Seg, app.Engine)
 	if err != nil {
 		return nil, err
 	}

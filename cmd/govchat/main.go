@@ -15,8 +15,11 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/govchat/govchat/internal/config"
+	"github.com/govchat/govchat/internal/safety"
+	"github.com/govchat/govchat/internal/worker"
 )
 
 // command is one subcommand. Each lives in its own file (cmd_*.go) and
@@ -32,6 +35,8 @@ type command struct {
 // Env is what every command receives.
 type Env struct {
 	Config config.Config
+	// Now is the one clock every component is given (Config.Clock).
+	Now    func() time.Time
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
@@ -48,6 +53,8 @@ type exitError struct{ code int }
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
 func main() {
+	// A child started to extract a PDF (package worker) runs that and exits.
+	worker.Main()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 	stop()
@@ -55,7 +62,11 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 {
+		usage(stderr) // not a command: the list, and a usage error
+		return 2
+	}
+	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage(stdout)
 		return 0
 	}
@@ -70,9 +81,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stderr, "govchat: configuration: %v\n", err)
 		return 2
 	}
-	env := &Env{Config: cfg, Stdin: stdin, Stdout: stdout, Stderr: stderr, Log: newLogger(stderr, cfg.LogLevel)}
+	env := &Env{Config: cfg, Now: cfg.Clock(), Stdin: stdin, Stdout: stdout, Stderr: stderr, Log: newLogger(stderr, cfg.LogLevel)}
 	err = c.run(ctx, env, args[1:])
 	var ee exitError
+	var fe flagError
 	switch {
 	case err == nil:
 		return 0
@@ -80,8 +92,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return 0
 	case errors.As(err, &ee):
 		return ee.code
+	case errors.As(err, &fe):
+		return 2
 	default:
-		fmt.Fprintf(stderr, "govchat %s: %v\n", c.name, err)
+		fmt.Fprintf(stderr, "govchat %s: %s\n", c.name, errorMessage(err))
 		return 1
 	}
 }
@@ -93,9 +107,11 @@ func usage(w io.Writer) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+	rows := make([][]string, len(names))
+	for i, n := range names {
+		rows[i] = []string{n, commands[n].summary}
 	}
+	writeTable(w, "  ", rows)
 	fmt.Fprintln(w, "\nRun \"govchat <command> -h\" for a command's flags.")
 }
 
@@ -111,7 +127,8 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	default:
 		l = slog.LevelInfo
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+	// Every line is redacted: no 身份证号 or phone number reaches a log.
+	return slog.New(safety.LogHandler(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})))
 }
 
 // newFlags returns a flag set for a command with the shared --knowledge and

@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,6 +23,7 @@ import (
 	"github.com/govchat/govchat/internal/metrics"
 	"github.com/govchat/govchat/internal/review"
 	"github.com/govchat/govchat/internal/safety"
+	"github.com/govchat/govchat/internal/sealbox"
 	"github.com/govchat/govchat/internal/search"
 	"github.com/govchat/govchat/internal/server"
 	"github.com/govchat/govchat/internal/sqlite"
@@ -129,7 +132,7 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	clientIP := server.ClientIPFunc(trusted)
 
-	if m.History, err = history.Open(history.Config{Path: filepath.Join(cfg.Data, "history.db"), Redact: safety.Redact, Log: env.Log}); err != nil {
+	if m.History, err = history.Open(history.Config{Path: filepath.Join(cfg.Data, "history.db"), Redact: safety.Redact, Log: env.Log, Now: env.Now}); err != nil {
 		return err
 	}
 	if m.Accounts, err = openAuth(env); err != nil {
@@ -141,13 +144,13 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.WorkbenchDB, err = sqlite.Open(filepath.Join(cfg.Data, "workbench.db")); err != nil {
 		return fmt.Errorf("workbench: %w", err)
 	}
-	if m.Review, err = review.New(m.WorkbenchDB, nil); err != nil {
+	if m.Review, err = review.New(m.WorkbenchDB, env.Now); err != nil {
 		return err
 	}
-	if m.Evidence, err = learn.NewSQLite(m.WorkbenchDB, nil); err != nil {
+	if m.Evidence, err = learn.NewSQLite(m.WorkbenchDB, env.Now); err != nil {
 		return err
 	}
-	if m.WechatTokens, err = wechat.OpenStore(wechat.StoreConfig{Path: filepath.Join(cfg.Data, "wechat.db"), TTL: cfg.WechatSessionTTL}); err != nil {
+	if m.WechatTokens, err = wechat.OpenStore(wechat.StoreConfig{Path: filepath.Join(cfg.Data, "wechat.db"), TTL: cfg.WechatSessionTTL, Now: env.Now}); err != nil {
 		return err
 	}
 	wechatLogin, err := newWechatLogin(env, m.WechatTokens, clientIP)
@@ -158,7 +161,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.Knowledge, err = openLive(ctx, env, search.Params{}); err != nil {
 		return err
 	}
-	if m.Learner, err = learn.New(learn.Config{Store: m.Evidence, Entries: m.Knowledge.Entry, Redact: safety.Redact, Log: env.Log}); err != nil {
+	if m.Learner, err = learn.New(learn.Config{Store: m.Evidence, Entries: m.Knowledge.Entry, Redact: safety.Redact, Now: env.Now, Log: env.Log}); err != nil {
 		return err
 	}
 	go m.Learner.Run(context.WithoutCancel(ctx))
@@ -168,7 +171,15 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.Hub.Observe(m.Learner.Observe)
 	m.Hub.ObserveFeedback(m.Learner.ObserveFeedback)
-	if m.Desk, err = handoff.New(handoff.Config{DB: m.WorkbenchDB, Redact: safety.Redact, Hotline: cfg.Hotline, Passages: m.Knowledge,
+	keyFile := cfg.ContactKeyFile
+	if keyFile == "" {
+		keyFile = filepath.Join(cfg.Data, "contact.key")
+	}
+	contacts, err := sealbox.LoadOrCreate(keyFile)
+	if err != nil {
+		return fmt.Errorf("GOVCHAT_CONTACT_KEY_FILE: %w", err)
+	}
+	if m.Desk, err = handoff.New(handoff.Config{DB: m.WorkbenchDB, Redact: safety.Redact, Contacts: contacts, Hotline: cfg.Hotline, Passages: m.Knowledge, Now: env.Now,
 		Audit: m.Accounts, Evidence: m.Learner, Log: env.Log, StillSignedIn: m.Accounts.HasLiveSession, Metrics: m.Metrics}); err != nil {
 		return err
 	}
@@ -184,7 +195,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.Server, err = server.New(server.Config{
 		Library: m.Knowledge, Chat: m.Hub, Reporter: m.History,
 		Hotline: cfg.Hotline, AdminToken: cfg.AdminToken, SessionRole: sessionRole(web),
-		ClientIP: clientIP, Log: env.Log, Metrics: m.Metrics,
+		ClientIP: clientIP, Log: env.Log, Metrics: m.Metrics, Now: env.Now,
 	}); err != nil {
 		return err
 	}
@@ -262,6 +273,11 @@ func (m *Main) hubConfig(clientIP func(*http.Request) string) chat.Config {
 	cfg, c := m.env.Config, m.Chat
 	if c.AllowedOrigins == nil {
 		c.AllowedOrigins = cfg.AllowedOrigins
+		// The public address is govchat's own too, whatever Host header a
+		// proxy passes on.
+		if u, err := url.Parse(cfg.PublicURL); err == nil && u.Scheme != "" && u.Host != "" {
+			c.AllowedOrigins = append(slices.Clip(c.AllowedOrigins), u.Scheme+"://"+u.Host)
+		}
 	}
 	if c.Hotline == "" {
 		c.Hotline = cfg.Hotline
@@ -310,7 +326,7 @@ func newWechatLogin(env *Env, tokens *wechat.Store, clientIP func(*http.Request)
 		env.Log.Debug("wechat login disabled: set GOVCHAT_WECHAT_APPID and GOVCHAT_WECHAT_SECRET to enable it")
 	}
 	return wechat.NewHandler(wechat.HandlerConfig{
-		Hotline: cfg.Hotline, Log: env.Log, ClientIP: clientIP, LoginsPerMinute: cfg.WechatLoginRate,
+		Hotline: cfg.Hotline, Log: env.Log, ClientIP: clientIP, LoginsPerMinute: cfg.WechatLoginRate, Now: env.Now,
 	}, ex, tokens)
 }
 

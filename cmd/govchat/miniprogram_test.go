@@ -65,6 +65,10 @@ func TestMiniprogramProtocolModule(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// A question the shipped knowledge base answers with a clarification,
+	// for the render test that taps one of its choices.
+	clarify, _ := clarifyingQuestion(t, rs.base)
+
 	files, err := filepath.Glob(filepath.Join(dir, "*.test.js"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no test files in %s: %v", dir, err)
@@ -81,6 +85,7 @@ func TestMiniprogramProtocolModule(t *testing.T) {
 	cmd.Env = append(os.Environ(),
 		"GOVCHAT_URL="+rs.base,
 		"GOVCHAT_TEST_QUESTION="+seedQuestion,
+		"GOVCHAT_TEST_CLARIFY_QUESTION="+clarify,
 		"GOVCHAT_TEST_WECHAT=1",
 		"GOVCHAT_TEST_OPERATOR_TOKEN="+opToken,
 		"GOVCHAT_TEST_OPERATOR_STAFF_NO="+staffNo,

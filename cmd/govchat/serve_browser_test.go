@@ -50,14 +50,15 @@ func askInWidget(t *testing.T, ctx context.Context, question string) {
 	)
 }
 
-// waitAnswered waits for the n-th bot answer to be complete (sources or
-// feedback rendered) and returns its text.
+// waitAnswered waits for the n-th bot answer to be complete (rendered
+// whole: an answer, a clarification, a refusal or an error) and returns its
+// text.
 func waitAnswered(t *testing.T, ctx context.Context, n int) string {
 	t.Helper()
 	return browsertest.Run(t, ctx, chromedp.Poll[string](fmt.Sprintf(`(() => {
 	  const bots = [...%s.querySelectorAll('.msg.bot[data-id]')];
 	  const b = bots[%d];
-	  if (!b || b.querySelector('.bubble.streaming') || !(b.querySelector('.feedback') || b.classList.contains('failed'))) return '';
+	  if (!b || b.querySelector('.bubble.streaming') || !b.hasAttribute('data-done')) return '';
 	  return b.querySelector('.text').textContent || ' ';
 	})()`, shadow, n), chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(90*time.Second)))
 }

@@ -8,6 +8,11 @@ import (
 	"testing"
 )
 
+// testNow is when the tests run, whatever the date: the shipped knowledge
+// base's documents have validity dates (one expires on 2030-12-31), and
+// answers about them must not change with the calendar.
+const testNow = "2026-06-01T12:00:00+08:00"
+
 // shippedEnv is the environment of a command test: the shipped knowledge
 // base, data in data, quiet logs, and env on top.
 func shippedEnv(data string, env map[string]string) func(string) string {
@@ -22,6 +27,8 @@ func shippedEnv(data string, env map[string]string) func(string) string {
 			return data
 		case "GOVCHAT_LOG_LEVEL":
 			return "error"
+		case "GOVCHAT_NOW":
+			return testNow
 		}
 		return ""
 	}

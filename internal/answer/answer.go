@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -62,6 +63,8 @@ type Config struct {
 	// Calibration decides between answering, clarifying and refusing; the
 	// zero value takes the calibration fitted on the development splits.
 	Calibration Calibration
+	// Focus weighs what an extractive answer quotes.
+	Focus FocusParams
 	// Regions the service covers in addition to those named in the knowledge
 	// base (documents' region, issuer, department and title).
 	Regions []string
@@ -103,6 +106,7 @@ func (c *Config) defaults() {
 	if c.Calibration.Right == nil {
 		c.Calibration = defaultCalibration
 	}
+	c.Focus = c.Focus.withDefaults()
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
@@ -171,6 +175,7 @@ func (a *Answerer) Mode() Mode {
 // search, or the end of ctx. Text is streamed through req.Stream as it is
 // produced, and Answer.Text is exactly what was streamed.
 func (a *Answerer) Answer(ctx context.Context, req Request) (*Answer, error) {
+	req = withoutPersonal(req)
 	c, err := a.consider(ctx, req)
 	if err != nil {
 		return nil, err
@@ -218,6 +223,28 @@ func (a *Answerer) Answer(ctx context.Context, req Request) (*Answer, error) {
 		}
 	}
 	return ans, nil
+}
+
+// withoutPersonal removes 身份证号 and phone numbers (and the words that
+// introduce them) from the question and the conversation so far: they are
+// not what is asked, they would sway the search, and no model may see them.
+func withoutPersonal(req Request) Request {
+	if q := safety.WithoutPersonal(req.Question); q != "" {
+		req.Question = q
+	} else {
+		// Nothing but a number: refused like any question without a
+		// subject, never answered from the number.
+		req.Question = safety.Redact(req.Question)
+	}
+	if len(req.History) > 0 {
+		h := make([]Turn, len(req.History))
+		for i, t := range req.History {
+			t.Question = safety.WithoutPersonal(t.Question)
+			h[i] = t
+		}
+		req.History = h
+	}
+	return req
 }
 
 // consideration is what is known of a question before it is answered:
@@ -284,6 +311,17 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 		r.Results = citing
 		resp = &r
 		c.resp = resp
+	}
+	if !rewritten && standalone != q && len(req.History) > 0 {
+		// A follow-up that carried the topic over: the documents the
+		// previous answer cited come first (要带啥材料 asks about the
+		// same matter, not whatever else mentions 材料).
+		if moved, ok := preferDocs(resp.Results, req.History[len(req.History)-1].Docs); ok {
+			r := *resp
+			r.Results = moved
+			resp = &r
+			c.resp = resp
+		}
 	}
 	fo := a.focusOf(standalone, resp)
 	if fo.aspect != nil {
@@ -360,6 +398,35 @@ func (a *Answerer) supersededMatch(ctx context.Context, q string, resp *search.R
 		return nil, nil
 	}
 	return all.Results[0].Doc, nil
+}
+
+// preferDocs moves the results from the documents ids first, keeping their
+// order, and reports whether anything moved.
+func preferDocs(results []search.Result, ids []string) ([]search.Result, bool) {
+	if len(ids) == 0 {
+		return results, false
+	}
+	in := func(r search.Result) bool { return slices.Contains(ids, r.Doc.ID) }
+	out := make([]search.Result, 0, len(results))
+	for _, r := range results {
+		if in(r) {
+			out = append(out, r)
+		}
+	}
+	if len(out) == 0 || len(out) == len(results) {
+		return results, false
+	}
+	for _, r := range results {
+		if !in(r) {
+			out = append(out, r)
+		}
+	}
+	for i := range out {
+		if out[i].Chunk.ID != results[i].Chunk.ID {
+			return out, true
+		}
+	}
+	return results, false
 }
 
 // supersededMargin: a document no longer in force is taken as what a
@@ -648,6 +715,12 @@ func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search
 		for i, qt := range quotes {
 			r := results[qt.passage]
 			text := joinQuote(r.Chunk.Text, qt.sentences)
+			if qt.cutBefore {
+				text = "……" + text
+			}
+			if qt.cutAfter {
+				text = strings.TrimRight(text, "，,；;：:") + "……"
+			}
 			intro := introduce(r, text)
 			if i > 0 && results[quotes[i-1].passage].Doc.ID == r.Doc.ID {
 				intro = introduceAgain(r, text)
@@ -674,15 +747,20 @@ func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search
 	return ans, nil
 }
 
-// quoteHeading is the heading path of a quoted chunk without its last
-// heading when the quote itself starts with it (a run-in heading such as
+// quoteHeading is the nearest heading of a quoted chunk, or the one above
+// it when the quote itself starts with it (a run-in heading such as
 // 第四条 or （一）深化重大建设项目信息公开), so that nothing is said twice.
 func quoteHeading(c kb.Chunk, quote string) string {
 	h := c.Heading
 	if n := len(h); n > 0 && strings.HasPrefix(textnorm.Key(quote), strings.TrimSuffix(textnorm.Key(h[n-1]), "…")) {
 		h = h[:n-1]
 	}
-	return strings.Join(h, " › ")
+	if len(h) == 0 {
+		return ""
+	}
+	// The nearest heading is the context; the source card below the answer
+	// has the whole path.
+	return h[len(h)-1]
 }
 
 // introduce names the source of a quote: 根据《标题》（文号）“章节”部分：
@@ -693,11 +771,11 @@ func introduce(r search.Result, quote string) string {
 	case kb.TypeFAQ:
 		b.WriteString("根据常见问题“" + d.Title + "”的答复")
 	case kb.TypeInterpretation:
-		b.WriteString("根据政策解读《" + d.Title + "》")
+		b.WriteString("根据政策解读《" + shortTitle(d.Title) + "》")
 	case kb.TypeGuide:
-		b.WriteString("根据办事指南《" + d.Title + "》")
+		b.WriteString("根据办事指南《" + shortTitle(d.Title) + "》")
 	default:
-		b.WriteString("根据《" + d.Title + "》")
+		b.WriteString("根据《" + shortTitle(d.Title) + "》")
 	}
 	if d.DocNumber != "" {
 		b.WriteString("（" + d.DocNumber + "）")
@@ -721,6 +799,29 @@ func (a *Answerer) notice(resp *search.Response, now time.Time) string {
 		s = "知识库中没有文号为“" + resp.DocNumber + "”的文件原文，以下资料提到了该文件：\n\n" + s
 	}
 	return s
+}
+
+// issuingNoticeRe matches the title of a notice that issues a document
+// (…关于印发《X》的通知, …关于印发X的通知): the document is X.
+var issuingNoticeRe = regexp.MustCompile(`关于印发《?(.+?)》?的通知$`)
+
+// maxTitleRunes bounds a title named in an answer's text; the source card
+// below the answer carries it whole.
+const maxTitleRunes = 24
+
+// shortTitle is how an answer names a document in its text: the document a
+// notice issues rather than the notice (2019年宁波市海曙区政务公开工作要点
+// for …办公室关于印发2019年…工作要点的通知), and no longer than
+// maxTitleRunes.
+func shortTitle(title string) string {
+	t := strings.TrimSpace(title)
+	if m := issuingNoticeRe.FindStringSubmatch(t); m != nil && utf8.RuneCountInString(m[1]) >= 4 {
+		t = m[1]
+	}
+	if rs := []rune(t); len(rs) > maxTitleRunes {
+		t = string(rs[:maxTitleRunes-2]) + "…"
+	}
+	return t
 }
 
 // introduceAgain names the part of the document quoted just before that a

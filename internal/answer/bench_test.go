@@ -10,7 +10,7 @@ import (
 func BenchmarkAnswerExtractive(b *testing.B) {
 	base := loadKnowledge(b)
 	f := newEngine(b, base)
-	a, err := New(Config{}, base, f, nil, nil)
+	a, err := New(Config{Now: testNow}, base, f, nil, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

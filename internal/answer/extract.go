@@ -62,6 +62,9 @@ var listItemRe = regexp.MustCompile(`^(?:[（(][一二三四五六七八九十0-
 type quote struct {
 	passage   int // index into the results
 	sentences []sentence
+	// cutBefore, cutAfter: the quote starts or ends inside a sentence (the
+	// clauses that answer, of a long one); the text marks the cut with ……
+	cutBefore, cutAfter bool
 }
 
 // selectSentences chooses what to quote. The best passage that shares a word

@@ -53,25 +53,45 @@ var continuesRe = regexp.MustCompile(`^(但是|但|不过|然而|同时|此外|�
 var (
 	asksNumberRe = regexp.MustCompile(`多少|几[个次天年月人项类种条万元岁]|多大|多高|多长|多远|比例|金额|标准是`)
 	asksDateRe   = regexp.MustCompile(`哪天|何时|什么时候|啥时候|几号|几月|日期|期限|截止|哪一天|多久`)
+	// asksListRe and asksFactRe tell how long an answer is likely to be: a
+	// question for several things (有哪些措施, 如何做好) or for one fact
+	// (哪家企业, 多少钱, 何时).
+	asksListRe = regexp.MustCompile(`哪些|有何|哪几|什么措施|什么举措|举措|措施|如何|怎样|怎么做|做了什么|采取了什么|提出了什么|什么要求|哪几个方面|内容是什么|包括什么`)
+	asksFactRe = regexp.MustCompile(`哪家|哪个|哪位|是谁|谁|多少|几[个次天年月人项类种条万元岁]|何时|什么时候|哪天|哪一天|几号|是否|有没有|能不能|可不可以|吗$`)
 	// asksHowOftenRe: 多久考核一次 asks how often, not for a date or a
 	// time limit.
 	asksHowOftenRe = regexp.MustCompile(`(多久|多长时间|多少天|几年|几个月|几天).{0,6}一次`)
-	numberRe       = regexp.MustCompile(`[0-9０-９]|[一二三四五六七八九十百千万两][个次天年月人项类种条万元岁倍%％]|百分之`)
-	dateRe         = regexp.MustCompile(`[0-9０-９一二三四五六七八九十]+[年月日]|工作日|之日起|月底|日前|日内`)
+	asksPhoneRe    = regexp.MustCompile(`电话|热线|号码|联系方式`)
+	phoneRe        = regexp.MustCompile(`[0-9]{3,4}[-－—]?[0-9]{7,8}|1[3-9][0-9]{9}|123[0-9]{2}|96[0-9]{3}`)
+	asksMailRe     = regexp.MustCompile(`邮箱|邮件|email|e-mail`)
+	mailRe         = regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}`)
+	asksWebRe      = regexp.MustCompile(`网站|网址|平台|链接|公众号|app`)
+	webRe          = regexp.MustCompile(`https?://|www\.|\.gov\.cn|\.com|公众号|(?i:app)|网站|平台`)
+	// signatureRe is a document's signature line (issuer and date) or a
+	// closing formula: nothing to quote as an answer.
+	signatureRe = regexp.MustCompile(`^(?:[^，。；：,;:]{2,40}?\s*)?[0-9０-９一二〇○零]{2,4}年[0-9０-９一二三四五六七八九十]{1,2}月[0-9０-９一二三四五六七八九十]{1,3}日[。\s]*$|^(特此(通知|通告|公告|函告)|此复)[。！]?$`)
+	numberRe    = regexp.MustCompile(`[0-9０-９]|[一二三四五六七八九十百千万两][个次天年月人项类种条万元岁倍%％]|百分之`)
+	dateRe      = regexp.MustCompile(`[0-9０-９一二三四五六七八九十]+[年月日]|工作日|之日起|月底|日前|日内`)
 )
 
 // focus is what a question looks for in a passage.
 type focus struct {
+	p           FocusParams
 	terms       []keyTerm
 	bigrams     []string
 	aspect      *kb.Aspect
 	aspectMarks []string
 	number      bool // wants a number
+	phone       bool // wants a telephone number
+	mail        bool // wants an e-mail address
+	web         bool // wants a website, platform or app
 	date        bool // wants a date or a time limit
+	want        int  // runes a quote grows to past its best sentence
+	list        bool // asks for several things: never cut a sentence
 }
 
 func (a *Answerer) focusOf(q string, resp *search.Response) *focus {
-	f := &focus{terms: keyTerms(resp), bigrams: hanBigrams(textnorm.Key(q))}
+	f := &focus{p: a.cfg.Focus, terms: keyTerms(resp), bigrams: hanBigrams(textnorm.Key(q))}
 	if f.aspect = aspectOf(a.base.Dict.Aspects, q); f.aspect != nil {
 		for _, m := range f.aspect.Mark {
 			f.aspectMarks = append(f.aspectMarks, textnorm.Key(m))
@@ -82,7 +102,18 @@ func (a *Answerer) focusOf(q string, resp *search.Response) *focus {
 	}
 	norm := textnorm.Key(q)
 	f.number = asksNumberRe.MatchString(norm)
+	f.phone = asksPhoneRe.MatchString(norm)
+	f.mail = asksMailRe.MatchString(norm)
+	f.web = asksWebRe.MatchString(norm)
 	f.date = asksDateRe.MatchString(norm)
+	switch {
+	case asksListRe.MatchString(norm):
+		f.want, f.list = f.p.ListRunes, true
+	case asksFactRe.MatchString(norm):
+		f.want = f.p.FactRunes
+	default:
+		f.want = f.p.FocusRunes
+	}
 	if asksHowOftenRe.MatchString(norm) {
 		f.date = false
 		if f.aspect != nil && f.aspect.Name == "时间" {
@@ -102,7 +133,7 @@ func (f *focus) carried(asked string) *focus {
 	}
 	for i, k := range f.terms {
 		if !containsAny(norm, k.forms) {
-			f.terms[i].w *= contextWeight
+			f.terms[i].w *= f.p.CarriedWeight
 		}
 	}
 	f.bigrams = hanBigrams(norm)
@@ -126,19 +157,52 @@ func hanBigrams(s string) []string {
 	return out
 }
 
-// Weights of the sentence score (tuned on the development splits).
-const (
-	contextWeight = 0.3  // a carried-over term of a follow-up, relative to its own
-	contextCredit = 0.7  // a question term not in the sentence but in its passage's title, headings or opening
-	bigramMix     = 0.5  // share of the score from character bigrams (the rest from words)
-	headingAspect = 0.25 // the section's heading is about the aspect asked (五、收费)
-	headingTopic  = 0.2  // times the share of the question's key terms the section's heading names
-	sentAspect    = 0.1  // the sentence is
-	factBonus     = 0.1  // the sentence holds the kind of fact asked (a number, a date)
-	rankWeight    = 1.0  // the passage's retrieval score, as a share of the best
-	officialBonus = 0.05 // the passage is of a policy itself (the official text), not a reading of it
-	focusRunes    = 100  // a quote grows past its best sentence up to this length
-)
+// FocusParams weigh the choice of what to quote (zero fields take
+// DefaultFocus). They were tuned on the development splits.
+type FocusParams struct {
+	CarriedWeight float64 // a term a follow-up carried over from the previous turn, relative to its own
+	ContextCredit float64 // a question term not in the sentence but in its passage's title, headings or opening
+	BigramMix     float64 // share of the sentence score from character bigrams (the rest from words)
+	HeadingAspect float64 // the section's heading is about the aspect asked (五、收费)
+	HeadingTopic  float64 // times the share of the question's key terms the section's heading names
+	SentAspect    float64 // the sentence is about the aspect asked
+	FactBonus     float64 // the sentence holds the kind of fact asked (a number, a date)
+	RankWeight    float64 // the passage's retrieval score, as a share of the first's
+	OfficialBonus float64 // the passage is of a policy itself (the official text), not a reading of it
+	FocusRunes    int     // a quote grows past its best sentence up to this length
+	ListRunes     int     // … for a question that asks for several things (哪些, 有何措施, 如何)
+	FactRunes     int     // … for a question that asks for one fact (哪家, 多少, 何时)
+	// ClauseRunes: a single sentence longer than this, quoted for a
+	// question that does not ask for several things, is cut to its clauses
+	// that answer (about FocusRunes of them). Negative: never cut.
+	ClauseRunes int
+}
+
+// DefaultFocus are the measured defaults.
+var DefaultFocus = FocusParams{
+	CarriedWeight: 0.3, ContextCredit: 0.7, BigramMix: 0.5, HeadingAspect: 0.25, HeadingTopic: 0.2,
+	SentAspect: 0.1, FactBonus: 0.1, RankWeight: 1, OfficialBonus: 0.05, FocusRunes: 100, ListRunes: 220, FactRunes: 60,
+	ClauseRunes: 140,
+}
+
+func (p FocusParams) withDefaults() FocusParams {
+	d := DefaultFocus
+	for _, f := range []struct{ v, def *float64 }{
+		{&p.CarriedWeight, &d.CarriedWeight}, {&p.ContextCredit, &d.ContextCredit}, {&p.BigramMix, &d.BigramMix},
+		{&p.HeadingAspect, &d.HeadingAspect}, {&p.HeadingTopic, &d.HeadingTopic}, {&p.SentAspect, &d.SentAspect},
+		{&p.FactBonus, &d.FactBonus}, {&p.RankWeight, &d.RankWeight}, {&p.OfficialBonus, &d.OfficialBonus},
+	} {
+		if *f.v == 0 {
+			*f.v = *f.def
+		}
+	}
+	for _, f := range []struct{ v, def *int }{{&p.FocusRunes, &d.FocusRunes}, {&p.ListRunes, &d.ListRunes}, {&p.FactRunes, &d.FactRunes}, {&p.ClauseRunes, &d.ClauseRunes}} {
+		if *f.v == 0 {
+			*f.v = *f.def
+		}
+	}
+	return p
+}
 
 // scored is one sentence of a passage with its score.
 type scored struct {
@@ -160,7 +224,7 @@ func (f *focus) sentenceScore(s string, ctx string, headingMarks bool) float64 {
 		case containsAny(ns, k.forms):
 			got += k.w
 		case containsAny(ctx, k.forms):
-			got += contextCredit * k.w // the passage is about it
+			got += f.p.ContextCredit * k.w // the passage is about it
 		}
 	}
 	score := 0.0
@@ -174,20 +238,21 @@ func (f *focus) sentenceScore(s string, ctx string, headingMarks bool) float64 {
 		case strings.Contains(ns, b):
 			bg++
 		case strings.Contains(ctx, b):
-			bg += contextCredit
+			bg += f.p.ContextCredit
 		}
 	}
 	if bt > 0 {
-		score = (1-bigramMix)*score + bigramMix*bg/bt
+		score = (1-f.p.BigramMix)*score + f.p.BigramMix*bg/bt
 	}
 	if headingMarks {
-		score += headingAspect
+		score += f.p.HeadingAspect
 	}
 	if f.marks(ns) {
-		score += sentAspect
+		score += f.p.SentAspect
 	}
-	if f.number && numberRe.MatchString(ns) || f.date && dateRe.MatchString(ns) {
-		score += factBonus
+	if f.number && numberRe.MatchString(ns) || f.date && dateRe.MatchString(ns) ||
+		f.phone && phoneRe.MatchString(s) || f.mail && mailRe.MatchString(s) || f.web && webRe.MatchString(s) {
+		score += f.p.FactBonus
 	}
 	return score / (1 + float64(utf8.RuneCountInString(s))/800)
 }
@@ -265,7 +330,7 @@ func (f *focus) focusQuotes(results []search.Result, passages, budget int) []quo
 		sents = append(sents, ss)
 		ctx := passageContext(r)
 		headingMarks := len(r.Chunk.Heading) > 0 && f.marks(textnorm.Key(r.Chunk.Heading[len(r.Chunk.Heading)-1]))
-		about := headingTopic * f.headingShare(r)
+		about := f.p.HeadingTopic * f.headingShare(r)
 		// The first passage's score is the yardstick (it may have been
 		// moved first for the aspect asked, below better-scoring ones).
 		prior := 1.0
@@ -273,18 +338,19 @@ func (f *focus) focusQuotes(results []search.Result, passages, budget int) []quo
 			prior = min(1, r.Score/top)
 		}
 		for i, s := range ss {
-			if strings.TrimRight(s.text, "。") == strings.TrimSpace(r.Doc.Title) || isHeadingSentence(s.text, r.Chunk.Heading) {
-				continue // a title or a run-in heading says nothing alone
+			if strings.TrimRight(s.text, "。") == strings.TrimSpace(r.Doc.Title) || isHeadingSentence(s.text, r.Chunk.Heading) ||
+				signatureRe.MatchString(strings.TrimSpace(s.text)) {
+				continue // a title, a run-in heading or a signature says nothing alone
 			}
 			sc := f.sentenceScore(s.text, ctx, headingMarks)
 			if sc <= 0 {
 				continue
 			}
 			if r.Doc.Type == kb.TypePolicy {
-				sc += officialBonus
+				sc += f.p.OfficialBonus
 			}
 			sc += about
-			all = append(all, scored{p, i, sc + rankWeight*prior})
+			all = append(all, scored{p, i, sc + f.p.RankWeight*prior})
 		}
 	}
 	if len(all) == 0 {
@@ -292,7 +358,7 @@ func (f *focus) focusQuotes(results []search.Result, passages, budget int) []quo
 	}
 	sort.SliceStable(all, func(a, b int) bool { return all[a].score > all[b].score })
 	best := all[0]
-	out := []quote{grow(sents[best.p], best.i, focusRunes, budget)}
+	out := []quote{f.trim(grow(sents[best.p], best.i, f.want, budget), passageContext(results[best.p]))}
 	used := quoteRunes(out[0])
 	for _, c := range all[1:] {
 		if c.score < 0.92*best.score || used >= budget {
@@ -301,13 +367,63 @@ func (f *focus) focusQuotes(results []search.Result, passages, budget int) []quo
 		if c.p == best.p || results[c.p].Doc.ID == results[best.p].Doc.ID && results[c.p].Chunk.ID == results[best.p].Chunk.ID {
 			continue
 		}
-		q := grow(sents[c.p], c.i, min(focusRunes, budget-used), budget-used)
+		q := f.trim(grow(sents[c.p], c.i, min(f.want, budget-used), budget-used), passageContext(results[c.p]))
 		q.passage = c.p
 		out = append(out, q)
 		break
 	}
 	out[0].passage = best.p
 	return out
+}
+
+// clauseRe ends a clause inside a sentence.
+var clauseRe = regexp.MustCompile(`[，,；;：:]`)
+
+// trim cuts a quote of one long sentence to the clauses that answer: the
+// best-scoring clause and its neighbours (those after it first) up to
+// FocusRunes. A question that asks for several things keeps its sentence.
+func (f *focus) trim(q quote, ctx string) quote {
+	if f.list || f.p.ClauseRunes < 0 || len(q.sentences) != 1 {
+		return q
+	}
+	s := q.sentences[0]
+	if utf8.RuneCountInString(s.text) <= f.p.ClauseRunes {
+		return q
+	}
+	// Clauses, with their byte offsets in the sentence.
+	type clause struct{ from, to int }
+	var cs []clause
+	from := 0
+	for _, loc := range clauseRe.FindAllStringIndex(s.text, -1) {
+		cs = append(cs, clause{from, loc[1]})
+		from = loc[1]
+	}
+	if from < len(s.text) {
+		cs = append(cs, clause{from, len(s.text)})
+	}
+	if len(cs) < 2 {
+		return q
+	}
+	best, bestScore := 0, -1.0
+	for i, c := range cs {
+		if sc := f.sentenceScore(s.text[c.from:c.to], ctx, false); sc > bestScore {
+			best, bestScore = i, sc
+		}
+	}
+	lo, hi := best, best
+	n := utf8.RuneCountInString(s.text[cs[best].from:cs[best].to])
+	for n < f.p.FocusRunes && (lo > 0 || hi < len(cs)-1) {
+		if hi < len(cs)-1 {
+			hi++
+			n += utf8.RuneCountInString(s.text[cs[hi].from:cs[hi].to])
+			continue
+		}
+		lo--
+		n += utf8.RuneCountInString(s.text[cs[lo].from:cs[lo].to])
+	}
+	text := strings.TrimSpace(s.text[cs[lo].from:cs[hi].to])
+	start := s.start + cs[lo].from + strings.Index(s.text[cs[lo].from:cs[hi].to], text)
+	return quote{passage: q.passage, sentences: []sentence{{text: text, start: start}}, cutBefore: lo > 0, cutAfter: hi < len(cs)-1}
 }
 
 // grow quotes sentence i of ss and the sentences after it while the quote

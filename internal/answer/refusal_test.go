@@ -27,7 +27,7 @@ func newEngine(t testing.TB, base *kb.Base) *search.Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := search.New(search.Config{}, base, seg, st, nil)
+	eng, err := search.New(search.Config{Now: testNow}, base, seg, st, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func newEvalAnswerer(t *testing.T, base *kb.Base) *Answerer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := New(Config{}, base, newEngine(t, base), nil, f)
+	a, err := New(Config{Now: testNow}, base, newEngine(t, base), nil, f)
 	if err != nil {
 		t.Fatal(err)
 	}

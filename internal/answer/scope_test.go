@@ -13,7 +13,7 @@ func TestClassify(t *testing.T) {
 		{ID: "a", Type: kb.TypeFAQ, Title: "北京市公积金怎么提取", Region: "北京市"},
 		{ID: "b", Type: kb.TypeFAQ, Title: "医保怎么报销"},
 	}, kb.Dict{Sensitive: []string{"法轮功"}})
-	a, err := New(Config{}, b, withChunks(b, scripted{}), nil, nil)
+	a, err := New(Config{Now: testNow}, b, withChunks(b, scripted{}), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,7 +23,12 @@ func TestClassify(t *testing.T) {
 		{"你好，请问公积金怎么提取？", ""},
 		{"你是机器人吗", ReasonChitchat},
 		{"今天天气怎么样", ReasonOutOfScope},
+		{"今天宁波下雨吗", ReasonOutOfScope},
+		{"明天会下雪吗", ReasonOutOfScope},
+		{"周末的气温多少", ReasonOutOfScope},
+		{"出门要带伞吗", ReasonOutOfScope},
 		{"高温天气有补贴吗", ""},
+		{"下雨天可以申请停工补贴吗", ""},
 		{"上海的医保怎么报销", ReasonOutOfScope},
 		{"我是河北人，医保怎么转过来", ""},
 		{"从上海转到北京的社保怎么办", ""},

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/govchat/govchat/internal/answer"
 	"github.com/govchat/govchat/internal/kb"
@@ -118,9 +119,19 @@ func TestSplitIsStableAndDisjoint(t *testing.T) {
 	}
 }
 
-// engine builds the answerer over the shipped knowledge base plus the files
-// imported next to it, as `govchat eval --answers --with` does.
-func engine(t *testing.T, with ...string) *answer.Answerer {
+// testNow is when the tests run, whatever the date: the shipped documents
+// have validity dates (one expires on 2030-12-31).
+func testNow() time.Time { return time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC) }
+
+// stack is the knowledge base and the search engine over it.
+type stack struct {
+	b   *kb.Base
+	eng *search.Engine
+}
+
+// engineWith indexes the shipped knowledge base plus the files imported next
+// to it, as `govchat eval --answers --with` does.
+func engineWith(t *testing.T, with ...string) stack {
 	t.Helper()
 	root := testenv.ModuleRoot(t)
 	base, _, err := knowledge.LoadDir(filepath.Join(root, "knowledge"))
@@ -155,14 +166,21 @@ func engine(t *testing.T, with ...string) *answer.Answerer {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	eng, err := search.New(search.Config{}, b, seg, st, nil)
+	eng, err := search.New(search.Config{Now: testNow}, b, seg, st, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := eng.Sync(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	a, err := answer.New(answer.Config{}, b, eng, nil, nil)
+	return stack{b, eng}
+}
+
+// engine builds the answerer the chat service would over that stack.
+func engine(t *testing.T, with ...string) *answer.Answerer {
+	t.Helper()
+	s := engineWith(t, with...)
+	a, err := answer.New(answer.Config{Now: testNow}, s.b, s.eng, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

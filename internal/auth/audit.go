@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 	"unicode/utf8"
+
+	"github.com/govchat/govchat/internal/safety"
 )
 
 // Event is one audited action of a signed-in account (or a failed sign-in).
@@ -26,11 +28,14 @@ type Auditor interface {
 
 var _ Auditor = (*Service)(nil)
 
-// Record stores e (At defaults to now). Long fields are cut to 1,000 characters.
+// Record stores e (At defaults to now). Long fields are cut to 1,000
+// characters; 身份证号 and phone numbers in the free-text fields (a failed
+// sign-in's actor is whatever was typed) are redacted.
 func (s *Service) Record(ctx context.Context, e Event) error {
 	if e.At.IsZero() {
 		e.At = s.cfg.Now()
 	}
+	e.Actor, e.Target, e.Detail = safety.Redact(e.Actor), safety.Redact(e.Target), safety.Redact(e.Detail)
 	_, err := s.db.ExecContext(ctx, `INSERT INTO audit(at,actor,staff_no,action,target,detail,ip) VALUES(?,?,?,?,?,?,?)`,
 		e.At.UnixMilli(), cut(e.Actor, 64), cut(e.StaffNo, 16), cut(e.Action, 64), cut(e.Target, 200), cut(e.Detail, 1000), cut(e.IP, 64))
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -101,12 +102,16 @@ type Config struct {
 	SessionTTL time.Duration
 	// Hash are the argon2id costs for new passwords; zero: DefaultHashParams.
 	Hash HashParams
-	// IPLimit bounds login attempts per client address (an IPv6 address
-	// counts by its /64); default 20 at once, one more every 15 s.
+	// IPLimit bounds failed sign-ins per client address, all accounts (an
+	// IPv6 address counts by its /64); default 20 at once, one more every
+	// 15 s. Successful sign-ins do not count.
 	IPLimit ratelimit.Rate
-	// AccountLimit bounds failed logins per account; default 5 at once, one
-	// more every minute.
-	AccountLimit ratelimit.Rate
+	// Throttle slows failed sign-ins per account and address (see
+	// throttle.go); zero fields take DefaultThrottle.
+	Throttle Throttle
+	// ThrottleStore keeps the sign-in records; nil: the login_throttle
+	// table of this database.
+	ThrottleStore ThrottleStore
 	// MaxHashing bounds the password checks that run at once (each holds
 	// the hash's memory, 19 MiB by default); default 4. A sign-in that finds
 	// no free slot within HashWait is refused as rate limited.
@@ -119,12 +124,13 @@ type Config struct {
 
 // Service manages accounts and sessions. It is safe for concurrent use.
 type Service struct {
-	db    *sql.DB
-	cfg   Config
-	ipLim *ratelimit.Keyed
-	acLim *ratelimit.Keyed
-	dummy string // hash checked for unknown users, so timing does not tell
-	tk    tickets
+	db       *sql.DB
+	cfg      Config
+	ipLim    *ratelimit.Keyed
+	throttle ThrottleStore
+	pruned   atomic.Int64 // unix seconds of the last Prune
+	dummy    string       // hash checked for unknown users, so timing does not tell
+	tk       tickets
 	// hashing holds one token per password check running.
 	hashing chan struct{}
 }
@@ -143,9 +149,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.IPLimit.Burst <= 0 || cfg.IPLimit.Every <= 0 {
 		cfg.IPLimit = ratelimit.Rate{Burst: 20, Every: 15 * time.Second}
 	}
-	if cfg.AccountLimit.Burst <= 0 || cfg.AccountLimit.Every <= 0 {
-		cfg.AccountLimit = ratelimit.Rate{Burst: 5, Every: time.Minute}
-	}
+	cfg.Throttle = cfg.Throttle.withDefaults()
 	if cfg.MaxHashing <= 0 {
 		cfg.MaxHashing = 4
 	}
@@ -168,7 +172,11 @@ func New(cfg Config) (*Service, error) {
 		db.Close()
 		return nil, err
 	}
-	return &Service{db: db, cfg: cfg, ipLim: ratelimit.NewKeyed(cfg.IPLimit, 10000), acLim: ratelimit.NewKeyed(cfg.AccountLimit, 10000), dummy: dummy,
+	throttle := cfg.ThrottleStore
+	if throttle == nil {
+		throttle = sqliteThrottle{db}
+	}
+	return &Service{db: db, cfg: cfg, ipLim: ratelimit.NewKeyed(cfg.IPLimit, 10000), throttle: throttle, dummy: dummy,
 		hashing: make(chan struct{}, cfg.MaxHashing)}, nil
 }
 
@@ -211,7 +219,7 @@ CREATE TABLE IF NOT EXISTS audit (
 	ip TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS audit_at ON audit(at);
-`)
+` + throttleSchema)
 	return err
 }
 
@@ -378,16 +386,32 @@ func boolInt(b bool) int {
 }
 
 // Login checks a username and password from the client at ip and returns a
-// new session token (to hand to the client once) and the session. Attempts
-// are limited per ip (all attempts) and per account (failed attempts); over
-// the limit it returns *RateLimitedError without checking the password.
+// new session token (to hand to the client once) and the session. Failed
+// sign-ins are throttled per account and address and limited per address
+// (see Throttle); over a limit it returns *RateLimitedError without
+// checking the password.
 func (s *Service) Login(ctx context.Context, username, password, ip string) (string, Session, error) {
 	now := s.cfg.Now()
 	username = strings.ToLower(strings.TrimSpace(username))
-	if wait := s.ipLim.Take(ratelimit.Key(ip), now); wait > 0 {
+	addr := ratelimit.Key(ip)
+	if wait := s.ipLim.Take(addr, now); wait > 0 {
 		return "", Session{}, &RateLimitedError{RetryAfter: wait}
 	}
-	if wait := s.acLim.Wait(username, now); wait > 0 {
+	// Only a failed password check keeps the address's token.
+	failed := false
+	defer func() {
+		if !failed {
+			s.ipLim.Give(addr, now)
+		}
+	}()
+	s.prune(ctx, now)
+	tc := s.cfg.Throttle
+	account := throttleKey(username) // what was typed is not stored
+	rec, accountFailures, err := s.throttle.Attempts(ctx, account, addr, now.Add(-tc.Forget))
+	if err != nil {
+		return "", Session{}, err
+	}
+	if wait := tc.wait(rec, accountFailures, now); wait > 0 {
 		return "", Session{}, &RateLimitedError{RetryAfter: wait}
 	}
 	var u User
@@ -395,7 +419,7 @@ func (s *Service) Login(ctx context.Context, username, password, ip string) (str
 	var role string
 	var disabled int
 	var created, last int64
-	err := s.db.QueryRowContext(ctx, `SELECT `+userCols+`,pw_hash FROM users WHERE username=?`, username).
+	err = s.db.QueryRowContext(ctx, `SELECT `+userCols+`,pw_hash FROM users WHERE username=?`, username).
 		Scan(&u.ID, &u.Username, &u.Name, &u.StaffNo, &role, &disabled, &created, &last, &hash)
 	known := true
 	switch {
@@ -410,8 +434,14 @@ func (s *Service) Login(ctx context.Context, username, password, ip string) (str
 	}
 	u.Role, u.Disabled, u.Created = Role(role), disabled != 0, time.Unix(created, 0)
 	if !known || !ok || u.Disabled {
-		s.acLim.Take(username, now)
+		failed = true
+		if err := s.throttle.Failed(ctx, account, addr, now, now.Add(-tc.Forget)); err != nil {
+			return "", Session{}, err
+		}
 		return "", Session{}, ErrBadCredentials
+	}
+	if err := s.throttle.Succeeded(ctx, account, addr, now); err != nil {
+		return "", Session{}, err
 	}
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
@@ -439,6 +469,16 @@ func (s *Service) Login(ctx context.Context, username, password, ip string) (str
 	}
 	u.LastSeen = now.Truncate(time.Second)
 	return token, Session{User: u, Expires: time.Unix(exp.Unix(), 0), tokenHash: th}, nil
+}
+
+// prune forgets old sign-in records, at most once an hour.
+func (s *Service) prune(ctx context.Context, now time.Time) {
+	last := s.pruned.Load()
+	if now.Unix()-last < 3600 || !s.pruned.CompareAndSwap(last, now.Unix()) {
+		return
+	}
+	th := s.cfg.Throttle
+	s.throttle.Prune(ctx, now.Add(-th.Forget), now.Add(-th.KnownFor))
 }
 
 // checkPassword runs CheckPassword once a hashing slot is free, so that

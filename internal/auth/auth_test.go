@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -189,43 +190,125 @@ func TestLoginAndSessions(t *testing.T) {
 	}
 }
 
-func TestLoginRateLimits(t *testing.T) {
-	s, clk := newService(t, func(c *Config) {
-		c.IPLimit = ratelimit.Rate{Burst: 4, Every: time.Minute}
-		c.AccountLimit = ratelimit.Rate{Burst: 3, Every: time.Minute}
-	})
+// The sign-in throttle slows a guesser at one address — each failure past
+// the fifth doubles the wait — while the operator at another address signs
+// in as usual; the waits survive a restart, a success clears them, and a
+// day without failures forgets them.
+func TestSignInThrottle(t *testing.T) {
+	dir := t.TempDir()
+	clk := &clock{t: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)}
+	open := func() *Service {
+		s, err := New(Config{Path: filepath.Join(dir, "auth.db"), Hash: cheap, Now: clk.Now, IPLimit: ratelimit.Rate{Burst: 1000, Every: time.Second}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	s := open()
+	ctx := context.Background()
+	addUser(t, s, "wang", "1001", RoleOperator)
+	const attacker, desk = "198.51.100.66", "10.0.0.1"
+	var rl *RateLimitedError
+	for i := range 5 {
+		if _, _, err := s.Login(ctx, "wang", "guess number "+string(rune('a'+i)), attacker); !errors.Is(err, ErrBadCredentials) {
+			t.Fatalf("guess %d: %v", i+1, err)
+		}
+	}
+	// Past the free failures each wait doubles: 1 s, 2 s, 4 s …
+	for i, want := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second} {
+		if _, _, err := s.Login(ctx, "wang", "correct horse battery", attacker); !errors.As(err, &rl) || rl.RetryAfter != want {
+			t.Fatalf("guess %d at once: %v, want a wait of %s", 6+i, err, want)
+		}
+		clk.Add(want)
+		if _, _, err := s.Login(ctx, "wang", "another guess!", attacker); !errors.Is(err, ErrBadCredentials) {
+			t.Fatalf("guess %d after the wait: %v", 6+i, err)
+		}
+	}
+	// The operator at the desk is not slowed at all.
+	if _, _, err := s.Login(ctx, "wang", "correct horse battery", desk); err != nil {
+		t.Fatalf("the operator is locked out: %v", err)
+	}
+	// The attacker's wait survives a restart of govchat.
+	s.Close()
+	s = open()
+	if _, _, err := s.Login(ctx, "wang", "correct horse battery", attacker); !errors.As(err, &rl) || rl.RetryAfter != 16*time.Second {
+		t.Fatalf("after a restart: %v, want a wait of 16s", err)
+	}
+	// The waits stop at 15 minutes.
+	for range 20 {
+		clk.Add(15 * time.Minute)
+		s.Login(ctx, "wang", "yet another guess", attacker)
+	}
+	if _, _, err := s.Login(ctx, "wang", "correct horse battery", attacker); !errors.As(err, &rl) || rl.RetryAfter != 15*time.Minute {
+		t.Fatalf("after many guesses: %v, want the longest wait", err)
+	}
+	// A day without failures forgets them.
+	clk.Add(24*time.Hour + time.Second)
+	if _, _, err := s.Login(ctx, "wang", "correct horse battery", attacker); err != nil {
+		t.Fatalf("a day later: %v", err)
+	}
+	// A success clears the count: four slips, a success, four more slips
+	// and no wait.
+	for range 2 {
+		for range 4 {
+			s.Login(ctx, "wang", "typo typo typo", desk)
+		}
+		if _, _, err := s.Login(ctx, "wang", "correct horse battery", desk); err != nil {
+			t.Fatalf("after four slips: %v", err)
+		}
+	}
+}
+
+// Successful sign-ins do not count against the per-address limit; failed
+// ones do, across accounts.
+func TestAddressLimitCountsFailuresOnly(t *testing.T) {
+	s, _ := newService(t, func(c *Config) { c.IPLimit = ratelimit.Rate{Burst: 3, Every: time.Hour} })
 	ctx := context.Background()
 	addUser(t, s, "wang", "1001", RoleOperator)
 	addUser(t, s, "li", "1002", RoleOperator)
-
-	// Per account: three failures from different addresses lock the account,
-	// even for the right password, until a token refills.
-	for i := range 3 {
-		if _, _, err := s.Login(ctx, "wang", "bad password!!", "10.0.1."+string(rune('1'+i))); !errors.Is(err, ErrBadCredentials) {
-			t.Fatalf("attempt %d: %v", i, err)
+	const office = "10.9.9.9" // a whole office behind one address
+	for i := range 10 {
+		if _, _, err := s.Login(ctx, []string{"wang", "li"}[i%2], "correct horse battery", office); err != nil {
+			t.Fatalf("sign-in %d from the office: %v", i+1, err)
+		}
+	}
+	for i, user := range []string{"wang", "li", "ghost"} {
+		if _, _, err := s.Login(ctx, user, "wrong password!!", office); !errors.Is(err, ErrBadCredentials) {
+			t.Fatalf("failure %d: %v", i+1, err)
 		}
 	}
 	var rl *RateLimitedError
-	if _, _, err := s.Login(ctx, "wang", "correct horse battery", "10.0.2.1"); !errors.As(err, &rl) || rl.RetryAfter <= 0 {
-		t.Fatalf("4th attempt: %v, want rate limited", err)
+	if _, _, err := s.Login(ctx, "li", "correct horse battery", office); !errors.As(err, &rl) {
+		t.Fatalf("after three failures from one address: %v, want rate limited", err)
 	}
-	// Other accounts are unaffected.
-	if _, _, err := s.Login(ctx, "li", "correct horse battery", "10.0.2.2"); err != nil {
-		t.Fatalf("other account: %v", err)
-	}
-	clk.Add(time.Minute)
-	if _, _, err := s.Login(ctx, "wang", "correct horse battery", "10.0.2.3"); err != nil {
-		t.Fatalf("after refill: %v", err)
-	}
+}
 
-	// Per address: every attempt counts.
-	for i := range 4 {
-		if _, _, err := s.Login(ctx, "li", "correct horse battery", "10.9.9.9"); err != nil {
-			t.Fatalf("ip attempt %d: %v", i, err)
-		}
+// An account guessed at from many addresses: new addresses get no free
+// failures, the addresses it signs in from keep theirs.
+func TestDistributedGuessing(t *testing.T) {
+	s, _ := newService(t, func(c *Config) { c.Throttle.AttackFailures = 20 })
+	ctx := context.Background()
+	addUser(t, s, "wang", "1001", RoleOperator)
+	const desk = "10.0.0.1"
+	if _, _, err := s.Login(ctx, "wang", "correct horse battery", desk); err != nil {
+		t.Fatal(err)
 	}
-	if _, _, err := s.Login(ctx, "li", "correct horse battery", "10.9.9.9"); !errors.As(err, &rl) {
-		t.Fatalf("5th from one address: %v, want rate limited", err)
+	for i := range 20 {
+		s.Login(ctx, "wang", "guess!!!!!", fmt.Sprintf("203.0.113.%d", i))
+	}
+	var rl *RateLimitedError
+	if _, _, err := s.Login(ctx, "wang", "guess!!!!!", "198.51.100.1"); !errors.Is(err, ErrBadCredentials) {
+		t.Fatalf("first guess from a new address: %v", err)
+	}
+	if _, _, err := s.Login(ctx, "wang", "guess!!!!!", "198.51.100.1"); !errors.As(err, &rl) || rl.RetryAfter != time.Second {
+		t.Fatalf("second guess from a new address: %v, want a wait of 1s", err)
+	}
+	// The desk slips twice and still signs in.
+	s.Login(ctx, "wang", "typo typo typo", desk)
+	s.Login(ctx, "wang", "typo typo typo", desk)
+	if _, _, err := s.Login(ctx, "wang", "correct horse battery", desk); err != nil {
+		t.Fatalf("the operator under attack: %v", err)
 	}
 }
 
@@ -317,7 +400,6 @@ func TestLoginWaitsForAHashingSlot(t *testing.T) {
 func TestLoginLimitCountsIPv6Prefix(t *testing.T) {
 	s, _ := newService(t, func(c *Config) {
 		c.IPLimit = ratelimit.Rate{Burst: 2, Every: time.Hour}
-		c.AccountLimit = ratelimit.Rate{Burst: 100, Every: time.Minute}
 	})
 	ctx := context.Background()
 	var rl *RateLimitedError

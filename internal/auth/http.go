@@ -152,8 +152,9 @@ func (w *Web) Require(role Role, h http.Handler) http.Handler {
 }
 
 // RequirePage is Require for HTML pages: without a session it answers 401
-// with the sign-in page (login), for the wrong role 403 with a short page.
-func (w *Web) RequirePage(role Role, h, login http.Handler) http.Handler {
+// with the sign-in page (login), for the wrong role 403 with the page denied
+// (a short built-in page when denied is nil).
+func (w *Web) RequirePage(role Role, h, login, denied http.Handler) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		s, err := w.Session(r)
 		if err != nil {
@@ -162,6 +163,11 @@ func (w *Web) RequirePage(role Role, h, login http.Handler) http.Handler {
 			return
 		}
 		if !s.User.Role.Allows(role) {
+			rw.Header().Set("Cache-Control", "no-store")
+			if denied != nil {
+				denied.ServeHTTP(&statusWriter{ResponseWriter: rw, status: http.StatusForbidden}, r)
+				return
+			}
 			rw.Header().Set("Content-Type", "text/html; charset=utf-8")
 			rw.WriteHeader(http.StatusForbidden)
 			io.WriteString(rw, `<!doctype html><meta charset="utf-8"><title>无权访问</title><p>当前账号无权访问此页面。<a href="/agent/">返回工作台</a></p>`)

@@ -30,8 +30,9 @@ func newWebServer(t *testing.T) (*httptest.Server, *Service) {
 	mux.Handle("POST /api/agent/thing", w.Require(RoleOperator, ok))
 	mux.Handle("GET /api/admin/thing", w.Require(RoleAdmin, ok))
 	login := http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) { io.WriteString(rw, "LOGIN PAGE") })
-	mux.Handle("GET /agent/", w.RequirePage(RoleOperator, ok, login))
-	mux.Handle("GET /admin/", w.RequirePage(RoleAdmin, ok, login))
+	denied := http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) { io.WriteString(rw, "DENIED PAGE") })
+	mux.Handle("GET /agent/", w.RequirePage(RoleOperator, ok, login, nil))
+	mux.Handle("GET /admin/", w.RequirePage(RoleAdmin, ok, login, denied))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv, s
@@ -111,6 +112,10 @@ func TestHTTPRoles(t *testing.T) {
 		if code, body, _ := do(t, op, tt.method, srv.URL+tt.path, ""); code != tt.want {
 			t.Errorf("operator %s %s = %d %s, want %d", tt.method, tt.path, code, body, tt.want)
 		}
+	}
+	// The wrong role on a page gets the page for it, with the status 403.
+	if code, body, hdr := do(t, op, "GET", srv.URL+"/admin/", ""); code != 403 || body != "DENIED PAGE" || hdr.Get("Cache-Control") != "no-store" {
+		t.Errorf("operator GET /admin/ = %d %q (Cache-Control %q), want 403 with the denied page", code, body, hdr.Get("Cache-Control"))
 	}
 	// A cross-site POST carrying the cookie is refused.
 	if code, _, _ := do(t, op, "POST", srv.URL+"/api/agent/thing", "", "Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site"); code != 403 {

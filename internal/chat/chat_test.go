@@ -533,6 +533,10 @@ func TestOrigins(t *testing.T) {
 		{"not in list", []string{"https://www.gov.example"}, "https://evil.example", false},
 		{"scheme matters", []string{"https://www.gov.example"}, "http://www.gov.example", false},
 		{"wildcard", []string{"*"}, "https://anything.example", true},
+		// govchat's own pages (workbench, the widget on /docs) are never
+		// shut out by the list of embedding sites.
+		{"own origin beside the list", []string{"https://www.gov.example"}, "SAME", true},
+		{"own host, other port", []string{"https://www.gov.example"}, "OTHERPORT", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -542,6 +546,8 @@ func TestOrigins(t *testing.T) {
 			case "":
 			case "SAME":
 				h.Set("Origin", ts.srv.URL)
+			case "OTHERPORT":
+				h.Set("Origin", "http://127.0.0.1:1")
 			default:
 				h.Set("Origin", tt.origin)
 			}
@@ -565,6 +571,9 @@ func TestConnectionsPerIP(t *testing.T) {
 	ts := start(t, Config{MaxConnsPerIP: 2}, &fakeAnswerer{})
 	a := ts.dial(t, nil)
 	ts.dial(t, nil)
+	// The handshake completes before the hub registers the socket: wait for
+	// both, or "one left" below could be read before the second arrives.
+	waitFor(t, func() bool { return ts.hub.Conns() == 2 })
 	_, resp, err := websocket.DefaultDialer.Dial(ts.url, nil)
 	if err == nil || resp.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("third connection: %v", err)
@@ -983,7 +992,7 @@ func TestViaAndObservers(t *testing.T) {
 	c.ReadType(TypeAck)
 	mu.Lock()
 	defer mu.Unlock()
-	if len(recs) != 2 || recs[0].Via != nil || !recs[0].Clarify || fmt.Sprint(recs[0].Related) != "[e1 e2]" {
+	if len(recs) != 2 || recs[0].Via != nil || !recs[0].Clarify || len(recs[0].Related) != 2 || recs[0].Related[1].ID != "e2" {
 		t.Fatalf("records %+v", recs)
 	}
 	if v := recs[1].Via; v == nil || v.AnswerID != a1.S("answer_id") || v.ID != "e2" || recs[1].AnswerID != a2.S("answer_id") {

@@ -55,8 +55,9 @@ type Handler func(ctx context.Context, c *Client, frame []byte) error
 // Config tunes the hub. Zero values take the defaults shown.
 type Config struct {
 	// AllowedOrigins lists the browser origins (scheme://host[:port]) that
-	// may open a socket; "*" allows any. Empty: the server's own host only.
-	// Requests without an Origin header (non-browser clients) are allowed.
+	// may open a socket besides the server's own host, which always may (its
+	// workbench and pages); "*" allows any. Requests without an Origin header
+	// (non-browser clients) are allowed.
 	AllowedOrigins []string
 	// Hotline is the phone number offered when no answer or operator helps.
 	Hotline string // "12345"
@@ -341,13 +342,10 @@ func (h *Hub) checkOrigin(r *http.Request) bool {
 	if origin == "" {
 		return true // not a browser: no cross-site risk
 	}
-	if len(h.cfg.AllowedOrigins) == 0 {
-		u, err := url.Parse(origin)
-		ok := err == nil && strings.EqualFold(u.Host, r.Host)
-		if !ok {
-			h.log.Info("chat: origin refused", slog.String("origin", clipLog(origin)))
-		}
-		return ok
+	// govchat's own pages (the host serving them: the Host header, as the
+	// TLS proxy passes it on).
+	if u, err := url.Parse(origin); err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host) {
+		return true
 	}
 	for _, o := range h.cfg.AllowedOrigins {
 		if o == "*" || strings.EqualFold(strings.TrimSuffix(o, "/"), origin) {
@@ -664,10 +662,8 @@ func (h *Hub) answer(ctx context.Context, s *Session, ip, channel, id, text stri
 	if related == nil {
 		related = []kb.Related{}
 	}
-	rec.Answer, rec.Refused, rec.Reason, rec.Mode, rec.Clarify = a.Text, a.Refused, a.Reason, string(a.Mode), a.Clarify
-	for _, r := range related {
-		rec.Related = append(rec.Related, r.ID)
-	}
+	rec.Answer, rec.Refused, rec.Reason, rec.Mode = a.Text, a.Refused, a.Reason, string(a.Mode)
+	rec.Clarify, rec.Related = a.Clarify, a.Related
 	for i, src := range sources {
 		n := src.N
 		if n == 0 {

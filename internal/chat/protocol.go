@@ -191,11 +191,15 @@ const (
 	maxEntryID   = 200 // bytes of an entry id in via
 )
 
+// MsgInvalidUTF8 is the error message for text that is not valid UTF-8,
+// on the websocket and over HTTP alike.
+const MsgInvalidUTF8 = "消息不是有效的 UTF-8 文本。"
+
 // Messages shown to citizens.
 const (
 	msgMalformed       = "消息格式不正确，请发送 JSON 文本消息。"
 	msgBinary          = "不支持二进制消息，请发送 JSON 文本消息。"
-	msgUTF8            = "消息不是有效的 UTF-8 文本。"
+	msgUTF8            = MsgInvalidUTF8
 	msgUnknownType     = "不支持的消息类型。"
 	msgTooLarge        = "消息过长，请精简后重试。"
 	msgQuestionLong    = "问题过长，请控制在%d字以内。"

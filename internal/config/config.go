@@ -38,7 +38,10 @@ type Config struct {
 	// Service.
 	AllowedOrigins []string // GOVCHAT_ALLOWED_ORIGINS, comma-separated; empty: same host only
 	Hotline        string   // GOVCHAT_HOTLINE, default "12345"
-	PublicURL      string   // GOVCHAT_PUBLIC_URL, absolute base for links in exports (optional)
+	// ContactKeyFile holds the key that seals the contacts citizens leave
+	// with a 留言; created when missing. Default <Data>/contact.key.
+	ContactKeyFile string // GOVCHAT_CONTACT_KEY_FILE
+	PublicURL      string // GOVCHAT_PUBLIC_URL, absolute base for links in exports (optional)
 	// AdminToken authorises the admin API (Authorization: Bearer …); empty
 	// disables it.
 	AdminToken string // GOVCHAT_ADMIN_TOKEN
@@ -59,6 +62,21 @@ type Config struct {
 	// WechatSessionTTL is how long a mini-program login lasts
 	// (GOVCHAT_WECHAT_SESSION_TTL, default 168h).
 	WechatSessionTTL time.Duration
+	// Now, when set (GOVCHAT_NOW, 2026-06-01 or RFC 3339), is the time the
+	// process starts at: validity, sessions and history run from there at
+	// the real pace. For previewing the knowledge base as of a date, and for
+	// tests that must pass on any date. Zero: the real clock.
+	Now time.Time
+}
+
+// Clock is the one clock of a process: the real one, or one that starts at
+// Now and runs at the real pace.
+func (c Config) Clock() func() time.Time {
+	if c.Now.IsZero() {
+		return time.Now
+	}
+	start, base := time.Now(), c.Now
+	return func() time.Time { return base.Add(time.Since(start)) }
 }
 
 // FromEnv reads the configuration from the environment (getenv is os.Getenv
@@ -97,6 +115,19 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 		return b
 	}
+	instant := func(key string) time.Time {
+		v := strings.TrimSpace(getenv(key))
+		if v == "" {
+			return time.Time{}
+		}
+		for _, layout := range []string{time.RFC3339, "2006-01-02"} {
+			if t, err := time.Parse(layout, v); err == nil {
+				return t
+			}
+		}
+		errs = append(errs, fmt.Errorf("%s: %q is neither a date (2026-06-01) nor an RFC 3339 time", key, v))
+		return time.Time{}
+	}
 	duration := func(key string, def time.Duration) time.Duration {
 		v := strings.TrimSpace(getenv(key))
 		if v == "" {
@@ -128,6 +159,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		ChatModel:        str("GOVCHAT_CHAT_MODEL", ""),
 		ModelTimeout:     duration("GOVCHAT_MODEL_TIMEOUT", 60*time.Second),
 		Hotline:          str("GOVCHAT_HOTLINE", "12345"),
+		ContactKeyFile:   str("GOVCHAT_CONTACT_KEY_FILE", ""),
+		Now:              instant("GOVCHAT_NOW"),
 		PublicURL:        str("GOVCHAT_PUBLIC_URL", ""),
 		AdminToken:       str("GOVCHAT_ADMIN_TOKEN", ""),
 		RateIP:           integer("GOVCHAT_RATE_IP", 30),

@@ -3,6 +3,8 @@ package govchat
 import (
 	"errors"
 	"time"
+
+	"github.com/govchat/govchat/internal/kb"
 )
 
 // ErrAnswerNotFound: feedback names an answer that does not exist (or that
@@ -31,13 +33,14 @@ type Record struct {
 	Latency  time.Duration  `json:"latency"`
 	Error    string         `json:"error,omitempty"` // error code when no answer could be produced
 	Sources  []RecordSource `json:"sources"`
+	// Clarify and Related are what the asker was offered as buttons: a
+	// clarification's choices, or related questions after an answer. The
+	// operators' transcript shows them and learning from use checks taps
+	// against them; the log does not keep them.
+	Clarify bool         `json:"-"`
+	Related []kb.Related `json:"-"`
 	// Via: the question was a tapped button of an earlier answer.
 	Via *Via `json:"via,omitempty"`
-	// Related are the ids of the entries the answer offered as buttons
-	// (clarify candidates, related questions).
-	Related []string `json:"related,omitempty"`
-	// Clarify: the answer asked which of Related was meant.
-	Clarify bool `json:"clarify,omitempty"`
 }
 
 // Feedback is a citizen's 👍/👎 on an answer.

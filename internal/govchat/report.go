@@ -2,6 +2,24 @@ package govchat
 
 import "time"
 
+// GapReasons are the refusal reasons that mark a gap in the knowledge base:
+// nothing found answers the question (low_confidence; "" in records from
+// before reasons were kept). Other refusals — chit-chat, another region or
+// subject (weather), prompt injection, harmful or sensitive requests,
+// failures — are not gaps: the unanswered report leaves them out and only
+// counts them (NotGaps).
+var GapReasons = []string{"low_confidence", ""}
+
+// KnowledgeGap reports whether a refusal for reason is a knowledge gap.
+func KnowledgeGap(reason string) bool {
+	for _, r := range GapReasons {
+		if r == reason {
+			return true
+		}
+	}
+	return false
+}
+
 // UnansweredQuery selects the questions of the unanswered report.
 type UnansweredQuery struct {
 	Since time.Time // only questions asked at or after Since (zero: all)

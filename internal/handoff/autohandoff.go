@@ -37,7 +37,8 @@ func (ah *autoHandoff) observe(ctx context.Context, rec govchat.Record) {
 		at = d.cfg.Now()
 	}
 	q := Entry{At: at, From: FromCitizen, Text: rec.Question}
-	a := Entry{At: at.Add(rec.Latency), From: FromBot, Text: rec.Answer, Refused: rec.Refused, AnswerID: rec.AnswerID}
+	a := Entry{At: at.Add(rec.Latency), From: FromBot, Text: rec.Answer, Refused: rec.Refused, AnswerID: rec.AnswerID,
+		Clarify: rec.Clarify, Related: rec.Related}
 	if rec.Error != "" {
 		a.Text = "（未能回答：" + rec.Error + "）"
 	}

@@ -51,13 +51,25 @@ type Auditor interface {
 	Record(ctx context.Context, e auth.Event) error
 }
 
+// Sealer encrypts values kept at rest (sealbox.Box); context binds a sealed
+// value to its row.
+type Sealer interface {
+	Seal(plain []byte, context string) ([]byte, error)
+	Open(sealed []byte, context string) ([]byte, error)
+}
+
 // Config configures a Desk.
 type Config struct {
-	DB       *sql.DB             // required: conversations, transcripts and 留言
-	Redact   func(string) string // required: applied to stored text
-	Hotline  string              // "12345"
-	Passages Passages            // nil: agent_answer is unavailable
-	Audit    Auditor             // nil: no audit trail
+	DB     *sql.DB             // required: conversations, transcripts and 留言
+	Redact func(string) string // required: applied to stored text
+	// Contacts seals the contact a citizen leaves with a 留言 (how to call
+	// back): the database keeps it redacted, and sealed by Contacts while
+	// the 留言 is open, for the operators who call back; it is erased when
+	// the 留言 is handled. Nil: only the redacted contact is kept.
+	Contacts Sealer
+	Hotline  string   // "12345"
+	Passages Passages // nil: agent_answer is unavailable
+	Audit    Auditor  // nil: no audit trail
 	// Evidence receives what an operator's push says about the citizen's
 	// words (learning from use); nil: nothing is learned.
 	Evidence govchat.EvidenceRecorder
@@ -154,7 +166,7 @@ func New(cfg Config) (*Desk, error) {
 	if cfg.MaxEntries <= 0 {
 		cfg.MaxEntries = 500
 	}
-	st, err := newStore(cfg.DB, cfg.Redact)
+	st, err := newStore(cfg.DB, cfg.Redact, cfg.Contacts, cfg.Log)
 	if err != nil {
 		return nil, err
 	}

@@ -1,9 +1,12 @@
 package handoff
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http/httptest"
 	"path/filepath"
 	"regexp"
@@ -11,6 +14,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/govchat/govchat/internal/auth"
 	"github.com/govchat/govchat/internal/chat"
@@ -19,6 +23,9 @@ import (
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/lookup"
 	"github.com/govchat/govchat/internal/ratelimit"
+	"github.com/govchat/govchat/internal/safety"
+	"github.com/govchat/govchat/internal/safety/safetytest"
+	"github.com/govchat/govchat/internal/sealbox"
 	"github.com/govchat/govchat/internal/sqlite"
 )
 
@@ -26,6 +33,10 @@ import (
 type bot struct{}
 
 func (bot) Answer(_ context.Context, req govchat.Request) (*govchat.Answer, error) {
+	if strings.HasPrefix(req.Question, "选") {
+		return &govchat.Answer{Text: "您是想问以下哪个问题？\n1. 公积金怎么提取？\n2. 公积金怎么贷款？", Clarify: true, Mode: govchat.ModeClarify, Sources: []kb.Source{},
+			Related: []kb.Related{{ID: "f1", Question: "公积金怎么提取？", DocURL: "/docs/f1"}, {ID: "f2", Question: "公积金怎么贷款？", DocURL: "/docs/f2", Sample: true}}}, nil
+	}
 	if strings.HasPrefix(req.Question, "拒") {
 		return &govchat.Answer{Text: "抱歉，暂未找到相关政策。", Refused: true, Reason: "low_confidence", Mode: govchat.ModeRefused}, nil
 	}
@@ -84,6 +95,7 @@ type env struct {
 	hub   *chat.Hub
 	url   string
 	audit *auditSpy
+	db    *sql.DB
 }
 
 func setup(t *testing.T) *env {
@@ -93,14 +105,19 @@ func setup(t *testing.T) *env {
 
 func setupWith(t *testing.T, mod func(*Config)) *env {
 	t.Helper()
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "w.db"))
+	dir := t.TempDir()
+	db, err := sqlite.Open(filepath.Join(dir, "w.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	box, err := sealbox.LoadOrCreate(filepath.Join(dir, "contact.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	spy := &auditSpy{}
 	cfg := Config{DB: db, Redact: func(s string) string { return phoneRe.ReplaceAllString(s, "[手机号]") }, Hotline: "12345",
-		Passages: passages{}, Audit: spy, NotifyDelay: 20 * time.Millisecond}
+		Passages: passages{}, Audit: spy, NotifyDelay: 20 * time.Millisecond, Contacts: box}
 	if mod != nil {
 		mod(&cfg)
 	}
@@ -120,7 +137,7 @@ func setupWith(t *testing.T, mod func(*Config)) *env {
 		hub.Shutdown(ctx)
 		srv.Close()
 	})
-	return &env{desk: d, hub: hub, url: "ws" + strings.TrimPrefix(srv.URL, "http"), audit: spy}
+	return &env{desk: d, hub: hub, url: "ws" + strings.TrimPrefix(srv.URL, "http"), audit: spy, db: db}
 }
 
 // dial opens a socket as name (a citizen with token "", else the staff
@@ -344,6 +361,15 @@ func TestHandoffNoOperatorLeavesMessage(t *testing.T) {
 	if msgs[0].Text != "我的社保卡丢了怎么办？电话[手机号]" || msgs[0].Contact != "13800001111" || msgs[0].SessionID == "" {
 		t.Errorf("stored 留言 = %+v", msgs[0])
 	}
+	// The database holds the contact redacted, and sealed for the call back.
+	var clear string
+	var sealed []byte
+	if err := e.db.QueryRow(`SELECT contact, contact_sealed FROM leave_messages WHERE id=?`, msgs[0].ID).Scan(&clear, &sealed); err != nil {
+		t.Fatal(err)
+	}
+	if clear != "[手机号]" || len(sealed) == 0 || bytes.Contains(sealed, []byte("13800001111")) {
+		t.Errorf("stored contact = %q, sealed %x", clear, sealed)
+	}
 	// An operator coming online sees the count and handles it.
 	wang := dial(t, e, "wang", "tok-wang")
 	wang.Send(map[string]any{"type": "queue_subscribe"})
@@ -352,6 +378,13 @@ func TestHandoffNoOperatorLeavesMessage(t *testing.T) {
 	}
 	if err := e.desk.HandleMessage(context.Background(), msgs[0].ID, "wang"); err != nil {
 		t.Fatal(err)
+	}
+	// Handled: the contact is kept redacted only.
+	if done, _ := e.desk.Messages(context.Background(), "done", 0); len(done) != 1 || done[0].Contact != "[手机号]" {
+		t.Errorf("handled 留言 = %+v", done)
+	}
+	if err := e.db.QueryRow(`SELECT contact_sealed FROM leave_messages WHERE id=?`, msgs[0].ID).Scan(&sealed); err != nil || sealed != nil {
+		t.Errorf("sealed contact of a handled 留言 = %x, %v", sealed, err)
 	}
 	if q := wang.Expect("queue", nil); q["open_messages"].(float64) != 0 {
 		t.Errorf("after handling, open_messages = %v", q["open_messages"])
@@ -616,5 +649,116 @@ func TestNoAutomaticHandoffOverAPI(t *testing.T) {
 	time.Sleep(100 * time.Millisecond) // NotifyDelay is 20 ms
 	if q := e.desk.Queue(ctx); len(q.Items) != 0 {
 		t.Errorf("API refusals queued %+v", q.Items)
+	}
+}
+
+// A database from before sealed contacts holds them in clear: opening it
+// seals the contacts of open 留言 and redacts every one.
+func TestContactsOfAnOlderDatabaseAreSealed(t *testing.T) {
+	dir := t.TempDir()
+	db, err := sqlite.Open(filepath.Join(dir, "w.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE TABLE leave_messages (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, session_id TEXT NOT NULL, text TEXT NOT NULL,
+		contact TEXT NOT NULL DEFAULT '', status TEXT NOT NULL DEFAULT 'open', handled_by TEXT NOT NULL DEFAULT '', handled_at INTEGER NOT NULL DEFAULT 0);
+		INSERT INTO leave_messages(at,session_id,text,contact,status) VALUES (1000,'s1','请回电','13800001111','open'), (2000,'s2','请回电','wang@example.com','done');`); err != nil {
+		t.Fatal(err)
+	}
+	box, err := sealbox.LoadOrCreate(filepath.Join(dir, "contact.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := New(Config{DB: db, Redact: func(s string) string { return phoneRe.ReplaceAllString(s, "[手机号]") }, Contacts: box})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := d.Messages(context.Background(), "", 0)
+	if err != nil || len(msgs) != 2 {
+		t.Fatalf("messages = %+v, %v", msgs, err)
+	}
+	if msgs[0].Contact != "w**************m" || msgs[1].Contact != "13800001111" {
+		t.Errorf("contacts = %q (handled), %q (open)", msgs[0].Contact, msgs[1].Contact)
+	}
+	rows, err := db.Query(`SELECT contact FROM leave_messages`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c string
+		rows.Scan(&c)
+		if strings.Contains(c, "13800001111") || strings.Contains(c, "wang@") {
+			t.Errorf("a contact is still stored in clear: %q", c)
+		}
+	}
+}
+
+// Every written form of a phone or ID number left as a 留言 contact is
+// stored redacted; the operators still read it as given while it is open.
+func TestEveryContactFormStoredRedacted(t *testing.T) {
+	dir := t.TempDir()
+	db, err := sqlite.Open(filepath.Join(dir, "w.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	box, _ := sealbox.LoadOrCreate(filepath.Join(dir, "contact.key"))
+	st, err := newStore(db, safety.Redact, box, slog.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i, f := range safetytest.Forms {
+		if _, err := st.addMessage(ctx, Message{At: time.UnixMilli(int64(1000 + i)), SessionID: "s", Text: "请回电", Contact: "张先生 " + f.Form}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows, err := db.Query(`SELECT contact FROM leave_messages`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c string
+		rows.Scan(&c)
+		if strings.ContainsFunc(c, unicode.IsDigit) {
+			t.Errorf("stored contact %q", c)
+		}
+	}
+	msgs, _ := st.messages(ctx, "open", 1000)
+	if len(msgs) != len(safetytest.Forms) || msgs[len(msgs)-1].Contact != "张先生 "+safetytest.Forms[0].Form {
+		t.Errorf("operators read %d contacts, the first %q", len(msgs), msgs[len(msgs)-1].Contact)
+	}
+}
+
+// TestTranscriptKeepsOfferedQuestions: the questions a citizen was offered
+// as buttons (a clarification's choices) reach the operator's transcript.
+func TestTranscriptKeepsOfferedQuestions(t *testing.T) {
+	e := setup(t)
+	citizen := dial(t, e, "citizen", "")
+	wang := dial(t, e, "wang", "tok-wang")
+	wang.Send(map[string]any{"type": "queue_subscribe", "id": "s1"})
+	wang.Expect("queue", nil)
+	citizen.Send(map[string]any{"type": "ask", "id": "q1", "text": "选 公积金"})
+	citizen.Expect("answer", func(f chattest.Frame) bool { return f["clarify"] == true })
+	citizen.Send(map[string]any{"type": "handoff", "id": "h1"})
+	conv := citizen.Expect("handoff", nil)["conversation"].(string)
+	wang.Send(map[string]any{"type": "handoff_take", "id": "t1", "conversation": conv})
+	c := wang.Expect("conversation", nil)["conversation"].(map[string]any)
+	var offered []any
+	for _, x := range c["transcript"].([]any) {
+		en := x.(map[string]any)
+		if en["from"] == FromBot {
+			if en["clarify"] != true {
+				t.Errorf("bot entry %v is not marked as a clarification", en)
+			}
+			offered, _ = en["related"].([]any)
+		}
+	}
+	b, _ := json.Marshal(offered)
+	if want := `[{"doc_url":"/docs/f1","id":"f1","question":"公积金怎么提取？"},{"doc_url":"/docs/f2","id":"f2","question":"公积金怎么贷款？","sample":true}]`; string(b) != want {
+		t.Errorf("offered questions in the transcript = %s, want %s", b, want)
 	}
 }

@@ -170,6 +170,11 @@ type Entry struct {
 	// AnswerID is the bot answer's id in the conversation log (for flags).
 	AnswerID string      `json:"answer_id,omitempty"`
 	Sources  []kb.Source `json:"sources,omitempty"`
+	// Clarify and Related are the buttons the bot offered (a clarification's
+	// choices, related questions). Held with the open conversation, not
+	// stored: a transcript read back from the store lists them in its text.
+	Clarify bool         `json:"clarify,omitempty"`
+	Related []kb.Related `json:"related,omitempty"`
 }
 
 // Speakers in a transcript.

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/govchat/govchat/internal/kb"
@@ -13,13 +15,16 @@ import (
 
 // store persists conversations, transcripts and 留言 in SQLite. Text is
 // redacted (身份证号, phone numbers) before it is written; the live view
-// operators get over the socket is not.
+// operators get over the socket is not. A 留言's contact is stored redacted,
+// and sealed (encrypted) while the 留言 is open.
 type store struct {
-	db     *sql.DB
-	redact func(string) string
+	db       *sql.DB
+	redact   func(string) string
+	contacts Sealer // nil: contacts are kept redacted only
+	log      *slog.Logger
 }
 
-func newStore(db *sql.DB, redact func(string) string) (*store, error) {
+func newStore(db *sql.DB, redact func(string) string, contacts Sealer, log *slog.Logger) (*store, error) {
 	_, err := db.Exec(`
 CREATE TABLE IF NOT EXISTS handoffs (
 	id TEXT PRIMARY KEY,
@@ -59,7 +64,93 @@ CREATE INDEX IF NOT EXISTS leave_messages_status ON leave_messages(status, at);`
 	if err != nil {
 		return nil, fmt.Errorf("handoff: migrate: %w", err)
 	}
-	return &store{db: db, redact: redact}, nil
+	s := &store{db: db, redact: redact, contacts: contacts, log: log}
+	if err := s.migrateContacts(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// migrateContacts adds the sealed contact column to a database from before
+// it, sealing the contacts of open 留言 and redacting every stored one.
+func (s *store) migrateContacts() error {
+	var n int
+	if err := s.db.QueryRow(`SELECT COUNT(*) FROM pragma_table_info('leave_messages') WHERE name='contact_sealed'`).Scan(&n); err != nil {
+		return fmt.Errorf("handoff: migrate: %w", err)
+	}
+	if n > 0 {
+		return nil
+	}
+	tx, err := s.db.Begin()
+	if err != nil {
+		return fmt.Errorf("handoff: migrate: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.Exec(`ALTER TABLE leave_messages ADD COLUMN contact_sealed BLOB`); err != nil {
+		return fmt.Errorf("handoff: migrate: %w", err)
+	}
+	rows, err := tx.Query(`SELECT id,at,session_id,contact,status FROM leave_messages WHERE contact<>''`)
+	if err != nil {
+		return fmt.Errorf("handoff: migrate: %w", err)
+	}
+	type row struct {
+		id, at          int64
+		session, status string
+		contact         string
+	}
+	var all []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.at, &r.session, &r.contact, &r.status); err != nil {
+			rows.Close()
+			return fmt.Errorf("handoff: migrate: %w", err)
+		}
+		all = append(all, r)
+	}
+	rows.Close()
+	for _, r := range all {
+		var sealed []byte
+		if r.status == "open" {
+			if sealed, err = s.sealContact(r.contact, r.session, r.at); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(`UPDATE leave_messages SET contact=?, contact_sealed=? WHERE id=?`, redactContact(s.redact, r.contact), sealed, r.id); err != nil {
+			return fmt.Errorf("handoff: migrate: %w", err)
+		}
+	}
+	return tx.Commit()
+}
+
+// contactContext binds a sealed contact to its 留言.
+func contactContext(session string, at int64) string {
+	return fmt.Sprintf("leave_message %s %d", session, at)
+}
+
+func (s *store) sealContact(contact, session string, at int64) ([]byte, error) {
+	if s.contacts == nil || contact == "" {
+		return nil, nil
+	}
+	sealed, err := s.contacts.Seal([]byte(contact), contactContext(session, at))
+	if err != nil {
+		return nil, fmt.Errorf("handoff: seal contact: %w", err)
+	}
+	return sealed, nil
+}
+
+// redactContact is the contact as stored in clear: personal numbers
+// replaced (王先生 [手机号]); a contact with no number recognised (an e-mail
+// address, a WeChat id) keeps only its first and last characters.
+func redactContact(redact func(string) string, contact string) string {
+	r := redact(contact)
+	if r != contact || contact == "" {
+		return r
+	}
+	rs := []rune(contact)
+	if len(rs) <= 2 {
+		return strings.Repeat("*", len(rs))
+	}
+	return string(rs[0]) + strings.Repeat("*", len(rs)-2) + string(rs[len(rs)-1])
 }
 
 func ms(t time.Time) int64 {
@@ -245,15 +336,19 @@ type Message struct {
 	At        time.Time `json:"at"`
 	SessionID string    `json:"session_id"`
 	Text      string    `json:"text"`    // redacted
-	Contact   string    `json:"contact"` // as given, for the call back
+	Contact   string    `json:"contact"` // as given while the 留言 is open (for the call back); redacted once handled
 	Status    string    `json:"status"`  // open, done
 	HandledBy string    `json:"handled_by,omitempty"`
 	HandledAt time.Time `json:"handled_at,omitzero"`
 }
 
 func (s *store) addMessage(ctx context.Context, m Message) (int64, error) {
-	res, err := s.db.ExecContext(ctx, `INSERT INTO leave_messages(at,session_id,text,contact) VALUES(?,?,?,?)`,
-		ms(m.At), m.SessionID, s.redact(m.Text), m.Contact)
+	sealed, err := s.sealContact(m.Contact, m.SessionID, ms(m.At))
+	if err != nil {
+		return 0, err
+	}
+	res, err := s.db.ExecContext(ctx, `INSERT INTO leave_messages(at,session_id,text,contact,contact_sealed) VALUES(?,?,?,?,?)`,
+		ms(m.At), m.SessionID, s.redact(m.Text), redactContact(s.redact, m.Contact), sealed)
 	if err != nil {
 		return 0, fmt.Errorf("handoff: leave message: %w", err)
 	}
@@ -264,7 +359,7 @@ func (s *store) messages(ctx context.Context, status string, limit int) ([]Messa
 	if limit <= 0 || limit > 1000 {
 		limit = 200
 	}
-	q, args := `SELECT id,at,session_id,text,contact,status,handled_by,handled_at FROM leave_messages`, []any{}
+	q, args := `SELECT id,at,session_id,text,contact,contact_sealed,status,handled_by,handled_at FROM leave_messages`, []any{}
 	if status != "" {
 		q += ` WHERE status=?`
 		args = append(args, status)
@@ -280,8 +375,16 @@ func (s *store) messages(ctx context.Context, status string, limit int) ([]Messa
 	for rows.Next() {
 		var m Message
 		var at, hat int64
-		if err := rows.Scan(&m.ID, &at, &m.SessionID, &m.Text, &m.Contact, &m.Status, &m.HandledBy, &hat); err != nil {
+		var sealed []byte
+		if err := rows.Scan(&m.ID, &at, &m.SessionID, &m.Text, &m.Contact, &sealed, &m.Status, &m.HandledBy, &hat); err != nil {
 			return nil, fmt.Errorf("handoff: messages: %w", err)
+		}
+		if len(sealed) > 0 && s.contacts != nil {
+			if c, err := s.contacts.Open(sealed, contactContext(m.SessionID, at)); err == nil {
+				m.Contact = string(c)
+			} else {
+				s.log.Warn("handoff: a 留言's contact cannot be opened (was the contact key replaced?); showing it redacted", slog.Int64("id", m.ID), slog.Any("error", err))
+			}
 		}
 		m.At, m.HandledAt = fromMS(at), fromMS(hat)
 		out = append(out, m)
@@ -296,7 +399,8 @@ func (s *store) countOpenMessages(ctx context.Context) int {
 }
 
 func (s *store) handleMessage(ctx context.Context, id int64, by string, at time.Time) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE leave_messages SET status='done', handled_by=?, handled_at=? WHERE id=?`, by, ms(at), id)
+	// The call back is done: the contact is no longer needed in clear.
+	res, err := s.db.ExecContext(ctx, `UPDATE leave_messages SET status='done', handled_by=?, handled_at=?, contact_sealed=NULL WHERE id=?`, by, ms(at), id)
 	if err != nil {
 		return fmt.Errorf("handoff: handle message: %w", err)
 	}

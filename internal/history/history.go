@@ -181,7 +181,7 @@ func (s *Store) Record(ctx context.Context, r govchat.Record) error {
 	return s.do(ctx, func(tx *sql.Tx) error {
 		_, err := tx.Exec(`INSERT INTO answers (id, session, channel, asked_at, question, qkey, answer, refused, reason, mode, latency_ms, error)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.AnswerID, r.Session, r.Channel, r.At.UnixMilli(), q, normalizeQuestion(q), a, r.Refused, r.Reason, r.Mode,
+			r.AnswerID, r.Session, r.Channel, r.At.UnixMilli(), q, s.redact(normalizeQuestion(q)), a, r.Refused, r.Reason, r.Mode,
 			float64(r.Latency)/float64(time.Millisecond), r.Error)
 		if err != nil {
 			return fmt.Errorf("history: insert answer: %w", err)

@@ -28,10 +28,11 @@ const (
 	defaultSimJac = 0.5
 )
 
-// Unanswered lists refused questions and questions whose latest feedback is
-// 👎, grouped by wording (normalised, then by similarity), largest group
-// first. Failed answers (internal errors) are not knowledge gaps and are left
-// out.
+// Unanswered lists the knowledge gaps — questions refused because nothing
+// answered them (govchat.GapReasons) and answered questions whose latest
+// feedback is 👎 — grouped by wording (normalised, then by similarity),
+// largest group first. Other refusals (chit-chat, weather, injection …) and
+// failed answers are not gaps and are left out; NotGaps counts them.
 func (s *Store) Unanswered(ctx context.Context, q govchat.UnansweredQuery) ([]govchat.Group, error) {
 	if q.Limit <= 0 {
 		q.Limit = defaultLimit
@@ -48,7 +49,8 @@ func (s *Store) Unanswered(ctx context.Context, q govchat.UnansweredQuery) ([]go
 			(SELECT f.reason FROM feedback f WHERE f.answer_id = a.id ORDER BY f.id DESC LIMIT 1)
 		FROM answers a
 		WHERE a.asked_at >= ? AND a.error = ''
-			AND (a.refused = 1 OR EXISTS (SELECT 1 FROM feedback f WHERE f.answer_id = a.id AND f.helpful = 0))
+			AND (a.refused = 1 AND a.reason IN (`+gapList+`)
+				OR a.refused = 0 AND EXISTS (SELECT 1 FROM feedback f WHERE f.answer_id = a.id AND f.helpful = 0))
 		ORDER BY a.asked_at DESC, a.rowid DESC
 		LIMIT ?`, q.Since.UnixMilli(), q.MaxScan)
 	if err != nil {
@@ -124,6 +126,38 @@ func (s *Store) Unanswered(ctx context.Context, q govchat.UnansweredQuery) ([]go
 		out[i] = g.Group
 	}
 	return out, nil
+}
+
+// gapList is govchat.GapReasons as an SQL list.
+var gapList = func() string {
+	quoted := make([]string, len(govchat.GapReasons))
+	for i, r := range govchat.GapReasons {
+		quoted[i] = "'" + strings.ReplaceAll(r, "'", "''") + "'"
+	}
+	return strings.Join(quoted, ",")
+}()
+
+// NotGaps counts, by reason, the refusals since since that are not
+// knowledge gaps (chit-chat, out of scope, injection, harmful, sensitive,
+// unavailable): the unanswered report leaves them out.
+func (s *Store) NotGaps(ctx context.Context, since time.Time) (map[string]int, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT reason, COUNT(*) FROM answers
+		WHERE asked_at >= ? AND error = '' AND refused = 1 AND reason NOT IN (`+gapList+`)
+		GROUP BY reason`, since.UnixMilli())
+	if err != nil {
+		return nil, fmt.Errorf("history: not gaps: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var reason string
+		var n int
+		if err := rows.Scan(&reason, &n); err != nil {
+			return nil, fmt.Errorf("history: not gaps: %w", err)
+		}
+		out[reason] = n
+	}
+	return out, rows.Err()
 }
 
 // mergeSimilar joins groups whose normalised wordings share enough character

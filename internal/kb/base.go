@@ -87,14 +87,14 @@ func (b *Base) Interpretations(id string) []*Document { return b.interp[id] }
 
 // RefOf returns the short reference to d.
 func RefOf(d *Document) Ref {
-	return Ref{ID: d.ID, Title: d.Title, DocURL: DocURL(d.ID, ""), URL: d.URL, Sample: d.Sample}
+	return Ref{ID: d.ID, Title: d.Title, DocURL: DocURL(d.ID, ""), URL: SafeURL(d.URL), Sample: d.Sample}
 }
 
 // SourceOf builds the client-facing source for chunk c of document d,
 // resolving interpretations, the interpreted policy and replacements.
 func (b *Base) SourceOf(d *Document, c *Chunk, snippet string, now time.Time) Source {
 	s := Source{
-		ID: d.ID, Type: d.Type, Title: d.Title, URL: d.URL, DocNumber: d.DocNumber, Issuer: d.Issuer,
+		ID: d.ID, Type: d.Type, Title: d.Title, URL: SafeURL(d.URL), DocNumber: d.DocNumber, Issuer: d.Issuer,
 		Status: d.Validity(now), Department: d.Department, Snippet: snippet, Interpretations: []Ref{},
 		Sample: d.Sample, PlanYear: d.PlanYear(),
 	}

@@ -4,6 +4,7 @@
 package kb
 
 import (
+	"net/url"
 	"strings"
 	"time"
 )
@@ -230,6 +231,17 @@ type Related struct {
 	Question string `json:"question"`
 	DocURL   string `json:"doc_url"`
 	Sample   bool   `json:"sample,omitempty"` // demonstration content (示例)
+}
+
+// SafeURL returns u when it is an absolute http or https address with a
+// host — the only official links govchat shows or returns — else "" (a
+// javascript: or data: URL, a relative path, garbage).
+func SafeURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" || strings.ContainsAny(u, " \t\r\n\"'<>\\") {
+		return ""
+	}
+	return u
 }
 
 // DocURL is the path of govchat's page for a document, with an optional anchor.

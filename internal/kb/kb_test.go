@@ -82,3 +82,27 @@ func TestPlanYear(t *testing.T) {
 		}
 	}
 }
+
+func TestSafeURL(t *testing.T) {
+	for u, ok := range map[string]bool{
+		"https://www.gov.cn/zhengce/content/2019-01/01/c_1.htm": true,
+		"http://www.example.gov.cn/a?b=c#d":                     true,
+		"javascript:alert(1)":                                   false,
+		"JavaScript:alert(1)":                                   false,
+		"data:text/html,<script>x</script>":                     false,
+		"//evil.example/x":                                      false,
+		"/docs/x":                                               false,
+		"www.example.com":                                       false,
+		"https://":                                              false,
+		"https://a.example/\"onmouseover=x":                     false,
+	} {
+		if got := SafeURL(u) != ""; got != ok {
+			t.Errorf("SafeURL(%q) ok = %v", u, got)
+		}
+	}
+	b := NewBase([]*Document{{ID: "x", Type: TypePolicy, Title: "x", URL: "javascript:alert(1)"}}, Dict{})
+	d := b.Doc("x")
+	if RefOf(d).URL != "" || b.SourceOf(d, nil, "", time.Now()).URL != "" {
+		t.Error("an unsafe URL reached a reference or a source")
+	}
+}

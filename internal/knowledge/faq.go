@@ -109,7 +109,7 @@ func parseFAQYAML(path, src string, pr *problems) []*entry {
 func parseFAQJSONL(path, src string, pr *problems) []*entry {
 	var out []*entry
 	sc := bufio.NewScanner(strings.NewReader(strings.TrimPrefix(src, "\ufeff")))
-	sc.Buffer(make([]byte, 0, 64<<10), maxFileSize)
+	sc.Buffer(make([]byte, 0, 64<<10), MaxFileSize)
 	line := 0
 	for sc.Scan() {
 		line++

@@ -3,7 +3,6 @@ package knowledge
 import (
 	"fmt"
 	"io/fs"
-	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -126,10 +125,8 @@ func check(entries []*entry, now time.Time) []Problem {
 		if !d.Published.IsZero() && d.Published.After(now.AddDate(0, 0, 1)) {
 			add(e, "published", SeverityWarning, "published date %s is in the future", FormatDate(d.Published))
 		}
-		if d.URL != "" {
-			if u, err := url.Parse(d.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				add(e, "url", SeverityError, "url %q is not an absolute http(s) address", d.URL)
-			}
+		if d.URL != "" && kb.SafeURL(d.URL) == "" {
+			add(e, "url", SeverityError, "url %q is not an absolute http(s) address", d.URL)
 		}
 		switch {
 		case d.Type == kb.TypeInterpretation && d.Interprets == "":

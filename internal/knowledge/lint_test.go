@@ -158,3 +158,37 @@ func TestLintVocabulary(t *testing.T) {
 		}
 	}
 }
+
+// An id that is not one (../../x) or a javascript: link is refused at load —
+// serve never serves it — and lint reports it.
+func TestUnsafeEntriesRefusedAtLoad(t *testing.T) {
+	fsys := fstest.MapFS{
+		"policies/up.md": file("---\nid: ../../x\ntitle: 越界\n---\n正文\n"),
+		"policies/js.md": file("---\nid: js\ntitle: 脚本链接\nurl: javascript:alert(1)\n---\n正文\n"),
+		"policies/ok.md": file("---\nid: ok\ntitle: 好文件\nurl: https://www.example.gov.cn/a.html\n---\n正文\n"),
+		"faq/f.yaml":     file("url: javascript:alert(2)\nentries:\n  - id: f1\n    question: 问\n    answer: 答\n"),
+		"faq/g.yaml":     file("entries:\n  - id: g/../1\n    question: 问\n    answer: 答\n"),
+	}
+	b, probs, err := Load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Len() != 1 || b.Doc("ok") == nil {
+		t.Errorf("loaded %d documents, want only ok", b.Len())
+	}
+	var got []string
+	for _, p := range probs {
+		got = append(got, p.String())
+	}
+	for _, w := range []string{`policies/up.md:2: error: id "../../x" is not a valid id; the document is not loaded`,
+		`policies/js.md:4: error: url "javascript:alert(1)" is not an absolute http(s) address; the document is not loaded`,
+		`faq/f.yaml`, `faq/g.yaml`} {
+		if !strings.Contains(strings.Join(got, "\n"), w) {
+			t.Errorf("missing %q in\n%s", w, strings.Join(got, "\n"))
+		}
+	}
+	lint, _ := Lint(fsys, time.Now())
+	if !HasErrors(lint) {
+		t.Error("lint passes them")
+	}
+}

@@ -14,8 +14,10 @@ import (
 	"github.com/govchat/govchat/internal/kb"
 )
 
-// maxFileSize is the largest knowledge file Load reads.
-const maxFileSize = 32 << 20
+// MaxFileSize is the largest knowledge file Load reads (a larger one is an
+// error Problem and is not loaded). The importer holds its input files and
+// what it writes to the same limit, so a file it imports is always loaded.
+const MaxFileSize = 64 << 20
 
 // DictDir is the top-level directory holding the vocabulary.
 const DictDir = "dict"
@@ -37,6 +39,9 @@ func Load(fsys fs.FS) (*kb.Base, []Problem, error) {
 	if err != nil {
 		return nil, probs, err
 	}
+	entries, refused := refuseUnsafe(entries)
+	probs = append(probs, refused...)
+	SortProblems(probs)
 	return kb.NewBase(docsOf(entries), dict.d), probs, nil
 }
 
@@ -144,17 +149,44 @@ func load(fsys fs.FS) ([]*entry, *dictBuilder, []Problem, error) {
 	kept := entries[:0]
 	for _, e := range entries {
 		if e.doc.ID == "" {
-			what := "document"
-			if e.doc.Type == kb.TypeFAQ {
-				what = "FAQ entry"
-			}
-			probs = append(probs, Problem{Path: e.doc.Path, Line: e.doc.Line, Severity: SeverityError, Msg: what + " has no id (skipped)"})
+			probs = append(probs, Problem{Path: e.doc.Path, Line: e.doc.Line, Severity: SeverityError, Msg: e.what() + " has no id (skipped)"})
 			continue
 		}
 		kept = append(kept, e)
 	}
 	SortProblems(probs)
 	return kept, &dict, probs, nil
+}
+
+// refuseUnsafe drops the entries that no page, API or answer may carry: an
+// id that is not one (../../x: ids become paths and URLs) or an official
+// link that is not an http(s) address (javascript:…). Lint reports them as
+// errors too; Load refuses them, so serve never serves them.
+func refuseUnsafe(entries []*entry) ([]*entry, []Problem) {
+	var probs []Problem
+	kept := entries[:0]
+	for _, e := range entries {
+		refuse := func(field, format string, args ...any) {
+			probs = append(probs, Problem{Path: e.doc.Path, Line: e.line(field), Severity: SeverityError, Msg: fmt.Sprintf(format, args...), Refused: true})
+		}
+		switch {
+		case !ValidID(e.doc.ID):
+			refuse("id", "id %q is not a valid id; the %s is not loaded", e.doc.ID, e.what())
+		case e.doc.URL != "" && kb.SafeURL(e.doc.URL) == "":
+			refuse("url", "url %q is not an absolute http(s) address; the %s is not loaded", e.doc.URL, e.what())
+		default:
+			kept = append(kept, e)
+		}
+	}
+	return kept, probs
+}
+
+// what names the kind of entry in messages.
+func (e *entry) what() string {
+	if e.doc.Type == kb.TypeFAQ {
+		return "FAQ entry"
+	}
+	return "document"
 }
 
 // readText reads a UTF-8 text file of bounded size.
@@ -165,13 +197,13 @@ func readText(fsys fs.FS, p string, pr *problems) (string, bool) {
 		return "", false
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 	if err != nil {
 		pr.errorf(0, "cannot read: %v", err)
 		return "", false
 	}
-	if len(data) > maxFileSize {
-		pr.errorf(0, "file larger than %d MiB; split it", maxFileSize>>20)
+	if len(data) > MaxFileSize {
+		pr.errorf(0, "file larger than %d MiB; split it", MaxFileSize>>20)
 		return "", false
 	}
 	if !utf8.Valid(data) {

@@ -27,6 +27,9 @@ type Problem struct {
 	Line     int
 	Severity Severity
 	Msg      string
+	// Refused marks an entry that was not loaded for what it holds (an
+	// unsafe id or link): serve logs each at start.
+	Refused bool
 }
 
 // String formats the problem as "file:line: severity: message".

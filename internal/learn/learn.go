@@ -155,7 +155,11 @@ func (l *Learner) Observe(ctx context.Context, r govchat.Record) {
 	if r.Error != "" {
 		return
 	}
-	s.answers = append(s.answers, note{id: r.AnswerID, question: r.Question, related: r.Related, tapped: r.Via != nil})
+	n := note{id: r.AnswerID, question: r.Question, tapped: r.Via != nil}
+	for _, rel := range r.Related {
+		n.related = append(n.related, rel.ID)
+	}
+	s.answers = append(s.answers, n)
 	if len(s.answers) > answersKept {
 		s.answers = s.answers[len(s.answers)-answersKept:]
 	}

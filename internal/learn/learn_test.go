@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/govchat/govchat/internal/govchat"
+	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/knowledge"
 	"github.com/govchat/govchat/internal/learn"
 	"github.com/govchat/govchat/internal/learn/learntest"
@@ -93,7 +94,10 @@ func newFixture(t *testing.T) *fixture {
 func (f *fixture) ask(s, q string, via *govchat.Via, related []string, cites ...string) string {
 	f.n++
 	id := "a_" + string(rune('a'+f.n))
-	r := govchat.Record{AnswerID: id, Session: s, Question: q, At: f.clk.add(time.Second), Via: via, Related: related}
+	r := govchat.Record{AnswerID: id, Session: s, Question: q, At: f.clk.add(time.Second), Via: via}
+	for _, id := range related {
+		r.Related = append(r.Related, kb.Related{ID: id})
+	}
 	for i, c := range cites {
 		r.Sources = append(r.Sources, govchat.RecordSource{N: i + 1, DocID: c})
 	}

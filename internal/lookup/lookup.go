@@ -137,6 +137,12 @@ type Item struct {
 	Cite string `json:"cite"`
 	// Copy is the ready-to-read text: Text, then Cite.
 	Copy string `json:"copy"`
+	// Sample marks demonstration content (示例): not to be read to a caller
+	// as an official reply.
+	Sample bool `json:"sample,omitempty"`
+	// PlanYear is the year of a dated annual plan (2019年工作要点), shown
+	// beside its validity.
+	PlanYear int `json:"plan_year,omitempty"`
 }
 
 // Result is the answer to a look-up.
@@ -243,7 +249,7 @@ func (l *Lookup) item(r search.Result, now time.Time) Item {
 		ID: d.ID, Type: d.Type, TypeLabel: d.Type.Label(), Title: d.Title, DocNumber: d.DocNumber, Issuer: d.Issuer,
 		Department: d.Department, Status: d.Validity(now), Heading: r.Chunk.HeadingPath(),
 		DocURL: kb.DocURL(d.ID, r.Chunk.Anchor), URL: d.URL, Text: PlainText(r.Chunk.Text),
-		Matched: r.Matched, Score: r.Score,
+		Matched: r.Matched, Score: r.Score, Sample: d.Sample, PlanYear: d.PlanYear(),
 	}
 	if it.Matched == nil {
 		it.Matched = []string{}

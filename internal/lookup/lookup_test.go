@@ -212,3 +212,32 @@ func TestPassage(t *testing.T) {
 		t.Errorf("unknown doc: %v", err)
 	}
 }
+
+// TestLookupMarksSampleAndPlanYear: demonstration content is marked for the
+// operator (not to be read to a caller as official), and a dated annual
+// plan carries its year.
+func TestLookupMarksSampleAndPlanYear(t *testing.T) {
+	base := kb.NewBase([]*kb.Document{
+		{ID: "plan", Type: kb.TypePolicy, Title: "关于印发 2019年政务公开工作要点 的通知", Sample: true, Body: "政务 公开 重点 工作。"},
+		{ID: "law", Type: kb.TypePolicy, Title: "政务 公开 条例", Department: "办公室", Body: "政务 公开 的 范围。"},
+	}, kb.Dict{})
+	r, err := dept.New(dept.Config{}, base.Docs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := New(Config{Terms: words, Now: func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }}, base, &fakeSearch{base: base}, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := l.Lookup(context.Background(), Request{Text: "政务 公开"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][2]any{}
+	for _, p := range res.Policies {
+		got[p.ID] = [2]any{p.Sample, p.PlanYear}
+	}
+	if got["plan"] != [2]any{true, 2019} || got["law"] != [2]any{false, 0} {
+		t.Errorf("sample and plan year by id: %v", got)
+	}
+}

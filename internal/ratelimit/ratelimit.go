@@ -128,6 +128,19 @@ func (k *Keyed) Wait(key string, now time.Time) time.Duration {
 	return b.Wait(r, now)
 }
 
+// Give puts back a token taken from key's bucket (up to the burst): the
+// event it stood for turned out not to count (a sign-in that succeeded).
+func (k *Keyed) Give(key string, now time.Time) {
+	if !k.rate.Enabled() {
+		return
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	b, r := k.bucket(key, now)
+	b.refill(r, now)
+	b.tokens = min(r.burst(), b.tokens+1)
+}
+
 // Len is the number of buckets held.
 func (k *Keyed) Len() int {
 	k.mu.Lock()

@@ -82,3 +82,23 @@ func TestKeyedBounded(t *testing.T) {
 		t.Errorf("after two hours the limiter holds %d keys, want 1", k.Len())
 	}
 }
+
+func TestKeyedGive(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	k := NewKeyed(Rate{Burst: 2, Every: time.Hour}, 10)
+	k.Take("a", now)
+	k.Take("a", now)
+	if k.Take("a", now) == 0 {
+		t.Fatal("a third event within the burst of two")
+	}
+	k.Give("a", now)
+	if k.Take("a", now) != 0 {
+		t.Error("a token given back cannot be taken")
+	}
+	k.Give("b", now) // a full bucket stays at its burst
+	k.Take("b", now)
+	k.Take("b", now)
+	if k.Take("b", now) == 0 {
+		t.Error("giving to a full bucket raised it over its burst")
+	}
+}

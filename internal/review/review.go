@@ -319,6 +319,7 @@ func (s *Store) Resolve(ctx context.Context, id int64, status Status, by, note s
 	if err := checkText("note", note, maxNote, false); err != nil {
 		return Item{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
+	note = safety.Redact(note)
 	res, err := s.db.ExecContext(ctx, `UPDATE review_items SET status=?, resolved=?, resolved_by=?, resolution=? WHERE id=?`,
 		string(status), s.now().UnixMilli(), by, note, id)
 	if err != nil {

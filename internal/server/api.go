@@ -1,15 +1,18 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/netip"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/govchat/govchat/internal/chat"
 	"github.com/govchat/govchat/internal/govchat"
@@ -34,15 +37,21 @@ type FeedbackRequest struct {
 	Session  string `json:"session,omitempty"`
 }
 
-// decodeBody reads a bounded JSON body into v.
+// decodeBody reads a bounded JSON body into v. A body that is not valid
+// UTF-8 is refused as on the websocket (encoding/json would silently put
+// U+FFFD in its place).
 func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
-	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
-	err := json.NewDecoder(body).Decode(v)
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
 		return govchat.Errorf(govchat.CodeTooLarge, "请求内容过长。")
 	case err != nil:
+		return govchat.Errorf(govchat.CodeBadRequest, "请求不是有效的 JSON。")
+	case !utf8.Valid(data):
+		return govchat.Errorf(govchat.CodeBadRequest, chat.MsgInvalidUTF8)
+	}
+	if err := json.NewDecoder(bytes.NewReader(data)).Decode(v); err != nil {
 		return govchat.Errorf(govchat.CodeBadRequest, "请求不是有效的 JSON。")
 	}
 	return nil
@@ -84,6 +93,9 @@ func (s *Server) apiFeedback(w http.ResponseWriter, r *http.Request) {
 type UnansweredResponse struct {
 	Since  time.Time       `json:"since"`
 	Groups []govchat.Group `json:"groups"`
+	// NotGaps counts by reason the refusals left out as no knowledge gap
+	// (chitchat, out_of_scope, injection …).
+	NotGaps map[string]int `json:"not_gaps"`
 }
 
 // ParseSince reads a report start: a duration back from now ("720h", "30d")
@@ -136,7 +148,13 @@ func (s *Server) apiUnanswered(w http.ResponseWriter, r *http.Request) {
 	if groups == nil {
 		groups = []govchat.Group{}
 	}
-	writeJSON(w, http.StatusOK, UnansweredResponse{Since: since, Groups: groups})
+	notGaps, err := s.cfg.Reporter.NotGaps(r.Context(), since)
+	if err != nil {
+		s.log.Error("server: unanswered report", "error", err)
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, UnansweredResponse{Since: since, Groups: groups, NotGaps: notGaps})
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) { healthz(w, r) }

@@ -17,9 +17,11 @@ import (
 // docView is what the document page and /api/docs/{id} show.
 type docView struct {
 	Doc             *kb.Document
+	OfficialURL     string // the official page, when its URL is a safe one
 	TypeLabel       string
 	Status          kb.Status
 	StatusClass     string
+	PlanYear        int // the year of a dated annual plan (2019年工作要点), shown beside Status
 	Expired         bool
 	Effective       string
 	Meta            []metaRow
@@ -100,7 +102,7 @@ func (s *Server) view(lib Library, d *kb.Document) *docView {
 	b := lib.Base()
 	status := d.Validity(s.cfg.Now())
 	v := &docView{
-		Doc: d, TypeLabel: d.Type.Label(), Status: status, StatusClass: statusClass(status),
+		Doc: d, OfficialURL: kb.SafeURL(d.URL), TypeLabel: d.Type.Label(), Status: status, StatusClass: statusClass(status), PlanYear: d.PlanYear(),
 		Expired: d.Expired(s.cfg.Now()), Effective: zhDate(d.Effective), Hotline: s.cfg.Hotline,
 		Replaces: refs(b, d.Replaces), ReplacedBy: refs(b, d.ReplacedBy), Sources: refs(b, d.Sources), Similar: d.Similar,
 	}
@@ -335,6 +337,10 @@ type DocJSON struct {
 	ReplacedBy      []kb.Ref   `json:"replaced_by,omitempty"`
 	Sources         []kb.Ref   `json:"sources,omitempty"`
 	Chunks          []kb.Chunk `json:"chunks"`
+	// Sample marks demonstration content (shown as 示例).
+	Sample bool `json:"sample,omitempty"`
+	// PlanYear is the year of a dated annual plan, shown beside Status.
+	PlanYear int `json:"plan_year,omitempty"`
 }
 
 func isoDate(t time.Time) string {
@@ -353,9 +359,10 @@ func (s *Server) docJSON(w http.ResponseWriter, r *http.Request) {
 	out := DocJSON{
 		ID: d.ID, Type: d.Type, TypeLabel: v.TypeLabel, Title: d.Title, DocNumber: d.DocNumber, Issuer: d.Issuer,
 		IndexNo: d.IndexNo, Published: isoDate(d.Published), Effective: isoDate(d.Effective), Expires: isoDate(d.Expires),
-		Status: v.Status, URL: d.URL, DocURL: kb.DocURL(d.ID, ""), Department: d.Department, Region: d.Region,
+		Status: v.Status, URL: kb.SafeURL(d.URL), DocURL: kb.DocURL(d.ID, ""), Department: d.Department, Region: d.Region,
 		Tags: d.Tags, Similar: d.Similar, Interprets: v.Interprets, Interpretations: v.Interpretations,
 		Replaces: v.Replaces, ReplacedBy: v.ReplacedBy, Sources: v.Sources, Chunks: v.Chunks,
+		Sample: d.Sample, PlanYear: v.PlanYear,
 	}
 	if out.Interpretations == nil {
 		out.Interpretations = []kb.Ref{}

@@ -51,9 +51,11 @@ type Chat interface {
 	Feedback(ctx context.Context, req chat.FeedbackRequest) error
 }
 
-// Reporter lists the unanswered questions (*history.Store).
+// Reporter lists the unanswered questions, and counts the refusals that
+// are not knowledge gaps (*history.Store).
 type Reporter interface {
 	Unanswered(ctx context.Context, q govchat.UnansweredQuery) ([]govchat.Group, error)
+	NotGaps(ctx context.Context, since time.Time) (map[string]int, error)
 }
 
 // Config configures the server.

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 
@@ -42,6 +43,7 @@ func testBase() *kb.Base {
 		{ID: "old-1", Type: kb.TypePolicy, Title: "旧规定", Status: kb.StatusRepealed, ReplacedBy: []string{"policy-1"}, Body: "旧的内容。"},
 		{ID: "xss", Type: kb.TypePolicy, Title: xssTitle, Issuer: `<b onmouseover="x()">机关</b>`, URL: `javascript:alert(3)`, Body: xssBody},
 		{ID: "faq-1", Type: kb.TypeFAQ, Title: "居住证多久能办好？", Similar: []string{"居住证要办几天"}, Sources: []string{"policy-1"}, Body: "一般7个工作日。"},
+		{ID: "plan-2019", Type: kb.TypePolicy, Title: "关于印发2019年政务公开工作要点的通知", Sample: true, Published: day("2019-06-19"), Body: "一、总体要求\n\n（一）做好政务公开。"},
 	}
 	return kb.NewBase(docs, kb.Dict{})
 }
@@ -191,6 +193,39 @@ func TestDocumentPage(t *testing.T) {
 	}
 }
 
+// TestDocumentSampleAndPlanYear: demonstration content is marked 示例 (a
+// badge and a notice), a dated annual plan shows its year beside its
+// validity; /api/docs/{id} says both; other documents say neither.
+func TestDocumentSampleAndPlanYear(t *testing.T) {
+	f := newFixture(t, Config{}, true)
+	_, body := f.get(t, "/docs/plan-2019")
+	for _, want := range []string{
+		`<span class="badge badge-active" title="效力状态">现行有效</span> <span class="badge badge-year" title="年度工作安排的年份">2019年度</span>`,
+		`<span class="badge badge-sample" title="演示内容">示例</span>`,
+		`本页为示例内容`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/docs/plan-2019 lacks %s", want)
+		}
+	}
+	_, body = f.get(t, "/docs/policy-1")
+	if strings.Contains(body, "badge-year") || strings.Contains(body, "badge-sample") || strings.Contains(body, "示例内容") {
+		t.Error("/docs/policy-1 is marked as a sample or an annual plan")
+	}
+	var d struct {
+		Sample   bool `json:"sample"`
+		PlanYear int  `json:"plan_year"`
+	}
+	_, js := f.get(t, "/api/docs/plan-2019")
+	if err := json.Unmarshal([]byte(js), &d); err != nil || !d.Sample || d.PlanYear != 2019 {
+		t.Errorf("/api/docs/plan-2019 = %s, want sample and plan_year 2019", js)
+	}
+	_, js = f.get(t, "/api/docs/policy-1")
+	if strings.Contains(js, `"sample"`) || strings.Contains(js, `"plan_year"`) {
+		t.Errorf("/api/docs/policy-1 = %s, want neither sample nor plan_year", js)
+	}
+}
+
 func TestDocumentPageEscapesEverything(t *testing.T) {
 	f := newFixture(t, Config{}, true)
 	_, body := f.get(t, "/docs/xss")
@@ -207,6 +242,10 @@ func TestDocumentPageEscapesEverything(t *testing.T) {
 	resp, js := f.get(t, "/api/docs/xss")
 	if resp.StatusCode != 200 || strings.Contains(js, "<script>") || strings.Contains(js, "<img") {
 		t.Errorf("JSON not escaped: %s", js)
+	}
+	// A javascript: URL is never returned, nor offered as the official page.
+	if strings.Contains(js, "javascript") || strings.Contains(body, "javascript") || strings.Contains(body, "查看发文机关官方发布原文") {
+		t.Errorf("the unsafe URL reached the page or the API")
 	}
 }
 
@@ -329,12 +368,22 @@ func TestAPIAskAndFeedback(t *testing.T) {
 		{`{"question":""}`, 400, "bad_request"},
 		{`{"question":"` + strings.Repeat("长", 600) + `"}`, 413, "too_large"},
 		{`{"question":"` + strings.Repeat("长", 70000) + `"}`, 413, "too_large"},
+		// Invalid UTF-8 is refused as on the websocket, not silently
+		// replaced by U+FFFD.
+		{"{\"question\":\"\xff\xfe居住证怎么办\"}", 400, "bad_request"},
+		{"{\"question\":\"居住证\xe5\xb1\"}", 400, "bad_request"},
 	}
 	for _, tt := range tests {
 		resp, m := f.post(t, "/api/ask", tt.body)
 		if resp.StatusCode != tt.status || m["code"] != tt.code || m["message"] == "" {
-			t.Errorf("%.30s: %d %v", tt.body, resp.StatusCode, m)
+			t.Errorf("%.30q: %d %v", tt.body, resp.StatusCode, m)
 		}
+		if !utf8.ValidString(tt.body) && m["message"] != chat.MsgInvalidUTF8 {
+			t.Errorf("%.30q: message %q", tt.body, m["message"])
+		}
+	}
+	if resp, m := f.post(t, "/api/feedback", "{\"answer_id\":\"a_x\",\"helpful\":false,\"reason\":\"\xff\"}"); resp.StatusCode != 400 || m["message"] != chat.MsgInvalidUTF8 {
+		t.Errorf("feedback with invalid UTF-8: %d %v", resp.StatusCode, m)
 	}
 	resp, ack := f.post(t, "/api/feedback", fmt.Sprintf(`{"answer_id":%q,"helpful":false,"reason":"不清楚","session":%q}`, a["answer_id"], a["session"]))
 	if resp.StatusCode != 200 || ack["type"] != "ack" {

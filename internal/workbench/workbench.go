@@ -96,15 +96,16 @@ func (h *Handler) Register(mux Mux) {
 	op := func(f http.HandlerFunc) http.Handler { return a.Require(auth.RoleOperator, f) }
 	admin := func(f http.HandlerFunc) http.Handler { return a.Require(auth.RoleAdmin, f) }
 	login := h.file("login.html")
+	denied := h.file("forbidden.html")
 
 	sub := http.NewServeMux()
 	a.Routes(sub)
 	for _, p := range []string{"POST /api/agent/login", "POST /api/agent/logout", "GET /api/agent/me", "POST /api/agent/ws-ticket"} {
 		mux.Handle(p, sub)
 	}
-	mux.Handle("GET /agent/{$}", a.RequirePage(auth.RoleOperator, h.file("index.html"), login))
+	mux.Handle("GET /agent/{$}", a.RequirePage(auth.RoleOperator, h.file("index.html"), login, denied))
 	mux.Handle("GET /agent/login", login)
-	mux.Handle("GET /agent/review", a.RequirePage(auth.RoleAdmin, h.file("review.html"), login))
+	mux.Handle("GET /agent/review", a.RequirePage(auth.RoleAdmin, h.file("review.html"), login, denied))
 	mux.Handle("GET /agent/static/{name}", http.HandlerFunc(h.static))
 
 	mux.Handle("POST /api/agent/lookup", op(h.lookup))

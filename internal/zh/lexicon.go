@@ -116,7 +116,25 @@ func loadLexicon() (*lexicon, error) {
 		lex.words.insert(w, lp)
 		lex.maxRunes = max(lex.maxRunes, utf8.RuneCountInString(w))
 	}
+	// The dictionary gives single characters no usable frequency (each
+	// weighs as an unknown character), so any two-character word, however
+	// rare, beat a common one-character word: 在手|机上 for 在|手机|上,
+	// 大项|目的 for 大项目|的. The commonest one-character words get the
+	// probability of a common word.
+	for lp, chars := range commonChars {
+		for _, r := range chars {
+			lex.words.insert(string(r), lp)
+		}
+	}
 	return lex, nil
+}
+
+// commonChars are one-character words by log probability: function words,
+// pronouns, common verbs, measure words and localisers, which in running
+// text are the commonest tokens of all.
+var commonChars = map[float32]string{
+	-5: "的了在是和就不也都很到要会着把被给让从对向跟与及为以而或但如若所其该此这那哪谁啥咋么个们我你他她它吗呢吧啊",
+	-7: "上下里内外前后中间时再还又才只已最更太多少大小好新旧能可得地说去来看做办找交领补用买卖住开关拿带填写问查打转换改退取存借还付收缴报签给过没有一二三四五六七八九十百千万年月日天号次件份张本户人家",
 }
 
 // unknownLogp is the log probability of a character the dictionary does not

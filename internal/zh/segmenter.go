@@ -23,7 +23,7 @@ import (
 
 // version changes whenever segmentation changes in a way that alters the
 // terms of an unchanged text; it is part of Fingerprint.
-const version = "zh/2"
+const version = "zh/3"
 
 // maxWordUnits bounds the length of a user word (in characters or Latin/digit
 // runs).
@@ -223,7 +223,7 @@ func (s *Segmenter) place(w string) {
 // logp is the log probability a user word is given: just above its best
 // split, so that it is kept whole without swallowing its neighbours.
 func (s *Segmenter) logp(w string) float32 {
-	lp := s.splitLogp(w) + 2
+	lp := max(s.splitLogp(w)+2, userWordFloor)
 	if b, ok, _ := s.lex.words.find(w); ok && b > lp {
 		lp = b
 	}
@@ -281,6 +281,11 @@ func (s *Segmenter) validWord(w string) (string, bool) {
 	}
 	return n, units <= maxWordUnits
 }
+
+// userWordFloor is the least log probability of a user word: a term of the
+// government vocabulary (大项目, 社保卡) is as likely as a fairly common word,
+// so that it is not split across its neighbours (大项|目的).
+const userWordFloor = -12
 
 // splitLogp is the log probability of the best segmentation of w by the
 // general dictionary and the user words placed so far.

@@ -158,6 +158,13 @@
   // ---------- messages ----------
   function scrollDown() { log.scrollTop = log.scrollHeight; }
   function add(node) { log.appendChild(node); scrollDown(); return node; }
+  // follow keeps an answer in view while it grows: the log follows its end
+  // until the answer's first line reaches the top of the log, then stays,
+  // so that a citizen reads a long answer from its beginning.
+  function follow(node) {
+    var top = node.getBoundingClientRect().top - log.getBoundingClientRect().top + log.scrollTop - 12;
+    log.scrollTop = Math.max(0, Math.min(log.scrollHeight - log.clientHeight, top));
+  }
 
   function welcome() {
     var box = el('div', { class: 'msg bot welcome' },
@@ -165,17 +172,21 @@
         el('p', { text: '您好！我是政策咨询助手，可以解答政策文件、办事指南和常见问题。' }),
         el('p', { class: 'muted', text: '每条回答都会附上政策原文出处，点击编号即可查看原文。请勿输入身份证号、手机号等个人信息。' })));
     add(box);
-    if (suggestions.length) add(suggestionRow('常见问题', suggestions, ask));
+    if (suggestions.length) add(suggestionRow('常见问题', suggestions, function (q) { ask(q); }));
   }
 
   // suggestionRow is a labelled row of question buttons: the welcome
-  // screen's examples, and the place for follow-up suggestions under an
-  // answer (clarify / related questions).
-  function suggestionRow(label, questions, pick) {
+  // screen's examples, and under an answer the clarify candidates or the
+  // related questions (objects {id, question, sample}). heading, when given,
+  // is shown above the buttons.
+  function suggestionRow(label, questions, pick, heading) {
     var row = el('div', { class: 'suggest', role: 'group', 'aria-label': label });
+    if (heading) row.appendChild(el('p', { class: 'suggest-head', 'aria-hidden': 'true', text: heading }));
     questions.forEach(function (q) {
       var text = typeof q === 'string' ? q : q.question;
-      row.appendChild(el('button', { type: 'button', class: 'chip', text: text, onclick: function () { pick(q); } }));
+      var b = el('button', { type: 'button', class: 'chip', onclick: function () { pick(q); } }, el('span', { text: text }));
+      if (q && q.sample) b.appendChild(el('span', { class: 'tag tag-sample', text: '示例' }));
+      row.appendChild(b);
     });
     return row;
   }
@@ -223,6 +234,10 @@
       if (s.issuer) meta.appendChild(el('span', { text: s.issuer }));
       else if (s.department) meta.appendChild(el('span', { text: s.department }));
       if (s.status) meta.appendChild(el('span', { class: 'badge badge-' + (STATUS_CLASS[s.status] || 'unknown'), text: s.status }));
+      // A dated annual plan (2019年工作要点) stays 现行有效 by its dates: say
+      // which year it is for. Demonstration content is marked 示例.
+      if (s.plan_year) meta.appendChild(el('span', { class: 'badge badge-year', text: s.plan_year + '年度' }));
+      if (s.sample) meta.appendChild(el('span', { class: 'badge badge-sample', text: '示例' }));
       var li = el('li', null,
         el('a', { class: 'src-link', href: docHref(s.doc_url), target: '_blank', rel: 'noopener' },
           el('span', { class: 'num', text: String(n) }),
@@ -236,7 +251,8 @@
         var box = el('div', { class: 'src-rel' });
         rel.forEach(function (p) {
           box.appendChild(el('a', { href: docHref(p[1].doc_url), target: '_blank', rel: 'noopener' },
-            el('span', { class: 'tag', text: p[0] }), el('span', { text: p[1].title }), newWindowHint()));
+            el('span', { class: 'tag', text: p[0] }), el('span', { text: p[1].title }),
+            p[1].sample ? el('span', { class: 'tag tag-sample', text: '示例' }) : null, newWindowHint()));
         });
         li.appendChild(box);
       }
@@ -354,7 +370,7 @@
         p.text += f.text;
         p.textNode.textContent = p.text;
         speak(p, false);
-        scrollDown();
+        follow(p.node);
         break;
       case 'answer':
         if (!p) return;
@@ -409,21 +425,67 @@
     setTimeout(function () { if (p.say.parentNode) p.say.parentNode.removeChild(p.say); }, 3000);
   }
 
+  // splitListed finds the lines of text that list the related questions —
+  // the numbered choices of a clarification, or the 您可能还想问 list kept in
+  // the text for clients without buttons — and returns the text before and
+  // after them; a heading line ending in ：just before the list goes with it.
+  // Text that lists none of them is all head.
+  function splitListed(text, related) {
+    var key = function (q) { return String(q).replace(/[\s？?。.！!：:]/g, ''); };
+    var qs = {};
+    related.forEach(function (r) { qs[key(r.question)] = true; });
+    var lines = text.split('\n'), first = -1, last = -1;
+    for (var i = 0; i < lines.length; i++) {
+      var m = /^\s*(?:\d{1,2}[.．、]|[·•・*-])\s*(.+?)\s*$/.exec(lines[i]);
+      if (m && qs[key(m[1])]) { if (first < 0) first = i; last = i; }
+      else if (first >= 0) break;
+    }
+    if (first < 0) return { head: text, tail: '' };
+    var h = first;
+    if (h > 0 && /[：:]\s*$/.test(lines[h - 1])) h--;
+    return { head: lines.slice(0, h).join('\n').replace(/\s+$/, ''), tail: lines.slice(last + 1).join('\n').replace(/^\s+/, '') };
+  }
+
+  // relatedRow offers the related questions of answer f as buttons; a tap
+  // asks that question and tells the server which button it was (via).
+  function relatedRow(f, related) {
+    return suggestionRow(f.clarify ? '请选择您要问的问题' : '您可能还想问', related, function (r) {
+      ask(r.question, f.answer_id && r.id ? { answer_id: f.answer_id, id: r.id } : null);
+    }, f.clarify ? '' : '您可能还想问：');
+  }
+
+  // finishAnswer renders the complete answer: its text with citation links,
+  // its sources, the related questions as buttons, and 👍/👎 — except on a
+  // clarification, which answers nothing: the citizen picks one of its
+  // buttons (or, if none fits, asks again, or uses 转人工 / the hotline
+  // always shown below the conversation).
   function finishAnswer(p, f) {
     var bubble = p.node.querySelector('.bubble');
     bubble.classList.remove('streaming');
     p.node.classList.toggle('refused', !!f.refused);
+    p.node.classList.toggle('clarify', !!f.clarify);
     var final = f.text || p.text;
     if (final.slice(0, p.text.length) !== p.text) { p.text = final; p.said = 0; } // rewritten: say it all
     else p.text = final;
     speak(p, true);
-    renderAnswerText(p.textNode, final, f.sources);
+    var related = (f.related || []).filter(function (r) { return r && r.question; }).slice(0, 6);
+    var parts = related.length ? splitListed(final, related) : { head: final, tail: '' };
+    renderAnswerText(p.textNode, parts.head, f.sources);
     var n = (f.sources || []).length;
     if (n) bubble.appendChild(renderSources(f.sources));
+    if (related.length) bubble.appendChild(relatedRow(f, related));
+    if (parts.tail) {
+      var tail = el('div', { class: 'text tail' });
+      renderAnswerText(tail, parts.tail, f.sources);
+      bubble.appendChild(tail);
+    }
     if (f.refused) bubble.appendChild(refusedHelp());
-    if (f.answer_id) bubble.appendChild(feedbackBar(f.answer_id));
-    endSpeech(p, f.refused ? '可以转人工服务或拨打 ' + hotline + '。' : (n ? '回答完毕，附有 ' + n + ' 条政策原文出处。' : ''));
-    scrollDown();
+    if (f.answer_id && !f.clarify) bubble.appendChild(feedbackBar(f.answer_id));
+    p.node.setAttribute('data-done', 'true');
+    endSpeech(p, f.refused ? '可以转人工服务或拨打 ' + hotline + '。' :
+      f.clarify ? '请从下面 ' + related.length + ' 个选项中选择。' :
+      (n ? '回答完毕，附有 ' + n + ' 条政策原文出处。' : ''));
+    follow(p.node);
   }
 
   function failAsk(id, message) {
@@ -433,10 +495,11 @@
     var bubble = p.node.querySelector('.bubble');
     bubble.classList.remove('streaming');
     p.node.classList.add('failed');
+    p.node.setAttribute('data-done', 'true');
     if (!p.text) p.textNode.textContent = '';
     bubble.appendChild(el('div', { class: 'err' },
       el('span', { text: message }),
-      el('button', { type: 'button', class: 'link-btn', text: '重新提问', onclick: function () { ask(p.q); } })));
+      el('button', { type: 'button', class: 'link-btn', text: '重新提问', onclick: function () { ask(p.q, p.via); } })));
     endSpeech(p, message);
     scrollDown();
   }
@@ -456,7 +519,9 @@
     sendFrame({ type: 'handoff', id: nextId('h'), reason: 'requested' });
   }
 
-  function ask(text) {
+  // ask asks text. via, for a question asked by tapping a related or
+  // clarify button, names that button: {answer_id, id} (docs/protocol.md).
+  function ask(text, via) {
     text = String(text || '').trim();
     if (!text) return;
     if (text.length > MAX_QUESTION) text = text.slice(0, MAX_QUESTION);
@@ -469,8 +534,10 @@
     var say = el('div', { class: 'sr-only', 'aria-live': 'polite', 'aria-atomic': 'false', 'aria-relevant': 'additions' });
     var node = add(el('div', { class: 'msg bot', 'data-id': id },
       el('div', { class: 'bubble streaming' }, textNode, say)));
-    pending[id] = { q: text, node: node, text: '', said: 0, textNode: textNode, say: say };
-    sendFrame({ type: 'ask', id: id, text: text });
+    pending[id] = { q: text, via: via, node: node, text: '', said: 0, textNode: textNode, say: say };
+    var f = { type: 'ask', id: id, text: text };
+    if (via && via.answer_id && via.id) f.via = { answer_id: String(via.answer_id), id: String(via.id) };
+    sendFrame(f);
   }
 
   // ---------- open / close / input ----------
@@ -544,6 +611,7 @@
   // show the operator's 工号 only. With nobody online the citizen can leave a
   // message (leave_message).
   var human = { status: '', conv: '' };
+  var leaveForm = null; // the 留言 form on screen, if any
   var endBtn = el('button', { type: 'button', class: 'link-btn end-human', text: '结束人工服务', hidden: true, onclick: function () {
     sendFrame({ type: 'handoff_end', id: nextId('e') });
   } });
@@ -568,8 +636,12 @@
     if (f.status === 'no_operator') {
       system(f.message || ('当前暂无人工客服在线，请拨打 ' + hotline + '。'), true);
       if (f.can_leave_message) {
-        var leave = add(leaveMessageForm());
-        leave.querySelector('textarea').focus();
+        // One 留言 form at a time: asking again (转人工 after the automatic
+        // offer that follows two refusals) brings the open form, with what
+        // was typed in it, down to the latest message.
+        if (!leaveForm || !leaveForm.parentNode || leaveForm.getAttribute('data-sent')) leaveForm = leaveMessageForm();
+        add(leaveForm);
+        leaveForm.querySelector('textarea').focus();
       }
       setHuman('', '');
       return;
@@ -606,12 +678,14 @@
     var contact = el('input', { class: 'reason-text', type: 'text', maxlength: '50', placeholder: '联系电话（选填，便于回复）', 'aria-label': '联系电话' });
     var btn = el('button', { type: 'button', class: 'submit', text: '提交留言' });
     var box = el('div', { class: 'bubble leave' }, el('strong', { text: '留言' }), text, contact, btn);
+    var wrap = el('div', { class: 'msg system' }, box);
     btn.addEventListener('click', function () {
       if (!text.value.trim()) { text.focus(); return; }
       var id = nextId('l');
       btn.disabled = true;
       acks[id] = {
         ok: function () {
+          wrap.setAttribute('data-sent', 'true');
           box.textContent = '';
           box.appendChild(el('span', { class: 'thanks', text: '留言已提交，工作人员会尽快处理。' }));
           announce('留言已提交，工作人员会尽快处理。');
@@ -625,7 +699,7 @@
       };
       sendFrame({ type: 'leave_message', id: id, text: text.value, contact: contact.value.trim() || undefined });
     });
-    return el('div', { class: 'msg system' }, box);
+    return wrap;
   }
   form.addEventListener('submit', function (e) { e.preventDefault(); submit(); });
 
@@ -644,7 +718,7 @@
     version: 1,
     open: function () { open('pointer'); },
     close: close,
-    ask: ask,
+    ask: function (text) { ask(text); },
     setMode: function (m) { setMode(m, true); },
     mode: function () { return mode; }
   };

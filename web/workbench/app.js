@@ -94,6 +94,10 @@
     c.appendChild(h);
     var badges = el('div', 'badges');
     badges.appendChild(el('span', 'badge st-' + (statusClass[item.status] || 'ok'), item.status));
+    // A dated annual plan stays 现行有效 by its dates: say which year it is
+    // for. Demonstration content is not to be read to a caller as official.
+    if (item.plan_year) badges.appendChild(el('span', 'badge year', item.plan_year + '年度'));
+    if (item.sample) badges.appendChild(el('span', 'badge sample', '示例'));
     badges.appendChild(el('span', 'badge', item.type_label));
     if (item.doc_number) badges.appendChild(el('span', 'badge num', item.doc_number));
     if (item.department) badges.appendChild(el('span', 'badge dept', item.department));
@@ -405,7 +409,10 @@
       var li = el('li', 'te ' + e.from + (e.refused ? ' refused' : ''));
       var h = el('div', 'tw', (who[e.from] || e.from) + (e.staff_no ? '（工号' + e.staff_no + '）' : '') + ' ' + new Date(e.at).toLocaleTimeString('zh-CN'));
       li.appendChild(h);
-      li.appendChild(el('div', 'tt', e.text));
+      var parts = e.related && e.related.length ? splitListed(e.text, e.related) : { head: e.text, tail: '' };
+      li.appendChild(el('div', 'tt', parts.head));
+      if (e.related && e.related.length) li.appendChild(offered(e));
+      if (parts.tail) li.appendChild(el('div', 'tt', parts.tail));
       (e.sources || []).forEach(function (s) {
         var a = el('a', 'ts', '[' + (s.n || 1) + '] ' + s.title);
         a.href = s.doc_url; a.target = '_blank'; a.rel = 'noopener';
@@ -423,6 +430,50 @@
       ol.appendChild(li);
     });
     ol.scrollTop = ol.scrollHeight;
+  }
+
+  // splitListed finds the lines of text that list the offered questions
+  // (kept in the text for clients without buttons) and returns the text
+  // before and after them; a heading line ending in ：before the list goes
+  // with it. (The widget and the mini-program show answers the same way.)
+  function splitListed(text, related) {
+    var key = function (q) { return String(q).replace(/[\s？?。.！!：:]/g, ''); };
+    var qs = {};
+    related.forEach(function (r) { qs[key(r.question)] = true; });
+    var lines = String(text || '').split('\n'), first = -1, last = -1;
+    for (var i = 0; i < lines.length; i++) {
+      var m = /^\s*(?:\d{1,2}[.．、]|[·•・*-])\s*(.+?)\s*$/.exec(lines[i]);
+      if (m && qs[key(m[1])]) { if (first < 0) first = i; last = i; }
+      else if (first >= 0) break;
+    }
+    if (first < 0) return { head: String(text || ''), tail: '' };
+    var h = first;
+    if (h > 0 && /[：:]\s*$/.test(lines[h - 1])) h--;
+    return { head: lines.slice(0, h).join('\n').replace(/\s+$/, ''), tail: lines.slice(last + 1).join('\n').replace(/^\s+/, '') };
+  }
+
+  // offered shows the buttons the citizen was offered with a bot answer (a
+  // clarification's choices, or related questions). The operator is not the
+  // asker: a tap looks the entry up, as if its question had been typed.
+  function offered(e) {
+    var box = el('div', 'offered');
+    box.appendChild(el('span', 'tw', e.clarify ? '智能助手请市民选择：' : '智能助手推荐的相关问题：'));
+    e.related.forEach(function (r) {
+      var b = el('button', 'lookup-related');
+      b.type = 'button';
+      b.title = '在知识库中查询此问题';
+      b.appendChild(document.createTextNode(r.question));
+      if (r.sample) b.appendChild(el('span', 'badge sample', '示例'));
+      b.addEventListener('click', function () {
+        var q = $('q');
+        q.value = r.question;
+        clearTimeout(state.timer);
+        lookup(true);
+        q.focus();
+      });
+      box.appendChild(b);
+    });
+    return box;
   }
 
   function renderConvs() {

@@ -15,6 +15,8 @@ import (
 	"golang.org/x/text/encoding/traditionalchinese"
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
+
+	"github.com/govchat/govchat/internal/knowledge"
 )
 
 // ErrRefused marks input that is refused on purpose (oversize, binary, zip
@@ -36,8 +38,10 @@ type Limits struct {
 	MaxRatio int64
 }
 
-// DefaultLimits are used when a Limits field is zero.
-var DefaultLimits = Limits{MaxFileSize: 64 << 20, MaxUnzipped: 256 << 20, MaxRatio: 200}
+// DefaultLimits are used when a Limits field is zero. An input file may be
+// as large as a knowledge file (knowledge.MaxFileSize), the one limit the
+// importer and the loader share; what the import writes is held to it too.
+var DefaultLimits = Limits{MaxFileSize: knowledge.MaxFileSize, MaxUnzipped: 256 << 20, MaxRatio: 200}
 
 func (l Limits) withDefaults() Limits {
 	if l.MaxFileSize <= 0 {
@@ -179,6 +183,11 @@ func readMember(f *zip.File, max int64) ([]byte, error) {
 	}
 	if int64(len(data)) > max {
 		return nil, refuse("member %s is larger than %d MiB uncompressed (zip bomb?)", f.Name, max>>20)
+	}
+	// Office files never declare a DTD (OOXML forbids it); one that does
+	// carries entity definitions — an XXE or billion-laughs attack.
+	if bytes.Contains(data, []byte("<!DOCTYPE")) || bytes.Contains(data, []byte("<!ENTITY")) {
+		return nil, refuse("%s declares a DTD or XML entities (<!DOCTYPE>/<!ENTITY>), which Office files never contain: an XML entity attack (XXE, billion laughs)?", f.Name)
 	}
 	return data, nil
 }

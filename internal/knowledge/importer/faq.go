@@ -284,8 +284,17 @@ func FAQFromCSV(text string) (FAQTable, error) {
 // recognisable header row.
 func FAQFromXLSX(data []byte, l Limits) (t FAQTable, err error) {
 	l = l.withDefaults()
-	if _, err := openZip(data, l); err != nil {
+	zr, err := openZip(data, l)
+	if err != nil {
 		return t, err
+	}
+	// excelize reads the parts itself: check them for a DTD first.
+	for _, f := range zr.File {
+		if strings.HasSuffix(f.Name, ".xml") || strings.HasSuffix(f.Name, ".rels") {
+			if _, err := readMember(f, l.MaxUnzipped); errors.Is(err, ErrRefused) {
+				return t, err
+			}
+		}
 	}
 	defer func() {
 		if p := recover(); p != nil {

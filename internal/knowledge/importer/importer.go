@@ -343,6 +343,7 @@ func (im *Importer) writeDocs(docs []*kb.Document, res Result) (Result, error) {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("%s: unknown status %q dropped", d.ID, d.Status))
 			d.Status = ""
 		}
+		res.Warnings = append(res.Warnings, dropUnsafeURL(d)...)
 		rel, ok := im.paths[d.ID]
 		if ok && path.Ext(rel) != ".md" {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("id %s is already used by a FAQ entry in %s; skipped", d.ID, rel))
@@ -358,6 +359,9 @@ func (im *Importer) writeDocs(docs []*kb.Document, res Result) (Result, error) {
 		data, err := RenderDocument(d)
 		if err != nil {
 			return res, fmt.Errorf("%s: %w", d.ID, err)
+		}
+		if err := fitsKnowledgeFile(rel, data); err != nil {
+			return res, err
 		}
 		// What is written must load back.
 		if back, probs := knowledge.ParseDocument(rel, string(data)); back == nil || knowledge.HasErrors(probs) {
@@ -487,6 +491,7 @@ func (im *Importer) writeFAQ(name string, entries []*kb.Document, res Result) (R
 			e.Region = im.cfg.Region
 		}
 		e.Sample = e.Sample || im.cfg.Sample
+		res.Warnings = append(res.Warnings, dropUnsafeURL(e)...)
 		if i, ok := index[e.ID]; ok {
 			old := merged[i]
 			keepReviewed(e, old)
@@ -509,6 +514,9 @@ func (im *Importer) writeFAQ(name string, entries []*kb.Document, res Result) (R
 	if err != nil {
 		return res, err
 	}
+	if err := fitsKnowledgeFile(rel, data); err != nil {
+		return res, err
+	}
 	back, probs := knowledge.ParseFAQ(rel, string(data))
 	if knowledge.HasErrors(probs) || len(back) != len(merged) {
 		return res, fmt.Errorf("internal error: the written FAQ file does not load: %v", probs)
@@ -528,6 +536,26 @@ func sameFAQ(a, b *kb.Document) bool {
 	x, _ := RenderFAQ(FAQHeader{}, []*kb.Document{a})
 	y, _ := RenderFAQ(FAQHeader{}, []*kb.Document{b})
 	return string(x) == string(y)
+}
+
+// dropUnsafeURL drops a link that is not an absolute http(s) address (a
+// relative path, javascript:…): the loader would refuse the whole entry.
+func dropUnsafeURL(d *kb.Document) []string {
+	if d.URL == "" || kb.SafeURL(d.URL) != "" {
+		return nil
+	}
+	w := fmt.Sprintf("%s: url %q is not an absolute http(s) address; dropped", d.ID, d.URL)
+	d.URL = ""
+	return []string{w}
+}
+
+// fitsKnowledgeFile refuses a file the loader would not read: an import
+// that reports ok is always indexed.
+func fitsKnowledgeFile(rel string, data []byte) error {
+	if len(data) > knowledge.MaxFileSize {
+		return refuse("%s would be %d MiB, more than the %d MiB a knowledge file may hold; split the source", rel, len(data)>>20, knowledge.MaxFileSize>>20)
+	}
+	return nil
 }
 
 // write stores data at rel under Into atomically and says whether the file

@@ -460,3 +460,18 @@ func TestIDs(t *testing.T) {
 		t.Errorf("SanitizeID(12.0) = %q", got)
 	}
 }
+
+// The importer and the loader share one size limit: an input file may be as
+// large as a knowledge file, and what the import writes is held to it, so
+// an import that reports ok is always loaded and indexed.
+func TestOneSizeLimit(t *testing.T) {
+	if DefaultLimits.MaxFileSize != knowledge.MaxFileSize {
+		t.Errorf("importer reads up to %d bytes, the loader %d", DefaultLimits.MaxFileSize, knowledge.MaxFileSize)
+	}
+	if err := fitsKnowledgeFile("faq/x.yaml", make([]byte, knowledge.MaxFileSize)); err != nil {
+		t.Errorf("a file of exactly the limit: %v", err)
+	}
+	if err := fitsKnowledgeFile("faq/x.yaml", make([]byte, knowledge.MaxFileSize+1)); !errors.Is(err, ErrRefused) {
+		t.Errorf("a file over the limit: %v", err)
+	}
+}

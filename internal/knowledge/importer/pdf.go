@@ -2,8 +2,11 @@ package importer
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"regexp"
 	"sort"
@@ -14,52 +17,85 @@ import (
 	"github.com/ledongthuc/pdf"
 
 	"github.com/govchat/govchat/internal/kb"
+	"github.com/govchat/govchat/internal/worker"
 )
 
 // ErrNoTextLayer is returned for a PDF whose pages carry no text (a scan).
 var ErrNoTextLayer = errors.New("the PDF has no text layer (a scanned image?); run OCR on it first or import the original Word file")
 
-// pdfTimeout bounds the text extraction of one PDF.
-const pdfTimeout = 60 * time.Second
+// DefaultPDFTimeout bounds the text extraction of one PDF.
+const DefaultPDFTimeout = 60 * time.Second
 
-// ParsePDF extracts the text layer of a PDF into a document. Lines are
-// rebuilt from the glyph positions and joined into paragraphs where a line
-// runs to the right margin.
-func ParsePDF(data []byte) (*kb.Document, error) {
+// pdfWorker is the worker that extracts a PDF's text in a child process.
+const pdfWorker = "pdf-text"
+
+func init() {
+	worker.Register(pdfWorker, func(in io.Reader, out io.Writer) error {
+		data, err := io.ReadAll(in)
+		if err != nil {
+			return err
+		}
+		lines, err := pdfLines(data)
+		if err != nil {
+			return err
+		}
+		return json.NewEncoder(out).Encode(lines)
+	})
+}
+
+// ParsePDF extracts the text layer of a PDF into a document, within
+// DefaultPDFTimeout. Lines are rebuilt from the glyph positions and joined
+// into paragraphs where a line runs to the right margin.
+//
+// The extraction runs in a child process (package worker): a hostile PDF —
+// a page tree that contains itself, a parser that never returns — is
+// refused at the deadline, and the child killed then leaves nothing
+// running. The program must call worker.Main.
+func ParsePDF(data []byte) (*kb.Document, error) { return parsePDF(data, DefaultPDFTimeout) }
+
+func parsePDF(data []byte, timeout time.Duration) (*kb.Document, error) {
 	if i := bytes.Index(data[:min(len(data), 1024)], []byte("%PDF-")); i < 0 {
 		return nil, refuse("not a PDF file (no %%PDF- header)")
 	}
-	type result struct {
-		lines []string
-		err   error
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	out, err := worker.Run(ctx, pdfWorker, data, worker.Limits{})
+	var de *worker.DeadlineError
+	switch {
+	case errors.As(err, &de):
+		return nil, refuse("PDF text extraction did not finish within %s (a damaged or hostile file?); stopped", timeout)
+	case errors.Is(err, worker.ErrUnavailable):
+		return nil, fmt.Errorf("pdf: %w", err)
+	case err != nil:
+		return nil, refuse("%v", err)
 	}
-	ch := make(chan result, 1)
-	go func() {
-		lines, err := pdfLines(data)
-		ch <- result{lines, err}
-	}()
-	var r result
-	select {
-	case r = <-ch:
-	case <-time.After(pdfTimeout):
-		return nil, fmt.Errorf("pdf: text extraction took longer than %s (damaged file?)", pdfTimeout)
-	}
-	if r.err != nil {
-		return nil, r.err
+	var lines []string
+	if err := json.Unmarshal(out, &lines); err != nil {
+		return nil, fmt.Errorf("pdf: reading the extracted text: %w", err)
 	}
 	n := 0
-	for _, l := range r.lines {
+	for _, l := range lines {
 		n += utf8.RuneCountInString(squash(l))
 	}
-	if n < 10 {
+	if n == 0 {
 		return nil, ErrNoTextLayer
 	}
 	d := &kb.Document{Type: kb.TypePolicy}
-	body := analyse(d, r.lines)
+	body := analyse(d, lines)
 	d.Body = linesToMarkdown(body)
 	return d, nil
 }
 
+// Bounds of a PDF's page tree: deeper or larger trees are refused (a tree
+// whose /Kids contain the node itself would otherwise be walked forever).
+const (
+	maxPageTreeDepth = 64
+	maxPageTreeNodes = 200_000
+	maxPages         = 100_000
+)
+
+// pdfLines extracts the text of every page as lines. It runs in the PDF
+// worker's child process.
 func pdfLines(data []byte) (lines []string, err error) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -68,20 +104,64 @@ func pdfLines(data []byte) (lines []string, err error) {
 	}()
 	rd, err := pdf.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		return nil, fmt.Errorf("pdf: %w", err)
+		return nil, fmt.Errorf("pdf: damaged or unsupported file (%w)", err)
 	}
-	pages := rd.NumPage()
-	if pages <= 0 || pages > 100_000 {
-		return nil, fmt.Errorf("pdf: no pages")
+	pages, err := pdfPages(rd)
+	if err != nil {
+		return nil, err
 	}
-	for i := 1; i <= pages; i++ {
-		p := rd.Page(i)
-		if p.V.IsNull() {
-			continue
-		}
-		lines = append(lines, reflow(pageLines(p.Content().Text))...)
+	for _, p := range pages {
+		lines = append(lines, reflow(pageLines(pageText(p)))...)
 	}
 	return lines, nil
+}
+
+// pdfPages walks the page tree itself (the library's Page(i) loops forever
+// on a tree that contains itself), bounded in depth and size, and checks
+// that each page's chain of /Parent links (which inherited resources are
+// looked up along) ends.
+func pdfPages(rd *pdf.Reader) ([]pdf.Page, error) {
+	var pages []pdf.Page
+	nodes := 0
+	var walk func(v pdf.Value, depth int) error
+	walk = func(v pdf.Value, depth int) error {
+		nodes++
+		switch {
+		case depth > maxPageTreeDepth:
+			return fmt.Errorf("pdf: the page tree is deeper than %d levels (it contains itself?)", maxPageTreeDepth)
+		case nodes > maxPageTreeNodes:
+			return fmt.Errorf("pdf: the page tree has more than %d nodes (it contains itself?)", maxPageTreeNodes)
+		}
+		switch v.Key("Type").Name() {
+		case "Pages":
+			kids := v.Key("Kids")
+			for i := 0; i < kids.Len(); i++ {
+				if err := walk(kids.Index(i), depth+1); err != nil {
+					return err
+				}
+			}
+		case "Page":
+			if len(pages) >= maxPages {
+				return fmt.Errorf("pdf: more than %d pages", maxPages)
+			}
+			p := v
+			for range maxPageTreeDepth + 1 {
+				p = p.Key("Parent")
+			}
+			if !p.IsNull() {
+				return errors.New("pdf: a page's /Parent links go round in a circle")
+			}
+			pages = append(pages, pdf.Page{V: v})
+		}
+		return nil
+	}
+	if err := walk(rd.Trailer().Key("Root").Key("Pages"), 0); err != nil {
+		return nil, err
+	}
+	if len(pages) == 0 {
+		return nil, errors.New("pdf: no pages")
+	}
+	return pages, nil
 }
 
 // pdfLine is one line of a page with its horizontal extent.

@@ -32,10 +32,12 @@ const (
 	maxFrame      = 1 << 30
 )
 
-// ErrCorrupt is returned (wrapped) by Open when the snapshot is damaged (a
-// disk fault: crashes cannot cause it). The index is derived data: move the
-// directory aside and rebuild it.
-var ErrCorrupt = errors.New("mem: index snapshot is corrupt")
+// ErrCorrupt is returned (wrapped) by Open when the snapshot, or a record
+// in the middle of the operation log, is damaged (a disk fault: crashes cannot
+// cause it; a crash only tears the log's last record, which is cut off). The
+// index is derived data: move the directory aside and rebuild it
+// (Rebuildable does).
+var ErrCorrupt = errors.New("mem: the index is corrupt")
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
@@ -270,6 +272,60 @@ func syncDir(dir string) error {
 	return err
 }
 
+// frameAt returns the body of the frame at the start of b when it is whole
+// and its checksum matches.
+func frameAt(b []byte) ([]byte, bool) {
+	if len(b) < 8 {
+		return nil, false
+	}
+	n := binary.LittleEndian.Uint32(b)
+	if n > maxFrame || int64(n) > int64(len(b)-8) {
+		return nil, false
+	}
+	body := b[8 : 8+n]
+	if n == 0 || crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(b[4:]) {
+		return nil, false
+	}
+	return body, true
+}
+
+// tornTail reports whether b, which does not start with a good frame, is
+// what a crash in the middle of the last append leaves: that frame cut short
+// or not yet all on disk, with nothing after it. The log is fsynced after
+// every append, so only the last frame can be torn; a damaged frame with a
+// good one somewhere after it is corruption.
+func tornTail(b []byte) bool {
+	if len(b) >= 8 {
+		n := int64(binary.LittleEndian.Uint32(b))
+		if n <= maxFrame && n <= int64(len(b)-8) && !allZero(b[8+n:]) {
+			return false // a whole frame, damaged, with more after it
+		}
+	}
+	// Whatever the length field says (it may be the damaged part), a good
+	// frame further on shows that this one was not the last.
+	budget := 64 << 20 // bytes checksummed in the search
+	for i := 1; i+8 <= len(b) && budget > 0; i++ {
+		n := int(binary.LittleEndian.Uint32(b[i:]))
+		if n == 0 || n > len(b)-i-8 {
+			continue
+		}
+		budget -= n
+		if _, ok := frameAt(b[i:]); ok {
+			return false
+		}
+	}
+	return true
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // wal is the append-only operation log: a header (magic, generation) and
 // frames of [length u32][crc32c u32][body].
 type wal struct {
@@ -318,21 +374,19 @@ func (s *Store) openWAL() error {
 	}
 	good := walHeaderSize
 	rest := data[walHeaderSize:]
-	for len(rest) >= 8 {
-		n := binary.LittleEndian.Uint32(rest)
-		sum := binary.LittleEndian.Uint32(rest[4:])
-		if n > maxFrame || int(n) > len(rest)-8 {
-			break
-		}
-		body := rest[8 : 8+n]
-		if crc32.Checksum(body, castagnoli) != sum {
+	for len(rest) > 0 {
+		body, ok := frameAt(rest)
+		if !ok {
+			if !tornTail(rest) {
+				return fmt.Errorf("%w: %s: the record at byte %d is damaged and more records follow it (a disk fault, not a crash)", ErrCorrupt, path, good)
+			}
 			break
 		}
 		if err := s.replay(body); err != nil {
-			break
+			return fmt.Errorf("%w: %s: the record at byte %d cannot be applied: %v", ErrCorrupt, path, good, err)
 		}
-		good += 8 + int(n)
-		rest = rest[8+n:]
+		good += 8 + len(body)
+		rest = rest[8+len(body):]
 	}
 	f, err := os.OpenFile(path, os.O_RDWR, 0o644)
 	if err != nil {

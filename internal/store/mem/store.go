@@ -8,7 +8,9 @@
 // snapshot (written to a temporary file, fsynced, renamed over the old one,
 // directory fsynced) when it grows and on Close. Opening reads the snapshot
 // (postings included, so nothing is re-segmented) and replays the log; a torn
-// log tail or a half-written temporary file from a crash is discarded.
+// log tail or a half-written temporary file from a crash is discarded. A
+// damaged snapshot, or a damaged record in the middle of the log (a disk
+// fault), is ErrCorrupt: never silently cut off with what follows it.
 package mem
 
 import (
@@ -133,6 +135,39 @@ func newStore(dir string, opts []Option) *Store {
 }
 
 var errClosed = errors.New("mem: store is closed")
+
+// ErrLocked is returned (wrapped) by Open when another process has the
+// directory open.
+var ErrLocked = errors.New("the index is in use by another govchat process")
+
+// Rebuild fills a new, empty collection and then replaces the store's
+// contents with it in one step (one snapshot). While fill runs, the store
+// keeps its old contents — and its directory stays locked, so no other
+// process can open or rebuild it meanwhile. A failed fill leaves the store
+// as it was.
+func (s *Store) Rebuild(ctx context.Context, fill func(context.Context, store.Store) error) error {
+	s.mu.RLock()
+	closed := s.closed
+	s.mu.RUnlock()
+	if closed {
+		return errClosed
+	}
+	fresh := newStore("", []Option{WithLogger(s.log)})
+	if err := fill(ctx, fresh); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errClosed
+	}
+	s.points, s.byID, s.post, s.lists = fresh.points, fresh.byID, fresh.post, fresh.lists
+	s.dead, s.nSparse, s.schema = fresh.dead, fresh.nSparse, fresh.schema
+	if s.dir == "" {
+		return nil
+	}
+	return s.snapshot()
+}
 
 // ErrSchemaMismatch is returned (wrapped) by Ensure when the persisted
 // collection has another dense vector size (the embedding model changed, or

@@ -2,6 +2,7 @@ package mem
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -403,5 +404,118 @@ func TestRebuildable(t *testing.T) {
 	aside, _ := filepath.Glob(dir + ".corrupt-*")
 	if len(aside) != 1 {
 		t.Errorf("damaged index not moved aside: %v", aside)
+	}
+}
+
+// Rebuild swaps in a new collection in one step; a failed fill leaves the
+// old one; the directory stays locked meanwhile.
+func TestRebuildSwaps(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir)
+	fill(t, s)
+	err := s.Rebuild(ctx, func(ctx context.Context, dst store.Store) error {
+		if _, err := Open(dir); !errors.Is(err, ErrLocked) {
+			t.Errorf("second open during a rebuild: %v", err)
+		}
+		if err := dst.Ensure(ctx, store.Schema{Name: "test", DenseSize: 2}); err != nil {
+			return err
+		}
+		return dst.Upsert(ctx, []store.Point{{ID: "new", Sparse: sv(1, 1)}})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Rebuild(ctx, func(context.Context, store.Store) error { return errors.New("embedding server down") }); err == nil {
+		t.Fatal("a failed fill was not reported")
+	}
+	crash(s) // the swap is on disk without a close
+	s = open(t, dir)
+	defer s.Close()
+	pts, _ := s.Scroll(ctx, store.Filter{})
+	if got := fmt.Sprint(pointIDs(pts)); got != "[new]" {
+		t.Fatalf("after rebuild = %s", got)
+	}
+}
+
+// walWithRecords leaves dir with a snapshot and a log of three records, as a
+// crash after three upserts does.
+func walWithRecords(t *testing.T, dir string) []byte {
+	t.Helper()
+	s := open(t, dir)
+	fill(t, s)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = open(t, dir)
+	for _, id := range []string{"x", "y", "z"} {
+		if err := s.Upsert(ctx, []store.Point{{ID: id, Sparse: sv(9, 1), Payload: map[string]any{"k": id}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	crash(s)
+	data, err := os.ReadFile(filepath.Join(dir, walName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// A damaged record in the middle of the log is corruption — reported, and
+// a rebuildable index moved aside — not a torn tail silently cut off with
+// the records after it; a torn last record is still a torn tail.
+func TestWALCorruptionIsNotATornTail(t *testing.T) {
+	frames := func(data []byte) []int { // start of each frame
+		var at []int
+		for i := walHeaderSize; i+8 <= len(data); {
+			at = append(at, i)
+			i += 8 + int(binary.LittleEndian.Uint32(data[i:]))
+		}
+		return at
+	}
+	for _, tc := range []struct {
+		name    string
+		damage  func(data []byte) []byte
+		corrupt bool
+		count   int
+	}{
+		{"bit flip in the first record's body", func(d []byte) []byte { d[frames(d)[0]+12] ^= 0x10; return d }, true, 0},
+		{"bit flip in the second record's length", func(d []byte) []byte { d[frames(d)[1]+2] ^= 0x40; return d }, true, 0},
+		{"bit flip in the last record", func(d []byte) []byte { d[len(d)-3] ^= 0x01; return d }, false, 5},
+		{"last record cut short", func(d []byte) []byte { return d[:len(d)-5] }, false, 5},
+		{"header of a new record cut short", func(d []byte) []byte { return append(d, 7, 0, 0) }, false, 6},
+		{"zeros after the last record", func(d []byte) []byte { return append(d, make([]byte, 4096)...) }, false, 6},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "index")
+			data := tc.damage(walWithRecords(t, dir))
+			os.WriteFile(filepath.Join(dir, walName), data, 0o644)
+			s, err := Open(dir)
+			if tc.corrupt != errors.Is(err, ErrCorrupt) {
+				t.Fatalf("open: %v, want corrupt=%v", err, tc.corrupt)
+			}
+			if !tc.corrupt {
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer s.Close()
+				if n, _ := s.Count(ctx); n != tc.count {
+					t.Errorf("count = %d, want %d", n, tc.count)
+				}
+				return
+			}
+			// The index is derived data: moved aside, and opened empty for
+			// the sync to rebuild.
+			s, err = Open(dir, Rebuildable())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if n, _ := s.Count(ctx); n != tc.count {
+				t.Errorf("count after recovery = %d, want %d", n, tc.count)
+			}
+			if aside, _ := filepath.Glob(dir + ".corrupt-*"); len(aside) != 1 {
+				t.Errorf("damaged index not moved aside: %v", aside)
+			}
+		})
 	}
 }

@@ -41,6 +41,27 @@ test('format helpers', () => {
   assert.equal(v.badge, 'badge-revised')
 })
 
+test('splitListed takes the listed related questions out of the text, keeping what is around them', () => {
+  const rel = [{ question: '政策解读按照什么原则进行？' }, { question: '《工作要点》解读：三、主要内容' }]
+  assert.deepEqual(format.splitListed('您想了解的是以下哪一项？\n1. 政策解读按照什么原则进行？\n2. 《工作要点》解读：三、主要内容\n\n请点选其中一项查看答复。', rel),
+    { head: '您想了解的是以下哪一项？', tail: '请点选其中一项查看答复。' })
+  // After an answer: the 您可能还想问： heading goes with its list.
+  assert.deepEqual(format.splitListed('答复内容。[1]\n\n您可能还想问：\n· 政策解读按照什么原则进行\n· 《工作要点》解读：三、主要内容', rel),
+    { head: '答复内容。[1]', tail: '' })
+  // Text that does not list them is left whole; so is a list of other questions.
+  assert.deepEqual(format.splitListed('答复内容。', rel), { head: '答复内容。', tail: '' })
+  assert.deepEqual(format.splitListed('办理步骤：\n1. 提交申请\n2. 等待答复', rel), { head: '办理步骤：\n1. 提交申请\n2. 等待答复', tail: '' })
+})
+
+test('relatedView keys every button (two sections of one document share an id) and keeps 示例', () => {
+  const v = format.relatedView([{ id: 'd', question: 'A', sample: true }, { id: 'd', question: 'B' }, { id: 'x' }, null])
+  assert.deepEqual(v, [{ k: 'r0', id: 'd', question: 'A', sample: true }, { k: 'r1', id: 'd', question: 'B', sample: false }])
+  const s = format.sourceView({ id: 'p', plan_year: 2019, sample: true }, 0)
+  assert.equal(s.year, '2019年度')
+  assert.equal(s.sample, true)
+  assert.equal(format.sourceView({ id: 'p' }, 0).year, '')
+})
+
 // A wx whose sockets never open: every attempt errors at once.
 function failingWx () {
   const storage = new Map()

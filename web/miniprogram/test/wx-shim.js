@@ -11,7 +11,7 @@ function createWx (opts) {
   const storage = new Map()
   const sockets = []
   const codes = []
-  const calls = { connectSocket: [], request: [], login: 0 }
+  const calls = { connectSocket: [], request: [], login: 0, sent: [] }
 
   const wx = {
     calls,
@@ -89,6 +89,7 @@ function createWx (opts) {
             else throw new Error(err.errMsg)
             return
           }
+          try { calls.sent.push(JSON.parse(s.data)) } catch (e) { /* not JSON: the server answers bad_request */ }
           ws.send(s.data, err => {
             if (err) s.fail && s.fail({ errMsg: err.message })
             else s.success && s.success({ errMsg: 'sendSocketMessage:ok' })

@@ -27,8 +27,49 @@ function sourceView (s, i) {
     heading: s.heading || '',
     snippet: s.snippet || '',
     url: s.url || '',
-    interpretations: (s.interpretations || []).map(r => ({ id: r.id, title: r.title }))
+    interpretations: (s.interpretations || []).map(r => ({ id: r.id, title: r.title })),
+    // Demonstration content is marked 示例; a dated annual plan (2019年工作
+    // 要点) shows its year beside 现行有效.
+    sample: !!s.sample,
+    year: s.plan_year ? s.plan_year + '年度' : ''
   }
+}
+
+// relatedView keeps the related questions of an answer that can be asked
+// (the answer frame's optional related: [{id, question, doc_url, sample}]);
+// k is a key for wx:key (two sections of one document share an id).
+function relatedView (related) {
+  return (related || []).filter(r => r && r.question).slice(0, 6).map((r, i) => ({
+    k: 'r' + i,
+    id: String(r.id || ''),
+    question: String(r.question),
+    sample: !!r.sample
+  }))
+}
+
+// splitListed finds the lines of text that list the related questions —
+// the numbered choices of a clarification, or the 您可能还想问 list kept in
+// the text for clients without buttons — and returns the text before and
+// after them; a heading line ending in ：just before the list goes with it.
+// Text that lists none of them is all head.
+function splitListed (text, related) {
+  text = String(text || '')
+  const key = q => String(q).replace(/[\s？?。.！!：:]/g, '')
+  const qs = new Set((related || []).map(r => key(r.question)))
+  const lines = text.split('\n')
+  let first = -1
+  let last = -1
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^\s*(?:\d{1,2}[.．、]|[·•・*-])\s*(.+?)\s*$/.exec(lines[i])
+    if (m && qs.has(key(m[1]))) {
+      if (first < 0) first = i
+      last = i
+    } else if (first >= 0) break
+  }
+  if (first < 0) return { head: text, tail: '' }
+  let h = first
+  if (h > 0 && /[：:]\s*$/.test(lines[h - 1])) h--
+  return { head: lines.slice(0, h).join('\n').replace(/\s+$/, ''), tail: lines.slice(last + 1).join('\n').replace(/^\s+/, '') }
 }
 
 // anchorFromURL reads the anchor of a doc_url such as /docs/abc#c-3.
@@ -57,4 +98,4 @@ function statusText (s) {
   return STATUS_TEXT[s] || ''
 }
 
-module.exports = { badgeClass, sourceView, anchorFromURL, date, statusText }
+module.exports = { badgeClass, sourceView, relatedView, splitListed, anchorFromURL, date, statusText }

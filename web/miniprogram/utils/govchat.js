@@ -74,6 +74,13 @@ function anchorID (anchor) {
   return 'a-' + String(anchor || '').replace(/[^A-Za-z0-9_-]/g, c => '_' + c.charCodeAt(0).toString(16))
 }
 
+// askFrame is the ask frame of a pending question.
+function askFrame (p) {
+  const f = { type: 'ask', id: p.id, text: p.question }
+  if (p.via) f.via = p.via
+  return f
+}
+
 class GovChat {
   // opts: baseURL (required), socketURL, wx, login (default true),
   // storagePrefix, backoff {initial, max, factor, jitter}, pingInterval,
@@ -461,7 +468,7 @@ class GovChat {
       if (p.sentOn !== this.task) {
         if (p.sentOn && p.text) this._emitAskReset(p)
         p.sentOn = this.task
-        this._rawSend({ type: 'ask', id: p.id, text: p.question })
+        this._rawSend(askFrame(p))
       }
     })
     const q = this.outbox
@@ -480,10 +487,12 @@ class GovChat {
   }
 
   // ask sends a question. handlers: onDelta(delta, textSoFar), onReset()
-  // (the stream restarts after a reconnect). Resolves with the answer frame
-  // ({id, answer_id, text, refused, sources}); rejects with a GovChatError
-  // carrying the server's code and Chinese message. The returned promise has
-  // .id, the request id.
+  // (the stream restarts after a reconnect), and via: for a question asked
+  // by tapping a related or clarify button, {answer_id, id} of that button
+  // (sent with the ask frame). Resolves with the answer frame ({id,
+  // answer_id, text, refused, clarify, sources, related}); rejects with a
+  // GovChatError carrying the server's code and Chinese message. The
+  // returned promise has .id, the request id.
   ask (question, handlers) {
     handlers = handlers || {}
     question = String(question || '').trim()
@@ -494,7 +503,10 @@ class GovChat {
       if (this.status === 'closed') return reject(new GovChatError('closed'))
       if (!question) return reject(new GovChatError('empty'))
       if (question.length > this.maxQuestion) return reject(new GovChatError('too_long'))
-      p = { id, question, handlers, text: '', sentOn: null, resolve, reject, timer: null }
+      const via = handlers.via && handlers.via.answer_id && handlers.via.id
+        ? { answer_id: String(handlers.via.answer_id), id: String(handlers.via.id) }
+        : null
+      p = { id, question, via, handlers, text: '', sentOn: null, resolve, reject, timer: null }
       p.timer = this.timers.setTimeout(() => {
         this.pending.delete(id)
         reject(new GovChatError('timeout'))
@@ -502,7 +514,7 @@ class GovChat {
       this.pending.set(id, p)
       if (this.status === 'open') {
         p.sentOn = this.task
-        this._rawSend({ type: 'ask', id, text: question })
+        this._rawSend(askFrame(p))
       } else if (this.status === 'idle') {
         this._connect()
       }

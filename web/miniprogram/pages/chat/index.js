@@ -1,15 +1,11 @@
 const { parseAnswer } = require('../../utils/govchat')
-const { sourceView, statusText } = require('../../utils/format')
+const { sourceView, relatedView, splitListed, statusText } = require('../../utils/format')
+const mode = require('../../utils/mode')
+const config = require('../../config')
 
 const app = getApp()
 
 const DOWN_REASONS = ['答案不准确', '没有回答我的问题', '依据已过时', '看不懂', '其他']
-
-// relatedView keeps the related questions of an answer that can be asked
-// (the answer frame's optional related: [{id, question, doc_url}]).
-function relatedView (related) {
-  return (related || []).filter(r => r && r.question).slice(0, 5).map((r, i) => ({ id: r.id || 'r' + i, question: String(r.question) }))
-}
 
 // segs numbers the segments of a text for wx:key.
 function segs (text, sources) {
@@ -33,10 +29,15 @@ Page({
     statusText: '',
     scrollTo: '',
     hotline: app.globalData.hotline,
-    handoff: '' // '', 'queued', 'connected', 'no_operator'
+    handoff: '', // '', 'queued', 'connected', 'no_operator'
+    elder: false, // 长辈模式
+    // Example questions under the greeting (config.js; the shipped
+    // knowledge base answers each, checked by go test ./cmd/govchat).
+    suggestions: (config.suggestions || []).slice(0, 4).map((q, i) => ({ k: 's' + i, question: String(q) }))
   },
 
   onLoad () {
+    this.setData({ elder: mode.isElder(wx, config.elderByDefault) })
     const chat = app.chat
     this.unsubs = [
       chat.on('status', s => this.setData({ statusText: statusText(s) })),
@@ -59,8 +60,22 @@ Page({
     chat.start().catch(err => this.push({ role: 'system', text: err.message }))
   },
 
+  onShow () {
+    // The document page may have switched 长辈模式.
+    const elder = mode.isElder(wx, config.elderByDefault)
+    if (elder !== this.data.elder) this.setData({ elder })
+  },
+
   onUnload () {
     (this.unsubs || []).forEach(u => u())
+  },
+
+  // toggleElder switches 长辈模式 and remembers it.
+  toggleElder () {
+    const elder = !this.data.elder
+    mode.setElder(wx, elder)
+    this.setData({ elder })
+    wx.showToast({ title: elder ? '已开启长辈模式' : '已关闭长辈模式', icon: 'none' })
   },
 
   onInput (e) {
@@ -92,22 +107,34 @@ Page({
       this.setData({ input: '' })
       return
     }
+    this.askQuestion(text)
+  },
+
+  // askQuestion asks text; via names the related or clarify button it was
+  // tapped on ({answer_id, id}), sent with the question.
+  askQuestion (text, via) {
     this.push({ role: 'user', text })
     const i = this.push({ role: 'bot', text: '', streaming: true, segments: [] })
     this.setData({ input: '', sending: true })
     app.chat.ask(text, {
+      via,
       onDelta: (delta, all) => this.update(i, { text: all, segments: [{ k: 0, text: all }] }),
       onReset: () => this.update(i, { text: '', segments: [] })
     }).then(a => {
       const sources = (a.sources || []).map(sourceView)
+      const related = relatedView(a.related)
+      // The list of related questions in the text is for clients without
+      // buttons: here they are buttons, between the text and what follows.
+      const parts = related.length ? splitListed(a.text, related) : { head: a.text, tail: '' }
       this.update(i, {
         text: a.text,
-        segments: segs(a.text, a.sources),
+        segments: segs(parts.head, a.sources),
+        tail: parts.tail,
         sources,
         answerId: a.answer_id,
         refused: !!a.refused,
         clarify: !!a.clarify,
-        related: relatedView(a.related),
+        related,
         streaming: false
       })
     }, err => {
@@ -115,12 +142,21 @@ Page({
     }).then(() => this.setData({ sending: false }))
   },
 
-  // askRelated asks a related question the answer offered.
+  // askRelated asks a related question the answer offered, or the choice of
+  // a clarification, and tells the server which button it was.
   askRelated (e) {
+    const d = e.currentTarget.dataset
+    const m = this.data.messages[Number(d.mi)]
+    const r = m && (m.related || [])[Number(d.ri)]
+    if (!r || this.data.sending || this.data.handoff === 'connected') return
+    this.askQuestion(r.question, m.answerId && r.id ? { answer_id: m.answerId, id: r.id } : undefined)
+  },
+
+  // askSuggestion asks one of the greeting's example questions.
+  askSuggestion (e) {
     const q = String(e.currentTarget.dataset.q || '').trim()
     if (!q || this.data.sending || this.data.handoff === 'connected') return
-    this.setData({ input: q })
-    this.send()
+    this.askQuestion(q)
   },
 
   // openCite opens the source document at the cited paragraph.

@@ -1,5 +1,7 @@
 const { anchorID } = require('../../utils/govchat')
 const { badgeClass, date } = require('../../utils/format')
+const mode = require('../../utils/mode')
+const config = require('../../config')
 
 const app = getApp()
 
@@ -20,10 +22,13 @@ Page({
     doc: null,
     chunks: [],
     target: '',
-    scrollTo: ''
+    scrollTo: '',
+    elder: false,
+    hotline: ''
   },
 
   onLoad (q) {
+    this.setData({ elder: mode.isElder(wx, config.elderByDefault), hotline: app.globalData.hotline || config.hotline })
     this.id = decode(q.id)
     this.anchor = decode(q.anchor)
     this.load()
@@ -68,7 +73,11 @@ Page({
       url: d.url || '',
       interpretations: (d.interpretations || []).map(r => ({ id: r.id, title: r.title })),
       interprets: d.interprets ? { id: d.interprets.id, title: d.interprets.title } : null,
-      replacedBy: (d.replaced_by || []).map(r => ({ id: r.id, title: r.title }))
+      replacedBy: (d.replaced_by || []).map(r => ({ id: r.id, title: r.title })),
+      // Demonstration content is marked 示例; a dated annual plan shows its
+      // year beside 现行有效.
+      sample: !!d.sample,
+      year: d.plan_year ? d.plan_year + '年度' : ''
     }
     wx.setNavigationBarTitle({ title: doc.title.length > 16 ? doc.title.slice(0, 16) + '…' : doc.title })
     this.setData({ loading: false, doc, chunks, target }, () => {
@@ -93,5 +102,16 @@ Page({
 
   retry () {
     this.load()
+  },
+
+  // toggleElder switches 长辈模式 (remembered; the chat page follows it).
+  toggleElder () {
+    const elder = !this.data.elder
+    mode.setElder(wx, elder)
+    this.setData({ elder })
+  },
+
+  call () {
+    wx.makePhoneCall({ phoneNumber: this.data.hotline })
   }
 })

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -34,16 +35,31 @@ encoded again). While govchat serve runs, approve in /agent/review instead: the 
 service reloads at once, and it holds the index.`
 
 func runReview(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 || args[0] != "similar" {
+	sub, rest := subcommand(args, "approve-all-min", "by")
+	switch sub {
+	case "similar":
+		return reviewSimilar(ctx, env, rest)
+	case "":
 		fmt.Fprintln(env.Stderr, reviewUsage)
+		if slices.ContainsFunc(args, isHelpFlag) {
+			return nil
+		}
 		return exitError{2}
 	}
+	fmt.Fprintf(env.Stderr, "govchat review: unknown review %q (want similar)\n", sub)
+	return exitError{2}
+}
+
+func reviewSimilar(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "review similar")
 	fs.Usage = func() { fmt.Fprintln(env.Stderr, reviewUsage); fs.PrintDefaults() }
 	minCount := fs.Int("approve-all-min", 0, "approve every proposal with at least this many pieces of evidence (0: list only)")
 	asJSON := fs.Bool("json", false, "print the proposals (and what was approved) as JSON")
 	by := fs.String("by", "cli", "the reviewer's name, kept with the approved evidence")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
 		return err
 	}
 	if *minCount < 0 {

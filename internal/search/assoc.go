@@ -38,7 +38,8 @@ import (
 //	A(w,t) = (P(t|w) − P(t)) / (1 − P(t))   when c(w,t) ≥ AssocMinCount, else 0
 //
 // — the share of the way from t's background rate to certainty that knowing
-// w takes you. (One EM step of IBM Model 1 from a uniform start is likewise a
+// w takes you. A word asked about in more than a tenth of the units (at
+// least 50), such as 办理, predicts nothing in particular and has none. (One EM step of IBM Model 1 from a uniform start is likewise a
 // sum over units; the normalised difference is used instead of the raw
 // conditional so that words found in every answer, 办理 or 可以, associate
 // with nothing.) A question is expanded with the best answer words of each
@@ -145,15 +146,18 @@ type assocTarget struct {
 	a float64 // A(w,t)
 }
 
-// assocRow is what a question word is associated with: every answer word
-// with A > 0, and the best of them.
+// assocRow is what a question word is associated with: its best answer
+// words.
 type assocRow struct {
-	all map[uint32]float64
 	top []assocTarget // by A, descending, at most assocTop
 }
 
 // assocTop bounds the cached best associations of a word.
 const assocTop = 16
+
+// assocCommon is the number of units a question word may occur in and still
+// be given associations, when a tenth of the units is fewer.
+const assocCommon = 50
 
 // assocIndex holds the units and the statistics summed over them. Rows
 // are computed when a question word is first met, from the units whose
@@ -256,7 +260,9 @@ func (x *assocIndex) row(w uint32) *assocRow {
 // compute builds w's row (x.mu held for reading).
 func (x *assocIndex) compute(w uint32) *assocRow {
 	slots := x.bySrc[w]
-	if len(slots) < x.minCount || x.n == 0 {
+	if len(slots) < x.minCount || x.n == 0 || len(slots) > max(assocCommon, x.n/10) {
+		// Too rare to show an association, or asked about in so many
+		// questions (办理, 怎么) that it predicts nothing in particular.
 		return nil
 	}
 	c := make(map[uint32]int32, 4*assocMaxDst)
@@ -269,7 +275,7 @@ func (x *assocIndex) compute(w uint32) *assocRow {
 	}
 	nw := float64(len(slots)) + 1
 	n := float64(x.n)
-	r := &assocRow{all: map[uint32]float64{}}
+	r := &assocRow{}
 	for t, ct := range c {
 		if int(ct) < x.minCount {
 			continue
@@ -279,11 +285,9 @@ func (x *assocIndex) compute(w uint32) *assocRow {
 		if p <= bg || bg >= 1 {
 			continue
 		}
-		a := (p - bg) / (1 - bg)
-		r.all[t] = a
-		r.top = append(r.top, assocTarget{t, a})
+		r.top = append(r.top, assocTarget{t, (p - bg) / (1 - bg)})
 	}
-	if len(r.all) == 0 {
+	if len(r.top) == 0 {
 		return nil
 	}
 	slices.SortFunc(r.top, func(a, b assocTarget) int {
@@ -344,10 +348,17 @@ func (q *assocQuery) score(e *Engine, r *rec) (share, learned float64) {
 		if t.row == nil {
 			continue
 		}
+		// The strongest of the term's best associations that the chunk
+		// has (the unit's lists are sorted).
 		best := 0.0
-		for _, list := range [2][]uint32{r.unit.src, r.unit.dst} {
-			for _, w := range list {
-				best = max(best, t.row.all[w])
+		for _, a := range t.row.top {
+			if a.a <= best {
+				break
+			}
+			if _, ok := slices.BinarySearch(r.unit.dst, a.t); ok {
+				best = a.a
+			} else if _, ok := slices.BinarySearch(r.unit.src, a.t); ok {
+				best = a.a
 			}
 		}
 		share += t.g * best

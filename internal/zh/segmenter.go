@@ -62,7 +62,7 @@ type Segmenter struct {
 	groups   map[string][]string
 	expand   map[string][]string // everyday word → the official terms it finds
 	phrase   map[string]float32  // phrases (vocabulary terms matched on runs of words, see isPhrase) → log probability
-	phraseN  int                 // longest phrase in units
+	phrases  *trie               // the phrases, to walk a text's words along
 	stop     map[string]bool
 	maxLen   int // longest word in units
 	userList []string
@@ -81,14 +81,15 @@ func New(cfg Config) (*Segmenter, error) {
 		return nil, err
 	}
 	s := &Segmenter{
-		lex:    lex,
-		user:   newTrie(1024),
-		canon:  map[string]string{},
-		groups: map[string][]string{},
-		expand: map[string][]string{},
-		phrase: map[string]float32{},
-		stop:   map[string]bool{},
-		maxLen: lex.maxRunes,
+		lex:     lex,
+		user:    newTrie(1024),
+		canon:   map[string]string{},
+		groups:  map[string][]string{},
+		expand:  map[string][]string{},
+		phrase:  map[string]float32{},
+		phrases: newTrie(64),
+		stop:    map[string]bool{},
+		maxLen:  lex.maxRunes,
 	}
 	words := slices.Clone(cfg.Words)
 	groups := slices.Clone(cfg.Synonyms)
@@ -195,7 +196,7 @@ func New(cfg Config) (*Segmenter, error) {
 	for _, w := range userWords {
 		if !plain[w] && !builtinWord[w] && s.isPhrase(w) {
 			s.phrase[w] = s.logp(w)
-			s.phraseN = max(s.phraseN, len(splitUnits(w, nil)))
+			s.phrases.insert(w, s.phrase[w])
 			continue
 		}
 		s.place(w)
@@ -593,8 +594,19 @@ func (s *Segmenter) Analyze(text string) Analysis {
 		longest := make([]int, len(toks)) // index of the last word of the longest phrase starting at i, or i
 		for i := range toks {
 			longest[i] = i
-			for j := i + 1; len(s.phrase) > 0 && j < len(toks) && toks[j].to-toks[i].from <= s.phraseN; j++ {
-				if p := text(i, j); s.isPhraseText(p) {
+			if len(s.phrase) == 0 {
+				continue
+			}
+			// Walk the phrase trie along the words from the i-th on.
+			node, ok := uint32(0), true
+			for j := i; ok && j < len(toks); j++ {
+				for _, r := range text(j, j) {
+					if node, ok = s.phrases.step(node, r); !ok {
+						break
+					}
+				}
+				if ok && j > i && s.phrases.val[node] < 0 {
+					p := text(i, j)
 					a.Words = append(a.Words, s.Canonical(p))
 					a.Phrases = append(a.Phrases, p)
 					longest[i] = j

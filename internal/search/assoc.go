@@ -108,7 +108,7 @@ const (
 // assocWords returns the feature indices of the informative words of the
 // analyses, most informative first, at most n: words of two or more runes,
 // weighed by their surprisal and (logarithmically) by how often they occur.
-func assocWords(seg *zh.Segmenter, n int, ans ...*zh.Analysis) []uint32 {
+func assocWords(weight func(string) float64, n int, ans ...*zh.Analysis) []uint32 {
 	tf := map[string]int{}
 	for _, a := range ans {
 		for _, w := range a.Words {
@@ -123,7 +123,7 @@ func assocWords(seg *zh.Segmenter, n int, ans ...*zh.Analysis) []uint32 {
 	}
 	list := make([]kv, 0, len(tf))
 	for w, c := range tf {
-		list = append(list, kv{featureIndex(kindWord, w), seg.Weight(w) * (1 + math.Log(float64(c)))})
+		list = append(list, kv{featureIndex(kindWord, w), weight(w) * (1 + math.Log(float64(c)))})
 	}
 	slices.SortFunc(list, func(a, b kv) int {
 		if c := cmp.Compare(b.s, a.s); c != 0 {

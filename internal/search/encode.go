@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/govchat/govchat/internal/kb"
@@ -264,9 +265,21 @@ func featureIndex(kind byte, term string) uint32 {
 
 // encoder turns texts into sparse vectors.
 type encoder struct {
-	seg    *zh.Segmenter
-	p      Params
-	avgLen float64
+	seg     *zh.Segmenter
+	p       Params
+	avgLen  float64
+	weights sync.Map // word → seg.Weight, for the association units
+}
+
+// weight is seg.Weight, remembered: the words of a knowledge base repeat
+// from chunk to chunk.
+func (e *encoder) weight(w string) float64 {
+	if v, ok := e.weights.Load(w); ok {
+		return v.(float64)
+	}
+	v := e.seg.Weight(w)
+	e.weights.Store(w, v)
+	return v
 }
 
 // signature identifies everything that determines a chunk's vector other
@@ -326,9 +339,9 @@ func (e *encoder) unit(a analyzed, faq bool) assocUnit {
 			ans = append(ans, &a.an[i])
 		}
 	}
-	u := assocUnit{dst: assocWords(e.seg, assocMaxDst, ans...)}
+	u := assocUnit{dst: assocWords(e.weight, assocMaxDst, ans...)}
 	if len(ask) > 0 {
-		u.src = assocWords(e.seg, assocMaxSrc, ask...)
+		u.src = assocWords(e.weight, assocMaxSrc, ask...)
 	}
 	return u
 }

@@ -490,7 +490,7 @@ func (e *Engine) learn() {
 			continue
 		}
 		an := e.seg.Analyze(p.Question)
-		u := assocUnit{src: assocWords(e.seg, assocMaxSrc, &an)}
+		u := assocUnit{src: assocWords(e.enc.weight, assocMaxSrc, &an)}
 		for _, r := range rs {
 			u.dst = append(u.dst, r.unit.dst...)
 		}

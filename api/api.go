@@ -1,12 +1,15 @@
 // Package api holds govchat's machine-readable contracts, embedded in the
 // binary: the OpenAPI 3.0 document of every HTTP route (openapi.yaml,
 // served as /api/openapi.json) and the JSON Schema (2020-12) of the
-// websocket frames (frames.schema.json, served as /api/frames.schema.json).
+// websocket frames (frames.schema.json, served as /api/frames.schema.json)
+// and the JSON Schema of the outbound events sent to webhooks
+// (events.schema.json, served as /api/events.schema.json).
 //
-// Both are the source of truth for integrators, and tests keep them honest:
+// They are the source of truth for integrators, and tests keep them honest:
 // cmd/govchat's contract test validates the requests, responses and
 // websocket frames of a running server against them, and fails on any
-// route, field or frame they do not describe (docs/protocol.md).
+// route, field or frame they do not describe (docs/protocol.md); its webhook
+// test validates every event a running server delivers.
 package api
 
 import (
@@ -28,6 +31,12 @@ var OpenAPIYAML []byte
 //
 //go:embed frames.schema.json
 var FrameSchema []byte
+
+// EventSchema is the JSON Schema of the outbound events (webhooks to the
+// 12345 工单 system; docs/webhooks.md): the root is one event.
+//
+//go:embed events.schema.json
+var EventSchema []byte
 
 var openAPIJSON = sync.OnceValues(func() ([]byte, error) {
 	var doc any

@@ -326,3 +326,41 @@ func TestMiniprogramDocFixturesAreDocuments(t *testing.T) {
 		}
 	}
 }
+
+// TestEventSchemaIsValid: the schema of the outbound events compiles as JSON
+// Schema 2020-12, every object it defines is closed, and every event type
+// has a definition of its data. (internal/events checks that the events
+// govchat makes match it; cmd/govchat's webhook test, the events a running
+// server delivers.)
+func TestEventSchemaIsValid(t *testing.T) {
+	var raw map[string]any
+	if err := json.Unmarshal(api.EventSchema, &raw); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(api.EventSchema))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource("events.schema.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Compile("events.schema.json"); err != nil {
+		t.Fatalf("events.schema.json: %v", err)
+	}
+	if raw["additionalProperties"] != false {
+		t.Error("the event envelope is open")
+	}
+	defs := raw["$defs"].(map[string]any)
+	for name, d := range defs {
+		if m, ok := d.(map[string]any); ok && m["type"] == "object" && m["additionalProperties"] != false {
+			t.Errorf("$defs/%s: set additionalProperties: false", name)
+		}
+	}
+	types := raw["properties"].(map[string]any)["type"].(map[string]any)["enum"].([]any)
+	for _, typ := range types {
+		if defs["data."+typ.(string)] == nil {
+			t.Errorf("event type %s has no $defs/data.%s", typ, typ)
+		}
+	}
+}

@@ -33,9 +33,11 @@ func phone() chromedp.Action[chromedp.Void] {
 	return chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch)
 }
 
-// waitFor polls a JavaScript expression until it is truthy.
+// waitFor polls a JavaScript expression until it is truthy. An expression
+// that throws (an element not there yet) counts as not yet.
 func waitFor(t *testing.T, ctx context.Context, what, expr string) {
 	t.Helper()
+	expr = "(() => { try { return (" + expr + "); } catch (e) { return false; } })()"
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(time.Until(deadline))))
@@ -53,7 +55,7 @@ func waitFor(t *testing.T, ctx context.Context, what, expr string) {
 
 func waitOnline(t *testing.T, ctx context.Context) {
 	t.Helper()
-	waitFor(t, ctx, "widget online", shadow+`.querySelector('.status').dataset.state === 'online'`)
+	waitFor(t, ctx, "widget online", shadow+`.querySelector('.status')?.dataset.state === 'online'`)
 }
 
 // setStoredMode sets the remembered mode for the server's origin (the page
@@ -84,6 +86,11 @@ var sourcePages = []struct{ name, path string }{
 	{"repealed (已废止) policy", "/docs/sample-zwgk-kaohe-2018"},
 	{"replacing policy", "/docs/sample-zwgk-kaohe-2021"},
 	{"not found", "/docs/no-such-document"},
+	{"政策文件库", "/docs/"},
+	{"政策文件库: full-text search with marks", "/docs/?q=%E9%87%8D%E5%A4%A7%E5%BB%BA%E8%AE%BE%E9%A1%B9%E7%9B%AE"},
+	{"政策文件库: 文号 search, filters chosen", "/docs/?q=%E7%A4%BA%E4%BE%8B%E5%8A%9E%E5%8F%91(2021)3%E5%8F%B7&type=policy&year=2021"},
+	{"政策文件库: nothing found", "/docs/?q=%E9%87%8D%E5%A4%A7&year=2018"},
+	{"政策文件库: closest matches", "/docs/?q=%E6%94%BF%E5%8A%A1%E5%85%AC%E5%BC%80%20%E5%AE%87%E5%AE%99%E9%A3%9E%E8%88%B9"},
 }
 
 // TestBrowserAxeCitizen runs axe-core (WCAG 2.0/2.1 A and AA) and the
@@ -121,7 +128,7 @@ func TestBrowserAxeCitizen(t *testing.T) {
 		// A streaming answer: the answer frame is held back.
 		browsertest.Do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.__hold = true`))
 		askInWidget(t, ctx, seedQuestion)
-		waitFor(t, ctx, "streamed text", shadow+`.querySelector('.msg.bot[data-id] .bubble.streaming .text').textContent.length > 10`)
+		waitFor(t, ctx, "streamed text", shadow+`.querySelector('.msg.bot[data-id] .bubble.streaming .text')?.textContent.length > 10`)
 		a11yCheck(t, ctx, state("streaming answer"), elder)
 		browsertest.Do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.__release()`))
 		waitAnswered(t, ctx, 0)
@@ -547,7 +554,7 @@ func TestBrowserScreenReader(t *testing.T) {
 
 	browsertest.Do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.__hold = true`))
 	askInWidget(t, ctx, seedQuestion)
-	waitFor(t, ctx, "streamed text", shadow+`.querySelector('.msg.bot[data-id] .bubble.streaming .text').textContent.length > 10`)
+	waitFor(t, ctx, "streamed text", shadow+`.querySelector('.msg.bot[data-id] .bubble.streaming .text')?.textContent.length > 10`)
 	r := browsertest.Run(t, ctx, chromedp.Evaluate[regions](regionsJS))
 	if r.LogLive != "" || r.LogRole == "log" || r.LogRole == "status" || r.LogRole == "alert" {
 		t.Errorf("the conversation log is a live region (role %q, aria-live %q): a screen reader would re-read it", r.LogRole, r.LogLive)
@@ -699,4 +706,12 @@ func TestBrowserAxeWorkbench(t *testing.T) {
 	browsertest.Do(t, ctx, chromedp.Navigate(rs.base+"/agent/review"))
 	waitFor(t, ctx, "review items", `document.querySelector('#items tr') !== null`)
 	a11yCheck(t, ctx, "review page", false)
+
+	// The 回应关切 dashboard (the questions asked above) and a draft form.
+	browsertest.Do(t, ctx, chromedp.Navigate(rs.base+"/agent/concerns?period=7"))
+	waitFor(t, ctx, "dashboard", `document.querySelector('svg.chart') !== null && document.readyState === 'complete'`)
+	a11yCheck(t, ctx, "回应关切 dashboard", false)
+	browsertest.Do(t, ctx, chromedp.Navigate(rs.base+"/agent/concerns/draft?topic=doc:haishu-zwgk-faq-002"))
+	waitFor(t, ctx, "draft form", `document.getElementById('answer') !== null`)
+	a11yCheck(t, ctx, "回应关切: draft form", false)
 }

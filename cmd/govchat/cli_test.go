@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/govchat/govchat/internal/sqlite"
 )
 
 func TestParseFlags(t *testing.T) {
@@ -201,6 +203,25 @@ func TestEveryCommandTakesFlagsAnywhere(t *testing.T) {
 				}
 			})
 			e.badFlagAfterArgument("report", "unanswered", "--limit", "all")
+			e.both([]string{"report", "--period", "30", "concerns"}, []string{"report", "concerns", "--period", "30"}, func(out, errs string, code int) {
+				if code != 1 || !strings.Contains(errs, "no history at") {
+					t.Errorf("report concerns: %d %s", code, errs)
+				}
+			})
+			e.both([]string{"report", "--late-days", "3", "coverage"}, []string{"report", "coverage", "--late-days", "3"}, func(out, errs string, code int) {
+				if code != 0 || !strings.Contains(out, "超过 3 天") {
+					t.Errorf("report coverage: %d %s %s", code, out, errs)
+				}
+			})
+			e.badFlagAfterArgument("report", "concerns", "--period", "all")
+		},
+		"demo": func(t *testing.T, e *cliEnv) {
+			e.both([]string{"demo", "--remove", "history"}, []string{"demo", "history", "--remove"}, func(out, errs string, code int) {
+				if code != 0 || !strings.Contains(out, "removed 0 demo questions") {
+					t.Errorf("demo history --remove: %d %s %s", code, out, errs)
+				}
+			})
+			e.badFlagAfterArgument("demo", "history", "--days", "many")
 		},
 		"review": func(t *testing.T, e *cliEnv) {
 			e.both([]string{"review", "--json", "similar"}, []string{"review", "similar", "--json"}, func(out, errs string, code int) {
@@ -220,6 +241,29 @@ func TestEveryCommandTakesFlagsAnywhere(t *testing.T) {
 			e.both([]string{"route", "--file", "no-such.jsonl", "eval"}, []string{"route", "eval", "--file", "no-such.jsonl"}, func(out, errs string, code int) {
 				if code != 1 || !strings.Contains(errs, "no-such.jsonl") {
 					t.Errorf("route eval: %d %s", code, errs)
+				}
+			})
+		},
+		"events": func(t *testing.T, e *cliEnv) {
+			// An outbox with nothing in it: serve made workbench.db.
+			db, err := sqlite.Open(filepath.Join(e.data, "workbench.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Ping(); err != nil {
+				t.Fatal(err)
+			}
+			db.Close()
+			e.both([]string{"events", "--data", e.data, "--since", "24h", "list", "--all"}, []string{"events", "list", "--all", "--since", "24h", "--data", e.data}, func(out, errs string, code int) {
+				if code != 0 || !strings.Contains(out, "待投递：0") {
+					t.Errorf("events list: %d %s %s", code, out, errs)
+				}
+			})
+			e.strayArgument("events", "list", "stray", "--json")
+			e.badFlagAfterArgument("events", "list", "--limit", "all")
+			e.both([]string{"events", "--since", "1h", "replay"}, []string{"events", "replay", "--since", "1h"}, func(out, errs string, code int) {
+				if code != 1 || !strings.Contains(errs, "GOVCHAT_WEBHOOK_URL") {
+					t.Errorf("events replay without receivers: %d %s %s", code, out, errs)
 				}
 			})
 		},

@@ -107,7 +107,7 @@ func replay(ctx context.Context, env *Env, queriesPath string, with []string, pa
 	// measure ranks the questions with the current generation; rankings
 	// (when not nil) keeps each question's ranking.
 	measure := func(qs []eval.Query, rankings map[string]eval.Ranking) (eval.Report, error) {
-		eng := live.Current().app.Engine
+		eng := live.Engine()
 		return eval.Run(ctx, qs, 10, func(ctx context.Context, q string) (eval.Ranking, error) {
 			resp, err := eng.Search(ctx, q, search.Options{Limit: 10, IncludeExpired: true})
 			if err != nil {
@@ -222,7 +222,7 @@ func replay(ctx context.Context, env *Env, queriesPath string, with []string, pa
 		q.Question = out.Wording
 		approved = append(approved, q)
 	}
-	if err := live.Reload(ctx); err != nil {
+	if _, err := live.Reload(ctx); err != nil {
 		return rep, err
 	}
 	// The approved wordings before: their rankings as taught questions.

@@ -73,10 +73,45 @@ func TestLintCommand(t *testing.T) {
 	}
 }
 
-// TestShippedKnowledgeLints keeps knowledge/ clean.
+// TestShippedKnowledgeLints keeps knowledge/ clean. Its coverage warnings
+// are checked apart: the sample set shows on purpose what the 解读 coverage
+// finds (TestLintCoverage).
 func TestShippedKnowledgeLints(t *testing.T) {
-	code, out, errOut := runKnowledgeCmd(t, "lint", "--strict", "--knowledge", filepath.Join("..", "..", "knowledge"))
+	code, out, errOut := runKnowledgeCmd(t, "lint", "--strict", "--coverage=false", "--knowledge", filepath.Join("..", "..", "knowledge"))
 	if code != 0 {
 		t.Errorf("lint knowledge/: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// TestLintCoverage: lint warns of policies without an interpretation, late
+// interpretations, FAQ entries resting on repealed documents and documents
+// expiring soon (as of --now), with --late-days.
+func TestLintCoverage(t *testing.T) {
+	shipped := filepath.Join("..", "..", "knowledge")
+	code, out, _ := runKnowledgeCmd(t, "lint", "--now", "2030-11-01", "--knowledge", shipped)
+	for _, want := range []string{
+		"sample-zwgk-kaohe-2021.md:1: warning: policy in force has no interpretation",
+		"haishu-zwgk-2019-jiedu.md:1: warning: interpretation published 1 day after its policy haishu-zwgk-2019 (同步: at most 0 days)",
+		"sample-zwgk-kaohe-2021.md:1: warning: expires on 2030-12-31 (60 days left)",
+	} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("exit %d; output lacks %q:\n%s", code, want, out)
+		}
+	}
+	_, out, _ = runKnowledgeCmd(t, "lint", "--now", "2025-06-01", "--late-days", "1", "--knowledge", shipped)
+	if strings.Contains(out, "after its policy") || strings.Contains(out, "expires on") {
+		t.Errorf("--late-days 1 in 2025:\n%s", out)
+	}
+	if code, _, _ := runKnowledgeCmd(t, "lint", "--strict", "--now", "2025-06-01", "--knowledge", shipped); code != 1 {
+		t.Errorf("--strict with coverage warnings: exit %d", code)
+	}
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "faq"), 0o755)
+	os.MkdirAll(filepath.Join(dir, "policies"), 0o755)
+	os.WriteFile(filepath.Join(dir, "policies", "old.md"), []byte("---\nid: old\ntitle: 旧\nstatus: 已废止\n---\n正文\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "faq", "a.yaml"), []byte("entries:\n  - id: q1\n    question: 问？\n    answer: 答。\n    sources: [old]\n"), 0o644)
+	_, out, _ = runKnowledgeCmd(t, "lint", "--knowledge", dir)
+	if !strings.Contains(out, "a.yaml:2: warning: FAQ entry rests on old, which is 已废止") {
+		t.Errorf("stale source:\n%s", out)
 	}
 }

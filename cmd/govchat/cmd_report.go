@@ -24,24 +24,31 @@ import (
 func init() {
 	register(command{
 		name:    "report",
-		summary: "reports from the conversation history: report unanswered lists refused and 👎 questions",
+		summary: "reports: unanswered (refused and 👎 questions), concerns (回应关切: topics, trends, rates), coverage (解读覆盖)",
 		run:     runReport,
 	})
 }
 
 func runReport(ctx context.Context, env *Env, args []string) error {
-	sub, rest := subcommand(args, "since", "limit", "format")
+	sub, rest := subcommand(args, "since", "limit", "format", "period", "from", "to", "topic", "channel", "department", "now",
+		"late-days", "expiring-days", "uncited-days")
 	switch sub {
 	case "unanswered":
 		return reportUnanswered(ctx, env, rest)
+	case "concerns":
+		return reportConcerns(ctx, env, rest)
+	case "coverage":
+		return reportCoverage(ctx, env, rest)
 	case "":
-		fmt.Fprintln(env.Stderr, "usage: govchat report unanswered [--since 30d] [--limit 50] [--format text|json|csv]")
+		fmt.Fprintln(env.Stderr, "usage: govchat report unanswered [--since 30d] [--limit 50] [--format text|json|csv]\n"+
+			"       govchat report concerns [--period 7|30|90 | --from DATE [--to DATE]] [--topic KEY] [--channel C] [--department D] [--format text|json|csv]\n"+
+			"       govchat report coverage [--late-days 0] [--expiring-days 90] [--uncited-days 90] [--format text|json]")
 		if slices.ContainsFunc(args, isHelpFlag) {
 			return nil
 		}
 		return exitError{2}
 	}
-	fmt.Fprintf(env.Stderr, "govchat report: unknown report %q (want unanswered)\n", sub)
+	fmt.Fprintf(env.Stderr, "govchat report: unknown report %q (want unanswered, concerns or coverage)\n", sub)
 	return exitError{2}
 }
 

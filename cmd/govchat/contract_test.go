@@ -21,6 +21,7 @@ import (
 	"io/fs"
 	"maps"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -43,7 +44,7 @@ import (
 
 func init() {
 	// Non-JSON responses are validated as strings.
-	for _, ct := range []string{"text/html", "text/css", "text/javascript", "application/javascript"} {
+	for _, ct := range []string{"text/html", "text/css", "text/javascript", "application/javascript", "image/svg+xml", "text/csv"} {
 		openapi3filter.RegisterBodyDecoder(ct, openapi3filter.PlainBodyDecoder)
 	}
 }
@@ -415,10 +416,28 @@ func TestContractHTTPAndWebsocket(t *testing.T) {
 	// ---- public pages, assets, probes ----
 	h, _ := c.do(t, call{method: "GET", path: "/", status: 200})
 	c.do(t, call{method: "GET", path: "/", header: authHeader("If-None-Match", h.Get("ETag")), status: 304})
-	for _, p := range []string{"/widget.js", "/widget.css", "/static/site.css", "/static/doc.js", "/static/site.js", "/healthz", "/readyz", "/metrics", "/api/openapi.json", "/api/frames.schema.json"} {
+	for _, p := range []string{"/widget.js", "/widget.css", "/static/site.css", "/static/doc.js", "/static/site.js", "/healthz", "/readyz", "/metrics", "/api/openapi.json", "/api/frames.schema.json", "/api/events.schema.json"} {
 		c.do(t, call{method: "GET", path: p, status: 200})
 	}
 	c.do(t, call{method: "GET", path: "/docs/haishu-zwgk-2019", status: 200})
+	// The 政策文件库 and its JSON twin.
+	c.do(t, call{method: "GET", path: "/static/library.css", status: 200})
+	c.do(t, call{method: "GET", path: "/docs/", status: 200})
+	c.do(t, call{method: "GET", path: "/docs/?q=" + url.QueryEscape("示例办发[2021]3号") + "&type=policy&page=1", status: 200})
+	c.do(t, call{method: "GET", path: "/docs/?year=2019&status=" + url.QueryEscape("现行有效") + "&sort=date_asc", status: 200})
+	var lib struct {
+		Total int `json:"total"`
+		Items []struct {
+			ID string `json:"id"`
+		} `json:"items"`
+	}
+	c.json(t, call{method: "GET", path: "/api/docs?q=" + url.QueryEscape("示例办发(2021)3号"), status: 200}, &lib)
+	if lib.Total == 0 || lib.Items[0].ID != "sample-zwgk-kaohe-2021" {
+		t.Errorf("文号 search in /api/docs: %+v", lib)
+	}
+	c.do(t, call{method: "GET", path: "/api/docs?q=" + url.QueryEscape("政务公开") + "&status=" + url.QueryEscape("现行有效") + "&per_page=5&sort=date", status: 200})
+	c.do(t, call{method: "GET", path: "/api/docs?type=memo", status: 400, outside: true})
+	c.do(t, call{method: "GET", path: "/api/docs?issuer=" + url.QueryEscape(strings.Repeat("机", 300)) + "&year=2019&dept=x&num=" + url.QueryEscape("国发〔2019〕5号"), status: 200})
 	c.do(t, call{method: "GET", path: "/docs/no-such-document", status: 404})
 	var doc struct {
 		Chunks []struct{ Anchor string } `json:"chunks"`
@@ -566,7 +585,7 @@ func TestContractHTTPAndWebsocket(t *testing.T) {
 	o.send(t, map[string]any{"type": "agent_answer", "id": "a2", "conversation": conv, "doc_id": pushDoc, "anchor": pushAnchor})
 	o.until(t, "ack", withID("a2"))
 	b.until(t, "agent_answer", nil)
-	o.send(t, map[string]any{"type": "handoff_end", "id": "e1", "conversation": conv})
+	o.send(t, map[string]any{"type": "handoff_end", "id": "e1", "conversation": conv, "resolved": true})
 	o.until(t, "ack", withID("e1"))
 	b.until(t, "handoff", withField("status", "closed"))
 
@@ -649,6 +668,49 @@ func TestContractHTTPAndWebsocket(t *testing.T) {
 	c.do(t, call{method: "GET", path: "/api/admin/unanswered", header: bearer(op), status: 403})
 	c.do(t, call{method: "GET", path: "/api/admin/unanswered?since=yesterday", header: bearer(adminToken), status: 400})
 	c.do(t, call{method: "GET", path: "/api/admin/unanswered", status: 401, outside: true})
+	// ---- 回应关切 and 解读 coverage (admins) ----
+	c.do(t, call{method: "GET", path: "/agent/concerns", header: cookie(admin), status: 200})
+	c.do(t, call{method: "GET", path: "/agent/concerns?period=30&channel=web&topic=" + url.QueryEscape("doc:haishu-zwgk-faq-002"), header: cookie(admin), status: 200})
+	c.do(t, call{method: "GET", path: "/agent/concerns", header: cookie(op), status: 403})
+	c.do(t, call{method: "GET", path: "/agent/concerns", status: 401, outside: true})
+	c.do(t, call{method: "GET", path: "/agent/concerns/draft?topic=" + url.QueryEscape("doc:haishu-zwgk-faq-002"), header: cookie(admin), status: 200})
+	c.do(t, call{method: "GET", path: "/agent/concerns/draft", header: cookie(admin), status: 400})
+	c.do(t, call{method: "GET", path: "/agent/concerns/draft?topic=q:x", header: cookie(op), status: 403})
+	c.do(t, call{method: "GET", path: "/agent/concerns/draft?topic=q:x", status: 401, outside: true})
+	form := func(v url.Values) call {
+		return call{method: "POST", path: "/agent/concerns/draft", body: v.Encode(), header: authHeader("Content-Type", "application/x-www-form-urlencoded", "Cookie", "govchat_agent="+admin)}
+	}
+	draft := form(url.Values{"topic": {"q:养犬+登记证"}, "question": {"养犬登记证在哪里办理？"}, "answer": {"请向区农业农村局咨询。"}, "similar": {"养犬登记证哪里办"}, "sources": {"haishu-zwgk-2019"}})
+	draft.status = 303
+	c.do(t, draft)
+	bad := form(url.Values{"topic": {"q:x"}, "question": {"问"}, "answer": {"答"}, "sources": {"no-such-document"}})
+	bad.status = 400
+	c.do(t, bad)
+	c.do(t, call{method: "POST", path: "/agent/concerns/draft", body: url.Values{"topic": {"q:x"}, "question": {"问"}, "answer": {"答"}}.Encode(),
+		header: authHeader("Content-Type", "application/x-www-form-urlencoded", "Cookie", "govchat_agent="+op), status: 403})
+	c.do(t, call{method: "POST", path: "/agent/concerns/draft", body: url.Values{"topic": {"q:x"}, "question": {"问"}, "answer": {"答"}}.Encode(),
+		header: authHeader("Content-Type", "application/x-www-form-urlencoded"), status: 401, outside: true})
+	c.do(t, call{method: "GET", path: "/api/admin/concerns", header: bearer(admin), status: 200})
+	c.do(t, call{method: "GET", path: "/api/admin/concerns?period=30&coverage=1&limit=5", header: cookie(admin), status: 200})
+	c.do(t, call{method: "GET", path: "/api/admin/concerns?format=csv&from=2025-01-01&to=2025-01-31&channel=hotline&department=x&topic=q:x", header: bearer(admin), status: 200})
+	c.do(t, call{method: "GET", path: "/api/admin/concerns?period=abc", header: bearer(admin), status: 400})
+	c.do(t, call{method: "GET", path: "/api/admin/concerns", header: bearer(op), status: 403})
+	c.do(t, call{method: "GET", path: "/api/admin/concerns", status: 401, outside: true})
+	c.do(t, call{method: "GET", path: "/api/admin/concerns/chart.svg?period=7&topic=" + url.QueryEscape("doc:haishu-zwgk-faq-002"), header: bearer(admin), status: 200})
+	c.do(t, call{method: "GET", path: "/api/admin/concerns/chart.svg?from=2025-02-01&to=2025-01-01", header: bearer(admin), status: 400})
+	c.do(t, call{method: "GET", path: "/api/admin/concerns/chart.svg", header: bearer(op), status: 403})
+	c.do(t, call{method: "GET", path: "/api/admin/concerns/chart.svg", status: 401, outside: true})
+	c.do(t, call{method: "GET", path: "/api/admin/coverage", header: bearer(admin), status: 200})
+	c.do(t, call{method: "GET", path: "/api/admin/coverage", header: cookie(op), status: 403})
+	c.do(t, call{method: "GET", path: "/api/admin/coverage", status: 401, outside: true})
+	// A proposal that cannot be written into the knowledge base stays open (409).
+	var unpublishable struct {
+		ID int64 `json:"id"`
+	}
+	c.json(t, call{method: "POST", path: "/api/agent/review/proposals", header: bearer(op), status: 201,
+		body: map[string]any{"question": "依据不存在的问题？", "answer": "答复。", "sources": []string{"no-such-document"}}}, &unpublishable)
+	c.do(t, call{method: "POST", path: fmt.Sprintf("/api/admin/review/%d", unpublishable.ID), header: bearer(admin), body: map[string]any{"status": "accepted"}, status: 409})
+
 	c.do(t, call{method: "POST", path: "/api/agent/logout", header: cookie(op), status: 204})
 	c.do(t, call{method: "GET", path: "/api/agent/me", header: cookie(op), status: 401})
 

@@ -17,9 +17,9 @@ import (
 	"github.com/govchat/govchat/internal/learn"
 )
 
-// postJSON posts v and decodes the answer into out (when not nil); it
+// postLoop posts v and decodes the answer into out (when not nil); it
 // returns the status.
-func postJSON(t *testing.T, url, token string, v, out any) int {
+func postLoop(t *testing.T, url, token string, v, out any) int {
 	t.Helper()
 	b, _ := json.Marshal(v)
 	req, _ := http.NewRequest("POST", url, bytes.NewReader(b))
@@ -59,7 +59,7 @@ func adminToken(t *testing.T, rs *runningServer) string {
 	var lr struct {
 		Token string `json:"token"`
 	}
-	if code := postJSON(t, rs.base+"/api/agent/login", "", map[string]string{"username": "office", "password": pw}, &lr); code != 200 {
+	if code := postLoop(t, rs.base+"/api/agent/login", "", map[string]string{"username": "office", "password": pw}, &lr); code != 200 {
 		t.Fatalf("login: %d", code)
 	}
 	return lr.Token
@@ -94,17 +94,17 @@ func TestLearningLoopServe(t *testing.T) {
 	const words, entry = "要点出台时间", "haishu-zwgk-faq-001"
 
 	var a1 loopAnswer
-	postJSON(t, rs.base+"/api/ask", "", map[string]any{"question": words}, &a1)
+	postLoop(t, rs.base+"/api/ask", "", map[string]any{"question": words}, &a1)
 	if !a1.Clarify || len(a1.Related) == 0 || a1.Related[0].ID != entry {
 		t.Fatalf("%q is not clarified with %s first: %+v", words, entry, a1)
 	}
 	var a2 loopAnswer
-	postJSON(t, rs.base+"/api/ask", "", map[string]any{"question": a1.Related[0].Question, "session": a1.Session,
+	postLoop(t, rs.base+"/api/ask", "", map[string]any{"question": a1.Related[0].Question, "session": a1.Session,
 		"via": map[string]string{"answer_id": a1.AnswerID, "id": entry}}, &a2)
 	if len(a2.Sources) == 0 || a2.Sources[0].ID != entry {
 		t.Fatalf("the tapped question: %+v", a2)
 	}
-	if code := postJSON(t, rs.base+"/api/feedback", "", map[string]any{"answer_id": a2.AnswerID, "helpful": true, "session": a1.Session}, nil); code != 200 {
+	if code := postLoop(t, rs.base+"/api/feedback", "", map[string]any{"answer_id": a2.AnswerID, "helpful": true, "session": a1.Session}, nil); code != 200 {
 		t.Fatalf("feedback: %d", code)
 	}
 
@@ -127,7 +127,7 @@ func TestLearningLoopServe(t *testing.T) {
 		t.Fatalf("proposals %+v", ps)
 	}
 	var out learn.Outcome
-	if code := postJSON(t, rs.base+"/api/admin/review/similar", admin, learn.Decision{EntryID: entry, Evidence: ps[0].Evidence, Status: learn.StatusApproved, Wording: ps[0].Wording}, &out); code != 200 || !out.Reloaded {
+	if code := postLoop(t, rs.base+"/api/admin/review/similar", admin, learn.Decision{EntryID: entry, Evidence: ps[0].Evidence, Status: learn.StatusApproved, Wording: ps[0].Wording}, &out); code != 200 || !out.Reloaded {
 		t.Fatalf("approve: %d %+v", code, out)
 	}
 	b, _ := os.ReadFile(filepath.Join(kdir, "faq", "haishu-zwgk-2019.yaml"))
@@ -135,7 +135,7 @@ func TestLearningLoopServe(t *testing.T) {
 		t.Errorf("the FAQ file lacks the approved wording:\n%s", b)
 	}
 	var a3 loopAnswer
-	postJSON(t, rs.base+"/api/ask", "", map[string]any{"question": words}, &a3)
+	postLoop(t, rs.base+"/api/ask", "", map[string]any{"question": words}, &a3)
 	if a3.Clarify || a3.Refused || len(a3.Sources) == 0 || a3.Sources[0].ID != entry {
 		t.Errorf("after approval %q is answered %+v", words, a3)
 	}

@@ -15,16 +15,19 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/govchat/govchat/internal/answer"
 	"github.com/govchat/govchat/internal/auth"
 	"github.com/govchat/govchat/internal/chat"
+	"github.com/govchat/govchat/internal/concerns"
+	"github.com/govchat/govchat/internal/coverage"
 	"github.com/govchat/govchat/internal/handoff"
 	"github.com/govchat/govchat/internal/history"
 	"github.com/govchat/govchat/internal/learn"
+	"github.com/govchat/govchat/internal/lookup"
 	"github.com/govchat/govchat/internal/metrics"
+	"github.com/govchat/govchat/internal/outbox"
 	"github.com/govchat/govchat/internal/review"
 	"github.com/govchat/govchat/internal/safety"
-	"github.com/govchat/govchat/internal/sealbox"
-	"github.com/govchat/govchat/internal/search"
 	"github.com/govchat/govchat/internal/server"
 	"github.com/govchat/govchat/internal/sqlite"
 	"github.com/govchat/govchat/internal/wechat"
@@ -48,6 +51,10 @@ type Main struct {
 	// lift or tighten limits with it); its zero fields take the
 	// configuration's values and the hub's defaults.
 	Chat chat.Config
+	// Delivery holds outbox settings that the environment does not reach
+	// (tests shorten the retry schedule and the poll); its zero fields take
+	// the defaults. Store, Endpoints, Now, Log and Metrics are Open's.
+	Delivery outbox.Config
 
 	// Built by Listen.
 	Metrics *metrics.Registry
@@ -58,17 +65,29 @@ type Main struct {
 	start   time.Time
 
 	// Built by Open, in this order.
-	History      *history.Store // data/history.db: the conversation log
-	Accounts     *auth.Service  // data/auth.db: operators and admins
-	WorkbenchDB  *sql.DB        // data/workbench.db: handoffs, 留言, the review list, evidence
-	Review       *review.Store  // the knowledge office's review list
-	Evidence     *learn.SQLite  // what conversations say about citizens' wordings
-	WechatTokens *wechat.Store  // data/wechat.db: mini-program session tokens
-	Knowledge    *liveKnowledge // knowledge base, index and engine, answerer, look-up; reloaded on approval
-	Learner      *learn.Learner // learning from use: evidence from taps, pushes and copies
-	Hub          *chat.Hub      // the websocket and the non-streaming API
-	Desk         *handoff.Desk  // 转人工
-	Server       *server.Server // routes, pages, API, metrics
+	WorkbenchDB  *sql.DB          // data/workbench.db: handoffs, 留言, the review list, the outbox
+	Outbox       *outbox.Outbox   // outbound events to the 12345 工单 system (GOVCHAT_WEBHOOK_URL)
+	Accounts     *auth.Service    // data/auth.db: operators and admins
+	Review       *review.Store    // the knowledge office's review list
+	WechatTokens *wechat.Store    // data/wechat.db: mini-program session tokens
+	Search       *searchApp       // knowledge base, segmenter, index and engine (as opened)
+	History      *history.Store   // data/history.db: the conversation log (its topics need the segmenter)
+	Answerer     *answer.Answerer // extractive, or written by the chat model (as opened)
+	Lookup       *lookup.Lookup   // the operators' instant look-up (as opened)
+	// Knowledge is the knowledge base in use and what is built on it; an
+	// approved FAQ entry reloads it (Search, Answerer and Lookup are the
+	// first version).
+	Knowledge *liveKnowledge
+	Hub       *chat.Hub     // the websocket and the non-streaming API
+	Desk      *handoff.Desk // 转人工
+	Workbench *workbench.Handler
+	Concerns  *concerns.Service // the 回应关切 report and 解读 coverage
+	// Evidence keeps what conversations say about citizens' wordings (in
+	// workbench.db); Learner records it from the hub, the desk and the
+	// workbench (learning from use).
+	Evidence *learn.SQLite
+	Learner  *learn.Learner
+	Server   *server.Server // routes, pages, API, metrics
 }
 
 // NewMain returns a Main for env's configuration and logger.
@@ -86,7 +105,6 @@ func (m *Main) Listen() error {
 	}
 	m.start = time.Now()
 	m.Metrics = metrics.NewRegistry()
-	registerPendingMetrics(m.Metrics)
 	starting, err := server.Starting(cfg.Hotline, m.Metrics)
 	if err != nil {
 		return err
@@ -132,19 +150,30 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	clientIP := server.ClientIPFunc(trusted)
 
-	if m.History, err = history.Open(history.Config{Path: filepath.Join(cfg.Data, "history.db"), Redact: safety.Redact, Log: env.Log, Now: env.Now}); err != nil {
+	// The outbox shares workbench.db with the desk and the review list, so
+	// that a 留言, a conversation's end or an approved item is committed
+	// with its event; the conversation log (opened once the
+	// segmenter is, for its topics) writes its events right after.
+	if m.WorkbenchDB, err = sqlite.Open(filepath.Join(cfg.Data, "workbench.db")); err != nil {
+		return fmt.Errorf("workbench: %w", err)
+	}
+	// One key seals what workbench.db keeps of citizens' contacts: 留言
+	// contacts, and the bodies of events waiting in the outbox.
+	contacts, err := contactKey(env)
+	if err != nil {
 		return err
 	}
+	if m.Outbox, err = openOutbox(env, m.WorkbenchDB, m.Metrics, contacts, m.Delivery); err != nil {
+		return err
+	}
+	publish := eventPublisher(env, m.Outbox)
 	if m.Accounts, err = openAuth(env); err != nil {
 		return err
 	}
 	if users, err := m.Accounts.Users(ctx); err == nil && len(users) == 0 {
 		env.Log.Info("no operator accounts yet; add one with: govchat user add --username NAME --name 姓名 --staff-no 工号 --role admin")
 	}
-	if m.WorkbenchDB, err = sqlite.Open(filepath.Join(cfg.Data, "workbench.db")); err != nil {
-		return fmt.Errorf("workbench: %w", err)
-	}
-	if m.Review, err = review.New(m.WorkbenchDB, env.Now); err != nil {
+	if m.Review, err = review.New(m.WorkbenchDB, env.Now, publish); err != nil {
 		return err
 	}
 	if m.Evidence, err = learn.NewSQLite(m.WorkbenchDB, env.Now); err != nil {
@@ -158,9 +187,21 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 
-	if m.Knowledge, err = openLive(ctx, env, search.Params{}); err != nil {
+	if m.Search, err = openSearch(ctx, env, searchOptions{}); err != nil {
 		return err
 	}
+	topics := concerns.NewTopics(m.Search.Seg, m.Search.Base.Dict.Aspects)
+	if m.History, err = history.Open(history.Config{Path: filepath.Join(cfg.Data, "history.db"), Redact: safety.Redact, Log: env.Log, Now: env.Now,
+		Topic: topics.Topic, Events: publish}); err != nil {
+		return err
+	}
+	if m.Answerer, err = newAnswerer(env, m.Search); err != nil {
+		return err
+	}
+	if m.Lookup, err = lookupOver(env, m.Search.Base, m.Search.Seg, m.Search.Engine); err != nil {
+		return err
+	}
+	m.Knowledge = newLiveKnowledge(env, m.Search, m.Answerer, m.Lookup)
 	if m.Learner, err = learn.New(learn.Config{Store: m.Evidence, Entries: m.Knowledge.Entry, Redact: safety.Redact, Now: env.Now, Log: env.Log}); err != nil {
 		return err
 	}
@@ -171,42 +212,49 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.Hub.Observe(m.Learner.Observe)
 	m.Hub.ObserveFeedback(m.Learner.ObserveFeedback)
-	keyFile := cfg.ContactKeyFile
-	if keyFile == "" {
-		keyFile = filepath.Join(cfg.Data, "contact.key")
-	}
-	contacts, err := sealbox.LoadOrCreate(keyFile)
-	if err != nil {
-		return fmt.Errorf("GOVCHAT_CONTACT_KEY_FILE: %w", err)
-	}
 	if m.Desk, err = handoff.New(handoff.Config{DB: m.WorkbenchDB, Redact: safety.Redact, Contacts: contacts, Hotline: cfg.Hotline, Passages: m.Knowledge, Now: env.Now,
-		Audit: m.Accounts, Evidence: m.Learner, Log: env.Log, StillSignedIn: m.Accounts.HasLiveSession, Metrics: m.Metrics}); err != nil {
+		Audit: m.Accounts, Handoffs: m.History, Evidence: m.Learner, Log: env.Log, StillSignedIn: m.Accounts.HasLiveSession, Metrics: m.Metrics, Events: publish}); err != nil {
 		return err
 	}
 	m.Desk.Attach(m.Hub)
 
 	web := auth.NewWeb(m.Accounts, auth.WebConfig{ClientIP: clientIP, Secure: isHTTPS(cfg.PublicURL), Log: env.Log}, m.Accounts)
-	similar := &learn.Reviewer{Store: m.Evidence, Entries: m.Knowledge.Entry, Redact: safety.Redact, Reload: m.Knowledge.Reload}
-	bench, err := workbench.New(workbench.Config{Auth: web, Assets: workbenchweb.FS, Lookup: m.Knowledge, Desk: m.Desk, Review: m.Review,
-		Similar: similar, Evidence: m.Learner, Log: env.Log})
+	if m.Workbench, err = workbench.New(workbench.Config{Auth: web, Assets: workbenchweb.FS, Lookup: m.Knowledge, Desk: m.Desk, Review: m.Review,
+		Publish: m.Knowledge, Record: m.History, Now: env.Now, Log: env.Log,
+		Similar:  &learn.Reviewer{Store: m.Evidence, Entries: m.Knowledge.Entry, Redact: safety.Redact, Write: m.Knowledge.AddSimilar},
+		Evidence: m.Learner}); err != nil {
+		return err
+	}
+	if m.Concerns, err = concerns.New(concerns.Config{Store: m.History, Base: m.Knowledge.Base, Log: env.Log, Now: env.Now,
+		Coverage: coverage.Config{LateDays: cfg.InterpretLateDays}}); err != nil {
+		return err
+	}
+	dashboard, err := concerns.NewHandler(concerns.HTTPConfig{Service: m.Concerns, Auth: web, Templates: workbenchweb.FS, Review: m.Review, Log: env.Log})
 	if err != nil {
 		return err
 	}
 	if m.Server, err = server.New(server.Config{
-		Library: m.Knowledge, Chat: m.Hub, Reporter: m.History,
+		Library: m.Knowledge, Catalog: m.Knowledge, Chat: m.Hub, Reporter: m.History,
 		Hotline: cfg.Hotline, AdminToken: cfg.AdminToken, SessionRole: sessionRole(web),
 		ClientIP: clientIP, Log: env.Log, Metrics: m.Metrics, Now: env.Now,
 	}); err != nil {
 		return err
 	}
 	m.Server.AddCheck("history", m.History.Ping)
-	probeStore(m.Server, cfg.Store, m.Knowledge.owner.Store)
-	bench.Register(m.Server)       // /agent/ and its API
+	probeStore(m.Server, cfg.Store, m.Search.Store)
+	m.Workbench.Register(m.Server) // /agent/ and its API
+	dashboard.Register(m.Server)   // /agent/concerns, /api/admin/concerns
 	wechatLogin.Register(m.Server) // /api/wechat/
 
+	if len(cfg.WebhookURLs) > 0 {
+		if err := m.Outbox.Start(); err != nil {
+			return err
+		}
+		env.Log.Info("outbound events on", slog.Int("receivers", len(cfg.WebhookURLs)))
+	}
 	h := m.Server.Handler()
 	m.handler.Store(&h)
-	env.Log.Info("ready", slog.String("addr", m.Addr()), slog.Int("documents", m.Knowledge.Base().Len()),
+	env.Log.Info("ready", slog.String("addr", m.Addr()), slog.Int("documents", m.Search.Base.Len()),
 		slog.String("mode", answerMode(cfg.ChatModel)), slog.Duration("took", time.Since(m.start)))
 	return nil
 }
@@ -247,11 +295,17 @@ func (m *Main) Close() error {
 			m.env.Log.Error(what+" close", slog.Any("error", err))
 		}
 	}
-	if m.Learner != nil {
-		closeWith("learner", m.Learner.Close)
+	if m.Workbench != nil {
+		m.Workbench.Close() // the look-ups still settling go into the log
 	}
-	if m.Knowledge != nil {
-		m.Knowledge.Close()
+	if m.Learner != nil {
+		closeWith("learner", m.Learner.Close) // the taps settled go into workbench.db
+	}
+	if m.Search != nil {
+		m.Search.Close()
+	}
+	if m.Outbox != nil {
+		closeWith("outbox", m.Outbox.Close) // before workbench.db, which holds it
 	}
 	if m.WechatTokens != nil {
 		closeWith("wechat store", m.WechatTokens.Close)

@@ -1,14 +1,27 @@
 package main
 
 import (
+	"fmt"
 	"os"
+	"path/filepath"
 	"testing"
 
+	"github.com/govchat/govchat/internal/knowledge"
 	"github.com/govchat/govchat/internal/worker"
 )
 
-// TestMain lets the PDF extraction start this test binary as its worker.
+// TestMain lets the PDF extraction start this test binary as its worker,
+// and fails the run when a test wrote an approved FAQ entry into the
+// repository's own knowledge base (tests that accept a proposal work on a
+// copy: copyDir).
 func TestMain(m *testing.M) {
 	worker.Main()
-	os.Exit(m.Run())
+	reviewed := filepath.Join("..", "..", "knowledge", filepath.FromSlash(knowledge.ReviewedFAQFile))
+	_, before := os.Stat(reviewed)
+	code := m.Run()
+	if _, after := os.Stat(reviewed); after == nil && before != nil {
+		fmt.Fprintf(os.Stderr, "FAIL: a test wrote %s into the repository's knowledge base; accept proposals on a copy (copyDir)\n", reviewed)
+		code = 1
+	}
+	os.Exit(code)
 }

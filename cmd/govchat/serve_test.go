@@ -37,7 +37,13 @@ type runningServer struct {
 // once it is ready; hub holds hub settings beyond the environment's.
 func startServe(t testing.TB, knowledgeDir string, env map[string]string, hub chat.Config) *runningServer {
 	t.Helper()
-	data := t.TempDir()
+	return startServeIn(t, knowledgeDir, t.TempDir(), env, func(m *Main) { m.Chat = hub })
+}
+
+// startServeIn is startServe on the data directory data (a restart passes
+// the same one again); setup adjusts Main before it runs.
+func startServeIn(t testing.TB, knowledgeDir, data string, env map[string]string, setup func(*Main)) *runningServer {
+	t.Helper()
 	getenv := func(k string) string {
 		if v, ok := env[k]; ok {
 			return v
@@ -62,7 +68,9 @@ func startServe(t testing.TB, knowledgeDir string, env map[string]string, hub ch
 	e := &Env{Config: cfg, Now: cfg.Clock(), Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard,
 		Log: newLogger(&lockedWriter{w: logs}, cfg.LogLevel)}
 	m := NewMain(e)
-	m.Chat = hub
+	if setup != nil {
+		setup(m)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	if err := m.Run(ctx); err != nil {

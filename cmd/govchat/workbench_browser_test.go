@@ -146,6 +146,21 @@ func TestBrowserWorkbench(t *testing.T) {
 	}
 	browsertest.Poll(t, ctx, "pushed answer toast", `document.getElementById('toast').textContent.includes('已推送')`, pollTimeout)
 	browsertest.Screenshot(t, ctx, "workbench-handoff.png")
+
+	// The operator ends it as resolved: the stored transcript says so (an
+	// unresolved end would go to the 工单 system).
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("end-resolved"))); err != nil {
+		t.Fatal(err)
+	}
+	closed := citizen.Expect("handoff", func(f chattest.Frame) bool { return f["status"] == "closed" })
+	stored, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(
+		`fetch('/api/agent/conversations/%s').then(function(r){return r.text();})`, closed["conversation"]), chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stored, "结束了人工服务（已解决）") {
+		t.Errorf("stored conversation after 已解决，结束: %s", stored)
+	}
 }
 
 // widgetJS evaluates an expression with w bound to the widget's shadow root.

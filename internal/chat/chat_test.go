@@ -198,12 +198,38 @@ func TestAskStreamsDeltasThenAnswer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.Question != "居住证怎么办" || rec.Channel != "ws" || rec.Session != s.S("session_id") || len(rec.Sources) != 1 || rec.Sources[0].Anchor != "s1" {
+	if rec.Question != "居住证怎么办" || rec.Channel != "web" || rec.Session != s.S("session_id") || len(rec.Sources) != 1 || rec.Sources[0].Anchor != "s1" {
 		t.Errorf("history record = %+v", rec)
 	}
 }
 
 // lastAnswerID is the id of the answer recorded last.
+// TestChannelRecorded: the log records where a question came from — the
+// widget, the mini-program (by its hello) or the HTTP API.
+func TestChannelRecorded(t *testing.T) {
+	ts := start(t, Config{}, &fakeAnswerer{})
+	for _, tt := range []struct{ client, want string }{{"widget/1", "web"}, {"miniprogram/1", "miniprogram"}, {"", "web"}} {
+		c := ts.dial(t, nil)
+		c.Send(HelloFrame{Type: TypeHello, V: 1, Client: tt.client})
+		c.Expect(TypeSession, nil)
+		c.Send(ask("q", "居住证怎么办"))
+		c.Expect(TypeAnswer, nil)
+		rec, err := ts.hist.Answer(context.Background(), ts.lastAnswerID(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.Channel != tt.want {
+			t.Errorf("client %q: channel %q, want %q", tt.client, rec.Channel, tt.want)
+		}
+	}
+	if _, err := ts.hub.Ask(context.Background(), AskRequest{Question: "居住证怎么办", IP: "192.0.2.1"}); err != nil {
+		t.Fatal(err)
+	}
+	if rec, _ := ts.hist.Answer(context.Background(), ts.lastAnswerID(t)); rec.Channel != "api" {
+		t.Errorf("API channel %q", rec.Channel)
+	}
+}
+
 func (ts *testServer) lastAnswerID(t *testing.T) string {
 	t.Helper()
 	ids := ts.answerIDs()

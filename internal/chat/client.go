@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -43,6 +44,7 @@ type Client struct {
 	mu        sync.Mutex
 	session   *Session
 	principal govchat.Principal
+	app       string // the client's name from its hello (widget/1, miniprogram/1 …)
 	pending   []AskFrame
 	accepted  int // asks accepted and not yet answered (pending + in flight)
 	working   bool
@@ -382,6 +384,12 @@ func (h *Hub) handleHello(ctx context.Context, c *Client, data []byte) error {
 	if f.V > ProtocolVersion {
 		return govchat.Errorf(govchat.CodeBadRequest, msgVersion)
 	}
+	c.mu.Lock()
+	c.app = f.Client
+	if len(c.app) > 64 {
+		c.app = c.app[:64]
+	}
+	c.mu.Unlock()
 	if f.Token != "" {
 		if h.cfg.Authenticator == nil {
 			return govchat.Errorf(govchat.CodeUnauthorized, msgUnauthorized)
@@ -402,6 +410,21 @@ func (h *Hub) handleHello(ctx context.Context, c *Client, data []byte) error {
 		return e
 	}
 	return nil
+}
+
+// channel is what the conversation log records of where this socket's
+// questions come from: the workbench for signed-in staff, the mini-program
+// when its hello says so, else the website widget.
+func (c *Client) channel() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.principal.Role == govchat.RoleOperator || c.principal.Role == govchat.RoleAdmin:
+		return govchat.ChannelWorkbench
+	case strings.HasPrefix(c.app, "miniprogram"):
+		return govchat.ChannelMiniProgram
+	}
+	return govchat.ChannelWeb
 }
 
 func (h *Hub) handlePing(ctx context.Context, c *Client, data []byte) error {
@@ -482,7 +505,7 @@ func (c *Client) process(f AskFrame) {
 		}
 		return c.Send(DeltaFrame{Type: TypeDelta, ID: f.ID, Text: delta})
 	}
-	frame, e := c.hub.answer(c.ctx, s, c.ip, "ws", f.ID, f.Text, f.Via, stream)
+	frame, e := c.hub.answer(c.ctx, s, c.ip, c.channel(), f.ID, f.Text, f.Via, stream)
 	if e != nil {
 		c.SendError(f.ID, e)
 		return

@@ -535,7 +535,7 @@ type AskRequest struct {
 // *govchat.Error.
 func (h *Hub) Ask(ctx context.Context, req AskRequest) (*AnswerFrame, error) {
 	if req.Channel == "" {
-		req.Channel = "api"
+		req.Channel = govchat.ChannelAPI
 	}
 	if !h.begin() {
 		return nil, govchat.Errorf(govchat.CodeUnavailable, msgShutdown)
@@ -676,7 +676,7 @@ func (h *Hub) answer(ctx context.Context, s *Session, ip, channel, id, text stri
 	}
 	h.record(ctx, rec)
 
-	h.m.answers.With(channel, string(a.Mode)).Inc()
+	h.m.answers.With(transport(channel), string(a.Mode)).Inc()
 	h.m.latency.With(string(a.Mode)).Observe(latency.Seconds())
 	if a.Refused {
 		h.m.refusals.With(a.Reason).Inc()
@@ -685,6 +685,15 @@ func (h *Hub) answer(ctx context.Context, s *Session, ip, channel, id, text stri
 		Type: TypeAnswer, ID: id, AnswerID: rec.AnswerID, Text: a.Text, Refused: a.Refused,
 		Reason: a.Reason, Mode: string(a.Mode), Sources: sources, Clarify: a.Clarify, Related: related,
 	}, nil
+}
+
+// transport is the metrics' channel label: "api" for the HTTP API, "ws"
+// for every socket (the log records which kind of socket).
+func transport(channel string) string {
+	if channel == govchat.ChannelAPI {
+		return govchat.ChannelAPI
+	}
+	return "ws"
 }
 
 func (h *Hub) fail(e *govchat.Error) *govchat.Error {

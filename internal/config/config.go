@@ -5,6 +5,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -62,6 +63,21 @@ type Config struct {
 	// WechatSessionTTL is how long a mini-program login lasts
 	// (GOVCHAT_WECHAT_SESSION_TTL, default 168h).
 	WechatSessionTTL time.Duration
+
+	// InterpretLateDays: an interpretation published more than this many
+	// days after its policy is reported late (GOVCHAT_INTERPRET_LATE_DAYS,
+	// default 0: 同步, the same day).
+	InterpretLateDays int
+
+	// Outbound events (webhooks to the 12345 工单 system).
+	WebhookURLs   []string // GOVCHAT_WEBHOOK_URL, comma-separated; empty: no events are recorded or sent
+	WebhookSecret string   // GOVCHAT_WEBHOOK_SECRET: the HMAC key receivers verify with; required with a URL
+	// WebhookTimeout bounds one delivery (GOVCHAT_WEBHOOK_TIMEOUT, default 10s).
+	WebhookTimeout time.Duration
+	// WebhookRetention is how long delivered events are kept for replay
+	// (GOVCHAT_WEBHOOK_RETENTION, default 168h).
+	WebhookRetention time.Duration
+
 	// Now, when set (GOVCHAT_NOW, 2026-06-01 or RFC 3339), is the time the
 	// process starts at: validity, sessions and history run from there at
 	// the real pace. For previewing the knowledge base as of a date, and for
@@ -171,10 +187,20 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		WechatAPIBase:    str("GOVCHAT_WECHAT_API_BASE", "https://api.weixin.qq.com"),
 		WechatLoginRate:  integer("GOVCHAT_WECHAT_LOGIN_RATE", 20),
 		WechatSessionTTL: duration("GOVCHAT_WECHAT_SESSION_TTL", 7*24*time.Hour),
+		WebhookSecret:    strings.TrimSpace(getenv("GOVCHAT_WEBHOOK_SECRET")),
+		WebhookTimeout:   duration("GOVCHAT_WEBHOOK_TIMEOUT", 10*time.Second),
+		WebhookRetention: duration("GOVCHAT_WEBHOOK_RETENTION", 7*24*time.Hour),
+
+		InterpretLateDays: integer("GOVCHAT_INTERPRET_LATE_DAYS", 0),
 	}
 	for _, o := range strings.Split(getenv("GOVCHAT_ALLOWED_ORIGINS"), ",") {
 		if o = strings.TrimSpace(o); o != "" {
 			c.AllowedOrigins = append(c.AllowedOrigins, o)
+		}
+	}
+	for _, u := range strings.Split(getenv("GOVCHAT_WEBHOOK_URL"), ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			c.WebhookURLs = append(c.WebhookURLs, u)
 		}
 	}
 	for _, p := range strings.Split(getenv("GOVCHAT_TRUSTED_PROXIES"), ",") {
@@ -199,8 +225,40 @@ func (c Config) Validate() error {
 	if c.QdrantShards < 1 || c.QdrantReplicas < 1 {
 		errs = append(errs, errors.New("GOVCHAT_QDRANT_SHARDS and GOVCHAT_QDRANT_REPLICATION must be at least 1"))
 	}
+	if c.InterpretLateDays < 0 {
+		errs = append(errs, errors.New("GOVCHAT_INTERPRET_LATE_DAYS must not be negative"))
+	}
 	if c.Knowledge == "" || c.Data == "" {
 		errs = append(errs, errors.New("knowledge and data directories must not be empty"))
 	}
+	errs = append(errs, c.validateWebhooks()...)
 	return errors.Join(errs...)
+}
+
+// MinWebhookSecret is the shortest GOVCHAT_WEBHOOK_SECRET accepted.
+const MinWebhookSecret = 16
+
+func (c Config) validateWebhooks() []error {
+	var errs []error
+	seen := map[string]bool{}
+	for _, raw := range c.WebhookURLs {
+		u, err := url.Parse(raw)
+		switch {
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+			errs = append(errs, fmt.Errorf("GOVCHAT_WEBHOOK_URL: %q is not an http(s) URL", raw))
+		case seen[raw]:
+			errs = append(errs, fmt.Errorf("GOVCHAT_WEBHOOK_URL: %q is listed twice", raw))
+		}
+		seen[raw] = true
+	}
+	switch {
+	case len(c.WebhookURLs) > 0 && c.WebhookSecret == "":
+		errs = append(errs, errors.New("GOVCHAT_WEBHOOK_SECRET is required when GOVCHAT_WEBHOOK_URL is set: every event is signed with it (HMAC-SHA256) and the receiving 工单 system verifies the signature; set the same secret on both sides"))
+	case len(c.WebhookURLs) > 0 && len(c.WebhookSecret) < MinWebhookSecret:
+		errs = append(errs, fmt.Errorf("GOVCHAT_WEBHOOK_SECRET is too short: use at least %d characters (e.g. openssl rand -hex 32)", MinWebhookSecret))
+	}
+	if c.WebhookTimeout <= 0 || c.WebhookRetention <= 0 {
+		errs = append(errs, errors.New("GOVCHAT_WEBHOOK_TIMEOUT and GOVCHAT_WEBHOOK_RETENTION must be positive"))
+	}
+	return errs
 }

@@ -10,6 +10,7 @@ const (
 	CodeNotFound     = "not_found"
 	CodeUnauthorized = "unauthorized"
 	CodeForbidden    = "forbidden"
+	CodeConflict     = "conflict" // the request cannot be carried out as it is (HTTP 409)
 )
 
 // Error is a client-facing error: a code from the list above and a message in

@@ -26,6 +26,7 @@ import (
 
 	"github.com/govchat/govchat/internal/auth"
 	"github.com/govchat/govchat/internal/chat"
+	"github.com/govchat/govchat/internal/events"
 	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/lookup"
@@ -44,6 +45,13 @@ type Hub interface {
 // (lookup.Lookup).
 type Passages interface {
 	Passage(docID, anchor string) (lookup.Item, kb.Source, error)
+}
+
+// HandoffLog notes in the conversation log that a citizen asked for a
+// human (*history.Store): the concerns report counts 转人工 after an
+// answer.
+type HandoffLog interface {
+	RecordHandoff(ctx context.Context, session string) (bool, error)
 }
 
 // Auditor records operator actions (auth.Service).
@@ -73,8 +81,15 @@ type Config struct {
 	// Evidence receives what an operator's push says about the citizen's
 	// words (learning from use); nil: nothing is learned.
 	Evidence govchat.EvidenceRecorder
-	Now      func() time.Time
-	Log      *slog.Logger
+	// Handoffs, when set, notes each citizen's request for a human in the
+	// conversation log.
+	Handoffs HandoffLog
+	// Events receives leave_message.created (with the contact as given)
+	// and handoff.unresolved, in the transaction that stores the 留言 or
+	// the conversation's end; nil: none.
+	Events Events
+	Now    func() time.Time
+	Log    *slog.Logger
 
 	RefusalsBeforeHandoff int            // 2 refusals in a row start a handoff
 	MaxTrail              int            // 40 entries remembered per session before a handoff
@@ -170,7 +185,14 @@ func New(cfg Config) (*Desk, error) {
 	if err != nil {
 		return nil, err
 	}
-	if n, err := st.closeStale(context.Background(), cfg.Now()); err != nil {
+	var stale func(Conversation) publisher
+	if cfg.Events != nil {
+		// Every conversation left open ends unresolved: nobody could mark it.
+		stale = func(c Conversation) publisher {
+			return publishTo(cfg.Events, c.Closed, unresolved(c, events.OutcomeInterrupted, FromSystem))
+		}
+	}
+	if n, err := st.closeStale(context.Background(), cfg.Now(), stale); err != nil {
 		return nil, err
 	} else if n > 0 {
 		cfg.Log.Info("handoff: closed conversations left open by the previous run", slog.Int("count", n))

@@ -711,7 +711,7 @@ func TestEveryContactFormStoredRedacted(t *testing.T) {
 	}
 	ctx := context.Background()
 	for i, f := range safetytest.Forms {
-		if _, err := st.addMessage(ctx, Message{At: time.UnixMilli(int64(1000 + i)), SessionID: "s", Text: "请回电", Contact: "张先生 " + f.Form}); err != nil {
+		if _, err := st.addMessage(ctx, Message{At: time.UnixMilli(int64(1000 + i)), SessionID: "s", Text: "请回电", Contact: "张先生 " + f.Form}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -760,5 +760,36 @@ func TestTranscriptKeepsOfferedQuestions(t *testing.T) {
 	b, _ := json.Marshal(offered)
 	if want := `[{"doc_url":"/docs/f1","id":"f1","question":"公积金怎么提取？"},{"doc_url":"/docs/f2","id":"f2","question":"公积金怎么贷款？","sample":true}]`; string(b) != want {
 		t.Errorf("offered questions in the transcript = %s, want %s", b, want)
+	}
+}
+
+type handoffSpy struct {
+	mu       sync.Mutex
+	sessions []string
+}
+
+func (h *handoffSpy) RecordHandoff(_ context.Context, session string) (bool, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.sessions = append(h.sessions, session)
+	return true, nil
+}
+
+// TestHandoffNotedInLog: a citizen's request for a human is noted in the
+// conversation log under the session's public id, with or without an
+// operator online.
+func TestHandoffNotedInLog(t *testing.T) {
+	spy := &handoffSpy{}
+	e := setupWith(t, func(c *Config) { c.Handoffs = spy })
+	citizen := chattest.Dial(t, e.url, nil)
+	citizen.Name, citizen.Timeout = "citizen", 3*time.Second
+	citizen.Send(map[string]any{"type": "hello", "v": 1})
+	sess := citizen.Expect("session", nil)
+	citizen.Send(map[string]any{"type": "handoff", "id": "h1"})
+	citizen.Expect("handoff", nil)
+	spy.mu.Lock()
+	defer spy.mu.Unlock()
+	if len(spy.sessions) != 1 || spy.sessions[0] != sess["session_id"] {
+		t.Errorf("noted %v, want the session %v", spy.sessions, sess["session_id"])
 	}
 }

@@ -2,7 +2,6 @@ package handoff
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -40,13 +39,14 @@ func (in *inbox) onLeaveMessage(ctx context.Context, c *chat.Client, data []byte
 	if s := c.Session(); s != nil {
 		session = s.ID
 	}
-	id, err := d.store.addMessage(ctx, Message{At: now, SessionID: session, Text: text, Contact: contact})
+	m := Message{At: now, SessionID: session, Text: text, Contact: contact}
+	id, err := d.store.addMessage(ctx, m, d.messageEvent(m))
 	if err != nil {
 		return err
 	}
 	d.mu.Lock()
 	d.m.message()
-	ds := append([]delivery{{client: c, frame: AckFrame{Type: "ack", ID: f.ID, Of: TypeLeaveMessage, Conversation: fmt.Sprintf("m_%d", id), Message: msgStored}}}, d.queueFrames(ctx)...)
+	ds := append([]delivery{{client: c, frame: AckFrame{Type: "ack", ID: f.ID, Of: TypeLeaveMessage, Conversation: messageID(id), Message: msgStored}}}, d.queueFrames(ctx)...)
 	d.mu.Unlock()
 	d.deliver(ds)
 	return nil

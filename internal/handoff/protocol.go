@@ -72,6 +72,10 @@ type TakeFrame struct {
 	Type         string `json:"type"`
 	ID           string `json:"id,omitempty"`
 	Conversation string `json:"conversation,omitempty"`
+	// Resolved (handoff_end from the operator who took the conversation)
+	// marks the citizen's matter resolved; a conversation ended otherwise
+	// is reported to the 工单 system as unresolved.
+	Resolved bool `json:"resolved,omitempty"`
 }
 
 // AgentAnswerRequest pushes a knowledge-base passage (agent_answer from an

@@ -66,6 +66,11 @@ func (q *queue) onHandoff(ctx context.Context, c *chat.Client, data []byte) erro
 	if e != nil {
 		return e
 	}
+	if d.cfg.Handoffs != nil {
+		if _, err := d.cfg.Handoffs.RecordHandoff(context.WithoutCancel(ctx), s.ID); err != nil {
+			d.log.Warn("handoff: note in the conversation log", slog.Any("error", err))
+		}
+	}
 	d.deliver(ds)
 	return nil
 }
@@ -192,15 +197,22 @@ func (q *queue) onEnd(ctx context.Context, c *chat.Client, data []byte) error {
 		}
 	}
 	now := d.cfg.Now()
+	outcome, isUnresolved := endOutcome(conv, by == FromOperator, f.Resolved)
 	text := "市民结束了人工服务"
 	if by == FromOperator {
 		text = "坐席（工号" + p.Name + "）结束了人工服务"
+		if conv.Status == StatusActive {
+			text += map[bool]string{true: "（未解决）", false: "（已解决）"}[isUnresolved]
+		}
 	}
 	entry := Entry{At: now, From: FromSystem, Text: text}
 	conv.Transcript = append(conv.Transcript, entry)
 	conv.Status, conv.Closed = StatusClosed, now
-	d.persist(d.store.addEntry(ctx, conv.ID, entry))
-	d.persist(d.store.update(ctx, conv))
+	var publish publisher
+	if isUnresolved {
+		publish = d.publish(now, unresolved(*conv, outcome, by))
+	}
+	d.persist(d.store.end(ctx, conv, entry, publish))
 	delete(d.queue.convs, conv.ID)
 	delete(d.queue.bySession, conv.SessionID)
 	if t := d.auto.trails[conv.SessionID]; t != nil {

@@ -193,6 +193,16 @@ type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
+// querier reads in a transaction or the database.
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// publisher writes a change's outbound events in its transaction; nil
+// writes none.
+type publisher func(ctx context.Context, tx execer) error
+
 func (s *store) addEntryTx(ctx context.Context, x execer, id string, e Entry) error {
 	var src string
 	if len(e.Sources) > 0 {
@@ -216,7 +226,11 @@ func (s *store) addEntry(ctx context.Context, id string, e Entry) error {
 
 // update stores the status fields of c.
 func (s *store) update(ctx context.Context, c *Conversation) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE handoffs SET status=?, taken=?, closed=?, operator=?, staff_no=? WHERE id=?`,
+	return s.updateTx(ctx, s.db, c)
+}
+
+func (s *store) updateTx(ctx context.Context, x execer, c *Conversation) error {
+	_, err := x.ExecContext(ctx, `UPDATE handoffs SET status=?, taken=?, closed=?, operator=?, staff_no=? WHERE id=?`,
 		c.Status, ms(c.Taken), ms(c.Closed), c.Operator, c.StaffNo, c.ID)
 	if err != nil {
 		return fmt.Errorf("handoff: store: %w", err)
@@ -224,9 +238,36 @@ func (s *store) update(ctx context.Context, c *Conversation) error {
 	return nil
 }
 
+// end stores the end of c — its last entry e and its status — and the
+// events it causes, in one transaction.
+func (s *store) end(ctx context.Context, c *Conversation, e Entry, publish publisher) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("handoff: store: %w", err)
+	}
+	defer tx.Rollback()
+	if err := s.addEntryTx(ctx, tx, c.ID, e); err != nil {
+		return err
+	}
+	if err := s.updateTx(ctx, tx, c); err != nil {
+		return err
+	}
+	if publish != nil {
+		if err := publish(ctx, tx); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("handoff: store: %w", err)
+	}
+	return nil
+}
+
 // closeStale closes conversations left open by an earlier run (the live
-// connections they belonged to are gone) and returns how many.
-func (s *store) closeStale(ctx context.Context, now time.Time) (int, error) {
+// connections they belonged to are gone) and returns how many; publish,
+// when set, writes the events each one's end causes in the same
+// transaction.
+func (s *store) closeStale(ctx context.Context, now time.Time, publish func(c Conversation) publisher) (int, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("handoff: close stale: %w", err)
@@ -252,6 +293,16 @@ func (s *store) closeStale(ctx context.Context, now time.Time) (int, error) {
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE handoffs SET status=?, closed=? WHERE id=?`, StatusClosed, ms(now), id); err != nil {
 			return 0, fmt.Errorf("handoff: close stale: %w", err)
+		}
+		if publish == nil {
+			continue
+		}
+		c, err := s.getFrom(ctx, tx, id)
+		if err != nil {
+			return 0, err
+		}
+		if err := publish(c)(ctx, tx); err != nil {
+			return 0, err
 		}
 	}
 	return len(ids), tx.Commit()
@@ -293,9 +344,13 @@ func (s *store) list(ctx context.Context, status string, limit int) ([]Conversat
 
 // get returns one conversation with its stored (redacted) transcript.
 func (s *store) get(ctx context.Context, id string) (Conversation, error) {
+	return s.getFrom(ctx, s.db, id)
+}
+
+func (s *store) getFrom(ctx context.Context, q querier, id string) (Conversation, error) {
 	var c Conversation
 	var created, taken, closed int64
-	err := s.db.QueryRowContext(ctx, `SELECT id,session_id,status,reason,created,taken,closed,operator,staff_no FROM handoffs WHERE id=?`, id).
+	err := q.QueryRowContext(ctx, `SELECT id,session_id,status,reason,created,taken,closed,operator,staff_no FROM handoffs WHERE id=?`, id).
 		Scan(&c.ID, &c.SessionID, &c.Status, &c.Reason, &created, &taken, &closed, &c.Operator, &c.StaffNo)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Conversation{}, ErrNotFound
@@ -304,7 +359,7 @@ func (s *store) get(ctx context.Context, id string) (Conversation, error) {
 		return Conversation{}, fmt.Errorf("handoff: get: %w", err)
 	}
 	c.Created, c.Taken, c.Closed = fromMS(created), fromMS(taken), fromMS(closed)
-	rows, err := s.db.QueryContext(ctx, `SELECT at,sender,text,staff_no,refused,sources,answer_id FROM handoff_entries WHERE handoff_id=? ORDER BY id`, id)
+	rows, err := q.QueryContext(ctx, `SELECT at,sender,text,staff_no,refused,sources,answer_id FROM handoff_entries WHERE handoff_id=? ORDER BY id`, id)
 	if err != nil {
 		return Conversation{}, fmt.Errorf("handoff: get: %w", err)
 	}
@@ -342,17 +397,36 @@ type Message struct {
 	HandledAt time.Time `json:"handled_at,omitzero"`
 }
 
-func (s *store) addMessage(ctx context.Context, m Message) (int64, error) {
+// addMessage stores a 留言 and, in the same transaction, the events
+// publish(id) writes; publish may be nil.
+func (s *store) addMessage(ctx context.Context, m Message, publish func(id int64) publisher) (int64, error) {
 	sealed, err := s.sealContact(m.Contact, m.SessionID, ms(m.At))
 	if err != nil {
 		return 0, err
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO leave_messages(at,session_id,text,contact,contact_sealed) VALUES(?,?,?,?,?)`,
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("handoff: leave message: %w", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `INSERT INTO leave_messages(at,session_id,text,contact,contact_sealed) VALUES(?,?,?,?,?)`,
 		ms(m.At), m.SessionID, s.redact(m.Text), redactContact(s.redact, m.Contact), sealed)
 	if err != nil {
 		return 0, fmt.Errorf("handoff: leave message: %w", err)
 	}
-	return res.LastInsertId()
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, fmt.Errorf("handoff: leave message: %w", err)
+	}
+	if publish != nil {
+		if err := publish(id)(ctx, tx); err != nil {
+			return 0, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("handoff: leave message: %w", err)
+	}
+	return id, nil
 }
 
 func (s *store) messages(ctx context.Context, status string, limit int) ([]Message, error) {

@@ -15,11 +15,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/govchat/govchat/internal/sqlite"
 
+	"github.com/govchat/govchat/internal/events"
 	"github.com/govchat/govchat/internal/govchat"
 )
 
@@ -45,15 +47,40 @@ type Config struct {
 	Log *slog.Logger
 	// MaxBatch bounds the writes committed in one transaction (default 128).
 	MaxBatch int
+	// Topic assigns a recorded question (its text already redacted) to a
+	// topic of the concerns report: a key (govchat.TopicDocPrefix +
+	// document id, or govchat.TopicWordsPrefix + content words) and a
+	// label. Nil: the first cited document of an answer, else the
+	// question's normalised wording. It runs before the write is queued.
+	// Only a store opened with a Topic assigns topics to rows written
+	// before the report existed (once, at Open).
+	Topic func(r govchat.Record) (key, label string)
+	// Location is the time zone whose calendar days the concerns report
+	// counts in (time.Local when nil).
+	Location *time.Location
+	// Events receives feedback.negative for every 👎 given with a reason
+	// (events.Publisher over the outbox); nil: none. The outbox is kept in
+	// another database (workbench.db), so the event is written right after
+	// the feedback is committed.
+	Events Events
+}
+
+// Events receives the log's outbound events.
+type Events interface {
+	Publish(ctx context.Context, tx events.Execer, at time.Time, d events.Data) error
 }
 
 // Store is the conversation log. It is safe for concurrent use.
 type Store struct {
 	db       *sql.DB
+	read     *sql.DB // reports' reads: beside the writer (the same as db in memory)
 	redact   func(string) string
 	now      func() time.Time
 	log      *slog.Logger
 	maxBatch int
+	topic    func(govchat.Record) (string, string)
+	loc      *time.Location
+	events   Events
 
 	mu     sync.RWMutex // guards closed and sends on ops
 	closed bool
@@ -85,6 +112,13 @@ func Open(cfg Config) (*Store, error) {
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = 128
 	}
+	backfill := cfg.Topic != nil
+	if cfg.Topic == nil {
+		cfg.Topic = defaultTopic
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.Local
+	}
 	db, err := sqlite.Open(cfg.Path)
 	if err != nil {
 		return nil, fmt.Errorf("history: %w", err)
@@ -93,9 +127,26 @@ func Open(cfg Config) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
+	read := db
+	if cfg.Path != ":memory:" {
+		if read, err = sqlite.OpenReader(cfg.Path, 2); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("history: %w", err)
+		}
+	}
 	s := &Store{
-		db: db, redact: cfg.Redact, now: cfg.Now, log: cfg.Log, maxBatch: cfg.MaxBatch,
+		db: db, read: read, redact: cfg.Redact, now: cfg.Now, log: cfg.Log, maxBatch: cfg.MaxBatch, events: cfg.Events,
+		topic: cfg.Topic, loc: cfg.Location,
 		ops: make(chan *op, 1024), done: make(chan struct{}),
+	}
+	// Rows written before the concerns report existed get their topic and
+	// join the report's counts, once, by the first Open that knows the
+	// topics (serve's): a report that only reads leaves them.
+	if backfill {
+		if err := s.backfill(context.Background()); err != nil {
+			s.closeDBs()
+			return nil, err
+		}
 	}
 	go s.writer()
 	return s, nil
@@ -137,6 +188,75 @@ var migrations = []string{
 		reason    TEXT NOT NULL DEFAULT ''
 	);
 	CREATE INDEX feedback_answer ON feedback(answer_id);`,
+	// 2: the concerns report. Each answer keeps its topic, calendar day,
+	// latest feedback and whether 转人工 followed it; concern_days and
+	// service_days count them by day as they are written (concern_weeks
+	// also by week, without the channel: a long period's report reads
+	// weeks and the days at its ends), doc_citations
+	// keeps when each document was last cited
+	// (the report reads these, never the answers, for its counts); they are
+	// clustered by day (WITHOUT ROWID), so that a period is one range. A
+	// NULL topic marks a row written before this step (filled in by
+	// backfill).
+	`ALTER TABLE answers ADD COLUMN topic TEXT;
+	ALTER TABLE answers ADD COLUMN day INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE answers ADD COLUMN synthetic INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE answers ADD COLUMN handoff INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE answers ADD COLUMN helpful INTEGER;
+	UPDATE answers SET helpful = (SELECT f.helpful FROM feedback f WHERE f.answer_id = answers.id ORDER BY f.id DESC LIMIT 1);
+	CREATE INDEX answers_topic ON answers(topic, asked_at);
+	CREATE INDEX answers_synthetic ON answers(synthetic);
+	CREATE TABLE topics (
+		topic TEXT PRIMARY KEY,
+		label TEXT NOT NULL
+	) WITHOUT ROWID;
+	CREATE TABLE concern_days (
+		day       INTEGER NOT NULL, -- days since 1970-01-01 in the log's time zone
+		topic     TEXT NOT NULL,
+		channel   TEXT NOT NULL,
+		synthetic INTEGER NOT NULL,
+		questions INTEGER NOT NULL DEFAULT 0,
+		refused   INTEGER NOT NULL DEFAULT 0,
+		clarified INTEGER NOT NULL DEFAULT 0,
+		helpful   INTEGER NOT NULL DEFAULT 0,
+		unhelpful INTEGER NOT NULL DEFAULT 0,
+		handoffs  INTEGER NOT NULL DEFAULT 0,
+		PRIMARY KEY (day, topic, channel, synthetic)
+
+	) WITHOUT ROWID;
+	CREATE INDEX concern_days_topic ON concern_days(topic, day);
+	CREATE TABLE concern_weeks (
+		week      INTEGER NOT NULL, -- weeks from Monday 1969-12-29: (day + 3) / 7
+		topic     TEXT NOT NULL,
+		synthetic INTEGER NOT NULL,
+		questions INTEGER NOT NULL DEFAULT 0,
+		refused   INTEGER NOT NULL DEFAULT 0,
+		clarified INTEGER NOT NULL DEFAULT 0,
+		helpful   INTEGER NOT NULL DEFAULT 0,
+		unhelpful INTEGER NOT NULL DEFAULT 0,
+		handoffs  INTEGER NOT NULL DEFAULT 0,
+		PRIMARY KEY (week, topic, synthetic)
+	) WITHOUT ROWID;
+	CREATE TABLE service_days (
+		day       INTEGER NOT NULL,
+		channel   TEXT NOT NULL,
+		synthetic INTEGER NOT NULL,
+		questions INTEGER NOT NULL DEFAULT 0,
+		refused   INTEGER NOT NULL DEFAULT 0,
+		clarified INTEGER NOT NULL DEFAULT 0,
+		helpful   INTEGER NOT NULL DEFAULT 0,
+		unhelpful INTEGER NOT NULL DEFAULT 0,
+		handoffs  INTEGER NOT NULL DEFAULT 0,
+		PRIMARY KEY (day, channel, synthetic)
+
+	) WITHOUT ROWID;
+	CREATE TABLE doc_citations (
+		doc_id    TEXT NOT NULL,
+		synthetic INTEGER NOT NULL,
+		last_day  INTEGER NOT NULL, -- the last day an answer cited it
+		answers   INTEGER NOT NULL DEFAULT 0,
+		PRIMARY KEY (doc_id, synthetic)
+	) WITHOUT ROWID;`,
 }
 
 func migrate(db *sql.DB) error {
@@ -167,43 +287,29 @@ func migrate(db *sql.DB) error {
 	return nil
 }
 
-// Record stores one question and its outcome, redacting the citizen text. It
-// returns once the row is committed.
+// Record stores one question and its outcome, redacting the citizen text,
+// and counts it in the concerns report. It returns once the row is
+// committed.
 func (s *Store) Record(ctx context.Context, r govchat.Record) error {
 	if r.AnswerID == "" {
 		return errors.New("history: record without answer id")
 	}
-	if r.At.IsZero() {
-		r.At = s.now()
-	}
-	q := s.redact(r.Question)
-	a := s.redact(r.Answer)
-	return s.do(ctx, func(tx *sql.Tx) error {
-		_, err := tx.Exec(`INSERT INTO answers (id, session, channel, asked_at, question, qkey, answer, refused, reason, mode, latency_ms, error)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.AnswerID, r.Session, r.Channel, r.At.UnixMilli(), q, s.redact(normalizeQuestion(q)), a, r.Refused, r.Reason, r.Mode,
-			float64(r.Latency)/float64(time.Millisecond), r.Error)
-		if err != nil {
-			return fmt.Errorf("history: insert answer: %w", err)
-		}
-		for _, src := range r.Sources {
-			if _, err := tx.Exec(`INSERT OR REPLACE INTO answer_sources (answer_id, n, doc_id, anchor, title) VALUES (?, ?, ?, ?, ?)`,
-				r.AnswerID, src.N, src.DocID, src.Anchor, src.Title); err != nil {
-				return fmt.Errorf("history: insert source: %w", err)
-			}
-		}
-		return nil
-	})
+	w := s.prepare(r)
+	return s.do(ctx, func(tx *sql.Tx) error { return w.insert(tx) })
 }
 
 // Feedback stores feedback on an answer. It returns ErrNotFound when the
 // answer does not exist or, with f.Session set, belongs to another session.
+// The answer's latest feedback is what the concerns report counts.
+// A 👎 with a reason then publishes feedback.negative (Config.Events).
 func (s *Store) Feedback(ctx context.Context, f govchat.Feedback) error {
 	if f.At.IsZero() {
 		f.At = s.now()
 	}
 	reason := s.redact(f.Reason)
-	return s.do(ctx, func(tx *sql.Tx) error {
+	event := s.events != nil && !f.Helpful && strings.TrimSpace(reason) != ""
+	var rec *govchat.Record
+	err := s.do(ctx, func(tx *sql.Tx) error {
 		var session string
 		err := tx.QueryRow(`SELECT session FROM answers WHERE id = ?`, f.AnswerID).Scan(&session)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && f.Session != "" && session != f.Session) {
@@ -216,16 +322,52 @@ func (s *Store) Feedback(ctx context.Context, f govchat.Feedback) error {
 			f.AnswerID, f.At.UnixMilli(), f.Helpful, reason); err != nil {
 			return fmt.Errorf("history: insert feedback: %w", err)
 		}
+		if err := setHelpful(tx, f.AnswerID, f.Helpful); err != nil {
+			return err
+		}
+		if event {
+			if rec, err = answerFrom(context.Background(), tx, f.AnswerID); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
+	if err != nil || rec == nil {
+		return err
+	}
+	if err := s.events.Publish(ctx, nil, f.At, negative(rec, f.At, reason)); err != nil {
+		// The feedback is stored; only its event is missing.
+		s.log.Error("history: feedback event not recorded", slog.String("answer_id", f.AnswerID), slog.Any("error", err))
+	}
+	return nil
+}
+
+// negative is the feedback.negative event of a 👎 with a reason on rec.
+func negative(rec *govchat.Record, at time.Time, reason string) events.FeedbackNegative {
+	e := events.FeedbackNegative{AnswerID: rec.AnswerID, SessionID: rec.Session, Channel: rec.Channel, Asked: rec.At, Question: rec.Question,
+		Answer: rec.Answer, Refused: rec.Refused, RefusalReason: rec.Reason, Mode: rec.Mode, Sources: []events.Source{}, Reason: reason, Rated: at}
+	for _, src := range rec.Sources {
+		e.Sources = append(e.Sources, events.NewSource(src.N, src.DocID, src.Title, src.Anchor))
+	}
+	return e
 }
 
 // Answer returns the stored record of an answer, with its sources.
 func (s *Store) Answer(ctx context.Context, id string) (*govchat.Record, error) {
+	return answerFrom(ctx, s.db, id)
+}
+
+// querier reads in a transaction or the database.
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func answerFrom(ctx context.Context, q querier, id string) (*govchat.Record, error) {
 	var r govchat.Record
 	var at int64
 	var latency float64
-	err := s.db.QueryRowContext(ctx, `SELECT id, session, channel, asked_at, question, answer, refused, reason, mode, latency_ms, error
+	err := q.QueryRowContext(ctx, `SELECT id, session, channel, asked_at, question, answer, refused, reason, mode, latency_ms, error
 		FROM answers WHERE id = ?`, id).
 		Scan(&r.AnswerID, &r.Session, &r.Channel, &at, &r.Question, &r.Answer, &r.Refused, &r.Reason, &r.Mode, &latency, &r.Error)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -236,7 +378,7 @@ func (s *Store) Answer(ctx context.Context, id string) (*govchat.Record, error) 
 	}
 	r.At = time.UnixMilli(at)
 	r.Latency = time.Duration(latency * float64(time.Millisecond))
-	rows, err := s.db.QueryContext(ctx, `SELECT n, doc_id, anchor, title FROM answer_sources WHERE answer_id = ? ORDER BY n`, id)
+	rows, err := q.QueryContext(ctx, `SELECT n, doc_id, anchor, title FROM answer_sources WHERE answer_id = ? ORDER BY n`, id)
 	if err != nil {
 		return nil, fmt.Errorf("history: read sources: %w", err)
 	}
@@ -386,8 +528,16 @@ func (s *Store) Close() error {
 			s.log.Warn("history: checkpoint", slog.Any("error", err))
 		}
 	}
-	if err := s.db.Close(); err != nil {
+	if err := s.closeDBs(); err != nil {
 		return fmt.Errorf("history: close: %w", err)
 	}
 	return nil
+}
+
+func (s *Store) closeDBs() error {
+	var err error
+	if s.read != s.db {
+		err = s.read.Close()
+	}
+	return errors.Join(err, s.db.Close())
 }

@@ -43,7 +43,7 @@ func (s *Store) Unanswered(ctx context.Context, q govchat.UnansweredQuery) ([]go
 	if q.Similarity <= 0 {
 		q.Similarity = defaultSimJac
 	}
-	rows, err := s.db.QueryContext(ctx, `
+	rows, err := s.read.QueryContext(ctx, `
 		SELECT a.id, a.asked_at, a.question, a.qkey, a.refused, a.reason,
 			(SELECT f.helpful FROM feedback f WHERE f.answer_id = a.id ORDER BY f.id DESC LIMIT 1),
 			(SELECT f.reason FROM feedback f WHERE f.answer_id = a.id ORDER BY f.id DESC LIMIT 1)

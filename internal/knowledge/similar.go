@@ -240,36 +240,3 @@ func addSimilarJSONL(src []byte, id, wording string) ([]byte, error) {
 	}
 	return nil, fmt.Errorf("no entry %q", id)
 }
-
-// writeAtomic replaces path with data through a temporary file in the same
-// directory, keeping the file's permissions.
-func writeAtomic(path string, data []byte) error {
-	mode := os.FileMode(0o644)
-	if st, err := os.Stat(path); err == nil {
-		mode = st.Mode().Perm()
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("knowledge: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("knowledge: %w", err)
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return fmt.Errorf("knowledge: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("knowledge: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("knowledge: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("knowledge: %w", err)
-	}
-	return nil
-}

@@ -228,7 +228,13 @@ func TestGroupAndDecide(t *testing.T) {
 	add("户口本丢了", "e-sfz", govchat.EvidenceTapKept)
 	add("护照丢了还能出国吗", "e-hz", govchat.EvidenceOperatorCopy)
 	add("护照丢了", "gone", govchat.EvidenceTapKept)
-	r := &learn.Reviewer{Store: st, Entries: entries(m), Redact: redact, Reload: load}
+	write := func(ctx context.Context, e learn.Entry, w string) (bool, error) {
+		if err := knowledge.AddSimilar(e.Path, e.ID, w); err != nil {
+			return false, err
+		}
+		return true, load(ctx)
+	}
+	r := &learn.Reviewer{Store: st, Entries: entries(m), Redact: redact, Write: write}
 	ps, err := r.Proposals(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -140,11 +140,14 @@ type Reviewer struct {
 	Store   Store
 	Entries Entries
 	Redact  func(string) string
-	// Reload brings the served knowledge base and its index up to date
-	// with the files after an approval (nil: nothing is served from them,
-	// as in the command line, which indexes afterwards).
-	Reload func(ctx context.Context) error
-	mu     sync.Mutex
+	// Write adds an approved wording to its entry's similar questions and
+	// brings what is served from the knowledge files up to date, reporting
+	// whether it reloaded (serve writes under the lock of every other write
+	// to the knowledge files, then reloads). Nil: knowledge.AddSimilar on
+	// the entry's file and nothing reloaded, as on the command line, which
+	// indexes afterwards. knowledge.ErrSimilarExists: the entry has it.
+	Write func(ctx context.Context, e Entry, wording string) (reloaded bool, err error)
+	mu    sync.Mutex
 }
 
 // Errors of a review.
@@ -219,23 +222,22 @@ func (r *Reviewer) Decide(ctx context.Context, d Decision, by string) (Outcome, 
 	if !ok || e.Path == "" {
 		return Outcome{}, ErrNoFile
 	}
-	switch err := knowledge.AddSimilar(e.Path, d.EntryID, w); {
+	write := r.Write
+	if write == nil {
+		write = func(_ context.Context, e Entry, w string) (bool, error) { return false, knowledge.AddSimilar(e.Path, e.ID, w) }
+	}
+	reloaded, err := write(ctx, e, w)
+	switch {
 	case errors.Is(err, knowledge.ErrSimilarExists):
 		out.Existed = true
 	case err != nil:
 		return Outcome{}, err
 	default:
-		out.File = e.Path
+		out.File, out.Reloaded = e.Path, reloaded
 	}
 	out.Wording = w
 	if out.Resolved, err = r.Store.Resolve(ctx, ids, StatusApproved, by, w); err != nil {
 		return out, err
-	}
-	if r.Reload != nil && !out.Existed {
-		if err := r.Reload(ctx); err != nil {
-			return out, fmt.Errorf("learn: the wording was written to %s but reloading the knowledge base failed: %w", e.Path, err)
-		}
-		out.Reloaded = true
 	}
 	return out, nil
 }

@@ -1,8 +1,10 @@
 // Package review is the knowledge office's review list: operators flag an
 // answer or a document as outdated or wrong, and turn a conversation into a
-// proposed FAQ entry; the office accepts or rejects each item. A proposed
-// FAQ entry is rendered in the knowledge base's FAQ file format, ready to
-// paste into knowledge/faq/.
+// proposed FAQ entry (or the office drafts one from the 回应关切 dashboard,
+// possibly amending an entry: FAQID); the office accepts or rejects each
+// item. A proposed FAQ entry is rendered in the knowledge base's FAQ file
+// format; serve writes an accepted one into knowledge/faq/ (see
+// workbench.Publisher).
 package review
 
 import (
@@ -15,6 +17,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/govchat/govchat/internal/events"
+	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/safety"
 
 	"gopkg.in/yaml.v3"
@@ -85,6 +89,9 @@ type Item struct {
 	Department   string   `json:"department,omitempty"`
 	Sources      []string `json:"sources,omitempty"`
 	Conversation string   `json:"conversation,omitempty"` // handoff or session id it came from
+	// FAQID, when set, is the FAQ entry the proposal amends; empty: a new
+	// entry.
+	FAQID string `json:"faq_id,omitempty"`
 
 	// Resolution.
 	Resolved   time.Time `json:"resolved,omitzero"`
@@ -105,12 +112,21 @@ func (it Item) FAQYAML() (string, error) {
 		Department string   `yaml:"department,omitempty"`
 		Sources    []string `yaml:"sources,omitempty"`
 	}
-	e := []entry{{ID: fmt.Sprintf("proposal-%d", it.ID), Question: it.Question, Similar: it.Similar, Answer: it.Answer, Department: it.Department, Sources: it.Sources}}
+	e := []entry{{ID: it.EntryID(), Question: it.Question, Similar: it.Similar, Answer: it.Answer, Department: it.Department, Sources: it.Sources}}
 	b, err := yaml.Marshal(e)
 	if err != nil {
 		return "", fmt.Errorf("review: yaml: %w", err)
 	}
 	return string(b), nil
+}
+
+// EntryID is the id of the FAQ entry a proposal becomes: the amended
+// entry's, or proposal-<item id> for a new one.
+func (it Item) EntryID() string {
+	if it.FAQID != "" {
+		return it.FAQID
+	}
+	return fmt.Sprintf("proposal-%d", it.ID)
 }
 
 // Errors.
@@ -127,14 +143,22 @@ const (
 	maxList  = 20
 )
 
-// Store keeps the review list in SQLite.
-type Store struct {
-	db  *sql.DB
-	now func() time.Time
+// Events receives review.approved when an item is accepted, in the
+// transaction that accepts it (events.Publisher over the outbox).
+type Events interface {
+	Publish(ctx context.Context, tx events.Execer, at time.Time, d events.Data) error
 }
 
-// New uses db (shared with other workbench tables) and creates the table.
-func New(db *sql.DB, now func() time.Time) (*Store, error) {
+// Store keeps the review list in SQLite.
+type Store struct {
+	db     *sql.DB
+	now    func() time.Time
+	events Events
+}
+
+// New uses db (shared with other workbench tables) and creates the table;
+// ev, when not nil, receives review.approved.
+func New(db *sql.DB, now func() time.Time, ev Events) (*Store, error) {
 	if now == nil {
 		now = time.Now
 	}
@@ -154,7 +178,7 @@ CREATE INDEX IF NOT EXISTS review_items_status ON review_items(status, created);
 	if err != nil {
 		return nil, fmt.Errorf("review: migrate: %w", err)
 	}
-	return &Store{db: db, now: now}, nil
+	return &Store{db: db, now: now, events: ev}, nil
 }
 
 // payload is the kind-specific part, stored as JSON.
@@ -170,6 +194,7 @@ type payload struct {
 	Department   string   `json:"department,omitempty"`
 	Sources      []string `json:"sources,omitempty"`
 	Conversation string   `json:"conversation,omitempty"`
+	FAQID        string   `json:"faq_id,omitempty"`
 }
 
 func checkText(field, s string, max int, required bool) error {
@@ -212,6 +237,7 @@ func (it *Item) Validate() error {
 		add(checkText("answer", it.Answer, maxText, true))
 		add(checkText("department", it.Department, maxShort, false))
 		add(checkText("conversation", it.Conversation, maxShort, false))
+		add(checkText("faq_id", it.FAQID, maxShort, false))
 		add(checkText("note", it.Note, maxNote, false))
 		if len(it.Similar) > maxList || len(it.Sources) > maxList {
 			add(fmt.Errorf("similar, sources: at most %d each", maxList))
@@ -242,7 +268,8 @@ func (s *Store) Add(ctx context.Context, it Item) (Item, error) {
 	}
 	it.Status, it.Created = StatusOpen, s.now().Truncate(time.Millisecond)
 	data, _ := json.Marshal(payload{DocID: it.DocID, Anchor: it.Anchor, AnswerID: it.AnswerID, Problem: it.Problem, Note: it.Note,
-		Question: it.Question, Similar: it.Similar, Answer: it.Answer, Department: it.Department, Sources: it.Sources, Conversation: it.Conversation})
+		Question: it.Question, Similar: it.Similar, Answer: it.Answer, Department: it.Department, Sources: it.Sources, Conversation: it.Conversation,
+		FAQID: it.FAQID})
 	res, err := s.db.ExecContext(ctx, `INSERT INTO review_items(kind,status,created,by_user,staff_no,data) VALUES(?,?,?,?,?,?)`,
 		string(it.Kind), string(it.Status), it.Created.UnixMilli(), it.By, it.StaffNo, string(data))
 	if err != nil {
@@ -271,6 +298,7 @@ func scan(row interface{ Scan(...any) error }) (Item, error) {
 	}
 	it.DocID, it.Anchor, it.AnswerID, it.Problem, it.Note = p.DocID, p.Anchor, p.AnswerID, p.Problem, p.Note
 	it.Question, it.Similar, it.Answer, it.Department, it.Sources, it.Conversation = p.Question, p.Similar, p.Answer, p.Department, p.Sources, p.Conversation
+	it.FAQID = p.FAQID
 	return it, nil
 }
 
@@ -311,7 +339,8 @@ func (s *Store) Get(ctx context.Context, id int64) (Item, error) {
 	return it, err
 }
 
-// Resolve accepts or rejects an open item.
+// Resolve accepts or rejects an item. Accepting an item that was not
+// accepted yet publishes review.approved in the same transaction.
 func (s *Store) Resolve(ctx context.Context, id int64, status Status, by, note string) (Item, error) {
 	if status != StatusAccepted && status != StatusRejected {
 		return Item{}, fmt.Errorf("%w: status %q (want accepted or rejected)", ErrInvalid, status)
@@ -320,13 +349,52 @@ func (s *Store) Resolve(ctx context.Context, id int64, status Status, by, note s
 		return Item{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	note = safety.Redact(note)
-	res, err := s.db.ExecContext(ctx, `UPDATE review_items SET status=?, resolved=?, resolved_by=?, resolution=? WHERE id=?`,
-		string(status), s.now().UnixMilli(), by, note, id)
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return Item{}, fmt.Errorf("review: resolve: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	defer tx.Rollback()
+	var prev string
+	err = tx.QueryRowContext(ctx, `SELECT status FROM review_items WHERE id=?`, id).Scan(&prev)
+	if errors.Is(err, sql.ErrNoRows) {
 		return Item{}, ErrNotFound
 	}
+	if err != nil {
+		return Item{}, fmt.Errorf("review: resolve: %w", err)
+	}
+	now := s.now()
+	if _, err := tx.ExecContext(ctx, `UPDATE review_items SET status=?, resolved=?, resolved_by=?, resolution=? WHERE id=?`,
+		string(status), now.UnixMilli(), by, note, id); err != nil {
+		return Item{}, fmt.Errorf("review: resolve: %w", err)
+	}
+	if status == StatusAccepted && Status(prev) != StatusAccepted && s.events != nil {
+		it, err := scan(tx.QueryRowContext(ctx, `SELECT `+cols+` FROM review_items WHERE id=?`, id))
+		if err != nil {
+			return Item{}, fmt.Errorf("review: resolve: %w", err)
+		}
+		if err := s.events.Publish(ctx, tx, now, approved(it)); err != nil {
+			return Item{}, fmt.Errorf("review: resolve: event: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return Item{}, fmt.Errorf("review: resolve: %w", err)
+	}
 	return s.Get(ctx, id)
+}
+
+// approved is the review.approved event of an accepted item.
+func approved(it Item) events.ReviewApproved {
+	e := events.ReviewApproved{ItemID: it.ID, Kind: string(it.Kind), Created: it.Created, StaffNo: it.StaffNo,
+		Approved: it.Resolved, ApprovedBy: it.ResolvedBy, Resolution: it.Resolution}
+	switch it.Kind {
+	case KindFlag:
+		e.DocID, e.Anchor, e.AnswerID, e.Problem, e.ProblemLabel, e.Note = it.DocID, it.Anchor, it.AnswerID, string(it.Problem), it.Problem.Label(), it.Note
+		if it.DocID != "" {
+			e.DocURL = kb.DocURL(it.DocID, it.Anchor)
+		}
+	case KindProposal:
+		e.Question, e.Similar, e.Answer, e.Department, e.Sources, e.Conversation = it.Question, it.Similar, it.Answer, it.Department, it.Sources, it.Conversation
+		e.Note = it.Note
+	}
+	return e
 }

@@ -18,7 +18,7 @@ func newStore(t *testing.T) *Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	s, err := New(db, nil)
+	s, err := New(db, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

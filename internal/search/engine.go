@@ -828,11 +828,13 @@ func (r *rec) words(seg *zh.Segmenter) []string {
 }
 
 // Analyze segments text as a query is segmented and returns its terms, their
-// weights and synonyms (a Response without results): for weighing how two
-// texts, such as a question and a FAQ entry's question, match.
+// weights and synonyms, and the 文号 it names in any of its written forms (a
+// Response without results): for weighing how two texts, such as a question
+// and a FAQ entry's question, match, and for the document library's search.
 func (e *Engine) Analyze(text string) *Response {
 	r := &Response{Results: []Result{}}
 	e.describe(r, e.seg.Analyze(text))
+	r.DocNumber, _ = e.docNumberIn(text)
 	return r
 }
 

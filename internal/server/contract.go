@@ -23,6 +23,11 @@ func (s *Server) frameSchema(w http.ResponseWriter, r *http.Request) {
 	writeContract(w, api.FrameSchema)
 }
 
+// eventSchema serves the JSON Schema of the outbound events (webhooks).
+func (s *Server) eventSchema(w http.ResponseWriter, r *http.Request) {
+	writeContract(w, api.EventSchema)
+}
+
 func writeContract(w http.ResponseWriter, b []byte) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-cache")

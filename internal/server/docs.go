@@ -12,6 +12,7 @@ import (
 
 	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/kb"
+	"github.com/govchat/govchat/internal/library"
 )
 
 // docView is what the document page and /api/docs/{id} show.
@@ -36,6 +37,12 @@ type docView struct {
 	Sections        []sectionView
 	Chunks          []kb.Chunk
 	Hotline         string
+}
+
+// HasAside reports whether the page has related documents to show beside
+// the text.
+func (v *docView) HasAside() bool {
+	return v.Interprets != nil || len(v.Interpretations) > 0 || len(v.Replaces) > 0 || len(v.ReplacedBy) > 0 || len(v.SourceRefs) > 0
 }
 
 type metaRow struct{ Label, Value string }
@@ -67,20 +74,6 @@ type span struct {
 	Href string
 }
 
-func statusClass(s kb.Status) string {
-	switch s {
-	case kb.StatusActive:
-		return "active"
-	case kb.StatusRevised:
-		return "revised"
-	case kb.StatusRepealed:
-		return "repealed"
-	case kb.StatusPending:
-		return "pending"
-	}
-	return "unknown"
-}
-
 func zhDate(t time.Time) string {
 	if t.IsZero() {
 		return ""
@@ -102,7 +95,7 @@ func (s *Server) view(lib Library, d *kb.Document) *docView {
 	b := lib.Base()
 	status := d.Validity(s.cfg.Now())
 	v := &docView{
-		Doc: d, OfficialURL: kb.SafeURL(d.URL), TypeLabel: d.Type.Label(), Status: status, StatusClass: statusClass(status), PlanYear: d.PlanYear(),
+		Doc: d, OfficialURL: kb.SafeURL(d.URL), TypeLabel: d.Type.Label(), Status: status, StatusClass: library.StatusClass(status), PlanYear: d.PlanYear(),
 		Expired: d.Expired(s.cfg.Now()), Effective: zhDate(d.Effective), Hotline: s.cfg.Hotline,
 		Replaces: refs(b, d.Replaces), ReplacedBy: refs(b, d.ReplacedBy), Sources: refs(b, d.Sources), Similar: d.Similar,
 	}

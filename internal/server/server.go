@@ -62,7 +62,10 @@ type Reporter interface {
 type Config struct {
 	Library Library // required: the knowledge base and its indexed chunks
 	Chat    Chat    // required: the websocket and the non-streaming API
-	Hotline string  // "12345"
+	// Catalog is the 政策文件库 at /docs/ and /api/docs; nil: they answer
+	// unavailable.
+	Catalog Catalog
+	Hotline string // "12345"
 	// AdminToken authorises the admin API (Authorization: Bearer …); empty
 	// disables it.
 	AdminToken string
@@ -79,6 +82,12 @@ type Config struct {
 	Now      func() time.Time
 	// MaxBodyBytes bounds JSON request bodies (64 KiB).
 	MaxBodyBytes int64
+}
+
+// templateFuncs are the functions the page templates use.
+var templateFuncs = template.FuncMap{
+	"inc": func(n int) int { return n + 1 },
+	"dec": func(n int) int { return n - 1 },
 }
 
 // Server is the HTTP handler.
@@ -129,7 +138,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 64 << 10
 	}
-	tmpl, err := template.New("site").Funcs(template.FuncMap{}).ParseFS(site.Templates, "templates/*.html")
+	tmpl, err := template.New("site").Funcs(templateFuncs).ParseFS(site.Templates, "templates/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("server: templates: %w", err)
 	}
@@ -138,7 +147,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("server: static: %w", err)
 	}
 	s := &Server{cfg: cfg, log: cfg.Log, mux: http.NewServeMux(), tmpl: tmpl, static: static, assets: map[string]asset{}}
-	for name, fsys := range map[string]fs.FS{"widget.js": widget.FS, "widget.css": widget.FS, "site.css": static, "site.js": static, "doc.js": static, "index.html": static} {
+	for name, fsys := range map[string]fs.FS{"widget.js": widget.FS, "widget.css": widget.FS, "site.css": static, "site.js": static, "library.css": static, "doc.js": static, "index.html": static} {
 		a, err := loadAsset(fsys, name)
 		if err != nil {
 			return nil, fmt.Errorf("server: asset %s: %w", name, err)
@@ -171,6 +180,9 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /static/site.css", s.asset("site.css"))
 	m.HandleFunc("GET /static/site.js", s.asset("site.js"))
 	m.HandleFunc("GET /static/doc.js", s.asset("doc.js"))
+	m.HandleFunc("GET /static/library.css", s.asset("library.css"))
+	m.HandleFunc("GET /docs/{$}", s.libraryPage)
+	m.HandleFunc("GET /api/docs", s.libraryJSON)
 	m.HandleFunc("GET /docs/{id}", s.docPage)
 	m.HandleFunc("GET /api/docs/{id}", s.docJSON)
 	m.HandleFunc("POST /api/ask", s.apiAsk)
@@ -182,6 +194,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /metrics", s.metrics)
 	m.HandleFunc("GET /api/openapi.json", s.openAPI)
 	m.HandleFunc("GET /api/frames.schema.json", s.frameSchema)
+	m.HandleFunc("GET /api/events.schema.json", s.eventSchema)
 	m.HandleFunc("GET /", s.notFound)
 }
 

@@ -21,7 +21,7 @@ func Starting(hotline string, reg *metrics.Registry) (http.Handler, error) {
 	if hotline == "" {
 		hotline = "12345"
 	}
-	tmpl, err := template.New("site").Funcs(template.FuncMap{}).ParseFS(site.Templates, "templates/*.html")
+	tmpl, err := template.New("site").Funcs(templateFuncs).ParseFS(site.Templates, "templates/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("server: templates: %w", err)
 	}

@@ -54,3 +54,29 @@ func Open(path string) (*sql.DB, error) {
 	db.SetMaxOpenConns(1)
 	return db, nil
 }
+
+// OpenReader opens a pool of up to conns read-only connections (the
+// pragma query_only) to the database at path, beside the one Open gives the
+// writer: in WAL mode its reads neither wait for the writer nor hold it up,
+// so a long report does not delay the writes. The database must exist
+// (Open creates it); ":memory:" is refused (each connection would be a
+// database of its own).
+func OpenReader(path string, conns int) (*sql.DB, error) {
+	if path == "" || path == ":memory:" {
+		return nil, fmt.Errorf("sqlite: a reader needs a database file, not %q", path)
+	}
+	if conns < 1 {
+		conns = 1
+	}
+	q := url.Values{}
+	for _, p := range append(Pragmas, "query_only(1)") {
+		q.Add("_pragma", p)
+	}
+	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: filepath.ToSlash(path)}).EscapedPath()+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
+	return db, nil
+}

@@ -38,3 +38,42 @@ func TestOpenAppliesPragmas(t *testing.T) {
 		t.Error("empty path opened")
 	}
 }
+
+func TestOpenReaderReadsBesideTheWriter(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.db")
+	w, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if _, err := w.Exec(`CREATE TABLE t(x); INSERT INTO t VALUES (1)`); err != nil {
+		t.Fatal(err)
+	}
+	r, err := OpenReader(path, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	// A read transaction stays open on the reader while the writer commits.
+	tx, err := r.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := tx.QueryRow(`SELECT COUNT(*) FROM t`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("read %d, %v", n, err)
+	}
+	if _, err := w.Exec(`INSERT INTO t VALUES (2)`); err != nil {
+		t.Fatalf("the writer waited for the reader: %v", err)
+	}
+	tx.Rollback()
+	if err := r.QueryRow(`SELECT COUNT(*) FROM t`).Scan(&n); err != nil || n != 2 {
+		t.Errorf("after the write the reader sees %d, %v", n, err)
+	}
+	if _, err := r.Exec(`INSERT INTO t VALUES (3)`); err == nil {
+		t.Error("the reader wrote")
+	}
+	if _, err := OpenReader(":memory:", 1); err == nil {
+		t.Error("an in-memory reader was opened")
+	}
+}

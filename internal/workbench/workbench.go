@@ -16,6 +16,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/govchat/govchat/internal/auth"
@@ -48,6 +49,19 @@ type Desk interface {
 	HandleMessage(ctx context.Context, id int64, username string) error
 }
 
+// Publisher writes an accepted FAQ proposal into the knowledge base, so
+// that it is answered from the next question on, and says where it wrote
+// it. An error wrapping ErrUnpublishable says (in Chinese) why the
+// proposal cannot be written as it is.
+type Publisher interface {
+	PublishFAQ(ctx context.Context, it review.Item) (where string, err error)
+}
+
+// ErrUnpublishable: an accepted proposal cannot be written into the
+// knowledge base as it is (an amended entry that is gone, a source that
+// does not exist …); the item stays open.
+var ErrUnpublishable = errors.New("the proposal cannot be published")
+
 // Config wires the workbench.
 type Config struct {
 	Auth   *auth.Web     // required
@@ -55,20 +69,29 @@ type Config struct {
 	Lookup Lookuper      // nil: look-up answers unavailable
 	Desk   Desk          // nil: handoff endpoints answer unavailable
 	Review *review.Store // nil: review endpoints answer unavailable
+	// Publish, when set, writes a FAQ proposal into the knowledge base as
+	// it is accepted; nil: accepting only records the decision.
+	Publish Publisher
 	// Similar reviews the 相似问 learned from use; nil: those endpoints
 	// answer unavailable.
 	Similar SimilarReview
 	// Evidence receives what an operator's copy of an answer says about
 	// the caller's words typed into the look-up; nil: nothing is learned.
 	Evidence govchat.EvidenceRecorder
-	Log      *slog.Logger
+	// Record, when set, receives operators' settled look-ups as questions
+	// of the hotline channel (the concerns report counts them).
+	Record Recorder
+	// Now is the clock of the look-up log (time.Now when nil).
+	Now func() time.Time
+	Log *slog.Logger
 	// MaxBodyBytes bounds JSON bodies (64 KiB).
 	MaxBodyBytes int64
 }
 
 // Handler serves the workbench.
 type Handler struct {
-	cfg Config
+	cfg     Config
+	lookups *lookupLog // nil without Config.Record
 }
 
 // New checks cfg.
@@ -82,7 +105,18 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 64 << 10
 	}
-	return &Handler{cfg: cfg}, nil
+	h := &Handler{cfg: cfg}
+	if cfg.Record != nil {
+		h.lookups = newLookupLog(cfg.Record, cfg.Now, time.Minute, cfg.Log)
+	}
+	return h, nil
+}
+
+// Close records the look-ups still waiting to settle.
+func (h *Handler) Close() {
+	if h.lookups != nil {
+		h.lookups.flush(context.Background())
+	}
 }
 
 // Mux is where routes are registered (*http.ServeMux, server.Server).
@@ -205,6 +239,10 @@ func (h *Handler) lookup(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		h.internal(w, "lookup", err)
 	default:
+		if h.lookups != nil {
+			s, _ := auth.FromContext(r.Context())
+			h.lookups.note(r.Context(), s.User.Username, req.Text, res)
+		}
 		writeJSON(w, http.StatusOK, res)
 	}
 }
@@ -406,7 +444,17 @@ func (h *Handler) reviewResolve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s, _ := auth.FromContext(r.Context())
-	it, err := h.cfg.Review.Resolve(r.Context(), id, review.Status(req.Status), s.User.Username, req.Note)
+	note := req.Note
+	if review.Status(req.Status) == review.StatusAccepted && h.cfg.Publish != nil {
+		where, ok := h.publish(w, r, id)
+		if !ok {
+			return
+		}
+		if where != "" {
+			note = strings.TrimSpace(note + " 已写入知识库：" + where)
+		}
+	}
+	it, err := h.cfg.Review.Resolve(r.Context(), id, review.Status(req.Status), s.User.Username, note)
 	switch {
 	case errors.Is(err, review.ErrNotFound):
 		auth.WriteError(w, http.StatusNotFound, "not_found", "未找到该条目")
@@ -418,6 +466,38 @@ func (h *Handler) reviewResolve(w http.ResponseWriter, r *http.Request) {
 		h.cfg.Auth.Audit(r, auth.Event{Action: "review_" + req.Status, Target: "r_" + strconv.FormatInt(id, 10)})
 		writeJSON(w, http.StatusOK, it)
 	}
+}
+
+// publish writes the open FAQ proposal id into the knowledge base before it
+// is marked accepted; it answers the request itself when that fails.
+func (h *Handler) publish(w http.ResponseWriter, r *http.Request, id int64) (string, bool) {
+	it, err := h.cfg.Review.Get(r.Context(), id)
+	if errors.Is(err, review.ErrNotFound) {
+		auth.WriteError(w, http.StatusNotFound, "not_found", "未找到该条目")
+		return "", false
+	}
+	if err != nil {
+		h.internal(w, "review get", err)
+		return "", false
+	}
+	if it.Kind != review.KindProposal || it.Status != review.StatusOpen {
+		return "", true
+	}
+	where, err := h.cfg.Publish.PublishFAQ(r.Context(), it)
+	if errors.Is(err, ErrUnpublishable) {
+		msg := err.Error()
+		if i := strings.LastIndex(msg, ": "); i >= 0 {
+			msg = msg[i+2:]
+		}
+		auth.WriteError(w, http.StatusConflict, "conflict", "无法写入知识库："+msg)
+		return "", false
+	}
+	if err != nil {
+		h.internal(w, "review publish", err)
+		return "", false
+	}
+	h.cfg.Auth.Audit(r, auth.Event{Action: "faq_published", Target: "r_" + strconv.FormatInt(id, 10), Detail: where})
+	return where, true
 }
 
 func (h *Handler) auditList(w http.ResponseWriter, r *http.Request) {

@@ -38,6 +38,11 @@ func (fakeLookup) Lookup(_ context.Context, req lookup.Request) (lookup.Result, 
 
 func newServer(t *testing.T) (*httptest.Server, *auth.Service) {
 	t.Helper()
+	return newServerWith(t, nil)
+}
+
+func newServerWith(t *testing.T, mod func(*Config)) (*httptest.Server, *auth.Service) {
+	t.Helper()
 	dir := t.TempDir()
 	svc, err := auth.New(auth.Config{Path: filepath.Join(dir, "auth.db"), Hash: auth.HashParams{Memory: 64, Time: 1, Threads: 1}})
 	if err != nil {
@@ -57,7 +62,7 @@ func newServer(t *testing.T) (*httptest.Server, *auth.Service) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	rv, err := review.New(db, nil)
+	rv, err := review.New(db, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +70,11 @@ func newServer(t *testing.T) (*httptest.Server, *auth.Service) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := New(Config{Auth: auth.NewWeb(svc, auth.WebConfig{}, nil), Assets: workbench.FS, Lookup: fakeLookup{}, Desk: desk, Review: rv})
+	cfg := Config{Auth: auth.NewWeb(svc, auth.WebConfig{}, nil), Assets: workbench.FS, Lookup: fakeLookup{}, Desk: desk, Review: rv}
+	if mod != nil {
+		mod(&cfg)
+	}
+	h, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -501,10 +501,14 @@
   $('say').addEventListener('keydown', function (ev) {
     if (ev.key === 'Enter' && !ev.shiftKey) { ev.preventDefault(); $('say-form').requestSubmit ? $('say-form').requestSubmit() : $('say-form').dispatchEvent(new Event('submit')); }
   });
-  $('end').addEventListener('click', function () {
+  // Ending says whether the citizen's matter was resolved: an unresolved
+  // conversation goes to the 12345 工单 system (docs/webhooks.md).
+  function endConv(resolved) {
     if (!state.active) return;
-    send({ type: 'handoff_end', id: nextID(), conversation: state.active });
-  });
+    send({ type: 'handoff_end', id: nextID(), conversation: state.active, resolved: resolved });
+  }
+  $('end-resolved').addEventListener('click', function () { endConv(true); });
+  $('end').addEventListener('click', function () { endConv(false); });
 
   $('propose').addEventListener('click', function () {
     var c = state.convs[state.active];
@@ -554,7 +558,7 @@
   api('GET', '/api/agent/me').then(function (me) {
     state.me = me;
     $('me').textContent = '工号 ' + me.user.staff_no + ' · ' + me.user.name + ' · ' + (me.user.role === 'admin' ? '管理员' : '坐席');
-    if (me.user.role !== 'admin') $('review-link').hidden = true;
+    if (me.user.role !== 'admin') { $('review-link').hidden = true; $('concerns-link').hidden = true; }
     connect();
   });
 })();

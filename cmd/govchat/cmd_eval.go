@@ -97,19 +97,7 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 
-	limit := max(*k, 10)
-	rep, err := eval.Run(ctx, qs, *k, func(ctx context.Context, q string) (eval.Ranking, error) {
-		resp, err := a.Engine.Search(ctx, q, search.Options{Limit: limit, IncludeExpired: true})
-		if err != nil {
-			return eval.Ranking{}, err
-		}
-		var r eval.Ranking
-		for _, res := range resp.Results {
-			r.IDs = append(r.IDs, res.Doc.ID)
-		}
-		r.Refused = !a.Engine.Answerable(resp)
-		return r, nil
-	})
+	rep, err := eval.Run(ctx, qs, *k, ranker(a.Engine, max(*k, 10)))
 	if err != nil {
 		return err
 	}
@@ -151,3 +139,20 @@ type evalJSON struct {
 }
 
 func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// ranker ranks a question with the engine, as eval scores it: the ids of the
+// first limit results, and whether the engine would refuse.
+func ranker(eng *search.Engine, limit int) eval.Ranker {
+	return func(ctx context.Context, q string) (eval.Ranking, error) {
+		resp, err := eng.Search(ctx, q, search.Options{Limit: limit, IncludeExpired: true})
+		if err != nil {
+			return eval.Ranking{}, err
+		}
+		var r eval.Ranking
+		for _, res := range resp.Results {
+			r.IDs = append(r.IDs, res.Doc.ID)
+		}
+		r.Refused = !eng.Answerable(resp)
+		return r, nil
+	}
+}

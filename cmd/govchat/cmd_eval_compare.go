@@ -60,18 +60,7 @@ func evalCompare(ctx context.Context, env *Env, queries string, with []string, p
 			st.Close()
 			return err
 		}
-		rep, err := eval.Run(ctx, qs, 10, func(ctx context.Context, q string) (eval.Ranking, error) {
-			resp, err := a.Engine.Search(ctx, q, search.Options{Limit: 10, IncludeExpired: true})
-			if err != nil {
-				return eval.Ranking{}, err
-			}
-			var r eval.Ranking
-			for _, res := range resp.Results {
-				r.IDs = append(r.IDs, res.Doc.ID)
-			}
-			r.Refused = !a.Engine.Answerable(resp)
-			return r, nil
-		})
+		rep, err := eval.Run(ctx, qs, 10, ranker(a.Engine, 10))
 		a.Close()
 		if err != nil {
 			return err

@@ -107,20 +107,13 @@ func replay(ctx context.Context, env *Env, queriesPath string, with []string, pa
 	// measure ranks the questions with the current generation; rankings
 	// (when not nil) keeps each question's ranking.
 	measure := func(qs []eval.Query, rankings map[string]eval.Ranking) (eval.Report, error) {
-		eng := live.Engine()
+		rank := ranker(live.Engine(), 10)
 		return eval.Run(ctx, qs, 10, func(ctx context.Context, q string) (eval.Ranking, error) {
-			resp, err := eng.Search(ctx, q, search.Options{Limit: 10, IncludeExpired: true})
-			if err != nil {
-				return eval.Ranking{}, err
-			}
-			var r eval.Ranking
-			for _, x := range resp.Results {
-				r.IDs = append(r.IDs, x.Doc.ID)
-			}
+			r, err := rank(ctx, q)
 			if rankings != nil {
 				rankings[q] = r
 			}
-			return r, nil
+			return r, err
 		})
 	}
 	before := map[string]eval.Ranking{}

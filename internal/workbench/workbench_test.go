@@ -277,20 +277,7 @@ func similarServer(t *testing.T) (*httptest.Server, *learn.Learner, string) {
 		}
 		return learn.Entry{}, false
 	}
-	svc, err := auth.New(auth.Config{Path: filepath.Join(dir, "auth.db"), Hash: auth.HashParams{Memory: 64, Time: 1, Threads: 1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { svc.Close() })
-	for _, u := range []auth.NewUser{
-		{Username: "wang", Name: "王五", StaffNo: "1001", Role: auth.RoleOperator, Password: "operator password"},
-		{Username: "boss", Name: "赵六", StaffNo: "9001", Role: auth.RoleAdmin, Password: "admin password!"},
-	} {
-		if _, err := svc.AddUser(context.Background(), u); err != nil {
-			t.Fatal(err)
-		}
-	}
-	db, err := sqlite.Open(filepath.Join(dir, "w.db"))
+	db, err := sqlite.Open(filepath.Join(dir, "evidence.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,15 +291,9 @@ func similarServer(t *testing.T) (*httptest.Server, *learn.Learner, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Close() })
-	rv := &learn.Reviewer{Store: st, Entries: entries, Redact: safety.Redact}
-	h, err := New(Config{Auth: auth.NewWeb(svc, auth.WebConfig{}, nil), Assets: workbench.FS, Lookup: fakeLookup{}, Similar: rv, Evidence: l})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	h.Register(mux)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
+	srv, _ := newServerWith(t, func(c *Config) {
+		c.Similar, c.Evidence = &learn.Reviewer{Store: st, Entries: entries, Redact: safety.Redact}, l
+	})
 	return srv, l, path
 }
 

@@ -87,12 +87,7 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 		}
 		return evalAnswers(ctx, env, a, *queries, *split, *asJSON, *verbose)
 	}
-	f, err := os.Open(*queries)
-	if err != nil {
-		return err
-	}
-	qs, err := eval.ReadQueries(f)
-	f.Close()
+	qs, err := readQueryFile(*queries)
 	if err != nil {
 		return err
 	}
@@ -155,4 +150,14 @@ func ranker(eng *search.Engine, limit int) eval.Ranker {
 		r.Refused = !eng.Answerable(resp)
 		return r, nil
 	}
+}
+
+// readQueryFile reads a JSONL question file (eval.ReadQueries).
+func readQueryFile(path string) ([]eval.Query, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return eval.ReadQueries(f)
 }

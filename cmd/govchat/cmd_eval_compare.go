@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"text/tabwriter"
 
 	"github.com/govchat/govchat/internal/kb"
@@ -23,12 +22,7 @@ type compareRow struct {
 // the vocabulary and the learned associations: each configuration on a
 // fresh in-memory index of the same knowledge base.
 func evalCompare(ctx context.Context, env *Env, queries string, with []string, p search.Params, asJSON bool) error {
-	f, err := os.Open(queries)
-	if err != nil {
-		return err
-	}
-	qs, err := eval.ReadQueries(f)
-	f.Close()
+	qs, err := readQueryFile(queries)
 	if err != nil {
 		return err
 	}

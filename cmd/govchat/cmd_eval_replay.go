@@ -56,12 +56,7 @@ type ReplayReport struct {
 // into it) in a temporary directory: nothing of the real one is touched.
 func replay(ctx context.Context, env *Env, queriesPath string, with []string, params search.Params) (ReplayReport, error) {
 	var rep ReplayReport
-	f, err := os.Open(queriesPath)
-	if err != nil {
-		return rep, err
-	}
-	qs, err := eval.ReadQueries(f)
-	f.Close()
+	qs, err := readQueryFile(queriesPath)
 	if err != nil {
 		return rep, err
 	}

@@ -224,7 +224,9 @@ func (r *Reviewer) Decide(ctx context.Context, d Decision, by string) (Outcome, 
 	}
 	write := r.Write
 	if write == nil {
-		write = func(_ context.Context, e Entry, w string) (bool, error) { return false, knowledge.AddSimilar(e.Path, e.ID, w) }
+		write = func(_ context.Context, e Entry, w string) (bool, error) {
+			return false, knowledge.AddSimilar(e.Path, e.ID, w)
+		}
 	}
 	reloaded, err := write(ctx, e, w)
 	switch {

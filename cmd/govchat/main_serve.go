@@ -22,6 +22,7 @@ import (
 	"github.com/govchat/govchat/internal/coverage"
 	"github.com/govchat/govchat/internal/handoff"
 	"github.com/govchat/govchat/internal/history"
+	"github.com/govchat/govchat/internal/learn"
 	"github.com/govchat/govchat/internal/lookup"
 	"github.com/govchat/govchat/internal/metrics"
 	"github.com/govchat/govchat/internal/outbox"
@@ -81,7 +82,12 @@ type Main struct {
 	Desk      *handoff.Desk // 转人工
 	Workbench *workbench.Handler
 	Concerns  *concerns.Service // the 回应关切 report and 解读 coverage
-	Server    *server.Server    // routes, pages, API, metrics
+	// Evidence keeps what conversations say about citizens' wordings (in
+	// workbench.db); Learner records it from the hub, the desk and the
+	// workbench (learning from use).
+	Evidence *learn.SQLite
+	Learner  *learn.Learner
+	Server   *server.Server // routes, pages, API, metrics
 }
 
 // NewMain returns a Main for env's configuration and logger.
@@ -170,6 +176,9 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.Review, err = review.New(m.WorkbenchDB, env.Now, publish); err != nil {
 		return err
 	}
+	if m.Evidence, err = learn.NewSQLite(m.WorkbenchDB, env.Now); err != nil {
+		return err
+	}
 	if m.WechatTokens, err = wechat.OpenStore(wechat.StoreConfig{Path: filepath.Join(cfg.Data, "wechat.db"), TTL: cfg.WechatSessionTTL, Now: env.Now}); err != nil {
 		return err
 	}
@@ -193,19 +202,27 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.Knowledge = newLiveKnowledge(env, m.Search, m.Answerer, m.Lookup)
+	if m.Learner, err = learn.New(learn.Config{Store: m.Evidence, Entries: m.Knowledge.Entry, Redact: safety.Redact, Now: env.Now, Log: env.Log}); err != nil {
+		return err
+	}
+	go m.Learner.Run(context.WithoutCancel(ctx))
 
 	if m.Hub, err = chat.New(m.hubConfig(clientIP), m.Knowledge, m.History); err != nil {
 		return err
 	}
+	m.Hub.Observe(m.Learner.Observe)
+	m.Hub.ObserveFeedback(m.Learner.ObserveFeedback)
 	if m.Desk, err = handoff.New(handoff.Config{DB: m.WorkbenchDB, Redact: safety.Redact, Contacts: contacts, Hotline: cfg.Hotline, Passages: m.Knowledge, Now: env.Now,
-		Audit: m.Accounts, Handoffs: m.History, Log: env.Log, StillSignedIn: m.Accounts.HasLiveSession, Metrics: m.Metrics, Events: publish}); err != nil {
+		Audit: m.Accounts, Handoffs: m.History, Evidence: m.Learner, Log: env.Log, StillSignedIn: m.Accounts.HasLiveSession, Metrics: m.Metrics, Events: publish}); err != nil {
 		return err
 	}
 	m.Desk.Attach(m.Hub)
 
 	web := auth.NewWeb(m.Accounts, auth.WebConfig{ClientIP: clientIP, Secure: isHTTPS(cfg.PublicURL), Log: env.Log}, m.Accounts)
 	if m.Workbench, err = workbench.New(workbench.Config{Auth: web, Assets: workbenchweb.FS, Lookup: m.Knowledge, Desk: m.Desk, Review: m.Review,
-		Publish: m.Knowledge, Record: m.History, Now: env.Now, Log: env.Log}); err != nil {
+		Publish: m.Knowledge, Record: m.History, Now: env.Now, Log: env.Log,
+		Similar:  &learn.Reviewer{Store: m.Evidence, Entries: m.Knowledge.Entry, Redact: safety.Redact, Write: m.Knowledge.AddSimilar},
+		Evidence: m.Learner}); err != nil {
 		return err
 	}
 	if m.Concerns, err = concerns.New(concerns.Config{Store: m.History, Base: m.Knowledge.Base, Log: env.Log, Now: env.Now,
@@ -280,6 +297,9 @@ func (m *Main) Close() error {
 	}
 	if m.Workbench != nil {
 		m.Workbench.Close() // the look-ups still settling go into the log
+	}
+	if m.Learner != nil {
+		closeWith("learner", m.Learner.Close) // the taps settled go into workbench.db
 	}
 	if m.Search != nil {
 		m.Search.Close()

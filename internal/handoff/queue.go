@@ -340,6 +340,7 @@ func (q *queue) onAgentAnswer(ctx context.Context, c *chat.Client, data []byte) 
 	}
 	now := d.cfg.Now()
 	text := item.Text + "[1]\n" + item.Cite
+	asked := lastCitizen(conv.Transcript)
 	entry := Entry{At: now, From: FromOperator, Text: text, StaffNo: conv.StaffNo, Sources: []kb.Source{src}}
 	conv.Transcript = append(conv.Transcript, entry)
 	d.persist(d.store.addEntry(ctx, conv.ID, entry))
@@ -347,6 +348,14 @@ func (q *queue) onAgentAnswer(ctx context.Context, c *chat.Client, data []byte) 
 	d.mu.Unlock()
 	n := d.sendToSession(session, AgentAnswerFrame{Type: TypeAgentAnswer, Conversation: conv.ID, StaffNo: staffNo, Text: text, Sources: []kb.Source{src}, At: now})
 	d.audit(ctx, operator{c.Principal().ID, staffNo}, "handoff_push", conv.ID, f.DocID+"#"+src.Anchor)
+	if d.cfg.Evidence != nil && asked != "" {
+		// The operator's choice is evidence of what the citizen's words
+		// ask for (learning from use; reviewed before it teaches anything).
+		if err := d.cfg.Evidence.RecordEvidence(ctx, govchat.Evidence{Wording: asked, EntryID: f.DocID, Kind: govchat.EvidenceOperatorPush,
+			Session: session, By: c.Principal().ID, At: now}); err != nil {
+			d.log.Warn("handoff: evidence", slog.Any("error", err))
+		}
+	}
 	delivered := n > 0
 	return c.Send(AckFrame{Type: "ack", ID: f.ID, Of: TypeAgentAnswer, Conversation: conv.ID, Delivered: &delivered})
 }
@@ -403,4 +412,15 @@ func (q *queue) items() []QueueItem {
 		return a.Conversation < b.Conversation
 	})
 	return items
+}
+
+// lastCitizen is the citizen's latest words in a transcript: what an
+// operator's push answers.
+func lastCitizen(t []Entry) string {
+	for i := len(t) - 1; i >= 0; i-- {
+		if t[i].From == FromCitizen {
+			return t[i].Text
+		}
+	}
+	return ""
 }

@@ -26,6 +26,7 @@ import (
 //	GOVCHAT_BENCH_NO_BLEVE=1          skip the baseline (quick tuning)
 //	GOVCHAT_BENCH_PARAMS='{"K1":1.5}' override search.Params
 //	GOVCHAT_BENCH_DICT=none           built-in vocabulary only (no knowledge/dict)
+//	GOVCHAT_BENCH_LEARN=5             also measure associations learned, 5-fold, from the other questions
 func benchParams(tb testing.TB) search.Params {
 	var p search.Params
 	if s := os.Getenv("GOVCHAT_BENCH_PARAMS"); s != "" {
@@ -36,14 +37,24 @@ func benchParams(tb testing.TB) search.Params {
 	return p
 }
 
+// benchDict is the vocabulary of knowledge/dict (none with
+// GOVCHAT_BENCH_DICT=none): the segmenter's words, synonyms and stop words,
+// and the aspects questions ask for, which the engine reads from the base.
+func benchDict(tb testing.TB) kb.Dict {
+	if os.Getenv("GOVCHAT_BENCH_DICT") == "none" {
+		return kb.Dict{}
+	}
+	b, _, err := knowledge.LoadDir(filepath.Join(moduleRoot(tb), "knowledge"))
+	if err != nil {
+		tb.Fatalf("load knowledge/dict: %v", err)
+	}
+	return b.Dict
+}
+
 func benchSegmenter(tb testing.TB) *zh.Segmenter {
 	cfg := zh.Config{}
 	if os.Getenv("GOVCHAT_BENCH_DICT") != "none" {
-		b, _, err := knowledge.LoadDir(filepath.Join(moduleRoot(tb), "knowledge"))
-		if err != nil {
-			tb.Fatalf("load knowledge/dict: %v", err)
-		}
-		cfg = zh.ConfigFromDict(b.Dict)
+		cfg = zh.ConfigFromDict(benchDict(tb))
 	}
 	seg, err := zh.New(cfg)
 	if err != nil {
@@ -69,7 +80,7 @@ func buildGovchat(tb testing.TB, seg *zh.Segmenter, docs []*kb.Document, dir str
 	if s := os.Getenv("GOVCHAT_BENCH_CHUNK"); s != "" {
 		fmt.Sscanf(s, "%d,%d", &cfg.Chunking.Max, &cfg.Chunking.Min)
 	}
-	eng, err := search.New(cfg, kb.NewBase(docs, kb.Dict{}), seg, st, nil)
+	eng, err := search.New(cfg, kb.NewBase(docs, benchDict(tb)), seg, st, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -124,6 +135,13 @@ func BenchmarkCompare(b *testing.B) {
 			rep.Description = fmt.Sprintf("%d docs, %d chunks", len(s.docs), eng.Chunks())
 			rows = append(rows, row{s.name, "govchat", rep})
 			st.Close()
+			if k := learnFolds(b); k > 0 {
+				rep, err := crossFitted(b, seg, s, k, p)
+				if err != nil {
+					b.Fatal(err)
+				}
+				rows = append(rows, row{s.name, "govchat + learned", rep})
+			}
 			if os.Getenv("GOVCHAT_BENCH_NO_BLEVE") == "" {
 				bl, bbuild, err := buildBleve(s.docs)
 				if err != nil {

@@ -42,6 +42,9 @@ type searchOptions struct {
 	Params search.Params
 	// With are files imported in memory next to the knowledge base (eval).
 	With []string
+	// Dict, when set, replaces the knowledge base's vocabulary with what it
+	// returns (eval --compare measures without parts of it).
+	Dict func(kb.Dict) kb.Dict
 }
 
 // openSearch loads the knowledge base (--knowledge), builds the segmenter
@@ -63,6 +66,9 @@ func openSearch(ctx context.Context, env *Env, opt searchOptions) (*searchApp, e
 			return nil, err
 		}
 		base = kb.NewBase(append(slices.Clip(base.Docs), extra...), base.Dict)
+	}
+	if opt.Dict != nil {
+		base = kb.NewBase(base.Docs, opt.Dict(base.Dict))
 	}
 	a.Base, a.Problems = base, probs
 	for _, p := range probs {

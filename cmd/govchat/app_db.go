@@ -12,6 +12,7 @@ import (
 	"github.com/govchat/govchat/internal/chatsessions"
 	"github.com/govchat/govchat/internal/handoff"
 	"github.com/govchat/govchat/internal/history"
+	"github.com/govchat/govchat/internal/learn"
 	"github.com/govchat/govchat/internal/outbox/sqlstore"
 	"github.com/govchat/govchat/internal/postgres"
 	"github.com/govchat/govchat/internal/review"
@@ -38,7 +39,7 @@ func sqliteFiles(contacts handoff.Sealer) []schemaFile {
 	return []schemaFile{
 		{"history.db", []sqldb.Schema{history.Schema}},
 		{"auth.db", []sqldb.Schema{auth.Schema}},
-		{"workbench.db", []sqldb.Schema{handoff.Schema(contacts, safety.Redact), review.Schema, sqlstore.Schema}},
+		{"workbench.db", []sqldb.Schema{handoff.Schema(contacts, safety.Redact), review.Schema, sqlstore.Schema, learn.Schema}},
 		{"wechat.db", []sqldb.Schema{wechat.StoreSchema}},
 	}
 }

@@ -230,6 +230,15 @@ func TestEveryCommandTakesFlagsAnywhere(t *testing.T) {
 			})
 			e.badFlagAfterArgument("demo", "history", "--days", "many")
 		},
+		"review": func(t *testing.T, e *cliEnv) {
+			e.both([]string{"review", "--json", "similar"}, []string{"review", "similar", "--json"}, func(out, errs string, code int) {
+				if code != 0 || !strings.Contains(out, `"proposals":[]`) {
+					t.Errorf("review similar: %d %s %s", code, out, errs)
+				}
+			})
+			e.badFlagAfterArgument("review", "similar", "--approve-all-min", "all")
+			e.strayArgument("review", "similar", "stray", "--json")
+		},
 		"route": func(t *testing.T, e *cliEnv) {
 			e.both([]string{"route", "--k", "5", "suggest", "社保卡丢了"}, []string{"route", "suggest", "社保卡丢了", "--k", "5"}, func(out, errs string, code int) {
 				if code != 0 {

@@ -30,6 +30,9 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 	samples := fs.String("samples", "", "with --answers: instead of answering, write each question's evidence (features and outcome flags) to this JSON file, for `govchat calibrate`")
 	verbose := fs.Bool("v", false, "with --answers: list every question that was not answered right")
 	split := fs.String("split", "", "with --answers: keep only the `dev` or `test` half of the rows, chosen by a hash of their id (for question files not already split, such as NCPQA's)")
+	compare := fs.Bool("compare", false, "measure retrieval three times: without the vocabulary's synonyms, expansions and aspects and without learned associations; with the vocabulary; with the vocabulary and the associations (the default)")
+	doReplay := fs.Bool("replay", false, "feed every other question through the learning loop (taps, 👍, operators' answers, approval of every proposal) on a copy of the knowledge base, then measure both halves again")
+	params := fs.String("params", "", "override ranking parameters, a JSON object of search.Params fields (tuning: measure on the development splits)")
 	var with fileList
 	fs.Var(&with, "with", "import this file (any format `govchat import` reads) in memory next to the knowledge base; repeatable")
 	if err := parseFlags(fs, args); err != nil {
@@ -45,6 +48,26 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 	if *k < 1 {
 		return errors.New("--k must be at least 1")
 	}
+	var p search.Params
+	if *params != "" {
+		if err := json.Unmarshal([]byte(*params), &p); err != nil {
+			return fmt.Errorf("--params: %w", err)
+		}
+	}
+	if *compare {
+		return evalCompare(ctx, env, *queries, with, p, *asJSON)
+	}
+	if *doReplay {
+		rep, err := replay(ctx, env, *queries, with, p)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return encodeReplay(env.Stdout, rep)
+		}
+		printReplay(env.Stdout, rep)
+		return nil
+	}
 	// A fresh in-memory index, so that the build is measured and the
 	// service's index is left alone.
 	st, err := mem.Open("")
@@ -52,7 +75,7 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	start := time.Now()
-	a, err := openSearch(ctx, env, searchOptions{Store: st, With: with})
+	a, err := openSearch(ctx, env, searchOptions{Store: st, With: with, Params: p})
 	if err != nil {
 		return err
 	}
@@ -64,29 +87,12 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 		}
 		return evalAnswers(ctx, env, a, *queries, *split, *asJSON, *verbose)
 	}
-	f, err := os.Open(*queries)
-	if err != nil {
-		return err
-	}
-	qs, err := eval.ReadQueries(f)
-	f.Close()
+	qs, err := readQueryFile(*queries)
 	if err != nil {
 		return err
 	}
 
-	limit := max(*k, 10)
-	rep, err := eval.Run(ctx, qs, *k, func(ctx context.Context, q string) (eval.Ranking, error) {
-		resp, err := a.Engine.Search(ctx, q, search.Options{Limit: limit, IncludeExpired: true})
-		if err != nil {
-			return eval.Ranking{}, err
-		}
-		var r eval.Ranking
-		for _, res := range resp.Results {
-			r.IDs = append(r.IDs, res.Doc.ID)
-		}
-		r.Refused = !a.Engine.Answerable(resp)
-		return r, nil
-	})
+	rep, err := eval.Run(ctx, qs, *k, ranker(a.Engine, max(*k, 10)))
 	if err != nil {
 		return err
 	}
@@ -128,3 +134,30 @@ type evalJSON struct {
 }
 
 func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// ranker ranks a question with the engine, as eval scores it: the ids of the
+// first limit results, and whether the engine would refuse.
+func ranker(eng *search.Engine, limit int) eval.Ranker {
+	return func(ctx context.Context, q string) (eval.Ranking, error) {
+		resp, err := eng.Search(ctx, q, search.Options{Limit: limit, IncludeExpired: true})
+		if err != nil {
+			return eval.Ranking{}, err
+		}
+		var r eval.Ranking
+		for _, res := range resp.Results {
+			r.IDs = append(r.IDs, res.Doc.ID)
+		}
+		r.Refused = !eng.Answerable(resp)
+		return r, nil
+	}
+}
+
+// readQueryFile reads a JSONL question file (eval.ReadQueries).
+func readQueryFile(path string) ([]eval.Query, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return eval.ReadQueries(f)
+}

@@ -650,6 +650,15 @@ func TestContractHTTPAndWebsocket(t *testing.T) {
 	c.do(t, call{method: "POST", path: fmt.Sprintf("/api/admin/review/%d", flag.ID), header: bearer(admin), body: map[string]any{"status": "accepted", "note": "已更新"}, status: 200})
 	c.do(t, call{method: "POST", path: fmt.Sprintf("/api/admin/review/%d", proposal.ID), header: bearer(admin), body: map[string]any{"status": "rejected"}, status: 200})
 	c.do(t, call{method: "POST", path: "/api/admin/review/999999", header: bearer(admin), body: map[string]any{"status": "accepted"}, status: 404})
+	// 相似问 learned from use: an operator's copy is evidence; the list; a
+	// decision on evidence that is not open (approvals, which write the
+	// knowledge files, are exercised on a copy of them in the browser test).
+	c.do(t, call{method: "POST", path: "/api/agent/lookup/copied", header: bearer(op), body: map[string]any{"text": "政务公开工作要点啥时候发的", "id": "haishu-zwgk-faq-001"}, status: 204})
+	c.do(t, call{method: "POST", path: "/api/agent/lookup/copied", header: bearer(op), body: map[string]any{"text": ""}, status: 400, outside: true})
+	c.do(t, call{method: "GET", path: "/api/admin/review/similar", header: bearer(admin), status: 200})
+	c.do(t, call{method: "GET", path: "/api/admin/review/similar", header: bearer(op), status: 403})
+	c.do(t, call{method: "POST", path: "/api/admin/review/similar", header: bearer(admin), body: map[string]any{"entry_id": "haishu-zwgk-faq-001", "evidence": []int64{999999}, "status": "rejected"}, status: 404})
+	c.do(t, call{method: "POST", path: "/api/admin/review/similar", header: bearer(admin), body: map[string]any{"entry_id": "haishu-zwgk-faq-001", "status": "approved"}, status: 400, outside: true})
 	c.do(t, call{method: "GET", path: "/api/admin/audit", header: bearer(admin), status: 200})
 	c.do(t, call{method: "GET", path: "/api/admin/audit?actor=contract-op&limit=20", header: bearer(admin), status: 200})
 	c.do(t, call{method: "GET", path: "/api/admin/audit", header: bearer(op), status: 403})

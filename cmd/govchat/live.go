@@ -21,6 +21,7 @@ import (
 	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/knowledge"
+	"github.com/govchat/govchat/internal/learn"
 	"github.com/govchat/govchat/internal/library"
 	"github.com/govchat/govchat/internal/lookup"
 	"github.com/govchat/govchat/internal/review"
@@ -46,10 +47,11 @@ type knowledgeSet struct {
 // the review list is answered from the next question on. Vocabulary
 // changes (dict/) need a restart: the segmenter is built once.
 type liveKnowledge struct {
-	env *Env
-	app *searchApp // the store, segmenter and embedder every set shares
-	cur atomic.Pointer[knowledgeSet]
-	mu  sync.Mutex // one reload or publication at a time
+	env    *Env
+	app    *searchApp    // the store, segmenter and embedder every set shares
+	params search.Params // ranking parameters of every set (zero: the defaults)
+	cur    atomic.Pointer[knowledgeSet]
+	mu     sync.Mutex // one reload or publication at a time
 
 	// With several instances: a published entry tells the others to
 	// reload (they share the knowledge directory), so that every instance
@@ -60,7 +62,8 @@ type liveKnowledge struct {
 	stop     chan struct{}
 }
 
-// knowledgeChanged is the message of a published FAQ entry.
+// knowledgeChanged is the message of a write into the knowledge files (a
+// published FAQ entry, an approved 相似问).
 type knowledgeChanged struct {
 	From string `json:"from"`
 }
@@ -91,6 +94,18 @@ func (l *liveKnowledge) share(b bus.Bus, instance string) (stop func()) {
 		unsubscribe()
 		close(l.stop)
 		<-done
+	}
+}
+
+// tellOthers asks the other instances to reload after a write into the
+// knowledge files.
+func (l *liveKnowledge) tellOthers(ctx context.Context) {
+	if l.bus == nil {
+		return
+	}
+	msg, _ := json.Marshal(knowledgeChanged{From: l.instance})
+	if err := l.bus.Publish(ctx, msg); err != nil {
+		l.env.Log.Error("the knowledge base changed here, but the other instances were not told to reload", slog.Any("error", err))
 	}
 }
 
@@ -169,7 +184,7 @@ func (l *liveKnowledge) reload(ctx context.Context) (search.SyncStats, error) {
 	}
 	app := *l.app
 	app.Base, app.Problems = base, probs
-	if app.Engine, err = search.New(app.engineConfig(l.env, searchOptions{}), base, app.Seg, app.Store, app.Embedder); err != nil {
+	if app.Engine, err = search.New(app.engineConfig(l.env, searchOptions{Params: l.params}), base, app.Seg, app.Store, app.Embedder); err != nil {
 		return search.SyncStats{}, err
 	}
 	stats, err := app.Engine.Sync(ctx)
@@ -234,12 +249,7 @@ func (l *liveKnowledge) PublishFAQ(ctx context.Context, it review.Item) (string,
 		return "", fmt.Errorf("the entry was written to %s, but reloading failed: %w", rel, err)
 	}
 	l.env.Log.Info("FAQ entry published", slog.String("id", id), slog.String("file", rel), slog.Int64("review_item", it.ID))
-	if l.bus != nil {
-		msg, _ := json.Marshal(knowledgeChanged{From: l.instance})
-		if err := l.bus.Publish(ctx, msg); err != nil {
-			l.env.Log.Error("FAQ entry published here, but the other instances were not told to reload", slog.Any("error", err))
-		}
-	}
+	l.tellOthers(ctx)
 	return rel + "#" + id, nil
 }
 
@@ -249,3 +259,64 @@ func randomID() string {
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
+
+// openLive opens the knowledge base and its index (synced) with the ranking
+// parameters, and builds the first set on it (eval --replay; serve builds
+// its set in Main.Open).
+func openLive(ctx context.Context, env *Env, params search.Params) (*liveKnowledge, error) {
+	app, err := openSearch(ctx, env, searchOptions{Params: params})
+	if err != nil {
+		return nil, err
+	}
+	a, err := newAnswerer(env, app)
+	if err != nil {
+		app.Close()
+		return nil, err
+	}
+	lk, err := lookupOver(env, app.Base, app.Seg, app.Engine)
+	if err != nil {
+		app.Close()
+		return nil, err
+	}
+	l := newLiveKnowledge(env, app, a, lk)
+	l.params = params
+	return l, nil
+}
+
+// Engine is the current set's search engine.
+func (l *liveKnowledge) Engine() *search.Engine { return l.set().engine }
+
+// Entry finds a FAQ entry of the knowledge base in use (learn.Entries).
+func (l *liveKnowledge) Entry(id string) (learn.Entry, bool) { return entryOf(l.Base(), id) }
+
+// entryOf is a FAQ entry of base as learning needs it.
+func entryOf(base *kb.Base, id string) (learn.Entry, bool) {
+	d := base.Doc(id)
+	if d == nil || d.Type != kb.TypeFAQ {
+		return learn.Entry{}, false
+	}
+	return learn.Entry{ID: d.ID, Question: d.Title, Similar: d.Similar, Path: d.Path}, true
+}
+
+// AddSimilar writes an approved 相似问 into its FAQ entry's file and reloads,
+// under the same lock as every other write to the knowledge files
+// (learn.Reviewer.Write): the wording is answered from the next question on.
+func (l *liveKnowledge) AddSimilar(ctx context.Context, e learn.Entry, wording string) (bool, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := knowledge.AddSimilar(e.Path, e.ID, wording); err != nil {
+		if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) {
+			return false, fmt.Errorf("the knowledge directory %s is not writable: %w", l.env.Config.Knowledge, err)
+		}
+		return false, err
+	}
+	if _, err := l.reload(ctx); err != nil {
+		return false, fmt.Errorf("the wording was written to %s, but reloading failed: %w", e.Path, err)
+	}
+	l.env.Log.Info("similar question approved", slog.String("id", e.ID), slog.String("file", e.Path))
+	l.tellOthers(ctx)
+	return true, nil
+}
+
+// Close closes the index every set shares.
+func (l *liveKnowledge) Close() error { return l.app.Close() }

@@ -21,6 +21,7 @@ import (
 	"github.com/govchat/govchat/internal/coverage"
 	"github.com/govchat/govchat/internal/handoff"
 	"github.com/govchat/govchat/internal/history"
+	"github.com/govchat/govchat/internal/learn"
 	"github.com/govchat/govchat/internal/lookup"
 	"github.com/govchat/govchat/internal/metrics"
 	"github.com/govchat/govchat/internal/outbox"
@@ -79,14 +80,19 @@ type Main struct {
 	// first version).
 	Knowledge *liveKnowledge
 	// KnowledgeBus tells the other instances to reload when this one
-	// publishes an FAQ entry (PostgreSQL only).
+	// writes into the knowledge files (PostgreSQL only).
 	KnowledgeBus *postgres.Bus
 	stopShare    func()
 	Hub          *chat.Hub     // the websocket and the non-streaming API
 	Desk         *handoff.Desk // 转人工
 	Workbench    *workbench.Handler
 	Concerns     *concerns.Service // the 回应关切 report and 解读 coverage
-	Server       *server.Server    // routes, pages, API, metrics
+	// Evidence keeps what conversations say about citizens' wordings (in
+	// workbench.db); Learner records it from the hub, the desk and the
+	// workbench (learning from use).
+	Evidence *learn.SQLStore
+	Learner  *learn.Learner
+	Server   *server.Server // routes, pages, API, metrics
 }
 
 // NewMain returns a Main for env's configuration and logger.
@@ -186,6 +192,9 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.Review, err = review.New(workbenchDB, env.Now, publish); err != nil {
 		return err
 	}
+	if m.Evidence, err = learn.NewSQLStore(workbenchDB, env.Now); err != nil {
+		return err
+	}
 	wechatDB, err := dbs.file("wechat.db")
 	if err != nil {
 		return fmt.Errorf("wechat: %w", err)
@@ -234,12 +243,18 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 		m.stopShare = m.Knowledge.share(m.KnowledgeBus, randomID())
 	}
+	if m.Learner, err = learn.New(learn.Config{Store: m.Evidence, Entries: m.Knowledge.Entry, Redact: safety.Redact, Now: env.Now, Log: env.Log}); err != nil {
+		return err
+	}
+	go m.Learner.Run(context.WithoutCancel(ctx))
 
 	if m.Hub, err = chat.New(m.hubConfig(clientIP), m.Knowledge, m.History); err != nil {
 		return err
 	}
+	m.Hub.Observe(m.Learner.Observe)
+	m.Hub.ObserveFeedback(m.Learner.ObserveFeedback)
 	deskCfg := handoff.Config{DB: workbenchDB, Redact: safety.Redact, Contacts: contacts, Hotline: cfg.Hotline, Passages: m.Knowledge, Now: env.Now,
-		Audit: m.Accounts, Handoffs: m.History, Log: env.Log, StillSignedIn: m.Accounts.HasLiveSession, Metrics: m.Metrics, Events: publish,
+		Audit: m.Accounts, Handoffs: m.History, Evidence: m.Learner, Log: env.Log, StillSignedIn: m.Accounts.HasLiveSession, Metrics: m.Metrics, Events: publish,
 		KeepOpen: dbs.shared()}
 	if m.Bus != nil {
 		deskCfg.Bus = m.Bus
@@ -251,7 +266,9 @@ func (m *Main) Open(ctx context.Context) error {
 
 	web := auth.NewWeb(m.Accounts, auth.WebConfig{ClientIP: clientIP, Secure: isHTTPS(cfg.PublicURL), Log: env.Log}, m.Accounts)
 	if m.Workbench, err = workbench.New(workbench.Config{Auth: web, Assets: workbenchweb.FS, Lookup: m.Knowledge, Desk: m.Desk, Review: m.Review,
-		Publish: m.Knowledge, Record: m.History, Now: env.Now, Log: env.Log}); err != nil {
+		Publish: m.Knowledge, Record: m.History, Now: env.Now, Log: env.Log,
+		Similar:  &learn.Reviewer{Store: m.Evidence, Entries: m.Knowledge.Entry, Redact: safety.Redact, Write: m.Knowledge.AddSimilar},
+		Evidence: m.Learner}); err != nil {
 		return err
 	}
 	if m.Concerns, err = concerns.New(concerns.Config{Store: m.History, Base: m.Knowledge.Base, Log: env.Log, Now: env.Now,
@@ -337,6 +354,9 @@ func (m *Main) Close() error {
 	}
 	if m.KnowledgeBus != nil {
 		closeWith("knowledge bus", m.KnowledgeBus.Close)
+	}
+	if m.Learner != nil {
+		closeWith("learner", m.Learner.Close) // the taps settled go into workbench.db
 	}
 	if m.Search != nil {
 		m.Search.Close()

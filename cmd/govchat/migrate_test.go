@@ -17,6 +17,7 @@ import (
 	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/handoff"
 	"github.com/govchat/govchat/internal/history"
+	"github.com/govchat/govchat/internal/learn"
 	"github.com/govchat/govchat/internal/outbox"
 	"github.com/govchat/govchat/internal/outbox/sqlstore"
 	"github.com/govchat/govchat/internal/pgtest"
@@ -40,7 +41,7 @@ const (
 // (or more) of every kind, written by the stores themselves.
 type singleInstance struct {
 	answerID, token, wechatToken, conv string
-	userIDs                            []int64
+	userIDs, evidenceIDs               []int64
 	reviewID                           int64
 }
 
@@ -104,6 +105,26 @@ func fillDataDir(t *testing.T, data string) singleInstance {
 	si.reviewID = item.ID
 	if _, err := rv.Add(ctx, review.Item{Kind: review.KindFlag, DocID: "guide-1", Problem: review.ProblemOutdated, By: "wang", StaffNo: "1001"}); err != nil {
 		t.Fatal(err)
+	}
+	// Evidence for 相似问 (learning from use), one of it resolved.
+	ev, err := learn.NewSQLStore(wb, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, e := range []govchat.Evidence{
+		{Wording: "社保卡丢了咋整", EntryID: "faq-sbk", Kind: govchat.EvidenceTapHelpful, Session: "s_old", AnswerID: "a_moved1", At: at},
+		{Wording: "社保卡掉了", EntryID: "faq-sbk", Kind: govchat.EvidenceOperatorPush, By: "wang", At: at.Add(time.Minute)},
+	} {
+		id, err := ev.Add(ctx, e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		si.evidenceIDs = append(si.evidenceIDs, id)
+		if i == 1 {
+			if _, err := ev.Resolve(ctx, []int64{id}, learn.StatusRejected, "boss", ""); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	// As serve would: 留言 contacts sealed with data/contact.key.
 	box, err := sealbox.LoadOrCreate(filepath.Join(data, "contact.key"))
@@ -213,6 +234,7 @@ func TestMigrateFromSQLite(t *testing.T) {
 		`history.db +concern_days +2 +2`, `history.db +doc_citations +1 +1`,
 		`auth.db +users +2 +2`, `auth.db +sessions +1 +1`, `auth.db +audit +1 +1`,
 		`workbench.db +handoffs +1 +1`, `workbench.db +handoff_entries +\d+ +\d+`, `workbench.db +leave_messages +1 +1`, `workbench.db +review_items +2 +2`, `workbench.db +outbox_events +2 +2`, `workbench.db +outbox_deliveries +4 +4`,
+		`workbench.db +learn_evidence +2 +2`,
 		`wechat.db +wechat_sessions +1 +1`, `every count matches`, `contacts are sealed with .*contact.key`,
 	} {
 		if !regexp.MustCompile(want).MatchString(out) {
@@ -267,6 +289,18 @@ func TestMigrateFromSQLite(t *testing.T) {
 	}
 	if it, err := rv.Add(ctx, review.Item{Kind: review.KindFlag, DocID: "x", Problem: review.ProblemWrong, By: "li"}); err != nil || it.ID <= si.reviewID+1 {
 		t.Errorf("new review item after the move: %+v, %v", it, err)
+	}
+
+	evs, err := learn.NewSQLStore(pg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := evs.List(ctx, learn.Query{}); err != nil || len(got) != 2 || got[1].Wording != "社保卡丢了咋整" || got[1].AnswerID != "a_moved1" ||
+		got[0].Status != learn.StatusRejected || got[0].ResolvedBy != "boss" {
+		t.Errorf("evidence on PostgreSQL = %+v, %v", got, err)
+	}
+	if id, err := evs.Add(ctx, govchat.Evidence{Wording: "社保卡补办", EntryID: "faq-sbk", Kind: govchat.EvidenceTapKept}); err != nil || id <= si.evidenceIDs[1] {
+		t.Errorf("new evidence after the move: %d, %v (before: %v)", id, err, si.evidenceIDs)
 	}
 
 	tokens, err := wechat.OpenStore(wechat.StoreConfig{DB: pg})
@@ -336,7 +370,7 @@ func TestMigrateSQLite(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{"history", "auth", "handoff", "review", "wechat"} {
+	for _, want := range []string{"history", "auth", "handoff", "review", "learn", "wechat"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %s:\n%s", want, out)
 		}

@@ -969,3 +969,62 @@ func TestRefusedOriginLogIsClipped(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
+
+// relatedAnswerer offers two buttons with every answer.
+type relatedAnswerer struct{ fakeAnswerer }
+
+func (r *relatedAnswerer) Answer(ctx context.Context, req govchat.Request) (*govchat.Answer, error) {
+	a, err := r.fakeAnswerer.Answer(ctx, req)
+	if err == nil && !a.Refused {
+		a.Clarify = true
+		a.Related = []kb.Related{{ID: "e1", Question: "问一"}, {ID: "e2", Question: "问二"}}
+	}
+	return a, err
+}
+
+// A tapped button's via and the buttons an answer offered reach the
+// observers with the record; feedback reaches the feedback observers with
+// its session; a malformed via is refused.
+func TestViaAndObservers(t *testing.T) {
+	h, err := New(Config{}, &relatedAnswerer{}, newHistory(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var recs []govchat.Record
+	var fbs []string
+	h.Observe(func(_ context.Context, r govchat.Record) { mu.Lock(); recs = append(recs, r); mu.Unlock() })
+	h.ObserveFeedback(func(_ context.Context, session string, f govchat.Feedback) {
+		mu.Lock()
+		fbs = append(fbs, fmt.Sprint(session != "", f.AnswerID, f.Helpful))
+		mu.Unlock()
+	})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	defer h.Shutdown(context.Background())
+	c := chattest.Dial(t, "ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	c.Send(ask("q1", "身份证掉了咋办"))
+	a1, _ := c.ReadType(TypeAnswer)
+	c.Send(AskFrame{Type: TypeAsk, ID: "q2", Text: "问二", Via: &govchat.Via{AnswerID: a1.S("answer_id"), ID: "e2"}})
+	a2, _ := c.ReadType(TypeAnswer)
+	for _, bad := range []*govchat.Via{{AnswerID: a1.S("answer_id")}, {ID: "e2"}, {AnswerID: strings.Repeat("a", 65), ID: "e2"}, {AnswerID: "a", ID: strings.Repeat("长", 100)}} {
+		c.Send(AskFrame{Type: TypeAsk, ID: "bad", Text: "问二", Via: bad})
+		if e, _ := c.ReadType(TypeError); e.S("code") != govchat.CodeBadRequest {
+			t.Errorf("via %+v: %v", bad, e)
+		}
+	}
+	yes := true
+	c.Send(FeedbackFrame{Type: TypeFeedback, ID: "f1", AnswerID: a2.S("answer_id"), Helpful: &yes})
+	c.ReadType(TypeAck)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(recs) != 2 || recs[0].Via != nil || !recs[0].Clarify || len(recs[0].Related) != 2 || recs[0].Related[1].ID != "e2" {
+		t.Fatalf("records %+v", recs)
+	}
+	if v := recs[1].Via; v == nil || v.AnswerID != a1.S("answer_id") || v.ID != "e2" || recs[1].AnswerID != a2.S("answer_id") {
+		t.Errorf("tapped record via %+v", v)
+	}
+	if len(fbs) != 1 || fbs[0] != fmt.Sprint(true, a2.S("answer_id"), true) {
+		t.Errorf("feedback observed %q", fbs)
+	}
+}

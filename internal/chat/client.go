@@ -523,7 +523,7 @@ func (c *Client) process(f AskFrame) {
 		}
 		return c.Send(DeltaFrame{Type: TypeDelta, ID: f.ID, Text: delta})
 	}
-	frame, e := c.hub.answer(c.ctx, s, c.ip, c.channel(), f.ID, f.Text, stream)
+	frame, e := c.hub.answer(c.ctx, s, c.ip, c.channel(), f.ID, f.Text, f.Via, stream)
 	if e != nil {
 		c.SendError(f.ID, e)
 		return

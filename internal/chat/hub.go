@@ -41,6 +41,11 @@ type Recorder interface {
 // goroutine and must not block.
 type Observer func(ctx context.Context, r govchat.Record)
 
+// FeedbackObserver is told of every 👍/👎 the log has accepted, with the
+// public id of the session it came from ("" when it came without one).
+// It runs on the caller's goroutine and must not block.
+type FeedbackObserver func(ctx context.Context, session string, f govchat.Feedback)
+
 // Handler handles one client frame on the reader goroutine; it must not
 // block for long (hand slow work to a goroutine and reply with Client.Send).
 // A returned *Error is sent to the client as an error frame with the frame's
@@ -176,6 +181,7 @@ type Hub struct {
 	handlers  map[string]route
 	observers []Observer
 	helloObs  []HelloObserver
+	feedbacks []FeedbackObserver
 	persist   *persister // nil without Config.Sessions
 
 	mu       sync.Mutex
@@ -292,6 +298,10 @@ func (h *Hub) Handle(frameType string, roles []govchat.Role, handler Handler) {
 	}
 	h.handlers[frameType] = r
 }
+
+// ObserveFeedback adds an observer of every accepted feedback. Register
+// observers before serving.
+func (h *Hub) ObserveFeedback(fn FeedbackObserver) { h.feedbacks = append(h.feedbacks, fn) }
 
 // Observe adds an observer of every exchange. Register observers before
 // serving.
@@ -535,6 +545,8 @@ type AskRequest struct {
 	Session  string // resume token; empty or unknown starts a new session
 	IP       string
 	Channel  string // "api" when empty
+	// Via: the question is a button an earlier answer offered (see AskFrame).
+	Via *govchat.Via
 }
 
 // Ask answers a question without streaming. It returns the answer frame with
@@ -559,7 +571,7 @@ func (h *Hub) Ask(ctx context.Context, req AskRequest) (*AnswerFrame, error) {
 			return nil, e
 		}
 	}
-	f, e := h.answer(ctx, s, req.IP, req.Channel, req.ID, req.Question, nil)
+	f, e := h.answer(ctx, s, req.IP, req.Channel, req.ID, req.Question, req.Via, nil)
 	if e != nil {
 		return nil, e
 	}
@@ -607,10 +619,12 @@ func (h *Hub) newSession(ip string, role govchat.Role, now time.Time) (*Session,
 
 // answer runs one question through validation, rate limits, the answerer and
 // the history. stream, when set, receives deltas.
-func (h *Hub) answer(ctx context.Context, s *Session, ip, channel, id, text string, stream func(string) error) (*AnswerFrame, *govchat.Error) {
+func (h *Hub) answer(ctx context.Context, s *Session, ip, channel, id, text string, via *govchat.Via, stream func(string) error) (*AnswerFrame, *govchat.Error) {
 	start := time.Now()
 	q := strings.TrimSpace(text)
 	switch {
+	case via != nil && !validVia(via):
+		return nil, h.fail(govchat.Errorf(govchat.CodeBadRequest, msgBadVia))
 	case !utf8.ValidString(q):
 		return nil, h.fail(govchat.Errorf(govchat.CodeBadRequest, msgUTF8))
 	case q == "":
@@ -641,7 +655,7 @@ func (h *Hub) answer(ctx context.Context, s *Session, ip, channel, id, text stri
 	latency := time.Since(start)
 	rec := govchat.Record{
 		AnswerID: "a_" + randomHex(8), Session: s.ID, Channel: channel, At: start,
-		Question: q, Latency: latency,
+		Question: q, Latency: latency, Via: via,
 	}
 	if err == nil && a == nil {
 		err = errors.New("answerer returned no answer")
@@ -747,7 +761,17 @@ func (h *Hub) feedback(ctx context.Context, sessionID, answerID string, helpful 
 		return govchat.Errorf(govchat.CodeInternal, fmt.Sprintf(msgInternal, h.cfg.Hotline))
 	}
 	h.m.feedback.With(fmt.Sprint(*helpful)).Inc()
+	for _, fn := range h.feedbacks {
+		fn(context.WithoutCancel(ctx), sessionID, govchat.Feedback{AnswerID: answerID, Session: sessionID, Helpful: *helpful, Reason: reason})
+	}
 	return nil
+}
+
+// validVia reports whether via names an answer and an entry within the
+// limits on identifiers.
+func validVia(v *govchat.Via) bool {
+	return v.AnswerID != "" && len(v.AnswerID) <= maxIDLen && utf8.ValidString(v.AnswerID) &&
+		v.ID != "" && len(v.ID) <= maxEntryID && utf8.ValidString(v.ID)
 }
 
 // writeHTTPError writes {"type":"error","code":…,"message":…}.

@@ -69,6 +69,10 @@ type AskFrame struct {
 	Type string `json:"type"`
 	ID   string `json:"id"`
 	Text string `json:"text"`
+	// Via is set when the question is a button an earlier answer offered
+	// (a clarify candidate or a related question) that the citizen tapped:
+	// that answer's answer_id and the entry's id.
+	Via *govchat.Via `json:"via,omitempty"`
 }
 
 // FeedbackFrame is 👍/👎 on an answer.
@@ -184,6 +188,7 @@ func (e envelope) id() string {
 const (
 	maxIDLen     = 64
 	maxReasonLen = 500 // runes of a feedback or handoff reason
+	maxEntryID   = 200 // bytes of an entry id in via
 )
 
 // MsgInvalidUTF8 is the error message for text that is not valid UTF-8,
@@ -214,4 +219,5 @@ const (
 	msgForbidden       = "没有权限执行该操作。"
 	msgNoOperator      = "当前暂无人工客服在线。如需人工服务，请拨打%s政务服务便民热线。"
 	msgVersion         = "不支持的协议版本，请升级客户端。"
+	msgBadVia          = "via 需要 answer_id（不超过64个字符）和 id（不超过200个字符）。"
 )

@@ -38,9 +38,12 @@ type Record struct {
 	Synthetic bool `json:"synthetic,omitempty"`
 	// Clarify and Related are what the asker was offered as buttons: a
 	// clarification's choices, or related questions after an answer. The
-	// operators' transcript shows them; the log does not keep them.
+	// operators' transcript shows them and learning from use checks taps
+	// against them; the log does not keep them.
 	Clarify bool         `json:"-"`
 	Related []kb.Related `json:"-"`
+	// Via: the question was a tapped button of an earlier answer.
+	Via *Via `json:"via,omitempty"`
 }
 
 // Feedback is a citizen's 👍/👎 on an answer.
@@ -50,4 +53,12 @@ type Feedback struct {
 	Helpful  bool      `json:"helpful"`
 	Reason   string    `json:"reason,omitempty"`
 	At       time.Time `json:"at"`
+}
+
+// Via says how a question was asked: by tapping a button (a clarify
+// candidate or a related question) that an earlier answer offered. The
+// client's ask frame and POST /api/ask carry it.
+type Via struct {
+	AnswerID string `json:"answer_id"` // the answer whose button was tapped
+	ID       string `json:"id"`        // the entry the button named
 }

@@ -86,6 +86,9 @@ type Config struct {
 	Hotline  string   // "12345"
 	Passages Passages // nil: agent_answer is unavailable
 	Audit    Auditor  // nil: no audit trail
+	// Evidence receives what an operator's push says about the citizen's
+	// words (learning from use); nil: nothing is learned.
+	Evidence govchat.EvidenceRecorder
 	// Handoffs, when set, notes each citizen's request for a human in the
 	// conversation log.
 	Handoffs HandoffLog

@@ -156,9 +156,23 @@ func dial(t *testing.T, e *env, name, token string) *chattest.Conn {
 	return c
 }
 
+// evidenceSpy remembers the evidence it is given.
+type evidenceSpy struct {
+	mu sync.Mutex
+	ev []govchat.Evidence
+}
+
+func (s *evidenceSpy) RecordEvidence(_ context.Context, e govchat.Evidence) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ev = append(s.ev, e)
+	return nil
+}
+
 func TestHandoffWholeFlow(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
-		e := setupOn(t, db, nil)
+		learned := &evidenceSpy{}
+		e := setupOn(t, db, func(c *Config) { c.Evidence = learned })
 		citizen := dial(t, e, "citizen", "")
 		wang := dial(t, e, "wang", "tok-wang")
 		wang.Send(map[string]any{"type": "queue_subscribe", "id": "s1"})
@@ -262,6 +276,13 @@ func TestHandoffWholeFlow(t *testing.T) {
 		if f := wang.Expect("error", nil); f["code"] != govchat.CodeNotFound {
 			t.Errorf("unknown passage = %v", f)
 		}
+		// The push is evidence of what the citizen's last words ask for.
+		learned.mu.Lock()
+		if len(learned.ev) != 1 || learned.ev[0].Wording != "公积金怎么提取？" || learned.ev[0].EntryID != "f1" ||
+			learned.ev[0].Kind != govchat.EvidenceOperatorPush || learned.ev[0].By != "wang" || learned.ev[0].Session == "" {
+			t.Errorf("evidence = %+v", learned.ev)
+		}
+		learned.mu.Unlock()
 
 		// The citizen ends it.
 		citizen.Send(map[string]any{"type": "handoff_end", "id": "e1"})

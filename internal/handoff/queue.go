@@ -403,6 +403,7 @@ func (q *queue) onAgentAnswer(ctx context.Context, c *chat.Client, data []byte) 
 	}
 	now := d.cfg.Now()
 	text := item.Text + "[1]\n" + item.Cite
+	asked := d.lastCitizen(ctx, conv.ID)
 	entry := Entry{At: now, From: FromOperator, Text: text, StaffNo: conv.StaffNo, Sources: []kb.Source{src}}
 	id, err := d.store.addEntry(ctx, conv.ID, entry)
 	if err != nil {
@@ -411,6 +412,14 @@ func (q *queue) onAgentAnswer(ctx context.Context, c *chat.Client, data []byte) 
 	ev := event{TextsOf: conv.ID, Texts: d.liveTexts(conv.ID, []Entry{entry}, []int64{id})}
 	n := d.toSession(ctx, conv.SessionID, AgentAnswerFrame{Type: TypeAgentAnswer, Conversation: conv.ID, StaffNo: conv.StaffNo, Text: text, Sources: []kb.Source{src}, At: now}, ev)
 	d.audit(ctx, operator{c.Principal().ID, conv.StaffNo}, "handoff_push", conv.ID, f.DocID+"#"+src.Anchor)
+	if d.cfg.Evidence != nil && asked != "" {
+		// The operator's choice is evidence of what the citizen's words
+		// ask for (learning from use; reviewed before it teaches anything).
+		if err := d.cfg.Evidence.RecordEvidence(ctx, govchat.Evidence{Wording: asked, EntryID: f.DocID, Kind: govchat.EvidenceOperatorPush,
+			Session: conv.SessionID, By: c.Principal().ID, At: now}); err != nil {
+			d.log.Warn("handoff: evidence", slog.Any("error", err))
+		}
+	}
 	delivered := n > 0
 	return c.Send(AckFrame{Type: "ack", ID: f.ID, Of: TypeAgentAnswer, Conversation: conv.ID, Delivered: &delivered})
 }
@@ -456,4 +465,19 @@ type requestFrame struct {
 	Type   string `json:"type"`
 	ID     string `json:"id,omitempty"`
 	Reason string `json:"reason,omitempty"`
+}
+
+// lastCitizen is the citizen's latest words in a conversation: what an
+// operator's push answers. The live text when this instance has it (the
+// learner redacts it as it does every wording), else the stored one.
+func (d *Desk) lastCitizen(ctx context.Context, conv string) string {
+	id, text, err := d.store.lastCitizen(ctx, conv)
+	if err != nil {
+		d.log.Warn("handoff: evidence", slog.Any("error", err))
+		return ""
+	}
+	if t, ok := d.live.text(conv, id); ok {
+		return t
+	}
+	return text
 }

@@ -583,6 +583,22 @@ func (s *store) entriesOf(ctx context.Context, q querier, id string) ([]storedEn
 	return out, rows.Err()
 }
 
+// lastCitizen is the citizen's latest entry in a conversation (what an
+// operator's push answers): its id and stored (redacted) text; 0 and ""
+// when the citizen has written nothing.
+func (s *store) lastCitizen(ctx context.Context, id string) (int64, string, error) {
+	var eid int64
+	var text string
+	err := s.db.QueryRowContext(ctx, `SELECT id, text FROM handoff_entries WHERE handoff_id=? AND sender=? ORDER BY id DESC LIMIT 1`, id, FromCitizen).Scan(&eid, &text)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, "", nil
+	}
+	if err != nil {
+		return 0, "", fmt.Errorf("handoff: last citizen entry: %w", err)
+	}
+	return eid, text, nil
+}
+
 // openItem is an open conversation as the queue shows it.
 type openItem struct {
 	QueueItem

@@ -49,6 +49,14 @@ func dictKindOf(name string) dictKind {
 type dictBuilder struct {
 	d    kb.Dict
 	seen map[dictKind]map[string]bool
+	// Where each synonym group and expansion line was read, for lint.
+	synAt, expAt []dictPos
+}
+
+// dictPos is a line of a dict file.
+type dictPos struct {
+	path string
+	line int
 }
 
 func (b *dictBuilder) add(kind dictKind, w string) bool {
@@ -134,6 +142,7 @@ func (b *dictBuilder) parse(name, src string, pr *problems) {
 					return
 				}
 				b.d.Expansions = append(b.d.Expansions, append(broad, targets...))
+				b.expAt = append(b.expAt, dictPos{name, line})
 				return
 			}
 			group := splitSynonyms(l)
@@ -142,6 +151,7 @@ func (b *dictBuilder) parse(name, src string, pr *problems) {
 				return
 			}
 			b.d.Synonyms = append(b.d.Synonyms, group)
+			b.synAt = append(b.synAt, dictPos{name, line})
 		})
 	case dictAspects:
 		dictLines(src, func(line int, l string) {

@@ -202,7 +202,11 @@ func writeAtomic(path string, data []byte) error {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("knowledge: %w", err)
 	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+	mode := os.FileMode(0o644) // a file replaced keeps its permissions
+	if st, err := os.Stat(path); err == nil {
+		mode = st.Mode().Perm()
+	}
+	if err := os.Chmod(tmp.Name(), mode); err != nil {
 		return fmt.Errorf("knowledge: %w", err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {

@@ -14,11 +14,12 @@ import (
 // plus those of Check, sorted by file and line. now decides which documents
 // have expired.
 func Lint(fsys fs.FS, now time.Time) ([]Problem, error) {
-	entries, _, probs, err := load(fsys)
+	entries, dict, probs, err := load(fsys)
 	if err != nil {
 		return probs, err
 	}
 	probs = append(probs, check(entries, now)...)
+	probs = append(probs, checkVocabulary(dict, docsOf(entries))...)
 	SortProblems(probs)
 	return probs, nil
 }

@@ -1,6 +1,8 @@
 package knowledge
 
 import (
+	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -99,6 +101,60 @@ func TestCheckLoadedBase(t *testing.T) {
 	for _, w := range []string{"policies/a.md:1: error: duplicate id \"a\" (first used at faq/f.yaml:2)", "faq/f.yaml:2: error: sources: no document or FAQ entry has id \"zz\""} {
 		if !strings.Contains(all, w) {
 			t.Errorf("missing %q in\n%s", w, all)
+		}
+	}
+}
+
+func TestLintVocabulary(t *testing.T) {
+	fsys := fstest.MapFS{
+		"dict/synonyms.txt": file("住房公积金=公积金\n社会保险=社保\n居民身份证=身份证\n交钱 > 缴费 缴纳\n"),
+		"dict/synonyms-colloquial.txt": file(strings.Join([]string{
+			"# 口语",
+			"住房公积金=公积金",        // 2: the same group again
+			"社保卡=社保 社会保障卡",     // 3: 社保 is in another group
+			"交钱 > 收费",          // 4: left of two lines
+			"缴费 > 交钱",          // 5: back to where it started
+			"身份证 > 居民身份证",      // 6: within one group
+			"办事 > 办理",          // 7: finds every document
+			"ETC=etc卡 电子不停车收费", // 8: fine
+		}, "\n") + "\n"),
+	}
+	for i := range 20 {
+		fsys[fmt.Sprintf("faq/f%02d.yaml", i)] = file(fmt.Sprintf("entries:\n  - id: f%d\n    question: 第%d项怎么办理\n    answer: 携带材料办理。\n", i, i))
+	}
+	probs, err := Lint(fsys, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, p := range probs {
+		lines = append(lines, p.String())
+	}
+	got := strings.Join(lines, "\n")
+	for _, want := range []string{
+		// Files are read in name order: synonyms-colloquial.txt first.
+		"dict/synonyms.txt:1: warning: synonym group written twice (also at dict/synonyms-colloquial.txt:2)",
+		`dict/synonyms.txt:2: error: "社保" is in two synonym groups (also at dict/synonyms-colloquial.txt:3)`,
+		`dict/synonyms.txt:4: warning: "交钱" is on the left of two one-directional lines (also at dict/synonyms-colloquial.txt:4)`,
+		`error: one-directional lines form a cycle: 交钱 > 缴费 > 交钱`,
+		`dict/synonyms-colloquial.txt:6: warning: "身份证" > "居民身份证": both are in one synonym group`,
+		`dict/synonyms-colloquial.txt:7: warning: "办事" expands to terms found in 20 of 20 documents`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, ":8:") {
+		t.Errorf("a sound line was reported:\n%s", got)
+	}
+	// The shipped vocabulary passes its own lint.
+	shipped, err := LintDir(filepath.Join("..", "..", "knowledge"), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range shipped {
+		if strings.Contains(p.Path, "dict") {
+			t.Errorf("shipped vocabulary: %s", p)
 		}
 	}
 }

@@ -42,11 +42,15 @@ func Load(fsys fs.FS) (*kb.Base, []Problem, error) {
 	entries, refused := refuseUnsafe(entries)
 	probs = append(probs, refused...)
 	SortProblems(probs)
+	return kb.NewBase(docsOf(entries), dict.d), probs, nil
+}
+
+func docsOf(entries []*entry) []*kb.Document {
 	docs := make([]*kb.Document, 0, len(entries))
 	for _, e := range entries {
 		docs = append(docs, e.doc)
 	}
-	return kb.NewBase(docs, dict), probs, nil
+	return docs
 }
 
 // LoadDir loads the knowledge base in dir; paths in problems and documents
@@ -77,7 +81,7 @@ func prefixPaths(dir string, b *kb.Base, probs []Problem) {
 	}
 }
 
-func load(fsys fs.FS) ([]*entry, kb.Dict, []Problem, error) {
+func load(fsys fs.FS) ([]*entry, *dictBuilder, []Problem, error) {
 	var (
 		entries []*entry
 		probs   []Problem
@@ -139,7 +143,7 @@ func load(fsys fs.FS) ([]*entry, kb.Dict, []Problem, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, kb.Dict{}, probs, fmt.Errorf("knowledge: %w", err)
+		return nil, &dict, probs, fmt.Errorf("knowledge: %w", err)
 	}
 	// Documents without an id cannot be referenced or cited.
 	kept := entries[:0]
@@ -151,7 +155,7 @@ func load(fsys fs.FS) ([]*entry, kb.Dict, []Problem, error) {
 		kept = append(kept, e)
 	}
 	SortProblems(probs)
-	return kept, dict.d, probs, nil
+	return kept, &dict, probs, nil
 }
 
 // refuseUnsafe drops the entries that no page, API or answer may carry: an

@@ -39,6 +39,13 @@ type Result struct {
 	// expired documents appear only with Options.IncludeExpired or when the
 	// query names their 文号.
 	Status kb.Status
+	// Association ∈ [0,1] is the share of the question's information (its
+	// terms as the vocabulary names them, weighed by their surprisal) that
+	// the chunk accounts for: a term counts fully when the chunk contains
+	// it or a synonym, else by its strongest learned association A(term, w)
+	// with a word w of the chunk (docs/search.md, "Learned associations").
+	// Set for the first results, with Matched.
+	Association float64
 }
 
 // Response is the ranked answer to a query.

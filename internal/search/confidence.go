@@ -35,7 +35,7 @@ func (e *Engine) confidence(qt queryTerms, resp *Response) float64 {
 	if r == nil {
 		return 0
 	}
-	terms := uniq(qt.analysis.Terms)
+	terms := uniq(qt.analysis.Whole)
 	if len(terms) == 0 {
 		return 0
 	}

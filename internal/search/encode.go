@@ -5,10 +5,12 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/store"
+	"github.com/govchat/govchat/internal/textnorm"
 	"github.com/govchat/govchat/internal/zh"
 )
 
@@ -68,6 +70,9 @@ type Params struct {
 	LocalDocs int
 	// LocalRerank is how many leading candidates are re-ranked (default 20).
 	LocalRerank int
+	// AspectWeight scales the aspect a question asks for as a term of the
+	// re-ranking (rerank.go). Negative: off.
+	AspectWeight float64
 	// Candidates is how many chunks are fetched for re-ranking and
 	// feedback before the final cut.
 	Candidates int
@@ -75,6 +80,17 @@ type Params struct {
 	// official terms an everyday word of the question expands to (交钱 →
 	// 缴费 收费; dict/ "a > b c" lines). Negative: off.
 	ExpandWeight float64
+	// Learned associations (assoc.go). AssocWeight is the query weight,
+	// relative to WordWeight, of the answer words a question word is
+	// associated with (times their association A ∈ (0,1]), the best
+	// AssocTerms of each question word; AssocRerank weighs the re-scoring
+	// of the leading candidates by the share of the question's information
+	// that an entry accounts for only through associations; AssocMinCount
+	// is the fewest units that must show an association. Negative: off.
+	AssocWeight   float64
+	AssocTerms    int
+	AssocRerank   float64
+	AssocMinCount int
 }
 
 // DefaultParams are the measured defaults (docs/search.md).
@@ -89,6 +105,8 @@ var DefaultParams = Params{
 	DocKeywords: -1, DocKeywordWeight: 1,
 	Candidates:   50,
 	ExpandWeight: 0.6,
+	AspectWeight: 1,
+	AssocWeight:  0.3, AssocTerms: 2, AssocRerank: -1, AssocMinCount: 2,
 }
 
 func (p Params) withDefaults() Params {
@@ -114,6 +132,15 @@ func (p Params) withDefaults() Params {
 	set(&p.StopBigram, d.StopBigram)
 	set(&p.EdgeBigram, d.EdgeBigram)
 	set(&p.ExpandWeight, d.ExpandWeight)
+	set(&p.AspectWeight, d.AspectWeight)
+	set(&p.AssocWeight, d.AssocWeight)
+	set(&p.AssocRerank, d.AssocRerank)
+	if p.AssocTerms == 0 {
+		p.AssocTerms = d.AssocTerms
+	}
+	if p.AssocMinCount == 0 {
+		p.AssocMinCount = d.AssocMinCount
+	}
 	if p.DocKeywords == 0 {
 		p.DocKeywords = d.DocKeywords
 	}
@@ -142,15 +169,19 @@ type field struct {
 	weight float64
 	body   bool // the chunk's own text
 	lead   bool // a copy of the start of the body
+	// ask marks the question side of the chunk for the learned
+	// associations (assoc.go): a FAQ entry's questions, a chunk's headings,
+	// a titled document's title on its first chunk.
+	ask bool
 }
 
 // chunkFields lists the texts a chunk is indexed under.
 func chunkFields(p Params, d *kb.Document, c *kb.Chunk) []field {
 	var fs []field
 	if d.Type == kb.TypeFAQ {
-		fs = append(fs, field{text: d.Title, weight: p.QuestionWeight})
+		fs = append(fs, field{text: d.Title, weight: p.QuestionWeight, ask: true})
 		for _, s := range d.Similar {
-			fs = append(fs, field{text: s, weight: p.QuestionWeight})
+			fs = append(fs, field{text: s, weight: p.QuestionWeight, ask: true})
 		}
 	} else {
 		title := d.Title
@@ -159,10 +190,10 @@ func chunkFields(p Params, d *kb.Document, c *kb.Chunk) []field {
 			// opening sentence, which every chunk carries as context.
 			title = lead(d.Body, p.LeadRunes)
 		}
-		fs = append(fs, field{text: title, weight: p.TitleWeight})
+		fs = append(fs, field{text: title, weight: p.TitleWeight, ask: d.Title != "" && c.Ord == 0})
 	}
 	if len(c.Heading) > 0 {
-		fs = append(fs, field{text: strings.Join(c.Heading, " "), weight: p.HeadingWeight})
+		fs = append(fs, field{text: strings.Join(c.Heading, " "), weight: p.HeadingWeight, ask: true})
 	}
 	fs = append(fs, field{text: c.Text, weight: 1, body: true})
 	if p.LeadWeight > 0 {
@@ -234,16 +265,28 @@ func featureIndex(kind byte, term string) uint32 {
 
 // encoder turns texts into sparse vectors.
 type encoder struct {
-	seg    *zh.Segmenter
-	p      Params
-	avgLen float64
+	seg     *zh.Segmenter
+	p       Params
+	avgLen  float64
+	weights sync.Map // word → seg.Weight, for the association units
+}
+
+// weight is seg.Weight, remembered: the words of a knowledge base repeat
+// from chunk to chunk.
+func (e *encoder) weight(w string) float64 {
+	if v, ok := e.weights.Load(w); ok {
+		return v.(float64)
+	}
+	v := e.seg.Weight(w)
+	e.weights.Store(w, v)
+	return v
 }
 
 // signature identifies everything that determines a chunk's vector other
 // than its text: a change re-encodes every chunk.
 func (e *encoder) signature() string {
 	p := e.p
-	return fmt.Sprintf("s1|%s|k1=%g|b=%g|q=%g|t=%g|h=%g|m=%g|l=%g/%d|u2=%t|p=%t|k=%d/%g|avg=%.0f",
+	return fmt.Sprintf("s2|%s|k1=%g|b=%g|q=%g|t=%g|h=%g|m=%g|l=%g/%d|u2=%t|p=%t|k=%d/%g|avg=%.0f",
 		e.seg.Fingerprint(), p.K1, p.B, p.QuestionWeight, p.TitleWeight, p.HeadingWeight, p.MetaWeight, p.LeadWeight, p.LeadRunes,
 		p.UnigramWeight > 0, p.PairWeight > 0, p.DocKeywords, p.DocKeywordWeight, e.avgLen)
 }
@@ -276,6 +319,31 @@ func (e *encoder) analyze(fs []field, memo map[string]zh.Analysis) analyzed {
 		a.an[i] = an
 	}
 	return a
+}
+
+// unit is a chunk's parallel text for the learned associations: the
+// informative words of its question side and of its answer side (a FAQ
+// entry's answer side holds its questions too). A chunk without a question
+// side keeps its answer side, which Config.Pairs may pair with questions.
+func (e *encoder) unit(a analyzed, faq bool) assocUnit {
+	var ask, ans []*zh.Analysis
+	for i, f := range a.fields {
+		switch {
+		case f.weight <= 0 || f.lead:
+		case f.ask:
+			ask = append(ask, &a.an[i])
+			if faq {
+				ans = append(ans, &a.an[i])
+			}
+		case f.body:
+			ans = append(ans, &a.an[i])
+		}
+	}
+	u := assocUnit{dst: assocWords(e.weight, assocMaxDst, ans...)}
+	if len(ask) > 0 {
+		u.src = assocWords(e.weight, assocMaxSrc, ask...)
+	}
+	return u
 }
 
 // encodeDoc builds a chunk's vector: for every word, bigram and character
@@ -378,6 +446,7 @@ func (e *encoder) keywords(chunks []analyzed, n int) string {
 type queryTerms struct {
 	analysis zh.Analysis
 	weights  map[uint32]float64
+	norm     string // the question normalised
 }
 
 func (e *encoder) analyzeQuery(q string) queryTerms {
@@ -398,7 +467,7 @@ func (e *encoder) analyzeQuery(q string) queryTerms {
 	}
 	if e.p.ExpandWeight > 0 {
 		// Everyday words find the official terms they stand for.
-		for _, t := range a.Terms {
+		for _, t := range append(slices.Clip(a.Terms), a.Phrases...) {
 			for _, x := range e.seg.Expansions(t) {
 				c := e.seg.Canonical(x)
 				if seen[c] {
@@ -439,7 +508,7 @@ func (e *encoder) analyzeQuery(q string) queryTerms {
 			w[featureIndex(kindPair, pairKey(e.seg, a.Terms[i-1], a.Terms[i]))] = e.p.PairWeight
 		}
 	}
-	return queryTerms{analysis: a, weights: w}
+	return queryTerms{analysis: a, weights: w, norm: textnorm.Normalize(q)}
 }
 
 func sparseOf(w map[uint32]float64) store.SparseVec {

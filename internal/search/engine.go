@@ -50,6 +50,11 @@ type Config struct {
 	EmbedCache string
 	// Chunking bounds chunk sizes (zero: chunk.DefaultConfig).
 	Chunking chunk.Config
+	// Pairs are questions known to be answered by an entry besides the
+	// knowledge base's own FAQ questions, which the learned associations
+	// also learn from (the benchmark's cross-fitting uses it: a deployment
+	// keeps such wordings as an entry's 相似问).
+	Pairs []Pair
 	// MinConfidence is the threshold Answerable uses (default
 	// DefaultMinConfidence).
 	MinConfidence float64
@@ -63,7 +68,14 @@ type Config struct {
 const (
 	fieldChunkID = "chunk_id"
 	fieldEncoder = "encoder"
+	fieldAssoc   = "assoc" // the chunk's unit of the learned associations (assoc.go)
 )
+
+// Pair is a question and the id of the entry that answers it.
+type Pair struct {
+	Question string
+	DocID    string
+}
 
 // Engine is govchat's retrieval engine over one knowledge base and one
 // store. It is safe for concurrent use once New returns; Sync must not run
@@ -87,7 +99,9 @@ type Engine struct {
 	enc      *encoder
 	avgLen   float64 // measured average weighted length (before bucketing)
 	cache    *embedCache
-	denseDim atomic.Int64 // dense vector size, 0 without an embedder
+	denseDim atomic.Int64               // dense vector size, 0 without an embedder
+	assoc    atomic.Pointer[assocIndex] // learned associations, set by Sync
+	aspects  []aspect                   // the aspects questions ask for (re-ranking)
 }
 
 // rec is one chunk with what search needs at hand.
@@ -100,6 +114,7 @@ type rec struct {
 	ws      []string // index words, for feedback
 	normed  sync.Once
 	normStr string
+	unit    assocUnit // learned-association unit, set by Sync
 }
 
 // norm returns the chunk's searchable text normalised, for matched terms
@@ -191,6 +206,7 @@ func New(cfg Config, base *kb.Base, seg *zh.Segmenter, st store.Store, emb Embed
 		}
 	}
 	e.enc = &encoder{seg: seg, p: e.p, avgLen: bucketLen(e.avgLen)}
+	e.aspects = newAspects(e)
 	if emb != nil {
 		c, err := openEmbedCache(cfg.EmbedCache, cfg.EmbedModel)
 		if err != nil {
@@ -288,7 +304,7 @@ func (e *Engine) contentHash(sig string, r *rec) string {
 
 func (e *Engine) payload(r *rec, hash, sig string) map[string]any {
 	d := r.doc
-	return map[string]any{
+	p := map[string]any{
 		store.FieldDocID:      d.ID,
 		fieldChunkID:          r.chunk.ID,
 		store.FieldType:       string(d.Type),
@@ -301,6 +317,10 @@ func (e *Engine) payload(r *rec, hash, sig string) map[string]any {
 		store.FieldDocNumber:  kb.NormalizeDocNumber(d.DocNumber),
 		fieldEncoder:          sig,
 	}
+	if u := r.unit.encode(); u != "" {
+		p[fieldAssoc] = u
+	}
+	return p
 }
 
 // Sync brings the store up to date with the knowledge base, incrementally:
@@ -326,11 +346,13 @@ func (e *Engine) Sync(ctx context.Context) (SyncStats, error) {
 	if err != nil {
 		return st, fmt.Errorf("search: sync: scroll: %w", err)
 	}
-	have := make(map[string]string, len(existing)) // point id → hash
+	have := make(map[string]string, len(existing))  // point id → hash
+	units := make(map[string]string, len(existing)) // point id → stored association unit
 	oldAvg := 0.0
 	for _, p := range existing {
 		h, _ := p.Payload[store.FieldHash].(string)
 		have[p.ID] = h
+		units[p.ID], _ = p.Payload[fieldAssoc].(string)
 		if sig, _ := p.Payload[fieldEncoder].(string); sig != "" && oldAvg == 0 {
 			oldAvg = avgFromSignature(sig)
 		}
@@ -360,6 +382,7 @@ func (e *Engine) Sync(ctx context.Context) (SyncStats, error) {
 			todo = append(todo, r)
 		default:
 			st.Unchanged++
+			r.unit, _ = decodeUnit(units[r.pointID])
 		}
 	}
 	var vectors map[*rec][]float32
@@ -449,8 +472,33 @@ func (e *Engine) Sync(ctx context.Context) (SyncStats, error) {
 			e.log.Warn("search: saving the embedding cache failed", slog.Any("error", err))
 		}
 	}
+	e.learn()
 	st.Duration = time.Since(start)
 	return st, nil
+}
+
+// learn builds the learned associations from the chunks' units (encoded
+// by this sync or read back from the store) and from Config.Pairs.
+func (e *Engine) learn() {
+	x := newAssocIndex(e.p.AssocMinCount)
+	for _, r := range e.recs {
+		x.set(r.pointID, r.unit)
+	}
+	for i, p := range e.cfg.Pairs {
+		rs := e.chunksOf[p.DocID]
+		if len(rs) == 0 {
+			continue
+		}
+		an := e.seg.Analyze(p.Question)
+		u := assocUnit{src: assocWords(e.enc.weight, assocMaxSrc, &an)}
+		for _, r := range rs {
+			u.dst = append(u.dst, r.unit.dst...)
+		}
+		slices.Sort(u.dst)
+		u.dst = slices.Compact(u.dst)
+		x.set(fmt.Sprint("pair/", i), u)
+	}
+	e.assoc.Store(x)
 }
 
 // groupByDoc splits chunks into runs of one document each, in order.
@@ -499,6 +547,7 @@ func (e *Engine) encodeGroup(rs []*rec, hashes map[*rec]string, sig string, vect
 		if !ok {
 			a = e.enc.analyze(r.fields, memo)
 		}
+		r.unit = e.enc.unit(a, d.Type == kb.TypeFAQ)
 		out[i] = store.Point{ID: r.pointID, Sparse: e.enc.encodeDoc(a, extra...), Payload: e.payload(r, hashes[r], sig)}
 		if vectors != nil {
 			out[i].Dense = vectors[r]
@@ -591,7 +640,7 @@ func (e *Engine) Search(ctx context.Context, query string, opts Options) (*Respo
 	now := e.now()
 	resp := &Response{Results: []Result{}, Terms: []string{}}
 	qt := e.enc.analyzeQuery(query)
-	e.describe(resp, qt.analysis.Terms)
+	e.describe(resp, qt.analysis)
 	num, rest := e.docNumberIn(query)
 	resp.DocNumber = num
 	filter := e.filter(opts, now)
@@ -617,7 +666,12 @@ func (e *Engine) Search(ctx context.Context, query string, opts Options) (*Respo
 		seen[r.pointID] = true
 		resp.Results = append(resp.Results, e.result(r, 0, qt, now))
 	}
+	x := e.assoc.Load()
+	aq := e.assocQueryOf(x, qt)
 	if len(qt.weights) > 0 {
+		if x != nil && e.p.AssocWeight > 0 {
+			e.expand(x, qt)
+		}
 		q := store.Query{Sparse: sparseOf(qt.weights), Filter: filter, Limit: max(limit, e.p.Candidates)}
 		if dim := int(e.denseDim.Load()); e.emb != nil && dim > 0 {
 			if v, err := e.emb.Embed(ctx, []string{query}); err != nil {
@@ -645,6 +699,9 @@ func (e *Engine) Search(ctx context.Context, query string, opts Options) (*Respo
 		if e.p.Local > 0 {
 			e.discriminate(qt, hits)
 		}
+		if aq != nil && e.p.AssocRerank > 0 {
+			e.rescore(aq, hits)
+		}
 		for _, h := range hits {
 			r := e.byPoint[h.ID]
 			if r == nil || seen[h.ID] {
@@ -664,6 +721,7 @@ func (e *Engine) Search(ctx context.Context, query string, opts Options) (*Respo
 		res := &resp.Results[i]
 		if r := e.byPoint[PointID(res.Chunk.ID)]; r != nil {
 			res.Matched = matched(r.norm(), qt.analysis.Terms, e.seg)
+			res.Association, _ = aq.score(e, r)
 		}
 	}
 	resp.Confidence = e.confidence(qt, resp)
@@ -775,14 +833,16 @@ func (r *rec) words(seg *zh.Segmenter) []string {
 // and a FAQ entry's question, match, and for the document library's search.
 func (e *Engine) Analyze(text string) *Response {
 	r := &Response{Results: []Result{}}
-	e.describe(r, e.seg.Analyze(text).Terms)
+	e.describe(r, e.seg.Analyze(text))
 	r.DocNumber, _ = e.docNumberIn(text)
 	return r
 }
 
-// describe sets the terms of a response, with their weights and synonyms.
-func (e *Engine) describe(r *Response, terms []string) {
-	r.Terms = uniq(terms)
+// describe sets the terms of a response, with their weights and synonyms:
+// the terms as the vocabulary names them, its phrases whole (医保个人账户,
+// not 医保 and 个人账户).
+func (e *Engine) describe(r *Response, a zh.Analysis) {
+	r.Terms = uniq(a.Whole)
 	r.Weights = make(map[string]float64, len(r.Terms))
 	r.Vocabulary = map[string]bool{}
 	for _, t := range r.Terms {

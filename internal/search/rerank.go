@@ -6,6 +6,9 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
+
+	"github.com/govchat/govchat/internal/textnorm"
 
 	"github.com/govchat/govchat/internal/store"
 )
@@ -20,8 +23,11 @@ import (
 //
 // on top of its score divided by the best score, where df_t is the number
 // of the n leading hits containing t (or a synonym) and g(t) the word's
-// informativeness in general Chinese. Only the first LocalRerank hits are
-// re-ranked (they stay ahead of the rest).
+// informativeness in general Chinese. The aspect the question asks for
+// (dict/aspects.txt: 费用 for 要交钱吗) counts as one more term, found in a
+// candidate by its marking words (收费, 免费 …), weighing AspectWeight times
+// its longest asking word. Only the first LocalRerank hits are re-ranked
+// (they stay ahead of the rest).
 func (e *Engine) discriminate(qt queryTerms, hits []store.Hit) {
 	n := min(e.p.LocalDocs, len(hits))
 	if n < 2 || hits[0].Score <= 0 {
@@ -60,6 +66,32 @@ func (e *Engine) discriminate(qt queryTerms, hits []store.Hit) {
 		for i := range hits {
 			if has[ti][i] {
 				bonus[i] += w
+			}
+		}
+	}
+	// The aspect the question asks for (费用 for 要交钱吗) is a term of its
+	// own, found in a candidate by its marking words (收费, 免费 …).
+	if e.p.AspectWeight > 0 {
+		if asp := e.aspectOf(qt.norm); asp != nil {
+			g := e.p.AspectWeight * asp.g
+			total += g
+			df := 0
+			has := make([]bool, len(hits))
+			for i, r := range recs {
+				if r != nil && e.marks(r, asp) {
+					has[i] = true
+					if i < n {
+						df++
+					}
+				}
+			}
+			if df > 0 && df < n {
+				w := g * math.Log(float64(n)/float64(df))
+				for i := range hits {
+					if has[i] {
+						bonus[i] += w
+					}
+				}
 			}
 		}
 	}
@@ -106,4 +138,71 @@ func allHan(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// aspect is an aspect of a matter a question may ask for (kb.Aspect), as
+// re-ranking uses it.
+type aspect struct {
+	name  string
+	ask   []string // normalised asking words, longest first
+	marks []string // normalised marking words
+	g     float64  // weight as a term: the surprisal of its longest asking word
+}
+
+func newAspects(e *Engine) []aspect {
+	var out []aspect
+	for _, a := range e.base.Dict.Aspects {
+		x := aspect{name: a.Name}
+		for _, w := range a.Ask {
+			if w = textnorm.Key(w); w != "" {
+				x.ask = append(x.ask, w)
+			}
+		}
+		for _, w := range a.Mark {
+			if w = textnorm.Key(w); w != "" {
+				x.marks = append(x.marks, w)
+			}
+		}
+		slices.SortFunc(x.ask, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
+		if len(x.ask) > 0 && len(x.marks) > 0 {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// aspectOf returns the aspect the normalised question asks for: the one
+// whose asking word found in it is longest (earliest on a tie), or nil.
+func (e *Engine) aspectOf(norm string) *aspect {
+	key := textnorm.Key(norm)
+	var best *aspect
+	bestLen, bestAt := 0, 0
+	for i := range e.aspects {
+		for _, w := range e.aspects[i].ask {
+			at := strings.Index(key, w)
+			if at < 0 {
+				continue
+			}
+			if n := utf8.RuneCountInString(w); n > bestLen || n == bestLen && at < bestAt {
+				a := e.aspects[i]
+				a.g = max(e.seg.Weight(w), 8)
+				best, bestLen, bestAt = &a, n, at
+			}
+			break
+		}
+	}
+	return best
+}
+
+// marks reports whether the chunk's fields hold one of the aspect's marking
+// words.
+func (e *Engine) marks(r *rec, a *aspect) bool {
+	for _, m := range a.marks {
+		for _, f := range r.fields {
+			if f.weight > 0 && !f.lead && strings.Contains(f.text, m) {
+				return true
+			}
+		}
+	}
+	return false
 }

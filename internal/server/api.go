@@ -24,6 +24,9 @@ type AskRequest struct {
 	Question string `json:"question"`
 	Session  string `json:"session,omitempty"`
 	ID       string `json:"id,omitempty"`
+	// Via: the question is a button of an earlier answer that was tapped
+	// (see chat.AskFrame).
+	Via *govchat.Via `json:"via,omitempty"`
 }
 
 // FeedbackRequest is the body of POST /api/feedback.
@@ -64,7 +67,7 @@ func (s *Server) apiAsk(w http.ResponseWriter, r *http.Request) {
 		writeError(w, govchat.Errorf(govchat.CodeBadRequest, "id 过长。"))
 		return
 	}
-	a, err := s.cfg.Chat.Ask(r.Context(), chat.AskRequest{ID: req.ID, Question: req.Question, Session: req.Session, IP: s.cfg.ClientIP(r)})
+	a, err := s.cfg.Chat.Ask(r.Context(), chat.AskRequest{ID: req.ID, Question: req.Question, Session: req.Session, IP: s.cfg.ClientIP(r), Via: req.Via})
 	if err != nil {
 		writeError(w, err)
 		return

@@ -17,12 +17,23 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/govchat/govchat/internal/auth"
+	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/handoff"
+	"github.com/govchat/govchat/internal/learn"
 	"github.com/govchat/govchat/internal/lookup"
 	"github.com/govchat/govchat/internal/review"
 )
+
+// SimilarReview is the review of proposed similar questions
+// (learn.Reviewer): the proposals learned from use, and the office's
+// decision on one.
+type SimilarReview interface {
+	Proposals(ctx context.Context) ([]learn.Proposal, error)
+	Decide(ctx context.Context, d learn.Decision, by string) (learn.Outcome, error)
+}
 
 // Lookuper runs an operator look-up (lookup.Lookup).
 type Lookuper interface {
@@ -61,6 +72,12 @@ type Config struct {
 	// Publish, when set, writes a FAQ proposal into the knowledge base as
 	// it is accepted; nil: accepting only records the decision.
 	Publish Publisher
+	// Similar reviews the 相似问 learned from use; nil: those endpoints
+	// answer unavailable.
+	Similar SimilarReview
+	// Evidence receives what an operator's copy of an answer says about
+	// the caller's words typed into the look-up; nil: nothing is learned.
+	Evidence govchat.EvidenceRecorder
 	// Record, when set, receives operators' settled look-ups as questions
 	// of the hotline channel (the concerns report counts them).
 	Record Recorder
@@ -136,6 +153,9 @@ func (h *Handler) Register(mux Mux) {
 	mux.Handle("GET /api/admin/review", admin(h.reviewList))
 	mux.Handle("POST /api/admin/review/{id}", admin(h.reviewResolve))
 	mux.Handle("GET /api/admin/audit", admin(h.auditList))
+	mux.Handle("POST /api/agent/lookup/copied", op(h.copied))
+	mux.Handle("GET /api/admin/review/similar", admin(h.similarList))
+	mux.Handle("POST /api/admin/review/similar", admin(h.similarDecide))
 }
 
 // file serves one embedded page.
@@ -495,4 +515,80 @@ func (h *Handler) auditList(w http.ResponseWriter, r *http.Request) {
 		list = []auth.Event{}
 	}
 	writeJSON(w, http.StatusOK, list)
+}
+
+// copiedRequest tells that an operator copied a look-up hit's answer.
+type copiedRequest struct {
+	Text string `json:"text"` // what the operator had typed into the look-up
+	ID   string `json:"id"`   // the hit copied
+}
+
+// copied records an operator's copy of a look-up hit as evidence of what
+// the caller's words ask for.
+func (h *Handler) copied(w http.ResponseWriter, r *http.Request) {
+	var req copiedRequest
+	if !h.decode(w, r, &req) {
+		return
+	}
+	if strings.TrimSpace(req.Text) == "" || req.ID == "" || len(req.ID) > 200 || utf8.RuneCountInString(req.Text) > 5000 {
+		auth.WriteError(w, http.StatusBadRequest, "bad_request", "需要查询内容 text 和条目编号 id")
+		return
+	}
+	if h.cfg.Evidence != nil {
+		s, _ := auth.FromContext(r.Context())
+		if err := h.cfg.Evidence.RecordEvidence(r.Context(), govchat.Evidence{Wording: req.Text, EntryID: req.ID,
+			Kind: govchat.EvidenceOperatorCopy, By: s.User.Username}); err != nil {
+			h.internal(w, "copied", err)
+			return
+		}
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (h *Handler) similarList(w http.ResponseWriter, r *http.Request) {
+	if h.cfg.Similar == nil {
+		unavailable(w)
+		return
+	}
+	list, err := h.cfg.Similar.Proposals(r.Context())
+	if err != nil {
+		h.internal(w, "similar list", err)
+		return
+	}
+	if list == nil {
+		list = []learn.Proposal{}
+	}
+	writeJSON(w, http.StatusOK, list)
+}
+
+func (h *Handler) similarDecide(w http.ResponseWriter, r *http.Request) {
+	if h.cfg.Similar == nil {
+		unavailable(w)
+		return
+	}
+	var d learn.Decision
+	if !h.decode(w, r, &d) {
+		return
+	}
+	if len(d.Evidence) == 0 || len(d.Evidence) > 10000 || d.EntryID == "" || utf8.RuneCountInString(d.Note) > 2000 {
+		auth.WriteError(w, http.StatusBadRequest, "bad_request", "需要条目编号 entry_id 和证据编号 evidence")
+		return
+	}
+	s, _ := auth.FromContext(r.Context())
+	out, err := h.cfg.Similar.Decide(r.Context(), d, s.User.Username)
+	switch {
+	case errors.Is(err, learn.ErrNoEvidence):
+		auth.WriteError(w, http.StatusNotFound, "not_found", "该建议已处理或不存在，请刷新列表")
+	case errors.Is(err, learn.ErrWording):
+		auth.WriteError(w, http.StatusBadRequest, "bad_request", "相似问须为4至60个字、一行，且不含身份证号、电话号码等个人信息")
+	case errors.Is(err, learn.ErrNoFile):
+		auth.WriteError(w, http.StatusBadRequest, "bad_request", "该条目不在可编辑的常见问题文件中，请人工修改")
+	case errors.Is(err, learn.ErrInvalid):
+		auth.WriteError(w, http.StatusBadRequest, "bad_request", "status 只能是 approved 或 rejected")
+	case err != nil:
+		h.internal(w, "similar decide", err)
+	default:
+		h.cfg.Auth.Audit(r, auth.Event{Action: "similar_" + string(d.Status), Target: d.EntryID, Detail: out.Wording})
+		writeJSON(w, http.StatusOK, out)
+	}
 }

@@ -7,14 +7,18 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/govchat/govchat/internal/auth"
 	"github.com/govchat/govchat/internal/handoff"
+	"github.com/govchat/govchat/internal/knowledge"
+	"github.com/govchat/govchat/internal/learn"
 	"github.com/govchat/govchat/internal/lookup"
 	"github.com/govchat/govchat/internal/review"
+	"github.com/govchat/govchat/internal/safety"
 	"github.com/govchat/govchat/internal/sqlite"
 	"github.com/govchat/govchat/web/workbench"
 )
@@ -252,5 +256,99 @@ func TestStatic(t *testing.T) {
 		if code, _ := call(t, c, "GET", srv.URL+p, ""); code != 404 {
 			t.Errorf("GET %s = %d, want 404", p, code)
 		}
+	}
+}
+
+// similarServer is newServer with the 相似问 review: a FAQ file, the
+// evidence store and a learner over them.
+func similarServer(t *testing.T) (*httptest.Server, *learn.Learner, string) {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "faq.yaml")
+	if err := os.WriteFile(path, []byte("entries:\n  - id: f1\n    question: 社保卡丢了怎么办？\n    answer: 携带身份证补办。\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	entries := func(id string) (learn.Entry, bool) {
+		b, _ := os.ReadFile(path)
+		docs, _ := knowledge.ParseFAQ(path, string(b))
+		for _, d := range docs {
+			if d.ID == id {
+				return learn.Entry{ID: d.ID, Question: d.Title, Similar: d.Similar, Path: path}, true
+			}
+		}
+		return learn.Entry{}, false
+	}
+	db, err := sqlite.OpenDB(filepath.Join(dir, "evidence.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	st, err := learn.NewSQLStore(db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := learn.New(learn.Config{Store: st, Entries: entries, Redact: safety.Redact})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	srv, _ := newServerWith(t, func(c *Config) {
+		c.Similar, c.Evidence = &learn.Reviewer{Store: st, Entries: entries, Redact: safety.Redact}, l
+	})
+	return srv, l, path
+}
+
+// An operator's copy after typing a caller's words becomes a proposed
+// 相似问 that an admin approves into the FAQ file; the routes need sign-in
+// and the right role.
+func TestSimilarReview(t *testing.T) {
+	srv, l, path := similarServer(t)
+	anon := &http.Client{}
+	for _, r := range []apiRoute{{"POST", "/api/agent/lookup/copied", `{"text":"社保卡不见了","id":"f1"}`}, {"GET", "/api/admin/review/similar", ""}, {"POST", "/api/admin/review/similar", `{}`}} {
+		if code, _ := call(t, anon, r.method, srv.URL+r.path, r.body); code != 401 {
+			t.Errorf("anonymous %s %s = %d", r.method, r.path, code)
+		}
+	}
+	op := signIn(t, srv, "wang", "operator password")
+	adm := signIn(t, srv, "boss", "admin password!")
+	if code, _ := call(t, op, "GET", srv.URL+"/api/admin/review/similar", ""); code != 403 {
+		t.Errorf("operator list = %d", code)
+	}
+	for _, bad := range []string{`{"text":"","id":"f1"}`, `{"text":"社保卡不见了"}`, `{`} {
+		if code, _ := call(t, op, "POST", srv.URL+"/api/agent/lookup/copied", bad); code != 400 {
+			t.Errorf("copied %s = %d", bad, code)
+		}
+	}
+	for _, text := range []string{"社保卡不见了咋办", "社保卡不见了咋办", "我的社保卡13912345678丢了"} {
+		if code, body := call(t, op, "POST", srv.URL+"/api/agent/lookup/copied", `{"text":"`+text+`","id":"f1"}`); code != 204 {
+			t.Fatalf("copied = %d %s", code, body)
+		}
+	}
+	l.Flush()
+	code, body := call(t, adm, "GET", srv.URL+"/api/admin/review/similar", "")
+	var ps []learn.Proposal
+	json.Unmarshal([]byte(body), &ps)
+	if code != 200 || len(ps) != 1 || ps[0].Wording != "社保卡不见了咋办" || ps[0].Count != 2 || ps[0].Kinds["operator_copy"] != 2 {
+		t.Fatalf("proposals = %d %s", code, body)
+	}
+	if strings.Contains(body, "13912345678") {
+		t.Error("a phone number reached the review list")
+	}
+	ev, _ := json.Marshal(ps[0].Evidence)
+	if code, _ := call(t, adm, "POST", srv.URL+"/api/admin/review/similar", `{"entry_id":"f1","evidence":`+string(ev)+`,"status":"approved","wording":"社保卡13912345678"}`); code != 400 {
+		t.Errorf("approve with a phone number = %d", code)
+	}
+	code, body = call(t, adm, "POST", srv.URL+"/api/admin/review/similar", `{"entry_id":"f1","evidence":`+string(ev)+`,"status":"approved","wording":"社保卡不见了咋办"}`)
+	if code != 200 || !strings.Contains(body, `"resolved":2`) {
+		t.Fatalf("approve = %d %s", code, body)
+	}
+	if b, _ := os.ReadFile(path); !strings.Contains(string(b), "    similar:\n      - 社保卡不见了咋办\n") {
+		t.Errorf("file:\n%s", b)
+	}
+	if code, _ := call(t, adm, "POST", srv.URL+"/api/admin/review/similar", `{"entry_id":"f1","evidence":`+string(ev)+`,"status":"rejected"}`); code != 404 {
+		t.Errorf("decide again = %d", code)
+	}
+	if _, body := call(t, adm, "GET", srv.URL+"/api/admin/review/similar", ""); strings.TrimSpace(body) != "[]" {
+		t.Errorf("after approval: %s", body)
 	}
 }

@@ -232,3 +232,47 @@ func TestBigramStop(t *testing.T) {
 		}
 	}
 }
+
+// A term that only a synonym group names and that is made of words the
+// dictionary knows is a phrase: the text is segmented as without it, and
+// the phrase adds its group's canonical term; a compound of single
+// characters stays a word of its own.
+func TestPhrases(t *testing.T) {
+	s := newSeg(t, Config{
+		Synonyms:   [][]string{{"医保个人账户", "医保账户余额"}, {"机动车驾驶培训", "学车"}},
+		Expansions: [][]string{{"道路停车收费", "停车费"}},
+	})
+	plain := newSeg(t, Config{})
+	for _, tc := range []struct {
+		text, canonical string
+		phrase          bool
+	}{
+		{"如何修改医保个人账户的支付密码", "医保个人账户", true},
+		{"查询医保账户余额", "医保个人账户", true},
+		{"道路停车收费标准", "道路停车收费", true},
+		{"学车过程有监督吗", "机动车驾驶培训", false},
+	} {
+		a, b := s.Analyze(tc.text), plain.Analyze(tc.text)
+		if !slices.Contains(a.Words, tc.canonical) {
+			t.Errorf("%q: words %q lack the canonical %q", tc.text, a.Words, tc.canonical)
+		}
+		if !tc.phrase {
+			if len(a.Phrases) > 0 || slices.Equal(a.Terms, b.Terms) {
+				t.Errorf("%q: a word of single characters was taken as a phrase: terms %q, phrases %q", tc.text, a.Terms, a.Phrases)
+			}
+			continue
+		}
+		if !slices.Equal(a.Terms, b.Terms) || !slices.Equal(a.Bigrams, b.Bigrams) {
+			t.Errorf("%q: a phrase changed the segmentation: %q, without it %q", tc.text, a.Terms, b.Terms)
+		}
+		if len(a.Phrases) != 1 || !slices.Contains(a.Whole, a.Phrases[0]) || len(a.Whole) >= len(a.Terms) {
+			t.Errorf("%q: phrases %q, whole %q, terms %q", tc.text, a.Phrases, a.Whole, a.Terms)
+		}
+		if !s.Vocabulary(a.Phrases[0]) || s.Weight(a.Phrases[0]) <= s.Weight("支付") {
+			t.Errorf("%q: phrase %q not in the vocabulary or weighed %.1f", tc.text, a.Phrases[0], s.Weight(a.Phrases[0]))
+		}
+	}
+	if s.Fingerprint() == newSeg(t, Config{Synonyms: [][]string{{"机动车驾驶培训", "学车"}}}).Fingerprint() {
+		t.Error("phrases do not change the fingerprint")
+	}
+}

@@ -3,11 +3,11 @@ package answer
 // defaultCalibration was fitted with `govchat calibrate` on the development
 // splits only (testdata/questions/*.dev.jsonl, the earlier refusal sets in
 // testdata/, and the even half of NCPQA by `--split dev`); docs/answers.md
-// gives the commands. Features, in order: bias, title, body, partial, conflict, foreign, back, confidence, second, rival, answerable, support, aspect.
+// gives the commands. Features, in order: bias, title, body, partial, conflict, foreign, back, confidence, second, rival, answerable, support, aspect, association, association_rival.
 var defaultCalibration = Calibration{
-	Right:   []float64{-0.093, 0.997, -0.127, 0.105, -0.064, -0.8, 1.206, 0.617, -1.515, -1.269, 0.316, 0.397, 0.077},
-	InScope: []float64{-0.892, 0.946, 0.053, 0.058, 0.107, -1.17, 1.137, 1.36, -0.022, -0.226, 0.779, 0.768, 0.193},
-	Passage: []float64{-0.551, 0.64, 0.281, 0.1, -0.286, -0.636, 0.66, 1.412, -0.814, 0.036, 1.105, 0.788, 0.511},
+	Right:   []float64{-0.55, 0.63, -0.156, 0.152, 0.101, -0.561, 1.172, 0.873, -1.41, -1.047, 0.356, 0.308, 0.194, 0.63, -0.222},
+	InScope: []float64{-1.051, 0.752, 0.061, 0.167, 0.1, -0.991, 1.015, 1.222, -0.332, 0.032, 0.858, 0.637, 0.082, 1.045, 0.226},
+	Passage: []float64{-0.686, 0.517, 0.268, 0.106, -0.29, -0.494, 0.56, 1.053, -0.996, 0.007, 1.208, 0.589, 0.215, 0.841, -0.456},
 	Answer:  0.6,
 	Clarify: 0.5,
 	Quote:   0.4,

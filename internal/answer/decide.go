@@ -25,6 +25,7 @@ import (
 // Feature names, in the order of a feature vector.
 var featureNames = []string{
 	"bias", "title", "body", "partial", "conflict", "foreign", "back", "confidence", "second", "rival", "answerable", "support", "aspect",
+	"association", "association_rival",
 }
 
 // features describes the evidence that the first result answers q:
@@ -40,7 +41,12 @@ var featureNames = []string{
 //     knowledge base is about (its titles, questions and headings);
 //   - aspect: 1 when the question asks for an aspect (费用 …) and the first
 //     entry is named after it, -1 when it asks for one and the entry is
-//     named after another, else 0.
+//     named after another, else 0;
+//   - association: the share of the question's information the first entry
+//     holds or is associated with by what the knowledge base's own
+//     question/answer pairs teach (search.Result.Association), and
+//     association_rival: how much more of it the best of the next three
+//     holds.
 func (a *Answerer) features(q string, resp *search.Response, answerable bool, f *focus) ([]float64, []evidence) {
 	fo := f
 	terms := keyTerms(resp)
@@ -78,6 +84,14 @@ func (a *Answerer) features(q string, resp *search.Response, answerable bool, f 
 		case other != nil && other.Name != fo.aspect.Name:
 			x[12] = -1
 		}
+	}
+	x[13] = resp.Results[0].Association
+	if n > 1 {
+		best := 0.0
+		for _, r := range resp.Results[1:n] {
+			best = max(best, r.Association)
+		}
+		x[14] = best - x[13]
 	}
 	return x, ev
 }

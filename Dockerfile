@@ -15,12 +15,15 @@ RUN go mod download
 COPY . .
 # Static (pure-Go SQLite, no cgo), reproducible paths, no debug tables.
 RUN CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags="-s -w" -o /out/govchat ./cmd/govchat \
- && mkdir -p /out/data
+ && mkdir -p /out/data /out/secrets
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/govchat /usr/local/bin/govchat
 COPY --from=build /src/knowledge /knowledge
 COPY --from=build --chown=65532:65532 /out/data /data
+# Shared secrets of several instances (GOVCHAT_CONTACT_KEY_FILE=/secrets/contact.key):
+# a volume mounted here starts owned by the nonroot user.
+COPY --from=build --chown=65532:65532 /out/secrets /secrets
 ENV GOVCHAT_ADDR=:8080 \
     GOVCHAT_KNOWLEDGE=/knowledge \
     GOVCHAT_DATA=/data

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"database/sql"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"time"
@@ -12,6 +12,7 @@ import (
 	"github.com/govchat/govchat/internal/outbox/sqlstore"
 	"github.com/govchat/govchat/internal/safety"
 	"github.com/govchat/govchat/internal/sealbox"
+	"github.com/govchat/govchat/internal/sqldb"
 	"github.com/govchat/govchat/internal/webhook"
 )
 
@@ -21,7 +22,7 @@ import (
 // bodies are sealed at rest by seal (the contact key): a 留言's event holds
 // the citizen's contact. Its metrics go to reg when not nil. Without
 // receivers it records and sends nothing, and its metrics stay 0.
-func openOutbox(env *Env, db *sql.DB, reg *metrics.Registry, seal outbox.Sealer, over outbox.Config) (*outbox.Outbox, error) {
+func openOutbox(env *Env, db *sqldb.DB, reg *metrics.Registry, seal outbox.Sealer, over outbox.Config) (*outbox.Outbox, error) {
 	cfg := env.Config
 	st, err := sqlstore.New(db)
 	if err != nil {
@@ -51,9 +52,15 @@ func eventPublisher(env *Env, o *outbox.Outbox) events.Publisher {
 
 // contactKey is the key that seals citizens' contacts at rest
 // (GOVCHAT_CONTACT_KEY_FILE, default <data>/contact.key, made on first use).
+// With GOVCHAT_DATABASE_URL it must be named: every instance opens what the
+// others sealed, so they share one key file.
 func contactKey(env *Env) (*sealbox.Box, error) {
 	keyFile := env.Config.ContactKeyFile
 	if keyFile == "" {
+		if env.Config.DatabaseURL != "" {
+			return nil, errors.New("GOVCHAT_CONTACT_KEY_FILE: with GOVCHAT_DATABASE_URL every instance must seal citizens' contacts with the same key: " +
+				"point it at one key file all instances read (created by the first to start; after migrate --from-sqlite, the old data/contact.key)")
+		}
 		keyFile = filepath.Join(env.Config.Data, "contact.key")
 	}
 	box, err := sealbox.LoadOrCreate(keyFile)

@@ -112,7 +112,7 @@ type child struct {
 	wall    time.Duration // process spawn → ready line read here
 }
 
-func startChild(tb testing.TB, knowledge, data string) *child {
+func startChild(tb testing.TB, knowledge, data string, env ...string) *child {
 	tb.Helper()
 	args := []string{"-test.run=^TestServeChildProcess$", "-test.timeout=0"}
 	if p := os.Getenv("GOVCHAT_BENCH_CPUPROFILE"); p != "" {
@@ -123,6 +123,7 @@ func startChild(tb testing.TB, knowledge, data string) *child {
 		"GOVCHAT_BENCH_CHILD=1", "GOVCHAT_KNOWLEDGE="+knowledge, "GOVCHAT_DATA="+data, "GOVCHAT_ADDR=127.0.0.1:0",
 		"GOVCHAT_RATE_IP=-1", "GOVCHAT_RATE_SESSION=-1", "GOVCHAT_MAX_CONNS_PER_IP=-1", "GOVCHAT_LOG_LEVEL=warn",
 		"GOVCHAT_CHAT_MODEL=", "GOVCHAT_EMBED_MODEL=", "GOVCHAT_STORE=mem")
+	cmd.Env = append(cmd.Env, env...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		tb.Fatal(err)

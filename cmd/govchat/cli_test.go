@@ -193,6 +193,13 @@ func TestEveryCommandTakesFlagsAnywhere(t *testing.T) {
 				}
 			})
 		},
+		"migrate": func(t *testing.T, e *cliEnv) {
+			e.strayArgument("migrate", "stray", "--data", e.data)
+			if out, errs, code := e.run("", "migrate", "--data", e.data); code != 0 || !strings.Contains(out, "schemas up to date") {
+				t.Errorf("migrate: %d %s %s", code, out, errs)
+			}
+			e.badFlagAfterArgument("migrate", "stray", "--from-sqlite")
+		},
 		"refusal": func(t *testing.T, e *cliEnv) {
 			e.strayArgument("refusal", "stray", "--json")
 		},

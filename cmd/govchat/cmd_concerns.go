@@ -39,11 +39,15 @@ type reportEnv struct {
 	seg    *zh.Segmenter
 	topics *concerns.Topics
 	hist   conversationLog
+	dbs    *databases
 }
 
 func (r *reportEnv) Close() {
 	if r.hist != nil {
 		r.hist.Close()
+	}
+	if r.dbs != nil {
+		r.dbs.Close()
 	}
 }
 
@@ -59,11 +63,20 @@ func openReport(env *Env, now func() time.Time, create bool) (*reportEnv, error)
 		return nil, err
 	}
 	r := &reportEnv{base: base, seg: seg, topics: concerns.NewTopics(seg, base.Dict.Aspects)}
-	path := filepath.Join(env.Config.Data, "history.db")
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && !create {
-		return nil, fmt.Errorf("no history at %s yet: run govchat serve first, or govchat demo history (or pass --data)", path)
+	if r.dbs, err = openDatabases(context.Background(), env); err != nil {
+		return nil, err
 	}
-	if r.hist, err = history.Open(history.Config{Path: path, Redact: safety.Redact, Log: env.Log, Topic: r.topics.Topic, Now: now}); err != nil {
+	if !r.dbs.exists("history.db") && !create {
+		r.Close()
+		return nil, fmt.Errorf("no history at %s yet: run govchat serve first, or govchat demo history (or pass --data)", filepath.Join(env.Config.Data, "history.db"))
+	}
+	db, err := r.dbs.file("history.db")
+	if err != nil {
+		r.Close()
+		return nil, err
+	}
+	if r.hist, err = history.Open(history.Config{DB: db, Redact: safety.Redact, Log: env.Log, Topic: r.topics.Topic, Now: now}); err != nil {
+		r.Close()
 		return nil, err
 	}
 	return r, nil

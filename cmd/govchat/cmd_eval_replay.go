@@ -126,12 +126,12 @@ func replay(ctx context.Context, env *Env, queriesPath string, with []string, pa
 		return rep, err
 	}
 	defer hist.Close()
-	db, err := sqlite.Open(filepath.Join(data, "workbench.db"))
+	db, err := sqlite.OpenDB(filepath.Join(data, "workbench.db")) // a scratch copy: always SQLite
 	if err != nil {
 		return rep, err
 	}
 	defer db.Close()
-	st, err := learn.NewSQLite(db, nil)
+	st, err := learn.NewSQLStore(db, nil)
 	if err != nil {
 		return rep, err
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"text/tabwriter"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/govchat/govchat/internal/outbox"
 	"github.com/govchat/govchat/internal/server"
-	"github.com/govchat/govchat/internal/sqlite"
 )
 
 func init() {
@@ -76,15 +74,18 @@ func runEvents(ctx context.Context, env *Env, args []string) error {
 	} else if sub == "replay" {
 		return errors.New("replay needs --since (e.g. --since 24h): which events to send again")
 	}
-	path := filepath.Join(env.Config.Data, "workbench.db")
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("no events at %s yet: run govchat serve first (or pass --data)", path)
-	}
-	db, err := sqlite.Open(path)
+	dbs, err := openDatabases(ctx, env)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer dbs.Close()
+	if !dbs.exists("workbench.db") {
+		return fmt.Errorf("no events at %s yet: run govchat serve first (or pass --data)", filepath.Join(env.Config.Data, "workbench.db"))
+	}
+	db, err := dbs.file("workbench.db")
+	if err != nil {
+		return err
+	}
 	seal, err := contactKey(env)
 	if err != nil {
 		return err

@@ -9,12 +9,13 @@ import (
 	"time"
 )
 
-// healthcheck probes a running govchat's /healthz. Container images have no
-// shell or curl, so Docker's HEALTHCHECK and docker-compose call the binary.
+// healthcheck probes a running govchat's /healthz (--ready: /readyz).
+// Container images have no shell or curl, so Docker's HEALTHCHECK and
+// docker-compose call the binary.
 func init() {
 	register(command{
 		name:    "healthcheck",
-		summary: "check that a running govchat answers on /healthz (for container health checks)",
+		summary: "check that a running govchat answers on /healthz, or with --ready that it is ready (/readyz; container health checks)",
 		run:     runHealthcheck,
 	})
 }
@@ -22,6 +23,7 @@ func init() {
 func runHealthcheck(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "healthcheck")
 	url := fs.String("url", "", "URL to probe (default: http://127.0.0.1<GOVCHAT_ADDR>/healthz)")
+	ready := fs.Bool("ready", false, "probe /readyz: ready to serve (knowledge base loaded, database reachable), not only alive")
 	timeout := fs.Duration("timeout", 3*time.Second, "give up after this long")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -31,6 +33,9 @@ func runHealthcheck(ctx context.Context, env *Env, args []string) error {
 	}
 	if *url == "" {
 		*url = healthURL(env.Config.Addr)
+		if *ready {
+			*url = strings.TrimSuffix(*url, "/healthz") + "/readyz"
+		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()

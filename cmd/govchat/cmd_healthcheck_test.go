@@ -27,6 +27,10 @@ func TestHealthcheckCommand(t *testing.T) {
 	var healthy atomic.Bool
 	healthy.Store(true)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/readyz" {
+			http.Error(w, "not ready: postgres", http.StatusServiceUnavailable)
+			return
+		}
 		if r.URL.Path != "/healthz" || !healthy.Load() {
 			http.Error(w, "no", http.StatusServiceUnavailable)
 			return
@@ -43,6 +47,10 @@ func TestHealthcheckCommand(t *testing.T) {
 	var out, errb bytes.Buffer
 	if code := run(t.Context(), []string{"healthcheck"}, nil, &out, &errb, getenv); code != 0 {
 		t.Fatalf("healthy server: exit %d, %s", code, errb.String())
+	}
+	// --ready probes /readyz, which this server answers 503.
+	if code := run(t.Context(), []string{"healthcheck", "--ready"}, nil, &out, &errb, getenv); code == 0 {
+		t.Fatal("server not ready: healthcheck --ready exit 0")
 	}
 	healthy.Store(false)
 	if code := run(t.Context(), []string{"healthcheck"}, nil, &out, &errb, getenv); code == 0 {

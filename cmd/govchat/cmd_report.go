@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -70,11 +69,19 @@ func reportUnanswered(ctx context.Context, env *Env, args []string) error {
 	if *limit < 1 {
 		return errors.New("--limit must be at least 1")
 	}
-	path := filepath.Join(env.Config.Data, "history.db")
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("no history at %s yet: run govchat serve first (or pass --data)", path)
+	dbs, err := openDatabases(ctx, env)
+	if err != nil {
+		return err
 	}
-	hist, err := history.Open(history.Config{Path: path, Redact: safety.Redact, Log: env.Log, Now: env.Now})
+	defer dbs.Close()
+	if !dbs.exists("history.db") {
+		return fmt.Errorf("no history at %s yet: run govchat serve first (or pass --data)", filepath.Join(env.Config.Data, "history.db"))
+	}
+	db, err := dbs.file("history.db")
+	if err != nil {
+		return err
+	}
+	hist, err := history.Open(history.Config{DB: db, Redact: safety.Redact, Log: env.Log, Now: env.Now})
 	if err != nil {
 		return err
 	}

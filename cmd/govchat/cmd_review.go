@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -13,7 +12,6 @@ import (
 	"github.com/govchat/govchat/internal/knowledge"
 	"github.com/govchat/govchat/internal/learn"
 	"github.com/govchat/govchat/internal/safety"
-	"github.com/govchat/govchat/internal/sqlite"
 )
 
 func init() {
@@ -65,12 +63,16 @@ func reviewSimilar(ctx context.Context, env *Env, args []string) error {
 	if *minCount < 0 {
 		return errors.New("--approve-all-min must be positive")
 	}
-	db, err := sqlite.Open(filepath.Join(env.Config.Data, "workbench.db"))
+	dbs, err := openDatabases(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer dbs.Close()
+	db, err := dbs.file("workbench.db")
 	if err != nil {
 		return fmt.Errorf("review: %w", err)
 	}
-	defer db.Close()
-	st, err := learn.NewSQLite(db, nil)
+	st, err := learn.NewSQLStore(db, nil)
 	if err != nil {
 		return err
 	}

@@ -27,12 +27,12 @@ func copyKnowledge(t *testing.T) string {
 // addEvidence stores evidence in a data directory's workbench database.
 func addEvidence(t *testing.T, data string, ev ...govchat.Evidence) {
 	t.Helper()
-	db, err := sqlite.Open(filepath.Join(data, "workbench.db"))
+	db, err := sqlite.OpenDB(filepath.Join(data, "workbench.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	st, err := learn.NewSQLite(db, nil)
+	st, err := learn.NewSQLStore(db, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

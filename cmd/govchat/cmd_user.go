@@ -27,7 +27,7 @@ const userUsage = `usage:
   govchat user passwd NAME [--password-stdin]
 
 The password is asked on the terminal (twice), or read as the first line of
-standard input with --password-stdin. Accounts live in <data>/auth.db.`
+standard input with --password-stdin. Accounts live in <data>/auth.db, or in PostgreSQL with GOVCHAT_DATABASE_URL.`
 
 func runUser(ctx context.Context, env *Env, args []string) error {
 	sub, args := subcommand(args)
@@ -69,7 +69,7 @@ func runUser(ctx context.Context, env *Env, args []string) error {
 	if sub == "add" && (username == "" || name == "" || staff == "") {
 		return errors.New("--username, --name and --staff-no are required")
 	}
-	svc, err := openAuth(env)
+	svc, err := openAuth(ctx, env)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -14,6 +17,7 @@ import (
 	"time"
 
 	"github.com/govchat/govchat/internal/answer"
+	"github.com/govchat/govchat/internal/bus"
 	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/knowledge"
@@ -48,6 +52,79 @@ type liveKnowledge struct {
 	params search.Params // ranking parameters of every set (zero: the defaults)
 	cur    atomic.Pointer[knowledgeSet]
 	mu     sync.Mutex // one reload or publication at a time
+
+	// With several instances: a published entry tells the others to
+	// reload (they share the knowledge directory), so that every instance
+	// answers from it.
+	bus      bus.Bus
+	instance string
+	pending  chan struct{} // a reload asked for by another instance
+	stop     chan struct{}
+}
+
+// knowledgeChanged is the message of a write into the knowledge files (a
+// published FAQ entry, an approved 相似问).
+type knowledgeChanged struct {
+	From string `json:"from"`
+}
+
+// share starts listening to the other instances' publications; the
+// returned function stops it.
+func (l *liveKnowledge) share(b bus.Bus, instance string) (stop func()) {
+	l.bus, l.instance = b, instance
+	l.pending, l.stop = make(chan struct{}, 1), make(chan struct{})
+	unsubscribe := b.Subscribe(knowledgeHandler{l})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-l.pending:
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+				if _, err := l.Reload(ctx); err != nil {
+					l.env.Log.Error("knowledge reload asked by another instance failed", slog.Any("error", err))
+				}
+				cancel()
+			case <-l.stop:
+				return
+			}
+		}
+	}()
+	return func() {
+		unsubscribe()
+		close(l.stop)
+		<-done
+	}
+}
+
+// tellOthers asks the other instances to reload after a write into the
+// knowledge files.
+func (l *liveKnowledge) tellOthers(ctx context.Context) {
+	if l.bus == nil {
+		return
+	}
+	msg, _ := json.Marshal(knowledgeChanged{From: l.instance})
+	if err := l.bus.Publish(ctx, msg); err != nil {
+		l.env.Log.Error("the knowledge base changed here, but the other instances were not told to reload", slog.Any("error", err))
+	}
+}
+
+type knowledgeHandler struct{ l *liveKnowledge }
+
+func (h knowledgeHandler) Receive(msg []byte) {
+	var m knowledgeChanged
+	if json.Unmarshal(msg, &m) != nil || m.From == h.l.instance {
+		return
+	}
+	h.Reset()
+}
+
+// Reset: a publication may have been missed while the database was away.
+func (h knowledgeHandler) Reset() {
+	select {
+	case h.l.pending <- struct{}{}:
+	default: // one is pending already
+	}
 }
 
 // newLiveKnowledge starts from the set Open built.
@@ -172,7 +249,15 @@ func (l *liveKnowledge) PublishFAQ(ctx context.Context, it review.Item) (string,
 		return "", fmt.Errorf("the entry was written to %s, but reloading failed: %w", rel, err)
 	}
 	l.env.Log.Info("FAQ entry published", slog.String("id", id), slog.String("file", rel), slog.Int64("review_item", it.ID))
+	l.tellOthers(ctx)
 	return rel + "#" + id, nil
+}
+
+// randomID names this process among the instances.
+func randomID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 // openLive opens the knowledge base and its index (synced) with the ranking
@@ -229,6 +314,7 @@ func (l *liveKnowledge) AddSimilar(ctx context.Context, e learn.Entry, wording s
 		return false, fmt.Errorf("the wording was written to %s, but reloading failed: %w", e.Path, err)
 	}
 	l.env.Log.Info("similar question approved", slog.String("id", e.ID), slog.String("file", e.Path))
+	l.tellOthers(ctx)
 	return true, nil
 }
 

@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -18,6 +16,7 @@ import (
 	"github.com/govchat/govchat/internal/answer"
 	"github.com/govchat/govchat/internal/auth"
 	"github.com/govchat/govchat/internal/chat"
+	"github.com/govchat/govchat/internal/chatsessions"
 	"github.com/govchat/govchat/internal/concerns"
 	"github.com/govchat/govchat/internal/coverage"
 	"github.com/govchat/govchat/internal/handoff"
@@ -26,10 +25,10 @@ import (
 	"github.com/govchat/govchat/internal/lookup"
 	"github.com/govchat/govchat/internal/metrics"
 	"github.com/govchat/govchat/internal/outbox"
+	"github.com/govchat/govchat/internal/postgres"
 	"github.com/govchat/govchat/internal/review"
 	"github.com/govchat/govchat/internal/safety"
 	"github.com/govchat/govchat/internal/server"
-	"github.com/govchat/govchat/internal/sqlite"
 	"github.com/govchat/govchat/internal/wechat"
 	"github.com/govchat/govchat/internal/workbench"
 	workbenchweb "github.com/govchat/govchat/web/workbench"
@@ -65,27 +64,33 @@ type Main struct {
 	start   time.Time
 
 	// Built by Open, in this order.
-	WorkbenchDB  *sql.DB          // data/workbench.db: handoffs, 留言, the review list, the outbox
-	Outbox       *outbox.Outbox   // outbound events to the 12345 工单 system (GOVCHAT_WEBHOOK_URL)
-	Accounts     *auth.Service    // data/auth.db: operators and admins
-	Review       *review.Store    // the knowledge office's review list
-	WechatTokens *wechat.Store    // data/wechat.db: mini-program session tokens
-	Search       *searchApp       // knowledge base, segmenter, index and engine (as opened)
-	History      *history.Store   // data/history.db: the conversation log (its topics need the segmenter)
-	Answerer     *answer.Answerer // extractive, or written by the chat model (as opened)
-	Lookup       *lookup.Lookup   // the operators' instant look-up (as opened)
+	Databases    *databases          // SQLite files under data/, or one PostgreSQL (GOVCHAT_DATABASE_URL)
+	Bus          *postgres.Bus       // events between instances (PostgreSQL only; one instance uses the desk's own)
+	Outbox       *outbox.Outbox      // workbench.db: outbound events to the 12345 工单 system (GOVCHAT_WEBHOOK_URL)
+	Accounts     *auth.Service       // auth.db: operators and admins
+	Review       *review.Store       // workbench.db: the knowledge office's review list
+	WechatTokens *wechat.Store       // wechat.db: mini-program session tokens
+	Sessions     *chatsessions.Store // chat sessions several instances resume (PostgreSQL only)
+	Search       *searchApp          // knowledge base, segmenter, index and engine (as opened)
+	History      *history.Store      // history.db: the conversation log (its topics need the segmenter)
+	Answerer     *answer.Answerer    // extractive, or written by the chat model (as opened)
+	Lookup       *lookup.Lookup      // the operators' instant look-up (as opened)
 	// Knowledge is the knowledge base in use and what is built on it; an
 	// approved FAQ entry reloads it (Search, Answerer and Lookup are the
 	// first version).
 	Knowledge *liveKnowledge
-	Hub       *chat.Hub     // the websocket and the non-streaming API
-	Desk      *handoff.Desk // 转人工
-	Workbench *workbench.Handler
-	Concerns  *concerns.Service // the 回应关切 report and 解读 coverage
+	// KnowledgeBus tells the other instances to reload when this one
+	// writes into the knowledge files (PostgreSQL only).
+	KnowledgeBus *postgres.Bus
+	stopShare    func()
+	Hub          *chat.Hub     // the websocket and the non-streaming API
+	Desk         *handoff.Desk // 转人工
+	Workbench    *workbench.Handler
+	Concerns     *concerns.Service // the 回应关切 report and 解读 coverage
 	// Evidence keeps what conversations say about citizens' wordings (in
 	// workbench.db); Learner records it from the hub, the desk and the
 	// workbench (learning from use).
-	Evidence *learn.SQLite
+	Evidence *learn.SQLStore
 	Learner  *learn.Learner
 	Server   *server.Server // routes, pages, API, metrics
 }
@@ -150,37 +155,63 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	clientIP := server.ClientIPFunc(trusted)
 
-	// The outbox shares workbench.db with the desk and the review list, so
-	// that a 留言, a conversation's end or an approved item is committed
-	// with its event; the conversation log (opened once the
-	// segmenter is, for its topics) writes its events right after.
-	if m.WorkbenchDB, err = sqlite.Open(filepath.Join(cfg.Data, "workbench.db")); err != nil {
+	if m.Databases, err = openDatabases(ctx, env); err != nil {
+		return err
+	}
+	dbs := m.Databases
+	// The outbox shares the desk's database (workbench.db, or PostgreSQL)
+	// with the desk and the review list, so that a 留言, a conversation's
+	// end or an approved item is committed with its event; the
+	// conversation log (opened once the segmenter is, for its topics)
+	// writes its events right after — in the same transaction when it is
+	// the same database (PostgreSQL).
+	workbenchDB, err := dbs.file("workbench.db")
+	if err != nil {
 		return fmt.Errorf("workbench: %w", err)
 	}
-	// One key seals what workbench.db keeps of citizens' contacts: 留言
+	// One key seals what the database keeps of citizens' contacts: 留言
 	// contacts, and the bodies of events waiting in the outbox.
 	contacts, err := contactKey(env)
 	if err != nil {
 		return err
 	}
-	if m.Outbox, err = openOutbox(env, m.WorkbenchDB, m.Metrics, contacts, m.Delivery); err != nil {
+	if m.Outbox, err = openOutbox(env, workbenchDB, m.Metrics, contacts, m.Delivery); err != nil {
 		return err
 	}
 	publish := eventPublisher(env, m.Outbox)
-	if m.Accounts, err = openAuth(env); err != nil {
+	authDB, err := dbs.file("auth.db")
+	if err != nil {
+		return fmt.Errorf("auth: %w", err)
+	}
+	if m.Accounts, err = auth.New(auth.Config{DB: authDB, Now: env.Now}); err != nil {
 		return err
 	}
 	if users, err := m.Accounts.Users(ctx); err == nil && len(users) == 0 {
 		env.Log.Info("no operator accounts yet; add one with: govchat user add --username NAME --name 姓名 --staff-no 工号 --role admin")
 	}
-	if m.Review, err = review.New(m.WorkbenchDB, env.Now, publish); err != nil {
+	if m.Review, err = review.New(workbenchDB, env.Now, publish); err != nil {
 		return err
 	}
-	if m.Evidence, err = learn.NewSQLite(m.WorkbenchDB, env.Now); err != nil {
+	if m.Evidence, err = learn.NewSQLStore(workbenchDB, env.Now); err != nil {
 		return err
 	}
-	if m.WechatTokens, err = wechat.OpenStore(wechat.StoreConfig{Path: filepath.Join(cfg.Data, "wechat.db"), TTL: cfg.WechatSessionTTL, Now: env.Now}); err != nil {
+	wechatDB, err := dbs.file("wechat.db")
+	if err != nil {
+		return fmt.Errorf("wechat: %w", err)
+	}
+	if m.WechatTokens, err = wechat.OpenStore(wechat.StoreConfig{DB: wechatDB, TTL: cfg.WechatSessionTTL, Now: env.Now}); err != nil {
 		return err
+	}
+	if dbs.shared() {
+		// Several instances: chat sessions and the desk's events go
+		// through the database. Sessions idle out on the hub's clock (the
+		// machine's), as the hub stamps them.
+		if m.Sessions, err = chatsessions.New(chatsessions.Config{DB: dbs.pg.SQL, Redact: safety.Redact, TTL: m.Chat.SessionTTL}); err != nil {
+			return err
+		}
+		if m.Bus, err = dbs.pg.NewBus(ctx, "govchat_desk"); err != nil {
+			return err
+		}
 	}
 	wechatLogin, err := newWechatLogin(env, m.WechatTokens, clientIP)
 	if err != nil {
@@ -191,8 +222,12 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	topics := concerns.NewTopics(m.Search.Seg, m.Search.Base.Dict.Aspects)
-	if m.History, err = history.Open(history.Config{Path: filepath.Join(cfg.Data, "history.db"), Redact: safety.Redact, Log: env.Log, Now: env.Now,
-		Topic: topics.Topic, Events: publish}); err != nil {
+	historyDB, err := dbs.file("history.db")
+	if err != nil {
+		return fmt.Errorf("history: %w", err)
+	}
+	if m.History, err = history.Open(history.Config{DB: historyDB, Redact: safety.Redact, Log: env.Log, Now: env.Now,
+		Topic: topics.Topic, Events: publish, EventsInTx: dbs.shared()}); err != nil {
 		return err
 	}
 	if m.Answerer, err = newAnswerer(env, m.Search); err != nil {
@@ -202,6 +237,12 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.Knowledge = newLiveKnowledge(env, m.Search, m.Answerer, m.Lookup)
+	if dbs.shared() {
+		if m.KnowledgeBus, err = dbs.pg.NewBus(ctx, "govchat_knowledge"); err != nil {
+			return err
+		}
+		m.stopShare = m.Knowledge.share(m.KnowledgeBus, randomID())
+	}
 	if m.Learner, err = learn.New(learn.Config{Store: m.Evidence, Entries: m.Knowledge.Entry, Redact: safety.Redact, Now: env.Now, Log: env.Log}); err != nil {
 		return err
 	}
@@ -212,8 +253,13 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.Hub.Observe(m.Learner.Observe)
 	m.Hub.ObserveFeedback(m.Learner.ObserveFeedback)
-	if m.Desk, err = handoff.New(handoff.Config{DB: m.WorkbenchDB, Redact: safety.Redact, Contacts: contacts, Hotline: cfg.Hotline, Passages: m.Knowledge, Now: env.Now,
-		Audit: m.Accounts, Handoffs: m.History, Evidence: m.Learner, Log: env.Log, StillSignedIn: m.Accounts.HasLiveSession, Metrics: m.Metrics, Events: publish}); err != nil {
+	deskCfg := handoff.Config{DB: workbenchDB, Redact: safety.Redact, Contacts: contacts, Hotline: cfg.Hotline, Passages: m.Knowledge, Now: env.Now,
+		Audit: m.Accounts, Handoffs: m.History, Evidence: m.Learner, Log: env.Log, StillSignedIn: m.Accounts.HasLiveSession, Metrics: m.Metrics, Events: publish,
+		KeepOpen: dbs.shared()}
+	if m.Bus != nil {
+		deskCfg.Bus = m.Bus
+	}
+	if m.Desk, err = handoff.New(deskCfg); err != nil {
 		return err
 	}
 	m.Desk.Attach(m.Hub)
@@ -240,7 +286,12 @@ func (m *Main) Open(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	m.Server.AddCheck("history", m.History.Ping)
+	if dbs.shared() {
+		// Readiness, and govchat_dependency_up{dependency="postgres"}.
+		m.Server.AddCheck("postgres", dbs.ping)
+	} else {
+		m.Server.AddCheck("history", m.History.Ping)
+	}
 	probeStore(m.Server, cfg.Store, m.Search.Store)
 	m.Workbench.Register(m.Server) // /agent/ and its API
 	dashboard.Register(m.Server)   // /agent/concerns, /api/admin/concerns
@@ -270,9 +321,9 @@ func (m *Main) Run(ctx context.Context) error {
 
 // Close stops taking requests (/readyz 503), lets the answers in flight
 // finish and reach their clients (up to the answer timeout), then closes
-// the index, the token, workbench and account databases and the
-// conversation log, in that order. It closes what Open built, also after a
-// failed Open.
+// the index, the handoff desk and the bus, the outbox, the token store, the
+// accounts, the conversation log and last the databases, in that order. It
+// closes what Open built, also after a failed Open.
 func (m *Main) Close() error {
 	var errs []error
 	if m.Server != nil {
@@ -298,26 +349,38 @@ func (m *Main) Close() error {
 	if m.Workbench != nil {
 		m.Workbench.Close() // the look-ups still settling go into the log
 	}
+	if m.stopShare != nil {
+		m.stopShare() // waits for a reload under way
+	}
+	if m.KnowledgeBus != nil {
+		closeWith("knowledge bus", m.KnowledgeBus.Close)
+	}
 	if m.Learner != nil {
 		closeWith("learner", m.Learner.Close) // the taps settled go into workbench.db
 	}
 	if m.Search != nil {
 		m.Search.Close()
 	}
+	if m.Desk != nil {
+		closeWith("handoff desk", m.Desk.Close)
+	}
+	if m.Bus != nil {
+		closeWith("bus", m.Bus.Close)
+	}
 	if m.Outbox != nil {
-		closeWith("outbox", m.Outbox.Close) // before workbench.db, which holds it
+		closeWith("outbox", m.Outbox.Close) // before the database that holds it
 	}
 	if m.WechatTokens != nil {
 		closeWith("wechat store", m.WechatTokens.Close)
-	}
-	if m.WorkbenchDB != nil {
-		errs = append(errs, m.WorkbenchDB.Close())
 	}
 	if m.Accounts != nil {
 		errs = append(errs, m.Accounts.Close())
 	}
 	if m.History != nil {
 		closeWith("history", m.History.Close)
+	}
+	if m.Databases != nil {
+		errs = append(errs, m.Databases.Close())
 	}
 	return errors.Join(errs...)
 }
@@ -356,6 +419,9 @@ func (m *Main) hubConfig(clientIP func(*http.Request) string) chat.Config {
 	}
 	if c.MaxConnsPerIP == 0 {
 		c.MaxConnsPerIP = cfg.MaxConnsPerIP
+	}
+	if c.Sessions == nil && m.Sessions != nil {
+		c.Sessions = m.Sessions
 	}
 	if c.Authenticator == nil {
 		// Signed-in operators first, then WeChat mini-program logins.

@@ -47,17 +47,17 @@ func (s *Service) Record(ctx context.Context, e Event) error {
 // Events returns the newest limit events (all when limit <= 0), newest first,
 // optionally only those of actor.
 func (s *Service) Events(ctx context.Context, actor string, limit int) ([]Event, error) {
-	if limit <= 0 {
-		limit = -1
-	}
 	q := `SELECT at,actor,staff_no,action,target,detail,ip FROM audit`
 	args := []any{}
 	if actor != "" {
 		q += ` WHERE actor=?`
 		args = append(args, actor)
 	}
-	q += ` ORDER BY at DESC, id DESC LIMIT ?`
-	args = append(args, limit)
+	q += ` ORDER BY at DESC, id DESC`
+	if limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, limit)
+	}
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("auth: events: %w", err)

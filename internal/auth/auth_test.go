@@ -10,7 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/govchat/govchat/internal/pgtest"
 	"github.com/govchat/govchat/internal/ratelimit"
+	"github.com/govchat/govchat/internal/sqldb"
+	"github.com/govchat/govchat/internal/sqldb/sqldbtest"
 )
 
 // cheap keeps the tests fast; production uses DefaultHashParams.
@@ -28,10 +31,23 @@ func (c *clock) Add(d time.Duration) {
 	c.mu.Unlock()
 }
 
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
 func newService(t *testing.T, mod func(*Config)) (*Service, *clock) {
 	t.Helper()
+	return newServiceOn(t, nil, mod)
+}
+
+// newServiceOn opens the accounts on db (a SQLite file of their own when
+// nil). The tests that run it on both databases (sqldbtest.Each) are the
+// accounts' conformance suite.
+func newServiceOn(t *testing.T, db *sqldb.DB, mod func(*Config)) (*Service, *clock) {
+	t.Helper()
 	clk := &clock{t: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)}
-	cfg := Config{Path: filepath.Join(t.TempDir(), "auth.db"), Hash: cheap, Now: clk.Now}
+	cfg := Config{DB: db, Hash: cheap, Now: clk.Now}
+	if db == nil {
+		cfg.Path = filepath.Join(t.TempDir(), "auth.db")
+	}
 	if mod != nil {
 		mod(&cfg)
 	}
@@ -82,112 +98,116 @@ func TestPasswordHash(t *testing.T) {
 }
 
 func TestUsers(t *testing.T) {
-	s, _ := newService(t, nil)
-	ctx := context.Background()
-	addUser(t, s, "Wang", "1001", RoleOperator)
-	addUser(t, s, "admin", "9001", RoleAdmin)
-	if _, err := s.AddUser(ctx, NewUser{Username: "wang", Name: "王", StaffNo: "1002", Role: RoleOperator, Password: "correct horse battery"}); !errors.Is(err, ErrExists) {
-		t.Errorf("duplicate username: err = %v", err)
-	}
-	if _, err := s.AddUser(ctx, NewUser{Username: "li", Name: "李", StaffNo: "1001", Role: RoleOperator, Password: "correct horse battery"}); !errors.Is(err, ErrExists) {
-		t.Errorf("duplicate staff number: err = %v", err)
-	}
-	bad := []NewUser{
-		{Username: "x", Name: "a", StaffNo: "1", Role: RoleOperator},
-		{Username: "ok", Name: "", StaffNo: "1", Role: RoleOperator},
-		{Username: "ok", Name: "a", StaffNo: "工号", Role: RoleOperator},
-		{Username: "ok", Name: "a", StaffNo: "1", Role: "root"},
-		{Username: "ok", Name: "a\x00b", StaffNo: "1", Role: RoleOperator},
-	}
-	for _, n := range bad {
-		n.Password = "correct horse battery"
-		if _, err := s.AddUser(ctx, n); !errors.Is(err, ErrInvalid) {
-			t.Errorf("AddUser(%+v): err = %v, want ErrInvalid", n, err)
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		s, _ := newServiceOn(t, db, nil)
+		ctx := context.Background()
+		addUser(t, s, "Wang", "1001", RoleOperator)
+		addUser(t, s, "admin", "9001", RoleAdmin)
+		if _, err := s.AddUser(ctx, NewUser{Username: "wang", Name: "王", StaffNo: "1002", Role: RoleOperator, Password: "correct horse battery"}); !errors.Is(err, ErrExists) {
+			t.Errorf("duplicate username: err = %v", err)
 		}
-	}
-	users, err := s.Users(ctx)
-	if err != nil || len(users) != 2 || users[0].Username != "admin" || users[1].Username != "wang" || users[1].StaffNo != "1001" {
-		t.Fatalf("Users = %+v, %v", users, err)
-	}
-	if err := s.SetDisabled(ctx, "nobody", true); !errors.Is(err, ErrNotFound) {
-		t.Errorf("disable unknown: %v", err)
-	}
+		if _, err := s.AddUser(ctx, NewUser{Username: "li", Name: "李", StaffNo: "1001", Role: RoleOperator, Password: "correct horse battery"}); !errors.Is(err, ErrExists) {
+			t.Errorf("duplicate staff number: err = %v", err)
+		}
+		bad := []NewUser{
+			{Username: "x", Name: "a", StaffNo: "1", Role: RoleOperator},
+			{Username: "ok", Name: "", StaffNo: "1", Role: RoleOperator},
+			{Username: "ok", Name: "a", StaffNo: "工号", Role: RoleOperator},
+			{Username: "ok", Name: "a", StaffNo: "1", Role: "root"},
+			{Username: "ok", Name: "a\x00b", StaffNo: "1", Role: RoleOperator},
+		}
+		for _, n := range bad {
+			n.Password = "correct horse battery"
+			if _, err := s.AddUser(ctx, n); !errors.Is(err, ErrInvalid) {
+				t.Errorf("AddUser(%+v): err = %v, want ErrInvalid", n, err)
+			}
+		}
+		users, err := s.Users(ctx)
+		if err != nil || len(users) != 2 || users[0].Username != "admin" || users[1].Username != "wang" || users[1].StaffNo != "1001" {
+			t.Fatalf("Users = %+v, %v", users, err)
+		}
+		if err := s.SetDisabled(ctx, "nobody", true); !errors.Is(err, ErrNotFound) {
+			t.Errorf("disable unknown: %v", err)
+		}
+	})
 }
 
 func TestLoginAndSessions(t *testing.T) {
-	s, clk := newService(t, func(c *Config) { c.SessionTTL = time.Hour })
-	ctx := context.Background()
-	addUser(t, s, "wang", "1001", RoleOperator)
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		s, clk := newServiceOn(t, db, func(c *Config) { c.SessionTTL = time.Hour })
+		ctx := context.Background()
+		addUser(t, s, "wang", "1001", RoleOperator)
 
-	if _, _, err := s.Login(ctx, "wang", "wrong password!!", "10.0.0.1"); !errors.Is(err, ErrBadCredentials) {
-		t.Fatalf("wrong password: %v", err)
-	}
-	if _, _, err := s.Login(ctx, "ghost", "correct horse battery", "10.0.0.1"); !errors.Is(err, ErrBadCredentials) {
-		t.Fatalf("unknown user: %v", err)
-	}
-	token, sess, err := s.Login(ctx, "WANG", "correct horse battery", "10.0.0.1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sess.User.StaffNo != "1001" || !sess.Expires.Equal(clk.Now().Add(time.Hour)) {
-		t.Fatalf("session = %+v", sess)
-	}
-	// Only the token's hash is stored.
-	var stored string
-	if err := s.DB().QueryRow(`SELECT token_hash FROM sessions`).Scan(&stored); err != nil {
-		t.Fatal(err)
-	}
-	if stored == token || stored != hashToken(token) {
-		t.Fatalf("stored %q for token %q", stored, token)
-	}
-	got, err := s.Authenticate(ctx, token)
-	if err != nil || got.User.Username != "wang" {
-		t.Fatalf("Authenticate = %+v, %v", got, err)
-	}
-	if _, err := s.Authenticate(ctx, token+"x"); !errors.Is(err, ErrNoSession) {
-		t.Errorf("tampered token: %v", err)
-	}
-	clk.Add(time.Hour)
-	if _, err := s.Authenticate(ctx, token); !errors.Is(err, ErrNoSession) {
-		t.Errorf("expired token: %v", err)
-	}
+		if _, _, err := s.Login(ctx, "wang", "wrong password!!", "10.0.0.1"); !errors.Is(err, ErrBadCredentials) {
+			t.Fatalf("wrong password: %v", err)
+		}
+		if _, _, err := s.Login(ctx, "ghost", "correct horse battery", "10.0.0.1"); !errors.Is(err, ErrBadCredentials) {
+			t.Fatalf("unknown user: %v", err)
+		}
+		token, sess, err := s.Login(ctx, "WANG", "correct horse battery", "10.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sess.User.StaffNo != "1001" || !sess.Expires.Equal(clk.Now().Add(time.Hour)) {
+			t.Fatalf("session = %+v", sess)
+		}
+		// Only the token's hash is stored.
+		var stored string
+		if err := s.db.QueryRowContext(ctx, `SELECT token_hash FROM sessions`).Scan(&stored); err != nil {
+			t.Fatal(err)
+		}
+		if stored == token || stored != hashToken(token) {
+			t.Fatalf("stored %q for token %q", stored, token)
+		}
+		got, err := s.Authenticate(ctx, token)
+		if err != nil || got.User.Username != "wang" {
+			t.Fatalf("Authenticate = %+v, %v", got, err)
+		}
+		if _, err := s.Authenticate(ctx, token+"x"); !errors.Is(err, ErrNoSession) {
+			t.Errorf("tampered token: %v", err)
+		}
+		clk.Add(time.Hour)
+		if _, err := s.Authenticate(ctx, token); !errors.Is(err, ErrNoSession) {
+			t.Errorf("expired token: %v", err)
+		}
 
-	// Disabling ends sessions and blocks sign-in; logout ends one session.
-	if live, _ := s.HasLiveSession(ctx, "wang"); live {
-		t.Error("HasLiveSession after expiry")
-	}
-	token, _, err = s.Login(ctx, "wang", "correct horse battery", "10.0.0.1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if live, err := s.HasLiveSession(ctx, "wang"); !live || err != nil {
-		t.Errorf("HasLiveSession = %v, %v", live, err)
-	}
-	if err := s.Logout(ctx, token); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Authenticate(ctx, token); !errors.Is(err, ErrNoSession) {
-		t.Errorf("after logout: %v", err)
-	}
-	token, _, _ = s.Login(ctx, "wang", "correct horse battery", "10.0.0.1")
-	if err := s.SetDisabled(ctx, "wang", true); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Authenticate(ctx, token); !errors.Is(err, ErrNoSession) {
-		t.Errorf("disabled account's session: %v", err)
-	}
-	if _, _, err := s.Login(ctx, "wang", "correct horse battery", "10.0.0.2"); !errors.Is(err, ErrBadCredentials) {
-		t.Errorf("disabled account login: %v", err)
-	}
-	if err := s.SetDisabled(ctx, "wang", false); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.SetPassword(ctx, "wang", "another good password"); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := s.Login(ctx, "wang", "another good password", "10.0.0.2"); err != nil {
-		t.Errorf("login with new password: %v", err)
-	}
+		// Disabling ends sessions and blocks sign-in; logout ends one session.
+		if live, _ := s.HasLiveSession(ctx, "wang"); live {
+			t.Error("HasLiveSession after expiry")
+		}
+		token, _, err = s.Login(ctx, "wang", "correct horse battery", "10.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if live, err := s.HasLiveSession(ctx, "wang"); !live || err != nil {
+			t.Errorf("HasLiveSession = %v, %v", live, err)
+		}
+		if err := s.Logout(ctx, token); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Authenticate(ctx, token); !errors.Is(err, ErrNoSession) {
+			t.Errorf("after logout: %v", err)
+		}
+		token, _, _ = s.Login(ctx, "wang", "correct horse battery", "10.0.0.1")
+		if err := s.SetDisabled(ctx, "wang", true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Authenticate(ctx, token); !errors.Is(err, ErrNoSession) {
+			t.Errorf("disabled account's session: %v", err)
+		}
+		if _, _, err := s.Login(ctx, "wang", "correct horse battery", "10.0.0.2"); !errors.Is(err, ErrBadCredentials) {
+			t.Errorf("disabled account login: %v", err)
+		}
+		if err := s.SetDisabled(ctx, "wang", false); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetPassword(ctx, "wang", "another good password"); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.Login(ctx, "wang", "another good password", "10.0.0.2"); err != nil {
+			t.Errorf("login with new password: %v", err)
+		}
+	})
 }
 
 // The sign-in throttle slows a guesser at one address — each failure past
@@ -313,64 +333,71 @@ func TestDistributedGuessing(t *testing.T) {
 }
 
 func TestAudit(t *testing.T) {
-	s, clk := newService(t, nil)
-	ctx := context.Background()
-	for i, a := range []string{"login", "handoff_take", "logout"} {
-		if err := s.Record(ctx, Event{Actor: "wang", StaffNo: "1001", Action: a, Target: "conv-1", Detail: strings.Repeat("长", 2000)}); err != nil {
-			t.Fatal(err)
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		s, clk := newServiceOn(t, db, nil)
+		ctx := context.Background()
+		for i, a := range []string{"login", "handoff_take", "logout"} {
+			if err := s.Record(ctx, Event{Actor: "wang", StaffNo: "1001", Action: a, Target: "conv-1", Detail: strings.Repeat("长", 2000)}); err != nil {
+				t.Fatal(err)
+			}
+			_ = i
+			clk.Add(time.Second)
 		}
-		_ = i
-		clk.Add(time.Second)
-	}
-	s.Record(ctx, Event{Actor: "li", Action: "login"})
-	ev, err := s.Events(ctx, "wang", 2)
-	if err != nil || len(ev) != 2 || ev[0].Action != "logout" || ev[1].Action != "handoff_take" {
-		t.Fatalf("Events = %+v, %v", ev, err)
-	}
-	if n := len([]rune(ev[0].Detail)); n != 1000 {
-		t.Errorf("detail has %d runes, want cut to 1000", n)
-	}
-	all, _ := s.Events(ctx, "", 0)
-	if len(all) != 4 {
-		t.Errorf("all events = %d, want 4", len(all))
-	}
+		s.Record(ctx, Event{Actor: "li", Action: "login"})
+		ev, err := s.Events(ctx, "wang", 2)
+		if err != nil || len(ev) != 2 || ev[0].Action != "logout" || ev[1].Action != "handoff_take" {
+			t.Fatalf("Events = %+v, %v", ev, err)
+		}
+		if n := len([]rune(ev[0].Detail)); n != 1000 {
+			t.Errorf("detail has %d runes, want cut to 1000", n)
+		}
+		all, _ := s.Events(ctx, "", 0)
+		if len(all) != 4 {
+			t.Errorf("all events = %d, want 4", len(all))
+		}
+	})
 }
 
 func TestTickets(t *testing.T) {
-	s, clk := newService(t, nil)
-	ctx := context.Background()
-	addUser(t, s, "wang", "1001", RoleOperator)
-	token, sess, err := s.Login(ctx, "wang", "correct horse battery", "10.0.0.1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tk, err := s.IssueTicket(sess)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := s.Redeem(ctx, tk)
-	if err != nil || got.User.StaffNo != "1001" {
-		t.Fatalf("Redeem = %+v, %v", got, err)
-	}
-	if _, err := s.Redeem(ctx, tk); !errors.Is(err, ErrNoSession) {
-		t.Errorf("second redeem: %v, want ErrNoSession", err)
-	}
-	tk, _ = s.IssueTicket(sess)
-	clk.Add(TicketTTL + time.Second)
-	if _, err := s.Redeem(ctx, tk); !errors.Is(err, ErrNoSession) {
-		t.Errorf("expired ticket: %v", err)
-	}
-	if got, err := s.Redeem(ctx, token); err != nil || got.User.Username != "wang" {
-		t.Errorf("redeem session token: %+v, %v", got, err)
-	}
-	if _, err := s.Redeem(ctx, "t_forged"); !errors.Is(err, ErrNoSession) {
-		t.Errorf("forged ticket: %v", err)
-	}
-	tk, _ = s.IssueTicket(sess)
-	s.Logout(ctx, token)
-	if _, err := s.Redeem(ctx, tk); !errors.Is(err, ErrNoSession) {
-		t.Errorf("ticket after logout: %v", err)
-	}
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		s, clk := newServiceOn(t, db, nil)
+		ctx := context.Background()
+		addUser(t, s, "wang", "1001", RoleOperator)
+		token, sess, err := s.Login(ctx, "wang", "correct horse battery", "10.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tk, err := s.IssueTicket(sess)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Another instance on the same database redeems it (the socket
+		// may open on another instance than the one that issued it).
+		other, _ := newServiceOn(t, db, nil)
+		got, err := other.Redeem(ctx, tk)
+		if err != nil || got.User.StaffNo != "1001" {
+			t.Fatalf("Redeem = %+v, %v", got, err)
+		}
+		if _, err := s.Redeem(ctx, tk); !errors.Is(err, ErrNoSession) {
+			t.Errorf("second redeem: %v, want ErrNoSession", err)
+		}
+		tk, _ = s.IssueTicket(sess)
+		clk.Add(TicketTTL + time.Second)
+		if _, err := s.Redeem(ctx, tk); !errors.Is(err, ErrNoSession) {
+			t.Errorf("expired ticket: %v", err)
+		}
+		if got, err := s.Redeem(ctx, token); err != nil || got.User.Username != "wang" {
+			t.Errorf("redeem session token: %+v, %v", got, err)
+		}
+		if _, err := s.Redeem(ctx, "t_forged"); !errors.Is(err, ErrNoSession) {
+			t.Errorf("forged ticket: %v", err)
+		}
+		tk, _ = s.IssueTicket(sess)
+		s.Logout(ctx, token)
+		if _, err := s.Redeem(ctx, tk); !errors.Is(err, ErrNoSession) {
+			t.Errorf("ticket after logout: %v", err)
+		}
+	})
 }
 
 // Password checks hold the hash's memory (19 MiB by default): sign-ins wait

@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"time"
+
+	"github.com/govchat/govchat/internal/sqldb"
 )
 
 // The sign-in throttle slows a password guesser without locking the real
@@ -107,10 +109,9 @@ type LoginRecord struct {
 }
 
 // ThrottleStore keeps the sign-in records per account and address — part of
-// the account store's contract: the SQLite store here keeps them in auth.db
-// (table login_throttle), and a PostgreSQL account store keeps them in a
-// table of its own with the same four operations, so that every govchat
-// instance sharing the database throttles alike. Accounts are given as
+// the account store's contract: the store here keeps them in the accounts'
+// database (table login_throttle, auth.db or PostgreSQL), so that every
+// govchat instance sharing the database throttles alike. Accounts are given as
 // throttleKey of the lower-case name typed; unknown accounts are recorded
 // like real ones (the throttle must not tell them apart).
 type ThrottleStore interface {
@@ -129,19 +130,8 @@ type ThrottleStore interface {
 	Prune(ctx context.Context, failedBefore, succeededBefore time.Time) error
 }
 
-// sqliteThrottle is the ThrottleStore in auth.db.
-type sqliteThrottle struct{ db *sql.DB }
-
-const throttleSchema = `
-CREATE TABLE IF NOT EXISTS login_throttle (
-	username TEXT NOT NULL,
-	addr TEXT NOT NULL,
-	failures INTEGER NOT NULL DEFAULT 0,
-	last_failure INTEGER NOT NULL DEFAULT 0, -- unix milliseconds
-	last_success INTEGER NOT NULL DEFAULT 0,
-	PRIMARY KEY (username, addr)
-);
-CREATE INDEX IF NOT EXISTS login_throttle_user ON login_throttle(username, last_failure);`
+// dbThrottle is the ThrottleStore in the accounts' database (Schema).
+type dbThrottle struct{ db *sqldb.DB }
 
 func ms(t time.Time) int64 {
 	if t.IsZero() {
@@ -157,7 +147,7 @@ func fromMS(v int64) time.Time {
 	return time.UnixMilli(v)
 }
 
-func (s sqliteThrottle) Attempts(ctx context.Context, username, addr string, since time.Time) (LoginRecord, int, error) {
+func (s dbThrottle) Attempts(ctx context.Context, username, addr string, since time.Time) (LoginRecord, int, error) {
 	var rec LoginRecord
 	var lf, ls int64
 	err := s.db.QueryRowContext(ctx, `SELECT failures, last_failure, last_success FROM login_throttle WHERE username=? AND addr=?`, username, addr).
@@ -173,7 +163,7 @@ func (s sqliteThrottle) Attempts(ctx context.Context, username, addr string, sin
 	return rec, total, nil
 }
 
-func (s sqliteThrottle) Failed(ctx context.Context, username, addr string, at, resetBefore time.Time) error {
+func (s dbThrottle) Failed(ctx context.Context, username, addr string, at, resetBefore time.Time) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO login_throttle(username, addr, failures, last_failure) VALUES(?, ?, 1, ?)
 		ON CONFLICT(username, addr) DO UPDATE SET
 			failures = CASE WHEN login_throttle.last_failure < ? THEN 1 ELSE login_throttle.failures + 1 END,
@@ -184,7 +174,7 @@ func (s sqliteThrottle) Failed(ctx context.Context, username, addr string, at, r
 	return nil
 }
 
-func (s sqliteThrottle) Succeeded(ctx context.Context, username, addr string, at time.Time) error {
+func (s dbThrottle) Succeeded(ctx context.Context, username, addr string, at time.Time) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO login_throttle(username, addr, failures, last_success) VALUES(?, ?, 0, ?)
 		ON CONFLICT(username, addr) DO UPDATE SET failures = 0, last_success = excluded.last_success`, username, addr, ms(at))
 	if err != nil {
@@ -193,7 +183,7 @@ func (s sqliteThrottle) Succeeded(ctx context.Context, username, addr string, at
 	return nil
 }
 
-func (s sqliteThrottle) Prune(ctx context.Context, failedBefore, succeededBefore time.Time) error {
+func (s dbThrottle) Prune(ctx context.Context, failedBefore, succeededBefore time.Time) error {
 	_, err := s.db.ExecContext(ctx, `DELETE FROM login_throttle WHERE last_failure < ? AND last_success < ?`, ms(failedBefore), ms(succeededBefore))
 	if err != nil {
 		return fmt.Errorf("auth: throttle: %w", err)

@@ -25,6 +25,7 @@ var (
 
 // Client is one websocket connection.
 type Client struct {
+	id     string
 	hub    *Hub
 	conn   *websocket.Conn
 	ip     string
@@ -58,6 +59,7 @@ type closeMsg struct {
 func (h *Hub) newClient(conn *websocket.Conn, ip string) *Client {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Client{
+		id:  randomHex(8),
 		hub: h, conn: conn, ip: ip, ctx: ctx, cancel: cancel,
 		send:      make(chan []byte, h.cfg.SendQueue),
 		done:      make(chan struct{}),
@@ -66,6 +68,9 @@ func (h *Hub) newClient(conn *websocket.Conn, ip string) *Client {
 		principal: govchat.Principal{Role: govchat.RoleCitizen},
 	}
 }
+
+// ID names the connection (random, unique in the process).
+func (c *Client) ID() string { return c.id }
 
 // IP is the client's address.
 func (c *Client) IP() string { return c.ip }
@@ -346,6 +351,11 @@ func (c *Client) useSession(token string) (*Session, *govchat.Error) {
 	h := c.hub
 	now := time.Now()
 	s := h.sessions.get(token, now)
+	if s != nil {
+		h.refresh(s)
+	} else {
+		s = h.load(token, now)
+	}
 	resumed := s != nil
 	if s == nil {
 		var e *govchat.Error
@@ -362,6 +372,9 @@ func (c *Client) useSession(token string) (*Session, *govchat.Error) {
 		old.detach(c, now)
 	}
 	s.attach(c, now)
+	if resumed {
+		h.persist.touch(s)
+	}
 	c.Send(SessionFrame{
 		Type: TypeSession, V: ProtocolVersion, Session: s.token, SessionID: s.ID,
 		Resumed: resumed, Turns: len(s.Turns()), Role: string(role), Hotline: h.cfg.Hotline,
@@ -406,8 +419,13 @@ func (h *Hub) handleHello(ctx context.Context, c *Client, data []byte) error {
 		c.principal = p
 		c.mu.Unlock()
 	}
-	if _, e := c.useSession(f.Session); e != nil {
+	s, e := c.useSession(f.Session)
+	if e != nil {
 		return e
+	}
+	resumed := f.Session != "" && f.Session == s.token
+	for _, fn := range h.helloObs {
+		fn(ctx, c, resumed)
 	}
 	return nil
 }

@@ -93,7 +93,13 @@ type Config struct {
 	ClientIP func(*http.Request) string
 	// Authenticator checks hello tokens; nil rejects every token.
 	Authenticator govchat.Authenticator
-	Log           *slog.Logger
+	// Sessions keeps sessions beyond this process (several instances);
+	// nil: in memory only.
+	Sessions SessionStore
+	// SaveEvery is how soon a changed session is written to Sessions
+	// (200ms).
+	SaveEvery time.Duration
+	Log       *slog.Logger
 	// Metrics receives the hub's metrics (a private registry when nil).
 	Metrics *metrics.Registry
 }
@@ -139,6 +145,7 @@ func (c *Config) defaults() {
 	defD(&c.SessionTTL, 30*time.Minute)
 	def(&c.MaxSessions, 100000)
 	def(&c.MaxTurns, 6)
+	defD(&c.SaveEvery, 200*time.Millisecond)
 	if c.ClientIP == nil {
 		c.ClientIP = RemoteIP
 	}
@@ -173,7 +180,9 @@ type Hub struct {
 
 	handlers  map[string]route
 	observers []Observer
+	helloObs  []HelloObserver
 	feedbacks []FeedbackObserver
+	persist   *persister // nil without Config.Sessions
 
 	mu       sync.Mutex
 	clients  map[*Client]struct{}
@@ -251,6 +260,9 @@ func New(cfg Config, ans Answerer, rec Recorder) (*Hub, error) {
 			writeHTTPError(w, status, govchat.Errorf(govchat.CodeBadRequest, "需要 WebSocket 连接。"))
 		},
 	}
+	if cfg.Sessions != nil {
+		h.persist = newPersister(cfg.Sessions, cfg.SaveEvery, cfg.Log)
+	}
 	reg := cfg.Metrics
 	h.m = hubMetrics{
 		answers:    reg.Counter("govchat_answers_total", "Questions answered, by channel and answer mode.", "channel", "mode"),
@@ -301,6 +313,10 @@ func (h *Hub) Hotline() string { return h.cfg.Hotline }
 // Session returns the live session with the public id, or nil.
 func (h *Hub) Session(id string) *Session { return h.sessions.byPublicID(id) }
 
+// HasSession reports whether the session with the public id is held by
+// this hub.
+func (h *Hub) HasSession(id string) bool { return h.sessions.byPublicID(id) != nil }
+
 // SendToSession sends v to every socket attached to the session with the
 // public id and returns how many accepted it.
 func (h *Hub) SendToSession(sessionID string, v any) int {
@@ -330,7 +346,9 @@ func (h *Hub) janitor() {
 	for {
 		select {
 		case <-t.C:
-			h.sessions.sweep(time.Now())
+			for _, s := range h.sessions.sweep(time.Now()) {
+				h.persist.touch(s)
+			}
 		case <-h.stopJan:
 			return
 		}
@@ -515,6 +533,7 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 		}
 	}
 	h.cancelFn()
+	h.persist.close()
 	return err
 }
 
@@ -543,6 +562,9 @@ func (h *Hub) Ask(ctx context.Context, req AskRequest) (*AnswerFrame, error) {
 	defer h.end()
 	now := time.Now()
 	s := h.sessions.get(req.Session, now)
+	if s == nil {
+		s = h.load(req.Session, now)
+	}
 	if s == nil {
 		var e *govchat.Error
 		if s, e = h.newSession(req.IP, govchat.RoleCitizen, now); e != nil {
@@ -584,14 +606,15 @@ func (h *Hub) Feedback(ctx context.Context, req FeedbackRequest) error {
 // unless the client is signed-in staff (a call centre's operators share one
 // address and are limited by their accounts).
 func (h *Hub) newSession(ip string, role govchat.Role, now time.Time) (*Session, *govchat.Error) {
-	if role == govchat.RoleOperator || role == govchat.RoleAdmin {
-		return h.sessions.create(now, h.cfg.SessionRate), nil
+	if role != govchat.RoleOperator && role != govchat.RoleAdmin {
+		if wait := h.newSess.Take(ratelimit.Key(ip), now); wait > 0 {
+			h.m.limited.With("new_session").Inc()
+			return nil, h.fail(&govchat.Error{Code: govchat.CodeRateLimited, Message: msgSessionsLimited, RetryAfter: retrySeconds(wait)})
+		}
 	}
-	if wait := h.newSess.Take(ratelimit.Key(ip), now); wait > 0 {
-		h.m.limited.With("new_session").Inc()
-		return nil, h.fail(&govchat.Error{Code: govchat.CodeRateLimited, Message: msgSessionsLimited, RetryAfter: retrySeconds(wait)})
-	}
-	return h.sessions.create(now, h.cfg.SessionRate), nil
+	s := h.sessions.create(now, h.cfg.SessionRate)
+	h.persist.save(s)
+	return s, nil
 }
 
 // answer runs one question through validation, rate limits, the answerer and
@@ -673,6 +696,7 @@ func (h *Hub) answer(ctx context.Context, s *Session, ip, channel, id, text stri
 	}
 	if t, ok := a.Turn(q); ok {
 		s.addTurn(t, h.cfg.MaxTurns, 2000)
+		h.persist.touch(s)
 	}
 	h.record(ctx, rec)
 

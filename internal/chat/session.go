@@ -121,6 +121,22 @@ func (ss *sessions) get(token string, now time.Time) *Session {
 	return s
 }
 
+// adopt adds a session loaded from the store, unless one with its token
+// appeared meanwhile (which is then returned).
+func (ss *sessions) adopt(s *Session) *Session {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if old := ss.byToken[s.token]; old != nil {
+		return old
+	}
+	if len(ss.byToken) >= ss.max {
+		ss.evictLocked()
+	}
+	ss.byToken[s.token] = s
+	ss.byID[s.ID] = s
+	return s
+}
+
 func (ss *sessions) byPublicID(id string) *Session {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
@@ -167,19 +183,28 @@ func (ss *sessions) evictLocked() {
 	}
 }
 
-// sweep removes expired sessions that no socket is attached to.
-func (ss *sessions) sweep(now time.Time) {
+// sweep removes expired sessions that no socket is attached to and
+// returns those that one is (still in use: their stored copy is refreshed).
+func (ss *sessions) sweep(now time.Time) (attached []*Session) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	for tok, s := range ss.byToken {
 		s.mu.Lock()
-		expired := len(s.clients) == 0 && now.Sub(s.lastSeen) > ss.ttl
+		n := len(s.clients)
+		expired := n == 0 && now.Sub(s.lastSeen) > ss.ttl
+		if n > 0 {
+			s.lastSeen = now
+		}
 		s.mu.Unlock()
 		if expired {
 			delete(ss.byToken, tok)
 			delete(ss.byID, s.ID)
 		}
+		if n > 0 {
+			attached = append(attached, s)
+		}
 	}
+	return attached
 }
 
 func (ss *sessions) len() int {

@@ -202,7 +202,7 @@ func newServer(t *testing.T) server {
 		}
 		tokens[u.Username] = tok
 	}
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "workbench.db"))
+	db, err := sqlite.OpenDB(filepath.Join(t.TempDir(), "workbench.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,6 +29,14 @@ type Config struct {
 	QdrantReplicas   int           // GOVCHAT_QDRANT_REPLICATION, default 1
 	QdrantTimeout    time.Duration // GOVCHAT_QDRANT_TIMEOUT, default 5s
 
+	// DatabaseURL moves every piece of shared state (history, accounts,
+	// 转人工, 留言, the review list, WeChat tokens, chat sessions) to one
+	// PostgreSQL database, shared by several instances; empty: SQLite files
+	// under Data.
+	DatabaseURL      string        // GOVCHAT_DATABASE_URL, postgres://user:password@host:5432/govchat
+	DatabaseMaxConns int           // GOVCHAT_DATABASE_MAX_CONNS, default 20 per instance
+	DatabaseTimeout  time.Duration // GOVCHAT_DATABASE_TIMEOUT, default 10s: connecting and each statement
+
 	// OpenAI-compatible model server.
 	OpenAIBaseURL string        // OPENAI_BASE_URL
 	OpenAIAPIKey  string        // OPENAI_API_KEY
@@ -169,6 +177,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		QdrantShards:     integer("GOVCHAT_QDRANT_SHARDS", 1),
 		QdrantReplicas:   integer("GOVCHAT_QDRANT_REPLICATION", 1),
 		QdrantTimeout:    duration("GOVCHAT_QDRANT_TIMEOUT", 5*time.Second),
+		DatabaseURL:      str("GOVCHAT_DATABASE_URL", ""),
+		DatabaseMaxConns: integer("GOVCHAT_DATABASE_MAX_CONNS", 20),
+		DatabaseTimeout:  duration("GOVCHAT_DATABASE_TIMEOUT", 10*time.Second),
 		OpenAIBaseURL:    str("OPENAI_BASE_URL", ""),
 		OpenAIAPIKey:     str("OPENAI_API_KEY", ""),
 		EmbedModel:       str("GOVCHAT_EMBED_MODEL", ""),
@@ -224,6 +235,12 @@ func (c Config) Validate() error {
 	}
 	if c.QdrantShards < 1 || c.QdrantReplicas < 1 {
 		errs = append(errs, errors.New("GOVCHAT_QDRANT_SHARDS and GOVCHAT_QDRANT_REPLICATION must be at least 1"))
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		errs = append(errs, errors.New("GOVCHAT_DATABASE_URL: want a PostgreSQL URL, postgres://user:password@host:5432/dbname"))
+	}
+	if c.DatabaseMaxConns < 1 || c.DatabaseTimeout <= 0 {
+		errs = append(errs, errors.New("GOVCHAT_DATABASE_MAX_CONNS must be at least 1 and GOVCHAT_DATABASE_TIMEOUT positive"))
 	}
 	if c.InterpretLateDays < 0 {
 		errs = append(errs, errors.New("GOVCHAT_INTERPRET_LATE_DAYS must not be negative"))

@@ -3,17 +3,22 @@ package handoff
 import (
 	"context"
 	"sort"
+	"sync"
 	"time"
 
+	"github.com/govchat/govchat/internal/chat"
 	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/kb"
 )
 
 // autoHandoff keeps each session's recent exchanges with the bot (they
 // open the operator's transcript) and starts a handoff after
-// RefusalsBeforeHandoff refusals in a row.
+// RefusalsBeforeHandoff refusals in a row. The trails are kept by the
+// instance that answered (per instance: a citizen who moves to another
+// instance starts a new trail there).
 type autoHandoff struct {
 	d      *Desk
+	mu     sync.Mutex
 	trails map[string]*trail // recent exchanges per session
 }
 
@@ -24,8 +29,28 @@ type trail struct {
 	seen     time.Time
 }
 
+// trailOf is a copy of the session's recent exchanges.
+func (ah *autoHandoff) trailOf(session string) []Entry {
+	ah.mu.Lock()
+	defer ah.mu.Unlock()
+	if t := ah.trails[session]; t != nil {
+		return append([]Entry(nil), t.entries...)
+	}
+	return nil
+}
+
+// reset forgets the session's trail (its conversation ended).
+func (ah *autoHandoff) reset(session string) {
+	ah.mu.Lock()
+	defer ah.mu.Unlock()
+	if t := ah.trails[session]; t != nil {
+		t.entries, t.refusals = nil, 0
+	}
+}
+
 // observe is the desk's hub observer: every recorded question and answer
-// also goes into the session's transcript, and the desk starts a handoff
+// goes into the session's open conversation if it has one (its operator
+// sees the question), else into its trail, and the desk starts a handoff
 // after RefusalsBeforeHandoff refusals in a row.
 func (ah *autoHandoff) observe(ctx context.Context, rec govchat.Record) {
 	d := ah.d
@@ -45,28 +70,17 @@ func (ah *autoHandoff) observe(ctx context.Context, rec govchat.Record) {
 	for _, s := range rec.Sources {
 		a.Sources = append(a.Sources, kb.Source{N: s.N, ID: s.DocID, Title: s.Title, Anchor: s.Anchor, DocURL: kb.DocURL(s.DocID, s.Anchor)})
 	}
-	d.mu.Lock()
-	if conv := d.queue.bySession[rec.Session]; conv != nil {
-		if len(conv.Transcript) < d.cfg.MaxEntries {
-			conv.Transcript = append(conv.Transcript, q, a)
-		}
-		d.persist(d.store.addEntry(ctx, conv.ID, q))
-		d.persist(d.store.addEntry(ctx, conv.ID, a))
-		var ds []delivery
-		if conv.Status == StatusActive {
-			ds = d.presence.to(conv.Operator, CitizenMessageFrame{Type: TypeCitizenMessage, Conversation: conv.ID, Text: "（问智能助手）" + rec.Question, At: at})
-		}
-		d.mu.Unlock()
-		d.deliver(ds)
+	if _, ok := d.live.openOf(rec.Session); ok && ah.intoConversation(ctx, rec, q, a) {
 		return
 	}
-	t := d.auto.trails[rec.Session]
+	ah.mu.Lock()
+	t := ah.trails[rec.Session]
 	if t == nil {
-		if len(d.auto.trails) >= d.cfg.MaxTracked {
-			d.auto.sweep()
+		if len(ah.trails) >= d.cfg.MaxTracked {
+			ah.sweep()
 		}
 		t = &trail{}
-		d.auto.trails[rec.Session] = t
+		ah.trails[rec.Session] = t
 	}
 	t.seen = d.cfg.Now()
 	t.entries = append(t.entries, q, a)
@@ -85,29 +99,71 @@ func (ah *autoHandoff) observe(ctx context.Context, rec govchat.Record) {
 	if start {
 		t.auto = true
 	}
-	d.mu.Unlock()
+	ah.mu.Unlock()
 	if start {
 		session := rec.Session
 		time.AfterFunc(d.cfg.NotifyDelay, func() {
-			ds, _ := d.queue.request(context.Background(), session, ReasonRefused, "", "")
-			d.deliver(ds)
+			d.spawn(func() {
+				if e := d.queue.request(context.Background(), session, ReasonRefused, "", ""); e != nil {
+					d.sendToSession(session, errorFrameOf(e))
+				}
+			})
 		})
 	}
 }
 
-// sweep drops the least recently seen half of the trails.
-func (ah *autoHandoff) sweep() {
+// intoConversation adds an exchange with the bot to the session's open
+// conversation; false when it has none after all.
+func (ah *autoHandoff) intoConversation(ctx context.Context, rec govchat.Record, q, a Entry) bool {
 	d := ah.d
+	conv, err := d.store.openOf(ctx, rec.Session)
+	if err != nil {
+		return false
+	}
+	n, err := d.store.entries(ctx, conv.ID)
+	if err != nil {
+		d.log.Error("handoff: store", "error", err)
+		return true
+	}
+	ev := event{TextsOf: conv.ID}
+	if n+2 <= d.cfg.MaxEntries {
+		var ids []int64
+		for _, e := range []Entry{q, a} {
+			id, err := d.store.addEntry(ctx, conv.ID, e)
+			if err != nil {
+				d.log.Error("handoff: store", "error", err)
+				return true
+			}
+			ids = append(ids, id)
+		}
+		ev.Texts = d.liveTexts(conv.ID, []Entry{q, a}, ids)
+	}
+	if conv.Status == StatusActive {
+		ev.Send = []send{{User: conv.Operator, Frame: frame(CitizenMessageFrame{Type: TypeCitizenMessage, Conversation: conv.ID, Text: "（问智能助手）" + rec.Question, At: q.At})}}
+	} else {
+		ev.Queue = true
+	}
+	d.broadcast(ctx, ev)
+	return true
+}
+
+// sweep drops the least recently seen half of the trails (ah.mu held).
+func (ah *autoHandoff) sweep() {
 	type kv struct {
 		k string
 		t time.Time
 	}
-	all := make([]kv, 0, len(d.auto.trails))
-	for k, t := range d.auto.trails {
+	all := make([]kv, 0, len(ah.trails))
+	for k, t := range ah.trails {
 		all = append(all, kv{k, t.seen})
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].t.Before(all[j].t) })
 	for _, x := range all[:len(all)/2+1] {
-		delete(d.auto.trails, x.k)
+		delete(ah.trails, x.k)
 	}
+}
+
+// errorFrameOf is the error frame of e, without a request id.
+func errorFrameOf(e *govchat.Error) chat.ErrorFrame {
+	return chat.ErrorFrame{Type: chat.TypeError, Code: e.Code, Message: e.Message, RetryAfter: e.RetryAfter}
 }

@@ -5,7 +5,10 @@
 // protocol (new frame types registered on the chat hub), push
 // knowledge-base passages with their citations, and, when no operator is
 // online, gives the citizen the hotline and takes a 留言. Conversations,
-// transcripts and 留言 are stored in SQLite.
+// transcripts, 留言 and the operators online are kept in the database
+// (SQLite, or PostgreSQL shared by several instances), and what changes is
+// told to every instance on a bus (live.go), so that a citizen on one
+// instance and an operator on another talk as if on one.
 //
 // Citizens see an operator's 工号 only; the operator's name never leaves the
 // server.
@@ -14,17 +17,18 @@ package handoff
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
+	"sort"
 	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/govchat/govchat/internal/auth"
+	"github.com/govchat/govchat/internal/bus"
 	"github.com/govchat/govchat/internal/chat"
 	"github.com/govchat/govchat/internal/events"
 	"github.com/govchat/govchat/internal/govchat"
@@ -32,13 +36,16 @@ import (
 	"github.com/govchat/govchat/internal/lookup"
 	"github.com/govchat/govchat/internal/metrics"
 	"github.com/govchat/govchat/internal/ratelimit"
+	"github.com/govchat/govchat/internal/sqldb"
 )
 
 // Hub is what the desk needs of the chat hub.
 type Hub interface {
 	Handle(frameType string, roles []govchat.Role, h chat.Handler)
 	Observe(fn chat.Observer)
+	OnHello(fn chat.HelloObserver)
 	SendToSession(sessionID string, v any) int
+	HasSession(sessionID string) bool
 }
 
 // Passages resolves a knowledge-base passage an operator pushes
@@ -68,12 +75,13 @@ type Sealer interface {
 
 // Config configures a Desk.
 type Config struct {
-	DB     *sql.DB             // required: conversations, transcripts and 留言
+	DB     *sqldb.DB           // required: conversations, transcripts, 留言, who is online
 	Redact func(string) string // required: applied to stored text
 	// Contacts seals the contact a citizen leaves with a 留言 (how to call
 	// back): the database keeps it redacted, and sealed by Contacts while
 	// the 留言 is open, for the operators who call back; it is erased when
-	// the 留言 is handled. Nil: only the redacted contact is kept.
+	// the 留言 is handled. Nil: only the redacted contact is kept. Several
+	// instances must seal with one key.
 	Contacts Sealer
 	Hotline  string   // "12345"
 	Passages Passages // nil: agent_answer is unavailable
@@ -109,6 +117,28 @@ type Config struct {
 
 	// Metrics receives the desk's metrics (see RegisterMetrics); nil: none.
 	Metrics *metrics.Registry
+
+	// Bus carries the desk's events between instances (PostgreSQL's
+	// LISTEN/NOTIFY); nil: an in-process bus, for one instance.
+	Bus bus.Bus
+	// KeepOpen: conversations outlive this process (chat sessions are
+	// shared, so a citizen resumes on another instance): open ones are not
+	// closed at start; those idle for IdleClose are closed instead.
+	KeepOpen  bool
+	IdleClose time.Duration // 30m, the chat session's idle timeout
+	// Wall is the clock of liveness between instances — heartbeats and the
+	// operators online — the machines' own (time.Now), whatever Now says
+	// (GOVCHAT_NOW previews the knowledge base as of a date; instances
+	// started at different moments would disagree on it).
+	Wall func() time.Time
+	// HeartbeatEvery refreshes this instance's presence (5s);
+	// PresenceTTL is how long operators of a silent instance still count
+	// as online (15s).
+	HeartbeatEvery time.Duration
+	PresenceTTL    time.Duration
+	// ReceiptWait is how long an operator's message waits to learn whether
+	// the citizen's socket took it (1s; only an absent citizen waits it out).
+	ReceiptWait time.Duration
 }
 
 // Desk is the handoff service. Safe for concurrent use. It is made of four
@@ -118,20 +148,31 @@ type Config struct {
 // desk itself wires them to the hub, delivers frames and keeps the audit
 // trail.
 type Desk struct {
-	cfg   Config
-	hub   Hub
-	store *store
-	log   *slog.Logger
+	cfg      Config
+	hub      Hub
+	store    *store
+	log      *slog.Logger
+	bus      bus.Bus
+	ownBus   *bus.Local // the in-process bus made by New, closed by Close
+	unsub    func()
+	instance string
 
-	// mu guards the queue, the presence and the trails together: a queue
-	// frame is one consistent picture of the conversations and of the
-	// operators online.
-	mu       sync.Mutex
 	queue    queue
 	presence presence
 	auto     autoHandoff
 	inbox    inbox
-	m        *deskMetrics // nil without Config.Metrics (or RegisterMetrics)
+	live     live
+
+	mu sync.Mutex   // guards m
+	m  *deskMetrics // nil without Config.Metrics (or RegisterMetrics)
+
+	events   chan []byte
+	refresh  chan struct{}
+	stop     chan struct{}
+	closing  sync.Once
+	wg       sync.WaitGroup
+	spawnMu  sync.Mutex
+	stopping bool
 }
 
 // New builds the desk; Attach it to the hub.
@@ -181,41 +222,117 @@ func New(cfg Config) (*Desk, error) {
 	if cfg.MaxEntries <= 0 {
 		cfg.MaxEntries = 500
 	}
+	if cfg.Wall == nil {
+		cfg.Wall = time.Now
+	}
+	if cfg.IdleClose <= 0 {
+		cfg.IdleClose = 30 * time.Minute
+	}
+	if cfg.HeartbeatEvery <= 0 {
+		cfg.HeartbeatEvery = 5 * time.Second
+	}
+	if cfg.PresenceTTL <= 0 {
+		cfg.PresenceTTL = 3 * cfg.HeartbeatEvery
+	}
+	if cfg.ReceiptWait <= 0 {
+		cfg.ReceiptWait = time.Second
+	}
 	st, err := newStore(cfg.DB, cfg.Redact, cfg.Contacts, cfg.Log)
 	if err != nil {
 		return nil, err
 	}
-	var stale func(Conversation) publisher
-	if cfg.Events != nil {
-		// Every conversation left open ends unresolved: nobody could mark it.
-		stale = func(c Conversation) publisher {
-			return publishTo(cfg.Events, c.Closed, unresolved(c, events.OutcomeInterrupted, FromSystem))
+	ctx := context.Background()
+	if !cfg.KeepOpen {
+		var stale func(Conversation) publisher
+		if cfg.Events != nil {
+			// Every conversation left open ends unresolved: nobody could mark it.
+			stale = func(c Conversation) publisher {
+				return publishTo(cfg.Events, c.Closed, unresolved(c, events.OutcomeInterrupted, FromSystem))
+			}
+		}
+		if n, err := st.closeStale(ctx, cfg.Now(), stale); err != nil {
+			return nil, err
+		} else if n > 0 {
+			cfg.Log.Info("handoff: closed conversations left open by the previous run", slog.Int("count", n))
 		}
 	}
-	if n, err := st.closeStale(context.Background(), cfg.Now(), stale); err != nil {
-		return nil, err
-	} else if n > 0 {
-		cfg.Log.Info("handoff: closed conversations left open by the previous run", slog.Int("count", n))
+	d := &Desk{cfg: cfg, store: st, log: cfg.Log, bus: cfg.Bus, instance: "i_" + newID()[2:],
+		events: make(chan []byte, 4096), refresh: make(chan struct{}, 1), stop: make(chan struct{})}
+	if d.bus == nil {
+		d.ownBus = bus.NewLocal()
+		d.bus = d.ownBus
 	}
-	d := &Desk{cfg: cfg, store: st, log: cfg.Log}
-	d.queue = queue{d: d, convs: map[string]*Conversation{}, bySession: map[string]*Conversation{},
-		handoffLimit: ratelimit.NewKeyed(cfg.HandoffLimit, 10000), chatLimit: ratelimit.NewKeyed(cfg.ChatLimit, 10000)}
+	d.queue = queue{d: d, handoffLimit: ratelimit.NewKeyed(cfg.HandoffLimit, 10000), chatLimit: ratelimit.NewKeyed(cfg.ChatLimit, 10000)}
 	d.presence = presence{d: d, ops: map[*chat.Client]operator{}}
 	d.auto = autoHandoff{d: d, trails: map[string]*trail{}}
 	d.inbox = inbox{d: d, limit: ratelimit.NewKeyed(cfg.MessageLimit, 10000)}
+	d.live.init()
+	st.live = d.live.text
+	if err := d.store.heartbeat(ctx, d.instance, cfg.Wall()); err != nil {
+		d.closeBus()
+		return nil, err
+	}
+	if err := d.loadOpen(ctx); err != nil {
+		d.closeBus()
+		return nil, err
+	}
+	d.unsub = d.bus.Subscribe(busHandler{d})
+	d.wg.Add(3)
+	go d.loop()
+	go d.refresher()
+	go d.heartbeat()
 	if cfg.Metrics != nil {
 		d.RegisterMetrics(cfg.Metrics)
 	}
 	return d, nil
 }
 
+// spawn runs fn on a goroutine that Close waits for (unless closing).
+func (d *Desk) spawn(fn func()) {
+	d.spawnMu.Lock()
+	defer d.spawnMu.Unlock()
+	if d.stopping {
+		return
+	}
+	d.wg.Add(1)
+	go func() { defer d.wg.Done(); fn() }()
+}
+
+func (d *Desk) closeBus() {
+	if d.ownBus != nil {
+		d.ownBus.Close()
+	}
+}
+
+// Close stops the desk's goroutines and takes this instance and its
+// operators off the presence list. Open conversations stay as they are.
+func (d *Desk) Close() error {
+	var err error
+	d.closing.Do(func() {
+		if d.unsub != nil {
+			d.unsub()
+		}
+		d.spawnMu.Lock()
+		d.stopping = true
+		close(d.stop)
+		d.spawnMu.Unlock()
+		d.wg.Wait()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		err = d.store.leave(ctx, d.instance)
+		if err == nil {
+			d.broadcast(ctx, event{Queue: true})
+		}
+		d.closeBus()
+	})
+	return err
+}
+
 // Attach registers the desk's frame handlers on hub (replacing the hub's
 // built-in handoff reply) and observes the hub's exchanges. Call it once,
 // before serving.
 func (d *Desk) Attach(hub Hub) {
-	d.mu.Lock()
 	d.hub = hub
-	d.mu.Unlock()
 	staff := []govchat.Role{govchat.RoleOperator, govchat.RoleAdmin}
 	hub.Handle(TypeHandoff, nil, d.queue.onHandoff)
 	hub.Handle(TypeHandoffMessage, nil, d.queue.onCitizenMessage)
@@ -226,6 +343,7 @@ func (d *Desk) Attach(hub Hub) {
 	hub.Handle(TypeAgentMessage, staff, d.signedIn(d.queue.onAgentMessage))
 	hub.Handle(TypeAgentAnswer, staff, d.signedIn(d.queue.onAgentAnswer))
 	hub.Observe(d.auto.observe)
+	hub.OnHello(d.queue.onHello)
 }
 
 // signedIn runs h for a staff socket only while its account is still
@@ -279,6 +397,8 @@ const (
 	msgChatLimited  = "发送过于频繁，请稍后再试。"
 	msgConvFull     = "本次会话消息过多，请拨打%s政务服务便民热线继续咨询。"
 	msgSignedOut    = "登录已过期，请重新登录。"
+	msgStoreDown    = "人工服务暂时不可用，请稍后再试，或拨打%s政务服务便民热线。"
+	msgIdleClosed   = "长时间没有新消息，人工服务已结束"
 )
 
 func newID() string {
@@ -307,53 +427,71 @@ func decode(data []byte, v any) error {
 	return nil
 }
 
-// send delivers frames outside the lock.
-type delivery struct {
-	client  *chat.Client
-	session string
-	frame   any
+// sendToSession delivers a frame to the sockets of a session on this
+// instance.
+func (d *Desk) sendToSession(session string, frame any) int {
+	if d.hub == nil {
+		return 0
+	}
+	return d.hub.SendToSession(session, frame)
 }
 
-func (d *Desk) deliver(ds []delivery) {
-	d.mu.Lock()
-	hub := d.hub
-	d.mu.Unlock()
-	for _, x := range ds {
-		if x.client != nil {
-			x.client.Send(x.frame)
-		} else if x.session != "" && hub != nil {
-			hub.SendToSession(x.session, x.frame)
+// queueFrame is the live queue, as every operator sees it: the open
+// conversations of every instance, queued ones first, oldest first.
+func (d *Desk) queueFrame(ctx context.Context) (QueueFrame, error) {
+	open, err := d.store.queue(ctx)
+	if err != nil {
+		return QueueFrame{}, err
+	}
+	online, err := d.presence.online(ctx)
+	if err != nil {
+		return QueueFrame{}, err
+	}
+	msgs, err := d.store.countOpenMessages(ctx)
+	if err != nil {
+		return QueueFrame{}, err
+	}
+	items := make([]QueueItem, 0, len(open))
+	for _, o := range open {
+		it := o.QueueItem
+		if t, ok := d.live.text(it.Conversation, o.previewID); ok {
+			it.Preview = t
 		}
+		it.Preview = clip(it.Preview, 60)
+		items = append(items, it)
 	}
+	sort.Slice(items, func(i, j int) bool {
+		a, b := items[i], items[j]
+		if (a.Status == StatusQueued) != (b.Status == StatusQueued) {
+			return a.Status == StatusQueued
+		}
+		if !a.Created.Equal(b.Created) {
+			return a.Created.Before(b.Created)
+		}
+		return a.Conversation < b.Conversation
+	})
+	return QueueFrame{Type: TypeQueue, Items: items, OperatorsOnline: online, OpenMessages: msgs}, nil
 }
 
-// queueFrames returns a queue frame for every online operator (d.mu held).
-func (d *Desk) queueFrames(ctx context.Context) []delivery {
-	f := d.queueLocked(ctx)
-	out := make([]delivery, 0, len(d.presence.ops))
-	for c := range d.presence.ops {
-		out = append(out, delivery{client: c, frame: f})
-	}
-	return out
-}
-
-// queueLocked is the live queue (d.mu held).
-func (d *Desk) queueLocked(ctx context.Context) QueueFrame {
-	return QueueFrame{Type: TypeQueue, Items: d.queue.items(), OperatorsOnline: d.presence.online(), OpenMessages: d.store.countOpenMessages(ctx)}
-}
-
-// Online is the number of distinct operators online.
+// Online is the number of distinct operators online, on every instance.
 func (d *Desk) Online() int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.presence.online()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	n, err := d.presence.online(ctx)
+	if err != nil {
+		d.log.Error("handoff: presence", slog.Any("error", err))
+	}
+	return n
 }
 
 // Queue is the live queue.
 func (d *Desk) Queue(ctx context.Context) QueueFrame {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.queueLocked(ctx)
+	f, err := d.queueFrame(ctx)
+	if err != nil {
+		d.log.Error("handoff: queue", slog.Any("error", err))
+		return QueueFrame{Type: TypeQueue, Items: []QueueItem{}}
+	}
+	return f
 }
 
 func clip(s string, n int) string {
@@ -373,12 +511,6 @@ func (d *Desk) audit(ctx context.Context, op operator, action, target, detail st
 	}
 }
 
-func (d *Desk) persist(err error) {
-	if err != nil {
-		d.log.Error("handoff: store", slog.Any("error", err))
-	}
-}
-
 // AckFrame confirms a handoff frame.
 type AckFrame struct {
 	Type         string `json:"type"`
@@ -389,20 +521,44 @@ type AckFrame struct {
 	Message      string `json:"message,omitempty"`
 }
 
-func copyConv(c *Conversation) Conversation {
-	out := *c
-	out.Transcript = append([]Entry{}, c.Transcript...)
+// unavailable is the error a citizen or operator gets when the database
+// fails (it is logged).
+func (d *Desk) unavailable(err error) *govchat.Error {
+	d.log.Error("handoff: store", slog.Any("error", err))
+	return govchat.Errorf(govchat.CodeUnavailable, fmt.Sprintf(msgStoreDown, d.cfg.Hotline))
+}
+
+// liveTexts returns the texts of entries whose stored form was redacted
+// (the live view keeps them) keyed by the entries' ids, and keeps them.
+func (d *Desk) liveTexts(conv string, entries []Entry, ids []int64) map[int64]string {
+	var out map[int64]string
+	for i, e := range entries {
+		if i < len(ids) && d.store.redact(e.Text) != e.Text {
+			if out == nil {
+				out = map[int64]string{}
+			}
+			out[ids[i]] = e.Text
+		}
+	}
+	d.live.addTexts(conv, out)
 	return out
 }
 
-func (d *Desk) sendToSession(session string, frame any) int {
-	d.mu.Lock()
-	hub := d.hub
-	d.mu.Unlock()
-	if hub == nil {
-		return 0
+// withTranscript returns c with its transcript: the stored entries, with
+// the live text where this instance has it (an open conversation).
+func (d *Desk) withTranscript(ctx context.Context, c Conversation) (Conversation, error) {
+	es, err := d.store.transcript(ctx, c.ID)
+	if err != nil {
+		return Conversation{}, err
 	}
-	return hub.SendToSession(session, frame)
+	c.Transcript = make([]Entry, len(es))
+	for i, e := range es {
+		if t, ok := d.live.text(c.ID, e.id); ok {
+			e.Text = t
+		}
+		c.Transcript[i] = e.Entry
+	}
+	return c, nil
 }
 
 // Conversations lists stored conversations (without transcripts), newest

@@ -2,7 +2,6 @@ package handoff
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"path/filepath"
@@ -14,19 +13,20 @@ import (
 	"github.com/govchat/govchat/internal/chat/chattest"
 	"github.com/govchat/govchat/internal/events"
 	"github.com/govchat/govchat/internal/ratelimit"
+	"github.com/govchat/govchat/internal/sqldb"
 	"github.com/govchat/govchat/internal/sqlite"
 )
 
 // eventLog records the desk's events in the transaction it is given, in a
 // table of the desk's database: a row exists only if the change committed.
 type eventLog struct {
-	db   *sql.DB
+	db   *sqldb.DB
 	mu   sync.Mutex
 	fail bool
 }
 
-func newEventLog(t *testing.T, db *sql.DB) *eventLog {
-	if _, err := db.Exec(`CREATE TABLE IF NOT EXISTS test_events (type TEXT, data TEXT)`); err != nil {
+func newEventLog(t *testing.T, db *sqldb.DB) *eventLog {
+	if _, err := db.ExecContext(context.Background(), `CREATE TABLE IF NOT EXISTS test_events (type TEXT, data TEXT)`); err != nil {
 		t.Fatal(err)
 	}
 	return &eventLog{db: db}
@@ -59,7 +59,7 @@ type logged struct {
 
 func (l *eventLog) all(t *testing.T) []logged {
 	t.Helper()
-	rows, err := l.db.Query(`SELECT type, data FROM test_events ORDER BY rowid`)
+	rows, err := l.db.QueryContext(context.Background(), `SELECT type, data FROM test_events ORDER BY rowid`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,9 +75,9 @@ func (l *eventLog) all(t *testing.T) []logged {
 	return out
 }
 
-func setupEvents(t *testing.T) (*env, *eventLog, *sql.DB) {
+func setupEvents(t *testing.T) (*env, *eventLog, *sqldb.DB) {
 	t.Helper()
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "w.db"))
+	db, err := sqlite.OpenDB(filepath.Join(t.TempDir(), "w.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +191,7 @@ func TestUnresolvedHandoffEvents(t *testing.T) {
 	}
 	// The resolved one says so in its stored transcript.
 	var text string
-	db.QueryRow(`SELECT text FROM handoff_entries WHERE handoff_id=? ORDER BY id DESC LIMIT 1`, conv1).Scan(&text)
+	db.QueryRowContext(context.Background(), `SELECT text FROM handoff_entries WHERE handoff_id=? ORDER BY id DESC LIMIT 1`, conv1).Scan(&text)
 	if !strings.Contains(text, "（已解决）") {
 		t.Errorf("the resolved conversation's last entry: %q", text)
 	}
@@ -201,7 +201,7 @@ func TestUnresolvedHandoffEvents(t *testing.T) {
 // each reported unresolved (interrupted), in the transaction that closes it.
 func TestInterruptedConversationsReported(t *testing.T) {
 	dir := t.TempDir()
-	db, err := sqlite.Open(filepath.Join(dir, "w.db"))
+	db, err := sqlite.OpenDB(filepath.Join(dir, "w.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,9 +223,11 @@ func TestInterruptedConversationsReported(t *testing.T) {
 		}
 	}
 	// A new desk over the same database: a restart.
-	if _, err := New(Config{DB: db, Redact: func(s string) string { return s }, Events: log}); err != nil {
+	again, err := New(Config{DB: db, Redact: func(s string) string { return s }, Events: log})
+	if err != nil {
 		t.Fatal(err)
 	}
+	defer again.Close()
 	evs := log.all(t)
 	if len(evs) != 2 {
 		t.Fatalf("events after the restart: %+v", evs)

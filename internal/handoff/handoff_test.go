@@ -3,7 +3,6 @@ package handoff
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -22,10 +21,13 @@ import (
 	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/lookup"
+	"github.com/govchat/govchat/internal/pgtest"
 	"github.com/govchat/govchat/internal/ratelimit"
 	"github.com/govchat/govchat/internal/safety"
 	"github.com/govchat/govchat/internal/safety/safetytest"
 	"github.com/govchat/govchat/internal/sealbox"
+	"github.com/govchat/govchat/internal/sqldb"
+	"github.com/govchat/govchat/internal/sqldb/sqldbtest"
 	"github.com/govchat/govchat/internal/sqlite"
 )
 
@@ -95,7 +97,7 @@ type env struct {
 	hub   *chat.Hub
 	url   string
 	audit *auditSpy
-	db    *sql.DB
+	db    *sqldb.DB
 }
 
 func setup(t *testing.T) *env {
@@ -103,15 +105,18 @@ func setup(t *testing.T) *env {
 	return setupWith(t, nil)
 }
 
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
 func setupWith(t *testing.T, mod func(*Config)) *env {
 	t.Helper()
-	dir := t.TempDir()
-	db, err := sqlite.Open(filepath.Join(dir, "w.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	box, err := sealbox.LoadOrCreate(filepath.Join(dir, "contact.key"))
+	return setupOn(t, sqldbtest.Open(t, sqldb.SQLite), mod)
+}
+
+// setupOn starts a desk and its hub on db. The tests that run on both
+// databases (sqldbtest.Each) are the desk's conformance suite.
+func setupOn(t *testing.T, db *sqldb.DB, mod func(*Config)) *env {
+	t.Helper()
+	box, err := sealbox.LoadOrCreate(filepath.Join(t.TempDir(), "contact.key"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,6 +130,7 @@ func setupWith(t *testing.T, mod func(*Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { d.Close() })
 	hub, err := chat.New(chat.Config{Authenticator: staff{}}, bot{}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -164,165 +170,170 @@ func (s *evidenceSpy) RecordEvidence(_ context.Context, e govchat.Evidence) erro
 }
 
 func TestHandoffWholeFlow(t *testing.T) {
-	learned := &evidenceSpy{}
-	e := setupWith(t, func(c *Config) { c.Evidence = learned })
-	citizen := dial(t, e, "citizen", "")
-	wang := dial(t, e, "wang", "tok-wang")
-	wang.Send(map[string]any{"type": "queue_subscribe", "id": "s1"})
-	q := wang.Expect("queue", nil)
-	if q["operators_online"].(float64) != 1 {
-		t.Fatalf("queue = %v", q)
-	}
-
-	// Two refusals in a row put the conversation in the queue by themselves.
-	citizen.Send(map[string]any{"type": "ask", "id": "q1", "text": "拒 第一个问题 手机13912345678"})
-	citizen.Expect("answer", func(f chattest.Frame) bool { return f["refused"] == true })
-	citizen.Send(map[string]any{"type": "ask", "id": "q2", "text": "拒 第二个问题"})
-	citizen.Expect("answer", nil)
-	h := citizen.Expect("handoff", nil)
-	if h["status"] != StatusQueued || h["reason"] != ReasonRefused || h["position"].(float64) != 1 || h["conversation"] == "" {
-		t.Fatalf("automatic handoff frame = %v", h)
-	}
-	conv := h["conversation"].(string)
-	q = wang.Expect("queue", func(f chattest.Frame) bool { return len(f["items"].([]any)) == 1 })
-	item := q["items"].([]any)[0].(map[string]any)
-	if item["conversation"] != conv || item["status"] != StatusQueued || !strings.Contains(item["preview"].(string), "第二个问题") {
-		t.Fatalf("queue item = %v", item)
-	}
-
-	// While queued the citizen can write; the operator sees it on taking.
-	citizen.Send(map[string]any{"type": "handoff_message", "id": "m1", "text": "我想问公积金提取"})
-	citizen.Expect("ack", func(f chattest.Frame) bool { return f["of"] == TypeHandoffMessage })
-
-	// A second operator comes online; wang takes the conversation.
-	li := dial(t, e, "li", "tok-li")
-	li.Send(map[string]any{"type": "queue_subscribe"})
-	li.Expect("queue", func(f chattest.Frame) bool { return f["operators_online"].(float64) == 2 })
-	wang.Send(map[string]any{"type": "handoff_take", "id": "t1", "conversation": conv})
-	cf := wang.Expect("conversation", nil)
-	c := cf["conversation"].(map[string]any)
-	var lines []string
-	botIDs := 0
-	for _, x := range c["transcript"].([]any) {
-		en := x.(map[string]any)
-		lines = append(lines, en["from"].(string)+":"+en["text"].(string))
-		if en["from"] == FromBot && en["answer_id"] != nil && en["answer_id"] != "" {
-			botIDs++
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		learned := &evidenceSpy{}
+		e := setupOn(t, db, func(c *Config) { c.Evidence = learned })
+		citizen := dial(t, e, "citizen", "")
+		wang := dial(t, e, "wang", "tok-wang")
+		wang.Send(map[string]any{"type": "queue_subscribe", "id": "s1"})
+		q := wang.Expect("queue", nil)
+		if q["operators_online"].(float64) != 1 {
+			t.Fatalf("queue = %v", q)
 		}
-	}
-	if botIDs != 2 {
-		t.Errorf("bot entries with an answer id = %d, want 2 (so operators can flag them)", botIDs)
-	}
-	full := strings.Join(lines, "\n")
-	for _, want := range []string{"citizen:拒 第一个问题 手机13912345678", "bot:抱歉，暂未找到相关政策。", "citizen:拒 第二个问题", "system:智能助手连续两次未能回答，自动转人工", "citizen:我想问公积金提取", "system:坐席（工号1001）已接入"} {
-		if !strings.Contains(full, want) {
-			t.Errorf("live transcript lacks %q:\n%s", want, full)
+
+		// Two refusals in a row put the conversation in the queue by themselves.
+		citizen.Send(map[string]any{"type": "ask", "id": "q1", "text": "拒 第一个问题 手机13912345678"})
+		citizen.Expect("answer", func(f chattest.Frame) bool { return f["refused"] == true })
+		citizen.Send(map[string]any{"type": "ask", "id": "q2", "text": "拒 第二个问题"})
+		citizen.Expect("answer", nil)
+		h := citizen.Expect("handoff", nil)
+		if h["status"] != StatusQueued || h["reason"] != ReasonRefused || h["position"].(float64) != 1 || h["conversation"] == "" {
+			t.Fatalf("automatic handoff frame = %v", h)
 		}
-	}
-	hc := citizen.Expect("handoff", func(f chattest.Frame) bool { return f["status"] == StatusActive })
-	if hc["staff_no"] != "1001" || !strings.Contains(hc["message"].(string), "工号1001") {
-		t.Fatalf("connected frame = %v", hc)
-	}
-	raw, _ := json.Marshal(hc)
-	if strings.Contains(string(raw), "wang") {
-		t.Errorf("citizen frame reveals the operator's account: %s", raw)
-	}
-
-	// li cannot take it or write into it.
-	li.Send(map[string]any{"type": "handoff_take", "id": "t2", "conversation": conv})
-	if f := li.Expect("error", nil); f["code"] != govchat.CodeForbidden {
-		t.Errorf("second take = %v", f)
-	}
-	li.Send(map[string]any{"type": "agent_message", "id": "x", "conversation": conv, "text": "插话"})
-	if f := li.Expect("error", nil); f["code"] != govchat.CodeForbidden {
-		t.Errorf("foreign agent_message = %v", f)
-	}
-	// A citizen cannot use operator frames.
-	citizen.Send(map[string]any{"type": "agent_message", "id": "y", "conversation": conv, "text": "冒充"})
-	if f := citizen.Expect("error", nil); f["code"] != govchat.CodeForbidden {
-		t.Errorf("citizen agent_message = %v", f)
-	}
-
-	// Live messages both ways.
-	wang.Send(map[string]any{"type": "agent_message", "id": "a1", "conversation": conv, "text": "您好，请问有什么可以帮您？"})
-	am := citizen.Expect("agent_message", nil)
-	if am["text"] != "您好，请问有什么可以帮您？" || am["staff_no"] != "1001" {
-		t.Fatalf("agent_message = %v", am)
-	}
-	if ack := wang.Expect("ack", func(f chattest.Frame) bool { return f["of"] == TypeAgentMessage }); ack["delivered"] != true {
-		t.Errorf("ack = %v", ack)
-	}
-	citizen.Send(map[string]any{"type": "handoff_message", "id": "m2", "text": "公积金怎么提取？"})
-	cm := wang.Expect("citizen_message", nil)
-	if cm["text"] != "公积金怎么提取？" || cm["conversation"] != conv {
-		t.Fatalf("citizen_message = %v", cm)
-	}
-	// Push a knowledge-base answer with its citation.
-	wang.Send(map[string]any{"type": "agent_answer", "id": "a2", "conversation": conv, "doc_id": "f1", "anchor": "answer"})
-	aa := citizen.Expect("agent_answer", nil)
-	srcs := aa["sources"].([]any)
-	if !strings.Contains(aa["text"].(string), "携带身份证到柜台办理。[1]") || !strings.Contains(aa["text"].(string), "依据《住房公积金提取办法》") ||
-		len(srcs) != 1 || srcs[0].(map[string]any)["doc_url"] != "/docs/f1#answer" {
-		t.Fatalf("agent_answer = %v", aa)
-	}
-	wang.Send(map[string]any{"type": "agent_answer", "id": "a3", "conversation": conv, "doc_id": "nope"})
-	if f := wang.Expect("error", nil); f["code"] != govchat.CodeNotFound {
-		t.Errorf("unknown passage = %v", f)
-	}
-	// The push is evidence of what the citizen's last words ask for.
-	learned.mu.Lock()
-	if len(learned.ev) != 1 || learned.ev[0].Wording != "公积金怎么提取？" || learned.ev[0].EntryID != "f1" ||
-		learned.ev[0].Kind != govchat.EvidenceOperatorPush || learned.ev[0].By != "wang" || learned.ev[0].Session == "" {
-		t.Errorf("evidence = %+v", learned.ev)
-	}
-	learned.mu.Unlock()
-
-	// The citizen ends it.
-	citizen.Send(map[string]any{"type": "handoff_end", "id": "e1"})
-	citizen.Expect("handoff", func(f chattest.Frame) bool { return f["status"] == StatusClosed })
-	if f := wang.Expect("handoff_finished", nil); f["by"] != FromCitizen {
-		t.Errorf("finished = %v", f)
-	}
-
-	// Everything is stored, redacted.
-	stored, err := e.desk.Conversation(context.Background(), conv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if stored.Status != StatusClosed || stored.StaffNo != "1001" || stored.Operator != "wang" || stored.Taken.IsZero() || stored.Closed.IsZero() {
-		t.Errorf("stored conversation = %+v", stored)
-	}
-	var st []string
-	for _, en := range stored.Transcript {
-		st = append(st, en.From+":"+en.Text)
-	}
-	all := strings.Join(st, "\n")
-	for _, want := range []string{"[手机号]", "operator:您好，请问有什么可以帮您？", "citizen:公积金怎么提取？", "携带身份证到柜台办理。", "system:市民结束了人工服务"} {
-		if !strings.Contains(all, want) {
-			t.Errorf("stored transcript lacks %q:\n%s", want, all)
+		conv := h["conversation"].(string)
+		q = wang.Expect("queue", func(f chattest.Frame) bool { return len(f["items"].([]any)) == 1 })
+		item := q["items"].([]any)[0].(map[string]any)
+		if item["conversation"] != conv || item["status"] != StatusQueued || !strings.Contains(item["preview"].(string), "第二个问题") {
+			t.Fatalf("queue item = %v", item)
 		}
-	}
-	if strings.Contains(all, "13912345678") {
-		t.Errorf("stored transcript keeps a phone number:\n%s", all)
-	}
-	list, _ := e.desk.Conversations(context.Background(), StatusClosed, 0)
-	if len(list) != 1 || list[0].ID != conv {
-		t.Errorf("closed conversations = %+v", list)
-	}
-	if got := e.audit.actions(); !strings.Contains(got, "wang:handoff_take") || !strings.Contains(got, "wang:handoff_push") {
-		t.Errorf("audit = %s", got)
-	}
 
-	// A request by the citizen (not a refusal) after the end queues again.
-	citizen.Send(map[string]any{"type": "handoff", "id": "h2", "reason": "想找人工"})
-	h = citizen.Expect("handoff", func(f chattest.Frame) bool { return f["id"] == "h2" })
-	if h["status"] != StatusQueued || h["reason"] != ReasonRequested {
-		t.Errorf("requested handoff = %v", h)
-	}
-	// Operators are told; the operator may end a queued one.
-	q = li.Expect("queue", func(f chattest.Frame) bool { return len(f["items"].([]any)) == 1 })
-	li.Send(map[string]any{"type": "handoff_end", "id": "e2", "conversation": q["items"].([]any)[0].(map[string]any)["conversation"]})
-	citizen.Expect("handoff", func(f chattest.Frame) bool { return f["status"] == StatusClosed })
+		// While queued the citizen can write; the operator sees it on taking.
+		citizen.Send(map[string]any{"type": "handoff_message", "id": "m1", "text": "我想问公积金提取"})
+		citizen.Expect("ack", func(f chattest.Frame) bool { return f["of"] == TypeHandoffMessage })
+
+		// A second operator comes online; wang takes the conversation.
+		li := dial(t, e, "li", "tok-li")
+		li.Send(map[string]any{"type": "queue_subscribe"})
+		li.Expect("queue", func(f chattest.Frame) bool { return f["operators_online"].(float64) == 2 })
+		wang.Send(map[string]any{"type": "handoff_take", "id": "t1", "conversation": conv})
+		cf := wang.Expect("conversation", nil)
+		c := cf["conversation"].(map[string]any)
+		var lines []string
+		botIDs := 0
+		for _, x := range c["transcript"].([]any) {
+			en := x.(map[string]any)
+			lines = append(lines, en["from"].(string)+":"+en["text"].(string))
+			if en["from"] == FromBot && en["answer_id"] != nil && en["answer_id"] != "" {
+				botIDs++
+			}
+		}
+		if botIDs != 2 {
+			t.Errorf("bot entries with an answer id = %d, want 2 (so operators can flag them)", botIDs)
+		}
+		full := strings.Join(lines, "\n")
+		for _, want := range []string{"citizen:拒 第一个问题 手机13912345678", "bot:抱歉，暂未找到相关政策。", "citizen:拒 第二个问题", "system:智能助手连续两次未能回答，自动转人工", "citizen:我想问公积金提取", "system:坐席（工号1001）已接入"} {
+			if !strings.Contains(full, want) {
+				t.Errorf("live transcript lacks %q:\n%s", want, full)
+			}
+		}
+		hc := citizen.Expect("handoff", func(f chattest.Frame) bool { return f["status"] == StatusActive })
+		if hc["staff_no"] != "1001" || !strings.Contains(hc["message"].(string), "工号1001") {
+			t.Fatalf("connected frame = %v", hc)
+		}
+		raw, _ := json.Marshal(hc)
+		if strings.Contains(string(raw), "wang") {
+			t.Errorf("citizen frame reveals the operator's account: %s", raw)
+		}
+
+		// li cannot take it or write into it.
+		li.Send(map[string]any{"type": "handoff_take", "id": "t2", "conversation": conv})
+		if f := li.Expect("error", nil); f["code"] != govchat.CodeForbidden {
+			t.Errorf("second take = %v", f)
+		}
+		li.Send(map[string]any{"type": "agent_message", "id": "x", "conversation": conv, "text": "插话"})
+		if f := li.Expect("error", nil); f["code"] != govchat.CodeForbidden {
+			t.Errorf("foreign agent_message = %v", f)
+		}
+		// A citizen cannot use operator frames.
+		citizen.Send(map[string]any{"type": "agent_message", "id": "y", "conversation": conv, "text": "冒充"})
+		if f := citizen.Expect("error", nil); f["code"] != govchat.CodeForbidden {
+			t.Errorf("citizen agent_message = %v", f)
+		}
+
+		// Live messages both ways.
+		wang.Send(map[string]any{"type": "agent_message", "id": "a1", "conversation": conv, "text": "您好，请问有什么可以帮您？"})
+		am := citizen.Expect("agent_message", nil)
+		if am["text"] != "您好，请问有什么可以帮您？" || am["staff_no"] != "1001" {
+			t.Fatalf("agent_message = %v", am)
+		}
+		if ack := wang.Expect("ack", func(f chattest.Frame) bool { return f["of"] == TypeAgentMessage }); ack["delivered"] != true {
+			t.Errorf("ack = %v", ack)
+		}
+		citizen.Send(map[string]any{"type": "handoff_message", "id": "m2", "text": "公积金怎么提取？"})
+		cm := wang.Expect("citizen_message", nil)
+		if cm["text"] != "公积金怎么提取？" || cm["conversation"] != conv {
+			t.Fatalf("citizen_message = %v", cm)
+		}
+		// Push a knowledge-base answer with its citation.
+		wang.Send(map[string]any{"type": "agent_answer", "id": "a2", "conversation": conv, "doc_id": "f1", "anchor": "answer"})
+		aa := citizen.Expect("agent_answer", nil)
+		srcs := aa["sources"].([]any)
+		if !strings.Contains(aa["text"].(string), "携带身份证到柜台办理。[1]") || !strings.Contains(aa["text"].(string), "依据《住房公积金提取办法》") ||
+			len(srcs) != 1 || srcs[0].(map[string]any)["doc_url"] != "/docs/f1#answer" {
+			t.Fatalf("agent_answer = %v", aa)
+		}
+		wang.Send(map[string]any{"type": "agent_answer", "id": "a3", "conversation": conv, "doc_id": "nope"})
+		if f := wang.Expect("error", nil); f["code"] != govchat.CodeNotFound {
+			t.Errorf("unknown passage = %v", f)
+		}
+		// The push is evidence of what the citizen's last words ask for.
+		learned.mu.Lock()
+		if len(learned.ev) != 1 || learned.ev[0].Wording != "公积金怎么提取？" || learned.ev[0].EntryID != "f1" ||
+			learned.ev[0].Kind != govchat.EvidenceOperatorPush || learned.ev[0].By != "wang" || learned.ev[0].Session == "" {
+			t.Errorf("evidence = %+v", learned.ev)
+		}
+		learned.mu.Unlock()
+
+		// The citizen ends it.
+		citizen.Send(map[string]any{"type": "handoff_end", "id": "e1"})
+		citizen.Expect("handoff", func(f chattest.Frame) bool { return f["status"] == StatusClosed })
+		if f := wang.Expect("handoff_finished", nil); f["by"] != FromCitizen {
+			t.Errorf("finished = %v", f)
+		}
+
+		// Everything is stored, redacted.
+		stored, err := e.desk.Conversation(context.Background(), conv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stored.Status != StatusClosed || stored.StaffNo != "1001" || stored.Operator != "wang" || stored.Taken.IsZero() || stored.Closed.IsZero() {
+			t.Errorf("stored conversation = %+v", stored)
+		}
+		var st []string
+		for _, en := range stored.Transcript {
+			st = append(st, en.From+":"+en.Text)
+		}
+		all := strings.Join(st, "\n")
+		for _, want := range []string{"[手机号]", "operator:您好，请问有什么可以帮您？", "citizen:公积金怎么提取？", "携带身份证到柜台办理。", "system:市民结束了人工服务"} {
+			if !strings.Contains(all, want) {
+				t.Errorf("stored transcript lacks %q:\n%s", want, all)
+			}
+		}
+		if strings.Contains(all, "13912345678") {
+			t.Errorf("stored transcript keeps a phone number:\n%s", all)
+		}
+		list, _ := e.desk.Conversations(context.Background(), StatusClosed, 0)
+		if len(list) != 1 || list[0].ID != conv {
+			t.Errorf("closed conversations = %+v", list)
+		}
+		if got := e.audit.actions(); !strings.Contains(got, "wang:handoff_take") || !strings.Contains(got, "wang:handoff_push") {
+			t.Errorf("audit = %s", got)
+		}
+
+		// A request by the citizen (not a refusal) after the end queues again.
+		citizen.Send(map[string]any{"type": "handoff", "id": "h2", "reason": "想找人工"})
+		h = citizen.Expect("handoff", func(f chattest.Frame) bool { return f["id"] == "h2" })
+		if h["status"] != StatusQueued || h["reason"] != ReasonRequested {
+			t.Errorf("requested handoff = %v", h)
+		}
+		// Operators are told; the operator may end a queued one.
+		q = li.Expect("queue", func(f chattest.Frame) bool {
+			items := f["items"].([]any)
+			return len(items) == 1 && items[0].(map[string]any)["status"] == StatusQueued
+		})
+		li.Send(map[string]any{"type": "handoff_end", "id": "e2", "conversation": q["items"].([]any)[0].(map[string]any)["conversation"]})
+		citizen.Expect("handoff", func(f chattest.Frame) bool { return f["status"] == StatusClosed })
+	})
 }
 
 func TestHandoffNoOperatorLeavesMessage(t *testing.T) {
@@ -364,7 +375,7 @@ func TestHandoffNoOperatorLeavesMessage(t *testing.T) {
 	// The database holds the contact redacted, and sealed for the call back.
 	var clear string
 	var sealed []byte
-	if err := e.db.QueryRow(`SELECT contact, contact_sealed FROM leave_messages WHERE id=?`, msgs[0].ID).Scan(&clear, &sealed); err != nil {
+	if err := e.db.QueryRowContext(context.Background(), `SELECT contact, contact_sealed FROM leave_messages WHERE id=?`, msgs[0].ID).Scan(&clear, &sealed); err != nil {
 		t.Fatal(err)
 	}
 	if clear != "[手机号]" || len(sealed) == 0 || bytes.Contains(sealed, []byte("13800001111")) {
@@ -383,12 +394,10 @@ func TestHandoffNoOperatorLeavesMessage(t *testing.T) {
 	if done, _ := e.desk.Messages(context.Background(), "done", 0); len(done) != 1 || done[0].Contact != "[手机号]" {
 		t.Errorf("handled 留言 = %+v", done)
 	}
-	if err := e.db.QueryRow(`SELECT contact_sealed FROM leave_messages WHERE id=?`, msgs[0].ID).Scan(&sealed); err != nil || sealed != nil {
+	if err := e.db.QueryRowContext(context.Background(), `SELECT contact_sealed FROM leave_messages WHERE id=?`, msgs[0].ID).Scan(&sealed); err != nil || sealed != nil {
 		t.Errorf("sealed contact of a handled 留言 = %x, %v", sealed, err)
 	}
-	if q := wang.Expect("queue", nil); q["open_messages"].(float64) != 0 {
-		t.Errorf("after handling, open_messages = %v", q["open_messages"])
-	}
+	wang.Expect("queue", func(f chattest.Frame) bool { return f["open_messages"].(float64) == 0 })
 	if err := e.desk.HandleMessage(context.Background(), 999, "wang"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("handle unknown: %v", err)
 	}
@@ -458,19 +467,16 @@ func TestOperatorGoesOffline(t *testing.T) {
 }
 
 func TestRestartClosesOpenConversations(t *testing.T) {
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "w.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := sqldbtest.Open(t, sqldb.SQLite)
 	d, err := New(Config{DB: db, Redact: func(s string) string { return s }})
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer d.Close()
 	ctx := context.Background()
 	for _, st := range []string{StatusQueued, StatusActive, StatusClosed} {
-		c := &Conversation{ID: "h_" + st, SessionID: "s", Status: st, Reason: ReasonRequested, Created: time.Now(), Transcript: []Entry{{At: time.Now(), From: FromCitizen, Text: "你好"}}}
-		if err := d.store.create(ctx, c); err != nil {
+		c := &Conversation{ID: "h_" + st, SessionID: "s_" + st, Status: st, Reason: ReasonRequested, Created: time.Now(), Transcript: []Entry{{At: time.Now(), From: FromCitizen, Text: "你好"}}}
+		if _, err := d.store.create(ctx, c); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -478,6 +484,7 @@ func TestRestartClosesOpenConversations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer d2.Close()
 	open, _ := d2.Conversations(ctx, StatusQueued, 0)
 	active, _ := d2.Conversations(ctx, StatusActive, 0)
 	closed, _ := d2.Conversations(ctx, StatusClosed, 0)
@@ -656,12 +663,12 @@ func TestNoAutomaticHandoffOverAPI(t *testing.T) {
 // seals the contacts of open 留言 and redacts every one.
 func TestContactsOfAnOlderDatabaseAreSealed(t *testing.T) {
 	dir := t.TempDir()
-	db, err := sqlite.Open(filepath.Join(dir, "w.db"))
+	db, err := sqlite.OpenDB(filepath.Join(dir, "w.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := db.Exec(`CREATE TABLE leave_messages (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, session_id TEXT NOT NULL, text TEXT NOT NULL,
+	if _, err := db.ExecContext(context.Background(), `CREATE TABLE leave_messages (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, session_id TEXT NOT NULL, text TEXT NOT NULL,
 		contact TEXT NOT NULL DEFAULT '', status TEXT NOT NULL DEFAULT 'open', handled_by TEXT NOT NULL DEFAULT '', handled_at INTEGER NOT NULL DEFAULT 0);
 		INSERT INTO leave_messages(at,session_id,text,contact,status) VALUES (1000,'s1','请回电','13800001111','open'), (2000,'s2','请回电','wang@example.com','done');`); err != nil {
 		t.Fatal(err)
@@ -674,6 +681,7 @@ func TestContactsOfAnOlderDatabaseAreSealed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer d.Close()
 	msgs, err := d.Messages(context.Background(), "", 0)
 	if err != nil || len(msgs) != 2 {
 		t.Fatalf("messages = %+v, %v", msgs, err)
@@ -681,7 +689,7 @@ func TestContactsOfAnOlderDatabaseAreSealed(t *testing.T) {
 	if msgs[0].Contact != "w**************m" || msgs[1].Contact != "13800001111" {
 		t.Errorf("contacts = %q (handled), %q (open)", msgs[0].Contact, msgs[1].Contact)
 	}
-	rows, err := db.Query(`SELECT contact FROM leave_messages`)
+	rows, err := db.QueryContext(context.Background(), `SELECT contact FROM leave_messages`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -699,7 +707,7 @@ func TestContactsOfAnOlderDatabaseAreSealed(t *testing.T) {
 // stored redacted; the operators still read it as given while it is open.
 func TestEveryContactFormStoredRedacted(t *testing.T) {
 	dir := t.TempDir()
-	db, err := sqlite.Open(filepath.Join(dir, "w.db"))
+	db, err := sqlite.OpenDB(filepath.Join(dir, "w.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -715,7 +723,7 @@ func TestEveryContactFormStoredRedacted(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	rows, err := db.Query(`SELECT contact FROM leave_messages`)
+	rows, err := db.QueryContext(context.Background(), `SELECT contact FROM leave_messages`)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,13 +42,12 @@ func (in *inbox) onLeaveMessage(ctx context.Context, c *chat.Client, data []byte
 	m := Message{At: now, SessionID: session, Text: text, Contact: contact}
 	id, err := d.store.addMessage(ctx, m, d.messageEvent(m))
 	if err != nil {
+		// Not stored (nor its event): the citizen is told to try again.
 		return err
 	}
-	d.mu.Lock()
-	d.m.message()
-	ds := append([]delivery{{client: c, frame: AckFrame{Type: "ack", ID: f.ID, Of: TypeLeaveMessage, Conversation: messageID(id), Message: msgStored}}}, d.queueFrames(ctx)...)
-	d.mu.Unlock()
-	d.deliver(ds)
+	d.metrics().message()
+	c.Send(AckFrame{Type: "ack", ID: f.ID, Of: TypeLeaveMessage, Conversation: messageID(id), Message: msgStored})
+	d.broadcast(ctx, event{Queue: true})
 	return nil
 }
 
@@ -64,9 +63,6 @@ func (in *inbox) handle(ctx context.Context, id int64, username string) error {
 	if err := d.store.handleMessage(ctx, id, username, d.cfg.Now()); err != nil {
 		return err
 	}
-	d.mu.Lock()
-	ds := d.queueFrames(ctx)
-	d.mu.Unlock()
-	d.deliver(ds)
+	d.broadcast(ctx, event{Queue: true})
 	return nil
 }

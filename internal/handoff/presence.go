@@ -3,41 +3,71 @@ package handoff
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/govchat/govchat/internal/chat"
 	"github.com/govchat/govchat/internal/govchat"
 )
 
-// presence is the operators online: every staff socket subscribed to the
-// queue, watched until it ends or its account is signed out.
+// presence is the operators online: on this instance, every staff socket
+// subscribed to the queue, watched until it ends or its account is signed
+// out; on the others, the rows they keep fresh in the database.
 type presence struct {
 	d   *Desk
+	mu  sync.Mutex
 	ops map[*chat.Client]operator
 }
 
 type operator struct{ username, staffNo string }
 
-// online counts distinct online operators.
-func (pr *presence) online() int {
+// online counts the distinct operators online on every instance: those of
+// this one from its sockets, the others' from the database.
+func (pr *presence) online(ctx context.Context) (int, error) {
 	d := pr.d
 	seen := map[string]bool{}
-	for _, o := range d.presence.ops {
+	pr.mu.Lock()
+	for _, o := range pr.ops {
 		seen[o.username] = true
 	}
-	return len(seen)
+	pr.mu.Unlock()
+	others, err := d.store.operatorsElsewhere(ctx, d.instance, d.cfg.Wall().Add(-d.cfg.PresenceTTL))
+	if err != nil {
+		return len(seen), err
+	}
+	for _, u := range others {
+		seen[u] = true
+	}
+	return len(seen), nil
 }
 
-// to addresses every online socket of username (d.mu held).
-func (pr *presence) to(username string, frame any) []delivery {
-	d := pr.d
-	var out []delivery
-	for c, o := range d.presence.ops {
+// clients lists this instance's subscribed sockets.
+func (pr *presence) clients() []*chat.Client {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	out := make([]*chat.Client, 0, len(pr.ops))
+	for c := range pr.ops {
+		out = append(out, c)
+	}
+	return out
+}
+
+// clientsOf lists this instance's subscribed sockets of username.
+func (pr *presence) clientsOf(username string) []*chat.Client {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	var out []*chat.Client
+	for c, o := range pr.ops {
 		if o.username == username {
-			out = append(out, delivery{client: c, frame: frame})
+			out = append(out, c)
 		}
 	}
 	return out
+}
+
+// connID names a socket in the presence table.
+func (pr *presence) connID(c *chat.Client) string {
+	return pr.d.instance + "/" + c.ID()
 }
 
 func (pr *presence) onSubscribe(ctx context.Context, c *chat.Client, data []byte) error {
@@ -48,29 +78,49 @@ func (pr *presence) onSubscribe(ctx context.Context, c *chat.Client, data []byte
 	}
 	p := c.Principal()
 	op := operator{username: p.ID, staffNo: p.Name}
-	d.mu.Lock()
-	_, again := d.presence.ops[c]
-	d.presence.ops[c] = op
-	var ds []delivery
-	for _, conv := range d.queue.convs {
-		if conv.Status == StatusActive && conv.Operator == op.username {
-			ds = append(ds, delivery{client: c, frame: ConversationFrame{Type: TypeConversation, Conversation: copyConv(conv)}})
-		}
+	if err := d.store.operatorOnline(ctx, pr.connID(c), d.instance, op.username, op.staffNo, d.cfg.Wall()); err != nil {
+		return d.unavailable(err)
 	}
-	ds = append(d.queueFrames(ctx), ds...)
-	d.mu.Unlock()
+	pr.mu.Lock()
+	_, again := pr.ops[c]
+	pr.ops[c] = op
+	pr.mu.Unlock()
+	qf, err := d.queueFrame(ctx)
+	if err != nil {
+		return d.unavailable(err)
+	}
+	c.Send(qf)
+	// The conversations this operator has, wherever they were taken.
+	mine, err := d.store.list(ctx, StatusActive, 1000, false)
+	if err != nil {
+		return d.unavailable(err)
+	}
+	for _, conv := range mine {
+		if conv.Operator != op.username {
+			continue
+		}
+		full, err := d.withTranscript(ctx, conv)
+		if err != nil {
+			return d.unavailable(err)
+		}
+		c.Send(ConversationFrame{Type: TypeConversation, Conversation: full})
+	}
 	if !again {
 		d.audit(ctx, op, "operator_online", "", "")
-		go func() {
-			d.presence.watch(c, op)
-			d.mu.Lock()
-			delete(d.presence.ops, c)
-			ds := d.queueFrames(context.Background())
-			d.mu.Unlock()
-			d.deliver(ds)
-		}()
+		d.broadcast(ctx, event{Queue: true})
+		d.spawn(func() {
+			pr.watch(c, op)
+			pr.mu.Lock()
+			delete(pr.ops, c)
+			pr.mu.Unlock()
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := d.store.operatorOffline(ctx, pr.connID(c)); err != nil {
+				d.log.Error("handoff: presence", slog.Any("error", err))
+			}
+			d.broadcast(ctx, event{Queue: true})
+		})
 	}
-	d.deliver(ds)
 	return nil
 }
 
@@ -79,7 +129,10 @@ func (pr *presence) onSubscribe(ctx context.Context, c *chat.Client, data []byte
 func (pr *presence) watch(c *chat.Client, op operator) {
 	d := pr.d
 	if d.cfg.StillSignedIn == nil {
-		<-c.Context().Done()
+		select {
+		case <-c.Context().Done():
+		case <-d.stop:
+		}
 		return
 	}
 	t := time.NewTicker(d.cfg.RecheckEvery)
@@ -87,6 +140,8 @@ func (pr *presence) watch(c *chat.Client, op operator) {
 	for {
 		select {
 		case <-c.Context().Done():
+			return
+		case <-d.stop:
 			return
 		case <-t.C:
 			ok, err := d.cfg.StillSignedIn(c.Context(), op.username)

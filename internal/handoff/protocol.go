@@ -175,8 +175,7 @@ type Entry struct {
 	AnswerID string      `json:"answer_id,omitempty"`
 	Sources  []kb.Source `json:"sources,omitempty"`
 	// Clarify and Related are the buttons the bot offered (a clarification's
-	// choices, related questions). Held with the open conversation, not
-	// stored: a transcript read back from the store lists them in its text.
+	// choices, related questions), stored with the entry.
 	Clarify bool         `json:"clarify,omitempty"`
 	Related []kb.Related `json:"related,omitempty"`
 }

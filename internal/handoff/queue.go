@@ -2,45 +2,39 @@ package handoff
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
+	"time"
 
 	"github.com/govchat/govchat/internal/chat"
+	"github.com/govchat/govchat/internal/events"
 	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/ratelimit"
 )
 
-// queue is the desk's open conversations and what citizens and operators
-// do in them: ask for a human, write, take, push a passage, end.
+// queue is what citizens and operators do in conversations: ask for a
+// human, write, take, push a passage, end. The database holds the
+// conversations; each change is a conditional update there (two operators
+// on two instances cannot both take one), then an event tells every
+// instance.
 type queue struct {
 	d            *Desk
-	convs        map[string]*Conversation // open (queued or connected) by id
-	bySession    map[string]*Conversation // open by citizen session id
-	handoffLimit *ratelimit.Keyed         // conversations a client address opens
-	chatLimit    *ratelimit.Keyed         // citizen messages per conversation
+	handoffLimit *ratelimit.Keyed // conversations a client address opens (per instance)
+	chatLimit    *ratelimit.Keyed // citizen messages per conversation (per instance)
 }
 
-// position is the 1-based place of c among queued conversations (d.mu held).
-func (q *queue) position(c *Conversation) int {
-	d := q.d
-	n := 1
-	for _, o := range d.queue.convs {
-		if o.Status == StatusQueued && (o.Created.Before(c.Created) || o.Created.Equal(c.Created) && o.ID < c.ID) {
-			n++
-		}
-	}
-	return n
-}
-
-// statusFrame is the citizen's view of an open conversation (d.mu held).
-func (q *queue) statusFrame(c *Conversation, id string) HandoffFrame {
-	d := q.d
+// statusFrame is the citizen's view of an open conversation.
+func (d *Desk) statusFrame(ctx context.Context, c Conversation, id string) (HandoffFrame, error) {
 	f := HandoffFrame{Type: TypeHandoff, ID: id, Status: c.Status, Conversation: c.ID, Reason: c.Reason, Hotline: d.cfg.Hotline}
 	switch c.Status {
 	case StatusQueued:
-		f.Position = d.queue.position(c)
+		pos, err := d.store.position(ctx, c)
+		if err != nil {
+			return HandoffFrame{}, err
+		}
+		f.Position = pos
 		f.Message = fmt.Sprintf(msgQueued, f.Position)
 		if c.Reason == ReasonRefused {
 			f.Message = fmt.Sprintf(msgQueuedAuto, f.Position)
@@ -48,12 +42,13 @@ func (q *queue) statusFrame(c *Conversation, id string) HandoffFrame {
 	case StatusActive:
 		f.StaffNo = c.StaffNo
 		f.Message = fmt.Sprintf(msgConnected, c.StaffNo)
+	case StatusClosed:
+		f.Message = msgClosed
 	}
-	return f
+	return f, nil
 }
 
 func (q *queue) onHandoff(ctx context.Context, c *chat.Client, data []byte) error {
-	d := q.d
 	var f requestFrame
 	if err := decode(data, &f); err != nil {
 		return err
@@ -62,65 +57,87 @@ func (q *queue) onHandoff(ctx context.Context, c *chat.Client, data []byte) erro
 	if s == nil {
 		return govchat.Errorf(govchat.CodeBadRequest, msgNoSession)
 	}
-	ds, e := d.queue.request(ctx, s.ID, ReasonRequested, f.ID, c.IP())
-	if e != nil {
+	if e := q.request(ctx, s.ID, ReasonRequested, f.ID, c.IP()); e != nil {
 		return e
 	}
-	if d.cfg.Handoffs != nil {
+	if d := q.d; d.cfg.Handoffs != nil {
 		if _, err := d.cfg.Handoffs.RecordHandoff(context.WithoutCancel(ctx), s.ID); err != nil {
 			d.log.Warn("handoff: note in the conversation log", slog.Any("error", err))
 		}
 	}
-	d.deliver(ds)
 	return nil
 }
 
-// request starts (or reports) a handoff for session and returns what to
-// send. ip is the requesting client's address, whose new conversations are
-// rate limited; "" for an automatic handoff.
-func (q *queue) request(ctx context.Context, session, reason, reqID, ip string) ([]delivery, *govchat.Error) {
+// request starts (or reports) a handoff for session and tells the
+// session's sockets. ip is the requesting client's address, whose new
+// conversations are rate limited; "" for an automatic handoff.
+func (q *queue) request(ctx context.Context, session, reason, reqID, ip string) *govchat.Error {
 	d := q.d
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if c := d.queue.bySession[session]; c != nil {
-		return []delivery{{session: session, frame: d.queue.statusFrame(c, reqID)}}, nil
-	}
-	now := d.cfg.Now()
-	queued := 0
-	for _, c := range d.queue.convs {
-		if c.Status == StatusQueued {
-			queued++
-		}
-	}
-	if d.presence.online() == 0 || queued >= d.cfg.MaxQueued {
-		msg := fmt.Sprintf(msgNoOperator, d.cfg.Hotline)
-		outcome := StatusNoOperator
+	for range 3 {
+		cur, err := d.store.openOf(ctx, session)
 		switch {
-		case d.presence.online() > 0:
-			msg, outcome = fmt.Sprintf(msgQueueFull, d.cfg.Hotline), "queue_full"
-		case reason == ReasonRefused:
-			msg = fmt.Sprintf(msgNoOpAuto, d.cfg.Hotline)
+		case err == nil:
+			f, err := d.statusFrame(ctx, cur, reqID)
+			if err != nil {
+				return d.unavailable(err)
+			}
+			d.broadcast(ctx, event{Send: []send{{Session: session, Frame: frame(f)}}})
+			return nil
+		case !errors.Is(err, ErrNotFound):
+			return d.unavailable(err)
 		}
-		d.m.request(reason, outcome)
-		return []delivery{{session: session, frame: HandoffFrame{Type: TypeHandoff, ID: reqID, Status: StatusNoOperator, Reason: reason, Hotline: d.cfg.Hotline, CanLeave: true, Message: msg}}}, nil
+		now := d.cfg.Now()
+		online, err := d.presence.online(ctx)
+		if err != nil {
+			return d.unavailable(err)
+		}
+		queued, _, _, err := d.store.counts(ctx)
+		if err != nil {
+			return d.unavailable(err)
+		}
+		if online == 0 || queued >= d.cfg.MaxQueued {
+			msg := fmt.Sprintf(msgNoOperator, d.cfg.Hotline)
+			outcome := StatusNoOperator
+			switch {
+			case online > 0:
+				msg, outcome = fmt.Sprintf(msgQueueFull, d.cfg.Hotline), "queue_full"
+			case reason == ReasonRefused:
+				msg = fmt.Sprintf(msgNoOpAuto, d.cfg.Hotline)
+			}
+			d.metrics().request(reason, outcome)
+			f := HandoffFrame{Type: TypeHandoff, ID: reqID, Status: StatusNoOperator, Reason: reason, Hotline: d.cfg.Hotline, CanLeave: true, Message: msg}
+			d.broadcast(ctx, event{Send: []send{{Session: session, Frame: frame(f)}}})
+			return nil
+		}
+		if ip != "" && q.handoffLimit.Take(ratelimit.Key(ip), now) > 0 {
+			return &govchat.Error{Code: govchat.CodeRateLimited, Message: msgHandoffLimit, RetryAfter: int(d.cfg.HandoffLimit.Every.Seconds())}
+		}
+		conv := Conversation{ID: newID(), SessionID: session, Status: StatusQueued, Reason: reason, Created: now}
+		conv.Transcript = append(conv.Transcript, d.auto.trailOf(session)...)
+		note := "市民请求转人工"
+		if reason == ReasonRefused {
+			note = "智能助手连续两次未能回答，自动转人工"
+		}
+		conv.Transcript = append(conv.Transcript, Entry{At: now, From: FromSystem, Text: note})
+		ids, err := d.store.create(ctx, &conv)
+		if errors.Is(err, errOpen) {
+			continue // created meanwhile (another socket, another instance): report it
+		}
+		if err != nil {
+			return d.unavailable(err)
+		}
+		r := ref(conv)
+		d.live.apply(r)
+		texts := d.liveTexts(conv.ID, conv.Transcript, ids)
+		d.metrics().request(reason, StatusQueued)
+		f, err := d.statusFrame(ctx, conv, reqID)
+		if err != nil {
+			return d.unavailable(err)
+		}
+		d.broadcast(ctx, event{Conv: &r, TextsOf: conv.ID, Texts: texts, Send: []send{{Session: session, Frame: frame(f)}}})
+		return nil
 	}
-	if ip != "" && d.queue.handoffLimit.Take(ratelimit.Key(ip), now) > 0 {
-		return nil, &govchat.Error{Code: govchat.CodeRateLimited, Message: msgHandoffLimit, RetryAfter: int(d.cfg.HandoffLimit.Every.Seconds())}
-	}
-	conv := &Conversation{ID: newID(), SessionID: session, Status: StatusQueued, Reason: reason, Created: now}
-	if t := d.auto.trails[session]; t != nil {
-		conv.Transcript = append(conv.Transcript, t.entries...)
-	}
-	note := "市民请求转人工"
-	if reason == ReasonRefused {
-		note = "智能助手连续两次未能回答，自动转人工"
-	}
-	conv.Transcript = append(conv.Transcript, Entry{At: now, From: FromSystem, Text: note})
-	d.persist(d.store.create(ctx, conv))
-	d.queue.convs[conv.ID] = conv
-	d.queue.bySession[session] = conv
-	d.m.request(reason, StatusQueued)
-	return append([]delivery{{session: session, frame: d.queue.statusFrame(conv, reqID)}}, d.queueFrames(ctx)...), nil
+	return d.unavailable(errors.New("handoff: conversation keeps changing"))
 }
 
 func (q *queue) onCitizenMessage(ctx context.Context, c *chat.Client, data []byte) error {
@@ -137,32 +154,37 @@ func (q *queue) onCitizenMessage(ctx context.Context, c *chat.Client, data []byt
 	if s == nil {
 		return govchat.Errorf(govchat.CodeBadRequest, msgNoSession)
 	}
-	d.mu.Lock()
-	conv := d.queue.bySession[s.ID]
-	if conv == nil {
-		d.mu.Unlock()
+	conv, err := d.store.openOf(ctx, s.ID)
+	if errors.Is(err, ErrNotFound) {
 		return govchat.Errorf(govchat.CodeBadRequest, msgNotInHandoff)
 	}
-	now := d.cfg.Now()
-	if len(conv.Transcript) >= d.cfg.MaxEntries {
-		d.mu.Unlock()
+	if err != nil {
+		return d.unavailable(err)
+	}
+	n, err := d.store.entries(ctx, conv.ID)
+	if err != nil {
+		return d.unavailable(err)
+	}
+	if n >= d.cfg.MaxEntries {
 		return govchat.Errorf(govchat.CodeTooLarge, fmt.Sprintf(msgConvFull, d.cfg.Hotline))
 	}
-	if d.queue.chatLimit.Take(conv.ID, now) > 0 {
-		d.mu.Unlock()
+	now := d.cfg.Now()
+	if q.chatLimit.Take(conv.ID, now) > 0 {
 		return &govchat.Error{Code: govchat.CodeRateLimited, Message: msgChatLimited, RetryAfter: max(1, int(d.cfg.ChatLimit.Every.Seconds()))}
 	}
 	entry := Entry{At: now, From: FromCitizen, Text: text}
-	conv.Transcript = append(conv.Transcript, entry)
-	d.persist(d.store.addEntry(ctx, conv.ID, entry))
-	ds := []delivery{{client: c, frame: AckFrame{Type: "ack", ID: f.ID, Of: TypeHandoffMessage, Conversation: conv.ID}}}
-	if conv.Status == StatusActive {
-		ds = append(ds, d.presence.to(conv.Operator, CitizenMessageFrame{Type: TypeCitizenMessage, Conversation: conv.ID, Text: text, At: now})...)
-	} else {
-		ds = append(ds, d.queueFrames(ctx)...)
+	id, err := d.store.addEntry(ctx, conv.ID, entry)
+	if err != nil {
+		return d.unavailable(err)
 	}
-	d.mu.Unlock()
-	d.deliver(ds)
+	ev := event{TextsOf: conv.ID, Texts: d.liveTexts(conv.ID, []Entry{entry}, []int64{id})}
+	if conv.Status == StatusActive {
+		ev.Send = []send{{User: conv.Operator, Frame: frame(CitizenMessageFrame{Type: TypeCitizenMessage, Conversation: conv.ID, Text: text, At: now})}}
+	} else {
+		ev.Queue = true // the preview changed
+	}
+	c.Send(AckFrame{Type: "ack", ID: f.ID, Of: TypeHandoffMessage, Conversation: conv.ID})
+	d.broadcast(ctx, ev)
 	return nil
 }
 
@@ -173,31 +195,35 @@ func (q *queue) onEnd(ctx context.Context, c *chat.Client, data []byte) error {
 		return err
 	}
 	p := c.Principal()
-	d.mu.Lock()
-	var conv *Conversation
+	var conv Conversation
+	var err error
 	by := FromCitizen
 	if p.Role == govchat.RoleOperator || p.Role == govchat.RoleAdmin {
 		by = FromOperator
-		conv = d.queue.convs[f.Conversation]
-		if conv == nil {
-			d.mu.Unlock()
+		conv, err = d.store.conv(ctx, f.Conversation)
+		switch {
+		case errors.Is(err, ErrNotFound) || err == nil && conv.Status == StatusClosed:
 			return govchat.Errorf(govchat.CodeNotFound, msgNoConv)
-		}
-		if conv.Status == StatusActive && conv.Operator != p.ID && p.Role != govchat.RoleAdmin {
-			d.mu.Unlock()
+		case err != nil:
+			return d.unavailable(err)
+		case conv.Status == StatusActive && conv.Operator != p.ID && p.Role != govchat.RoleAdmin:
 			return govchat.Errorf(govchat.CodeForbidden, msgNotYours)
 		}
 	} else {
-		if s := c.Session(); s != nil {
-			conv = d.queue.bySession[s.ID]
-		}
-		if conv == nil {
-			d.mu.Unlock()
+		s := c.Session()
+		if s == nil {
 			return govchat.Errorf(govchat.CodeBadRequest, msgNotInHandoff)
+		}
+		conv, err = d.store.openOf(ctx, s.ID)
+		if errors.Is(err, ErrNotFound) {
+			return govchat.Errorf(govchat.CodeBadRequest, msgNotInHandoff)
+		}
+		if err != nil {
+			return d.unavailable(err)
 		}
 	}
 	now := d.cfg.Now()
-	outcome, isUnresolved := endOutcome(conv, by == FromOperator, f.Resolved)
+	outcome, isUnresolved := endOutcome(&conv, by == FromOperator, f.Resolved)
 	text := "市民结束了人工服务"
 	if by == FromOperator {
 		text = "坐席（工号" + p.Name + "）结束了人工服务"
@@ -205,43 +231,84 @@ func (q *queue) onEnd(ctx context.Context, c *chat.Client, data []byte) error {
 			text += map[bool]string{true: "（未解决）", false: "（已解决）"}[isUnresolved]
 		}
 	}
-	entry := Entry{At: now, From: FromSystem, Text: text}
-	conv.Transcript = append(conv.Transcript, entry)
-	conv.Status, conv.Closed = StatusClosed, now
-	var publish publisher
-	if isUnresolved {
-		publish = d.publish(now, unresolved(*conv, outcome, by))
+	var publish func(Conversation) publisher
+	if isUnresolved && d.cfg.Events != nil {
+		publish = func(c Conversation) publisher { return d.publish(now, unresolved(c, outcome, by)) }
 	}
-	d.persist(d.store.end(ctx, conv, entry, publish))
-	delete(d.queue.convs, conv.ID)
-	delete(d.queue.bySession, conv.SessionID)
-	if t := d.auto.trails[conv.SessionID]; t != nil {
-		t.entries, t.refusals = nil, 0
+	ok, err := d.store.close(ctx, conv.ID, Entry{At: now, From: FromSystem, Text: text}, publish)
+	if err != nil {
+		return d.unavailable(err)
 	}
-	ds := []delivery{{session: conv.SessionID, frame: HandoffFrame{Type: TypeHandoff, ID: f.ID, Status: StatusClosed, Conversation: conv.ID, Hotline: d.cfg.Hotline, Message: msgClosed}}}
-	if conv.Operator != "" {
-		ds = append(ds, d.presence.to(conv.Operator, FinishedFrame{Type: TypeHandoffFinished, Conversation: conv.ID, By: by})...)
+	if !ok {
+		return govchat.Errorf(govchat.CodeNotFound, msgNoConv)
 	}
-	ds = append(ds, d.queueFrames(ctx)...)
-	d.mu.Unlock()
+	d.auto.reset(conv.SessionID)
+	d.closed(ctx, conv, f.ID, by)
 	if by == FromOperator {
 		d.audit(ctx, operator{p.ID, p.Name}, "handoff_end", conv.ID, "")
-		ds = append(ds, delivery{client: c, frame: AckFrame{Type: "ack", ID: f.ID, Of: TypeHandoffEnd, Conversation: conv.ID}})
+		c.Send(AckFrame{Type: "ack", ID: f.ID, Of: TypeHandoffEnd, Conversation: conv.ID})
 	}
-	d.deliver(ds)
 	return nil
 }
 
-// own returns the connected conversation id owned by the operator on c
-// (d.mu held).
-func (q *queue) own(c *chat.Client, id string) (*Conversation, *govchat.Error) {
-	d := q.d
-	conv := d.queue.convs[id]
-	if conv == nil {
-		return nil, govchat.Errorf(govchat.CodeNotFound, msgNoConv)
+// closed tells every instance that conv has ended: its citizen, its
+// operator and the queue.
+func (d *Desk) closed(ctx context.Context, conv Conversation, reqID, by string) {
+	conv.Status = StatusClosed
+	r := ref(conv)
+	d.live.apply(r)
+	ev := event{Conv: &r, Queue: true, Send: []send{{Session: conv.SessionID,
+		Frame: frame(HandoffFrame{Type: TypeHandoff, ID: reqID, Status: StatusClosed, Conversation: conv.ID, Hotline: d.cfg.Hotline, Message: msgClosed})}}}
+	if conv.Operator != "" {
+		ev.Send = append(ev.Send, send{User: conv.Operator, Frame: frame(FinishedFrame{Type: TypeHandoffFinished, Conversation: conv.ID, By: by})})
 	}
-	if conv.Status != StatusActive || conv.Operator != c.Principal().ID {
-		return nil, govchat.Errorf(govchat.CodeForbidden, msgNotYours)
+	d.broadcast(ctx, ev)
+}
+
+// closeIdle ends the open conversations nobody has written in for
+// IdleClose: their citizen is gone (the chat session could no longer be
+// resumed either).
+func (d *Desk) closeIdle(ctx context.Context, now time.Time) {
+	idle, err := d.store.idle(ctx, now.Add(-d.cfg.IdleClose))
+	if err != nil {
+		d.log.Error("handoff: idle conversations", slog.Any("error", err))
+		return
+	}
+	for _, c := range idle {
+		var publish func(Conversation) publisher
+		if d.cfg.Events != nil {
+			// Nobody marked it resolved: queued, not taken; with an
+			// operator, interrupted (the citizen went away).
+			outcome := events.OutcomeInterrupted
+			if c.Status == StatusQueued {
+				outcome = events.OutcomeNotTaken
+			}
+			publish = func(c Conversation) publisher { return d.publish(now, unresolved(c, outcome, FromSystem)) }
+		}
+		ok, err := d.store.close(ctx, c.ID, Entry{At: now, From: FromSystem, Text: msgIdleClosed}, publish)
+		if err != nil {
+			d.log.Error("handoff: closing an idle conversation", slog.Any("error", err))
+			return
+		}
+		if ok {
+			d.closed(ctx, c, "", FromSystem)
+		}
+	}
+}
+
+// own returns the connected conversation id if the operator on c has it.
+func (q *queue) own(ctx context.Context, c *chat.Client, id string) (Conversation, *govchat.Error) {
+	d := q.d
+	conv, err := d.store.conv(ctx, id)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return Conversation{}, govchat.Errorf(govchat.CodeNotFound, msgNoConv)
+	case err != nil:
+		return Conversation{}, d.unavailable(err)
+	case conv.Status == StatusClosed:
+		return Conversation{}, govchat.Errorf(govchat.CodeNotFound, msgNoConv)
+	case conv.Status != StatusActive || conv.Operator != c.Principal().ID:
+		return Conversation{}, govchat.Errorf(govchat.CodeForbidden, msgNotYours)
 	}
 	return conv, nil
 }
@@ -253,40 +320,39 @@ func (q *queue) onTake(ctx context.Context, c *chat.Client, data []byte) error {
 		return err
 	}
 	p := c.Principal()
-	d.mu.Lock()
-	conv := d.queue.convs[f.Conversation]
-	switch {
-	case conv == nil:
-		d.mu.Unlock()
-		return govchat.Errorf(govchat.CodeNotFound, msgNoConv)
-	case conv.Status == StatusActive && conv.Operator != p.ID:
-		d.mu.Unlock()
-		return govchat.Errorf(govchat.CodeForbidden, msgTaken)
-	}
 	now := d.cfg.Now()
-	if conv.Status == StatusQueued {
-		conv.Status, conv.Taken, conv.Operator, conv.StaffNo = StatusActive, now, p.ID, p.Name
-		d.m.taken(now.Sub(conv.Created))
-		entry := Entry{At: now, From: FromSystem, Text: "坐席（工号" + p.Name + "）已接入"}
-		conv.Transcript = append(conv.Transcript, entry)
-		d.persist(d.store.addEntry(ctx, conv.ID, entry))
-		d.persist(d.store.update(ctx, conv))
-	}
-	ds := []delivery{
-		{client: c, frame: ConversationFrame{Type: TypeConversation, ID: f.ID, Conversation: copyConv(conv)}},
-		{session: conv.SessionID, frame: d.queue.statusFrame(conv, "")},
-	}
-	ds = append(ds, d.queueFrames(ctx)...)
-	// Everyone still waiting moved up one place.
-	for _, o := range d.queue.convs {
-		if o.Status == StatusQueued {
-			ds = append(ds, delivery{session: o.SessionID, frame: d.queue.statusFrame(o, "")})
+	conv, err := d.store.conv(ctx, f.Conversation)
+	if err == nil && conv.Status == StatusQueued {
+		var took bool
+		if took, err = d.store.take(ctx, conv.ID, p.ID, p.Name, now); err == nil && !took {
+			conv, err = d.store.conv(ctx, f.Conversation) // taken or ended meanwhile
+		} else if took {
+			conv.Status, conv.Taken, conv.Operator, conv.StaffNo = StatusActive, now, p.ID, p.Name
+			d.metrics().taken(now.Sub(conv.Created))
+			if _, err = d.store.addEntry(ctx, conv.ID, Entry{At: now, From: FromSystem, Text: "坐席（工号" + p.Name + "）已接入"}); err == nil {
+				r := ref(conv)
+				d.live.apply(r)
+				var sf HandoffFrame
+				if sf, err = d.statusFrame(ctx, conv, ""); err == nil {
+					defer d.broadcast(ctx, event{Conv: &r, Positions: true, Send: []send{{Session: conv.SessionID, Frame: frame(sf)}}})
+					defer d.audit(ctx, operator{p.ID, p.Name}, "handoff_take", conv.ID, "")
+				}
+			}
 		}
 	}
-	d.mu.Unlock()
-	d.audit(ctx, operator{p.ID, p.Name}, "handoff_take", conv.ID, "")
-	d.deliver(ds)
-	return nil
+	switch {
+	case errors.Is(err, ErrNotFound) || err == nil && conv.Status == StatusClosed:
+		return govchat.Errorf(govchat.CodeNotFound, msgNoConv)
+	case err != nil:
+		return d.unavailable(err)
+	case conv.Operator != p.ID:
+		return govchat.Errorf(govchat.CodeForbidden, msgTaken)
+	}
+	full, err := d.withTranscript(ctx, conv)
+	if err != nil {
+		return d.unavailable(err)
+	}
+	return c.Send(ConversationFrame{Type: TypeConversation, ID: f.ID, Conversation: full})
 }
 
 func (q *queue) onAgentMessage(ctx context.Context, c *chat.Client, data []byte) error {
@@ -299,19 +365,18 @@ func (q *queue) onAgentMessage(ctx context.Context, c *chat.Client, data []byte)
 	if e != nil {
 		return e
 	}
-	d.mu.Lock()
-	conv, e := d.queue.own(c, f.Conversation)
+	conv, e := q.own(ctx, c, f.Conversation)
 	if e != nil {
-		d.mu.Unlock()
 		return e
 	}
 	now := d.cfg.Now()
 	entry := Entry{At: now, From: FromOperator, Text: text, StaffNo: conv.StaffNo}
-	conv.Transcript = append(conv.Transcript, entry)
-	d.persist(d.store.addEntry(ctx, conv.ID, entry))
-	session, staffNo := conv.SessionID, conv.StaffNo
-	d.mu.Unlock()
-	n := d.sendToSession(session, AgentMessageFrame{Type: TypeAgentMessage, Conversation: conv.ID, StaffNo: staffNo, Text: text, At: now})
+	id, err := d.store.addEntry(ctx, conv.ID, entry)
+	if err != nil {
+		return d.unavailable(err)
+	}
+	ev := event{TextsOf: conv.ID, Texts: d.liveTexts(conv.ID, []Entry{entry}, []int64{id})}
+	n := d.toSession(ctx, conv.SessionID, AgentMessageFrame{Type: TypeAgentMessage, Conversation: conv.ID, StaffNo: conv.StaffNo, Text: text, At: now}, ev)
 	delivered := n > 0
 	return c.Send(AckFrame{Type: "ack", ID: f.ID, Of: TypeAgentMessage, Conversation: conv.ID, Delivered: &delivered})
 }
@@ -332,27 +397,26 @@ func (q *queue) onAgentAnswer(ctx context.Context, c *chat.Client, data []byte) 
 	if err != nil {
 		return govchat.Errorf(govchat.CodeNotFound, msgNoPassage)
 	}
-	d.mu.Lock()
-	conv, e := d.queue.own(c, f.Conversation)
+	conv, e := q.own(ctx, c, f.Conversation)
 	if e != nil {
-		d.mu.Unlock()
 		return e
 	}
 	now := d.cfg.Now()
 	text := item.Text + "[1]\n" + item.Cite
-	asked := lastCitizen(conv.Transcript)
+	asked := d.lastCitizen(ctx, conv.ID)
 	entry := Entry{At: now, From: FromOperator, Text: text, StaffNo: conv.StaffNo, Sources: []kb.Source{src}}
-	conv.Transcript = append(conv.Transcript, entry)
-	d.persist(d.store.addEntry(ctx, conv.ID, entry))
-	session, staffNo := conv.SessionID, conv.StaffNo
-	d.mu.Unlock()
-	n := d.sendToSession(session, AgentAnswerFrame{Type: TypeAgentAnswer, Conversation: conv.ID, StaffNo: staffNo, Text: text, Sources: []kb.Source{src}, At: now})
-	d.audit(ctx, operator{c.Principal().ID, staffNo}, "handoff_push", conv.ID, f.DocID+"#"+src.Anchor)
+	id, err := d.store.addEntry(ctx, conv.ID, entry)
+	if err != nil {
+		return d.unavailable(err)
+	}
+	ev := event{TextsOf: conv.ID, Texts: d.liveTexts(conv.ID, []Entry{entry}, []int64{id})}
+	n := d.toSession(ctx, conv.SessionID, AgentAnswerFrame{Type: TypeAgentAnswer, Conversation: conv.ID, StaffNo: conv.StaffNo, Text: text, Sources: []kb.Source{src}, At: now}, ev)
+	d.audit(ctx, operator{c.Principal().ID, conv.StaffNo}, "handoff_push", conv.ID, f.DocID+"#"+src.Anchor)
 	if d.cfg.Evidence != nil && asked != "" {
 		// The operator's choice is evidence of what the citizen's words
 		// ask for (learning from use; reviewed before it teaches anything).
 		if err := d.cfg.Evidence.RecordEvidence(ctx, govchat.Evidence{Wording: asked, EntryID: f.DocID, Kind: govchat.EvidenceOperatorPush,
-			Session: session, By: c.Principal().ID, At: now}); err != nil {
+			Session: conv.SessionID, By: c.Principal().ID, At: now}); err != nil {
 			d.log.Warn("handoff: evidence", slog.Any("error", err))
 		}
 	}
@@ -360,25 +424,41 @@ func (q *queue) onAgentAnswer(ctx context.Context, c *chat.Client, data []byte) 
 	return c.Send(AckFrame{Type: "ack", ID: f.ID, Of: TypeAgentAnswer, Conversation: conv.ID, Delivered: &delivered})
 }
 
-// list lists stored conversations (without transcripts), newest
-// first; status filters when not empty.
-func (q *queue) list(ctx context.Context, status string, limit int) ([]Conversation, error) {
+// onHello tells a citizen who comes back — after a reconnect, perhaps to
+// another instance — where their conversation with an operator stands.
+func (q *queue) onHello(ctx context.Context, c *chat.Client, resumed bool) {
 	d := q.d
-	return d.store.list(ctx, status, limit)
+	s := c.Session()
+	if !resumed || s == nil || c.Principal().Role != govchat.RoleCitizen {
+		return
+	}
+	if _, ok := d.live.openOf(s.ID); !ok {
+		return
+	}
+	conv, err := d.store.openOf(ctx, s.ID)
+	if err != nil {
+		return
+	}
+	f, err := d.statusFrame(ctx, conv, "")
+	if err == nil {
+		c.Send(f)
+	}
 }
 
-// get returns a conversation with its transcript: the live one
-// while it is open, else the stored (redacted) one.
+// list lists stored conversations (without transcripts), newest first;
+// status filters when not empty.
+func (q *queue) list(ctx context.Context, status string, limit int) ([]Conversation, error) {
+	return q.d.store.list(ctx, status, limit, false)
+}
+
+// get returns a conversation with its transcript: stored (redacted), with
+// the live text of what this instance has seen while it is open.
 func (q *queue) get(ctx context.Context, id string) (Conversation, error) {
-	d := q.d
-	d.mu.Lock()
-	if c := d.queue.convs[id]; c != nil {
-		out := copyConv(c)
-		d.mu.Unlock()
-		return out, nil
+	c, err := q.d.store.conv(ctx, id)
+	if err != nil {
+		return Conversation{}, err
 	}
-	d.mu.Unlock()
-	return d.store.get(ctx, id)
+	return q.d.withTranscript(ctx, c)
 }
 
 type requestFrame struct {
@@ -387,40 +467,17 @@ type requestFrame struct {
 	Reason string `json:"reason,omitempty"`
 }
 
-// items lists the open conversations, queued ones first, oldest first
-// (d.mu held).
-func (q *queue) items() []QueueItem {
-	items := []QueueItem{}
-	for _, c := range q.convs {
-		it := QueueItem{Conversation: c.ID, SessionID: c.SessionID, Status: c.Status, Reason: c.Reason, Created: c.Created, StaffNo: c.StaffNo, Entries: len(c.Transcript)}
-		for i := len(c.Transcript) - 1; i >= 0; i-- {
-			if c.Transcript[i].From == FromCitizen {
-				it.Preview = clip(c.Transcript[i].Text, 60)
-				break
-			}
-		}
-		items = append(items, it)
+// lastCitizen is the citizen's latest words in a conversation: what an
+// operator's push answers. The live text when this instance has it (the
+// learner redacts it as it does every wording), else the stored one.
+func (d *Desk) lastCitizen(ctx context.Context, conv string) string {
+	id, text, err := d.store.lastCitizen(ctx, conv)
+	if err != nil {
+		d.log.Warn("handoff: evidence", slog.Any("error", err))
+		return ""
 	}
-	sort.Slice(items, func(i, j int) bool {
-		a, b := items[i], items[j]
-		if (a.Status == StatusQueued) != (b.Status == StatusQueued) {
-			return a.Status == StatusQueued
-		}
-		if !a.Created.Equal(b.Created) {
-			return a.Created.Before(b.Created)
-		}
-		return a.Conversation < b.Conversation
-	})
-	return items
-}
-
-// lastCitizen is the citizen's latest words in a transcript: what an
-// operator's push answers.
-func lastCitizen(t []Entry) string {
-	for i := len(t) - 1; i >= 0; i-- {
-		if t[i].From == FromCitizen {
-			return t[i].Text
-		}
+	if t, ok := d.live.text(conv, id); ok {
+		return t
 	}
-	return ""
+	return text
 }

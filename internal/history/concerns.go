@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/govchat/govchat/internal/govchat"
+	"github.com/govchat/govchat/internal/sqldb"
 )
 
 // The concerns report (回应关切) reads pre-aggregated counts: every write
@@ -20,7 +21,8 @@ import (
 // doc_citations. A
 // report over a period then sums at most days × topics × channels rows,
 // however many questions were asked. The SQL is plain (INSERT … ON
-// CONFLICT … DO UPDATE, CASE, GROUP BY) so that another database can run it.
+// CONFLICT … DO UPDATE, CASE, GROUP BY), written once for SQLite and
+// PostgreSQL (internal/sqldb).
 
 // defaultTopic is the topic of a record when no Config.Topic is given: the
 // first cited document of an answer, else the normalised question.
@@ -93,7 +95,8 @@ func (s *Store) prepare(r govchat.Record) *write {
 const insertAnswerSQL = `INSERT INTO answers (id, session, channel, asked_at, question, qkey, answer, refused, reason, mode, latency_ms, error, topic, day, synthetic)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
-const insertSourceSQL = `INSERT OR REPLACE INTO answer_sources (answer_id, n, doc_id, anchor, title) VALUES (?, ?, ?, ?, ?)`
+const insertSourceSQL = `INSERT INTO answer_sources (answer_id, n, doc_id, anchor, title) VALUES (?, ?, ?, ?, ?)
+	ON CONFLICT (answer_id, n) DO UPDATE SET doc_id = excluded.doc_id, anchor = excluded.anchor, title = excluded.title`
 
 func bumpSQL(table, key string) string {
 	cols := []string{"questions", "refused", "clarified", "helpful", "unhelpful", "handoffs"}
@@ -138,20 +141,22 @@ const (
 type delta struct{ questions, refused, clarified, helpful, unhelpful, handoffs int }
 
 // execer runs a statement: a transaction, or statements prepared on one.
+// Flags are written as integers 0 and 1 (b2i): the report sums them.
 type execer interface {
-	Exec(query string, args ...any) (sql.Result, error)
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
 // bump adds d to the report rows of a question.
-func bump(tx execer, day int64, topic, channel string, synthetic bool, d delta) error {
+func bump(ctx context.Context, tx execer, day int64, topic, channel string, synthetic bool, d delta) error {
 	vals := []any{d.questions, d.refused, d.clarified, d.helpful, d.unhelpful, d.handoffs}
-	if _, err := tx.Exec(bumpTopicSQL, append([]any{day, topic, channel, synthetic}, vals...)...); err != nil {
+	syn := b2i(synthetic)
+	if _, err := tx.ExecContext(ctx, bumpTopicSQL, append([]any{day, topic, channel, syn}, vals...)...); err != nil {
 		return fmt.Errorf("history: count topic: %w", err)
 	}
-	if _, err := tx.Exec(bumpWeekSQL, append([]any{weekOf(day), topic, synthetic}, vals...)...); err != nil {
+	if _, err := tx.ExecContext(ctx, bumpWeekSQL, append([]any{weekOf(day), topic, syn}, vals...)...); err != nil {
 		return fmt.Errorf("history: count week: %w", err)
 	}
-	if _, err := tx.Exec(bumpServiceSQL, append([]any{day, channel, synthetic}, vals...)...); err != nil {
+	if _, err := tx.ExecContext(ctx, bumpServiceSQL, append([]any{day, channel, syn}, vals...)...); err != nil {
 		return fmt.Errorf("history: count day: %w", err)
 	}
 	return nil
@@ -165,37 +170,37 @@ func b2i(b bool) int {
 }
 
 // insert writes the question, its sources and its counts.
-func (w *write) insert(tx execer) error {
+func (w *write) insert(ctx context.Context, tx execer) error {
 	r := w.r
 	var topic any // NULL would mean "not yet assigned"; a failed answer has none
 	topic = w.topic
-	_, err := tx.Exec(insertAnswerSQL,
+	_, err := tx.ExecContext(ctx, insertAnswerSQL,
 		r.AnswerID, r.Session, r.Channel, r.At.UnixMilli(), w.q, w.qkey, w.a, r.Refused, r.Reason, r.Mode,
-		float64(r.Latency)/float64(time.Millisecond), r.Error, topic, w.day, w.synthetic)
+		float64(r.Latency)/float64(time.Millisecond), r.Error, topic, w.day, b2i(w.synthetic))
 	if err != nil {
 		return fmt.Errorf("history: insert answer: %w", err)
 	}
 	for _, src := range r.Sources {
-		if _, err := tx.Exec(insertSourceSQL, r.AnswerID, src.N, src.DocID, src.Anchor, src.Title); err != nil {
+		if _, err := tx.ExecContext(ctx, insertSourceSQL, r.AnswerID, src.N, src.DocID, src.Anchor, src.Title); err != nil {
 			return fmt.Errorf("history: insert source: %w", err)
 		}
 	}
-	return w.count(tx)
+	return w.count(ctx, tx)
 }
 
 // count adds the question to the report's counts.
-func (w *write) count(tx execer) error {
+func (w *write) count(ctx context.Context, tx execer) error {
 	if !w.counted {
 		return nil
 	}
-	if err := bump(tx, w.day, w.topic, w.r.Channel, w.synthetic, delta{questions: 1, refused: b2i(w.r.Refused), clarified: b2i(w.clarified)}); err != nil {
+	if err := bump(ctx, tx, w.day, w.topic, w.r.Channel, w.synthetic, delta{questions: 1, refused: b2i(w.r.Refused), clarified: b2i(w.clarified)}); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(topicLabelSQL, w.topic, w.label); err != nil {
+	if _, err := tx.ExecContext(ctx, topicLabelSQL, w.topic, w.label); err != nil {
 		return fmt.Errorf("history: topic label: %w", err)
 	}
 	for _, id := range w.sourceDocs {
-		if _, err := tx.Exec(bumpCitedSQL, w.day, id, w.synthetic); err != nil {
+		if _, err := tx.ExecContext(ctx, bumpCitedSQL, w.day, id, b2i(w.synthetic)); err != nil {
 			return fmt.Errorf("history: count citation: %w", err)
 		}
 	}
@@ -215,10 +220,10 @@ type answerState struct {
 	session   string
 }
 
-func readState(tx *sql.Tx, where string, arg any) (answerState, error) {
+func readState(ctx context.Context, tx *sqldb.Tx, where string, arg any) (answerState, error) {
 	var st answerState
 	var errCode string
-	err := tx.QueryRow(`SELECT topic, day, channel, synthetic, refused, error, handoff, helpful, session FROM answers WHERE `+where, arg).
+	err := tx.QueryRowContext(ctx, `SELECT topic, day, channel, synthetic, refused, error, handoff, helpful, session FROM answers WHERE `+where, arg).
 		Scan(&st.topic, &st.day, &st.channel, &st.synthetic, &st.refused, &errCode, &st.handoff, &st.helpful, &st.session)
 	st.failed = errCode != ""
 	return st, err
@@ -229,15 +234,15 @@ func readState(tx *sql.Tx, where string, arg any) (answerState, error) {
 func (st answerState) counted() bool { return !st.failed && st.topic.Valid }
 
 // setHelpful makes helpful the answer's latest feedback and moves its count.
-func setHelpful(tx *sql.Tx, answerID string, helpful bool) error {
-	st, err := readState(tx, `id = ?`, answerID)
+func setHelpful(ctx context.Context, tx *sqldb.Tx, answerID string, helpful bool) error {
+	st, err := readState(ctx, tx, `id = ?`, answerID)
 	if err != nil {
 		return fmt.Errorf("history: feedback: %w", err)
 	}
 	if st.helpful.Valid && st.helpful.Bool == helpful {
 		return nil
 	}
-	if _, err := tx.Exec(`UPDATE answers SET helpful = ? WHERE id = ?`, helpful, answerID); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE answers SET helpful = ? WHERE id = ?`, b2i(helpful), answerID); err != nil {
 		return fmt.Errorf("history: feedback: %w", err)
 	}
 	if !st.counted() {
@@ -256,7 +261,7 @@ func setHelpful(tx *sql.Tx, answerID string, helpful bool) error {
 	} else {
 		d.unhelpful++
 	}
-	return bump(tx, st.day, st.topic.String, st.channel, st.synthetic, d)
+	return bump(ctx, tx, st.day, st.topic.String, st.channel, st.synthetic, d)
 }
 
 // RecordHandoff notes that the citizen of session asked for a human (转人工).
@@ -268,30 +273,30 @@ func (s *Store) RecordHandoff(ctx context.Context, session string) (bool, error)
 		return false, nil
 	}
 	marked := false
-	err := s.do(ctx, func(tx *sql.Tx) error {
+	err := s.do(ctx, func(ctx context.Context, tx *sqldb.Tx) error {
 		var id string
-		err := tx.QueryRow(`SELECT id FROM answers WHERE session = ? ORDER BY asked_at DESC, rowid DESC LIMIT 1`, session).Scan(&id)
+		err := tx.QueryRowContext(ctx, `SELECT id FROM answers WHERE session = ? ORDER BY asked_at DESC, rowid DESC LIMIT 1`, session).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
 		if err != nil {
 			return fmt.Errorf("history: handoff: %w", err)
 		}
-		st, err := readState(tx, `id = ?`, id)
+		st, err := readState(ctx, tx, `id = ?`, id)
 		if err != nil {
 			return fmt.Errorf("history: handoff: %w", err)
 		}
 		if st.refused || st.failed || st.handoff {
 			return nil
 		}
-		if _, err := tx.Exec(`UPDATE answers SET handoff = 1 WHERE id = ?`, id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE answers SET handoff = 1 WHERE id = ?`, id); err != nil {
 			return fmt.Errorf("history: handoff: %w", err)
 		}
 		marked = true
 		if !st.counted() {
 			return nil
 		}
-		return bump(tx, st.day, st.topic.String, st.channel, st.synthetic, delta{handoffs: 1})
+		return bump(ctx, tx, st.day, st.topic.String, st.channel, st.synthetic, delta{handoffs: 1})
 	})
 	return marked, err
 }
@@ -313,30 +318,30 @@ func (s *Store) RecordSynthetic(ctx context.Context, recs []SyntheticRecord) err
 			}
 			ws[i] = s.prepare(sr.Record)
 		}
-		err := s.do(ctx, func(tx *sql.Tx) error {
-			st, err := prepareAll(tx)
+		err := s.do(ctx, func(ctx context.Context, tx *sqldb.Tx) error {
+			st, err := prepareAll(ctx, tx)
 			if err != nil {
 				return err
 			}
 			defer st.close()
 			for i, w := range ws {
-				if err := w.insert(st); err != nil {
+				if err := w.insert(ctx, st); err != nil {
 					return err
 				}
 				sr := batch[i]
 				if sr.Helpful != nil {
-					if _, err := tx.Exec(`INSERT INTO feedback (answer_id, at, helpful, reason) VALUES (?, ?, ?, '')`, sr.AnswerID, w.r.At.UnixMilli(), *sr.Helpful); err != nil {
+					if _, err := tx.ExecContext(ctx, `INSERT INTO feedback (answer_id, at, helpful, reason) VALUES (?, ?, ?, '')`, sr.AnswerID, w.r.At.UnixMilli(), *sr.Helpful); err != nil {
 						return fmt.Errorf("history: insert feedback: %w", err)
 					}
-					if err := setHelpful(tx, sr.AnswerID, *sr.Helpful); err != nil {
+					if err := setHelpful(ctx, tx, sr.AnswerID, *sr.Helpful); err != nil {
 						return err
 					}
 				}
 				if sr.Handoff && w.counted && !sr.Refused {
-					if _, err := tx.Exec(`UPDATE answers SET handoff = 1 WHERE id = ?`, sr.AnswerID); err != nil {
+					if _, err := tx.ExecContext(ctx, `UPDATE answers SET handoff = 1 WHERE id = ?`, sr.AnswerID); err != nil {
 						return fmt.Errorf("history: handoff: %w", err)
 					}
-					if err := bump(st, w.day, w.topic, sr.Channel, true, delta{handoffs: 1}); err != nil {
+					if err := bump(ctx, st, w.day, w.topic, sr.Channel, true, delta{handoffs: 1}); err != nil {
 						return err
 					}
 				}
@@ -359,14 +364,14 @@ type SyntheticRecord struct {
 
 // stmts are the insert statements prepared once for a batch.
 type stmts struct {
-	tx *sql.Tx
+	tx *sqldb.Tx
 	m  map[string]*sql.Stmt
 }
 
-func prepareAll(tx *sql.Tx) (*stmts, error) {
+func prepareAll(ctx context.Context, tx *sqldb.Tx) (*stmts, error) {
 	st := &stmts{tx: tx, m: map[string]*sql.Stmt{}}
 	for _, q := range []string{insertAnswerSQL, insertSourceSQL, bumpTopicSQL, bumpWeekSQL, bumpServiceSQL, bumpCitedSQL, topicLabelSQL} {
-		p, err := tx.Prepare(q)
+		p, err := tx.PrepareContext(ctx, q)
 		if err != nil {
 			st.close()
 			return nil, fmt.Errorf("history: prepare: %w", err)
@@ -376,11 +381,11 @@ func prepareAll(tx *sql.Tx) (*stmts, error) {
 	return st, nil
 }
 
-func (st *stmts) Exec(query string, args ...any) (sql.Result, error) {
+func (st *stmts) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if p := st.m[query]; p != nil {
-		return p.Exec(args...)
+		return p.ExecContext(ctx, args...)
 	}
-	return st.tx.Exec(query, args...)
+	return st.tx.ExecContext(ctx, query, args...)
 }
 
 func (st *stmts) close() {
@@ -410,7 +415,7 @@ func (s *Store) Origins(ctx context.Context) (real, synthetic bool, err error) {
 // untouched.
 func (s *Store) DeleteSynthetic(ctx context.Context) (int, error) {
 	var n int64
-	err := s.do(ctx, func(tx *sql.Tx) error {
+	err := s.do(ctx, func(ctx context.Context, tx *sqldb.Tx) error {
 		for _, q := range []string{
 			`DELETE FROM answer_sources WHERE answer_id IN (SELECT id FROM answers WHERE synthetic = 1)`,
 			`DELETE FROM feedback WHERE answer_id IN (SELECT id FROM answers WHERE synthetic = 1)`,
@@ -419,11 +424,11 @@ func (s *Store) DeleteSynthetic(ctx context.Context) (int, error) {
 			`DELETE FROM service_days WHERE synthetic = 1`,
 			`DELETE FROM doc_citations WHERE synthetic = 1`,
 		} {
-			if _, err := tx.Exec(q); err != nil {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
 				return fmt.Errorf("history: delete synthetic: %w", err)
 			}
 		}
-		res, err := tx.Exec(`DELETE FROM answers WHERE synthetic = 1`)
+		res, err := tx.ExecContext(ctx, `DELETE FROM answers WHERE synthetic = 1`)
 		if err != nil {
 			return fmt.Errorf("history: delete synthetic: %w", err)
 		}
@@ -668,7 +673,7 @@ func (s *Store) backfill(ctx context.Context) error {
 		}
 		for _, o := range batch {
 			r := o.w.r
-			srcs, err := tx.Query(`SELECT n, doc_id, anchor, title FROM answer_sources WHERE answer_id = ? ORDER BY n`, r.AnswerID)
+			srcs, err := tx.QueryContext(ctx, `SELECT n, doc_id, anchor, title FROM answer_sources WHERE answer_id = ? ORDER BY n`, r.AnswerID)
 			if err != nil {
 				tx.Rollback()
 				return fmt.Errorf("history: backfill: %w", err)
@@ -681,11 +686,11 @@ func (s *Store) backfill(ctx context.Context) error {
 			srcs.Close()
 			// The stored text is already redacted: prepare must not change it.
 			w := s.prepare(r)
-			if _, err := tx.Exec(`UPDATE answers SET topic = ?, day = ? WHERE id = ?`, w.topic, w.day, r.AnswerID); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE answers SET topic = ?, day = ? WHERE id = ?`, w.topic, w.day, r.AnswerID); err != nil {
 				tx.Rollback()
 				return fmt.Errorf("history: backfill: %w", err)
 			}
-			if err := w.count(tx); err != nil {
+			if err := w.count(ctx, tx); err != nil {
 				tx.Rollback()
 				return err
 			}
@@ -701,7 +706,7 @@ func (s *Store) backfill(ctx context.Context) error {
 				}
 			}
 			if d != (delta{}) {
-				if err := bump(tx, w.day, w.topic, r.Channel, false, d); err != nil {
+				if err := bump(ctx, tx, w.day, w.topic, r.Channel, false, d); err != nil {
 					tx.Rollback()
 					return err
 				}

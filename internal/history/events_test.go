@@ -10,6 +10,8 @@ import (
 
 	"github.com/govchat/govchat/internal/events"
 	"github.com/govchat/govchat/internal/govchat"
+	"github.com/govchat/govchat/internal/sqldb"
+	"github.com/govchat/govchat/internal/sqldb/sqldbtest"
 )
 
 type published struct {
@@ -74,4 +76,53 @@ func TestNegativeFeedbackEvent(t *testing.T) {
 	if fb, _ := s.FeedbackOf(ctx, "a2"); len(fb) != 2 {
 		t.Errorf("feedback stored = %+v", fb)
 	}
+}
+
+// txEvents writes each event into a table of the log's own database, in
+// the transaction it is given.
+type txEvents struct{ fail bool }
+
+func (p *txEvents) Publish(ctx context.Context, tx events.Execer, at time.Time, d events.Data) error {
+	if tx == nil {
+		return errors.New("no transaction")
+	}
+	if p.fail {
+		return errors.New("outbox unavailable")
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO test_events(type) VALUES(?)`, d.EventType())
+	return err
+}
+
+// With one database for the log and the outbox (PostgreSQL, EventsInTx),
+// feedback.negative joins the feedback's transaction: both are stored, or
+// neither.
+func TestNegativeFeedbackEventInTransaction(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		if _, err := db.ExecContext(ctx, `CREATE TABLE test_events (type TEXT NOT NULL)`); err != nil {
+			t.Fatal(err)
+		}
+		pub := &txEvents{}
+		s, err := Open(Config{DB: db, Redact: fakeRedact, Events: pub, EventsInTx: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if err := s.Record(ctx, govchat.Record{AnswerID: "a1", Session: "s1", Question: "居住证怎么办", Answer: "…"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Feedback(ctx, govchat.Feedback{AnswerID: "a1", Helpful: false, Reason: "不清楚"}); err != nil {
+			t.Fatal(err)
+		}
+		pub.fail = true
+		if err := s.Feedback(ctx, govchat.Feedback{AnswerID: "a1", Helpful: false, Reason: "还是不清楚"}); err == nil {
+			t.Error("feedback stored without its event")
+		}
+		var n int
+		db.QueryRowContext(ctx, `SELECT COUNT(*) FROM test_events`).Scan(&n)
+		fb, _ := s.FeedbackOf(ctx, "a1")
+		if n != 1 || len(fb) != 1 {
+			t.Errorf("%d events, %d feedback: want one of each", n, len(fb))
+		}
+	})
 }

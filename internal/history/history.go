@@ -1,5 +1,5 @@
-// Package history keeps govchat's conversation log in an embedded SQLite
-// database: every question with its answer, cited sources, latency, mode and
+// Package history keeps govchat's conversation log in its database (an
+// embedded SQLite file, or PostgreSQL shared by several instances): every question with its answer, cited sources, latency, mode and
 // refusal reason, and the feedback given on answers. Citizen text is redacted
 // (身份证号, phone numbers) before it is written. The unanswered report groups
 // refused and 👎 questions so that the knowledge office can fill the gaps.
@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/govchat/govchat/internal/sqldb"
 	"github.com/govchat/govchat/internal/sqlite"
 
 	"github.com/govchat/govchat/internal/events"
@@ -36,7 +37,11 @@ var (
 
 // Config configures a Store.
 type Config struct {
-	// Path is the database file; its directory is created when missing.
+	// DB is the database (shared with other stores, not closed by Close);
+	// when nil, Path is opened as a SQLite file of the log's own.
+	DB *sqldb.DB
+	// Path is the SQLite file used without DB; its directory is created
+	// when missing.
 	Path string
 	// Redact removes personal data (身份证号, phone numbers) from citizen
 	// text before it is stored. Required.
@@ -61,8 +66,12 @@ type Config struct {
 	// Events receives feedback.negative for every 👎 given with a reason
 	// (events.Publisher over the outbox); nil: none. The outbox is kept in
 	// another database (workbench.db), so the event is written right after
-	// the feedback is committed.
+	// the feedback is committed — unless EventsInTx.
 	Events Events
+	// EventsInTx: Events writes into this database (one PostgreSQL for
+	// everything), so feedback.negative joins the feedback's transaction
+	// instead of following it.
+	EventsInTx bool
 }
 
 // Events receives the log's outbound events.
@@ -72,8 +81,9 @@ type Events interface {
 
 // Store is the conversation log. It is safe for concurrent use.
 type Store struct {
-	db       *sql.DB
-	read     *sql.DB // reports' reads: beside the writer (the same as db in memory)
+	db       *sqldb.DB
+	read     *sqldb.DB // reports' reads: beside the writer (SQLite; the same pool otherwise)
+	owned    bool      // db (and read) were opened by Open, and are closed by Close
 	redact   func(string) string
 	now      func() time.Time
 	log      *slog.Logger
@@ -81,6 +91,8 @@ type Store struct {
 	topic    func(govchat.Record) (string, string)
 	loc      *time.Location
 	events   Events
+	// eventsInTx: Config.EventsInTx.
+	eventsInTx bool
 
 	mu     sync.RWMutex // guards closed and sends on ops
 	closed bool
@@ -91,14 +103,14 @@ type Store struct {
 
 // op is one queued write.
 type op struct {
-	apply func(tx *sql.Tx) error
+	apply func(ctx context.Context, tx *sqldb.Tx) error
 	res   chan error
 }
 
 // Open opens (creating when needed) the database at cfg.Path and migrates it.
 func Open(cfg Config) (*Store, error) {
-	if cfg.Path == "" {
-		return nil, errors.New("history: empty database path")
+	if cfg.Path == "" && cfg.DB == nil {
+		return nil, errors.New("history: no database")
 	}
 	if cfg.Redact == nil {
 		return nil, errors.New("history: a redaction function is required")
@@ -119,24 +131,37 @@ func Open(cfg Config) (*Store, error) {
 	if cfg.Location == nil {
 		cfg.Location = time.Local
 	}
-	db, err := sqlite.Open(cfg.Path)
-	if err != nil {
-		return nil, fmt.Errorf("history: %w", err)
-	}
-	if err := migrate(db); err != nil {
-		db.Close()
-		return nil, err
-	}
-	read := db
-	if cfg.Path != ":memory:" {
-		if read, err = sqlite.OpenReader(cfg.Path, 2); err != nil {
-			db.Close()
+	db, owned := cfg.DB, false
+	if db == nil {
+		var err error
+		if db, err = sqlite.OpenDB(cfg.Path); err != nil {
 			return nil, fmt.Errorf("history: %w", err)
 		}
+		owned = true
+	}
+	if err := db.Migrate(context.Background(), Schema); err != nil {
+		if owned {
+			db.Close()
+		}
+		return nil, fmt.Errorf("history: %w", err)
+	}
+	// Reports read beside the writer: on SQLite a pool of read-only
+	// connections to the file (in WAL mode they neither wait for the writer
+	// nor hold it up); a pool already has several.
+	read := db
+	if db.Dialect() == sqldb.SQLite && db.Name() != ":memory:" {
+		r, err := sqlite.OpenReader(db.Name(), 2)
+		if err != nil {
+			if owned {
+				db.Close()
+			}
+			return nil, fmt.Errorf("history: %w", err)
+		}
+		read = sqldb.New(r, sqldb.SQLite, db.Name(), 0)
 	}
 	s := &Store{
-		db: db, read: read, redact: cfg.Redact, now: cfg.Now, log: cfg.Log, maxBatch: cfg.MaxBatch, events: cfg.Events,
-		topic: cfg.Topic, loc: cfg.Location,
+		db: db, read: read, owned: owned, redact: cfg.Redact, now: cfg.Now, log: cfg.Log, maxBatch: cfg.MaxBatch, events: cfg.Events,
+		eventsInTx: cfg.EventsInTx, topic: cfg.Topic, loc: cfg.Location,
 		ops: make(chan *op, 1024), done: make(chan struct{}),
 	}
 	// Rows written before the concerns report existed get their topic and
@@ -152,10 +177,13 @@ func Open(cfg Config) (*Store, error) {
 	return s, nil
 }
 
-// migrations are applied in order; PRAGMA user_version counts the applied ones.
-// Append new steps; never edit an existing one.
-var migrations = []string{
-	`CREATE TABLE answers (
+// Schema is the conversation log's tables. Append steps; never edit one
+// that has shipped.
+var Schema = sqldb.Schema{
+	Component: "history",
+	Tables:    []string{"answers", "answer_sources", "feedback", "topics", "concern_days", "concern_weeks", "service_days", "doc_citations"},
+	Steps: []sqldb.Step{{
+		SQLite: `CREATE TABLE IF NOT EXISTS answers (
 		id         TEXT PRIMARY KEY,
 		session    TEXT NOT NULL,
 		channel    TEXT NOT NULL,
@@ -167,6 +195,42 @@ var migrations = []string{
 		reason     TEXT NOT NULL DEFAULT '',
 		mode       TEXT NOT NULL DEFAULT '',
 		latency_ms REAL NOT NULL,
+		error      TEXT NOT NULL DEFAULT ''
+	);
+	CREATE INDEX IF NOT EXISTS answers_asked_at ON answers(asked_at);
+	CREATE INDEX IF NOT EXISTS answers_session ON answers(session);
+	CREATE TABLE IF NOT EXISTS answer_sources (
+		answer_id TEXT NOT NULL REFERENCES answers(id),
+		n         INTEGER NOT NULL,
+		doc_id    TEXT NOT NULL,
+		anchor    TEXT NOT NULL DEFAULT '',
+		title     TEXT NOT NULL DEFAULT '',
+		PRIMARY KEY (answer_id, n)
+	);
+	CREATE INDEX IF NOT EXISTS answer_sources_doc ON answer_sources(doc_id);
+	CREATE TABLE IF NOT EXISTS feedback (
+		id        INTEGER PRIMARY KEY AUTOINCREMENT,
+		answer_id TEXT NOT NULL REFERENCES answers(id),
+		at        INTEGER NOT NULL,
+		helpful   INTEGER NOT NULL,
+		reason    TEXT NOT NULL DEFAULT ''
+	);
+	CREATE INDEX IF NOT EXISTS feedback_answer ON feedback(answer_id);`,
+		// rowid is SQLite's implicit row number, made explicit: the
+		// unanswered report breaks ties in time by it on both.
+		Postgres: `CREATE TABLE answers (
+		id         TEXT PRIMARY KEY,
+		rowid      BIGINT GENERATED BY DEFAULT AS IDENTITY UNIQUE,
+		session    TEXT NOT NULL,
+		channel    TEXT NOT NULL,
+		asked_at   BIGINT NOT NULL,
+		question   TEXT NOT NULL,
+		qkey       TEXT NOT NULL,
+		answer     TEXT NOT NULL,
+		refused    BOOLEAN NOT NULL,
+		reason     TEXT NOT NULL DEFAULT '',
+		mode       TEXT NOT NULL DEFAULT '',
+		latency_ms DOUBLE PRECISION NOT NULL,
 		error      TEXT NOT NULL DEFAULT ''
 	);
 	CREATE INDEX answers_asked_at ON answers(asked_at);
@@ -181,24 +245,45 @@ var migrations = []string{
 	);
 	CREATE INDEX answer_sources_doc ON answer_sources(doc_id);
 	CREATE TABLE feedback (
-		id        INTEGER PRIMARY KEY AUTOINCREMENT,
+		id        BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
 		answer_id TEXT NOT NULL REFERENCES answers(id),
-		at        INTEGER NOT NULL,
-		helpful   INTEGER NOT NULL,
+		at        BIGINT NOT NULL,
+		helpful   BOOLEAN NOT NULL,
 		reason    TEXT NOT NULL DEFAULT ''
 	);
 	CREATE INDEX feedback_answer ON feedback(answer_id);`,
-	// 2: the concerns report. Each answer keeps its topic, calendar day,
-	// latest feedback and whether 转人工 followed it; concern_days and
-	// service_days count them by day as they are written (concern_weeks
-	// also by week, without the channel: a long period's report reads
-	// weeks and the days at its ends), doc_citations
-	// keeps when each document was last cited
-	// (the report reads these, never the answers, for its counts); they are
-	// clustered by day (WITHOUT ROWID), so that a period is one range. A
-	// NULL topic marks a row written before this step (filled in by
-	// backfill).
-	`ALTER TABLE answers ADD COLUMN topic TEXT;
+	}, {
+		// 2: the concerns report. Each answer keeps its topic, calendar day,
+		// latest feedback and whether 转人工 followed it; concern_days and
+		// service_days count them by day as they are written (concern_weeks
+		// also by week, without the channel: a long period's report reads
+		// weeks and the days at its ends), doc_citations
+		// keeps when each document was last cited
+		// (the report reads these, never the answers, for its counts); they are
+		// clustered by day (WITHOUT ROWID), so that a period is one range. A
+		// NULL topic marks a row written before this step (filled in by
+		// backfill).
+		// A SQLite log that an earlier govchat already brought here (PRAGMA
+		// user_version 2, before schema_migrations) has the columns: only
+		// the record of the step is added then.
+		Apply: func(ctx context.Context, tx *sqldb.Tx) error {
+			if has, err := tx.HasColumn(ctx, "answers", "topic"); err != nil || has {
+				return err
+			}
+			text := concernsSQLite
+			if tx.Dialect() == sqldb.Postgres {
+				text = concernsPostgres
+			}
+			_, err := tx.ExecContext(ctx, text)
+			return err
+		},
+	}},
+}
+
+// concernsSQLite and concernsPostgres are step 2: the concerns report's
+// columns and tables. Integers, not booleans, for synthetic, handoff and
+// helpful on both: the report multiplies and sums them.
+const concernsSQLite = `ALTER TABLE answers ADD COLUMN topic TEXT;
 	ALTER TABLE answers ADD COLUMN day INTEGER NOT NULL DEFAULT 0;
 	ALTER TABLE answers ADD COLUMN synthetic INTEGER NOT NULL DEFAULT 0;
 	ALTER TABLE answers ADD COLUMN handoff INTEGER NOT NULL DEFAULT 0;
@@ -256,36 +341,67 @@ var migrations = []string{
 		last_day  INTEGER NOT NULL, -- the last day an answer cited it
 		answers   INTEGER NOT NULL DEFAULT 0,
 		PRIMARY KEY (doc_id, synthetic)
-	) WITHOUT ROWID;`,
-}
+	) WITHOUT ROWID;`
 
-func migrate(db *sql.DB) error {
-	var v int
-	if err := db.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil {
-		return fmt.Errorf("history: read schema version: %w", err)
-	}
-	if v > len(migrations) {
-		return fmt.Errorf("history: database schema version %d is newer than this govchat (%d)", v, len(migrations))
-	}
-	for i := v; i < len(migrations); i++ {
-		tx, err := db.Begin()
-		if err != nil {
-			return fmt.Errorf("history: migrate: %w", err)
-		}
-		if _, err := tx.Exec(migrations[i]); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("history: migrate to version %d: %w", i+1, err)
-		}
-		if _, err := tx.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, i+1)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("history: migrate: %w", err)
-		}
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("history: migrate: %w", err)
-		}
-	}
-	return nil
-}
+const concernsPostgres = `ALTER TABLE answers ADD COLUMN topic TEXT;
+	ALTER TABLE answers ADD COLUMN day BIGINT NOT NULL DEFAULT 0;
+	ALTER TABLE answers ADD COLUMN synthetic BIGINT NOT NULL DEFAULT 0;
+	ALTER TABLE answers ADD COLUMN handoff BIGINT NOT NULL DEFAULT 0;
+	ALTER TABLE answers ADD COLUMN helpful INTEGER;
+	UPDATE answers SET helpful = (SELECT f.helpful::int FROM feedback f WHERE f.answer_id = answers.id ORDER BY f.id DESC LIMIT 1);
+	CREATE INDEX answers_topic ON answers(topic, asked_at);
+	CREATE INDEX answers_synthetic ON answers(synthetic);
+	CREATE TABLE topics (
+		topic TEXT PRIMARY KEY,
+		label TEXT NOT NULL
+	);
+	CREATE TABLE concern_days (
+		day       BIGINT NOT NULL, -- days since 1970-01-01 in the log's time zone
+		topic     TEXT NOT NULL,
+		channel   TEXT NOT NULL,
+		synthetic BIGINT NOT NULL,
+		questions BIGINT NOT NULL DEFAULT 0,
+		refused   BIGINT NOT NULL DEFAULT 0,
+		clarified BIGINT NOT NULL DEFAULT 0,
+		helpful   BIGINT NOT NULL DEFAULT 0,
+		unhelpful BIGINT NOT NULL DEFAULT 0,
+		handoffs  BIGINT NOT NULL DEFAULT 0,
+		PRIMARY KEY (day, topic, channel, synthetic)
+
+	);
+	CREATE INDEX concern_days_topic ON concern_days(topic, day);
+	CREATE TABLE concern_weeks (
+		week      BIGINT NOT NULL, -- weeks from Monday 1969-12-29: (day + 3) / 7
+		topic     TEXT NOT NULL,
+		synthetic BIGINT NOT NULL,
+		questions BIGINT NOT NULL DEFAULT 0,
+		refused   BIGINT NOT NULL DEFAULT 0,
+		clarified BIGINT NOT NULL DEFAULT 0,
+		helpful   BIGINT NOT NULL DEFAULT 0,
+		unhelpful BIGINT NOT NULL DEFAULT 0,
+		handoffs  BIGINT NOT NULL DEFAULT 0,
+		PRIMARY KEY (week, topic, synthetic)
+	);
+	CREATE TABLE service_days (
+		day       BIGINT NOT NULL,
+		channel   TEXT NOT NULL,
+		synthetic BIGINT NOT NULL,
+		questions BIGINT NOT NULL DEFAULT 0,
+		refused   BIGINT NOT NULL DEFAULT 0,
+		clarified BIGINT NOT NULL DEFAULT 0,
+		helpful   BIGINT NOT NULL DEFAULT 0,
+		unhelpful BIGINT NOT NULL DEFAULT 0,
+		handoffs  BIGINT NOT NULL DEFAULT 0,
+		PRIMARY KEY (day, channel, synthetic)
+
+	);
+	CREATE TABLE doc_citations (
+		doc_id    TEXT NOT NULL,
+		synthetic BIGINT NOT NULL,
+		last_day  BIGINT NOT NULL, -- the last day an answer cited it
+		answers   BIGINT NOT NULL DEFAULT 0,
+		PRIMARY KEY (doc_id, synthetic)
+	);`
 
 // Record stores one question and its outcome, redacting the citizen text,
 // and counts it in the concerns report. It returns once the row is
@@ -295,7 +411,7 @@ func (s *Store) Record(ctx context.Context, r govchat.Record) error {
 		return errors.New("history: record without answer id")
 	}
 	w := s.prepare(r)
-	return s.do(ctx, func(tx *sql.Tx) error { return w.insert(tx) })
+	return s.do(ctx, func(ctx context.Context, tx *sqldb.Tx) error { return w.insert(ctx, tx) })
 }
 
 // Feedback stores feedback on an answer. It returns ErrNotFound when the
@@ -309,25 +425,33 @@ func (s *Store) Feedback(ctx context.Context, f govchat.Feedback) error {
 	reason := s.redact(f.Reason)
 	event := s.events != nil && !f.Helpful && strings.TrimSpace(reason) != ""
 	var rec *govchat.Record
-	err := s.do(ctx, func(tx *sql.Tx) error {
+	err := s.do(ctx, func(ctx context.Context, tx *sqldb.Tx) error {
 		var session string
-		err := tx.QueryRow(`SELECT session FROM answers WHERE id = ?`, f.AnswerID).Scan(&session)
+		err := tx.QueryRowContext(ctx, `SELECT session FROM answers WHERE id = ?`, f.AnswerID).Scan(&session)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && f.Session != "" && session != f.Session) {
 			return ErrNotFound
 		}
 		if err != nil {
 			return fmt.Errorf("history: find answer: %w", err)
 		}
-		if _, err := tx.Exec(`INSERT INTO feedback (answer_id, at, helpful, reason) VALUES (?, ?, ?, ?)`,
+		if _, err := tx.ExecContext(ctx, `INSERT INTO feedback (answer_id, at, helpful, reason) VALUES (?, ?, ?, ?)`,
 			f.AnswerID, f.At.UnixMilli(), f.Helpful, reason); err != nil {
 			return fmt.Errorf("history: insert feedback: %w", err)
 		}
-		if err := setHelpful(tx, f.AnswerID, f.Helpful); err != nil {
+		if err := setHelpful(ctx, tx, f.AnswerID, f.Helpful); err != nil {
 			return err
 		}
 		if event {
-			if rec, err = answerFrom(context.Background(), tx, f.AnswerID); err != nil {
+			if rec, err = answerFrom(ctx, tx, f.AnswerID); err != nil {
 				return err
+			}
+			if s.eventsInTx {
+				// One database: the event commits with the feedback, or
+				// neither does.
+				if err := s.events.Publish(ctx, tx, f.At, negative(rec, f.At, reason)); err != nil {
+					return fmt.Errorf("history: feedback event: %w", err)
+				}
+				rec = nil
 			}
 		}
 		return nil
@@ -359,8 +483,8 @@ func (s *Store) Answer(ctx context.Context, id string) (*govchat.Record, error) 
 
 // querier reads in a transaction or the database.
 type querier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sqldb.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sqldb.Rows, error)
 }
 
 func answerFrom(ctx context.Context, q querier, id string) (*govchat.Record, error) {
@@ -422,13 +546,13 @@ func (s *Store) Ping(ctx context.Context) error {
 	if closed {
 		return ErrClosed
 	}
-	return s.db.PingContext(ctx)
+	return s.db.Ping(ctx)
 }
 
 // do queues a write and waits for its commit. Once queued, a write is
 // committed even if ctx ends (nothing is lost); ctx only bounds the wait for a
 // place in the queue.
-func (s *Store) do(ctx context.Context, apply func(tx *sql.Tx) error) error {
+func (s *Store) do(ctx context.Context, apply func(context.Context, *sqldb.Tx) error) error {
 	o := &op{apply: apply, res: make(chan error, 1)}
 	s.mu.RLock()
 	if s.closed {
@@ -468,29 +592,23 @@ func (s *Store) writer() {
 	}
 }
 
-// commit applies a batch in one transaction. An op's own failure (such as
-// ErrNotFound) is rolled back to a savepoint and does not affect the others;
-// when the transaction itself fails, each op is retried on its own.
+// commit applies a batch in one transaction. An op may fail cleanly —
+// ErrNotFound, returned before it writes anything — without affecting the
+// others; any other failure aborts the transaction, and each op is then
+// retried on its own, so that only the failing one fails.
 func (s *Store) commit(batch []*op) {
 	results := make([]error, len(batch))
+	ctx := context.Background()
 	err := func() error {
-		tx, err := s.db.Begin()
+		tx, err := s.db.BeginTx(ctx, nil)
 		if err != nil {
 			return err
 		}
+		defer tx.Rollback()
 		for i, o := range batch {
-			if _, err := tx.Exec(`SAVEPOINT op`); err != nil {
-				tx.Rollback()
-				return err
-			}
-			results[i] = o.apply(tx)
-			stmt := `RELEASE op`
-			if results[i] != nil {
-				stmt = `ROLLBACK TO op; RELEASE op`
-			}
-			if _, err := tx.Exec(stmt); err != nil {
-				tx.Rollback()
-				return err
+			results[i] = o.apply(ctx, tx)
+			if results[i] != nil && !errors.Is(results[i], ErrNotFound) {
+				return results[i]
 			}
 		}
 		return tx.Commit()
@@ -511,8 +629,8 @@ func (s *Store) commit(batch []*op) {
 	batch[0].res <- fmt.Errorf("history: commit: %w", err)
 }
 
-// Close stops accepting writes, commits every queued one and closes the
-// database.
+// Close stops accepting writes and commits every queued one; it closes the
+// database when Open opened it (Config.Path), and the readers it opened.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -523,8 +641,14 @@ func (s *Store) Close() error {
 	close(s.ops)
 	s.mu.Unlock()
 	<-s.done
-	if s.wrote {
-		if _, err := s.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+	if !s.owned {
+		if s.read != s.db {
+			return s.read.Close()
+		}
+		return nil
+	}
+	if s.wrote && s.db.Dialect() == sqldb.SQLite {
+		if _, err := s.db.ExecContext(context.Background(), `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
 			s.log.Warn("history: checkpoint", slog.Any("error", err))
 		}
 	}
@@ -538,6 +662,9 @@ func (s *Store) closeDBs() error {
 	var err error
 	if s.read != s.db {
 		err = s.read.Close()
+	}
+	if !s.owned {
+		return err
 	}
 	return errors.Join(err, s.db.Close())
 }

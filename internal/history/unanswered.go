@@ -49,8 +49,8 @@ func (s *Store) Unanswered(ctx context.Context, q govchat.UnansweredQuery) ([]go
 			(SELECT f.reason FROM feedback f WHERE f.answer_id = a.id ORDER BY f.id DESC LIMIT 1)
 		FROM answers a
 		WHERE a.asked_at >= ? AND a.error = ''
-			AND (a.refused = 1 AND a.reason IN (`+gapList+`)
-				OR a.refused = 0 AND EXISTS (SELECT 1 FROM feedback f WHERE f.answer_id = a.id AND f.helpful = 0))
+			AND (a.refused AND a.reason IN (`+gapList+`)
+				OR NOT a.refused AND EXISTS (SELECT 1 FROM feedback f WHERE f.answer_id = a.id AND NOT f.helpful))
 		ORDER BY a.asked_at DESC, a.rowid DESC
 		LIMIT ?`, q.Since.UnixMilli(), q.MaxScan)
 	if err != nil {
@@ -142,7 +142,7 @@ var gapList = func() string {
 // unavailable): the unanswered report leaves them out.
 func (s *Store) NotGaps(ctx context.Context, since time.Time) (map[string]int, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT reason, COUNT(*) FROM answers
-		WHERE asked_at >= ? AND error = '' AND refused = 1 AND reason NOT IN (`+gapList+`)
+		WHERE asked_at >= ? AND error = '' AND refused AND reason NOT IN (`+gapList+`)
 		GROUP BY reason`, since.UnixMilli())
 	if err != nil {
 		return nil, fmt.Errorf("history: not gaps: %w", err)

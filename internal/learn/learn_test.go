@@ -17,26 +17,34 @@ import (
 	"github.com/govchat/govchat/internal/knowledge"
 	"github.com/govchat/govchat/internal/learn"
 	"github.com/govchat/govchat/internal/learn/learntest"
-	"github.com/govchat/govchat/internal/sqlite"
+	"github.com/govchat/govchat/internal/pgtest"
+	"github.com/govchat/govchat/internal/sqldb"
+	"github.com/govchat/govchat/internal/sqldb/sqldbtest"
 )
 
 var ctx = context.Background()
 
-func sqliteStore(t *testing.T, now func() time.Time) *learn.SQLite {
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "w.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	s, err := learn.NewSQLite(db, now)
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+func sqliteStore(t *testing.T, now func() time.Time) *learn.SQLStore {
+	return storeOn(t, sqldbtest.Open(t, sqldb.SQLite), now)
+}
+
+func storeOn(t *testing.T, db *sqldb.DB, now func() time.Time) *learn.SQLStore {
+	s, err := learn.NewSQLStore(db, now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return s
 }
 
-func TestSQLiteStore(t *testing.T) {
-	learntest.Run(t, func(t *testing.T, now func() time.Time) learn.Store { return sqliteStore(t, now) })
+// The conformance suite, on both databases.
+func TestStore(t *testing.T) {
+	for _, d := range sqldbtest.Dialects {
+		t.Run(d.String(), func(t *testing.T) {
+			learntest.Run(t, func(t *testing.T, now func() time.Time) learn.Store { return storeOn(t, sqldbtest.Open(t, d), now) })
+		})
+	}
 }
 
 // clock is a settable test clock.
@@ -74,7 +82,7 @@ var faq = map[string]learn.Entry{
 
 type fixture struct {
 	l     *learn.Learner
-	store *learn.SQLite
+	store *learn.SQLStore
 	clk   *clock
 	n     int
 }

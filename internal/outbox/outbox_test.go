@@ -3,7 +3,6 @@ package outbox_test
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -17,6 +16,7 @@ import (
 	"github.com/govchat/govchat/internal/metrics"
 	"github.com/govchat/govchat/internal/outbox"
 	"github.com/govchat/govchat/internal/outbox/sqlstore"
+	"github.com/govchat/govchat/internal/sqldb"
 	"github.com/govchat/govchat/internal/sqlite"
 )
 
@@ -77,9 +77,9 @@ func (s *sender) take() []string {
 	return out
 }
 
-func newStore(t *testing.T) (*sql.DB, *sqlstore.Store) {
+func newStore(t *testing.T) (*sqldb.DB, *sqlstore.Store) {
 	t.Helper()
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "workbench.db"))
+	db, err := sqlite.OpenDB(filepath.Join(t.TempDir(), "workbench.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +249,7 @@ func TestSealedBodiesAndReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stored []byte
-	db.QueryRow(`SELECT body FROM outbox_events`).Scan(&stored)
+	db.QueryRowContext(ctx, `SELECT body FROM outbox_events`).Scan(&stored)
 	if bytes.Contains(stored, []byte("13800001111")) {
 		t.Errorf("stored in clear: %s", stored)
 	}

@@ -9,10 +9,10 @@ import (
 
 // Store is the outbox's storage contract: events, and for each event one
 // delivery per receiver (endpoint URL), pending until the receiver has
-// acknowledged it. outbox/sqlstore implements it over SQLite (workbench.db,
-// the database of the handoff desk and the review list, so that their
-// changes and the events they cause commit together); outboxtest is the
-// conformance suite every implementation passes.
+// acknowledged it. outbox/sqlstore implements it over the database of the
+// handoff desk and the review list (workbench.db, or PostgreSQL), so that
+// their changes and the events they cause commit together; outboxtest is
+// the conformance suite every implementation passes.
 //
 // Times are kept to the millisecond. An event's body is opaque here (the
 // Outbox may have sealed it).

@@ -29,7 +29,7 @@ func (p *published) Publish(ctx context.Context, tx events.Execer, at time.Time,
 
 // Accepting an item publishes review.approved once, in its transaction.
 func TestApprovedEvent(t *testing.T) {
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "w.db"))
+	db, err := sqlite.OpenDB(filepath.Join(t.TempDir(), "w.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

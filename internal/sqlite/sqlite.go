@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 
 	_ "modernc.org/sqlite" // database/sql driver "sqlite"
+
+	"github.com/govchat/govchat/internal/sqldb"
 )
 
 // Pragmas are applied to every connection of every database:
@@ -53,6 +55,16 @@ func Open(path string) (*sql.DB, error) {
 	}
 	db.SetMaxOpenConns(1)
 	return db, nil
+}
+
+// OpenDB opens the database at path as a sqldb.DB (the dialect-neutral
+// handle the stores use).
+func OpenDB(path string) (*sqldb.DB, error) {
+	db, err := Open(path)
+	if err != nil {
+		return nil, err
+	}
+	return sqldb.New(db, sqldb.SQLite, path, 0), nil
 }
 
 // OpenReader opens a pool of up to conns read-only connections (the

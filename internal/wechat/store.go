@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/govchat/govchat/internal/sqldb"
 	"github.com/govchat/govchat/internal/sqlite"
 )
 
@@ -20,8 +21,12 @@ const TokenPrefix = "gcwx_"
 
 // StoreConfig configures a Store.
 type StoreConfig struct {
-	// Path is the SQLite file, e.g. data/wechat.db; ":memory:" keeps
-	// sessions in memory (tests). The directory is created if missing.
+	// DB is the database (shared with other stores; not closed by Close).
+	// When nil, Path is opened as a SQLite file of the tokens' own.
+	DB *sqldb.DB
+	// Path is the SQLite file used without DB, e.g. data/wechat.db;
+	// ":memory:" keeps sessions in memory (tests). The directory is
+	// created if missing.
 	Path string
 	// TTL is how long a token stays valid after login, default 7 days.
 	TTL time.Duration
@@ -35,7 +40,8 @@ type StoreConfig struct {
 // Store keeps session tokens. Only the SHA-256 hash of a token is stored, so
 // a copy of the database does not let anyone sign in.
 type Store struct {
-	db         *sql.DB
+	db         *sqldb.DB
+	owned      bool
 	ttl        time.Duration
 	maxPerUser int
 	now        func() time.Time
@@ -57,8 +63,8 @@ type Token struct {
 
 // OpenStore opens (creating if needed) the token database.
 func OpenStore(cfg StoreConfig) (*Store, error) {
-	if cfg.Path == "" {
-		return nil, errors.New("wechat: store: empty path")
+	if cfg.Path == "" && cfg.DB == nil {
+		return nil, errors.New("wechat: store: no database")
 	}
 	if cfg.TTL <= 0 {
 		cfg.TTL = 7 * 24 * time.Hour
@@ -69,11 +75,30 @@ func OpenStore(cfg StoreConfig) (*Store, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	db, err := sqlite.Open(cfg.Path)
-	if err != nil {
+	db, owned := cfg.DB, false
+	if db == nil {
+		var err error
+		if db, err = sqlite.OpenDB(cfg.Path); err != nil {
+			return nil, fmt.Errorf("wechat: store: %w", err)
+		}
+		owned = true
+	}
+	if err := db.Migrate(context.Background(), StoreSchema); err != nil {
+		if owned {
+			db.Close()
+		}
 		return nil, fmt.Errorf("wechat: store: %w", err)
 	}
-	const schema = `
+	return &Store{db: db, owned: owned, ttl: cfg.TTL, maxPerUser: cfg.MaxPerUser, now: cfg.Now}, nil
+}
+
+// StoreSchema is the token table. Append steps; never edit one that has
+// shipped.
+var StoreSchema = sqldb.Schema{
+	Component: "wechat",
+	Tables:    []string{"wechat_sessions"},
+	Steps: []sqldb.Step{{
+		SQLite: `
 CREATE TABLE IF NOT EXISTS wechat_sessions (
 	token_hash BLOB PRIMARY KEY,
 	openid     TEXT NOT NULL,
@@ -82,16 +107,27 @@ CREATE TABLE IF NOT EXISTS wechat_sessions (
 	expires_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS wechat_sessions_openid ON wechat_sessions(openid, created_at);
-CREATE INDEX IF NOT EXISTS wechat_sessions_expires ON wechat_sessions(expires_at);`
-	if _, err := db.Exec(schema); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("wechat: store: schema: %w", err)
-	}
-	return &Store{db: db, ttl: cfg.TTL, maxPerUser: cfg.MaxPerUser, now: cfg.Now}, nil
+CREATE INDEX IF NOT EXISTS wechat_sessions_expires ON wechat_sessions(expires_at);`,
+		Postgres: `
+CREATE TABLE wechat_sessions (
+	token_hash BYTEA PRIMARY KEY,
+	openid     TEXT NOT NULL,
+	unionid    TEXT NOT NULL DEFAULT '',
+	created_at BIGINT NOT NULL,
+	expires_at BIGINT NOT NULL
+);
+CREATE INDEX wechat_sessions_openid ON wechat_sessions(openid, created_at);
+CREATE INDEX wechat_sessions_expires ON wechat_sessions(expires_at);`,
+	}},
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close closes the database when OpenStore opened it (StoreConfig.Path).
+func (s *Store) Close() error {
+	if !s.owned {
+		return nil
+	}
+	return s.db.Close()
+}
 
 // hashToken is the stored form of a token.
 func hashToken(token string) []byte {

@@ -57,7 +57,7 @@ func newServerWith(t *testing.T, mod func(*Config)) (*httptest.Server, *auth.Ser
 			t.Fatal(err)
 		}
 	}
-	db, err := sqlite.Open(filepath.Join(dir, "w.db"))
+	db, err := sqlite.OpenDB(filepath.Join(dir, "w.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,6 +70,7 @@ func newServerWith(t *testing.T, mod func(*Config)) (*httptest.Server, *auth.Ser
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { desk.Close() })
 	cfg := Config{Auth: auth.NewWeb(svc, auth.WebConfig{}, nil), Assets: workbench.FS, Lookup: fakeLookup{}, Desk: desk, Review: rv}
 	if mod != nil {
 		mod(&cfg)
@@ -277,12 +278,12 @@ func similarServer(t *testing.T) (*httptest.Server, *learn.Learner, string) {
 		}
 		return learn.Entry{}, false
 	}
-	db, err := sqlite.Open(filepath.Join(dir, "evidence.db"))
+	db, err := sqlite.OpenDB(filepath.Join(dir, "evidence.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	st, err := learn.NewSQLite(db, nil)
+	st, err := learn.NewSQLStore(db, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

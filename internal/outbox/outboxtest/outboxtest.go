@@ -1,5 +1,5 @@
 // Package outboxtest is the conformance suite of outbox.Store: every
-// implementation (SQLite today; PostgreSQL after issue 16) runs Run.
+// implementation runs Run (outbox/sqlstore on SQLite and on PostgreSQL).
 package outboxtest
 
 import (

@@ -739,6 +739,11 @@ func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search
 			s.N = i + 1
 			sources = append(sources, s)
 		}
+		var quoted []string
+		for _, s := range sources {
+			quoted = append(quoted, s.ID)
+		}
+		related = relatedOf(alsoFoundResults(results, quoted, alsoAskedShare))
 	}
 	ans := &Answer{Text: out.b.String(), Mode: ModeExtractive, Sources: sources, Related: related, Terms: resp.Terms}
 	if standalone != textnorm.Tidy(req.Question) {

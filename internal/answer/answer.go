@@ -743,7 +743,11 @@ func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search
 		for _, s := range sources {
 			quoted = append(quoted, s.ID)
 		}
-		related = relatedOf(alsoFoundResults(results, quoted, alsoAskedShare))
+		also := alsoFoundResults(results, quoted, alsoAskedShare)
+		if err := out.write(alsoAsked(also)); err != nil {
+			return nil, err
+		}
+		related = relatedOf(also)
 	}
 	ans := &Answer{Text: out.b.String(), Mode: ModeExtractive, Sources: sources, Related: related, Terms: resp.Terms}
 	if standalone != textnorm.Tidy(req.Question) {

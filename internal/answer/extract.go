@@ -342,7 +342,7 @@ func alsoAsked(related []search.Result) string {
 	}
 	titles := make([]string, len(related))
 	for i, r := range related {
-		titles[i] = strings.TrimSpace(r.Doc.Title)
+		titles[i] = relatedQuestion(r)
 	}
 	return "\n\n您可能还想问：\n· " + strings.Join(titles, "\n· ")
 }

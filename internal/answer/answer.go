@@ -739,6 +739,15 @@ func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search
 			s.N = i + 1
 			sources = append(sources, s)
 		}
+		var quoted []string
+		for _, s := range sources {
+			quoted = append(quoted, s.ID)
+		}
+		also := alsoFoundResults(results, quoted, alsoAskedShare)
+		if err := out.write(alsoAsked(also)); err != nil {
+			return nil, err
+		}
+		related = relatedOf(also)
 	}
 	ans := &Answer{Text: out.b.String(), Mode: ModeExtractive, Sources: sources, Related: related, Terms: resp.Terms}
 	if standalone != textnorm.Tidy(req.Question) {

@@ -306,6 +306,34 @@ func alsoAskedResults(results []search.Result) []search.Result {
 	return out
 }
 
+// alsoFoundResults are, after an answer quoted from documents, up to three
+// other documents whose passages ranked almost as high (a share of the best
+// score): when two documents say much the same (a notice and the news of
+// it, a national rule and a province's), the one quoted may not be the one
+// the asker meant, and the others are offered as buttons. quoted are the
+// documents the answer cites.
+func alsoFoundResults(results []search.Result, quoted []string, share float64) []search.Result {
+	if len(results) < 2 || results[0].Score <= 0 {
+		return nil
+	}
+	seen := map[string]bool{}
+	for _, id := range quoted {
+		seen[id] = true
+	}
+	var out []search.Result
+	for _, r := range results {
+		if r.Doc.Type == kb.TypeFAQ || seen[r.Doc.ID] || r.Score < share*results[0].Score {
+			continue
+		}
+		seen[r.Doc.ID] = true
+		out = append(out, r)
+		if len(out) == 3 {
+			break
+		}
+	}
+	return out
+}
+
 // alsoAsked lists the questions of the related entries as a short text
 // line, for clients that do not show Related as buttons; nothing is quoted.
 func alsoAsked(related []search.Result) string {
@@ -314,7 +342,7 @@ func alsoAsked(related []search.Result) string {
 	}
 	titles := make([]string, len(related))
 	for i, r := range related {
-		titles[i] = strings.TrimSpace(r.Doc.Title)
+		titles[i] = relatedQuestion(r)
 	}
 	return "\n\n您可能还想问：\n· " + strings.Join(titles, "\n· ")
 }

@@ -136,3 +136,45 @@ func TestQuoteKeepsListItems(t *testing.T) {
 		t.Errorf("quote = %q, want %q", got, want)
 	}
 }
+
+// After an answer quoted from documents, the other documents whose passages
+// ranked almost as high are offered, each once; the quoted ones, FAQ
+// entries and passages far behind are not.
+func TestAlsoFound(t *testing.T) {
+	doc := func(id string, score float64, typ kb.Type) search.Result {
+		return search.Result{Doc: &kb.Document{ID: id, Type: typ, Title: "《" + id + "》"}, Score: score}
+	}
+	results := []search.Result{doc("a", 1, kb.TypePolicy), doc("b", 0.97, kb.TypePolicy), doc("a", 0.96, kb.TypePolicy),
+		doc("faq", 0.95, kb.TypeFAQ), doc("b", 0.94, kb.TypePolicy), doc("c", 0.93, kb.TypeInterpretation), doc("d", 0.5, kb.TypePolicy)}
+	var got []string
+	for _, r := range alsoFoundResults(results, []string{"a"}, alsoAskedShare) {
+		got = append(got, r.Doc.ID)
+	}
+	if strings.Join(got, " ") != "b c" {
+		t.Errorf("offered %v, want [b c]", got)
+	}
+	if got := alsoFoundResults(results[:1], nil, alsoAskedShare); len(got) != 0 {
+		t.Errorf("a single result offers %v", got)
+	}
+	if got := alsoFoundResults(results, []string{"a", "b", "c"}, alsoAskedShare); len(got) != 0 {
+		t.Errorf("documents all quoted, yet %d offered", len(got))
+	}
+}
+
+// A headline run into its lead with nothing between them (news pages
+// flattened to text) is not quoted as part of the lead's first sentence.
+func TestHeadlineRunIntoLead(t *testing.T) {
+	title := "上海宝山出台15项政策细则为中小企业复产复工"
+	r := search.Result{Doc: &kb.Document{ID: "n", Title: title}, Chunk: kb.Chunk{Text: title + "记者从宝山区获悉，区里出台了一系列支持企业政策细则。其中包括降低融资成本。"}}
+	ss := sentencesOf(r)
+	if len(ss) != 2 || ss[0].text != "记者从宝山区获悉，区里出台了一系列支持企业政策细则。" {
+		t.Fatalf("sentences %+v", ss)
+	}
+	if got := r.Chunk.Text[ss[0].start : ss[0].start+len(ss[0].text)]; got != ss[0].text {
+		t.Errorf("offset points at %q", got)
+	}
+	short := search.Result{Doc: &kb.Document{ID: "s", Title: "通知公告"}, Chunk: kb.Chunk{Text: "通知公告栏目今日更新。"}}
+	if ss := sentencesOf(short); ss[0].text != "通知公告栏目今日更新。" {
+		t.Errorf("a short title cut from %q", ss[0].text)
+	}
+}

@@ -294,6 +294,11 @@ func passageContext(r search.Result) string {
 	return textnorm.Key(b.String())
 }
 
+// runInTitleRunes: a title this long that opens a sentence is a headline
+// run into its lead even with nothing between them (news pages flattened
+// to text: 上海宝山出台15项政策细则…记者从…).
+const runInTitleRunes = 12
+
 // sentencesOf splits a passage into sentences; a sentence that opens with
 // the document's title (a headline run into its lead, as news pages
 // flatten them) keeps only what follows the title.
@@ -306,7 +311,7 @@ func sentencesOf(r search.Result) []sentence {
 	cut := strings.ContainsAny(lastRune(title), "。！？!?”」）) ")
 	for i, s := range ss {
 		rest, ok := strings.CutPrefix(s.text, title)
-		if ok && (cut || strings.ContainsAny(firstRune(rest), " 　，。！？：；,.!?:;")) && strings.Trim(rest, " 　，。！？：；,.!?:;") != "" {
+		if ok && (cut || utf8.RuneCountInString(title) >= runInTitleRunes || strings.ContainsAny(firstRune(rest), " 　，。！？：；,.!?:;")) && strings.Trim(rest, " 　，。！？：；,.!?:;") != "" {
 			rest = strings.TrimLeft(rest, " 　，。！？：；,.!?:;")
 			ss[i] = sentence{text: rest, start: s.start + len(s.text) - len(rest)}
 		}

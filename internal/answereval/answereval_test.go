@@ -260,3 +260,30 @@ func TestDevGovFAQ(t *testing.T) {
 	}
 	check(t, rep, floor{rightOffered: 0.76, wrong: 0.06, refused: 0.18, outRefused: 0.60})
 }
+
+// NCPQA's policy documents, imported as policies, and the dev half of its
+// questions (`govchat eval --answers --split dev`).
+func TestDevNCPQA(t *testing.T) {
+	if testing.Short() {
+		t.Skip("indexes 599 policy documents")
+	}
+	ev := testenv.EvalDir(t, "ncpqa-docs.jsonl")
+	a := engine(t, filepath.Join(ev, "ncpqa-docs.jsonl"))
+	f, err := os.Open(filepath.Join(ev, "ncpqa-questions.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := ReadRows(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows, err = Split(rows, "dev"); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(context.Background(), a, rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, rep, floor{rightOffered: 0.82, wrong: 0.13, refused: 0.05, gold: 0.71})
+}

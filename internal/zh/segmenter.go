@@ -23,7 +23,7 @@ import (
 
 // version changes whenever segmentation changes in a way that alters the
 // terms of an unchanged text; it is part of Fingerprint.
-const version = "zh/3"
+const version = "zh/4"
 
 // maxWordUnits bounds the length of a user word (in characters or Latin/digit
 // runs).
@@ -545,9 +545,10 @@ type Analysis struct {
 }
 
 // Analyze normalises and analyses text. Index and query text must both go
-// through Analyze.
+// through Analyze. The A-not-A question form is read as its stem (公不公开
+// as 公开; see collapseANotA).
 func (s *Segmenter) Analyze(text string) Analysis {
-	text = textnorm.Normalize(text)
+	text = collapseANotA(textnorm.Normalize(text))
 	n := len(text)/3 + 1 // about one Han character per three bytes
 	a := Analysis{Terms: make([]string, 0, n/2), Words: make([]string, 0, n), Bigrams: make([]string, 0, n), Chars: make([]string, 0, n), BigramStop: make([]uint8, 0, n)}
 	units := make([]unit, 0, n)

@@ -277,7 +277,8 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 	}
 	// Eight results: the first five are quoted or judged; those after them
 	// may hold the section about the aspect asked (preferAspect).
-	opts := search.Options{Limit: max(a.cfg.Passages, a.cfg.QuotePassages, 8), IncludeExpired: req.IncludeExpired}
+	included := req.IncludeExpired || a.namesExpired(q)
+	opts := search.Options{Limit: max(a.cfg.Passages, a.cfg.QuotePassages, 8), IncludeExpired: included}
 	standalone, rewritten, resp, err := a.retrieve(ctx, q, req.History, opts)
 	if err != nil {
 		return nil, err
@@ -337,7 +338,7 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 	c.reason, c.detail = ReasonLowConfidence, detail
 	// A question about a document no longer in force (left out of the
 	// search unless asked for) is told so.
-	if c.old, err = a.supersededMatch(ctx, standalone, resp, opts, req.IncludeExpired); err != nil {
+	if c.old, err = a.supersededMatch(ctx, standalone, resp, opts, included); err != nil {
 		return nil, err
 	}
 	if ok {

@@ -1,0 +1,46 @@
+package answer
+
+import (
+	"strings"
+	"testing"
+)
+
+// A question that names a repealed edition by its year asks for the old
+// text: it is quoted under the notice that the edition is repealed. Asked
+// whether that edition still holds, the document in force answers, and a
+// question naming no year is answered from the document in force.
+func TestNamesExpiredEdition(t *testing.T) {
+	base := loadKnowledge(t)
+	a := newEvalAnswerer(t, base)
+	notice := "请注意：《【示例】政务公开工作考核办法（2018年版）》（示例办发〔2018〕1号）已废止"
+
+	ans := ask(t, a, Request{Question: "2018版考核办法是从哪天开始施行的"})
+	if ans.Refused || len(ans.Sources) == 0 || ans.Sources[0].ID != "sample-zwgk-kaohe-2018" {
+		t.Fatalf("old edition not quoted: %s %+v", ans.Text, ans.Sources)
+	}
+	if !strings.HasPrefix(ans.Text, notice) || !strings.Contains(ans.Text, "本办法自2018年4月1日起施行") {
+		t.Errorf("old edition without its notice or clause:\n%s", ans.Text)
+	}
+	checkVerbatim(t, base, ans)
+
+	ans = ask(t, a, Request{Question: "2018年那版政务公开考核办法还管用吗"})
+	if ans.Refused || len(ans.Sources) == 0 || ans.Sources[0].ID != "sample-zwgk-kaohe-2021" {
+		t.Errorf("validity of the old edition not answered from the one in force: %s %+v", ans.Text, ans.Sources)
+	}
+
+	for _, tc := range []struct {
+		q    string
+		want bool
+	}{
+		{"2018版考核办法是从哪天开始施行的", true},
+		{"2018年那版考核办法考哪几项", true},
+		{"2021版考核办法是从哪天开始施行的", false}, // in force
+		{"2018年那版考核办法还有效吗", false},    // validity: the one in force answers
+		{"考核办法从哪天开始施行", false},        // no year
+		{"1999年的考核办法", false},         // no document of that year
+	} {
+		if got := a.namesExpired(tc.q); got != tc.want {
+			t.Errorf("namesExpired(%q) = %v, want %v", tc.q, got, tc.want)
+		}
+	}
+}

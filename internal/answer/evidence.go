@@ -1,7 +1,6 @@
 package answer
 
 import (
-	"hash/maphash"
 	"math/bits"
 	"strings"
 
@@ -13,9 +12,10 @@ import (
 // presence tells whether a term occurs anywhere in the knowledge base
 // (titles, questions, bodies): a set of the character bigrams of all its
 // text, hashed into a bitset. A term is present when all its bigrams are —
-// exact for a term of two characters, a close approximation beyond.
+// exact for a term of two characters, a close approximation beyond. The
+// hash is fixed, so that its rare false positives are the same in every
+// run: the same question gets the same reply.
 type presence struct {
-	seed maphash.Seed
 	bits []uint64
 	mask uint64
 }
@@ -30,7 +30,7 @@ func newPresence(base *kb.Base) *presence {
 	}
 	// About 16 bits per bigram keeps false positives well under 1 %.
 	n := uint64(1) << min(30, max(16, bits.Len(uint(runes))+3))
-	p := &presence{seed: maphash.MakeSeed(), bits: make([]uint64, n/64), mask: n - 1}
+	p := &presence{bits: make([]uint64, n/64), mask: n - 1}
 	for _, d := range base.Docs {
 		p.addText(d.Title)
 		p.addText(d.Body)
@@ -41,11 +41,15 @@ func newPresence(base *kb.Base) *presence {
 	return p
 }
 
+// pos hashes a bigram with the splitmix64 finaliser.
 func (p *presence) pos(a, b rune) uint64 {
-	var buf [8]byte
-	buf[0], buf[1], buf[2], buf[3] = byte(a), byte(a>>8), byte(a>>16), byte(a>>24)
-	buf[4], buf[5], buf[6], buf[7] = byte(b), byte(b>>8), byte(b>>16), byte(b>>24)
-	return maphash.Bytes(p.seed, buf[:]) & p.mask
+	x := uint64(uint32(a))<<32 | uint64(uint32(b))
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return x & p.mask
 }
 
 func (p *presence) addText(s string) {

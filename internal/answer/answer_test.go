@@ -407,6 +407,14 @@ func TestFollowUpTopicWithEngine(t *testing.T) {
 	if ans.Refused || !strings.Contains(ans.Standalone, "信息公开") || len(ans.Sources) == 0 {
 		t.Errorf("no-topic question: standalone %q, %+v", ans.Standalone, ans)
 	}
+	// A word that asks for an aspect (交钱, in the aspect lexicon) is not a
+	// topic of its own: 要交钱不 asks about the fee of the same matter.
+	for _, q := range []string{"要交钱不", "要交钱吗"} {
+		ans = ask(t, a, Request{Question: q, History: hist})
+		if ans.Refused || len(ans.Sources) == 0 || ans.Sources[0].Anchor != "s5" || !strings.Contains(ans.Text, "不收取费用") {
+			t.Errorf("%q after 怎么申请政府信息公开: standalone %q, %+v", q, ans.Standalone, ans)
+		}
+	}
 	// A question about a matter of its own is not a follow-up, even when
 	// the knowledge base never mentions it (养犬登记证).
 	for _, q := range []string{"护照怎么办", "那外地户口呢？", "养犬登记证在哪里办理"} {

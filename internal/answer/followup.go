@@ -90,7 +90,9 @@ func (a *Answerer) retrieve(ctx context.Context, q string, history []Turn, opts 
 	if resp, err = find(carried); err != nil {
 		return carried, false, nil, err
 	}
-	own := topicTerms(stripCue(q), resp.Terms)
+	// Words that ask for an aspect (交钱, 带啥: the maintained aspect
+	// lexicon) ask about the carried topic, not about a topic of their own.
+	own := slices.DeleteFunc(topicTerms(stripCue(q), resp.Terms), a.asksAspect)
 	if !substitutes(q) {
 		// Words the knowledge base never uses (往后拖, 打哪个电话) cannot
 		// lead away from the topic, unless the government vocabulary knows
@@ -154,6 +156,19 @@ const matterWeight = 11.0
 // uncommon word.
 func (a *Answerer) namesMatter(t string, resp *search.Response) bool {
 	return a.known.has(t) || resp.Vocabulary[t] || resp.Weights[t] >= matterWeight
+}
+
+// asksAspect reports whether the normalised term is one of the words that
+// ask for an aspect in the knowledge base's aspect lexicon (交钱, 多少钱).
+func (a *Answerer) asksAspect(t string) bool {
+	for _, as := range a.base.Dict.Aspects {
+		for _, w := range as.Ask {
+			if textnorm.Key(w) == t {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // substituteRe marks a follow-up that swaps the subject: 那外地户口呢,

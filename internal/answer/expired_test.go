@@ -44,3 +44,21 @@ func TestNamesExpiredEdition(t *testing.T) {
 		}
 	}
 }
+
+// The greeting's example is a question the knowledge base answers.
+func TestGreetingExampleIsAnswered(t *testing.T) {
+	base := loadKnowledge(t)
+	a := newEvalAnswerer(t, base)
+	ans := ask(t, a, Request{Question: "你好"})
+	if ans.Reason != ReasonChitchat {
+		t.Fatalf("你好: %+v", ans)
+	}
+	_, rest, ok := strings.Cut(ans.Text, "例如“")
+	ex, _, ok2 := strings.Cut(rest, "”")
+	if !ok || !ok2 || ex == "" {
+		t.Fatalf("no example in the greeting: %s", ans.Text)
+	}
+	if got := ask(t, a, Request{Question: ex}); got.Refused || got.Clarify || len(got.Sources) == 0 {
+		t.Errorf("the greeting's example %q is not answered: %+v", ex, got)
+	}
+}

@@ -1,6 +1,11 @@
 package answer
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/govchat/govchat/internal/kb"
+)
 
 // Refusal reasons (Answer.Reason).
 const (
@@ -19,7 +24,11 @@ func (a *Answerer) reply(reason, detail string) string {
 	var s string
 	switch reason {
 	case ReasonChitchat:
-		s = "您好！我是{service}，可以依据公开的政策文件、政策解读、办事指南和常见问题，为您解答政策和办事方面的问题。请直接描述您想咨询的事项，例如“公积金怎么提取”。如需其他帮助，请拨打{hotline}政务服务便民热线，或点击“转人工”联系工作人员。"
+		s = "您好！我是{service}，可以依据公开的政策文件、政策解读、办事指南和常见问题，为您解答政策和办事方面的问题。请直接描述您想咨询的事项"
+		if ex := a.exampleQuestion(); ex != "" {
+			s += "，例如“" + ex + "”"
+		}
+		s += "。如需其他帮助，请拨打{hotline}政务服务便民热线，或点击“转人工”联系工作人员。"
 	case ReasonOutOfScope:
 		if detail == "language" {
 			s = "抱歉，目前我只能解答用中文提出的政策和办事问题，请用中文提问。Sorry, I can only answer questions asked in Chinese. 如需帮助，请拨打{hotline}政务服务便民热线，或点击“转人工”联系工作人员。"
@@ -54,4 +63,25 @@ func (a *Answerer) reply(reason, detail string) string {
 		s = "抱歉，我在现有的政策资料中没有找到能准确回答这个问题的内容，不敢随意作答。建议您拨打{hotline}政务服务便民热线咨询，或点击“转人工”由工作人员为您解答。"
 	}
 	return strings.NewReplacer("{hotline}", a.cfg.Hotline, "{service}", a.cfg.ServiceName).Replace(s)
+}
+
+// exampleQuestion is a question the knowledge base answers, for the
+// greeting: the question of a FAQ entry in force (the first by id, of a
+// length a citizen would type), without its question mark; "" when the
+// knowledge base has none.
+func (a *Answerer) exampleQuestion() string {
+	now := a.cfg.Now()
+	var best *kb.Document
+	for _, d := range a.base.Docs {
+		if d.Type != kb.TypeFAQ || d.Expired(now) || best != nil && d.ID >= best.ID {
+			continue
+		}
+		if n := utf8.RuneCountInString(d.Title); n >= 5 && n <= 24 {
+			best = d
+		}
+	}
+	if best == nil {
+		return ""
+	}
+	return strings.TrimRight(strings.TrimSpace(best.Title), "？?。")
 }

@@ -473,3 +473,16 @@ func citedAfter(t *testing.T, ans *Answer, quote string) kb.Source {
 	}
 	return cited
 }
+
+// How a citizen puts a question (要是…很多…, 收钱) does not hide its topic:
+// conditions and vague quantities are stop words, and 收钱 asks for 收费.
+func TestColloquialFeeQuestion(t *testing.T) {
+	b := loadKnowledge(t)
+	a := newEvalAnswerer(t, b)
+	for _, q := range []string{"要是一下申请公开很多信息 会收钱吗", "申请政府信息公开会收钱吗"} {
+		ans := ask(t, a, Request{Question: q})
+		if ans.Refused || len(ans.Sources) == 0 || ans.Sources[0].ID != "zhengfu-xinxi-gongkai-shenqing" || ans.Sources[0].Anchor != "s5" {
+			t.Errorf("%q: %+v\n%s", q, ans.Sources, ans.Text)
+		}
+	}
+}

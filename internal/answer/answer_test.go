@@ -486,3 +486,33 @@ func TestColloquialFeeQuestion(t *testing.T) {
 		}
 	}
 }
+
+// A question that asks whether something counts (招投标的情况算不算) or that
+// qualifies the previous one (正常申请一两份呢: a qualifier and a quantity,
+// no topic) continues the conversation.
+func TestFollowUpCountsAndQualifiers(t *testing.T) {
+	b := loadKnowledge(t)
+	a := newEvalAnswerer(t, b)
+	for _, tc := range []struct{ first, q, id, holds string }{
+		{"海曙的大项目要公开哪些信息", "招投标的情况算不算", "haishu-zwgk-2019", "招标投标信息"},
+		{"要是一下申请公开很多信息 会收钱吗", "正常申请一两份呢", "zhengfu-xinxi-gongkai-shenqing", "不收取费用"},
+	} {
+		first := ask(t, a, Request{Question: tc.first})
+		h, ok := first.Turn(tc.first)
+		if !ok {
+			t.Fatalf("%q not answered: %+v", tc.first, first)
+		}
+		ans := ask(t, a, Request{Question: tc.q, History: []Turn{h}})
+		if ans.Refused || len(ans.Sources) == 0 || ans.Sources[0].ID != tc.id || !strings.Contains(ans.Text, tc.holds) {
+			t.Errorf("%q after %q: %+v\n%s", tc.q, tc.first, ans.Sources, ans.Text)
+		}
+	}
+	for _, tc := range []struct {
+		t    string
+		want bool
+	}{{"一两", true}, {"三五", true}, {"十几", true}, {"一网通办", false}, {"五公开", false}, {"", false}} {
+		if got := isNumeral(tc.t); got != tc.want {
+			t.Errorf("isNumeral(%q) = %v", tc.t, got)
+		}
+	}
+}

@@ -516,3 +516,19 @@ func TestFollowUpCountsAndQualifiers(t *testing.T) {
 		}
 	}
 }
+
+// Everyday words find the official ones: 管到哪年 → 有效期, 年底 → 年终,
+// 平时 → 日常.
+func TestEverydayWordsForOfficialOnes(t *testing.T) {
+	b := loadKnowledge(t)
+	a := newEvalAnswerer(t, b)
+	for _, tc := range []struct{ q, anchor, holds string }{
+		{"新版考核办法管到哪年", "a5", "有效期至2030年12月31日"},
+		{"新考核是年底一次性评还是平时也看", "a4", "日常监测与年终评估相结合"},
+	} {
+		ans := ask(t, a, Request{Question: tc.q})
+		if ans.Refused || len(ans.Sources) == 0 || ans.Sources[0].ID != "sample-zwgk-kaohe-2021" || ans.Sources[0].Anchor != tc.anchor || !strings.Contains(ans.Text, tc.holds) {
+			t.Errorf("%q: %+v\n%s", tc.q, ans.Sources, ans.Text)
+		}
+	}
+}

@@ -81,7 +81,11 @@ func runAsk(ctx context.Context, env *Env, args []string) error {
 			}
 			return err
 		}
-		history = append(history, govchat.Turn{Question: q, Answer: ans.Text, Terms: ans.Terms})
+		// As the chat service does: answers are kept with the documents
+		// they cite; refusals and clarifications are not.
+		if t, ok := ans.Turn(q); ok {
+			history = append(history, t)
+		}
 	}
 	return sc.Err()
 }

@@ -93,7 +93,20 @@ func TestAskChatCarriesTheTopic(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	if strings.Count(out, "问：") != 2 || !strings.Contains(out, "（按“那公共资源配置呢？") {
+	if strings.Count("\n"+out, "\n问：") != 2 || !strings.Contains(out, "（按“那公共资源配置呢？") {
+		t.Fatalf("output:\n%s", out)
+	}
+}
+
+// The conversation keeps what the chat service keeps: the documents an
+// answer cited, so 旧的那个 finds the edition the cited one replaced.
+func TestAskChatKeepsCitedDocuments(t *testing.T) {
+	out, errs, code := runWithEnv(t, nil, "新的政务公开考核办法有效期到什么时候\n旧的那个是哪天开始实行的\n", "ask", "--chat")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	_, second, _ := strings.Cut(out, "问：旧的那个")
+	if !strings.Contains(second, "请注意：《【示例】政务公开工作考核办法（2018年版）》") || !strings.Contains(second, "本办法自2018年4月1日起施行") {
 		t.Fatalf("output:\n%s", out)
 	}
 }

@@ -277,9 +277,16 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 	}
 	// Eight results: the first five are quoted or judged; those after them
 	// may hold the section about the aspect asked (preferAspect).
-	included := req.IncludeExpired || a.namesExpired(q)
+	named, olds := a.namedExpired(q), a.oldEditions(q, req.History)
+	included := req.IncludeExpired || len(named) > 0 || len(olds) > 0
 	opts := search.Options{Limit: max(a.cfg.Passages, a.cfg.QuotePassages, 8), IncludeExpired: included}
-	standalone, rewritten, resp, err := a.retrieve(ctx, q, req.History, opts)
+	find, history := q, req.History
+	if len(olds) > 0 {
+		// 旧的那个是哪天开始实行的: the earlier edition is the topic, named
+		// by its title, not the topic of the answer that cited its successor.
+		find, history = q+" "+strings.TrimPrefix(a.base.Doc(olds[0]).Title, "【示例】"), nil
+	}
+	standalone, rewritten, resp, err := a.retrieve(ctx, find, history, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -317,7 +324,14 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 		// A follow-up that carried the topic over: the documents the
 		// previous answer cited come first (要带啥材料 asks about the
 		// same matter, not whatever else mentions 材料).
-		if moved, ok := preferDocs(resp.Results, req.History[len(req.History)-1].Docs); ok {
+		prev := req.History[len(req.History)-1].Docs
+		switch {
+		case len(olds) > 0:
+			prev = olds // 旧的那个: the edition the cited document replaced
+		case len(named) > 0:
+			prev = named // 那2018年的呢: the edition named by its year
+		}
+		if moved, ok := preferDocs(resp.Results, prev); ok {
 			r := *resp
 			r.Results = moved
 			resp = &r

@@ -473,3 +473,62 @@ func citedAfter(t *testing.T, ans *Answer, quote string) kb.Source {
 	}
 	return cited
 }
+
+// How a citizen puts a question (要是…很多…, 收钱) does not hide its topic:
+// conditions and vague quantities are stop words, and 收钱 asks for 收费.
+func TestColloquialFeeQuestion(t *testing.T) {
+	b := loadKnowledge(t)
+	a := newEvalAnswerer(t, b)
+	for _, q := range []string{"要是一下申请公开很多信息 会收钱吗", "申请政府信息公开会收钱吗"} {
+		ans := ask(t, a, Request{Question: q})
+		if ans.Refused || len(ans.Sources) == 0 || ans.Sources[0].ID != "zhengfu-xinxi-gongkai-shenqing" || ans.Sources[0].Anchor != "s5" {
+			t.Errorf("%q: %+v\n%s", q, ans.Sources, ans.Text)
+		}
+	}
+}
+
+// A question that asks whether something counts (招投标的情况算不算) or that
+// qualifies the previous one (正常申请一两份呢: a qualifier and a quantity,
+// no topic) continues the conversation.
+func TestFollowUpCountsAndQualifiers(t *testing.T) {
+	b := loadKnowledge(t)
+	a := newEvalAnswerer(t, b)
+	for _, tc := range []struct{ first, q, id, holds string }{
+		{"海曙的大项目要公开哪些信息", "招投标的情况算不算", "haishu-zwgk-2019", "招标投标信息"},
+		{"要是一下申请公开很多信息 会收钱吗", "正常申请一两份呢", "zhengfu-xinxi-gongkai-shenqing", "不收取费用"},
+	} {
+		first := ask(t, a, Request{Question: tc.first})
+		h, ok := first.Turn(tc.first)
+		if !ok {
+			t.Fatalf("%q not answered: %+v", tc.first, first)
+		}
+		ans := ask(t, a, Request{Question: tc.q, History: []Turn{h}})
+		if ans.Refused || len(ans.Sources) == 0 || ans.Sources[0].ID != tc.id || !strings.Contains(ans.Text, tc.holds) {
+			t.Errorf("%q after %q: %+v\n%s", tc.q, tc.first, ans.Sources, ans.Text)
+		}
+	}
+	for _, tc := range []struct {
+		t    string
+		want bool
+	}{{"一两", true}, {"三五", true}, {"十几", true}, {"一网通办", false}, {"五公开", false}, {"", false}} {
+		if got := isNumeral(tc.t); got != tc.want {
+			t.Errorf("isNumeral(%q) = %v", tc.t, got)
+		}
+	}
+}
+
+// Everyday words find the official ones: 管到哪年 → 有效期, 年底 → 年终,
+// 平时 → 日常.
+func TestEverydayWordsForOfficialOnes(t *testing.T) {
+	b := loadKnowledge(t)
+	a := newEvalAnswerer(t, b)
+	for _, tc := range []struct{ q, anchor, holds string }{
+		{"新版考核办法管到哪年", "a5", "有效期至2030年12月31日"},
+		{"新考核是年底一次性评还是平时也看", "a4", "日常监测与年终评估相结合"},
+	} {
+		ans := ask(t, a, Request{Question: tc.q})
+		if ans.Refused || len(ans.Sources) == 0 || ans.Sources[0].ID != "sample-zwgk-kaohe-2021" || ans.Sources[0].Anchor != tc.anchor || !strings.Contains(ans.Text, tc.holds) {
+			t.Errorf("%q: %+v\n%s", tc.q, ans.Sources, ans.Text)
+		}
+	}
+}

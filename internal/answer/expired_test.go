@@ -39,8 +39,8 @@ func TestNamesExpiredEdition(t *testing.T) {
 		{"考核办法从哪天开始施行", false},        // no year
 		{"1999年的考核办法", false},         // no document of that year
 	} {
-		if got := a.namesExpired(tc.q); got != tc.want {
-			t.Errorf("namesExpired(%q) = %v, want %v", tc.q, got, tc.want)
+		if got := len(a.namedExpired(tc.q)) > 0; got != tc.want {
+			t.Errorf("namedExpired(%q) names one: %v, want %v", tc.q, got, tc.want)
 		}
 	}
 }
@@ -60,5 +60,38 @@ func TestGreetingExampleIsAnswered(t *testing.T) {
 	}
 	if got := ask(t, a, Request{Question: ex}); got.Refused || got.Clarify || len(got.Sources) == 0 {
 		t.Errorf("the greeting's example %q is not answered: %+v", ex, got)
+	}
+}
+
+// A follow-up about the earlier edition of what the previous answer cited
+// (旧的那个…) or naming it by its year (那2018年的呢) is answered from that
+// edition under its notice; asked whether it still holds, from the one in
+// force.
+func TestFollowUpAboutTheOldEdition(t *testing.T) {
+	base := loadKnowledge(t)
+	a := newEvalAnswerer(t, base)
+	first := ask(t, a, Request{Question: "新的政务公开考核办法有效期到什么时候"})
+	hist, ok := first.Turn("新的政务公开考核办法有效期到什么时候")
+	if !ok || len(hist.Docs) == 0 || hist.Docs[0] != "sample-zwgk-kaohe-2021" {
+		t.Fatalf("first answer: %+v", first)
+	}
+	for _, tc := range []struct {
+		q, want string
+	}{
+		{"旧的那个是哪天开始实行的", "sample-zwgk-kaohe-2018"},
+		{"那2018年的呢", "sample-zwgk-kaohe-2018"},
+		{"旧的那个还能用吗", "sample-zwgk-kaohe-2021"},
+	} {
+		ans := ask(t, a, Request{Question: tc.q, History: []Turn{hist}})
+		if ans.Refused || len(ans.Sources) == 0 || ans.Sources[0].ID != tc.want {
+			t.Errorf("%q: want %s first: %+v\n%s", tc.q, tc.want, ans.Sources, ans.Text)
+			continue
+		}
+		if tc.want == "sample-zwgk-kaohe-2018" && !strings.HasPrefix(ans.Text, "请注意：《【示例】政务公开工作考核办法（2018年版）》") {
+			t.Errorf("%q: the old edition without its notice:\n%s", tc.q, ans.Text)
+		}
+	}
+	if got := a.oldEditions("旧的那个是哪天开始实行的", nil); got != nil {
+		t.Errorf("without history: %v", got)
 	}
 }

@@ -17,7 +17,7 @@ import (
 // conversation: 那外地户口呢？, 还有别的材料吗, 这个要多久.
 var (
 	followUpStartRe = regexp.MustCompile(`^(那|那么|那如果|那要是|那假如|还有|另外|此外|如果|要是|假如|若是|对于|至于|同样|也|然后|所以|那我|那他|那她|那我们|那孩子|那老人|可是|但是|不过)`)
-	followUpRefRe   = regexp.MustCompile(`呢$|这个|那个|这种|那种|这样|那样|这项|那项|这些|那些|上述|上面|刚才|前面说|你说的|它|该政策|该文件|该规定|此项|同上|一样吗|还需要|还要|还可以|还能`)
+	followUpRefRe   = regexp.MustCompile(`呢$|算不算|算吗$|也算|包不包括|包括吗$|属不属于|属于吗$|在内吗$|这个|那个|这种|那种|这样|那样|这项|那项|这些|那些|上述|上面|刚才|前面说|你说的|它|该政策|该文件|该规定|此项|同上|一样吗|还需要|还要|还可以|还能`)
 )
 
 // isFollowUp reports whether q, by its wording, likely continues the

@@ -78,7 +78,18 @@ var aspectTerms = map[string]bool{
 // isTopicTerm reports whether a normalised term may name what a question is
 // about: two or more runes, not a question word, not an aspect.
 func isTopicTerm(t string) bool {
-	return utf8.RuneCountInString(t) >= 2 && !genericTerms[t] && !aspectTerms[t]
+	return utf8.RuneCountInString(t) >= 2 && !genericTerms[t] && !aspectTerms[t] && !isNumeral(t)
+}
+
+// isNumeral reports whether t is made of Chinese numerals only (一两, 三五,
+// 十几): a quantity, not a topic.
+func isNumeral(t string) bool {
+	for _, r := range t {
+		if !strings.ContainsRune("零一二两三四五六七八九十百千万亿几半", r) {
+			return false
+		}
+	}
+	return t != ""
 }
 
 // topicTerms are the terms of q (normalised, from terms) that name a topic.

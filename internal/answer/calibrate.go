@@ -30,6 +30,10 @@ type Sample struct {
 	// 文号 named the document).
 	Kind  string
 	Fixed verdict
+	// Unquotable: the first passage answers only through its document's
+	// title, or lacks the kind of fact asked; it is refused whatever the
+	// passage model says.
+	Unquotable bool
 }
 
 // Sample considers question as Answer would and returns its features;
@@ -50,7 +54,7 @@ func (a *Answerer) Sample(ctx context.Context, id, question string, relevant []s
 		s.OfferedClarify = slices.ContainsFunc(cands, rel)
 	}
 	if c.judged != nil {
-		s.Kind, s.Features = c.judged.kind, c.judged.f
+		s.Kind, s.Features, s.Unquotable = c.judged.kind, c.judged.f, c.judged.unquotable != ""
 	}
 	return s, nil
 }
@@ -79,7 +83,7 @@ func (c Calibration) Outcomes(samples []Sample) Outcomes {
 			}
 		case kindPassage:
 			v = verdictRefuse
-			if model(c.Passage).prob(s.Features) >= c.Quote {
+			if model(c.Passage).prob(s.Features) >= c.Quote && !s.Unquotable {
 				v = verdictAnswer
 			}
 		}

@@ -3,8 +3,10 @@ package answer
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/safety"
@@ -187,10 +189,22 @@ type judgement struct {
 	inScope float64 // P(in scope), FAQ entries only
 	ev      []evidence
 	f       []float64
+	// unquotable says why the first passage, whatever the passage model
+	// says, is not quoted: "title" when it answers only through the title
+	// of its document (Answerer.titleOnly), "fact" when the question asks
+	// for a kind of fact it does not hold (lacksFact); "" otherwise.
+	unquotable string
 }
 
 func (j judgement) String() string {
-	return fmt.Sprintf("%s (%s: P %.2f, P(in scope) %.2f)", j.verdict, j.kind, j.p, j.inScope)
+	s := fmt.Sprintf("%s (%s: P %.2f, P(in scope) %.2f)", j.verdict, j.kind, j.p, j.inScope)
+	switch j.unquotable {
+	case "title":
+		s += ", the passage matches only through its document's title"
+	case "fact":
+		s += ", the passage holds no fact of the kind asked"
+	}
+	return s
 }
 
 // judge decides between answering, clarifying and refusing. A FAQ entry
@@ -206,7 +220,13 @@ func (a *Answerer) judge(q string, resp *search.Response, answerable bool, fo *f
 	}
 	if resp.Results[0].Doc.Type != kb.TypeFAQ {
 		j.kind, j.p = kindPassage, model(c.Passage).prob(f)
-		if j.p >= c.Quote {
+		switch {
+		case a.titleOnly(resp, resp.Results[0], fo):
+			j.unquotable = "title"
+		case lacksFact(resp.Results[0], fo):
+			j.unquotable = "fact"
+		}
+		if j.p >= c.Quote && j.unquotable == "" {
 			j.verdict = verdictAnswer
 		}
 		return j
@@ -299,3 +319,65 @@ func (a *Answerer) clarify(req Request, standalone string, resp *search.Response
 	}
 	return ans, nil
 }
+
+// titleOnly reports whether passage r answers the question only through
+// the title of its document. Every passage of a document matches the words
+// of its title (政务公开, 工作要点, 考核办法), so a question in those words
+// about something the document never states (政务公开要点里说的五公开是哪
+// 五个) finds some passage of it all the same, and quoting it would put an
+// unrelated sentence under an official citation. It is so when the passage
+// holds, in its headings or its text, no term of the question (two or more
+// runes, or one of its synonyms) that the title lacks, nor a mark of the
+// aspect asked (a 收费 section for 要交钱吗), and one of those terms names a
+// matter (the government vocabulary knows it, or it is an uncommon word:
+// matterWeight) that is nowhere in the knowledge base. A question whose
+// other words the knowledge base does use (有哪些功能, 意义是什么), or are
+// common words (一年搞几次), may ask about the document as a whole, which any
+// of its passages may answer.
+func (a *Answerer) titleOnly(resp *search.Response, r search.Result, fo *focus) bool {
+	title := textnorm.Key(r.Doc.Title)
+	body := textnorm.Key(r.Chunk.HeadingPath() + "\n" + r.Chunk.Text)
+	if fo != nil && fo.marks(body) {
+		return false
+	}
+	unknown := false
+	for _, t := range resp.Terms {
+		n := textnorm.Key(t)
+		if utf8.RuneCountInString(n) < 2 || strings.Contains(title, n) {
+			continue
+		}
+		forms := []string{n}
+		for _, s := range resp.Synonyms[t] {
+			if s = textnorm.Key(s); s != "" {
+				forms = append(forms, s)
+			}
+		}
+		if containsAny(body, forms) {
+			return false
+		}
+		if !slices.ContainsFunc(forms, a.known.has) && (resp.Vocabulary[t] || resp.Weights[t] >= matterWeight) {
+			unknown = true
+		}
+	}
+	return unknown
+}
+
+// lacksFact reports whether the question asks for a figure — a number
+// (多少分, 几个) or a date or time limit (哪年, 多久) — and passage r holds
+// none of the kind asked: 政务新媒体矩阵一共有多少个账号 is not answered by
+// a paragraph about the 矩阵 that gives no number. A question for a list
+// (哪几个部门) is answered by its items, not by a figure. (Telephone numbers
+// and web addresses are left out: 热线, 网站 are as often what a question is
+// about as what it asks for.)
+func lacksFact(r search.Result, fo *focus) bool {
+	number := fo != nil && fo.number && !fo.list
+	date := fo != nil && fo.date
+	if !number && !date {
+		return false
+	}
+	n := textnorm.Key(r.Chunk.HeadingPath() + "\n" + r.Chunk.Text)
+	return !(number && numberRe.MatchString(n) || date && (dateRe.MatchString(n) || durationRe.MatchString(n)))
+}
+
+// durationRe is a length of time (15天, 三个月): what 多久 asks for.
+var durationRe = regexp.MustCompile(`[0-9０-９一二三四五六七八九十百两]+个?(天|周|月|年|小时|工作日)`)

@@ -52,7 +52,7 @@ var continuesRe = regexp.MustCompile(`^(但是|但|不过|然而|同时|此外|�
 // Kinds of fact a question may want.
 var (
 	asksNumberRe = regexp.MustCompile(`多少|几[个次天年月人项类种条万元岁]|多大|多高|多长|多远|比例|金额|标准是`)
-	asksDateRe   = regexp.MustCompile(`哪天|何时|什么时候|啥时候|几号|几月|日期|期限|截止|哪一天|多久`)
+	asksDateRe   = regexp.MustCompile(`哪天|何时|什么时候|啥时候|几号|几月|日期|期限|截止|哪一天|哪一?年|多久`)
 	// asksListRe and asksFactRe tell how long an answer is likely to be: a
 	// question for several things (有哪些措施, 如何做好) or for one fact
 	// (哪家企业, 多少钱, 何时).

@@ -248,6 +248,17 @@ func TestDevShippedKnowledge(t *testing.T) {
 	check(t, rep, floor{rightOffered: 0.70, wrong: 0.06, refused: 0.25, outRefused: 1, gold: 0.60})
 }
 
+// Near misses on the shipped knowledge base (its vocabulary, a fact no
+// entry states): all should be refused.
+func TestDevNearMiss(t *testing.T) {
+	a := engine(t)
+	rep, err := Run(context.Background(), a, questions(t, "nearmiss.dev.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, rep, floor{outRefused: 0.59})
+}
+
 func TestDevGovFAQ(t *testing.T) {
 	if testing.Short() {
 		t.Skip("indexes 2,313 FAQ entries")

@@ -1,0 +1,88 @@
+package answer
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/govchat/govchat/internal/kb"
+	"github.com/govchat/govchat/internal/search"
+)
+
+// Near misses on the shipped knowledge base: questions in the words of the
+// seed plan or the 考核办法 that ask for something no entry states are
+// refused (with the hotline) rather than answered by a passage that
+// matches only the document's title or holds no figure of the kind asked;
+// questions those passages do answer are still quoted. The questions are
+// from testdata/questions/nearmiss.dev.jsonl and the dev question sets.
+func TestNearMissesAreRefused(t *testing.T) {
+	a := newEvalAnswerer(t, loadKnowledge(t))
+	for _, tc := range []struct {
+		q, why string
+	}{
+		{"政务公开要点里说的五公开是哪五个", "title"}, // the plan never names the 五公开
+		{"政务公开考核满分多少分", "title"},      // 满分: nowhere in the knowledge base
+		{"政务新媒体矩阵一共有多少个账号", "fact"},   // the 矩阵 paragraph gives no number
+		{"海曙区政府债务余额有多少亿", "fact"},     // 债务余额 are to be published; no figure is
+		{"区政府网站IPv6改造要哪年完成", "fact"},  // no year is set
+	} {
+		c := consider(t, a, tc.q)
+		if c.verdict != verdictRefuse || c.judged == nil || c.judged.unquotable != tc.why {
+			t.Errorf("%s: verdict %v, judged %v, want refused (%s)", tc.q, c.verdict, c.judged, tc.why)
+		}
+		ans := ask(t, a, Request{Question: tc.q})
+		if !ans.Refused || !strings.Contains(ans.Text, "12345") || len(ans.Sources) != 0 {
+			t.Errorf("%s: not refused with the hotline: %s", tc.q, ans.Text)
+		}
+	}
+	for _, tc := range []struct{ q, quote string }{
+		{"政务公开考核的结果在哪能看到", "结果在区政府门户网站公开"},       // 结果: beyond the title
+		{"海曙政务公开要点的那篇解读 把内容分成了几块", "工作要点分为四个部分"}, // a figure: 四个
+		{"申请政府信息公开要交钱吗", "不收取费用"},                // the aspect's section
+		{"政务公开考核一年搞几次", "考核每年开展一次"},              // common words only: 一年
+		{"信息公开答复要是拖延 最多能拖多久", "20个工作日"},          // a time limit
+		{"区政府网站要升级IPv6吗", "IPv6"},
+	} {
+		ans := ask(t, a, Request{Question: tc.q})
+		if ans.Refused || ans.Clarify || !strings.Contains(ans.Text, tc.quote) {
+			t.Errorf("%s: want a quote holding %q, got %s", tc.q, tc.quote, ans.Text)
+		}
+	}
+}
+
+func TestLacksFact(t *testing.T) {
+	a := newEvalAnswerer(t, loadKnowledge(t))
+	for _, tc := range []struct {
+		q, text string
+		lacks   bool
+	}{
+		{"账号有多少个", "推进政务新媒体矩阵体系建设。", true},
+		{"考核多久一次", "考核每年开展一次。", false},
+		{"答复要多久", "应当自收到申请之日起20个工作日内予以答复。", false},
+		{"哪年完成", "部署IPv6改造工作。", true},
+		{"哪年完成", "2020年底前完成。", false},
+		{"谁负责解读", "按照谁起草谁解读原则。", false}, // asks for no figure
+	} {
+		r := resultOf(tc.text)
+		if got := lacksFact(r, a.focusOf(tc.q, analyze(a, tc.q))); got != tc.lacks {
+			t.Errorf("%s / %s: lacksFact %v, want %v", tc.q, tc.text, got, tc.lacks)
+		}
+	}
+}
+
+func consider(t *testing.T, a *Answerer, q string) *consideration {
+	t.Helper()
+	c, err := a.consider(context.Background(), Request{Question: q})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func resultOf(text string) search.Result {
+	return search.Result{Doc: &kb.Document{ID: "d", Title: "示例文件"}, Chunk: kb.Chunk{Text: text}}
+}
+
+func analyze(a *Answerer, q string) *search.Response {
+	return a.an.Analyze(q)
+}

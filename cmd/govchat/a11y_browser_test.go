@@ -44,8 +44,12 @@ func waitFor(t *testing.T, ctx context.Context, what, expr string) {
 		if err == nil {
 			return
 		}
-		// A navigation (after signing in …) ends the poll: poll the new page.
-		if navigated := strings.Contains(err.Error(), "navigated") || strings.Contains(err.Error(), "context was destroyed"); !navigated || time.Now().After(deadline) {
+		// A navigation (after signing in, a reload …) ends the poll, or
+		// starts it in the old page's execution context: poll the new page.
+		msg := err.Error()
+		navigated := strings.Contains(msg, "navigated") || strings.Contains(msg, "context was destroyed") ||
+			strings.Contains(msg, "Cannot find context with specified id")
+		if !navigated || time.Now().After(deadline) {
 			browsertest.Screenshot(t, ctx, "failed-"+strings.ReplaceAll(what, " ", "-")+".png")
 			t.Fatalf("waiting for %s: %v", what, err)
 		}

@@ -101,7 +101,7 @@ func (a *Answerer) focusOf(q string, resp *search.Response) *focus {
 		f.terms = slices.DeleteFunc(f.terms, func(k keyTerm) bool { return aspectOfWords(f.aspect, k.t) })
 	}
 	norm := textnorm.Key(q)
-	f.number = asksNumberRe.MatchString(norm)
+	f.number = asksNumberRe.MatchString(strings.ReplaceAll(norm, "好几", "")) // 好几个家人: many, not a question
 	f.phone = asksPhoneRe.MatchString(norm)
 	f.mail = asksMailRe.MatchString(norm)
 	f.web = asksWebRe.MatchString(norm)

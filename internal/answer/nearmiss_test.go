@@ -62,10 +62,10 @@ func TestLacksFact(t *testing.T) {
 		{"答复要多久", "应当自收到申请之日起20个工作日内予以答复。", false},
 		{"哪年完成", "部署IPv6改造工作。", true},
 		{"哪年完成", "2020年底前完成。", false},
-		{"谁负责解读", "按照谁起草谁解读原则。", false}, // asks for no figure
+		{"谁负责解读", "按照谁起草谁解读原则。", false},             // asks for no figure
 		{"防洪标准是什么意思", "防洪标准是指防洪设施应具备的防洪能力。", false}, // a meaning, not a number
-		{"绑了好几个家人的账户 先扣谁的", "应先使用本人账户资金。", false},  // 好几个: many
-		{"几天内给答复", "应当在申请提出的三日内作出决定。", false},           // 三日: a length of time
+		{"绑了好几个家人的账户 先扣谁的", "应先使用本人账户资金。", false},   // 好几个: many
+		{"几天内给答复", "应当在申请提出的三日内作出决定。", false},       // 三日: a length of time
 	} {
 		r := resultOf(tc.text)
 		if got := lacksFact(r, a.focusOf(tc.q, analyze(a, tc.q))); got != tc.lacks {

@@ -31,8 +31,9 @@ type Sample struct {
 	Kind  string
 	Fixed verdict
 	// Unquotable: the first passage answers only through its document's
-	// title, or lacks the kind of fact asked; it is refused whatever the
-	// passage model says.
+	// title, or the first entry lacks the kind of fact asked; it is not
+	// quoted whatever the model says (a FAQ entry may still be offered in a
+	// clarification).
 	Unquotable bool
 }
 
@@ -74,7 +75,7 @@ func (c Calibration) Outcomes(samples []Sample) Outcomes {
 		switch s.Kind {
 		case kindFAQ:
 			switch {
-			case model(c.Right).prob(s.Features) >= c.Answer:
+			case model(c.Right).prob(s.Features) >= c.Answer && !s.Unquotable:
 				v = verdictAnswer
 			case s.CanClarify && model(c.InScope).prob(s.Features) >= c.Clarify:
 				v = verdictClarify

@@ -232,8 +232,13 @@ func (a *Answerer) judge(q string, resp *search.Response, answerable bool, fo *f
 		return j
 	}
 	j.kind, j.p, j.inScope = kindFAQ, model(c.Right).prob(f), model(c.InScope).prob(f)
+	if r := faqAnswer(resp.Results[0]); lacksFact(r, fo) && !negativeAnswerRe.MatchString(textnorm.Key(r.Chunk.Text)) {
+		// 光彩体育馆啥时候建的 is not answered by the entry on its gates,
+		// which holds no date: the asker chooses, or is referred.
+		j.unquotable = "fact"
+	}
 	switch {
-	case j.p >= c.Answer:
+	case j.p >= c.Answer && j.unquotable == "":
 		j.verdict = verdictAnswer
 	case j.inScope >= c.Clarify && len(clarifyCandidates(resp.Results, ev)) >= 2:
 		j.verdict = verdictClarify
@@ -376,8 +381,20 @@ func lacksFact(r search.Result, fo *focus) bool {
 		return false
 	}
 	n := textnorm.Key(r.Chunk.HeadingPath() + "\n" + r.Chunk.Text)
-	return !(number && numberRe.MatchString(n) || date && (dateRe.MatchString(n) || durationRe.MatchString(n)))
+	return !(number && (numberRe.MatchString(n) || durationRe.MatchString(n)) || date && (dateRe.MatchString(n) || durationRe.MatchString(n)))
+}
+
+// negativeAnswerRe starts an answer that says there is no such figure
+// (没有统一的收费起止时间): it answers a question for one.
+var negativeAnswerRe = regexp.MustCompile(`^(没有|无|不|否|暂无|目前没有|目前无|尚未|尚无)`)
+
+// faqAnswer is a FAQ entry's result with its whole answer as the text.
+func faqAnswer(r search.Result) search.Result {
+	if strings.TrimSpace(r.Chunk.Text) == "" {
+		r.Chunk.Text = r.Doc.Body
+	}
+	return r
 }
 
 // durationRe is a length of time (15天, 三个月): what 多久 asks for.
-var durationRe = regexp.MustCompile(`[0-9０-９一二三四五六七八九十百两]+个?(天|周|月|年|小时|工作日)`)
+var durationRe = regexp.MustCompile(`[0-9０-９一二三四五六七八九十百两]+个?(天|日|周|月|年|小时|工作日)`)

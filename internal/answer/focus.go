@@ -51,6 +51,9 @@ var continuesRe = regexp.MustCompile(`^(但是|但|不过|然而|同时|此外|�
 
 // Kinds of fact a question may want.
 var (
+	// notNumberRe: words that look like a question for a number and are
+	// not (好几个家人: many; 防洪标准是什么意思: a meaning).
+	notNumberRe  = regexp.MustCompile(`好几|是什么意思|是啥意思|什么意思|啥意思`)
 	asksNumberRe = regexp.MustCompile(`多少|几[个次天年月人项类种条万元岁]|多大|多高|多长|多远|比例|金额|标准是`)
 	asksDateRe   = regexp.MustCompile(`哪天|何时|什么时候|啥时候|几号|几月|日期|期限|截止|哪一天|哪一?年|多久`)
 	// asksListRe and asksFactRe tell how long an answer is likely to be: a
@@ -101,7 +104,7 @@ func (a *Answerer) focusOf(q string, resp *search.Response) *focus {
 		f.terms = slices.DeleteFunc(f.terms, func(k keyTerm) bool { return aspectOfWords(f.aspect, k.t) })
 	}
 	norm := textnorm.Key(q)
-	f.number = asksNumberRe.MatchString(norm)
+	f.number = asksNumberRe.MatchString(notNumberRe.ReplaceAllString(norm, ""))
 	f.phone = asksPhoneRe.MatchString(norm)
 	f.mail = asksMailRe.MatchString(norm)
 	f.web = asksWebRe.MatchString(norm)

@@ -2,6 +2,7 @@ package answer
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -61,7 +62,10 @@ func TestLacksFact(t *testing.T) {
 		{"答复要多久", "应当自收到申请之日起20个工作日内予以答复。", false},
 		{"哪年完成", "部署IPv6改造工作。", true},
 		{"哪年完成", "2020年底前完成。", false},
-		{"谁负责解读", "按照谁起草谁解读原则。", false}, // asks for no figure
+		{"谁负责解读", "按照谁起草谁解读原则。", false},             // asks for no figure
+		{"防洪标准是什么意思", "防洪标准是指防洪设施应具备的防洪能力。", false}, // a meaning, not a number
+		{"绑了好几个家人的账户 先扣谁的", "应先使用本人账户资金。", false},   // 好几个: many
+		{"几天内给答复", "应当在申请提出的三日内作出决定。", false},       // 三日: a length of time
 	} {
 		r := resultOf(tc.text)
 		if got := lacksFact(r, a.focusOf(tc.q, analyze(a, tc.q))); got != tc.lacks {
@@ -85,4 +89,31 @@ func resultOf(text string) search.Result {
 
 func analyze(a *Answerer, q string) *search.Response {
 	return a.an.Analyze(q)
+}
+
+// A FAQ entry that holds no figure of the kind asked is not the answer
+// (光彩体育馆啥时候建的 against the entry on its gates): the asker chooses
+// or is referred. An entry that holds one, or says there is none, answers.
+func TestFAQWithoutTheFactAsked(t *testing.T) {
+	shipped := loadKnowledge(t)
+	faq := func(id, q, answer string) *kb.Document {
+		return &kb.Document{ID: id, Type: kb.TypeFAQ, Title: q, Body: answer}
+	}
+	for _, tc := range []struct {
+		entry   *kb.Document
+		q       string
+		answers bool
+	}{
+		{faq("t-gym", "光彩体育馆是哪一年建成的？", "光彩体育馆园区有两个门，北门和东门，观众入口在二层。"), "光彩体育馆是哪一年建成的", false},
+		{faq("t-gym", "光彩体育馆是哪一年建成的？", "光彩体育馆于1990年建成，由社会各界捐资。"), "光彩体育馆是哪一年建成的", true},
+		{faq("t-ac", "病房空调费是否有统一的收费起止时间？", "没有统一的收费起止时间。向患者收取费用时应符合项目内涵。"), "病房空调费是从几月开始收", true},
+		{faq("t-arb", "仲裁委员会应当在几日内对回避申请作出决定？", "仲裁委员会应当在回避申请提出的三日内作出决定。"), "仲裁委几天内对回避申请作出决定", true},
+	} {
+		b := kb.NewBase(append(slices.Clone(shipped.Docs), tc.entry), shipped.Dict)
+		a := newEvalAnswerer(t, b)
+		c := consider(t, a, tc.q)
+		if got := c.verdict == verdictAnswer; got != tc.answers || c.judged == nil || c.judged.kind != kindFAQ {
+			t.Errorf("%s / %s: verdict %v, judged %v, want answered %v", tc.q, tc.entry.Body, c.verdict, c.judged, tc.answers)
+		}
+	}
 }

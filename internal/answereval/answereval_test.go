@@ -269,7 +269,7 @@ func TestDevGovFAQ(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	check(t, rep, floor{rightOffered: 0.76, wrong: 0.06, refused: 0.18, outRefused: 0.60})
+	check(t, rep, floor{rightOffered: 0.76, wrong: 0.035, refused: 0.18, outRefused: 0.60})
 }
 
 // NCPQA's policy documents, imported as policies, and the dev half of its

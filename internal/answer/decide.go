@@ -351,12 +351,7 @@ func (a *Answerer) titleOnly(resp *search.Response, r search.Result, fo *focus) 
 		if utf8.RuneCountInString(n) < 2 || strings.Contains(title, n) {
 			continue
 		}
-		forms := []string{n}
-		for _, s := range resp.Synonyms[t] {
-			if s = textnorm.Key(s); s != "" {
-				forms = append(forms, s)
-			}
-		}
+		forms := termForms(n, resp.Synonyms[t])
 		if containsAny(body, forms) {
 			return false
 		}
@@ -381,7 +376,9 @@ func lacksFact(r search.Result, fo *focus) bool {
 		return false
 	}
 	n := textnorm.Key(r.Chunk.HeadingPath() + "\n" + r.Chunk.Text)
-	return !(number && (numberRe.MatchString(n) || durationRe.MatchString(n)) || date && (dateRe.MatchString(n) || durationRe.MatchString(n)))
+	// A length of time (三日内, 15天) answers 几天 as well as 多久.
+	holds := durationRe.MatchString(n) || number && numberRe.MatchString(n) || date && dateRe.MatchString(n)
+	return !holds
 }
 
 // negativeAnswerRe starts an answer that says there is no such figure

@@ -108,15 +108,20 @@ func keyTerms(resp *search.Response) []keyTerm {
 		if w <= 0 {
 			w = 8
 		}
-		k := keyTerm{t: n, w: min(w, maxTermWeight), forms: []string{n}}
-		for _, s := range resp.Synonyms[t] {
-			if s = textnorm.Key(s); s != "" && s != n {
-				k.forms = append(k.forms, s)
-			}
-		}
-		out = append(out, k)
+		out = append(out, keyTerm{t: n, w: min(w, maxTermWeight), forms: termForms(n, resp.Synonyms[t])})
 	}
 	return out
+}
+
+// termForms are the normalised term n and its synonyms: the names it goes by.
+func termForms(n string, synonyms []string) []string {
+	forms := []string{n}
+	for _, s := range synonyms {
+		if s = textnorm.Key(s); s != "" && s != n {
+			forms = append(forms, s)
+		}
+	}
+	return forms
 }
 
 // evidence is how well one retrieved entry accounts for the question's key

@@ -91,7 +91,29 @@ type Params struct {
 	AssocTerms    int
 	AssocRerank   float64
 	AssocMinCount int
+	// SimilarPassages says how a FAQ entry's similar questions (相似问) are
+	// scored: PassageConcat (-1) indexes them in the entry's one vector
+	// beside its standard question; PassageAlone (1) makes each of them a
+	// passage of its own, the wording alone; PassageWithAnswer (2) a passage
+	// of its own with the entry's answer, as if the wording were the
+	// entry's standard question. An entry scores as its best passage.
+	SimilarPassages int
+	// PassageCoord raises the share of the question a similar question's
+	// passage accounts for (its words, weighted by their informativeness)
+	// to this power and multiplies the passage's score by it. Negative: off.
+	PassageCoord float64
+	// SimilarWeight is the weight of a FAQ entry's similar questions in the
+	// entry's own vector when they are passages of their own as well
+	// (SimilarPassages). Negative: left out of it.
+	SimilarWeight float64
 }
+
+// Ways to score a FAQ entry's similar questions (Params.SimilarPassages).
+const (
+	PassageConcat     = -1
+	PassageAlone      = 1
+	PassageWithAnswer = 2
+)
 
 // DefaultParams are the measured defaults (docs/search.md).
 var DefaultParams = Params{
@@ -107,6 +129,7 @@ var DefaultParams = Params{
 	ExpandWeight: 0.6,
 	AspectWeight: 1,
 	AssocWeight:  0.3, AssocTerms: 2, AssocRerank: -1, AssocMinCount: 2,
+	SimilarPassages: PassageAlone, PassageCoord: 2, SimilarWeight: -1,
 }
 
 func (p Params) withDefaults() Params {
@@ -135,11 +158,16 @@ func (p Params) withDefaults() Params {
 	set(&p.AspectWeight, d.AspectWeight)
 	set(&p.AssocWeight, d.AssocWeight)
 	set(&p.AssocRerank, d.AssocRerank)
+	set(&p.PassageCoord, d.PassageCoord)
+	set(&p.SimilarWeight, d.SimilarWeight)
 	if p.AssocTerms == 0 {
 		p.AssocTerms = d.AssocTerms
 	}
 	if p.AssocMinCount == 0 {
 		p.AssocMinCount = d.AssocMinCount
+	}
+	if p.SimilarPassages == 0 {
+		p.SimilarPassages = d.SimilarPassages
 	}
 	if p.DocKeywords == 0 {
 		p.DocKeywords = d.DocKeywords
@@ -173,6 +201,9 @@ type field struct {
 	// associations (assoc.go): a FAQ entry's questions, a chunk's headings,
 	// a titled document's title on its first chunk.
 	ask bool
+	// similar marks a FAQ entry's similar question: scored as a passage of
+	// its own unless Params.SimilarPassages is PassageConcat.
+	similar bool
 }
 
 // chunkFields lists the texts a chunk is indexed under.
@@ -181,7 +212,7 @@ func chunkFields(p Params, d *kb.Document, c *kb.Chunk) []field {
 	if d.Type == kb.TypeFAQ {
 		fs = append(fs, field{text: d.Title, weight: p.QuestionWeight, ask: true})
 		for _, s := range d.Similar {
-			fs = append(fs, field{text: s, weight: p.QuestionWeight, ask: true})
+			fs = append(fs, field{text: s, weight: p.QuestionWeight, ask: true, similar: true})
 		}
 	} else {
 		title := d.Title
@@ -206,6 +237,53 @@ func chunkFields(p Params, d *kb.Document, c *kb.Chunk) []field {
 		fs = append(fs, field{text: meta, weight: p.MetaWeight})
 	}
 	return fs
+}
+
+// vectorFields are the fields of a chunk that go into its own vector:
+// all of them, less a FAQ entry's similar questions when those are
+// passages of their own.
+func vectorFields(p Params, fs []field) []field {
+	if p.SimilarPassages == PassageConcat {
+		return fs
+	}
+	out := make([]field, 0, len(fs))
+	for _, f := range fs {
+		if f.similar {
+			if p.SimilarWeight <= 0 {
+				continue
+			}
+			f.weight = p.SimilarWeight
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// ownFields are the fields of a chunk less a FAQ entry's similar
+// questions.
+func ownFields(fs []field) []field {
+	out := make([]field, 0, len(fs))
+	for _, f := range fs {
+		if !f.similar {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// passageFields are the fields of the passage of one similar question
+// (Params.SimilarPassages) of the entry whose chunk has the fields fs.
+func passageFields(p Params, fs []field, wording string) []field {
+	out := []field{{text: wording, weight: p.QuestionWeight}}
+	if p.SimilarPassages != PassageWithAnswer {
+		return out
+	}
+	for _, f := range fs {
+		if !f.ask {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // lead returns the first sentence of text, at most max runes.
@@ -286,9 +364,9 @@ func (e *encoder) weight(w string) float64 {
 // than its text: a change re-encodes every chunk.
 func (e *encoder) signature() string {
 	p := e.p
-	return fmt.Sprintf("s2|%s|k1=%g|b=%g|q=%g|t=%g|h=%g|m=%g|l=%g/%d|u2=%t|p=%t|k=%d/%g|avg=%.0f",
+	return fmt.Sprintf("s2|%s|k1=%g|b=%g|q=%g|t=%g|h=%g|m=%g|l=%g/%d|u2=%t|p=%t|k=%d/%g|sp=%d/%g|avg=%.0f",
 		e.seg.Fingerprint(), p.K1, p.B, p.QuestionWeight, p.TitleWeight, p.HeadingWeight, p.MetaWeight, p.LeadWeight, p.LeadRunes,
-		p.UnigramWeight > 0, p.PairWeight > 0, p.DocKeywords, p.DocKeywordWeight, e.avgLen)
+		p.UnigramWeight > 0, p.PairWeight > 0, p.DocKeywords, p.DocKeywordWeight, p.SimilarPassages, p.SimilarWeight, e.avgLen)
 }
 
 // analyzed is a chunk's fields after segmentation.
@@ -373,9 +451,14 @@ func (e *encoder) encodeDoc(a analyzed, extra ...field) store.SparseVec {
 			}
 		}
 	}
-	for i := range a.an {
-		if a.fields[i].weight > 0 {
-			add(&a.an[i], a.fields[i].weight)
+	var fs []field // the fields counted toward the length
+	for i, f := range a.fields {
+		if f.similar && e.p.SimilarPassages != PassageConcat {
+			f.weight = e.p.SimilarWeight
+		}
+		if f.weight > 0 {
+			add(&a.an[i], f.weight)
+			fs = append(fs, f)
 		}
 	}
 	for _, f := range extra {
@@ -384,7 +467,7 @@ func (e *encoder) encodeDoc(a analyzed, extra ...field) store.SparseVec {
 			add(&an, f.weight)
 		}
 	}
-	norm := e.p.K1 * (1 - e.p.B + e.p.B*weightedLen(a.fields)/max(e.avgLen, 1))
+	norm := e.p.K1 * (1 - e.p.B + e.p.B*weightedLen(fs)/max(e.avgLen, 1))
 	v := store.SparseVec{Indices: make([]uint32, 0, len(tf)), Values: make([]float32, 0, len(tf))}
 	for idx := range tf {
 		v.Indices = append(v.Indices, idx)

@@ -365,10 +365,11 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 		c.detail += "; " + j.String()
 	}
 	if c.verdict != verdictAnswer && !rewritten && standalone != q && len(req.History) > 0 && len(resp.Results) > 0 &&
-		slices.Contains(req.History[len(req.History)-1].Docs, resp.Results[0].Doc.ID) {
+		resp.Results[0].Doc.Type != kb.TypeFAQ && slices.Contains(req.History[len(req.History)-1].Docs, resp.Results[0].Doc.ID) {
 		// A follow-up (要带啥材料, 还能再往后拖吗) whose carried topic found
 		// the document just answered from: the topic is established, and
-		// the passage about what the follow-up asks is quoted.
+		// the passage about what the follow-up asks is quoted. (Not a FAQ
+		// entry: it answers one question, see preferDocs.)
 		c.verdict = verdictAnswer
 		c.detail += "; follow-up in the document just cited"
 	}
@@ -416,12 +417,15 @@ func (a *Answerer) supersededMatch(ctx context.Context, q string, resp *search.R
 }
 
 // preferDocs moves the results from the documents ids first, keeping their
-// order, and reports whether anything moved.
+// order, and reports whether anything moved. FAQ entries are not moved: an
+// entry answers one question, and a follow-up asking something else (什么
+// 情况下停发 after the entry on bank cards for 失业 benefits) is another
+// entry's, which the carried topic finds on its own.
 func preferDocs(results []search.Result, ids []string) ([]search.Result, bool) {
 	if len(ids) == 0 {
 		return results, false
 	}
-	in := func(r search.Result) bool { return slices.Contains(ids, r.Doc.ID) }
+	in := func(r search.Result) bool { return r.Doc.Type != kb.TypeFAQ && slices.Contains(ids, r.Doc.ID) }
 	out := make([]search.Result, 0, len(results))
 	for _, r := range results {
 		if in(r) {

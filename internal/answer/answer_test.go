@@ -532,3 +532,32 @@ func TestEverydayWordsForOfficialOnes(t *testing.T) {
 		}
 	}
 }
+
+// A follow-up brings the passages of the document just cited first (要带啥
+// 材料 after a guide's 申请 section: its 材料 section), but not a FAQ entry
+// just quoted: an entry answers one question, and a follow-up asking
+// something else (什么情况下停发 after the entry on bank cards) is another
+// entry's.
+func TestPreferDocsLeavesFAQEntries(t *testing.T) {
+	res := func(id string, typ kb.Type, chunk string) search.Result {
+		return search.Result{Doc: &kb.Document{ID: id, Type: typ}, Chunk: kb.Chunk{ID: chunk}}
+	}
+	results := []search.Result{
+		res("faq-stop", kb.TypeFAQ, "a"), res("guide", kb.TypeGuide, "b"), res("faq-card", kb.TypeFAQ, "c"),
+	}
+	for _, tc := range []struct {
+		prev  []string
+		first string
+		moved bool
+	}{
+		{[]string{"guide"}, "guide", true},
+		{[]string{"faq-card"}, "faq-stop", false},
+		{[]string{"faq-card", "guide"}, "guide", true},
+		{nil, "faq-stop", false},
+	} {
+		got, moved := preferDocs(results, tc.prev)
+		if got[0].Doc.ID != tc.first || moved != tc.moved || len(got) != len(results) {
+			t.Errorf("preferDocs(%v): first %s moved %v, want %s %v", tc.prev, got[0].Doc.ID, moved, tc.first, tc.moved)
+		}
+	}
+}

@@ -130,16 +130,17 @@ func (a *Answerer) retrieve(ctx context.Context, q string, history []Turn, opts 
 		return carried, false, resp, nil
 	}
 	// The carried topic led away from what the question asks about: search
-	// it as asked. A question worded as a follow-up (那外地户口呢) is
-	// incomplete on its own, so it is answered only from a passage with all
-	// its topic terms (那结婚登记呢, a change of subject), else nothing is
-	// found.
+	// it as asked. A substitution (那外地户口呢) is incomplete on its own,
+	// so it is answered only from a passage with all its topic terms (那结
+	// 婚登记呢, a change of subject), else nothing is found; a question with
+	// a follow-up cue but words of its own (社保卡挂失了 电子凭证还能用吗) is
+	// weighed like any question.
 	if raw == nil {
 		if raw, err = find(q); err != nil {
 			return q, false, nil, err
 		}
 	}
-	if hasFollowUpCue(textnorm.Key(q)) && (len(raw.Results) == 0 || covered(raw.Results[0], own) < len(own)) {
+	if substitutes(q) && (len(raw.Results) == 0 || covered(raw.Results[0], own) < len(own)) {
 		return q, false, &search.Response{Results: []search.Result{}, Terms: raw.Terms}, nil
 	}
 	return q, false, raw, nil

@@ -93,26 +93,20 @@ type Params struct {
 	AssocMinCount int
 	// SimilarPassages says how a FAQ entry's similar questions (相似问) are
 	// scored: PassageConcat (-1) indexes them in the entry's one vector
-	// beside its standard question; PassageAlone (1) makes each of them a
-	// passage of its own, the wording alone; PassageWithAnswer (2) a passage
-	// of its own with the entry's answer, as if the wording were the
-	// entry's standard question. An entry scores as its best passage.
+	// beside its standard question; PassageAlone (1, the default) makes each
+	// of them a passage of its own, in a feature space of its own, and an
+	// entry scores as the best of its own vector and its passages.
 	SimilarPassages int
 	// PassageCoord raises the share of the question a similar question's
 	// passage accounts for (its words, weighted by their informativeness)
 	// to this power and multiplies the passage's score by it. Negative: off.
 	PassageCoord float64
-	// SimilarWeight is the weight of a FAQ entry's similar questions in the
-	// entry's own vector when they are passages of their own as well
-	// (SimilarPassages). Negative: left out of it.
-	SimilarWeight float64
 }
 
 // Ways to score a FAQ entry's similar questions (Params.SimilarPassages).
 const (
-	PassageConcat     = -1
-	PassageAlone      = 1
-	PassageWithAnswer = 2
+	PassageConcat = -1
+	PassageAlone  = 1
 )
 
 // DefaultParams are the measured defaults (docs/search.md).
@@ -129,7 +123,7 @@ var DefaultParams = Params{
 	ExpandWeight: 0.6,
 	AspectWeight: 1,
 	AssocWeight:  0.3, AssocTerms: 2, AssocRerank: -1, AssocMinCount: 2,
-	SimilarPassages: PassageAlone, PassageCoord: 2, SimilarWeight: -1,
+	SimilarPassages: PassageAlone, PassageCoord: 2,
 }
 
 func (p Params) withDefaults() Params {
@@ -159,7 +153,6 @@ func (p Params) withDefaults() Params {
 	set(&p.AssocWeight, d.AssocWeight)
 	set(&p.AssocRerank, d.AssocRerank)
 	set(&p.PassageCoord, d.PassageCoord)
-	set(&p.SimilarWeight, d.SimilarWeight)
 	if p.AssocTerms == 0 {
 		p.AssocTerms = d.AssocTerms
 	}
@@ -246,17 +239,7 @@ func vectorFields(p Params, fs []field) []field {
 	if p.SimilarPassages == PassageConcat {
 		return fs
 	}
-	out := make([]field, 0, len(fs))
-	for _, f := range fs {
-		if f.similar {
-			if p.SimilarWeight <= 0 {
-				continue
-			}
-			f.weight = p.SimilarWeight
-		}
-		out = append(out, f)
-	}
-	return out
+	return ownFields(fs)
 }
 
 // ownFields are the fields of a chunk less a FAQ entry's similar
@@ -272,18 +255,9 @@ func ownFields(fs []field) []field {
 }
 
 // passageFields are the fields of the passage of one similar question
-// (Params.SimilarPassages) of the entry whose chunk has the fields fs.
-func passageFields(p Params, fs []field, wording string) []field {
-	out := []field{{text: wording, weight: p.QuestionWeight}}
-	if p.SimilarPassages != PassageWithAnswer {
-		return out
-	}
-	for _, f := range fs {
-		if !f.ask {
-			out = append(out, f)
-		}
-	}
-	return out
+// (Params.SimilarPassages): the wording, weighing as a question.
+func passageFields(p Params, wording string) []field {
+	return []field{{text: wording, weight: p.QuestionWeight}}
 }
 
 // lead returns the first sentence of text, at most max runes.
@@ -364,9 +338,9 @@ func (e *encoder) weight(w string) float64 {
 // than its text: a change re-encodes every chunk.
 func (e *encoder) signature() string {
 	p := e.p
-	return fmt.Sprintf("s2|%s|k1=%g|b=%g|q=%g|t=%g|h=%g|m=%g|l=%g/%d|u2=%t|p=%t|k=%d/%g|sp=%d/%g|avg=%.0f",
+	return fmt.Sprintf("s2|%s|k1=%g|b=%g|q=%g|t=%g|h=%g|m=%g|l=%g/%d|u2=%t|p=%t|k=%d/%g|sp=%d|avg=%.0f",
 		e.seg.Fingerprint(), p.K1, p.B, p.QuestionWeight, p.TitleWeight, p.HeadingWeight, p.MetaWeight, p.LeadWeight, p.LeadRunes,
-		p.UnigramWeight > 0, p.PairWeight > 0, p.DocKeywords, p.DocKeywordWeight, p.SimilarPassages, p.SimilarWeight, e.avgLen)
+		p.UnigramWeight > 0, p.PairWeight > 0, p.DocKeywords, p.DocKeywordWeight, p.SimilarPassages, e.avgLen)
 }
 
 // analyzed is a chunk's fields after segmentation.
@@ -453,10 +427,7 @@ func (e *encoder) encodeDoc(a analyzed, extra ...field) store.SparseVec {
 	}
 	var fs []field // the fields counted toward the length
 	for i, f := range a.fields {
-		if f.similar && e.p.SimilarPassages != PassageConcat {
-			f.weight = e.p.SimilarWeight
-		}
-		if f.weight > 0 {
+		if f.weight > 0 && !(f.similar && e.p.SimilarPassages != PassageConcat) {
 			add(&a.an[i], f.weight)
 			fs = append(fs, f)
 		}

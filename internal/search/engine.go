@@ -237,7 +237,7 @@ func (e *Engine) addPassages(r *rec) {
 		sum := sha256.Sum256([]byte(r.chunk.ID + "\x00" + f.text))
 		key := r.chunk.ID + "#similar-" + hex.EncodeToString(sum[:8])
 		pr := &rec{doc: r.doc, chunk: r.chunk, pointID: PointID(key), key: key, of: r,
-			fields: passageFields(e.p, r.fields, f.text)}
+			fields: passageFields(e.p, f.text)}
 		if _, dup := e.byPoint[pr.pointID]; dup {
 			continue
 		}
@@ -315,25 +315,47 @@ func (e *Engine) collapse(qt queryTerms, hits []store.Hit, views map[string]*rec
 			slices.SortStableFunc(hits, func(a, b store.Hit) int { return cmp.Compare(b.Score, a.Score) })
 		}
 	}
-	seen := make(map[string]bool, len(hits))
-	out := hits[:0]
-	for _, h := range hits {
-		if r := e.byPoint[h.ID]; r != nil {
-			if seen[r.pointID] {
-				continue
-			}
-			seen[r.pointID] = true
-			if r.doc.Type == kb.TypeFAQ {
-				v := &rec{doc: r.doc, chunk: r.chunk, pointID: r.pointID, key: r.key, fields: ownFields(r.fields)}
-				if pr := e.passage[h.ID]; pr != nil {
-					v.fields = append(v.fields, pr.fields[0])
-				}
-				views[r.pointID] = v
-			}
-			h.ID = r.pointID
-		}
-		out = append(out, h)
+	// Each entry: its own hit and its best passage's.
+	type entry struct {
+		own, best float64
+		hasOwn    bool
+		passage   *rec
+		at        int // position in out
 	}
+	entries := map[string]*entry{}
+	out := make([]store.Hit, 0, len(hits))
+	for _, h := range hits {
+		r := e.byPoint[h.ID]
+		if r == nil {
+			out = append(out, h)
+			continue
+		}
+		en := entries[r.pointID]
+		if en == nil {
+			en = &entry{at: len(out)}
+			entries[r.pointID] = en
+			out = append(out, store.Hit{ID: r.pointID, Payload: h.Payload})
+		}
+		if pr := e.passage[h.ID]; pr != nil {
+			if en.passage == nil || h.Score > en.best {
+				en.best, en.passage = h.Score, pr
+			}
+		} else if !en.hasOwn {
+			en.own, en.hasOwn = h.Score, true
+		}
+	}
+	for id, en := range entries {
+		r := e.byPoint[id]
+		out[en.at].Score = max(en.own, en.best)
+		if r.doc.Type == kb.TypeFAQ {
+			v := &rec{doc: r.doc, chunk: r.chunk, pointID: r.pointID, key: r.key, fields: ownFields(r.fields)}
+			if en.passage != nil && en.best > en.own {
+				v.fields = append(v.fields, en.passage.fields[0])
+			}
+			views[id] = v
+		}
+	}
+	slices.SortStableFunc(out, func(a, b store.Hit) int { return cmp.Compare(b.Score, a.Score) })
 	return out
 }
 
@@ -342,6 +364,10 @@ func (e *Engine) Base() *kb.Base { return e.base }
 
 // Chunks returns the number of chunks of the knowledge base.
 func (e *Engine) Chunks() int { return len(e.recs) }
+
+// Passages returns the number of similar questions indexed as passages of
+// their own (Params.SimilarPassages).
+func (e *Engine) Passages() int { return len(e.passages) }
 
 // ChunksOf returns the chunks of the document with the id as the engine
 // indexed them (a copy), nil for an unknown id.
@@ -374,8 +400,8 @@ type SyncStats struct {
 
 // String summarises the stats in Chinese for the CLI.
 func (s SyncStats) String() string {
-	return fmt.Sprintf("文档 %d，分块 %d：新增 %d，更新 %d，未变 %d，删除 %d（向量化 %d，缓存命中 %d），用时 %s",
-		s.Docs, s.Chunks, s.Added, s.Updated, s.Unchanged, s.Deleted, s.Embedded, s.Cached, s.Duration.Round(time.Millisecond))
+	return fmt.Sprintf("文档 %d，分块 %d：新增 %d，更新 %d，未变 %d，删除 %d（相似问编码 %d，向量化 %d，缓存命中 %d），用时 %s",
+		s.Docs, s.Chunks, s.Added, s.Updated, s.Unchanged, s.Deleted, s.Passages, s.Embedded, s.Cached, s.Duration.Round(time.Millisecond))
 }
 
 // staticStatus is the part of a document's validity that does not depend on

@@ -561,3 +561,26 @@ func TestPreferDocsLeavesFAQEntries(t *testing.T) {
 		}
 	}
 }
+
+// A substitution (那离婚登记呢) is answered by a FAQ entry only when its
+// question names the new subject, not when its answer mentions it in
+// passing; a passage of a document may hold it anywhere.
+func TestHoldsAllForSubstitutions(t *testing.T) {
+	faq := search.Result{Doc: &kb.Document{ID: "f", Type: kb.TypeFAQ, Title: "结婚登记需要携带哪些材料？"},
+		Chunk: kb.Chunk{Text: "离婚后再婚的，还需携带离婚证。"}}
+	doc := search.Result{Doc: &kb.Document{ID: "g", Type: kb.TypeGuide, Title: "婚姻登记办事指南"},
+		Chunk: kb.Chunk{Heading: []string{"二、材料"}, Text: "办理离婚登记的，还需携带结婚证。"}}
+	for _, tc := range []struct {
+		r            search.Result
+		substitution bool
+		want         bool
+	}{
+		{faq, true, false},
+		{faq, false, true},
+		{doc, true, true},
+	} {
+		if got := holdsAll(tc.r, []string{"离婚", "登记"}, tc.substitution); got != tc.want {
+			t.Errorf("holdsAll(%s, substitution %v) = %v, want %v", tc.r.Doc.ID, tc.substitution, got, tc.want)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/search"
 	"github.com/govchat/govchat/internal/textnorm"
 )
@@ -107,7 +108,7 @@ func (a *Answerer) retrieve(ctx context.Context, q string, history []Turn, opts 
 	// the follow-up's own topic terms, else the first whose text does.
 	pick := -1
 	for j, r := range resp.Results {
-		if covered(r, own) < len(own) {
+		if !holdsAll(r, own, substitutes(q)) {
 			continue
 		}
 		if pick < 0 {
@@ -140,7 +141,7 @@ func (a *Answerer) retrieve(ctx context.Context, q string, history []Turn, opts 
 			return q, false, nil, err
 		}
 	}
-	if substitutes(q) && (len(raw.Results) == 0 || covered(raw.Results[0], own) < len(own)) {
+	if substitutes(q) && (len(raw.Results) == 0 || !holdsAll(raw.Results[0], own, true)) {
 		return q, false, &search.Response{Results: []search.Result{}, Terms: raw.Terms}, nil
 	}
 	return q, false, raw, nil
@@ -186,6 +187,17 @@ func stripCue(q string) string {
 	norm := textnorm.Key(q)
 	norm = followUpStartRe.ReplaceAllString(norm, "")
 	return strings.TrimSuffix(strings.TrimRight(norm, "?？。!！ "), "呢")
+}
+
+// holdsAll reports whether result r holds all the terms. For a
+// substitution (那离婚登记呢 after 结婚登记要带啥材料) a FAQ entry must name
+// them in its question: an entry whose answer mentions 离婚 in passing is
+// about 结婚登记 still.
+func holdsAll(r search.Result, terms []string, substitution bool) bool {
+	if substitution && r.Doc.Type == kb.TypeFAQ {
+		return coveredInHeadings(r, terms) == len(terms)
+	}
+	return covered(r, terms) == len(terms)
 }
 
 // coveredInHeadings counts the terms a result's title, questions or

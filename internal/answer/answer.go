@@ -373,6 +373,28 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 		c.verdict = verdictAnswer
 		c.detail += "; follow-up in the document just cited"
 	}
+	if !rewritten && standalone != q {
+		if i, _ := carriedTurn(q, req.History); i >= 0 && req.History[i].Unsure {
+			// The topic carried over was never established (its question
+			// was clarified). The question as asked, alone, may be
+			// answered (收费吗 where one guide has a 收费 section);
+			// otherwise the asker chooses, or is referred.
+			alone, err := a.consider(ctx, Request{Question: req.Question, IncludeExpired: req.IncludeExpired})
+			if err != nil {
+				return nil, err
+			}
+			if alone.verdict == verdictAnswer {
+				return alone, nil
+			}
+			if c.verdict == verdictAnswer {
+				c.verdict = verdictRefuse
+				if len(clarifyCandidates(resp.Results, nil)) >= 2 {
+					c.verdict = verdictClarify
+				}
+				c.detail += "; follow-up of a clarified question"
+			}
+		}
+	}
 	if c.verdict == verdictRefuse && c.old != nil {
 		c.detail = "expired:" + c.old.ID
 	}

@@ -584,3 +584,28 @@ func TestHoldsAllForSubstitutions(t *testing.T) {
 		}
 	}
 }
+
+// A clarified question is kept as an unsure turn: a follow-up carrying its
+// topic is not answered on its strength (the asker had not chosen), unless
+// the follow-up, asked alone, is answered.
+func TestFollowUpOfAClarifiedQuestion(t *testing.T) {
+	a := newEvalAnswerer(t, loadKnowledge(t))
+	first := ask(t, a, Request{Question: "政府信息公开怎么申请"})
+	clarified := &Answer{Clarify: true, Text: "您是想问以下哪个问题？", Terms: first.Terms}
+	turn, ok := clarified.Turn("政府信息公开怎么申请")
+	if !ok || !turn.Unsure || len(turn.Docs) != 0 || len(turn.Terms) == 0 {
+		t.Fatalf("clarified turn %+v kept %v, want an unsure turn with terms, citing nothing", turn, ok)
+	}
+	sure := turn
+	sure.Unsure = false // the same topic, established
+	q := "可以别人代办吗" // refused when asked alone
+	if ans := ask(t, a, Request{Question: q, History: []Turn{sure}}); ans.Refused || ans.Clarify {
+		t.Fatalf("after an answered turn on %v, %q should be answered: %s", sure.Terms, q, ans.Text)
+	}
+	if ans := ask(t, a, Request{Question: q, History: []Turn{turn}}); !ans.Refused && !ans.Clarify {
+		t.Errorf("after a clarified turn %q was answered: %s", q, ans.Text)
+	}
+	if ans := ask(t, a, Request{Question: "收费吗", History: []Turn{turn}}); ans.Refused || ans.Clarify || !strings.Contains(ans.Text, "不收取费用") {
+		t.Errorf("a question answered on its own is answered after a clarified turn: %s", ans.Text)
+	}
+}

@@ -230,6 +230,16 @@ func covered(r search.Result, terms []string) int {
 // and that q does not already contain (question words and aspects such as
 // 材料, 多久 are not carried: they belong to the question that asked them).
 func carryTerms(q string, history []Turn) string {
+	_, extra := carriedTurn(q, history)
+	if len(extra) == 0 {
+		return q
+	}
+	return q + " " + strings.Join(extra, " ")
+}
+
+// carriedTurn returns the index of the turn whose topic terms carryTerms
+// carries into q (-1 for none) and those terms.
+func carriedTurn(q string, history []Turn) (int, []string) {
 	for i := len(history) - 1; i >= 0; i-- {
 		var extra []string
 		seen := map[string]bool{}
@@ -244,12 +254,11 @@ func carryTerms(q string, history []Turn) string {
 				break
 			}
 		}
-		if len(extra) == 0 {
-			continue
+		if len(extra) > 0 {
+			return i, extra
 		}
-		return q + " " + strings.Join(extra, " ")
 	}
-	return q
+	return -1, nil
 }
 
 // rewrite asks the model for a standalone question. The result must be one

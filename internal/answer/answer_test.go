@@ -598,7 +598,7 @@ func TestFollowUpOfAClarifiedQuestion(t *testing.T) {
 	}
 	sure := turn
 	sure.Unsure = false // the same topic, established
-	q := "可以别人代办吗" // refused when asked alone
+	q := "可以别人代办吗"      // refused when asked alone
 	if ans := ask(t, a, Request{Question: q, History: []Turn{sure}}); ans.Refused || ans.Clarify {
 		t.Fatalf("after an answered turn on %v, %q should be answered: %s", sure.Terms, q, ans.Text)
 	}

@@ -65,14 +65,23 @@ func (a *Answerer) features(q string, resp *search.Response, answerable bool, f 
 	e := ev[0]
 	x[1], x[2], x[3], x[4], x[5], x[6] = e.Title, e.Body, e.Partial, e.Conflict, e.Foreign, e.Back
 	x[7] = resp.Confidence
-	if n > 1 && resp.Results[0].Score > 0 {
-		x[8] = min(1.5, resp.Results[1].Score/resp.Results[0].Score)
+	// Rivals are the next results that are not duplicates of the first (the
+	// same FAQ question, or the same answer, published twice): a duplicate
+	// found second does not make the first any less likely to be right.
+	var rivals []int
+	for i := 1; i < n; i++ {
+		if !duplicates(resp.Results[0], resp.Results[i]) {
+			rivals = append(rivals, i)
+		}
+	}
+	if len(rivals) > 0 && resp.Results[0].Score > 0 {
+		x[8] = min(1.5, resp.Results[rivals[0]].Score/resp.Results[0].Score)
 	}
 	best := math.Inf(-1)
-	for _, o := range ev[1:] {
-		best = max(best, o.score())
+	for _, i := range rivals {
+		best = max(best, ev[i].score())
 	}
-	if n > 1 {
+	if len(rivals) > 0 {
 		x[9] = best - e.score()
 	}
 	if answerable {
@@ -88,14 +97,41 @@ func (a *Answerer) features(q string, resp *search.Response, answerable bool, f 
 		}
 	}
 	x[13] = resp.Results[0].Association
-	if n > 1 {
+	if len(rivals) > 0 {
 		best := 0.0
-		for _, r := range resp.Results[1:n] {
-			best = max(best, r.Association)
+		for _, i := range rivals {
+			best = max(best, resp.Results[i].Association)
 		}
 		x[14] = best - x[13]
 	}
 	return x, ev
+}
+
+// duplicateShare is the share of character bigrams two FAQ answers must
+// have in common (Jaccard) to be the same answer published twice.
+const duplicateShare = 0.75
+
+// duplicates reports whether FAQ entries a and b are one entry published
+// twice: the same question, or answers that share nearly all their
+// character bigrams.
+func duplicates(a, b search.Result) bool {
+	if a.Doc.Type != kb.TypeFAQ || b.Doc.Type != kb.TypeFAQ || a.Doc.ID == b.Doc.ID {
+		return false
+	}
+	if textnorm.Key(a.Doc.Title) == textnorm.Key(b.Doc.Title) {
+		return true
+	}
+	x, y := bigramSet(textnorm.Key(faqAnswer(a).Chunk.Text)), bigramSet(textnorm.Key(faqAnswer(b).Chunk.Text))
+	if len(x) == 0 || len(y) == 0 {
+		return false
+	}
+	common := 0
+	for g := range x {
+		if y[g] {
+			common++
+		}
+	}
+	return float64(common) >= duplicateShare*float64(len(x)+len(y)-common)
 }
 
 // analyzer segments text as the retriever segments questions (search.Engine
@@ -223,7 +259,7 @@ func (a *Answerer) judge(q string, resp *search.Response, answerable bool, fo *f
 		switch {
 		case a.titleOnly(resp, resp.Results[0], fo):
 			j.unquotable = "title"
-		case lacksFact(resp.Results[0], fo):
+		case lacksFact(resp.Results[0], fo), lacksAddress(q, resp.Results[0]):
 			j.unquotable = "fact"
 		}
 		if j.p >= c.Quote && j.unquotable == "" {
@@ -232,7 +268,7 @@ func (a *Answerer) judge(q string, resp *search.Response, answerable bool, fo *f
 		return j
 	}
 	j.kind, j.p, j.inScope = kindFAQ, model(c.Right).prob(f), model(c.InScope).prob(f)
-	if r := faqAnswer(resp.Results[0]); lacksFact(r, fo) && !negativeAnswerRe.MatchString(textnorm.Key(r.Chunk.Text)) {
+	if r := faqAnswer(resp.Results[0]); (lacksFact(r, fo) || lacksAddress(q, r)) && !negativeAnswerRe.MatchString(textnorm.Key(r.Chunk.Text)) {
 		// 光彩体育馆啥时候建的 is not answered by the entry on its gates,
 		// which holds no date: the asker chooses, or is referred.
 		j.unquotable = "fact"
@@ -379,6 +415,21 @@ func lacksFact(r search.Result, fo *focus) bool {
 	// A length of time (三日内, 15天) answers 几天 as well as 多久.
 	holds := durationRe.MatchString(n) || number && numberRe.MatchString(n) || date && dateRe.MatchString(n)
 	return !holds
+}
+
+// asksAddressRe asks for a web address itself (网址是啥, 链接发一下), not
+// about a website (网站上能查吗) or its domain name as a matter (政府网站域名
+// 清理的要求), and urlRe is one.
+var (
+	asksAddressRe = regexp.MustCompile(`网址|网站地址|网页地址|链接是|链接发`)
+	urlRe         = regexp.MustCompile(`(?i)https?://|www\.|[a-z0-9-]+\.(gov\.cn|com\.cn|org\.cn|cn|com|org|net)\b`)
+)
+
+// lacksAddress reports whether question q asks for a web address and
+// passage r gives none: 海曙区政府门户网站网址是啥 is not answered by the
+// paragraph on the portal's IPv6 upgrade.
+func lacksAddress(q string, r search.Result) bool {
+	return asksAddressRe.MatchString(textnorm.Key(q)) && !urlRe.MatchString(r.Chunk.HeadingPath()+"\n"+r.Chunk.Text)
 }
 
 // negativeAnswerRe starts an answer that says there is no such figure

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/govchat/govchat/internal/kb"
@@ -33,6 +34,13 @@ func splitSentences(text string) []sentence {
 	for i := 0; i < len(text); {
 		r, size := utf8.DecodeRuneInString(text[i:])
 		i += size
+		switch {
+		case unicode.IsSpace(r) && r != '\n' && itemAfterSpaceRe.MatchString(text[i:]):
+			// 2.xxx。 （责任单位：…） 3.yyy: a numbered item run on after
+			// a space starts a sentence.
+			add(i)
+			continue
+		}
 		switch r {
 		case '\n':
 			add(i)
@@ -50,6 +58,10 @@ func splitSentences(text string) []sentence {
 	add(len(text))
 	return out
 }
+
+// itemAfterSpaceRe: what follows a space that starts a numbered item (not
+// a decimal number such as 3.5万).
+var itemAfterSpaceRe = regexp.MustCompile(`^\s*(?:[（(][一二三四五六七八九十0-9]{1,3}[）)]|[0-9]{1,2}[.．、][^0-9]|[一二三四五六七八九十]{1,3}、|[①-⑳])`)
 
 // minSentenceShare: of a passage too long to quote whole, sentences are
 // quoted whose relevance is at least this share of its best sentence's.

@@ -1,6 +1,8 @@
 package answer
 
 import (
+	"fmt"
+	"os"
 	"regexp"
 	"slices"
 	"sort"
@@ -358,22 +360,39 @@ func (f *focus) focusQuotes(results []search.Result, passages, budget int) []quo
 				sc += f.p.OfficialBonus
 			}
 			sc += about
-			all = append(all, scored{p, i, sc + f.p.RankWeight*prior})
+			at := i
+			if isQuestionSentence(s.text) {
+				// A question the document asks itself (问答, 答记者问): what
+				// answers it is what follows.
+				if at = i + 1; at >= len(ss) || isQuestionSentence(ss[at].text) {
+					continue
+				}
+			}
+			all = append(all, scored{p, at, sc + f.p.RankWeight*prior})
 		}
 	}
 	if len(all) == 0 {
 		return nil
 	}
 	sort.SliceStable(all, func(a, b int) bool { return all[a].score > all[b].score })
+	if os.Getenv("QDEBUG") != "" {
+		for _, c := range all {
+			fmt.Fprintf(os.Stderr, "DBG %d %d %.3f %q\n", c.p, c.i, c.score, sents[c.p][c.i].text)
+		}
+	}
 	best := all[0]
 	out := []quote{f.trim(grow(sents[best.p], best.i, f.want, budget), passageContext(results[best.p]))}
 	used := quoteRunes(out[0])
+	said := quoteKey(out[0])
 	for _, c := range all[1:] {
 		if c.score < 0.92*best.score || used >= budget {
 			break
 		}
 		if c.p == best.p || results[c.p].Doc.ID == results[best.p].Doc.ID && results[c.p].Chunk.ID == results[best.p].Chunk.ID {
 			continue
+		}
+		if k := textnorm.Key(sents[c.p][c.i].text); strings.Contains(said, k) {
+			continue // already quoted (the same notice republished, chunks that overlap)
 		}
 		q := f.trim(grow(sents[c.p], c.i, min(f.want, budget-used), budget-used), passageContext(results[c.p]))
 		q.passage = c.p
@@ -445,11 +464,16 @@ func grow(ss []sentence, i, want, max int) quote {
 		q.sentences = []sentence{ss[i-1], ss[i]}
 		n += utf8.RuneCountInString(ss[i-1].text)
 	}
-	list := strings.HasSuffix(ss[i].text, "：") || strings.HasSuffix(ss[i].text, ":")
+	lead := isRunInHeading(ss[i].text)
+	list := strings.HasSuffix(ss[i].text, "：") || strings.HasSuffix(ss[i].text, ":") ||
+		lead && i+1 < len(ss) && listItemRe.MatchString(ss[i+1].text) // 5.在村人员责任。（1）…（2）…
 	for j := i + 1; j < len(ss); j++ {
 		m := utf8.RuneCountInString(ss[j].text)
 		item := listItemRe.MatchString(ss[j].text)
 		switch {
+		case lead && n+m <= max:
+			// A run-in heading (2.稳定信贷供给。) says what follows it.
+			lead = isRunInHeading(ss[j].text) // （二）安检登记。4.安全检查。…
 		case list && item && n+m <= max:
 		case !list && n < want && n+m <= max && !item:
 		default:
@@ -461,6 +485,25 @@ func grow(ss []sentence, i, want, max int) quote {
 	return q
 }
 
+// runInHeadingRunes: a numbered sentence this short without a clause
+// break is the title of the item it opens (2.稳定信贷供给。).
+const runInHeadingRunes = 30
+
+// isRunInHeading reports whether s is the title of a numbered item run
+// into its text: （二）安检登记。 5.实施援企稳岗政策。
+func isRunInHeading(s string) bool {
+	s = strings.TrimSpace(s)
+	return listItemRe.MatchString(s) && utf8.RuneCountInString(s) <= runInHeadingRunes && !strings.ContainsAny(s, "，,；;")
+}
+
+// isQuestionSentence reports whether s asks a question (ends with ？).
+func isQuestionSentence(s string) bool {
+	s = strings.TrimRight(strings.TrimSpace(s), "”’」』）)】")
+	// 3、网上智能问诊：如何选用口罩？ names an item by the questions it
+	// answers; it is not itself a question.
+	return (strings.HasSuffix(s, "？") || strings.HasSuffix(s, "?")) && !strings.ContainsAny(s, "：:")
+}
+
 func firstRune(s string) string {
 	_, n := utf8.DecodeRuneInString(s)
 	return s[:n]
@@ -469,6 +512,16 @@ func firstRune(s string) string {
 func lastRune(s string) string {
 	_, n := utf8.DecodeLastRuneInString(s)
 	return s[len(s)-n:]
+}
+
+// quoteKey is the normalised text of a quote, to tell what it already says.
+func quoteKey(q quote) string {
+	var b strings.Builder
+	for _, s := range q.sentences {
+		b.WriteString(textnorm.Key(s.text))
+		b.WriteString("|")
+	}
+	return b.String()
 }
 
 func quoteRunes(q quote) int {
@@ -530,4 +583,59 @@ func (f *focus) preferAspect(results []search.Result, known *presence) ([]search
 		return out, true
 	}
 	return results, false
+}
+
+// leadsOn reports whether s is a sentence whose point is in what follows
+// it: a run-in heading, a question the document asks itself, or the
+// introduction of a list (…如下：).
+func leadsOn(s string) bool {
+	t := strings.TrimSpace(s)
+	return isRunInHeading(t) || isQuestionSentence(t) || strings.HasSuffix(t, "：") || strings.HasSuffix(t, ":")
+}
+
+// continuationChunks: a passage ending on a heading is continued by at
+// most this many chunks.
+const continuationChunks = 2
+
+// withContinuation returns results with the first n passages that end on a
+// sentence leading on (2.稳定信贷供给。 at the end of a chunk, its text in
+// the next) continued by the text of their document's next chunk, so that
+// what answers can be quoted with what introduces it. The passage keeps its
+// anchor: the quote starts in it. chunksOf gives a document's chunks.
+func withContinuation(results []search.Result, n int, chunksOf func(string) []kb.Chunk) []search.Result {
+	var out []search.Result
+	for i, r := range results {
+		if i >= n || r.Doc == nil || r.Doc.Type == kb.TypeFAQ {
+			continue
+		}
+		ss := splitSentences(r.Chunk.Text)
+		if len(ss) == 0 || !leadsOn(ss[len(ss)-1].text) {
+			continue
+		}
+		chunks := chunksOf(r.Doc.ID)
+		j := slices.IndexFunc(chunks, func(c kb.Chunk) bool { return c.ID == r.Chunk.ID })
+		if j < 0 {
+			continue
+		}
+		text := r.Chunk.Text
+		// The next chunk may itself end on a heading (a section's title
+		// before its first item): at most continuationChunks are added.
+		for k := j + 1; k < len(chunks) && k <= j+continuationChunks; k++ {
+			text += "\n" + chunks[k].Text
+			if ss := splitSentences(chunks[k].Text); len(ss) == 0 || !leadsOn(ss[len(ss)-1].text) {
+				break
+			}
+		}
+		if text == r.Chunk.Text {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(results)
+		}
+		out[i].Chunk.Text = text
+	}
+	if out == nil {
+		return results
+	}
+	return out
 }

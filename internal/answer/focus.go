@@ -391,6 +391,9 @@ func (f *focus) focusQuotes(results []search.Result, passages, budget int) []quo
 		if c.p == best.p || results[c.p].Doc.ID == results[best.p].Doc.ID && results[c.p].Chunk.ID == results[best.p].Chunk.ID {
 			continue
 		}
+		if results[c.p].Doc.ID != results[best.p].Doc.ID {
+			continue
+		}
 		if k := textnorm.Key(sents[c.p][c.i].text); strings.Contains(said, k) {
 			continue // already quoted (the same notice republished, chunks that overlap)
 		}

@@ -759,7 +759,7 @@ func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search
 		for _, s := range sources {
 			quoted = append(quoted, s.ID)
 		}
-		also := alsoFoundResults(results, quoted, alsoAskedShare)
+		also := alsoFoundResults(results, quoted, fo.near, alsoAskedShare)
 		if err := out.write(alsoAsked(also)); err != nil {
 			return nil, err
 		}

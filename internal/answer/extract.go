@@ -323,8 +323,10 @@ func alsoAskedResults(results []search.Result) []search.Result {
 // score): when two documents say much the same (a notice and the news of
 // it, a national rule and a province's), the one quoted may not be the one
 // the asker meant, and the others are offered as buttons. quoted are the
-// documents the answer cites.
-func alsoFoundResults(results []search.Result, quoted []string, share float64) []search.Result {
+// documents the answer cites; near are passages (indices into results)
+// offered whatever their score: other documents that hold a sentence
+// answering the question nearly as well as the one quoted.
+func alsoFoundResults(results []search.Result, quoted []string, near []int, share float64) []search.Result {
 	if len(results) < 2 || results[0].Score <= 0 {
 		return nil
 	}
@@ -332,9 +334,13 @@ func alsoFoundResults(results []search.Result, quoted []string, share float64) [
 	for _, id := range quoted {
 		seen[id] = true
 	}
+	isNear := map[int]bool{}
+	for _, i := range near {
+		isNear[i] = true
+	}
 	var out []search.Result
-	for _, r := range results {
-		if r.Doc.Type == kb.TypeFAQ || seen[r.Doc.ID] || r.Score < share*results[0].Score {
+	for i, r := range results {
+		if r.Doc.Type == kb.TypeFAQ || seen[r.Doc.ID] || r.Score < share*results[0].Score && !isNear[i] {
 			continue
 		}
 		seen[r.Doc.ID] = true

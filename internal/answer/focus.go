@@ -93,6 +93,10 @@ type focus struct {
 	date        bool // wants a date or a time limit
 	want        int  // runes a quote grows to past its best sentence
 	list        bool // asks for several things: never cut a sentence
+	// near: set by focusQuotes, the passages of other documents than the
+	// one quoted that hold a sentence answering nearly as well; they are
+	// offered, not quoted.
+	near []int
 }
 
 func (a *Answerer) focusOf(q string, resp *search.Response) *focus {
@@ -385,22 +389,29 @@ func (f *focus) focusQuotes(results []search.Result, passages, budget int) []quo
 	used := quoteRunes(out[0])
 	said := quoteKey(out[0])
 	for _, c := range all[1:] {
-		if c.score < 0.92*best.score || used >= budget {
+		if c.score < 0.92*best.score {
 			break
 		}
 		if c.p == best.p || results[c.p].Doc.ID == results[best.p].Doc.ID && results[c.p].Chunk.ID == results[best.p].Chunk.ID {
 			continue
 		}
 		if results[c.p].Doc.ID != results[best.p].Doc.ID {
+			// Another document says it about as well (a notice and the
+			// news of it): offered as a button, not quoted after the first.
+			if !slices.Contains(f.near, c.p) {
+				f.near = append(f.near, c.p)
+			}
 			continue
 		}
+		if len(out) > 1 || used >= budget {
+			continue // one further quote at most
+		}
 		if k := textnorm.Key(sents[c.p][c.i].text); strings.Contains(said, k) {
-			continue // already quoted (the same notice republished, chunks that overlap)
+			continue // already quoted (chunks that overlap)
 		}
 		q := f.trim(grow(sents[c.p], c.i, min(f.want, budget-used), budget-used), passageContext(results[c.p]))
 		q.passage = c.p
 		out = append(out, q)
-		break
 	}
 	out[0].passage = best.p
 	return out

@@ -76,7 +76,10 @@ var (
 	// closing formula: nothing to quote as an answer.
 	signatureRe = regexp.MustCompile(`^(?:[^，。；：,;:]{2,40}?\s*)?[0-9０-９一二〇○零]{2,4}年[0-9０-９一二三四五六七八九十]{1,2}月[0-9０-９一二三四五六七八九十]{1,3}日[。\s]*$|^(特此(通知|通告|公告|函告)|此复)[。！]?$`)
 	numberRe    = regexp.MustCompile(`[0-9０-９]|[一二三四五六七八九十百千万两][个次天年月人项类种条万元岁倍%％]|百分之`)
-	dateRe      = regexp.MustCompile(`[0-9０-９一二三四五六七八九十]+[年月日]|工作日|之日起|月底|日前|日内`)
+	// asksUnitRe: the measure a question for a number names (多少吨, 几家,
+	// 多少万元): a sentence with a number in that measure holds the answer.
+	asksUnitRe = regexp.MustCompile(`(?:多少|几)(万|亿)?(平方米|公里|公斤|千克|小时|[吨元人家个次天件台辆名所项条只套份箱批倍岁户座张本架艘栋间场期笔例])`)
+	dateRe     = regexp.MustCompile(`[0-9０-９一二三四五六七八九十]+[年月日]|工作日|之日起|月底|日前|日内`)
 )
 
 // focus is what a question looks for in a passage.
@@ -86,13 +89,14 @@ type focus struct {
 	bigrams     []string
 	aspect      *kb.Aspect
 	aspectMarks []string
-	number      bool // wants a number
-	phone       bool // wants a telephone number
-	mail        bool // wants an e-mail address
-	web         bool // wants a website, platform or app
-	date        bool // wants a date or a time limit
-	want        int  // runes a quote grows to past its best sentence
-	list        bool // asks for several things: never cut a sentence
+	number      bool           // wants a number
+	unit        *regexp.Regexp // a number in the measure asked (432吨 for 多少吨), or nil
+	phone       bool           // wants a telephone number
+	mail        bool           // wants an e-mail address
+	web         bool           // wants a website, platform or app
+	date        bool           // wants a date or a time limit
+	want        int            // runes a quote grows to past its best sentence
+	list        bool           // asks for several things: never cut a sentence
 	// near: set by focusQuotes, the passages of other documents than the
 	// one quoted that hold a sentence answering nearly as well; they are
 	// offered, not quoted.
@@ -111,6 +115,13 @@ func (a *Answerer) focusOf(q string, resp *search.Response) *focus {
 	}
 	norm := textnorm.Key(q)
 	f.number = asksNumberRe.MatchString(notNumberRe.ReplaceAllString(norm, ""))
+	if m := asksUnitRe.FindStringSubmatchIndex(norm); m != nil && !strings.HasSuffix(norm[:m[0]], "哪") { // 哪几项 asks which, not how many
+		u := norm[m[4]:m[5]]
+		if u == "个" {
+			u = "个|项|家|条" // 几个 is answered in any measure word
+		}
+		f.unit = regexp.MustCompile(`[0-9０-９一二三四五六七八九十百千两]\s*(?:万|亿)?(?:` + u + `)`)
+	}
 	f.phone = asksPhoneRe.MatchString(norm)
 	f.mail = asksMailRe.MatchString(norm)
 	f.web = asksWebRe.MatchString(norm)
@@ -176,6 +187,7 @@ type FocusParams struct {
 	HeadingTopic  float64 // times the share of the question's key terms the section's heading names
 	SentAspect    float64 // the sentence is about the aspect asked
 	FactBonus     float64 // the sentence holds the kind of fact asked (a number, a date)
+	UnitBonus     float64 // … a number in the very measure asked (432吨 for 多少吨)
 	RankWeight    float64 // the passage's retrieval score, as a share of the first's
 	OfficialBonus float64 // the passage is of a policy itself (the official text), not a reading of it
 	FocusRunes    int     // a quote grows past its best sentence up to this length
@@ -190,7 +202,7 @@ type FocusParams struct {
 // DefaultFocus are the measured defaults.
 var DefaultFocus = FocusParams{
 	CarriedWeight: 0.3, ContextCredit: 0.7, BigramMix: 0.5, HeadingAspect: 0.25, HeadingTopic: 0.2,
-	SentAspect: 0.1, FactBonus: 0.1, RankWeight: 1, OfficialBonus: 0.05, FocusRunes: 100, ListRunes: 220, FactRunes: 60,
+	SentAspect: 0.1, FactBonus: 0.1, UnitBonus: 0.2, RankWeight: 1, OfficialBonus: 0.05, FocusRunes: 100, ListRunes: 220, FactRunes: 60,
 	ClauseRunes: 140,
 }
 
@@ -199,7 +211,7 @@ func (p FocusParams) withDefaults() FocusParams {
 	for _, f := range []struct{ v, def *float64 }{
 		{&p.CarriedWeight, &d.CarriedWeight}, {&p.ContextCredit, &d.ContextCredit}, {&p.BigramMix, &d.BigramMix},
 		{&p.HeadingAspect, &d.HeadingAspect}, {&p.HeadingTopic, &d.HeadingTopic}, {&p.SentAspect, &d.SentAspect},
-		{&p.FactBonus, &d.FactBonus}, {&p.RankWeight, &d.RankWeight}, {&p.OfficialBonus, &d.OfficialBonus},
+		{&p.FactBonus, &d.FactBonus}, {&p.UnitBonus, &d.UnitBonus}, {&p.RankWeight, &d.RankWeight}, {&p.OfficialBonus, &d.OfficialBonus},
 	} {
 		if *f.v == 0 {
 			*f.v = *f.def
@@ -258,6 +270,9 @@ func (f *focus) sentenceScore(s string, ctx string, headingMarks bool) float64 {
 	}
 	if f.marks(ns) {
 		score += f.p.SentAspect
+	}
+	if f.unit != nil && f.unit.MatchString(ns) {
+		score += f.p.UnitBonus
 	}
 	if f.number && numberRe.MatchString(ns) || f.date && dateRe.MatchString(ns) ||
 		f.phone && phoneRe.MatchString(s) || f.mail && mailRe.MatchString(s) || f.web && webRe.MatchString(s) {

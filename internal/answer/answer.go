@@ -365,12 +365,35 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 		c.detail += "; " + j.String()
 	}
 	if c.verdict != verdictAnswer && !rewritten && standalone != q && len(req.History) > 0 && len(resp.Results) > 0 &&
-		slices.Contains(req.History[len(req.History)-1].Docs, resp.Results[0].Doc.ID) {
+		resp.Results[0].Doc.Type != kb.TypeFAQ && slices.Contains(req.History[len(req.History)-1].Docs, resp.Results[0].Doc.ID) {
 		// A follow-up (要带啥材料, 还能再往后拖吗) whose carried topic found
 		// the document just answered from: the topic is established, and
-		// the passage about what the follow-up asks is quoted.
+		// the passage about what the follow-up asks is quoted. (Not a FAQ
+		// entry: it answers one question, see preferDocs.)
 		c.verdict = verdictAnswer
 		c.detail += "; follow-up in the document just cited"
+	}
+	if !rewritten && standalone != q {
+		if i, _ := carriedTurn(q, req.History); i >= 0 && req.History[i].Unsure {
+			// The topic carried over was never established (its question
+			// was clarified). The question as asked, alone, may be
+			// answered (收费吗 where one guide has a 收费 section);
+			// otherwise the asker chooses, or is referred.
+			alone, err := a.consider(ctx, Request{Question: req.Question, IncludeExpired: req.IncludeExpired})
+			if err != nil {
+				return nil, err
+			}
+			if alone.verdict == verdictAnswer {
+				return alone, nil
+			}
+			if c.verdict == verdictAnswer {
+				c.verdict = verdictRefuse
+				if len(clarifyCandidates(resp.Results, nil)) >= 2 {
+					c.verdict = verdictClarify
+				}
+				c.detail += "; follow-up of a clarified question"
+			}
+		}
 	}
 	if c.verdict == verdictRefuse && c.old != nil {
 		c.detail = "expired:" + c.old.ID
@@ -416,12 +439,15 @@ func (a *Answerer) supersededMatch(ctx context.Context, q string, resp *search.R
 }
 
 // preferDocs moves the results from the documents ids first, keeping their
-// order, and reports whether anything moved.
+// order, and reports whether anything moved. FAQ entries are not moved: an
+// entry answers one question, and a follow-up asking something else (什么
+// 情况下停发 after the entry on bank cards for 失业 benefits) is another
+// entry's, which the carried topic finds on its own.
 func preferDocs(results []search.Result, ids []string) ([]search.Result, bool) {
 	if len(ids) == 0 {
 		return results, false
 	}
-	in := func(r search.Result) bool { return slices.Contains(ids, r.Doc.ID) }
+	in := func(r search.Result) bool { return r.Doc.Type != kb.TypeFAQ && slices.Contains(ids, r.Doc.ID) }
 	out := make([]search.Result, 0, len(results))
 	for _, r := range results {
 		if in(r) {

@@ -532,3 +532,80 @@ func TestEverydayWordsForOfficialOnes(t *testing.T) {
 		}
 	}
 }
+
+// A follow-up brings the passages of the document just cited first (要带啥
+// 材料 after a guide's 申请 section: its 材料 section), but not a FAQ entry
+// just quoted: an entry answers one question, and a follow-up asking
+// something else (什么情况下停发 after the entry on bank cards) is another
+// entry's.
+func TestPreferDocsLeavesFAQEntries(t *testing.T) {
+	res := func(id string, typ kb.Type, chunk string) search.Result {
+		return search.Result{Doc: &kb.Document{ID: id, Type: typ}, Chunk: kb.Chunk{ID: chunk}}
+	}
+	results := []search.Result{
+		res("faq-stop", kb.TypeFAQ, "a"), res("guide", kb.TypeGuide, "b"), res("faq-card", kb.TypeFAQ, "c"),
+	}
+	for _, tc := range []struct {
+		prev  []string
+		first string
+		moved bool
+	}{
+		{[]string{"guide"}, "guide", true},
+		{[]string{"faq-card"}, "faq-stop", false},
+		{[]string{"faq-card", "guide"}, "guide", true},
+		{nil, "faq-stop", false},
+	} {
+		got, moved := preferDocs(results, tc.prev)
+		if got[0].Doc.ID != tc.first || moved != tc.moved || len(got) != len(results) {
+			t.Errorf("preferDocs(%v): first %s moved %v, want %s %v", tc.prev, got[0].Doc.ID, moved, tc.first, tc.moved)
+		}
+	}
+}
+
+// A substitution (那离婚登记呢) is answered by a FAQ entry only when its
+// question names the new subject, not when its answer mentions it in
+// passing; a passage of a document may hold it anywhere.
+func TestHoldsAllForSubstitutions(t *testing.T) {
+	faq := search.Result{Doc: &kb.Document{ID: "f", Type: kb.TypeFAQ, Title: "结婚登记需要携带哪些材料？"},
+		Chunk: kb.Chunk{Text: "离婚后再婚的，还需携带离婚证。"}}
+	doc := search.Result{Doc: &kb.Document{ID: "g", Type: kb.TypeGuide, Title: "婚姻登记办事指南"},
+		Chunk: kb.Chunk{Heading: []string{"二、材料"}, Text: "办理离婚登记的，还需携带结婚证。"}}
+	for _, tc := range []struct {
+		r            search.Result
+		substitution bool
+		want         bool
+	}{
+		{faq, true, false},
+		{faq, false, true},
+		{doc, true, true},
+	} {
+		if got := holdsAll(tc.r, []string{"离婚", "登记"}, tc.substitution); got != tc.want {
+			t.Errorf("holdsAll(%s, substitution %v) = %v, want %v", tc.r.Doc.ID, tc.substitution, got, tc.want)
+		}
+	}
+}
+
+// A clarified question is kept as an unsure turn: a follow-up carrying its
+// topic is not answered on its strength (the asker had not chosen), unless
+// the follow-up, asked alone, is answered.
+func TestFollowUpOfAClarifiedQuestion(t *testing.T) {
+	a := newEvalAnswerer(t, loadKnowledge(t))
+	first := ask(t, a, Request{Question: "政府信息公开怎么申请"})
+	clarified := &Answer{Clarify: true, Text: "您是想问以下哪个问题？", Terms: first.Terms}
+	turn, ok := clarified.Turn("政府信息公开怎么申请")
+	if !ok || !turn.Unsure || len(turn.Docs) != 0 || len(turn.Terms) == 0 {
+		t.Fatalf("clarified turn %+v kept %v, want an unsure turn with terms, citing nothing", turn, ok)
+	}
+	sure := turn
+	sure.Unsure = false // the same topic, established
+	q := "可以别人代办吗"      // refused when asked alone
+	if ans := ask(t, a, Request{Question: q, History: []Turn{sure}}); ans.Refused || ans.Clarify {
+		t.Fatalf("after an answered turn on %v, %q should be answered: %s", sure.Terms, q, ans.Text)
+	}
+	if ans := ask(t, a, Request{Question: q, History: []Turn{turn}}); !ans.Refused && !ans.Clarify {
+		t.Errorf("after a clarified turn %q was answered: %s", q, ans.Text)
+	}
+	if ans := ask(t, a, Request{Question: "收费吗", History: []Turn{turn}}); ans.Refused || ans.Clarify || !strings.Contains(ans.Text, "不收取费用") {
+		t.Errorf("a question answered on its own is answered after a clarified turn: %s", ans.Text)
+	}
+}

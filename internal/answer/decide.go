@@ -51,7 +51,7 @@ var featureNames = []string{
 //     holds.
 func (a *Answerer) features(q string, resp *search.Response, answerable bool, f *focus) ([]float64, []evidence) {
 	fo := f
-	terms := keyTerms(resp)
+	terms := append(keyTerms(resp), a.known.rareChars(resp)...)
 	n := min(len(resp.Results), 4)
 	ev := make([]evidence, n)
 	for i := range n {

@@ -1,6 +1,7 @@
 package answer
 
 import (
+	"math"
 	"math/bits"
 	"strings"
 
@@ -18,6 +19,9 @@ import (
 type presence struct {
 	bits []uint64
 	mask uint64
+	// chars counts the documents each Han character occurs in, of docs.
+	chars map[rune]int
+	docs  int
 }
 
 func newPresence(base *kb.Base) *presence {
@@ -30,13 +34,20 @@ func newPresence(base *kb.Base) *presence {
 	}
 	// About 16 bits per bigram keeps false positives well under 1 %.
 	n := uint64(1) << min(30, max(16, bits.Len(uint(runes))+3))
-	p := &presence{bits: make([]uint64, n/64), mask: n - 1}
+	p := &presence{bits: make([]uint64, n/64), mask: n - 1, chars: map[rune]int{}}
+	seen := map[rune]bool{}
 	for _, d := range base.Docs {
-		p.addText(d.Title)
-		p.addText(d.Body)
-		for _, s := range d.Similar {
+		clear(seen)
+		for _, s := range append([]string{d.Title, d.Body}, d.Similar...) {
 			p.addText(s)
+			for _, r := range s {
+				if isHan(r) && !seen[r] {
+					seen[r] = true
+					p.chars[r]++
+				}
+			}
 		}
+		p.docs++
 	}
 	return p
 }
@@ -63,7 +74,10 @@ func (p *presence) addText(s string) {
 	}
 }
 
-// has reports whether the normalised term occurs in the knowledge base.
+// has reports whether the normalised term occurs in the knowledge base. A
+// single character is never known this way: that it occurs inside other
+// words (喘 in 哮喘) does not say the knowledge base speaks of it, so a rare
+// one that an entry lacks counts as foreign to the knowledge base.
 func (p *presence) has(term string) bool {
 	prev := rune(-1)
 	n := 0
@@ -269,3 +283,34 @@ func bigramShare(term, s string) float64 {
 }
 
 func isHan(r rune) bool { return r >= 0x4e00 && r <= 0x9fff }
+
+// rareCharIDF is how rare in the knowledge base a one-character word must
+// be to name a topic: in at most one document in twenty (ln 20 ≈ 3).
+const rareCharIDF = 3.0
+
+// rareChars are the question's one-character words that are rare in the
+// knowledge base (喘, 躺 — not 上, 办): they say what a question is about as
+// much as its longer words (家里老人喘不上气 is not answered by an entry on
+// 家里老人's driving licence), but the general dictionary's frequencies of
+// single characters are unreliable, so their rarity is measured here, as
+// the inverse document frequency of the character, scaled by 1.5 to the
+// range of the longer words' weights (surprisal in general Chinese).
+func (p *presence) rareChars(resp *search.Response) []keyTerm {
+	if p == nil || p.docs == 0 {
+		return nil
+	}
+	var out []keyTerm
+	for _, t := range resp.Terms {
+		n := textnorm.Key(t)
+		rs := []rune(n)
+		if len(rs) != 1 || !isHan(rs[0]) || genericTerms[n] || aspectTerms[n] || isNumeral(n) || p.chars[rs[0]] == 0 {
+			continue
+		}
+		idf := math.Log(float64(p.docs) / float64(p.chars[rs[0]]))
+		if idf < rareCharIDF {
+			continue
+		}
+		out = append(out, keyTerm{t: n, w: min(1.5*idf, maxTermWeight), forms: termForms(n, resp.Synonyms[t])})
+	}
+	return out
+}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/search"
 	"github.com/govchat/govchat/internal/textnorm"
 )
@@ -107,7 +108,7 @@ func (a *Answerer) retrieve(ctx context.Context, q string, history []Turn, opts 
 	// the follow-up's own topic terms, else the first whose text does.
 	pick := -1
 	for j, r := range resp.Results {
-		if covered(r, own) < len(own) {
+		if !holdsAll(r, own, substitutes(q)) {
 			continue
 		}
 		if pick < 0 {
@@ -130,16 +131,17 @@ func (a *Answerer) retrieve(ctx context.Context, q string, history []Turn, opts 
 		return carried, false, resp, nil
 	}
 	// The carried topic led away from what the question asks about: search
-	// it as asked. A question worded as a follow-up (那外地户口呢) is
-	// incomplete on its own, so it is answered only from a passage with all
-	// its topic terms (那结婚登记呢, a change of subject), else nothing is
-	// found.
+	// it as asked. A substitution (那外地户口呢) is incomplete on its own,
+	// so it is answered only from a passage with all its topic terms (那结
+	// 婚登记呢, a change of subject), else nothing is found; a question with
+	// a follow-up cue but words of its own (社保卡挂失了 电子凭证还能用吗) is
+	// weighed like any question.
 	if raw == nil {
 		if raw, err = find(q); err != nil {
 			return q, false, nil, err
 		}
 	}
-	if hasFollowUpCue(textnorm.Key(q)) && (len(raw.Results) == 0 || covered(raw.Results[0], own) < len(own)) {
+	if substitutes(q) && (len(raw.Results) == 0 || !holdsAll(raw.Results[0], own, true)) {
 		return q, false, &search.Response{Results: []search.Result{}, Terms: raw.Terms}, nil
 	}
 	return q, false, raw, nil
@@ -187,6 +189,17 @@ func stripCue(q string) string {
 	return strings.TrimSuffix(strings.TrimRight(norm, "?？。!！ "), "呢")
 }
 
+// holdsAll reports whether result r holds all the terms. For a
+// substitution (那离婚登记呢 after 结婚登记要带啥材料) a FAQ entry must name
+// them in its question: an entry whose answer mentions 离婚 in passing is
+// about 结婚登记 still.
+func holdsAll(r search.Result, terms []string, substitution bool) bool {
+	if substitution && r.Doc.Type == kb.TypeFAQ {
+		return coveredInHeadings(r, terms) == len(terms)
+	}
+	return covered(r, terms) == len(terms)
+}
+
 // coveredInHeadings counts the terms a result's title, questions or
 // headings contain: what it is about, not what it mentions.
 func coveredInHeadings(r search.Result, terms []string) int {
@@ -217,6 +230,16 @@ func covered(r search.Result, terms []string) int {
 // and that q does not already contain (question words and aspects such as
 // 材料, 多久 are not carried: they belong to the question that asked them).
 func carryTerms(q string, history []Turn) string {
+	_, extra := carriedTurn(q, history)
+	if len(extra) == 0 {
+		return q
+	}
+	return q + " " + strings.Join(extra, " ")
+}
+
+// carriedTurn returns the index of the turn whose topic terms carryTerms
+// carries into q (-1 for none) and those terms.
+func carriedTurn(q string, history []Turn) (int, []string) {
 	for i := len(history) - 1; i >= 0; i-- {
 		var extra []string
 		seen := map[string]bool{}
@@ -231,12 +254,11 @@ func carryTerms(q string, history []Turn) string {
 				break
 			}
 		}
-		if len(extra) == 0 {
-			continue
+		if len(extra) > 0 {
+			return i, extra
 		}
-		return q + " " + strings.Join(extra, " ")
 	}
-	return q
+	return -1, nil
 }
 
 // rewrite asks the model for a standalone question. The result must be one

@@ -28,6 +28,11 @@ type Turn struct {
 	Answer   string
 	Terms    []string // topic terms of the question, for follow-ups without a model
 	Docs     []string // ids of the documents the answer cites
+	// Unsure: the answer was a clarification, so its topic is what the
+	// asker was choosing among, not established: a follow-up that carries
+	// it (一年交多少钱 after 在北京养狗要去哪登记 was clarified) is at most
+	// clarified in turn, never answered on its strength.
+	Unsure bool `json:",omitempty"`
 }
 
 // Request is one question in a conversation.
@@ -62,13 +67,13 @@ type Answer struct {
 
 // Turn is what a conversation keeps of this answer to q for the next
 // question's follow-up handling, and whether it keeps anything: answers are
-// kept, refusals and clarifications are not (the topic of a clarified
-// question is what the asker is choosing).
+// kept, clarifications are kept as Unsure (nothing cited; the topic is what
+// the asker is choosing among), refusals are not.
 func (a *Answer) Turn(q string) (Turn, bool) {
-	if a == nil || a.Refused || a.Clarify {
+	if a == nil || a.Refused {
 		return Turn{}, false
 	}
-	t := Turn{Question: q, Answer: a.Text, Terms: a.Terms}
+	t := Turn{Question: q, Answer: a.Text, Terms: a.Terms, Unsure: a.Clarify}
 	for _, s := range a.Sources {
 		if !slices.Contains(t.Docs, s.ID) {
 			t.Docs = append(t.Docs, s.ID)

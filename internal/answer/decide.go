@@ -223,7 +223,7 @@ func (a *Answerer) judge(q string, resp *search.Response, answerable bool, fo *f
 		switch {
 		case a.titleOnly(resp, resp.Results[0], fo):
 			j.unquotable = "title"
-		case lacksFact(resp.Results[0], fo):
+		case lacksFact(resp.Results[0], fo), lacksAddress(q, resp.Results[0]):
 			j.unquotable = "fact"
 		}
 		if j.p >= c.Quote && j.unquotable == "" {
@@ -232,7 +232,7 @@ func (a *Answerer) judge(q string, resp *search.Response, answerable bool, fo *f
 		return j
 	}
 	j.kind, j.p, j.inScope = kindFAQ, model(c.Right).prob(f), model(c.InScope).prob(f)
-	if r := faqAnswer(resp.Results[0]); lacksFact(r, fo) && !negativeAnswerRe.MatchString(textnorm.Key(r.Chunk.Text)) {
+	if r := faqAnswer(resp.Results[0]); (lacksFact(r, fo) || lacksAddress(q, r)) && !negativeAnswerRe.MatchString(textnorm.Key(r.Chunk.Text)) {
 		// 光彩体育馆啥时候建的 is not answered by the entry on its gates,
 		// which holds no date: the asker chooses, or is referred.
 		j.unquotable = "fact"
@@ -379,6 +379,21 @@ func lacksFact(r search.Result, fo *focus) bool {
 	// A length of time (三日内, 15天) answers 几天 as well as 多久.
 	holds := durationRe.MatchString(n) || number && numberRe.MatchString(n) || date && dateRe.MatchString(n)
 	return !holds
+}
+
+// asksAddressRe asks for a web address itself (网址是啥, 链接发一下), not
+// about a website (网站上能查吗) or its domain name as a matter (政府网站域名
+// 清理的要求), and urlRe is one.
+var (
+	asksAddressRe = regexp.MustCompile(`网址|网站地址|网页地址|链接是|链接发`)
+	urlRe         = regexp.MustCompile(`(?i)https?://|www\.|[a-z0-9-]+\.(gov\.cn|com\.cn|org\.cn|cn|com|org|net)\b`)
+)
+
+// lacksAddress reports whether question q asks for a web address and
+// passage r gives none: 海曙区政府门户网站网址是啥 is not answered by the
+// paragraph on the portal's IPv6 upgrade.
+func lacksAddress(q string, r search.Result) bool {
+	return asksAddressRe.MatchString(textnorm.Key(q)) && !urlRe.MatchString(r.Chunk.HeadingPath()+"\n"+r.Chunk.Text)
 }
 
 // negativeAnswerRe starts an answer that says there is no such figure

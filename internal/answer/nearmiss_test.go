@@ -26,6 +26,7 @@ func TestNearMissesAreRefused(t *testing.T) {
 		{"政务新媒体矩阵一共有多少个账号", "fact"},   // the 矩阵 paragraph gives no number
 		{"海曙区政府债务余额有多少亿", "fact"},     // 债务余额 are to be published; no figure is
 		{"区政府网站IPv6改造要哪年完成", "fact"},  // no year is set
+		{"海曙区政府门户网站网址是啥", "fact"},     // the portal's paragraph gives no address
 	} {
 		c := consider(t, a, tc.q)
 		if c.verdict != verdictRefuse || c.judged == nil || c.judged.unquotable != tc.why {
@@ -114,6 +115,24 @@ func TestFAQWithoutTheFactAsked(t *testing.T) {
 		c := consider(t, a, tc.q)
 		if got := c.verdict == verdictAnswer; got != tc.answers || c.judged == nil || c.judged.kind != kindFAQ {
 			t.Errorf("%s / %s: verdict %v, judged %v, want answered %v", tc.q, tc.entry.Body, c.verdict, c.judged, tc.answers)
+		}
+	}
+}
+
+func TestLacksAddress(t *testing.T) {
+	for _, tc := range []struct {
+		q, text string
+		lacks   bool
+	}{
+		{"区政府门户网站网址是啥", "部署区政府门户网站IPv6。", true},
+		{"申报通知的链接发一下", "请从以下网址查询：http://zgcgw.beijing.gov.cn/zgc/index.htm", false},
+		{"网址是多少", "登录北京市政务服务网（banshi.beijing.gov.cn）办理。", false},
+		{"政府网站域名清理的要求", "抓紧完成政府网站域名集中清理。", false}, // the domain names are the matter, not the answer
+		{"网站上能查吗", "可在区政府门户网站查询。", false},
+	} {
+		r := search.Result{Doc: &kb.Document{ID: "d"}, Chunk: kb.Chunk{Text: tc.text}}
+		if got := lacksAddress(tc.q, r); got != tc.lacks {
+			t.Errorf("lacksAddress(%q, %q) = %v, want %v", tc.q, tc.text, got, tc.lacks)
 		}
 	}
 }

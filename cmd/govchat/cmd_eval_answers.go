@@ -35,6 +35,12 @@ func evalAnswers(ctx context.Context, env *Env, app *searchApp, file, split stri
 	if err != nil {
 		return err
 	}
+	rep.MarkCopies(func(id string) string {
+		if d := app.Base.Doc(id); d != nil {
+			return d.Title + "\n" + d.Body
+		}
+		return ""
+	})
 	if asJSON {
 		if !verbose {
 			rep.Results = nil
@@ -52,7 +58,11 @@ func evalAnswers(ctx context.Context, env *Env, app *searchApp, file, split stri
 			if r.Outcome == answereval.Right || (len(r.Relevant) == 0 && r.Outcome == answereval.Refused) {
 				continue
 			}
-			fmt.Fprintf(env.Stdout, "\n%-9s %s#%d %s\n  relevant %v first %q related %v reason %q\n  %s\n", r.Outcome, r.Row, r.Turn, r.Question,
+			outcome := string(r.Outcome)
+			if r.Copy {
+				outcome += " (copy)"
+			}
+			fmt.Fprintf(env.Stdout, "\n%-9s %s#%d %s\n  relevant %v first %q related %v reason %q\n  %s\n", outcome, r.Row, r.Turn, r.Question,
 				r.Relevant, r.First, r.Related, r.Reason, clip(strings.ReplaceAll(r.Text, "\n", " "), 160))
 		}
 	}

@@ -331,7 +331,7 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 		case len(named) > 0:
 			prev = named // 那2018年的呢: the edition named by its year
 		}
-		if moved, ok := preferDocs(resp.Results, prev); ok {
+		if moved, ok := preferDocs(resp.Results, prev, a.followUpTerms(q, resp)); ok {
 			r := *resp
 			r.Results = moved
 			resp = &r
@@ -365,11 +365,12 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 		c.detail += "; " + j.String()
 	}
 	if c.verdict != verdictAnswer && !rewritten && standalone != q && len(req.History) > 0 && len(resp.Results) > 0 &&
-		resp.Results[0].Doc.Type != kb.TypeFAQ && slices.Contains(req.History[len(req.History)-1].Docs, resp.Results[0].Doc.ID) {
+		slices.Contains(req.History[len(req.History)-1].Docs, resp.Results[0].Doc.ID) && about(resp.Results[0], a.followUpTerms(q, resp)) {
 		// A follow-up (要带啥材料, 还能再往后拖吗) whose carried topic found
 		// the document just answered from: the topic is established, and
-		// the passage about what the follow-up asks is quoted. (Not a FAQ
-		// entry: it answers one question, see preferDocs.)
+		// the passage about what the follow-up asks is quoted. (A FAQ
+		// entry only when it is about what the follow-up asks, see
+		// preferDocs.)
 		c.verdict = verdictAnswer
 		c.detail += "; follow-up in the document just cited"
 	}
@@ -439,15 +440,17 @@ func (a *Answerer) supersededMatch(ctx context.Context, q string, resp *search.R
 }
 
 // preferDocs moves the results from the documents ids first, keeping their
-// order, and reports whether anything moved. FAQ entries are not moved: an
-// entry answers one question, and a follow-up asking something else (什么
-// 情况下停发 after the entry on bank cards for 失业 benefits) is another
-// entry's, which the carried topic finds on its own.
-func preferDocs(results []search.Result, ids []string) ([]search.Result, bool) {
+// order, and reports whether anything moved. A FAQ entry is moved only when
+// it is about what the follow-up asks (about): an entry answers one
+// question, and a follow-up asking something else (什么情况下就不给发了 after
+// the entry on bank cards for 失业 benefits) is another entry's, which the
+// carried topic finds on its own; the same words again (要点出台时间, now a
+// similar question of the entry just quoted) are still that entry's.
+func preferDocs(results []search.Result, ids []string, own []string) ([]search.Result, bool) {
 	if len(ids) == 0 {
 		return results, false
 	}
-	in := func(r search.Result) bool { return r.Doc.Type != kb.TypeFAQ && slices.Contains(ids, r.Doc.ID) }
+	in := func(r search.Result) bool { return slices.Contains(ids, r.Doc.ID) && about(r, own) }
 	out := make([]search.Result, 0, len(results))
 	for _, r := range results {
 		if in(r) {
@@ -933,4 +936,21 @@ func bigrams(s string) []string {
 		out = []string{s}
 	}
 	return out
+}
+
+// followUpTerms are the follow-up q's own topic terms: neither its cue
+// (那…呢) nor the words that ask for an aspect (交钱, 带啥).
+func (a *Answerer) followUpTerms(q string, resp *search.Response) []string {
+	return slices.DeleteFunc(topicTerms(stripCue(q), resp.Terms), a.asksAspect)
+}
+
+// about reports whether result r may answer a follow-up with its own topic
+// terms own: any passage of a document may (its other sections answer
+// other aspects of the topic); a FAQ entry only when its question or one of
+// its similar questions names them all.
+func about(r search.Result, own []string) bool {
+	if r.Doc.Type != kb.TypeFAQ {
+		return true
+	}
+	return len(own) > 0 && coveredInHeadings(r, own) == len(own)
 }

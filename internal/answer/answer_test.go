@@ -534,16 +534,17 @@ func TestEverydayWordsForOfficialOnes(t *testing.T) {
 }
 
 // A follow-up brings the passages of the document just cited first (要带啥
-// 材料 after a guide's 申请 section: its 材料 section), but not a FAQ entry
-// just quoted: an entry answers one question, and a follow-up asking
-// something else (什么情况下停发 after the entry on bank cards) is another
-// entry's.
+// 材料 after a guide's 申请 section: its 材料 section), but a FAQ entry just
+// quoted only when its question names what the follow-up asks: an entry
+// answers one question, and a follow-up asking something else (什么情况下
+// 停发 after the entry on bank cards) is another entry's.
 func TestPreferDocsLeavesFAQEntries(t *testing.T) {
-	res := func(id string, typ kb.Type, chunk string) search.Result {
-		return search.Result{Doc: &kb.Document{ID: id, Type: typ}, Chunk: kb.Chunk{ID: chunk}}
+	res := func(id string, typ kb.Type, chunk, title string) search.Result {
+		return search.Result{Doc: &kb.Document{ID: id, Type: typ, Title: title}, Chunk: kb.Chunk{ID: chunk}}
 	}
 	results := []search.Result{
-		res("faq-stop", kb.TypeFAQ, "a"), res("guide", kb.TypeGuide, "b"), res("faq-card", kb.TypeFAQ, "c"),
+		res("faq-other", kb.TypeFAQ, "a", "失业人员如何办理求职登记？"), res("guide", kb.TypeGuide, "b", "办事指南"),
+		res("faq-card", kb.TypeFAQ, "c", "申领失业保险待遇，对银行卡有什么要求？"), res("faq-stop", kb.TypeFAQ, "d", "失业补助金停发条件？"),
 	}
 	for _, tc := range []struct {
 		prev  []string
@@ -551,11 +552,12 @@ func TestPreferDocsLeavesFAQEntries(t *testing.T) {
 		moved bool
 	}{
 		{[]string{"guide"}, "guide", true},
-		{[]string{"faq-card"}, "faq-stop", false},
+		{[]string{"faq-card"}, "faq-other", false}, // the entry just quoted is not about 停发
 		{[]string{"faq-card", "guide"}, "guide", true},
-		{nil, "faq-stop", false},
+		{[]string{"faq-stop"}, "faq-stop", true}, // an entry about what the follow-up asks is
+		{nil, "faq-other", false},
 	} {
-		got, moved := preferDocs(results, tc.prev)
+		got, moved := preferDocs(results, tc.prev, []string{"停发"})
 		if got[0].Doc.ID != tc.first || moved != tc.moved || len(got) != len(results) {
 			t.Errorf("preferDocs(%v): first %s moved %v, want %s %v", tc.prev, got[0].Doc.ID, moved, tc.first, tc.moved)
 		}

@@ -65,14 +65,23 @@ func (a *Answerer) features(q string, resp *search.Response, answerable bool, f 
 	e := ev[0]
 	x[1], x[2], x[3], x[4], x[5], x[6] = e.Title, e.Body, e.Partial, e.Conflict, e.Foreign, e.Back
 	x[7] = resp.Confidence
-	if n > 1 && resp.Results[0].Score > 0 {
-		x[8] = min(1.5, resp.Results[1].Score/resp.Results[0].Score)
+	// Rivals are the next results that are not duplicates of the first (the
+	// same FAQ question, or the same answer, published twice): a duplicate
+	// found second does not make the first any less likely to be right.
+	var rivals []int
+	for i := 1; i < n; i++ {
+		if !duplicates(resp.Results[0], resp.Results[i]) {
+			rivals = append(rivals, i)
+		}
+	}
+	if len(rivals) > 0 && resp.Results[0].Score > 0 {
+		x[8] = min(1.5, resp.Results[rivals[0]].Score/resp.Results[0].Score)
 	}
 	best := math.Inf(-1)
-	for _, o := range ev[1:] {
-		best = max(best, o.score())
+	for _, i := range rivals {
+		best = max(best, ev[i].score())
 	}
-	if n > 1 {
+	if len(rivals) > 0 {
 		x[9] = best - e.score()
 	}
 	if answerable {
@@ -88,14 +97,41 @@ func (a *Answerer) features(q string, resp *search.Response, answerable bool, f 
 		}
 	}
 	x[13] = resp.Results[0].Association
-	if n > 1 {
+	if len(rivals) > 0 {
 		best := 0.0
-		for _, r := range resp.Results[1:n] {
-			best = max(best, r.Association)
+		for _, i := range rivals {
+			best = max(best, resp.Results[i].Association)
 		}
 		x[14] = best - x[13]
 	}
 	return x, ev
+}
+
+// duplicateShare is the share of character bigrams two FAQ answers must
+// have in common (Jaccard) to be the same answer published twice.
+const duplicateShare = 0.75
+
+// duplicates reports whether FAQ entries a and b are one entry published
+// twice: the same question, or answers that share nearly all their
+// character bigrams.
+func duplicates(a, b search.Result) bool {
+	if a.Doc.Type != kb.TypeFAQ || b.Doc.Type != kb.TypeFAQ || a.Doc.ID == b.Doc.ID {
+		return false
+	}
+	if textnorm.Key(a.Doc.Title) == textnorm.Key(b.Doc.Title) {
+		return true
+	}
+	x, y := bigramSet(textnorm.Key(faqAnswer(a).Chunk.Text)), bigramSet(textnorm.Key(faqAnswer(b).Chunk.Text))
+	if len(x) == 0 || len(y) == 0 {
+		return false
+	}
+	common := 0
+	for g := range x {
+		if y[g] {
+			common++
+		}
+	}
+	return float64(common) >= duplicateShare*float64(len(x)+len(y)-common)
 }
 
 // analyzer segments text as the retriever segments questions (search.Engine

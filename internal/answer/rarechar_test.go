@@ -41,3 +41,26 @@ func TestRareCharactersAreKeyTerms(t *testing.T) {
 		t.Errorf("title share %.2f → %.2f, foreign %.2f: the entry should no longer account for the whole question", without.Title, with.Title, with.Foreign)
 	}
 }
+
+// An entry published twice is not a rival of itself: the same question, or
+// nearly the same answer.
+func TestDuplicates(t *testing.T) {
+	faq := func(id, q, a string) search.Result {
+		return search.Result{Doc: &kb.Document{ID: id, Type: kb.TypeFAQ, Title: q}, Chunk: kb.Chunk{Text: a}}
+	}
+	a := faq("a", "养犬登记证丢了，怎么办？", "养犬登记证丢失的，养犬人应当自丢失之日起15日内到原养犬登记机关补办新证后，再办理年检手续。")
+	for _, tc := range []struct {
+		b    search.Result
+		want bool
+	}{
+		{faq("b", "养犬登记证丢了怎么办", "请到派出所。"), true}, // the same question
+		{faq("c", "狗证丢了怎么补？", "养犬登记证丢失的，养犬人应当自丢失之日起15日内到原养犬登记机关补办新证后，再办理年检手续！"), true},
+		{faq("d", "养犬年检怎么收费？", "重点管理区内每只犬第一年缴纳管理服务费1000元，以后每年年检缴纳500元。"), false},
+		{search.Result{Doc: &kb.Document{ID: "e", Type: kb.TypeGuide, Title: "养犬登记证丢了，怎么办？"}}, false},
+		{a, false}, // itself
+	} {
+		if got := duplicates(a, tc.b); got != tc.want {
+			t.Errorf("duplicates(a, %s) = %v, want %v", tc.b.Doc.ID, got, tc.want)
+		}
+	}
+}

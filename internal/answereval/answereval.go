@@ -161,10 +161,13 @@ type Result struct {
 	Related  []string `json:"related,omitempty"`
 	Reason   string   `json:"reason,omitempty"` // refusal reason
 	// HasGold: the row names an answer span; Contains: the reply holds it.
-	HasGold  bool   `json:"has_gold,omitempty"`
-	Contains bool   `json:"contains,omitempty"`
-	Runes    int    `json:"runes"`
-	Text     string `json:"text,omitempty"`
+	HasGold  bool `json:"has_gold,omitempty"`
+	Contains bool `json:"contains,omitempty"`
+	// Copy: a wrong answer whose first source republishes a relevant
+	// document (MarkCopies).
+	Copy  bool   `json:"copy,omitempty"`
+	Runes int    `json:"runes"`
+	Text  string `json:"text,omitempty"`
 }
 
 // Report sums the results of a question file.
@@ -175,9 +178,12 @@ type Report struct {
 	Right      int `json:"right"`
 	Offered    int `json:"offered"` // relevant among related (after a wrong answer or in a clarification)
 	Wrong      int `json:"wrong"`
-	Clarified  int `json:"clarified"` // every clarification, whether or not it offered the right entry
-	Refused    int `json:"in_scope_refused"`
-	OutRefused int `json:"out_of_scope_refused"`
+	// WrongCopies of the Wrong answers quote a document that republishes a
+	// relevant one (MarkCopies): the same text under another id.
+	WrongCopies int `json:"wrong_copies"`
+	Clarified   int `json:"clarified"` // every clarification, whether or not it offered the right entry
+	Refused     int `json:"in_scope_refused"`
+	OutRefused  int `json:"out_of_scope_refused"`
 	// OutClarified: out-of-scope questions answered with a clarification
 	// (not refused, but nothing quoted).
 	OutClarified int      `json:"out_of_scope_clarified"`
@@ -293,6 +299,55 @@ func (rep *Report) add(r Result) {
 	}
 }
 
+// copyShare is the share of a relevant document's character bigrams that
+// another document must hold to republish it (a 转发 notice that embeds it,
+// or the same notice posted twice).
+const copyShare = 0.9
+
+// MarkCopies tells, for each wrong answer, whether its first source
+// republishes a relevant document, given each document's text by id (""
+// when unknown). Public policy sets hold the same notice under several ids
+// (posted by two offices, or forwarded inside a 转发 notice) and name one
+// of them as relevant; quoting another copy quotes the same words. Such
+// answers stay counted as wrong and are reported beside it.
+func (rep *Report) MarkCopies(text func(id string) string) {
+	rep.WrongCopies = 0
+	for i, r := range rep.Results {
+		if r.Outcome != Wrong || r.First == "" {
+			continue
+		}
+		first := bigrams(text(r.First))
+		for _, id := range r.Relevant {
+			rel := bigrams(text(id))
+			if len(rel) < 20 {
+				continue
+			}
+			held := 0
+			for g := range rel {
+				if first[g] {
+					held++
+				}
+			}
+			if float64(held) >= copyShare*float64(len(rel)) {
+				rep.Results[i].Copy = true
+				rep.WrongCopies++
+				break
+			}
+		}
+	}
+}
+
+// bigrams is the set of character bigrams of s, punctuation and spaces
+// left out.
+func bigrams(s string) map[string]bool {
+	rs := []rune(fold(s))
+	out := make(map[string]bool, len(rs))
+	for i := 0; i+1 < len(rs); i++ {
+		out[string(rs[i:i+2])] = true
+	}
+	return out
+}
+
 // ContainsSpan reports whether text contains span, ignoring punctuation,
 // symbols, spaces and the difference between full- and half-width forms.
 func ContainsSpan(text, span string) bool {
@@ -331,6 +386,9 @@ func (r Report) Print(w io.Writer) {
 		fmt.Fprintf(w, "offered            %s\n", pct(r.Offered, r.InScope))
 		fmt.Fprintf(w, "right + offered    %s\n", pct(r.Right+r.Offered, r.InScope))
 		fmt.Fprintf(w, "wrong              %s\n", pct(r.Wrong, r.InScope))
+		if r.WrongCopies > 0 {
+			fmt.Fprintf(w, "  of which copies  %s (the first source republishes a relevant document)\n", pct(r.WrongCopies, r.InScope))
+		}
 		fmt.Fprintf(w, "clarified          %s\n", pct(r.Clarified, r.InScope))
 		fmt.Fprintf(w, "refused            %s\n", pct(r.Refused, r.InScope))
 	}

@@ -298,3 +298,34 @@ func TestDevNCPQA(t *testing.T) {
 	}
 	check(t, rep, floor{rightOffered: 0.88, wrong: 0.07, refused: 0.05, gold: 0.72})
 }
+
+// A wrong answer whose first source republishes a relevant document (the
+// same notice under another id, or forwarded inside a 转发 notice) is
+// reported as a copy, and stays wrong.
+func TestMarkCopies(t *testing.T) {
+	notice := "北京市单位食堂新型冠状病毒感染的肺炎预防控制指引：单位食堂应当错峰就餐，就餐人员间隔一米以上，餐具一人一用一消毒。"
+	texts := map[string]string{
+		"rel":     notice,
+		"same":    notice,
+		"forward": "转发北京市关于单位食堂防控指引的通知。各单位：现将有关文件转发给你们，请遵照执行。" + notice,
+		"other":   "北京市中小微企业房租减免措施：对承租国有企业房产的中小微企业，免收2月份房租。",
+	}
+	rep := Report{}
+	for _, first := range []string{"same", "forward", "other", "rel"} {
+		out := Wrong
+		if first == "rel" {
+			out = Right
+		}
+		rep.add(Result{Row: first, Relevant: []string{"rel"}, First: first, Outcome: out})
+	}
+	rep.MarkCopies(func(id string) string { return texts[id] })
+	var copies []string
+	for _, r := range rep.Results {
+		if r.Copy {
+			copies = append(copies, r.Row)
+		}
+	}
+	if rep.WrongCopies != 2 || rep.Wrong != 3 || strings.Join(copies, " ") != "same forward" {
+		t.Errorf("copies %v (%d of %d wrong), want same and forward of 3", copies, rep.WrongCopies, rep.Wrong)
+	}
+}

@@ -749,6 +749,7 @@ func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search
 		if standalone != textnorm.Tidy(req.Question) {
 			fo = fo.carried(req.Question)
 		}
+		results = withContinuation(results, max(a.cfg.QuotePassages, 5), a.r.ChunksOf)
 		quotes := fo.focusQuotes(results, max(a.cfg.QuotePassages, 5), a.cfg.QuoteRunes)
 		if len(quotes) == 0 {
 			if len(terms) == 0 {
@@ -787,7 +788,7 @@ func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search
 		for _, s := range sources {
 			quoted = append(quoted, s.ID)
 		}
-		also := alsoFoundResults(results, quoted, alsoAskedShare)
+		also := alsoFoundResults(results, quoted, fo.near, alsoAskedShare)
 		if err := out.write(alsoAsked(also)); err != nil {
 			return nil, err
 		}

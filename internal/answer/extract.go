@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/govchat/govchat/internal/kb"
@@ -33,6 +34,13 @@ func splitSentences(text string) []sentence {
 	for i := 0; i < len(text); {
 		r, size := utf8.DecodeRuneInString(text[i:])
 		i += size
+		switch {
+		case unicode.IsSpace(r) && r != '\n' && itemAfterSpaceRe.MatchString(text[i:]):
+			// 2.xxx。 （责任单位：…） 3.yyy: a numbered item run on after
+			// a space starts a sentence.
+			add(i)
+			continue
+		}
 		switch r {
 		case '\n':
 			add(i)
@@ -50,6 +58,10 @@ func splitSentences(text string) []sentence {
 	add(len(text))
 	return out
 }
+
+// itemAfterSpaceRe: what follows a space that starts a numbered item (not
+// a decimal number such as 3.5万).
+var itemAfterSpaceRe = regexp.MustCompile(`^\s*(?:[（(][一二三四五六七八九十0-9]{1,3}[）)]|[0-9]{1,2}[.．、][^0-9]|[一二三四五六七八九十]{1,3}、|[①-⑳])`)
 
 // minSentenceShare: of a passage too long to quote whole, sentences are
 // quoted whose relevance is at least this share of its best sentence's.
@@ -311,8 +323,10 @@ func alsoAskedResults(results []search.Result) []search.Result {
 // score): when two documents say much the same (a notice and the news of
 // it, a national rule and a province's), the one quoted may not be the one
 // the asker meant, and the others are offered as buttons. quoted are the
-// documents the answer cites.
-func alsoFoundResults(results []search.Result, quoted []string, share float64) []search.Result {
+// documents the answer cites; near are passages (indices into results)
+// offered whatever their score: other documents that hold a sentence
+// answering the question nearly as well as the one quoted.
+func alsoFoundResults(results []search.Result, quoted []string, near []int, share float64) []search.Result {
 	if len(results) < 2 || results[0].Score <= 0 {
 		return nil
 	}
@@ -320,9 +334,13 @@ func alsoFoundResults(results []search.Result, quoted []string, share float64) [
 	for _, id := range quoted {
 		seen[id] = true
 	}
+	isNear := map[int]bool{}
+	for _, i := range near {
+		isNear[i] = true
+	}
 	var out []search.Result
-	for _, r := range results {
-		if r.Doc.Type == kb.TypeFAQ || seen[r.Doc.ID] || r.Score < share*results[0].Score {
+	for i, r := range results {
+		if r.Doc.Type == kb.TypeFAQ || seen[r.Doc.ID] || r.Score < share*results[0].Score && !isNear[i] {
 			continue
 		}
 		seen[r.Doc.ID] = true

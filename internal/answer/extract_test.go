@@ -147,16 +147,16 @@ func TestAlsoFound(t *testing.T) {
 	results := []search.Result{doc("a", 1, kb.TypePolicy), doc("b", 0.97, kb.TypePolicy), doc("a", 0.96, kb.TypePolicy),
 		doc("faq", 0.95, kb.TypeFAQ), doc("b", 0.94, kb.TypePolicy), doc("c", 0.93, kb.TypeInterpretation), doc("d", 0.5, kb.TypePolicy)}
 	var got []string
-	for _, r := range alsoFoundResults(results, []string{"a"}, alsoAskedShare) {
+	for _, r := range alsoFoundResults(results, []string{"a"}, nil, alsoAskedShare) {
 		got = append(got, r.Doc.ID)
 	}
 	if strings.Join(got, " ") != "b c" {
 		t.Errorf("offered %v, want [b c]", got)
 	}
-	if got := alsoFoundResults(results[:1], nil, alsoAskedShare); len(got) != 0 {
+	if got := alsoFoundResults(results[:1], nil, nil, alsoAskedShare); len(got) != 0 {
 		t.Errorf("a single result offers %v", got)
 	}
-	if got := alsoFoundResults(results, []string{"a", "b", "c"}, alsoAskedShare); len(got) != 0 {
+	if got := alsoFoundResults(results, []string{"a", "b", "c"}, nil, alsoAskedShare); len(got) != 0 {
 		t.Errorf("documents all quoted, yet %d offered", len(got))
 	}
 }

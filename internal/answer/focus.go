@@ -1,6 +1,8 @@
 package answer
 
 import (
+	"fmt"
+	"os"
 	"regexp"
 	"slices"
 	"sort"
@@ -74,7 +76,10 @@ var (
 	// closing formula: nothing to quote as an answer.
 	signatureRe = regexp.MustCompile(`^(?:[^，。；：,;:]{2,40}?\s*)?[0-9０-９一二〇○零]{2,4}年[0-9０-９一二三四五六七八九十]{1,2}月[0-9０-９一二三四五六七八九十]{1,3}日[。\s]*$|^(特此(通知|通告|公告|函告)|此复)[。！]?$`)
 	numberRe    = regexp.MustCompile(`[0-9０-９]|[一二三四五六七八九十百千万两][个次天年月人项类种条万元岁倍%％]|百分之`)
-	dateRe      = regexp.MustCompile(`[0-9０-９一二三四五六七八九十]+[年月日]|工作日|之日起|月底|日前|日内`)
+	// asksUnitRe: the measure a question for a number names (多少吨, 几家,
+	// 多少万元): a sentence with a number in that measure holds the answer.
+	asksUnitRe = regexp.MustCompile(`(?:多少|几)(万|亿)?(平方米|公里|公斤|千克|小时|[吨元人家个次天件台辆名所项条只套份箱批倍岁户座张本架艘栋间场期笔例])`)
+	dateRe     = regexp.MustCompile(`[0-9０-９一二三四五六七八九十]+[年月日]|工作日|之日起|月底|日前|日内`)
 )
 
 // focus is what a question looks for in a passage.
@@ -84,13 +89,18 @@ type focus struct {
 	bigrams     []string
 	aspect      *kb.Aspect
 	aspectMarks []string
-	number      bool // wants a number
-	phone       bool // wants a telephone number
-	mail        bool // wants an e-mail address
-	web         bool // wants a website, platform or app
-	date        bool // wants a date or a time limit
-	want        int  // runes a quote grows to past its best sentence
-	list        bool // asks for several things: never cut a sentence
+	number      bool           // wants a number
+	unit        *regexp.Regexp // a number in the measure asked (432吨 for 多少吨), or nil
+	phone       bool           // wants a telephone number
+	mail        bool           // wants an e-mail address
+	web         bool           // wants a website, platform or app
+	date        bool           // wants a date or a time limit
+	want        int            // runes a quote grows to past its best sentence
+	list        bool           // asks for several things: never cut a sentence
+	// near: set by focusQuotes, the passages of other documents than the
+	// one quoted that hold a sentence answering nearly as well; they are
+	// offered, not quoted.
+	near []int
 }
 
 func (a *Answerer) focusOf(q string, resp *search.Response) *focus {
@@ -105,6 +115,13 @@ func (a *Answerer) focusOf(q string, resp *search.Response) *focus {
 	}
 	norm := textnorm.Key(q)
 	f.number = asksNumberRe.MatchString(notNumberRe.ReplaceAllString(norm, ""))
+	if m := asksUnitRe.FindStringSubmatchIndex(norm); m != nil && !strings.HasSuffix(norm[:m[0]], "哪") { // 哪几项 asks which, not how many
+		u := norm[m[4]:m[5]]
+		if u == "个" {
+			u = "个|项|家|条" // 几个 is answered in any measure word
+		}
+		f.unit = regexp.MustCompile(`[0-9０-９一二三四五六七八九十百千两]\s*(?:万|亿)?(?:` + u + `)`)
+	}
 	f.phone = asksPhoneRe.MatchString(norm)
 	f.mail = asksMailRe.MatchString(norm)
 	f.web = asksWebRe.MatchString(norm)
@@ -170,6 +187,7 @@ type FocusParams struct {
 	HeadingTopic  float64 // times the share of the question's key terms the section's heading names
 	SentAspect    float64 // the sentence is about the aspect asked
 	FactBonus     float64 // the sentence holds the kind of fact asked (a number, a date)
+	UnitBonus     float64 // … a number in the very measure asked (432吨 for 多少吨)
 	RankWeight    float64 // the passage's retrieval score, as a share of the first's
 	OfficialBonus float64 // the passage is of a policy itself (the official text), not a reading of it
 	FocusRunes    int     // a quote grows past its best sentence up to this length
@@ -184,7 +202,7 @@ type FocusParams struct {
 // DefaultFocus are the measured defaults.
 var DefaultFocus = FocusParams{
 	CarriedWeight: 0.3, ContextCredit: 0.7, BigramMix: 0.5, HeadingAspect: 0.25, HeadingTopic: 0.2,
-	SentAspect: 0.1, FactBonus: 0.1, RankWeight: 1, OfficialBonus: 0.05, FocusRunes: 100, ListRunes: 220, FactRunes: 60,
+	SentAspect: 0.1, FactBonus: 0.1, UnitBonus: 0.2, RankWeight: 0.3, OfficialBonus: 0.05, FocusRunes: 100, ListRunes: 220, FactRunes: 60,
 	ClauseRunes: 140,
 }
 
@@ -193,7 +211,7 @@ func (p FocusParams) withDefaults() FocusParams {
 	for _, f := range []struct{ v, def *float64 }{
 		{&p.CarriedWeight, &d.CarriedWeight}, {&p.ContextCredit, &d.ContextCredit}, {&p.BigramMix, &d.BigramMix},
 		{&p.HeadingAspect, &d.HeadingAspect}, {&p.HeadingTopic, &d.HeadingTopic}, {&p.SentAspect, &d.SentAspect},
-		{&p.FactBonus, &d.FactBonus}, {&p.RankWeight, &d.RankWeight}, {&p.OfficialBonus, &d.OfficialBonus},
+		{&p.FactBonus, &d.FactBonus}, {&p.UnitBonus, &d.UnitBonus}, {&p.RankWeight, &d.RankWeight}, {&p.OfficialBonus, &d.OfficialBonus},
 	} {
 		if *f.v == 0 {
 			*f.v = *f.def
@@ -252,6 +270,9 @@ func (f *focus) sentenceScore(s string, ctx string, headingMarks bool) float64 {
 	}
 	if f.marks(ns) {
 		score += f.p.SentAspect
+	}
+	if f.unit != nil && f.unit.MatchString(ns) {
+		score += f.p.UnitBonus
 	}
 	if f.number && numberRe.MatchString(ns) || f.date && dateRe.MatchString(ns) ||
 		f.phone && phoneRe.MatchString(s) || f.mail && mailRe.MatchString(s) || f.web && webRe.MatchString(s) {
@@ -358,27 +379,54 @@ func (f *focus) focusQuotes(results []search.Result, passages, budget int) []quo
 				sc += f.p.OfficialBonus
 			}
 			sc += about
-			all = append(all, scored{p, i, sc + f.p.RankWeight*prior})
+			at := i
+			if isQuestionSentence(s.text) {
+				// A question the document asks itself (问答, 答记者问): what
+				// answers it is what follows.
+				if at = i + 1; at >= len(ss) || isQuestionSentence(ss[at].text) {
+					continue
+				}
+			}
+			all = append(all, scored{p, at, sc + f.p.RankWeight*prior})
 		}
 	}
 	if len(all) == 0 {
 		return nil
 	}
 	sort.SliceStable(all, func(a, b int) bool { return all[a].score > all[b].score })
+	if os.Getenv("QDEBUG") != "" {
+		for _, c := range all {
+			fmt.Fprintf(os.Stderr, "DBG %d %d %.3f %q\n", c.p, c.i, c.score, sents[c.p][c.i].text)
+		}
+	}
 	best := all[0]
 	out := []quote{f.trim(grow(sents[best.p], best.i, f.want, budget), passageContext(results[best.p]))}
 	used := quoteRunes(out[0])
+	said := quoteKey(out[0])
 	for _, c := range all[1:] {
-		if c.score < 0.92*best.score || used >= budget {
+		if c.score < 0.92*best.score {
 			break
 		}
 		if c.p == best.p || results[c.p].Doc.ID == results[best.p].Doc.ID && results[c.p].Chunk.ID == results[best.p].Chunk.ID {
 			continue
 		}
+		if results[c.p].Doc.ID != results[best.p].Doc.ID {
+			// Another document says it about as well (a notice and the
+			// news of it): offered as a button, not quoted after the first.
+			if !slices.Contains(f.near, c.p) {
+				f.near = append(f.near, c.p)
+			}
+			continue
+		}
+		if len(out) > 1 || used >= budget {
+			continue // one further quote at most
+		}
+		if k := textnorm.Key(sents[c.p][c.i].text); strings.Contains(said, k) {
+			continue // already quoted (chunks that overlap)
+		}
 		q := f.trim(grow(sents[c.p], c.i, min(f.want, budget-used), budget-used), passageContext(results[c.p]))
 		q.passage = c.p
 		out = append(out, q)
-		break
 	}
 	out[0].passage = best.p
 	return out
@@ -445,11 +493,16 @@ func grow(ss []sentence, i, want, max int) quote {
 		q.sentences = []sentence{ss[i-1], ss[i]}
 		n += utf8.RuneCountInString(ss[i-1].text)
 	}
-	list := strings.HasSuffix(ss[i].text, "：") || strings.HasSuffix(ss[i].text, ":")
+	lead := isRunInHeading(ss[i].text)
+	list := strings.HasSuffix(ss[i].text, "：") || strings.HasSuffix(ss[i].text, ":") ||
+		lead && i+1 < len(ss) && listItemRe.MatchString(ss[i+1].text) // 5.在村人员责任。（1）…（2）…
 	for j := i + 1; j < len(ss); j++ {
 		m := utf8.RuneCountInString(ss[j].text)
 		item := listItemRe.MatchString(ss[j].text)
 		switch {
+		case lead && n+m <= max:
+			// A run-in heading (2.稳定信贷供给。) says what follows it.
+			lead = isRunInHeading(ss[j].text) // （二）安检登记。4.安全检查。…
 		case list && item && n+m <= max:
 		case !list && n < want && n+m <= max && !item:
 		default:
@@ -461,6 +514,25 @@ func grow(ss []sentence, i, want, max int) quote {
 	return q
 }
 
+// runInHeadingRunes: a numbered sentence this short without a clause
+// break is the title of the item it opens (2.稳定信贷供给。).
+const runInHeadingRunes = 30
+
+// isRunInHeading reports whether s is the title of a numbered item run
+// into its text: （二）安检登记。 5.实施援企稳岗政策。
+func isRunInHeading(s string) bool {
+	s = strings.TrimSpace(s)
+	return listItemRe.MatchString(s) && utf8.RuneCountInString(s) <= runInHeadingRunes && !strings.ContainsAny(s, "，,；;")
+}
+
+// isQuestionSentence reports whether s asks a question (ends with ？).
+func isQuestionSentence(s string) bool {
+	s = strings.TrimRight(strings.TrimSpace(s), "”’」』）)】")
+	// 3、网上智能问诊：如何选用口罩？ names an item by the questions it
+	// answers; it is not itself a question.
+	return (strings.HasSuffix(s, "？") || strings.HasSuffix(s, "?")) && !strings.ContainsAny(s, "：:")
+}
+
 func firstRune(s string) string {
 	_, n := utf8.DecodeRuneInString(s)
 	return s[:n]
@@ -469,6 +541,16 @@ func firstRune(s string) string {
 func lastRune(s string) string {
 	_, n := utf8.DecodeLastRuneInString(s)
 	return s[len(s)-n:]
+}
+
+// quoteKey is the normalised text of a quote, to tell what it already says.
+func quoteKey(q quote) string {
+	var b strings.Builder
+	for _, s := range q.sentences {
+		b.WriteString(textnorm.Key(s.text))
+		b.WriteString("|")
+	}
+	return b.String()
 }
 
 func quoteRunes(q quote) int {
@@ -530,4 +612,59 @@ func (f *focus) preferAspect(results []search.Result, known *presence) ([]search
 		return out, true
 	}
 	return results, false
+}
+
+// leadsOn reports whether s is a sentence whose point is in what follows
+// it: a run-in heading, a question the document asks itself, or the
+// introduction of a list (…如下：).
+func leadsOn(s string) bool {
+	t := strings.TrimSpace(s)
+	return isRunInHeading(t) || isQuestionSentence(t) || strings.HasSuffix(t, "：") || strings.HasSuffix(t, ":")
+}
+
+// continuationChunks: a passage ending on a heading is continued by at
+// most this many chunks.
+const continuationChunks = 2
+
+// withContinuation returns results with the first n passages that end on a
+// sentence leading on (2.稳定信贷供给。 at the end of a chunk, its text in
+// the next) continued by the text of their document's next chunk, so that
+// what answers can be quoted with what introduces it. The passage keeps its
+// anchor: the quote starts in it. chunksOf gives a document's chunks.
+func withContinuation(results []search.Result, n int, chunksOf func(string) []kb.Chunk) []search.Result {
+	var out []search.Result
+	for i, r := range results {
+		if i >= n || r.Doc == nil || r.Doc.Type == kb.TypeFAQ {
+			continue
+		}
+		ss := splitSentences(r.Chunk.Text)
+		if len(ss) == 0 || !leadsOn(ss[len(ss)-1].text) {
+			continue
+		}
+		chunks := chunksOf(r.Doc.ID)
+		j := slices.IndexFunc(chunks, func(c kb.Chunk) bool { return c.ID == r.Chunk.ID })
+		if j < 0 {
+			continue
+		}
+		text := r.Chunk.Text
+		// The next chunk may itself end on a heading (a section's title
+		// before its first item): at most continuationChunks are added.
+		for k := j + 1; k < len(chunks) && k <= j+continuationChunks; k++ {
+			text += "\n" + chunks[k].Text
+			if ss := splitSentences(chunks[k].Text); len(ss) == 0 || !leadsOn(ss[len(ss)-1].text) {
+				break
+			}
+		}
+		if text == r.Chunk.Text {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(results)
+		}
+		out[i].Chunk.Text = text
+	}
+	if out == nil {
+		return results
+	}
+	return out
 }

@@ -1,0 +1,167 @@
+package answer
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/govchat/govchat/internal/kb"
+	"github.com/govchat/govchat/internal/search"
+)
+
+// testFocus builds the focus of a question from its key terms, as focusOf
+// would from a search response.
+func testFocus(q string, terms ...string) *focus {
+	f := &focus{p: DefaultFocus.withDefaults(), bigrams: hanBigrams(q), want: DefaultFocus.FocusRunes}
+	for _, t := range terms {
+		f.terms = append(f.terms, keyTerm{t: t, w: 10, forms: []string{t}})
+	}
+	return f
+}
+
+// quoted joins what focusQuotes chose, quote by quote.
+func quoted(results []search.Result, qs []quote) []string {
+	var out []string
+	for _, q := range qs {
+		out = append(out, joinQuote(results[q.passage].Chunk.Text, q.sentences))
+	}
+	return out
+}
+
+// A numbered item run on after a space starts a sentence; a decimal number
+// after a space does not.
+func TestSplitSentencesAtRunOnItems(t *testing.T) {
+	got := splitSentences("（责任单位：市财政局） 2.稳定信贷供给。对市场主体不得抽贷。 全年补贴 3.5万元。")
+	var texts []string
+	for _, s := range got {
+		texts = append(texts, s.text)
+	}
+	want := []string{"（责任单位：市财政局）", "2.稳定信贷供给。", "对市场主体不得抽贷。", "全年补贴 3.5万元。"}
+	if strings.Join(texts, "|") != strings.Join(want, "|") {
+		t.Fatalf("got %q, want %q", texts, want)
+	}
+}
+
+// What answers a question the document asks itself, or a run-in heading,
+// is what follows it: that is quoted, not the question or the heading alone.
+func TestQuoteWhatFollows(t *testing.T) {
+	doc := &kb.Document{ID: "d", Type: kb.TypeInterpretation, Title: "慈善捐赠政策答疑"}
+	res := func(text string) []search.Result {
+		return []search.Result{{Doc: doc, Chunk: kb.Chunk{Text: text}, Score: 1}}
+	}
+	tests := []struct {
+		name, q, text string
+		terms         []string
+		want          string
+	}{
+		{"question asked by the document", "医院可以向社会公开募集医疗物资吗", "4、疫情期间，医院可以向社会公开募集医疗物资吗？医院不是慈善组织，不能向社会公开募捐医疗物资。",
+			[]string{"医院", "公开募集", "医疗物资"}, "医院不是慈善组织，不能向社会公开募捐医疗物资。"},
+		{"run-in heading", "安检登记采取了什么措施", "（一）入站登记。求助人员须登记。\n（二）安检登记。4.安全检查。救助机构为其更换口罩、冲洗身体。",
+			[]string{"安检登记"}, "（二）安检登记。4.安全检查。救助机构为其更换口罩、冲洗身体。"},
+		{"an item named by the questions it answers is no question", "网上智能问诊重点回复哪些问题", "3、网上智能问诊：如何选用口罩？你可以在这里得到解答。",
+			[]string{"智能问诊"}, "3、网上智能问诊：如何选用口罩？你可以在这里得到解答。"},
+	}
+	for _, tt := range tests {
+		f := testFocus(tt.q, tt.terms...)
+		rs := res(tt.text)
+		got := quoted(rs, f.focusQuotes(rs, 3, 360))
+		if len(got) == 0 || got[0] != tt.want {
+			t.Errorf("%s: quoted %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// A passage that ends on a run-in heading is continued by its document's
+// next chunk, so that what the heading introduces can be quoted; other
+// passages are left as they are.
+func TestWithContinuation(t *testing.T) {
+	doc := &kb.Document{ID: "d", Type: kb.TypePolicy, Title: "若干政策措施"}
+	chunks := []kb.Chunk{
+		{ID: "d#s1", Text: "1.减免房租。对中小企业免收房租。（责任单位：市国资委） 2.稳定信贷供给。"},
+		{ID: "d#s2", Text: "对受疫情影响较大的市场主体，不得盲目抽贷、断贷、压贷。"},
+		{ID: "d#s3", Text: "3.降低融资成本。"},
+	}
+	chunksOf := func(id string) []kb.Chunk {
+		if id == "d" {
+			return chunks
+		}
+		return nil
+	}
+	results := []search.Result{{Doc: doc, Chunk: chunks[0], Score: 1}, {Doc: doc, Chunk: chunks[1], Score: 0.9}, {Doc: doc, Chunk: chunks[2], Score: 0.8}}
+	got := withContinuation(results, 5, chunksOf)
+	if want := chunks[0].Text + "\n" + chunks[1].Text; got[0].Chunk.Text != want {
+		t.Errorf("first passage %q, want %q", got[0].Chunk.Text, want)
+	}
+	if got[0].Chunk.ID != "d#s1" || results[0].Chunk.Text != chunks[0].Text {
+		t.Error("the passage lost its anchor, or the results were changed in place")
+	}
+	if got[1].Chunk.Text != chunks[1].Text {
+		t.Errorf("a passage that ends on a full sentence was continued: %q", got[1].Chunk.Text)
+	}
+	if got[2].Chunk.Text != chunks[2].Text {
+		t.Errorf("the last chunk has nothing to continue with: %q", got[2].Chunk.Text)
+	}
+	f := testFocus("稳定信贷供给有什么说明", "稳定", "信贷", "供给")
+	q := quoted(got, f.focusQuotes(got, 3, 360))
+	if len(q) == 0 || !strings.Contains(q[0], "不得盲目抽贷") || !strings.HasPrefix(q[0], "2.稳定信贷供给。") {
+		t.Errorf("quoted %q, want the heading with its text", q)
+	}
+}
+
+// Another document that says it about as well (a notice republished) is
+// offered, not quoted after the first; a further quote comes only from the
+// same document, and not when it repeats what the first quote says.
+func TestSecondQuote(t *testing.T) {
+	a := &kb.Document{ID: "a", Type: kb.TypePolicy, Title: "甲市通知"}
+	b := &kb.Document{ID: "b", Type: kb.TypePolicy, Title: "乙报道"}
+	same := "对中小企业减免房租。"
+	results := []search.Result{
+		{Doc: a, Chunk: kb.Chunk{ID: "a#1", Text: same}, Score: 1},
+		{Doc: b, Chunk: kb.Chunk{ID: "b#1", Text: same}, Score: 0.99},
+		{Doc: a, Chunk: kb.Chunk{ID: "a#2", Text: "另对中小企业减免房租一个月。"}, Score: 0.98},
+	}
+	f := testFocus("中小企业减免房租", "中小企业", "减免", "房租")
+	got := quoted(results, f.focusQuotes(results, 5, 360))
+	if len(got) != 2 || got[0] != same || got[1] != "另对中小企业减免房租一个月。" {
+		t.Errorf("quoted %q", got)
+	}
+	if len(f.near) != 1 || results[f.near[0]].Doc.ID != "b" {
+		t.Errorf("near %v, want the other document", f.near)
+	}
+	// Offered whatever its retrieval score.
+	results[1].Score = 0.3
+	if also := alsoFoundResults(results, []string{"a"}, f.near, alsoAskedShare); len(also) != 1 || also[0].Doc.ID != "b" {
+		t.Errorf("offered %v", also)
+	}
+	// A chunk that overlaps the first says nothing new.
+	results[2].Chunk.Text = same
+	f = testFocus("中小企业减免房租", "中小企业", "减免", "房租")
+	if got := quoted(results, f.focusQuotes(results, 5, 360)); len(got) != 1 {
+		t.Errorf("repeated: %q", got)
+	}
+}
+
+// A question for a number in a measure (多少吨) prefers the sentence with a
+// number in it; 哪几项 asks which, not how many.
+func TestAsksUnit(t *testing.T) {
+	a := &Answerer{base: &kb.Base{}, cfg: Config{Focus: DefaultFocus}}
+	resp := &search.Response{Terms: []string{"天津港", "抢卸", "物资"}}
+	f := a.focusOf("天津港连夜抢卸多少吨物资", resp)
+	if f.unit == nil || !f.unit.MatchString("432吨") || f.unit.MatchString("432箱") {
+		t.Fatalf("unit %v", f.unit)
+	}
+	// The headline names what is asked: every sentence is about it.
+	doc := &kb.Document{ID: "n", Type: kb.TypePolicy, Title: "天津港连夜抢卸疫情防控物资"}
+	text := "天津港连夜抢卸、发运疫情防控物资。两轮共载有432吨医用物资原料。天津港还免除物资的库场使用费。"
+	results := []search.Result{{Doc: doc, Chunk: kb.Chunk{Text: text}, Score: 1}}
+	f.want = 1 // the best sentence alone
+	got := quoted(results, f.focusQuotes(results, 3, 360))
+	if len(got) == 0 || !strings.Contains(got[0], "432吨") {
+		t.Errorf("quoted %q", got)
+	}
+	if f := a.focusOf("免征哪几项税费", resp); f.unit != nil {
+		t.Errorf("哪几项 taken for a measure: %v", f.unit)
+	}
+	if f := a.focusOf("补贴多少万元", resp); f.unit == nil || !f.unit.MatchString("3万元") {
+		t.Errorf("多少万元: %v", f.unit)
+	}
+}

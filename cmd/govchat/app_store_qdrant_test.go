@@ -30,7 +30,7 @@ func TestIndexOnQdrant(t *testing.T) {
 		return r
 	}
 	first := index()
-	if first.Points == 0 || first.Stats.Added != first.Points {
+	if first.Points == 0 || first.Stats.Added+first.Stats.Passages != first.Points {
 		t.Fatalf("first index on Qdrant: %+v", first)
 	}
 	target := srv.Aliases()["govchat"]
@@ -38,14 +38,14 @@ func TestIndexOnQdrant(t *testing.T) {
 		t.Fatalf("alias govchat -> %q", target)
 	}
 	second := index()
-	if second.Stats.Encoded != 0 || second.Stats.Unchanged != first.Points || second.Points != first.Points {
+	if second.Stats.Encoded != 0 || second.Stats.Passages != 0 || second.Stats.Unchanged != first.Stats.Added || second.Points != first.Points {
 		t.Fatalf("second index on Qdrant re-encoded: %+v", second)
 	}
 
 	// --rebuild fills a new versioned collection and switches the alias to
 	// it; the old collection is dropped.
 	rebuilt := index("--rebuild")
-	if rebuilt.Points != first.Points || rebuilt.Stats.Added != first.Points {
+	if rebuilt.Points != first.Points || rebuilt.Stats.Added+rebuilt.Stats.Passages != first.Points {
 		t.Fatalf("rebuild on Qdrant: %+v", rebuilt)
 	}
 	newTarget := srv.Aliases()["govchat"]

@@ -44,6 +44,19 @@ type ReplayReport struct {
 	UnseenAfter    eval.Report `json:"unseen_after"`
 	ApprovedBefore eval.Report `json:"approved_before"`
 	ApprovedAfter  eval.Report `json:"approved_after"`
+
+	// Moved lists the unseen questions whose first result changed with
+	// what was learned: what a reviewer should look at when the unseen
+	// half moves.
+	Moved []ReplayMove `json:"moved,omitempty"`
+}
+
+// ReplayMove is an unseen question whose first result changed.
+type ReplayMove struct {
+	Question string `json:"question"`
+	Want     string `json:"want"`   // the entry that answers it
+	Before   string `json:"before"` // the first result before
+	After    string `json:"after"`  // … and after the approvals
 }
 
 // replay feeds every other question of the file (the taught half: rows 0,
@@ -115,7 +128,8 @@ func replay(ctx context.Context, env *Env, queriesPath string, with []string, pa
 	if rep.TaughtBefore, err = measure(taught, before); err != nil {
 		return rep, err
 	}
-	if rep.UnseenBefore, err = measure(unseen, nil); err != nil {
+	unseenBefore := map[string]eval.Ranking{}
+	if rep.UnseenBefore, err = measure(unseen, unseenBefore); err != nil {
 		return rep, err
 	}
 
@@ -220,8 +234,21 @@ func replay(ctx context.Context, env *Env, queriesPath string, with []string, pa
 	if rep.TaughtAfter, err = measure(taught, nil); err != nil {
 		return rep, err
 	}
-	if rep.UnseenAfter, err = measure(unseen, nil); err != nil {
+	unseenAfter := map[string]eval.Ranking{}
+	if rep.UnseenAfter, err = measure(unseen, unseenAfter); err != nil {
 		return rep, err
+	}
+	first := func(r eval.Ranking) string {
+		if len(r.IDs) == 0 {
+			return ""
+		}
+		return r.IDs[0]
+	}
+	for _, q := range unseen {
+		b, a := first(unseenBefore[q.Question]), first(unseenAfter[q.Question])
+		if b != a {
+			rep.Moved = append(rep.Moved, ReplayMove{Question: q.Question, Want: q.Relevant[0], Before: b, After: a})
+		}
 	}
 	rep.ApprovedAfter, err = measure(approved, nil)
 	return rep, err
@@ -239,6 +266,12 @@ func printReplay(w io.Writer, rep ReplayReport) {
 	row("approved wordings", rep.ApprovedBefore, rep.ApprovedAfter)
 	row("unseen half", rep.UnseenBefore, rep.UnseenAfter)
 	tw.Flush()
+	if len(rep.Moved) > 0 {
+		fmt.Fprintf(w, "unseen questions whose first result changed (%d):\n", len(rep.Moved))
+		for _, m := range rep.Moved {
+			fmt.Fprintf(w, "  %s  want %s: %s → %s\n", m.Question, m.Want, m.Before, m.After)
+		}
+	}
 }
 
 func encodeReplay(w io.Writer, rep ReplayReport) error { return json.NewEncoder(w).Encode(rep) }

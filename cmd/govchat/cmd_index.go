@@ -56,7 +56,7 @@ func runIndex(ctx context.Context, env *Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "知识库：%s（%d 篇，%d 个问题，加载 %s）\n", env.Config.Knowledge, a.Base.Len(), len(a.Problems), a.LoadTime.Round(1e6))
 	fmt.Fprintf(env.Stdout, "索引：%s\n", a.Synced)
-	fmt.Fprintf(env.Stdout, "索引中共 %d 个分块\n", n)
+	fmt.Fprintf(env.Stdout, "索引中共 %d 个点（%d 个分块，%d 条相似问）\n", n, a.Engine.Chunks(), a.Engine.Passages())
 	return nil
 }
 

@@ -33,13 +33,14 @@ func TestIndexCommandIsIncremental(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &first); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
-	if first.Stats.Added == 0 || first.Stats.Added != first.Points || first.Stats.Encoded != first.Points {
+	// The points are the chunks and the similar questions' passages.
+	if first.Stats.Added == 0 || first.Stats.Passages == 0 || first.Stats.Added+first.Stats.Passages != first.Points || first.Stats.Encoded != first.Stats.Added {
 		t.Fatalf("first index: %+v", first)
 	}
 	out, _, code = runCmd(t, data, "index", "--json")
 	var second indexReport
 	json.Unmarshal([]byte(out), &second)
-	if code != 0 || second.Stats.Encoded != 0 || second.Stats.Unchanged != first.Points {
+	if code != 0 || second.Stats.Encoded != 0 || second.Stats.Passages != 0 || second.Stats.Unchanged != first.Stats.Added {
 		t.Fatalf("second index re-encoded: %+v", second)
 	}
 	out, _, code = runCmd(t, data, "index")
@@ -49,7 +50,7 @@ func TestIndexCommandIsIncremental(t *testing.T) {
 	out, _, code = runCmd(t, data, "index", "--rebuild", "--json")
 	var third indexReport
 	json.Unmarshal([]byte(out), &third)
-	if code != 0 || third.Stats.Added != first.Points {
+	if code != 0 || third.Stats.Added != first.Stats.Added || third.Stats.Passages != first.Stats.Passages {
 		t.Fatalf("rebuild: %+v", third)
 	}
 }
@@ -170,7 +171,7 @@ func TestIndexWithEmbeddings(t *testing.T) {
 	// is re-embedded.
 	os.RemoveAll(filepath.Join(data, "index"))
 	second := index()
-	if second.Stats.Added != first.Points || second.Stats.Embedded != 0 || second.Stats.Cached != first.Points || texts.Load() != before {
+	if second.Stats.Added+second.Stats.Passages != first.Points || second.Stats.Embedded != 0 || second.Stats.Cached != first.Points || texts.Load() != before {
 		t.Fatalf("second index: %+v, %d more texts embedded", second.Stats, texts.Load()-before)
 	}
 	// Switching embeddings off: the index built with them is rebuilt
@@ -183,7 +184,7 @@ func TestIndexWithEmbeddings(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &third); err != nil {
 		t.Fatalf("%v: %s", err, out.String())
 	}
-	if third.Stats.Added != first.Points || third.Points != first.Points {
+	if third.Stats.Added+third.Stats.Passages != first.Points || third.Points != first.Points {
 		t.Fatalf("index without embeddings: %+v", third)
 	}
 }

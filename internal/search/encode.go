@@ -91,7 +91,23 @@ type Params struct {
 	AssocTerms    int
 	AssocRerank   float64
 	AssocMinCount int
+	// SimilarPassages says how a FAQ entry's similar questions (相似问) are
+	// scored: PassageConcat (-1) indexes them in the entry's one vector
+	// beside its standard question; PassageAlone (1, the default) makes each
+	// of them a passage of its own, in a feature space of its own, and an
+	// entry scores as the best of its own vector and its passages.
+	SimilarPassages int
+	// PassageCoord raises the share of the question a similar question's
+	// passage accounts for (its words, weighted by their informativeness)
+	// to this power and multiplies the passage's score by it. Negative: off.
+	PassageCoord float64
 }
+
+// Ways to score a FAQ entry's similar questions (Params.SimilarPassages).
+const (
+	PassageConcat = -1
+	PassageAlone  = 1
+)
 
 // DefaultParams are the measured defaults (docs/search.md).
 var DefaultParams = Params{
@@ -107,6 +123,7 @@ var DefaultParams = Params{
 	ExpandWeight: 0.6,
 	AspectWeight: 1,
 	AssocWeight:  0.3, AssocTerms: 2, AssocRerank: -1, AssocMinCount: 2,
+	SimilarPassages: PassageAlone, PassageCoord: 2,
 }
 
 func (p Params) withDefaults() Params {
@@ -135,11 +152,15 @@ func (p Params) withDefaults() Params {
 	set(&p.AspectWeight, d.AspectWeight)
 	set(&p.AssocWeight, d.AssocWeight)
 	set(&p.AssocRerank, d.AssocRerank)
+	set(&p.PassageCoord, d.PassageCoord)
 	if p.AssocTerms == 0 {
 		p.AssocTerms = d.AssocTerms
 	}
 	if p.AssocMinCount == 0 {
 		p.AssocMinCount = d.AssocMinCount
+	}
+	if p.SimilarPassages == 0 {
+		p.SimilarPassages = d.SimilarPassages
 	}
 	if p.DocKeywords == 0 {
 		p.DocKeywords = d.DocKeywords
@@ -173,6 +194,9 @@ type field struct {
 	// associations (assoc.go): a FAQ entry's questions, a chunk's headings,
 	// a titled document's title on its first chunk.
 	ask bool
+	// similar marks a FAQ entry's similar question: scored as a passage of
+	// its own unless Params.SimilarPassages is PassageConcat.
+	similar bool
 }
 
 // chunkFields lists the texts a chunk is indexed under.
@@ -181,7 +205,7 @@ func chunkFields(p Params, d *kb.Document, c *kb.Chunk) []field {
 	if d.Type == kb.TypeFAQ {
 		fs = append(fs, field{text: d.Title, weight: p.QuestionWeight, ask: true})
 		for _, s := range d.Similar {
-			fs = append(fs, field{text: s, weight: p.QuestionWeight, ask: true})
+			fs = append(fs, field{text: s, weight: p.QuestionWeight, ask: true, similar: true})
 		}
 	} else {
 		title := d.Title
@@ -206,6 +230,34 @@ func chunkFields(p Params, d *kb.Document, c *kb.Chunk) []field {
 		fs = append(fs, field{text: meta, weight: p.MetaWeight})
 	}
 	return fs
+}
+
+// vectorFields are the fields of a chunk that go into its own vector:
+// all of them, less a FAQ entry's similar questions when those are
+// passages of their own.
+func vectorFields(p Params, fs []field) []field {
+	if p.SimilarPassages == PassageConcat {
+		return fs
+	}
+	return ownFields(fs)
+}
+
+// ownFields are the fields of a chunk less a FAQ entry's similar
+// questions.
+func ownFields(fs []field) []field {
+	out := make([]field, 0, len(fs))
+	for _, f := range fs {
+		if !f.similar {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// passageFields are the fields of the passage of one similar question
+// (Params.SimilarPassages): the wording, weighing as a question.
+func passageFields(p Params, wording string) []field {
+	return []field{{text: wording, weight: p.QuestionWeight}}
 }
 
 // lead returns the first sentence of text, at most max runes.
@@ -286,9 +338,9 @@ func (e *encoder) weight(w string) float64 {
 // than its text: a change re-encodes every chunk.
 func (e *encoder) signature() string {
 	p := e.p
-	return fmt.Sprintf("s2|%s|k1=%g|b=%g|q=%g|t=%g|h=%g|m=%g|l=%g/%d|u2=%t|p=%t|k=%d/%g|avg=%.0f",
+	return fmt.Sprintf("s2|%s|k1=%g|b=%g|q=%g|t=%g|h=%g|m=%g|l=%g/%d|u2=%t|p=%t|k=%d/%g|sp=%d|avg=%.0f",
 		e.seg.Fingerprint(), p.K1, p.B, p.QuestionWeight, p.TitleWeight, p.HeadingWeight, p.MetaWeight, p.LeadWeight, p.LeadRunes,
-		p.UnigramWeight > 0, p.PairWeight > 0, p.DocKeywords, p.DocKeywordWeight, e.avgLen)
+		p.UnigramWeight > 0, p.PairWeight > 0, p.DocKeywords, p.DocKeywordWeight, p.SimilarPassages, e.avgLen)
 }
 
 // analyzed is a chunk's fields after segmentation.
@@ -373,9 +425,11 @@ func (e *encoder) encodeDoc(a analyzed, extra ...field) store.SparseVec {
 			}
 		}
 	}
-	for i := range a.an {
-		if a.fields[i].weight > 0 {
-			add(&a.an[i], a.fields[i].weight)
+	var fs []field // the fields counted toward the length
+	for i, f := range a.fields {
+		if f.weight > 0 && !(f.similar && e.p.SimilarPassages != PassageConcat) {
+			add(&a.an[i], f.weight)
+			fs = append(fs, f)
 		}
 	}
 	for _, f := range extra {
@@ -384,7 +438,7 @@ func (e *encoder) encodeDoc(a analyzed, extra ...field) store.SparseVec {
 			add(&an, f.weight)
 		}
 	}
-	norm := e.p.K1 * (1 - e.p.B + e.p.B*weightedLen(a.fields)/max(e.avgLen, 1))
+	norm := e.p.K1 * (1 - e.p.B + e.p.B*weightedLen(fs)/max(e.avgLen, 1))
 	v := store.SparseVec{Indices: make([]uint32, 0, len(tf)), Values: make([]float32, 0, len(tf))}
 	for idx := range tf {
 		v.Indices = append(v.Indices, idx)

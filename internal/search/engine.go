@@ -91,7 +91,9 @@ type Engine struct {
 	now   func() time.Time
 
 	recs     []*rec          // every chunk, in base order
-	byPoint  map[string]*rec // point id → chunk
+	passages []*rec          // the similar questions scored as passages of their own (Params.SimilarPassages)
+	passage  map[string]*rec // a passage's point id → the passage
+	byPoint  map[string]*rec // point id → chunk (a passage's id → its entry's chunk)
 	byDocNum map[string][]*kb.Document
 	firstOf  map[string]*rec // doc id → its first chunk
 	chunksOf map[string][]*rec
@@ -109,6 +111,8 @@ type rec struct {
 	doc     *kb.Document
 	chunk   kb.Chunk
 	pointID string
+	key     string // the point's chunk_id payload: the chunk id, or a passage's own key
+	of      *rec   // for a passage: the chunk of the entry it belongs to
 	fields  []field
 	once    sync.Once
 	ws      []string // index words, for feedback
@@ -161,7 +165,7 @@ func New(cfg Config, base *kb.Base, seg *zh.Segmenter, st store.Store, emb Embed
 		cfg: cfg, p: cfg.Params.withDefaults(), base: base, seg: seg, store: st, emb: emb,
 		log: cfg.Log, now: cfg.Now,
 		byPoint: map[string]*rec{}, byDocNum: map[string][]*kb.Document{}, firstOf: map[string]*rec{},
-		chunksOf: map[string][]*rec{}, docHash: map[string]string{},
+		chunksOf: map[string][]*rec{}, docHash: map[string]string{}, passage: map[string]*rec{},
 	}
 	if e.log == nil {
 		e.log = slog.Default()
@@ -178,7 +182,7 @@ func New(cfg Config, base *kb.Base, seg *zh.Segmenter, st store.Store, emb Embed
 			e.byDocNum[n] = append(e.byDocNum[n], d)
 		}
 		for _, c := range chunk.SplitWith(cfg.Chunking, d) {
-			r := &rec{doc: d, chunk: c, pointID: PointID(c.ID)}
+			r := &rec{doc: d, chunk: c, pointID: PointID(c.ID), key: c.ID}
 			r.fields = chunkFields(e.p, d, &r.chunk)
 			if _, dup := e.byPoint[r.pointID]; dup {
 				continue
@@ -189,7 +193,8 @@ func New(cfg Config, base *kb.Base, seg *zh.Segmenter, st store.Store, emb Embed
 				e.firstOf[d.ID] = r
 			}
 			e.chunksOf[d.ID] = append(e.chunksOf[d.ID], r)
-			total += weightedLen(r.fields)
+			total += weightedLen(vectorFields(e.p, r.fields))
+			e.addPassages(r)
 		}
 	}
 	if len(e.recs) > 0 {
@@ -218,11 +223,151 @@ func New(cfg Config, base *kb.Base, seg *zh.Segmenter, st store.Store, emb Embed
 	return e, nil
 }
 
+// addPassages adds the passages of the similar questions of r's entry
+// (Params.SimilarPassages). A passage's point id and key derive from its
+// wording, so adding or removing one wording touches no other point.
+func (e *Engine) addPassages(r *rec) {
+	if e.p.SimilarPassages == PassageConcat || r.doc.Type != kb.TypeFAQ {
+		return
+	}
+	for _, f := range r.fields {
+		if !f.similar || strings.TrimSpace(f.text) == "" {
+			continue
+		}
+		sum := sha256.Sum256([]byte(r.chunk.ID + "\x00" + f.text))
+		key := r.chunk.ID + "#similar-" + hex.EncodeToString(sum[:8])
+		pr := &rec{doc: r.doc, chunk: r.chunk, pointID: PointID(key), key: key, of: r,
+			fields: passageFields(e.p, f.text)}
+		if _, dup := e.byPoint[pr.pointID]; dup {
+			continue
+		}
+		e.passages = append(e.passages, pr)
+		e.passage[pr.pointID] = pr
+		e.byPoint[pr.pointID] = r
+	}
+}
+
+// passageIndex maps a feature's index to its index in the passages of
+// similar questions (a bijection of the 32-bit indices): passages have a
+// feature space of their own, so that they do not change the document
+// frequency, and so the IDF, of any word in the chunks' space.
+func passageIndex(idx uint32) uint32 { return idx*2654435761 + 0x7f4a7c15 }
+
+// passageVec moves a passage's vector into the passages' feature space.
+func passageVec(v store.SparseVec) store.SparseVec {
+	w := make(map[uint32]float64, len(v.Indices))
+	for i, idx := range v.Indices {
+		w[passageIndex(idx)] = float64(v.Values[i])
+	}
+	return sparseOf(w)
+}
+
+// withPassages is the sparse query of weights, in the chunks' feature
+// space and, when there are passages of similar questions, in theirs.
+func (e *Engine) withPassages(weights map[uint32]float64) store.SparseVec {
+	if len(e.passages) == 0 {
+		return sparseOf(weights)
+	}
+	w := make(map[uint32]float64, 2*len(weights))
+	for idx, v := range weights {
+		w[idx] += v
+		w[passageIndex(idx)] += v
+	}
+	return sparseOf(w)
+}
+
+// collapse keeps each chunk's best hit among its passages' (hits are in
+// score order), under the chunk's own point id: an entry scores as its
+// best passage. A similar question's passage first has its score
+// multiplied by the share of the question it accounts for, raised to
+// PassageCoord: a wording stands for its entry in so far as it is a
+// paraphrase of the question, not because it shares one word with it.
+//
+// views holds, for each FAQ entry kept, the entry as it was matched — its
+// own fields without its similar questions, plus the wording of the passage
+// that scored best — for re-ranking to look words up in.
+func (e *Engine) collapse(qt queryTerms, hits []store.Hit, views map[string]*rec) []store.Hit {
+	if len(e.passages) == 0 {
+		return hits
+	}
+	if e.p.PassageCoord > 0 {
+		terms := uniq(qt.analysis.Terms)
+		resort := false
+		for i := range hits {
+			pr := e.passage[hits[i].ID]
+			if pr == nil || len(terms) == 0 {
+				continue
+			}
+			var got, total float64
+			for _, t := range terms {
+				w := e.seg.Weight(t)
+				total += w
+				if e.contains(pr, t) {
+					got += w
+				}
+			}
+			if total > 0 {
+				hits[i].Score *= math.Pow(got/total, e.p.PassageCoord)
+				resort = true
+			}
+		}
+		if resort {
+			slices.SortStableFunc(hits, func(a, b store.Hit) int { return cmp.Compare(b.Score, a.Score) })
+		}
+	}
+	// Each entry: its own hit and its best passage's.
+	type entry struct {
+		own, best float64
+		hasOwn    bool
+		passage   *rec
+		at        int // position in out
+	}
+	entries := map[string]*entry{}
+	out := make([]store.Hit, 0, len(hits))
+	for _, h := range hits {
+		r := e.byPoint[h.ID]
+		if r == nil {
+			out = append(out, h)
+			continue
+		}
+		en := entries[r.pointID]
+		if en == nil {
+			en = &entry{at: len(out)}
+			entries[r.pointID] = en
+			out = append(out, store.Hit{ID: r.pointID, Payload: h.Payload})
+		}
+		if pr := e.passage[h.ID]; pr != nil {
+			if en.passage == nil || h.Score > en.best {
+				en.best, en.passage = h.Score, pr
+			}
+		} else if !en.hasOwn {
+			en.own, en.hasOwn = h.Score, true
+		}
+	}
+	for id, en := range entries {
+		r := e.byPoint[id]
+		out[en.at].Score = max(en.own, en.best)
+		if r.doc.Type == kb.TypeFAQ {
+			v := &rec{doc: r.doc, chunk: r.chunk, pointID: r.pointID, key: r.key, fields: ownFields(r.fields)}
+			if en.passage != nil && en.best > en.own {
+				v.fields = append(v.fields, en.passage.fields[0])
+			}
+			views[id] = v
+		}
+	}
+	slices.SortStableFunc(out, func(a, b store.Hit) int { return cmp.Compare(b.Score, a.Score) })
+	return out
+}
+
 // Base returns the knowledge base the engine searches.
 func (e *Engine) Base() *kb.Base { return e.base }
 
 // Chunks returns the number of chunks of the knowledge base.
 func (e *Engine) Chunks() int { return len(e.recs) }
+
+// Passages returns the number of similar questions indexed as passages of
+// their own (Params.SimilarPassages).
+func (e *Engine) Passages() int { return len(e.passages) }
 
 // ChunksOf returns the chunks of the document with the id as the engine
 // indexed them (a copy), nil for an unknown id.
@@ -247,6 +392,7 @@ type SyncStats struct {
 	Unchanged int           // chunks left alone (same content hash)
 	Deleted   int           // points removed (documents or chunks gone)
 	Encoded   int           // chunks segmented and encoded (Added+Updated)
+	Passages  int           // passages of similar questions encoded (Params.SimilarPassages)
 	Embedded  int           // texts sent to the embedder
 	Cached    int           // embeddings taken from the cache
 	Duration  time.Duration // wall time
@@ -254,8 +400,8 @@ type SyncStats struct {
 
 // String summarises the stats in Chinese for the CLI.
 func (s SyncStats) String() string {
-	return fmt.Sprintf("文档 %d，分块 %d：新增 %d，更新 %d，未变 %d，删除 %d（向量化 %d，缓存命中 %d），用时 %s",
-		s.Docs, s.Chunks, s.Added, s.Updated, s.Unchanged, s.Deleted, s.Embedded, s.Cached, s.Duration.Round(time.Millisecond))
+	return fmt.Sprintf("文档 %d，分块 %d：新增 %d，更新 %d，未变 %d，删除 %d（相似问编码 %d，向量化 %d，缓存命中 %d），用时 %s",
+		s.Docs, s.Chunks, s.Added, s.Updated, s.Unchanged, s.Deleted, s.Passages, s.Embedded, s.Cached, s.Duration.Round(time.Millisecond))
 }
 
 // staticStatus is the part of a document's validity that does not depend on
@@ -291,7 +437,7 @@ func (e *Engine) contentHash(sig string, r *rec) string {
 			h.Write([]byte{0})
 		}
 	}
-	w(sig, r.chunk.ID, string(d.Type), string(staticStatus(d)), d.Department, d.Region,
+	w(sig, r.key, string(d.Type), string(staticStatus(d)), d.Department, d.Region,
 		fmt.Sprint(unixOrZero(d.Effective, false), unixOrZero(d.Expires, true)), kb.NormalizeDocNumber(d.DocNumber))
 	for _, f := range r.fields {
 		w(fmt.Sprint(f.weight), f.text)
@@ -306,7 +452,7 @@ func (e *Engine) payload(r *rec, hash, sig string) map[string]any {
 	d := r.doc
 	p := map[string]any{
 		store.FieldDocID:      d.ID,
-		fieldChunkID:          r.chunk.ID,
+		fieldChunkID:          r.key,
 		store.FieldType:       string(d.Type),
 		store.FieldStatus:     string(staticStatus(d)),
 		store.FieldDepartment: d.Department,
@@ -369,11 +515,17 @@ func (e *Engine) Sync(ctx context.Context) (SyncStats, error) {
 
 	var todo []*rec
 	hashes := map[*rec]string{}
-	for _, r := range e.recs {
+	for _, r := range append(slices.Clip(e.recs), e.passages...) {
 		h := e.contentHash(sig, r)
 		hashes[r] = h
 		old, ok := have[r.pointID]
 		switch {
+		case r.of != nil:
+			// A similar question's passage: counted apart from the chunks.
+			if old != h {
+				st.Passages++
+				todo = append(todo, r)
+			}
 		case !ok:
 			st.Added++
 			todo = append(todo, r)
@@ -437,7 +589,13 @@ func (e *Engine) Sync(ctx context.Context) (SyncStats, error) {
 		if err := wait(); err != nil {
 			return st, err
 		}
-		st.Encoded += len(batch)
+		for _, ps := range part {
+			for _, r := range ps {
+				if r.of == nil {
+					st.Encoded++
+				}
+			}
+		}
 		go func() { upserted <- e.store.Upsert(ctx, batch) }()
 	}
 	if err := wait(); err != nil {
@@ -547,8 +705,14 @@ func (e *Engine) encodeGroup(rs []*rec, hashes map[*rec]string, sig string, vect
 		if !ok {
 			a = e.enc.analyze(r.fields, memo)
 		}
-		r.unit = e.enc.unit(a, d.Type == kb.TypeFAQ)
-		out[i] = store.Point{ID: r.pointID, Sparse: e.enc.encodeDoc(a, extra...), Payload: e.payload(r, hashes[r], sig)}
+		if r.of == nil {
+			r.unit = e.enc.unit(a, d.Type == kb.TypeFAQ)
+		}
+		v := e.enc.encodeDoc(a, extra...)
+		if r.of != nil {
+			v = passageVec(v)
+		}
+		out[i] = store.Point{ID: r.pointID, Sparse: v, Payload: e.payload(r, hashes[r], sig)}
 		if vectors != nil {
 			out[i].Dense = vectors[r]
 		}
@@ -672,7 +836,7 @@ func (e *Engine) Search(ctx context.Context, query string, opts Options) (*Respo
 		if x != nil && e.p.AssocWeight > 0 {
 			e.expand(x, qt)
 		}
-		q := store.Query{Sparse: sparseOf(qt.weights), Filter: filter, Limit: max(limit, e.p.Candidates)}
+		q := store.Query{Sparse: e.withPassages(qt.weights), Filter: filter, Limit: max(limit, e.p.Candidates)}
 		if dim := int(e.denseDim.Load()); e.emb != nil && dim > 0 {
 			if v, err := e.emb.Embed(ctx, []string{query}); err != nil {
 				e.log.Warn("search: query embedding failed; sparse only", slog.Any("error", err))
@@ -685,19 +849,23 @@ func (e *Engine) Search(ctx context.Context, query string, opts Options) (*Respo
 		if err != nil {
 			return nil, fmt.Errorf("search: query: %w", err)
 		}
+		views := map[string]*rec{}
+		hits = e.collapse(qt, hits, views)
 		if e.p.FeedbackDocs > 0 && len(hits) > 0 && q.Dense == nil {
 			if w := e.feedback(qt, hits); w != nil {
-				q.Sparse = sparseOf(w)
+				q.Sparse = e.withPassages(w)
 				if hits, err = e.store.Query(ctx, q); err != nil {
 					return nil, fmt.Errorf("search: query: %w", err)
 				}
+				clear(views)
+				hits = e.collapse(qt, hits, views)
 			}
 		}
 		if e.p.Coord > 0 && len(uniq(qt.analysis.Terms)) >= e.p.CoordMin {
 			e.coordinate(qt, hits)
 		}
 		if e.p.Local > 0 {
-			e.discriminate(qt, hits)
+			e.discriminate(qt, hits, views)
 		}
 		if aq != nil && e.p.AssocRerank > 0 {
 			e.rescore(aq, hits)

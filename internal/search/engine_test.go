@@ -137,8 +137,9 @@ func TestIncrementalSync(t *testing.T) {
 	if s.Added != eng.Chunks() || s.Encoded != eng.Chunks() || s.Unchanged != 0 {
 		t.Fatalf("first sync: %+v", s)
 	}
-	if n, _ := st.Count(ctx); n != eng.Chunks() {
-		t.Fatalf("store holds %d points for %d chunks", n, eng.Chunks())
+	// Each of the two similar questions is a passage of its own.
+	if n, _ := st.Count(ctx); n != eng.Chunks()+2 || s.Passages != 2 {
+		t.Fatalf("store holds %d points for %d chunks and %d passages", n, eng.Chunks(), s.Passages)
 	}
 	// Nothing changed: nothing is encoded.
 	s = sync1(t, newEngine(t, st, docs(), nil, ""))
@@ -356,7 +357,7 @@ func TestEmbeddingsCachedAndFused(t *testing.T) {
 	st := memStore(t, "")
 	eng := newEngine(t, st, docs(), emb, cache)
 	s := sync1(t, eng)
-	if s.Embedded != eng.Chunks() || s.Cached != 0 {
+	if s.Embedded != eng.Chunks()+s.Passages || s.Cached != 0 {
 		t.Fatalf("first sync: %+v", s)
 	}
 	if sc, ok := st.Schema(); !ok || sc.DenseSize != 8 {
@@ -374,7 +375,7 @@ func TestEmbeddingsCachedAndFused(t *testing.T) {
 	ds[1].Department = "社保中心"
 	emb2 := &fakeEmbedder{}
 	s = sync1(t, newEngine(t, st, ds, emb2, cache))
-	if s.Updated != 1 || s.Cached != 1 || s.Embedded != 0 || emb2.calls != 0 {
+	if s.Updated != 1 || s.Passages != 1 || s.Cached != 2 || s.Embedded != 0 || emb2.calls != 0 { // the entry and its passage
 		t.Fatalf("metadata change: %+v, calls %d", s, emb2.calls)
 	}
 	// A text change embeds just that chunk.

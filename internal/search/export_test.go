@@ -11,7 +11,7 @@ func (e *Engine) DiscriminateForTest(query string, docIDs []string, scores []flo
 	for i, id := range docIDs {
 		hits[i] = store.Hit{ID: e.firstOf[id].pointID, Score: scores[i]}
 	}
-	e.discriminate(qt, hits)
+	e.discriminate(qt, hits, nil)
 	ids := make([]string, len(hits))
 	out := make([]float64, len(hits))
 	for i, h := range hits {

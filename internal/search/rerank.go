@@ -28,7 +28,10 @@ import (
 // candidate by its marking words (收费, 免费 …), weighing AspectWeight times
 // its longest asking word. Only the first LocalRerank hits are re-ranked
 // (they stay ahead of the rest).
-func (e *Engine) discriminate(qt queryTerms, hits []store.Hit) {
+//
+// views (may be nil) gives the chunk as it was matched for a hit whose
+// entry has similar questions scored as passages of their own (collapse).
+func (e *Engine) discriminate(qt queryTerms, hits []store.Hit, views map[string]*rec) {
 	n := min(e.p.LocalDocs, len(hits))
 	if n < 2 || hits[0].Score <= 0 {
 		return
@@ -42,6 +45,9 @@ func (e *Engine) discriminate(qt queryTerms, hits []store.Hit) {
 	recs := make([]*rec, len(hits))
 	for i, h := range hits {
 		recs[i] = e.byPoint[h.ID]
+		if v := views[h.ID]; v != nil {
+			recs[i] = v
+		}
 	}
 	has := make([][]bool, len(terms)) // term × hit
 	bonus := make([]float64, len(hits))

@@ -347,7 +347,12 @@ func TestDispatcherLoop(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("a new event was not delivered at once (Poll is an hour)")
 	}
+	// The sender reports the delivery before the dispatcher records it:
+	// wait for the record rather than for a moment.
 	m := scrape(reg)
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(m, "govchat_webhook_backlog 0\n") && time.Now().Before(deadline); m = scrape(reg) {
+		time.Sleep(5 * time.Millisecond)
+	}
 	for _, want := range []string{"govchat_webhook_backlog 0\n", "govchat_webhook_oldest_pending_seconds 0\n",
 		`govchat_webhook_events_total{type="feedback.negative"} 2`, `govchat_webhook_deliveries_total{result="delivered"} 2`, `govchat_webhook_deliveries_total{result="failed"}`} {
 		if !strings.Contains(m, want) {

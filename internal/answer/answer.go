@@ -320,7 +320,9 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 		resp = &r
 		c.resp = resp
 	}
+	var own []string // a follow-up's own topic terms
 	if !rewritten && standalone != q && len(req.History) > 0 {
+		own = a.followUpTerms(q, resp)
 		// A follow-up that carried the topic over: the documents the
 		// previous answer cited come first (要带啥材料 asks about the
 		// same matter, not whatever else mentions 材料).
@@ -331,7 +333,7 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 		case len(named) > 0:
 			prev = named // 那2018年的呢: the edition named by its year
 		}
-		if moved, ok := preferDocs(resp.Results, prev, a.followUpTerms(q, resp)); ok {
+		if moved, ok := preferDocs(resp.Results, prev, own); ok {
 			r := *resp
 			r.Results = moved
 			resp = &r
@@ -365,7 +367,7 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 		c.detail += "; " + j.String()
 	}
 	if c.verdict != verdictAnswer && !rewritten && standalone != q && len(req.History) > 0 && len(resp.Results) > 0 &&
-		slices.Contains(req.History[len(req.History)-1].Docs, resp.Results[0].Doc.ID) && about(resp.Results[0], a.followUpTerms(q, resp)) {
+		slices.Contains(req.History[len(req.History)-1].Docs, resp.Results[0].Doc.ID) && about(resp.Results[0], own) {
 		// A follow-up (要带啥材料, 还能再往后拖吗) whose carried topic found
 		// the document just answered from: the topic is established, and
 		// the passage about what the follow-up asks is quoted. (A FAQ

@@ -259,7 +259,7 @@ func (a *Answerer) judge(q string, resp *search.Response, answerable bool, fo *f
 		switch {
 		case a.titleOnly(resp, resp.Results[0], fo):
 			j.unquotable = "title"
-		case lacksFact(resp.Results[0], fo), lacksAddress(q, resp.Results[0]):
+		case lacksFact(resp.Results[0], fo):
 			j.unquotable = "fact"
 		}
 		if j.p >= c.Quote && j.unquotable == "" {
@@ -268,7 +268,7 @@ func (a *Answerer) judge(q string, resp *search.Response, answerable bool, fo *f
 		return j
 	}
 	j.kind, j.p, j.inScope = kindFAQ, model(c.Right).prob(f), model(c.InScope).prob(f)
-	if r := faqAnswer(resp.Results[0]); (lacksFact(r, fo) || lacksAddress(q, r)) && !negativeAnswerRe.MatchString(textnorm.Key(r.Chunk.Text)) {
+	if r := faqAnswer(resp.Results[0]); lacksFact(r, fo) && !negativeAnswerRe.MatchString(textnorm.Key(r.Chunk.Text)) {
 		// 光彩体育馆啥时候建的 is not answered by the entry on its gates,
 		// which holds no date: the asker chooses, or is referred.
 		j.unquotable = "fact"
@@ -402,35 +402,30 @@ func (a *Answerer) titleOnly(resp *search.Response, r search.Result, fo *focus) 
 // (多少分, 几个) or a date or time limit (哪年, 多久) — and passage r holds
 // none of the kind asked: 政务新媒体矩阵一共有多少个账号 is not answered by
 // a paragraph about the 矩阵 that gives no number. A question for a list
-// (哪几个部门) is answered by its items, not by a figure. (Telephone numbers
-// and web addresses are left out: 热线, 网站 are as often what a question is
-// about as what it asks for.)
+// (哪几个部门) is answered by its items, not by a figure. A question for a
+// web address itself (网址是啥: fo.address) needs one in the passage.
+// (Telephone numbers and websites as such are left out: 热线, 网站 are as
+// often what a question is about as what it asks for.)
 func lacksFact(r search.Result, fo *focus) bool {
 	number := fo != nil && fo.number && !fo.list
 	date := fo != nil && fo.date
-	if !number && !date {
+	address := fo != nil && fo.address
+	if !number && !date && !address {
 		return false
 	}
-	n := textnorm.Key(r.Chunk.HeadingPath() + "\n" + r.Chunk.Text)
+	text := r.Chunk.HeadingPath() + "\n" + r.Chunk.Text
+	if address {
+		// 网址是多少 asks for the address, not for a number.
+		return !urlRe.MatchString(text)
+	}
+	n := textnorm.Key(text)
 	// A length of time (三日内, 15天) answers 几天 as well as 多久.
 	holds := durationRe.MatchString(n) || number && numberRe.MatchString(n) || date && dateRe.MatchString(n)
 	return !holds
 }
 
-// asksAddressRe asks for a web address itself (网址是啥, 链接发一下), not
-// about a website (网站上能查吗) or its domain name as a matter (政府网站域名
-// 清理的要求), and urlRe is one.
-var (
-	asksAddressRe = regexp.MustCompile(`网址|网站地址|网页地址|链接是|链接发`)
-	urlRe         = regexp.MustCompile(`(?i)https?://|www\.|[a-z0-9-]+\.(gov\.cn|com\.cn|org\.cn|cn|com|org|net)\b`)
-)
-
-// lacksAddress reports whether question q asks for a web address and
-// passage r gives none: 海曙区政府门户网站网址是啥 is not answered by the
-// paragraph on the portal's IPv6 upgrade.
-func lacksAddress(q string, r search.Result) bool {
-	return asksAddressRe.MatchString(textnorm.Key(q)) && !urlRe.MatchString(r.Chunk.HeadingPath()+"\n"+r.Chunk.Text)
-}
+// urlRe is a web address: what a question for one (fo.address) needs.
+var urlRe = regexp.MustCompile(`(?i)https?://|www\.|[a-z0-9-]+\.(gov\.cn|com\.cn|org\.cn|cn|com|org|net)\b`)
 
 // negativeAnswerRe starts an answer that says there is no such figure
 // (没有统一的收费起止时间): it answers a question for one.

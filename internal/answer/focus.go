@@ -71,7 +71,11 @@ var (
 	asksMailRe     = regexp.MustCompile(`邮箱|邮件|email|e-mail`)
 	mailRe         = regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}`)
 	asksWebRe      = regexp.MustCompile(`网站|网址|平台|链接|公众号|app`)
-	webRe          = regexp.MustCompile(`https?://|www\.|\.gov\.cn|\.com|公众号|(?i:app)|网站|平台`)
+	// asksAddressRe asks for a web address itself (网址是啥, 链接发一下),
+	// not about a website (网站上能查吗) or its domain name as a matter
+	// (政府网站域名清理的要求): a passage without one does not answer it.
+	asksAddressRe = regexp.MustCompile(`网址|网站地址|网页地址|链接是|链接发`)
+	webRe         = regexp.MustCompile(`https?://|www\.|\.gov\.cn|\.com|公众号|(?i:app)|网站|平台`)
 	// signatureRe is a document's signature line (issuer and date) or a
 	// closing formula: nothing to quote as an answer.
 	signatureRe = regexp.MustCompile(`^(?:[^，。；：,;:]{2,40}?\s*)?[0-9０-９一二〇○零]{2,4}年[0-9０-９一二三四五六七八九十]{1,2}月[0-9０-９一二三四五六七八九十]{1,3}日[。\s]*$|^(特此(通知|通告|公告|函告)|此复)[。！]?$`)
@@ -94,6 +98,7 @@ type focus struct {
 	phone       bool           // wants a telephone number
 	mail        bool           // wants an e-mail address
 	web         bool           // wants a website, platform or app
+	address     bool           // wants a web address itself (网址是啥), not only a website
 	date        bool           // wants a date or a time limit
 	want        int            // runes a quote grows to past its best sentence
 	list        bool           // asks for several things: never cut a sentence
@@ -125,6 +130,7 @@ func (a *Answerer) focusOf(q string, resp *search.Response) *focus {
 	f.phone = asksPhoneRe.MatchString(norm)
 	f.mail = asksMailRe.MatchString(norm)
 	f.web = asksWebRe.MatchString(norm)
+	f.address = asksAddressRe.MatchString(norm)
 	f.date = asksDateRe.MatchString(norm)
 	switch {
 	case asksListRe.MatchString(norm):

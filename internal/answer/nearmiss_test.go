@@ -120,6 +120,7 @@ func TestFAQWithoutTheFactAsked(t *testing.T) {
 }
 
 func TestLacksAddress(t *testing.T) {
+	a := newEvalAnswerer(t, loadKnowledge(t))
 	for _, tc := range []struct {
 		q, text string
 		lacks   bool
@@ -131,8 +132,8 @@ func TestLacksAddress(t *testing.T) {
 		{"网站上能查吗", "可在区政府门户网站查询。", false},
 	} {
 		r := search.Result{Doc: &kb.Document{ID: "d"}, Chunk: kb.Chunk{Text: tc.text}}
-		if got := lacksAddress(tc.q, r); got != tc.lacks {
-			t.Errorf("lacksAddress(%q, %q) = %v, want %v", tc.q, tc.text, got, tc.lacks)
+		if got := lacksFact(r, a.focusOf(tc.q, analyze(a, tc.q))); got != tc.lacks {
+			t.Errorf("lacksFact(%q, %q) = %v, want %v", tc.q, tc.text, got, tc.lacks)
 		}
 	}
 }

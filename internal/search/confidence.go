@@ -40,14 +40,7 @@ func (e *Engine) confidence(qt queryTerms, resp *Response) float64 {
 		return 0
 	}
 	norm := r.norm()
-	var got, total float64
-	for _, t := range terms {
-		w := e.seg.Weight(t)
-		total += w
-		if e.hasWord(norm, t) {
-			got += w
-		}
-	}
+	got, total := e.weighted(terms, func(t string) bool { return e.hasWord(norm, t) })
 	wordCov := got / total
 	bigrams := uniq(qt.analysis.Bigrams)
 	bigCov := wordCov
@@ -119,4 +112,18 @@ func containsTerm(norm, t string, e *Engine) bool {
 
 func (e *Engine) hasDocNumber(d *kb.Document, n string) bool {
 	return kb.NormalizeDocNumber(d.DocNumber) == n
+}
+
+// weighted sums the weights of terms — how informative each is
+// (Segmenter.Weight) — for which has holds (got) and of all of them
+// (total).
+func (e *Engine) weighted(terms []string, has func(string) bool) (got, total float64) {
+	for _, t := range terms {
+		w := e.seg.Weight(t)
+		total += w
+		if has(t) {
+			got += w
+		}
+	}
+	return got, total
 }

@@ -298,14 +298,7 @@ func (e *Engine) collapse(qt queryTerms, hits []store.Hit, views map[string]*rec
 			if pr == nil || len(terms) == 0 {
 				continue
 			}
-			var got, total float64
-			for _, t := range terms {
-				w := e.seg.Weight(t)
-				total += w
-				if e.contains(pr, t) {
-					got += w
-				}
-			}
+			got, total := e.weighted(terms, func(t string) bool { return e.contains(pr, t) })
 			if total > 0 {
 				hits[i].Score *= math.Pow(got/total, e.p.PassageCoord)
 				resort = true

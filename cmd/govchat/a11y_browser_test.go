@@ -128,6 +128,10 @@ func TestBrowserAxeCitizen(t *testing.T) {
 		waitFor(t, ctx, "widget closed", shadow+`.querySelector('.panel').hidden`)
 		a11yCheck(t, ctx, state("demo page, widget closed"), elder)
 		browsertest.Do(t, ctx, chromedp.Click(chromedp.JSPath(shadow+`.querySelector('.launcher')`)))
+		// Opening moves the focus into the panel a moment later (on a phone
+		// the panel itself, not the input): typing before that loses all but
+		// the first keys to the panel.
+		waitFor(t, ctx, "focus in the opened panel", shadow+`.activeElement?.closest('.panel') != null`)
 
 		// A streaming answer: the answer frame is held back.
 		browsertest.Do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.__hold = true`))

@@ -111,11 +111,27 @@ func (a *Answerer) features(q string, resp *search.Response, answerable bool, f 
 // have in common (Jaccard) to be the same answer published twice.
 const duplicateShare = 0.75
 
-// duplicates reports whether FAQ entries a and b are one entry published
-// twice: the same question, or answers that share nearly all their
-// character bigrams.
+// backedShare is the share of a FAQ answer's character bigrams that a
+// passage of a document the entry rests on must hold to be that answer's
+// paragraph.
+const backedShare = 0.6
+
+// duplicates reports whether results a and b give one answer: FAQ entries
+// published twice (the same question, or answers that share nearly all
+// their character bigrams), or a FAQ entry and the paragraph of a document
+// it rests on (its sources) from which its answer is drawn — the entry on
+// 谁起草谁解读 and the plan's paragraph it quotes agree, they do not compete.
 func duplicates(a, b search.Result) bool {
-	if a.Doc.Type != kb.TypeFAQ || b.Doc.Type != kb.TypeFAQ || a.Doc.ID == b.Doc.ID {
+	if a.Doc.ID == b.Doc.ID {
+		return false
+	}
+	if a.Doc.Type != kb.TypeFAQ {
+		a, b = b, a
+	}
+	if a.Doc.Type == kb.TypeFAQ && b.Doc.Type != kb.TypeFAQ {
+		return restsOn(a.Doc, b.Doc.ID) && overlap(bigramSet(textnorm.Key(faqAnswer(a).Chunk.Text)), textnorm.Key(b.Chunk.Text)) >= backedShare
+	}
+	if a.Doc.Type != kb.TypeFAQ || b.Doc.Type != kb.TypeFAQ {
 		return false
 	}
 	if textnorm.Key(a.Doc.Title) == textnorm.Key(b.Doc.Title) {
@@ -132,6 +148,15 @@ func duplicates(a, b search.Result) bool {
 		}
 	}
 	return float64(common) >= duplicateShare*float64(len(x)+len(y)-common)
+}
+
+// restsOn reports whether FAQ entry faq names document id among its
+// sources (an id, or id#anchor).
+func restsOn(faq *kb.Document, id string) bool {
+	return slices.ContainsFunc(faq.Sources, func(s string) bool {
+		d, _, _ := strings.Cut(s, "#")
+		return d == id
+	})
 }
 
 // analyzer segments text as the retriever segments questions (search.Engine

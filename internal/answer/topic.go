@@ -58,6 +58,8 @@ var genericTerms = map[string]bool{
 	"时候": true, "情况": true, "问题": true, "方法": true, "办法": true, "注意": true, "事项": true, "一下": true,
 	"怎么办": true, "怎么样": true, "有没有": true, "能不能": true, "是不是": true, "可不可以": true, "一次": true,
 	"现在": true, "以后": true, "之前": true, "今年": true, "平时": true, "容易": true, "不能": true, "还能": true,
+	// Directions and directional complements: 那边 (over there), 公开出来.
+	"那边": true, "这边": true, "那里": true, "这里": true, "出来": true, "起来": true, "下来": true, "上来": true, "出去": true,
 }
 
 // aspectTerms name an aspect of some matter — its materials, cost, time,

@@ -78,12 +78,15 @@ type Outcomes struct {
 func (c Calibration) Outcomes(samples []Sample) Outcomes {
 	var o Outcomes
 	for _, s := range samples {
-		v := s.Fixed
+		v, tentative := s.Fixed, false
 		switch s.Kind {
 		case kindFAQ:
 			switch {
 			case model(c.Right).prob(s.Features) >= c.Answer && !s.Unquotable:
 				v = verdictAnswer
+			case c.Tentative > 0 && model(c.Right).prob(s.Features) >= c.Tentative && !s.Unquotable &&
+				s.CanClarify && model(c.InScope).prob(s.Features) >= c.Clarify:
+				v, tentative = verdictAnswer, true
 			case s.CanClarify && model(c.InScope).prob(s.Features) >= c.Clarify:
 				v = verdictClarify
 			default:
@@ -111,7 +114,7 @@ func (c Calibration) Outcomes(samples []Sample) Outcomes {
 			o.Refused++
 		case v == verdictAnswer && (s.Right || s.Kind == kindPassage && s.Near):
 			o.Right++
-		case v == verdictAnswer && s.OfferedAfter, v == verdictClarify && s.OfferedClarify:
+		case v == verdictAnswer && (s.OfferedAfter || tentative && s.OfferedClarify), v == verdictClarify && s.OfferedClarify:
 			o.Offered++
 		case v == verdictClarify:
 			o.Clarified++

@@ -111,11 +111,27 @@ func (a *Answerer) features(q string, resp *search.Response, answerable bool, f 
 // have in common (Jaccard) to be the same answer published twice.
 const duplicateShare = 0.75
 
-// duplicates reports whether FAQ entries a and b are one entry published
-// twice: the same question, or answers that share nearly all their
-// character bigrams.
+// backedShare is the share of a FAQ answer's character bigrams that a
+// passage of a document the entry rests on must hold to be that answer's
+// paragraph.
+const backedShare = 0.6
+
+// duplicates reports whether results a and b give one answer: FAQ entries
+// published twice (the same question, or answers that share nearly all
+// their character bigrams), or a FAQ entry and the paragraph of a document
+// it rests on (its sources) from which its answer is drawn — the entry on
+// 谁起草谁解读 and the plan's paragraph it quotes agree, they do not compete.
 func duplicates(a, b search.Result) bool {
-	if a.Doc.Type != kb.TypeFAQ || b.Doc.Type != kb.TypeFAQ || a.Doc.ID == b.Doc.ID {
+	if a.Doc.ID == b.Doc.ID {
+		return false
+	}
+	if a.Doc.Type != kb.TypeFAQ {
+		a, b = b, a
+	}
+	if a.Doc.Type == kb.TypeFAQ && b.Doc.Type != kb.TypeFAQ {
+		return restsOn(a.Doc, b.Doc.ID) && overlap(bigramSet(textnorm.Key(faqAnswer(a).Chunk.Text)), textnorm.Key(b.Chunk.Text)) >= backedShare
+	}
+	if a.Doc.Type != kb.TypeFAQ || b.Doc.Type != kb.TypeFAQ {
 		return false
 	}
 	if textnorm.Key(a.Doc.Title) == textnorm.Key(b.Doc.Title) {
@@ -132,6 +148,15 @@ func duplicates(a, b search.Result) bool {
 		}
 	}
 	return float64(common) >= duplicateShare*float64(len(x)+len(y)-common)
+}
+
+// restsOn reports whether FAQ entry faq names document id among its
+// sources (an id, or id#anchor).
+func restsOn(faq *kb.Document, id string) bool {
+	return slices.ContainsFunc(faq.Sources, func(s string) bool {
+		d, _, _ := strings.Cut(s, "#")
+		return d == id
+	})
 }
 
 // analyzer segments text as the retriever segments questions (search.Engine
@@ -174,13 +199,17 @@ func (m model) prob(f []float64) float64 {
 // clarify and refuse; when a passage of a document comes first, Passage
 // decides between answer and refuse.
 type Calibration struct {
-	Right    []float64 `json:"right"`    // P(the first FAQ entry is the right one)
-	InScope  []float64 `json:"in_scope"` // P(the knowledge base answers the question)
-	Passage  []float64 `json:"passage"`  // P(the passages found answer the question)
-	Answer   float64   `json:"answer"`   // answer when P(right) reaches this
-	Clarify  float64   `json:"clarify"`  // else clarify when P(in scope) reaches this, else refuse
-	Quote    float64   `json:"quote"`    // quote a passage when P(passage) reaches this
-	Features []string  `json:"features"`
+	Right   []float64 `json:"right"`    // P(the first FAQ entry is the right one)
+	InScope []float64 `json:"in_scope"` // P(the knowledge base answers the question)
+	Passage []float64 `json:"passage"`  // P(the passages found answer the question)
+	Answer  float64   `json:"answer"`   // answer when P(right) reaches this
+	// Tentative: below Answer, answer when P(right) reaches this, P(in
+	// scope) reaches Clarify and there are other candidates to offer — the
+	// answer then offers them all as buttons (0: no such band).
+	Tentative float64  `json:"tentative,omitempty"`
+	Clarify   float64  `json:"clarify"` // else clarify when P(in scope) reaches this, else refuse
+	Quote     float64  `json:"quote"`   // quote a passage when P(passage) reaches this
+	Features  []string `json:"features"`
 }
 
 // Validate checks that the models fit the features.
@@ -194,6 +223,9 @@ func (c Calibration) Validate() error {
 		if t <= 0 || t >= 1 {
 			return fmt.Errorf("answer: calibration threshold %.2f is not in (0, 1)", t)
 		}
+	}
+	if c.Tentative < 0 || c.Tentative > c.Answer {
+		return fmt.Errorf("answer: calibration threshold tentative %.2f is not in [0, answer %.2f]", c.Tentative, c.Answer)
 	}
 	return nil
 }
@@ -225,6 +257,10 @@ type judgement struct {
 	inScope float64 // P(in scope), FAQ entries only
 	ev      []evidence
 	f       []float64
+	// tentative: a FAQ entry answered below the Answer threshold (in the
+	// Calibration.Tentative band); the answer offers the other candidates.
+	tentative bool
+	sibling   string // the term asked and the sibling the entry is about, when unquotable is "sibling"
 	// unquotable says why the first passage, whatever the passage model
 	// says, is not quoted: "title" when it answers only through the title
 	// of its document (Answerer.titleOnly), "fact" when the question asks
@@ -233,12 +269,18 @@ type judgement struct {
 }
 
 func (j judgement) String() string {
-	s := fmt.Sprintf("%s (%s: P %.2f, P(in scope) %.2f)", j.verdict, j.kind, j.p, j.inScope)
+	v := j.verdict.String()
+	if j.tentative {
+		v = "answer tentatively"
+	}
+	s := fmt.Sprintf("%s (%s: P %.2f, P(in scope) %.2f)", v, j.kind, j.p, j.inScope)
 	switch j.unquotable {
 	case "title":
 		s += ", the passage matches only through its document's title"
 	case "fact":
 		s += ", the passage holds no fact of the kind asked"
+	case "sibling":
+		s += ", the entry is about a sibling of what is asked (" + j.sibling + ")"
 	}
 	return s
 }
@@ -247,7 +289,10 @@ func (j judgement) String() string {
 // found first is judged by the FAQ models, and clarification offers the
 // FAQ questions the asker can recognise and choose between; a passage of a
 // document found first is quoted or refused by the passage model.
-func (a *Answerer) judge(q string, resp *search.Response, answerable bool, fo *focus) judgement {
+//
+// q is the question as searched (a follow-up's with the topic carried
+// over), asked the question as asked.
+func (a *Answerer) judge(q, asked string, resp *search.Response, answerable bool, fo *focus) judgement {
 	f, ev := a.features(q, resp, answerable, fo)
 	c := a.cfg.Calibration
 	j := judgement{ev: ev, f: f, verdict: verdictRefuse}
@@ -272,14 +317,75 @@ func (a *Answerer) judge(q string, resp *search.Response, answerable bool, fo *f
 		// 光彩体育馆啥时候建的 is not answered by the entry on its gates,
 		// which holds no date: the asker chooses, or is referred.
 		j.unquotable = "fact"
+	} else if t, w := a.sibling(asked, resp, resp.Results[0]); t != "" {
+		// 离婚登记要带啥材料 is not answered by the entry on 结婚登记,
+		// whose answer mentions 离婚登记 in passing.
+		j.unquotable = "sibling"
+		j.sibling = t + "/" + w
 	}
+	canClarify := j.inScope >= c.Clarify && len(clarifyCandidates(resp.Results, ev)) >= 2
 	switch {
 	case j.p >= c.Answer && j.unquotable == "":
 		j.verdict = verdictAnswer
-	case j.inScope >= c.Clarify && len(clarifyCandidates(resp.Results, ev)) >= 2:
+	case c.Tentative > 0 && j.p >= c.Tentative && j.unquotable == "" && canClarify:
+		// Likely, not clear: the entry is quoted (its question named above
+		// the answer) and the other candidates are offered below it, so
+		// that an asker who meant another taps it — one step, where a
+		// clarification always costs one.
+		j.verdict, j.tentative = verdictAnswer, true
+	case canClarify:
 		j.verdict = verdictClarify
 	}
 	return j
+}
+
+// sibling returns a term of the question as asked that FAQ entry r is not about
+// while it is about a sibling of it — the same head with another
+// qualifier the knowledge base knows as a topic of its own: asked 离婚登记,
+// the entry's question names 结婚登记 (and 离婚 is the subject of other
+// entries' questions) — with that sibling; "", "" when there is none. Only
+// compound terms of four or more runes are weighed (a qualifier that names a
+// topic, 离婚 but not 具体, and a head of two or more runes). A follow-up's
+// carried topic is not weighed (那生活补贴呢 after 护理补贴 asks for the
+// sibling).
+func (a *Answerer) sibling(asked string, resp *search.Response, r search.Result) (term, other string) {
+	if r.Doc.Type != kb.TypeFAQ || a.topics == nil {
+		return "", ""
+	}
+	about, _ := entryText(r)
+	asked = textnorm.Key(asked)
+	names := a.nameTerms(r)
+	for _, k := range keyTerms(resp) {
+		rs := []rune(k.t)
+		if len(rs) < 4 || !strings.Contains(asked, k.t) || containsAny(about, k.forms) {
+			continue
+		}
+		for cut := 2; cut <= len(rs)-2; cut++ {
+			qualifier, head := string(rs[:cut]), string(rs[cut:])
+			if !isTopicTerm(qualifier) || strings.Contains(about, qualifier) || !strings.Contains(a.topics.text, qualifier) {
+				continue
+			}
+			// The sibling is a word of the entry's name: 结婚登记, not the
+			// 机一公开 of 双随机、一公开.
+			for _, n := range names {
+				if strings.HasSuffix(n.t, head) && utf8.RuneCountInString(n.t) >= utf8.RuneCountInString(head)+2 {
+					return k.t, n.t
+				}
+			}
+		}
+	}
+	return "", ""
+}
+
+// tentativeOffers are what a tentative answer offers besides the entries
+// that ranked almost as high: the other candidates a clarification would
+// offer (Answerer.clarify).
+func tentativeOffers(resp *search.Response) []search.Result {
+	cands := clarifyCandidates(resp.Results, nil)
+	if len(cands) < 2 {
+		return nil
+	}
+	return cands[1:]
 }
 
 // clarifyCandidates are what a clarification offers: among the first four

@@ -27,14 +27,17 @@ type askJSON struct {
 	Answer     string       `json:"answer"`
 	Refused    bool         `json:"refused"`
 	Reason     string       `json:"reason,omitempty"`
+	Clarify    bool         `json:"clarify,omitempty"`
 	Mode       govchat.Mode `json:"mode"`
+	Aspect     string       `json:"aspect,omitempty"`
 	Standalone string       `json:"standalone,omitempty"`
 	Sources    []kb.Source  `json:"sources"`
+	Related    []kb.Related `json:"related"`
 }
 
 func runAsk(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "ask")
-	asJSON := fs.Bool("json", false, "print {answer, refused, reason, mode, sources} as JSON instead of streaming text")
+	asJSON := fs.Bool("json", false, "print {answer, refused, reason, clarify, mode, aspect, standalone, sources, related} as JSON instead of streaming text")
 	expired := fs.Bool("expired", false, "also answer from 已废止/expired documents (labelled)")
 	chat := fs.Bool("chat", false, "read questions line by line from standard input as one conversation (follow-ups use the earlier turns)")
 	fs.Usage = func() {
@@ -103,7 +106,11 @@ func askOne(ctx context.Context, env *Env, a *answer.Answerer, req govchat.Reque
 		return nil, err
 	}
 	if asJSON {
-		out := askJSON{Answer: ans.Text, Refused: ans.Refused, Reason: ans.Reason, Mode: ans.Mode, Standalone: ans.Standalone, Sources: ans.Sources}
+		out := askJSON{Answer: ans.Text, Refused: ans.Refused, Reason: ans.Reason, Clarify: ans.Clarify, Mode: ans.Mode, Aspect: ans.Aspect,
+			Standalone: ans.Standalone, Sources: ans.Sources, Related: ans.Related}
+		if out.Related == nil {
+			out.Related = []kb.Related{}
+		}
 		enc := json.NewEncoder(env.Stdout)
 		enc.SetEscapeHTML(false)
 		return ans, enc.Encode(out)

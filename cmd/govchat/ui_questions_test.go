@@ -25,7 +25,7 @@ import (
 // Candidates, in order of preference, found by asking the shipped
 // knowledge base (docs/answers.md describes when govchat clarifies).
 var (
-	clarifyCandidates = []string{"政策文件出台时解读材料要同步吗", "解读要同步吗", "解读材料", "监管信息公开"}
+	clarifyCandidates = []string{"要公开啥", "公开的东西", "信息公开怎么弄", "政策文件出台时解读材料要同步吗", "解读要同步吗", "解读材料", "监管信息公开"}
 	relatedCandidates = []string{"信息公开", "公开什么信息", "要公开哪些", "哪些要公开", "政务公开要点"}
 )
 

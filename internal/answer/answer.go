@@ -194,9 +194,9 @@ func (a *Answerer) Answer(ctx context.Context, req Request) (*Answer, error) {
 		resp := c.resp
 		a.cfg.Log.Debug("answerable", "detail", safety.Redact(c.detail), "terms", safety.Redact(strings.Join(resp.Terms, " ")), "top", resp.Results[0].Chunk.ID)
 		if a.chat != nil {
-			ans, err = a.modelAnswer(ctx, req, c.q, c.standalone, resp, lead)
+			ans, err = a.modelAnswer(ctx, req, c.q, c.standalone, resp, lead, c.offer)
 		} else {
-			ans, err = a.extractiveAnswer(req, c.standalone, resp, lead)
+			ans, err = a.extractiveAnswer(req, c.standalone, resp, lead, c.offer)
 		}
 	}
 	if err != nil {
@@ -256,8 +256,9 @@ type consideration struct {
 	judged        *judgement // nil when no evidence was weighed (refused early, or a 文号 named the document)
 	reason        string     // of a refusal
 	detail        string
-	old           *kb.Document // the document no longer in force the question is about, if any
-	aspect        string       // the aspect asked for (费用, 材料 …), if any
+	offer         []search.Result // a tentative answer's other candidates, offered as buttons
+	old           *kb.Document    // the document no longer in force the question is about, if any
+	aspect        string          // the aspect asked for (费用, 材料 …), if any
 }
 
 // consider classifies the question, retrieves passages for it (made
@@ -321,6 +322,7 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 		c.resp = resp
 	}
 	var own []string // a follow-up's own topic terms
+	asked := aspectOf(a.base.Dict.Aspects, q)
 	if !rewritten && standalone != q && len(req.History) > 0 {
 		own = a.followUpTerms(q, resp)
 		// A follow-up that carried the topic over: the documents the
@@ -333,7 +335,7 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 		case len(named) > 0:
 			prev = named // 那2018年的呢: the edition named by its year
 		}
-		if moved, ok := preferDocs(resp.Results, prev, own); ok {
+		if moved, ok := preferDocs(resp.Results, prev, own, asked); ok {
 			r := *resp
 			r.Results = moved
 			resp = &r
@@ -364,10 +366,13 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 		// Unless a 文号 named the document, weigh the evidence.
 		j := a.judge(standalone, resp, ok, fo)
 		c.verdict, c.judged = j.verdict, &j
+		if j.tentative {
+			c.offer = tentativeOffers(resp)
+		}
 		c.detail += "; " + j.String()
 	}
 	if c.verdict != verdictAnswer && !rewritten && standalone != q && len(req.History) > 0 && len(resp.Results) > 0 &&
-		slices.Contains(req.History[len(req.History)-1].Docs, resp.Results[0].Doc.ID) && about(resp.Results[0], own) {
+		slices.Contains(req.History[len(req.History)-1].Docs, resp.Results[0].Doc.ID) && followsOn(resp.Results[0], own, asked) {
 		// A follow-up (要带啥材料, 还能再往后拖吗) whose carried topic found
 		// the document just answered from: the topic is established, and
 		// the passage about what the follow-up asks is quoted. (A FAQ
@@ -448,11 +453,15 @@ func (a *Answerer) supersededMatch(ctx context.Context, q string, resp *search.R
 // the entry on bank cards for 失业 benefits) is another entry's, which the
 // carried topic finds on its own; the same words again (要点出台时间, now a
 // similar question of the entry just quoted) are still that entry's.
-func preferDocs(results []search.Result, ids []string, own []string) ([]search.Result, bool) {
+//
+// A follow-up that asks only for an aspect (要写啥材料, no words of its own)
+// stays with a FAQ entry whose answer speaks of that aspect (写明申请人的
+// 姓名…身份证明 for 材料): it asks more of what that answer says.
+func preferDocs(results []search.Result, ids []string, own []string, aspect *kb.Aspect) ([]search.Result, bool) {
 	if len(ids) == 0 {
 		return results, false
 	}
-	in := func(r search.Result) bool { return slices.Contains(ids, r.Doc.ID) && about(r, own) }
+	in := func(r search.Result) bool { return slices.Contains(ids, r.Doc.ID) && followsOn(r, own, aspect) }
 	out := make([]search.Result, 0, len(results))
 	for _, r := range results {
 		if in(r) {
@@ -605,7 +614,7 @@ func (o *output) write(s string) error {
 // modelAnswer asks the chat model, checking citations and sensitive words on
 // the way to the stream. When the model fails before its first token the
 // answer falls back to extractive mode.
-func (a *Answerer) modelAnswer(ctx context.Context, req Request, q, standalone string, resp *search.Response, lead string) (*Answer, error) {
+func (a *Answerer) modelAnswer(ctx context.Context, req Request, q, standalone string, resp *search.Response, lead string, offer []search.Result) (*Answer, error) {
 	now := a.cfg.Now()
 	passages := resp.Results[:min(a.cfg.Passages, len(resp.Results))]
 	statuses := make([]kb.Status, len(passages))
@@ -646,7 +655,7 @@ func (a *Answerer) modelAnswer(ctx context.Context, req Request, q, standalone s
 		}
 		if !started {
 			a.cfg.Log.Warn("chat model failed; answering extractively", slog.Any("error", err))
-			return a.extractiveAnswer(req, standalone, resp, lead)
+			return a.extractiveAnswer(req, standalone, resp, lead, offer)
 		}
 		a.cfg.Log.Warn("chat model failed mid-answer", slog.Any("error", err))
 		if cerr := closeChain(); cerr != nil {
@@ -671,7 +680,13 @@ func (a *Answerer) modelAnswer(ctx context.Context, req Request, q, standalone s
 		s.N = i + 1
 		sources = append(sources, s)
 	}
-	ans := &Answer{Text: out.b.String(), Mode: ModeModel, Sources: sources, Terms: resp.Terms}
+	if len(offer) > 0 {
+		// A tentative answer offers the other candidates.
+		if err := out.write(alsoAsked(offer, true)); err != nil {
+			return nil, err
+		}
+	}
+	ans := &Answer{Text: out.b.String(), Mode: ModeModel, Sources: sources, Related: relatedOf(offer), Terms: resp.Terms}
 	if standalone != q {
 		ans.Standalone = standalone
 	}
@@ -681,7 +696,9 @@ func (a *Answerer) modelAnswer(ctx context.Context, req Request, q, standalone s
 // extractiveAnswer quotes the official text: the FAQ answer when a FAQ entry
 // ranks first, else the most relevant sentences of the top passages, each
 // quote followed by its citation. Only fixed connecting words are added.
-func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search.Response, lead string) (*Answer, error) {
+// offer are further entries to offer as buttons (a tentative answer's other
+// candidates).
+func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search.Response, lead string, offer []search.Result) (*Answer, error) {
 	now := a.cfg.Now()
 	out := &output{stream: req.Stream}
 	top := resp.Results[0]
@@ -697,7 +714,11 @@ func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search
 		}
 		// Say which question the quoted answer answers: it may not be quite
 		// the one asked. Then stream the answer paragraph by paragraph.
-		if err := out.write(introduce(top, body)); err != nil {
+		intro := introduce(top, body)
+		if len(offer) > 0 {
+			intro = introduceTentatively(top)
+		}
+		if err := out.write(intro); err != nil {
 			return nil, err
 		}
 		paras := strings.SplitAfter(body, "\n")
@@ -718,8 +739,8 @@ func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search
 			return nil, err
 		}
 		sources = append(sources, more...)
-		also := alsoAskedResults(resp.Results)
-		if err := out.write(alsoAsked(also)); err != nil {
+		also := withOffers(alsoAskedResults(resp.Results), offer, top)
+		if err := out.write(alsoAsked(also, len(offer) > 0)); err != nil {
 			return nil, err
 		}
 		related = relatedOf(also)
@@ -790,8 +811,8 @@ func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search
 		for _, s := range sources {
 			quoted = append(quoted, s.ID)
 		}
-		also := alsoFoundResults(results, quoted, fo.near, alsoAskedShare)
-		if err := out.write(alsoAsked(also)); err != nil {
+		also := withOffers(alsoFoundResults(results, quoted, fo.near, alsoAskedShare), offer, top)
+		if err := out.write(alsoAsked(also, len(offer) > 0)); err != nil {
 			return nil, err
 		}
 		related = relatedOf(also)
@@ -845,6 +866,17 @@ func introduce(r search.Result, quote string) string {
 	}
 	b.WriteString("：\n")
 	return b.String()
+}
+
+// introduceTentatively names the FAQ entry a tentative answer quotes as
+// what the asker probably means: it may not be, and the other candidates
+// follow the answer.
+func introduceTentatively(r search.Result) string {
+	s := "您问的可能是常见问题“" + r.Doc.Title + "”，其答复"
+	if r.Doc.Sample && !strings.Contains(r.Doc.Title, "示例") {
+		s += "（示例内容）"
+	}
+	return s + "：\n"
 }
 
 // notice opens an answer: the validity notice of the best source and, when
@@ -944,6 +976,24 @@ func bigrams(s string) []string {
 // (那…呢) nor the words that ask for an aspect (交钱, 带啥).
 func (a *Answerer) followUpTerms(q string, resp *search.Response) []string {
 	return slices.DeleteFunc(topicTerms(stripCue(q), resp.Terms), a.asksAspect)
+}
+
+// followsOn reports whether result r, from the answer just given, may
+// answer a follow-up with its own topic terms own asking for aspect: about
+// them, or, when it names none, a FAQ entry whose answer speaks of the
+// aspect.
+func followsOn(r search.Result, own []string, aspect *kb.Aspect) bool {
+	return about(r, own) || len(own) == 0 && speaksOf(r, aspect)
+}
+
+// speaksOf reports whether FAQ entry r's answer speaks of aspect a: it
+// holds one of the aspect's marks.
+func speaksOf(r search.Result, a *kb.Aspect) bool {
+	if a == nil || r.Doc.Type != kb.TypeFAQ {
+		return false
+	}
+	text := textnorm.Key(r.Doc.Body + "\n" + r.Chunk.Text)
+	return slices.ContainsFunc(a.Mark, func(m string) bool { m = textnorm.Key(m); return m != "" && strings.Contains(text, m) })
 }
 
 // about reports whether result r may answer a follow-up with its own topic

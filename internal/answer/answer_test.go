@@ -557,7 +557,7 @@ func TestPreferDocsLeavesFAQEntries(t *testing.T) {
 		{[]string{"faq-stop"}, "faq-stop", true}, // an entry about what the follow-up asks is
 		{nil, "faq-other", false},
 	} {
-		got, moved := preferDocs(results, tc.prev, []string{"停发"})
+		got, moved := preferDocs(results, tc.prev, []string{"停发"}, nil)
 		if got[0].Doc.ID != tc.first || moved != tc.moved || len(got) != len(results) {
 			t.Errorf("preferDocs(%v): first %s moved %v, want %s %v", tc.prev, got[0].Doc.ID, moved, tc.first, tc.moved)
 		}
@@ -609,5 +609,28 @@ func TestFollowUpOfAClarifiedQuestion(t *testing.T) {
 	}
 	if ans := ask(t, a, Request{Question: "收费吗", History: []Turn{turn}}); ans.Refused || ans.Clarify || !strings.Contains(ans.Text, "不收取费用") {
 		t.Errorf("a question answered on its own is answered after a clarified turn: %s", ans.Text)
+	}
+}
+
+// A follow-up that asks only for an aspect (要写啥材料) of a FAQ answer that
+// speaks of it stays with that entry, instead of whatever else mentions
+// 材料 (the plan's 解读材料); then 收费吗, which the entry does not speak of,
+// finds the guide's 收费 section.
+func TestAspectFollowUpOfAFAQAnswer(t *testing.T) {
+	a := newEvalAnswerer(t, loadKnowledge(t))
+	const q = "想找海曙区政府要一份没公开的文件 咋申请"
+	// The turn as if the entry on applying had been quoted (whether it is,
+	// or offered among others, is the calibration's business).
+	first := ask(t, a, Request{Question: q})
+	first.Clarify, first.Sources = false, []kb.Source{{ID: "haishu-zwgk-faq-008"}}
+	turn, _ := first.Turn(q)
+	ans := ask(t, a, Request{Question: "要写啥材料", History: []Turn{turn}})
+	if ans.Refused || ans.Clarify || len(ans.Sources) == 0 || ans.Sources[0].ID != "haishu-zwgk-faq-008" || !strings.Contains(ans.Text, "身份证明") {
+		t.Fatalf("要写啥材料 after the FAQ answer on applying: %v %s", ans.Sources, ans.Text)
+	}
+	next, _ := ans.Turn("要写啥材料")
+	ans = ask(t, a, Request{Question: "收费吗", History: []Turn{turn, next}})
+	if ans.Refused || ans.Clarify || !strings.Contains(ans.Text, "不收取费用") {
+		t.Errorf("收费吗 after the FAQ answer on applying: %s", ans.Text)
 	}
 }

@@ -35,6 +35,10 @@ type Sample struct {
 	// quoted whatever the model says (a FAQ entry may still be offered in a
 	// clarification).
 	Unquotable bool
+	// Question and Top (the ids of the first results, best first) let the
+	// samples be read beside the knowledge base when studying a decision.
+	Question string   `json:",omitempty"`
+	Top      []string `json:",omitempty"`
 }
 
 // Sample considers question as Answer would and returns its features;
@@ -44,8 +48,11 @@ func (a *Answerer) Sample(ctx context.Context, id, question string, relevant []s
 	if err != nil {
 		return Sample{}, err
 	}
-	s := Sample{ID: id, InScope: len(relevant) > 0, Fixed: c.verdict}
+	s := Sample{ID: id, InScope: len(relevant) > 0, Fixed: c.verdict, Question: question}
 	if c.resp != nil && len(c.resp.Results) > 0 {
+		for _, r := range c.resp.Results[:min(4, len(c.resp.Results))] {
+			s.Top = append(s.Top, r.Doc.ID)
+		}
 		rel := func(r search.Result) bool { return slices.Contains(relevant, r.Doc.ID) }
 		s.Right = rel(c.resp.Results[0])
 		s.Near = slices.ContainsFunc(c.resp.Results[:min(3, len(c.resp.Results))], rel)
@@ -71,12 +78,15 @@ type Outcomes struct {
 func (c Calibration) Outcomes(samples []Sample) Outcomes {
 	var o Outcomes
 	for _, s := range samples {
-		v := s.Fixed
+		v, tentative := s.Fixed, false
 		switch s.Kind {
 		case kindFAQ:
 			switch {
 			case model(c.Right).prob(s.Features) >= c.Answer && !s.Unquotable:
 				v = verdictAnswer
+			case c.Tentative > 0 && model(c.Right).prob(s.Features) >= c.Tentative && !s.Unquotable &&
+				s.CanClarify && model(c.InScope).prob(s.Features) >= c.Clarify:
+				v, tentative = verdictAnswer, true
 			case s.CanClarify && model(c.InScope).prob(s.Features) >= c.Clarify:
 				v = verdictClarify
 			default:
@@ -104,7 +114,7 @@ func (c Calibration) Outcomes(samples []Sample) Outcomes {
 			o.Refused++
 		case v == verdictAnswer && (s.Right || s.Kind == kindPassage && s.Near):
 			o.Right++
-		case v == verdictAnswer && s.OfferedAfter, v == verdictClarify && s.OfferedClarify:
+		case v == verdictAnswer && (s.OfferedAfter || tentative && s.OfferedClarify), v == verdictClarify && s.OfferedClarify:
 			o.Offered++
 		case v == verdictClarify:
 			o.Clarified++

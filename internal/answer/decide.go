@@ -111,11 +111,27 @@ func (a *Answerer) features(q string, resp *search.Response, answerable bool, f 
 // have in common (Jaccard) to be the same answer published twice.
 const duplicateShare = 0.75
 
-// duplicates reports whether FAQ entries a and b are one entry published
-// twice: the same question, or answers that share nearly all their
-// character bigrams.
+// backedShare is the share of a FAQ answer's character bigrams that a
+// passage of a document the entry rests on must hold to be that answer's
+// paragraph.
+const backedShare = 0.6
+
+// duplicates reports whether results a and b give one answer: FAQ entries
+// published twice (the same question, or answers that share nearly all
+// their character bigrams), or a FAQ entry and the paragraph of a document
+// it rests on (its sources) from which its answer is drawn — the entry on
+// 谁起草谁解读 and the plan's paragraph it quotes agree, they do not compete.
 func duplicates(a, b search.Result) bool {
-	if a.Doc.Type != kb.TypeFAQ || b.Doc.Type != kb.TypeFAQ || a.Doc.ID == b.Doc.ID {
+	if a.Doc.ID == b.Doc.ID {
+		return false
+	}
+	if a.Doc.Type != kb.TypeFAQ {
+		a, b = b, a
+	}
+	if a.Doc.Type == kb.TypeFAQ && b.Doc.Type != kb.TypeFAQ {
+		return restsOn(a.Doc, b.Doc.ID) && overlap(bigramSet(textnorm.Key(faqAnswer(a).Chunk.Text)), textnorm.Key(b.Chunk.Text)) >= backedShare
+	}
+	if a.Doc.Type != kb.TypeFAQ || b.Doc.Type != kb.TypeFAQ {
 		return false
 	}
 	if textnorm.Key(a.Doc.Title) == textnorm.Key(b.Doc.Title) {
@@ -132,6 +148,15 @@ func duplicates(a, b search.Result) bool {
 		}
 	}
 	return float64(common) >= duplicateShare*float64(len(x)+len(y)-common)
+}
+
+// restsOn reports whether FAQ entry faq names document id among its
+// sources (an id, or id#anchor).
+func restsOn(faq *kb.Document, id string) bool {
+	return slices.ContainsFunc(faq.Sources, func(s string) bool {
+		d, _, _ := strings.Cut(s, "#")
+		return d == id
+	})
 }
 
 // analyzer segments text as the retriever segments questions (search.Engine
@@ -174,13 +199,17 @@ func (m model) prob(f []float64) float64 {
 // clarify and refuse; when a passage of a document comes first, Passage
 // decides between answer and refuse.
 type Calibration struct {
-	Right    []float64 `json:"right"`    // P(the first FAQ entry is the right one)
-	InScope  []float64 `json:"in_scope"` // P(the knowledge base answers the question)
-	Passage  []float64 `json:"passage"`  // P(the passages found answer the question)
-	Answer   float64   `json:"answer"`   // answer when P(right) reaches this
-	Clarify  float64   `json:"clarify"`  // else clarify when P(in scope) reaches this, else refuse
-	Quote    float64   `json:"quote"`    // quote a passage when P(passage) reaches this
-	Features []string  `json:"features"`
+	Right   []float64 `json:"right"`    // P(the first FAQ entry is the right one)
+	InScope []float64 `json:"in_scope"` // P(the knowledge base answers the question)
+	Passage []float64 `json:"passage"`  // P(the passages found answer the question)
+	Answer  float64   `json:"answer"`   // answer when P(right) reaches this
+	// Tentative: below Answer, answer when P(right) reaches this, P(in
+	// scope) reaches Clarify and there are other candidates to offer — the
+	// answer then offers them all as buttons (0: no such band).
+	Tentative float64  `json:"tentative,omitempty"`
+	Clarify   float64  `json:"clarify"` // else clarify when P(in scope) reaches this, else refuse
+	Quote     float64  `json:"quote"`   // quote a passage when P(passage) reaches this
+	Features  []string `json:"features"`
 }
 
 // Validate checks that the models fit the features.
@@ -194,6 +223,9 @@ func (c Calibration) Validate() error {
 		if t <= 0 || t >= 1 {
 			return fmt.Errorf("answer: calibration threshold %.2f is not in (0, 1)", t)
 		}
+	}
+	if c.Tentative < 0 || c.Tentative > c.Answer {
+		return fmt.Errorf("answer: calibration threshold tentative %.2f is not in [0, answer %.2f]", c.Tentative, c.Answer)
 	}
 	return nil
 }
@@ -225,6 +257,9 @@ type judgement struct {
 	inScope float64 // P(in scope), FAQ entries only
 	ev      []evidence
 	f       []float64
+	// tentative: a FAQ entry answered below the Answer threshold (in the
+	// Calibration.Tentative band); the answer offers the other candidates.
+	tentative bool
 	// unquotable says why the first passage, whatever the passage model
 	// says, is not quoted: "title" when it answers only through the title
 	// of its document (Answerer.titleOnly), "fact" when the question asks
@@ -233,7 +268,11 @@ type judgement struct {
 }
 
 func (j judgement) String() string {
-	s := fmt.Sprintf("%s (%s: P %.2f, P(in scope) %.2f)", j.verdict, j.kind, j.p, j.inScope)
+	v := j.verdict.String()
+	if j.tentative {
+		v = "answer tentatively"
+	}
+	s := fmt.Sprintf("%s (%s: P %.2f, P(in scope) %.2f)", v, j.kind, j.p, j.inScope)
 	switch j.unquotable {
 	case "title":
 		s += ", the passage matches only through its document's title"
@@ -273,13 +312,31 @@ func (a *Answerer) judge(q string, resp *search.Response, answerable bool, fo *f
 		// which holds no date: the asker chooses, or is referred.
 		j.unquotable = "fact"
 	}
+	canClarify := j.inScope >= c.Clarify && len(clarifyCandidates(resp.Results, ev)) >= 2
 	switch {
 	case j.p >= c.Answer && j.unquotable == "":
 		j.verdict = verdictAnswer
-	case j.inScope >= c.Clarify && len(clarifyCandidates(resp.Results, ev)) >= 2:
+	case c.Tentative > 0 && j.p >= c.Tentative && j.unquotable == "" && canClarify:
+		// Likely, not clear: the entry is quoted (its question named above
+		// the answer) and the other candidates are offered below it, so
+		// that an asker who meant another taps it — one step, where a
+		// clarification always costs one.
+		j.verdict, j.tentative = verdictAnswer, true
+	case canClarify:
 		j.verdict = verdictClarify
 	}
 	return j
+}
+
+// tentativeOffers are what a tentative answer offers besides the entries
+// that ranked almost as high: the other candidates a clarification would
+// offer (Answerer.clarify).
+func tentativeOffers(resp *search.Response) []search.Result {
+	cands := clarifyCandidates(resp.Results, nil)
+	if len(cands) < 2 {
+		return nil
+	}
+	return cands[1:]
 }
 
 // clarifyCandidates are what a clarification offers: among the first four

@@ -2,6 +2,7 @@ package answer
 
 import (
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -309,6 +310,28 @@ func joinQuote(text string, ss []sentence) string {
 // must rank to be offered as a related question.
 const alsoAskedShare = 0.9
 
+// withOffers adds to also the entries of offer it lacks (not top, each
+// entry once, by id and question), keeping at most maxOffers.
+func withOffers(also, offer []search.Result, top search.Result) []search.Result {
+	if len(offer) == 0 {
+		return also
+	}
+	seen := map[string]bool{top.Doc.ID + "#" + top.Chunk.Anchor: true, relatedQuestion(top): true}
+	var out []search.Result
+	for _, r := range append(slices.Clone(offer), also...) {
+		k := r.Doc.ID + "#" + r.Chunk.Anchor
+		if seen[k] || seen[relatedQuestion(r)] {
+			continue
+		}
+		seen[k], seen[relatedQuestion(r)] = true, true
+		out = append(out, r)
+	}
+	return out[:min(len(out), maxOffers)]
+}
+
+// maxOffers is how many entries an answer offers as buttons at most.
+const maxOffers = 3
+
 // alsoAskedResults are, after a quoted FAQ answer, up to three other FAQ
 // entries that ranked almost as high: a general question (公积金怎么提取)
 // matches several entries equally well, and the one quoted may not be the
@@ -370,7 +393,8 @@ func alsoFoundResults(results []search.Result, quoted []string, near []int, shar
 
 // alsoAsked lists the questions of the related entries as a short text
 // line, for clients that do not show Related as buttons; nothing is quoted.
-func alsoAsked(related []search.Result) string {
+// After a tentative answer the line says these are the other candidates.
+func alsoAsked(related []search.Result, tentative bool) string {
 	if len(related) == 0 {
 		return ""
 	}
@@ -378,5 +402,9 @@ func alsoAsked(related []search.Result) string {
 	for i, r := range related {
 		titles[i] = relatedQuestion(r)
 	}
-	return "\n\n您可能还想问：\n· " + strings.Join(titles, "\n· ")
+	heading := "您可能还想问："
+	if tentative {
+		heading = "如果不是您要问的，您可能想问："
+	}
+	return "\n\n" + heading + "\n· " + strings.Join(titles, "\n· ")
 }

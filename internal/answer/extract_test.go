@@ -110,12 +110,12 @@ func TestAlsoAsked(t *testing.T) {
 	}
 	policy := search.Result{Doc: &kb.Document{ID: "p", Type: kb.TypePolicy, Title: "某办法"}, Score: 0.99}
 	got := alsoAsked(alsoAskedResults([]search.Result{faq("如何变更住房公积金提取日期？", 1), faq("退休人员如何提取公积金？", 0.98), policy,
-		faq("如何变更住房公积金提取日期？", 0.97), faq("哪些情况可以提取住房公积金？", 0.92), faq("公积金贷款额度", 0.5)}))
+		faq("如何变更住房公积金提取日期？", 0.97), faq("哪些情况可以提取住房公积金？", 0.92), faq("公积金贷款额度", 0.5)}), false)
 	want := "\n\n您可能还想问：\n· 退休人员如何提取公积金？\n· 哪些情况可以提取住房公积金？"
 	if got != want {
 		t.Errorf("alsoAsked = %q, want %q", got, want)
 	}
-	if got := alsoAsked(alsoAskedResults([]search.Result{faq("甲？", 1), faq("乙？", 0.5)})); got != "" {
+	if got := alsoAsked(alsoAskedResults([]search.Result{faq("甲？", 1), faq("乙？", 0.5)}), false); got != "" {
 		t.Errorf("a clear winner lists %q", got)
 	}
 }

@@ -63,4 +63,25 @@ func TestDuplicates(t *testing.T) {
 			t.Errorf("duplicates(a, %s) = %v, want %v", tc.b.Doc.ID, got, tc.want)
 		}
 	}
+	// A FAQ entry and the paragraph of the document it rests on, from which
+	// its answer is drawn, give one answer; another paragraph of that
+	// document, or the same words in a document it does not rest on, do not.
+	backed := faq("f", "政策解读按照什么原则进行？", "按照“谁起草谁解读”原则，政策性文件与解读方案、解读材料同步组织、同步审签、同步部署。")
+	backed.Doc.Sources = []string{"plan#p3"}
+	passage := func(id, text string) search.Result {
+		return search.Result{Doc: &kb.Document{ID: id, Type: kb.TypePolicy, Title: "工作要点"}, Chunk: kb.Chunk{Text: text}}
+	}
+	para := "（三）深化重要政策解读。精准解读相关政策措施。按照“谁起草谁解读”原则，切实做到政策性文件与解读方案、解读材料同步组织、同步审签、同步部署。"
+	for _, tc := range []struct {
+		b    search.Result
+		want bool
+	}{
+		{passage("plan", para), true},
+		{passage("plan", "（四）深化回应社会关切。建立健全政务舆情收集、研判、处置和回应机制。"), false},
+		{passage("other", para), false},
+	} {
+		if got, back := duplicates(backed, tc.b), duplicates(tc.b, backed); got != tc.want || back != tc.want {
+			t.Errorf("duplicates(faq, %s %.12s) = %v, %v reversed; want %v", tc.b.Doc.ID, tc.b.Chunk.Text, got, back, tc.want)
+		}
+	}
 }

@@ -167,7 +167,7 @@ var gazetteer = map[string]string{
 
 // originCueRe follows or precedes a place when the asker comes from there
 // (我是河北人, 上海户口, 从广州转过来), which is a local question.
-var originCueAfterRe = regexp.MustCompile(`^(省|市)?(人$|人[^才口员民力事工]|户口|户籍|籍|居民|老家|来的|过来|来京|来沪|来甬|转|迁|回来|那边转|社保转|公积金转|的户口|的户籍|生源|高校|毕业)`)
+var originCueAfterRe = regexp.MustCompile(`^(省|市)?(人$|人[^才口员民力事工]|户口|户籍|籍|居民|老家|来的|过来|来京|来沪|来甬|转|迁|回来|那边转|社保转|公积金转|的户口|的户籍|生源|高校|毕业|(的)?(车|车辆|牌照|车牌|号牌|牌子|牌的|牌车))`)
 var originCueBeforeRe = regexp.MustCompile(`(从|由|离开|来自|回|户口在|户籍在|老家在|老家是)$`)
 var migrationRe = regexp.MustCompile(`转过来|转回来|转回|转来|转到这|转到本|转入本|转进来|迁过来|迁回|迁入本|迁来|调过来|来京|回京|来沪|来甬|到这边|在本市|来本市|外地户口|外省户口|非本市户籍`)
 

@@ -1,6 +1,7 @@
 package answer
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -57,6 +58,8 @@ var genericTerms = map[string]bool{
 	"时候": true, "情况": true, "问题": true, "方法": true, "办法": true, "注意": true, "事项": true, "一下": true,
 	"怎么办": true, "怎么样": true, "有没有": true, "能不能": true, "是不是": true, "可不可以": true, "一次": true,
 	"现在": true, "以后": true, "之前": true, "今年": true, "平时": true, "容易": true, "不能": true, "还能": true,
+	// Directions and directional complements: 那边 (over there), 公开出来.
+	"那边": true, "这边": true, "那里": true, "这里": true, "出来": true, "起来": true, "下来": true, "上来": true, "出去": true,
 }
 
 // aspectTerms name an aspect of some matter — its materials, cost, time,
@@ -78,7 +81,36 @@ var aspectTerms = map[string]bool{
 // isTopicTerm reports whether a normalised term may name what a question is
 // about: two or more runes, not a question word, not an aspect.
 func isTopicTerm(t string) bool {
-	return utf8.RuneCountInString(t) >= 2 && !genericTerms[t] && !aspectTerms[t] && !isNumeral(t)
+	return utf8.RuneCountInString(t) >= 2 && !genericTerms[t] && !aspectTerms[t] && !isNumeral(t) && !isQuantity(t)
+}
+
+// Quantities are asked for (几门, 多少岁, 哪年) or given (一年, 两个月) with
+// a measure word; they say how much of something, not what it is.
+var (
+	askPrefixes    = []string{"多少", "几", "哪"}
+	numeralRunes   = "一二两三四五六七八九十半每"
+	anyMeasures    = "个门次天年月日周号岁分元块项类种级档张件位本条份批期遍趟回步点户间辆套所家"
+	timeMeasures   = []string{"天", "年", "月", "日", "周", "个月", "小时", "星期", "个星期", "季度", "个工作日", "工作日"}
+	quantityPrefix = regexp.MustCompile(`^[` + numeralRunes + `]+`)
+)
+
+// isQuantity reports whether t is a quantity: an asking word with a measure
+// word (几门, 多少岁, 哪年, 几个月), or a numeral with a unit of time (一年,
+// 两个月). A numeral with another measure word often names a category (一级,
+// 三类) and stays a topic.
+func isQuantity(t string) bool {
+	for _, p := range askPrefixes {
+		if rest, ok := strings.CutPrefix(t, p); ok && rest != "" {
+			rest = strings.TrimPrefix(rest, "个")
+			if rest == "" || utf8.RuneCountInString(rest) <= 2 && strings.ContainsRune(anyMeasures, []rune(rest)[0]) {
+				return true
+			}
+		}
+	}
+	if m := quantityPrefix.FindString(t); m != "" {
+		return slices.Contains(timeMeasures, t[len(m):])
+	}
+	return false
 }
 
 // isNumeral reports whether t is made of Chinese numerals only (一两, 三五,

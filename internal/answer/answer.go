@@ -364,7 +364,7 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 	}
 	if len(resp.Results) > 0 && (resp.DocNumber == "" || !hasDocNumber(resp.Results, resp.DocNumber)) {
 		// Unless a 文号 named the document, weigh the evidence.
-		j := a.judge(standalone, resp, ok, fo)
+		j := a.judge(standalone, q, resp, ok, fo)
 		c.verdict, c.judged = j.verdict, &j
 		if j.tentative {
 			c.offer = tentativeOffers(resp)

@@ -260,6 +260,7 @@ type judgement struct {
 	// tentative: a FAQ entry answered below the Answer threshold (in the
 	// Calibration.Tentative band); the answer offers the other candidates.
 	tentative bool
+	sibling   string // the term asked and the sibling the entry is about, when unquotable is "sibling"
 	// unquotable says why the first passage, whatever the passage model
 	// says, is not quoted: "title" when it answers only through the title
 	// of its document (Answerer.titleOnly), "fact" when the question asks
@@ -278,6 +279,8 @@ func (j judgement) String() string {
 		s += ", the passage matches only through its document's title"
 	case "fact":
 		s += ", the passage holds no fact of the kind asked"
+	case "sibling":
+		s += ", the entry is about a sibling of what is asked (" + j.sibling + ")"
 	}
 	return s
 }
@@ -286,7 +289,10 @@ func (j judgement) String() string {
 // found first is judged by the FAQ models, and clarification offers the
 // FAQ questions the asker can recognise and choose between; a passage of a
 // document found first is quoted or refused by the passage model.
-func (a *Answerer) judge(q string, resp *search.Response, answerable bool, fo *focus) judgement {
+//
+// q is the question as searched (a follow-up's with the topic carried
+// over), asked the question as asked.
+func (a *Answerer) judge(q, asked string, resp *search.Response, answerable bool, fo *focus) judgement {
 	f, ev := a.features(q, resp, answerable, fo)
 	c := a.cfg.Calibration
 	j := judgement{ev: ev, f: f, verdict: verdictRefuse}
@@ -311,6 +317,11 @@ func (a *Answerer) judge(q string, resp *search.Response, answerable bool, fo *f
 		// 光彩体育馆啥时候建的 is not answered by the entry on its gates,
 		// which holds no date: the asker chooses, or is referred.
 		j.unquotable = "fact"
+	} else if t, w := a.sibling(asked, resp, resp.Results[0]); t != "" {
+		// 离婚登记要带啥材料 is not answered by the entry on 结婚登记,
+		// whose answer mentions 离婚登记 in passing.
+		j.unquotable = "sibling"
+		j.sibling = t + "/" + w
 	}
 	canClarify := j.inScope >= c.Clarify && len(clarifyCandidates(resp.Results, ev)) >= 2
 	switch {
@@ -326,6 +337,44 @@ func (a *Answerer) judge(q string, resp *search.Response, answerable bool, fo *f
 		j.verdict = verdictClarify
 	}
 	return j
+}
+
+// sibling returns a term of the question as asked that FAQ entry r is not about
+// while it is about a sibling of it — the same head with another
+// qualifier the knowledge base knows as a topic of its own: asked 离婚登记,
+// the entry's question names 结婚登记 (and 离婚 is the subject of other
+// entries' questions) — with that sibling; "", "" when there is none. Only
+// compound terms of four or more runes are weighed (a qualifier that names a
+// topic, 离婚 but not 具体, and a head of two or more runes). A follow-up's
+// carried topic is not weighed (那生活补贴呢 after 护理补贴 asks for the
+// sibling).
+func (a *Answerer) sibling(asked string, resp *search.Response, r search.Result) (term, other string) {
+	if r.Doc.Type != kb.TypeFAQ || a.topics == nil {
+		return "", ""
+	}
+	about, _ := entryText(r)
+	asked = textnorm.Key(asked)
+	names := a.nameTerms(r)
+	for _, k := range keyTerms(resp) {
+		rs := []rune(k.t)
+		if len(rs) < 4 || !strings.Contains(asked, k.t) || containsAny(about, k.forms) {
+			continue
+		}
+		for cut := 2; cut <= len(rs)-2; cut++ {
+			qualifier, head := string(rs[:cut]), string(rs[cut:])
+			if !isTopicTerm(qualifier) || strings.Contains(about, qualifier) || !strings.Contains(a.topics.text, qualifier) {
+				continue
+			}
+			// The sibling is a word of the entry's name: 结婚登记, not the
+			// 机一公开 of 双随机、一公开.
+			for _, n := range names {
+				if strings.HasSuffix(n.t, head) && utf8.RuneCountInString(n.t) >= utf8.RuneCountInString(head)+2 {
+					return k.t, n.t
+				}
+			}
+		}
+	}
+	return "", ""
 }
 
 // tentativeOffers are what a tentative answer offers besides the entries

@@ -121,15 +121,17 @@ func otherPlace(reason, detail string) string {
 	return p
 }
 
-// mentionsPlace reports whether a result is about a place: its title,
-// questions, headings or text name it, and it is not a document for another
-// region (a Beijing FAQ that mentions 广州 in passing is about Beijing; a
-// national document without a region that names 海南 is about 海南 too).
+// mentionsPlace reports whether a result is about a place: its document
+// (title, questions, issuer, headings or text — anywhere, not only in the
+// passage found: a hospital's notice that cites 天津市卫健委 in its opening
+// is 天津's) names it, and it is not a document for another region (a
+// Beijing FAQ that mentions 广州 in passing is about Beijing; a national
+// document without a region that names 海南 is about 海南 too).
 func mentionsPlace(r search.Result, place string) bool {
 	if r.Doc.Region != "" && !strings.Contains(r.Doc.Region, place) {
 		return false
 	}
-	return strings.Contains(r.Doc.Region+"\n"+r.Doc.Title+"\n"+strings.Join(r.Doc.Similar, "\n")+"\n"+r.Chunk.HeadingPath()+"\n"+r.Chunk.Text, place)
+	return strings.Contains(r.Doc.Region+"\n"+r.Doc.Title+"\n"+r.Doc.Issuer+"\n"+strings.Join(r.Doc.Similar, "\n")+"\n"+r.Chunk.HeadingPath()+"\n"+r.Chunk.Text+"\n"+r.Doc.Body, place)
 }
 
 // stripGreeting removes leading greetings (你好，请问…) from a normalised

@@ -87,4 +87,12 @@ func TestOtherRegionAnsweredFromNationalDocuments(t *testing.T) {
 	if ans := ask1("广州市社保卡在哪里补办", bj); !ans.Refused || ans.Reason != ReasonOutOfScope || !strings.Contains(ans.Text, "（广州）") {
 		t.Errorf("Beijing FAQ mentioning 广州: %+v", ans)
 	}
+	// The place may be named anywhere in the document, not only in the
+	// passage found.
+	td := &kb.Document{ID: "td", Type: kb.TypePolicy, Title: "泰达医院部分门诊停诊的通知", Body: "按照天津市卫健委要求，所有进入医院人员均须登记。\n\n以下检查项目停检：普通胃肠镜检查、肺功能检测。"}
+	tb := kb.NewBase([]*kb.Document{bj, td}, kb.Dict{}) // serves 北京
+	r := scripted{&search.Response{Results: []search.Result{{Doc: td, Chunk: kb.Chunk{Text: "以下检查项目停检：普通胃肠镜检查、肺功能检测。"}, Score: 1}}, Terms: []string{"医院", "停检"}, Confidence: 0.9}}
+	if ans := ask(t, newAnswerer(t, tb, r, nil), Request{Question: "天津泰达医院有哪些项目停检"}); ans.Reason == ReasonOutOfScope {
+		t.Errorf("a notice naming 天津 in another passage: %+v", ans)
+	}
 }

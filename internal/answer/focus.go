@@ -1,9 +1,7 @@
 package answer
 
 import (
-	"fmt"
 	"math"
-	"os"
 	"regexp"
 	"slices"
 	"sort"
@@ -427,11 +425,6 @@ func (f *focus) focusQuotes(results []search.Result, passages, budget int) []quo
 		return nil
 	}
 	sort.SliceStable(all, func(a, b int) bool { return all[a].score > all[b].score })
-	if os.Getenv("QDEBUG") != "" {
-		for _, c := range all {
-			fmt.Fprintf(os.Stderr, "DBG %d %d %.3f %q\n", c.p, c.i, c.score, sents[c.p][c.i].text)
-		}
-	}
 	best := all[0]
 	if f.p.WithinDoc > 0 {
 		// The best sentence chose the document; the sentence quoted is

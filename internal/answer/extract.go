@@ -41,6 +41,15 @@ func splitSentences(text string) []sentence {
 			// a space starts a sentence.
 			add(i)
 			continue
+		case (r == '）' || r == ')') && i-size > start && !itemMarkRune(text[:i-size]) && itemAfterSpaceRe.MatchString(text[i:]):
+			// （责任单位：…）二、减轻税费负担。: a note closed by its
+			// bracket, then the next item with no space between them.
+			add(i)
+			continue
+		case (r == '：' || r == ':') && itemAfterSpaceRe.MatchString(text[i:]):
+			// 通知如下：一、…: a list's introduction, then its first item.
+			add(i)
+			continue
 		}
 		switch r {
 		case '\n':
@@ -58,6 +67,13 @@ func splitSentences(text string) []sentence {
 	}
 	add(len(text))
 	return out
+}
+
+// itemMarkRune reports whether before ends with what numbers an item
+// inside brackets (（四, (2): the bracket closes a marker, not a note.
+func itemMarkRune(before string) bool {
+	r, _ := utf8.DecodeLastRuneInString(before)
+	return strings.ContainsRune("一二三四五六七八九十0123456789（(", r)
 }
 
 // itemAfterSpaceRe: what follows a space that starts a numbered item (not

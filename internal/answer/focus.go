@@ -1,8 +1,7 @@
 package answer
 
 import (
-	"fmt"
-	"os"
+	"math"
 	"regexp"
 	"slices"
 	"sort"
@@ -91,6 +90,7 @@ type focus struct {
 	p           FocusParams
 	terms       []keyTerm
 	bigrams     []string
+	bigramW     []float64 // weights of bigrams (nil: 1 each); see inDocument
 	aspect      *kb.Aspect
 	aspectMarks []string
 	number      bool           // wants a number
@@ -195,6 +195,16 @@ type FocusParams struct {
 	FactBonus     float64 // the sentence holds the kind of fact asked (a number, a date)
 	UnitBonus     float64 // … a number in the very measure asked (432吨 for 多少吨)
 	RankWeight    float64 // the passage's retrieval score, as a share of the first's
+	// WithinDoc: once the best sentence has chosen the document, the
+	// sentence quoted is chosen among that document's by terms weighed by
+	// how few of its sentences hold them; WithinDoc is how much (1: the
+	// weight is the question's times that share; negative: not at all).
+	WithinDoc float64
+	// EchoRunes: a sentence with at most this many Han characters outside
+	// the question's character bigrams only restates what is asked (其中包括，
+	// 降低中小企业融资成本。); it is quoted with the sentence after it.
+	// Negative: never.
+	EchoRunes     int
 	OfficialBonus float64 // the passage is of a policy itself (the official text), not a reading of it
 	FocusRunes    int     // a quote grows past its best sentence up to this length
 	ListRunes     int     // … for a question that asks for several things (哪些, 有何措施, 如何)
@@ -209,7 +219,7 @@ type FocusParams struct {
 var DefaultFocus = FocusParams{
 	CarriedWeight: 0.3, ContextCredit: 0.7, BigramMix: 0.5, HeadingAspect: 0.25, HeadingTopic: 0.2,
 	SentAspect: 0.1, FactBonus: 0.1, UnitBonus: 0.2, RankWeight: 0.3, OfficialBonus: 0.05, FocusRunes: 100, ListRunes: 220, FactRunes: 60,
-	ClauseRunes: 140,
+	ClauseRunes: 140, WithinDoc: 1, EchoRunes: 4,
 }
 
 func (p FocusParams) withDefaults() FocusParams {
@@ -218,12 +228,13 @@ func (p FocusParams) withDefaults() FocusParams {
 		{&p.CarriedWeight, &d.CarriedWeight}, {&p.ContextCredit, &d.ContextCredit}, {&p.BigramMix, &d.BigramMix},
 		{&p.HeadingAspect, &d.HeadingAspect}, {&p.HeadingTopic, &d.HeadingTopic}, {&p.SentAspect, &d.SentAspect},
 		{&p.FactBonus, &d.FactBonus}, {&p.UnitBonus, &d.UnitBonus}, {&p.RankWeight, &d.RankWeight}, {&p.OfficialBonus, &d.OfficialBonus},
+		{&p.WithinDoc, &d.WithinDoc},
 	} {
 		if *f.v == 0 {
 			*f.v = *f.def
 		}
 	}
-	for _, f := range []struct{ v, def *int }{{&p.FocusRunes, &d.FocusRunes}, {&p.ListRunes, &d.ListRunes}, {&p.FactRunes, &d.FactRunes}, {&p.ClauseRunes, &d.ClauseRunes}} {
+	for _, f := range []struct{ v, def *int }{{&p.FocusRunes, &d.FocusRunes}, {&p.ListRunes, &d.ListRunes}, {&p.FactRunes, &d.FactRunes}, {&p.ClauseRunes, &d.ClauseRunes}, {&p.EchoRunes, &d.EchoRunes}} {
 		if *f.v == 0 {
 			*f.v = *f.def
 		}
@@ -235,6 +246,12 @@ func (p FocusParams) withDefaults() FocusParams {
 type scored struct {
 	p, i  int // passage and sentence index
 	score float64
+	// within rates the sentence against the other sentences of its
+	// document (inDocument): it chooses the sentence once the document is.
+	within float64
+	// echo: the sentence only restates what the question asks (其中包括，
+	// 降低中小企业融资成本。): it is quoted with the sentence after it.
+	echo bool
 }
 
 // sentenceScore rates one sentence of a passage for the focus: how much of
@@ -259,13 +276,17 @@ func (f *focus) sentenceScore(s string, ctx string, headingMarks bool) float64 {
 		score = got / total
 	}
 	var bg, bt float64
-	for _, b := range f.bigrams {
-		bt++
+	for i, b := range f.bigrams {
+		w := 1.0
+		if f.bigramW != nil {
+			w = f.bigramW[i]
+		}
+		bt += w
 		switch {
 		case strings.Contains(ns, b):
-			bg++
+			bg += w
 		case strings.Contains(ctx, b):
-			bg += f.p.ContextCredit
+			bg += f.p.ContextCredit * w
 		}
 	}
 	if bt > 0 {
@@ -356,6 +377,7 @@ func sentencesOf(r search.Result) []sentence {
 func (f *focus) focusQuotes(results []search.Result, passages, budget int) []quote {
 	var all []scored
 	var sents [][]sentence
+	docs := map[string]*focus{}
 	top := 0.0
 	if len(results) > 0 {
 		top = results[0].Score
@@ -364,6 +386,7 @@ func (f *focus) focusQuotes(results []search.Result, passages, budget int) []quo
 		ss := sentencesOf(r)
 		sents = append(sents, ss)
 		ctx := passageContext(r)
+		g := f.inDocument(r.Doc, docs)
 		headingMarks := len(r.Chunk.Heading) > 0 && f.marks(textnorm.Key(r.Chunk.Heading[len(r.Chunk.Heading)-1]))
 		about := f.p.HeadingTopic * f.headingShare(r)
 		// The first passage's score is the yardstick (it may have been
@@ -385,6 +408,7 @@ func (f *focus) focusQuotes(results []search.Result, passages, budget int) []quo
 				sc += f.p.OfficialBonus
 			}
 			sc += about
+			in := g.sentenceScore(s.text, ctx, headingMarks) + about + f.p.RankWeight*prior
 			at := i
 			if isQuestionSentence(s.text) {
 				// A question the document asks itself (问答, 答记者问): what
@@ -393,20 +417,25 @@ func (f *focus) focusQuotes(results []search.Result, passages, budget int) []quo
 					continue
 				}
 			}
-			all = append(all, scored{p, at, sc + f.p.RankWeight*prior})
+			echo := at == i && i+1 < len(ss) && f.echoes(s.text) && !isQuestionSentence(ss[i+1].text)
+			all = append(all, scored{p, at, sc + f.p.RankWeight*prior, in, echo})
 		}
 	}
 	if len(all) == 0 {
 		return nil
 	}
 	sort.SliceStable(all, func(a, b int) bool { return all[a].score > all[b].score })
-	if os.Getenv("QDEBUG") != "" {
-		for _, c := range all {
-			fmt.Fprintf(os.Stderr, "DBG %d %d %.3f %q\n", c.p, c.i, c.score, sents[c.p][c.i].text)
+	best := all[0]
+	if f.p.WithinDoc > 0 {
+		// The best sentence chose the document; the sentence quoted is
+		// the one that best tells that document's sentences apart.
+		for _, c := range all[1:] {
+			if results[c.p].Doc.ID == results[best.p].Doc.ID && c.within > best.within {
+				best = c
+			}
 		}
 	}
-	best := all[0]
-	out := []quote{f.trim(grow(sents[best.p], best.i, f.want, budget), passageContext(results[best.p]))}
+	out := []quote{f.trim(grow(sents[best.p], best.i, f.want, budget, best.echo), passageContext(results[best.p]))}
 	used := quoteRunes(out[0])
 	said := quoteKey(out[0])
 	for _, c := range all[1:] {
@@ -430,7 +459,7 @@ func (f *focus) focusQuotes(results []search.Result, passages, budget int) []quo
 		if k := textnorm.Key(sents[c.p][c.i].text); strings.Contains(said, k) {
 			continue // already quoted (chunks that overlap)
 		}
-		q := f.trim(grow(sents[c.p], c.i, min(f.want, budget-used), budget-used), passageContext(results[c.p]))
+		q := f.trim(grow(sents[c.p], c.i, min(f.want, budget-used), budget-used, c.echo), passageContext(results[c.p]))
 		q.passage = c.p
 		out = append(out, q)
 	}
@@ -491,10 +520,15 @@ func (f *focus) trim(q quote, ctx string) quote {
 // grow quotes sentence i of ss and the sentences after it while the quote
 // is shorter than want runes; a sentence that introduces a list (ends with
 // ：) brings its items up to max runes.
-func grow(ss []sentence, i, want, max int) quote {
+func grow(ss []sentence, i, want, max int, echo bool) quote {
 	q := quote{sentences: []sentence{ss[i]}}
 	n := utf8.RuneCountInString(ss[i].text)
-	if i > 0 && continuesRe.MatchString(ss[i].text) && !listItemRe.MatchString(ss[i].text) {
+	if echo && i+1 < len(ss) && n+utf8.RuneCountInString(ss[i+1].text) <= max {
+		// A sentence that restates the question says what follows it.
+		q.sentences = append(q.sentences, ss[i+1])
+		n += utf8.RuneCountInString(ss[i+1].text)
+		i++
+	} else if i > 0 && continuesRe.MatchString(ss[i].text) && !listItemRe.MatchString(ss[i].text) {
 		// 但是…, 同时…: the sentence before it says what it qualifies.
 		q.sentences = []sentence{ss[i-1], ss[i]}
 		n += utf8.RuneCountInString(ss[i-1].text)
@@ -518,6 +552,33 @@ func grow(ss []sentence, i, want, max int) quote {
 		n += m
 	}
 	return q
+}
+
+// echoes reports whether sentence s holds little besides the question's
+// own words: at most EchoRunes of its Han characters are in no character
+// bigram of the question.
+func (f *focus) echoes(s string) bool {
+	if f.p.EchoRunes <= 0 {
+		return false
+	}
+	rs := []rune(textnorm.Key(s))
+	covered := make([]bool, len(rs))
+	han := 0
+	for j := range rs {
+		if isHan(rs[j]) {
+			han++
+		}
+		if j+1 < len(rs) && slices.Contains(f.bigrams, string(rs[j:j+2])) {
+			covered[j], covered[j+1] = true, true
+		}
+	}
+	left := 0
+	for j, r := range rs {
+		if isHan(r) && !covered[j] {
+			left++
+		}
+	}
+	return han >= 4 && left <= f.p.EchoRunes
 }
 
 // runInHeadingRunes: a numbered sentence this short without a clause
@@ -673,4 +734,56 @@ func withContinuation(results []search.Result, n int, chunksOf func(string) []kb
 		return results
 	}
 	return out
+}
+
+// inDocument returns the focus with the question's terms and bigrams
+// weighed by how well they tell the sentences of doc apart: a word in most
+// of its sentences (the news item's headline words) says little about which
+// sentence answers, a word in one of them says a lot (an inverse sentence
+// frequency within the document, as BM25 over its sentences). docs caches
+// the result by document.
+func (f *focus) inDocument(doc *kb.Document, docs map[string]*focus) *focus {
+	if doc == nil || f.p.WithinDoc <= 0 {
+		return f
+	}
+	if g, ok := docs[doc.ID]; ok {
+		return g
+	}
+	var keys []string
+	for _, s := range splitSentences(doc.Body) {
+		keys = append(keys, textnorm.Key(s.text))
+	}
+	n := float64(len(keys))
+	idf := func(has func(string) bool) float64 {
+		df := 0.0
+		for _, k := range keys {
+			if has(k) {
+				df++
+			}
+		}
+		// Scaled to [0, 1]: 1 for a word in no sentence or one, towards 0
+		// for a word in every sentence.
+		v := math.Log(1 + (n-df+0.5)/(df+0.5))
+		top := math.Log(1 + (n-0.5)/1.5)
+		if top <= 0 {
+			return 1
+		}
+		return min(1, v/top)
+	}
+	mix := func(x float64) float64 { return 1 - f.p.WithinDoc + f.p.WithinDoc*x }
+	g := *f
+	g.terms = slices.Clone(f.terms)
+	for i, k := range g.terms {
+		g.terms[i].w = k.w * mix(idf(func(s string) bool { return containsAny(s, k.forms) }))
+	}
+	g.bigramW = make([]float64, len(f.bigrams))
+	for i, b := range f.bigrams {
+		w := 1.0
+		if f.bigramW != nil {
+			w = f.bigramW[i]
+		}
+		g.bigramW[i] = w * mix(idf(func(s string) bool { return strings.Contains(s, b) }))
+	}
+	docs[doc.ID] = &g
+	return &g
 }

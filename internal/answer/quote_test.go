@@ -165,3 +165,82 @@ func TestAsksUnit(t *testing.T) {
 		t.Errorf("多少万元: %v", f.unit)
 	}
 }
+
+// A note closed by its bracket, or a list's introduction, run into the
+// next numbered item with no space between them ends a sentence; the
+// bracket of an item's own number, and a decimal number after a colon, do
+// not.
+func TestSplitSentencesBeforeItems(t *testing.T) {
+	for _, c := range []struct{ text, want string }{
+		{"（责任单位：省财政厅）二、减轻税费负担。列入名单的企业免税。", "（责任单位：省财政厅）|二、减轻税费负担。|列入名单的企业免税。"},
+		{"现就有关事项通知如下：一、在疫情防控期间培训平台免费开放。", "现就有关事项通知如下：|一、在疫情防控期间培训平台免费开放。"},
+		{"（四）对重点保障企业贷款给予财政贴息支持。", "（四）对重点保障企业贷款给予财政贴息支持。"},
+		{"(2)进口物资增加试剂。", "(2)进口物资增加试剂。"},
+		{"培训时长：1.5小时。", "培训时长：1.5小时。"},
+	} {
+		var texts []string
+		for _, s := range splitSentences(c.text) {
+			texts = append(texts, s.text)
+			if c.text[s.start:s.start+len(s.text)] != s.text {
+				t.Errorf("%q: offset %d does not point at %q", c.text, s.start, s.text)
+			}
+		}
+		if got := strings.Join(texts, "|"); got != c.want {
+			t.Errorf("splitSentences(%q) = %q, want %q", c.text, got, c.want)
+		}
+	}
+}
+
+// Among the sentences of the document chosen, the one quoted is found by
+// the question's words that tell its sentences apart: 仲裁 and 事宜 are in
+// nearly every sentence of this notice and say nothing about which one
+// answers; 立案 is in one.
+func TestQuoteChosenWithinDocument(t *testing.T) {
+	doc := &kb.Document{ID: "d", Type: kb.TypePolicy, Title: "关于防疫期间相关服务安排的通知"}
+	doc.Body = "现就防疫期间相关服务安排通知如下。仲裁庭开庭事宜，由仲裁庭根据规则决定延期。当事人办理立案的，请先拨打咨询电话。" +
+		"仲裁员阅卷事宜，可以通过网上进行。仲裁文书送达事宜，优先采用邮寄方式。仲裁费用缴纳事宜，可以网上支付。"
+	rs := []search.Result{{Doc: doc, Chunk: kb.Chunk{Text: doc.Body}, Score: 1}}
+	for _, c := range []struct {
+		within float64
+		want   string
+	}{
+		{0, "当事人办理立案的"}, // the default
+		{-1, "仲裁"},      // not weighed within the document: a sentence with more of the question's words
+	} {
+		f := testFocus("仲裁立案事宜如何处理", "仲裁", "立案", "事宜")
+		if c.within != 0 {
+			f.p.WithinDoc = c.within
+		}
+		got := quoted(rs, f.focusQuotes(rs, 3, 360))
+		if len(got) == 0 || !strings.HasPrefix(got[0], c.want) {
+			t.Errorf("WithinDoc %v: quoted %q, want it to start with %q", c.within, got, c.want)
+		}
+	}
+}
+
+// A sentence that only restates what is asked (其中包括，降低中小企业融资成本。)
+// is quoted with the sentence after it, which answers, rather than with
+// the sentence before it.
+func TestEchoQuotedWithWhatFollows(t *testing.T) {
+	doc := &kb.Document{ID: "d", Type: kb.TypeInterpretation, Title: "宝山出台政策细则"}
+	text := "从宝山区近期发布的实施细则中了解到，对于疫情危机下中小企业面临的生存压力，宝山在政策意见的框架下出台了一系列支持企业政策细则，对各类政策的支持对象、支持标准、申报材料、申报流程等多方面进行详尽解释。" +
+		"其中包括，降低中小企业融资成本。对于获得担保贷款且符合条件的中小企业给予保费补贴。"
+	rs := []search.Result{{Doc: doc, Chunk: kb.Chunk{Text: text}, Score: 1}}
+	for _, c := range []struct {
+		echo int
+		want string
+		ok   bool
+	}{
+		{0, "其中包括，降低中小企业融资成本。对于获得担保贷款且符合条件的中小企业给予保费补贴。", true},
+		{-1, "从宝山区", false}, // 其中 brings the sentence before it, and the answer is left out
+	} {
+		f := testFocus("宝山怎样降低中小企业融资成本", "降低", "中小企业", "融资成本")
+		if c.echo != 0 {
+			f.p.EchoRunes = c.echo
+		}
+		got := quoted(rs, f.focusQuotes(rs, 3, 360))
+		if len(got) == 0 || !strings.HasPrefix(got[0], c.want) || strings.Contains(got[0], "保费补贴") != c.ok {
+			t.Errorf("EchoRunes %d: quoted %q", c.echo, got)
+		}
+	}
+}

@@ -70,6 +70,18 @@ func TestTentativeAnswer(t *testing.T) {
 			}
 		})
 	}
+	// With a chat model, the model writes from the passages and the other
+	// candidates follow as buttons all the same.
+	srv := newChatServer(t, func(int, string, string) []string { return []string{"需要双方的户口簿、身份证[1]。"} })
+	cal := Calibration{Right: constant(0.55), InScope: constant(0.9), Passage: constant(0.9), Answer: 0.6, Tentative: 0.5, Clarify: 0.5, Quote: 0.4}
+	a, err := New(Config{Now: testNow, Calibration: cal}, b, withChunks(b, scripted{resp}), newModel(t, srv.URL+"/v1"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ans := ask(t, a, Request{Question: "结婚要带啥"})
+	if ans.Mode != ModeModel || len(ans.Related) != 2 || !strings.Contains(ans.Text, "如果不是您要问的，您可能想问：\n· 离婚登记需要什么材料？") {
+		t.Errorf("model answer, tentative: mode %s, related %v: %q", ans.Mode, ans.Related, ans.Text)
+	}
 	bad := Calibration{Right: constant(0.5), InScope: constant(0.5), Passage: constant(0.5), Answer: 0.6, Tentative: 0.7, Clarify: 0.5, Quote: 0.4}
 	if err := bad.Validate(); err == nil {
 		t.Error("a tentative threshold above the answer threshold is accepted")

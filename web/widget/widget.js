@@ -428,8 +428,9 @@
   // splitListed finds the lines of text that list the related questions —
   // the numbered choices of a clarification, or the 您可能还想问 list kept in
   // the text for clients without buttons — and returns the text before and
-  // after them; a heading line ending in ：just before the list goes with it.
-  // Text that lists none of them is all head.
+  // after them; a heading line ending in ：just before the list goes with it
+  // (and titles the buttons: 如果不是您要问的，您可能想问 after a tentative
+  // answer). Text that lists none of them is all head.
   function splitListed(text, related) {
     var key = function (q) { return String(q).replace(/[\s？?。.！!：:]/g, ''); };
     var qs = {};
@@ -440,18 +441,20 @@
       if (m && qs[key(m[1])]) { if (first < 0) first = i; last = i; }
       else if (first >= 0) break;
     }
-    if (first < 0) return { head: text, tail: '' };
-    var h = first;
-    if (h > 0 && /[：:]\s*$/.test(lines[h - 1])) h--;
-    return { head: lines.slice(0, h).join('\n').replace(/\s+$/, ''), tail: lines.slice(last + 1).join('\n').replace(/^\s+/, '') };
+    if (first < 0) return { head: text, tail: '', heading: '' };
+    var h = first, heading = '';
+    if (h > 0 && /[：:]\s*$/.test(lines[h - 1])) { h--; heading = lines[h].replace(/[：:]\s*$/, '').trim(); }
+    return { head: lines.slice(0, h).join('\n').replace(/\s+$/, ''), tail: lines.slice(last + 1).join('\n').replace(/^\s+/, ''), heading: heading };
   }
 
-  // relatedRow offers the related questions of answer f as buttons; a tap
-  // asks that question and tells the server which button it was (via).
-  function relatedRow(f, related) {
-    return suggestionRow(f.clarify ? '请选择您要问的问题' : '您可能还想问', related, function (r) {
+  // relatedRow offers the related questions of answer f as buttons, under
+  // the heading the text gave them (else 您可能还想问); a tap asks that
+  // question and tells the server which button it was (via).
+  function relatedRow(f, related, heading) {
+    var title = f.clarify ? '请选择您要问的问题' : (heading || '您可能还想问');
+    return suggestionRow(title, related, function (r) {
       ask(r.question, f.answer_id && r.id ? { answer_id: f.answer_id, id: r.id } : null);
-    }, f.clarify ? '' : '您可能还想问：');
+    }, f.clarify ? '' : title + '：');
   }
 
   // finishAnswer renders the complete answer: its text with citation links,
@@ -469,11 +472,11 @@
     else p.text = final;
     speak(p, true);
     var related = (f.related || []).filter(function (r) { return r && r.question; }).slice(0, 6);
-    var parts = related.length ? splitListed(final, related) : { head: final, tail: '' };
+    var parts = related.length ? splitListed(final, related) : { head: final, tail: '', heading: '' };
     renderAnswerText(p.textNode, parts.head, f.sources);
     var n = (f.sources || []).length;
     if (n) bubble.appendChild(renderSources(f.sources));
-    if (related.length) bubble.appendChild(relatedRow(f, related));
+    if (related.length) bubble.appendChild(relatedRow(f, related, parts.heading));
     if (parts.tail) {
       var tail = el('div', { class: 'text tail' });
       renderAnswerText(tail, parts.tail, f.sources);

@@ -44,13 +44,16 @@ test('format helpers', () => {
 test('splitListed takes the listed related questions out of the text, keeping what is around them', () => {
   const rel = [{ question: '政策解读按照什么原则进行？' }, { question: '《工作要点》解读：三、主要内容' }]
   assert.deepEqual(format.splitListed('您想了解的是以下哪一项？\n1. 政策解读按照什么原则进行？\n2. 《工作要点》解读：三、主要内容\n\n请点选其中一项查看答复。', rel),
-    { head: '您想了解的是以下哪一项？', tail: '请点选其中一项查看答复。' })
+    { head: '您想了解的是以下哪一项？', tail: '请点选其中一项查看答复。', heading: '' })
   // After an answer: the 您可能还想问： heading goes with its list.
   assert.deepEqual(format.splitListed('答复内容。[1]\n\n您可能还想问：\n· 政策解读按照什么原则进行\n· 《工作要点》解读：三、主要内容', rel),
-    { head: '答复内容。[1]', tail: '' })
+    { head: '答复内容。[1]', tail: '', heading: '您可能还想问' })
+  // After a tentative answer the heading says the buttons are the other candidates.
+  assert.deepEqual(format.splitListed('您问的可能是常见问题“甲”，其答复：\n答复内容。[1]\n\n如果不是您要问的，您可能想问：\n· 政策解读按照什么原则进行', rel),
+    { head: '您问的可能是常见问题“甲”，其答复：\n答复内容。[1]', tail: '', heading: '如果不是您要问的，您可能想问' })
   // Text that does not list them is left whole; so is a list of other questions.
-  assert.deepEqual(format.splitListed('答复内容。', rel), { head: '答复内容。', tail: '' })
-  assert.deepEqual(format.splitListed('办理步骤：\n1. 提交申请\n2. 等待答复', rel), { head: '办理步骤：\n1. 提交申请\n2. 等待答复', tail: '' })
+  assert.deepEqual(format.splitListed('答复内容。', rel), { head: '答复内容。', tail: '', heading: '' })
+  assert.deepEqual(format.splitListed('办理步骤：\n1. 提交申请\n2. 等待答复', rel), { head: '办理步骤：\n1. 提交申请\n2. 等待答复', tail: '', heading: '' })
 })
 
 test('relatedView keys every button (two sections of one document share an id) and keeps 示例', () => {

@@ -50,8 +50,9 @@ function relatedView (related) {
 // splitListed finds the lines of text that list the related questions —
 // the numbered choices of a clarification, or the 您可能还想问 list kept in
 // the text for clients without buttons — and returns the text before and
-// after them; a heading line ending in ：just before the list goes with it.
-// Text that lists none of them is all head.
+// after them; a heading line ending in ：just before the list goes with it
+// and titles the buttons (heading: 如果不是您要问的，您可能想问 after a
+// tentative answer). Text that lists none of them is all head.
 function splitListed (text, related) {
   text = String(text || '')
   const key = q => String(q).replace(/[\s？?。.！!：:]/g, '')
@@ -66,10 +67,14 @@ function splitListed (text, related) {
       last = i
     } else if (first >= 0) break
   }
-  if (first < 0) return { head: text, tail: '' }
+  if (first < 0) return { head: text, tail: '', heading: '' }
   let h = first
-  if (h > 0 && /[：:]\s*$/.test(lines[h - 1])) h--
-  return { head: lines.slice(0, h).join('\n').replace(/\s+$/, ''), tail: lines.slice(last + 1).join('\n').replace(/^\s+/, '') }
+  let heading = ''
+  if (h > 0 && /[：:]\s*$/.test(lines[h - 1])) {
+    h--
+    heading = lines[h].replace(/[：:]\s*$/, '').trim()
+  }
+  return { head: lines.slice(0, h).join('\n').replace(/\s+$/, ''), tail: lines.slice(last + 1).join('\n').replace(/^\s+/, ''), heading }
 }
 
 // anchorFromURL reads the anchor of a doc_url such as /docs/abc#c-3.

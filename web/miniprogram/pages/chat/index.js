@@ -125,7 +125,7 @@ Page({
       const related = relatedView(a.related)
       // The list of related questions in the text is for clients without
       // buttons: here they are buttons, between the text and what follows.
-      const parts = related.length ? splitListed(a.text, related) : { head: a.text, tail: '' }
+      const parts = related.length ? splitListed(a.text, related) : { head: a.text, tail: '', heading: '' }
       this.update(i, {
         text: a.text,
         segments: segs(parts.head, a.sources),
@@ -135,6 +135,7 @@ Page({
         refused: !!a.refused,
         clarify: !!a.clarify,
         related,
+        relatedTitle: parts.heading || '您可能还想问',
         streaming: false
       })
     }, err => {

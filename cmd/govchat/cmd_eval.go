@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/govchat/govchat/internal/search"
@@ -28,7 +31,7 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 	asJSON := fs.Bool("json", false, "print the figures as JSON")
 	answers := fs.Bool("answers", false, "measure answers through the same path as POST /api/ask: right, offered, wrong, clarified, refused; gold spans; answer length")
 	samples := fs.String("samples", "", "with --answers: instead of answering, write each question's evidence (features and outcome flags) to this JSON file, for `govchat calibrate`")
-	verbose := fs.Bool("v", false, "with --answers: list every question that was not answered right")
+	verbose := fs.Bool("v", false, "list every question that was not answered right (with --answers) or whose first result is not relevant")
 	split := fs.String("split", "", "with --answers: keep only the `dev` or `test` half of the rows, chosen by a hash of their id (for question files not already split, such as NCPQA's)")
 	compare := fs.Bool("compare", false, "measure retrieval three times: without the vocabulary's synonyms, expansions and aspects and without learned associations; with the vocabulary; with the vocabulary and the associations (the default)")
 	doReplay := fs.Bool("replay", false, "feed every other question through the learning loop (taps, 👍, operators' answers, approval of every proposal) on a copy of the knowledge base, then measure both halves again")
@@ -92,7 +95,13 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 
-	rep, err := eval.Run(ctx, qs, *k, ranker(a.Engine, max(*k, 10)))
+	rank := ranker(a.Engine, max(*k, 10))
+	seen := make(map[string]eval.Ranking, len(qs))
+	rep, err := eval.Run(ctx, qs, *k, func(ctx context.Context, q string) (eval.Ranking, error) {
+		r, err := rank(ctx, q)
+		seen[q] = r
+		return r, err
+	})
 	if err != nil {
 		return err
 	}
@@ -108,6 +117,60 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "knowledge   %s: %d documents, %d chunks\n", env.Config.Knowledge, a.Base.Len(), a.Engine.Chunks())
 	rep.Print(env.Stdout)
+	if *verbose {
+		return printMisses(ctx, env.Stdout, a, qs, seen)
+	}
+	return nil
+}
+
+// printMisses lists the in-scope questions whose first result is not
+// relevant (for studying misses on a development split): the rank of the
+// first relevant entry (0: not among the results), its title, the
+// question's terms with the other names the vocabulary gives them, and the
+// first three results with their scores and matched terms.
+func printMisses(ctx context.Context, w io.Writer, a *searchApp, qs []eval.Query, seen map[string]eval.Ranking) error {
+	title := func(id string) string {
+		if d := a.Base.Doc(id); d != nil {
+			return d.Title
+		}
+		return "?"
+	}
+	for _, q := range qs {
+		if len(q.Relevant) == 0 {
+			continue
+		}
+		var ids []string
+		for _, id := range seen[q.Question].IDs {
+			if !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+		at := 0
+		for i, id := range ids {
+			if slices.Contains(q.Relevant, id) {
+				at = i + 1
+				break
+			}
+		}
+		if at == 1 {
+			continue
+		}
+		fmt.Fprintf(w, "\nmiss %s (rank %d): %s\n  want %s %s\n", q.ID, at, q.Question, q.Relevant[0], title(q.Relevant[0]))
+		an := a.Engine.Analyze(q.Question)
+		fmt.Fprintf(w, "  terms %s\n", strings.Join(an.Terms, " "))
+		for _, t := range an.Terms {
+			if syn := an.Synonyms[t]; len(syn) > 0 {
+				fmt.Fprintf(w, "    %s = %s\n", t, strings.Join(syn, " "))
+			}
+		}
+		resp, err := a.Engine.Search(ctx, q.Question, search.Options{Limit: 3, IncludeExpired: true})
+		if err != nil {
+			return err
+		}
+		for i, r := range resp.Results {
+			fmt.Fprintf(w, "  %d. %.3f %s %s [%s]\n", i+1, r.Score, r.Doc.ID, r.Doc.Title, strings.Join(r.Matched, " "))
+		}
+	}
 	return nil
 }
 

@@ -106,6 +106,24 @@ func TestEvalCommand(t *testing.T) {
 	}
 }
 
+// TestEvalVerbose: eval -v lists the in-scope questions whose first result
+// is not relevant, with the rank of the relevant entry (0: not found), the
+// question's terms and the first results; out-of-scope questions and hits
+// are not listed.
+func TestEvalVerbose(t *testing.T) {
+	qf := filepath.Join(t.TempDir(), "v.jsonl")
+	os.WriteFile(qf, []byte(`{"id":"nowhere","question":"怎么申请公开政府信息","relevant":["no-such-entry"]}`+"\n"+
+		`{"id":"oos","question":"今天天气怎么样","relevant":[]}`+"\n"), 0o644)
+	out, errs, code := runCmd(t, t.TempDir(), "eval", "--queries", qf, "-v")
+	if code != 0 {
+		t.Fatalf("eval -v: %d %s", code, errs)
+	}
+	if !strings.Contains(out, "miss nowhere (rank 0): 怎么申请公开政府信息\n  want no-such-entry ?\n  terms 申请公开 政府 信息") ||
+		strings.Count(out, "\nmiss ") != 1 || !strings.Contains(out, "\n  1. ") {
+		t.Errorf("-v output: %s", out)
+	}
+}
+
 // TestIndexWithEmbeddings runs index against a fake OpenAI-compatible
 // /v1/embeddings server: dense vectors are built once, and a second run
 // (another "process") takes them from the cache instead of the server.

@@ -101,6 +101,16 @@ type Params struct {
 	// passage accounts for (its words, weighted by their informativeness)
 	// to this power and multiplies the passage's score by it. Negative: off.
 	PassageCoord float64
+	// SynonymWord raises the query weight of the canonical term that a
+	// question's term (or phrase) is mapped to by the vocabulary, when it
+	// is written differently (户口 → 户籍, 掉水里 → 溺水): by a factor of
+	// 1 + SynonymWord × the share of the canonical term's character
+	// bigrams the question lacks. A text in the question's own words
+	// matches its word, bigram and character features; one in the
+	// official words matches the canonical word alone, so without this
+	// the vocabulary finds the official wording but ranks it below any
+	// literal partial match. Negative: off.
+	SynonymWord float64
 }
 
 // Ways to score a FAQ entry's similar questions (Params.SimilarPassages).
@@ -124,6 +134,7 @@ var DefaultParams = Params{
 	AspectWeight: 1,
 	AssocWeight:  0.3, AssocTerms: 2, AssocRerank: -1, AssocMinCount: 2,
 	SimilarPassages: PassageAlone, PassageCoord: 2,
+	SynonymWord: 1.5,
 }
 
 func (p Params) withDefaults() Params {
@@ -153,6 +164,7 @@ func (p Params) withDefaults() Params {
 	set(&p.AssocWeight, d.AssocWeight)
 	set(&p.AssocRerank, d.AssocRerank)
 	set(&p.PassageCoord, d.PassageCoord)
+	set(&p.SynonymWord, d.SynonymWord)
 	if p.AssocTerms == 0 {
 		p.AssocTerms = d.AssocTerms
 	}
@@ -562,7 +574,44 @@ func (e *encoder) analyzeQuery(q string) queryTerms {
 			w[featureIndex(kindPair, pairKey(e.seg, a.Terms[i-1], a.Terms[i]))] = e.p.PairWeight
 		}
 	}
-	return queryTerms{analysis: a, weights: w, norm: textnorm.Normalize(q)}
+	norm := textnorm.Normalize(q)
+	if e.p.SynonymWord > 0 {
+		e.boostSynonyms(a, norm, w)
+	}
+	return queryTerms{analysis: a, weights: w, norm: norm}
+}
+
+// boostSynonyms multiplies the query weight of each canonical term that a
+// term or phrase of the question is mapped to, and that the question does
+// not spell, by 1 + SynonymWord × the share of the canonical term's
+// character bigrams missing from the question (Params.SynonymWord): the
+// evidence that the question's own bigrams and characters give a text in
+// its words, the canonical word alone must give a text in the official
+// words. An abbreviation whose official form contains it (公积金 →
+// 住房公积金) already matches by its bigrams and gains little.
+func (e *encoder) boostSynonyms(a zh.Analysis, norm string, w map[uint32]float64) {
+	done := map[string]bool{}
+	for _, t := range append(slices.Clip(a.Terms), a.Phrases...) {
+		c := e.seg.Canonical(t)
+		if c == t || done[c] {
+			continue
+		}
+		done[c] = true
+		idx := featureIndex(kindWord, c)
+		if w[idx] == 0 {
+			continue
+		}
+		bigrams := e.seg.Analyze(c).Bigrams
+		missing := 0
+		for _, b := range bigrams {
+			if !strings.Contains(norm, b) {
+				missing++
+			}
+		}
+		if len(bigrams) > 0 {
+			w[idx] *= 1 + e.p.SynonymWord*float64(missing)/float64(len(bigrams))
+		}
+	}
 }
 
 func sparseOf(w map[uint32]float64) store.SparseVec {

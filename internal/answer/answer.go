@@ -553,7 +553,7 @@ func (a *Answerer) answerable(resp *search.Response) (bool, string) {
 	if len(resp.Results) == 0 {
 		return false, "no results"
 	}
-	sup, missing := a.topics.support(resp.Terms, resp.Synonyms, resp.Results)
+	sup, missing := a.topicSupport(resp)
 	score := resp.Confidence + a.cfg.TopicWeight*sup
 	detail := fmt.Sprintf("confidence %.2f, topic support %.2f (missing %v)", resp.Confidence, sup, missing)
 	if score < a.cfg.MinAnswerability {

@@ -51,7 +51,11 @@ var featureNames = []string{
 //     holds.
 func (a *Answerer) features(q string, resp *search.Response, answerable bool, f *focus) ([]float64, []evidence) {
 	fo := f
-	terms := append(keyTerms(resp), a.known.rareChars(resp)...)
+	// The places the knowledge base serves are in every entry's setting,
+	// not evidence that one answers (宁波海曙区的社保卡在哪里办 is not answered
+	// by the 海曙区 work plan's opening).
+	terms := slices.DeleteFunc(keyTerms(resp), func(k keyTerm) bool { return a.regions.served(k.t) })
+	terms = append(terms, a.known.rareChars(resp)...)
 	n := min(len(resp.Results), 4)
 	ev := make([]evidence, n)
 	for i := range n {
@@ -87,7 +91,7 @@ func (a *Answerer) features(q string, resp *search.Response, answerable bool, f 
 	if answerable {
 		x[10] = 1
 	}
-	x[11], _ = a.topics.support(resp.Terms, resp.Synonyms, resp.Results)
+	x[11], _ = a.topicSupport(resp)
 	if fo != nil && fo.aspect != nil {
 		switch other := aspectOf(a.base.Dict.Aspects, entryName(resp.Results[0])); {
 		case fo.nameMarks(resp.Results[0]):
@@ -480,26 +484,42 @@ func (a *Answerer) clarify(req Request, standalone string, resp *search.Response
 // matterWeight) that is nowhere in the knowledge base. A question whose
 // other words the knowledge base does use (有哪些功能, 意义是什么), or are
 // common words (一年搞几次), may ask about the document as a whole, which any
-// of its passages may answer.
+// of its passages may answer — unless all the title shares with the question
+// is a place the knowledge base serves (宁波海曙区的社保卡在哪里办 and the
+// 海曙区 work plan), which every document of it is about.
 func (a *Answerer) titleOnly(resp *search.Response, r search.Result, fo *focus) bool {
 	title := textnorm.Key(r.Doc.Title)
 	body := textnorm.Key(r.Chunk.HeadingPath() + "\n" + r.Chunk.Text)
-	if fo != nil && fo.marks(body) {
-		return false
-	}
-	unknown := false
+	unknown, titled, placed, other := false, false, false, false
 	for _, t := range resp.Terms {
 		n := textnorm.Key(t)
-		if utf8.RuneCountInString(n) < 2 || strings.Contains(title, n) {
+		if utf8.RuneCountInString(n) < 2 {
+			continue
+		}
+		place := a.regions.served(n)
+		if strings.Contains(title, n) {
+			titled, placed = titled || !place, placed || place
 			continue
 		}
 		forms := termForms(n, resp.Synonyms[t])
 		if containsAny(body, forms) {
 			return false
 		}
+		if !place && isTopicTerm(n) && !genericTerms[n] {
+			other = true
+		}
 		if !slices.ContainsFunc(forms, a.known.has) && (resp.Vocabulary[t] || resp.Weights[t] >= matterWeight) {
 			unknown = true
 		}
+	}
+	if placed && !titled && other {
+		// A title that shares only the place with the question (宁波海曙区的
+		// 社保卡在哪里办 and the 海曙区 work plan) does not make the question
+		// one about the document, whatever aspect its text speaks of.
+		return true
+	}
+	if fo != nil && fo.marks(body) {
+		return false
 	}
 	return unknown
 }

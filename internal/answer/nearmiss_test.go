@@ -27,6 +27,7 @@ func TestNearMissesAreRefused(t *testing.T) {
 		{"海曙区政府债务余额有多少亿", "fact"},     // 债务余额 are to be published; no figure is
 		{"区政府网站IPv6改造要哪年完成", "fact"},  // no year is set
 		{"海曙区政府门户网站网址是啥", "fact"},     // the portal's paragraph gives no address
+		{"宁波海曙区的社保卡在哪里办", "title"},    // only the place is shared with the plan's opening
 	} {
 		c := consider(t, a, tc.q)
 		if c.verdict != verdictRefuse || c.judged == nil || c.judged.unquotable != tc.why {
@@ -134,6 +135,24 @@ func TestLacksAddress(t *testing.T) {
 		r := search.Result{Doc: &kb.Document{ID: "d"}, Chunk: kb.Chunk{Text: tc.text}}
 		if got := lacksFact(r, a.focusOf(tc.q, analyze(a, tc.q))); got != tc.lacks {
 			t.Errorf("lacksFact(%q, %q) = %v, want %v", tc.q, tc.text, got, tc.lacks)
+		}
+	}
+}
+
+// The places a knowledge base serves are named in its documents' regions
+// (宁波市海曙区) or in enough of their metadata; they are the setting of
+// every entry, not evidence that one answers.
+func TestServedPlaces(t *testing.T) {
+	a := newEvalAnswerer(t, loadKnowledge(t))
+	for _, tc := range []struct {
+		term   string
+		served bool
+	}{
+		{"海曙区", true}, {"海曙", true}, {"宁波", true}, {"宁波市", true}, {"浙江", true},
+		{"杭州", false}, {"北京", false}, {"区政府", false}, {"社保卡", false}, {"区", false},
+	} {
+		if got := a.regions.served(tc.term); got != tc.served {
+			t.Errorf("served(%s) = %v, want %v", tc.term, got, tc.served)
 		}
 	}
 }

@@ -2,8 +2,10 @@ package answer
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/safety"
@@ -144,6 +146,7 @@ func stripGreeting(norm string) string { return greetingPrefixRe.ReplaceAllStrin
 type regionScope struct {
 	covered map[string]bool // gazetteer names the knowledge base covers
 	names   []string        // all gazetteer names, longest first
+	regions []string        // the documents' regions (宁波市海曙区), distinct
 }
 
 // gazetteer maps provincial-level regions and major cities to their
@@ -199,6 +202,9 @@ func newRegionScope(base *kb.Base, extra []string) *regionScope {
 	threshold := max(1, docs/50)
 	if base != nil {
 		for _, d := range base.Docs {
+			if d.Region != "" && !slices.Contains(rs.regions, d.Region) {
+				rs.regions = append(rs.regions, d.Region)
+			}
 			for _, n := range rs.names {
 				if d.Region != "" && strings.Contains(d.Region, n) {
 					rs.covered[n] = true
@@ -263,6 +269,38 @@ func (rs *regionScope) otherRegion(norm string) (string, bool) {
 		return "", false
 	}
 	return other, true
+}
+
+// served reports whether term t names a place the knowledge base serves
+// (海曙区, 宁波市, 北京 for a Beijing knowledge base): every document is
+// about it, so it tells nothing about what is asked.
+func (rs *regionScope) served(t string) bool {
+	if rs == nil || utf8.RuneCountInString(t) < 2 {
+		return false
+	}
+	if rs.covered[t] {
+		return true
+	}
+	for _, suffix := range []string{"省", "市", "区", "县"} {
+		if rest, ok := strings.CutSuffix(t, suffix); ok && utf8.RuneCountInString(rest) >= 2 && rs.covered[rest] {
+			return true
+		}
+	}
+	for _, r := range rs.regions {
+		if strings.Contains(r, t) {
+			return true
+		}
+	}
+	return false
+}
+
+// topicSupport is the topic support of the question's terms
+// (topicIndex.support), the places the knowledge base serves left out: 宁波
+// 海曙区 in 宁波海曙区的社保卡在哪里办 are in every document of a 海曙区
+// knowledge base and support no answer about 社保卡.
+func (a *Answerer) topicSupport(resp *search.Response) (float64, []string) {
+	terms := slices.DeleteFunc(slices.Clone(resp.Terms), func(t string) bool { return a.regions.served(textnorm.Key(t)) })
+	return a.topics.support(terms, resp.Synonyms, resp.Results)
 }
 
 func (rs *regionScope) placeAt(s string) string {

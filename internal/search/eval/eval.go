@@ -24,11 +24,13 @@ import (
 
 // Query is one line of a query file: {"id", "question", "relevant": [ids]}.
 // An empty relevant list marks an out-of-scope question that should be
-// refused.
+// refused. A `docid` (the NCPQA files) is read as a one-element relevant
+// list, as `eval --answers` reads it.
 type Query struct {
 	ID       string   `json:"id"`
 	Question string   `json:"question"`
 	Relevant []string `json:"relevant"`
+	DocID    string   `json:"docid,omitempty"`
 }
 
 // ReadQueries reads JSONL queries; blank lines and # comments are skipped and a bad line is
@@ -53,6 +55,9 @@ func ReadQueries(r io.Reader) ([]Query, error) {
 		}
 		if q.ID == "" {
 			q.ID = fmt.Sprint(line)
+		}
+		if q.DocID != "" && len(q.Relevant) == 0 {
+			q.Relevant = []string{q.DocID}
 		}
 		out = append(out, q)
 	}

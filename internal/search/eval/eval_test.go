@@ -3,6 +3,7 @@ package eval
 import (
 	"context"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -52,6 +53,11 @@ func TestReadQueries(t *testing.T) {
 	qs, err := ReadQueries(strings.NewReader("{\"id\":\"a\",\"question\":\"问\",\"relevant\":[\"x\"]}\n\n{\"question\":\"无关\"}\n"))
 	if err != nil || len(qs) != 2 || qs[1].ID != "3" || len(qs[1].Relevant) != 0 {
 		t.Fatalf("%+v %v", qs, err)
+	}
+	// An NCPQA line names its one relevant document by docid.
+	qs, err = ReadQueries(strings.NewReader(`{"id":"n","question":"哪家企业","docid":"d1","answer":"北铃"}`))
+	if err != nil || len(qs) != 1 || !slices.Equal(qs[0].Relevant, []string{"d1"}) {
+		t.Errorf("docid not read as relevant: %+v %v", qs, err)
 	}
 	for _, bad := range []string{"", "{\"question\":\"\"}", "{oops"} {
 		if _, err := ReadQueries(strings.NewReader(bad)); err == nil {

@@ -354,6 +354,12 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 	}
 	ok, detail := a.answerable(resp)
 	c.reason, c.detail = ReasonLowConfidence, detail
+	if a.onlyPlace(resp) {
+		// 海曙区在哪: the place the knowledge base serves and nothing
+		// else; every document is set there, none answers.
+		c.detail += "; names only the place served"
+		return c, nil
+	}
 	// A question about a document no longer in force (left out of the
 	// search unless asked for) is told so.
 	if c.old, err = a.supersededMatch(ctx, standalone, resp, opts, included); err != nil {

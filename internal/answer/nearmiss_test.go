@@ -27,7 +27,6 @@ func TestNearMissesAreRefused(t *testing.T) {
 		{"海曙区政府债务余额有多少亿", "fact"},     // 债务余额 are to be published; no figure is
 		{"区政府网站IPv6改造要哪年完成", "fact"},  // no year is set
 		{"海曙区政府门户网站网址是啥", "fact"},     // the portal's paragraph gives no address
-		{"宁波海曙区的社保卡在哪里办", "title"},    // only the place is shared with the plan's opening
 	} {
 		c := consider(t, a, tc.q)
 		if c.verdict != verdictRefuse || c.judged == nil || c.judged.unquotable != tc.why {
@@ -153,6 +152,75 @@ func TestServedPlaces(t *testing.T) {
 	} {
 		if got := a.regions.served(tc.term); got != tc.served {
 			t.Errorf("served(%s) = %v, want %v", tc.term, got, tc.served)
+		}
+	}
+}
+
+// The places the knowledge base lives in (the region of at least half of its
+// documents) are left out of the search: 宁波海曙区怎么申请政府信息公开 is
+// answered as 怎么申请政府信息公开 is, not from whatever names 海曙区 in its
+// title; a question that names the place and nothing else is refused.
+func TestHomePlaces(t *testing.T) {
+	a := newEvalAnswerer(t, loadKnowledge(t))
+	for _, n := range []string{"宁波市海曙区", "海曙区", "海曙", "宁波市", "宁波", "浙江"} {
+		if !slices.Contains(a.regions.home, n) && n != "宁波市海曙区" {
+			t.Errorf("home places %v lack %s", a.regions.home, n)
+		}
+	}
+	for q, want := range map[string]string{
+		"宁波海曙区怎么申请政府信息公开": "怎么申请政府信息公开",
+		"海曙区政务公开考核怎么考":    "政务公开考核怎么考",
+		"海曙区在哪":           "海曙区在哪", // too little left
+		"杭州怎么申请政府信息公开":    "杭州怎么申请政府信息公开",
+	} {
+		if got := a.regions.withoutHome(q); got != want {
+			t.Errorf("withoutHome(%s) = %q, want %q", q, got, want)
+		}
+	}
+	for _, tc := range []struct{ withPlace, without string }{
+		{"宁波海曙区怎么申请政府信息公开", "怎么申请政府信息公开"},
+		{"海曙区政务公开考核怎么考", "政务公开考核怎么考"},
+	} {
+		got, want := ask(t, a, Request{Question: tc.withPlace}), ask(t, a, Request{Question: tc.without})
+		if got.Refused || len(got.Sources) == 0 || len(want.Sources) == 0 || got.Sources[0].ID != want.Sources[0].ID {
+			t.Errorf("%s answered from %v, %s from %v", tc.withPlace, got.Sources, tc.without, want.Sources)
+		}
+	}
+	for _, q := range []string{"海曙区在哪", "宁波海曙区", "宁波海曙区的社保卡在哪里办"} {
+		if ans := ask(t, a, Request{Question: q}); !ans.Refused {
+			t.Errorf("%s (only the place) answered: %s", q, ans.Text)
+		}
+	}
+	// Documents without regions have no home: nothing is left out.
+	b := kb.NewBase([]*kb.Document{{ID: "x", Type: kb.TypeFAQ, Title: "北京市社保卡如何补办？", Body: "到银行网点补办。"}}, kb.Dict{})
+	if rs := newRegionScope(b, nil); len(rs.home) != 0 || rs.withoutHome("北京社保卡怎么补办") != "北京社保卡怎么补办" {
+		t.Errorf("home %v without regions", rs.home)
+	}
+}
+
+// A passage whose document's title shares only a place the knowledge base
+// serves with the question (北京 here, served by the documents' issuers, not
+// their regions, so nothing is left out of the search) is not quoted.
+func TestTitleSharesOnlyThePlace(t *testing.T) {
+	docs := []*kb.Document{
+		{ID: "plan", Type: kb.TypePolicy, Title: "北京市政务公开工作要点", Issuer: "北京市人民政府办公厅", Body: "一、推进政务公开\n各部门要主动公开政策文件，做好政策解读。"},
+		{ID: "card", Type: kb.TypeFAQ, Title: "社保卡丢了怎么补办？", Issuer: "北京市人力资源和社会保障局", Body: "持身份证到银行网点补办。"},
+	}
+	a := newEvalAnswerer(t, kb.NewBase(docs, kb.Dict{}))
+	for q, want := range map[string]bool{
+		"北京市政务公开有什么要求":  false, // the title shares 政务公开
+		"北京市的社保卡去哪个窗口办": true,  // only 北京市
+	} {
+		resp, err := a.r.Search(context.Background(), q, search.Options{Limit: 8})
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(resp.Results, func(r search.Result) bool { return r.Doc.ID == "plan" })
+		if i < 0 {
+			t.Fatalf("%s: the plan not found", q)
+		}
+		if got := a.titleOnly(resp, resp.Results[i], a.focusOf(q, resp)); got != want {
+			t.Errorf("titleOnly(%s, plan) = %v, want %v (terms %v)", q, got, want, resp.Terms)
 		}
 	}
 }

@@ -147,6 +147,10 @@ type regionScope struct {
 	covered map[string]bool // gazetteer names the knowledge base covers
 	names   []string        // all gazetteer names, longest first
 	regions []string        // the documents' regions (宁波市海曙区), distinct
+	// home are the names of the places at least half of the documents'
+	// regions name (宁波市, 宁波, 海曙区, 海曙, 浙江), longest first: where
+	// the knowledge base lives.
+	home []string
 }
 
 // gazetteer maps provincial-level regions and major cities to their
@@ -229,7 +233,103 @@ func newRegionScope(base *kb.Base, extra []string) *regionScope {
 			rs.covered[p] = true
 		}
 	}
+	rs.home = homePlaces(base)
 	return rs
+}
+
+// adminPartRe cuts a region into its administrative parts: 宁波市海曙区 →
+// 宁波市, 海曙区.
+var adminPartRe = regexp.MustCompile(`\p{Han}+?(?:自治区|自治州|特别行政区|省|市|区|县|旗|盟|州)`)
+
+// homePlaces are the names of the places that the regions of at least half
+// of base's documents name, with their short forms (海曙 for 海曙区) and the
+// province of a city the gazetteer knows: none when the documents have no
+// regions, or places of their own.
+func homePlaces(base *kb.Base) []string {
+	if base == nil || len(base.Docs) == 0 {
+		return nil
+	}
+	count := map[string]int{}
+	for _, d := range base.Docs {
+		seen := map[string]bool{}
+		for _, part := range adminPartRe.FindAllString(d.Region, -1) {
+			if !seen[part] {
+				seen[part] = true
+				count[part]++
+			}
+		}
+	}
+	var home []string
+	add := func(n string) {
+		if utf8.RuneCountInString(n) >= 2 && !slices.Contains(home, n) {
+			home = append(home, n)
+		}
+	}
+	for part, c := range count {
+		if 2*c < len(base.Docs) {
+			continue
+		}
+		add(part)
+		short := part
+		for _, suffix := range []string{"自治区", "自治州", "特别行政区", "省", "市", "区", "县"} {
+			if rest, ok := strings.CutSuffix(part, suffix); ok {
+				short = rest
+				break
+			}
+		}
+		add(short)
+		if p := gazetteer[short]; p != "" {
+			add(p)
+			add(p + "省")
+		}
+	}
+	sortByLenDesc(home)
+	return home
+}
+
+// onlyPlace reports whether the question's terms (two or more runes, topic
+// terms) name the places the knowledge base serves and nothing else.
+func (a *Answerer) onlyPlace(resp *search.Response) bool {
+	place := false
+	for _, t := range resp.Terms {
+		n := textnorm.Key(t)
+		if utf8.RuneCountInString(n) < 2 || !isTopicTerm(n) || genericTerms[n] {
+			continue
+		}
+		if !a.regions.served(n) {
+			return false
+		}
+		place = true
+	}
+	return place
+}
+
+// withoutHome is question q without the names of the places the knowledge
+// base lives in (宁波海曙区怎么申请政府信息公开 → 怎么申请政府信息公开), for
+// the search: such a name is in the title of many of its documents and
+// would find them for any question that names it. q itself is returned
+// when too little would be left (海曙区在哪).
+func (rs *regionScope) withoutHome(q string) string {
+	if rs == nil || len(rs.home) == 0 {
+		return q
+	}
+	out := q
+	for _, n := range rs.home {
+		out = strings.ReplaceAll(out, n, " ")
+	}
+	if out == q {
+		return q
+	}
+	han := 0
+	for _, r := range out {
+		if unicode.Is(unicode.Han, r) {
+			han++
+		}
+	}
+	if han < 4 {
+		return q
+	}
+	return strings.Join(strings.Fields(out), " ")
 }
 
 func sortByLenDesc(s []string) {

@@ -435,7 +435,7 @@ func (f *focus) focusQuotes(results []search.Result, passages, budget int) []quo
 			}
 		}
 	}
-	out := []quote{f.trim(grow(sents[best.p], best.i, f.want, budget, best.echo), passageContext(results[best.p]))}
+	out := []quote{f.trim(grow(sents[best.p], best.i, f.want, budget, best.echo, f.holdsAsked), passageContext(results[best.p]))}
 	used := quoteRunes(out[0])
 	said := quoteKey(out[0])
 	for _, c := range all[1:] {
@@ -459,7 +459,7 @@ func (f *focus) focusQuotes(results []search.Result, passages, budget int) []quo
 		if k := textnorm.Key(sents[c.p][c.i].text); strings.Contains(said, k) {
 			continue // already quoted (chunks that overlap)
 		}
-		q := f.trim(grow(sents[c.p], c.i, min(f.want, budget-used), budget-used, c.echo), passageContext(results[c.p]))
+		q := f.trim(grow(sents[c.p], c.i, min(f.want, budget-used), budget-used, c.echo, f.holdsAsked), passageContext(results[c.p]))
 		q.passage = c.p
 		out = append(out, q)
 	}
@@ -520,7 +520,12 @@ func (f *focus) trim(q quote, ctx string) quote {
 // grow quotes sentence i of ss and the sentences after it while the quote
 // is shorter than want runes; a sentence that introduces a list (ends with
 // ：) brings its items up to max runes.
-func grow(ss []sentence, i, want, max int, echo bool) quote {
+//
+// parallel, when not nil, reports whether a clause holds the kind of fact
+// asked: a sentence part after a ；whose part before it holds one too is
+// one of several cases of one rule (不能当场答复的，20个工作日内答复；需要延长
+// 的，最长不得超过20个工作日) and is quoted with it.
+func grow(ss []sentence, i, want, max int, echo bool, parallel func(string) bool) quote {
 	q := quote{sentences: []sentence{ss[i]}}
 	n := utf8.RuneCountInString(ss[i].text)
 	if echo && i+1 < len(ss) && n+utf8.RuneCountInString(ss[i+1].text) <= max {
@@ -528,6 +533,10 @@ func grow(ss []sentence, i, want, max int, echo bool) quote {
 		q.sentences = append(q.sentences, ss[i+1])
 		n += utf8.RuneCountInString(ss[i+1].text)
 		i++
+	} else if i > 0 && parallel != nil && strings.HasSuffix(ss[i-1].text, "；") && parallel(ss[i-1].text) &&
+		n+utf8.RuneCountInString(ss[i-1].text) <= max {
+		q.sentences = []sentence{ss[i-1], ss[i]}
+		n += utf8.RuneCountInString(ss[i-1].text)
 	} else if i > 0 && continuesRe.MatchString(ss[i].text) && !listItemRe.MatchString(ss[i].text) {
 		// 但是…, 同时…: the sentence before it says what it qualifies.
 		q.sentences = []sentence{ss[i-1], ss[i]}
@@ -786,4 +795,15 @@ func (f *focus) inDocument(doc *kb.Document, docs map[string]*focus) *focus {
 	}
 	docs[doc.ID] = &g
 	return &g
+}
+
+// holdsAsked reports whether text holds a fact of the kind the question asks
+// for: a number or a date, or a length of time for either; false when the
+// question asks for none.
+func (f *focus) holdsAsked(text string) bool {
+	if !f.number && !f.date {
+		return false
+	}
+	n := textnorm.Key(text)
+	return durationRe.MatchString(n) || f.number && numberRe.MatchString(n) || f.date && dateRe.MatchString(n)
 }

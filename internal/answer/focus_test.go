@@ -88,3 +88,23 @@ func TestPreferAspect(t *testing.T) {
 		t.Error("moved without an aspect")
 	}
 }
+
+// A part of a sentence after a ；that holds the kind of fact asked, whose part
+// before it holds one too, is one case of a rule with several: 多久能答复 is
+// answered with the 20 working days and their extension, not the extension
+// alone; a question for no figure is answered as before.
+func TestParallelCasesQuotedTogether(t *testing.T) {
+	a := newEvalAnswerer(t, loadKnowledge(t))
+	ans := ask(t, a, Request{Question: "政府信息公开申请多久能答复"})
+	if !strings.Contains(ans.Text, "不能当场答复的，应当自收到申请之日起20个工作日内予以答复；需要延长答复期限的") {
+		t.Errorf("the extension quoted without the rule it extends:\n%s", ans.Text)
+	}
+	ss := splitSentences("不能当场答复的，20个工作日内答复；需要延长的，最长不得超过20个工作日。")
+	holds := func(s string) bool { return strings.Contains(s, "20个工作日") }
+	if q := grow(ss, 1, 10, 200, false, holds); len(q.sentences) != 2 {
+		t.Errorf("parallel case alone: %+v", q.sentences)
+	}
+	if q := grow(ss, 1, 10, 200, false, nil); len(q.sentences) != 1 {
+		t.Errorf("no fact asked, yet the part before is quoted: %+v", q.sentences)
+	}
+}

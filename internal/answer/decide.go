@@ -547,8 +547,13 @@ func lacksFact(r search.Result, fo *focus) bool {
 	n := textnorm.Key(text)
 	// A length of time (三日内, 15天) answers 几天 as well as 多久.
 	holds := durationRe.MatchString(n) || number && numberRe.MatchString(n) || date && dateRe.MatchString(n)
-	return !holds
+	// 要交多少钱 is answered by 不收取费用: the sum is none.
+	free := number && fo.aspect != nil && fo.aspect.Name == "费用" && freeRe.MatchString(n)
+	return !holds && !free
 }
+
+// freeRe says that something costs nothing.
+var freeRe = regexp.MustCompile(`免费|不收费|不收取|免收|免予收取|免交|无需缴费|不需缴费|不需要缴费|无需交费|不需交费|不用交钱|无需付费`)
 
 // urlRe is a web address: what a question for one (fo.address) needs.
 var urlRe = regexp.MustCompile(`(?i)https?://|www\.|[a-z0-9-]+\.(gov\.cn|com\.cn|org\.cn|cn|com|org|net)\b`)

@@ -41,6 +41,7 @@ func TestNearMissesAreRefused(t *testing.T) {
 		{"政务公开考核的结果在哪能看到", "结果在区政府门户网站公开"},       // 结果: beyond the title
 		{"海曙政务公开要点的那篇解读 把内容分成了几块", "工作要点分为四个部分"}, // a figure: 四个
 		{"申请政府信息公开要交钱吗", "不收取费用"},                // the aspect's section
+		{"信息公开申请要交多少钱", "不收取费用"},                 // 多少 answered by none
 		{"政务公开考核一年搞几次", "考核每年开展一次"},              // common words only: 一年
 		{"信息公开答复要是拖延 最多能拖多久", "20个工作日"},          // a time limit
 		{"区政府网站要升级IPv6吗", "IPv6"},
@@ -67,6 +68,9 @@ func TestLacksFact(t *testing.T) {
 		{"防洪标准是什么意思", "防洪标准是指防洪设施应具备的防洪能力。", false}, // a meaning, not a number
 		{"绑了好几个家人的账户 先扣谁的", "应先使用本人账户资金。", false},   // 好几个: many
 		{"几天内给答复", "应当在申请提出的三日内作出决定。", false},       // 三日: a length of time
+		{"申请要交多少钱", "行政机关依申请提供政府信息，不收取费用。", false},  // the sum is none
+		{"申请要交多少钱", "行政机关依申请提供政府信息。", true},
+		{"账号有多少个", "账号不收取费用。", true}, // free, but not what is asked
 	} {
 		r := resultOf(tc.text)
 		if got := lacksFact(r, a.focusOf(tc.q, analyze(a, tc.q))); got != tc.lacks {

@@ -51,7 +51,7 @@ func hasFollowUpCue(norm string) bool {
 // as a question on 公积金.
 func (a *Answerer) retrieve(ctx context.Context, q string, history []Turn, opts search.Options) (standalone string, rewritten bool, resp *search.Response, err error) {
 	find := func(s string) (*search.Response, error) {
-		r, err := a.r.Search(ctx, a.regions.withoutHome(s), opts)
+		r, err := a.r.Search(ctx, a.withoutHome(s), opts)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()

@@ -309,12 +309,21 @@ func (a *Answerer) onlyPlace(resp *search.Response) bool {
 // the search: such a name is in the title of many of its documents and
 // would find them for any question that names it. q itself is returned
 // when too little would be left (海曙区在哪).
-func (rs *regionScope) withoutHome(q string) string {
+//
+// With an analyzer, only the names the question's segmentation has as words
+// are left out: 宁波市民卡 is 宁波 and 市民卡, not 宁波市 and 民卡.
+func (a *Answerer) withoutHome(q string) string {
+	rs := a.regions
 	if rs == nil || len(rs.home) == 0 {
 		return q
 	}
+	names := rs.home
+	if a.an != nil {
+		terms := a.an.Analyze(q).Terms
+		names = slices.DeleteFunc(slices.Clone(rs.home), func(n string) bool { return !slices.Contains(terms, n) })
+	}
 	out := q
-	for _, n := range rs.home {
+	for _, n := range names {
 		out = strings.ReplaceAll(out, n, " ")
 	}
 	if out == q {

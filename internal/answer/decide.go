@@ -285,6 +285,8 @@ func (j judgement) String() string {
 		s += ", the passage holds no fact of the kind asked"
 	case "sibling":
 		s += ", the entry is about a sibling of what is asked (" + j.sibling + ")"
+	case "meaning":
+		s += ", a meaning is asked and the entry is about an aspect of a service"
 	}
 	return s
 }
@@ -321,6 +323,10 @@ func (a *Answerer) judge(q, asked string, resp *search.Response, answerable bool
 		// 光彩体育馆啥时候建的 is not answered by the entry on its gates,
 		// which holds no date: the asker chooses, or is referred.
 		j.unquotable = "fact"
+	} else if meaningRe.MatchString(textnorm.Key(asked)) && aspectOf(a.base.Dict.Aspects, entryName(resp.Results[0])) != nil {
+		// 政务公开是什么意思 is not answered by the entry on when the plan
+		// was issued: a meaning is asked, the entry gives a date.
+		j.unquotable = "meaning"
 	} else if t, w := a.sibling(asked, resp, resp.Results[0]); t != "" {
 		// 离婚登记要带啥材料 is not answered by the entry on 结婚登记,
 		// whose answer mentions 离婚登记 in passing.
@@ -572,3 +578,8 @@ func faqAnswer(r search.Result) search.Result {
 
 // durationRe is a length of time (15天, 三个月): what 多久 asks for.
 var durationRe = regexp.MustCompile(`[0-9０-９一二三四五六七八九十百两]+个?(天|日|周|月|年|小时|工作日)`)
+
+// meaningRe asks what something means (是什么意思, 什么叫, 指什么): a FAQ
+// entry named after an aspect of a service (什么时候印发的, 怎么申请, 要交多少钱)
+// does not answer it.
+var meaningRe = regexp.MustCompile(`是什么意思|什么意思|啥意思|(^|[^为凭])什么是|什么叫|啥叫|指什么|指的是什么|的含义|是啥东西|是什么东西`)

@@ -229,3 +229,26 @@ func TestTitleSharesOnlyThePlace(t *testing.T) {
 		}
 	}
 }
+
+// A question for what something means is not answered by a FAQ entry named
+// after an aspect of a service (when, how, how much): 政务公开是什么意思 got
+// the entry on when the plan was issued. An entry about the thing itself
+// still answers.
+func TestMeaningIsNotAnAspect(t *testing.T) {
+	a := newEvalAnswerer(t, loadKnowledge(t))
+	c := consider(t, a, "政务公开是什么意思")
+	if c.verdict == verdictAnswer || c.judged == nil || c.judged.unquotable != "meaning" {
+		t.Errorf("政务公开是什么意思: verdict %v, judged %v", c.verdict, c.judged)
+	}
+	if ans := ask(t, a, Request{Question: "谁起草谁解读是什么意思"}); ans.Refused || ans.Clarify || !strings.Contains(ans.Text, "谁起草谁解读") {
+		t.Errorf("谁起草谁解读是什么意思: %s", ans.Text)
+	}
+	for q, want := range map[string]bool{
+		"政务公开是什么意思": true, "什么叫依申请公开": true, "什么是依申请公开": true,
+		"为什么是20个工作日": false, "网址是啥": false, "流程是什么": false,
+	} {
+		if got := meaningRe.MatchString(q); got != want {
+			t.Errorf("meaningRe(%s) = %v, want %v", q, got, want)
+		}
+	}
+}

@@ -505,6 +505,9 @@ func (a *Answerer) supersededNotice(d *kb.Document) string {
 // longer in force, and (withReplacement) names what replaces it.
 func (a *Answerer) supersededFact(d *kb.Document, withReplacement bool) string {
 	name := "《" + d.Title + "》"
+	if d.Type == kb.TypeFAQ {
+		name = "常见问题“" + d.Title + "”的答复" // a question, not a title
+	}
 	if d.DocNumber != "" {
 		name += "（" + d.DocNumber + "）"
 	}

@@ -96,3 +96,13 @@ func TestOnlySupersededDocumentAnswers(t *testing.T) {
 		t.Errorf("the document in force is not the refusal's source: %+v", ans.Sources)
 	}
 }
+
+// A FAQ entry no longer in force is named as the entry it is (常见问题“…”的答复),
+// not as a document title in 《》.
+func TestSupersededFAQNamedAsAnEntry(t *testing.T) {
+	a := newEvalAnswerer(t, loadKnowledge(t))
+	ans := ask(t, a, Request{Question: "公开目录指南什么时候更新"})
+	if !strings.Contains(ans.Text, "与您的问题最相关的常见问题“政务公开相关制度和公开目录指南的修改什么时候完成？”的答复已废止") || strings.Contains(ans.Text, "《政务公开相关制度") {
+		t.Errorf("expired FAQ entry not named as one:\n%s", ans.Text)
+	}
+}

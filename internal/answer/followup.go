@@ -108,7 +108,7 @@ func (a *Answerer) retrieve(ctx context.Context, q string, history []Turn, opts 
 	// the follow-up's own topic terms, else the first whose text does.
 	pick := -1
 	for j, r := range resp.Results {
-		if !holdsAll(r, own, substitutes(q), resp.Synonyms) {
+		if !holdsAll(r, own, substitutes(q)) {
 			continue
 		}
 		if pick < 0 {
@@ -141,7 +141,7 @@ func (a *Answerer) retrieve(ctx context.Context, q string, history []Turn, opts 
 			return q, false, nil, err
 		}
 	}
-	if substitutes(q) && (len(raw.Results) == 0 || !holdsAll(raw.Results[0], own, true, nil)) {
+	if substitutes(q) && (len(raw.Results) == 0 || !holdsAll(raw.Results[0], own, true)) {
 		return q, false, &search.Response{Results: []search.Result{}, Terms: raw.Terms}, nil
 	}
 	return q, false, raw, nil
@@ -193,11 +193,11 @@ func stripCue(q string) string {
 // substitution (那离婚登记呢 after 结婚登记要带啥材料) a FAQ entry must name
 // them in its question: an entry whose answer mentions 离婚 in passing is
 // about 结婚登记 still.
-func holdsAll(r search.Result, terms []string, substitution bool, names map[string][]string) bool {
+func holdsAll(r search.Result, terms []string, substitution bool) bool {
 	if substitution && r.Doc.Type == kb.TypeFAQ {
 		return coveredInHeadings(r, terms) == len(terms)
 	}
-	return covered(r, terms, names) == len(terms)
+	return covered(r, terms) == len(terms)
 }
 
 // coveredInHeadings counts the terms a result's title, questions or
@@ -214,13 +214,12 @@ func coveredInHeadings(r search.Result, terms []string) int {
 }
 
 // covered counts the terms a result contains (in its questions, title,
-// headings or text), by any of their names (the vocabulary's, when names
-// is not nil: 延期 is held by a text that says 延长).
-func covered(r search.Result, terms []string, names map[string][]string) int {
+// headings or text).
+func covered(r search.Result, terms []string) int {
 	text := textnorm.Key(r.Doc.Title + "\n" + strings.Join(r.Doc.Similar, "\n") + "\n" + r.Chunk.HeadingPath() + "\n" + r.Chunk.Text)
 	n := 0
 	for _, t := range terms {
-		if strings.Contains(text, t) || slices.Contains(r.Matched, t) || containsAny(text, termForms(t, names[t])) {
+		if strings.Contains(text, t) || slices.Contains(r.Matched, t) {
 			n++
 		}
 	}

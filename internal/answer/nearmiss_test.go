@@ -196,6 +196,13 @@ func TestHomePlaces(t *testing.T) {
 			t.Errorf("%s (only the place) answered: %s", q, ans.Text)
 		}
 	}
+	for region, want := range map[string][]string{
+		"宁波市海曙区": {"宁波市", "海曙区"}, "广州市海珠区": {"广州市", "海珠区"}, "内蒙古自治区呼和浩特市": {"内蒙古自治区", "呼和浩特市"},
+	} {
+		if got := adminPartRe.FindAllString(region, -1); !slices.Equal(got, want) {
+			t.Errorf("parts of %s = %v, want %v", region, got, want)
+		}
+	}
 	// Documents without regions have no home: nothing is left out.
 	b := kb.NewBase([]*kb.Document{{ID: "x", Type: kb.TypeFAQ, Title: "北京市社保卡如何补办？", Body: "到银行网点补办。"}}, kb.Dict{})
 	if nb := newEvalAnswerer(t, b); len(nb.regions.home) != 0 || nb.withoutHome("北京社保卡怎么补办") != "北京社保卡怎么补办" {

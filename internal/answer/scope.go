@@ -238,8 +238,8 @@ func newRegionScope(base *kb.Base, extra []string) *regionScope {
 }
 
 // adminPartRe cuts a region into its administrative parts: 宁波市海曙区 →
-// 宁波市, 海曙区.
-var adminPartRe = regexp.MustCompile(`\p{Han}+?(?:自治区|自治州|特别行政区|省|市|区|县|旗|盟|州)`)
+// 宁波市, 海曙区; 广州市海珠区 → 广州市, 海珠区 (州 ends a part only as 自治州).
+var adminPartRe = regexp.MustCompile(`\p{Han}+?(?:自治区|自治州|特别行政区|省|市|区|县|旗|盟)`)
 
 // homePlaces are the names of the places that the regions of at least half
 // of base's documents name, with their short forms (海曙 for 海曙区) and the

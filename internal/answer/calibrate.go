@@ -81,13 +81,15 @@ func (c Calibration) Outcomes(samples []Sample) Outcomes {
 		v, tentative := s.Fixed, false
 		switch s.Kind {
 		case kindFAQ:
+			// As judge decides.
+			p := model(c.Right).prob(s.Features)
+			canClarify := s.CanClarify && model(c.InScope).prob(s.Features) >= c.Clarify
 			switch {
-			case model(c.Right).prob(s.Features) >= c.Answer && !s.Unquotable:
+			case p >= c.Answer && !s.Unquotable:
 				v = verdictAnswer
-			case c.Tentative > 0 && model(c.Right).prob(s.Features) >= c.Tentative && !s.Unquotable &&
-				s.CanClarify && model(c.InScope).prob(s.Features) >= c.Clarify:
+			case c.Tentative > 0 && p >= c.Tentative && !s.Unquotable && canClarify:
 				v, tentative = verdictAnswer, true
-			case s.CanClarify && model(c.InScope).prob(s.Features) >= c.Clarify:
+			case canClarify:
 				v = verdictClarify
 			default:
 				v = verdictRefuse

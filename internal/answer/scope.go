@@ -237,6 +237,9 @@ func newRegionScope(base *kb.Base, extra []string) *regionScope {
 	return rs
 }
 
+// adminSuffixes end the names of administrative divisions, longest first.
+var adminSuffixes = []string{"自治区", "自治州", "特别行政区", "省", "市", "区", "县"}
+
 // adminPartRe cuts a region into its administrative parts: 宁波市海曙区 →
 // 宁波市, 海曙区; 广州市海珠区 → 广州市, 海珠区 (州 ends a part only as 自治州).
 var adminPartRe = regexp.MustCompile(`\p{Han}+?(?:自治区|自治州|特别行政区|省|市|区|县|旗|盟)`)
@@ -271,7 +274,7 @@ func homePlaces(base *kb.Base) []string {
 		}
 		add(part)
 		short := part
-		for _, suffix := range []string{"自治区", "自治州", "特别行政区", "省", "市", "区", "县"} {
+		for _, suffix := range adminSuffixes {
 			if rest, ok := strings.CutSuffix(part, suffix); ok {
 				short = rest
 				break
@@ -317,10 +320,13 @@ func (a *Answerer) withoutHome(q string) string {
 	if rs == nil || len(rs.home) == 0 {
 		return q
 	}
-	names := rs.home
+	names := slices.DeleteFunc(slices.Clone(rs.home), func(n string) bool { return !strings.Contains(q, n) })
+	if len(names) == 0 {
+		return q // most questions: no segmentation needed
+	}
 	if a.an != nil {
 		terms := a.an.Analyze(q).Terms
-		names = slices.DeleteFunc(slices.Clone(rs.home), func(n string) bool { return !slices.Contains(terms, n) })
+		names = slices.DeleteFunc(names, func(n string) bool { return !slices.Contains(terms, n) })
 	}
 	out := q
 	for _, n := range names {
@@ -390,7 +396,7 @@ func (rs *regionScope) served(t string) bool {
 	if rs.covered[t] {
 		return true
 	}
-	for _, suffix := range []string{"省", "市", "区", "县"} {
+	for _, suffix := range adminSuffixes {
 		if rest, ok := strings.CutSuffix(t, suffix); ok && utf8.RuneCountInString(rest) >= 2 && rs.covered[rest] {
 			return true
 		}

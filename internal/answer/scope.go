@@ -337,7 +337,7 @@ func (a *Answerer) withoutHome(q string) string {
 	}
 	han := 0
 	for _, r := range out {
-		if unicode.Is(unicode.Han, r) {
+		if isHan(r) {
 			han++
 		}
 	}

@@ -121,6 +121,7 @@ type Answerer struct {
 	filter  *safety.Filter
 	leak    *safety.Filter
 	regions *regionScope
+	titles  *titleText
 	topics  *topicIndex
 	known   *presence
 	an      analyzer // nil: entries weighed by character bigrams
@@ -156,6 +157,7 @@ func New(cfg Config, base *kb.Base, r search.Retriever, chat ChatModel, f *safet
 	return &Answerer{
 		cfg: cfg, base: base, r: r, chat: chat, filter: f, leak: leak, an: an,
 		regions: newRegionScope(base, cfg.Regions),
+		titles:  newTitleText(base),
 		topics:  newTopicIndex(base, r),
 		known:   newPresence(base),
 		system:  strings.NewReplacer("{service}", cfg.ServiceName, "{hotline}", cfg.Hotline).Replace(systemPrompt),

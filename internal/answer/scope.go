@@ -81,7 +81,7 @@ func (a *Answerer) classify(q string) (reason, detail string) {
 	if m := chitchatRe.FindString(rest); m != "" {
 		return ReasonChitchat, m
 	}
-	if m := offTopicRe.FindString(rest); m != "" {
+	if m := offTopicRe.FindString(rest); m != "" && !a.titles.names(m) {
 		return ReasonOutOfScope, m
 	}
 	if notChinese(q) {
@@ -91,6 +91,50 @@ func (a *Answerer) classify(q string) (reason, detail string) {
 		return ReasonOutOfScope, "region:" + place
 	}
 	return "", ""
+}
+
+// titleText holds the knowledge base's entry names (titles and similar
+// questions, textnorm.Key'd), to tell a subject the office chose to answer
+// from one outside government affairs.
+type titleText struct {
+	text string // one entry per line, its names separated by tabs
+}
+
+func newTitleText(base *kb.Base) *titleText {
+	var b strings.Builder
+	for _, d := range base.Docs {
+		for _, s := range append([]string{d.Title}, d.Similar...) {
+			b.WriteString(textnorm.Key(s))
+			b.WriteByte('\t')
+		}
+		b.WriteByte('\n')
+	}
+	return &titleText{text: b.String()}
+}
+
+// names reports whether at least two entries name w in their title or a
+// similar question: an office that keeps FAQ entries on 体育彩票 serves
+// questions about 彩票, though most knowledge bases do not. Mentions in a
+// body do not count (外文材料需翻译 does not make 翻译 a service).
+func (t *titleText) names(w string) bool {
+	if t == nil || w == "" {
+		return false
+	}
+	n := 0
+	for rest := t.text; n < 2; n++ {
+		i := strings.Index(rest, w)
+		if i < 0 {
+			return false
+		}
+		rest = rest[i+len(w):]
+		// Count each entry once.
+		if j := strings.IndexByte(rest, '\n'); j >= 0 {
+			rest = rest[j+1:]
+		} else {
+			rest = ""
+		}
+	}
+	return true
 }
 
 // latinWordRe is a word in a Latin script.

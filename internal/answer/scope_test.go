@@ -96,3 +96,44 @@ func TestOtherRegionAnsweredFromNationalDocuments(t *testing.T) {
 		t.Errorf("a notice naming 天津 in another passage: %+v", ans)
 	}
 }
+
+// A subject refused as off topic is in scope where the office keeps entries
+// on it: two entries named after 彩票 make 彩票 questions theirs; one entry,
+// or mentions in bodies only, do not.
+func TestOffTopicSubjectTheKnowledgeBaseNames(t *testing.T) {
+	tests := []struct {
+		name   string
+		docs   []*kb.Document
+		q      string
+		reason string
+	}{
+		{"two entries", []*kb.Document{
+			{ID: "a", Type: kb.TypeFAQ, Title: "体育彩票如何兑奖？", Body: "持彩票到兑奖大厅兑奖。"},
+			{ID: "b", Type: kb.TypeFAQ, Title: "体育彩票奖金缴税标准是多少？", Body: "按偶然所得缴纳个人所得税。"},
+		}, "彩票中奖了去哪兑奖", ""},
+		{"one entry and a similar question of it", []*kb.Document{
+			{ID: "a", Type: kb.TypeFAQ, Title: "体育彩票如何兑奖？", Similar: []string{"彩票在哪兑奖"}, Body: "持彩票到兑奖大厅兑奖。"},
+			{ID: "b", Type: kb.TypeFAQ, Title: "医保怎么报销", Body: "凭票据报销。"},
+		}, "彩票中奖了去哪兑奖", ReasonOutOfScope},
+		{"bodies only", []*kb.Document{
+			{ID: "a", Type: kb.TypeFAQ, Title: "结婚登记要带什么", Body: "外文材料需翻译成中文。"},
+			{ID: "b", Type: kb.TypeFAQ, Title: "出国留学要什么材料", Body: "成绩单需翻译并公证。"},
+		}, "帮我翻译一下这段话", ReasonOutOfScope},
+		{"another subject", []*kb.Document{
+			{ID: "a", Type: kb.TypeFAQ, Title: "体育彩票如何兑奖？"},
+			{ID: "b", Type: kb.TypeFAQ, Title: "体育彩票奖金缴税标准是多少？"},
+		}, "今天天气怎么样", ReasonOutOfScope},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := kb.NewBase(tt.docs, kb.Dict{})
+			a, err := New(Config{Now: testNow}, b, withChunks(b, scripted{}), nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, detail := a.classify(tt.q); got != tt.reason {
+				t.Errorf("classify(%q) = %q (%s), want %q", tt.q, got, detail, tt.reason)
+			}
+		})
+	}
+}

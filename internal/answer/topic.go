@@ -92,6 +92,9 @@ var (
 	anyMeasures    = "个门次天年月日周号岁分元块项类种级档张件位本条份批期遍趟回步点户间辆套所家"
 	timeMeasures   = []string{"天", "年", "月", "日", "周", "个月", "小时", "星期", "个星期", "季度", "个工作日", "工作日"}
 	quantityPrefix = regexp.MustCompile(`^[` + numeralRunes + `]+`)
+	// sumRe is a sum of money (两万块, 3000元, 五百块钱, 一千多): how much,
+	// never what.
+	sumRe = regexp.MustCompile(`^([0-9零一二两三四五六七八九十百千万亿几半]+)多?(元|块|块钱|毛|万|万元|万块|千|千块|百块|多)多?$`)
 )
 
 // isQuantity reports whether t is a quantity: an asking word with a measure
@@ -107,8 +110,12 @@ func isQuantity(t string) bool {
 			}
 		}
 	}
-	if m := quantityPrefix.FindString(t); m != "" {
-		return slices.Contains(timeMeasures, t[len(m):])
+	if m := quantityPrefix.FindString(t); m != "" && slices.Contains(timeMeasures, t[len(m):]) {
+		return true
+	}
+	if m := sumRe.FindStringSubmatch(t); m != nil {
+		// 一块地, 两块牌子: a piece, not a sum; 两万块, 30块 are sums.
+		return m[2] != "块" || strings.ContainsAny(m[1], "0123456789十百千万亿")
 	}
 	return false
 }
@@ -137,7 +144,8 @@ func topicTerms(q string, terms []string) []string {
 	return out
 }
 
-// support is the share of the question's terms of two or more runes that are
+// support is the share of the question's terms of two or more runes (not
+// question words, not quantities: 两万块 says how much, not of what) that are
 // on topic, with the terms that are not. A term is on topic when it (or one
 // of its synonyms) occurs in the topic text, or when it has three or more
 // runes (a specific term such as 政府信息公开申请) and the retrieved passages
@@ -154,7 +162,7 @@ func (ti *topicIndex) support(terms []string, synonyms map[string][]string, resu
 	seen := map[string]bool{}
 	for _, t := range terms {
 		t = textnorm.Key(t)
-		if utf8.RuneCountInString(t) < 2 || seen[t] || genericTerms[t] {
+		if utf8.RuneCountInString(t) < 2 || seen[t] || genericTerms[t] || isQuantity(t) {
 			continue
 		}
 		seen[t] = true

@@ -23,7 +23,7 @@ func TestTopicSupportUsesSynonyms(t *testing.T) {
 func TestIsQuantity(t *testing.T) {
 	for term, want := range map[string]bool{
 		"几门": true, "几月": true, "多少岁": true, "哪年": true, "几个月": true, "一年": true, "两个月": true,
-		"三个工作日": true, "一级": false, "三类": false, "哪里": false, "多少钱": false, "司机": false, "出租车": false,
+		"三个工作日": true, "两万块": true, "3000元": true, "五百块钱": true, "一千多": true, "一级": false, "万元户": false, "2019": false, "一块": false, "30块": true, "三类": false, "哪里": false, "多少钱": false, "司机": false, "出租车": false,
 	} {
 		if got := isQuantity(term); got != want {
 			t.Errorf("isQuantity(%q) = %v, want %v", term, got, want)

@@ -17,9 +17,11 @@ import (
 // querying share: invalid UTF-8 and zero-width characters dropped, full-width
 // ASCII (ＡＢＣ１２３！) folded to half-width, letters lower-cased, the
 // ideographic space and control characters turned into spaces, runs of white
-// space collapsed, and punctuation variants unified (〔〕【】［］ → [], （） → (),
-// “”「」『』 → ", ‘’ → ', the dash family → -, the middle-dot family → ·).
-// Normalize is idempotent.
+// space collapsed, punctuation variants unified (〔〕【】［］ → [], （） → (),
+// “”「」『』 → ", ‘’ → ', the dash family → -, the middle-dot family → ·),
+// and Roman numerals read as the Chinese ones they stand for (国Ⅱ and 国II →
+// 国二; Latin letters only right after a Chinese character and not before
+// another Latin letter: vip and 用iphone stay). Normalize is idempotent.
 func Normalize(text string) string {
 	if !utf8.ValidString(text) {
 		text = strings.ToValidUTF8(text, "")
@@ -42,7 +44,7 @@ func Normalize(text string) string {
 		}
 		b.WriteRune(r)
 	}
-	return b.String()
+	return foldRoman(b.String())
 }
 
 // Fold maps one rune to its normal form, as Normalize does: -1 drops it and
@@ -82,6 +84,12 @@ func Fold(r rune) rune {
 	case '〜':
 		return '~'
 	}
+	if r >= 'Ⅰ' && r <= 'Ⅹ' { // Roman numerals in Chinese text read as numerals: 国Ⅱ = 国二, Ⅲ类 = 三类
+		return []rune(hanNumerals)[r-'Ⅰ']
+	}
+	if r >= 'ⅰ' && r <= 'ⅹ' {
+		return []rune(hanNumerals)[r-'ⅰ']
+	}
 	if unicode.IsSpace(r) || unicode.IsControl(r) {
 		return ' '
 	}
@@ -90,6 +98,45 @@ func Fold(r rune) rune {
 	}
 	return r
 }
+
+const hanNumerals = "一二三四五六七八九十"
+
+// romanAfterHan are the Roman numerals I to IX written in Latin letters (the
+// lower case that Fold leaves), as they follow a Chinese character in 国IV
+// or 第II类; a bare x is not one (拍x光).
+var romanAfterHan = map[string]rune{"i": '一', "ii": '二', "iii": '三', "iv": '四', "v": '五', "vi": '六', "vii": '七', "viii": '八', "ix": '九'}
+
+// foldRoman rewrites Roman numerals in Latin letters that directly follow a
+// Chinese character and end the Latin run (国iv车, 第ii类) as Chinese
+// numerals, as Fold does for Ⅳ: 国IV, 国Ⅳ and 国四 are one word. n is
+// normalised (lower case).
+func foldRoman(n string) string {
+	if !strings.ContainsAny(n, "iv") {
+		return n
+	}
+	var b strings.Builder
+	prevHan := false
+	for i := 0; i < len(n); {
+		r, size := utf8.DecodeRuneInString(n[i:])
+		if prevHan && (r == 'i' || r == 'v') {
+			j := i
+			for j < len(n) && (n[j] == 'i' || n[j] == 'v' || n[j] == 'x') {
+				j++
+			}
+			if h, ok := romanAfterHan[n[i:j]]; ok && (j == len(n) || !isLatinLetter(n[j])) {
+				b.WriteRune(h)
+				i, prevHan = j, false
+				continue
+			}
+		}
+		b.WriteString(n[i : i+size])
+		prevHan = r >= 0x4E00 && r <= 0x9FFF
+		i += size
+	}
+	return b.String()
+}
+
+func isLatinLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
 // Tidy returns text as it was typed, tidied: trimmed, control characters
 // and line breaks turned into spaces, runs of white space collapsed and

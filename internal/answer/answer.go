@@ -271,6 +271,9 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 	if err := a.filter.CheckQuestion(q); err != nil {
 		return nil, fmt.Errorf("answer: %w: %w", ErrInvalidQuestion, err)
 	}
+	if d := a.base.Doc(req.Entry); req.Entry != "" && d != nil {
+		return a.considerChosen(ctx, q, d, req.IncludeExpired)
+	}
 	c := &consideration{q: q, verdict: verdictRefuse}
 	reason, detail := a.classify(q)
 	place := otherPlace(reason, detail)
@@ -415,6 +418,70 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 		c.detail = "expired:" + c.old.ID
 	}
 	return c, nil
+}
+
+// considerChosen answers from entry d, which the asker chose by tapping a
+// button of an earlier answer (Request.Entry): its question is the entry's
+// own (a FAQ entry's question, a document's title and heading), yet another
+// entry may rank first for those words (如何办理职工住房公积金账户转入？ finds
+// the entry on 转出 first) or the evidence may not clear the bar for an
+// answer, and a tap must never give another entry's answer. The search for
+// the button's words still finds the passage of a document it names, and,
+// after a FAQ entry's answer, the neighbours offered as buttons.
+func (a *Answerer) considerChosen(ctx context.Context, q string, d *kb.Document, includeExpired bool) (*consideration, error) {
+	c := &consideration{q: q, standalone: q, verdict: verdictRefuse, reason: ReasonLowConfidence}
+	opts := search.Options{Limit: max(a.cfg.Passages, a.cfg.QuotePassages, 8), IncludeExpired: includeExpired || d.Expired(a.cfg.Now())}
+	resp, err := a.r.Search(ctx, q, opts)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("answer: search: %w", err)
+	}
+	var own, rest []search.Result
+	for _, r := range resp.Results {
+		if r.Doc.ID == d.ID {
+			own = append(own, r)
+		} else if !slices.ContainsFunc(rest, func(x search.Result) bool { return x.Doc.ID == r.Doc.ID }) {
+			rest = append(rest, r)
+		}
+	}
+	if len(own) == 0 {
+		chunk, ok := chosenChunk(a.r.ChunksOf(d.ID), q)
+		if !ok {
+			c.detail = "chosen entry " + d.ID + " has no passage"
+			return c, nil
+		}
+		own = []search.Result{{Doc: d, Chunk: chunk, Score: 1, Status: d.Validity(a.cfg.Now())}}
+	}
+	r := *resp
+	r.Results = own
+	if d.Type == kb.TypeFAQ && a.chat == nil {
+		// Neighbours become the 您可能还想问 buttons after the quote.
+		r.Results = append(own, rest...)
+	}
+	// The asker's choice is the evidence: the entry is quoted as found.
+	r.Confidence = max(r.Confidence, a.cfg.FAQConfidence)
+	c.resp, c.verdict, c.reason, c.detail = &r, verdictAnswer, "", "chosen entry "+d.ID
+	if asked := aspectOf(a.base.Dict.Aspects, q); asked != nil {
+		c.aspect = asked.Name
+	}
+	return c, nil
+}
+
+// chosenChunk is the passage a button names: for a document, the one whose
+// heading ends the button's words (标题：二、申请方式), else its first (a FAQ
+// entry's one passage is its answer).
+func chosenChunk(chunks []kb.Chunk, q string) (kb.Chunk, bool) {
+	if len(chunks) == 0 {
+		return kb.Chunk{}, false
+	}
+	for _, ch := range chunks {
+		if n := len(ch.Heading); n > 0 && strings.HasSuffix(q, "："+strings.TrimSpace(ch.Heading[n-1])) {
+			return ch, true
+		}
+	}
+	return chunks[0], true
 }
 
 // supersededMatch returns the document no longer in force that best matches

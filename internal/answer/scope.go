@@ -26,7 +26,9 @@ var chitchatRe = regexp.MustCompile(`你是谁|你叫什么|你的名字|你有�
 
 // offTopicRe are requests outside government affairs: general knowledge,
 // homework, writing and coding tasks, entertainment, finance tips, fortune.
-var offTopicRe = regexp.MustCompile(`(今天|明天|后天|这几天|周末|现在|最近)(的)?天气|天气(怎么样|如何|好吗|好不好|预报)|几点了|今天星期几|今天几号|今天是几号|` +
+// Weather is today's forecast (天气怎么样), not what to do in a kind of
+// weather (雾霾天气如何选择口罩, 高温天气如何防暑).
+var offTopicRe = regexp.MustCompile(`(今天|明天|后天|这几天|周末|现在|最近)(的)?天气|(^|[^霾温雨雪风寒冷热劣端灾雷雾])天气(怎么样|如何|好吗|好不好|预报)|几点了|今天星期几|今天几号|今天是几号|` +
 	`(今天|明天|后天|今晚|明早|这几天|周末|现在|待会|等会|下午|晚上).{0,4}(会|要|还|能)?下(雨|雪)|下不下(雨|雪)|(会|要)下(雨|雪)(吗|么|嘛)|(今天|明天|后天|这几天|周末|现在)的?(气温|温度)|要带伞|带伞吗|` +
 	`股票|炒股|基金推荐|买什么基金|基金(会|能)涨|比特币|炒币|虚拟币(会|能)?涨|彩票|双色球|大乐透|中奖号码|` +
 	`星座|算命|算一卦|运势|生辰八字|风水|塔罗|` +

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -970,10 +971,18 @@ type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
 
-// relatedAnswerer offers two buttons with every answer.
-type relatedAnswerer struct{ fakeAnswerer }
+// relatedAnswerer offers two buttons with every answer and records the
+// entry each question chose.
+type relatedAnswerer struct {
+	fakeAnswerer
+	mu      sync.Mutex
+	entries []string
+}
 
 func (r *relatedAnswerer) Answer(ctx context.Context, req govchat.Request) (*govchat.Answer, error) {
+	r.mu.Lock()
+	r.entries = append(r.entries, req.Entry)
+	r.mu.Unlock()
 	a, err := r.fakeAnswerer.Answer(ctx, req)
 	if err == nil && !a.Refused {
 		a.Clarify = true
@@ -984,9 +993,12 @@ func (r *relatedAnswerer) Answer(ctx context.Context, req govchat.Request) (*gov
 
 // A tapped button's via and the buttons an answer offered reach the
 // observers with the record; feedback reaches the feedback observers with
-// its session; a malformed via is refused.
+// its session; a malformed via is refused. A tap on a button the
+// conversation offered asks for that entry (Request.Entry); a via naming
+// an entry nobody offered is a question as typed.
 func TestViaAndObservers(t *testing.T) {
-	h, err := New(Config{}, &relatedAnswerer{}, newHistory(t))
+	ra := &relatedAnswerer{}
+	h, err := New(Config{}, ra, newHistory(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1007,6 +1019,13 @@ func TestViaAndObservers(t *testing.T) {
 	a1, _ := c.ReadType(TypeAnswer)
 	c.Send(AskFrame{Type: TypeAsk, ID: "q2", Text: "问二", Via: &govchat.Via{AnswerID: a1.S("answer_id"), ID: "e2"}})
 	a2, _ := c.ReadType(TypeAnswer)
+	c.Send(AskFrame{Type: TypeAsk, ID: "q3", Text: "问九", Via: &govchat.Via{AnswerID: a1.S("answer_id"), ID: "e9"}})
+	c.ReadType(TypeAnswer)
+	ra.mu.Lock()
+	if !slices.Equal(ra.entries, []string{"", "e2", ""}) {
+		t.Errorf("entries asked for: %q, want none, e2 (offered), none (e9 was never offered)", ra.entries)
+	}
+	ra.mu.Unlock()
 	for _, bad := range []*govchat.Via{{AnswerID: a1.S("answer_id")}, {ID: "e2"}, {AnswerID: strings.Repeat("a", 65), ID: "e2"}, {AnswerID: "a", ID: strings.Repeat("长", 100)}} {
 		c.Send(AskFrame{Type: TypeAsk, ID: "bad", Text: "问二", Via: bad})
 		if e, _ := c.ReadType(TypeError); e.S("code") != govchat.CodeBadRequest {
@@ -1018,7 +1037,7 @@ func TestViaAndObservers(t *testing.T) {
 	c.ReadType(TypeAck)
 	mu.Lock()
 	defer mu.Unlock()
-	if len(recs) != 2 || recs[0].Via != nil || !recs[0].Clarify || len(recs[0].Related) != 2 || recs[0].Related[1].ID != "e2" {
+	if len(recs) != 3 || recs[0].Via != nil || !recs[0].Clarify || len(recs[0].Related) != 2 || recs[0].Related[1].ID != "e2" {
 		t.Fatalf("records %+v", recs)
 	}
 	if v := recs[1].Via; v == nil || v.AnswerID != a1.S("answer_id") || v.ID != "e2" || recs[1].AnswerID != a2.S("answer_id") {

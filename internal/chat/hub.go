@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -651,7 +652,8 @@ func (h *Hub) answer(ctx context.Context, s *Session, ip, channel, id, text stri
 	stop := context.AfterFunc(h.baseCtx, cancel)
 	defer stop()
 
-	a, err := h.ans.Answer(actx, govchat.Request{Question: q, History: s.Turns(), Stream: stream})
+	history := s.Turns()
+	a, err := h.ans.Answer(actx, govchat.Request{Question: q, History: history, Stream: stream, Entry: tapped(via, history)})
 	latency := time.Since(start)
 	rec := govchat.Record{
 		AnswerID: "a_" + randomHex(8), Session: s.ID, Channel: channel, At: start,
@@ -765,6 +767,22 @@ func (h *Hub) feedback(ctx context.Context, sessionID, answerID string, helpful 
 		fn(context.WithoutCancel(ctx), sessionID, govchat.Feedback{AnswerID: answerID, Session: sessionID, Helpful: *helpful, Reason: reason})
 	}
 	return nil
+}
+
+// tapped returns the entry a question names by via when an answer kept in
+// the conversation offered it as a button: the asker chose that entry, and
+// it is what they get. A via naming anything else (a stale page, a forged
+// frame) leaves the question to be answered as typed.
+func tapped(via *govchat.Via, history []govchat.Turn) string {
+	if via == nil {
+		return ""
+	}
+	for _, t := range history {
+		if slices.Contains(t.Offered, via.ID) {
+			return via.ID
+		}
+	}
+	return ""
 }
 
 // validVia reports whether via names an answer and an entry within the

@@ -33,6 +33,9 @@ type Turn struct {
 	// it (一年交多少钱 after 在北京养狗要去哪登记 was clarified) is at most
 	// clarified in turn, never answered on its strength.
 	Unsure bool `json:",omitempty"`
+	// Offered are the ids of the entries the answer offered as buttons
+	// (Answer.Related): a later question may be a tap on one of them.
+	Offered []string `json:",omitempty"`
 }
 
 // Request is one question in a conversation.
@@ -44,6 +47,11 @@ type Request struct {
 	Stream func(delta string) error
 	// IncludeExpired also answers from 已废止 documents (labelled).
 	IncludeExpired bool
+	// Entry, when set, is the id of the entry the asker chose: Question is
+	// a button (a clarify candidate, a related entry) that an earlier turn
+	// offered (Turn.Offered) and the asker tapped. The answer is that
+	// entry's, whatever else the words of the button would find first.
+	Entry string
 }
 
 // Answer is a complete answer. Exactly one of three things: an answer that
@@ -77,6 +85,11 @@ func (a *Answer) Turn(q string) (Turn, bool) {
 	for _, s := range a.Sources {
 		if !slices.Contains(t.Docs, s.ID) {
 			t.Docs = append(t.Docs, s.ID)
+		}
+	}
+	for _, r := range a.Related {
+		if !slices.Contains(t.Offered, r.ID) {
+			t.Offered = append(t.Offered, r.ID)
 		}
 	}
 	return t, true

@@ -1,0 +1,69 @@
+package answer
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/govchat/govchat/internal/kb"
+	"github.com/govchat/govchat/internal/search"
+)
+
+// A tapped button (Request.Entry) gets the answer of the entry it names,
+// even when the words of the button find another entry first, when the
+// evidence would not clear the bar for an answer, or when the search does
+// not find the entry at all; a document's button gets the passage under the
+// heading it names.
+func TestChosenEntryIsAnswered(t *testing.T) {
+	out := &kb.Document{ID: "out", Type: kb.TypeFAQ, Title: "如何办理职工住房公积金账户转出？", Body: "到外省市工作的，向当地公积金中心申请转入即可，无需在本市申请转出。"}
+	in := &kb.Document{ID: "in", Type: kb.TypeFAQ, Title: "如何办理职工住房公积金账户转入？", Body: "由新单位经办人在网上业务系统办理转入，原账户余额一并转入。"}
+	guide := &kb.Document{ID: "guide", Type: kb.TypeGuide, Title: "住房公积金转移办事指南",
+		Body: "## 一、办理条件\n\n职工在本市跨单位调动的，可以办理转移。\n\n## 二、办理材料\n\n职工本人身份证原件。\n"}
+	b := kb.NewBase([]*kb.Document{out, in, guide}, kb.Dict{})
+	res := func(d *kb.Document, score float64) search.Result {
+		return search.Result{Doc: d, Chunk: kb.Chunk{DocID: d.ID, Text: d.Body, Anchor: "answer"}, Score: score}
+	}
+	// The words of the 转入 button find the 转出 entry first, barely.
+	resp := &search.Response{Results: []search.Result{res(out, 1), res(in, 0.98)}, Confidence: 0.3, Terms: []string{"职工", "住房公积金", "账户", "转入"}}
+	a := newAnswerer(t, b, scripted{resp}, nil)
+
+	typed := ask(t, a, Request{Question: in.Title})
+	if len(typed.Sources) > 0 && typed.Sources[0].ID == "in" {
+		t.Fatalf("the scripted search should not answer 转入 when typed: %q", typed.Text)
+	}
+	for _, tc := range []struct {
+		name, entry, question, want string
+	}{
+		{"a FAQ entry ranked second", "in", in.Title, "由新单位经办人在网上业务系统办理转入"},
+		{"a FAQ entry the search did not find", "out", "如何办理职工住房公积金账户转出？", "无需在本市申请转出"},
+		{"a document's heading", "guide", "住房公积金转移办事指南：二、办理材料", "职工本人身份证原件"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := resp
+			if tc.entry != "in" {
+				r = &search.Response{Results: []search.Result{res(in, 1)}, Confidence: 0.2}
+			}
+			a := newAnswerer(t, b, scripted{r}, nil)
+			ans := ask(t, a, Request{Question: tc.question, Entry: tc.entry})
+			if ans.Refused || ans.Clarify || len(ans.Sources) == 0 || ans.Sources[0].ID != tc.entry {
+				t.Fatalf("refused %v clarify %v sources %v: %q", ans.Refused, ans.Clarify, ans.Sources, ans.Text)
+			}
+			if !strings.Contains(ans.Text, tc.want) {
+				t.Errorf("text lacks %q: %q", tc.want, ans.Text)
+			}
+			for _, s := range ans.Sources {
+				if s.ID != tc.entry {
+					t.Errorf("source %s cited besides the chosen entry", s.ID)
+				}
+			}
+		})
+	}
+	// An unknown entry is a question as typed.
+	if ans := ask(t, a, Request{Question: in.Title, Entry: "nope"}); ans.Text != typed.Text {
+		t.Errorf("unknown entry: %q, want the typed answer %q", ans.Text, typed.Text)
+	}
+	// The turn keeps the buttons an answer offered, for the tap that follows.
+	clar := &Answer{Clarify: true, Related: []kb.Related{{ID: "in"}, {ID: "out"}, {ID: "in"}}}
+	if turn, ok := clar.Turn("公积金怎么转"); !ok || strings.Join(turn.Offered, " ") != "in out" {
+		t.Errorf("turn offered %v (kept %v)", turn.Offered, ok)
+	}
+}

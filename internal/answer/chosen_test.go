@@ -1,8 +1,10 @@
 package answer
 
 import (
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/search"
@@ -65,5 +67,40 @@ func TestChosenEntryIsAnswered(t *testing.T) {
 	clar := &Answer{Clarify: true, Related: []kb.Related{{ID: "in"}, {ID: "out"}, {ID: "in"}}}
 	if turn, ok := clar.Turn("公积金怎么转"); !ok || strings.Join(turn.Offered, " ") != "in out" {
 		t.Errorf("turn offered %v (kept %v)", turn.Offered, ok)
+	}
+}
+
+// Two buttons never read the same: one title published twice is told apart
+// by the dates, else by the opening words of the passages; the text's list
+// (for old clients, who hide it by matching the buttons) uses the same labels.
+func TestRelatedLabelsAreDistinct(t *testing.T) {
+	day := func(d int) time.Time { return time.Date(2020, 2, d, 0, 0, 0, 0, time.UTC) }
+	res := func(id, title, text string, published time.Time) search.Result {
+		d := &kb.Document{ID: id, Type: kb.TypePolicy, Title: title, Published: published, Body: text}
+		return search.Result{Doc: d, Chunk: kb.Chunk{DocID: id, Anchor: "p1", Text: text}}
+	}
+	const title = "江西省人民政府印发关于有效应对疫情稳定经济增长20条政策措施"
+	for _, tc := range []struct {
+		name    string
+		results []search.Result
+		want    []string
+	}{
+		{"dates", []search.Result{res("a", title, "一、加大财政支持力度。", day(5)), res("b", title, "二、减轻企业负担。", day(10)), res("c", "另一份通知", "三、稳定就业。", day(10))},
+			[]string{title + "（2020年2月5日）", title + "（2020年2月10日）", "另一份通知"}},
+		{"no dates", []search.Result{res("a", title, title+" 对疫情防控重点保障企业给予稳岗补贴和创业担保贷款支持。", time.Time{}), res("b", title, "减轻企业负担。", time.Time{})},
+			[]string{title + "：对疫情防控重点保障企业给予稳岗补…", title + "：减轻企业负担。"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, r := range relatedOf(tc.results) {
+				got = append(got, r.Question)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("labels\n%q\nwant\n%q", got, tc.want)
+			}
+			if text := alsoAsked(tc.results, false); !strings.Contains(text, "· "+tc.want[0]+"\n· "+tc.want[1]) {
+				t.Errorf("text list %q lacks the labels", text)
+			}
+		})
 	}
 }

@@ -432,17 +432,56 @@ func relatedQuestion(r search.Result) string {
 	return title
 }
 
-// relatedOf turns results into suggestions.
+// relatedOf turns results into suggestions. Two buttons never read the
+// same: a notice published twice under one title (or two passages without
+// headings) are told apart by their dates, else by the opening words of
+// their passages.
 func relatedOf(results []search.Result) []kb.Related {
 	out := make([]kb.Related, 0, len(results))
+	labels := map[string]int{}
+	for _, r := range results {
+		labels[relatedQuestion(r)]++
+	}
 	for _, r := range results {
 		anchor := ""
 		if r.Doc.Type != kb.TypeFAQ {
 			anchor = r.Chunk.Anchor
 		}
-		out = append(out, kb.Related{ID: r.Doc.ID, Question: relatedQuestion(r), DocURL: kb.DocURL(r.Doc.ID, anchor), Sample: r.Doc.Sample})
+		q := relatedQuestion(r)
+		if labels[q] > 1 {
+			q = distinguished(q, r, results)
+		}
+		out = append(out, kb.Related{ID: r.Doc.ID, Question: q, DocURL: kb.DocURL(r.Doc.ID, anchor), Sample: r.Doc.Sample})
 	}
 	return out
+}
+
+// distinguished labels result r, whose label q another of results shares:
+// with its publication date when the others sharing q have another, else
+// with the opening words of its passage (of its answer, for a FAQ entry).
+func distinguished(q string, r search.Result, results []search.Result) string {
+	sameDate := false
+	for _, o := range results {
+		if o.Doc.ID != r.Doc.ID && relatedQuestion(o) == q && o.Doc.Published.Equal(r.Doc.Published) {
+			sameDate = true
+		}
+	}
+	if !r.Doc.Published.IsZero() && !sameDate {
+		return q + "（" + r.Doc.Published.Format("2006年1月2日") + "）"
+	}
+	text := strings.TrimSpace(faqAnswer(r).Chunk.Text)
+	// The opening of an untitled notice is its title: skip it.
+	if t := strings.TrimSpace(strings.TrimPrefix(r.Doc.Title, "【示例】")); t != "" {
+		text = strings.TrimSpace(strings.TrimPrefix(text, t))
+	}
+	const opening = 16
+	if rs := []rune(text); len(rs) > opening {
+		text = string(rs[:opening]) + "…"
+	}
+	if text == "" {
+		return q
+	}
+	return q + "：" + text
 }
 
 // clarify asks which of several FAQ entries the asker means: their
@@ -459,8 +498,9 @@ func (a *Answerer) clarify(req Request, standalone string, resp *search.Response
 	} else {
 		b.WriteString("您是想问以下哪个问题？\n")
 	}
-	for i, r := range cands {
-		fmt.Fprintf(&b, "%d. %s\n", i+1, relatedQuestion(r))
+	buttons := relatedOf(cands)
+	for i, r := range buttons {
+		fmt.Fprintf(&b, "%d. %s\n", i+1, r.Question)
 	}
 	b.WriteString("\n请点选其中一项查看答复。如果都不是，可以换个说法再问，或拨打" + a.cfg.Hotline + "政务服务便民热线咨询，也可以点击“转人工”。")
 	text := b.String()
@@ -470,7 +510,7 @@ func (a *Answerer) clarify(req Request, standalone string, resp *search.Response
 			return nil, fmt.Errorf("answer: stream: %w", err)
 		}
 	}
-	ans := &Answer{Text: text, Clarify: true, Mode: ModeClarify, Sources: []kb.Source{}, Related: relatedOf(cands), Terms: resp.Terms}
+	ans := &Answer{Text: text, Clarify: true, Mode: ModeClarify, Sources: []kb.Source{}, Related: buttons, Terms: resp.Terms}
 	if standalone != textnorm.Tidy(req.Question) {
 		ans.Standalone = standalone
 	}

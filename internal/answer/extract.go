@@ -398,9 +398,10 @@ func alsoAsked(related []search.Result, tentative bool) string {
 	if len(related) == 0 {
 		return ""
 	}
+	// The labels of the buttons (relatedOf), which clients find in the text.
 	titles := make([]string, len(related))
-	for i, r := range related {
-		titles[i] = relatedQuestion(r)
+	for i, r := range relatedOf(related) {
+		titles[i] = r.Question
 	}
 	heading := "您可能还想问："
 	if tentative {

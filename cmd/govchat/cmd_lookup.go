@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/govchat/govchat/internal/answer"
 	"io"
 	"os"
 	"path/filepath"
@@ -69,7 +70,7 @@ func lookupOver(env *Env, base *kb.Base, seg *zh.Segmenter, eng *search.Engine) 
 	if suggester != nil {
 		s = suggester
 	}
-	return lookup.New(lookup.Config{Terms: func(s string) []string { return seg.Analyze(s).Terms }, Now: env.Now}, base, eng, s)
+	return lookup.New(lookup.Config{Terms: func(s string) []string { return seg.Analyze(s).Terms }, Now: env.Now, Query: answer.HomeStripper(base, eng)}, base, eng, s)
 }
 
 func runLookup(ctx context.Context, env *Env, args []string) error {

@@ -1,6 +1,7 @@
 package answer
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -102,5 +103,25 @@ func TestRelatedLabelsAreDistinct(t *testing.T) {
 				t.Errorf("text list %q lacks the labels", text)
 			}
 		})
+	}
+}
+
+// HomeStripper leaves out the places a knowledge base serves, for searches
+// other than the answers' (the operators' look-up).
+func TestHomeStripper(t *testing.T) {
+	var docs []*kb.Document
+	for i, title := range []string{"社会保障卡怎么申领", "政府信息公开申请", "公积金提取"} {
+		docs = append(docs, &kb.Document{ID: fmt.Sprint("d", i), Type: kb.TypeFAQ, Title: title, Region: "浙江省宁波市海曙区"})
+	}
+	strip := HomeStripper(kb.NewBase(docs, kb.Dict{}), nil)
+	for q, want := range map[string]string{
+		"海曙区社保卡在哪里办":      "社保卡在哪里办",
+		"宁波海曙区怎么申请政府信息公开": "怎么申请政府信息公开",
+		"海曙区在哪":           "海曙区在哪", // too little left
+		"公积金怎么提取":         "公积金怎么提取",
+	} {
+		if got := strip(q); got != want {
+			t.Errorf("strip(%q) = %q, want %q", q, got, want)
+		}
 	}
 }

@@ -361,8 +361,20 @@ func (a *Answerer) onlyPlace(resp *search.Response) bool {
 //
 // With an analyzer, only the names the question's segmentation has as words
 // are left out: 宁波市民卡 is 宁波 and 市民卡, not 宁波市 and 民卡.
-func (a *Answerer) withoutHome(q string) string {
-	rs := a.regions
+func (a *Answerer) withoutHome(q string) string { return withoutHome(a.regions, a.an, q) }
+
+// HomeStripper returns withoutHome for base as the answers use it, for other
+// searches of the same knowledge base (the operators' look-up): 海曙区社保卡在
+// 哪里办 is searched as 社保卡在哪里办 on a 海曙区 knowledge base. r segments
+// questions as it searches them (search.Engine); without it, names are
+// removed wherever they occur.
+func HomeStripper(base *kb.Base, r search.Retriever) func(string) string {
+	rs := newRegionScope(base, nil)
+	an, _ := r.(analyzer)
+	return func(q string) string { return withoutHome(rs, an, q) }
+}
+
+func withoutHome(rs *regionScope, an analyzer, q string) string {
 	if rs == nil || len(rs.home) == 0 {
 		return q
 	}
@@ -370,8 +382,8 @@ func (a *Answerer) withoutHome(q string) string {
 	if len(names) == 0 {
 		return q // most questions: no segmentation needed
 	}
-	if a.an != nil {
-		terms := a.an.Analyze(q).Terms
+	if an != nil {
+		terms := an.Analyze(q).Terms
 		names = slices.DeleteFunc(names, func(n string) bool { return !slices.Contains(terms, n) })
 	}
 	out := q

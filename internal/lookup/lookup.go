@@ -48,6 +48,11 @@ type Config struct {
 	Terms func(text string) []string
 	// Now is the clock for validity; default time.Now.
 	Now func() time.Time
+	// Query, when set, rewrites a short text before it is searched, as
+	// answers do: answer.HomeStripper leaves out the places the knowledge
+	// base serves (海曙区社保卡在哪里办 → 社保卡在哪里办), which are in the
+	// titles of many of its documents and say nothing of what is asked.
+	Query func(text string) string
 }
 
 // Lookup answers operator look-ups. Safe for concurrent use.
@@ -147,7 +152,8 @@ type Item struct {
 
 // Result is the answer to a look-up.
 type Result struct {
-	// Query is the text searched: the input, or its key terms.
+	// Query is the text searched: the input (without the places served,
+	// Config.Query), or its key terms.
 	Query string `json:"query"`
 	// KeyTerms are the extracted key terms of a long text (empty for a short one).
 	KeyTerms []string `json:"key_terms,omitempty"`
@@ -176,6 +182,11 @@ func (l *Lookup) Lookup(ctx context.Context, req Request) (Result, error) {
 		return Result{}, fmt.Errorf("%w: %d characters (at most %d)", ErrTooLong, n, l.cfg.MaxRunes)
 	}
 	res := Result{Query: text, Terms: []string{}, Departments: []dept.Suggestion{}, FAQ: []Item{}, Policies: []Item{}, Interpret: []Item{}}
+	if l.cfg.Query != nil && utf8.RuneCountInString(text) <= l.cfg.LongText {
+		if q := strings.TrimSpace(l.cfg.Query(text)); q != "" {
+			res.Query = q
+		}
+	}
 	if utf8.RuneCountInString(text) > l.cfg.LongText {
 		res.KeyTerms = l.KeyTerms(text, l.cfg.KeyTerms)
 		q := strings.Join(res.KeyTerms, " ")

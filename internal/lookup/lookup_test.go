@@ -241,3 +241,24 @@ func TestLookupMarksSampleAndPlanYear(t *testing.T) {
 		t.Errorf("sample and plan year by id: %v", got)
 	}
 }
+
+// Config.Query rewrites a short text before it is searched (the places the
+// knowledge base serves left out); a long text is reduced to its key terms
+// instead.
+func TestLookupQueryRewrite(t *testing.T) {
+	base := testBase()
+	fs := &fakeSearch{base: base}
+	strip := func(s string) string { return strings.TrimSpace(strings.ReplaceAll(s, "海曙区", "")) }
+	l, _ := New(Config{Terms: words, LongText: 20, Query: strip}, base, fs, nil)
+	res, err := l.Lookup(context.Background(), Request{Text: "海曙区 驾驶证 换证"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Query != "驾驶证 换证" || fs.queries[0] != "驾驶证 换证" {
+		t.Errorf("query %q, searched %q; want the places left out", res.Query, fs.queries)
+	}
+	long := "海曙区 来电人 反映 想 办理 驾驶证 换证 驾驶证 已 过期 咨询 换证 流程"
+	if res, _ = l.Lookup(context.Background(), Request{Text: long}); strings.Contains(res.Query, "来电人") || res.Query == strip(long) {
+		t.Errorf("long text searched as %q, want its key terms", res.Query)
+	}
+}

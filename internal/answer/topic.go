@@ -145,8 +145,9 @@ func topicTerms(q string, terms []string) []string {
 }
 
 // support is the share of the question's terms of two or more runes (not
-// question words, not quantities: 两万块 says how much, not of what) that are
-// on topic, with the terms that are not. A term is on topic when it (or one
+// question words) that are on topic, with the terms that are not; a quantity
+// the topic text lacks (两万块 says how much, not of what) is not counted,
+// one it names (分几级) is. A term is on topic when it (or one
 // of its synonyms) occurs in the topic text, or when it has three or more
 // runes (a specific term such as 政府信息公开申请) and the retrieved passages
 // contain it.
@@ -162,11 +163,10 @@ func (ti *topicIndex) support(terms []string, synonyms map[string][]string, resu
 	seen := map[string]bool{}
 	for _, t := range terms {
 		t = textnorm.Key(t)
-		if utf8.RuneCountInString(t) < 2 || seen[t] || genericTerms[t] || isQuantity(t) {
+		if utf8.RuneCountInString(t) < 2 || seen[t] || genericTerms[t] {
 			continue
 		}
 		seen[t] = true
-		total++
 		on := false
 		for _, f := range append([]string{t}, synonyms[t]...) {
 			f = textnorm.Key(f)
@@ -175,6 +175,10 @@ func (ti *topicIndex) support(terms []string, synonyms map[string][]string, resu
 				break
 			}
 		}
+		if !on && isQuantity(t) {
+			continue // 两万块 is how much, not what: no evidence either way
+		}
+		total++
 		if on {
 			got++
 		} else {

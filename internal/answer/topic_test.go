@@ -30,3 +30,26 @@ func TestIsQuantity(t *testing.T) {
 		}
 	}
 }
+
+// A quantity the knowledge base's titles lack says nothing of the topic (两万
+//块); one they name (分几级) supports it.
+func TestTopicSupportQuantities(t *testing.T) {
+	base := kb.NewBase([]*kb.Document{
+		{ID: "a", Type: kb.TypeFAQ, Title: "体育彩票奖金缴税标准是多少？", Body: "按偶然所得缴纳个人所得税。"},
+		{ID: "b", Type: kb.TypeFAQ, Title: "工伤伤残等级分几级？", Body: "分为十个等级。"},
+	}, kb.Dict{})
+	ti := newTopicIndex(base, withChunks(base, nil))
+	for _, tc := range []struct {
+		terms   []string
+		support float64
+		missing int
+	}{
+		{[]string{"彩票", "两万块"}, 1, 0},
+		{[]string{"工伤", "几级"}, 1, 0},
+		{[]string{"工伤", "几级", "最重"}, 2.0 / 3, 1},
+	} {
+		if sup, missing := ti.support(tc.terms, nil, nil); sup != tc.support || len(missing) != tc.missing {
+			t.Errorf("support(%v) = %.2f, missing %v; want %.2f, %d missing", tc.terms, sup, missing, tc.support, tc.missing)
+		}
+	}
+}

@@ -357,6 +357,17 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 			c.resp = resp
 		}
 	}
+	// 地籍是啥意思: the entry that defines 地籍 (什么是地籍？) answers it.
+	resp, def, err := a.definitionFirst(ctx, q, resp, opts)
+	if err != nil {
+		return nil, err
+	}
+	if def {
+		r := *resp
+		r.Confidence = max(r.Confidence, a.cfg.FAQConfidence)
+		resp = &r
+	}
+	c.resp = resp
 	ok, detail := a.answerable(resp)
 	c.reason, c.detail = ReasonLowConfidence, detail
 	if a.onlyPlace(resp) {
@@ -381,6 +392,11 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 			c.offer = tentativeOffers(resp)
 		}
 		c.detail += "; " + j.String()
+		if def && j.unquotable != "sibling" {
+			// The entry defines exactly what is asked: no doubt to hedge.
+			c.verdict, c.offer = verdictAnswer, nil
+			c.detail += "; defines " + defined(askDefRe, q)
+		}
 	}
 	if c.verdict != verdictAnswer && !rewritten && standalone != q && len(req.History) > 0 && len(resp.Results) > 0 &&
 		slices.Contains(req.History[len(req.History)-1].Docs, resp.Results[0].Doc.ID) && followsOn(resp.Results[0], own, asked) {

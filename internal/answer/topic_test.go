@@ -32,7 +32,7 @@ func TestIsQuantity(t *testing.T) {
 }
 
 // A quantity the knowledge base's titles lack says nothing of the topic (两万
-//块); one they name (分几级) supports it.
+// 块); one they name (分几级) supports it.
 func TestTopicSupportQuantities(t *testing.T) {
 	base := kb.NewBase([]*kb.Document{
 		{ID: "a", Type: kb.TypeFAQ, Title: "体育彩票奖金缴税标准是多少？", Body: "按偶然所得缴纳个人所得税。"},

@@ -1,0 +1,81 @@
+package answer
+
+import (
+	"context"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/govchat/govchat/internal/kb"
+	"github.com/govchat/govchat/internal/search"
+	"github.com/govchat/govchat/internal/textnorm"
+)
+
+// A question for what something is (地籍是啥意思, 霾到底是个啥, 什么叫防洪标准)
+// is answered by the FAQ entry that defines exactly that (什么是地籍？),
+// however the words around the name weigh in the search: 意思 matches every
+// entry on what something means, and 地籍 every entry on 地籍调查 or 地籍管理.
+// A knowledge base keeps many such entries (about one in ten of the Beijing
+// FAQ's questions is 什么是…/…是什么).
+var (
+	// askDefRe is a clause that asks what its subject is.
+	askDefRe = regexp.MustCompile(`^(?:请问)?(?:什么是|什么叫|什么叫做|啥是|啥叫|何为|何谓)(.+)$|^(.+?)(?:到底|究竟)?(?:是什么意思|是啥意思|什么意思|啥意思|的意思是什么|是什么东西|是啥东西|是个啥|是个什么|是啥|是什么|指什么|指的是什么|的含义是什么|的含义|的定义是什么|的定义)$`)
+	// defTitleRe is an entry's question that defines its subject.
+	defTitleRe  = regexp.MustCompile(`^(?:什么是|什么叫|什么叫做|何为|何谓)(.+)$|^(.+?)(?:是什么意思|的含义是什么|的含义|的定义是什么|的定义|是指什么|指的是什么|是什么)$`)
+	clauseSepRe = regexp.MustCompile(`[\s，,。？?！!；;、]+`)
+)
+
+// defined returns the subject of a definition: of the first clause of q
+// that asks what something is (re askDefRe), or of an entry's question (re
+// defTitleRe); "" when there is none.
+func defined(re *regexp.Regexp, s string) string {
+	for _, clause := range clauseSepRe.Split(textnorm.Normalize(s), -1) {
+		m := re.FindStringSubmatch(textnorm.Key(clause))
+		if m == nil {
+			continue
+		}
+		x := strings.Trim(m[1]+m[2], "的")
+		if x == "" || genericTerms[x] || aspectTerms[x] || strings.ContainsAny(x, "这那它他她") {
+			continue
+		}
+		if strings.ContainsFunc(x, isHan) {
+			return x
+		}
+	}
+	return ""
+}
+
+// definitionFirst puts first the FAQ entry that defines what q asks to be
+// defined, searching for it when the results lack it (地籍是啥意思 ranks the
+// entries on what other things mean above 什么是地籍), and reports whether
+// one was found: the asker gets that entry's answer.
+func (a *Answerer) definitionFirst(ctx context.Context, q string, resp *search.Response, opts search.Options) (*search.Response, bool, error) {
+	x := defined(askDefRe, q)
+	if x == "" {
+		return resp, false, nil
+	}
+	defines := func(r search.Result) bool { return r.Doc.Type == kb.TypeFAQ && defined(defTitleRe, r.Doc.Title) == x }
+	i := slices.IndexFunc(resp.Results, defines)
+	if i < 0 {
+		more, err := a.r.Search(ctx, "什么是"+x, opts)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, false, ctx.Err()
+			}
+			return resp, false, nil // the question's own search stands
+		}
+		j := slices.IndexFunc(more.Results, defines)
+		if j < 0 {
+			return resp, false, nil
+		}
+		r := *resp
+		r.Results = append([]search.Result{more.Results[j]}, resp.Results...)
+		return &r, true, nil
+	}
+	if i == 0 {
+		return resp, true, nil
+	}
+	r := *resp
+	r.Results = append([]search.Result{resp.Results[i]}, slices.Delete(slices.Clone(resp.Results), i, i+1)...)
+	return &r, true, nil
+}

@@ -323,10 +323,11 @@ func (a *Answerer) judge(q, asked string, resp *search.Response, answerable bool
 		// 光彩体育馆啥时候建的 is not answered by the entry on its gates,
 		// which holds no date: the asker chooses, or is referred.
 		j.unquotable = "fact"
-	} else if meaningRe.MatchString(textnorm.Key(asked)) && aspectOf(a.base.Dict.Aspects, entryName(resp.Results[0])) != nil {
+	} else if k := explanationAsked(asked); k != "" && otherAspect(a.base.Dict.Aspects, entryName(resp.Results[0]), fo) {
 		// 政务公开是什么意思 is not answered by the entry on when the plan
-		// was issued: a meaning is asked, the entry gives a date.
-		j.unquotable = "meaning"
+		// was issued: a meaning is asked, the entry gives a date; nor
+		// 为什么要公开政府信息 by the entry on how to apply.
+		j.unquotable = k
 	} else if t, w := a.sibling(asked, resp, resp.Results[0]); t != "" {
 		// 离婚登记要带啥材料 is not answered by the entry on 结婚登记,
 		// whose answer mentions 离婚登记 in passing.
@@ -614,6 +615,31 @@ func faqAnswer(r search.Result) search.Result {
 		r.Chunk.Text = r.Doc.Body
 	}
 	return r
+}
+
+// reasonRe asks why (为什么, 为啥, 凭什么): a FAQ entry named after an aspect
+// of a service (怎么申请, 什么时候印发的) does not answer it.
+var reasonRe = regexp.MustCompile(`为什么|为啥|为何|凭什么|什么原因|啥原因|什么目的|啥目的`)
+
+// explanationAsked returns "meaning" or "reason" when q asks what something
+// means or why, else "".
+func explanationAsked(q string) string {
+	k := textnorm.Key(q)
+	switch {
+	case meaningRe.MatchString(k):
+		return "meaning"
+	case reasonRe.MatchString(k):
+		return "reason"
+	}
+	return ""
+}
+
+// otherAspect reports whether an entry's name asks for an aspect other than
+// the one the question asks for (fo.aspect, nil for none): 怎么申请公开政府信息
+// (流程) for a question on why.
+func otherAspect(aspects []kb.Aspect, name string, fo *focus) bool {
+	other := aspectOf(aspects, name)
+	return other != nil && (fo == nil || fo.aspect == nil || other.Name != fo.aspect.Name)
 }
 
 // durationRe is a length of time (15天, 三个月): what 多久 asks for.

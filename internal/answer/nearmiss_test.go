@@ -259,3 +259,24 @@ func TestMeaningIsNotAnAspect(t *testing.T) {
 		}
 	}
 }
+
+// A question why (为什么要公开政府信息) is not answered by a FAQ entry named after
+// another aspect (the entry on how to apply, on when the plan was issued); a
+// why-question finds the entry that asks why (the aspect 原因 of the shipped
+// lexicon).
+func TestReasonIsNotAnotherAspect(t *testing.T) {
+	a := newEvalAnswerer(t, loadKnowledge(t))
+	for _, q := range []string{"为什么要公开政府信息", "政务公开为啥要做"} {
+		c := consider(t, a, q)
+		if c.verdict == verdictAnswer || c.judged == nil || c.judged.unquotable != "reason" {
+			t.Errorf("%s: verdict %v, judged %v", q, c.verdict, c.judged)
+		}
+	}
+	if as := aspectOf(a.base.Dict.Aspects, "矿产资源储量为啥非要登记"); as == nil || as.Name != "原因" {
+		t.Errorf("aspect of a why-question: %v", as)
+	}
+	if !otherAspect(a.base.Dict.Aspects, "怎么申请公开政府信息？", &focus{aspect: aspectOf(a.base.Dict.Aspects, "为啥")}) ||
+		otherAspect(a.base.Dict.Aspects, "为什么要进行矿产资源储量登记？", &focus{aspect: aspectOf(a.base.Dict.Aspects, "为啥")}) {
+		t.Error("otherAspect: 怎么申请 is another aspect than 原因, 为什么要… is not")
+	}
+}

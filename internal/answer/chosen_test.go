@@ -60,6 +60,22 @@ func TestChosenEntryIsAnswered(t *testing.T) {
 			}
 		})
 	}
+	// With a chat model, the model writes from the chosen entry alone.
+	srv := newChatServer(t, func(int, string, string) []string { return []string{"由新单位经办人在网上办理转入[1]。"} })
+	am, err := New(Config{Now: testNow}, b, withChunks(b, scripted{resp}), newModel(t, srv.URL+"/v1"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ans := ask(t, am, Request{Question: in.Title, Entry: "in"})
+	if ans.Refused || ans.Clarify || len(ans.Sources) == 0 || ans.Sources[0].ID != "in" {
+		t.Fatalf("model: refused %v clarify %v sources %v: %q", ans.Refused, ans.Clarify, ans.Sources, ans.Text)
+	}
+	srv.mu.Lock()
+	users := slices.Clone(srv.users)
+	srv.mu.Unlock()
+	if len(users) == 0 || strings.Contains(users[len(users)-1], out.Body) || !strings.Contains(users[len(users)-1], in.Body) {
+		t.Errorf("the model saw other passages than the chosen entry's: %q", users)
+	}
 	// An unknown entry is a question as typed.
 	if ans := ask(t, a, Request{Question: in.Title, Entry: "nope"}); ans.Text != typed.Text {
 		t.Errorf("unknown entry: %q, want the typed answer %q", ans.Text, typed.Text)

@@ -61,7 +61,9 @@ func TestChosenEntryIsAnswered(t *testing.T) {
 		})
 	}
 	// With a chat model, the model writes from the chosen entry alone.
-	srv := newChatServer(t, func(int, string, string) []string { return []string{"由新单位经办人在网上办理转入[1]。"} })
+	srv := newChatServer(t, func(int, string, string) []string {
+		return []string{"由新单位经办人在网上办理转入[1]。"}
+	})
 	am, err := New(Config{Now: testNow}, b, withChunks(b, scripted{resp}), newModel(t, srv.URL+"/v1"), nil)
 	if err != nil {
 		t.Fatal(err)

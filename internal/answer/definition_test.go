@@ -2,7 +2,6 @@ package answer
 
 import (
 	"context"
-	"strings"
 	"testing"
 
 	"github.com/govchat/govchat/internal/kb"
@@ -73,30 +72,4 @@ func (s queryScripted) Search(_ context.Context, q string, _ search.Options) (*s
 		return r, nil
 	}
 	return s[""], nil
-}
-
-// A question made only of words that cannot name a thing (能提前在网上约吗:
-// 提前 a verb, 网上 a place word) takes its subject from the conversation,
-// even when the knowledge base knows those words from another matter's
-// entry (能提前在网上选号吗, on cars).
-func TestFollowUpWithoutANoun(t *testing.T) {
-	docs := []*kb.Document{
-		{ID: "cl", Type: kb.TypeFAQ, Title: "结婚登记需要携带哪些材料？", Body: "双方的户口簿、身份证和近期半身免冠合影照片。"},
-		{ID: "yy", Type: kb.TypeFAQ, Title: "如何办理结婚登记预约？", Body: "可以提前七天在网上预约结婚登记，也可以当天到婚姻登记处现场办理。"},
-		{ID: "car", Type: kb.TypeFAQ, Title: "尚未购买机动车，能提前在网上选号吗？", Body: "不能。网上选号需要录入车辆识别代号。"},
-		{ID: "car2", Type: kb.TypeFAQ, Title: "机动车号牌可以提前选吗？", Body: "购车后在网上选号。"},
-	}
-	a := newEvalAnswerer(t, kb.NewBase(docs, kb.Dict{}))
-	first := ask(t, a, Request{Question: "结婚登记要带什么材料"})
-	turn, ok := first.Turn("结婚登记要带什么材料")
-	if !ok || len(first.Sources) == 0 || first.Sources[0].ID != "cl" {
-		t.Fatalf("first turn: %v %q", first.Sources, first.Text)
-	}
-	ans := ask(t, a, Request{Question: "能提前在网上约吗", History: []Turn{turn}})
-	if len(ans.Sources) > 0 && strings.HasPrefix(ans.Sources[0].ID, "car") {
-		t.Errorf("answered from the entry on cars: %q", ans.Text)
-	}
-	if ans.Standalone == "" {
-		t.Errorf("not taken as a follow-up: %q", ans.Text)
-	}
 }

@@ -67,10 +67,8 @@ func (a *Answerer) retrieve(ctx context.Context, q string, history []Turn, opts 
 	var raw *search.Response
 	if !isFollowUp(q) {
 		// Worded as a question of its own: a follow-up only if it names no
-		// topic the knowledge base knows (要拖的话会告诉我吗), or only words
-		// that cannot name one (能提前在网上约吗: 提前 is a verb, 网上 a
-		// place word; the subject is the conversation's).
-		if raw, err = find(q); err != nil || slices.ContainsFunc(topicTerms(q, raw.Terms), func(t string) bool { return a.namesMatter(t, raw) && !raw.NotNouns[t] }) {
+		// topic the knowledge base knows (要拖的话会告诉我吗).
+		if raw, err = find(q); err != nil || slices.ContainsFunc(topicTerms(q, raw.Terms), func(t string) bool { return a.namesMatter(t, raw) }) {
 			return q, false, raw, err
 		}
 	}

@@ -65,10 +65,6 @@ type Response struct {
 	// words, synonyms): they name a matter (护照, 公积金), where other words
 	// may only describe one (往后, 告诉).
 	Vocabulary map[string]bool
-	// NotNouns marks the terms that cannot name a thing (zh.Segmenter.Noun:
-	// 提前, 取消, 网上): a question made of them leaves its subject to the
-	// conversation.
-	NotNouns map[string]bool
 	// DocNumber is the canonical 文号 found in the query, if any.
 	DocNumber string
 	// Lookup: the query asks for the document its 文号 names, nothing in

@@ -1011,12 +1011,6 @@ func (e *Engine) describe(r *Response, a zh.Analysis) {
 		if e.seg.Vocabulary(t) {
 			r.Vocabulary[t] = true
 		}
-		if !e.seg.Noun(t) {
-			if r.NotNouns == nil {
-				r.NotNouns = map[string]bool{}
-			}
-			r.NotNouns[t] = true
-		}
 		// Other names of the term: its synonym group, and the official
 		// terms an everyday word expands to.
 		if syn := append(e.seg.Synonyms(t), e.seg.Expansions(t)...); len(syn) > 0 {

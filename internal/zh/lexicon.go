@@ -19,17 +19,7 @@ type lexicon struct {
 	words    *trie
 	logTotal float64
 	maxRunes int
-	// notNoun marks, by trie node, the words the dictionary tags only as
-	// something other than a noun: verbs, adverbs, adjectives, pronouns,
-	// localisers, numerals … (提前 v, 网上 s, 以后 f). A question made of
-	// such words names no subject (能提前在网上约吗).
-	notNoun map[uint32]bool
 }
-
-// nounTags are the dictionary's parts of speech that name a thing: nouns,
-// names, places, organisations, other proper nouns, nominal verbs and
-// adjectives, abbreviations, and strings it cannot class (x: codes, Latin).
-var nounTags = map[string]bool{"n": true, "ng": true, "nr": true, "nrfg": true, "nrt": true, "ns": true, "nt": true, "nz": true, "vn": true, "an": true, "j": true, "x": true}
 
 // trie maps words to log probabilities. Walking it rune by rune from a
 // position finds every dictionary word that starts there in one pass.
@@ -64,19 +54,6 @@ func (t *trie) insert(w string, lp float32) {
 	if old := t.val[node]; old == 0 || lp > old {
 		t.val[node] = lp
 	}
-}
-
-// node returns the node of word w.
-func (t *trie) node(w string) (uint32, bool) {
-	node := uint32(0)
-	for _, r := range w {
-		c, ok := t.step(node, r)
-		if !ok {
-			return 0, false
-		}
-		node = c
-	}
-	return node, t.val[node] < 0
 }
 
 // find returns w's log probability, whether it is a word, and whether it is
@@ -138,16 +115,6 @@ func loadLexicon() (*lexicon, error) {
 		}
 		lex.words.insert(w, lp)
 		lex.maxRunes = max(lex.maxRunes, utf8.RuneCountInString(w))
-	}
-	lex.notNoun = map[uint32]bool{}
-	for i := range d.Tokens {
-		t := &d.Tokens[i]
-		if t.Freq() <= 0 || nounTags[t.Pos()] {
-			continue
-		}
-		if node, ok := lex.words.node(textnorm.Normalize(t.Text())); ok {
-			lex.notNoun[node] = true
-		}
 	}
 	// The dictionary gives single characters no usable frequency (each
 	// weighs as an unknown character), so any two-character word, however

@@ -365,20 +365,6 @@ func (s *Segmenter) Vocabulary(word string) bool {
 	return ok || s.isPhraseText(word)
 }
 
-// Noun reports whether word may name a thing: a word of the government
-// vocabulary, a word the general dictionary tags as a noun (or cannot
-// class), or a word it does not know. Verbs, adverbs, adjectives, pronouns,
-// localisers and numerals (提前, 取消, 网上, 以后, 一步) do not: a question made
-// only of them leaves its subject unsaid (能提前在网上约吗).
-func (s *Segmenter) Noun(word string) bool {
-	w := textnorm.Normalize(word)
-	if s.Vocabulary(w) {
-		return true
-	}
-	node, ok := s.lex.words.node(w)
-	return !ok || !s.lex.notNoun[node]
-}
-
 func (s *Segmenter) isPhraseText(w string) bool {
 	_, ok := s.phrase[w]
 	return ok

@@ -276,21 +276,3 @@ func TestPhrases(t *testing.T) {
 		t.Error("phrases do not change the fingerprint")
 	}
 }
-
-// Noun tells the words that may name a thing from those that cannot (verbs,
-// adverbs, place and time words, numerals): the vocabulary's words and words
-// the dictionary does not know count as names.
-func TestNoun(t *testing.T) {
-	s, err := New(Config{Words: []string{"一网通办"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for w, want := range map[string]bool{
-		"公积金": true, "结婚证": true, "指标": true, "外地": true, "一网通办": true, "狗证": true, "app": true,
-		"提前": false, "取消": false, "网上": false, "以后": false, "一步": false, "不想": false,
-	} {
-		if got := s.Noun(w); got != want {
-			t.Errorf("Noun(%q) = %v, want %v", w, got, want)
-		}
-	}
-}

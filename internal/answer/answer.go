@@ -274,6 +274,11 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 	if d := a.base.Doc(req.Entry); req.Entry != "" && d != nil {
 		return a.considerChosen(ctx, q, d, req.IncludeExpired)
 	}
+	if d := a.titles.exact(q, a.cfg.Now(), req.IncludeExpired); d != nil {
+		// Asked in the very words of one FAQ entry's question or of one of
+		// its similar questions (an approved 相似问 included): that entry.
+		return a.considerChosen(ctx, q, d, req.IncludeExpired)
+	}
 	c := &consideration{q: q, verdict: verdictRefuse}
 	reason, detail := a.classify(q)
 	place := otherPlace(reason, detail)

@@ -29,14 +29,17 @@ func TestChosenEntryIsAnswered(t *testing.T) {
 	resp := &search.Response{Results: []search.Result{res(out, 1), res(in, 0.98)}, Confidence: 0.3, Terms: []string{"职工", "住房公积金", "账户", "转入"}}
 	a := newAnswerer(t, b, scripted{resp}, nil)
 
-	typed := ask(t, a, Request{Question: in.Title})
+	// The button stands for one whose words are not an entry's question
+	// typed word for word (those find their entry anyway: TestExactQuestion).
+	const button = "职工住房公积金账户转入的办理"
+	typed := ask(t, a, Request{Question: button})
 	if len(typed.Sources) > 0 && typed.Sources[0].ID == "in" {
 		t.Fatalf("the scripted search should not answer 转入 when typed: %q", typed.Text)
 	}
 	for _, tc := range []struct {
 		name, entry, question, want string
 	}{
-		{"a FAQ entry ranked second", "in", in.Title, "由新单位经办人在网上业务系统办理转入"},
+		{"a FAQ entry ranked second", "in", button, "由新单位经办人在网上业务系统办理转入"},
 		{"a FAQ entry the search did not find", "out", "如何办理职工住房公积金账户转出？", "无需在本市申请转出"},
 		{"a document's heading", "guide", "住房公积金转移办事指南：二、办理材料", "职工本人身份证原件"},
 	} {
@@ -68,7 +71,7 @@ func TestChosenEntryIsAnswered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ans := ask(t, am, Request{Question: in.Title, Entry: "in"})
+	ans := ask(t, am, Request{Question: button, Entry: "in"})
 	if ans.Refused || ans.Clarify || len(ans.Sources) == 0 || ans.Sources[0].ID != "in" {
 		t.Fatalf("model: refused %v clarify %v sources %v: %q", ans.Refused, ans.Clarify, ans.Sources, ans.Text)
 	}
@@ -79,7 +82,7 @@ func TestChosenEntryIsAnswered(t *testing.T) {
 		t.Errorf("the model saw other passages than the chosen entry's: %q", users)
 	}
 	// An unknown entry is a question as typed.
-	if ans := ask(t, a, Request{Question: in.Title, Entry: "nope"}); ans.Text != typed.Text {
+	if ans := ask(t, a, Request{Question: button, Entry: "nope"}); ans.Text != typed.Text {
 		t.Errorf("unknown entry: %q, want the typed answer %q", ans.Text, typed.Text)
 	}
 	// The turn keeps the buttons an answer offered, for the tap that follows.
@@ -141,5 +144,40 @@ func TestHomeStripper(t *testing.T) {
 		if got := strip(q); got != want {
 			t.Errorf("strip(%q) = %q, want %q", q, got, want)
 		}
+	}
+}
+
+// A question asked in the very words of one FAQ entry's question or similar
+// question (punctuation and spaces aside) gets that entry, whatever else
+// ranks first; words two entries share, or an expired entry's, are decided
+// as any question.
+func TestExactQuestion(t *testing.T) {
+	out := &kb.Document{ID: "out", Type: kb.TypeFAQ, Title: "如何办理职工住房公积金账户转出？", Body: "向当地公积金中心申请转入即可。"}
+	in := &kb.Document{ID: "in", Type: kb.TypeFAQ, Title: "如何办理职工住房公积金账户转入？", Similar: []string{"公积金怎么转进来"}, Body: "由新单位经办人在网上业务系统办理转入。"}
+	twin := &kb.Document{ID: "twin", Type: kb.TypeFAQ, Title: "公积金怎么转进来", Body: "另一条答复。"}
+	old := &kb.Document{ID: "old", Type: kb.TypeFAQ, Title: "公积金旧规定是什么？", Body: "旧规定。", Expires: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}
+	b := kb.NewBase([]*kb.Document{out, in, twin, old}, kb.Dict{})
+	res := func(d *kb.Document, score float64) search.Result {
+		return search.Result{Doc: d, Chunk: kb.Chunk{DocID: d.ID, Text: d.Body, Anchor: "answer"}, Score: score}
+	}
+	resp := &search.Response{Results: []search.Result{res(out, 1), res(in, 0.98)}, Confidence: 0.3}
+	a := newAnswerer(t, b, scripted{resp}, nil)
+	for q, want := range map[string]string{
+		"如何办理职工住房公积金账户转入":     "in",
+		" 如何办理职工住房公积金账户转入？？ ": "in",
+		"公积金怎么转进来":            "", // an entry's similar question and another's title
+		"公积金旧规定是什么":           "", // expired
+	} {
+		d := a.titles.exact(q, testNow(), false)
+		got := ""
+		if d != nil {
+			got = d.ID
+		}
+		if got != want {
+			t.Errorf("exact(%q) = %q, want %q", q, got, want)
+		}
+	}
+	if ans := ask(t, a, Request{Question: "如何办理职工住房公积金账户转入"}); len(ans.Sources) == 0 || ans.Sources[0].ID != "in" {
+		t.Errorf("typed word for word: sources %v: %q", ans.Sources, ans.Text)
 	}
 }

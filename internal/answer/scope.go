@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -100,18 +101,50 @@ func (a *Answerer) classify(q string) (reason, detail string) {
 // from one outside government affairs.
 type titleText struct {
 	text string // one entry per line, its names separated by tabs
+	// questions maps the key (textnorm.Key) of each FAQ entry's question
+	// and similar questions to the entries that ask it.
+	questions map[string][]*kb.Document
 }
+
+// minExactRunes is the shortest question matched by its words alone.
+const minExactRunes = 4
 
 func newTitleText(base *kb.Base) *titleText {
 	var b strings.Builder
+	t := &titleText{questions: map[string][]*kb.Document{}}
 	for _, d := range base.Docs {
 		for _, s := range append([]string{d.Title}, d.Similar...) {
-			b.WriteString(textnorm.Key(s))
+			k := textnorm.Key(s)
+			b.WriteString(k)
 			b.WriteByte('\t')
+			if d.Type == kb.TypeFAQ && utf8.RuneCountInString(k) >= minExactRunes && !slices.Contains(t.questions[k], d) {
+				t.questions[k] = append(t.questions[k], d)
+			}
 		}
 		b.WriteByte('\n')
 	}
-	return &titleText{text: b.String()}
+	t.text = b.String()
+	return t
+}
+
+// exact returns the one FAQ entry in force (or any, with expired) whose
+// question or similar question q is, word for word (punctuation and spaces
+// aside), or nil: none, or several ask it.
+func (t *titleText) exact(q string, now time.Time, expired bool) *kb.Document {
+	if t == nil {
+		return nil
+	}
+	var found *kb.Document
+	for _, d := range t.questions[textnorm.Key(q)] {
+		if !expired && d.Expired(now) {
+			continue
+		}
+		if found != nil {
+			return nil
+		}
+		found = d
+	}
+	return found
 }
 
 // names reports whether at least two entries name w in their title or a

@@ -279,6 +279,17 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 		// its similar questions (an approved 相似问 included): that entry.
 		return a.considerChosen(ctx, q, d, req.IncludeExpired)
 	}
+	if d := a.titles.document(q); d != nil {
+		// A document's title and nothing else: what it is and how it opens,
+		// as for a 文号 (政务公开工作考核办法（2021年版） had been answered
+		// with its 第五条, which names the 2018 edition).
+		if chunks := a.r.ChunksOf(d.ID); len(chunks) > 0 {
+			now := a.cfg.Now()
+			resp := &search.Response{Results: []search.Result{{Doc: d, Chunk: chunks[0], Score: 1, Status: d.Validity(now)}},
+				Confidence: 1, Lookup: true, DocNumber: kb.NormalizeDocNumber(d.DocNumber)}
+			return &consideration{q: q, standalone: q, resp: resp, verdict: verdictAnswer, detail: "titled " + d.ID}, nil
+		}
+	}
 	c := &consideration{q: q, verdict: verdictRefuse}
 	reason, detail := a.classify(q)
 	place := otherPlace(reason, detail)
@@ -843,7 +854,7 @@ func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search
 			return nil, err
 		}
 		related = relatedOf(also)
-	} else if namesTopDocument(resp) && resp.Lookup {
+	} else if resp.Lookup && (resp.DocNumber == "" || namesTopDocument(resp)) {
 		// The question asks for a document by its 文号: say what it is and
 		// quote its opening.
 		ss := openingQuote(top.Doc, top.Chunk, a.cfg.QuoteRunes)

@@ -181,3 +181,23 @@ func TestExactQuestion(t *testing.T) {
 		t.Errorf("typed word for word: sources %v: %q", ans.Sources, ans.Text)
 	}
 }
+
+// A document's title and nothing else is answered with what the document
+// is (issuer, dates, validity) and how it opens, as for its 文号 — not with a
+// sentence that happens to share its words; a repealed edition is told so.
+func TestDocumentTitleAlone(t *testing.T) {
+	a := newEvalAnswerer(t, loadKnowledge(t))
+	for _, tc := range []struct{ q, id, want string }{
+		{"政务公开工作考核办法（2021年版）", "sample-zwgk-kaohe-2021", "由示例区人民政府办公室于2021年2月1日印发"},
+		{"【示例】依申请公开政府信息办事指南", "zhengfu-xinxi-gongkai-shenqing", "正文开头"},
+		{"政务公开工作考核办法（2018年版）", "sample-zwgk-kaohe-2018", "已废止"},
+	} {
+		ans := ask(t, a, Request{Question: tc.q})
+		if ans.Refused || ans.Clarify || len(ans.Sources) == 0 || ans.Sources[0].ID != tc.id || !strings.Contains(ans.Text, tc.want) {
+			t.Errorf("%s: sources %v: %q", tc.q, ans.Sources, ans.Text)
+		}
+	}
+	if ans := ask(t, a, Request{Question: "政务公开工作考核办法（2021年版）考什么"}); strings.Contains(ans.Text, "正文开头") {
+		t.Errorf("a question about a document is not its title alone: %q", ans.Text)
+	}
+}

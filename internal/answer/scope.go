@@ -104,6 +104,9 @@ type titleText struct {
 	// questions maps the key (textnorm.Key) of each FAQ entry's question
 	// and similar questions to the entries that ask it.
 	questions map[string][]*kb.Document
+	// titles maps the key of each other document's title (without
+	// 【示例】) to the documents with that title.
+	titles map[string][]*kb.Document
 }
 
 // minExactRunes is the shortest question matched by its words alone.
@@ -111,8 +114,11 @@ const minExactRunes = 4
 
 func newTitleText(base *kb.Base) *titleText {
 	var b strings.Builder
-	t := &titleText{questions: map[string][]*kb.Document{}}
+	t := &titleText{questions: map[string][]*kb.Document{}, titles: map[string][]*kb.Document{}}
 	for _, d := range base.Docs {
+		if k := textnorm.Key(strings.TrimPrefix(d.Title, "【示例】")); d.Type != kb.TypeFAQ && utf8.RuneCountInString(k) >= minExactRunes {
+			t.titles[k] = append(t.titles[k], d)
+		}
 		for _, s := range append([]string{d.Title}, d.Similar...) {
 			k := textnorm.Key(s)
 			b.WriteString(k)
@@ -125,6 +131,19 @@ func newTitleText(base *kb.Base) *titleText {
 	}
 	t.text = b.String()
 	return t
+}
+
+// document returns the one document (policy, interpretation, guide) whose
+// title q is, word for word, or nil: none, or several (editions) share it.
+// A document no longer in force counts: asked by its title, it is told so.
+func (t *titleText) document(q string) *kb.Document {
+	if t == nil {
+		return nil
+	}
+	if ds := t.titles[textnorm.Key(strings.TrimPrefix(strings.TrimSpace(q), "【示例】"))]; len(ds) == 1 {
+		return ds[0]
+	}
+	return nil
 }
 
 // exact returns the one FAQ entry in force (or any, with expired) whose

@@ -342,6 +342,19 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 		resp = &r
 		c.resp = resp
 	}
+	if d := documentAsked(standalone, resp); d != nil {
+		// 考核办法是哪个部门发的: the card of the one document the question
+		// names, which holds its issuer, dates and validity.
+		top := *d
+		if chunks := a.r.ChunksOf(d.Doc.ID); len(chunks) > 0 {
+			top.Chunk = chunks[0] // the card quotes the opening
+		}
+		r := *resp
+		r.Results = []search.Result{top}
+		r.Lookup, r.DocNumber, r.Confidence = true, kb.NormalizeDocNumber(d.Doc.DocNumber), 1
+		c.resp, c.verdict, c.detail = &r, verdictAnswer, "document asked about: "+d.Doc.ID
+		return c, nil
+	}
 	var own []string // a follow-up's own topic terms
 	asked := aspectOf(a.base.Dict.Aspects, q)
 	if !rewritten && standalone != q && len(req.History) > 0 {

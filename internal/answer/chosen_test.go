@@ -201,3 +201,27 @@ func TestDocumentTitleAlone(t *testing.T) {
 		t.Errorf("a question about a document is not its title alone: %q", ans.Text)
 	}
 }
+
+// A question for what a document's card says (who issued it, when, whether
+// it is in force) about the one document whose title holds its words gets
+// the card; a question naming two documents, or a bare 发 about a benefit,
+// is decided as any question.
+func TestDocumentMetadataAsked(t *testing.T) {
+	a := newEvalAnswerer(t, loadKnowledge(t))
+	for _, tc := range []struct{ q, id, want string }{
+		{"考核办法是哪个部门发的", "sample-zwgk-kaohe-2021", "由示例区人民政府办公室于2021年2月1日印发"},
+		{"依申请公开办事指南是啥时候发布的", "zhengfu-xinxi-gongkai-shenqing", "于2019年6月20日印发"},
+		{"政务公开要点的解读是谁发的", "haishu-zwgk-2019-jiedu", "责任部门：区政府办公室"},
+		{"政务公开考核办法还有效吗", "sample-zwgk-kaohe-2021", "有效期至2030年12月31日"},
+	} {
+		ans := ask(t, a, Request{Question: tc.q})
+		if ans.Refused || ans.Clarify || len(ans.Sources) == 0 || ans.Sources[0].ID != tc.id || !strings.Contains(ans.Text, tc.want) {
+			t.Errorf("%s: sources %v: %q", tc.q, ans.Sources, ans.Text)
+		}
+	}
+	for _, q := range []string{"政务公开要点是什么时候印发的", "高温补贴什么时候发", "怎么申请政府信息公开"} {
+		if c := consider(t, a, q); strings.HasPrefix(c.detail, "document asked about") {
+			t.Errorf("%s: %s", q, c.detail)
+		}
+	}
+}

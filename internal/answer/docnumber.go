@@ -8,6 +8,7 @@ import (
 
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/search"
+	"github.com/govchat/govchat/internal/textnorm"
 )
 
 // namesTopDocument reports whether the question names, by its 文号, the
@@ -68,6 +69,10 @@ func documentCard(d *kb.Document, question string, now time.Time) string {
 		b.WriteString("，自" + zhDate(d.Effective) + "起施行")
 	}
 	b.WriteString("。")
+	if d.Issuer == "" && d.Department != "" {
+		// 谁起草谁解读: the department responsible is who stands behind it.
+		b.WriteString("责任部门：" + d.Department + "。")
+	}
 	if d.Validity(now) == kb.StatusActive {
 		switch {
 		case d.Status == kb.StatusActive && !d.Expires.IsZero():
@@ -127,4 +132,66 @@ func citingDocNumber(results []search.Result, num string) []search.Result {
 		}
 	}
 	return out
+}
+
+// metaRe asks for what a document's card says: who issued it, when it was
+// issued or took effect, its 文号, whether it is in force. A bare 发 (谁发的)
+// counts only when the question names a kind of document (补贴什么时候发 asks
+// when a benefit is paid).
+var (
+	metaRe = regexp.MustCompile(`(谁|哪个部门|哪个单位|哪个机关|哪家单位|什么部门|什么单位|什么机关)(来)?(印发|发布|出台|制定|颁布|下发)|` +
+		`(什么时候|啥时候|哪天|何时|哪一天|哪年|哪一年|几月几号|什么时间)(印发|发布|出台|颁布|下发|施行|实施|生效|开始施行|开始实施|开始执行|起施行|起实施)|` +
+		`文号|几号文|还有效|有效吗|还管用|还适用|还执行吗|废止了|作废了|失效了|有效期`)
+	metaBareRe = regexp.MustCompile(`(谁|哪个部门|哪个单位|哪个机关|什么部门|什么单位|什么时候|啥时候|哪天|何时)(发|出)的`)
+	docKindRe  = regexp.MustCompile(`文件|通知|办法|规定|意见|指南|要点|解读|方案|条例|细则|决定|公告|通告|规划|计划`)
+)
+
+// documentAsked returns the passage at the opening of the one document (not
+// a FAQ entry) among the results whose title holds every topic term of q
+// besides the words asking for its metadata (metaRe), when q asks for
+// those: 依申请公开办事指南是啥时候发布的 names the guide. Nil when q asks
+// something else or names no single document.
+func documentAsked(q string, resp *search.Response) *search.Result {
+	norm := textnorm.Key(q)
+	meta := metaRe.FindString(norm)
+	if meta == "" && docKindRe.MatchString(norm) {
+		meta = metaBareRe.FindString(norm)
+	}
+	if meta == "" || len(resp.Results) == 0 {
+		return nil
+	}
+	var terms []string
+	for _, t := range topicTerms(q, resp.Terms) {
+		if !strings.Contains(meta, t) {
+			terms = append(terms, t)
+		}
+	}
+	if len(terms) == 0 {
+		return nil
+	}
+	var found *search.Result
+	for i := range resp.Results {
+		r := &resp.Results[i]
+		if r.Doc.Type == kb.TypeFAQ || found != nil && found.Doc.ID == r.Doc.ID {
+			continue
+		}
+		title := textnorm.Key(r.Doc.Title)
+		if !allIn(title, terms) {
+			continue
+		}
+		if found != nil {
+			return nil // two documents: which one is asked is not said
+		}
+		found = r
+	}
+	return found
+}
+
+func allIn(s string, terms []string) bool {
+	for _, t := range terms {
+		if !strings.Contains(s, t) {
+			return false
+		}
+	}
+	return true
 }

@@ -271,6 +271,11 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 	if err := a.filter.CheckQuestion(q); err != nil {
 		return nil, fmt.Errorf("answer: %w: %w", ErrInvalidQuestion, err)
 	}
+	if reason, detail := a.unsafe(q); reason != "" {
+		// Whatever entry it names or repeats (a tapped button's frame
+		// carries the text the client sends).
+		return &consideration{q: q, verdict: verdictRefuse, reason: reason, detail: detail}, nil
+	}
 	if d := a.base.Doc(req.Entry); req.Entry != "" && d != nil {
 		return a.considerChosen(ctx, q, d, req.IncludeExpired)
 	}

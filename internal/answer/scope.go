@@ -65,17 +65,8 @@ func (a *Answerer) classify(q string) (reason, detail string) {
 	if norm == "" {
 		return ReasonChitchat, "empty"
 	}
-	if selfHarmRe.MatchString(norm) && !harmfulExemptRe.MatchString(norm) {
-		return ReasonHarmful, "self_harm"
-	}
-	if w, ok := a.filter.Contains(q); ok {
-		return ReasonSensitive, w
-	}
-	if name, ok := safety.DetectInjection(q); ok {
-		return ReasonInjection, name
-	}
-	if harmfulActRe.MatchString(norm) && harmfulIntentRe.MatchString(norm) && !harmfulExemptRe.MatchString(norm) {
-		return ReasonHarmful, harmfulActRe.FindString(norm)
+	if reason, detail := a.unsafe(q); reason != "" {
+		return reason, detail
 	}
 	if greetingRe.MatchString(norm) {
 		return ReasonChitchat, "greeting"
@@ -189,6 +180,27 @@ func (t *titleText) names(w string) bool {
 		}
 	}
 	return true
+}
+
+// unsafe returns the refusal reason for a question that must not be
+// answered whatever it asks for — self-harm, a sensitive word, a prompt
+// injection, a harmful act — or "": classify's first checks, which a tapped
+// button or an entry's own words (considerChosen) go through too.
+func (a *Answerer) unsafe(q string) (reason, detail string) {
+	norm := textnorm.Key(q)
+	if selfHarmRe.MatchString(norm) && !harmfulExemptRe.MatchString(norm) {
+		return ReasonHarmful, "self_harm"
+	}
+	if w, ok := a.filter.Contains(q); ok {
+		return ReasonSensitive, w
+	}
+	if name, ok := safety.DetectInjection(q); ok {
+		return ReasonInjection, name
+	}
+	if harmfulActRe.MatchString(norm) && harmfulIntentRe.MatchString(norm) && !harmfulExemptRe.MatchString(norm) {
+		return ReasonHarmful, harmfulActRe.FindString(norm)
+	}
+	return "", ""
 }
 
 // latinWordRe is a word in a Latin script.

@@ -276,7 +276,8 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 		// carries the text the client sends).
 		return &consideration{q: q, verdict: verdictRefuse, reason: reason, detail: detail}, nil
 	}
-	if d := a.base.Doc(req.Entry); req.Entry != "" && d != nil {
+	if d := a.base.Doc(req.Entry); req.Entry != "" && d != nil && (d.Type == kb.TypeFAQ || a.titles.document(q) != d) {
+		// (A document's button that is its title alone gets its card, below.)
 		return a.considerChosen(ctx, q, d, req.IncludeExpired)
 	}
 	if d := a.titles.exact(q, a.cfg.Now(), req.IncludeExpired); d != nil {

@@ -202,6 +202,10 @@ func TestDocumentTitleAlone(t *testing.T) {
 			t.Errorf("%s: sources %v: %q", tc.q, ans.Sources, ans.Text)
 		}
 	}
+	// A document's button labelled with its title alone: the card too.
+	if ans := ask(t, a, Request{Question: "【示例】政务公开工作考核办法（2021年版）", Entry: "sample-zwgk-kaohe-2021"}); !strings.Contains(ans.Text, "正文开头") {
+		t.Errorf("a tapped document title: %q", ans.Text)
+	}
 	if ans := ask(t, a, Request{Question: "政务公开工作考核办法（2021年版）考什么"}); strings.Contains(ans.Text, "正文开头") {
 		t.Errorf("a question about a document is not its title alone: %q", ans.Text)
 	}

@@ -135,9 +135,10 @@ func citingDocNumber(results []search.Result, num string) []search.Result {
 }
 
 // metaRe asks for what a document's card says: who issued it, when it was
-// issued or took effect, its 文号, whether it is in force. A bare 发 (谁发的)
-// counts only when the question names a kind of document (补贴什么时候发 asks
-// when a benefit is paid).
+// issued or took effect, its 文号, whether it is in force — of a document:
+// the question must name a kind of document (docKindRe: 考核办法还有效吗, not
+// 身份证还有效吗 or 居住证有效期多久), and a bare 发 (谁发的) counts only then
+// (补贴什么时候发 asks when a benefit is paid).
 var (
 	metaRe = regexp.MustCompile(`(谁|哪个部门|哪个单位|哪个机关|哪家单位|什么部门|什么单位|什么机关)(来)?(印发|发布|出台|制定|颁布|下发)|` +
 		`(什么时候|啥时候|哪天|何时|哪一天|哪年|哪一年|几月几号|什么时间)(印发|发布|出台|颁布|下发|施行|实施|生效|开始施行|开始实施|开始执行|起施行|起实施)|` +
@@ -153,11 +154,14 @@ var (
 // something else or names no single document.
 func documentAsked(q string, resp *search.Response) *search.Result {
 	norm := textnorm.Key(q)
+	if !docKindRe.MatchString(norm) || len(resp.Results) == 0 {
+		return nil
+	}
 	meta := metaRe.FindString(norm)
-	if meta == "" && docKindRe.MatchString(norm) {
+	if meta == "" {
 		meta = metaBareRe.FindString(norm)
 	}
-	if meta == "" || len(resp.Results) == 0 {
+	if meta == "" {
 		return nil
 	}
 	var terms []string

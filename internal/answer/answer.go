@@ -297,6 +297,12 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 		}
 	}
 	c := &consideration{q: q, verdict: verdictRefuse}
+	if len(req.History) == 0 && bareMeaningRe.MatchString(textnorm.Key(q)) {
+		// 是啥意思, 这是什么意思: the meaning of something the conversation
+		// has not named yet.
+		c.reason, c.detail = ReasonLowConfidence, "asks a meaning and names nothing"
+		return c, nil
+	}
 	reason, detail := a.classify(q)
 	place := otherPlace(reason, detail)
 	if reason != "" && place == "" {
@@ -470,6 +476,10 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 	}
 	return c, nil
 }
+
+// bareMeaningRe is a question for a meaning that names nothing (是啥意思,
+// 这个是什么意思): a follow-up, or nothing to answer.
+var bareMeaningRe = regexp.MustCompile(`^(请问)?(这|那|这个|那个|这句|这句话|那句话|它)?(到底|究竟)?(是)?(啥|什么)(意思)?(啊|呀|呢)?$`)
 
 // considerChosen answers from entry d, which the asker chose by tapping a
 // button of an earlier answer (Request.Entry): its question is the entry's

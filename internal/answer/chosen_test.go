@@ -228,7 +228,7 @@ func TestDocumentMetadataAsked(t *testing.T) {
 			t.Errorf("%s: sources %v: %q", tc.q, ans.Sources, ans.Text)
 		}
 	}
-	for _, q := range []string{"政务公开要点是什么时候印发的", "高温补贴什么时候发", "怎么申请政府信息公开", "政府信息公开申请的答复期限是多久", "申请表还有效吗"} {
+	for _, q := range []string{"政务公开要点是什么时候印发的", "高温补贴什么时候发", "怎么申请政府信息公开", "政府信息公开申请的答复期限是多久", "申请表还有效吗", "通知还有效吗"} {
 		if c := consider(t, a, q); strings.HasPrefix(c.detail, "document asked about") {
 			t.Errorf("%s: %s", q, c.detail)
 		}

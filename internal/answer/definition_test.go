@@ -73,3 +73,23 @@ func (s queryScripted) Search(_ context.Context, q string, _ search.Options) (*s
 	}
 	return s[""], nil
 }
+
+// A question for a meaning that names nothing (是啥意思) is refused when
+// nothing came before it; after an answer it is a follow-up.
+func TestBareMeaning(t *testing.T) {
+	a := newEvalAnswerer(t, loadKnowledge(t))
+	for _, q := range []string{"是啥意思", "这是什么意思", "啥意思啊"} {
+		if ans := ask(t, a, Request{Question: q}); !ans.Refused {
+			t.Errorf("%s: %q", q, ans.Text)
+		}
+	}
+	first := ask(t, a, Request{Question: "怎么申请政府信息公开"})
+	turn, _ := first.Turn("怎么申请政府信息公开")
+	if c := consider(t, a, "这是什么意思"); c.detail != "asks a meaning and names nothing" {
+		t.Errorf("alone: %s", c.detail)
+	}
+	c, err := a.consider(context.Background(), Request{Question: "这是什么意思", History: []Turn{turn}})
+	if err != nil || c.detail == "asks a meaning and names nothing" {
+		t.Errorf("after an answer: %v %s", err, c.detail)
+	}
+}

@@ -2,6 +2,7 @@ package answer
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -170,8 +171,8 @@ func documentAsked(q string, resp *search.Response) *search.Result {
 			terms = append(terms, t)
 		}
 	}
-	if len(terms) == 0 {
-		return nil
+	if !slices.ContainsFunc(terms, func(t string) bool { return !docKindRe.MatchString(t) }) {
+		return nil // 通知还有效吗: which 通知 is not said
 	}
 	var found *search.Result
 	for i := range resp.Results {

@@ -312,6 +312,8 @@ func (a *Answerer) judge(q, asked string, resp *search.Response, answerable bool
 			j.unquotable = "title"
 		case lacksFact(resp.Results[0], fo):
 			j.unquotable = "fact"
+		case suffered(asked) != "" && !mentionsEvent(resp.Results[0], suffered(asked)):
+			j.unquotable = "suffered"
 		}
 		if j.p >= c.Quote && j.unquotable == "" {
 			j.verdict = verdictAnswer
@@ -328,6 +330,11 @@ func (a *Answerer) judge(q, asked string, resp *search.Response, answerable bool
 		// was issued: a meaning is asked, the entry gives a date; nor
 		// 为什么要公开政府信息 by the entry on how to apply.
 		j.unquotable = k
+	} else if ev := suffered(asked); ev != "" && !mentionsEvent(resp.Results[0], ev) {
+		// 申请政府信息公开被拒了… is not answered by the entry on how to
+		// apply, which never speaks of a refusal: what befell the asker is
+		// what the question is about.
+		j.unquotable = "suffered"
 	} else if t, w := a.sibling(asked, resp, resp.Results[0]); t != "" {
 		// 离婚登记要带啥材料 is not answered by the entry on 结婚登记,
 		// whose answer mentions 离婚登记 in passing.
@@ -615,6 +622,47 @@ func faqAnswer(r search.Result) search.Result {
 		r.Chunk.Text = r.Doc.Body
 	}
 	return r
+}
+
+// suffered returns what a question says befell the asker — the words after
+// 被 in its clause up to 了 or 过 (被拒绝了怎么办 → 拒绝, 房子被法院查封了 →
+// 法院查封), or all of at most two characters (被拒) — or "".
+func suffered(q string) string {
+	for _, clause := range clauseSepRe.Split(textnorm.Normalize(q), -1) {
+		k := textnorm.Key(clause)
+		_, after, ok := strings.Cut(k, "被")
+		if !ok {
+			continue
+		}
+		switch i := strings.IndexAny(after, "了过"); {
+		case i >= 0:
+			after = after[:i] // 拒绝了怎么办 → 拒绝: what happened, not what is asked
+		case utf8.RuneCountInString(after) > 2:
+			continue // 将会被颁发哪些证书: not something that befell the asker
+		}
+		if strings.ContainsFunc(after, isHan) {
+			return after
+		}
+	}
+	return ""
+}
+
+// mentionsEvent reports whether entry r (a FAQ entry's question, similar
+// questions and answer; a passage and its headings) speaks of event ev:
+// holds one of its two-character pieces (d级 too), or its one character.
+func mentionsEvent(r search.Result, ev string) bool {
+	about, text := entryText(faqAnswer(r))
+	all := about + "|" + text
+	rs := []rune(ev)
+	if len(rs) == 1 {
+		return strings.Contains(all, ev)
+	}
+	for i := 0; i+1 < len(rs); i++ {
+		if strings.Contains(all, string(rs[i:i+2])) {
+			return true
+		}
+	}
+	return false
 }
 
 // reasonRe asks why (为什么, 为啥, 凭什么): a FAQ entry named after an aspect

@@ -280,3 +280,28 @@ func TestReasonIsNotAnotherAspect(t *testing.T) {
 		t.Error("otherAspect: 怎么申请 is another aspect than 原因, 为什么要… is not")
 	}
 }
+
+// What befell the asker (被拒绝了, 被查封了) is what the question is about: an
+// entry or passage that never speaks of it does not answer (政府信息公开申请被
+// 拒绝了怎么办 had the entry on how to apply).
+func TestSufferedEvent(t *testing.T) {
+	for q, want := range map[string]string{
+		"政府信息公开申请被拒绝了怎么办":      "拒绝",
+		"申请政府信息公开被拒了 能申请行政复议吗": "拒",
+		"房子被法院查封了 解封需要啥材料":     "法院查封",
+		"被雨水泡过的吃的还能吃吗":         "雨水泡",
+		"将会被颁发哪些证书":            "",
+		"被评成D级会受哪些限制":          "",
+		"公积金怎么提取":              "",
+	} {
+		if got := suffered(q); got != want {
+			t.Errorf("suffered(%q) = %q, want %q", q, got, want)
+		}
+	}
+	a := newEvalAnswerer(t, loadKnowledge(t))
+	for _, q := range []string{"政府信息公开申请被拒绝了怎么办", "申请政府信息公开被拒了 能申请行政复议吗"} {
+		if ans := ask(t, a, Request{Question: q}); !ans.Refused && !ans.Clarify {
+			t.Errorf("%s: answered %q", q, ans.Text)
+		}
+	}
+}

@@ -303,7 +303,7 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 		c.reason, c.detail = ReasonLowConfidence, "asks a meaning and names nothing"
 		return c, nil
 	}
-	reason, detail := a.classify(q)
+	reason, detail := a.outOfScope(q) // the safety checks ran above
 	place := otherPlace(reason, detail)
 	if reason != "" && place == "" {
 		c.reason, c.detail = reason, detail
@@ -403,7 +403,7 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 	if err != nil {
 		return nil, err
 	}
-	if def {
+	if def != "" {
 		r := *resp
 		r.Confidence = max(r.Confidence, a.cfg.FAQConfidence)
 		resp = &r
@@ -433,10 +433,10 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 			c.offer = tentativeOffers(resp)
 		}
 		c.detail += "; " + j.String()
-		if def && j.unquotable != "sibling" {
+		if def != "" && j.unquotable != "sibling" {
 			// The entry defines exactly what is asked: no doubt to hedge.
 			c.verdict, c.offer = verdictAnswer, nil
-			c.detail += "; defines " + defined(askDefRe, q)
+			c.detail += "; defines " + def
 		}
 	}
 	if c.verdict != verdictAnswer && !rewritten && standalone != q && len(req.History) > 0 && len(resp.Results) > 0 &&

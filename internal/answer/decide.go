@@ -305,6 +305,7 @@ func (a *Answerer) judge(q, asked string, resp *search.Response, answerable bool
 	if len(resp.Results) == 0 {
 		return j
 	}
+	event := suffered(asked) // what befell the asker (被拒绝了), if anything
 	if resp.Results[0].Doc.Type != kb.TypeFAQ {
 		j.kind, j.p = kindPassage, model(c.Passage).prob(f)
 		switch {
@@ -312,7 +313,7 @@ func (a *Answerer) judge(q, asked string, resp *search.Response, answerable bool
 			j.unquotable = "title"
 		case lacksFact(resp.Results[0], fo):
 			j.unquotable = "fact"
-		case suffered(asked) != "" && !mentionsEvent(resp.Results[0], suffered(asked)):
+		case event != "" && !mentionsEvent(resp.Results[0], event):
 			j.unquotable = "suffered"
 		}
 		if j.p >= c.Quote && j.unquotable == "" {
@@ -330,7 +331,7 @@ func (a *Answerer) judge(q, asked string, resp *search.Response, answerable bool
 		// was issued: a meaning is asked, the entry gives a date; nor
 		// 为什么要公开政府信息 by the entry on how to apply.
 		j.unquotable = k
-	} else if ev := suffered(asked); ev != "" && !mentionsEvent(resp.Results[0], ev) {
+	} else if event != "" && !mentionsEvent(resp.Results[0], event) {
 		// 申请政府信息公开被拒了… is not answered by the entry on how to
 		// apply, which never speaks of a refusal: what befell the asker is
 		// what the question is about.

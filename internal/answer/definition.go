@@ -47,12 +47,13 @@ func defined(re *regexp.Regexp, s string) string {
 
 // definitionFirst puts first the FAQ entry that defines what q asks to be
 // defined, searching for it when the results lack it (地籍是啥意思 ranks the
-// entries on what other things mean above 什么是地籍), and reports whether
-// one was found: the asker gets that entry's answer.
-func (a *Answerer) definitionFirst(ctx context.Context, q string, resp *search.Response, opts search.Options) (*search.Response, bool, error) {
+// entries on what other things mean above 什么是地籍), and returns what it
+// defines ("" when there is no such entry): the asker gets that entry's
+// answer.
+func (a *Answerer) definitionFirst(ctx context.Context, q string, resp *search.Response, opts search.Options) (*search.Response, string, error) {
 	x := defined(askDefRe, q)
 	if x == "" {
-		return resp, false, nil
+		return resp, "", nil
 	}
 	defines := func(r search.Result) bool { return r.Doc.Type == kb.TypeFAQ && defined(defTitleRe, r.Doc.Title) == x }
 	i := slices.IndexFunc(resp.Results, defines)
@@ -60,22 +61,22 @@ func (a *Answerer) definitionFirst(ctx context.Context, q string, resp *search.R
 		more, err := a.r.Search(ctx, "什么是"+x, opts)
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, false, ctx.Err()
+				return nil, "", ctx.Err()
 			}
-			return resp, false, nil // the question's own search stands
+			return resp, "", nil // the question's own search stands
 		}
 		j := slices.IndexFunc(more.Results, defines)
 		if j < 0 {
-			return resp, false, nil
+			return resp, "", nil
 		}
 		r := *resp
 		r.Results = append([]search.Result{more.Results[j]}, resp.Results...)
-		return &r, true, nil
+		return &r, x, nil
 	}
 	if i == 0 {
-		return resp, true, nil
+		return resp, x, nil
 	}
 	r := *resp
 	r.Results = append([]search.Result{resp.Results[i]}, slices.Delete(slices.Clone(resp.Results), i, i+1)...)
-	return &r, true, nil
+	return &r, x, nil
 }

@@ -61,12 +61,18 @@ var selfHarmRe = regexp.MustCompile(`自杀|轻生|不想活|活不下去|想死
 // before retrieval, or "" when it may be answered. norm is the normalised
 // question.
 func (a *Answerer) classify(q string) (reason, detail string) {
+	if reason, detail := a.unsafe(q); reason != "" {
+		return reason, detail
+	}
+	return a.outOfScope(q)
+}
+
+// outOfScope is classify without the safety checks (unsafe), for a
+// question that passed them.
+func (a *Answerer) outOfScope(q string) (reason, detail string) {
 	norm := textnorm.Key(q)
 	if norm == "" {
 		return ReasonChitchat, "empty"
-	}
-	if reason, detail := a.unsafe(q); reason != "" {
-		return reason, detail
 	}
 	if greetingRe.MatchString(norm) {
 		return ReasonChitchat, "greeting"

@@ -182,5 +182,8 @@ func Key(text string) string {
 		}
 		b.WriteRune(r)
 	}
-	return b.String()
+	// Dropping spaces and punctuation may put a Roman numeral right after
+	// a Chinese character (证明 I → 证明i): fold it, as Normalize would, so
+	// that Key stays idempotent.
+	return foldRoman(b.String())
 }

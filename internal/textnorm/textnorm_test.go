@@ -44,6 +44,11 @@ func TestKey(t *testing.T) {
 		{"（一）“一网通办”——办事指南・2024", "一一网通办办事指南2024"},
 		{"bad\xffutf8\uFFFD", "badutf8"},
 		{"", ""},
+		// Found by FuzzNormalizeQuestion: the space and punctuation Key drops
+		// put the numeral after a Chinese character.
+		{"ＢＣ证明\xe6 !\x80\xbf%?I", "bc证明一"},
+		{"国i v", "国一五"},
+		{"社保卡 vip", "社保卡vip"},
 	}
 	for _, tt := range tests {
 		got := Key(tt.in)

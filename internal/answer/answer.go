@@ -178,6 +178,12 @@ func (a *Answerer) Mode() Mode {
 // produced, and Answer.Text is exactly what was streamed.
 func (a *Answerer) Answer(ctx context.Context, req Request) (*Answer, error) {
 	req = withoutPersonal(req)
+	chosen := ""
+	if ch, ok := chosenByReply(req.Question, req.History); ok && req.Entry == "" && a.base.Doc(ch.ID) != nil {
+		// 2, 第二个, 转入那个 in reply to a clarification: the candidate it
+		// names, asked by its button's words, as a tap asks it.
+		req.Question, req.Entry, chosen = ch.Question, ch.ID, ch.ID
+	}
 	c, err := a.consider(ctx, req)
 	if err != nil {
 		return nil, err
@@ -205,6 +211,9 @@ func (a *Answerer) Answer(ctx context.Context, req Request) (*Answer, error) {
 		return nil, err
 	}
 	ans.Aspect = c.aspect
+	if chosen != "" {
+		ans.Chosen, ans.Standalone = chosen, req.Question
+	}
 	// A document no longer in force that the answer names (the question
 	// was about it, or it is quoted under its notice) has its replacement
 	// cited as a source.

@@ -10,6 +10,7 @@ import (
 type (
 	Mode    = govchat.Mode
 	Turn    = govchat.Turn
+	Choice  = govchat.Choice
 	Request = govchat.Request
 	Answer  = govchat.Answer
 )

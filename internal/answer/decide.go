@@ -511,7 +511,7 @@ func (a *Answerer) clarify(req Request, standalone string, resp *search.Response
 	for i, r := range buttons {
 		fmt.Fprintf(&b, "%d. %s\n", i+1, r.Question)
 	}
-	b.WriteString("\n请点选其中一项查看答复。如果都不是，可以换个说法再问，或拨打" + a.cfg.Hotline + "政务服务便民热线咨询，也可以点击“转人工”。")
+	b.WriteString("\n请点选其中一项（也可以回复序号）查看答复。如果都不是，可以换个说法再问，或拨打" + a.cfg.Hotline + "政务服务便民热线咨询，也可以点击“转人工”。")
 	text := b.String()
 	a.cfg.Log.Debug("answer clarified", "detail", detail, "question", safety.Redact(req.Question))
 	if req.Stream != nil {

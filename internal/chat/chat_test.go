@@ -1047,3 +1047,52 @@ func TestViaAndObservers(t *testing.T) {
 		t.Errorf("feedback observed %q", fbs)
 	}
 }
+
+// choosingAnswerer clarifies every question with two candidates, except a
+// number typed after a clarification, which it answers as the candidate
+// of that number (what the answerer does: Answer.Chosen).
+type choosingAnswerer struct{ fakeAnswerer }
+
+func (c *choosingAnswerer) Answer(ctx context.Context, req govchat.Request) (*govchat.Answer, error) {
+	if n := len(req.History); n > 0 && req.Question == "2" && len(req.History[n-1].Choices) == 2 {
+		ch := req.History[n-1].Choices[1]
+		return &govchat.Answer{Text: "答复。[1]", Mode: govchat.ModeExtractive, Chosen: ch.ID,
+			Sources: []kb.Source{{N: 1, ID: ch.ID, Title: ch.Question}}}, nil
+	}
+	a, err := c.fakeAnswerer.Answer(ctx, req)
+	if err == nil && !a.Refused {
+		a.Clarify, a.Sources = true, nil
+		a.Related = []kb.Related{{ID: "e1", Question: "问一"}, {ID: "e2", Question: "问二"}}
+	}
+	return a, err
+}
+
+// A candidate chosen by typing its number in reply to a clarification is
+// recorded as a tap on the clarification's button: the turn kept the
+// numbered candidates and the answer's id, and the record's via names both
+// (for the history and for learning from use).
+func TestTypedChoiceRecordedAsTap(t *testing.T) {
+	h, err := New(Config{}, &choosingAnswerer{}, newHistory(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var recs []govchat.Record
+	h.Observe(func(_ context.Context, r govchat.Record) { mu.Lock(); recs = append(recs, r); mu.Unlock() })
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	defer h.Shutdown(context.Background())
+	c := chattest.Dial(t, "ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	c.Send(ask("q1", "公积金怎么转"))
+	a1, _ := c.ReadType(TypeAnswer)
+	c.Send(ask("q2", "2"))
+	a2, _ := c.ReadType(TypeAnswer)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(recs) != 2 || recs[0].Via != nil {
+		t.Fatalf("records %+v", recs)
+	}
+	if v := recs[1].Via; v == nil || v.AnswerID != a1.S("answer_id") || v.ID != "e2" || recs[1].AnswerID != a2.S("answer_id") || recs[1].Question != "2" {
+		t.Errorf("typed choice record: via %+v, question %q", v, recs[1].Question)
+	}
+}

@@ -696,7 +696,13 @@ func (h *Hub) answer(ctx context.Context, s *Session, ip, channel, id, text stri
 		}
 		rec.Sources = append(rec.Sources, govchat.RecordSource{N: n, DocID: src.ID, Anchor: src.Anchor, Title: src.Title})
 	}
+	if via == nil && a.Chosen != "" && len(history) > 0 && history[len(history)-1].ID != "" {
+		// A choice typed in reply to a clarification (2, 第二个) is a tap
+		// on its button, for the history and for learning from use.
+		rec.Via = &govchat.Via{AnswerID: history[len(history)-1].ID, ID: a.Chosen}
+	}
 	if t, ok := a.Turn(q); ok {
+		t.ID = rec.AnswerID
 		s.addTurn(t, h.cfg.MaxTurns, 2000)
 		h.persist.touch(s)
 	}

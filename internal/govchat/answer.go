@@ -36,6 +36,21 @@ type Turn struct {
 	// Offered are the ids of the entries the answer offered as buttons
 	// (Answer.Related): a later question may be a tap on one of them.
 	Offered []string `json:",omitempty"`
+	// Choices are the questions a clarification offered, in the order it
+	// numbered them: the next question may choose one by its number (2,
+	// 第二个) or by words only one of them holds, as a tap would.
+	Choices []Choice `json:",omitempty"`
+	// ID is the answer's id (AnswerFrame.ID), when the chat service gave
+	// it one: a choice typed in reply to a clarification is recorded as a
+	// tap on that answer's button.
+	ID string `json:",omitempty"`
+}
+
+// Choice is one numbered candidate of a clarification: the entry and the
+// question its button asks.
+type Choice struct {
+	ID       string
+	Question string
 }
 
 // Request is one question in a conversation.
@@ -68,9 +83,12 @@ type Answer struct {
 	Related []kb.Related `json:"related"`
 	// Aspect is the aspect of its topic the question asks for (费用, 材料 …),
 	// when it names one.
-	Aspect     string   `json:"aspect,omitempty"`
-	Standalone string   `json:"standalone,omitempty"` // the question as rewritten for retrieval
-	Terms      []string `json:"-"`                    // topic terms, stored in the conversation's Turn
+	Aspect     string `json:"aspect,omitempty"`
+	Standalone string `json:"standalone,omitempty"` // the question as rewritten for retrieval
+	// Chosen is the id of the clarification candidate the question chose
+	// by its number or its words (Turn.Choices), when it did.
+	Chosen string   `json:"chosen,omitempty"`
+	Terms  []string `json:"-"` // topic terms, stored in the conversation's Turn
 }
 
 // Turn is what a conversation keeps of this answer to q for the next
@@ -90,6 +108,9 @@ func (a *Answer) Turn(q string) (Turn, bool) {
 	for _, r := range a.Related {
 		if !slices.Contains(t.Offered, r.ID) {
 			t.Offered = append(t.Offered, r.ID)
+		}
+		if a.Clarify {
+			t.Choices = append(t.Choices, Choice{ID: r.ID, Question: r.Question})
 		}
 	}
 	return t, true

@@ -1,0 +1,73 @@
+package answer
+
+import (
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/govchat/govchat/internal/textnorm"
+)
+
+// A clarification numbers its candidates (1. … 2. …). Where the client shows
+// them as buttons a tap chooses one (Request.Entry); where it shows text (an
+// old client, a message relayed by an operator) the citizen types the
+// number, 第二个, or the words that tell one candidate from the others
+// (转入那个). Such a reply to the clarification just before it chooses that
+// candidate, as a tap would; anything else is a question of its own.
+
+// ordinalRe is a reply that names a candidate by its place: 2, 第二个,
+// 选3, 就是第二个吧, 最后一个.
+var ordinalRe = regexp.MustCompile(`^(我|就|就是|选|要|选择|我选|我要|我想问|问|是|应该是|上面|上面的)*(第)?([0-9]|[一二三四五六七八九]|最后一?)(个|条|项|种|号|题|个问题|项问题|条问题)?(吧|的|呀|啊|吗|哈|问题|那个|这个)*$`)
+
+// choiceFillerRe are the words around a choice by its words (转入那个,
+// 就是转入的, 那转入呢): not what tells the candidates apart.
+var choiceFillerRe = regexp.MustCompile(`^(那|那么|我|就|就是|选|要|我选|我要|我想问|问|是|应该是)+|(的|吧|呀|啊|呢|那个|这个|那条|这条|那项|这项|问题)+$`)
+
+// maxChoiceWords is the longest choice by words, in runes: a longer
+// message is a question of its own.
+const maxChoiceWords = 6
+
+// chosenByReply returns the candidate of the clarification that ends the
+// conversation so far which reply q chooses, if it chooses one.
+func chosenByReply(q string, history []Turn) (Choice, bool) {
+	if len(history) == 0 {
+		return Choice{}, false
+	}
+	choices := history[len(history)-1].Choices
+	if len(choices) == 0 {
+		return Choice{}, false
+	}
+	k := textnorm.Key(q)
+	if m := ordinalRe.FindStringSubmatch(k); m != nil {
+		n := 0
+		switch d := m[3]; {
+		case strings.HasPrefix(d, "最后"):
+			n = len(choices)
+		case d[0] >= '0' && d[0] <= '9':
+			n = int(d[0] - '0')
+		default:
+			n = strings.Index("一二三四五六七八九", d)/len("一") + 1
+		}
+		if n >= 1 && n <= len(choices) {
+			return choices[n-1], true
+		}
+		return Choice{}, false
+	}
+	words := choiceFillerRe.ReplaceAllString(k, "")
+	if n := utf8.RuneCountInString(words); n < 2 || n > maxChoiceWords || !isTopicTerm(words) {
+		return Choice{}, false
+	}
+	found := -1
+	for i, c := range choices {
+		if strings.Contains(textnorm.Key(c.Question), words) {
+			if found >= 0 && choices[found].ID != c.ID {
+				return Choice{}, false // two candidates hold them: no choice
+			}
+			found = i
+		}
+	}
+	if found < 0 {
+		return Choice{}, false
+	}
+	return choices[found], true
+}

@@ -1,0 +1,92 @@
+package answer
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/govchat/govchat/internal/kb"
+	"github.com/govchat/govchat/internal/search"
+)
+
+// A reply to a clarification that names a candidate by its number or by
+// words only that candidate holds chooses it; anything else, or a reply to
+// something other than a clarification, is a question of its own.
+func TestChosenByReply(t *testing.T) {
+	clar := Turn{Question: "公积金怎么转", Unsure: true, Choices: []Choice{
+		{ID: "out", Question: "如何办理职工住房公积金账户转出？"},
+		{ID: "move", Question: "缴存人工作发生变动，如何确认是在国管分中心还是在北京市建立的住房公积金？"},
+		{ID: "in", Question: "如何办理职工住房公积金账户转入？"},
+		{ID: "guide", Question: "住房公积金转移办事指南：二、办理材料"},
+	}}
+	answered := Turn{Question: "公积金怎么转出", Docs: []string{"out"}, Offered: []string{"in"}}
+	for _, tc := range []struct {
+		reply   string
+		history []Turn
+		want    string // "" for no choice
+	}{
+		{"3", []Turn{clar}, "in"},
+		{"３", []Turn{clar}, "in"},
+		{"第三个", []Turn{clar}, "in"},
+		{"就是第3个吧", []Turn{clar}, "in"},
+		{"我要问第二个问题", []Turn{clar}, "move"},
+		{"选1", []Turn{clar}, "out"},
+		{"二", []Turn{clar}, "move"},
+		{"最后一个", []Turn{clar}, "guide"},
+		{"转入那个", []Turn{clar}, "in"},
+		{"那转入呢", []Turn{clar}, "in"},
+		{"办理材料", []Turn{clar}, "guide"},
+		{"5", []Turn{clar}, ""},           // there is no fifth
+		{"12345", []Turn{clar}, ""},       // a number, not a place in the list
+		{"住房公积金", []Turn{clar}, ""},       // every candidate holds it
+		{"怎么办理", []Turn{clar}, ""},        // asking words, not a candidate's
+		{"公积金转入要带什么材料", []Turn{clar}, ""}, // a question of its own
+		{"3", []Turn{answered}, ""},       // the last turn was an answer
+		{"3", []Turn{clar, answered}, ""}, // the clarification is no longer the last turn
+		{"3", nil, ""},
+	} {
+		ch, ok := chosenByReply(tc.reply, tc.history)
+		if got := ch.ID; got != tc.want || ok != (tc.want != "") {
+			t.Errorf("chosenByReply(%q) = %q, %v; want %q", tc.reply, got, ok, tc.want)
+		}
+	}
+}
+
+// Typed in reply to a clarification, a candidate's number gets that
+// candidate's answer, as a tap would, and says which one was chosen; the
+// clarification keeps its candidates in its turn, in the order it numbered
+// them, and tells the asker a number will do.
+func TestTypedChoiceIsAnswered(t *testing.T) {
+	out := &kb.Document{ID: "out", Type: kb.TypeFAQ, Title: "如何办理职工住房公积金账户转出？", Body: "到外省市工作的，向当地公积金中心申请转入即可，无需在本市申请转出。"}
+	in := &kb.Document{ID: "in", Type: kb.TypeFAQ, Title: "如何办理职工住房公积金账户转入？", Body: "由新单位经办人在网上业务系统办理转入，原账户余额一并转入。"}
+	b := kb.NewBase([]*kb.Document{out, in}, kb.Dict{})
+	res := func(d *kb.Document, score float64) search.Result {
+		return search.Result{Doc: d, Chunk: kb.Chunk{DocID: d.ID, Text: d.Body, Anchor: "answer"}, Score: score}
+	}
+	// Whatever is typed finds 转出 first, barely: a clarification.
+	resp := &search.Response{Results: []search.Result{res(out, 1), res(in, 0.98)}, Confidence: 0.3, Terms: []string{"公积金", "转"}}
+	a := newAnswerer(t, b, scripted{resp}, nil)
+	clar := ask(t, a, Request{Question: "公积金怎么转"})
+	if !clar.Clarify || !strings.Contains(clar.Text, "回复序号") {
+		t.Fatalf("want a clarification that accepts a number: %q", clar.Text)
+	}
+	turn, ok := clar.Turn("公积金怎么转")
+	if !ok || len(turn.Choices) != 2 || turn.Choices[1].ID != "in" || turn.Choices[1].Question != in.Title {
+		t.Fatalf("turn choices %v", turn.Choices)
+	}
+	ans := ask(t, a, Request{Question: "2", History: []Turn{turn}})
+	if ans.Refused || ans.Clarify || len(ans.Sources) == 0 || ans.Sources[0].ID != "in" || !strings.Contains(ans.Text, "由新单位经办人") {
+		t.Fatalf("typed 2: refused %v clarify %v sources %v: %q", ans.Refused, ans.Clarify, ans.Sources, ans.Text)
+	}
+	if ans.Chosen != "in" || ans.Standalone != in.Title {
+		t.Errorf("chosen %q standalone %q", ans.Chosen, ans.Standalone)
+	}
+	// A number typed after an answer is a question like any other.
+	after, _ := ans.Turn("2")
+	if next := ask(t, a, Request{Question: "1", History: []Turn{turn, after}}); next.Chosen != "" {
+		t.Errorf("a number after an answer chose %q", next.Chosen)
+	}
+	// A tap (Request.Entry) is not overridden by the words of its button.
+	if tap := ask(t, a, Request{Question: "1", History: []Turn{turn}, Entry: "in"}); tap.Chosen != "" || len(tap.Sources) == 0 || tap.Sources[0].ID != "in" {
+		t.Errorf("tap: chosen %q sources %v", tap.Chosen, tap.Sources)
+	}
+}

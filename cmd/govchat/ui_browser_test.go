@@ -186,6 +186,20 @@ func TestBrowserClarifyAndRelated(t *testing.T) {
 		t.Errorf("tapping %q asked %q and got %+v", first.Question, ask["text"], a)
 	}
 
+	// A choice typed instead of tapped: 1 in reply to the clarification is
+	// answered as the first choice.
+	newConversation(t, ctx)
+	askInWidget(t, ctx, clarifyQ)
+	waitAnswered(t, ctx, 0)
+	if got = answerFrame(t, ctx, 0); !got.Clarify || len(got.Related) == 0 {
+		t.Fatalf("%q asked again: %+v, want the clarification", clarifyQ, got)
+	}
+	askInWidget(t, ctx, "1")
+	waitAnswered(t, ctx, 1)
+	if a := answerFrame(t, ctx, 1); !answersEntry(a, got.Related[0].ID, got.Related[0].DocURL) {
+		t.Errorf("1 typed after the clarification got %+v, want the answer of %q", a, got.Related[0].Question)
+	}
+
 	// A question typed (or a greeting example) carries no via. It is
 	// answered by the sample FAQ entry on the 2019 plan, with the plan as
 	// its basis: both kinds of badge are shown.

@@ -200,6 +200,25 @@ func TestBrowserSeedQuestion(t *testing.T) {
 		t.Errorf("handoff message %q lacks the hotline", msg)
 	}
 	browsertest.Screenshot(t, ctx, "widget-phone-handoff.png")
+
+	// Typed instead of tapped, 转人工 does the same: no question is asked.
+	count := func(sel string) int {
+		return browsertest.Run(t, ctx, chromedp.Evaluate[int](shadow+`.querySelectorAll('`+sel+`').length`))
+	}
+	bots := count(".msg.bot")
+	// (The 留言 form holds a text box of its own: type into the question box.)
+	browsertest.Do(t, ctx,
+		chromedp.SendKeys(chromedp.JSPath(shadow+`.querySelector('textarea.input:not(.leave-text)')`), "我要找人工客服"),
+		chromedp.Click(chromedp.JSPath(shadow+`.querySelector('button.send')`)),
+	)
+	// The handoff's reply (the hotline, the 留言 form) comes right after it.
+	browsertest.Run(t, ctx, chromedp.Poll[bool](`(() => { const m = [...`+shadow+`.querySelectorAll('.msg')];
+		const i = m.findLastIndex(x => x.classList.contains('user') && x.textContent === '我要找人工客服');
+		return i >= 0 && m.slice(i + 1).some(x => x.classList.contains('system')); })()`,
+		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)))
+	if n := count(".msg.bot"); n != bots {
+		t.Errorf("typed 转人工 was asked as a question: %d bot messages, were %d", n, bots)
+	}
 }
 
 // TestBrowserXSS: a knowledge document and a question carrying <script> and

@@ -21,6 +21,16 @@ import (
 // greetingWords may make up a whole message that carries no question.
 var greetingRe = regexp.MustCompile(`^(你好|您好|你们好|大家好|hi|hello|嗨|哈喽|哈啰|在吗|在不在|有人吗|有人在吗|喂|早上好|上午好|中午好|下午好|晚上好|早安|午安|晚安|早|谢谢|谢谢你|谢谢您|谢啦|多谢|感谢|非常感谢|十分感谢|好的|好吧|好|嗯|嗯嗯|哦|噢|ok|okay|再见|拜拜|88|辛苦了|辛苦|没事了|没事|知道了|明白了|懂了|收到|了解了|行|可以|对|是的|不是|不用了|算了|哈哈|呵呵|嘿嘿|请问|咨询|机器人|小助手|助手|客服|亲|老师|同志|工作人员|回我一下|回我|理我|理理我|说话|回复|快回复|啊|呀|吧|呢|哈|啦|嘛)+$`)
 
+// handoffAskedRe is a message that asks for a person and nothing else
+// (转人工, 我要找人工客服, 人工): the clients start the handoff for it; the
+// reply says how.
+var handoffAskedRe = regexp.MustCompile(`^(我|我要|我想|我需要|请|请帮我|麻烦|帮我|给我|能不能|可以)*(转|转接|找|接|联系|要|叫|呼叫)?(人工客服|人工服务|人工坐席|人工|真人客服|真人|在线客服|客服人员|客服)(服务)?(吧|谢谢|可以吗|好吗|行吗|在吗|呢)*$`)
+
+// closingRe marks a greeting that acknowledges or closes the conversation
+// (好的, 知道了, 再见): the reply says so rather than introducing the
+// assistant again (as for thanks: 谢谢, 辛苦了).
+var closingRe = regexp.MustCompile(`再见|拜拜|88|没事|不用了|算了|知道了|明白了|懂了|收到|了解了|好的|好吧|^好$|^嗯+$|^ok|^行$|^可以$|^对$|^是的$`)
+
 // chitchatRe are small talk and questions about the assistant itself.
 var chitchatRe = regexp.MustCompile(`你是谁|你叫什么|你的名字|你有名字|你有没有名字|你是哪里人|你来自哪|你住在哪|你是机器人|你是不是机器人|你是真人|你是人吗|你是不是人|你是人工智能|你是ai|你是什么模型|你用的什么模型|你是gpt|你几岁|你多大了|你今年多大|你是男|你是女|你结婚|你有对象|你喜欢|你爱我|我爱你|我喜欢你|做我女朋友|做我男朋友|嫁给我|你吃饭了|吃了吗|你真笨|你好笨|你好蠢|你真蠢|你真棒|你好厉害|你真聪明|你会不会聊天|陪我聊|陪我玩|聊聊天|聊天吧|我们聊|和我聊|我好无聊|好无聊|讲个笑话|讲笑话|说个笑话|讲个故事|讲故事|唱首歌|唱个歌|唱歌给我|写一首诗|写首诗|作一首诗|对个对联|猜谜|脑筋急转弯|绕口令|你会做什么|你能做什么|你能干什么|你会干什么|你有什么用|你心情|你开心吗|你累吗|你睡觉|你在干嘛|你在干什么|晚上吃什么|中午吃什么|吃什么好|` +
 	`你(会|会不会|能不能|有没有|有|是不是|也|也会|还)?(累|饿|困|睡觉|做梦|生气|难过|伤心|开心|高兴|孤单|寂寞|无聊|想我|喜欢我|爱我|感情|情绪|男朋友|女朋友|对象)`)
@@ -74,7 +84,16 @@ func (a *Answerer) outOfScope(q string) (reason, detail string) {
 	if norm == "" {
 		return ReasonChitchat, "empty"
 	}
+	if handoffAskedRe.MatchString(norm) {
+		return ReasonChitchat, "handoff"
+	}
 	if greetingRe.MatchString(norm) {
+		if strings.ContainsAny(norm, "谢辛") {
+			return ReasonChitchat, "thanks"
+		}
+		if closingRe.MatchString(norm) {
+			return ReasonChitchat, "closing"
+		}
 		return ReasonChitchat, "greeting"
 	}
 	rest := stripGreeting(norm)

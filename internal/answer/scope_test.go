@@ -1,6 +1,7 @@
 package answer
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -138,5 +139,51 @@ func TestOffTopicSubjectTheKnowledgeBaseNames(t *testing.T) {
 				t.Errorf("classify(%q) = %q (%s), want %q", tt.q, got, detail, tt.reason)
 			}
 		})
+	}
+}
+
+// A message that only asks for a person (转人工), thanks or closes the
+// conversation gets a reply saying what to do, not the greeting that
+// introduces the assistant; the web clients start the handoff on the same
+// words the answerer knows (their patterns are the answerer's).
+func TestHandoffAndClosingReplies(t *testing.T) {
+	b := kb.NewBase([]*kb.Document{{ID: "b", Type: kb.TypeFAQ, Title: "医保怎么报销"}}, kb.Dict{})
+	a, err := New(Config{Now: testNow, Hotline: "12345"}, b, withChunks(b, scripted{}), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ q, detail, want string }{
+		{"转人工", "handoff", "请点击“转人工”"},
+		{"我要找人工客服！", "handoff", "请点击“转人工”"},
+		{"人工", "handoff", "请点击“转人工”"},
+		{"谢谢", "thanks", "不客气！"},
+		{"谢谢啦，辛苦了", "thanks", "不客气！"},
+		{"好的", "closing", "好的。如还有其他"},
+		{"再见", "closing", "好的。如还有其他"},
+		{"你好", "greeting", "您好！"},
+		{"在吗", "greeting", "您好！"},
+	} {
+		reason, detail := a.classify(tc.q)
+		if reason != ReasonChitchat || detail != tc.detail {
+			t.Errorf("classify(%q) = %s (%s), want chitchat (%s)", tc.q, reason, detail, tc.detail)
+		}
+		if ans := ask(t, a, Request{Question: tc.q}); !strings.HasPrefix(ans.Text, tc.want) && !strings.Contains(ans.Text, tc.want) {
+			t.Errorf("%s: %q, want %q", tc.q, ans.Text, tc.want)
+		}
+	}
+	for _, q := range []string{"客服电话是多少", "人工服务怎么收费", "转人工以后要等多久", "医保怎么报销"} {
+		if _, detail := a.classify(q); detail == "handoff" {
+			t.Errorf("%s: taken for a request for a person", q)
+		}
+	}
+	want := strings.TrimSuffix(strings.TrimPrefix(handoffAskedRe.String(), "^"), "$")
+	for _, f := range []string{"../../web/widget/widget.js", "../../web/miniprogram/utils/format.js"} {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(src), "/^"+want+"$/.test(t)") {
+			t.Errorf("%s does not test typed messages with the answerer's handoffAskedRe", f)
+		}
 	}
 }

@@ -516,9 +516,9 @@
     sendFrame({ type: 'feedback', id: id, answer_id: answerId, helpful: helpful, reason: reason || undefined });
   }
 
-  function requestHuman() {
+  function requestHuman(typed) {
     open('keyboard');
-    add(el('div', { class: 'msg user' }, el('div', { class: 'bubble', text: '转人工' })));
+    add(el('div', { class: 'msg user' }, el('div', { class: 'bubble', text: typeof typed === 'string' && typed.trim() ? typed.trim() : '转人工' })));
     sendFrame({ type: 'handoff', id: nextId('h'), reason: 'requested' });
   }
 
@@ -604,7 +604,17 @@
     input.value = '';
     autosize();
     if (human.status === 'queued' || human.status === 'connected') sayToOperator(v);
+    else if (asksForHuman(v)) requestHuman(v);
     else ask(v);
+  }
+
+  // asksForHuman reports whether a typed message asks for a person and
+  // nothing else (转人工, 人工, 我要找人工客服): it starts the handoff, as the
+  // 转人工 button does. The server's answerer knows the same words
+  // (internal/answer/scope.go, handoffAskedRe).
+  function asksForHuman(text) {
+    var t = String(text || '').replace(/[\s，,。.！!？?、~～…]+/g, '').toLowerCase();
+    return /^(我|我要|我想|我需要|请|请帮我|麻烦|帮我|给我|能不能|可以)*(转|转接|找|接|联系|要|叫|呼叫)?(人工客服|人工服务|人工坐席|人工|真人客服|真人|在线客服|客服人员|客服)(服务)?(吧|谢谢|可以吗|好吗|行吗|在吗|呢)*$/.test(t);
   }
 
   // ---------- 转人工: operator handoff (docs/protocol.md, "转人工") ----------

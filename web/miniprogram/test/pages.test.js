@@ -131,11 +131,17 @@ test('chat page: ask, stream, cite, feedback, open the cited paragraph', { skip:
   assert.ok(doc.data.chunks.some(c => c.key === doc.data.target), 'a paragraph carries the cited anchor')
   assert.equal(doc.data.scrollTo, doc.data.target)
 
-  // 转人工 with no operator online offers the hotline and 留言.
-  chat.human()
+  // 转人工 typed (not asked as a question) with no operator online offers
+  // the hotline and 留言; so does the button.
+  const bots = chat.data.messages.filter(m => m.role === 'bot').length
+  chat.onInput({ detail: { value: '我要转人工' } })
+  chat.send()
   const offer = await waitFor(() => chat.data.messages.find(m => m.noOperator), T, 'no-operator offer')
   assert.match(offer.text, /[\u4e00-\u9fff]/)
   assert.equal(chat.data.handoff, 'no_operator')
+  assert.equal(chat.data.messages.filter(m => m.role === 'bot').length, bots, 'typed 转人工 is not asked as a question')
+  chat.human()
+  await waitFor(() => chat.data.messages.filter(m => m.noOperator).length === 2, T, 'no-operator offer after the button')
   chat.onUnload()
 })
 

@@ -187,3 +187,12 @@ test('a hello refused as rate_limited is said again after retry_after', { timeou
   assert.equal(hellos.length, 2)
   assert.ok(delays.includes(2000), `retry after 2 s, delays ${delays}`)
 })
+
+test('asksForHuman knows a request for a person from a question', () => {
+  for (const t of ['转人工', '人工', '人工客服', '我要找人工客服', '请帮我转人工！', '转 人工', '客服', '真人吧']) {
+    assert.equal(format.asksForHuman(t), true, t)
+  }
+  for (const t of ['客服电话是多少', '人工服务怎么收费', '转人工以后要等多久', '人工智能', '', '工人']) {
+    assert.equal(format.asksForHuman(t), false, t)
+  }
+})

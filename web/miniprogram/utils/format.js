@@ -103,4 +103,13 @@ function statusText (s) {
   return STATUS_TEXT[s] || ''
 }
 
-module.exports = { badgeClass, sourceView, relatedView, splitListed, anchorFromURL, date, statusText }
+// asksForHuman reports whether a typed message asks for a person and
+// nothing else (转人工, 人工, 我要找人工客服): it starts the handoff, as the
+// 转人工 button does. The server's answerer and the web widget know the same
+// words (internal/answer/scope.go handoffAskedRe, web/widget/widget.js).
+function asksForHuman (text) {
+  const t = String(text || '').replace(/[\s，,。.！!？?、~～…]+/g, '').toLowerCase()
+  return /^(我|我要|我想|我需要|请|请帮我|麻烦|帮我|给我|能不能|可以)*(转|转接|找|接|联系|要|叫|呼叫)?(人工客服|人工服务|人工坐席|人工|真人客服|真人|在线客服|客服人员|客服)(服务)?(吧|谢谢|可以吗|好吗|行吗|在吗|呢)*$/.test(t)
+}
+
+module.exports = { badgeClass, sourceView, relatedView, splitListed, anchorFromURL, date, statusText, asksForHuman }

@@ -1,5 +1,5 @@
 const { parseAnswer } = require('../../utils/govchat')
-const { sourceView, relatedView, splitListed, statusText } = require('../../utils/format')
+const { sourceView, relatedView, splitListed, statusText, asksForHuman } = require('../../utils/format')
 const mode = require('../../utils/mode')
 const config = require('../../config')
 
@@ -105,6 +105,16 @@ Page({
       app.chat.say(text)
       this.push({ role: 'user', text })
       this.setData({ input: '' })
+      return
+    }
+    if (asksForHuman(text)) {
+      // 转人工 typed: the handoff, as the button starts it.
+      this.push({ role: 'user', text })
+      this.setData({ input: '' })
+      if (this.data.handoff !== 'queued') {
+        app.chat.requestHuman('用户输入转人工')
+        this.push({ role: 'system', text: '正在为您转接人工客服…' })
+      }
       return
     }
     this.askQuestion(text)

@@ -16,6 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/govchat/govchat/internal/govchat"
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/safety"
 	"github.com/govchat/govchat/internal/search"
@@ -310,6 +311,12 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 		// 是啥意思, 这是什么意思: the meaning of something the conversation
 		// has not named yet.
 		c.reason, c.detail = ReasonLowConfidence, "asks a meaning and names nothing"
+		return c, nil
+	}
+	if len(req.History) > 0 && govchat.Dissatisfied(q) {
+		// 不对, 答非所问: no question, and nothing to search; the reply says
+		// what to do (another wording, 转人工, the hotline).
+		c.reason, c.detail = ReasonChitchat, "dissatisfied"
 		return c, nil
 	}
 	reason, detail := a.outOfScope(q) // the safety checks ran above

@@ -176,6 +176,11 @@ func TestHandoffAndClosingReplies(t *testing.T) {
 			t.Errorf("%s: taken for a request for a person", q)
 		}
 	}
+	// 不对 after an answer: an apology and what to do, not a search.
+	prev := Turn{Question: "医保怎么报销", Answer: "……", Docs: []string{"b"}}
+	if ans := ask(t, a, Request{Question: "不对，答非所问", History: []Turn{prev}}); !ans.Refused || ans.Reason != ReasonChitchat || !strings.Contains(ans.Text, "没能对上您的问题") {
+		t.Errorf("不对: refused %v (%s): %q", ans.Refused, ans.Reason, ans.Text)
+	}
 	want := strings.TrimSuffix(strings.TrimPrefix(handoffAskedRe.String(), "^"), "$")
 	for _, f := range []string{"../../web/widget/widget.js", "../../web/miniprogram/utils/format.js"} {
 		src, err := os.ReadFile(f)

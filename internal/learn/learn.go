@@ -140,14 +140,14 @@ func (l *Learner) Observe(ctx context.Context, r govchat.Record) {
 	}
 	s.last = now
 	// A question after a tap settles it: another button of the same
-	// answer, or the same question in other words, means the tap did not
-	// help; anything else means it did.
+	// answer, the same question in other words, or a complaint (不对, 答非
+	// 所问) means the tap did not help; anything else means it did.
 	for id, p := range l.pending {
 		if p.session != r.Session {
 			continue
 		}
 		delete(l.pending, id)
-		if (r.Via != nil && r.Via.AnswerID == p.from) || reworded(r.Question, p.wording) {
+		if (r.Via != nil && r.Via.AnswerID == p.from) || reworded(r.Question, p.wording) || govchat.Dissatisfied(r.Question) {
 			continue
 		}
 		l.commit(p, govchat.EvidenceTapKept)

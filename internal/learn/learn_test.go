@@ -166,6 +166,10 @@ func TestLearnerTaps(t *testing.T) {
 	f.ask("s9", "护照丢失如何补办？", &govchat.Via{AnswerID: i1, ID: "e-hz"}, nil, "other")
 	j1 := f.ask("s10", "我13912345678的身份证丢了", nil, []string{"e-sfz"})
 	f.ask("s10", "身份证丢失如何补办？", &govchat.Via{AnswerID: j1, ID: "e-sfz"}, nil, "e-sfz")
+	// A complaint after the tap: 不对.
+	k1 := f.ask("s11", "证件被偷了咋补", nil, []string{"e-sfz"})
+	f.ask("s11", "身份证丢失如何补办？", &govchat.Via{AnswerID: k1, ID: "e-sfz"}, nil, "e-sfz")
+	f.ask("s11", "不对", nil, nil)
 
 	f.clk.add(11 * time.Minute)
 	f.l.Sweep()

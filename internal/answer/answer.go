@@ -449,6 +449,17 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 			c.offer = tentativeOffers(resp)
 		}
 		c.detail += "; " + j.String()
+		if j.unquotable == "topic" && j.verdict == verdictRefuse && j.inScope >= a.cfg.Calibration.Clarify {
+			// 政务公开 alone, where the search found one entry naming it:
+			// the entries about the topic are offered instead.
+			if menu := a.topicMenu(j.topic, resp); len(menu) >= 2 {
+				r := *resp
+				r.Results = menu
+				resp, c.resp = &r, &r
+				c.verdict = verdictClarify
+				c.detail += "; the entries about the topic"
+			}
+		}
 		if def != "" && j.unquotable != "sibling" {
 			// The entry defines exactly what is asked: no doubt to hedge.
 			c.verdict, c.offer = verdictAnswer, nil

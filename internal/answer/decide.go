@@ -265,6 +265,7 @@ type judgement struct {
 	// Calibration.Tentative band); the answer offers the other candidates.
 	tentative bool
 	sibling   string // the term asked and the sibling the entry is about, when unquotable is "sibling"
+	topic     []keyTerm // the topic a question names and nothing else, when unquotable is "topic"
 	// unquotable says why the first passage, whatever the passage model
 	// says, is not quoted: "title" when it answers only through the title
 	// of its document (Answerer.titleOnly), "fact" when the question asks
@@ -336,6 +337,9 @@ func (a *Answerer) judge(q, asked string, resp *search.Response, answerable bool
 		// apply, which never speaks of a refusal: what befell the asker is
 		// what the question is about.
 		j.unquotable = "suffered"
+	} else if terms := bareTopic(asked, resp); terms != nil && q == asked && a.ambiguousTopic(terms, resp.Results[0]) {
+		// 医保, 公积金, 在外地: a topic, and many things to ask about it.
+		j.unquotable, j.topic = "topic", terms
 	} else if t, w := a.sibling(asked, resp, resp.Results[0]); t != "" {
 		// 离婚登记要带啥材料 is not answered by the entry on 结婚登记,
 		// whose answer mentions 离婚登记 in passing.

@@ -264,7 +264,7 @@ type judgement struct {
 	// tentative: a FAQ entry answered below the Answer threshold (in the
 	// Calibration.Tentative band); the answer offers the other candidates.
 	tentative bool
-	sibling   string // the term asked and the sibling the entry is about, when unquotable is "sibling"
+	sibling   string    // the term asked and the sibling the entry is about, when unquotable is "sibling"
 	topic     []keyTerm // the topic a question names and nothing else, when unquotable is "topic"
 	// unquotable says why the first passage, whatever the passage model
 	// says, is not quoted: "title" when it answers only through the title

@@ -190,6 +190,10 @@ type Report struct {
 	WithGold     int      `json:"with_gold"`
 	Contains     int      `json:"contains_gold"`
 	MedianRunes  int      `json:"median_answer_runes"` // of answered (not refused, not clarified) in-scope replies
+	// MedianShown is the same median without the lines that list the
+	// related questions (您可能还想问：· …), which the widget, the
+	// mini-program and the workbench show as buttons instead.
+	MedianShown int `json:"median_shown_runes"`
 	Results      []Result `json:"results,omitempty"`
 }
 
@@ -204,7 +208,7 @@ func (r Report) Share(n int) float64 {
 // Run asks every row, each as its own conversation, and scores the replies.
 func Run(ctx context.Context, a Asker, rows []Row) (Report, error) {
 	var rep Report
-	var lengths []int
+	var lengths, shown []int
 	for _, row := range rows {
 		var history []answer.Turn
 		for i, t := range row.turns() {
@@ -222,12 +226,15 @@ func Run(ctx context.Context, a Asker, rows []Row) (Report, error) {
 			rep.add(res)
 			if res.Outcome == Right || res.Outcome == Wrong || (res.Outcome == Offered && !res.Clarify) {
 				lengths = append(lengths, res.Runes)
+				shown = append(shown, utf8.RuneCountInString(withoutRelatedList(ans)))
 			}
 		}
 	}
 	sort.Ints(lengths)
+	sort.Ints(shown)
 	if len(lengths) > 0 {
 		rep.MedianRunes = lengths[len(lengths)/2]
+		rep.MedianShown = shown[len(shown)/2]
 	}
 	return rep, nil
 }
@@ -399,7 +406,7 @@ func (r Report) Print(w io.Writer) {
 		fmt.Fprintf(w, "contains the gold  %s\n", pct(r.Contains, r.WithGold))
 	}
 	if r.MedianRunes > 0 {
-		fmt.Fprintf(w, "median answer      %d characters\n", r.MedianRunes)
+		fmt.Fprintf(w, "median answer      %d characters (%d as the clients show it: the 您可能还想问 list as buttons)\n", r.MedianRunes, r.MedianShown)
 	}
 }
 
@@ -437,4 +444,26 @@ func PrintOutcomes(w io.Writer, label string, o answer.Outcomes) {
 	fmt.Fprintf(w, "%-22s right %.3f  offered %.3f  r+o %.3f  wrong %.3f  clarified %.3f  refused %.3f | out: refused %.3f clarified %.3f\n",
 		label, sh(o.Right, o.InScope), sh(o.Offered, o.InScope), sh(o.Right+o.Offered, o.InScope), sh(o.Wrong, o.InScope),
 		sh(o.Clarified, o.InScope), sh(o.Refused, o.InScope), sh(o.OutRefused, o.OutOfScope), sh(o.OutClarified, o.OutOfScope))
+}
+
+// withoutRelatedList is an answer's text without the lines that list its
+// related questions and the heading above them (您可能还想问：, 如果不是您要问的，
+// 您可能想问：): what the clients show, which turn that list into buttons.
+func withoutRelatedList(ans *answer.Answer) string {
+	if len(ans.Related) == 0 {
+		return ans.Text
+	}
+	labels := map[string]bool{}
+	for _, r := range ans.Related {
+		labels[strings.TrimSpace(r.Question)] = true
+	}
+	var kept []string
+	for _, line := range strings.Split(ans.Text, "\n") {
+		t := strings.TrimSpace(line)
+		if labels[strings.TrimSpace(strings.TrimPrefix(t, "·"))] || t == "您可能还想问：" || t == "如果不是您要问的，您可能想问：" {
+			continue
+		}
+		kept = append(kept, line)
+	}
+	return strings.TrimRight(strings.Join(kept, "\n"), "\n")
 }

@@ -332,3 +332,18 @@ func TestMarkCopies(t *testing.T) {
 		t.Errorf("copies %v (%d of %d wrong), want same and forward of 3", copies, rep.WrongCopies, rep.Wrong)
 	}
 }
+
+// The length as shown leaves out the lines the clients turn into buttons.
+func TestWithoutRelatedList(t *testing.T) {
+	ans := &answer.Answer{
+		Text:    "根据常见问题“怎么申请？”的答复：\n书面申请。[1]\n\n您可能还想问：\n· 要交钱吗？\n· 多久答复？",
+		Related: []kb.Related{{ID: "a", Question: "要交钱吗？"}, {ID: "b", Question: "多久答复？"}},
+	}
+	if got, want := withoutRelatedList(ans), "根据常见问题“怎么申请？”的答复：\n书面申请。[1]"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	ans.Related = nil
+	if got := withoutRelatedList(ans); got != ans.Text {
+		t.Errorf("without related: %q", got)
+	}
+}

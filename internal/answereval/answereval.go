@@ -186,15 +186,15 @@ type Report struct {
 	OutRefused  int `json:"out_of_scope_refused"`
 	// OutClarified: out-of-scope questions answered with a clarification
 	// (not refused, but nothing quoted).
-	OutClarified int      `json:"out_of_scope_clarified"`
-	WithGold     int      `json:"with_gold"`
-	Contains     int      `json:"contains_gold"`
-	MedianRunes  int      `json:"median_answer_runes"` // of answered (not refused, not clarified) in-scope replies
+	OutClarified int `json:"out_of_scope_clarified"`
+	WithGold     int `json:"with_gold"`
+	Contains     int `json:"contains_gold"`
+	MedianRunes  int `json:"median_answer_runes"` // of answered (not refused, not clarified) in-scope replies
 	// MedianShown is the same median without the lines that list the
 	// related questions (您可能还想问：· …), which the widget, the
 	// mini-program and the workbench show as buttons instead.
-	MedianShown int `json:"median_shown_runes"`
-	Results      []Result `json:"results,omitempty"`
+	MedianShown int      `json:"median_shown_runes"`
+	Results     []Result `json:"results,omitempty"`
 }
 
 // Share returns n as a share of the in-scope questions.

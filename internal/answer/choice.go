@@ -19,6 +19,10 @@ import (
 // 选3, 就是第二个吧, 最后一个.
 var ordinalRe = regexp.MustCompile(`^(我|就|就是|选|要|选择|我选|我要|我想问|问|是|应该是|上面|上面的)*(第)?([0-9]|[一二三四五六七八九]|最后一?)(个|条|项|种|号|题|个问题|项问题|条问题)?(吧|的|呀|啊|吗|哈|问题|那个|这个)*$`)
 
+// circledRe reads a circled number (②, which some keyboards offer) as its
+// digit.
+var circledRe = strings.NewReplacer("①", "1", "②", "2", "③", "3", "④", "4", "⑤", "5", "⑥", "6", "⑦", "7", "⑧", "8", "⑨", "9")
+
 // choiceFillerRe are the words around a choice by its words (转入那个,
 // 就是转入的, 那转入呢): not what tells the candidates apart.
 var choiceFillerRe = regexp.MustCompile(`^(那|那么|我|就|就是|选|要|我选|我要|我想问|问|是|应该是)+|(的|吧|呀|啊|呢|那个|这个|那条|这条|那项|这项|问题)+$`)
@@ -37,7 +41,7 @@ func chosenByReply(q string, history []Turn) (Choice, bool) {
 	if len(choices) == 0 {
 		return Choice{}, false
 	}
-	k := textnorm.Key(q)
+	k := circledRe.Replace(textnorm.Key(q))
 	if m := ordinalRe.FindStringSubmatch(k); m != nil {
 		n := 0
 		switch d := m[3]; {

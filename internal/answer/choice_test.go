@@ -26,6 +26,7 @@ func TestChosenByReply(t *testing.T) {
 	}{
 		{"3", []Turn{clar}, "in"},
 		{"３", []Turn{clar}, "in"},
+		{"③", []Turn{clar}, "in"},
 		{"第三个", []Turn{clar}, "in"},
 		{"就是第3个吧", []Turn{clar}, "in"},
 		{"我要问第二个问题", []Turn{clar}, "move"},

@@ -1096,3 +1096,42 @@ func TestTypedChoiceRecordedAsTap(t *testing.T) {
 		t.Errorf("typed choice record: via %+v, question %q", v, recs[1].Question)
 	}
 }
+
+// 不对 right after an answer is the citizen's 👎 on it, with their words as
+// the reason; after a clarification it rates nothing.
+func TestComplaintIsFeedback(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ans  Answerer
+		want int // feedback recorded
+	}{
+		{"after an answer", &fakeAnswerer{}, 1},
+		{"after a clarification", &choosingAnswerer{}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h, err := New(Config{}, tc.ans, newHistory(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var mu sync.Mutex
+			var fbs []govchat.Feedback
+			h.ObserveFeedback(func(_ context.Context, _ string, f govchat.Feedback) { mu.Lock(); fbs = append(fbs, f); mu.Unlock() })
+			srv := httptest.NewServer(h)
+			defer srv.Close()
+			defer h.Shutdown(context.Background())
+			c := chattest.Dial(t, "ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+			c.Send(ask("q1", "身份证掉了咋办"))
+			a1, _ := c.ReadType(TypeAnswer)
+			c.Send(ask("q2", "不对，答非所问"))
+			c.ReadType(TypeAnswer)
+			mu.Lock()
+			defer mu.Unlock()
+			if len(fbs) != tc.want {
+				t.Fatalf("feedback %+v, want %d", fbs, tc.want)
+			}
+			if tc.want > 0 && (fbs[0].AnswerID != a1.S("answer_id") || fbs[0].Helpful || !strings.Contains(fbs[0].Reason, "答非所问")) {
+				t.Errorf("feedback %+v", fbs[0])
+			}
+		})
+	}
+}

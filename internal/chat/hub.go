@@ -701,6 +701,15 @@ func (h *Hub) answer(ctx context.Context, s *Session, ip, channel, id, text stri
 		// on its button, for the history and for learning from use.
 		rec.Via = &govchat.Via{AnswerID: history[len(history)-1].ID, ID: a.Chosen}
 	}
+	if prev := lastTurn(history); via == nil && prev != nil && prev.ID != "" && !prev.Unsure && govchat.Dissatisfied(q) {
+		// 不对, 答非所问 right after an answer: the citizen's 👎 on it, in
+		// their words, so that the unanswered report shows the question
+		// that was answered wrongly.
+		no := false
+		if err := h.feedback(ctx, s.ID, prev.ID, &no, "对话中回复："+q); err != nil {
+			h.log.Warn("chat: feedback from a complaint", slog.String("session", s.ID), slog.Any("error", err))
+		}
+	}
 	if t, ok := a.Turn(q); ok {
 		t.ID = rec.AnswerID
 		s.addTurn(t, h.cfg.MaxTurns, 2000)
@@ -804,4 +813,12 @@ func writeHTTPError(w http.ResponseWriter, status int, e *govchat.Error) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(errorFrame("", e))
+}
+
+// lastTurn is the latest turn of a conversation, or nil.
+func lastTurn(history []govchat.Turn) *govchat.Turn {
+	if len(history) == 0 {
+		return nil
+	}
+	return &history[len(history)-1]
 }

@@ -111,7 +111,9 @@ Page({
       // 转人工 typed: the handoff, as the button starts it.
       this.push({ role: 'user', text })
       this.setData({ input: '' })
-      if (this.data.handoff !== 'queued') {
+      if (this.data.handoff === 'queued') {
+        this.push({ role: 'system', text: '已在为您转接人工客服，请稍候。' })
+      } else {
         app.chat.requestHuman('用户输入转人工')
         this.push({ role: 'system', text: '正在为您转接人工客服…' })
       }

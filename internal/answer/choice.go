@@ -2,6 +2,7 @@ package answer
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -16,8 +17,8 @@ import (
 // candidate, as a tap would; anything else is a question of its own.
 
 // ordinalRe is a reply that names a candidate by its place: 2, 第二个,
-// 选3, 就是第二个吧, 最后一个.
-var ordinalRe = regexp.MustCompile(`^(我|就|就是|选|要|选择|我选|我要|我想问|问|是|应该是|上面|上面的)*(第)?([0-9]|[一二三四五六七八九]|最后一?)(个|条|项|种|号|题|个问题|项问题|条问题)?(吧|的|呀|啊|吗|哈|问题|那个|这个)*$`)
+// 选3, 就是第二个吧, 最后一个, 那第二个呢.
+var ordinalRe = regexp.MustCompile(`^(那|那么|我|就|就是|选|要|选择|我选|我要|我想问|问|是|应该是|上面|上面的|再看|看看)*(第)?([0-9]|[一二三四五六七八九]|最后一?)(个|条|项|种|号|题|个问题|项问题|条问题)?(吧|的|呀|啊|吗|呢|哈|问题|那个|这个)*$`)
 
 // circledRe reads a circled number (②, which some keyboards offer) as its
 // digit.
@@ -31,13 +32,12 @@ var choiceFillerRe = regexp.MustCompile(`^(那|那么|我|就|就是|选|要|我
 // message is a question of its own.
 const maxChoiceWords = 6
 
-// chosenByReply returns the candidate of the clarification that ends the
-// conversation so far which reply q chooses, if it chooses one.
+// chosenByReply returns the candidate which reply q chooses of the
+// clarification the asker is still choosing from — the last turn, or the
+// last one before the answers of its own candidates (3, then 那第二个呢) —
+// if it chooses one.
 func chosenByReply(q string, history []Turn) (Choice, bool) {
-	if len(history) == 0 {
-		return Choice{}, false
-	}
-	choices := history[len(history)-1].Choices
+	choices := openChoices(history)
 	if len(choices) == 0 {
 		return Choice{}, false
 	}
@@ -74,4 +74,21 @@ func chosenByReply(q string, history []Turn) (Choice, bool) {
 		return Choice{}, false
 	}
 	return choices[found], true
+}
+
+// openChoices are the choices of the latest clarification when every turn
+// after it answered one of them (the asker is going through the list), else
+// nil.
+func openChoices(history []Turn) []Choice {
+	for j := len(history) - 1; j >= 0; j-- {
+		if len(history[j].Choices) > 0 {
+			for _, t := range history[j+1:] {
+				if len(t.Docs) == 0 || !slices.ContainsFunc(history[j].Choices, func(c Choice) bool { return c.ID == t.Docs[0] }) {
+					return nil
+				}
+			}
+			return history[j].Choices
+		}
+	}
+	return nil
 }

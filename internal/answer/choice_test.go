@@ -19,6 +19,7 @@ func TestChosenByReply(t *testing.T) {
 		{ID: "guide", Question: "住房公积金转移办事指南：二、办理材料"},
 	}}
 	answered := Turn{Question: "公积金怎么转出", Docs: []string{"out"}, Offered: []string{"in"}}
+	elsewhere := Turn{Question: "医保怎么报销", Docs: []string{"yb"}}
 	for _, tc := range []struct {
 		reply   string
 		history []Turn
@@ -36,13 +37,15 @@ func TestChosenByReply(t *testing.T) {
 		{"转入那个", []Turn{clar}, "in"},
 		{"那转入呢", []Turn{clar}, "in"},
 		{"办理材料", []Turn{clar}, "guide"},
-		{"5", []Turn{clar}, ""},           // there is no fifth
-		{"12345", []Turn{clar}, ""},       // a number, not a place in the list
-		{"住房公积金", []Turn{clar}, ""},       // every candidate holds it
-		{"怎么办理", []Turn{clar}, ""},        // asking words, not a candidate's
-		{"公积金转入要带什么材料", []Turn{clar}, ""}, // a question of its own
-		{"3", []Turn{answered}, ""},       // the last turn was an answer
-		{"3", []Turn{clar, answered}, ""}, // the clarification is no longer the last turn
+		{"5", []Turn{clar}, ""},              // there is no fifth
+		{"12345", []Turn{clar}, ""},          // a number, not a place in the list
+		{"住房公积金", []Turn{clar}, ""},          // every candidate holds it
+		{"怎么办理", []Turn{clar}, ""},           // asking words, not a candidate's
+		{"公积金转入要带什么材料", []Turn{clar}, ""},    // a question of its own
+		{"3", []Turn{answered}, ""},          // the last turn was an answer
+		{"1", []Turn{clar, answered}, "out"}, // going through the list: 转出 (chosen or typed), then 1
+		{"那第二个呢", []Turn{clar, answered}, "move"},
+		{"3", []Turn{clar, answered, elsewhere}, ""}, // an answer not from the list came after it
 		{"3", nil, ""},
 	} {
 		ch, ok := chosenByReply(tc.reply, tc.history)
@@ -81,10 +84,10 @@ func TestTypedChoiceIsAnswered(t *testing.T) {
 	if ans.Chosen != "in" || ans.Standalone != in.Title {
 		t.Errorf("chosen %q standalone %q", ans.Chosen, ans.Standalone)
 	}
-	// A number typed after an answer is a question like any other.
+	// Going through the list: 1 after the answer of choice 2.
 	after, _ := ans.Turn("2")
-	if next := ask(t, a, Request{Question: "1", History: []Turn{turn, after}}); next.Chosen != "" {
-		t.Errorf("a number after an answer chose %q", next.Chosen)
+	if next := ask(t, a, Request{Question: "1", History: []Turn{turn, after}}); next.Chosen != "out" || len(next.Sources) == 0 || next.Sources[0].ID != "out" {
+		t.Errorf("1 after the answer of choice 2: chosen %q sources %v", next.Chosen, next.Sources)
 	}
 	// A tap (Request.Entry) is not overridden by the words of its button.
 	if tap := ask(t, a, Request{Question: "1", History: []Turn{turn}, Entry: "in"}); tap.Chosen != "" || len(tap.Sources) == 0 || tap.Sources[0].ID != "in" {

@@ -1135,3 +1135,32 @@ func TestComplaintIsFeedback(t *testing.T) {
 		})
 	}
 }
+
+// The via of a typed choice names the latest clarification that offered it,
+// also when answers of its choices came after it (3, then 1).
+func TestChoiceVia(t *testing.T) {
+	clar := govchat.Turn{ID: "a_clar", Unsure: true, Choices: []govchat.Choice{{ID: "e1", Question: "问一"}, {ID: "e2", Question: "问二"}}}
+	chose := govchat.Turn{ID: "a_e2", Docs: []string{"e2"}}
+	for _, tc := range []struct {
+		history []govchat.Turn
+		id      string
+		want    string
+	}{
+		{[]govchat.Turn{clar}, "e1", "a_clar"},
+		{[]govchat.Turn{clar, chose}, "e1", "a_clar"},
+		{[]govchat.Turn{clar}, "e9", ""},
+		{[]govchat.Turn{{ID: "a_x", Choices: []govchat.Choice{{ID: "e9"}}}, clar}, "e9", ""}, // only the latest clarification counts
+		{nil, "e1", ""},
+	} {
+		got := ""
+		if v := choiceVia(tc.history, tc.id); v != nil {
+			got = v.AnswerID
+			if v.ID != tc.id {
+				t.Errorf("via id %q, want %q", v.ID, tc.id)
+			}
+		}
+		if got != tc.want {
+			t.Errorf("choiceVia(%v, %s) = %q, want %q", tc.history, tc.id, got, tc.want)
+		}
+	}
+}

@@ -696,10 +696,10 @@ func (h *Hub) answer(ctx context.Context, s *Session, ip, channel, id, text stri
 		}
 		rec.Sources = append(rec.Sources, govchat.RecordSource{N: n, DocID: src.ID, Anchor: src.Anchor, Title: src.Title})
 	}
-	if via == nil && a.Chosen != "" && len(history) > 0 && history[len(history)-1].ID != "" {
+	if via == nil && a.Chosen != "" {
 		// A choice typed in reply to a clarification (2, 第二个) is a tap
 		// on its button, for the history and for learning from use.
-		rec.Via = &govchat.Via{AnswerID: history[len(history)-1].ID, ID: a.Chosen}
+		rec.Via = choiceVia(history, a.Chosen)
 	}
 	if prev := lastTurn(history); via == nil && prev != nil && prev.ID != "" && !prev.Unsure && govchat.Dissatisfied(q) {
 		// 不对, 答非所问 right after an answer: the citizen's 👎 on it, in
@@ -821,4 +821,21 @@ func lastTurn(history []govchat.Turn) *govchat.Turn {
 		return nil
 	}
 	return &history[len(history)-1]
+}
+
+// choiceVia names the button of the latest clarification (the latest turn
+// with choices) that offered entry id, as a tap's via would; nil when that
+// clarification did not offer it or has no id.
+func choiceVia(history []govchat.Turn, id string) *govchat.Via {
+	for i := len(history) - 1; i >= 0; i-- {
+		t := history[i]
+		if len(t.Choices) == 0 {
+			continue
+		}
+		if t.ID == "" || !slices.ContainsFunc(t.Choices, func(c govchat.Choice) bool { return c.ID == id }) {
+			return nil
+		}
+		return &govchat.Via{AnswerID: t.ID, ID: id}
+	}
+	return nil
 }

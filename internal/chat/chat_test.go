@@ -1072,17 +1072,11 @@ func (c *choosingAnswerer) Answer(ctx context.Context, req govchat.Request) (*go
 // numbered candidates and the answer's id, and the record's via names both
 // (for the history and for learning from use).
 func TestTypedChoiceRecordedAsTap(t *testing.T) {
-	h, err := New(Config{}, &choosingAnswerer{}, newHistory(t))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var mu sync.Mutex
 	var recs []govchat.Record
-	h.Observe(func(_ context.Context, r govchat.Record) { mu.Lock(); recs = append(recs, r); mu.Unlock() })
-	srv := httptest.NewServer(h)
-	defer srv.Close()
-	defer h.Shutdown(context.Background())
-	c := chattest.Dial(t, "ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	c := serveHub(t, &choosingAnswerer{}, func(h *Hub) {
+		h.Observe(func(_ context.Context, r govchat.Record) { mu.Lock(); recs = append(recs, r); mu.Unlock() })
+	})
 	c.Send(ask("q1", "公积金怎么转"))
 	a1, _ := c.ReadType(TypeAnswer)
 	c.Send(ask("q2", "2"))
@@ -1109,17 +1103,11 @@ func TestComplaintIsFeedback(t *testing.T) {
 		{"after a clarification", &choosingAnswerer{}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h, err := New(Config{}, tc.ans, newHistory(t))
-			if err != nil {
-				t.Fatal(err)
-			}
 			var mu sync.Mutex
 			var fbs []govchat.Feedback
-			h.ObserveFeedback(func(_ context.Context, _ string, f govchat.Feedback) { mu.Lock(); fbs = append(fbs, f); mu.Unlock() })
-			srv := httptest.NewServer(h)
-			defer srv.Close()
-			defer h.Shutdown(context.Background())
-			c := chattest.Dial(t, "ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+			c := serveHub(t, tc.ans, func(h *Hub) {
+				h.ObserveFeedback(func(_ context.Context, _ string, f govchat.Feedback) { mu.Lock(); fbs = append(fbs, f); mu.Unlock() })
+			})
 			c.Send(ask("q1", "身份证掉了咋办"))
 			a1, _ := c.ReadType(TypeAnswer)
 			c.Send(ask("q2", "不对，答非所问"))
@@ -1163,4 +1151,18 @@ func TestChoiceVia(t *testing.T) {
 			t.Errorf("choiceVia(%v, %s) = %q, want %q", tc.history, tc.id, got, tc.want)
 		}
 	}
+}
+
+// serveHub serves a hub over ans (closed with the test), set up by setup
+// before it serves, and dials it as a citizen.
+func serveHub(t *testing.T, ans Answerer, setup func(*Hub)) *chattest.Conn {
+	t.Helper()
+	h, err := New(Config{}, ans, newHistory(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	setup(h)
+	srv := httptest.NewServer(h)
+	t.Cleanup(func() { h.Shutdown(context.Background()); srv.Close() })
+	return chattest.Dial(t, "ws"+strings.TrimPrefix(srv.URL, "http"), nil)
 }

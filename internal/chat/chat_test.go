@@ -1056,7 +1056,7 @@ type choosingAnswerer struct{ fakeAnswerer }
 func (c *choosingAnswerer) Answer(ctx context.Context, req govchat.Request) (*govchat.Answer, error) {
 	if n := len(req.History); n > 0 && req.Question == "2" && len(req.History[n-1].Choices) == 2 {
 		ch := req.History[n-1].Choices[1]
-		return &govchat.Answer{Text: "答复。[1]", Mode: govchat.ModeExtractive, Chosen: ch.ID,
+		return &govchat.Answer{Text: "答复。[1]", Mode: govchat.ModeExtractive, Chosen: ch.ID, Standalone: ch.Question,
 			Sources: []kb.Source{{N: 1, ID: ch.ID, Title: ch.Question}}}, nil
 	}
 	a, err := c.fakeAnswerer.Answer(ctx, req)
@@ -1069,8 +1069,8 @@ func (c *choosingAnswerer) Answer(ctx context.Context, req govchat.Request) (*go
 
 // A candidate chosen by typing its number in reply to a clarification is
 // recorded as a tap on the clarification's button: the turn kept the
-// numbered candidates and the answer's id, and the record's via names both
-// (for the history and for learning from use).
+// numbered candidates and the answer's id, the record's via names both (for
+// the history and for learning from use), and its question is the button's.
 func TestTypedChoiceRecordedAsTap(t *testing.T) {
 	var mu sync.Mutex
 	var recs []govchat.Record
@@ -1086,7 +1086,7 @@ func TestTypedChoiceRecordedAsTap(t *testing.T) {
 	if len(recs) != 2 || recs[0].Via != nil {
 		t.Fatalf("records %+v", recs)
 	}
-	if v := recs[1].Via; v == nil || v.AnswerID != a1.S("answer_id") || v.ID != "e2" || recs[1].AnswerID != a2.S("answer_id") || recs[1].Question != "2" {
+	if v := recs[1].Via; v == nil || v.AnswerID != a1.S("answer_id") || v.ID != "e2" || recs[1].AnswerID != a2.S("answer_id") || recs[1].Question != "问二" {
 		t.Errorf("typed choice record: via %+v, question %q", v, recs[1].Question)
 	}
 }

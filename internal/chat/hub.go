@@ -698,8 +698,13 @@ func (h *Hub) answer(ctx context.Context, s *Session, ip, channel, id, text stri
 	}
 	if via == nil && a.Chosen != "" {
 		// A choice typed in reply to a clarification (2, 第二个) is a tap
-		// on its button, for the history and for learning from use.
+		// on its button, for the history and for learning from use, and
+		// asks what the button asks: the history, the unanswered report
+		// and the conversation keep those words, not 2.
 		rec.Via = choiceVia(history, a.Chosen)
+		if a.Standalone != "" {
+			rec.Question, q = a.Standalone, a.Standalone
+		}
 	}
 	if prev := lastTurn(history); via == nil && prev != nil && prev.ID != "" && !prev.Unsure && govchat.Dissatisfied(q) {
 		// 不对, 答非所问 right after an answer: the citizen's 👎 on it, in

@@ -85,7 +85,7 @@ func runAsk(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 		// As the chat service does: answers are kept with the documents
-		// they cite; refusals and clarifications are not.
+		// they cite, clarifications with their choices; refusals are not.
 		if t, ok := ans.Turn(q); ok {
 			history = append(history, t)
 		}

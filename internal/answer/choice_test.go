@@ -84,8 +84,12 @@ func TestTypedChoiceIsAnswered(t *testing.T) {
 	if ans.Chosen != "in" || ans.Standalone != in.Title {
 		t.Errorf("chosen %q standalone %q", ans.Chosen, ans.Standalone)
 	}
-	// Going through the list: 1 after the answer of choice 2.
+	// The conversation keeps the words the choice asked, not 2.
 	after, _ := ans.Turn("2")
+	if after.Question != in.Title {
+		t.Errorf("turn question %q, want %q", after.Question, in.Title)
+	}
+	// Going through the list: 1 after the answer of choice 2.
 	if next := ask(t, a, Request{Question: "1", History: []Turn{turn, after}}); next.Chosen != "out" || len(next.Sources) == 0 || next.Sources[0].ID != "out" {
 		t.Errorf("1 after the answer of choice 2: chosen %q sources %v", next.Chosen, next.Sources)
 	}

@@ -703,7 +703,7 @@ func (h *Hub) answer(ctx context.Context, s *Session, ip, channel, id, text stri
 		// and the conversation keep those words, not 2.
 		rec.Via = choiceVia(history, a.Chosen)
 		if a.Standalone != "" {
-			rec.Question, q = a.Standalone, a.Standalone
+			rec.Question = a.Standalone // and Answer.Turn keeps them
 		}
 	}
 	if prev := lastTurn(history); via == nil && prev != nil && prev.ID != "" && !prev.Unsure && govchat.Dissatisfied(q) {

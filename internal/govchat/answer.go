@@ -99,6 +99,9 @@ func (a *Answer) Turn(q string) (Turn, bool) {
 	if a == nil || a.Refused {
 		return Turn{}, false
 	}
+	if a.Chosen != "" && a.Standalone != "" {
+		q = a.Standalone // 2 chose a clarification's choice: its words were asked
+	}
 	t := Turn{Question: q, Answer: a.Text, Terms: a.Terms, Unsure: a.Clarify}
 	for _, s := range a.Sources {
 		if !slices.Contains(t.Docs, s.ID) {

@@ -706,7 +706,7 @@ func (h *Hub) answer(ctx context.Context, s *Session, ip, channel, id, text stri
 			rec.Question = a.Standalone // and Answer.Turn keeps them
 		}
 	}
-	if prev := lastTurn(history); via == nil && prev != nil && prev.ID != "" && !prev.Unsure && govchat.Dissatisfied(q) {
+	if prev := lastTurn(history); h.rec != nil && via == nil && prev != nil && prev.ID != "" && !prev.Unsure && govchat.Dissatisfied(q) {
 		// 不对, 答非所问 right after an answer: the citizen's 👎 on it, in
 		// their words, so that the unanswered report shows the question
 		// that was answered wrongly.

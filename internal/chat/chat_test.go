@@ -1092,7 +1092,7 @@ func TestTypedChoiceRecordedAsTap(t *testing.T) {
 }
 
 // 不对 right after an answer is the citizen's 👎 on it, with their words as
-// the reason; after a clarification it rates nothing.
+// the reason; after a clarification or a refusal it rates nothing.
 func TestComplaintIsFeedback(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -1101,6 +1101,7 @@ func TestComplaintIsFeedback(t *testing.T) {
 	}{
 		{"after an answer", &fakeAnswerer{}, 1},
 		{"after a clarification", &choosingAnswerer{}, 0},
+		{"after a refusal", &fakeAnswerer{}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var mu sync.Mutex
@@ -1110,6 +1111,12 @@ func TestComplaintIsFeedback(t *testing.T) {
 			})
 			c.Send(ask("q1", "身份证掉了咋办"))
 			a1, _ := c.ReadType(TypeAnswer)
+			if tc.name == "after a refusal" {
+				// (the fake refuses what starts with 拒; a refusal is not
+				// kept as a turn, the answer before it is)
+				c.Send(ask("q1b", "拒绝回答的问题"))
+				c.ReadType(TypeAnswer)
+			}
 			c.Send(ask("q2", "不对，答非所问"))
 			c.ReadType(TypeAnswer)
 			mu.Lock()

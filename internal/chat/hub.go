@@ -653,6 +653,9 @@ func (h *Hub) answer(ctx context.Context, s *Session, ip, channel, id, text stri
 	defer stop()
 
 	history := s.Turns()
+	s.mu.Lock()
+	lastAnswer := s.last
+	s.mu.Unlock()
 	a, err := h.ans.Answer(actx, govchat.Request{Question: q, History: history, Stream: stream, Entry: tapped(via, history)})
 	latency := time.Since(start)
 	rec := govchat.Record{
@@ -706,15 +709,18 @@ func (h *Hub) answer(ctx context.Context, s *Session, ip, channel, id, text stri
 			rec.Question = a.Standalone // and Answer.Turn keeps them
 		}
 	}
-	if prev := lastTurn(history); h.rec != nil && via == nil && prev != nil && prev.ID != "" && !prev.Unsure && govchat.Dissatisfied(q) {
-		// 不对, 答非所问 right after an answer: the citizen's 👎 on it, in
-		// their words, so that the unanswered report shows the question
-		// that was answered wrongly.
+	if prev := lastTurn(history); h.rec != nil && via == nil && prev != nil && prev.ID != "" && prev.ID == lastAnswer && !prev.Unsure && govchat.Dissatisfied(q) {
+		// 不对, 答非所问 right after an answer (not after a refusal): the
+		// citizen's 👎 on it, in their words, so that the unanswered
+		// report shows the question that was answered wrongly.
 		no := false
 		if err := h.feedback(ctx, s.ID, prev.ID, &no, "对话中回复："+q); err != nil {
 			h.log.Warn("chat: feedback from a complaint", slog.String("session", s.ID), slog.Any("error", err))
 		}
 	}
+	s.mu.Lock()
+	s.last = rec.AnswerID
+	s.mu.Unlock()
 	if t, ok := a.Turn(q); ok {
 		t.ID = rec.AnswerID
 		s.addTurn(t, h.cfg.MaxTurns, 2000)

@@ -20,9 +20,12 @@ type Session struct {
 	// token is the secret that resumes the session.
 	token string
 
-	mu       sync.Mutex
-	turns    []govchat.Turn
-	asked    int // questions asked in this session
+	mu    sync.Mutex
+	turns []govchat.Turn
+	asked int // questions asked in this session
+	// last is the id of the latest answer given, kept as a turn or not
+	// (a refusal is not): what a complaint (不对) is about.
+	last     string
 	lastSeen time.Time
 	clients  map[*Client]struct{}
 	limit    ratelimit.Bucket

@@ -76,19 +76,26 @@ func chosenByReply(q string, history []Turn) (Choice, bool) {
 	return choices[found], true
 }
 
-// openChoices are the choices of the latest clarification when every turn
-// after it answered one of them (the asker is going through the list), else
-// nil.
+// openChoices are the choices a reply may name: those of the latest
+// clarification when every turn after it answered one of them (the asker is
+// going through its numbered list), else the related questions of the answer
+// just given (您可能还想问), else nil.
 func openChoices(history []Turn) []Choice {
 	for j := len(history) - 1; j >= 0; j-- {
-		if len(history[j].Choices) > 0 {
-			for _, t := range history[j+1:] {
-				if len(t.Docs) == 0 || !slices.ContainsFunc(history[j].Choices, func(c Choice) bool { return c.ID == t.Docs[0] }) {
-					return nil
-				}
-			}
+		if !history[j].Unsure || len(history[j].Choices) == 0 {
+			continue
+		}
+		open := true
+		for _, t := range history[j+1:] {
+			open = open && len(t.Docs) > 0 && slices.ContainsFunc(history[j].Choices, func(c Choice) bool { return c.ID == t.Docs[0] })
+		}
+		if open {
 			return history[j].Choices
 		}
+		break
+	}
+	if n := len(history); n > 0 && !history[n-1].Unsure {
+		return history[n-1].Choices
 	}
 	return nil
 }

@@ -19,6 +19,8 @@ func TestChosenByReply(t *testing.T) {
 		{ID: "guide", Question: "住房公积金转移办事指南：二、办理材料"},
 	}}
 	answered := Turn{Question: "公积金怎么转出", Docs: []string{"out"}, Offered: []string{"in"}}
+	withRelated := Turn{Question: "公积金怎么转出", Docs: []string{"out"}, Offered: []string{"in", "guide"},
+		Choices: []Choice{{ID: "in", Question: "如何办理职工住房公积金账户转入？"}, {ID: "guide", Question: "住房公积金转移办事指南：二、办理材料"}}}
 	elsewhere := Turn{Question: "医保怎么报销", Docs: []string{"yb"}}
 	for _, tc := range []struct {
 		reply   string
@@ -47,6 +49,14 @@ func TestChosenByReply(t *testing.T) {
 		{"那第二个呢", []Turn{clar, answered}, "move"},
 		{"3", []Turn{clar, answered, elsewhere}, ""}, // an answer not from the list came after it
 		{"3", nil, ""},
+		// After an answer, its 您可能还想问 list: 第二个, or words of one.
+		{"第二个", []Turn{withRelated}, "guide"},
+		{"1", []Turn{withRelated}, "in"},
+		{"转入那个", []Turn{withRelated}, "in"},
+		{"3", []Turn{withRelated}, ""},
+		// Going through a clarification, its numbers win over the list of
+		// the answer just given (which shows no numbers).
+		{"4", []Turn{clar, withRelated}, "guide"},
 	} {
 		ch, ok := chosenByReply(tc.reply, tc.history)
 		if got := ch.ID; got != tc.want || ok != (tc.want != "") {

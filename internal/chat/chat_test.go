@@ -1131,8 +1131,9 @@ func TestComplaintIsFeedback(t *testing.T) {
 	}
 }
 
-// The via of a typed choice names the latest clarification that offered it,
-// also when answers of its choices came after it (3, then 1).
+// The via of a typed choice names the latest turn that offered it: the
+// clarification, also when answers of its choices came after it (3, then
+// 1), or the answer whose 您可能还想问 offered it.
 func TestChoiceVia(t *testing.T) {
 	clar := govchat.Turn{ID: "a_clar", Unsure: true, Choices: []govchat.Choice{{ID: "e1", Question: "问一"}, {ID: "e2", Question: "问二"}}}
 	chose := govchat.Turn{ID: "a_e2", Docs: []string{"e2"}}
@@ -1144,7 +1145,8 @@ func TestChoiceVia(t *testing.T) {
 		{[]govchat.Turn{clar}, "e1", "a_clar"},
 		{[]govchat.Turn{clar, chose}, "e1", "a_clar"},
 		{[]govchat.Turn{clar}, "e9", ""},
-		{[]govchat.Turn{{ID: "a_x", Choices: []govchat.Choice{{ID: "e9"}}}, clar}, "e9", ""}, // only the latest clarification counts
+		{[]govchat.Turn{{ID: "a_x", Choices: []govchat.Choice{{ID: "e9"}}}, clar}, "e9", "a_x"},
+		{[]govchat.Turn{clar, {ID: "a_rel", Choices: []govchat.Choice{{ID: "e1"}}}}, "e1", "a_rel"},
 		{nil, "e1", ""},
 	} {
 		got := ""

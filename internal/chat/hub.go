@@ -834,19 +834,15 @@ func lastTurn(history []govchat.Turn) *govchat.Turn {
 	return &history[len(history)-1]
 }
 
-// choiceVia names the button of the latest clarification (the latest turn
-// with choices) that offered entry id, as a tap's via would; nil when that
-// clarification did not offer it or has no id.
+// choiceVia names the button that offered entry id in the latest turn that
+// offered it (a clarification's choice, an answer's 您可能还想问), as a tap's
+// via would; nil when no turn with an id offered it.
 func choiceVia(history []govchat.Turn, id string) *govchat.Via {
 	for i := len(history) - 1; i >= 0; i-- {
 		t := history[i]
-		if len(t.Choices) == 0 {
-			continue
+		if t.ID != "" && slices.ContainsFunc(t.Choices, func(c govchat.Choice) bool { return c.ID == id }) {
+			return &govchat.Via{AnswerID: t.ID, ID: id}
 		}
-		if t.ID == "" || !slices.ContainsFunc(t.Choices, func(c govchat.Choice) bool { return c.ID == id }) {
-			return nil
-		}
-		return &govchat.Via{AnswerID: t.ID, ID: id}
 	}
 	return nil
 }

@@ -36,9 +36,10 @@ type Turn struct {
 	// Offered are the ids of the entries the answer offered as buttons
 	// (Answer.Related): a later question may be a tap on one of them.
 	Offered []string `json:",omitempty"`
-	// Choices are the questions a clarification offered, in the order it
-	// numbered them: the next question may choose one by its number (2,
-	// 第二个) or by words only one of them holds, as a tap would.
+	// Choices are the questions the answer offered (a clarification's
+	// numbered candidates, an answer's 您可能还想问), in order: the next
+	// question may choose one by its place (2, 第二个) or by words only one of
+	// them holds, as a tap would.
 	Choices []Choice `json:",omitempty"`
 	// ID is the answer's id (AnswerFrame.ID), when the chat service gave
 	// it one: a choice typed in reply to a clarification is recorded as a
@@ -112,9 +113,7 @@ func (a *Answer) Turn(q string) (Turn, bool) {
 		if !slices.Contains(t.Offered, r.ID) {
 			t.Offered = append(t.Offered, r.ID)
 		}
-		if a.Clarify {
-			t.Choices = append(t.Choices, Choice{ID: r.ID, Question: r.Question})
-		}
+		t.Choices = append(t.Choices, Choice{ID: r.ID, Question: r.Question})
 	}
 	return t, true
 }

@@ -32,10 +32,9 @@ var choiceFillerRe = regexp.MustCompile(`^(那|那么|我|就|就是|选|要|我
 // message is a question of its own.
 const maxChoiceWords = 6
 
-// chosenByReply returns the candidate which reply q chooses of the
-// clarification the asker is still choosing from — the last turn, or the
-// last one before the answers of its own candidates (3, then 那第二个呢) —
-// if it chooses one.
+// chosenByReply returns the choice reply q names, by its place or by words
+// only it holds, among the choices the conversation has open (openChoices),
+// if it names one.
 func chosenByReply(q string, history []Turn) (Choice, bool) {
 	choices := openChoices(history)
 	if len(choices) == 0 {

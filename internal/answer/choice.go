@@ -13,8 +13,10 @@ import (
 // them as buttons a tap chooses one (Request.Entry); where it shows text (an
 // old client, a message relayed by an operator) the citizen types the
 // number, 第二个, or the words that tell one candidate from the others
-// (转入那个). Such a reply to the clarification just before it chooses that
-// candidate, as a tap would; anything else is a question of its own.
+// (转入那个). Such a reply chooses that candidate, as a tap would: right after
+// the clarification, or while the asker goes through its list; after an
+// answer, the same replies choose among its 您可能还想问 questions. Anything
+// else is a question of its own.
 
 // ordinalRe is a reply that names a candidate by its place: 2, 第二个,
 // 选3, 就是第二个吧, 最后一个, 那第二个呢.

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/govchat/govchat/internal/answer"
 	"io"
 	"os"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/govchat/govchat/internal/answer"
 	"github.com/govchat/govchat/internal/dept"
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/knowledge"

@@ -300,10 +300,8 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 		// as for a 文号 (政务公开工作考核办法（2021年版） had been answered
 		// with its 第五条, which names the 2018 edition).
 		if chunks := a.r.ChunksOf(d.ID); len(chunks) > 0 {
-			now := a.cfg.Now()
-			resp := &search.Response{Results: []search.Result{{Doc: d, Chunk: chunks[0], Score: 1, Status: d.Validity(now)}},
-				Confidence: 1, Lookup: true, DocNumber: kb.NormalizeDocNumber(d.DocNumber)}
-			return &consideration{q: q, standalone: q, resp: resp, verdict: verdictAnswer, detail: "titled " + d.ID}, nil
+			top := search.Result{Doc: d, Chunk: chunks[0], Score: 1, Status: d.Validity(a.cfg.Now())}
+			return &consideration{q: q, standalone: q, resp: cardResponse(top, nil), verdict: verdictAnswer, detail: "titled " + d.ID}, nil
 		}
 	}
 	c := &consideration{q: q, verdict: verdictRefuse}
@@ -377,10 +375,7 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 		if chunks := a.r.ChunksOf(d.Doc.ID); len(chunks) > 0 {
 			top.Chunk = chunks[0] // the card quotes the opening
 		}
-		r := *resp
-		r.Results = []search.Result{top}
-		r.Lookup, r.DocNumber, r.Confidence = true, kb.NormalizeDocNumber(d.Doc.DocNumber), 1
-		c.resp, c.verdict, c.detail = &r, verdictAnswer, "document asked about: "+d.Doc.ID
+		c.resp, c.verdict, c.detail = cardResponse(top, resp), verdictAnswer, "document asked about: "+d.Doc.ID
 		return c, nil
 	}
 	var own []string // a follow-up's own topic terms
@@ -502,6 +497,19 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 		c.detail = "expired:" + c.old.ID
 	}
 	return c, nil
+}
+
+// cardResponse answers with top's document card and top's passage (its
+// opening), as a 文号 does; from, when given, is the search whose terms it
+// keeps.
+func cardResponse(top search.Result, from *search.Response) *search.Response {
+	var r search.Response
+	if from != nil {
+		r = *from
+	}
+	r.Results = []search.Result{top}
+	r.Lookup, r.DocNumber, r.Confidence = true, kb.NormalizeDocNumber(top.Doc.DocNumber), 1
+	return &r
 }
 
 // bareMeaningRe is a question for a meaning that names nothing (是啥意思,

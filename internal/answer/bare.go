@@ -56,16 +56,22 @@ func (a *Answerer) ambiguousTopic(terms []keyTerm, top search.Result) bool {
 		return false
 	}
 	name := strings.TrimRight(textnorm.Key(entryName(top)), "?？")
-	if m := wholeTopicRe.FindStringSubmatch(name); m != nil && m[2] != "" {
-		whole := true
-		for _, t := range terms {
-			whole = whole && containsAny(m[2], t.forms)
-		}
-		if whole && len([]rune(m[2])) <= 2*len([]rune(joinTerms(terms))) {
+	if m := wholeTopicRe.FindStringSubmatch(name); m != nil && m[2] != "" && namesAll(m[2], terms) &&
+		len([]rune(m[2])) <= 2*len([]rune(joinTerms(terms))) {
+		return false
+	}
+	return a.titles.countNaming(terms, minTopicEntries) >= minTopicEntries
+}
+
+// namesAll reports whether the normalised text holds every term, by one of
+// its forms.
+func namesAll(text string, terms []keyTerm) bool {
+	for _, t := range terms {
+		if !containsAny(text, t.forms) {
 			return false
 		}
 	}
-	return a.titles.countNaming(terms) >= minTopicEntries
+	return true
 }
 
 func joinTerms(terms []keyTerm) string {
@@ -76,21 +82,16 @@ func joinTerms(terms []keyTerm) string {
 	return b.String()
 }
 
-// countNaming counts the entries (up to minTopicEntries) that name every
-// term (or a form of it) in their title or a similar question.
-func (t *titleText) countNaming(terms []keyTerm) int {
+// countNaming counts the entries, up to most, that name every term (by one
+// of its forms) in their title or a similar question.
+func (t *titleText) countNaming(terms []keyTerm, most int) int {
 	if t == nil {
 		return 0
 	}
 	n := 0
-	for _, line := range strings.Split(t.text, "\n") {
-		all := line != ""
-		for _, k := range terms {
-			all = all && containsAny(line, k.forms)
-		}
-		if all {
-			n++
-			if n >= minTopicEntries {
+	for line := range strings.Lines(t.text) {
+		if namesAll(line, terms) {
+			if n++; n >= most {
 				break
 			}
 		}
@@ -105,15 +106,7 @@ func (t *titleText) countNaming(terms []keyTerm) int {
 // knowledge base's order.
 func (a *Answerer) topicMenu(terms []keyTerm, resp *search.Response) []search.Result {
 	const most = 4
-	names := func(text string) bool {
-		text = textnorm.Key(text)
-		for _, t := range terms {
-			if !containsAny(text, t.forms) {
-				return false
-			}
-		}
-		return true
-	}
+	names := func(text string) bool { return namesAll(textnorm.Key(text), terms) }
 	var out []search.Result
 	seen := map[string]bool{}
 	for _, r := range resp.Results {

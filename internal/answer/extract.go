@@ -391,6 +391,10 @@ func alsoFoundResults(results []search.Result, quoted []string, near []int, shar
 	return out
 }
 
+// RelatedHeadings head the text's list of an answer's related questions:
+// after an answer, and after a tentative one.
+var RelatedHeadings = [2]string{"您可能还想问：", "如果不是您要问的，您可能想问："}
+
 // alsoAsked lists the questions of the related entries as a short text
 // line, for clients that do not show Related as buttons; nothing is quoted.
 // After a tentative answer the line says these are the other candidates.
@@ -403,9 +407,9 @@ func alsoAsked(related []search.Result, tentative bool) string {
 	for i, r := range relatedOf(related) {
 		titles[i] = r.Question
 	}
-	heading := "您可能还想问："
+	heading := RelatedHeadings[0]
 	if tentative {
-		heading = "如果不是您要问的，您可能想问："
+		heading = RelatedHeadings[1]
 	}
 	return "\n\n" + heading + "\n· " + strings.Join(titles, "\n· ")
 }

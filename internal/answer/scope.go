@@ -187,24 +187,7 @@ func (t *titleText) exact(q string, now time.Time, expired bool) *kb.Document {
 // questions about 彩票, though most knowledge bases do not. Mentions in a
 // body do not count (外文材料需翻译 does not make 翻译 a service).
 func (t *titleText) names(w string) bool {
-	if t == nil || w == "" {
-		return false
-	}
-	n := 0
-	for rest := t.text; n < 2; n++ {
-		i := strings.Index(rest, w)
-		if i < 0 {
-			return false
-		}
-		rest = rest[i+len(w):]
-		// Count each entry once.
-		if j := strings.IndexByte(rest, '\n'); j >= 0 {
-			rest = rest[j+1:]
-		} else {
-			rest = ""
-		}
-	}
-	return true
+	return w != "" && t.countNaming([]keyTerm{{t: w, forms: []string{w}}}, 2) >= 2
 }
 
 // unsafe returns the refusal reason for a question that must not be

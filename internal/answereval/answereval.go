@@ -460,7 +460,7 @@ func withoutRelatedList(ans *answer.Answer) string {
 	var kept []string
 	for _, line := range strings.Split(ans.Text, "\n") {
 		t := strings.TrimSpace(line)
-		if labels[strings.TrimSpace(strings.TrimPrefix(t, "·"))] || t == "您可能还想问：" || t == "如果不是您要问的，您可能想问：" {
+		if labels[strings.TrimSpace(strings.TrimPrefix(t, "·"))] || t == answer.RelatedHeadings[0] || t == answer.RelatedHeadings[1] {
 			continue
 		}
 		kept = append(kept, line)

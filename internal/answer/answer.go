@@ -946,8 +946,8 @@ func (a *Answerer) extractiveAnswer(req Request, standalone string, resp *search
 		if standalone != textnorm.Tidy(req.Question) {
 			fo = fo.carried(req.Question)
 		}
-		results = withContinuation(results, max(a.cfg.QuotePassages, 5), a.r.ChunksOf)
-		quotes := fo.focusQuotes(results, max(a.cfg.QuotePassages, 5), a.cfg.QuoteRunes)
+		results, own := withContinuation(results, max(a.cfg.QuotePassages, 5), a.r.ChunksOf)
+		quotes := fo.focusQuotes(results, own, max(a.cfg.QuotePassages, 5), a.cfg.QuoteRunes)
 		if len(quotes) == 0 {
 			if len(terms) == 0 {
 				terms = bigrams(textnorm.Key(standalone))

@@ -374,7 +374,11 @@ func sentencesOf(r search.Result) []sentence {
 // first passages, with the sentences that continue it up to focusRunes (a
 // list it introduces up to budget), and a further quote from another
 // passage when one scores nearly as well. Quotes come best first.
-func (f *focus) focusQuotes(results []search.Result, passages, budget int) []quote {
+//
+// own, when not nil, is by passage the length in bytes of its own text
+// (see withContinuation; 0: all of it): a quote starts there, and may grow
+// into what continues it.
+func (f *focus) focusQuotes(results []search.Result, own []int, passages, budget int) []quote {
 	var all []scored
 	var sents [][]sentence
 	docs := map[string]*focus{}
@@ -384,6 +388,14 @@ func (f *focus) focusQuotes(results []search.Result, passages, budget int) []quo
 	}
 	for p, r := range results[:min(len(results), passages)] {
 		ss := sentencesOf(r)
+		if p < len(own) && own[p] > 0 && !f.list {
+			// Only a question for several things reads on into the rest
+			// of a paragraph the chunker cut; what a sentence leading on
+			// introduces is read on for any question.
+			if k := slices.IndexFunc(ss, func(s sentence) bool { return s.start >= own[p] }); k > 0 && !leadsOn(ss[k-1].text) {
+				ss = ss[:k]
+			}
+		}
 		sents = append(sents, ss)
 		ctx := passageContext(r)
 		g := f.inDocument(r.Doc, docs)
@@ -396,6 +408,9 @@ func (f *focus) focusQuotes(results []search.Result, passages, budget int) []quo
 			prior = min(1, r.Score/top)
 		}
 		for i, s := range ss {
+			if p < len(own) && own[p] > 0 && s.start >= own[p] {
+				break // the next chunk's text, there to be grown into
+			}
 			if strings.TrimRight(s.text, "。") == strings.TrimSpace(r.Doc.Title) || isHeadingSentence(s.text, r.Chunk.Heading) ||
 				signatureRe.MatchString(strings.TrimSpace(s.text)) {
 				continue // a title, a run-in heading or a signature says nothing alone
@@ -548,12 +563,17 @@ func grow(ss []sentence, i, want, max int, echo bool, parallel func(string) bool
 	for j := i + 1; j < len(ss); j++ {
 		m := utf8.RuneCountInString(ss[j].text)
 		item := listItemRe.MatchString(ss[j].text)
+		prev := ss[j-1].text
 		switch {
 		case lead && n+m <= max:
 			// A run-in heading (2.稳定信贷供给。) says what follows it.
 			lead = isRunInHeading(ss[j].text) // （二）安检登记。4.安全检查。…
 		case list && item && n+m <= max:
+		case list && n+m <= max && (strings.HasSuffix(prev, "；") || strings.HasSuffix(prev, ";")):
+			// An item's text runs on past its ；(（2）采取紧急措施，如限制
+			// 人群聚集的活动；停工、停业、停课；…).
 		case !list && n < want && n+m <= max && !item:
+			list = introducesItems(ss[j].text)
 		default:
 			return q
 		}
@@ -561,6 +581,24 @@ func grow(ss []sentence, i, want, max int, echo bool, parallel func(string) bool
 		n += m
 	}
 	return q
+}
+
+// introRunes: a sentence this short ending with ： introduces the items
+// of what is being said (主要包括如下几个方面：, 为此倡议如下：); a longer one
+// is more often a document's preamble whose items are its sections.
+const introRunes = 20
+
+// preambleRe is the formula with which an official document introduces its
+// sections (现将有关事项通知如下：), or its list of attachments (附件：).
+var preambleRe = regexp.MustCompile(`(?:通知|公告|通告|告知|决定|通报|批复|函复|意见)如下[：:]$|^附件`)
+
+// introducesItems reports whether s, met while a quote grows, introduces a
+// list whose items the quote should bring: a short sentence ending with ：
+// that is not a document's preamble.
+func introducesItems(s string) bool {
+	s = strings.TrimSpace(s)
+	return (strings.HasSuffix(s, "：") || strings.HasSuffix(s, ":")) && utf8.RuneCountInString(s) <= introRunes &&
+		!preambleRe.MatchString(s)
 }
 
 // echoes reports whether sentence s holds little besides the question's
@@ -702,19 +740,16 @@ func leadsOn(s string) bool {
 // most this many chunks.
 const continuationChunks = 2
 
-// withContinuation returns results with the first n passages that end on a
-// sentence leading on (2.稳定信贷供给。 at the end of a chunk, its text in
-// the next) continued by the text of their document's next chunk, so that
-// what answers can be quoted with what introduces it. The passage keeps its
-// anchor: the quote starts in it. chunksOf gives a document's chunks.
-func withContinuation(results []search.Result, n int, chunksOf func(string) []kb.Chunk) []search.Result {
-	var out []search.Result
+// withContinuation returns results with the first n passages continued by
+// the text of their document's next chunk, so that a quote can grow past
+// where the passage was cut: what a sentence leading on at its end
+// introduces (2.稳定信贷供给。 at the end of a chunk, its text in the next),
+// or the rest of an item or paragraph the chunker split. own is by passage
+// the length of its own text (0: not continued): the quote starts in it,
+// and the passage keeps its anchor. chunksOf gives a document's chunks.
+func withContinuation(results []search.Result, n int, chunksOf func(string) []kb.Chunk) (out []search.Result, own []int) {
 	for i, r := range results {
 		if i >= n || r.Doc == nil || r.Doc.Type == kb.TypeFAQ {
-			continue
-		}
-		ss := splitSentences(r.Chunk.Text)
-		if len(ss) == 0 || !leadsOn(ss[len(ss)-1].text) {
 			continue
 		}
 		chunks := chunksOf(r.Doc.ID)
@@ -723,26 +758,54 @@ func withContinuation(results []search.Result, n int, chunksOf func(string) []kb
 			continue
 		}
 		text := r.Chunk.Text
+		leads := func(t string) bool {
+			ss := splitSentences(t)
+			return len(ss) > 0 && leadsOn(ss[len(ss)-1].text)
+		}
 		// The next chunk may itself end on a heading (a section's title
 		// before its first item): at most continuationChunks are added.
 		for k := j + 1; k < len(chunks) && k <= j+continuationChunks; k++ {
-			text += "\n" + chunks[k].Text
-			if ss := splitSentences(chunks[k].Text); len(ss) == 0 || !leadsOn(ss[len(ss)-1].text) {
+			mid := midParagraph(r.Doc.Body, chunks[k-1].Text, chunks[k].Text)
+			if !leads(chunks[k-1].Text) && (k > j+1 || !mid) {
 				break
+			}
+			if mid {
+				text += chunks[k].Text // one paragraph: no line break
+			} else {
+				text += "\n" + chunks[k].Text
 			}
 		}
 		if text == r.Chunk.Text {
 			continue
 		}
 		if out == nil {
-			out = slices.Clone(results)
+			out, own = slices.Clone(results), make([]int, len(results))
 		}
 		out[i].Chunk.Text = text
+		own[i] = len(r.Chunk.Text)
 	}
 	if out == nil {
-		return results
+		return results, nil
 	}
-	return out
+	return out, own
+}
+
+// midParagraph reports whether the chunker cut a paragraph of body between
+// chunk texts a and b (a paragraph too long for one chunk, cut after a
+// sentence): in body, a's end runs on into b's start with no line break.
+func midParagraph(body, a, b string) bool {
+	a, b = strings.TrimSpace(a), strings.TrimSpace(b)
+	tail, head := []rune(a), []rune(b)
+	tail, head = tail[max(0, len(tail)-24):], head[:min(len(head), 12)]
+	if len(tail) == 0 || len(head) == 0 {
+		return false
+	}
+	for _, sep := range []string{"", " ", "　"} {
+		if strings.Contains(body, string(tail)+sep+string(head)) {
+			return true
+		}
+	}
+	return false
 }
 
 // inDocument returns the focus with the question's terms and bigrams

@@ -63,7 +63,7 @@ func TestQuoteWhatFollows(t *testing.T) {
 	for _, tt := range tests {
 		f := testFocus(tt.q, tt.terms...)
 		rs := res(tt.text)
-		got := quoted(rs, f.focusQuotes(rs, 3, 360))
+		got := quoted(rs, f.focusQuotes(rs, nil, 3, 360))
 		if len(got) == 0 || got[0] != tt.want {
 			t.Errorf("%s: quoted %q, want %q", tt.name, got, tt.want)
 		}
@@ -87,7 +87,7 @@ func TestWithContinuation(t *testing.T) {
 		return nil
 	}
 	results := []search.Result{{Doc: doc, Chunk: chunks[0], Score: 1}, {Doc: doc, Chunk: chunks[1], Score: 0.9}, {Doc: doc, Chunk: chunks[2], Score: 0.8}}
-	got := withContinuation(results, 5, chunksOf)
+	got, own := withContinuation(results, 5, chunksOf)
 	if want := chunks[0].Text + "\n" + chunks[1].Text; got[0].Chunk.Text != want {
 		t.Errorf("first passage %q, want %q", got[0].Chunk.Text, want)
 	}
@@ -101,7 +101,7 @@ func TestWithContinuation(t *testing.T) {
 		t.Errorf("the last chunk has nothing to continue with: %q", got[2].Chunk.Text)
 	}
 	f := testFocus("稳定信贷供给有什么说明", "稳定", "信贷", "供给")
-	q := quoted(got, f.focusQuotes(got, 3, 360))
+	q := quoted(got, f.focusQuotes(got, own, 3, 360))
 	if len(q) == 0 || !strings.Contains(q[0], "不得盲目抽贷") || !strings.HasPrefix(q[0], "2.稳定信贷供给。") {
 		t.Errorf("quoted %q, want the heading with its text", q)
 	}
@@ -120,7 +120,7 @@ func TestSecondQuote(t *testing.T) {
 		{Doc: a, Chunk: kb.Chunk{ID: "a#2", Text: "另对中小企业减免房租一个月。"}, Score: 0.98},
 	}
 	f := testFocus("中小企业减免房租", "中小企业", "减免", "房租")
-	got := quoted(results, f.focusQuotes(results, 5, 360))
+	got := quoted(results, f.focusQuotes(results, nil, 5, 360))
 	if len(got) != 2 || got[0] != same || got[1] != "另对中小企业减免房租一个月。" {
 		t.Errorf("quoted %q", got)
 	}
@@ -135,7 +135,7 @@ func TestSecondQuote(t *testing.T) {
 	// A chunk that overlaps the first says nothing new.
 	results[2].Chunk.Text = same
 	f = testFocus("中小企业减免房租", "中小企业", "减免", "房租")
-	if got := quoted(results, f.focusQuotes(results, 5, 360)); len(got) != 1 {
+	if got := quoted(results, f.focusQuotes(results, nil, 5, 360)); len(got) != 1 {
 		t.Errorf("repeated: %q", got)
 	}
 }
@@ -154,7 +154,7 @@ func TestAsksUnit(t *testing.T) {
 	text := "天津港连夜抢卸、发运疫情防控物资。两轮共载有432吨医用物资原料。天津港还免除物资的库场使用费。"
 	results := []search.Result{{Doc: doc, Chunk: kb.Chunk{Text: text}, Score: 1}}
 	f.want = 1 // the best sentence alone
-	got := quoted(results, f.focusQuotes(results, 3, 360))
+	got := quoted(results, f.focusQuotes(results, nil, 3, 360))
 	if len(got) == 0 || !strings.Contains(got[0], "432吨") {
 		t.Errorf("quoted %q", got)
 	}
@@ -211,7 +211,7 @@ func TestQuoteChosenWithinDocument(t *testing.T) {
 		if c.within != 0 {
 			f.p.WithinDoc = c.within
 		}
-		got := quoted(rs, f.focusQuotes(rs, 3, 360))
+		got := quoted(rs, f.focusQuotes(rs, nil, 3, 360))
 		if len(got) == 0 || !strings.HasPrefix(got[0], c.want) {
 			t.Errorf("WithinDoc %v: quoted %q, want it to start with %q", c.within, got, c.want)
 		}
@@ -238,9 +238,74 @@ func TestEchoQuotedWithWhatFollows(t *testing.T) {
 		if c.echo != 0 {
 			f.p.EchoRunes = c.echo
 		}
-		got := quoted(rs, f.focusQuotes(rs, 3, 360))
+		got := quoted(rs, f.focusQuotes(rs, nil, 3, 360))
 		if len(got) == 0 || !strings.HasPrefix(got[0], c.want) || strings.Contains(got[0], "保费补贴") != c.ok {
 			t.Errorf("EchoRunes %d: quoted %q", c.echo, got)
+		}
+	}
+}
+
+// A paragraph too long for one chunk is cut by the chunker after a
+// sentence; a question for several things reads on into the next chunk
+// (in one line: it is one paragraph), a question for one fact does not,
+// and no quote starts in the text read on. A chunk that ends a paragraph
+// is not continued.
+func TestContinuedParagraph(t *testing.T) {
+	doc := &kb.Document{ID: "d", Type: kb.TypePolicy, Title: "若干措施"}
+	doc.Body = "二、加大防控资金支持力度 6.建立疫情防控专项资金池，主要用于医药物资储备。市区两级财政加大库款保障力度，优先调度。\n\n7.加强医疗费用保障。确诊患者救治费用由财政全额补助。"
+	chunks := []kb.Chunk{
+		{ID: "d#s1", Text: "二、加大防控资金支持力度 6.建立疫情防控专项资金池，主要用于医药物资储备。"},
+		{ID: "d#s1_2", Text: "市区两级财政加大库款保障力度，优先调度。"},
+		{ID: "d#s2", Text: "7.加强医疗费用保障。确诊患者救治费用由财政全额补助。"},
+	}
+	chunksOf := func(string) []kb.Chunk { return chunks }
+	results := []search.Result{{Doc: doc, Chunk: chunks[0], Score: 1}, {Doc: doc, Chunk: chunks[1], Score: 0.9}}
+	got, own := withContinuation(results, 5, chunksOf)
+	if want := chunks[0].Text + chunks[1].Text; got[0].Chunk.Text != want {
+		t.Fatalf("cut paragraph continued as %q, want %q", got[0].Chunk.Text, want)
+	}
+	if own[0] != len(chunks[0].Text) || own[1] != 0 || got[1].Chunk.Text != chunks[1].Text {
+		t.Fatalf("own %v; a chunk that ends its paragraph was continued: %q", own, got[1].Chunk.Text)
+	}
+
+	list := testFocus("出台了哪些政策加大防控资金支持力度", "加大", "防控", "资金", "支持")
+	list.want, list.list = list.p.ListRunes, true
+	q := quoted(got, list.focusQuotes(got, own, 1, 360))
+	if len(q) == 0 || !strings.Contains(q[0], "专项资金池") || !strings.Contains(q[0], "库款保障") {
+		t.Errorf("question for several things: quoted %q, want the item read on into the next chunk", q)
+	}
+	fact := testFocus("资金池主要用于什么", "资金池", "用于")
+	fact.want = fact.p.FactRunes
+	if q := quoted(got, fact.focusQuotes(got, own, 1, 360)); len(q) == 0 || strings.Contains(q[0], "库款") {
+		t.Errorf("question for one fact: quoted %q, want no more than its chunk", q)
+	}
+	// 库款 is only in the text read on: no quote starts there.
+	only := testFocus("库款保障有哪些措施", "库款", "保障")
+	only.want, only.list = only.p.ListRunes, true
+	if q := only.focusQuotes(got, own, 1, 360); len(q) != 0 && q[0].sentences[0].start >= own[0] {
+		t.Errorf("a quote starts in the text read on: %q", quoted(got, q))
+	}
+}
+
+// A quote that grows onto a short sentence introducing a list (主要包括如下
+// 几个方面：) brings the list's items, an item running on past its ；
+// included; a document's preamble (现将有关事项通知如下：) or its list of
+// attachments does not bring its sections.
+func TestGrowIntoList(t *testing.T) {
+	items := func(text string) string {
+		ss := splitSentences(text)
+		return joinQuote(text, grow(ss, 0, 80, 360, false, nil).sentences)
+	}
+	text := "各设区市对每日新增病例要作出具体说明。主要包括如下几个方面： 1.新增病例属于输入型还是续发型； 2.新增病例所在单位；其所在社区； 3.新增病例发生的原因。各设区市需于次日中午前上报。"
+	if got := items(text); !strings.Contains(got, "3.新增病例发生的原因。") || !strings.Contains(got, "其所在社区；") || strings.Contains(got, "次日中午") {
+		t.Errorf("list introduced mid-quote: %q", got)
+	}
+	for _, text := range []string{
+		"经省政府同意，提供免费健康申报证明服务。现将有关事项通知如下： 一、服务对象和内容。",
+		"健康申报证明至疫情解除为止。附件： 1.健康申报证明样式",
+	} {
+		if got := items(text); strings.Contains(got, "一、") || strings.Contains(got, "1.") {
+			t.Errorf("a preamble brought its sections: %q", got)
 		}
 	}
 }

@@ -25,16 +25,28 @@ type sentence struct {
 func splitSentences(text string) []sentence {
 	var out []sentence
 	start := 0
+	depth := 0 // brackets opened in the current sentence and not closed
 	add := func(end int) {
 		s := strings.TrimSpace(text[start:end])
 		if s != "" {
 			out = append(out, sentence{text: s, start: start + strings.Index(text[start:end], s)})
 		}
-		start = end
+		start, depth = end, 0
 	}
 	for i := 0; i < len(text); {
 		r, size := utf8.DecodeRuneInString(text[i:])
 		i += size
+		switch r {
+		case '（', '(':
+			depth++
+		case '）', ')':
+			depth = max(0, depth-1)
+		}
+		if depth > 0 && strings.ContainsRune("。；;", r) && closesSoon(text[i:]) {
+			// （对接部门：区国资委；联系人：…）: a note in brackets is
+			// part of its sentence.
+			continue
+		}
 		switch {
 		case unicode.IsSpace(r) && r != '\n' && itemAfterSpaceRe.MatchString(text[i:]):
 			// 2.xxx。 （责任单位：…） 3.yyy: a numbered item run on after
@@ -69,11 +81,40 @@ func splitSentences(text string) []sentence {
 	return out
 }
 
+// bracketNoteRunes: a bracket closed within this many runes holds a note
+// (（对接部门：区国资委；联系人：…）) whose ；or 。 ends no sentence.
+const bracketNoteRunes = 60
+
+// closesSoon reports whether rest closes a bracket within bracketNoteRunes
+// runes, before opening another or breaking the line.
+func closesSoon(rest string) bool {
+	n := 0
+	for _, r := range rest {
+		switch r {
+		case '）', ')':
+			return true
+		case '（', '(', '\n':
+			return false
+		}
+		if n++; n > bracketNoteRunes {
+			return false
+		}
+	}
+	return false
+}
+
 // itemMarkRune reports whether before ends with what numbers an item
 // inside brackets (（四, (2): the bracket closes a marker, not a note.
 func itemMarkRune(before string) bool {
-	r, _ := utf8.DecodeLastRuneInString(before)
-	return strings.ContainsRune("一二三四五六七八九十0123456789（(", r)
+	open := max(strings.LastIndex(before, "（"), strings.LastIndex(before, "("))
+	if open < 0 {
+		r, _ := utf8.DecodeLastRuneInString(before)
+		return strings.ContainsRune("一二三四五六七八九十0123456789", r)
+	}
+	_, size := utf8.DecodeRuneInString(before[open:])
+	mark := before[open+size:]
+	// （四 and (12 number an item; （联系电话：88499343 is a note.
+	return utf8.RuneCountInString(mark) <= 3 && strings.Trim(mark, "一二三四五六七八九十0123456789") == ""
 }
 
 // itemAfterSpaceRe: what follows a space that starts a numbered item (not

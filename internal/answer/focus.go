@@ -558,7 +558,7 @@ func grow(ss []sentence, i, want, max int, echo bool, parallel func(string) bool
 		n += utf8.RuneCountInString(ss[i-1].text)
 	}
 	lead := isRunInHeading(ss[i].text)
-	list := strings.HasSuffix(ss[i].text, "：") || strings.HasSuffix(ss[i].text, ":") ||
+	list := endsIntro(ss[i].text) ||
 		lead && i+1 < len(ss) && listItemRe.MatchString(ss[i+1].text) // 5.在村人员责任。（1）…（2）…
 	for j := i + 1; j < len(ss); j++ {
 		m := utf8.RuneCountInString(ss[j].text)
@@ -583,6 +583,17 @@ func grow(ss []sentence, i, want, max int, echo bool, parallel func(string) bool
 	return q
 }
 
+// asFollowsRe ends a sentence that introduces what follows with a full
+// stop (…具体安排通知如下。).
+var asFollowsRe = regexp.MustCompile(`如下[。.]$`)
+
+// endsIntro reports whether sentence s introduces a list: it ends with ：,
+// or with 如下。
+func endsIntro(s string) bool {
+	s = strings.TrimSpace(s)
+	return strings.HasSuffix(s, "：") || strings.HasSuffix(s, ":") || asFollowsRe.MatchString(s)
+}
+
 // introRunes: a sentence this short ending with ： introduces the items
 // of what is being said (主要包括如下几个方面：, 为此倡议如下：); a longer one
 // is more often a document's preamble whose items are its sections.
@@ -590,14 +601,14 @@ const introRunes = 20
 
 // preambleRe is the formula with which an official document introduces its
 // sections (现将有关事项通知如下：), or its list of attachments (附件：).
-var preambleRe = regexp.MustCompile(`(?:通知|公告|通告|告知|决定|通报|批复|函复|意见)如下[：:]$|^附件`)
+var preambleRe = regexp.MustCompile(`(?:通知|公告|通告|告知|决定|通报|批复|函复|意见)如下[：:。.]$|^附件`)
 
 // introducesItems reports whether s, met while a quote grows, introduces a
 // list whose items the quote should bring: a short sentence ending with ：
 // that is not a document's preamble.
 func introducesItems(s string) bool {
 	s = strings.TrimSpace(s)
-	return (strings.HasSuffix(s, "：") || strings.HasSuffix(s, ":")) && utf8.RuneCountInString(s) <= introRunes &&
+	return endsIntro(s) && utf8.RuneCountInString(s) <= introRunes &&
 		!preambleRe.MatchString(s)
 }
 
@@ -733,7 +744,7 @@ func (f *focus) preferAspect(results []search.Result, known *presence) ([]search
 // introduction of a list (…如下：).
 func leadsOn(s string) bool {
 	t := strings.TrimSpace(s)
-	return isRunInHeading(t) || isQuestionSentence(t) || strings.HasSuffix(t, "：") || strings.HasSuffix(t, ":")
+	return isRunInHeading(t) || isQuestionSentence(t) || endsIntro(t)
 }
 
 // continuationChunks: a passage ending on a heading is continued by at

@@ -177,6 +177,13 @@ func TestSplitSentencesBeforeItems(t *testing.T) {
 		{"（四）对重点保障企业贷款给予财政贴息支持。", "（四）对重点保障企业贷款给予财政贴息支持。"},
 		{"(2)进口物资增加试剂。", "(2)进口物资增加试剂。"},
 		{"培训时长：1.5小时。", "培训时长：1.5小时。"},
+		// A note in brackets keeps its ；and 。; closed, it ends before the
+		// next item, even when it ends on a digit.
+		{"另免收该月的物业费。（对接部门：区国资委；联系人：杨晓美；联系电话：88498532）二、减轻企业经营负担。",
+			"另免收该月的物业费。|（对接部门：区国资委；联系人：杨晓美；联系电话：88498532）|二、减轻企业经营负担。"},
+		{"假期延至2月2日（农历正月初九。星期日），2月3日起正常上班。", "假期延至2月2日（农历正月初九。星期日），2月3日起正常上班。"},
+		// A bracket that does not close soon holds no note.
+		{"（一是减免房租。二是缓缴社保。", "（一是减免房租。|二是缓缴社保。"},
 	} {
 		var texts []string
 		for _, s := range splitSentences(c.text) {
@@ -299,6 +306,12 @@ func TestGrowIntoList(t *testing.T) {
 	text := "各设区市对每日新增病例要作出具体说明。主要包括如下几个方面： 1.新增病例属于输入型还是续发型； 2.新增病例所在单位；其所在社区； 3.新增病例发生的原因。各设区市需于次日中午前上报。"
 	if got := items(text); !strings.Contains(got, "3.新增病例发生的原因。") || !strings.Contains(got, "其所在社区；") || strings.Contains(got, "次日中午") {
 		t.Errorf("list introduced mid-quote: %q", got)
+	}
+	// The best sentence that introduces what follows with a full stop
+	// (…具体安排通知如下。) is quoted with its items.
+	text = "经国务院批准，现将延长春节假期的具体安排通知如下。一、延长春节假期至2月2日。二、推迟开学。"
+	if got := items(text); !strings.Contains(got, "一、延长春节假期至2月2日。") {
+		t.Errorf("intro ending with 如下。: %q", got)
 	}
 	for _, text := range []string{
 		"经省政府同意，提供免费健康申报证明服务。现将有关事项通知如下： 一、服务对象和内容。",

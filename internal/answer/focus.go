@@ -77,12 +77,12 @@ var (
 	webRe         = regexp.MustCompile(`https?://|www\.|\.gov\.cn|\.com|公众号|(?i:app)|网站|平台`)
 	// signatureRe is a document's signature line (issuer and date) or a
 	// closing formula: nothing to quote as an answer.
-	signatureRe = regexp.MustCompile(`^(?:[^，。；：,;:]{2,40}?\s*)?[0-9０-９一二〇○零]{2,4}年[0-9０-９一二三四五六七八九十]{1,2}月[0-9０-９一二三四五六七八九十]{1,3}日[。\s]*$|^(特此(通知|通告|公告|函告)|此复)[。！]?$`)
+	signatureRe = regexp.MustCompile(`^(?:[^，。；：,;:]{2,60}?\s*)?[0-9０-９一二〇○零]{2,4}年[0-9０-９一二三四五六七八九十]{1,2}月[0-9０-９一二三四五六七八九十]{1,3}日[。\s]*$|^(特此(通知|通告|公告|函告)|此复)[。！]?$`)
 	numberRe    = regexp.MustCompile(`[0-9０-９]|[一二三四五六七八九十百千万两][个次天年月人项类种条万元岁倍%％]|百分之`)
 	// asksUnitRe: the measure a question for a number names (多少吨, 几家,
 	// 多少万元): a sentence with a number in that measure holds the answer.
 	asksUnitRe = regexp.MustCompile(`(?:多少|几)(万|亿)?(平方米|公里|公斤|千克|小时|[吨元人家个次天件台辆名所项条只套份箱批倍岁户座张本架艘栋间场期笔例])`)
-	dateRe     = regexp.MustCompile(`[0-9０-９一二三四五六七八九十]+[年月日]|工作日|之日起|月底|日前|日内`)
+	dateRe     = regexp.MustCompile(`[0-9０-９一二三四五六七八九十]+[年月日]|工作日|之日起|即日起|月底|日前|日内`)
 )
 
 // focus is what a question looks for in a passage.
@@ -543,7 +543,7 @@ func (f *focus) trim(q quote, ctx string) quote {
 func grow(ss []sentence, i, want, max int, echo bool, parallel func(string) bool) quote {
 	q := quote{sentences: []sentence{ss[i]}}
 	n := utf8.RuneCountInString(ss[i].text)
-	if echo && i+1 < len(ss) && n+utf8.RuneCountInString(ss[i+1].text) <= max {
+	if echo && i+1 < len(ss) && n+utf8.RuneCountInString(ss[i+1].text) <= max && !signatureRe.MatchString(strings.TrimSpace(ss[i+1].text)) {
 		// A sentence that restates the question says what follows it.
 		q.sentences = append(q.sentences, ss[i+1])
 		n += utf8.RuneCountInString(ss[i+1].text)
@@ -564,6 +564,9 @@ func grow(ss []sentence, i, want, max int, echo bool, parallel func(string) bool
 		m := utf8.RuneCountInString(ss[j].text)
 		item := listItemRe.MatchString(ss[j].text)
 		prev := ss[j-1].text
+		if signatureRe.MatchString(strings.TrimSpace(ss[j].text)) {
+			return q // the document's signature ends what it says
+		}
 		switch {
 		case lead && n+m <= max:
 			// A run-in heading (2.稳定信贷供给。) says what follows it.

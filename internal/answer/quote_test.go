@@ -322,3 +322,18 @@ func TestGrowIntoList(t *testing.T) {
 		}
 	}
 }
+
+// A quote does not grow into the document's signature (its issuer and
+// date, 特此通告。), however long the issuer's name.
+func TestGrowStopsAtSignature(t *testing.T) {
+	text := "本通告自2020年2月21日零时施行。海陵区服务业疫情信息上报平台二维码泰州市海陵区应对新型冠状病毒肺炎疫情工作领导小组办公室 2020年2月20日"
+	ss := splitSentences(text)
+	if got := joinQuote(text, grow(ss, 0, 200, 360, false, nil).sentences); got != "本通告自2020年2月21日零时施行。" {
+		t.Errorf("grew into the signature: %q", got)
+	}
+	text = "疫情防控期间24小时爱心服务热线：88202020。特此通告。"
+	ss = splitSentences(text)
+	if got := joinQuote(text, grow(ss, 0, 200, 360, true, nil).sentences); got != "疫情防控期间24小时爱心服务热线：88202020。" {
+		t.Errorf("a sentence restating the question brought the closing formula: %q", got)
+	}
+}

@@ -77,7 +77,7 @@ var (
 	webRe         = regexp.MustCompile(`https?://|www\.|\.gov\.cn|\.com|公众号|(?i:app)|网站|平台`)
 	// signatureRe is a document's signature line (issuer and date) or a
 	// closing formula: nothing to quote as an answer.
-	signatureRe = regexp.MustCompile(`^(?:[^，。；：,;:]{2,60}?\s*)?[0-9０-９一二〇○零]{2,4}年[0-9０-９一二三四五六七八九十]{1,2}月[0-9０-９一二三四五六七八九十]{1,3}日[。\s]*$|^(特此(通知|通告|公告|函告)|此复)[。！]?$`)
+	signatureRe = regexp.MustCompile(`^(?:[^，。；：,;:]{2,60}?\s*)?[0-9０-９一二〇○零]{2,4}年[0-9０-９一二三四五六七八九十]{1,2}月[0-9０-９一二三四五六七八九十]{1,3}日[。\s]*(?:【[^】]{1,8}】\s*)*$|^(特此(通知|通告|公告|函告)|此复)[。！]?$`)
 	numberRe    = regexp.MustCompile(`[0-9０-９]|[一二三四五六七八九十百千万两][个次天年月人项类种条万元岁倍%％]|百分之`)
 	// asksUnitRe: the measure a question for a number names (多少吨, 几家,
 	// 多少万元): a sentence with a number in that measure holds the answer.

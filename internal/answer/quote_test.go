@@ -331,6 +331,11 @@ func TestGrowStopsAtSignature(t *testing.T) {
 	if got := joinQuote(text, grow(ss, 0, 200, 360, false, nil).sentences); got != "本通告自2020年2月21日零时施行。" {
 		t.Errorf("grew into the signature: %q", got)
 	}
+	for _, sig := range []string{"德阳市食品安全委员会办公室 2020年2月3日【打印本页】【关闭窗口】", "特此通告。"} {
+		if !signatureRe.MatchString(sig) {
+			t.Errorf("%q not taken for a signature", sig)
+		}
+	}
 	text = "疫情防控期间24小时爱心服务热线：88202020。特此通告。"
 	ss = splitSentences(text)
 	if got := joinQuote(text, grow(ss, 0, 200, 360, true, nil).sentences); got != "疫情防控期间24小时爱心服务热线：88202020。" {

@@ -604,8 +604,14 @@ func lacksFact(r search.Result, fo *focus) bool {
 		return !urlRe.MatchString(text)
 	}
 	n := textnorm.Key(text)
-	// A length of time (三日内, 15天) answers 几天 as well as 多久.
-	holds := durationRe.MatchString(n) || number && numberRe.MatchString(n) || date && dateRe.MatchString(n)
+	// A length of time (三日内, 15天) answers 几天 as well as 多久; a
+	// question for a number in a measure (多少天, 几家) wants a number in it,
+	// not the year the document was issued.
+	numberHeld := number && numberRe.MatchString(n)
+	if number && fo.unit != nil {
+		numberHeld = fo.unit.MatchString(n)
+	}
+	holds := holdsDuration(n) || numberHeld || date && dateRe.MatchString(n)
 	// 要交多少钱 is answered by 不收取费用: the sum is none.
 	free := number && fo.aspect != nil && fo.aspect.Name == "费用" && freeRe.MatchString(n)
 	return !holds && !free
@@ -693,6 +699,17 @@ func explanationAsked(q string) string {
 func otherAspect(aspects []kb.Aspect, name string, fo *focus) bool {
 	other := aspectOf(aspects, name)
 	return other != nil && (fo == nil || fo.aspect == nil || other.Name != fo.aspect.Name)
+}
+
+// holdsDuration reports whether n names a length of time (durationRe): a
+// year's number (2019年) is a date, not a duration.
+func holdsDuration(n string) bool {
+	for _, m := range durationRe.FindAllStringSubmatch(n, -1) {
+		if m[1] != "年" || utf8.RuneCountInString(m[0]) < 5 {
+			return true
+		}
+	}
+	return false
 }
 
 // durationRe is a length of time (15天, 三个月): what 多久 asks for.

@@ -122,8 +122,11 @@ func (a *Answerer) focusOf(q string, resp *search.Response) *focus {
 	f.number = asksNumberRe.MatchString(notNumberRe.ReplaceAllString(norm, ""))
 	if m := asksUnitRe.FindStringSubmatchIndex(norm); m != nil && !strings.HasSuffix(norm[:m[0]], "哪") { // 哪几项 asks which, not how many
 		u := norm[m[4]:m[5]]
-		if u == "个" {
+		switch {
+		case u == "个":
 			u = "个|项|家|条" // 几个 is answered in any measure word
+		case strings.Contains("家所项条件名户座间台辆只套份张本架艘栋场期笔例批箱", u):
+			u += "|个" // 多少家企业 is answered by 11个企业
 		}
 		f.unit = regexp.MustCompile(`[0-9０-９一二三四五六七八九十百千两]\s*(?:万|亿)?(?:` + u + `)`)
 	}

@@ -71,6 +71,12 @@ func TestLacksFact(t *testing.T) {
 		{"申请要交多少钱", "行政机关依申请提供政府信息，不收取费用。", false},  // the sum is none
 		{"申请要交多少钱", "行政机关依申请提供政府信息。", true},
 		{"账号有多少个", "账号不收取费用。", true}, // free, but not what is asked
+		// The year a plan was issued is no number of days, nor a length
+		// of time; 11个企业 answers 多少家.
+		{"批下来以后多少天内要公开", "2019年要及时公开重大建设项目信息，细化公开时限。", true},
+		{"批下来以后多少天内要公开", "批准后7天内公开。", false},
+		{"工作组进驻了多少家企业", "工作组进驻11个消杀企业。", false},
+		{"工作组进驻了多少家企业", "2020年工作组进驻消杀企业。", true},
 	} {
 		r := resultOf(tc.text)
 		if got := lacksFact(r, a.focusOf(tc.q, analyze(a, tc.q))); got != tc.lacks {

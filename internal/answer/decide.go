@@ -637,8 +637,12 @@ func faqAnswer(r search.Result) search.Result {
 
 // suffered returns what a question says befell the asker — the words after
 // 被 in its clause up to 了 or 过 (被拒绝了怎么办 → 拒绝, 房子被法院查封了 →
-// 法院查封), or all of at most two characters (被拒) — or "".
+// 法院查封), or all of at most two characters (被拒) — or "". A decision the
+// asker disputes (对答复不服) is what befell them too: 不服.
 func suffered(q string) string {
+	if strings.Contains(textnorm.Key(q), "不服") {
+		return "不服"
+	}
 	for _, clause := range clauseSepRe.Split(textnorm.Normalize(q), -1) {
 		k := textnorm.Key(clause)
 		_, after, ok := strings.Cut(k, "被")

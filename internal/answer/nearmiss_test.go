@@ -299,13 +299,14 @@ func TestSufferedEvent(t *testing.T) {
 		"将会被颁发哪些证书":            "",
 		"被评成D级会受哪些限制":          "",
 		"公积金怎么提取":              "",
+		"对信息公开的答复不服 要找谁":       "不服",
 	} {
 		if got := suffered(q); got != want {
 			t.Errorf("suffered(%q) = %q, want %q", q, got, want)
 		}
 	}
 	a := newEvalAnswerer(t, loadKnowledge(t))
-	for _, q := range []string{"政府信息公开申请被拒绝了怎么办", "申请政府信息公开被拒了 能申请行政复议吗"} {
+	for _, q := range []string{"政府信息公开申请被拒绝了怎么办", "申请政府信息公开被拒了 能申请行政复议吗", "对信息公开的答复不服 要找谁"} {
 		if ans := ask(t, a, Request{Question: q}); !ans.Refused && !ans.Clarify {
 			t.Errorf("%s: answered %q", q, ans.Text)
 		}

@@ -77,6 +77,9 @@ func TestLacksFact(t *testing.T) {
 		{"批下来以后多少天内要公开", "批准后7天内公开。", false},
 		{"工作组进驻了多少家企业", "工作组进驻11个消杀企业。", false},
 		{"工作组进驻了多少家企业", "2020年工作组进驻消杀企业。", true},
+		{"日常监测占多少分", "考核每年开展一次，采用日常监测的方式。", true},
+		{"日常监测占多少分", "日常监测占40分。", false},
+		{"几分钟能办完", "窗口办理只需10分钟。", false},
 	} {
 		r := resultOf(tc.text)
 		if got := lacksFact(r, a.focusOf(tc.q, analyze(a, tc.q))); got != tc.lacks {

@@ -128,7 +128,8 @@ func (a *Answerer) focusOf(q string, resp *search.Response) *focus {
 		case strings.Contains("家所项条件名户座间台辆只套份张本架艘栋场期笔例批箱", u):
 			u += "|个" // 多少家企业 is answered by 11个企业
 		}
-		f.unit = regexp.MustCompile(`[0-9０-９一二三四五六七八九十百千两]\s*(?:万|亿)?(?:` + u + `)`)
+		// 300余人, 3万多人, 十来家: an approximate number is one too.
+		f.unit = regexp.MustCompile(`[0-9０-９一二三四五六七八九十百千两]\s*(?:万|亿)?(?:余|多|来)?(?:` + u + `)`)
 	}
 	f.phone = asksPhoneRe.MatchString(norm)
 	f.mail = asksMailRe.MatchString(norm)
@@ -812,6 +813,12 @@ func withContinuation(results []search.Result, n int, chunksOf func(string) []kb
 // sentence): in body, a's end runs on into b's start with no line break.
 func midParagraph(body, a, b string) bool {
 	a, b = strings.TrimSpace(a), strings.TrimSpace(b)
+	if i := strings.LastIndexByte(a, '\n'); i >= 0 {
+		a = a[i+1:] // a's last paragraph
+	}
+	if i := strings.IndexByte(b, '\n'); i >= 0 {
+		b = b[:i]
+	}
 	tail, head := []rune(a), []rune(b)
 	tail, head = tail[max(0, len(tail)-24):], head[:min(len(head), 12)]
 	if len(tail) == 0 || len(head) == 0 {

@@ -342,3 +342,21 @@ func TestGrowStopsAtSignature(t *testing.T) {
 		t.Errorf("a sentence restating the question brought the closing formula: %q", got)
 	}
 }
+
+// midParagraph tells a paragraph the chunker cut (its last paragraph runs
+// on into the next chunk's first) from a chunk that ends its paragraph.
+func TestMidParagraph(t *testing.T) {
+	body := "第一段说明。\n\n第二段开头很短。接着说下去。\n\n第三段。"
+	for _, c := range []struct {
+		a, b string
+		want bool
+	}{
+		{"第一段说明。\n第二段开头很短。", "接着说下去。", true}, // the chunk's last paragraph is short
+		{"第一段说明。", "第二段开头很短。接着说下去。", false},
+		{"第二段开头很短。接着说下去。", "第三段。", false},
+	} {
+		if got := midParagraph(body, c.a, c.b); got != c.want {
+			t.Errorf("midParagraph(%q, %q) = %v, want %v", c.a, c.b, got, c.want)
+		}
+	}
+}

@@ -416,7 +416,7 @@ func (f *focus) focusQuotes(results []search.Result, own []int, passages, budget
 				break // the next chunk's text, there to be grown into
 			}
 			if strings.TrimRight(s.text, "。") == strings.TrimSpace(r.Doc.Title) || isHeadingSentence(s.text, r.Chunk.Heading) ||
-				signatureRe.MatchString(strings.TrimSpace(s.text)) {
+				isSignature(s.text) {
 				continue // a title, a run-in heading or a signature says nothing alone
 			}
 			sc := f.sentenceScore(s.text, ctx, headingMarks)
@@ -547,7 +547,7 @@ func (f *focus) trim(q quote, ctx string) quote {
 func grow(ss []sentence, i, want, max int, echo bool, parallel func(string) bool) quote {
 	q := quote{sentences: []sentence{ss[i]}}
 	n := utf8.RuneCountInString(ss[i].text)
-	if echo && i+1 < len(ss) && n+utf8.RuneCountInString(ss[i+1].text) <= max && !signatureRe.MatchString(strings.TrimSpace(ss[i+1].text)) {
+	if echo && i+1 < len(ss) && n+utf8.RuneCountInString(ss[i+1].text) <= max && !isSignature(ss[i+1].text) {
 		// A sentence that restates the question says what follows it.
 		q.sentences = append(q.sentences, ss[i+1])
 		n += utf8.RuneCountInString(ss[i+1].text)
@@ -568,7 +568,7 @@ func grow(ss []sentence, i, want, max int, echo bool, parallel func(string) bool
 		m := utf8.RuneCountInString(ss[j].text)
 		item := listItemRe.MatchString(ss[j].text)
 		prev := ss[j-1].text
-		if signatureRe.MatchString(strings.TrimSpace(ss[j].text)) {
+		if isSignature(ss[j].text) {
 			return q // the document's signature ends what it says
 		}
 		switch {
@@ -589,6 +589,10 @@ func grow(ss []sentence, i, want, max int, echo bool, parallel func(string) bool
 	}
 	return q
 }
+
+// isSignature reports whether sentence s is a document's signature line
+// or closing formula (signatureRe).
+func isSignature(s string) bool { return signatureRe.MatchString(strings.TrimSpace(s)) }
 
 // asFollowsRe ends a sentence that introduces what follows with a full
 // stop (…具体安排通知如下。).

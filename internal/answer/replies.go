@@ -24,16 +24,18 @@ func (a *Answerer) reply(reason, detail string) string {
 	var s string
 	switch reason {
 	case ReasonChitchat:
-		if detail == "handoff" {
+		const more = "如还有其他政策或办事方面的问题，欢迎继续提问；也可以拨打{hotline}政务服务便民热线。"
+		switch detail {
+		case "handoff":
 			s = "如需人工服务，请点击“转人工”，工作人员在线时会为您接通；也可以拨打{hotline}政务服务便民热线。"
-			break
-		}
-		if detail == "dissatisfied" {
+		case "dissatisfied":
 			s = "抱歉，刚才的答复没能对上您的问题。您可以换个说法再问一次（比如说清要办什么事、是谁办、在哪里办），也可以点击“转人工”，或拨打{hotline}政务服务便民热线。"
-			break
+		case "thanks":
+			s = "不客气！" + more
+		case "closing":
+			s = "好的。" + more
 		}
-		if detail == "thanks" || detail == "closing" {
-			s = map[string]string{"thanks": "不客气！", "closing": "好的。"}[detail] + "如还有其他政策或办事方面的问题，欢迎继续提问；也可以拨打{hotline}政务服务便民热线。"
+		if s != "" {
 			break
 		}
 		s = "您好！我是{service}，可以依据公开的政策文件、政策解读、办事指南和常见问题，为您解答政策和办事方面的问题。请直接描述您想咨询的事项"

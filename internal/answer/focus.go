@@ -67,6 +67,11 @@ var (
 	asksHowOftenRe = regexp.MustCompile(`(多久|多长时间|多少天|几年|几个月|几天).{0,6}一次`)
 	asksPhoneRe    = regexp.MustCompile(`电话|热线|号码|联系方式`)
 	phoneRe        = regexp.MustCompile(`[0-9]{3,4}[-－—]?[0-9]{7,8}|1[3-9][0-9]{9}|123[0-9]{2}|96[0-9]{3}`)
+	// contactMeansRe: a contact named as the means of doing something
+	// (可以打电话申请吗, 能邮件提交吗) in a question whether one may
+	// (asksWhetherRe) is not asked for.
+	contactMeansRe = regexp.MustCompile(`(电话|邮件|邮箱)(申请|办理|办|预约|报名|提交|提出|挂号|受理|投诉|举报)`)
+	asksWhetherRe  = regexp.MustCompile(`吗$|能不能|可不可以|是否|行不行|可以不`)
 	asksMailRe     = regexp.MustCompile(`邮箱|邮件|email|e-mail`)
 	mailRe         = regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}`)
 	asksWebRe      = regexp.MustCompile(`网站|网址|平台|链接|公众号|app`)
@@ -131,8 +136,12 @@ func (a *Answerer) focusOf(q string, resp *search.Response) *focus {
 		// 300余人, 3万多人, 十来家: an approximate number is one too.
 		f.unit = regexp.MustCompile(`[0-9０-９一二三四五六七八九十百千两]\s*(?:万|亿)?(?:余|多|来)?(?:` + u + `)`)
 	}
-	f.phone = asksPhoneRe.MatchString(norm)
-	f.mail = asksMailRe.MatchString(norm)
+	means := norm
+	if asksWhetherRe.MatchString(norm) {
+		means = contactMeansRe.ReplaceAllString(norm, "") // 可以打电话申请吗 asks whether, not for a number
+	}
+	f.phone = asksPhoneRe.MatchString(means)
+	f.mail = asksMailRe.MatchString(means)
 	f.web = asksWebRe.MatchString(norm)
 	f.address = asksAddressRe.MatchString(norm)
 	f.date = asksDateRe.MatchString(norm)
@@ -269,7 +278,7 @@ func (f *focus) sentenceScore(s string, ctx string, headingMarks bool) float64 {
 	for _, k := range f.terms {
 		total += k.w
 		switch {
-		case containsAny(ns, k.forms):
+		case containsAny(ns, k.forms) || f.holdsContact(k.t, s):
 			got += k.w
 		case containsAny(ctx, k.forms):
 			got += f.p.ContextCredit * k.w // the passage is about it
@@ -305,11 +314,24 @@ func (f *focus) sentenceScore(s string, ctx string, headingMarks bool) float64 {
 	if f.unit != nil && f.unit.MatchString(ns) {
 		score += f.p.UnitBonus
 	}
-	if f.number && numberRe.MatchString(ns) || f.date && dateRe.MatchString(ns) ||
-		f.phone && phoneRe.MatchString(s) || f.mail && mailRe.MatchString(s) || f.web && webRe.MatchString(s) {
+	switch {
+	case f.phone && phoneRe.MatchString(s) || f.mail && mailRe.MatchString(s) || f.address && urlRe.MatchString(s):
+		// The very contact asked for (举报邮箱, 服务电话, 网址): as telling
+		// as a number in the measure asked.
+		score += f.p.UnitBonus
+	case f.number && numberRe.MatchString(ns) || f.date && dateRe.MatchString(ns) || f.web && webRe.MatchString(s):
 		score += f.p.FactBonus
 	}
 	return score / (1 + float64(utf8.RuneCountInString(s))/800)
+}
+
+// holdsContact reports whether a question word that asks for a contact
+// (电子邮件, 举报电话, 网址) is answered by s holding one: a sentence giving
+// plsyhxxjb@163.com names the e-mail it never calls so.
+func (f *focus) holdsContact(word, s string) bool {
+	return f.mail && asksMailRe.MatchString(word) && mailRe.MatchString(s) ||
+		f.phone && asksPhoneRe.MatchString(word) && phoneRe.MatchString(s) ||
+		f.address && asksAddressRe.MatchString(word) && urlRe.MatchString(s)
 }
 
 // headingShare is the share of the question's key terms (by weight) that
@@ -547,6 +569,7 @@ func (f *focus) trim(q quote, ctx string) quote {
 func grow(ss []sentence, i, want, max int, echo bool, parallel func(string) bool) quote {
 	q := quote{sentences: []sentence{ss[i]}}
 	n := utf8.RuneCountInString(ss[i].text)
+	first := i
 	if echo && i+1 < len(ss) && n+utf8.RuneCountInString(ss[i+1].text) <= max && !isSignature(ss[i+1].text) {
 		// A sentence that restates the question says what follows it.
 		q.sentences = append(q.sentences, ss[i+1])
@@ -563,7 +586,14 @@ func grow(ss []sentence, i, want, max int, echo bool, parallel func(string) bool
 	}
 	lead := isRunInHeading(ss[i].text)
 	list := endsIntro(ss[i].text) ||
-		lead && i+1 < len(ss) && listItemRe.MatchString(ss[i+1].text) // 5.在村人员责任。（1）…（2）…
+		lead && i+1 < len(ss) && listItemRe.MatchString(ss[i+1].text) || // 5.在村人员责任。（1）…（2）…
+		// 一、开学前的准备工作 1、…: a heading that restates the question
+		// was quoted with its first item; the others follow.
+		i > first && isRunInHeading(ss[first].text) && listItemRe.MatchString(ss[i].text)
+	level := 0 // the level of the list's items, once one is met
+	if list && listItemRe.MatchString(ss[i].text) && !lead {
+		level = itemLevel(ss[i].text)
+	}
 	for j := i + 1; j < len(ss); j++ {
 		m := utf8.RuneCountInString(ss[j].text)
 		item := listItemRe.MatchString(ss[j].text)
@@ -571,11 +601,20 @@ func grow(ss []sentence, i, want, max int, echo bool, parallel func(string) bool
 		if isSignature(ss[j].text) {
 			return q // the document's signature ends what it says
 		}
+		if list && item {
+			if l := itemLevel(ss[j].text); level == 0 {
+				level = l
+			} else if l < level {
+				return q // 二、开学後的防控工作 after the items 1、…4、 of 一、: the next section
+			}
+		}
 		switch {
 		case lead && n+m <= max:
 			// A run-in heading (2.稳定信贷供给。) says what follows it.
 			lead = isRunInHeading(ss[j].text) // （二）安检登记。4.安全检查。…
 		case list && item && n+m <= max:
+		case list && level > 0 && n+m <= want:
+			// An item of several sentences, as far as a quote grows.
 		case list && n+m <= max && (strings.HasSuffix(prev, "；") || strings.HasSuffix(prev, ";")):
 			// An item's text runs on past its ；(（2）采取紧急措施，如限制
 			// 人群聚集的活动；停工、停业、停课；…).
@@ -656,6 +695,26 @@ const runInHeadingRunes = 30
 
 // isRunInHeading reports whether s is the title of a numbered item run
 // into its text: （二）安检登记。 5.实施援企稳岗政策。
+// itemLevel is the rank of an item's numbering among those of 公文 (GB/T
+// 9704: 一、 > （一） > 1. > （1）), ① below them all; 0 for no item.
+func itemLevel(s string) int {
+	m := listItemRe.FindString(strings.TrimSpace(s))
+	switch {
+	case m == "":
+		return 0
+	case strings.ContainsAny(m, "（(") && strings.ContainsAny(m, "一二三四五六七八九十"):
+		return 2
+	case strings.ContainsAny(m, "（("):
+		return 4
+	case strings.ContainsAny(m, "一二三四五六七八九十"):
+		return 1
+	case strings.ContainsAny(m, "0123456789"):
+		return 3
+	default:
+		return 5
+	}
+}
+
 func isRunInHeading(s string) bool {
 	s = strings.TrimSpace(s)
 	return listItemRe.MatchString(s) && utf8.RuneCountInString(s) <= runInHeadingRunes && !strings.ContainsAny(s, "，,；;")

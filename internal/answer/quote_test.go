@@ -360,3 +360,47 @@ func TestMidParagraph(t *testing.T) {
 		}
 	}
 }
+
+// A heading that restates a question for several things (一、开学前的准备工作)
+// brings all of its items, an item of several sentences whole, and not the
+// next section (二、…) whose items are numbered the same way.
+func TestQuoteSectionItems(t *testing.T) {
+	doc := &kb.Document{ID: "d", Type: kb.TypePolicy, Title: "中小学校和托幼机构防控指引"}
+	text := "一、开学前的准备工作 1、制定完善本校传染病防控应急预案，责任到位，分工到人。 2、提前掌握师生假期出京情况，督促其进行居家观察。督促其他师生关注自身健康状况。 3、在校园内设置临时等候区。 4、要做好物资准备，包括体温计、口罩等防护用品。二、开学后的防控工作 1、以多种形式开展健康教育。 2、每日对入校的教职员工进行体温排查。"
+	rs := []search.Result{{Doc: doc, Chunk: kb.Chunk{Text: text}, Score: 1}}
+	f := testFocus("中小学校开学前应做哪些准备工作", "开学前", "准备工作")
+	f.want, f.list = f.p.ListRunes, true
+	got := quoted(rs, f.focusQuotes(rs, nil, 1, 360))
+	if len(got) == 0 {
+		t.Fatal("nothing quoted")
+	}
+	for _, want := range []string{"1、制定", "督促其他师生", "3、在校园内", "4、要做好物资准备"} {
+		if !strings.Contains(got[0], want) {
+			t.Errorf("quoted %q, want it to hold %q", got[0], want)
+		}
+	}
+	if strings.Contains(got[0], "开学后") {
+		t.Errorf("quoted %q: the next section came with the items", got[0])
+	}
+}
+
+// A question for a contact (电子邮件, 电话) is answered by the sentence
+// that gives one, though it never uses the question's word for it.
+func TestQuoteContactAsked(t *testing.T) {
+	doc := &kb.Document{ID: "d", Type: kb.TypePolicy, Title: "网信办关于网络谣言的倡议"}
+	rs := []search.Result{
+		{Doc: doc, Chunk: kb.Chunk{ID: "d#s0", Text: "请广大市民积极协助网信部门加强网上信息监管，发现网络谣言及时向网信部门举报。"}, Score: 1},
+		{Doc: doc, Chunk: kb.Chunk{ID: "d#s1", Text: "举报电话和邮箱：市委网信办 0933-8239022 举报邮箱：jubao@163.com"}, Score: 0.9},
+	}
+	for _, tt := range []struct{ q, term, want string }{
+		{"市民如何用电子邮件举报谣言", "电子邮件", "jubao@163.com"},
+		{"举报谣言打什么电话", "电话", "0933-8239022"},
+	} {
+		f := testFocus(tt.q, "市民", tt.term, "举报", "谣言")
+		f.mail, f.phone = asksMailRe.MatchString(tt.q), asksPhoneRe.MatchString(tt.q)
+		got := quoted(rs, f.focusQuotes(rs, nil, 2, 360))
+		if len(got) == 0 || !strings.Contains(got[0], tt.want) {
+			t.Errorf("%s: quoted %q, want the sentence with %s", tt.q, got, tt.want)
+		}
+	}
+}

@@ -48,7 +48,7 @@ func (f *focus) marks(s string) bool {
 }
 
 // continuesRe starts a sentence that qualifies or continues the one before.
-var continuesRe = regexp.MustCompile(`^(但是|但|不过|然而|同时|此外|另外|其中|对此|并且|而且|否则|因此|为此|上述|该|其|这些|此类)`)
+var continuesRe = regexp.MustCompile(`^(但是|但|不过|然而|同时|此外|另外|其中|对此|并且|而且|否则|因此|为此|上述|该|其|这些|此类|这是|这也是|这就是|这一|这项|此举)`)
 
 // Kinds of fact a question may want.
 var (

@@ -404,3 +404,17 @@ func TestQuoteContactAsked(t *testing.T) {
 		}
 	}
 }
+
+// A sentence that points back (这是…, 此举…) is quoted with the sentence it
+// points to: 这是该区…第二例签约活动 does not say which activity.
+func TestQuoteWhatItPointsBackTo(t *testing.T) {
+	doc := &kb.Document{ID: "d", Type: kb.TypePolicy, Title: "重庆日报要闻"}
+	text := "2月20日，轨道4号线二期项目恢复施工。2月20日，九龙坡区与全国7家优质心理企业举行“云签约”，入驻心海心理产业园。这是该区推行“不见面招商”后的第二例招商引资签约活动。"
+	rs := []search.Result{{Doc: doc, Chunk: kb.Chunk{Text: text}, Score: 1}}
+	f := testFocus("九龙坡区推行不见面招商后的第二例招商引资签约活动是什么", "九龙坡区", "不见面招商", "第二例", "招商引资", "签约活动")
+	f.want = f.p.FactRunes
+	got := quoted(rs, f.focusQuotes(rs, nil, 1, 360))
+	if len(got) == 0 || !strings.Contains(got[0], "云签约") || strings.Contains(got[0], "轨道") {
+		t.Errorf("quoted %q, want the sentence 这是… points back to, and no more before it", got)
+	}
+}

@@ -114,7 +114,7 @@ type focus struct {
 }
 
 func (a *Answerer) focusOf(q string, resp *search.Response) *focus {
-	f := &focus{p: a.cfg.Focus, terms: keyTerms(resp), bigrams: hanBigrams(textnorm.Key(q))}
+	f := &focus{p: a.cfg.Focus, terms: withQuotedNames(keyTerms(resp), q), bigrams: hanBigrams(textnorm.Key(q))}
 	if f.aspect = aspectOf(a.base.Dict.Aspects, q); f.aspect != nil {
 		for _, m := range f.aspect.Mark {
 			f.aspectMarks = append(f.aspectMarks, textnorm.Key(m))
@@ -160,6 +160,32 @@ func (a *Answerer) focusOf(q string, resp *search.Response) *focus {
 		}
 	}
 	return f
+}
+
+// quotedNameRe is a name the asker puts in quotation marks (“货通证”,
+// “不见面招商”): one thing, however the segmenter cuts it.
+var quotedNameRe = regexp.MustCompile(`[“"「『‘]([^”"」』’]{2,16})[”"」』’]`)
+
+// withQuotedNames adds to terms the names question q quotes, each weighing
+// as much as its heaviest term: a sentence about 货通证 answers 货通证有何用处,
+// not one that only shares 上海 and 车辆 with it. A name already a term is
+// not added twice.
+func withQuotedNames(terms []keyTerm, q string) []keyTerm {
+	heaviest := 0.0
+	for _, k := range terms {
+		heaviest = max(heaviest, k.w)
+	}
+	if heaviest == 0 {
+		heaviest = maxTermWeight
+	}
+	for _, m := range quotedNameRe.FindAllStringSubmatch(q, -1) {
+		n := textnorm.Key(m[1])
+		if utf8.RuneCountInString(n) < 2 || slices.ContainsFunc(terms, func(k keyTerm) bool { return k.t == n }) {
+			continue
+		}
+		terms = append(terms, keyTerm{t: n, w: heaviest, forms: []string{n}})
+	}
+	return terms
 }
 
 // carried discounts the terms a follow-up carried over from the previous

@@ -418,3 +418,22 @@ func TestQuoteWhatItPointsBackTo(t *testing.T) {
 		t.Errorf("quoted %q, want the sentence 这是… points back to, and no more before it", got)
 	}
 }
+
+// A name the asker quotes (“货通证”) is one term, as heavy as the heaviest,
+// however the segmenter cut it: the sentence about it is quoted, not one
+// that shares only the question's other words.
+func TestQuoteQuotedName(t *testing.T) {
+	doc := &kb.Document{ID: "d", Type: kb.TypePolicy, Title: "长三角货运通行"}
+	text := "今天，上海又将有一批企业复工复产，各入沪道口对车辆严格检查。持有货通证的货运车辆在长三角区域内可便捷通行，无须再次隔离14天。"
+	rs := []search.Result{{Doc: doc, Chunk: kb.Chunk{Text: text}, Score: 1}}
+	f := testFocus("上海车辆持有“货通证”有何用处", "上海", "车辆")
+	f.want = f.p.FactRunes
+	f.terms = withQuotedNames(f.terms, "上海车辆持有“货通证”有何用处？")
+	got := quoted(rs, f.focusQuotes(rs, nil, 1, 360))
+	if len(got) == 0 || !strings.HasPrefix(got[0], "持有货通证") {
+		t.Errorf("quoted %q, want the sentence about 货通证", got)
+	}
+	if n := len(withQuotedNames(f.terms, "“货通证”")); n != len(f.terms) {
+		t.Errorf("a quoted name already a term was added again: %d terms, want %d", n, len(f.terms))
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/search"
@@ -53,7 +54,7 @@ func defined(re *regexp.Regexp, s string) string {
 func (a *Answerer) definitionFirst(ctx context.Context, q string, resp *search.Response, opts search.Options) (*search.Response, string, error) {
 	x := defined(askDefRe, q)
 	if x == "" {
-		return resp, "", nil
+		return notDefinitionFirst(q, resp), "", nil
 	}
 	defines := func(r search.Result) bool { return r.Doc.Type == kb.TypeFAQ && defined(defTitleRe, r.Doc.Title) == x }
 	i := slices.IndexFunc(resp.Results, defines)
@@ -79,4 +80,49 @@ func (a *Answerer) definitionFirst(ctx context.Context, q string, resp *search.R
 	r := *resp
 	r.Results = append([]search.Result{resp.Results[i]}, slices.Delete(slices.Clone(resp.Results), i, i+1)...)
 	return &r, x, nil
+}
+
+// definitionWordsRe asks, anywhere in a question, what something is or means.
+var definitionWordsRe = regexp.MustCompile(`什么是|什么叫|啥是|啥叫|是什么|是啥|意思|含义|定义|指什么|指的是|何为|何谓|是个啥`)
+
+// notDefinitionFirst: a question that asks nothing about what something is
+// (突然发大水 先抢东西还是先撤人) is not answered by the entry defining a word
+// of it (什么是洪水？), which ranks first on that word alone; an entry of
+// nearly the same score that is not a definition comes first instead.
+func notDefinitionFirst(q string, resp *search.Response) *search.Response {
+	rs := resp.Results
+	norm := textnorm.Key(q)
+	if len(rs) < 2 || definitionWordsRe.MatchString(norm) || !definesWord(rs[0]) {
+		return resp
+	}
+	if rest := strings.ReplaceAll(norm, defined(defTitleRe, rs[0].Doc.Title), ""); utf8.RuneCountInString(rest) <= 2 {
+		return resp // 地籍, 请问地籍: the word alone, which its definition answers
+	}
+	for i := 1; i < min(len(rs), 4); i++ {
+		if rs[i].Score < definitionMargin*rs[0].Score {
+			break
+		}
+		if definesWord(rs[i]) {
+			continue
+		}
+		r := *resp
+		r.Results = append([]search.Result{rs[i]}, slices.Delete(slices.Clone(rs), i, i+1)...)
+		return &r
+	}
+	return resp
+}
+
+// definitionMargin: how close to the definition's score another entry must
+// come to be put before it.
+const definitionMargin = 0.9
+
+// definesWord reports whether r is a FAQ entry defining a word (什么是洪水？,
+// 低涡是什么？), not one asking what something contains or how it goes
+// (矿产资源统计的主要内容是什么？).
+func definesWord(r search.Result) bool {
+	if r.Doc.Type != kb.TypeFAQ {
+		return false
+	}
+	x := defined(defTitleRe, r.Doc.Title)
+	return x != "" && !strings.Contains(x, "的") && utf8.RuneCountInString(x) <= 8
 }

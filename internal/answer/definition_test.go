@@ -93,3 +93,40 @@ func TestBareMeaning(t *testing.T) {
 		t.Errorf("after an answer: %v %s", err, c.detail)
 	}
 }
+
+// A question that asks nothing about what something is (突然发大水 先抢东西还是先撤人)
+// is not put to the entry defining one of its words (什么是洪水？) when an entry
+// of nearly the same score is not a definition; an entry on what something
+// contains (…的主要内容是什么？) is no definition.
+func TestNotDefinitionFirst(t *testing.T) {
+	flood := &kb.Document{ID: "flood", Type: kb.TypeFAQ, Title: "什么是洪水？"}
+	escape := &kb.Document{ID: "escape", Type: kb.TypeFAQ, Title: "当突遇洪水时，如何避险？"}
+	content := &kb.Document{ID: "content", Type: kb.TypeFAQ, Title: "矿产资源统计的主要内容是什么？"}
+	resp := func(rs ...search.Result) *search.Response { return &search.Response{Results: rs} }
+	r := func(d *kb.Document, s float64) search.Result { return search.Result{Doc: d, Score: s} }
+	for _, tc := range []struct {
+		q    string
+		in   *search.Response
+		want string
+	}{
+		{"突然发大水 先抢东西还是先撤人", resp(r(flood, 1), r(escape, 0.95)), "escape"},
+		{"突然发大水 先抢东西还是先撤人", resp(r(flood, 1), r(escape, 0.5)), "flood"}, // not nearly as good
+		{"洪水到底是啥", resp(r(flood, 1), r(escape, 0.95)), "flood"},                // a definition asked
+		{"矿产资源统计到底统计些啥", resp(r(content, 1), r(escape, 0.95)), "content"},
+	} {
+		if got := notDefinitionFirst(tc.q, tc.in).Results[0].Doc.ID; got != tc.want {
+			t.Errorf("%s: first %s, want %s", tc.q, got, tc.want)
+		}
+	}
+}
+
+func TestNotDefinitionFirstKeepsBareWord(t *testing.T) {
+	flood := &kb.Document{ID: "flood", Type: kb.TypeFAQ, Title: "什么是洪水？"}
+	escape := &kb.Document{ID: "escape", Type: kb.TypeFAQ, Title: "当突遇洪水时，如何避险？"}
+	in := &search.Response{Results: []search.Result{{Doc: flood, Score: 1}, {Doc: escape, Score: 0.95}}}
+	for _, q := range []string{"洪水", "请问洪水"} {
+		if got := notDefinitionFirst(q, in).Results[0].Doc.ID; got != "flood" {
+			t.Errorf("%s: first %s, want the definition of the word asked alone", q, got)
+		}
+	}
+}

@@ -111,7 +111,7 @@ func TestNotDefinitionFirst(t *testing.T) {
 	}{
 		{"突然发大水 先抢东西还是先撤人", resp(r(flood, 1), r(escape, 0.95)), "escape"},
 		{"突然发大水 先抢东西还是先撤人", resp(r(flood, 1), r(escape, 0.5)), "flood"}, // not nearly as good
-		{"洪水到底是啥", resp(r(flood, 1), r(escape, 0.95)), "flood"},                // a definition asked
+		{"洪水到底是啥", resp(r(flood, 1), r(escape, 0.95)), "flood"},         // a definition asked
 		{"矿产资源统计到底统计些啥", resp(r(content, 1), r(escape, 0.95)), "content"},
 	} {
 		if got := notDefinitionFirst(tc.q, tc.in).Results[0].Doc.ID; got != tc.want {

@@ -108,3 +108,22 @@ func TestTypedChoiceIsAnswered(t *testing.T) {
 		t.Errorf("tap: chosen %q sources %v", tap.Chosen, tap.Sources)
 	}
 }
+
+// A button names a document section by the document a notice issues, not by
+// the notice's wrapper around it; a FAQ entry by its question.
+func TestRelatedQuestionNamesIssuedDocument(t *testing.T) {
+	notice := &kb.Document{ID: "p", Type: kb.TypePolicy, Title: "宁波市海曙区人民政府办公室关于印发2019年宁波市海曙区政务公开工作要点的通知"}
+	faq := &kb.Document{ID: "f", Type: kb.TypeFAQ, Title: "关于印发工作要点的通知在哪看？"}
+	for _, tc := range []struct {
+		r    search.Result
+		want string
+	}{
+		{search.Result{Doc: notice, Chunk: kb.Chunk{Heading: []string{"一、深入推进", "（三）深化重要政策解读"}}}, "2019年宁波市海曙区政务公开工作要点：（三）深化重要政策解读"},
+		{search.Result{Doc: notice}, "2019年宁波市海曙区政务公开工作要点"},
+		{search.Result{Doc: faq}, "关于印发工作要点的通知在哪看？"},
+	} {
+		if got := relatedQuestion(tc.r); got != tc.want {
+			t.Errorf("relatedQuestion = %q, want %q", got, tc.want)
+		}
+	}
+}

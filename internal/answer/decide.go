@@ -439,6 +439,11 @@ func relatedQuestion(r search.Result) string {
 		return strings.TrimSpace(r.Doc.Title)
 	}
 	title := strings.TrimPrefix(strings.TrimSpace(r.Doc.Title), "【示例】")
+	if m := issuingNoticeRe.FindStringSubmatch(title); m != nil && utf8.RuneCountInString(m[1]) >= 4 {
+		// The document the notice issues names the button (2019年宁波市海曙区
+		// 政务公开工作要点：（三）…), not the notice's wrapper around it.
+		title = m[1]
+	}
 	if n := len(r.Chunk.Heading); n > 0 {
 		return title + "：" + strings.TrimSpace(r.Chunk.Heading[n-1])
 	}

@@ -605,8 +605,9 @@ func grow(ss []sentence, i, want, max int, echo bool, parallel func(string) bool
 		n+utf8.RuneCountInString(ss[i-1].text) <= max {
 		q.sentences = []sentence{ss[i-1], ss[i]}
 		n += utf8.RuneCountInString(ss[i-1].text)
-	} else if i > 0 && continuesRe.MatchString(ss[i].text) && !listItemRe.MatchString(ss[i].text) {
-		// 但是…, 同时…: the sentence before it says what it qualifies.
+	} else if i > 0 && (continuesRe.MatchString(ss[i].text) || exceptionAfter(ss[i-1].text, ss[i].text)) && !listItemRe.MatchString(ss[i].text) {
+		// 但是…, 同时…, or a condition after a ；(…书面形式；采用书面形式确有
+		// 困难的，…): the sentence before it says what it qualifies.
 		q.sentences = []sentence{ss[i-1], ss[i]}
 		n += utf8.RuneCountInString(ss[i-1].text)
 	}
@@ -721,6 +722,18 @@ const runInHeadingRunes = 30
 
 // isRunInHeading reports whether s is the title of a numbered item run
 // into its text: （二）安检登记。 5.实施援企稳岗政策。
+// conditionRe starts a clause with its condition (采用书面形式确有困难的，).
+var conditionRe = regexp.MustCompile(`^[^，。；：,;:]{2,24}的[，,]`)
+
+// exceptionAfter reports whether part, following prev after a ；of the same
+// sentence, states the exception to the rule prev states: part starts with
+// a condition, prev neither with one (不能当场答复的，…；需要延长的，… are
+// cases side by side) nor with an item's number.
+func exceptionAfter(prev, part string) bool {
+	return (strings.HasSuffix(prev, "；") || strings.HasSuffix(prev, ";")) && conditionRe.MatchString(part) &&
+		!conditionRe.MatchString(prev) && !listItemRe.MatchString(prev)
+}
+
 // itemLevel is the rank of an item's numbering among those of 公文 (GB/T
 // 9704: 一、 > （一） > 1. > （1）), ① below them all; 0 for no item.
 func itemLevel(s string) int {

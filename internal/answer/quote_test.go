@@ -437,3 +437,22 @@ func TestQuoteQuotedName(t *testing.T) {
 		t.Errorf("a quoted name already a term was added again: %d terms, want %d", n, len(f.terms))
 	}
 }
+
+// The exception after a ；(采用书面形式确有困难的，…) is quoted with the rule
+// before it; an item of a list after another is not.
+func TestQuoteExceptionWithItsRule(t *testing.T) {
+	doc := &kb.Document{ID: "d", Type: kb.TypeGuide, Title: "依申请公开政府信息办事指南"}
+	for _, tc := range []struct{ text, q, want string }{
+		{"向行政机关申请获取政府信息，应当采用包括信件、数据电文在内的书面形式；采用书面形式确有困难的，申请人可以口头提出，由工作机构代为填写政府信息公开申请。",
+			"网上怎么提交信息公开申请", "向行政机关申请获取政府信息"},
+		{"1. 申请人的姓名、身份证明、联系方式；2. 申请公开的政府信息的名称、文号或者其他特征性描述的，可以一并提交。",
+			"申请公开的政府信息的名称要写吗", "2. 申请公开"},
+	} {
+		rs := []search.Result{{Doc: doc, Chunk: kb.Chunk{Text: tc.text}, Score: 1}}
+		f := testFocus(tc.q, "申请", "信息公开", "政府信息")
+		got := quoted(rs, f.focusQuotes(rs, nil, 1, 360))
+		if len(got) == 0 || !strings.HasPrefix(got[0], tc.want) {
+			t.Errorf("%s: quoted %q, want it to start with %q", tc.q, got, tc.want)
+		}
+	}
+}

@@ -108,3 +108,13 @@ func TestParallelCasesQuotedTogether(t *testing.T) {
 		t.Errorf("no fact asked, yet the part before is quoted: %+v", q.sentences)
 	}
 }
+
+// 找谁 asks whom to contact: the shipped guide's 咨询 section (its hotline)
+// answers it, not the plan's paragraph on service halls.
+func TestWhomToAskIsContact(t *testing.T) {
+	a := newEvalAnswerer(t, loadKnowledge(t))
+	ans := ask(t, a, Request{Question: "办理中有问题找谁"})
+	if ans.Refused || ans.Clarify || !strings.Contains(ans.Text, "12345政务服务便民热线咨询") || strings.Contains(ans.Text, "办事大厅") {
+		t.Errorf("refused %v clarify %v:\n%s", ans.Refused, ans.Clarify, ans.Text)
+	}
+}

@@ -720,8 +720,6 @@ func (f *focus) echoes(s string) bool {
 // break is the title of the item it opens (2.稳定信贷供给。).
 const runInHeadingRunes = 30
 
-// isRunInHeading reports whether s is the title of a numbered item run
-// into its text: （二）安检登记。 5.实施援企稳岗政策。
 // conditionRe starts a clause with its condition (采用书面形式确有困难的，).
 var conditionRe = regexp.MustCompile(`^[^，。；：,;:]{2,24}的[，,]`)
 
@@ -754,6 +752,8 @@ func itemLevel(s string) int {
 	}
 }
 
+// isRunInHeading reports whether s is the title of a numbered item run
+// into its text: （二）安检登记。 5.实施援企稳岗政策。
 func isRunInHeading(s string) bool {
 	s = strings.TrimSpace(s)
 	return listItemRe.MatchString(s) && utf8.RuneCountInString(s) <= runInHeadingRunes && !strings.ContainsAny(s, "，,；;")

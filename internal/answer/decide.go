@@ -327,6 +327,11 @@ func (a *Answerer) judge(q, asked string, resp *search.Response, answerable bool
 		// 光彩体育馆啥时候建的 is not answered by the entry on its gates,
 		// which holds no date: the asker chooses, or is referred.
 		j.unquotable = "fact"
+	} else if t := a.unknownOfficialTerm(resp); t != "" {
+		// 2019年海曙区要点里说的五公开是什么 is not answered by the entry on
+		// when that plan was issued: 五公开, an official term, is nowhere
+		// in the knowledge base.
+		j.unquotable = "unknown:" + t
 	} else if k := explanationAsked(asked); k != "" && otherAspect(a.base.Dict.Aspects, entryName(resp.Results[0]), fo) {
 		// 政务公开是什么意思 is not answered by the entry on when the plan
 		// was issued: a meaning is asked, the entry gives a date; nor
@@ -360,6 +365,22 @@ func (a *Answerer) judge(q, asked string, resp *search.Response, answerable bool
 		j.verdict = verdictClarify
 	}
 	return j
+}
+
+// unknownOfficialTerm returns a term of the question that the government
+// vocabulary knows as an official term and that the knowledge base never
+// uses, by any of its names; "" when there is none.
+func (a *Answerer) unknownOfficialTerm(resp *search.Response) string {
+	for _, t := range resp.Terms {
+		n := textnorm.Key(t)
+		if utf8.RuneCountInString(n) < 2 || !resp.Vocabulary[t] || !isTopicTerm(n) || genericTerms[n] || a.regions.served(n) {
+			continue
+		}
+		if !slices.ContainsFunc(termForms(n, resp.Synonyms[t]), a.known.has) {
+			return t
+		}
+	}
+	return ""
 }
 
 // sibling returns a term of the question as asked that FAQ entry r is not about

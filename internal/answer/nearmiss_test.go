@@ -319,3 +319,23 @@ func TestSufferedEvent(t *testing.T) {
 		}
 	}
 }
+
+// A FAQ entry that shares only the plan's name with the question is not
+// quoted when the question names an official term the knowledge base never
+// uses: 2019年海曙区要点里说的五公开是什么 is not answered by the entry on
+// when the plan was issued.
+func TestUnknownOfficialTermIsNotAnswered(t *testing.T) {
+	a := newEvalAnswerer(t, loadKnowledge(t))
+	q := "2019年海曙区要点里说的五公开是什么"
+	c := consider(t, a, q)
+	if c.verdict == verdictAnswer || c.judged == nil || c.judged.unquotable != "unknown:五公开" {
+		t.Errorf("%s: verdict %v, judged %v, want no answer (unknown:五公开)", q, c.verdict, c.judged)
+	}
+	if ans := ask(t, a, Request{Question: q}); !ans.Refused && !ans.Clarify {
+		t.Errorf("%s: answered: %s", q, ans.Text)
+	}
+	// An official term the knowledge base uses is no reason not to answer.
+	if ans := ask(t, a, Request{Question: "2019年海曙区政务公开工作要点是什么时候印发的"}); ans.Refused || ans.Clarify {
+		t.Errorf("the entry's own question: refused %v clarify %v", ans.Refused, ans.Clarify)
+	}
+}

@@ -719,9 +719,15 @@ func explanationAsked(q string) string {
 		return "meaning"
 	case reasonRe.MatchString(k):
 		return "reason"
+	case contentRe.MatchString(k):
+		return "content"
 	}
 	return ""
 }
+
+// contentRe asks what a document or a matter says (讲了啥, 主要内容是什么):
+// not answered by an entry on when it was issued or how to apply.
+var contentRe = regexp.MustCompile(`讲了啥|讲的啥|讲了什么|讲的什么|讲的是什么|讲了些什么|讲些什么|说了啥|说了什么|说的啥|写了啥|写了什么|主要内容|有哪些内容|什么内容|啥内容`)
 
 // otherAspect reports whether an entry's name asks for an aspect other than
 // the one the question asks for (fo.aspect, nil for none): 怎么申请公开政府信息

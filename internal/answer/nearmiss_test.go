@@ -339,3 +339,16 @@ func TestUnknownOfficialTermIsNotAnswered(t *testing.T) {
 		t.Errorf("the entry's own question: refused %v clarify %v", ans.Refused, ans.Clarify)
 	}
 }
+
+// A question for what a document says (讲了啥) is not answered by the entry
+// named after when it was issued; the entry on the matter itself still is.
+func TestContentIsNotTheIssueDate(t *testing.T) {
+	a := newEvalAnswerer(t, loadKnowledge(t))
+	q := "海曙区政务公开要点讲了啥"
+	if c := consider(t, a, q); c.verdict == verdictAnswer || c.judged == nil || c.judged.unquotable != "content" {
+		t.Errorf("%s: verdict %v, judged %v, want no answer (content)", q, c.verdict, c.judged)
+	}
+	if ans := ask(t, a, Request{Question: "重大建设项目公开的主要内容有哪些"}); ans.Refused || ans.Clarify || !strings.Contains(ans.Text, "批准服务信息") {
+		t.Errorf("an entry about the matter asked: refused %v clarify %v: %s", ans.Refused, ans.Clarify, ans.Text)
+	}
+}

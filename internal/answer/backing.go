@@ -2,6 +2,7 @@ package answer
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,36 +35,87 @@ func (a *Answerer) backing(faq *kb.Document, body string, next int, have []kb.So
 		if len(cs) == 0 {
 			continue
 		}
-		best, bestScore := 0, -1.0
-		for i, c := range cs {
-			if anchor != "" {
+		var picked []int
+		if anchor != "" {
+			for i, c := range cs {
 				if c.Anchor == anchor {
-					best = i
+					picked = []int{i}
 					break
 				}
-				continue
 			}
-			if s := overlap(want, c.Text); s > bestScore {
-				best, bestScore = i, s
+			if picked == nil {
+				picked = []int{0}
 			}
+		} else {
+			picked = restsOnChunks(want, cs)
 		}
-		c := cs[best]
-		s := a.base.SourceOf(d, &c, snippet(c.Text), now)
-		s.N = next + len(out)
-		out = append(out, s)
 		name := "《" + d.Title + "》"
 		if d.DocNumber != "" {
 			name += "（" + d.DocNumber + "）"
 		}
-		if h := c.HeadingPath(); h != "" {
-			name += "“" + h + "”部分"
+		var parts []string
+		for _, i := range picked {
+			c := cs[i]
+			s := a.base.SourceOf(d, &c, snippet(c.Text), now)
+			s.N = next + len(out)
+			out = append(out, s)
+			part := ""
+			if h := c.HeadingPath(); h != "" {
+				part = "“" + h + "”部分"
+			}
+			parts = append(parts, part+fmt.Sprintf("[%d]", s.N))
 		}
-		names = append(names, name+fmt.Sprintf("[%d]", s.N))
+		names = append(names, name+strings.Join(parts, "、"))
 	}
 	if len(names) == 0 {
 		return "", nil
 	}
 	return "\n\n答复依据：" + strings.Join(names, "；") + "。", out
+}
+
+// maxBackingParts bounds the paragraphs of one document a FAQ answer is
+// said to rest on; backingShare is the share of the answer's bigrams a
+// further paragraph must add to be named beside the best one.
+const (
+	maxBackingParts = 3
+	backingShare    = 0.2
+)
+
+// restsOnChunks returns, in document order, the paragraphs of a document
+// that a FAQ answer (its bigrams, want) is drawn from: the one sharing the
+// most wording with it, and each further one that adds at least
+// backingShare of the answer's wording the others lack (怎么申请公开政府信息
+// rests on the guide's 申请方式 and 申请内容 for how, and on its 答复期限 for
+// the 20 working days).
+func restsOnChunks(want map[string]bool, cs []kb.Chunk) []int {
+	if len(cs) == 0 {
+		return nil
+	}
+	left := make(map[string]bool, len(want))
+	for g := range want {
+		left[g] = true
+	}
+	var picked []int
+	for len(picked) < maxBackingParts {
+		best, bestScore := -1, -1.0
+		for i, c := range cs {
+			if slices.Contains(picked, i) {
+				continue
+			}
+			if s := overlap(left, c.Text) * float64(len(left)) / float64(max(1, len(want))); s > bestScore {
+				best, bestScore = i, s
+			}
+		}
+		if best < 0 || len(picked) > 0 && bestScore < backingShare {
+			break
+		}
+		picked = append(picked, best)
+		for g := range bigramSet(cs[best].Text) {
+			delete(left, g)
+		}
+	}
+	slices.Sort(picked)
+	return picked
 }
 
 // bigramSet is the set of character bigrams of s (letters and digits only).

@@ -257,7 +257,7 @@ type FocusParams struct {
 // DefaultFocus are the measured defaults.
 var DefaultFocus = FocusParams{
 	CarriedWeight: 0.3, ContextCredit: 0.7, BigramMix: 0.5, HeadingAspect: 0.25, HeadingTopic: 0.2,
-	SentAspect: 0.1, FactBonus: 0.1, UnitBonus: 0.2, RankWeight: 0.3, OfficialBonus: 0.05, FocusRunes: 100, ListRunes: 220, FactRunes: 60,
+	SentAspect: 0.1, FactBonus: 0.2, UnitBonus: 0.2, RankWeight: 0.3, OfficialBonus: 0.05, FocusRunes: 100, ListRunes: 220, FactRunes: 60,
 	ClauseRunes: 140, WithinDoc: 1, EchoRunes: 4,
 }
 

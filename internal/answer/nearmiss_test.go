@@ -45,8 +45,9 @@ func TestNearMissesAreRefused(t *testing.T) {
 		{"政务公开考核一年搞几次", "考核每年开展一次"},              // common words only: 一年
 		{"信息公开答复要是拖延 最多能拖多久", "20个工作日"},          // a time limit
 		{"区政府网站要升级IPv6吗", "IPv6"},
-		{"信息公开申请可以打电话申请吗", "口头提出"}, // a way to apply (流程), not the 咨询 hotline
-		{"可以邮寄申请吗", "信件"},          // 邮寄: in 信件
+		{"信息公开申请可以打电话申请吗", "口头提出"},    // a way to apply (流程), not the 咨询 hotline
+		{"可以邮寄申请吗", "信件"},             // 邮寄: in 信件
+		{"政府信息公开条例是哪年修订的", "2019年修订"}, // the sentence with the year asked, not the plan's 新修订的条例
 	} {
 		ans := ask(t, a, Request{Question: tc.q})
 		if ans.Refused || ans.Clarify || !strings.Contains(ans.Text, tc.quote) {

@@ -462,12 +462,14 @@ func (a *Answerer) consider(ctx context.Context, req Request) (*consideration, e
 		}
 	}
 	if c.verdict != verdictAnswer && !rewritten && standalone != q && len(req.History) > 0 && len(resp.Results) > 0 &&
-		slices.Contains(req.History[len(req.History)-1].Docs, resp.Results[0].Doc.ID) && followsOn(resp.Results[0], own, asked) {
+		slices.Contains(req.History[len(req.History)-1].Docs, resp.Results[0].Doc.ID) && followsOn(resp.Results[0], own, asked) &&
+		(c.judged == nil || c.judged.unquotable != "fact") {
 		// A follow-up (要带啥材料, 还能再往后拖吗) whose carried topic found
 		// the document just answered from: the topic is established, and
 		// the passage about what the follow-up asks is quoted. (A FAQ
 		// entry only when it is about what the follow-up asks, see
-		// preferDocs.)
+		// preferDocs; not when it holds no figure of the kind asked: 一年交
+		// 多少钱 after 怎么办理养犬登记, whose answer only says a fee is paid.)
 		c.verdict = verdictAnswer
 		c.detail += "; follow-up in the document just cited"
 	}

@@ -637,7 +637,7 @@ func lacksFact(r search.Result, fo *focus) bool {
 	if number && fo.unit != nil {
 		numberHeld = fo.unit.MatchString(n)
 	}
-	holds := holdsDuration(n) || numberHeld || date && dateRe.MatchString(n)
+	holds := holdsDuration(n) && !fo.money || numberHeld || date && dateRe.MatchString(n)
 	// 要交多少钱 is answered by 不收取费用: the sum is none.
 	free := number && fo.aspect != nil && fo.aspect.Name == "费用" && freeRe.MatchString(n)
 	return !holds && !free

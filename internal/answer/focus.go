@@ -84,6 +84,8 @@ var (
 	// closing formula: nothing to quote as an answer.
 	signatureRe = regexp.MustCompile(`^(?:[^，。；：,;:]{2,60}?\s*)?[0-9０-９一二〇○零]{2,4}年[0-9０-９一二三四五六七八九十]{1,2}月[0-9０-９一二三四五六七八九十]{1,3}日[。\s]*(?:【[^】]{1,8}】\s*)*$|^(特此(通知|通告|公告|函告)|此复)[。！]?$`)
 	numberRe    = regexp.MustCompile(`[0-9０-９]|[一二三四五六七八九十百千万两][个次天年月人项类种条万元岁倍%％]|百分之`)
+	// asksMoneyRe asks for a sum of money.
+	asksMoneyRe = regexp.MustCompile(`多少钱|几块钱|多少块|几块|多少元`)
 	// asksUnitRe: the measure a question for a number names (多少吨, 几家,
 	// 多少万元): a sentence with a number in that measure holds the answer.
 	asksUnitRe = regexp.MustCompile(`(?:多少|几)(万|亿)?(平方米|公里|公斤|千克|小时|分钟|[分吨元人家个次天件台辆名所项条只套份箱批倍岁户座张本架艘栋间场期笔例])`)
@@ -100,6 +102,7 @@ type focus struct {
 	aspectMarks []string
 	number      bool           // wants a number
 	unit        *regexp.Regexp // a number in the measure asked (432吨 for 多少吨), or nil
+	money       bool           // wants a sum of money (多少钱): no length of time answers it
 	phone       bool           // wants a telephone number
 	mail        bool           // wants an e-mail address
 	web         bool           // wants a website, platform or app
@@ -125,7 +128,11 @@ func (a *Answerer) focusOf(q string, resp *search.Response) *focus {
 	}
 	norm := textnorm.Key(q)
 	f.number = asksNumberRe.MatchString(notNumberRe.ReplaceAllString(norm, ""))
-	if m := asksUnitRe.FindStringSubmatchIndex(norm); m != nil && !strings.HasSuffix(norm[:m[0]], "哪") { // 哪几项 asks which, not how many
+	if f.money = asksMoneyRe.MatchString(norm) && !asksWhetherRe.MatchString(norm); f.money {
+		// 多少钱, 几块钱: a sum, in 元 (1000元, 5万元) — not in a question
+		// whether (能查到自己自付了多少钱吗 asks whether one can look it up).
+		f.unit = regexp.MustCompile(`[0-9０-９一二三四五六七八九十百千两]\s*(?:万|亿)?(?:余|多)?(?:元|块)`)
+	} else if m := asksUnitRe.FindStringSubmatchIndex(norm); m != nil && !strings.HasSuffix(norm[:m[0]], "哪") { // 哪几项 asks which, not how many
 		u := norm[m[4]:m[5]]
 		switch {
 		case u == "个":

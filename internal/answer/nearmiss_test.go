@@ -86,6 +86,10 @@ func TestLacksFact(t *testing.T) {
 		{"日常监测占多少分", "考核每年开展一次，采用日常监测的方式。", true},
 		{"日常监测占多少分", "日常监测占40分。", false},
 		{"几分钟能办完", "窗口办理只需10分钟。", false},
+		{"一个证书能补多少钱", "拿到证书的第一年可申领一次技能提升补贴。", true}, // 多少钱 wants a sum in 元
+		{"一个证书能补多少钱", "每个证书补贴1500元。", false},
+		{"一年交多少钱", "每年年检缴纳500元。", false},
+		{"公众号上能查到自己自付了多少钱吗", "关注公众号后（1）选择个人医保查询。", false}, // whether one can look it up
 	} {
 		r := resultOf(tc.text)
 		if got := lacksFact(r, a.focusOf(tc.q, analyze(a, tc.q))); got != tc.lacks {

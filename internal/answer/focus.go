@@ -85,7 +85,7 @@ var (
 	signatureRe = regexp.MustCompile(`^(?:[^，。；：,;:]{2,60}?\s*)?[0-9０-９一二〇○零]{2,4}年[0-9０-９一二三四五六七八九十]{1,2}月[0-9０-９一二三四五六七八九十]{1,3}日[。\s]*(?:【[^】]{1,8}】\s*)*$|^(特此(通知|通告|公告|函告)|此复)[。！]?$`)
 	numberRe    = regexp.MustCompile(`[0-9０-９]|[一二三四五六七八九十百千万两][个次天年月人项类种条万元岁倍%％]|百分之`)
 	// asksMoneyRe asks for a sum of money.
-	asksMoneyRe = regexp.MustCompile(`多少钱|几块钱|多少块|几块|多少元`)
+	asksMoneyRe = regexp.MustCompile(`多少钱|几块钱|多少元`) // not 几块 (分成几块: parts)
 	// asksUnitRe: the measure a question for a number names (多少吨, 几家,
 	// 多少万元): a sentence with a number in that measure holds the answer.
 	asksUnitRe = regexp.MustCompile(`(?:多少|几)(万|亿)?(平方米|公里|公斤|千克|小时|分钟|[分吨元人家个次天件台辆名所项条只套份箱批倍岁户座张本架艘栋间场期笔例])`)

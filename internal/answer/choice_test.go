@@ -127,3 +127,18 @@ func TestRelatedQuestionNamesIssuedDocument(t *testing.T) {
 		}
 	}
 }
+
+// A clarification lists the candidates that share something with the
+// question before those that share nothing, each group in rank order.
+func TestSharingFirst(t *testing.T) {
+	r := func(id string) search.Result { return search.Result{Doc: &kb.Document{ID: id}} }
+	shares := func(x search.Result) bool { return strings.HasPrefix(x.Doc.ID, "quota") }
+	got := sharingFirst([]search.Result{r("referee"), r("quota1"), r("inspection"), r("quota2")}, shares)
+	var ids []string
+	for _, x := range got {
+		ids = append(ids, x.Doc.ID)
+	}
+	if strings.Join(ids, " ") != "quota1 quota2 referee inspection" {
+		t.Errorf("order %v, want the sharing candidates first, then the others, each in rank order", ids)
+	}
+}

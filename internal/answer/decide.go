@@ -527,7 +527,7 @@ func distinguished(q string, r search.Result, results []search.Result) string {
 // questions, numbered, as text for old clients and as Related for buttons.
 // Nothing is quoted, so nothing is cited.
 func (a *Answerer) clarify(req Request, standalone string, resp *search.Response, detail string) (*Answer, error) {
-	cands := clarifyCandidates(resp.Results, nil)
+	cands := sharingFirst(clarifyCandidates(resp.Results, nil), a.sharesWithQuestion(standalone, resp))
 	if len(cands) > 4 {
 		cands = cands[:4]
 	}
@@ -554,6 +554,35 @@ func (a *Answerer) clarify(req Request, standalone string, resp *search.Response
 		ans.Standalone = standalone
 	}
 	return ans, nil
+}
+
+// sharesWithQuestion returns a test of whether a result shares anything
+// with the question (a key term, fully or in part, in its name or text, or
+// a term of its name in the question): its evidence is not nil.
+func (a *Answerer) sharesWithQuestion(q string, resp *search.Response) func(search.Result) bool {
+	terms := slices.DeleteFunc(keyTerms(resp), func(k keyTerm) bool { return a.regions.served(k.t) })
+	terms = append(terms, a.known.rareChars(resp)...)
+	return func(r search.Result) bool {
+		e := a.known.evidenceOf(q, terms, r, a.nameTerms(r))
+		return e.score() > 0 || e.Back > 0
+	}
+}
+
+// sharingFirst orders a clarification's candidates so that those sharing
+// something with the question come before those that share nothing (摇号多久
+// 摇一次: the entries on 小客车指标 before 裁判员多久注册一次, which shares only
+// 多久…一次), each group in rank order. None is dropped: a candidate sharing
+// no word is still sometimes the one meant.
+func sharingFirst(cands []search.Result, shares func(search.Result) bool) []search.Result {
+	var yes, no []search.Result
+	for _, r := range cands {
+		if shares(r) {
+			yes = append(yes, r)
+		} else {
+			no = append(no, r)
+		}
+	}
+	return append(yes, no...)
 }
 
 // titleOnly reports whether passage r answers the question only through

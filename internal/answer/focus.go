@@ -47,9 +47,6 @@ func (f *focus) marks(s string) bool {
 	return f.aspect != nil && containsAny(s, f.aspectMarks)
 }
 
-// continuesRe starts a sentence that qualifies or continues the one before.
-var continuesRe = regexp.MustCompile(`^(但是|但|不过|然而|同时|此外|另外|其中|对此|并且|而且|否则|因此|为此|上述|该|其|这些|此类|这是|这也是|这就是|这一|这项|此举)`)
-
 // Kinds of fact a question may want.
 var (
 	// notNumberRe: words that look like a question for a number and are
@@ -591,111 +588,6 @@ func (f *focus) trim(q quote, ctx string) quote {
 	return quote{passage: q.passage, sentences: []sentence{{text: text, start: start}}, cutBefore: lo > 0, cutAfter: hi < len(cs)-1}
 }
 
-// grow quotes sentence i of ss and the sentences after it while the quote
-// is shorter than want runes; a sentence that introduces a list (ends with
-// ：) brings its items up to max runes.
-//
-// parallel, when not nil, reports whether a clause holds the kind of fact
-// asked: a sentence part after a ；whose part before it holds one too is
-// one of several cases of one rule (不能当场答复的，20个工作日内答复；需要延长
-// 的，最长不得超过20个工作日) and is quoted with it.
-func grow(ss []sentence, i, want, max int, echo bool, parallel func(string) bool) quote {
-	q := quote{sentences: []sentence{ss[i]}}
-	n := utf8.RuneCountInString(ss[i].text)
-	first := i
-	if echo && i+1 < len(ss) && n+utf8.RuneCountInString(ss[i+1].text) <= max && !isSignature(ss[i+1].text) {
-		// A sentence that restates the question says what follows it.
-		q.sentences = append(q.sentences, ss[i+1])
-		n += utf8.RuneCountInString(ss[i+1].text)
-		i++
-	} else if i > 0 && parallel != nil && strings.HasSuffix(ss[i-1].text, "；") && parallel(ss[i-1].text) &&
-		n+utf8.RuneCountInString(ss[i-1].text) <= max {
-		q.sentences = []sentence{ss[i-1], ss[i]}
-		n += utf8.RuneCountInString(ss[i-1].text)
-	} else if i > 0 && (continuesRe.MatchString(ss[i].text) || exceptionAfter(ss[i-1].text, ss[i].text)) && !listItemRe.MatchString(ss[i].text) {
-		// 但是…, 同时…, or a condition after a ；(…书面形式；采用书面形式确有
-		// 困难的，…): the sentence before it says what it qualifies.
-		q.sentences = []sentence{ss[i-1], ss[i]}
-		n += utf8.RuneCountInString(ss[i-1].text)
-	}
-	lead := isRunInHeading(ss[i].text)
-	list := endsIntro(ss[i].text) ||
-		lead && i+1 < len(ss) && listItemRe.MatchString(ss[i+1].text) || // 5.在村人员责任。（1）…（2）…
-		// 一、开学前的准备工作 1、…: a heading that restates the question
-		// was quoted with its first item; the others follow.
-		i > first && isRunInHeading(ss[first].text) && listItemRe.MatchString(ss[i].text)
-	level := 0 // the level of the list's items, once one is met
-	if list && listItemRe.MatchString(ss[i].text) && !lead {
-		level = itemLevel(ss[i].text)
-	}
-	for j := i + 1; j < len(ss); j++ {
-		m := utf8.RuneCountInString(ss[j].text)
-		item := listItemRe.MatchString(ss[j].text)
-		prev := ss[j-1].text
-		if isSignature(ss[j].text) {
-			return q // the document's signature ends what it says
-		}
-		if list && item {
-			if l := itemLevel(ss[j].text); level == 0 {
-				level = l
-			} else if l < level {
-				return q // 二、开学後的防控工作 after the items 1、…4、 of 一、: the next section
-			}
-		}
-		switch {
-		case lead && n+m <= max:
-			// A run-in heading (2.稳定信贷供给。) says what follows it.
-			lead = isRunInHeading(ss[j].text) // （二）安检登记。4.安全检查。…
-		case list && item && n+m <= max:
-		case list && level > 0 && n+m <= want:
-			// An item of several sentences, as far as a quote grows.
-		case list && n+m <= max && (strings.HasSuffix(prev, "；") || strings.HasSuffix(prev, ";")):
-			// An item's text runs on past its ；(（2）采取紧急措施，如限制
-			// 人群聚集的活动；停工、停业、停课；…).
-		case !list && n < want && n+m <= max && !item:
-			list = introducesItems(ss[j].text)
-		default:
-			return q
-		}
-		q.sentences = append(q.sentences, ss[j])
-		n += m
-	}
-	return q
-}
-
-// isSignature reports whether sentence s is a document's signature line
-// or closing formula (signatureRe).
-func isSignature(s string) bool { return signatureRe.MatchString(strings.TrimSpace(s)) }
-
-// asFollowsRe ends a sentence that introduces what follows with a full
-// stop (…具体安排通知如下。).
-var asFollowsRe = regexp.MustCompile(`如下[。.]$`)
-
-// endsIntro reports whether sentence s introduces a list: it ends with ：,
-// or with 如下。
-func endsIntro(s string) bool {
-	s = strings.TrimSpace(s)
-	return strings.HasSuffix(s, "：") || strings.HasSuffix(s, ":") || asFollowsRe.MatchString(s)
-}
-
-// introRunes: a sentence this short ending with ： introduces the items
-// of what is being said (主要包括如下几个方面：, 为此倡议如下：); a longer one
-// is more often a document's preamble whose items are its sections.
-const introRunes = 20
-
-// preambleRe is the formula with which an official document introduces its
-// sections (现将有关事项通知如下：), or its list of attachments (附件：).
-var preambleRe = regexp.MustCompile(`(?:通知|公告|通告|告知|决定|通报|批复|函复|意见)如下[：:。.]$|^附件`)
-
-// introducesItems reports whether s, met while a quote grows, introduces a
-// list whose items the quote should bring: a short sentence ending with ：
-// that is not a document's preamble.
-func introducesItems(s string) bool {
-	s = strings.TrimSpace(s)
-	return endsIntro(s) && utf8.RuneCountInString(s) <= introRunes &&
-		!preambleRe.MatchString(s)
-}
-
 // echoes reports whether sentence s holds little besides the question's
 // own words: at most EchoRunes of its Han characters are in no character
 // bigram of the question.
@@ -721,49 +613,6 @@ func (f *focus) echoes(s string) bool {
 		}
 	}
 	return han >= 4 && left <= f.p.EchoRunes
-}
-
-// runInHeadingRunes: a numbered sentence this short without a clause
-// break is the title of the item it opens (2.稳定信贷供给。).
-const runInHeadingRunes = 30
-
-// conditionRe starts a clause with its condition (采用书面形式确有困难的，).
-var conditionRe = regexp.MustCompile(`^[^，。；：,;:]{2,24}的[，,]`)
-
-// exceptionAfter reports whether part, following prev after a ；of the same
-// sentence, states the exception to the rule prev states: part starts with
-// a condition, prev neither with one (不能当场答复的，…；需要延长的，… are
-// cases side by side) nor with an item's number.
-func exceptionAfter(prev, part string) bool {
-	return (strings.HasSuffix(prev, "；") || strings.HasSuffix(prev, ";")) && conditionRe.MatchString(part) &&
-		!conditionRe.MatchString(prev) && !listItemRe.MatchString(prev)
-}
-
-// itemLevel is the rank of an item's numbering among those of 公文 (GB/T
-// 9704: 一、 > （一） > 1. > （1）), ① below them all; 0 for no item.
-func itemLevel(s string) int {
-	m := listItemRe.FindString(strings.TrimSpace(s))
-	switch {
-	case m == "":
-		return 0
-	case strings.ContainsAny(m, "（(") && strings.ContainsAny(m, "一二三四五六七八九十"):
-		return 2
-	case strings.ContainsAny(m, "（("):
-		return 4
-	case strings.ContainsAny(m, "一二三四五六七八九十"):
-		return 1
-	case strings.ContainsAny(m, "0123456789"):
-		return 3
-	default:
-		return 5
-	}
-}
-
-// isRunInHeading reports whether s is the title of a numbered item run
-// into its text: （二）安检登记。 5.实施援企稳岗政策。
-func isRunInHeading(s string) bool {
-	s = strings.TrimSpace(s)
-	return listItemRe.MatchString(s) && utf8.RuneCountInString(s) <= runInHeadingRunes && !strings.ContainsAny(s, "，,；;")
 }
 
 // isQuestionSentence reports whether s asks a question (ends with ？).
@@ -853,92 +702,6 @@ func (f *focus) preferAspect(results []search.Result, known *presence) ([]search
 		return out, true
 	}
 	return results, false
-}
-
-// leadsOn reports whether s is a sentence whose point is in what follows
-// it: a run-in heading, a question the document asks itself, or the
-// introduction of a list (…如下：).
-func leadsOn(s string) bool {
-	t := strings.TrimSpace(s)
-	return isRunInHeading(t) || isQuestionSentence(t) || endsIntro(t)
-}
-
-// continuationChunks: a passage ending on a heading is continued by at
-// most this many chunks.
-const continuationChunks = 2
-
-// withContinuation returns results with the first n passages continued by
-// the text of their document's next chunk, so that a quote can grow past
-// where the passage was cut: what a sentence leading on at its end
-// introduces (2.稳定信贷供给。 at the end of a chunk, its text in the next),
-// or the rest of an item or paragraph the chunker split. own is by passage
-// the length of its own text (0: not continued): the quote starts in it,
-// and the passage keeps its anchor. chunksOf gives a document's chunks.
-func withContinuation(results []search.Result, n int, chunksOf func(string) []kb.Chunk) (out []search.Result, own []int) {
-	for i, r := range results {
-		if i >= n || r.Doc == nil || r.Doc.Type == kb.TypeFAQ {
-			continue
-		}
-		chunks := chunksOf(r.Doc.ID)
-		j := slices.IndexFunc(chunks, func(c kb.Chunk) bool { return c.ID == r.Chunk.ID })
-		if j < 0 {
-			continue
-		}
-		text := r.Chunk.Text
-		leads := func(t string) bool {
-			ss := splitSentences(t)
-			return len(ss) > 0 && leadsOn(ss[len(ss)-1].text)
-		}
-		// The next chunk may itself end on a heading (a section's title
-		// before its first item): at most continuationChunks are added.
-		for k := j + 1; k < len(chunks) && k <= j+continuationChunks; k++ {
-			mid := midParagraph(r.Doc.Body, chunks[k-1].Text, chunks[k].Text)
-			if !leads(chunks[k-1].Text) && (k > j+1 || !mid) {
-				break
-			}
-			if mid {
-				text += chunks[k].Text // one paragraph: no line break
-			} else {
-				text += "\n" + chunks[k].Text
-			}
-		}
-		if text == r.Chunk.Text {
-			continue
-		}
-		if out == nil {
-			out, own = slices.Clone(results), make([]int, len(results))
-		}
-		out[i].Chunk.Text = text
-		own[i] = len(r.Chunk.Text)
-	}
-	if out == nil {
-		return results, nil
-	}
-	return out, own
-}
-
-// midParagraph reports whether the chunker cut a paragraph of body between
-// chunk texts a and b (a paragraph too long for one chunk, cut after a
-// sentence): in body, a's end runs on into b's start with no line break.
-func midParagraph(body, a, b string) bool {
-	a, b = strings.TrimSpace(a), strings.TrimSpace(b)
-	if i := strings.LastIndexByte(a, '\n'); i >= 0 {
-		a = a[i+1:] // a's last paragraph
-	}
-	if i := strings.IndexByte(b, '\n'); i >= 0 {
-		b = b[:i]
-	}
-	tail, head := []rune(a), []rune(b)
-	tail, head = tail[max(0, len(tail)-24):], head[:min(len(head), 12)]
-	if len(tail) == 0 || len(head) == 0 {
-		return false
-	}
-	for _, sep := range []string{"", " ", "　"} {
-		if strings.Contains(body, string(tail)+sep+string(head)) {
-			return true
-		}
-	}
-	return false
 }
 
 // inDocument returns the focus with the question's terms and bigrams

@@ -668,9 +668,30 @@ func lacksFact(r search.Result, fo *focus) bool {
 	}
 	holds := holdsDuration(n) && !fo.money || numberHeld || date && dateRe.MatchString(n)
 	// 要交多少钱 is answered by 不收取费用: the sum is none.
-	free := number && fo.aspect != nil && fo.aspect.Name == "费用" && freeRe.MatchString(n)
+	free := number && fo.aspect != nil && fo.aspect.Name == "费用" && saysFree(n)
 	return !holds && !free
 }
+
+// saysFree reports whether text n says that what is charged for costs
+// nothing: a free word next to a word for the charge (不收取费用, 免收工本费,
+// 免费办理), not 免费接种狂犬病疫苗 in an entry on a fee that is paid.
+func saysFree(n string) bool {
+	for _, m := range freeRe.FindAllStringIndex(n, -1) {
+		before, after := []rune(n[:m[0]]), []rune(n[m[1]:])
+		around := string(before[max(0, len(before)-freeWindow):]) + "|" + string(after[:min(len(after), freeWindow)])
+		if freeChargeRe.MatchString(around) {
+			return true
+		}
+	}
+	return false
+}
+
+// freeWindow: how many characters on each side of a free word are read.
+const freeWindow = 4
+
+// freeChargeRe is what a free word must be next to: the charge or the
+// service asked for.
+var freeChargeRe = regexp.MustCompile(`费|钱|办理|提供|申请|受理|发放|领取|查询|登记`)
 
 // freeRe says that something costs nothing.
 var freeRe = regexp.MustCompile(`免费|不收费|不收取|免收|免予收取|免交|无需缴费|不需缴费|不需要缴费|无需交费|不需交费|不用交钱|无需付费`)

@@ -528,3 +528,54 @@ func TestBrowserWorkbenchPapercuts(t *testing.T) {
 	}
 	browsertest.Screenshot(t, ctx, "workbench-offered.png")
 }
+
+// TestBrowserLongButtonClamped: a knowledge base whose "question" is a
+// whole paragraph (imported FAQ files have them) shows at most three lines
+// of it on a button, on a phone; the button's name and title keep it whole.
+func TestBrowserLongButtonClamped(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "faq"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	long := "城乡居民养老保险待遇领取人员每年需要进行一次领取资格认证，认证可以通过手机应用刷脸完成，也可以到户籍所在地的镇（街道）社会保障服务窗口现场认证，行动不便的可以申请上门认证，未按时认证的暂停发放待遇，补充认证后恢复发放并补发暂停期间的待遇，那么领取资格认证具体应当怎么办理？"
+	yaml := "title: 测试常见问题\ndepartment: 区人力社保局\nentries:\n" +
+		"  - id: pension-claim\n    question: 城乡居民养老保险待遇怎么领取？\n    answer: 到达领取年龄后，持本人身份证件到户籍所在地的社会保障服务窗口申请领取待遇。\n" +
+		"  - id: pension-check\n    question: " + long + "\n    answer: 每年认证一次，可以刷脸认证，也可以到服务窗口认证。\n"
+	if err := os.WriteFile(filepath.Join(dir, "faq", "pension.yaml"), []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := browsertest.New(t)
+	rs := startServe(t, dir, map[string]string{"GOVCHAT_RATE_IP": "-1", "GOVCHAT_RATE_SESSION": "-1"}, chat.Config{})
+	browsertest.Do(t, ctx, phone(), chromedp.Navigate(rs.base+"/"))
+	waitOnline(t, ctx)
+	askInWidget(t, ctx, "城乡居民养老保险待遇领取")
+	waitAnswered(t, ctx, 0)
+	type chip struct {
+		Name, Title        string
+		Height, LineHeight float64
+		ScrollH, ClientH   float64
+	}
+	got := browsertest.Run(t, ctx, chromedp.Evaluate[[]chip](`[...`+shadow+`.querySelectorAll('.msg.bot[data-id] button.chip')].map(b => {
+	  const s = b.querySelector('span'), cs = getComputedStyle(s);
+	  return {Name: b.textContent, Title: b.title, Height: s.getBoundingClientRect().height, LineHeight: parseFloat(cs.lineHeight),
+	    ScrollH: s.scrollHeight, ClientH: s.clientHeight};
+	})`))
+	var found bool
+	for _, c := range got {
+		if !strings.HasPrefix(c.Name, long[:30]) {
+			continue
+		}
+		found = true
+		t.Logf("long button: %+v", c)
+		if c.Name != long || c.Title != long {
+			t.Errorf("the button's name or title is not the whole question: %+v", c)
+		}
+		if c.Height > 3*c.LineHeight+1 || c.ScrollH <= c.ClientH {
+			t.Errorf("the long question is not clamped to three lines: %+v", c)
+		}
+	}
+	if !found {
+		t.Fatalf("no button offers the long question (buttons %+v): the test checks nothing", got)
+	}
+	browsertest.Screenshot(t, ctx, "long-button-390.png")
+}

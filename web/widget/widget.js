@@ -184,7 +184,7 @@
     if (heading) row.appendChild(el('p', { class: 'suggest-head', 'aria-hidden': 'true', text: heading }));
     questions.forEach(function (q) {
       var text = typeof q === 'string' ? q : q.question;
-      var b = el('button', { type: 'button', class: 'chip', onclick: function () { pick(q); } }, el('span', { text: text }));
+      var b = el('button', { type: 'button', class: 'chip', title: text.length > 60 ? text : null, onclick: function () { pick(q); } }, el('span', { text: text }));
       if (q && q.sample) b.appendChild(el('span', { class: 'tag tag-sample', text: '示例' }));
       row.appendChild(b);
     });

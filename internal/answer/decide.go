@@ -677,6 +677,9 @@ func lacksFact(r search.Result, fo *focus) bool {
 // 免费办理), not 免费接种狂犬病疫苗 in an entry on a fee that is paid.
 func saysFree(n string) bool {
 	for _, m := range freeRe.FindAllStringIndex(n, -1) {
+		if w := n[m[0]:m[1]]; w != "免费" && strings.ContainsAny(w, "费钱") {
+			return true // 不收费, 无需缴费: the charge named in the phrase itself
+		}
 		before, after := []rune(n[:m[0]]), []rune(n[m[1]:])
 		around := string(before[max(0, len(before)-freeWindow):]) + "|" + string(after[:min(len(after), freeWindow)])
 		if freeChargeRe.MatchString(around) {

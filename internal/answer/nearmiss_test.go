@@ -92,6 +92,7 @@ func TestLacksFact(t *testing.T) {
 		{"公众号上能查到自己自付了多少钱吗", "关注公众号后（1）选择个人医保查询。", false}, // whether one can look it up
 		{"养狗一年交多少钱", "办理养犬登记后，请及时对犬只免费接种狂犬病疫苗。", true},    // free, but not the fee asked
 		{"办证要交多少钱", "本证免费办理。", false},
+		{"办证要交多少钱", "本项业务不收费。", false},
 	} {
 		r := resultOf(tc.text)
 		if got := lacksFact(r, a.focusOf(tc.q, analyze(a, tc.q))); got != tc.lacks {

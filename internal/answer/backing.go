@@ -95,14 +95,26 @@ func restsOnChunks(want map[string]bool, cs []kb.Chunk) []int {
 	for g := range want {
 		left[g] = true
 	}
+	sets := make([]map[string]bool, len(cs))
+	for i, c := range cs {
+		sets[i] = bigramSet(c.Text)
+	}
 	var picked []int
 	for len(picked) < maxBackingParts {
+		// The share of the answer's wording a paragraph adds to those
+		// picked, a shorter paragraph first at equal share.
 		best, bestScore := -1, -1.0
-		for i, c := range cs {
+		for i, set := range sets {
 			if slices.Contains(picked, i) {
 				continue
 			}
-			if s := overlap(left, c.Text) * float64(len(left)) / float64(max(1, len(want))); s > bestScore {
+			n := 0
+			for g := range left {
+				if set[g] {
+					n++
+				}
+			}
+			if s := float64(n)/float64(max(1, len(want))) - float64(len(set))*1e-6; s > bestScore {
 				best, bestScore = i, s
 			}
 		}
@@ -110,7 +122,7 @@ func restsOnChunks(want map[string]bool, cs []kb.Chunk) []int {
 			break
 		}
 		picked = append(picked, best)
-		for g := range bigramSet(cs[best].Text) {
+		for g := range sets[best] {
 			delete(left, g)
 		}
 	}

@@ -54,8 +54,7 @@ func (a *Answerer) features(q string, resp *search.Response, answerable bool, f 
 	// The places the knowledge base serves are in every entry's setting,
 	// not evidence that one answers (宁波海曙区的社保卡在哪里办 is not answered
 	// by the 海曙区 work plan's opening).
-	terms := slices.DeleteFunc(keyTerms(resp), func(k keyTerm) bool { return a.regions.served(k.t) })
-	terms = append(terms, a.known.rareChars(resp)...)
+	terms := a.evidenceTerms(resp)
 	n := min(len(resp.Results), 4)
 	ev := make([]evidence, n)
 	for i := range n {
@@ -109,6 +108,14 @@ func (a *Answerer) features(q string, resp *search.Response, answerable bool, f 
 		x[14] = best - x[13]
 	}
 	return x, ev
+}
+
+// evidenceTerms are the terms a result's evidence is weighed on: the
+// question's key terms but the places the knowledge base serves, and its
+// rare characters.
+func (a *Answerer) evidenceTerms(resp *search.Response) []keyTerm {
+	terms := slices.DeleteFunc(keyTerms(resp), func(k keyTerm) bool { return a.regions.served(k.t) })
+	return append(terms, a.known.rareChars(resp)...)
 }
 
 // duplicateShare is the share of character bigrams two FAQ answers must
@@ -560,8 +567,7 @@ func (a *Answerer) clarify(req Request, standalone string, resp *search.Response
 // with the question (a key term, fully or in part, in its name or text, or
 // a term of its name in the question): its evidence is not nil.
 func (a *Answerer) sharesWithQuestion(q string, resp *search.Response) func(search.Result) bool {
-	terms := slices.DeleteFunc(keyTerms(resp), func(k keyTerm) bool { return a.regions.served(k.t) })
-	terms = append(terms, a.known.rareChars(resp)...)
+	terms := a.evidenceTerms(resp)
 	return func(r search.Result) bool {
 		e := a.known.evidenceOf(q, terms, r, a.nameTerms(r))
 		return e.score() > 0 || e.Back > 0

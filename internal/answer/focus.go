@@ -81,6 +81,8 @@ var (
 	// closing formula: nothing to quote as an answer.
 	signatureRe = regexp.MustCompile(`^(?:[^，。；：,;:]{2,60}?\s*)?[0-9０-９一二〇○零]{2,4}年[0-9０-９一二三四五六七八九十]{1,2}月[0-9０-９一二三四五六七八九十]{1,3}日[。\s]*(?:【[^】]{1,8}】\s*)*$|^(特此(通知|通告|公告|函告)|此复)[。！]?$`)
 	numberRe    = regexp.MustCompile(`[0-9０-９]|[一二三四五六七八九十百千万两][个次天年月人项类种条万元岁倍%％]|百分之`)
+	// moneySumRe is a sum of money: 1000元, 5万元, 三千多块.
+	moneySumRe = regexp.MustCompile(`[0-9０-９一二三四五六七八九十百千两]\s*(?:万|亿)?(?:余|多)?(?:元|块)`)
 	// asksMoneyRe asks for a sum of money.
 	asksMoneyRe = regexp.MustCompile(`多少钱|几块钱|多少元`) // not 几块 (分成几块: parts)
 	// asksUnitRe: the measure a question for a number names (多少吨, 几家,
@@ -128,7 +130,7 @@ func (a *Answerer) focusOf(q string, resp *search.Response) *focus {
 	if f.money = asksMoneyRe.MatchString(norm) && !asksWhetherRe.MatchString(norm); f.money {
 		// 多少钱, 几块钱: a sum, in 元 (1000元, 5万元) — not in a question
 		// whether (能查到自己自付了多少钱吗 asks whether one can look it up).
-		f.unit = regexp.MustCompile(`[0-9０-９一二三四五六七八九十百千两]\s*(?:万|亿)?(?:余|多)?(?:元|块)`)
+		f.unit = moneySumRe
 	} else if m := asksUnitRe.FindStringSubmatchIndex(norm); m != nil && !strings.HasSuffix(norm[:m[0]], "哪") { // 哪几项 asks which, not how many
 		u := norm[m[4]:m[5]]
 		switch {

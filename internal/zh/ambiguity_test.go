@@ -65,6 +65,11 @@ var segmentationCases = []struct {
 	{"这个问题应该找哪个部门", "这个|问题|应该|找|哪个|部门", ""},
 	{"为什么我的申请被退回了", "为什么|我|的|申请|被|退回|了", ""},
 	{"提出的问题要及时答复", "提出|的|问题|要|及时|答复", ""},
+	// The channels of online services, which gse's dictionary splits into
+	// single characters (微|信, 扫|码, 线|上).
+	{"路边停车费能用微信小程序交吗", "路边|停车费|能|用|微信|小程序|交|吗", "微|信|小|程序"},
+	{"关注官网和公众号扫码线上办理", "关注|官网|和|公众号|扫码|线上|办理", "官|网, 扫|码, 线|上"},
+	{"企业复产稳岗可以申请缓缴社保", "企业|复产|稳岗|可以|申请|缓缴|社保", "复|产, 稳|岗, 缓|缴"},
 }
 
 // TestSegmentationAmbiguities checks whole segmentations of real-world

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -632,5 +633,45 @@ func TestAspectFollowUpOfAFAQAnswer(t *testing.T) {
 	ans = ask(t, a, Request{Question: "收费吗", History: []Turn{turn, next}})
 	if ans.Refused || ans.Clarify || !strings.Contains(ans.Text, "不收取费用") {
 		t.Errorf("收费吗 after the FAQ answer on applying: %s", ans.Text)
+	}
+}
+
+// A question without a follow-up's wording may continue the conversation
+// all the same: 能提前在网上约吗 after a question on 结婚登记 names no
+// subject of its own, though the knowledge base uses each of its words
+// (提前, 网上 in the entry on choosing a number plate). It is searched with
+// the topic carried over — answered from the entry on booking a marriage
+// registration, or, as here where the plate entry holds the question's words
+// in its title, offered beside it — and never answered from the plate
+// entry alone. A question naming a matter of its own is searched as asked.
+func TestFollowUpWithoutCueKeepsTopic(t *testing.T) {
+	faq := func(id, q, answer string) *kb.Document {
+		return &kb.Document{ID: id, Type: kb.TypeFAQ, Title: q, Body: answer, Region: "北京市"}
+	}
+	shipped := loadKnowledge(t)
+	b := kb.NewBase([]*kb.Document{
+		faq("marry-docs", "结婚登记需要携带哪些材料？", "结婚登记需要双方本人的身份证、户口簿和近期半身免冠合影照片。"),
+		faq("marry-book", "如何预约结婚登记？", "结婚登记可以通过婚姻登记公众号在网上预约，最早可提前30天预约。"),
+		faq("marry-place", "结婚登记机构的地址在哪儿查？", "关注婚姻登记公众号，选择附近的婚姻登记处查看地址。"),
+		faq("plate", "尚未购买机动车，能提前在网上选号吗？", "尚未购买机动车不能提前在网上自主选号，选号需要录入车辆识别代号和购车发票。"),
+		faq("dog", "养犬登记证丢了怎么办？", "养犬人应当自丢失之日起15日内到原登记机关补办。"),
+	}, shipped.Dict)
+	a := newEvalAnswerer(t, b)
+	first := ask(t, a, Request{Question: "领结婚证要带什么东西"})
+	if first.Refused || first.Clarify || first.Sources[0].ID != "marry-docs" {
+		t.Fatalf("first: %+v", first)
+	}
+	hist := []Turn{{Question: "领结婚证要带什么东西", Answer: first.Text, Terms: first.Terms}}
+	ans := ask(t, a, Request{Question: "能提前在网上约吗", History: hist})
+	if ans.Refused || len(ans.Sources) == 0 && len(ans.Related) == 0 {
+		t.Fatalf("follow-up refused: %+v", ans)
+	}
+	offers := slices.ContainsFunc(ans.Related, func(r kb.Related) bool { return r.ID == "marry-book" })
+	if ans.Clarify && !offers || !ans.Clarify && (len(ans.Sources) == 0 || ans.Sources[0].ID != "marry-book") {
+		t.Errorf("能提前在网上约吗 after 结婚登记: standalone %q, sources %v, related %v\n%s", ans.Standalone, ans.Sources, ans.Related, ans.Text)
+	}
+	ans = ask(t, a, Request{Question: "养犬登记证丢了怎么办", History: hist})
+	if ans.Refused || len(ans.Sources) == 0 || ans.Sources[0].ID != "dog" {
+		t.Errorf("a question of its own: standalone %q, sources %v\n%s", ans.Standalone, ans.Sources, ans.Text)
 	}
 }

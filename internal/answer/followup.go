@@ -14,41 +14,22 @@ import (
 	"github.com/govchat/govchat/internal/textnorm"
 )
 
-// followUpStartRe and followUpRefRe mark a question that depends on the
-// conversation: 那外地户口呢？, 还有别的材料吗, 这个要多久.
-var (
-	followUpStartRe = regexp.MustCompile(`^(那|那么|那如果|那要是|那假如|还有|另外|此外|如果|要是|假如|若是|对于|至于|同样|也|然后|所以|那我|那他|那她|那我们|那孩子|那老人|可是|但是|不过)`)
-	followUpRefRe   = regexp.MustCompile(`呢$|算不算|算吗$|也算|包不包括|包括吗$|属不属于|属于吗$|在内吗$|这个|那个|这种|那种|这样|那样|这项|那项|这些|那些|上述|上面|刚才|前面说|你说的|它|该政策|该文件|该规定|此项|同上|一样吗|还需要|还要|还可以|还能`)
-)
-
-// isFollowUp reports whether q, by its wording, likely continues the
-// previous turn: it is short, starts with 那/还有/如果…, ends with 呢 or refers
-// to 这个/上述…. A question may also be a follow-up because it names no
-// topic (需要带什么材料), which only its terms tell (see retrieve).
-func isFollowUp(q string) bool {
-	norm := textnorm.Key(q)
-	if norm == "" {
-		return false
-	}
-	if utf8.RuneCountInString(norm) <= 6 {
-		return true
-	}
-	return hasFollowUpCue(norm)
-}
-
-func hasFollowUpCue(norm string) bool {
-	return followUpStartRe.MatchString(norm) || followUpRefRe.MatchString(norm)
-}
+// followUpStartRe marks the words that open a follow-up (那外地户口呢？,
+// 还有别的材料吗), which are not what it asks about (see stripCue).
+var followUpStartRe = regexp.MustCompile(`^(那|那么|那如果|那要是|那假如|还有|另外|此外|如果|要是|假如|若是|对于|至于|同样|也|然后|所以|那我|那他|那她|那我们|那孩子|那老人|可是|但是|不过)`)
 
 // retrieve searches for q, made standalone when it continues the
 // conversation: rewritten by the model (rewritten=true), or with the topic
-// terms of the previous answered turn appended. A question is taken as a
-// follow-up when its wording says so (isFollowUp) or when none of its terms
-// names a topic (需要带什么材料, 多久到账: only aspects of some matter). Without
-// a model, the carried terms are kept only when a passage found with them
-// contains all of the question's own topic terms (the best such passage
-// comes first): 护照怎么办 after a question on 公积金 is searched as asked, not
-// as a question on 公积金.
+// terms of the previous answered turn appended. Any question asked in a
+// conversation may continue it, and its wording tells only sometimes (那外地
+// 户口呢, 还要带什么): 能提前在网上约吗, after questions on 结婚登记, names no
+// subject of its own, though the knowledge base uses each of its words. So
+// every question with a history is made standalone; the model is told to
+// return a complete question as it is. Without a model, the carried terms
+// are kept only when a passage found with them contains all of the
+// question's own topic terms (the best such passage comes first): 护照怎么办
+// after a question on 公积金 is searched as asked, not as a question on
+// 公积金.
 func (a *Answerer) retrieve(ctx context.Context, q string, history []Turn, opts search.Options) (standalone string, rewritten bool, resp *search.Response, err error) {
 	find := func(s string) (*search.Response, error) {
 		r, err := a.r.Search(ctx, a.withoutHome(s), opts)
@@ -65,13 +46,6 @@ func (a *Answerer) retrieve(ctx context.Context, q string, history []Turn, opts 
 		return q, false, resp, err
 	}
 	var raw *search.Response
-	if !isFollowUp(q) {
-		// Worded as a question of its own: a follow-up only if it names no
-		// topic the knowledge base knows (要拖的话会告诉我吗).
-		if raw, err = find(q); err != nil || slices.ContainsFunc(topicTerms(q, raw.Terms), func(t string) bool { return a.namesMatter(t, raw) }) {
-			return q, false, raw, err
-		}
-	}
 	if a.chat != nil {
 		if s, ok := a.rewrite(ctx, q, history); ok {
 			resp, err = find(s)

@@ -361,3 +361,21 @@ func TestContentIsNotTheIssueDate(t *testing.T) {
 		t.Errorf("an entry about the matter asked: refused %v clarify %v: %s", ans.Refused, ans.Clarify, ans.Text)
 	}
 }
+
+// How far an application has got (办到哪一步了) is an aspect of its own in
+// the shipped lexicon, 进度, which marks the entries on looking it up
+// (如何查询…办理进度), not the steps of applying (第一步…).
+func TestProgressAspect(t *testing.T) {
+	aspects := loadKnowledge(t).Dict.Aspects
+	for _, q := range []string{"申请交上去了 办到哪一步了在哪查", "卡做好没有在哪看", "审核到哪了"} {
+		if as := aspectOf(aspects, q); as == nil || as.Name != "进度" {
+			t.Errorf("aspect of %q: %v", q, as)
+		}
+	}
+	f := &focus{aspect: aspectOf(aspects, "办到哪一步了")}
+	f.aspectMarks = f.aspect.Mark
+	if !f.nameMarks(search.Result{Doc: &kb.Document{Type: kb.TypeFAQ, Title: "如何查询生育服务事项办理进度？"}}) ||
+		f.nameMarks(search.Result{Doc: &kb.Document{Type: kb.TypeFAQ, Title: "如何办理一孩生育登记？"}}) {
+		t.Error("进度 marks the entry on looking the progress up, not the one on applying")
+	}
+}

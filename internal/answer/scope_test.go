@@ -60,20 +60,6 @@ func TestClassify(t *testing.T) {
 	}
 }
 
-func TestIsFollowUp(t *testing.T) {
-	for q, want := range map[string]bool{
-		"那外地户口呢？":          true,
-		"需要什么材料":           true,
-		"这个要多久":            true,
-		"还有别的办法吗":          true,
-		"北京市住房公积金提取需要哪些材料": false,
-	} {
-		if got := isFollowUp(q); got != want {
-			t.Errorf("isFollowUp(%q) = %v", q, got)
-		}
-	}
-}
-
 // A question about another region is refused only when the knowledge base
 // has nothing about that region: a national document that names it answers;
 // a document for the served region that mentions it in passing does not.

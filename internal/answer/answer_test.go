@@ -675,3 +675,31 @@ func TestFollowUpWithoutCueKeepsTopic(t *testing.T) {
 		t.Errorf("a question of its own: standalone %q, sources %v\n%s", ans.Standalone, ans.Sources, ans.Text)
 	}
 }
+
+// A follow-up whose own words are in no passage (交上) finds next to
+// nothing searched as asked; with the topic carried over it is judged like
+// any question — answered, or its candidates offered — instead of refused
+// for want of a topic it never meant to name.
+func TestFollowUpFindingNothingAloneKeepsTopic(t *testing.T) {
+	faq := func(id, q, answer string) *kb.Document {
+		return &kb.Document{ID: id, Type: kb.TypeFAQ, Title: q, Body: answer, Region: "北京市"}
+	}
+	shipped := loadKnowledge(t)
+	b := kb.NewBase([]*kb.Document{
+		faq("fund-sum", "购买新建商品房后，商品房维修资金的交存标准是多少？", "按建筑面积交存：多层住宅100元/平方米，高层住宅200元/平方米。"),
+		faq("fund-when", "购买新建商品房后，购房人如何交存商品房维修资金？", "购房人应在办理房屋入住手续前交存商品房维修资金。"),
+		faq("fund-lost", "维修资金专用票据遗失了能否补开？", "专用票据无法补开，可到住房城乡建设部门开具证明。"),
+		faq("dog", "养犬登记证丢了怎么办？", "养犬人应当自丢失之日起15日内到原登记机关补办。"),
+	}, shipped.Dict)
+	a := newEvalAnswerer(t, b)
+	first := ask(t, a, Request{Question: "买了新房 维修资金一平米要交多少"})
+	if first.Refused || first.Clarify || first.Sources[0].ID != "fund-sum" {
+		t.Fatalf("first: %+v", first)
+	}
+	hist := []Turn{{Question: "买了新房 维修资金一平米要交多少", Answer: first.Text, Terms: first.Terms}}
+	ans := ask(t, a, Request{Question: "得在什么时候之前交上", History: hist})
+	offers := slices.ContainsFunc(ans.Related, func(r kb.Related) bool { return r.ID == "fund-when" })
+	if ans.Refused || ans.Clarify && !offers || !ans.Clarify && (len(ans.Sources) == 0 || ans.Sources[0].ID != "fund-when") {
+		t.Errorf("得在什么时候之前交上 after 维修资金: standalone %q, sources %v, related %v\n%s", ans.Standalone, ans.Sources, ans.Related, ans.Text)
+	}
+}

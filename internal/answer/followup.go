@@ -118,8 +118,23 @@ func (a *Answerer) retrieve(ctx context.Context, q string, history []Turn, opts 
 	if substitutes(q) && (len(raw.Results) == 0 || !holdsAll(raw.Results[0], own, true)) {
 		return q, false, &search.Response{Results: []search.Result{}, Terms: raw.Terms}, nil
 	}
+	if raw.Confidence < weakAlone && resp.Confidence > raw.Confidence && !slices.ContainsFunc(own, func(t string) bool { return resp.Vocabulary[t] }) {
+		// Searched as asked it finds next to nothing (得在什么时候之前交上:
+		// 交上 is in no passage), with the topic carried over it finds more:
+		// the carried search is judged (answered, clarified or refused)
+		// like any, rather than the question refused for want of a topic
+		// it never meant to name. Not when it names a matter the
+		// government vocabulary knows (护照怎么办): that is a topic of its
+		// own, which the knowledge base lacks.
+		return carried, false, resp, nil
+	}
 	return q, false, raw, nil
 }
+
+// weakAlone is the retrieval confidence under which a question searched as
+// asked has found next to nothing (the answerability check wants 0.6 with
+// topic support).
+const weakAlone = 0.2
 
 // matterWeight: a word the knowledge base and the government vocabulary do
 // not know still names a matter of its own when it is this informative

@@ -297,6 +297,17 @@ func TestReasonIsNotAnotherAspect(t *testing.T) {
 	if as := aspectOf(a.base.Dict.Aspects, "矿产资源储量为啥非要登记"); as == nil || as.Name != "原因" {
 		t.Errorf("aspect of a why-question: %v", as)
 	}
+	// What a thing is for (有啥用) is its purpose: the entry asking 做什么用
+	// is named after it, the one on the materials to bring is not.
+	f := &focus{aspect: aspectOf(a.base.Dict.Aspects, "买期房 预告登记必须办吗 有啥用")}
+	if f.aspect == nil || f.aspect.Name != "原因" {
+		t.Fatalf("aspect of 有啥用: %v", f.aspect)
+	}
+	f.aspectMarks = f.aspect.Mark
+	if !f.nameMarks(search.Result{Doc: &kb.Document{Type: kb.TypeFAQ, Title: "预告登记做什么用？是否强制办？"}}) ||
+		f.nameMarks(search.Result{Doc: &kb.Document{Type: kb.TypeFAQ, Title: "办理不动产预告登记应提交哪些资料"}}) {
+		t.Error("有啥用 is answered by the entry on what it is for, not by the one on materials")
+	}
 	if !otherAspect(a.base.Dict.Aspects, "怎么申请公开政府信息？", &focus{aspect: aspectOf(a.base.Dict.Aspects, "为啥")}) ||
 		otherAspect(a.base.Dict.Aspects, "为什么要进行矿产资源储量登记？", &focus{aspect: aspectOf(a.base.Dict.Aspects, "为啥")}) {
 		t.Error("otherAspect: 怎么申请 is another aspect than 原因, 为什么要… is not")

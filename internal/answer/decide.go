@@ -394,9 +394,10 @@ func (a *Answerer) unknownOfficialTerm(resp *search.Response) string {
 // while it is about a sibling of it — the same head with another
 // qualifier the knowledge base knows as a topic of its own: asked 离婚登记,
 // the entry's question names 结婚登记 (and 离婚 is the subject of other
-// entries' questions) — with that sibling; "", "" when there is none. Only
-// compound terms of four or more runes are weighed (a qualifier that names a
-// topic, 离婚 but not 具体, and a head of two or more runes). A follow-up's
+// entries' questions) — with that sibling; "", "" when there is none.
+// Compound terms of four or more runes are weighed by a qualifier that names a
+// topic (离婚 but not 具体) and a head of two or more runes; terms of three
+// runes by their kind (sameKind: 身份证 and 驾驶证). A follow-up's
 // carried topic is not weighed (那生活补贴呢 after 护理补贴 asks for the
 // sibling).
 func (a *Answerer) sibling(asked string, resp *search.Response, r search.Result) (term, other string) {
@@ -408,7 +409,13 @@ func (a *Answerer) sibling(asked string, resp *search.Response, r search.Result)
 	names := a.nameTerms(r)
 	for _, k := range keyTerms(resp) {
 		rs := []rune(k.t)
-		if len(rs) < 4 || !strings.Contains(asked, k.t) || containsAny(about, k.forms) {
+		if len(rs) < 3 || !strings.Contains(asked, k.t) || containsAny(about, k.forms) {
+			continue
+		}
+		if len(rs) == 3 {
+			if n := a.sameKind(asked, resp, k.t, about, names); n != "" {
+				return k.t, n
+			}
 			continue
 		}
 		for cut := 2; cut <= len(rs)-2; cut++ {
@@ -426,6 +433,33 @@ func (a *Answerer) sibling(asked string, resp *search.Response, r search.Result)
 		}
 	}
 	return "", ""
+}
+
+// sameKind returns the word of the entry's name that is a sibling of t, a
+// three-rune term of the government vocabulary: two runes name the thing,
+// the third its kind, and the entry names another thing of that kind
+// (身份证 and 驾驶证: 身份证快到期了 能在网上换吗 is not answered by the entry
+// on renewing a driving licence) or the same thing numbered otherwise (科目二
+// and 科目一). Both must be words of the government vocabulary: 家里人 and
+// 申请人 are no siblings.
+func (a *Answerer) sameKind(asked string, resp *search.Response, t, about string, names []keyTerm) string {
+	if a.an == nil || !resp.Vocabulary[t] {
+		return ""
+	}
+	rs := []rune(t)
+	thing := string(rs[:2])
+	for _, n := range names {
+		nr := []rune(n.t)
+		if len(nr) != 3 || n.t == t || strings.Contains(asked, n.t) {
+			continue
+		}
+		other := nr[2] == rs[2] && string(nr[:2]) != thing && strings.Contains(a.topics.text, thing) && !strings.Contains(about, thing)
+		numbered := string(nr[:2]) == thing && isNumeral(string(rs[2:])) && isNumeral(string(nr[2:]))
+		if (other || numbered) && a.an.Analyze(n.t).Vocabulary[n.t] {
+			return n.t
+		}
+	}
+	return ""
 }
 
 // tentativeOffers are what a tentative answer offers besides the entries

@@ -52,6 +52,8 @@ func TestClassify(t *testing.T) {
 		{"How do I withdraw my housing provident fund?", ReasonOutOfScope},
 		{"ETC", ""},
 		{"ETC卡怎么办理", ""},
+		{"把这句翻成英文：我想预约办理结婚登记", ReasonOutOfScope},
+		{"外文材料要译成中文吗", ""},
 	}
 	for _, tt := range tests {
 		if got, detail := a.classify(tt.q); got != tt.reason {

@@ -2,6 +2,7 @@ package answer
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/govchat/govchat/internal/kb"
@@ -52,5 +53,40 @@ func TestSibling(t *testing.T) {
 	ans := ask(t, a, Request{Question: "离婚登记要带啥材料"})
 	if !ans.Refused && !ans.Clarify {
 		t.Errorf("离婚登记要带啥材料 is answered from %v: %s", ans.Sources, ans.Text)
+	}
+}
+
+// A three-rune term of the government vocabulary has siblings of its kind:
+// 身份证 and 驾驶证, 科目二 and 科目一. An entry whose question names the
+// other is not quoted for it (身份证快到期了 能在网上换吗 is not answered by
+// the entry on renewing a driving licence, which mentions 身份证 among the
+// papers to bring); words outside the vocabulary (家里人, 申请人) are no
+// siblings.
+func TestSiblingOfAKind(t *testing.T) {
+	shipped := loadKnowledge(t)
+	docs := []*kb.Document{
+		{ID: "jsz", Type: kb.TypeFAQ, Title: "驾驶证临近到期可以在网上换证吗？", Body: "可以通过交管12123申请期满换证，需要提供本人身份证和体检证明。"},
+		{ID: "km", Type: kb.TypeFAQ, Title: "增驾摩托车还需要参加科目一考试吗？", Body: "不需要，只考科目二和科目三。"},
+		{ID: "jt", Type: kb.TypeFAQ, Title: "如何修改家庭申请人信息？", Body: "登录系统修改家里人的信息后重新提交。"},
+		{ID: "sfz", Type: kb.TypeFAQ, Title: "居民身份证的有效期有几种？", Body: "分为五年、十年、二十年和长期。"},
+	}
+	a := newEvalAnswerer(t, kb.NewBase(docs, shipped.Dict))
+	for _, tc := range []struct{ q, entry, want string }{
+		{"身份证快到期了 能在网上换吗", "jsz", "驾驶证"},
+		{"驾照科目二挂了 要等几天才能补考", "km", "科目一"},
+		{"驾驶证快到期了 能在网上换吗", "jsz", ""},
+		{"家里人信息填错了怎么改", "jt", ""},
+	} {
+		resp, err := a.r.Search(context.Background(), tc.q, search.Options{Limit: 8})
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(resp.Results, func(r search.Result) bool { return r.Doc.ID == tc.entry })
+		if i < 0 {
+			t.Fatalf("%s: entry %s not found", tc.q, tc.entry)
+		}
+		if _, got := a.sibling(tc.q, resp, resp.Results[i]); got != tc.want {
+			t.Errorf("sibling(%s, %s) = %q, want %q", tc.q, tc.entry, got, tc.want)
+		}
 	}
 }

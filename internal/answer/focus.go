@@ -107,6 +107,7 @@ type focus struct {
 	web         bool           // wants a website, platform or app
 	address     bool           // wants a web address itself (网址是啥), not only a website
 	date        bool           // wants a date or a time limit
+	defines     string         // what the question asks to be defined (什么是无接触点餐), normalised
 	want        int            // runes a quote grows to past its best sentence
 	list        bool           // asks for several things: never cut a sentence
 	// near: set by focusQuotes, the passages of other documents than the
@@ -151,6 +152,7 @@ func (a *Answerer) focusOf(q string, resp *search.Response) *focus {
 	f.web = asksWebRe.MatchString(norm)
 	f.address = asksAddressRe.MatchString(norm)
 	f.date = asksDateRe.MatchString(norm)
+	f.defines = textnorm.Key(defined(askDefRe, q))
 	switch {
 	case asksListRe.MatchString(norm):
 		f.want, f.list = f.p.ListRunes, true
@@ -351,10 +353,30 @@ func (f *focus) sentenceScore(s string, ctx string, headingMarks bool) float64 {
 		// The very contact asked for (举报邮箱, 服务电话, 网址): as telling
 		// as a number in the measure asked.
 		score += f.p.UnitBonus
-	case f.number && numberRe.MatchString(ns) || f.date && dateRe.MatchString(ns) || f.web && webRe.MatchString(s):
+	case f.number && numberRe.MatchString(ns) || f.date && dateRe.MatchString(ns) || f.web && webRe.MatchString(s) || definesIt(ns, f.defines):
 		score += f.p.FactBonus
 	}
 	return score / (1 + float64(utf8.RuneCountInString(s))/800)
+}
+
+// definesIt reports whether the normalised sentence ns says what x is:
+// “无接触点餐”是指通过…, 所谓X，是…, X即…. x is "" when nothing is asked to
+// be defined.
+func definesIt(ns, x string) bool {
+	if x == "" {
+		return false
+	}
+	i := strings.Index(ns, x)
+	if i < 0 {
+		return false
+	}
+	rest := ns[i+len(x):]
+	for _, p := range []string{"是指", "指的是", "是一种", "是一项", "就是", "即", "是"} {
+		if strings.HasPrefix(rest, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // holdsContact reports whether a question word that asks for a contact

@@ -6,6 +6,7 @@ import (
 
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/search"
+	"github.com/govchat/govchat/internal/textnorm"
 )
 
 // testFocus builds the focus of a question from its key terms, as focusOf
@@ -454,5 +455,25 @@ func TestQuoteExceptionWithItsRule(t *testing.T) {
 		if len(got) == 0 || !strings.HasPrefix(got[0], tc.want) {
 			t.Errorf("%s: quoted %q, want it to start with %q", tc.q, got, tc.want)
 		}
+	}
+}
+
+// A question for what something is (什么是无接触点餐) is answered by the
+// sentence that says what it is (“无接触点餐”是指…), not by one that only
+// names it as often.
+func TestDefinitionSentenceQuoted(t *testing.T) {
+	doc := &kb.Document{ID: "d", Type: kb.TypeInterpretation, Title: "餐饮门店推行无接触点餐"}
+	text := "这些门店将全面推行“无接触点餐”服务，加大餐饮外卖供应。“无接触点餐”是指通过手机点餐、支付、外带等无接触产品，实现餐厅点餐、取餐全链路解决方案。"
+	rs := []search.Result{{Doc: doc, Chunk: kb.Chunk{Text: text}, Score: 1}}
+	q := "什么是“无接触点餐”？"
+	f := testFocus(textnorm.Key(q), "无接触点餐")
+	f.want = DefaultFocus.FactRunes
+	f.defines = textnorm.Key(defined(askDefRe, q))
+	got := quoted(rs, f.focusQuotes(rs, nil, 1, 360))
+	if len(got) == 0 || !strings.HasPrefix(got[0], "“无接触点餐”是指") {
+		t.Errorf("quoted %q", got)
+	}
+	if definesIt(textnorm.Key("推行无接触点餐服务"), "无接触点餐") || !definesIt(textnorm.Key("所谓无接触点餐，是指…"), "无接触点餐") {
+		t.Error("definesIt")
 	}
 }

@@ -1094,9 +1094,11 @@ func introduceAgain(r search.Result, quote string) string {
 	if h := quoteHeading(r.Chunk, quote); h != "" {
 		return "同一文件“" + h + "”部分：\n"
 	}
-	if len(r.Chunk.Heading) == 0 {
+	if len(r.Chunk.Heading) == 0 && r.Chunk.Ord <= 1 {
 		return "同一文件开头部分：\n" // the title and preamble
 	}
+	// A later part of a document without headings (a news item) is no
+	// opening.
 	return "同一文件另有：\n"
 }
 

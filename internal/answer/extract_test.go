@@ -67,6 +67,7 @@ func TestIntroduceQuotes(t *testing.T) {
 	res := func(heading ...string) search.Result {
 		return search.Result{Doc: doc, Chunk: kb.Chunk{Heading: heading}}
 	}
+	later := search.Result{Doc: doc, Chunk: kb.Chunk{Ord: 5}}
 	tests := []struct {
 		r     search.Result
 		quote string
@@ -79,6 +80,8 @@ func TestIntroduceQuotes(t *testing.T) {
 		{res("二、重点领域", "（一）深化重大建设项目信息公开"), "重点公开批准服务信息。", "根据《某某办法》（某发〔2021〕3号）“（一）深化重大建设项目信息公开”部分：\n", "同一文件“（一）深化重大建设项目信息公开”部分：\n"},
 		{res("第一条"), "第一条 为了规范。", "根据《某某办法》（某发〔2021〕3号）：\n", "同一文件另有：\n"},
 		{res(), "现将有关事项通知如下。", "根据《某某办法》（某发〔2021〕3号）：\n", "同一文件开头部分：\n"},
+		// The sixth part of a document without headings (a news item).
+		{later, "记者了解到，措施已落实。", "根据《某某办法》（某发〔2021〕3号）：\n", "同一文件另有：\n"},
 	}
 	for _, tt := range tests {
 		if got := introduce(tt.r, tt.quote); got != tt.want {

@@ -39,7 +39,7 @@ var chitchatRe = regexp.MustCompile(`你是谁|你叫什么|你的名字|你有�
 // homework, writing and coding tasks, entertainment, finance tips, fortune.
 // Weather is today's forecast (天气怎么样), not what to do in a kind of
 // weather (雾霾天气如何选择口罩, 高温天气如何防暑).
-var offTopicRe = regexp.MustCompile(`(今天|明天|后天|这几天|周末|现在|最近)(的)?天气|(^|[^霾温雨雪风寒冷热劣端灾雷雾])天气(怎么样|如何|好吗|好不好|预报)|几点了|今天星期几|今天几号|今天是几号|` +
+var offTopicRe = regexp.MustCompile(`(今天|明天|后天|这几天|周末|现在|最近)(的)?天气|(^|[^霾温雨雪风寒冷热劣端灾雷雾])天气(怎么样|如何|好吗|好不好|预报$|预报(怎么说|说什么|说了啥|是什么|是啥))|(查|看|播报)(一下)?天气预报|几点了|今天星期几|今天几号|今天是几号|` +
 	`(今天|明天|后天|今晚|明早|这几天|周末|现在|待会|等会|下午|晚上).{0,4}(会|要|还|能)?下(雨|雪)|下不下(雨|雪)|(会|要)下(雨|雪)(吗|么|嘛)|(今天|明天|后天|这几天|周末|现在)的?(气温|温度)|要带伞|带伞吗|` +
 	`股票|炒股|基金推荐|买什么基金|基金(会|能)涨|比特币|炒币|虚拟币(会|能)?涨|彩票|双色球|大乐透|中奖号码|` +
 	`星座|算命|算一卦|运势|生辰八字|风水|塔罗|` +
@@ -100,7 +100,7 @@ func (a *Answerer) outOfScope(q string) (reason, detail string) {
 	if m := chitchatRe.FindString(rest); m != "" {
 		return ReasonChitchat, m
 	}
-	if m := offTopicRe.FindString(rest); m != "" && !a.titles.names(m) {
+	if m := offTopicRe.FindString(rest); m != "" && !a.titles.names(m) && (!administrativeRe.MatchString(rest) || taskRe.MatchString(m)) {
 		return ReasonOutOfScope, m
 	}
 	if notChinese(q) {
@@ -111,6 +111,17 @@ func (a *Answerer) outOfScope(q string) (reason, detail string) {
 	}
 	return "", ""
 }
+
+// administrativeRe is an act of government a question about an off-topic
+// subject may ask about (自己厂里做的护肤品 上市前要备案吗: cosmetics are
+// filed with the regulator; 彩票中奖了要交税吗): the question is then one
+// for the knowledge base, which answers it or not.
+// A task (translate, write, compute) is refused whatever it is about.
+var administrativeRe = regexp.MustCompile(`备案|审批|许可|执照|资质|登记|罚款|处罚|违法|监管|投诉|举报|交税|缴税|纳税|补贴|政策规定`)
+
+// taskRe is a task in offTopicRe's match: translating, writing, coding,
+// computing.
+var taskRe = regexp.MustCompile(`翻译|翻成|译成|写|代码|程序|脚本|python|java|sql|数学题|等于|方程|英语|英文`)
 
 // titleText holds the knowledge base's entry names (titles and similar
 // questions, textnorm.Key'd), to tell a subject the office chose to answer

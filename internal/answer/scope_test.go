@@ -54,6 +54,12 @@ func TestClassify(t *testing.T) {
 		{"ETC卡怎么办理", ""},
 		{"把这句翻成英文：我想预约办理结婚登记", ReasonOutOfScope},
 		{"外文材料要译成中文吗", ""},
+		{"天气预报老说副高 副热带高压是个啥", ""},
+		{"明天的天气预报怎么说", ReasonOutOfScope},
+		{"看一下天气预报", ReasonOutOfScope},
+		{"自己厂里做的普通护肤品 上市前要备案吗", ""},
+		{"有什么护肤的小窍门", ReasonOutOfScope},
+		{"帮我写个请假条 说要去办居住登记", ReasonOutOfScope},
 	}
 	for _, tt := range tests {
 		if got, detail := a.classify(tt.q); got != tt.reason {

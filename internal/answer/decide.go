@@ -690,13 +690,22 @@ func lacksFact(r search.Result, fo *focus) bool {
 	number := fo != nil && fo.number && !fo.list
 	date := fo != nil && fo.date
 	address := fo != nil && fo.address
-	if !number && !date && !address {
+	phone := fo != nil && fo.phone && asksWhichNumberRe.MatchString(fo.norm)
+	if !number && !date && !address && !phone {
 		return false
 	}
 	text := r.Chunk.HeadingPath() + "\n" + r.Chunk.Text
 	if address {
 		// 网址是多少 asks for the address, not for a number.
 		return !urlRe.MatchString(text)
+	}
+	if phone && !anyPhoneRe.MatchString(text) && !(r.Doc.Type == kb.TypeFAQ && anyPhoneRe.MatchString(r.Doc.Title)) {
+		// 有问题打哪个电话咨询 is not answered by an entry that gives no
+		// telephone number (the entry on invoices just cited).
+		return true
+	}
+	if !number && !date {
+		return false
 	}
 	n := textnorm.Key(text)
 	// A length of time (三日内, 15天) answers 几天 as well as 多久; a
@@ -711,6 +720,10 @@ func lacksFact(r search.Result, fo *focus) bool {
 	free := number && fo.aspect != nil && fo.aspect.Name == "费用" && saysFree(n)
 	return !holds && !free
 }
+
+// asksWhichNumberRe asks which telephone number to call (打哪个电话,
+// 咨询电话是多少), not about a call (接到电话说…, 可以打电话申请吗).
+var asksWhichNumberRe = regexp.MustCompile(`(哪个|什么|啥)(电话|号码|热线)|打哪|拨打什么|(电话|号码|热线)(是|号码是)?(多少|几号|啥)|联系电话|咨询电话|服务电话|投诉电话|举报电话|电话号码|联系方式`)
 
 // saysFree reports whether text n says that what is charged for costs
 // nothing: a free word next to a word for the charge (不收取费用, 免收工本费,

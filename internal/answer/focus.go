@@ -64,6 +64,10 @@ var (
 	asksHowOftenRe = regexp.MustCompile(`(多久|多长时间|多少天|几年|几个月|几天).{0,6}一次`)
 	asksPhoneRe    = regexp.MustCompile(`电话|热线|号码|联系方式`)
 	phoneRe        = regexp.MustCompile(`[0-9]{3,4}[-－—]?[0-9]{7,8}|1[3-9][0-9]{9}|123[0-9]{2}|96[0-9]{3}`)
+	// anyPhoneRe is any telephone number, also a local one without its
+	// area code (87508050) or a service number (95022, 400-…): whether a
+	// passage gives a number at all (lacksFact).
+	anyPhoneRe = regexp.MustCompile(phoneRe.String() + `|9[56][0-9]{3}|400[-－—]?[0-9]{3}[-－—]?[0-9]{4}|(^|[^0-9])[2-8][0-9]{7}([^0-9]|$)`)
 	// contactMeansRe: a contact named as the means of doing something
 	// (可以打电话申请吗, 能邮件提交吗) in a question whether one may
 	// (asksWhetherRe) is not asked for.
@@ -108,6 +112,7 @@ type focus struct {
 	address     bool           // wants a web address itself (网址是啥), not only a website
 	date        bool           // wants a date or a time limit
 	defines     string         // what the question asks to be defined (什么是无接触点餐), normalised
+	norm        string         // the question, normalised
 	want        int            // runes a quote grows to past its best sentence
 	list        bool           // asks for several things: never cut a sentence
 	// near: set by focusQuotes, the passages of other documents than the
@@ -127,6 +132,7 @@ func (a *Answerer) focusOf(q string, resp *search.Response) *focus {
 		f.terms = slices.DeleteFunc(f.terms, func(k keyTerm) bool { return aspectOfWords(f.aspect, k.t) })
 	}
 	norm := textnorm.Key(q)
+	f.norm = norm
 	f.number = asksNumberRe.MatchString(notNumberRe.ReplaceAllString(norm, ""))
 	if f.money = asksMoneyRe.MatchString(norm) && !asksWhetherRe.MatchString(norm); f.money {
 		// 多少钱, 几块钱: a sum, in 元 (1000元, 5万元) — not in a question

@@ -93,6 +93,14 @@ func TestLacksFact(t *testing.T) {
 		{"养狗一年交多少钱", "办理养犬登记后，请及时对犬只免费接种狂犬病疫苗。", true},    // free, but not the fee asked
 		{"办证要交多少钱", "本证免费办理。", false},
 		{"办证要交多少钱", "本项业务不收费。", false},
+		// Which number to call wants a number, a local one without its
+		// area code or a service number too; a call mentioned is no
+		// question for one.
+		{"有问题打哪个电话咨询", "ETC用户不能获取纸质发票，但可以获取电子发票。", true},
+		{"有问题打哪个电话咨询", "咨询：24小时服务热线“87508050”；投诉：全网ETC服务监督热线“95022”。", false},
+		{"咨询电话是多少", "可拨打12345政务服务便民热线咨询。", false},
+		{"接到电话说我社保卡要冻结 是真的吗", "社保卡不会因电话通知被冻结，请勿转账。", false},
+		{"可以打电话申请吗", "申请人可以当面、信函或网上提出申请。", false},
 	} {
 		r := resultOf(tc.text)
 		if got := lacksFact(r, a.focusOf(tc.q, analyze(a, tc.q))); got != tc.lacks {

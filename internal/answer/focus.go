@@ -266,13 +266,18 @@ type FocusParams struct {
 	// question that does not ask for several things, is cut to its clauses
 	// that answer (about FocusRunes of them). Negative: never cut.
 	ClauseRunes int
+	// SecondQuote: a further quote from another part of the same
+	// document is added only when its sentence scores at least this share
+	// of the best (the documents that answer nearly as well are offered as
+	// buttons from 0.92 of it).
+	SecondQuote float64
 }
 
 // DefaultFocus are the measured defaults.
 var DefaultFocus = FocusParams{
 	CarriedWeight: 0.3, ContextCredit: 0.7, BigramMix: 0.5, HeadingAspect: 0.25, HeadingTopic: 0.2,
 	SentAspect: 0.1, FactBonus: 0.2, UnitBonus: 0.2, RankWeight: 0.3, OfficialBonus: 0.05, FocusRunes: 100, ListRunes: 220, FactRunes: 60,
-	ClauseRunes: 140, WithinDoc: 1, EchoRunes: 4,
+	ClauseRunes: 140, WithinDoc: 1, EchoRunes: 4, SecondQuote: 0.95,
 }
 
 func (p FocusParams) withDefaults() FocusParams {
@@ -281,7 +286,7 @@ func (p FocusParams) withDefaults() FocusParams {
 		{&p.CarriedWeight, &d.CarriedWeight}, {&p.ContextCredit, &d.ContextCredit}, {&p.BigramMix, &d.BigramMix},
 		{&p.HeadingAspect, &d.HeadingAspect}, {&p.HeadingTopic, &d.HeadingTopic}, {&p.SentAspect, &d.SentAspect},
 		{&p.FactBonus, &d.FactBonus}, {&p.UnitBonus, &d.UnitBonus}, {&p.RankWeight, &d.RankWeight}, {&p.OfficialBonus, &d.OfficialBonus},
-		{&p.WithinDoc, &d.WithinDoc},
+		{&p.WithinDoc, &d.WithinDoc}, {&p.SecondQuote, &d.SecondQuote},
 	} {
 		if *f.v == 0 {
 			*f.v = *f.def
@@ -554,8 +559,8 @@ func (f *focus) focusQuotes(results []search.Result, own []int, passages, budget
 			}
 			continue
 		}
-		if len(out) > 1 || used >= budget {
-			continue // one further quote at most
+		if len(out) > 1 || used >= budget || c.score < f.p.SecondQuote*best.score {
+			continue // one further quote at most, about as good as the first
 		}
 		if k := textnorm.Key(sents[c.p][c.i].text); strings.Contains(said, k) {
 			continue // already quoted (chunks that overlap)

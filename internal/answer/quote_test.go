@@ -133,6 +133,15 @@ func TestSecondQuote(t *testing.T) {
 	if also := alsoFoundResults(results, []string{"a"}, f.near, alsoAskedShare); len(also) != 1 || also[0].Doc.ID != "b" {
 		t.Errorf("offered %v", also)
 	}
+	// A part that answers a little less well (a weaker retrieval score:
+	// its sentence scores 0.92–0.95 of the best, under SecondQuote) is not
+	// quoted; 0.92 of the best still offers another document.
+	results[2].Score = 0.7
+	f = testFocus("中小企业减免房租", "中小企业", "减免", "房租")
+	if got := quoted(results, f.focusQuotes(results, nil, 5, 360)); len(got) != 1 {
+		t.Errorf("a weaker part quoted too: %q", got)
+	}
+	results[2].Score = 0.98
 	// A chunk that overlaps the first says nothing new.
 	results[2].Chunk.Text = same
 	f = testFocus("中小企业减免房租", "中小企业", "减免", "房租")

@@ -406,6 +406,9 @@ func (a *Answerer) sibling(asked string, resp *search.Response, r search.Result)
 	}
 	about, _ := entryText(r)
 	asked = textnorm.Key(asked)
+	if t, other := siblingOfKind(a.base.Dict.Siblings, asked, about); t != "" {
+		return t, other
+	}
 	names := a.nameTerms(r)
 	for _, k := range keyTerms(resp) {
 		rs := []rune(k.t)
@@ -431,6 +434,39 @@ func (a *Answerer) sibling(asked string, resp *search.Response, r search.Result)
 				}
 			}
 		}
+	}
+	return "", ""
+}
+
+// siblingOfKind returns the thing the normalised question asks about and
+// the other thing of its kind the entry's names (about) name instead, by the
+// knowledge base's sibling sets (dict/siblings.txt: 地铁 in the question, 公交车
+// in the entry's question); "", "" when there is none. A question naming
+// both, or an entry naming the one asked, is not held back.
+func siblingOfKind(sets [][][]string, asked, about string) (term, other string) {
+	names := func(s string, thing []string) string {
+		for _, n := range thing {
+			if n = textnorm.Key(n); n != "" && strings.Contains(s, n) {
+				return n
+			}
+		}
+		return ""
+	}
+	for _, set := range sets {
+		var inQ, inE []int
+		for i, thing := range set {
+			q, e := names(asked, thing) != "", names(about, thing) != ""
+			if q {
+				inQ = append(inQ, i)
+			}
+			if e {
+				inE = append(inE, i)
+			}
+		}
+		if len(inQ) != 1 || len(inE) == 0 || slices.Contains(inE, inQ[0]) {
+			continue
+		}
+		return names(asked, set[inQ[0]]), names(about, set[inE[0]])
 	}
 	return "", ""
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/search"
+	"github.com/govchat/govchat/internal/textnorm"
 )
 
 // An entry about a sibling of what is asked — the same head with another
@@ -87,6 +88,30 @@ func TestSiblingOfAKind(t *testing.T) {
 		}
 		if _, got := a.sibling(tc.q, resp, resp.Results[i]); got != tc.want {
 			t.Errorf("sibling(%s, %s) = %q, want %q", tc.q, tc.entry, got, tc.want)
+		}
+	}
+}
+
+// The knowledge base's sibling sets (dict/siblings.txt) name things of one
+// kind that share no characters (公交车 and 地铁): an entry whose question
+// names another of the set, and not the one asked, is held back; a question
+// naming two of them, or an entry naming the one asked too, is not.
+func TestSiblingOfKindLexicon(t *testing.T) {
+	sets := loadKnowledge(t).Dict.Siblings
+	if len(sets) == 0 {
+		t.Fatal("the shipped knowledge base has no sibling sets")
+	}
+	key := textnorm.Key
+	for _, tc := range []struct{ q, entry, want string }{
+		{"地铁能带折叠自行车进站吗", "携带折叠自行车是否可以乘公交车？", "公交车"},
+		{"坐公交能带折叠自行车吗", "携带折叠自行车是否可以乘公交车？", ""},
+		{"身份证丢了 怎么补办驾驶证", "身份证与驾驶证同时丢失，如何补办驾驶证？", ""},
+		{"结婚证丢了 去哪补办", "养犬登记证丢了，怎么办？", "养犬登记证"},
+		{"驾照科目二挂了多久能补考", "科目一考试不合格可以补考吗？", "科目一"},
+		{"地铁末班车几点", "北京公共交通一码通乘服务适用范围", ""},
+	} {
+		if _, got := siblingOfKind(sets, key(tc.q), key(tc.entry)); got != tc.want {
+			t.Errorf("siblingOfKind(%s | %s) = %q, want %q", tc.q, tc.entry, got, tc.want)
 		}
 	}
 }

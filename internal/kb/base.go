@@ -38,6 +38,10 @@ type Dict struct {
 	// 材料, 时间 …), each with the words that ask for it and the words that
 	// mark a passage about it.
 	Aspects []Aspect
+	// Siblings are sets of things of one kind (公交车 地铁 出租车; 身份证 驾驶证
+	// 护照): an entry whose question names one does not answer a question
+	// asking about another. Each member is its names (驾驶证, 驾照).
+	Siblings [][][]string
 }
 
 // Aspect is one aspect of a matter a question may ask for: 费用 is asked

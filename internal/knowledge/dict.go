@@ -20,11 +20,13 @@ const (
 	dictStopwords
 	dictSensitive
 	dictAspects
+	dictSiblings
 )
 
 // dictKindOf maps a dict/ file name to its kind: user*.txt or words*.txt are
 // user words, synonym*.txt synonyms, stop*.txt stop words, sensitive*.txt
-// sensitive words and aspect*.txt the aspects questions ask for.
+// sensitive words, aspect*.txt the aspects questions ask for and sibling*.txt
+// sets of things of one kind.
 func dictKindOf(name string) dictKind {
 	base := strings.ToLower(path.Base(name))
 	if path.Ext(base) != ".txt" {
@@ -41,6 +43,8 @@ func dictKindOf(name string) dictKind {
 		return dictSensitive
 	case strings.HasPrefix(base, "aspect"):
 		return dictAspects
+	case strings.HasPrefix(base, "sibling"):
+		return dictSiblings
 	}
 	return dictUnknown
 }
@@ -95,7 +99,7 @@ func (b *dictBuilder) parse(name, src string, pr *problems) {
 	kind := dictKindOf(name)
 	switch kind {
 	case dictUnknown:
-		pr.warnf(0, "unknown dictionary file (expected user*.txt, words*.txt, synonym*.txt, stop*.txt, sensitive*.txt or aspect*.txt); ignored")
+		pr.warnf(0, "unknown dictionary file (expected user*.txt, words*.txt, synonym*.txt, stop*.txt, sensitive*.txt, aspect*.txt or sibling*.txt); ignored")
 	case dictWords:
 		dictLines(src, func(line int, l string) {
 			f := strings.Fields(l)
@@ -169,6 +173,21 @@ func (b *dictBuilder) parse(name, src string, pr *problems) {
 				}
 			}
 			b.d.Aspects = append(b.d.Aspects, a)
+		})
+	case dictSiblings:
+		dictLines(src, func(line int, l string) {
+			var set [][]string
+			for _, m := range strings.Fields(l) {
+				names := slices.DeleteFunc(strings.Split(m, "/"), func(n string) bool { return n == "" })
+				if len(names) > 0 {
+					set = append(set, names)
+				}
+			}
+			if len(set) < 2 {
+				pr.errorf(line, "a sibling line names two or more things of one kind, separated by spaces (a thing's other names after /)")
+				return
+			}
+			b.d.Siblings = append(b.d.Siblings, set)
 		})
 	case dictStopwords, dictSensitive:
 		dictLines(src, func(line int, l string) {

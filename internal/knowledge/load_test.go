@@ -129,6 +129,7 @@ func TestLoadBadFilesAreProblems(t *testing.T) {
 		"faq/bad.jsonl":       file("{not json}\n{\"id\":\"j1\",\"question\":\"q\",\"answer\":\"a\"}\n"),
 		"dict/synonyms.txt":   file("孤词\n"),
 		"dict/something.csv":  file("x"),
+		"dict/siblings.txt":   file("# 出行\n公交车/公交 地铁\n独一个\n"),
 	}
 	b, probs, err := Load(fsys)
 	if err != nil {
@@ -154,6 +155,10 @@ func TestLoadBadFilesAreProblems(t *testing.T) {
 		"faq/bad.jsonl:1: error: invalid JSON",
 		"dict/synonyms.txt:1: error: a synonym line needs",
 		"dict/something.csv: warning: unknown dictionary file",
+		"dict/siblings.txt:3: error: a sibling line names two or more things",
+	}
+	if got := b.Dict.Siblings; len(got) != 1 || len(got[0]) != 2 || strings.Join(got[0][0], "/") != "公交车/公交" || got[0][1][0] != "地铁" {
+		t.Errorf("siblings = %q", got)
 	}
 	var all []string
 	for _, p := range probs {
@@ -247,5 +252,20 @@ func TestParseAspect(t *testing.T) {
 		if err == nil && (a.Name != c.name || len(a.Ask) != c.ask || len(a.Mark) != c.mark) {
 			t.Errorf("parseAspect(%q) = %+v", c.line, a)
 		}
+	}
+}
+
+func TestShippedSiblings(t *testing.T) {
+	b, probs, err := LoadDir(filepath.Join("..", "..", "knowledge"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range probs {
+		if strings.Contains(p.Path, "sibling") {
+			t.Errorf("siblings.txt: %v", p)
+		}
+	}
+	if len(b.Dict.Siblings) < 5 {
+		t.Errorf("siblings: %d sets", len(b.Dict.Siblings))
 	}
 }

@@ -358,7 +358,11 @@ func (a *Answerer) judge(q, asked string, resp *search.Response, answerable bool
 		j.unquotable = "sibling"
 		j.sibling = t + "/" + w
 	}
-	canClarify := j.inScope >= c.Clarify && len(clarifyCandidates(resp.Results, ev)) >= 2
+	cands := clarifyCandidates(resp.Results, ev)
+	if q == asked {
+		cands = a.withoutSiblings(asked, resp, cands)
+	}
+	canClarify := j.inScope >= c.Clarify && len(cands) >= 2
 	switch {
 	case j.p >= c.Answer && j.unquotable == "":
 		j.verdict = verdictAnswer
@@ -429,7 +433,9 @@ func (a *Answerer) sibling(asked string, resp *search.Response, r search.Result)
 			// The sibling is a word of the entry's name: 结婚登记, not the
 			// 机一公开 of 双随机、一公开.
 			for _, n := range names {
-				if strings.HasSuffix(n.t, head) && utf8.RuneCountInString(n.t) >= utf8.RuneCountInString(head)+2 {
+				// 个人账户 for 医保个人账户 is the same thing named less
+				// closely, not a sibling.
+				if strings.HasSuffix(n.t, head) && utf8.RuneCountInString(n.t) >= utf8.RuneCountInString(head)+2 && !strings.HasSuffix(k.t, n.t) {
 					return k.t, n.t
 				}
 			}
@@ -496,6 +502,17 @@ func (a *Answerer) sameKind(asked string, resp *search.Response, t, about string
 		}
 	}
 	return ""
+}
+
+// withoutSiblings drops from a clarification's candidates the FAQ entries
+// about a sibling of what is asked (养犬登记证丢了，怎么办？ for 结婚证丢了
+// 去哪补办): the asker meant none of them. Fewer than two left, the question
+// is not clarified but refused.
+func (a *Answerer) withoutSiblings(asked string, resp *search.Response, cands []search.Result) []search.Result {
+	return slices.DeleteFunc(slices.Clone(cands), func(r search.Result) bool {
+		t, _ := a.sibling(asked, resp, r)
+		return t != ""
+	})
 }
 
 // tentativeOffers are what a tentative answer offers besides the entries
@@ -605,6 +622,11 @@ func distinguished(q string, r search.Result, results []search.Result) string {
 // Nothing is quoted, so nothing is cited.
 func (a *Answerer) clarify(req Request, standalone string, resp *search.Response, detail string) (*Answer, error) {
 	cands := sharingFirst(clarifyCandidates(resp.Results, nil), a.sharesWithQuestion(standalone, resp))
+	if standalone == textnorm.Tidy(req.Question) {
+		if kept := a.withoutSiblings(standalone, resp, cands); len(kept) >= 2 {
+			cands = kept
+		}
+	}
 	if len(cands) > 4 {
 		cands = cands[:4]
 	}

@@ -115,3 +115,44 @@ func TestSiblingOfKindLexicon(t *testing.T) {
 		}
 	}
 }
+
+// A word of the entry's name that is the question's term with its
+// qualifier dropped (个人账户 for 医保个人账户) is the same thing named less
+// closely, not a sibling; and a clarification does not offer the entries
+// about a sibling of what is asked (养犬登记证丢了 for 结婚证丢了).
+func TestSiblingNotQualifierDropped(t *testing.T) {
+	shipped := loadKnowledge(t)
+	faq := func(id, q, answer string) *kb.Document {
+		return &kb.Document{ID: id, Type: kb.TypeFAQ, Title: q, Body: answer, Region: "北京市"}
+	}
+	a := newEvalAnswerer(t, kb.NewBase([]*kb.Document{
+		faq("acct", "个人账户如何在定点零售药店使用？", "参保人员可以持社保卡在定点零售药店使用医保个人账户购药。"),
+		faq("dog", "养犬登记证丢了，怎么办？", "养犬登记证丢失的，应当自丢失之日起15日内到原登记机关补办。"),
+		faq("house", "产权证丢失了，补办流程及材料？", "刊登遗失声明满20天后申请补证。"),
+		faq("loan", "借款人身份证、户口本、结婚证信息不一致，影响公积金贷款吗？", "需先到相关部门更正信息。"),
+		faq("what", "什么是医保个人账户？", "医保个人账户是基本医疗保险统筹基金之外的个人账户。"),
+	}, shipped.Dict))
+	q := "医保个人账户里的钱 去药店买药能用吗"
+	resp, err := a.r.Search(context.Background(), q, search.Options{Limit: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(resp.Results, func(r search.Result) bool { return r.Doc.ID == "acct" })
+	if i < 0 {
+		t.Fatal("entry acct not found")
+	}
+	if term, other := a.sibling(q, resp, resp.Results[i]); other != "" {
+		t.Errorf("sibling(%s) = %s/%s", q, term, other)
+	}
+	q = "结婚证丢了 去哪补办"
+	if resp, err = a.r.Search(context.Background(), q, search.Options{Limit: 8}); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, r := range a.withoutSiblings(q, resp, resp.Results) {
+		ids = append(ids, r.Doc.ID)
+	}
+	if slices.Contains(ids, "dog") || !slices.Contains(ids, "house") {
+		t.Errorf("candidates for %s: %v", q, ids)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -645,35 +644,31 @@ func TestAspectFollowUpOfAFAQAnswer(t *testing.T) {
 // in its title, offered beside it — and never answered from the plate
 // entry alone. A question naming a matter of its own is searched as asked.
 func TestFollowUpWithoutCueKeepsTopic(t *testing.T) {
-	faq := func(id, q, answer string) *kb.Document {
-		return &kb.Document{ID: id, Type: kb.TypeFAQ, Title: q, Body: answer, Region: "北京市"}
-	}
-	shipped := loadKnowledge(t)
-	b := kb.NewBase([]*kb.Document{
-		faq("marry-docs", "结婚登记需要携带哪些材料？", "结婚登记需要双方本人的身份证、户口簿和近期半身免冠合影照片。"),
-		faq("marry-book", "如何预约结婚登记？", "结婚登记可以通过婚姻登记公众号在网上预约，最早可提前30天预约。"),
-		faq("marry-place", "结婚登记机构的地址在哪儿查？", "关注婚姻登记公众号，选择附近的婚姻登记处查看地址。"),
-		faq("plate", "尚未购买机动车，能提前在网上选号吗？", "尚未购买机动车不能提前在网上自主选号，选号需要录入车辆识别代号和购车发票。"),
-		faq("dog", "养犬登记证丢了怎么办？", "养犬人应当自丢失之日起15日内到原登记机关补办。"),
-	}, shipped.Dict)
-	a := newEvalAnswerer(t, b)
-	first := ask(t, a, Request{Question: "领结婚证要带什么东西"})
-	if first.Refused || first.Clarify || first.Sources[0].ID != "marry-docs" {
-		t.Fatalf("first: %+v", first)
-	}
-	hist := []Turn{{Question: "领结婚证要带什么东西", Answer: first.Text, Terms: first.Terms}}
-	ans := ask(t, a, Request{Question: "能提前在网上约吗", History: hist})
-	if ans.Refused || len(ans.Sources) == 0 && len(ans.Related) == 0 {
-		t.Fatalf("follow-up refused: %+v", ans)
-	}
-	offers := slices.ContainsFunc(ans.Related, func(r kb.Related) bool { return r.ID == "marry-book" })
-	if ans.Clarify && !offers || !ans.Clarify && (len(ans.Sources) == 0 || ans.Sources[0].ID != "marry-book") {
+	a := faqAnswerer(t,
+		beijingFAQ("marry-docs", "结婚登记需要携带哪些材料？", "结婚登记需要双方本人的身份证、户口簿和近期半身免冠合影照片。"),
+		beijingFAQ("marry-book", "如何预约结婚登记？", "结婚登记可以通过婚姻登记公众号在网上预约，最早可提前30天预约。"),
+		beijingFAQ("marry-place", "结婚登记机构的地址在哪儿查？", "关注婚姻登记公众号，选择附近的婚姻登记处查看地址。"),
+		beijingFAQ("plate", "尚未购买机动车，能提前在网上选号吗？", "尚未购买机动车不能提前在网上自主选号，选号需要录入车辆识别代号和购车发票。"),
+		beijingFAQ("dog", "养犬登记证丢了怎么办？", "养犬人应当自丢失之日起15日内到原登记机关补办。"),
+	)
+	hist := firstTurn(t, a, "领结婚证要带什么东西", "marry-docs")
+	if ans := ask(t, a, Request{Question: "能提前在网上约吗", History: hist}); !quotesOrOffers(ans, "marry-book") {
 		t.Errorf("能提前在网上约吗 after 结婚登记: standalone %q, sources %v, related %v\n%s", ans.Standalone, ans.Sources, ans.Related, ans.Text)
 	}
-	ans = ask(t, a, Request{Question: "养犬登记证丢了怎么办", History: hist})
-	if ans.Refused || len(ans.Sources) == 0 || ans.Sources[0].ID != "dog" {
+	if ans := ask(t, a, Request{Question: "养犬登记证丢了怎么办", History: hist}); ans.Clarify || !quotesOrOffers(ans, "dog") {
 		t.Errorf("a question of its own: standalone %q, sources %v\n%s", ans.Standalone, ans.Sources, ans.Text)
 	}
+}
+
+// firstTurn asks q, which entry want must answer, and returns the history
+// it leaves.
+func firstTurn(t *testing.T, a *Answerer, q, want string) []Turn {
+	t.Helper()
+	first := ask(t, a, Request{Question: q})
+	if first.Refused || first.Clarify || first.Sources[0].ID != want {
+		t.Fatalf("first turn %s: %+v", q, first)
+	}
+	return []Turn{{Question: q, Answer: first.Text, Terms: first.Terms}}
 }
 
 // A follow-up whose own words are in no passage (交上) finds next to
@@ -681,25 +676,14 @@ func TestFollowUpWithoutCueKeepsTopic(t *testing.T) {
 // any question — answered, or its candidates offered — instead of refused
 // for want of a topic it never meant to name.
 func TestFollowUpFindingNothingAloneKeepsTopic(t *testing.T) {
-	faq := func(id, q, answer string) *kb.Document {
-		return &kb.Document{ID: id, Type: kb.TypeFAQ, Title: q, Body: answer, Region: "北京市"}
-	}
-	shipped := loadKnowledge(t)
-	b := kb.NewBase([]*kb.Document{
-		faq("fund-sum", "购买新建商品房后，商品房维修资金的交存标准是多少？", "按建筑面积交存：多层住宅100元/平方米，高层住宅200元/平方米。"),
-		faq("fund-when", "购买新建商品房后，购房人如何交存商品房维修资金？", "购房人应在办理房屋入住手续前交存商品房维修资金。"),
-		faq("fund-lost", "维修资金专用票据遗失了能否补开？", "专用票据无法补开，可到住房城乡建设部门开具证明。"),
-		faq("dog", "养犬登记证丢了怎么办？", "养犬人应当自丢失之日起15日内到原登记机关补办。"),
-	}, shipped.Dict)
-	a := newEvalAnswerer(t, b)
-	first := ask(t, a, Request{Question: "买了新房 维修资金一平米要交多少"})
-	if first.Refused || first.Clarify || first.Sources[0].ID != "fund-sum" {
-		t.Fatalf("first: %+v", first)
-	}
-	hist := []Turn{{Question: "买了新房 维修资金一平米要交多少", Answer: first.Text, Terms: first.Terms}}
-	ans := ask(t, a, Request{Question: "得在什么时候之前交上", History: hist})
-	offers := slices.ContainsFunc(ans.Related, func(r kb.Related) bool { return r.ID == "fund-when" })
-	if ans.Refused || ans.Clarify && !offers || !ans.Clarify && (len(ans.Sources) == 0 || ans.Sources[0].ID != "fund-when") {
+	a := faqAnswerer(t,
+		beijingFAQ("fund-sum", "购买新建商品房后，商品房维修资金的交存标准是多少？", "按建筑面积交存：多层住宅100元/平方米，高层住宅200元/平方米。"),
+		beijingFAQ("fund-when", "购买新建商品房后，购房人如何交存商品房维修资金？", "购房人应在办理房屋入住手续前交存商品房维修资金。"),
+		beijingFAQ("fund-lost", "维修资金专用票据遗失了能否补开？", "专用票据无法补开，可到住房城乡建设部门开具证明。"),
+		beijingFAQ("dog", "养犬登记证丢了怎么办？", "养犬人应当自丢失之日起15日内到原登记机关补办。"),
+	)
+	hist := firstTurn(t, a, "买了新房 维修资金一平米要交多少", "fund-sum")
+	if ans := ask(t, a, Request{Question: "得在什么时候之前交上", History: hist}); !quotesOrOffers(ans, "fund-when") {
 		t.Errorf("得在什么时候之前交上 after 维修资金: standalone %q, sources %v, related %v\n%s", ans.Standalone, ans.Sources, ans.Related, ans.Text)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -266,3 +267,23 @@ func ask(t *testing.T, a *Answerer, req Request) *Answer {
 var (
 	_ ChatModel = (*llm.Client)(nil)
 )
+
+// beijingFAQ is a FAQ entry of a knowledge base serving 北京市.
+func beijingFAQ(id, q, answer string) *kb.Document {
+	return &kb.Document{ID: id, Type: kb.TypeFAQ, Title: q, Body: answer, Region: "北京市"}
+}
+
+// faqAnswerer answers from entries, with the shipped vocabulary.
+func faqAnswerer(t *testing.T, entries ...*kb.Document) *Answerer {
+	t.Helper()
+	return newEvalAnswerer(t, kb.NewBase(entries, loadKnowledge(t).Dict))
+}
+
+// quotesOrOffers reports whether ans quotes entry id first or, when it
+// clarifies, offers it among the candidates.
+func quotesOrOffers(ans *Answer, id string) bool {
+	if ans.Clarify {
+		return slices.ContainsFunc(ans.Related, func(r kb.Related) bool { return r.ID == id })
+	}
+	return !ans.Refused && len(ans.Sources) > 0 && ans.Sources[0].ID == id
+}

@@ -121,17 +121,13 @@ func TestSiblingOfKindLexicon(t *testing.T) {
 // closely, not a sibling; and a clarification does not offer the entries
 // about a sibling of what is asked (养犬登记证丢了 for 结婚证丢了).
 func TestSiblingNotQualifierDropped(t *testing.T) {
-	shipped := loadKnowledge(t)
-	faq := func(id, q, answer string) *kb.Document {
-		return &kb.Document{ID: id, Type: kb.TypeFAQ, Title: q, Body: answer, Region: "北京市"}
-	}
-	a := newEvalAnswerer(t, kb.NewBase([]*kb.Document{
-		faq("acct", "个人账户如何在定点零售药店使用？", "参保人员可以持社保卡在定点零售药店使用医保个人账户购药。"),
-		faq("dog", "养犬登记证丢了，怎么办？", "养犬登记证丢失的，应当自丢失之日起15日内到原登记机关补办。"),
-		faq("house", "产权证丢失了，补办流程及材料？", "刊登遗失声明满20天后申请补证。"),
-		faq("loan", "借款人身份证、户口本、结婚证信息不一致，影响公积金贷款吗？", "需先到相关部门更正信息。"),
-		faq("what", "什么是医保个人账户？", "医保个人账户是基本医疗保险统筹基金之外的个人账户。"),
-	}, shipped.Dict))
+	a := faqAnswerer(t,
+		beijingFAQ("acct", "个人账户如何在定点零售药店使用？", "参保人员可以持社保卡在定点零售药店使用医保个人账户购药。"),
+		beijingFAQ("dog", "养犬登记证丢了，怎么办？", "养犬登记证丢失的，应当自丢失之日起15日内到原登记机关补办。"),
+		beijingFAQ("house", "产权证丢失了，补办流程及材料？", "刊登遗失声明满20天后申请补证。"),
+		beijingFAQ("loan", "借款人身份证、户口本、结婚证信息不一致，影响公积金贷款吗？", "需先到相关部门更正信息。"),
+		beijingFAQ("what", "什么是医保个人账户？", "医保个人账户是基本医疗保险统筹基金之外的个人账户。"),
+	)
 	q := "医保个人账户里的钱 去药店买药能用吗"
 	resp, err := a.r.Search(context.Background(), q, search.Options{Limit: 8})
 	if err != nil {

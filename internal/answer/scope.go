@@ -116,11 +116,10 @@ func (a *Answerer) outOfScope(q string) (reason, detail string) {
 // subject may ask about (自己厂里做的护肤品 上市前要备案吗: cosmetics are
 // filed with the regulator; 彩票中奖了要交税吗): the question is then one
 // for the knowledge base, which answers it or not.
-// A task (translate, write, compute) is refused whatever it is about.
 var administrativeRe = regexp.MustCompile(`备案|审批|许可|执照|资质|登记|罚款|处罚|违法|监管|投诉|举报|交税|缴税|纳税|补贴|政策规定`)
 
-// taskRe is a task in offTopicRe's match: translating, writing, coding,
-// computing.
+// taskRe is a task in offTopicRe's match (translating, writing, coding,
+// computing): refused whatever it is about.
 var taskRe = regexp.MustCompile(`翻译|翻成|译成|写|代码|程序|脚本|python|java|sql|数学题|等于|方程|英语|英文`)
 
 // titleText holds the knowledge base's entry names (titles and similar

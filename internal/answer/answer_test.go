@@ -687,3 +687,20 @@ func TestFollowUpFindingNothingAloneKeepsTopic(t *testing.T) {
 		t.Errorf("得在什么时候之前交上 after 维修资金: standalone %q, sources %v, related %v\n%s", ans.Standalone, ans.Sources, ans.Related, ans.Text)
 	}
 }
+
+// A follow-up that asks for an aspect (办到哪一步了: 进度) is not answered by
+// the entry just quoted when that entry is named after another aspect (如何
+// 办理…: 流程) and its answer never speaks of this one; the entry on the
+// progress is answered or offered instead.
+func TestFollowUpAspectElsewhere(t *testing.T) {
+	a := faqAnswerer(t,
+		beijingFAQ("reg", "如何办理一孩生育登记?", "第一步：登录北京市生育服务系统，实名注册。第二步：选择【事项申报】。第三步：填写基本信息后提交即可。"),
+		beijingFAQ("progress", "如何查询生育服务事项办理进度?", "登录后点击左侧【进度查询】，即可查询当前事项的办理进度。"),
+		beijingFAQ("dog", "养犬登记证丢了怎么办？", "养犬人应当自丢失之日起15日内到原登记机关补办。"),
+	)
+	hist := firstTurn(t, a, "一孩生育登记在网上怎么办", "reg")
+	ans := ask(t, a, Request{Question: "办到哪一步了在哪查", History: hist})
+	if !ans.Clarify && !ans.Refused && ans.Sources[0].ID == "reg" {
+		t.Errorf("办到哪一步了 answered from the entry on how to register:\n%s", ans.Text)
+	}
+}

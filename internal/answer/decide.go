@@ -344,6 +344,11 @@ func (a *Answerer) judge(q, asked string, resp *search.Response, answerable bool
 		// was issued: a meaning is asked, the entry gives a date; nor
 		// 为什么要公开政府信息 by the entry on how to apply.
 		j.unquotable = k
+	} else if q != asked && a.aspectElsewhere(resp.Results[0], fo) {
+		// 办到哪一步了在哪查 after 一孩生育登记在网上怎么办 is not answered by
+		// the entry on how to register, found again with the carried topic:
+		// it is named after another aspect and never speaks of this one.
+		j.unquotable = "aspect"
 	} else if event != "" && !mentionsEvent(resp.Results[0], event) {
 		// 申请政府信息公开被拒了… is not answered by the entry on how to
 		// apply, which never speaks of a refusal: what befell the asker is
@@ -899,6 +904,14 @@ var contentRe = regexp.MustCompile(`讲了啥|讲的啥|讲了什么|讲的什�
 func otherAspect(aspects []kb.Aspect, name string, fo *focus) bool {
 	other := aspectOf(aspects, name)
 	return other != nil && (fo == nil || fo.aspect == nil || other.Name != fo.aspect.Name)
+}
+
+// aspectElsewhere reports whether FAQ entry r is named after another aspect
+// than the one the question asks for (fo.aspect) and its answer holds none
+// of that aspect's marking words.
+func (a *Answerer) aspectElsewhere(r search.Result, fo *focus) bool {
+	return fo != nil && fo.aspect != nil && !fo.nameMarks(r) && otherAspect(a.base.Dict.Aspects, entryName(r), fo) &&
+		!fo.marks(textnorm.Key(faqAnswer(r).Chunk.Text))
 }
 
 // holdsDuration reports whether n names a length of time (durationRe): a

@@ -452,12 +452,13 @@ func (a *Answerer) sibling(asked string, resp *search.Response, r search.Result)
 // siblingOfKind returns the thing the normalised question asks about and
 // the other thing of its kind the entry's names (about) name instead, by the
 // knowledge base's sibling sets (dict/siblings.txt: 地铁 in the question, 公交车
-// in the entry's question); "", "" when there is none. A question naming
-// both, or an entry naming the one asked, is not held back.
+// in the entry's question, names normalised by the loader); "", "" when
+// there is none. A question naming both, or an entry naming the one asked,
+// is not held back.
 func siblingOfKind(sets [][][]string, asked, about string) (term, other string) {
 	names := func(s string, thing []string) string {
 		for _, n := range thing {
-			if n = textnorm.Key(n); n != "" && strings.Contains(s, n) {
+			if strings.Contains(s, n) {
 				return n
 			}
 		}

@@ -377,10 +377,9 @@ func TestMidParagraph(t *testing.T) {
 func TestQuoteSectionItems(t *testing.T) {
 	doc := &kb.Document{ID: "d", Type: kb.TypePolicy, Title: "中小学校和托幼机构防控指引"}
 	text := "一、开学前的准备工作 1、制定完善本校传染病防控应急预案，责任到位，分工到人。 2、提前掌握师生假期出京情况，督促其进行居家观察。督促其他师生关注自身健康状况。 3、在校园内设置临时等候区。 4、要做好物资准备，包括体温计、口罩等防护用品。二、开学后的防控工作 1、以多种形式开展健康教育。 2、每日对入校的教职员工进行体温排查。"
-	rs := []search.Result{{Doc: doc, Chunk: kb.Chunk{Text: text}, Score: 1}}
 	f := testFocus("中小学校开学前应做哪些准备工作", "开学前", "准备工作")
 	f.want, f.list = f.p.ListRunes, true
-	got := quoted(rs, f.focusQuotes(rs, nil, 1, 360))
+	got := quoteOne(f, doc, text)
 	if len(got) == 0 {
 		t.Fatal("nothing quoted")
 	}
@@ -420,10 +419,9 @@ func TestQuoteContactAsked(t *testing.T) {
 func TestQuoteWhatItPointsBackTo(t *testing.T) {
 	doc := &kb.Document{ID: "d", Type: kb.TypePolicy, Title: "重庆日报要闻"}
 	text := "2月20日，轨道4号线二期项目恢复施工。2月20日，九龙坡区与全国7家优质心理企业举行“云签约”，入驻心海心理产业园。这是该区推行“不见面招商”后的第二例招商引资签约活动。"
-	rs := []search.Result{{Doc: doc, Chunk: kb.Chunk{Text: text}, Score: 1}}
 	f := testFocus("九龙坡区推行不见面招商后的第二例招商引资签约活动是什么", "九龙坡区", "不见面招商", "第二例", "招商引资", "签约活动")
 	f.want = f.p.FactRunes
-	got := quoted(rs, f.focusQuotes(rs, nil, 1, 360))
+	got := quoteOne(f, doc, text)
 	if len(got) == 0 || !strings.Contains(got[0], "云签约") || strings.Contains(got[0], "轨道") {
 		t.Errorf("quoted %q, want the sentence 这是… points back to, and no more before it", got)
 	}
@@ -435,11 +433,10 @@ func TestQuoteWhatItPointsBackTo(t *testing.T) {
 func TestQuoteQuotedName(t *testing.T) {
 	doc := &kb.Document{ID: "d", Type: kb.TypePolicy, Title: "长三角货运通行"}
 	text := "今天，上海又将有一批企业复工复产，各入沪道口对车辆严格检查。持有货通证的货运车辆在长三角区域内可便捷通行，无须再次隔离14天。"
-	rs := []search.Result{{Doc: doc, Chunk: kb.Chunk{Text: text}, Score: 1}}
 	f := testFocus("上海车辆持有“货通证”有何用处", "上海", "车辆")
 	f.want = f.p.FactRunes
 	f.terms = withQuotedNames(f.terms, "上海车辆持有“货通证”有何用处？")
-	got := quoted(rs, f.focusQuotes(rs, nil, 1, 360))
+	got := quoteOne(f, doc, text)
 	if len(got) == 0 || !strings.HasPrefix(got[0], "持有货通证") {
 		t.Errorf("quoted %q, want the sentence about 货通证", got)
 	}
@@ -458,9 +455,8 @@ func TestQuoteExceptionWithItsRule(t *testing.T) {
 		{"1. 申请人的姓名、身份证明、联系方式；2. 申请公开的政府信息的名称、文号或者其他特征性描述的，可以一并提交。",
 			"申请公开的政府信息的名称要写吗", "2. 申请公开"},
 	} {
-		rs := []search.Result{{Doc: doc, Chunk: kb.Chunk{Text: tc.text}, Score: 1}}
 		f := testFocus(tc.q, "申请", "信息公开", "政府信息")
-		got := quoted(rs, f.focusQuotes(rs, nil, 1, 360))
+		got := quoteOne(f, doc, tc.text)
 		if len(got) == 0 || !strings.HasPrefix(got[0], tc.want) {
 			t.Errorf("%s: quoted %q, want it to start with %q", tc.q, got, tc.want)
 		}
@@ -473,16 +469,21 @@ func TestQuoteExceptionWithItsRule(t *testing.T) {
 func TestDefinitionSentenceQuoted(t *testing.T) {
 	doc := &kb.Document{ID: "d", Type: kb.TypeInterpretation, Title: "餐饮门店推行无接触点餐"}
 	text := "这些门店将全面推行“无接触点餐”服务，加大餐饮外卖供应。“无接触点餐”是指通过手机点餐、支付、外带等无接触产品，实现餐厅点餐、取餐全链路解决方案。"
-	rs := []search.Result{{Doc: doc, Chunk: kb.Chunk{Text: text}, Score: 1}}
 	q := "什么是“无接触点餐”？"
 	f := testFocus(textnorm.Key(q), "无接触点餐")
 	f.want = DefaultFocus.FactRunes
 	f.defines = textnorm.Key(defined(askDefRe, q))
-	got := quoted(rs, f.focusQuotes(rs, nil, 1, 360))
+	got := quoteOne(f, doc, text)
 	if len(got) == 0 || !strings.HasPrefix(got[0], "“无接触点餐”是指") {
 		t.Errorf("quoted %q", got)
 	}
 	if definesIt(textnorm.Key("推行无接触点餐服务"), "无接触点餐") || !definesIt(textnorm.Key("所谓无接触点餐，是指…"), "无接触点餐") {
 		t.Error("definesIt")
 	}
+}
+
+// quoteOne is what f quotes from one passage of doc holding text.
+func quoteOne(f *focus, doc *kb.Document, text string) []string {
+	rs := []search.Result{{Doc: doc, Chunk: kb.Chunk{Text: text}, Score: 1}}
+	return quoted(rs, f.focusQuotes(rs, nil, 1, 360))
 }

@@ -40,7 +40,8 @@ type Dict struct {
 	Aspects []Aspect
 	// Siblings are sets of things of one kind (公交车 地铁 出租车; 身份证 驾驶证
 	// 护照): an entry whose question names one does not answer a question
-	// asking about another. Each member is its names (驾驶证, 驾照).
+	// asking about another. Each member is its names (驾驶证, 驾照),
+	// normalised (textnorm.Key).
 	Siblings [][][]string
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/govchat/govchat/internal/kb"
+	"github.com/govchat/govchat/internal/textnorm"
 )
 
 // dictKind is what a dict/ file holds, decided by its base name.
@@ -178,7 +179,12 @@ func (b *dictBuilder) parse(name, src string, pr *problems) {
 		dictLines(src, func(line int, l string) {
 			var set [][]string
 			for _, m := range strings.Fields(l) {
-				names := slices.DeleteFunc(strings.Split(m, "/"), func(n string) bool { return n == "" })
+				var names []string
+				for _, n := range strings.Split(m, "/") {
+					if n = textnorm.Key(n); n != "" {
+						names = append(names, n)
+					}
+				}
 				if len(names) > 0 {
 					set = append(set, names)
 				}

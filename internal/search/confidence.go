@@ -40,7 +40,14 @@ func (e *Engine) confidence(qt queryTerms, resp *Response) float64 {
 		return 0
 	}
 	norm := r.norm()
-	got, total := e.weighted(terms, func(t string) bool { return e.hasWord(norm, t) })
+	var got, total float64
+	for _, t := range terms {
+		w := e.seg.Weight(t)
+		total += w
+		if e.hasWord(norm, t) || e.partsHeld(norm, t) {
+			got += w
+		}
+	}
 	wordCov := got / total
 	bigrams := uniq(qt.analysis.Bigrams)
 	bigCov := wordCov
@@ -59,6 +66,28 @@ func (e *Engine) confidence(qt queryTerms, resp *Response) float64 {
 	// covered.
 	c *= min(1, got/minInformation)
 	return min(max(c, 0), 1)
+}
+
+// partsHeld reports whether norm holds a long word (three runes or more) in
+// its parts when it lacks the word itself: every rune of the word inside
+// one of its dictionary words that norm has (网上学法减分 in 如何在网上进行
+// 学法减分: 网上, 学法减分). A compound the question happens to spell as one
+// word is then not missing from a text that says it in its parts; one only
+// partly there (公积金贷款利率 beside 贷款利率 alone) still is.
+func (e *Engine) partsHeld(norm, t string) bool {
+	n := utf8.RuneCountInString(t)
+	if n < 3 {
+		return false
+	}
+	held := make([]bool, n)
+	for _, p := range e.seg.Parts(t) {
+		if e.hasWord(norm, p.Word) {
+			for i := p.At; i < p.At+utf8.RuneCountInString(p.Word); i++ {
+				held[i] = true
+			}
+		}
+	}
+	return !slices.Contains(held, false)
 }
 
 // hasWord reports whether the normalised text contains term (or a synonym)

@@ -424,3 +424,42 @@ func TestConcurrentSearch(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// A question that spells a compound as one word (网上学法减分) is covered by
+// a passage that says it in its parts (在网上进行学法减分), not missing from
+// it; one that holds only some of its parts does not cover it.
+func TestConfidenceCompoundInParts(t *testing.T) {
+	seg, err := zh.New(zh.Config{Words: []string{"网上学法减分", "学法减分"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds := []*kb.Document{
+		{ID: "faq-xfjf", Type: kb.TypeFAQ, Title: "如何在网上进行学法减分？", Department: "交管局",
+			Body: "登录交管12123，选择学法减分，完成学习和考试后可减免记分。"},
+		{ID: "faq-jf", Type: kb.TypeFAQ, Title: "驾驶证记分周期是多久？", Department: "交管局",
+			Body: "记分周期为十二个月，满分为十二分，从驾驶证初次领取之日起计算。"},
+	}
+	eng, err := search.New(search.Config{Now: func() time.Time { return now }}, kb.NewBase(ds, kb.Dict{}), seg, memStore(t, ""), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sync1(t, eng)
+	r := search1(t, eng, "网上学法减分", search.Options{})
+	if len(r.Results) == 0 || r.Results[0].Doc.ID != "faq-xfjf" {
+		t.Fatalf("results %v", ids(r))
+	}
+	if !eng.Answerable(r) {
+		t.Errorf("网上学法减分: confidence %.2f, the passage holds every part of the compound", r.Confidence)
+	}
+	// A passage holding only 网上 does not cover the compound.
+	ds = []*kb.Document{{ID: "faq-ws", Type: kb.TypeFAQ, Title: "网上可以办理哪些驾驶证业务？", Department: "交管局",
+		Body: "网上可以办理驾驶证换证、补证和审验。"}}
+	eng, err = search.New(search.Config{Now: func() time.Time { return now }}, kb.NewBase(ds, kb.Dict{}), seg, memStore(t, ""), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sync1(t, eng)
+	if r := search1(t, eng, "网上学法减分", search.Options{}); eng.Answerable(r) {
+		t.Errorf("网上学法减分 answerable from %v (confidence %.2f)", ids(r), r.Confidence)
+	}
+}

@@ -694,3 +694,34 @@ func (s *Segmenter) weight(word string) float64 {
 	}
 	return -float64(lp)
 }
+
+// Part is a dictionary word inside a longer word, at rune offset At.
+type Part struct {
+	Word string
+	At   int // rune offset in the longer word
+}
+
+// Parts returns the dictionary words of two or more runes strictly inside
+// word (网上 and 学法减分 in 网上学法减分; 公积金, 贷款 and 利率 in
+// 公积金贷款利率), stop words left out: what search mode indexes of a long
+// word, with where each sits.
+func (s *Segmenter) Parts(word string) []Part {
+	runes := []rune(word)
+	var parts []Part
+	for i := range runes {
+		for j := i + 2; j <= len(runes) && j-i <= s.maxLen; j++ {
+			if i == 0 && j == len(runes) {
+				break
+			}
+			sub := string(runes[i:j])
+			_, isWord, prefix := s.lookup(sub, true)
+			if !prefix {
+				break
+			}
+			if isWord && !s.stop[sub] {
+				parts = append(parts, Part{Word: sub, At: i})
+			}
+		}
+	}
+	return parts
+}

@@ -2,6 +2,7 @@ package zh_test
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -34,6 +35,37 @@ func TestShippedVocabularySegmentation(t *testing.T) {
 	} {
 		if got := strings.Join(s.Cut(tt.text), "|"); got != tt.want {
 			t.Errorf("Cut(%q) = %s, want %s (not %s)", tt.text, got, tt.want, tt.ambiguity)
+		}
+	}
+}
+
+// TestShippedEverydayRegister checks the shipped vocabulary's everyday
+// register, which holds in any topic: kinship words and common verbs name the
+// written words of official text (爸 → 父亲, 接着 → 继续, 老婆 finds 配偶),
+// and hearsay frames and colloquial question words are no terms.
+func TestShippedEverydayRegister(t *testing.T) {
+	base, _, err := knowledge.Load(os.DirFS("../../knowledge"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := zh.New(zh.ConfigFromDict(base.Dict))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for word, canon := range map[string]string{"爸": "父亲", "老妈": "母亲", "爸妈": "父母", "接着": "继续", "丢了": "遗失", "手机号": "手机号码"} {
+		if got := s.Canonical(word); got != canon {
+			t.Errorf("Canonical(%q) = %q, want %q", word, got, canon)
+		}
+	}
+	for word, want := range map[string]string{"老婆": "配偶", "孩子": "子女", "外地": "外埠"} {
+		if got := s.Expansions(word); !slices.Contains(got, want) {
+			t.Errorf("Expansions(%q) = %q, want %q among them", word, got, want)
+		}
+	}
+	a := s.Analyze("听说驾照扣了分 想在网上学法减分 怎么弄")
+	for _, w := range []string{"听说", "怎么弄"} {
+		if slices.Contains(a.Terms, w) {
+			t.Errorf("terms %q hold %q", a.Terms, w)
 		}
 	}
 }

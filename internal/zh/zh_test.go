@@ -276,3 +276,29 @@ func TestPhrases(t *testing.T) {
 		t.Error("phrases do not change the fingerprint")
 	}
 }
+
+func TestParts(t *testing.T) {
+	s := newSeg(t, Config{Words: []string{"网上学法减分", "学法减分"}})
+	tests := []struct {
+		word string
+		want []Part // must be among the parts
+		not  []string
+	}{
+		{"网上学法减分", []Part{{"网上", 0}, {"学法减分", 2}}, []string{"网上学法减分"}},
+		{"住房公积金", []Part{{"住房", 0}, {"公积金", 2}}, []string{"住房公积金"}},
+		{"公积金", nil, []string{"公积金"}},
+	}
+	for _, tt := range tests {
+		got := s.Parts(tt.word)
+		for _, p := range tt.want {
+			if !slices.Contains(got, p) {
+				t.Errorf("Parts(%q) = %v, missing %v", tt.word, got, p)
+			}
+		}
+		for _, p := range got {
+			if slices.Contains(tt.not, p.Word) || s.IsStop(p.Word) || utf8.RuneCountInString(p.Word) < 2 {
+				t.Errorf("Parts(%q) has %v", tt.word, p)
+			}
+		}
+	}
+}

@@ -12,7 +12,8 @@ import (
 	"github.com/govchat/govchat/internal/textnorm"
 )
 
-// A question for what something is (地籍是啥意思, 霾到底是个啥, 什么叫防洪标准)
+// A question for what something is (地籍是啥意思, 霾到底是个啥, 什么叫防洪标准,
+// 地籍调查是干啥的)
 // is answered by the FAQ entry that defines exactly that (什么是地籍？),
 // however the words around the name weigh in the search: 意思 matches every
 // entry on what something means, and 地籍 every entry on 地籍调查 or 地籍管理.
@@ -20,7 +21,7 @@ import (
 // FAQ's questions is 什么是…/…是什么).
 var (
 	// askDefRe is a clause that asks what its subject is.
-	askDefRe = regexp.MustCompile(`^(?:请问)?(?:什么是|什么叫|什么叫做|啥是|啥叫|何为|何谓)(.+)$|^(.+?)(?:到底|究竟)?(?:是什么意思|是啥意思|什么意思|啥意思|的意思是什么|是什么东西|是啥东西|是个啥|是个什么|是啥|是什么|指什么|指的是什么|的含义是什么|的含义|的定义是什么|的定义)$`)
+	askDefRe = regexp.MustCompile(`^(?:请问)?(?:什么是|什么叫|什么叫做|啥是|啥叫|何为|何谓)(.+)$|^(.+?)(?:到底|究竟)?(?:是什么意思|是啥意思|什么意思|啥意思|的意思是什么|是什么东西|是啥东西|是个啥|是个什么|是干啥的|是干什么的|是干嘛的|是做什么的|是做啥的|是啥|是什么|指什么|指的是什么|的含义是什么|的含义|的定义是什么|的定义)$`)
 	// defTitleRe is an entry's question that defines its subject.
 	defTitleRe  = regexp.MustCompile(`^(?:什么是|什么叫|什么叫做|何为|何谓)(.+)$|^(.+?)(?:是什么意思|的含义是什么|的含义|的定义是什么|的定义|是指什么|指的是什么|是什么)$`)
 	clauseSepRe = regexp.MustCompile(`[\s，,。？?！!；;、]+`)

@@ -23,6 +23,8 @@ func TestDefined(t *testing.T) {
 		{"北京单场游戏SP值是什么意思？", "北京单场游戏sp值", "北京单场游戏sp值"},
 		{"低涡是什么？", "低涡", "低涡"},
 		{"光彩体育馆有几个门？", "", ""},
+		{"地籍调查是干啥的", "地籍调查", ""},
+		{"这个是干什么的", "", ""},
 	} {
 		if got := defined(askDefRe, tc.q); got != tc.ask {
 			t.Errorf("asked: defined(%q) = %q, want %q", tc.q, got, tc.ask)

@@ -124,8 +124,10 @@ func (t *Topics) Words(question string) (key, label string) {
 			// 养犬登记证).
 			if n := len(terms); n > 0 && terms[n-1].words && strings.Contains(norm, terms[n-1].raw+w) && !t.generic[w] {
 				last := &terms[n-1]
+				// The word keeps its canonical name (社保卡丢 and 社会保障卡丢
+				// are one topic).
 				last.raw += w
-				last.w, last.wt = last.raw, last.wt+t.seg.Weight(w)/2
+				last.w, last.wt = last.w+w, last.wt+t.seg.Weight(w)/2
 				continue
 			}
 			run = append(run, w)

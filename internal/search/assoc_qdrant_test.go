@@ -23,7 +23,7 @@ func TestLearnedAssociationsOnQdrant(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer qs.Close()
-	const q = "护照搞丢了"
+	const q = "护照找不着了"
 	first := assocEngine(t, qs, assocDocs(), search.Params{})
 	sync1(t, first)
 	want := search1(t, first, q, search.Options{Types: []kb.Type{kb.TypePolicy}})

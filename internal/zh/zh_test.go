@@ -49,6 +49,10 @@ func TestCutUsesVocabulary(t *testing.T) {
 		{"落实政务服务好差评制度", []string{"好差评制度"}},
 		{"12345热线", []string{"12345", "热线"}},
 		{"ＡＰＰ下载", []string{"app", "下载"}},
+		// A verb and its aspect particle are two words, not a rare one.
+		{"驾照扣了分", []string{"驾照", "扣", "分"}},
+		{"灯关了", []string{"灯", "关"}},
+		{"为了孩子", []string{"为了", "孩子"}},
 	}
 	for _, tt := range tests {
 		got := s.Cut(tt.text)

@@ -111,6 +111,11 @@ type Params struct {
 	// the vocabulary finds the official wording but ranks it below any
 	// literal partial match. Negative: off.
 	SynonymWord float64
+	// QuestionCover re-ranks the leading FAQ hits by how well the entry's
+	// own question (or best similar question) and the asker's question
+	// cover each other, adding QuestionCover × the product of the two
+	// shares of the best score (rerank.go). Negative: off.
+	QuestionCover float64
 }
 
 // Ways to score a FAQ entry's similar questions (Params.SimilarPassages).
@@ -134,7 +139,8 @@ var DefaultParams = Params{
 	AspectWeight: 1,
 	AssocWeight:  0.3, AssocTerms: 2, AssocRerank: -1, AssocMinCount: 2,
 	SimilarPassages: PassageAlone, PassageCoord: 2,
-	SynonymWord: 1.5,
+	SynonymWord:   1.5,
+	QuestionCover: 0.2,
 }
 
 func (p Params) withDefaults() Params {
@@ -165,6 +171,7 @@ func (p Params) withDefaults() Params {
 	set(&p.AssocRerank, d.AssocRerank)
 	set(&p.PassageCoord, d.PassageCoord)
 	set(&p.SynonymWord, d.SynonymWord)
+	set(&p.QuestionCover, d.QuestionCover)
 	if p.AssocTerms == 0 {
 		p.AssocTerms = d.AssocTerms
 	}

@@ -118,7 +118,8 @@ type rec struct {
 	ws      []string // index words, for feedback
 	normed  sync.Once
 	normStr string
-	unit    assocUnit // learned-association unit, set by Sync
+	unit    assocUnit       // learned-association unit, set by Sync
+	names   [][]weighedWord // a FAQ entry's questions' words (nameWords)
 }
 
 // norm returns the chunk's searchable text normalised, for matched terms
@@ -181,8 +182,9 @@ func New(cfg Config, base *kb.Base, seg *zh.Segmenter, st store.Store, emb Embed
 		if n := kb.NormalizeDocNumber(d.DocNumber); n != "" {
 			e.byDocNum[n] = append(e.byDocNum[n], d)
 		}
+		names := nameWords(seg, d)
 		for _, c := range chunk.SplitWith(cfg.Chunking, d) {
-			r := &rec{doc: d, chunk: c, pointID: PointID(c.ID), key: c.ID}
+			r := &rec{doc: d, chunk: c, pointID: PointID(c.ID), key: c.ID, names: names}
 			r.fields = chunkFields(e.p, d, &r.chunk)
 			if _, dup := e.byPoint[r.pointID]; dup {
 				continue
@@ -341,7 +343,7 @@ func (e *Engine) collapse(qt queryTerms, hits []store.Hit, views map[string]*rec
 		r := e.byPoint[id]
 		out[en.at].Score = max(en.own, en.best)
 		if r.doc.Type == kb.TypeFAQ {
-			v := &rec{doc: r.doc, chunk: r.chunk, pointID: r.pointID, key: r.key, fields: ownFields(r.fields)}
+			v := &rec{doc: r.doc, chunk: r.chunk, pointID: r.pointID, key: r.key, fields: ownFields(r.fields), names: r.names}
 			if en.passage != nil && en.best > en.own {
 				v.fields = append(v.fields, en.passage.fields[0])
 			}
@@ -862,6 +864,9 @@ func (e *Engine) Search(ctx context.Context, query string, opts Options) (*Respo
 		}
 		if aq != nil && e.p.AssocRerank > 0 {
 			e.rescore(aq, hits)
+		}
+		if e.p.QuestionCover > 0 {
+			e.questionCover(qt, hits, views)
 		}
 		for _, h := range hits {
 			r := e.byPoint[h.ID]

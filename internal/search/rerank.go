@@ -8,7 +8,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/govchat/govchat/internal/kb"
 	"github.com/govchat/govchat/internal/textnorm"
+	"github.com/govchat/govchat/internal/zh"
 
 	"github.com/govchat/govchat/internal/store"
 )
@@ -211,4 +213,101 @@ func (e *Engine) marks(r *rec, a *aspect) bool {
 		}
 	}
 	return false
+}
+
+// questionCover re-ranks the leading FAQ hits by how well the entry's own
+// question and the asker's question cover each other, as a FAQ matcher
+// compares two questions: the share of the entry's question (or of the
+// best of its similar questions) found among the asker's words, their
+// canonical terms and expansions, times the share of the asker's words the
+// entry holds, both weighted by informativeness. Each hit gains
+// QuestionCover × that product of the best score. The retrieval score asks
+// only how much of the question an entry holds, so a long entry question
+// that holds several of its words by the way (外地车去首都机场接送人是否需要
+// 办理进京证？) beat the short one that is what was asked (如何办理进京证？);
+// the product keeps a short entry question that the asker's covers but that
+// leaves most of the asker's words unanswered (财政信息要公开哪些？ for 哪个部门
+// 负责财政信息公开) from gaining much.
+func (e *Engine) questionCover(qt queryTerms, hits []store.Hit, views map[string]*rec) {
+	if len(hits) < 2 {
+		return
+	}
+	have := map[string]bool{}
+	for _, w := range qt.analysis.Words {
+		have[w] = true
+	}
+	for _, t := range append(slices.Clip(qt.analysis.Terms), qt.analysis.Phrases...) {
+		for _, x := range e.seg.Expansions(t) {
+			have[e.seg.Canonical(x)] = true
+		}
+	}
+	terms := uniq(qt.analysis.Terms)
+	head := hits[:min(len(hits), e.p.LocalRerank)]
+	top := head[0].Score
+	// Only FAQ entries are compared this way: when a document's passage
+	// leads, the entries are not lifted over it (a question on what a plan
+	// says is not answered by an entry that names the plan).
+	if r := e.byPoint[head[0].ID]; top <= 0 || r == nil || r.doc.Type != kb.TypeFAQ {
+		return
+	}
+	for i, h := range head {
+		r := e.byPoint[h.ID]
+		if v := views[h.ID]; v != nil {
+			r = v
+		}
+		if r == nil || r.doc.Type != kb.TypeFAQ {
+			continue
+		}
+		best := 0.0
+		for _, name := range r.names {
+			got, total := 0.0, 0.0
+			for _, w := range name {
+				total += w.g
+				if have[w.w] {
+					got += w.g
+				}
+			}
+			if total > 0 {
+				best = max(best, got/total)
+			}
+		}
+		// Both ways: the share of the question the entry holds, too.
+		got, total := 0.0, 0.0
+		for _, t := range terms {
+			g := e.seg.Weight(t)
+			total += g
+			if e.contains(r, t) {
+				got += g
+			}
+		}
+		if total > 0 {
+			head[i].Score += e.p.QuestionCover * top * best * got / total
+		}
+	}
+	slices.SortStableFunc(hits, func(a, b store.Hit) int { return cmp.Compare(b.Score, a.Score) })
+}
+
+// weighedWord is a word with its informativeness (Segmenter.Weight).
+type weighedWord struct {
+	w string
+	g float64
+}
+
+// nameWords returns the distinct index words of a FAQ entry's question and
+// of each of its similar questions, with their weights (nil for other
+// documents): computed when the engine is built, as questionCover needs
+// them for every candidate of every question.
+func nameWords(seg *zh.Segmenter, d *kb.Document) [][]weighedWord {
+	if d.Type != kb.TypeFAQ {
+		return nil
+	}
+	var names [][]weighedWord
+	for _, q := range append([]string{d.Title}, d.Similar...) {
+		var name []weighedWord
+		for _, w := range uniq(seg.Analyze(q).Words) {
+			name = append(name, weighedWord{w, seg.Weight(w)})
+		}
+		names = append(names, name)
+	}
+	return names
 }

@@ -271,6 +271,9 @@ func (e *Engine) questionCover(qt queryTerms, hits []store.Hit, views map[string
 				best = max(best, got/total)
 			}
 		}
+		if best == 0 {
+			continue
+		}
 		// Both ways: the share of the question the entry holds, too.
 		got, total := 0.0, 0.0
 		for _, t := range terms {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -657,6 +658,24 @@ func TestFollowUpWithoutCueKeepsTopic(t *testing.T) {
 	}
 	if ans := ask(t, a, Request{Question: "养犬登记证丢了怎么办", History: hist}); ans.Clarify || !quotesOrOffers(ans, "dog") {
 		t.Errorf("a question of its own: standalone %q, sources %v\n%s", ans.Standalone, ans.Sources, ans.Text)
+	}
+}
+
+// A follow-up whose only words of its own are an aspect said as one word
+// (网上预约 = 网上 预约) keeps the topic: 必须先在网上预约才能去吗 after a
+// question on 电动自行车上牌 asks about booking that, not about booking
+// anything (验车, 公园).
+func TestFollowUpAspectCompoundKeepsTopic(t *testing.T) {
+	a := faqAnswerer(t,
+		beijingFAQ("ebike-plate", "电动自行车如何办理上牌手续？", "携带身份证、购车发票和车辆合格证到登记服务站办理上牌，可先通过公众号预约。"),
+		beijingFAQ("ebike-book", "电动自行车如何在线完成预约登记？", "通过北京交警公众号选择电动自行车登记预约，填写车辆信息后选择服务站和时间。"),
+		beijingFAQ("car-check", "如何在网上预约验车？（APP端）", "登录交管12123 APP，选择机动车检验预约，选择检测场和时间。"),
+		beijingFAQ("park", "如何在网上预约游览市属公园？（微信端）", "关注北京市公园管理中心公众号，选择公园和日期完成预约。"),
+	)
+	hist := firstTurn(t, a, "刚买了辆电动自行车 去上牌得带哪些东西", "ebike-plate")
+	ans := ask(t, a, Request{Question: "必须先在网上预约才能去吗", History: hist})
+	if !quotesOrOffers(ans, "ebike-book") && !quotesOrOffers(ans, "ebike-plate") || slices.ContainsFunc(ans.Related, func(r kb.Related) bool { return r.ID == "park" }) {
+		t.Errorf("必须先在网上预约才能去吗 after 电动自行车上牌: standalone %q, sources %v, related %v\n%s", ans.Standalone, ans.Sources, ans.Related, ans.Text)
 	}
 }
 

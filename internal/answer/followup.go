@@ -66,8 +66,9 @@ func (a *Answerer) retrieve(ctx context.Context, q string, history []Turn, opts 
 		return carried, false, nil, err
 	}
 	// Words that ask for an aspect (交钱, 带啥: the maintained aspect
-	// lexicon) ask about the carried topic, not about a topic of their own.
-	own := slices.DeleteFunc(topicTerms(stripCue(q), resp.Terms), a.asksAspect)
+	// lexicon; 网上预约, made of aspect words) ask about the carried topic,
+	// not about a topic of their own.
+	own := slices.DeleteFunc(topicTerms(stripCue(q), resp.Terms), func(t string) bool { return a.asksAspect(t) || aspectCompound(t) })
 	if !substitutes(q) {
 		// Words the knowledge base never uses (往后拖, 打哪个电话) cannot
 		// lead away from the topic, unless the government vocabulary knows

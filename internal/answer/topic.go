@@ -84,6 +84,26 @@ func isTopicTerm(t string) bool {
 	return utf8.RuneCountInString(t) >= 2 && !genericTerms[t] && !aspectTerms[t] && !isNumeral(t) && !isQuantity(t)
 }
 
+// aspectCompound reports whether t is made of aspect and question words
+// only (网上预约 = 网上 预约, 现场办理 = 现场 办理): a word the dictionary
+// happens to know whole, naming no more of a matter than its parts do.
+func aspectCompound(t string) bool {
+	rs := []rune(t)
+	if len(rs) < 3 {
+		return false
+	}
+	// ok[i]: rs[:i] splits into such words.
+	ok := make([]bool, len(rs)+1)
+	ok[0] = true
+	for i := 1; i <= len(rs); i++ {
+		for j := 0; j < i && !ok[i]; j++ {
+			w := string(rs[j:i])
+			ok[i] = ok[j] && (aspectTerms[w] || genericTerms[w])
+		}
+	}
+	return ok[len(rs)]
+}
+
 // Quantities are asked for (几门, 多少岁, 哪年) or given (一年, 两个月) with
 // a measure word; they say how much of something, not what it is.
 var (

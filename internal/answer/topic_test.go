@@ -53,3 +53,16 @@ func TestTopicSupportQuantities(t *testing.T) {
 		}
 	}
 }
+
+// A word made of aspect and question words only (网上预约) is an aspect,
+// however the dictionary segments it.
+func TestAspectCompound(t *testing.T) {
+	for term, want := range map[string]bool{
+		"网上预约": false, "现场办理": false, "网上申请": false,
+		"电动自行车": true, "交通": true, "办事大厅": true, "结婚登记": true,
+	} {
+		if got := !aspectCompound(term); got != want {
+			t.Errorf("aspectCompound(%q) = %v, want %v", term, !got, !want)
+		}
+	}
+}

@@ -60,6 +60,7 @@ var genericTerms = map[string]bool{
 	"现在": true, "以后": true, "之前": true, "今年": true, "平时": true, "容易": true, "不能": true, "还能": true,
 	// Directions and directional complements: 那边 (over there), 公开出来.
 	"那边": true, "这边": true, "那里": true, "这里": true, "出来": true, "起来": true, "下来": true, "上来": true, "出去": true,
+	"上去": true, "下去": true, "进去": true, "进来": true, "过去": true, "过来": true, "回去": true, "回来": true,
 }
 
 // aspectTerms name an aspect of some matter — its materials, cost, time,

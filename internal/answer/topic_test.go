@@ -66,3 +66,12 @@ func TestAspectCompound(t *testing.T) {
 		}
 	}
 }
+
+// Directional complements (交上去, 转过来, 拿回来) say where, not what.
+func TestDirectionalComplementsNameNoTopic(t *testing.T) {
+	for _, w := range []string{"上去", "进去", "过来", "回来", "出去"} {
+		if isTopicTerm(w) {
+			t.Errorf("isTopicTerm(%q) = true", w)
+		}
+	}
+}

@@ -92,11 +92,26 @@ func (e *Engine) partsHeld(norm, t string) bool {
 
 // hasWord reports whether the normalised text contains term (or a synonym)
 // as a word, not merely as characters inside other words (多大 in 过多大功率):
-// each occurrence is checked by segmenting a small window around it.
+// each occurrence is checked by segmenting a small window around it. An
+// everyday word the vocabulary expands one way (婚假 > 婚丧假, 丢了 > 挂失)
+// is there when an official term it stands for is: the search finds the
+// text by that term, and the question's word is accounted for by it.
 func (e *Engine) hasWord(norm, term string) bool {
+	if e.hasForm(norm, term) {
+		return true
+	}
+	for _, x := range e.seg.Expansions(term) {
+		if e.hasForm(norm, x) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasForm is hasWord without the expansions: term or a synonym as a word.
+func (e *Engine) hasForm(norm, term string) bool {
 	canon := e.seg.Canonical(term)
-	forms := append([]string{term}, e.seg.Synonyms(term)...)
-	for _, f := range forms {
+	for _, f := range append([]string{term}, e.seg.Synonyms(term)...) {
 		from := 0
 		for tries := 0; tries < 4; tries++ {
 			i := strings.Index(norm[from:], f)

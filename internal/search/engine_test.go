@@ -463,3 +463,31 @@ func TestConfidenceCompoundInParts(t *testing.T) {
 		t.Errorf("网上学法减分 answerable from %v (confidence %.2f)", ids(r), r.Confidence)
 	}
 }
+
+// An everyday word the vocabulary expands one way (婚假 > 婚丧假) is
+// accounted for by a passage holding the official term, as the search
+// found it by that term.
+func TestConfidenceCountsExpansions(t *testing.T) {
+	seg, err := zh.New(zh.Config{Expansions: [][]string{{"婚假", "婚丧假"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds := []*kb.Document{
+		{ID: "faq-leave", Type: kb.TypeFAQ, Title: "职工婚丧假是如何规定的？", Department: "人社局",
+			Body: "职工本人结婚或者直系亲属死亡时，由本单位行政领导批准，酌情给予一至三天的婚丧假。"},
+		{ID: "faq-annual", Type: kb.TypeFAQ, Title: "职工带薪年休假有几天？", Department: "人社局",
+			Body: "职工累计工作已满1年不满10年的，年休假5天。"},
+	}
+	eng, err := search.New(search.Config{Now: func() time.Time { return now }}, kb.NewBase(ds, kb.Dict{}), seg, memStore(t, ""), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sync1(t, eng)
+	r := search1(t, eng, "结婚的话婚假能休几天", search.Options{})
+	if len(r.Results) == 0 || r.Results[0].Doc.ID != "faq-leave" {
+		t.Fatalf("results %v", ids(r))
+	}
+	if !eng.Answerable(r) {
+		t.Errorf("confidence %.2f: 婚假 is accounted for by 婚丧假", r.Confidence)
+	}
+}

@@ -439,11 +439,7 @@ func TestConfidenceCompoundInParts(t *testing.T) {
 		{ID: "faq-jf", Type: kb.TypeFAQ, Title: "驾驶证记分周期是多久？", Department: "交管局",
 			Body: "记分周期为十二个月，满分为十二分，从驾驶证初次领取之日起计算。"},
 	}
-	eng, err := search.New(search.Config{Now: func() time.Time { return now }}, kb.NewBase(ds, kb.Dict{}), seg, memStore(t, ""), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sync1(t, eng)
+	eng := syncedEngine(t, seg, ds)
 	r := search1(t, eng, "网上学法减分", search.Options{})
 	if len(r.Results) == 0 || r.Results[0].Doc.ID != "faq-xfjf" {
 		t.Fatalf("results %v", ids(r))
@@ -454,11 +450,7 @@ func TestConfidenceCompoundInParts(t *testing.T) {
 	// A passage holding only 网上 does not cover the compound.
 	ds = []*kb.Document{{ID: "faq-ws", Type: kb.TypeFAQ, Title: "网上可以办理哪些驾驶证业务？", Department: "交管局",
 		Body: "网上可以办理驾驶证换证、补证和审验。"}}
-	eng, err = search.New(search.Config{Now: func() time.Time { return now }}, kb.NewBase(ds, kb.Dict{}), seg, memStore(t, ""), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sync1(t, eng)
+	eng = syncedEngine(t, seg, ds)
 	if r := search1(t, eng, "网上学法减分", search.Options{}); eng.Answerable(r) {
 		t.Errorf("网上学法减分 answerable from %v (confidence %.2f)", ids(r), r.Confidence)
 	}
@@ -478,11 +470,7 @@ func TestConfidenceCountsExpansions(t *testing.T) {
 		{ID: "faq-annual", Type: kb.TypeFAQ, Title: "职工带薪年休假有几天？", Department: "人社局",
 			Body: "职工累计工作已满1年不满10年的，年休假5天。"},
 	}
-	eng, err := search.New(search.Config{Now: func() time.Time { return now }}, kb.NewBase(ds, kb.Dict{}), seg, memStore(t, ""), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sync1(t, eng)
+	eng := syncedEngine(t, seg, ds)
 	r := search1(t, eng, "结婚的话婚假能休几天", search.Options{})
 	if len(r.Results) == 0 || r.Results[0].Doc.ID != "faq-leave" {
 		t.Fatalf("results %v", ids(r))
@@ -490,4 +478,16 @@ func TestConfidenceCountsExpansions(t *testing.T) {
 	if !eng.Answerable(r) {
 		t.Errorf("confidence %.2f: 婚假 is accounted for by 婚丧假", r.Confidence)
 	}
+}
+
+// syncedEngine is an engine over ds with segmenter seg, the default
+// parameters and an in-memory store, synchronised.
+func syncedEngine(t *testing.T, seg *zh.Segmenter, ds []*kb.Document) *search.Engine {
+	t.Helper()
+	eng, err := search.New(search.Config{Now: func() time.Time { return now }}, kb.NewBase(ds, kb.Dict{}), seg, memStore(t, ""), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sync1(t, eng)
+	return eng
 }

@@ -16,14 +16,7 @@ import (
 // 把政府打造成… from 打|造成 into 打造成 without taking the 成 of 成为 or
 // 成本 (the expansion 打造成 > 打造 makes 打造 a vocabulary word too).
 func TestShippedVocabularySegmentation(t *testing.T) {
-	base, _, err := knowledge.Load(os.DirFS("../../knowledge"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := zh.New(zh.ConfigFromDict(base.Dict))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := shippedSegmenter(t)
 	for _, tt := range []struct {
 		text, want, ambiguity string
 	}{
@@ -44,14 +37,7 @@ func TestShippedVocabularySegmentation(t *testing.T) {
 // written words of official text (爸 → 父亲, 接着 → 继续, 老婆 finds 配偶),
 // and hearsay frames and colloquial question words are no terms.
 func TestShippedEverydayRegister(t *testing.T) {
-	base, _, err := knowledge.Load(os.DirFS("../../knowledge"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := zh.New(zh.ConfigFromDict(base.Dict))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := shippedSegmenter(t)
 	for word, canon := range map[string]string{"爸": "父亲", "老妈": "母亲", "爸妈": "父母", "接着": "继续", "丢了": "遗失", "手机号": "手机号码"} {
 		if got := s.Canonical(word); got != canon {
 			t.Errorf("Canonical(%q) = %q, want %q", word, got, canon)
@@ -68,4 +54,19 @@ func TestShippedEverydayRegister(t *testing.T) {
 			t.Errorf("terms %q hold %q", a.Terms, w)
 		}
 	}
+}
+
+// shippedSegmenter is the segmenter as the product configures it for the
+// shipped knowledge base (knowledge/dict/).
+func shippedSegmenter(t *testing.T) *zh.Segmenter {
+	t.Helper()
+	base, _, err := knowledge.Load(os.DirFS("../../knowledge"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := zh.New(zh.ConfigFromDict(base.Dict))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

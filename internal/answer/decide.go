@@ -330,7 +330,7 @@ func (a *Answerer) judge(q, asked string, resp *search.Response, answerable bool
 		return j
 	}
 	j.kind, j.p, j.inScope = kindFAQ, model(c.Right).prob(f), model(c.InScope).prob(f)
-	if r := faqAnswer(resp.Results[0]); lacksFact(r, fo) && !negativeAnswerRe.MatchString(textnorm.Key(r.Chunk.Text)) {
+	if r := faqAnswer(resp.Results[0]); lacksFact(r, fo) && !negativeAnswerRe.MatchString(textnorm.Key(r.Chunk.Text)) && !asksSameFact(r.Doc, fo) {
 		// 光彩体育馆啥时候建的 is not answered by the entry on its gates,
 		// which holds no date: the asker chooses, or is referred.
 		j.unquotable = "fact"
@@ -783,6 +783,24 @@ func lacksFact(r search.Result, fo *focus) bool {
 	// 要交多少钱 is answered by 不收取费用: the sum is none.
 	free := number && fo.aspect != nil && fo.aspect.Name == "费用" && saysFree(n)
 	return !holds && !free
+}
+
+// asksSameFact reports whether FAQ entry d's own question (or a similar
+// question) asks for the kind of figure fo asks for — a number, a date or
+// time limit: the entry was written to answer that question, in whatever
+// form its answer takes (企业服务平台上申请已提交、显示办理中，什么时候去服务大厅？
+// is answered by the condition for going, not by a date).
+func asksSameFact(d *kb.Document, fo *focus) bool {
+	if fo == nil {
+		return false
+	}
+	for _, q := range append([]string{d.Title}, d.Similar...) {
+		n := textnorm.Key(q)
+		if fo.number && !fo.list && asksNumberRe.MatchString(notNumberRe.ReplaceAllString(n, "")) || fo.date && asksDateRe.MatchString(n) {
+			return true
+		}
+	}
+	return false
 }
 
 // asksWhichNumberRe asks which telephone number to call (打哪个电话,

@@ -51,7 +51,7 @@ func (f *focus) marks(s string) bool {
 var (
 	// notNumberRe: words that look like a question for a number and are
 	// not (好几个家人: many; 防洪标准是什么意思: a meaning).
-	notNumberRe  = regexp.MustCompile(`好几|是什么意思|是啥意思|什么意思|啥意思`)
+	notNumberRe  = regexp.MustCompile(`好几|这几|那几|前几|近几|最近几|头几|是什么意思|是啥意思|什么意思|啥意思`)
 	asksNumberRe = regexp.MustCompile(`多少|几[个次天年月人项类种条万元岁]|多大|多高|多长|多远|比例|金额|标准是`)
 	asksDateRe   = regexp.MustCompile(`哪天|何时|什么时候|啥时候|几号|几月|日期|期限|截止|哪一天|哪一?年|多久`)
 	// asksListRe and asksFactRe tell how long an answer is likely to be: a

@@ -487,3 +487,19 @@ func quoteOne(f *focus, doc *kb.Document, text string) []string {
 	rs := []search.Result{{Doc: doc, Chunk: kb.Chunk{Text: text}, Score: 1}}
 	return quoted(rs, f.focusQuotes(rs, nil, 1, 360))
 }
+
+// 这几天, 前几年 say "these few days", "the past few years": no number is
+// asked; 要等几天 asks one.
+func TestDemonstrativeFewAsksNoNumber(t *testing.T) {
+	a := &Answerer{base: &kb.Base{}, cfg: Config{Focus: DefaultFocus}}
+	resp := &search.Response{Terms: []string{"社保卡", "看病"}}
+	for q, want := range map[string]bool{
+		"出院结账时医院把社保卡押下了 这几天看病的钱咋报": false,
+		"前几年交的社保还能查到吗":             false,
+		"社保卡补办要等几天":                true,
+	} {
+		if got := a.focusOf(q, resp).number; got != want {
+			t.Errorf("focusOf(%q).number = %v, want %v", q, got, want)
+		}
+	}
+}

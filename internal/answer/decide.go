@@ -295,6 +295,15 @@ func (j judgement) String() string {
 		s += ", the entry is about a sibling of what is asked (" + j.sibling + ")"
 	case "meaning":
 		s += ", a meaning is asked and the entry is about an aspect of a service"
+	case "suffered":
+		s += ", the entry never speaks of what befell the asker"
+	case "aspect":
+		s += ", the entry is named after another aspect than the one asked"
+	case "topic":
+		s += ", a bare topic"
+	case "":
+	default:
+		s += ", unquotable: " + j.unquotable // unknown:<term>, reason
 	}
 	return s
 }

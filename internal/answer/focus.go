@@ -51,7 +51,7 @@ func (f *focus) marks(s string) bool {
 var (
 	// notNumberRe: words that look like a question for a number and are
 	// not (好几个家人: many; 防洪标准是什么意思: a meaning).
-	notNumberRe  = regexp.MustCompile(`好几|这几|那几|前几|近几|最近几|头几|是什么意思|是啥意思|什么意思|啥意思`)
+	notNumberRe  = regexp.MustCompile(`好几|这几|那几|前几|近几|最近几|头几|了几|是什么意思|是啥意思|什么意思|啥意思`)
 	asksNumberRe = regexp.MustCompile(`多少|几[个次天年月人项类种条万元岁]|多大|多高|多长|多远|比例|金额|标准是`)
 	asksDateRe   = regexp.MustCompile(`哪天|何时|什么时候|啥时候|几号|几月|日期|期限|截止|哪一天|哪一?年|多久`)
 	// asksListRe and asksFactRe tell how long an answer is likely to be: a
@@ -67,7 +67,7 @@ var (
 	// anyPhoneRe is any telephone number, also a local one without its
 	// area code (87508050) or a service number (95022, 400-…): whether a
 	// passage gives a number at all (lacksFact).
-	anyPhoneRe = regexp.MustCompile(phoneRe.String() + `|9[56][0-9]{3}|400[-－—]?[0-9]{3}[-－—]?[0-9]{4}|(^|[^0-9])[2-8][0-9]{7}([^0-9]|$)`)
+	anyPhoneRe = regexp.MustCompile(phoneRe.String() + `|9[56][0-9]{3}|400[-－—]?[0-9]{3}[-－—]?[0-9]{4}|(^|[^0-9])[2-8][0-9]{7}([^0-9]|$)|(^|[^0-9])(110|119|120|122|999)([^0-9]|$)`)
 	// contactMeansRe: a contact named as the means of doing something
 	// (可以打电话申请吗, 能邮件提交吗) in a question whether one may
 	// (asksWhetherRe) is not asked for.
@@ -91,7 +91,7 @@ var (
 	asksMoneyRe = regexp.MustCompile(`多少钱|几块钱|多少元`) // not 几块 (分成几块: parts)
 	// asksUnitRe: the measure a question for a number names (多少吨, 几家,
 	// 多少万元): a sentence with a number in that measure holds the answer.
-	asksUnitRe = regexp.MustCompile(`(?:多少|几)(万|亿)?(平方米|公里|公斤|千克|小时|分钟|[分吨元人家个次天件台辆名所项条只套份箱批倍岁户座张本架艘栋间场期笔例])`)
+	asksUnitRe = regexp.MustCompile(`(?:多少|几)(万|亿)?(平方米|公里|公斤|千克|小时|分钟|[分吨元人家个次天件台辆名所项条只套份箱批倍岁户座张本架艘栋间场期笔例种类])`)
 	dateRe     = regexp.MustCompile(`[0-9０-９一二三四五六七八九十]+[年月日]|工作日|之日起|即日起|月底|日前|日内`)
 )
 
@@ -143,6 +143,8 @@ func (a *Answerer) focusOf(q string, resp *search.Response) *focus {
 		switch {
 		case u == "个":
 			u = "个|项|家|条" // 几个 is answered in any measure word
+		case u == "种" || u == "类":
+			u = "大?[种类]|个" // 分几种 is answered by 五大类
 		case strings.Contains("家所项条件名户座间台辆只套份张本架艘栋场期笔例批箱", u):
 			u += "|个" // 多少家企业 is answered by 11个企业
 		}

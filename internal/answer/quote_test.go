@@ -488,8 +488,8 @@ func quoteOne(f *focus, doc *kb.Document, text string) []string {
 	return quoted(rs, f.focusQuotes(rs, nil, 1, 360))
 }
 
-// 这几天, 前几年 say "these few days", "the past few years": no number is
-// asked; 要等几天 asks one.
+// 这几天, 前几年 say "these few days", "the past few years", 交了几年 "paid
+// for some years": no number is asked; 要等几天 asks one.
 func TestDemonstrativeFewAsksNoNumber(t *testing.T) {
 	a := &Answerer{base: &kb.Base{}, cfg: Config{Focus: DefaultFocus}}
 	resp := &search.Response{Terms: []string{"社保卡", "看病"}}
@@ -501,5 +501,23 @@ func TestDemonstrativeFewAsksNoNumber(t *testing.T) {
 		if got := a.focusOf(q, resp).number; got != want {
 			t.Errorf("focusOf(%q).number = %v, want %v", q, got, want)
 		}
+	}
+}
+
+// 分几种 is answered by 五大类; 打啥电话 by 拨打110, not by a passage giving no number.
+func TestKindsAndEmergencyNumbers(t *testing.T) {
+	a := &Answerer{base: &kb.Base{}, cfg: Config{Focus: DefaultFocus}}
+	resp := &search.Response{Terms: []string{"体彩店"}}
+	kinds := search.Result{Doc: &kb.Document{ID: "kinds"}, Chunk: kb.Chunk{Text: "体育彩票实体店分为五大类，分别是彩票专营店、小微零售店和即开店。"}}
+	if lacksFact(kinds, a.focusOf("体彩店分几种", resp)) {
+		t.Errorf("几种: 五大类 taken for no number")
+	}
+	r := search.Result{Doc: &kb.Document{ID: "snow"}, Chunk: kb.Chunk{Text: "如果被积雪围困，要尽快拨打110求救。"}}
+	if q := "雪太大被困家里出不去了 打啥电话求救"; lacksFact(r, a.focusOf(q, resp)) {
+		t.Errorf("%s: 拨打110 taken for no number", q)
+	}
+	r.Chunk.Text = "如果被积雪围困，要尽快向周围人求救。"
+	if q := "雪太大被困家里出不去了 打啥电话求救"; !lacksFact(r, a.focusOf(q, resp)) {
+		t.Errorf("%s: a passage without a number answers", q)
 	}
 }

@@ -23,7 +23,7 @@ import (
 
 // version changes whenever segmentation changes in a way that alters the
 // terms of an unchanged text; it is part of Fingerprint.
-const version = "zh/5" // 5: Roman numerals fold to Chinese ones (textnorm)
+const version = "zh/6" // 6: verb + aspect-particle noise entries (扣了) left out of the lexicon; 5: Roman numerals fold to Chinese ones (textnorm)
 
 // maxWordUnits bounds the length of a user word (in characters or Latin/digit
 // runs).

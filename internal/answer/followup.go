@@ -68,7 +68,10 @@ func (a *Answerer) retrieve(ctx context.Context, q string, history []Turn, opts 
 	// Words that ask for an aspect (交钱, 带啥: the maintained aspect
 	// lexicon; 网上预约, made of aspect words) ask about the carried topic,
 	// not about a topic of their own.
-	own := slices.DeleteFunc(topicTerms(stripCue(q), resp.Terms), func(t string) bool { return a.asksAspect(t) || aspectCompound(t) })
+	asking := a.askingSpans(textnorm.Key(q))
+	own := slices.DeleteFunc(topicTerms(stripCue(q), resp.Terms), func(t string) bool {
+		return a.asksAspect(t) || aspectCompound(t) || overlapsAny(textnorm.Key(q), t, asking)
+	})
 	if !substitutes(q) {
 		// Words the knowledge base never uses (往后拖, 打哪个电话) cannot
 		// lead away from the topic, unless the government vocabulary knows
@@ -161,6 +164,54 @@ func (a *Answerer) asksAspect(t string) bool {
 		}
 	}
 	return false
+}
+
+// askingSpans returns the byte spans of norm (a normalised question) that
+// the aspect lexicon's asking words cover (做好没 in 卡做好没有在哪查).
+func (a *Answerer) askingSpans(norm string) [][2]int {
+	var spans [][2]int
+	for _, as := range a.base.Dict.Aspects {
+		for _, w := range as.Ask {
+			w = textnorm.Key(w)
+			if w == "" {
+				continue
+			}
+			for from := 0; ; {
+				i := strings.Index(norm[from:], w)
+				if i < 0 {
+					break
+				}
+				i += from
+				spans = append(spans, [2]int{i, i + len(w)})
+				from = i + len(w)
+			}
+		}
+	}
+	return spans
+}
+
+// overlapsAny reports whether every occurrence of term t in norm overlaps
+// one of spans: a word that is part of the words asking for an aspect (做好
+// and 没有 in 做好没有) asks about the topic carried over, not about one of
+// its own.
+func overlapsAny(norm, t string, spans [][2]int) bool {
+	if len(spans) == 0 || t == "" {
+		return false
+	}
+	found := false
+	for from := 0; ; {
+		i := strings.Index(norm[from:], t)
+		if i < 0 {
+			break
+		}
+		i += from
+		found = true
+		if !slices.ContainsFunc(spans, func(sp [2]int) bool { return i < sp[1] && sp[0] < i+len(t) }) {
+			return false
+		}
+		from = i + len(t)
+	}
+	return found
 }
 
 // substituteRe marks a follow-up that swaps the subject: 那外地户口呢,

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/govchat/govchat/internal/kb"
+	"github.com/govchat/govchat/internal/textnorm"
 )
 
 // A question's word is on topic when the knowledge base's titles name it or
@@ -72,6 +73,20 @@ func TestDirectionalComplementsNameNoTopic(t *testing.T) {
 	for _, w := range []string{"上去", "进去", "过来", "回来", "出去"} {
 		if isTopicTerm(w) {
 			t.Errorf("isTopicTerm(%q) = true", w)
+		}
+	}
+}
+
+// Words inside the words that ask for an aspect (做好 and 没有 in 做好没有,
+// which asks for 进度) are not a follow-up's topic of its own: 申请交上去了
+// 卡做好没有在哪查 after 养老助残卡 asks for that card's progress.
+func TestWordsInsideAskingWords(t *testing.T) {
+	a := &Answerer{base: loadKnowledge(t)}
+	q := textnorm.Key("申请交上去了 卡做好没有在哪查")
+	spans := a.askingSpans(q)
+	for term, want := range map[string]bool{"做好": true, "没有": true, "申请": false, "养老助残卡": false} {
+		if got := overlapsAny(q, term, spans); got != want {
+			t.Errorf("overlapsAny(%q) = %v, want %v (spans %v)", term, got, want, spans)
 		}
 	}
 }

@@ -68,9 +68,10 @@ func (a *Answerer) retrieve(ctx context.Context, q string, history []Turn, opts 
 	// Words that ask for an aspect (交钱, 带啥: the maintained aspect
 	// lexicon; 网上预约, made of aspect words) ask about the carried topic,
 	// not about a topic of their own.
-	asking := a.askingSpans(textnorm.Key(q))
+	norm := textnorm.Key(q)
+	asking := a.askingSpans(norm)
 	own := slices.DeleteFunc(topicTerms(stripCue(q), resp.Terms), func(t string) bool {
-		return a.asksAspect(t) || aspectCompound(t) || overlapsAny(textnorm.Key(q), t, asking)
+		return a.asksAspect(t) || aspectCompound(t) || overlapsAny(norm, t, asking)
 	})
 	if !substitutes(q) {
 		// Words the knowledge base never uses (往后拖, 打哪个电话) cannot

@@ -192,9 +192,10 @@ func (a *Answerer) askingSpans(norm string) [][2]int {
 }
 
 // overlapsAny reports whether every occurrence of term t in norm overlaps
-// one of spans: a word that is part of the words asking for an aspect (做好
-// and 没有 in 做好没有) asks about the topic carried over, not about one of
-// its own.
+// one of spans that it does not wholly hold: a word that is part of the
+// words asking for an aspect (做好 and 没有 in 做好没有) asks about the topic
+// carried over, not about one of its own; a word that holds asking words
+// and more (研发费用 holds 费用, 资格证 资格) names a matter of its own.
 func overlapsAny(norm, t string, spans [][2]int) bool {
 	if len(spans) == 0 || t == "" {
 		return false
@@ -207,7 +208,8 @@ func overlapsAny(norm, t string, spans [][2]int) bool {
 		}
 		i += from
 		found = true
-		if !slices.ContainsFunc(spans, func(sp [2]int) bool { return i < sp[1] && sp[0] < i+len(t) }) {
+		j := i + len(t)
+		if !slices.ContainsFunc(spans, func(sp [2]int) bool { return i < sp[1] && sp[0] < j && !(i <= sp[0] && sp[1] <= j) }) {
 			return false
 		}
 		from = i + len(t)

@@ -805,7 +805,7 @@ func asksSameFact(d *kb.Document, fo *focus) bool {
 	}
 	for _, q := range append([]string{d.Title}, d.Similar...) {
 		n := textnorm.Key(q)
-		if fo.number && !fo.list && asksNumberRe.MatchString(notNumberRe.ReplaceAllString(n, "")) || fo.date && asksDateRe.MatchString(n) {
+		if fo.number && !fo.list && asksNumber(n) || fo.date && asksDateRe.MatchString(n) {
 			return true
 		}
 	}

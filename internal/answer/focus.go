@@ -133,7 +133,7 @@ func (a *Answerer) focusOf(q string, resp *search.Response) *focus {
 	}
 	norm := textnorm.Key(q)
 	f.norm = norm
-	f.number = asksNumberRe.MatchString(notNumberRe.ReplaceAllString(norm, ""))
+	f.number = asksNumber(norm)
 	if f.money = asksMoneyRe.MatchString(norm) && !asksWhetherRe.MatchString(norm); f.money {
 		// 多少钱, 几块钱: a sum, in 元 (1000元, 5万元) — not in a question
 		// whether (能查到自己自付了多少钱吗 asks whether one can look it up).
@@ -176,6 +176,12 @@ func (a *Answerer) focusOf(q string, resp *search.Response) *focus {
 		}
 	}
 	return f
+}
+
+// asksNumber reports whether the normalised text asks for a number (多少,
+// 几个), not merely says a few (好几, 这几天, 交了几年).
+func asksNumber(norm string) bool {
+	return asksNumberRe.MatchString(notNumberRe.ReplaceAllString(norm, ""))
 }
 
 // quotedNameRe is a name the asker puts in quotation marks (“货通证”,

@@ -40,14 +40,7 @@ func (e *Engine) confidence(qt queryTerms, resp *Response) float64 {
 		return 0
 	}
 	norm := r.norm()
-	var got, total float64
-	for _, t := range terms {
-		w := e.seg.Weight(t)
-		total += w
-		if e.hasWord(norm, t) || e.partsHeld(norm, t) {
-			got += w
-		}
-	}
+	got, total := e.weighted(terms, func(t string) bool { return e.hasWord(norm, t) || e.partsHeld(norm, t) })
 	wordCov := got / total
 	bigrams := uniq(qt.analysis.Bigrams)
 	bigCov := wordCov

@@ -193,6 +193,12 @@ func (a *Answerer) Answer(ctx context.Context, req Request) (*Answer, error) {
 	switch c.verdict {
 	case verdictRefuse:
 		ans, err = a.refuse(req, c.reason, c.detail, c.standalone)
+		if err == nil && c.reason == ReasonLowConfidence && c.resp != nil {
+			// What was asked and not answered is still the topic: 办一次管
+			// 几天 after 进京证一年能办几次 asks about 进京证 (Answer.Turn
+			// keeps the turn as unsure, like a clarification).
+			ans.Terms = c.resp.Terms
+		}
 	case verdictClarify:
 		ans, err = a.clarify(req, c.standalone, c.resp, c.detail)
 	default:

@@ -723,3 +723,32 @@ func TestFollowUpAspectElsewhere(t *testing.T) {
 		t.Errorf("办到哪一步了 answered from the entry on how to register:\n%s", ans.Text)
 	}
 }
+
+// A question refused for want of an answer still names the topic of the
+// conversation: 办一次管几天 after 外地车办进京证要交多少钱 (refused) asks
+// about 进京证, and its entry is offered or quoted. A refusal of a question
+// out of scope leaves nothing to carry.
+func TestRefusedTurnKeepsTopic(t *testing.T) {
+	a := faqAnswerer(t,
+		beijingFAQ("permit-days", "进京证的有效期是怎么规定的？", "每次成功办理的进京证有效期最长为7天。"),
+		beijingFAQ("permit-airport", "外地车去首都机场接送人是否需要办理进京证？", "需要办理进京证。"),
+		beijingFAQ("permit-ev", "外地号牌纯电动车需要办理进京证吗？", "外地号牌纯电动车同样需要办理进京证。"),
+		beijingFAQ("dog", "养犬登记证丢了怎么办？", "养犬人应当自丢失之日起15日内到原登记机关补办。"),
+	)
+	q := "外地车办进京证要交多少钱"
+	first := ask(t, a, Request{Question: q})
+	if !first.Refused {
+		t.Fatalf("%s: want a refusal (no entry gives a sum), got %q", q, first.Text)
+	}
+	turn, ok := first.Turn(q)
+	if !ok || !turn.Unsure || !slices.Contains(turn.Terms, "进京证") {
+		t.Fatalf("refused turn kept %v: %+v", ok, turn)
+	}
+	if ans := ask(t, a, Request{Question: "办一次管几天", History: []Turn{turn}}); !quotesOrOffers(ans, "permit-days") {
+		t.Errorf("办一次管几天 after a refused question on 进京证: standalone %q, sources %v, related %v\n%s", ans.Standalone, ans.Sources, ans.Related, ans.Text)
+	}
+	off := ask(t, a, Request{Question: "今天天气怎么样"})
+	if _, ok := off.Turn("今天天气怎么样"); !off.Refused || ok {
+		t.Errorf("out-of-scope refusal kept as a turn: refused %v reason %s", off.Refused, off.Reason)
+	}
+}

@@ -273,6 +273,9 @@ type judgement struct {
 	tentative bool
 	sibling   string    // the term asked and the sibling the entry is about, when unquotable is "sibling"
 	topic     []keyTerm // the topic a question names and nothing else, when unquotable is "topic"
+	// factless: the question asks only for a figure and no candidate
+	// could give one, so there is nothing to offer (noneHoldsFact).
+	factless bool
 	// unquotable says why the first passage, whatever the passage model
 	// says, is not quoted: "title" when it answers only through the title
 	// of its document (Answerer.titleOnly), "fact" when the question asks
@@ -286,6 +289,9 @@ func (j judgement) String() string {
 		v = "answer tentatively"
 	}
 	s := fmt.Sprintf("%s (%s: P %.2f, P(in scope) %.2f)", v, j.kind, j.p, j.inScope)
+	if j.factless {
+		s += ", no candidate holds the kind of figure asked"
+	}
 	switch j.unquotable {
 	case "title":
 		s += ", the passage matches only through its document's title"
@@ -339,7 +345,7 @@ func (a *Answerer) judge(q, asked string, resp *search.Response, answerable bool
 		return j
 	}
 	j.kind, j.p, j.inScope = kindFAQ, model(c.Right).prob(f), model(c.InScope).prob(f)
-	if r := faqAnswer(resp.Results[0]); lacksFact(r, fo) && !negativeAnswerRe.MatchString(textnorm.Key(r.Chunk.Text)) && !asksSameFact(r.Doc, fo) {
+	if !holdsFactAsked(resp.Results[0], fo) {
 		// 光彩体育馆啥时候建的 is not answered by the entry on its gates,
 		// which holds no date: the asker chooses, or is referred.
 		j.unquotable = "fact"
@@ -377,6 +383,7 @@ func (a *Answerer) judge(q, asked string, resp *search.Response, answerable bool
 		cands = a.withoutSiblings(asked, resp, cands)
 	}
 	canClarify := j.inScope >= c.Clarify && len(cands) >= 2
+	j.factless = canClarify && a.noneHoldsFact(asked, cands, fo)
 	switch {
 	case j.p >= c.Answer && j.unquotable == "":
 		j.verdict = verdictAnswer
@@ -386,7 +393,7 @@ func (a *Answerer) judge(q, asked string, resp *search.Response, answerable bool
 		// that an asker who meant another taps it — one step, where a
 		// clarification always costs one.
 		j.verdict, j.tentative = verdictAnswer, true
-	case canClarify:
+	case canClarify && !j.factless:
 		j.verdict = verdictClarify
 	}
 	return j
@@ -793,6 +800,33 @@ func lacksFact(r search.Result, fo *focus) bool {
 	free := number && fo.aspect != nil && fo.aspect.Name == "费用" && saysFree(n)
 	return !holds && !free
 }
+
+// holdsFactAsked reports whether FAQ entry r (or a passage) can give the
+// kind of figure the question asks for, if it asks for one: its answer
+// holds one of that kind (lacksFact), says there is none (没有统一的…), or
+// its own question asks for that kind (asksSameFact).
+func holdsFactAsked(r search.Result, fo *focus) bool {
+	r = faqAnswer(r)
+	return !lacksFact(r, fo) || negativeAnswerRe.MatchString(textnorm.Key(r.Chunk.Text)) || asksSameFact(r.Doc, fo)
+}
+
+// noneHoldsFact reports whether a question that asks for a number and
+// nothing else (北京最低工资是每月多少钱, 机场大巴票价多少, 抢修电话是多少)
+// finds only candidates that cannot give one: a clarification would offer
+// entries none of which answers (什么是最低工资, 哪些收入不列入最低工资),
+// so the asker is referred instead. A question that also asks how, where or
+// whom (怎么办 要多少钱) may mean a candidate that answers that part; one
+// for a date or time limit may be answered in words (在办理入住手续前), which
+// lacksFact cannot tell, so it is offered the candidates as before.
+func (a *Answerer) noneHoldsFact(asked string, cands []search.Result, fo *focus) bool {
+	if fo == nil || fo.date || otherAskRe.MatchString(textnorm.Key(asked)) {
+		return false
+	}
+	return !slices.ContainsFunc(cands, func(r search.Result) bool { return holdsFactAsked(r, fo) })
+}
+
+// otherAskRe asks how, where, to whom or with what, besides a figure.
+var otherAskRe = regexp.MustCompile(`怎么|怎样|如何|咋|哪里|去哪|在哪|哪儿|找谁|哪个部门|哪些部门|流程|步骤|手续|材料|条件`)
 
 // asksSameFact reports whether FAQ entry d's own question (or a similar
 // question) asks for the kind of figure fo asks for — a number, a date or

@@ -401,3 +401,31 @@ func TestProgressAspect(t *testing.T) {
 		t.Error("进度 marks the entry on looking the progress up, not the one on applying")
 	}
 }
+
+// A question that asks for a number and nothing else (最低工资是每月多少钱),
+// whose candidates hold none and were not written to give one, is referred
+// rather than offered entries none of which answers it; one candidate that
+// holds a sum is offered or quoted; a question that also asks where (在哪
+// 里能查到) is offered the candidates as before.
+func TestClarifyNeedsTheFigureAsked(t *testing.T) {
+	entries := []*kb.Document{
+		beijingFAQ("what", "什么是最低工资？", "最低工资是指劳动者在法定工作时间内提供了正常劳动的前提下，用人单位依法应支付的最低劳动报酬。"),
+		beijingFAQ("excluded", "哪些收入项目不列入最低工资标准？", "加班工资、夜班津贴、高温津贴以及法律法规规定的劳动者福利待遇不列入最低工资标准。"),
+		beijingFAQ("scope", "最低工资标准包括范围？", "最低工资标准包括按国家统计局规定应列入工资总额统计的项目。"),
+		beijingFAQ("dog", "养犬登记证丢了怎么办？", "养犬人应当自丢失之日起15日内到原登记机关补办。"),
+	}
+	a := faqAnswerer(t, entries...)
+	q := "北京现在的最低工资是每月多少钱"
+	if ans := ask(t, a, Request{Question: q}); !ans.Refused {
+		t.Errorf("%s, no candidate holds a sum: clarify %v related %v\n%s", q, ans.Clarify, ans.Related, ans.Text)
+	}
+	how := "最低工资标准在哪里能查到 每月多少钱"
+	if ans := ask(t, a, Request{Question: how}); !ans.Clarify {
+		t.Errorf("%s (also asks where): refused %v clarify %v\n%s", how, ans.Refused, ans.Clarify, ans.Text)
+	}
+	sum := beijingFAQ("sum", "本市最低工资标准调整情况？", "自2023年9月1日起，本市月最低工资标准由2320元调整到2420元。")
+	a = faqAnswerer(t, append(entries, sum)...)
+	if ans := ask(t, a, Request{Question: q}); !quotesOrOffers(ans, "sum") {
+		t.Errorf("%s, one candidate holds a sum: refused %v related %v\n%s", q, ans.Refused, ans.Related, ans.Text)
+	}
+}

@@ -95,15 +95,18 @@ type Answer struct {
 // Turn is what a conversation keeps of this answer to q for the next
 // question's follow-up handling, and whether it keeps anything: answers are
 // kept, clarifications are kept as Unsure (nothing cited; the topic is what
-// the asker is choosing among), refusals are not.
+// the asker is choosing among), and so are refusals for want of an answer
+// that carry the question's topic terms (办一次管几天 after 进京证一年能办
+// 几次 was refused still asks about 进京证); other refusals (out of scope,
+// unsafe, chitchat) are not kept.
 func (a *Answer) Turn(q string) (Turn, bool) {
-	if a == nil || a.Refused {
+	if a == nil || a.Refused && len(a.Terms) == 0 {
 		return Turn{}, false
 	}
 	if a.Chosen != "" && a.Standalone != "" {
 		q = a.Standalone // 2 chose a clarification's choice: its words were asked
 	}
-	t := Turn{Question: q, Answer: a.Text, Terms: a.Terms, Unsure: a.Clarify}
+	t := Turn{Question: q, Answer: a.Text, Terms: a.Terms, Unsure: a.Clarify || a.Refused}
 	for _, s := range a.Sources {
 		if !slices.Contains(t.Docs, s.ID) {
 			t.Docs = append(t.Docs, s.ID)

@@ -100,7 +100,7 @@ func (a *Answerer) outOfScope(q string) (reason, detail string) {
 	if m := chitchatRe.FindString(rest); m != "" {
 		return ReasonChitchat, m
 	}
-	if m := offTopicRe.FindString(rest); m != "" && !a.titles.names(m) && (!administrativeRe.MatchString(rest) || taskRe.MatchString(m)) {
+	if m := offTopicRe.FindString(rest); m != "" && !a.titles.names(m) && !a.titles.names(offTopicSubject[m]) && (!administrativeRe.MatchString(rest) || taskRe.MatchString(m)) {
 		return ReasonOutOfScope, m
 	}
 	if notChinese(q) {
@@ -111,6 +111,10 @@ func (a *Answerer) outOfScope(q string) (reason, detail string) {
 	}
 	return "", ""
 }
+
+// offTopicSubject names the subject an off-topic word is a kind of: where
+// the office keeps entries on 彩票, a question on 大乐透 is one for them.
+var offTopicSubject = map[string]string{"双色球": "彩票", "大乐透": "彩票", "中奖号码": "彩票", "炒股": "股票"}
 
 // administrativeRe is an act of government a question about an off-topic
 // subject may ask about (自己厂里做的护肤品 上市前要备案吗: cosmetics are

@@ -117,6 +117,10 @@ func TestOffTopicSubjectTheKnowledgeBaseNames(t *testing.T) {
 			{ID: "a", Type: kb.TypeFAQ, Title: "结婚登记要带什么", Body: "外文材料需翻译成中文。"},
 			{ID: "b", Type: kb.TypeFAQ, Title: "出国留学要什么材料", Body: "成绩单需翻译并公证。"},
 		}, "帮我翻译一下这段话", ReasonOutOfScope},
+		{"a kind of the subject", []*kb.Document{
+			{ID: "a", Type: kb.TypeFAQ, Title: "彩票如何兑奖？"},
+			{ID: "b", Type: kb.TypeFAQ, Title: "彩票公益金是怎么提取和分配的？", Body: "以超级大乐透为主的乐透数字型彩票，公益金提取比例为36%。"},
+		}, "大乐透卖出去的钱 有多少是公益金", ""},
 		{"another subject", []*kb.Document{
 			{ID: "a", Type: kb.TypeFAQ, Title: "体育彩票如何兑奖？"},
 			{ID: "b", Type: kb.TypeFAQ, Title: "体育彩票奖金缴税标准是多少？"},

@@ -402,6 +402,21 @@ func TestProgressAspect(t *testing.T) {
 	}
 }
 
+// An entry that asks for the dates of something (北京的汛期日期是什么范围) is
+// named after the 时间 aspect a question for a date asks for: another entry
+// naming 什么时间 is not put above it.
+func TestDateMarksTimeAspect(t *testing.T) {
+	aspects := loadKnowledge(t).Dict.Aspects
+	f := &focus{aspect: aspectOf(aspects, "北京汛期是从几月几号到几月几号")}
+	if f.aspect == nil || f.aspect.Name != "时间" {
+		t.Fatalf("aspect %v", f.aspect)
+	}
+	f.aspectMarks = f.aspect.Mark
+	if !f.nameMarks(search.Result{Doc: &kb.Document{Type: kb.TypeFAQ, Title: "什么是汛期？北京的汛期日期是什么范围？"}}) {
+		t.Error("日期 does not mark the 时间 aspect")
+	}
+}
+
 // A question that asks for a number and nothing else (最低工资是每月多少钱),
 // whose candidates hold none and were not written to give one, is referred
 // rather than offered entries none of which answers it; one candidate that

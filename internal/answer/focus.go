@@ -279,17 +279,13 @@ type FocusParams struct {
 	// of the best (the documents that answer nearly as well are offered as
 	// buttons from 0.92 of it).
 	SecondQuote float64
-	// AspectEntryShare: a FAQ entry named after the aspect asked is moved
-	// above the first result only when the search scored it at least
-	// this share of the first's (preferAspect). Negative: whatever its score.
-	AspectEntryShare float64
 }
 
 // DefaultFocus are the measured defaults.
 var DefaultFocus = FocusParams{
 	CarriedWeight: 0.3, ContextCredit: 0.7, BigramMix: 0.5, HeadingAspect: 0.25, HeadingTopic: 0.2,
 	SentAspect: 0.1, FactBonus: 0.2, UnitBonus: 0.2, RankWeight: 0.3, OfficialBonus: 0.05, FocusRunes: 100, ListRunes: 220, FactRunes: 60,
-	ClauseRunes: 140, WithinDoc: 1, EchoRunes: 4, SecondQuote: 0.95, AspectEntryShare: 0.75,
+	ClauseRunes: 140, WithinDoc: 1, EchoRunes: 4, SecondQuote: 0.95,
 }
 
 func (p FocusParams) withDefaults() FocusParams {
@@ -298,7 +294,7 @@ func (p FocusParams) withDefaults() FocusParams {
 		{&p.CarriedWeight, &d.CarriedWeight}, {&p.ContextCredit, &d.ContextCredit}, {&p.BigramMix, &d.BigramMix},
 		{&p.HeadingAspect, &d.HeadingAspect}, {&p.HeadingTopic, &d.HeadingTopic}, {&p.SentAspect, &d.SentAspect},
 		{&p.FactBonus, &d.FactBonus}, {&p.UnitBonus, &d.UnitBonus}, {&p.RankWeight, &d.RankWeight}, {&p.OfficialBonus, &d.OfficialBonus},
-		{&p.WithinDoc, &d.WithinDoc}, {&p.SecondQuote, &d.SecondQuote}, {&p.AspectEntryShare, &d.AspectEntryShare},
+		{&p.WithinDoc, &d.WithinDoc}, {&p.SecondQuote, &d.SecondQuote},
 	} {
 		if *f.v == 0 {
 			*f.v = *f.def
@@ -723,13 +719,7 @@ func aspectOfWords(a *kb.Aspect, s string) bool {
 // the aspect the question asks for (the 收费 section of a guide for
 // 要交钱吗) when the first result is not about it and that entry shares a
 // key term with the question: the right document's section about the
-// aspect answers better than another entry on the same matter. A section
-// of a document is moved whatever its score (the other sections share its
-// matter, and the search weighs them alike); a FAQ entry only when the
-// search scored it nearly as high as the first (AspectEntryShare): its mark
-// is the asking words of its question (如何申请…), which entries on other
-// matters share (如何申请降低驾驶证准驾车型 is not moved above 如何在网上
-// 进行学法减分服务 for 网上学法减分怎么弄).
+// aspect answers better than another entry on the same matter.
 func (f *focus) preferAspect(results []search.Result, known *presence) ([]search.Result, bool) {
 	if f.aspect == nil || len(results) < 2 || f.nameMarks(results[0]) {
 		return results, false
@@ -746,9 +736,6 @@ func (f *focus) preferAspect(results []search.Result, known *presence) ([]search
 		// Named after the aspect, in a document as much about the
 		// question's matter as the first result's.
 		if !f.nameMarks(r) || cover(r) < first {
-			continue
-		}
-		if r.Doc.Type == kb.TypeFAQ && f.p.AspectEntryShare >= 0 && r.Score < f.p.AspectEntryShare*results[0].Score {
 			continue
 		}
 		out := make([]search.Result, 0, len(results))

@@ -87,25 +87,6 @@ func TestPreferAspect(t *testing.T) {
 	if _, moved := f.preferAspect(results, nil); moved {
 		t.Error("moved without an aspect")
 	}
-	// A FAQ entry named after the aspect (its question's asking words) moves
-	// only when the search scored it nearly as high as the first: 如何申请
-	// 降低准驾车型 is not the answer to 网上学法减分怎么弄.
-	f = &focus{p: DefaultFocus, aspect: a, aspectMarks: a.Mark, terms: []keyTerm{{t: "政府信息公开", w: 14, forms: []string{"政府信息公开"}}}}
-	fee := &kb.Document{ID: "fee", Type: kb.TypeFAQ, Title: "申请政府信息公开收费吗？", Body: "申请政府信息公开不收取费用。"}
-	for _, tc := range []struct {
-		score float64
-		moved bool
-	}{{0.5, false}, {1.0, true}} {
-		form := &kb.Document{ID: "form", Type: kb.TypeFAQ, Title: "政府信息公开申请表在哪下载？", Body: "可在区政府门户网站下载。"}
-		rs := []search.Result{{Doc: form, Score: 1.1}, {Doc: fee, Score: tc.score, Chunk: kb.Chunk{Text: fee.Body}}}
-		if got, moved := f.preferAspect(rs, nil); moved != tc.moved || moved && got[0].Doc.ID != "fee" {
-			t.Errorf("FAQ entry on the aspect scored %.1f of 1.1: moved %v, want %v", tc.score, moved, tc.moved)
-		}
-	}
-	// A section of a document moves whatever its score.
-	if got, moved := f.preferAspect(results, nil); !moved || got[0].Doc.ID != "g" {
-		t.Errorf("the guide's 收费 section scored 0.5 of 1.1 did not move (first %s)", got[0].Doc.ID)
-	}
 }
 
 // A part of a sentence after a ；that holds the kind of fact asked, whose part

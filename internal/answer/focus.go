@@ -80,6 +80,13 @@ var (
 	// not about a website (网站上能查吗) or its domain name as a matter
 	// (政府网站域名清理的要求): a passage without one does not answer it.
 	asksAddressRe = regexp.MustCompile(`网址|网站地址|网页地址|链接是|链接发`)
+	// asksAddresseeRe asks to whom a document is sent (its 主送机关): 发给
+	// 哪些单位, 谁要照着执行.
+	asksAddresseeRe = regexp.MustCompile(`(发|印发|下发|转发)(给|到)(了)?(哪些|哪个|哪几|谁|什么)|主送|(哪些|哪个|什么)(单位|部门|机关)(要|得|需要|负责)?(执行|照着|遵照|落实)|谁(要|得|来)?(执行|照着|遵照)`)
+	// addresseeLineRe is a document's addressee line: organisations
+	// separated by 、 or , and ending with a colon, no sentence in it
+	// (各镇(乡)人民政府、街道办事处,区政府各部门、各直属单位:).
+	addresseeLineRe = regexp.MustCompile(`^[^。；;！!？?]{2,160}(人民政府|办事处|部门|单位|委员会|机关|机构|局|厅|委|办|院|公司|学校|组织)[:：]\s*$`)
 	webRe         = regexp.MustCompile(`https?://|www\.|\.gov\.cn|\.com|公众号|(?i:app)|网站|平台`)
 	// signatureRe is a document's signature line (issuer and date) or a
 	// closing formula: nothing to quote as an answer.
@@ -110,6 +117,7 @@ type focus struct {
 	mail        bool           // wants an e-mail address
 	web         bool           // wants a website, platform or app
 	address     bool           // wants a web address itself (网址是啥), not only a website
+	addressee   bool           // wants to whom a document is sent (发给哪些单位): its addressee line
 	date        bool           // wants a date or a time limit
 	defines     string         // what the question asks to be defined (什么是无接触点餐), normalised
 	norm        string         // the question, normalised
@@ -159,6 +167,7 @@ func (a *Answerer) focusOf(q string, resp *search.Response) *focus {
 	f.mail = asksMailRe.MatchString(means)
 	f.web = asksWebRe.MatchString(norm)
 	f.address = asksAddressRe.MatchString(norm)
+	f.addressee = asksAddresseeRe.MatchString(norm)
 	f.date = asksDateRe.MatchString(norm)
 	f.defines = textnorm.Key(defined(askDefRe, q))
 	switch {
@@ -368,6 +377,11 @@ func (f *focus) sentenceScore(s string, ctx string, headingMarks bool) float64 {
 		score += f.p.UnitBonus
 	}
 	switch {
+	case f.addressee && addresseeLineRe.MatchString(strings.TrimSpace(s)):
+		// The addressee line is the answer to whom a document is sent,
+		// however many of the question's words the covering sentence
+		// (现印发给你们，请…遵照执行) echoes.
+		score += 1
 	case f.phone && phoneRe.MatchString(s) || f.mail && mailRe.MatchString(s) || f.address && urlRe.MatchString(s):
 		// The very contact asked for (举报邮箱, 服务电话, 网址): as telling
 		// as a number in the measure asked.

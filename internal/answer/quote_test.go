@@ -521,3 +521,18 @@ func TestKindsAndEmergencyNumbers(t *testing.T) {
 		t.Errorf("%s: a passage without a number answers", q)
 	}
 }
+
+// Asked to whom a document is sent (发给哪些单位, 谁要照着执行), the quote is
+// its addressee line, not the covering sentence that echoes the question's
+// words (现印发给你们，请结合工作，认真遵照执行); a question about its content
+// is not answered with the addressee line.
+func TestAddresseeLineQuoted(t *testing.T) {
+	a := newEvalAnswerer(t, loadKnowledge(t))
+	ans := ask(t, a, Request{Question: "这文件是发给哪些单位的 谁要照着执行"})
+	if ans.Refused || len(ans.Sources) == 0 || !strings.Contains(ans.Text, "各镇(乡)人民政府、街道办事处,区政府各部门、各直属单位") {
+		t.Errorf("addressee asked: %s", ans.Text)
+	}
+	if ans := ask(t, a, Request{Question: "2019年政务公开要点的总体要求是什么"}); strings.Contains(ans.Text, "各直属单位:") {
+		t.Errorf("addressee line quoted for a question on the content: %s", ans.Text)
+	}
+}

@@ -87,7 +87,7 @@ var (
 	// separated by 、 or , and ending with a colon, no sentence in it
 	// (各镇(乡)人民政府、街道办事处,区政府各部门、各直属单位:).
 	addresseeLineRe = regexp.MustCompile(`^[^。；;！!？?]{2,160}(人民政府|办事处|部门|单位|委员会|机关|机构|局|厅|委|办|院|公司|学校|组织)[:：]\s*$`)
-	webRe         = regexp.MustCompile(`https?://|www\.|\.gov\.cn|\.com|公众号|(?i:app)|网站|平台`)
+	webRe           = regexp.MustCompile(`https?://|www\.|\.gov\.cn|\.com|公众号|(?i:app)|网站|平台`)
 	// signatureRe is a document's signature line (issuer and date) or a
 	// closing formula: nothing to quote as an answer.
 	signatureRe = regexp.MustCompile(`^(?:[^，。；：,;:]{2,60}?\s*)?[0-9０-９一二〇○零]{2,4}年[0-9０-９一二三四五六七八九十]{1,2}月[0-9０-９一二三四五六七八九十]{1,3}日[。\s]*(?:【[^】]{1,8}】\s*)*$|^(特此(通知|通告|公告|函告)|此复)[。！]?$`)

@@ -82,7 +82,8 @@ var (
 	asksAddressRe = regexp.MustCompile(`网址|网站地址|网页地址|链接是|链接发`)
 	// asksAddresseeRe asks to whom a document is sent (its 主送机关): 发给
 	// 哪些单位, 谁要照着执行.
-	asksAddresseeRe = regexp.MustCompile(`(发|印发|下发|转发)(给|到)(了)?(哪些|哪个|哪几|谁|什么)|主送|(哪些|哪个|什么)(单位|部门|机关)(要|得|需要|负责)?(执行|照着|遵照|落实)|谁(要|得|来)?(执行|照着|遵照)`)
+	// (Not 补贴发到哪个卡上, nor 哪个部门负责落实: who is responsible.)
+	asksAddresseeRe = regexp.MustCompile(`(发|印发|下发|转发)(给|到)了?((哪些|哪几个?|哪个)(单位|部门|机关|地方)|谁)|主送|谁(要|得)(照着|遵照)|(哪些|哪个|什么)(单位|部门|机关)(要|得|需要)(照着|遵照)?执行`)
 	// addresseeLineRe is a document's addressee line: organisations
 	// separated by 、 or , and ending with a colon, no sentence in it
 	// (各镇(乡)人民政府、街道办事处,区政府各部门、各直属单位:).
@@ -511,7 +512,12 @@ func (f *focus) focusQuotes(results []search.Result, own []int, passages, budget
 		}
 		sents = append(sents, ss)
 		ctx := passageContext(r)
-		g := f.inDocument(r.Doc, docs)
+		f, g := f, f.inDocument(r.Doc, docs)
+		if f.addressee && r.Doc.ID != results[0].Doc.ID {
+			// The addressee line answers in the document found first,
+			// the one asked about, not in another one found with it.
+			f, g = f.without(func(c *focus) { c.addressee = false }), g.without(func(c *focus) { c.addressee = false })
+		}
 		headingMarks := len(r.Chunk.Heading) > 0 && f.marks(textnorm.Key(r.Chunk.Heading[len(r.Chunk.Heading)-1]))
 		about := f.p.HeadingTopic * f.headingShare(r)
 		// The first passage's score is the yardstick (it may have been
@@ -759,6 +765,13 @@ func (f *focus) preferAspect(results []search.Result, known *presence) ([]search
 		return out, true
 	}
 	return results, false
+}
+
+// without returns a copy of f changed by change.
+func (f *focus) without(change func(*focus)) *focus {
+	c := *f
+	change(&c)
+	return &c
 }
 
 // inDocument returns the focus with the question's terms and bigrams

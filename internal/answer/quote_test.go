@@ -535,4 +535,19 @@ func TestAddresseeLineQuoted(t *testing.T) {
 	if ans := ask(t, a, Request{Question: "2019年政务公开要点的总体要求是什么"}); strings.Contains(ans.Text, "各直属单位:") {
 		t.Errorf("addressee line quoted for a question on the content: %s", ans.Text)
 	}
+	// Only in the document found first: another document's addressee line,
+	// found with it, does not say to whom the first was sent.
+	asked := &kb.Document{ID: "asked", Type: kb.TypePolicy, Title: "关于做好政务公开考核工作的通知", Body: "本通知印发给各镇(乡)考核小组,请认真执行。"}
+	other := &kb.Document{ID: "other", Type: kb.TypePolicy, Title: "关于印发工作要点的通知", Body: "各镇(乡)人民政府、街道办事处:\n\n现印发给你们,请认真遵照执行。"}
+	f := a.focusOf("政务公开考核的通知发给哪些单位", analyze(a, "政务公开考核的通知发给哪些单位"))
+	if !f.addressee {
+		t.Fatal("addressee not asked")
+	}
+	qs := f.focusQuotes([]search.Result{
+		{Doc: asked, Score: 1, Chunk: kb.Chunk{Text: asked.Body}},
+		{Doc: other, Score: 0.9, Chunk: kb.Chunk{Text: other.Body}},
+	}, nil, 5, 300)
+	if len(qs) == 0 || qs[0].passage != 0 {
+		t.Errorf("another document's addressee line quoted first: %+v", qs)
+	}
 }

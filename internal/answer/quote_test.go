@@ -551,3 +551,19 @@ func TestAddresseeLineQuoted(t *testing.T) {
 		t.Errorf("another document's addressee line quoted first: %+v", qs)
 	}
 }
+
+// The everyday words of the 政务公开 vocabulary (knowledge/dict/) find the
+// plan's official wording: 老公报 is an old 公报 (历史公报), not a husband's
+// (老公) report; 不用来回跑 is 最多跑一次; a 草稿 of a decision is its 草案.
+func TestSeedEverydayWords(t *testing.T) {
+	a := newEvalAnswerer(t, loadKnowledge(t))
+	for q, want := range map[string]string{
+		"以前的老公报现在还能查到吗":      "历史公报",
+		"能不能网上一次弄好 不用来回跑":    "最多跑一次",
+		"政府定大事之前 老百姓能先看到草稿吗": "决策草案",
+	} {
+		if ans := ask(t, a, Request{Question: q}); ans.Refused || !strings.Contains(ans.Text, want) {
+			t.Errorf("%s: %s", q, ans.Text)
+		}
+	}
+}

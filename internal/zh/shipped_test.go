@@ -25,6 +25,8 @@ func TestShippedVocabularySegmentation(t *testing.T) {
 		{"努力打造成为全国一流", "努力|打造|成为|全国|一流", "打造成|为"},
 		{"打造成本太高", "打造|成本|太|高", "打造成|本"},
 		{"这件事造成了很大损失", "这件|事|造成|了|很大|损失", ""},
+		// 到底图个啥 asks why (the aspect 原因), not about a 底图 (a base map).
+		{"政府把这些东西公开出来到底图个啥呀", "政府|把|这些|东西|公开|出来|到底|图个啥|呀", "到|底图|个|啥"},
 	} {
 		if got := strings.Join(s.Cut(tt.text), "|"); got != tt.want {
 			t.Errorf("Cut(%q) = %s, want %s (not %s)", tt.text, got, tt.want, tt.ambiguity)
@@ -38,12 +40,12 @@ func TestShippedVocabularySegmentation(t *testing.T) {
 // and hearsay frames and colloquial question words are no terms.
 func TestShippedEverydayRegister(t *testing.T) {
 	s := shippedSegmenter(t)
-	for word, canon := range map[string]string{"爸": "父亲", "老妈": "母亲", "爸妈": "父母", "接着": "继续", "丢了": "遗失", "手机号": "手机号码"} {
+	for word, canon := range map[string]string{"爸": "父亲", "老妈": "母亲", "爸妈": "父母", "接着": "继续", "丢了": "遗失", "手机号": "手机号码", "企业开办": "企业设立登记", "关公司": "企业注销登记", "老公报": "历史公报"} {
 		if got := s.Canonical(word); got != canon {
 			t.Errorf("Canonical(%q) = %q, want %q", word, got, canon)
 		}
 	}
-	for word, want := range map[string]string{"老婆": "配偶", "孩子": "子女", "外地": "外埠"} {
+	for word, want := range map[string]string{"老婆": "配偶", "孩子": "子女", "外地": "外埠", "不用来回跑": "最多跑一次", "草稿": "草案", "落地": "实施"} {
 		if got := s.Expansions(word); !slices.Contains(got, want) {
 			t.Errorf("Expansions(%q) = %q, want %q among them", word, got, want)
 		}

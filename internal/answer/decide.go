@@ -383,7 +383,7 @@ func (a *Answerer) judge(q, asked string, resp *search.Response, answerable bool
 		cands = a.withoutSiblings(asked, resp, cands)
 	}
 	canClarify := j.inScope >= c.Clarify && len(cands) >= 2
-	j.factless = canClarify && a.noneHoldsFact(cands, fo)
+	j.factless = canClarify && a.noneHoldsFact(asked, cands, fo)
 	switch {
 	case j.p >= c.Answer && j.unquotable == "":
 		j.verdict = verdictAnswer
@@ -774,12 +774,6 @@ func lacksFact(r search.Result, fo *focus) bool {
 	if !number && !date && !address && !phone {
 		return false
 	}
-	if fo.alsoWhether {
-		// 开公司要多久 关公司麻不麻烦 这些会改吗 also asks, in a clause of
-		// its own, whether: a passage that answers that (压缩企业开办时间)
-		// is no near miss for lacking the figure.
-		return false
-	}
 	text := r.Chunk.HeadingPath() + "\n" + r.Chunk.Text
 	if address {
 		// 网址是多少 asks for the address, not for a number.
@@ -821,20 +815,18 @@ func holdsFactAsked(r search.Result, fo *focus) bool {
 // finds only candidates that cannot give one: a clarification would offer
 // entries none of which answers (什么是最低工资, 哪些收入不列入最低工资),
 // so the asker is referred instead. A question that also asks how, where or
-// whom (怎么办 要多少钱: alsoAsksRe) may mean a candidate that answers that
-// part, and so may one that asks whether in a clause of its own (none lacks
-// the figure then: lacksFact); one for a date
-// or time limit may be answered in words (在办理入住手续前), which lacksFact
-// cannot tell, so it is offered the candidates as before.
-func (a *Answerer) noneHoldsFact(cands []search.Result, fo *focus) bool {
-	if fo == nil || fo.date || alsoAsksRe.MatchString(fo.norm) {
+// whom (怎么办 要多少钱) may mean a candidate that answers that part; one
+// for a date or time limit may be answered in words (在办理入住手续前), which
+// lacksFact cannot tell, so it is offered the candidates as before.
+func (a *Answerer) noneHoldsFact(asked string, cands []search.Result, fo *focus) bool {
+	if fo == nil || fo.date || otherAskRe.MatchString(textnorm.Key(asked)) {
 		return false
 	}
 	return !slices.ContainsFunc(cands, func(r search.Result) bool { return holdsFactAsked(r, fo) })
 }
 
-// alsoAsksRe asks how, where, to whom or with what, besides a figure.
-var alsoAsksRe = regexp.MustCompile(`怎么|怎样|如何|咋|哪里|去哪|在哪|哪儿|找谁|哪个部门|哪些部门|流程|步骤|手续|材料|条件`)
+// otherAskRe asks how, where, to whom or with what, besides a figure.
+var otherAskRe = regexp.MustCompile(`怎么|怎样|如何|咋|哪里|去哪|在哪|哪儿|找谁|哪个部门|哪些部门|流程|步骤|手续|材料|条件`)
 
 // asksSameFact reports whether FAQ entry d's own question (or a similar
 // question) asks for the kind of figure fo asks for — a number, a date or

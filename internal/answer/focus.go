@@ -80,8 +80,6 @@ var (
 	// not about a website (网站上能查吗) or its domain name as a matter
 	// (政府网站域名清理的要求): a passage without one does not answer it.
 	asksAddressRe = regexp.MustCompile(`网址|网站地址|网页地址|链接是|链接发`)
-	// whetherRe asks whether (会改吗, 会不会, 要不要).
-	whetherRe = regexp.MustCompile(`吗|会不会|是否|能不能|要不要|有没有|可不可以|行不行`)
 	// asksAddresseeRe asks to whom a document is sent (its 主送机关): 发给
 	// 哪些单位, 谁要照着执行.
 	// (Not 补贴发到哪个卡上, nor 哪个部门负责落实: who is responsible.)
@@ -122,13 +120,10 @@ type focus struct {
 	address     bool           // wants a web address itself (网址是啥), not only a website
 	addressee   bool           // wants to whom a document is sent (发给哪些单位): its addressee line
 	date        bool           // wants a date or a time limit
-	// alsoWhether: besides a figure, a clause of its own asks whether
-	// (开公司要多久 … 这些会改吗), which a passage may answer without it.
-	alsoWhether bool
-	defines     string // what the question asks to be defined (什么是无接触点餐), normalised
-	norm        string // the question, normalised
-	want        int    // runes a quote grows to past its best sentence
-	list        bool   // asks for several things: never cut a sentence
+	defines     string         // what the question asks to be defined (什么是无接触点餐), normalised
+	norm        string         // the question, normalised
+	want        int            // runes a quote grows to past its best sentence
+	list        bool           // asks for several things: never cut a sentence
 	// near: set by focusQuotes, the passages of other documents than the
 	// one quoted that hold a sentence answering nearly as well; they are
 	// offered, not quoted.
@@ -175,11 +170,6 @@ func (a *Answerer) focusOf(q string, resp *search.Response) *focus {
 	f.address = asksAddressRe.MatchString(norm)
 	f.addressee = asksAddresseeRe.MatchString(norm)
 	f.date = asksDateRe.MatchString(norm)
-	for _, c := range clauseSepRe.Split(textnorm.Normalize(q), -1) {
-		if c = textnorm.Key(c); whetherRe.MatchString(c) && !asksNumber(c) && !asksDateRe.MatchString(c) {
-			f.alsoWhether = true
-		}
-	}
 	f.defines = textnorm.Key(defined(askDefRe, q))
 	switch {
 	case asksListRe.MatchString(norm):

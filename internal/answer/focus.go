@@ -515,8 +515,9 @@ func (f *focus) focusQuotes(results []search.Result, own []int, passages, budget
 		f, g := f, f.inDocument(r.Doc, docs)
 		if f.addressee && r.Doc.ID != results[0].Doc.ID {
 			// The addressee line answers in the document found first,
-			// the one asked about, not in another one found with it.
-			f, g = f.without(func(c *focus) { c.addressee = false }), g.without(func(c *focus) { c.addressee = false })
+			// the one asked about, not in another one found with it (f
+			// is this passage's focus from here on).
+			f, g = f.changed(func(c *focus) { c.addressee = false }), g.changed(func(c *focus) { c.addressee = false })
 		}
 		headingMarks := len(r.Chunk.Heading) > 0 && f.marks(textnorm.Key(r.Chunk.Heading[len(r.Chunk.Heading)-1]))
 		about := f.p.HeadingTopic * f.headingShare(r)
@@ -767,8 +768,8 @@ func (f *focus) preferAspect(results []search.Result, known *presence) ([]search
 	return results, false
 }
 
-// without returns a copy of f changed by change.
-func (f *focus) without(change func(*focus)) *focus {
+// changed returns a copy of f changed by change.
+func (f *focus) changed(change func(*focus)) *focus {
 	c := *f
 	change(&c)
 	return &c

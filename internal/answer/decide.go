@@ -303,6 +303,8 @@ func (j judgement) String() string {
 		s += ", a meaning is asked and the entry is about an aspect of a service"
 	case "suffered":
 		s += ", the entry never speaks of what befell the asker"
+	case "year":
+		s += ", the document is of another year than the one asked"
 	case "aspect":
 		s += ", the entry is named after another aspect than the one asked"
 	case "topic":
@@ -338,6 +340,10 @@ func (a *Answerer) judge(q, asked string, resp *search.Response, answerable bool
 			j.unquotable = "fact"
 		case event != "" && !mentionsEvent(resp.Results[0], event):
 			j.unquotable = "suffered"
+		case otherYear(asked, resp.Results[0]) != "":
+			// 海曙区2020年的政务公开工作要点出来了没 is not answered from
+			// the 2019 plan.
+			j.unquotable = "year"
 		}
 		if j.p >= c.Quote && j.unquotable == "" {
 			j.verdict = verdictAnswer
@@ -879,6 +885,29 @@ var freeRe = regexp.MustCompile(`免费|不收费|不收取|免收|免予收取|
 
 // urlRe is a web address: what a question for one (fo.address) needs.
 var urlRe = regexp.MustCompile(`(?i)https?://|www\.|[a-z0-9-]+\.(gov\.cn|com\.cn|org\.cn|cn|com|org|net)\b`)
+
+// otherYear returns a year the question names (2020年) that passage r's
+// document is not about: its title names another year (2019年宁波市海曙区
+// 政务公开工作要点: an annual plan, a report of one year), and neither the
+// title nor the passage names the one asked; "" otherwise. FAQ entries are
+// not weighed so: a year in the question is as often the asker's own (公司
+// 2015年注册的) as the edition asked for.
+func otherYear(q string, r search.Result) string {
+	asked := yearRe.FindAllString(textnorm.Normalize(q), -1)
+	if len(asked) == 0 || !yearRe.MatchString(r.Doc.Title) {
+		return ""
+	}
+	text := r.Doc.Title + "\n" + r.Chunk.HeadingPath() + "\n" + r.Chunk.Text
+	for _, y := range asked {
+		if !strings.Contains(text, y) {
+			return y
+		}
+	}
+	return ""
+}
+
+// yearRe is a year written in digits (2019年).
+var yearRe = regexp.MustCompile(`(19|20)[0-9]{2}年`)
 
 // negativeAnswerRe starts an answer that says there is no such figure
 // (没有统一的收费起止时间): it answers a question for one.

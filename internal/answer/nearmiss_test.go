@@ -444,3 +444,24 @@ func TestClarifyNeedsTheFigureAsked(t *testing.T) {
 		t.Errorf("%s, one candidate holds a sum: refused %v related %v\n%s", q, ans.Refused, ans.Related, ans.Text)
 	}
 }
+
+// A question for another year's edition of a dated document (海曙区2020年的
+// 政务公开工作要点) is not answered from the 2019 plan; the plan's own year
+// asked is answered from it, and so is a year its passage names.
+func TestOtherYearNotAnswered(t *testing.T) {
+	a := newEvalAnswerer(t, loadKnowledge(t))
+	if ans := ask(t, a, Request{Question: "海曙区2020年的政务公开工作要点出来了没"}); !ans.Refused {
+		t.Errorf("2020 plan asked, answered from another year: %s", ans.Text)
+	}
+	for _, q := range []string{"海曙2019年政务公开要点的主线是什么"} {
+		if ans := ask(t, a, Request{Question: q}); ans.Refused || len(ans.Sources) == 0 || ans.Sources[0].ID != "haishu-zwgk-2019" && ans.Sources[0].ID != "haishu-zwgk-2019-jiedu" {
+			t.Errorf("%s: refused %v sources %v", q, ans.Refused, ans.Sources)
+		}
+	}
+	plan := search.Result{Doc: &kb.Document{ID: "p", Title: "2019年宁波市海曙区政务公开工作要点"}, Chunk: kb.Chunk{Text: "2020年底前完成改造。"}}
+	for q, want := range map[string]string{"2020年的要点出来了没": "", "2021年的要点出来了没": "2021年", "要点是哪年的": ""} {
+		if got := otherYear(q, plan); got != want {
+			t.Errorf("otherYear(%s) = %q, want %q", q, got, want)
+		}
+	}
+}

@@ -305,8 +305,10 @@ func TestReasonIsNotAnotherAspect(t *testing.T) {
 			t.Errorf("%s: verdict %v, judged %v", q, c.verdict, c.judged)
 		}
 	}
-	if as := aspectOf(a.base.Dict.Aspects, "矿产资源储量为啥非要登记"); as == nil || as.Name != "原因" {
-		t.Errorf("aspect of a why-question: %v", as)
+	for _, q := range []string{"矿产资源储量为啥非要登记", "政府把这些东西公开出来到底图个啥呀"} {
+		if as := aspectOf(a.base.Dict.Aspects, q); as == nil || as.Name != "原因" {
+			t.Errorf("aspect of a why-question %s: %v", q, as)
+		}
 	}
 	// What a thing is for (有啥用) is its purpose: the entry asking 做什么用
 	// is named after it, the one on the materials to bring is not.

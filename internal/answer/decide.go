@@ -305,6 +305,8 @@ func (j judgement) String() string {
 		s += ", the entry never speaks of what befell the asker"
 	case "year":
 		s += ", the document is of another year than the one asked"
+	case "edition":
+		s += ", an earlier edition is asked and the document is the one in force"
 	case "aspect":
 		s += ", the entry is named after another aspect than the one asked"
 	case "topic":
@@ -344,6 +346,10 @@ func (a *Answerer) judge(q, asked string, resp *search.Response, answerable bool
 			// 海曙区2020年的政务公开工作要点出来了没 is not answered from
 			// the 2019 plan.
 			j.unquotable = "year"
+		case a.otherEdition(asked, resp.Results[0].Doc):
+			// 老版考核办法当初哪天开始实行的 is not answered from the
+			// edition in force.
+			j.unquotable = "edition"
 		}
 		if j.p >= c.Quote && j.unquotable == "" {
 			j.verdict = verdictAnswer
@@ -893,8 +899,8 @@ var urlRe = regexp.MustCompile(`(?i)https?://|www\.|[a-z0-9-]+\.(gov\.cn|com\.cn
 // not weighed so: a year in the question is as often the asker's own (公司
 // 2015年注册的) as the edition asked for.
 func otherYear(q string, r search.Result) string {
-	asked := yearRe.FindAllString(textnorm.Normalize(q), -1)
-	if len(asked) == 0 || !yearRe.MatchString(r.Doc.Title) {
+	asked := datedYearRe.FindAllString(textnorm.Normalize(q), -1)
+	if len(asked) == 0 || !datedYearRe.MatchString(r.Doc.Title) {
 		return ""
 	}
 	text := r.Doc.Title + "\n" + r.Chunk.HeadingPath() + "\n" + r.Chunk.Text
@@ -906,8 +912,22 @@ func otherYear(q string, r search.Result) string {
 	return ""
 }
 
-// yearRe is a year written in digits (2019年).
-var yearRe = regexp.MustCompile(`(19|20)[0-9]{2}年`)
+// otherEdition reports whether the question asks about the earlier edition
+// of a document (老版, 旧版, 以前的: oldEditionRe) and d is the one in force
+// that replaced it: its own dates and rules are not the old one's. Whether
+// the old edition still holds (旧版还能用吗) is answered from d.
+func (a *Answerer) otherEdition(q string, d *kb.Document) bool {
+	norm := textnorm.Key(q)
+	if !oldEditionRe.MatchString(norm) || asksValidityRe.MatchString(norm) || d.Expired(a.cfg.Now()) {
+		return false
+	}
+	return slices.ContainsFunc(a.base.Docs, func(old *kb.Document) bool {
+		return slices.Contains(old.ReplacedBy, d.ID) && old.Expired(a.cfg.Now())
+	})
+}
+
+// datedYearRe is a year written in digits as a date word (2019年).
+var datedYearRe = regexp.MustCompile(`(19|20)[0-9]{2}年`)
 
 // negativeAnswerRe starts an answer that says there is no such figure
 // (没有统一的收费起止时间): it answers a question for one.

@@ -95,3 +95,20 @@ func TestFollowUpAboutTheOldEdition(t *testing.T) {
 		t.Errorf("without history: %v", got)
 	}
 }
+
+// A question about the earlier edition (老版考核办法当初哪天开始实行的),
+// asked without a history, is not answered from the edition in force, whose
+// own start date is not the old one's; whether the old edition still holds
+// is answered from the one in force.
+func TestOldEditionNotAnsweredFromTheNew(t *testing.T) {
+	a := newEvalAnswerer(t, loadKnowledge(t))
+	if ans := ask(t, a, Request{Question: "老版考核办法当初哪天开始实行的"}); !ans.Refused && (len(ans.Sources) == 0 || ans.Sources[0].ID == "sample-zwgk-kaohe-2021") {
+		t.Errorf("old edition asked, answered from the new one: %s", ans.Text)
+	}
+	if ans := ask(t, a, Request{Question: "现行的考核办法从哪天开始执行"}); ans.Refused || !strings.Contains(ans.Text, "2021年3月1日") {
+		t.Errorf("the edition in force asked: %s", ans.Text)
+	}
+	if ans := ask(t, a, Request{Question: "旧版考核办法现在还有效吗"}); ans.Refused || len(ans.Sources) == 0 {
+		t.Errorf("whether the old edition holds: %s", ans.Text)
+	}
+}

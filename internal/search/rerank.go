@@ -275,14 +275,7 @@ func (e *Engine) questionCover(qt queryTerms, hits []store.Hit, views map[string
 			continue
 		}
 		// Both ways: the share of the question the entry holds, too.
-		got, total := 0.0, 0.0
-		for _, t := range terms {
-			g := e.seg.Weight(t)
-			total += g
-			if e.contains(r, t) {
-				got += g
-			}
-		}
+		got, total := e.weighted(terms, func(t string) bool { return e.contains(r, t) })
 		if total > 0 {
 			head[i].Score += e.p.QuestionCover * top * best * got / total
 		}
